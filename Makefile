@@ -3,7 +3,7 @@
 
 BUILD   ?= build
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
-RUN_ARGS ?= scan --split-after '^-- end of post' examples/
+RUN_ARGS ?= scan examples/posts
 
 # Debian packages the build and the tests need.
 DEB_PACKAGES = build-essential cmake pkg-config libxxhash-dev libutf8proc-dev libjansson-dev \

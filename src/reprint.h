@@ -56,6 +56,8 @@ typedef struct rp_options {
     uint32_t boilerplate_docs;   /* a short cluster in at least this many documents ... */
     uint32_t boilerplate_tokens; /* ... of at most this many tokens is boilerplate */
     unsigned threads;            /* 0: all cores; results are identical for any value */
+    /* reports */
+    uint32_t kinds; /* clusters reported: bit (1u << rp_kind) per kind; RP_KINDS_ALL */
 } rp_options;
 
 /* Sets every field to its documented default. */
@@ -77,6 +79,11 @@ typedef struct rp_read_options {
 
 /* Sets every field to its default (no split, "id"/"text", no limit). */
 void rp_read_options_init(rp_read_options *ropts);
+
+/* Checks read options without reading anything: RP_OK, or RP_EFORMAT when split or split_after
+ * is not a valid POSIX extended regex; then msg (if not NULL) gets a one-line explanation such
+ * as "invalid split regex '(': Unmatched ( or \\(" (truncated to msglen). */
+rp_status rp_read_options_check(const rp_read_options *ropts, char *msg, size_t msglen);
 
 /* A document: BORROWED from its corpus. */
 typedef struct rp_doc {
@@ -186,6 +193,10 @@ rp_status rp_shingle_winnow(const rp_options *opts, const rp_token *toks, size_t
 /* ---- scan: repeated passages and clusters ------------------------------------------------ */
 
 typedef enum { RP_KIND_REPRINT = 0, RP_KIND_INTERNAL, RP_KIND_BOILERPLATE } rp_kind;
+#define RP_KINDS_ALL 0x7u
+
+/* Parses a kind name ("reprint", "internal", "boilerplate"): RP_OK or RP_EINVAL. */
+rp_status rp_kind_parse(const char *name, rp_kind *out);
 
 /* "reprint", "internal", "boilerplate". */
 const char *rp_kind_name(rp_kind kind);

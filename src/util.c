@@ -189,6 +189,17 @@ const char *rp_kind_name(rp_kind kind)
     return "unknown";
 }
 
+rp_status rp_kind_parse(const char *name, rp_kind *out)
+{
+    for (rp_kind k = RP_KIND_REPRINT; k <= RP_KIND_BOILERPLATE; k++) {
+        if (strcmp(name, rp_kind_name(k)) == 0) {
+            *out = k;
+            return RP_OK;
+        }
+    }
+    return RP_EINVAL;
+}
+
 void rp_options_init(rp_options *opts)
 {
     memset(opts, 0, sizeof(*opts));
@@ -204,6 +215,7 @@ void rp_options_init(rp_options *opts)
     opts->boilerplate_docs = 5;
     opts->boilerplate_tokens = 40;
     opts->threads = 0;
+    opts->kinds = RP_KINDS_ALL;
 }
 
 rp_status rp_options_check(const rp_options *opts)
@@ -215,6 +227,8 @@ rp_status rp_options_check(const rp_options *opts)
     if (opts->max_df < 2 || opts->min_tokens < 1 || opts->boilerplate_docs < 2)
         return RP_EINVAL;
     if (opts->threads > 1024)
+        return RP_EINVAL;
+    if (opts->kinds == 0 || (opts->kinds & ~RP_KINDS_ALL) != 0)
         return RP_EINVAL;
     return RP_OK;
 }

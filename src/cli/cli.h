@@ -1,0 +1,61 @@
+/*
+ * cli.h - what the reprint program's commands share: the options every command takes, strict
+ * number parsing, reading the inputs into a corpus, and writing a report atomically.
+ */
+#ifndef REPRINT_CLI_H
+#define REPRINT_CLI_H
+
+#include "reprint.h"
+
+#include <stdio.h>
+
+/* Exit codes (DESIGN.md): 1 only with --exit-code when something was found. */
+enum { EXIT_FOUND = 1, EXIT_TROUBLE = 2 };
+
+typedef struct cli_common {
+    rp_options opts;
+    rp_read_options read;
+    rp_format format;
+    const char *output; /* -o FILE, or NULL for stdout */
+    int progress;       /* 1 on, 0 off, -1 when stderr is a terminal */
+    bool quiet;
+    bool exit_code;
+    const char *explain[2];
+} cli_common;
+
+/* The parsed option table a command hands to cli_parse. */
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+void cli_common_init(cli_common *c);
+
+/* Parses the common options from argv; positional arguments are left in argv[*first..argc).
+ * Prints a usage error and returns false on bad usage; sets *help when --help was asked. */
+bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *first,
+               bool *help);
+
+/* Reads every PATH into a new corpus, printing each skipped input on stderr. NULL (after an
+ * error message) when nothing usable was read or reading failed. */
+rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths);
+
+/* Prints "reprint: MESSAGE" on stderr. */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Writes a report through write(FILE*, ctx): to stdout, or to a temporary file beside
+ * c->output renamed into place once complete. Returns 0 or EXIT_TROUBLE (after a message). */
+int cli_write_report(const cli_common *c, int (*write)(FILE *out, void *ctx), void *ctx);
+
+/* The progress callback for rp_scan_run (ctx: cli_common). */
+void cli_progress(void *ctx, const char *stage, uint64_t done, uint64_t total);
+
+int cmd_scan(int argc, char **argv);
+int cmd_tokens(int argc, char **argv);
+
+#endif /* REPRINT_CLI_H */

@@ -1,0 +1,402 @@
+/*
+ * common.c - the options every reprint command shares (getopt_long, strict numbers with
+ * range checks), reading inputs into a corpus, progress on stderr, and atomic report output
+ * (a temporary file in the target's folder, renamed into place only when complete).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+    OPT_FORMAT = 'f',
+    OPT_OUTPUT = 'o',
+    OPT_QUIET = 'q',
+    OPT_HELP = 'h',
+    OPT_JSONL = 256,
+    OPT_ID_FIELD,
+    OPT_TEXT_FIELD,
+    OPT_SPLIT,
+    OPT_SPLIT_AFTER,
+    OPT_MAX_DOC_BYTES,
+    OPT_SHINGLE,
+    OPT_WINDOW,
+    OPT_MIN_TOKENS,
+    OPT_MIN_IDENTITY,
+    OPT_MAX_DF,
+    OPT_BOILERPLATE_DOCS,
+    OPT_BOILERPLATE_TOKENS,
+    OPT_KINDS,
+    OPT_THREADS,
+    OPT_PROGRESS,
+    OPT_NO_PROGRESS,
+    OPT_NO_FOLD_CASE,
+    OPT_NO_FOLD_MARKS,
+    OPT_NO_FOLD_QUOTES,
+    OPT_NO_FOLD_SPELLING,
+    OPT_EXPLAIN,
+    OPT_EXIT_CODE,
+};
+
+static const struct option long_options[] = {
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"jsonl", no_argument, NULL, OPT_JSONL},
+    {"id-field", required_argument, NULL, OPT_ID_FIELD},
+    {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
+    {"split", required_argument, NULL, OPT_SPLIT},
+    {"split-after", required_argument, NULL, OPT_SPLIT_AFTER},
+    {"max-doc-bytes", required_argument, NULL, OPT_MAX_DOC_BYTES},
+    {"shingle", required_argument, NULL, OPT_SHINGLE},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"min-tokens", required_argument, NULL, OPT_MIN_TOKENS},
+    {"min-identity", required_argument, NULL, OPT_MIN_IDENTITY},
+    {"max-df", required_argument, NULL, OPT_MAX_DF},
+    {"boilerplate-docs", required_argument, NULL, OPT_BOILERPLATE_DOCS},
+    {"boilerplate-tokens", required_argument, NULL, OPT_BOILERPLATE_TOKENS},
+    {"kinds", required_argument, NULL, OPT_KINDS},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"no-fold-case", no_argument, NULL, OPT_NO_FOLD_CASE},
+    {"no-fold-marks", no_argument, NULL, OPT_NO_FOLD_MARKS},
+    {"no-fold-quotes", no_argument, NULL, OPT_NO_FOLD_QUOTES},
+    {"no-fold-spelling", no_argument, NULL, OPT_NO_FOLD_SPELLING},
+    {"explain", required_argument, NULL, OPT_EXPLAIN},
+    {"exit-code", no_argument, NULL, OPT_EXIT_CODE},
+    {NULL, 0, NULL, 0},
+};
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("reprint: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static bool usage_error(const char *command, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* One line naming the problem, one pointing at help; always false, for `return`. */
+static bool usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("reprint: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\ntry 'reprint %s --help'\n", command);
+    return false;
+}
+
+void cli_common_init(cli_common *c)
+{
+    memset(c, 0, sizeof(*c));
+    rp_options_init(&c->opts);
+    rp_read_options_init(&c->read);
+    c->format = RP_FORMAT_TEXT;
+    c->progress = -1;
+}
+
+/* Whole numbers only: no sign, no trailing characters, inside [min, max]. */
+static bool parse_uint(const char *text, unsigned long long min, unsigned long long max,
+                       unsigned long long *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (text[0] < '0' || text[0] > '9')
+        return false;
+    errno = 0;
+    v = strtoull(text, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_u32(const char *command, const char *name, const char *text, uint32_t min,
+                      uint32_t max, uint32_t *out)
+{
+    unsigned long long v;
+
+    if (!parse_uint(text, min, max, &v))
+        return usage_error(command, "--%s takes a whole number from %u to %u, not '%s'", name,
+                           min, max, text);
+    *out = (uint32_t)v;
+    return true;
+}
+
+static bool parse_share(const char *command, const char *text, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(text, &end);
+    if (errno || end == text || *end || !(v >= 0.0 && v <= 1.0))
+        return usage_error(command, "--min-identity takes a number from 0 to 1, not '%s'", text);
+    *out = v;
+    return true;
+}
+
+static bool parse_kinds(const char *command, const char *text, uint32_t *out)
+{
+    char buf[128];
+    uint32_t kinds = 0;
+
+    if (strlen(text) >= sizeof(buf))
+        return usage_error(command, "--kinds: too long: '%s'", text);
+    strcpy(buf, text);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        rp_kind k;
+        if (rp_kind_parse(tok, &k) != RP_OK)
+            return usage_error(command,
+                               "--kinds takes reprint, internal and boilerplate, not '%s'", tok);
+        kinds |= 1u << k;
+    }
+    if (!kinds)
+        return usage_error(command, "--kinds needs at least one kind, not '%s'", text);
+    *out = kinds;
+    return true;
+}
+
+static bool check_regex(const char *command, const char *option, const char *re)
+{
+    regex_t rx;
+    char msg[200];
+    int err = regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE | REG_NOSUB);
+
+    if (err == 0) {
+        regfree(&rx);
+        return true;
+    }
+    regerror(err, &rx, msg, sizeof(msg));
+    return usage_error(command, "%s: bad regular expression '%s': %s", option, re, msg);
+}
+
+/* One option; false on bad usage. */
+static bool apply_option(const char *command, int opt, int argc, char **argv, cli_common *c)
+{
+    rp_options *o = &c->opts;
+    unsigned long long big;
+
+    switch (opt) {
+    case OPT_FORMAT:
+        if (rp_format_parse(optarg, &c->format) != RP_OK)
+            return usage_error(command, "--format takes text, json, jsonl or csv, not '%s'",
+                               optarg);
+        return true;
+    case OPT_OUTPUT: c->output = optarg; return true;
+    case OPT_QUIET: c->quiet = true; return true;
+    case OPT_JSONL: c->read.jsonl = true; return true;
+    case OPT_ID_FIELD: c->read.id_field = optarg; return true;
+    case OPT_TEXT_FIELD: c->read.text_field = optarg; return true;
+    case OPT_SPLIT: c->read.split = optarg; return check_regex(command, "--split", optarg);
+    case OPT_SPLIT_AFTER:
+        c->read.split_after = optarg;
+        return check_regex(command, "--split-after", optarg);
+    case OPT_MAX_DOC_BYTES:
+        if (!parse_uint(optarg, 1, SIZE_MAX, &big))
+            return usage_error(command, "--max-doc-bytes takes a whole number of bytes, not '%s'",
+                               optarg);
+        c->read.max_doc_bytes = (size_t)big;
+        return true;
+    case OPT_SHINGLE: return parse_u32(command, "shingle", optarg, 1, 64, &o->shingle);
+    case OPT_WINDOW: return parse_u32(command, "window", optarg, 1, 1024, &o->window);
+    case OPT_MIN_TOKENS:
+        return parse_u32(command, "min-tokens", optarg, 1, UINT32_MAX, &o->min_tokens);
+    case OPT_MIN_IDENTITY: return parse_share(command, optarg, &o->min_identity);
+    case OPT_MAX_DF: return parse_u32(command, "max-df", optarg, 2, UINT32_MAX, &o->max_df);
+    case OPT_BOILERPLATE_DOCS:
+        return parse_u32(command, "boilerplate-docs", optarg, 2, UINT32_MAX,
+                         &o->boilerplate_docs);
+    case OPT_BOILERPLATE_TOKENS:
+        return parse_u32(command, "boilerplate-tokens", optarg, 1, UINT32_MAX,
+                         &o->boilerplate_tokens);
+    case OPT_KINDS: return parse_kinds(command, optarg, &o->kinds);
+    case OPT_THREADS: return parse_u32(command, "threads", optarg, 1, 1024, &o->threads);
+    case OPT_PROGRESS: c->progress = 1; return true;
+    case OPT_NO_PROGRESS: c->progress = 0; return true;
+    case OPT_NO_FOLD_CASE: o->fold_case = false; return true;
+    case OPT_NO_FOLD_MARKS: o->fold_marks = false; return true;
+    case OPT_NO_FOLD_QUOTES: o->fold_quotes = false; return true;
+    case OPT_NO_FOLD_SPELLING: o->fold_spelling = false; return true;
+    case OPT_EXPLAIN:
+        if (optind >= argc)
+            return usage_error(command, "--explain takes two documents: %s and which other?",
+                               optarg);
+        c->explain[0] = optarg;
+        c->explain[1] = argv[optind++];
+        return true;
+    case OPT_EXIT_CODE: c->exit_code = true; return true;
+    default: return false;
+    }
+}
+
+bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *first,
+               bool *help)
+{
+    int opt;
+
+    *help = false;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, ":f:o:qh", long_options, NULL)) != -1) {
+        if (opt == OPT_HELP) {
+            *help = true;
+            return true;
+        }
+        if (opt == '?')
+            return usage_error(command, "unknown option '%s'", argv[optind - 1]);
+        if (opt == ':')
+            return usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+        if (!apply_option(command, opt, argc, argv, c))
+            return false;
+    }
+    if (c->progress < 0)
+        c->progress = !c->quiet && isatty(STDERR_FILENO);
+    *first = optind;
+    return true;
+}
+
+rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
+{
+    rp_corpus *corpus = NULL;
+    rp_status st = rp_corpus_new(&corpus);
+    size_t reported = 0;
+
+    for (int i = 0; i < npaths && st == RP_OK; i++) {
+        st = rp_corpus_read(corpus, paths[i], &c->read);
+        for (; reported < rp_corpus_skipped_count(corpus); reported++) {
+            const rp_skip *sk = rp_corpus_skipped(corpus, reported);
+            if (!c->quiet)
+                cli_error("skipped '%s': %s", sk->input, sk->reason);
+        }
+        if (st != RP_OK)
+            cli_error("cannot read '%s': %s", paths[i], rp_strerror(st));
+    }
+    if (st == RP_OK && rp_corpus_count(corpus) == 0) {
+        cli_error("no documents read (%zu input%s skipped)", reported, reported == 1 ? "" : "s");
+        st = RP_EINVAL;
+    }
+    if (st != RP_OK) {
+        rp_corpus_free(corpus);
+        return NULL;
+    }
+    return corpus;
+}
+
+void cli_progress(void *ctx, const char *stage, uint64_t done, uint64_t total)
+{
+    static struct timespec last;
+    struct timespec now;
+    const cli_common *c = ctx;
+
+    if (!c->progress)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (done < total && now.tv_sec * 1000000000L + now.tv_nsec <
+                            last.tv_sec * 1000000000L + last.tv_nsec + 200000000L)
+        return; /* at most five updates a second */
+    last = now;
+    fprintf(stderr, "\rreprint: %-12s %llu/%llu%s", stage, (unsigned long long)done,
+            (unsigned long long)total, done >= total ? "\n" : "   ");
+    fflush(stderr);
+}
+
+/* Output to a temporary file beside the target, renamed into place when complete. */
+static int write_to_file(const char *path, int (*write)(FILE *, void *), void *ctx)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 16);
+    struct stat sb;
+    int fd, rc;
+    FILE *out;
+
+    if (!tmp) {
+        cli_error("cannot write '%s': out of memory", path);
+        return EXIT_TROUBLE;
+    }
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        cli_error("cannot write '%s': it is a directory", path);
+        free(tmp);
+        return EXIT_TROUBLE;
+    }
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp-XXXXXX", 12);
+    fd = mkstemp(tmp);
+    if (fd < 0 || !(out = fdopen(fd, "w"))) {
+        cli_error("cannot write '%s': %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd), unlink(tmp);
+        free(tmp);
+        return EXIT_TROUBLE;
+    }
+    fchmod(fd, 0644);
+    rc = write(out, ctx);
+    if (fflush(out) != 0 || ferror(out) || fsync(fd) != 0)
+        rc = rc ? rc : (cli_error("cannot write '%s': %s", path, strerror(errno)), EXIT_TROUBLE);
+    if (fclose(out) != 0 && rc == 0)
+        rc = (cli_error("cannot write '%s': %s", path, strerror(errno)), EXIT_TROUBLE);
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = (cli_error("cannot write '%s': %s", path, strerror(errno)), EXIT_TROUBLE);
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* Output straight to a stream: stdout, or a device or FIFO named with -o (never replaced). */
+static int write_to_stream(FILE *out, const char *name, int (*write)(FILE *, void *), void *ctx)
+{
+    int rc = write(out, ctx);
+
+    if ((fflush(out) != 0 || ferror(out)) && rc == 0) {
+        cli_error("cannot write the report to %s: %s", name, strerror(errno));
+        rc = EXIT_TROUBLE;
+    }
+    return rc;
+}
+
+int cli_write_report(const cli_common *c, int (*write)(FILE *out, void *ctx), void *ctx)
+{
+    struct stat sb;
+    FILE *out;
+    int rc;
+
+    if (!c->output || strcmp(c->output, "-") == 0)
+        return write_to_stream(stdout, "standard output", write, ctx);
+    if (stat(c->output, &sb) != 0 || S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode))
+        return write_to_file(c->output, write, ctx);
+    out = fopen(c->output, "w");
+    if (!out) {
+        cli_error("cannot write '%s': %s", c->output, strerror(errno));
+        return EXIT_TROUBLE;
+    }
+    rc = write_to_stream(out, c->output, write, ctx);
+    if (fclose(out) != 0 && rc == 0) {
+        cli_error("cannot write '%s': %s", c->output, strerror(errno));
+        rc = EXIT_TROUBLE;
+    }
+    return rc;
+}

@@ -1,0 +1,162 @@
+/*
+ * scan.c - `reprint scan`: read the inputs, run the scan, write the report (or, with
+ * --explain A B, say what two documents share and why a passage was or was not reported).
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void scan_help(const rp_options *d)
+{
+    printf("usage: reprint scan [options] PATH...\n\n"
+           "Finds passages that appear more than once, within and across documents, aligns\n"
+           "them (edited copies still match) and groups the copies of one text into clusters.\n\n"
+           "inputs:\n"
+           "  --jsonl                 read JSON lines (implied by a .jsonl or .ndjson name)\n"
+           "  --id-field NAME         JSONL field naming a document (default id)\n"
+           "  --text-field NAME       JSONL field holding its text (default text)\n"
+           "  --split REGEX           a line matching REGEX starts a new document\n"
+           "  --split-after REGEX     a line matching REGEX ends the current document\n"
+           "  --max-doc-bytes N       skip documents larger than N bytes\n"
+           "text:\n"
+           "  --no-fold-case, --no-fold-marks, --no-fold-quotes, --no-fold-spelling\n"
+           "                          keep case, diacritics, quote/dash style, British and\n"
+           "                          American spellings apart (each fold is on by default)\n"
+           "detection:\n"
+           "  --shingle K             tokens per shingle (default %u)\n"
+           "  --window W              winnowing window; any shared run of W+K-1 tokens is\n"
+           "                          found (default %u)\n"
+           "  --min-tokens N          shortest passage reported, in tokens (default %u)\n"
+           "  --min-identity X        least share of aligned tokens that match (default %.2f)\n"
+           "  --max-df N              fingerprints in more than N documents seed nothing\n"
+           "                          (default %u)\n"
+           "  --boilerplate-docs N    a cluster in N or more documents whose passages are at\n"
+           "  --boilerplate-tokens M  most M tokens long is boilerplate (defaults %u, %u);\n"
+           "                          other clusters are reprint (across documents) or\n"
+           "                          internal (inside one document only)\n"
+           "  --kinds LIST            report only these kinds: reprint,internal,boilerplate\n"
+           "  --threads N             worker threads (default: all cores; same report for any N)\n"
+           "output:\n"
+           "  -f, --format FORMAT     text (default), json, jsonl or csv\n"
+           "  -o, --output FILE       write the report to FILE (complete, or not at all)\n"
+           "  --explain A B           what documents A and B share (names, or name:line), and\n"
+           "                          why a passage was or was not reported\n"
+           "  --progress, --no-progress  progress on stderr (default: on a terminal)\n"
+           "  --exit-code             exit 1 when a cluster was found\n"
+           "  -q, --quiet             no progress and no warnings about skipped inputs\n\n"
+           "exit status: 0 done, 1 found (with --exit-code), 2 usage error, nothing read, or\n"
+           "the report could not be written.\n",
+           d->shingle, d->window, d->min_tokens, d->min_identity, d->max_df, d->boilerplate_docs,
+           d->boilerplate_tokens);
+}
+
+typedef struct scan_report {
+    const cli_common *common;
+    const rp_corpus *corpus;
+    const rp_scan *scan;
+} scan_report;
+
+static int write_scan(FILE *out, void *ctx)
+{
+    const scan_report *r = ctx;
+    rp_status st = rp_report_scan(out, r->common->format, r->corpus, r->scan, &r->common->opts);
+
+    if (st != RP_OK && st != RP_EIO) {
+        cli_error("cannot write the report: %s", rp_strerror(st));
+        return EXIT_TROUBLE;
+    }
+    return 0; /* write errors are caught by the caller, which knows the file's name */
+}
+
+/* A document named NAME, or NAME:LINE (the line picks nothing more yet than the document). */
+static bool resolve_doc(const rp_corpus *corpus, const char *spec, uint32_t *id)
+{
+    const char *colon = strrchr(spec, ':');
+    char *name;
+    bool found;
+
+    if (rp_corpus_find(corpus, spec, id) == RP_OK)
+        return true;
+    if (!colon || colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+        return false;
+    name = strndup(spec, (size_t)(colon - spec));
+    found = name && rp_corpus_find(corpus, name, id) == RP_OK;
+    free(name);
+    return found;
+}
+
+static int explain(const cli_common *c, const rp_corpus *corpus)
+{
+    uint32_t ids[2];
+    char *text = NULL;
+    rp_status st;
+
+    for (int i = 0; i < 2; i++) {
+        if (!resolve_doc(corpus, c->explain[i], &ids[i])) {
+            cli_error("--explain: no document named '%s'", c->explain[i]);
+            return EXIT_TROUBLE;
+        }
+    }
+    st = rp_scan_explain(corpus, &c->opts, ids[0], ids[1], &text);
+    if (st != RP_OK) {
+        cli_error("--explain: %s", rp_strerror(st));
+        return EXIT_TROUBLE;
+    }
+    fputs(text, stdout);
+    free(text);
+    return fflush(stdout) == 0 ? 0 : EXIT_TROUBLE;
+}
+
+static size_t reported_clusters(const rp_scan *scan, const rp_options *opts)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < rp_scan_cluster_count(scan); i++)
+        n += (opts->kinds & (1u << rp_scan_cluster(scan, i)->kind)) != 0;
+    return n;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    cli_common c;
+    rp_corpus *corpus;
+    rp_scan *scan = NULL;
+    rp_status st;
+    int first, rc;
+    bool help;
+
+    cli_common_init(&c);
+    if (!cli_parse("scan", argc, argv, &c, &first, &help))
+        return EXIT_TROUBLE;
+    if (help) {
+        scan_help(&c.opts);
+        return 0;
+    }
+    if (first >= argc) {
+        fprintf(stderr, "reprint: scan needs a PATH (a file, a directory, or - for standard "
+                        "input)\ntry 'reprint scan --help'\n");
+        return EXIT_TROUBLE;
+    }
+    corpus = cli_read_inputs(&c, argc - first, argv + first);
+    if (!corpus)
+        return EXIT_TROUBLE;
+    if (c.explain[0]) {
+        rc = explain(&c, corpus);
+        rp_corpus_free(corpus);
+        return rc;
+    }
+    st = rp_scan_run(corpus, &c.opts, cli_progress, &c, &scan);
+    if (st != RP_OK) {
+        cli_error("scan failed: %s", rp_strerror(st));
+        rp_corpus_free(corpus);
+        return EXIT_TROUBLE;
+    }
+    scan_report r = {&c, corpus, scan};
+    rc = cli_write_report(&c, write_scan, &r);
+    if (rc == 0 && c.exit_code && reported_clusters(scan, &c.opts) > 0)
+        rc = EXIT_FOUND;
+    rp_scan_free(scan);
+    rp_corpus_free(corpus);
+    return rc;
+}

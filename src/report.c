@@ -1,0 +1,390 @@
+/*
+ * report.c - the scan report writers: text for people; json, jsonl and csv for other tools
+ * (the contract in DESIGN.md: field names, order and meaning never change, fields are only
+ * added). All escaping lives here: JSON strings escape quotes, backslashes and control
+ * characters and write invalid UTF-8 as U+FFFD; CSV cells are RFC 4180 quoted, and a cell
+ * that a spreadsheet would read as a formula (= + - @ tab CR first) gets a leading apostrophe.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+/* ---- UTF-8 scanning for escapes ---- */
+
+/* Length of the valid UTF-8 sequence at s[0..len), or 0 when it is invalid. */
+static size_t utf8_valid_len(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t cp, min;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2, cp = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, cp = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, cp = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if (n > len)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+static void json_string(FILE *out, const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+
+    putc('"', out);
+    for (size_t i = 0; i < len;) {
+        unsigned char c = s[i];
+        size_t n = utf8_valid_len(s + i, len - i);
+        if (n == 0) {
+            fputs("\xEF\xBF\xBD", out); /* U+FFFD for each invalid byte */
+            i++;
+        } else if (c == '"' || c == '\\') {
+            putc('\\', out);
+            putc(c, out);
+            i++;
+        } else if (c == '\n') {
+            fputs("\\n", out), i++;
+        } else if (c == '\r') {
+            fputs("\\r", out), i++;
+        } else if (c == '\t') {
+            fputs("\\t", out), i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            fprintf(out, "\\u%04x", c);
+            i++;
+        } else {
+            fwrite(s + i, 1, n, out);
+            i += n;
+        }
+    }
+    putc('"', out);
+}
+
+static void json_cstring(FILE *out, const char *s)
+{
+    json_string(out, s, strlen(s));
+}
+
+/* Shares and identities: fixed 4 decimals, so reports are byte-identical across runs. */
+static void json_share(FILE *out, double x)
+{
+    fprintf(out, "%.4f", x);
+}
+
+/* ---- shared pieces of the json and jsonl reports ---- */
+
+static void json_settings(FILE *out, const rp_options *o)
+{
+    fprintf(out, "{\"shingle\":%u,\"window\":%u,\"min_tokens\":%u,\"min_identity\":", o->shingle,
+            o->window, o->min_tokens);
+    json_share(out, o->min_identity);
+    fprintf(out,
+            ",\"max_df\":%u,\"boilerplate_docs\":%u,\"fold_case\":%s,\"fold_marks\":%s,"
+            "\"fold_spelling\":%s,\"boilerplate_tokens\":%u,\"fold_quotes\":%s,\"kinds\":[",
+            o->max_df, o->boilerplate_docs, o->fold_case ? "true" : "false",
+            o->fold_marks ? "true" : "false", o->fold_spelling ? "true" : "false",
+            o->boilerplate_tokens, o->fold_quotes ? "true" : "false");
+    const char *sep = "";
+    for (rp_kind k = RP_KIND_REPRINT; k <= RP_KIND_BOILERPLATE; k++) {
+        if (o->kinds & (1u << k)) {
+            fprintf(out, "%s\"%s\"", sep, rp_kind_name(k));
+            sep = ",";
+        }
+    }
+    fputs("]}", out);
+}
+
+static void json_documents(FILE *out, const rp_corpus *corpus, const rp_scan *scan)
+{
+    size_t n = rp_corpus_count(corpus);
+
+    putc('[', out);
+    for (uint32_t i = 0; i < n; i++) {
+        const rp_doc *d = rp_corpus_doc(corpus, i);
+        const rp_doc_stats *st = rp_scan_doc_stats(scan, i);
+        fprintf(out, "%s{\"id\":%u,\"name\":", i ? "," : "", i);
+        json_cstring(out, d->name);
+        fprintf(out, ",\"bytes\":%zu,\"tokens\":%u,\"covered\":", d->len, st->tokens);
+        json_share(out, st->covered);
+        fprintf(out, ",\"invalid_utf8\":%zu,\"offset\":%zu", st->invalid_utf8, d->offset);
+        if (d->meta)
+            fprintf(out, ",\"meta\":%s", d->meta);
+        putc('}', out);
+    }
+    putc(']', out);
+}
+
+static void json_skipped(FILE *out, const rp_corpus *corpus)
+{
+    size_t n = rp_corpus_skipped_count(corpus);
+
+    putc('[', out);
+    for (size_t i = 0; i < n; i++) {
+        const rp_skip *sk = rp_corpus_skipped(corpus, i);
+        fputs(i ? ",{\"input\":" : "{\"input\":", out);
+        json_cstring(out, sk->input);
+        fputs(",\"reason\":", out);
+        json_cstring(out, sk->reason);
+        putc('}', out);
+    }
+    putc(']', out);
+}
+
+static void json_pairs(FILE *out, const rp_cluster *c, size_t id, const char *lead)
+{
+    for (size_t j = 0; j < c->pair_count; j++) {
+        const rp_pair *p = &c->pairs[j];
+        fprintf(out, "%s{\"cluster\":%zu,\"a\":%u,\"b\":%u,\"identity\":", j ? "," : lead, id,
+                p->a, p->b);
+        json_share(out, p->identity);
+        fprintf(out, ",\"tokens\":%u}", p->tokens);
+    }
+}
+
+static void json_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c, size_t id)
+{
+    fprintf(out, "{\"id\":%zu,\"kind\":\"%s\",\"tokens\":%u,\"documents\":%u,\"passages\":[", id,
+            rp_kind_name(c->kind), c->tokens, c->documents);
+    for (size_t j = 0; j < c->passage_count; j++) {
+        const rp_passage *p = &c->passages[j];
+        const rp_doc *d = rp_corpus_doc(corpus, p->doc);
+        fprintf(out,
+                "%s{\"doc\":%u,\"start\":%zu,\"end\":%zu,\"line\":%u,\"column\":%u,"
+                "\"tokens\":%u,\"identity\":",
+                j ? "," : "", p->doc, p->start, p->end, p->line, p->column, p->tokens);
+        json_share(out, p->identity);
+        fputs(",\"text\":", out);
+        json_string(out, d->bytes + p->start, p->end - p->start);
+        putc('}', out);
+    }
+    putc(']', out);
+}
+
+static bool kind_wanted(const rp_options *o, const rp_cluster *c)
+{
+    return (o->kinds & (1u << c->kind)) != 0;
+}
+
+static void json_head(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                      const rp_options *opts)
+{
+    fprintf(out, "{\"version\":1,\"tool\":\"reprint %s\",\"command\":\"scan\",\"settings\":",
+            rp_version());
+    json_settings(out, opts);
+    fputs(",\"documents\":", out);
+    json_documents(out, corpus, scan);
+    fputs(",\"skipped\":", out);
+    json_skipped(out, corpus);
+}
+
+static void write_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                       const rp_options *opts)
+{
+    size_t n = rp_scan_cluster_count(scan), id = 0;
+    const char *lead = "";
+
+    json_head(out, corpus, scan, opts);
+    fputs(",\"clusters\":[", out);
+    for (size_t i = 0; i < n; i++) {
+        const rp_cluster *c = rp_scan_cluster(scan, i);
+        if (!kind_wanted(opts, c))
+            continue;
+        fputs(id ? ",\n" : "\n", out);
+        json_cluster(out, corpus, c, id);
+        putc('}', out);
+        id++;
+    }
+    fputs("],\n\"pairs\":[", out);
+    id = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rp_cluster *c = rp_scan_cluster(scan, i);
+        if (!kind_wanted(opts, c))
+            continue;
+        json_pairs(out, c, id, lead);
+        if (c->pair_count)
+            lead = ",";
+        id++;
+    }
+    fputs("]}\n", out);
+}
+
+static void write_jsonl(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                        const rp_options *opts)
+{
+    size_t n = rp_scan_cluster_count(scan), id = 0;
+
+    json_head(out, corpus, scan, opts);
+    fputs("}\n", out);
+    for (size_t i = 0; i < n; i++) {
+        const rp_cluster *c = rp_scan_cluster(scan, i);
+        if (!kind_wanted(opts, c))
+            continue;
+        json_cluster(out, corpus, c, id);
+        fputs(",\"pairs\":[", out);
+        json_pairs(out, c, id, "");
+        fputs("]}\n", out);
+        id++;
+    }
+}
+
+/* ---- csv ---- */
+
+static void csv_cell(FILE *out, const char *s)
+{
+    bool formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+    bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
+
+    if (!quote) {
+        fputs(s, out);
+        return;
+    }
+    putc('"', out);
+    if (formula)
+        putc('\'', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            putc('"', out);
+        putc(*s, out);
+    }
+    putc('"', out);
+}
+
+static void write_csv(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                      const rp_options *opts)
+{
+    size_t n = rp_scan_cluster_count(scan), id = 0;
+
+    fputs("cluster,kind,doc,name,start,end,line,column,tokens,identity\r\n", out);
+    for (size_t i = 0; i < n; i++) {
+        const rp_cluster *c = rp_scan_cluster(scan, i);
+        if (!kind_wanted(opts, c))
+            continue;
+        for (size_t j = 0; j < c->passage_count; j++) {
+            const rp_passage *p = &c->passages[j];
+            fprintf(out, "%zu,%s,%u,", id, rp_kind_name(c->kind), p->doc);
+            csv_cell(out, rp_corpus_doc(corpus, p->doc)->name);
+            fprintf(out, ",%zu,%zu,%u,%u,%u,%.4f\r\n", p->start, p->end, p->line, p->column,
+                    p->tokens, p->identity);
+        }
+        id++;
+    }
+}
+
+/* ---- text ---- */
+
+#define EXCERPT_BYTES 72
+
+/* A one-line excerpt of a passage: white space folded, cut on a character boundary. */
+static void text_excerpt(FILE *out, const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t shown = 0;
+    bool space = false;
+
+    putc('"', out);
+    for (size_t i = 0; i < len && shown < EXCERPT_BYTES;) {
+        size_t n = utf8_valid_len(s + i, len - i);
+        if (n == 0 || s[i] < 0x20 || s[i] == ' ' || s[i] == 0x7F) {
+            space = shown > 0;
+            i += n ? n : 1;
+            continue;
+        }
+        if (space) {
+            putc(' ', out);
+            shown++;
+            space = false;
+        }
+        fwrite(s + i, 1, n, out);
+        shown += n;
+        i += n;
+    }
+    fputs(shown >= EXCERPT_BYTES ? "…\"" : "\"", out);
+}
+
+static void text_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c, size_t id)
+{
+    fprintf(out, "cluster %zu  %s  %zu passages in %u document%s, %u tokens\n", id,
+            rp_kind_name(c->kind), c->passage_count, c->documents, c->documents == 1 ? "" : "s",
+            c->tokens);
+    for (size_t j = 0; j < c->passage_count; j++) {
+        const rp_passage *p = &c->passages[j];
+        const rp_doc *d = rp_corpus_doc(corpus, p->doc);
+        fprintf(out, "  %s:%u:%u  %u tokens, identity %.2f  ", d->name, p->line, p->column,
+                p->tokens, p->identity);
+        text_excerpt(out, d->bytes + p->start, p->end - p->start);
+        putc('\n', out);
+    }
+    putc('\n', out);
+}
+
+static void write_text(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                       const rp_options *opts)
+{
+    size_t n = rp_scan_cluster_count(scan), ndocs = rp_corpus_count(corpus), id = 0;
+    size_t by_kind[3] = {0, 0, 0};
+    uint64_t tokens = 0;
+
+    for (size_t i = 0; i < n; i++)
+        by_kind[rp_scan_cluster(scan, i)->kind]++;
+    for (uint32_t i = 0; i < ndocs; i++)
+        tokens += rp_scan_doc_stats(scan, i)->tokens;
+    fprintf(out,
+            "%zu document%s, %llu tokens: %zu cluster%s (%zu reprint, %zu internal, "
+            "%zu boilerplate)\n\n",
+            ndocs, ndocs == 1 ? "" : "s", (unsigned long long)tokens, n, n == 1 ? "" : "s",
+            by_kind[RP_KIND_REPRINT], by_kind[RP_KIND_INTERNAL], by_kind[RP_KIND_BOILERPLATE]);
+    for (size_t i = 0; i < n; i++) {
+        const rp_cluster *c = rp_scan_cluster(scan, i);
+        if (kind_wanted(opts, c))
+            text_cluster(out, corpus, c, id++);
+    }
+    fputs("coverage (share of each document's tokens that also appear elsewhere, "
+          "boilerplate aside)\n",
+          out);
+    for (uint32_t i = 0; i < ndocs; i++) {
+        const rp_doc_stats *st = rp_scan_doc_stats(scan, i);
+        fprintf(out, "  %3.0f%% of %s", st->covered * 100.0, rp_corpus_doc(corpus, i)->name);
+        if (st->invalid_utf8)
+            fprintf(out, "  (%zu invalid UTF-8 sequence%s, first at byte %zu)", st->invalid_utf8,
+                    st->invalid_utf8 == 1 ? "" : "s", st->first_invalid);
+        putc('\n', out);
+    }
+}
+
+rp_status rp_format_parse(const char *name, rp_format *out)
+{
+    static const char *const names[] = {"text", "json", "jsonl", "csv"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(name, names[i]) == 0) {
+            *out = (rp_format)i;
+            return RP_OK;
+        }
+    }
+    return RP_EINVAL;
+}
+
+rp_status rp_report_scan(FILE *out, rp_format format, const rp_corpus *corpus,
+                         const rp_scan *scan, const rp_options *opts)
+{
+    switch (format) {
+    case RP_FORMAT_TEXT: write_text(out, corpus, scan, opts); break;
+    case RP_FORMAT_JSON: write_json(out, corpus, scan, opts); break;
+    case RP_FORMAT_JSONL: write_jsonl(out, corpus, scan, opts); break;
+    case RP_FORMAT_CSV: write_csv(out, corpus, scan, opts); break;
+    default: return RP_EINVAL;
+    }
+    return ferror(out) ? RP_EIO : RP_OK;
+}

@@ -1,0 +1,257 @@
+/*
+ * test_api.c - the public API as another program sees it: only reprint.h. Status strings,
+ * option defaults and checks, the corpus lifecycle, and the report contract (JSON fields,
+ * order and offsets, read back with jansson; CSV escaping; determinism across threads).
+ */
+#include "reprint.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void test_strerror_names_every_status(void **state)
+{
+    for (int s = RP_OK; s <= RP_ENOTFOUND; s++) {
+        const char *msg = rp_strerror((rp_status)s);
+        assert_non_null(msg);
+        assert_string_not_equal(msg, "unknown status");
+    }
+    assert_string_equal(rp_strerror((rp_status)999), "unknown status");
+}
+
+static void test_options_init_sets_the_documented_defaults(void **state)
+{
+    rp_options o;
+    rp_options_init(&o);
+    assert_int_equal(o.shingle, 5);
+    assert_int_equal(o.window, 4);
+    assert_int_equal(o.min_tokens, 10);
+    assert_true(o.min_identity > 0.79 && o.min_identity < 0.81);
+    assert_int_equal(o.max_df, 50);
+    assert_int_equal(o.boilerplate_docs, 5);
+    assert_true(o.fold_case && o.fold_marks && o.fold_quotes && o.fold_spelling);
+    assert_int_equal(o.kinds, RP_KINDS_ALL);
+    assert_int_equal(rp_options_check(&o), RP_OK);
+}
+
+static void test_options_check_rejects_out_of_range_values(void **state)
+{
+    rp_options o;
+    rp_options_init(&o);
+    o.shingle = 0;
+    assert_int_equal(rp_options_check(&o), RP_EINVAL);
+    rp_options_init(&o);
+    o.min_identity = 1.5;
+    assert_int_equal(rp_options_check(&o), RP_EINVAL);
+    rp_options_init(&o);
+    o.kinds = 0;
+    assert_int_equal(rp_options_check(&o), RP_EINVAL);
+    rp_options_init(&o);
+    o.window = 5000;
+    assert_int_equal(rp_options_check(&o), RP_EINVAL);
+}
+
+static void test_corpus_copies_and_finds_documents(void **state)
+{
+    rp_corpus *c = NULL;
+    char text[] = "one two three";
+    uint32_t id = 99;
+
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_add(c, "a.txt", text, strlen(text), &id), RP_OK);
+    assert_int_equal(id, 0);
+    text[0] = 'X'; /* the corpus holds its own copy */
+    const rp_doc *d = rp_corpus_doc(c, 0);
+    assert_non_null(d);
+    assert_string_equal(d->name, "a.txt");
+    assert_memory_equal(d->bytes, "one two three", 13);
+    assert_int_equal(d->len, 13);
+    assert_null(rp_corpus_doc(c, 1));
+    assert_int_equal(rp_corpus_find(c, "a.txt", &id), RP_OK);
+    assert_int_equal(rp_corpus_find(c, "b.txt", &id), RP_ENOTFOUND);
+    assert_int_equal(rp_corpus_count(c), 1);
+    rp_corpus_free(c);
+    rp_corpus_free(NULL);
+}
+
+static void test_kind_and_format_names_round_trip(void **state)
+{
+    rp_kind k;
+    rp_format f;
+    assert_int_equal(rp_kind_parse("internal", &k), RP_OK);
+    assert_int_equal(k, RP_KIND_INTERNAL);
+    assert_string_equal(rp_kind_name(RP_KIND_BOILERPLATE), "boilerplate");
+    assert_int_equal(rp_kind_parse("other", &k), RP_EINVAL);
+    assert_int_equal(rp_format_parse("jsonl", &f), RP_OK);
+    assert_int_equal(f, RP_FORMAT_JSONL);
+    assert_int_equal(rp_format_parse("xml", &f), RP_EINVAL);
+}
+
+/* ---- the report contract ---- */
+
+static const char *const wire =
+    "The harbour board voted on Monday to rebuild the old stone pier at the mouth of the river, "
+    "after engineers warned that winter storms had cracked its foundations in several places.";
+
+/* Three documents: the wire paragraph reprinted in two, with an intro of their own. */
+static rp_corpus *report_corpus(void)
+{
+    rp_corpus *c = NULL;
+    char buf[1024];
+
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    snprintf(buf, sizeof(buf), "Our own intro about the weather.\n\n%s\n\nA \"quoted\" end.", wire);
+    assert_int_equal(rp_corpus_add(c, "post-a.txt", buf, strlen(buf), NULL), RP_OK);
+    snprintf(buf, sizeof(buf), "=cmd,\"odd\" name\n%s\n", wire);
+    assert_int_equal(rp_corpus_add(c, "=b,\"x\".txt", buf, strlen(buf), NULL), RP_OK);
+    snprintf(buf, sizeof(buf), "Nothing shared here at all, only some words of its own.");
+    assert_int_equal(rp_corpus_add(c, "c.txt", buf, strlen(buf), NULL), RP_OK);
+    return c;
+}
+
+static char *report_string(const rp_corpus *c, rp_format format, unsigned threads)
+{
+    rp_options o;
+    rp_scan *scan = NULL;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+
+    assert_non_null(f);
+    rp_options_init(&o);
+    o.threads = threads;
+    assert_int_equal(rp_scan_run(c, &o, NULL, NULL, &scan), RP_OK);
+    assert_int_equal(rp_report_scan(f, format, c, scan, &o), RP_OK);
+    fclose(f);
+    rp_scan_free(scan);
+    return out;
+}
+
+static void test_json_report_follows_the_contract(void **state)
+{
+    rp_corpus *c = report_corpus();
+    char *text = report_string(c, RP_FORMAT_JSON, 1);
+    json_error_t err;
+    json_t *root = json_loads(text, 0, &err);
+
+    assert_non_null(root);
+    /* top-level fields in the documented order */
+    const char *order[] = {"\"version\"", "\"tool\"", "\"command\"", "\"settings\"",
+                           "\"documents\"", "\"skipped\"", "\"clusters\"", "\"pairs\""};
+    const char *prev = text;
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        const char *at = strstr(text, order[i]);
+        assert_non_null(at);
+        assert_true(at >= prev);
+        prev = at;
+    }
+    assert_int_equal(json_integer_value(json_object_get(root, "version")), 1);
+    assert_string_equal(json_string_value(json_object_get(root, "command")), "scan");
+    json_t *docs = json_object_get(root, "documents");
+    assert_int_equal(json_array_size(docs), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(docs, 1), "name")),
+                        "=b,\"x\".txt");
+
+    json_t *clusters = json_object_get(root, "clusters");
+    assert_int_equal(json_array_size(clusters), 1);
+    json_t *cl = json_array_get(clusters, 0);
+    assert_string_equal(json_string_value(json_object_get(cl, "kind")), "reprint");
+    json_t *passages = json_object_get(cl, "passages");
+    assert_int_equal(json_array_size(passages), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *p = json_array_get(passages, i);
+        uint32_t doc = (uint32_t)json_integer_value(json_object_get(p, "doc"));
+        size_t start = (size_t)json_integer_value(json_object_get(p, "start"));
+        size_t end = (size_t)json_integer_value(json_object_get(p, "end"));
+        const rp_doc *d = rp_corpus_doc(c, doc);
+        /* offsets are bytes of the document; text is exactly those bytes */
+        assert_true(start < end && end <= d->len);
+        assert_int_equal(strlen(json_string_value(json_object_get(p, "text"))), end - start);
+        assert_memory_equal(json_string_value(json_object_get(p, "text")), d->bytes + start,
+                            end - start);
+        /* the planted paragraph is covered */
+        const char *w = strstr(d->bytes, "The harbour board");
+        assert_true(start <= (size_t)(w - d->bytes) + 5);
+        assert_true(end + 5 >= (size_t)(w - d->bytes) + strlen(wire));
+    }
+    json_t *pairs = json_object_get(root, "pairs");
+    assert_true(json_array_size(pairs) >= 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(pairs, 0), "cluster")), 0);
+    json_decref(root);
+    free(text);
+    rp_corpus_free(c);
+}
+
+static void test_reports_are_identical_for_any_thread_count(void **state)
+{
+    rp_corpus *c = report_corpus();
+    for (rp_format f = RP_FORMAT_TEXT; f <= RP_FORMAT_CSV; f++) {
+        char *one = report_string(c, f, 1);
+        char *three = report_string(c, f, 3);
+        assert_string_equal(one, three);
+        free(one);
+        free(three);
+    }
+    rp_corpus_free(c);
+}
+
+static void test_jsonl_report_has_a_header_line_then_one_cluster_a_line(void **state)
+{
+    rp_corpus *c = report_corpus();
+    char *text = report_string(c, RP_FORMAT_JSONL, 0);
+    char *line = text, *nl;
+    size_t n = 0;
+
+    for (; (nl = strchr(line, '\n')) != NULL; line = nl + 1, n++) {
+        json_error_t err;
+        json_t *obj = json_loadb(line, (size_t)(nl - line), 0, &err);
+        assert_non_null(obj);
+        if (n == 0) {
+            assert_non_null(json_object_get(obj, "documents"));
+            assert_null(json_object_get(obj, "clusters"));
+        } else {
+            assert_non_null(json_object_get(obj, "passages"));
+            assert_non_null(json_object_get(obj, "pairs"));
+        }
+        json_decref(obj);
+    }
+    assert_int_equal(n, 2);
+    free(text);
+    rp_corpus_free(c);
+}
+
+static void test_csv_quotes_cells_and_defuses_formulas(void **state)
+{
+    rp_corpus *c = report_corpus();
+    char *text = report_string(c, RP_FORMAT_CSV, 0);
+
+    assert_true(strncmp(text, "cluster,kind,doc,name,start,end,line,column,tokens,identity\r\n",
+                        61) == 0);
+    assert_non_null(strstr(text, ",\"'=b,\"\"x\"\".txt\","));
+    assert_non_null(strstr(text, ",post-a.txt,"));
+    free(text);
+    rp_corpus_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strerror_names_every_status),
+        cmocka_unit_test(test_options_init_sets_the_documented_defaults),
+        cmocka_unit_test(test_options_check_rejects_out_of_range_values),
+        cmocka_unit_test(test_corpus_copies_and_finds_documents),
+        cmocka_unit_test(test_kind_and_format_names_round_trip),
+        cmocka_unit_test(test_json_report_follows_the_contract),
+        cmocka_unit_test(test_reports_are_identical_for_any_thread_count),
+        cmocka_unit_test(test_jsonl_report_has_a_header_line_then_one_cluster_a_line),
+        cmocka_unit_test(test_csv_quotes_cells_and_defuses_formulas),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
