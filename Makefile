@@ -7,7 +7,7 @@ RUN_ARGS ?= scan examples/posts
 
 # Debian packages the build and the tests need.
 DEB_PACKAGES = build-essential cmake pkg-config libxxhash-dev libutf8proc-dev libjansson-dev \
-               zlib1g-dev libzstd-dev libcmocka-dev
+               zlib1g-dev libzstd-dev liblmdb-dev libxml2-dev libcmocka-dev
 
 .PHONY: all deps build run test bench format clean
 
