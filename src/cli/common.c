@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,20 +179,6 @@ static bool parse_kinds(const char *command, const char *text, uint32_t *out)
     return true;
 }
 
-static bool check_regex(const char *command, const char *option, const char *re)
-{
-    regex_t rx;
-    char msg[200];
-    int err = regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE | REG_NOSUB);
-
-    if (err == 0) {
-        regfree(&rx);
-        return true;
-    }
-    regerror(err, &rx, msg, sizeof(msg));
-    return usage_error(command, "%s: bad regular expression '%s': %s", option, re, msg);
-}
-
 /* One option; false on bad usage. */
 static bool apply_option(const char *command, int opt, int argc, char **argv, cli_common *c)
 {
@@ -211,10 +196,8 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
     case OPT_JSONL: c->read.jsonl = true; return true;
     case OPT_ID_FIELD: c->read.id_field = optarg; return true;
     case OPT_TEXT_FIELD: c->read.text_field = optarg; return true;
-    case OPT_SPLIT: c->read.split = optarg; return check_regex(command, "--split", optarg);
-    case OPT_SPLIT_AFTER:
-        c->read.split_after = optarg;
-        return check_regex(command, "--split-after", optarg);
+    case OPT_SPLIT: c->read.split = optarg; return true;
+    case OPT_SPLIT_AFTER: c->read.split_after = optarg; return true;
     case OPT_MAX_DOC_BYTES:
         if (!parse_uint(optarg, 1, SIZE_MAX, &big))
             return usage_error(command, "--max-doc-bytes takes a whole number of bytes, not '%s'",
@@ -256,6 +239,7 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
 bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *first,
                bool *help)
 {
+    char msg[300];
     int opt;
 
     *help = false;
@@ -273,6 +257,8 @@ bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *f
         if (!apply_option(command, opt, argc, argv, c))
             return false;
     }
+    if (rp_read_options_check(&c->read, msg, sizeof(msg)) != RP_OK)
+        return usage_error(command, "%s", msg);
     if (c->progress < 0)
         c->progress = !c->quiet && isatty(STDERR_FILENO);
     *first = optind;

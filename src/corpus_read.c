@@ -1,0 +1,284 @@
+/*
+ * corpus_read.c - rp_corpus_read: turns a path into documents. "-" is stdin; a directory is
+ * walked depth-first with entries in byte order (strcmp), hidden entries left out, symlinks
+ * followed with loops caught by the (device, inode) pairs of the directories on the current
+ * path; anything that cannot be read is recorded as skipped and the walk goes on. Each input
+ * then goes to the JSONL reader, the regex splitter, or becomes one document.
+ */
+#include "corpus.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
+
+typedef struct reader {
+    rp_corpus *c;
+    rp_read_options ro; /* with the default field names filled in */
+    rp_splitter sp;
+    size_t cap;   /* per document */
+    dir_id *path; /* directories from the walk's root to here */
+    size_t depth;
+    size_t path_cap;
+} reader;
+
+rp_status rp_read_options_check(const rp_read_options *ropts, char *msg, size_t msglen)
+{
+    rp_splitter sp;
+    rp_status st = rp_splitter_init(&sp, ropts, msg, msglen);
+
+    if (st == RP_OK)
+        rp_splitter_release(&sp);
+    return st;
+}
+
+static rp_status skip_errno(reader *rd, const char *input, int err)
+{
+    char why[RP_WHY_LEN];
+    rp_corpus_errno_reason(err, why);
+    return rp_corpus_skip(rd->c, input, why);
+}
+
+/* Case-insensitive suffix test. */
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    if (len < n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char a = s[len - n + i];
+        if ((a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) != suffix[i])
+            return false;
+    }
+    return true;
+}
+
+/* items.jsonl, items.ndjson, and either with a .gz or .zst suffix. */
+static bool name_is_jsonl(const char *name)
+{
+    size_t len = strlen(name);
+    if (ends_with(name, len, ".gz"))
+        len -= 3;
+    else if (ends_with(name, len, ".zst"))
+        len -= 4;
+    return ends_with(name, len, ".jsonl") || ends_with(name, len, ".ndjson");
+}
+
+/* One opened input: load, then JSONL, split parts, or a single document. */
+static rp_status read_fd(reader *rd, const char *name, int fd, size_t size_hint)
+{
+    bool jsonl = rd->ro.jsonl || name_is_jsonl(name);
+    bool split = rd->sp.has_before || rd->sp.has_after;
+    char why[RP_WHY_LEN], *copy;
+    rp_buf buf = RP_BUF_INIT;
+    rp_status st;
+
+    st = rp_corpus_load(fd, jsonl || split ? RP_DOC_MAX : rd->cap, size_hint, &buf, why);
+    if (st != RP_OK)
+        return st;
+    if (why[0])
+        return rp_corpus_skip(rd->c, name, why);
+    if (jsonl)
+        return rp_corpus_read_jsonl(rd->c, name, &buf, &rd->ro, rd->cap);
+    if (split)
+        return rp_corpus_read_split(rd->c, name, &buf, &rd->sp, rd->cap);
+    if (!(copy = rp_strdup(name))) {
+        rp_buf_release(&buf);
+        return RP_ENOMEM;
+    }
+    return rp_corpus_take(rd->c, copy, buf.data, buf.len, 0, NULL);
+}
+
+/* A file: named on the command line (explicit: FIFOs and devices are read too) or met in a
+ * walk (only regular files; O_NONBLOCK so a FIFO swapped in after the listing cannot hang). */
+static rp_status read_file(reader *rd, const char *name, bool explicit)
+{
+    struct stat st;
+    int fd = open(name, O_RDONLY | O_CLOEXEC | (explicit ? 0 : O_NONBLOCK));
+    size_t hint = 0;
+    rp_status rs;
+
+    if (fd < 0)
+        return skip_errno(rd, name, errno);
+    if (fstat(fd, &st) == 0) {
+        if (!explicit && !S_ISREG(st.st_mode)) {
+            close(fd);
+            return rp_corpus_skip(rd->c, name, "not a regular file");
+        }
+        if (S_ISREG(st.st_mode) && st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX)
+            hint = (size_t)st.st_size;
+    }
+    rs = read_fd(rd, name, fd, hint);
+    close(fd);
+    return rs;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+typedef struct name_list {
+    char **items;
+    size_t count;
+    size_t cap;
+} name_list;
+
+static void names_release(name_list *names)
+{
+    for (size_t i = 0; i < names->count; i++)
+        rp_free(names->items[i]);
+    rp_free(names->items);
+}
+
+/* The directory's visible entries, sorted; RP_EIO with errno when it cannot be listed. */
+static rp_status list_dir(const char *dir, name_list *names)
+{
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    int err;
+
+    if (!d)
+        return RP_EIO;
+    for (;;) {
+        errno = 0;
+        if (!(ent = readdir(d)))
+            break;
+        if (ent->d_name[0] == '.')
+            continue;
+        if (RP_GROW(names->items, names->cap, names->count + 1) != RP_OK ||
+            !(names->items[names->count] = rp_strdup(ent->d_name))) {
+            closedir(d);
+            return RP_ENOMEM;
+        }
+        names->count++;
+    }
+    err = errno;
+    closedir(d);
+    if (err) {
+        errno = err;
+        return RP_EIO;
+    }
+    if (names->count)
+        qsort(names->items, names->count, sizeof(*names->items), compare_names);
+    return RP_OK;
+}
+
+static rp_status visit(reader *rd, const char *name);
+
+/* "dir" or "dir/" (any number of slashes) joined with an entry by one '/'. */
+static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
+{
+    name_list names = {NULL, 0, 0};
+    rp_buf child = RP_BUF_INIT;
+    size_t base = strlen(dir);
+    rp_status rs;
+
+    while (base > 0 && dir[base - 1] == '/')
+        base--;
+    if (RP_GROW(rd->path, rd->path_cap, rd->depth + 1) != RP_OK)
+        return RP_ENOMEM;
+    rd->path[rd->depth++] = (dir_id){st->st_dev, st->st_ino};
+    rs = list_dir(dir, &names);
+    if (rs == RP_EIO)
+        rs = skip_errno(rd, dir, errno);
+    for (size_t i = 0; i < names.count && rs == RP_OK; i++) {
+        child.len = 0;
+        if (rp_buf_add(&child, dir, base) != RP_OK || rp_buf_addc(&child, '/') != RP_OK ||
+            rp_buf_adds(&child, names.items[i]) != RP_OK)
+            rs = RP_ENOMEM;
+        else
+            rs = visit(rd, child.data);
+    }
+    rp_buf_release(&child);
+    names_release(&names);
+    rd->depth--;
+    return rs;
+}
+
+static bool on_path(const reader *rd, const struct stat *st)
+{
+    for (size_t i = 0; i < rd->depth; i++) {
+        if (rd->path[i].dev == st->st_dev && rd->path[i].ino == st->st_ino)
+            return true;
+    }
+    return false;
+}
+
+static const char *kind_reason(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "not a regular file (FIFO)";
+    if (S_ISSOCK(mode))
+        return "not a regular file (socket)";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "not a regular file (device)";
+    return "not a regular file";
+}
+
+/* An entry met in a walk (symlinks followed by stat). */
+static rp_status visit(reader *rd, const char *name)
+{
+    struct stat st;
+
+    if (stat(name, &st) != 0)
+        return skip_errno(rd, name, errno);
+    if (S_ISDIR(st.st_mode)) {
+        if (on_path(rd, &st))
+            return rp_corpus_skip(rd->c, name, "symbolic link loop");
+        return walk_dir(rd, name, &st);
+    }
+    if (S_ISREG(st.st_mode))
+        return read_file(rd, name, false);
+    return rp_corpus_skip(rd->c, name, kind_reason(st.st_mode));
+}
+
+static rp_status read_path(reader *rd, const char *path)
+{
+    struct stat st;
+
+    if (strcmp(path, "-") == 0)
+        return read_fd(rd, "-", STDIN_FILENO, 0);
+    if (stat(path, &st) != 0)
+        return skip_errno(rd, path, errno);
+    if (S_ISDIR(st.st_mode))
+        return walk_dir(rd, path, &st);
+    return read_file(rd, path, true);
+}
+
+rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *ropts)
+{
+    reader rd;
+    rp_corpus_mark mark;
+    rp_status st;
+
+    memset(&rd, 0, sizeof(rd));
+    rd.c = c;
+    if (ropts)
+        rd.ro = *ropts;
+    else
+        rp_read_options_init(&rd.ro);
+    if (!rd.ro.id_field)
+        rd.ro.id_field = "id";
+    if (!rd.ro.text_field)
+        rd.ro.text_field = "text";
+    rd.cap =
+        rd.ro.max_doc_bytes && rd.ro.max_doc_bytes < RP_DOC_MAX ? rd.ro.max_doc_bytes : RP_DOC_MAX;
+    if ((st = rp_splitter_init(&rd.sp, &rd.ro, NULL, 0)) != RP_OK)
+        return st;
+    rp_corpus_mark_get(c, &mark);
+    st = read_path(&rd, path);
+    if (st != RP_OK)
+        rp_corpus_rollback(c, &mark);
+    rp_splitter_release(&rd.sp);
+    rp_free(rd.path);
+    return st;
+}

@@ -1,0 +1,888 @@
+/*
+ * test_corpus.c - the corpus and its input readers: files, directory walks (order, names,
+ * hidden entries, symlink loops, FIFOs, unreadable entries), stdin, gzip and zstd, binary and
+ * UTF-16 input, JSONL (ids, metadata, bad lines, raw lines), --split/--split-after, size
+ * limits, and allocation failure. Fixtures are written at test time into a mkdtemp directory.
+ */
+#include "corpus.h"
+#include "internal.h"
+
+/* cmocka needs these first, in this order */
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+/* ---- fixtures ---- */
+
+static char tmp_root[64];
+static char path_buf[4][512];
+static int path_slot;
+
+/* tmp_root/rel, in one of a few rotating static buffers (enough for one assertion). */
+static const char *at(const char *rel)
+{
+    char *p = path_buf[path_slot++ % 4];
+    snprintf(p, sizeof(path_buf[0]), "%s/%s", tmp_root, rel);
+    return p;
+}
+
+static void put(const char *rel, const void *bytes, size_t len)
+{
+    FILE *f = fopen(at(rel), "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void puts_file(const char *rel, const char *text)
+{
+    put(rel, text, strlen(text));
+}
+
+static void make_dir(const char *rel)
+{
+    assert_int_equal(mkdir(at(rel), 0755), 0);
+}
+
+static void remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d;
+        struct dirent *ent;
+        chmod(path, 0700);
+        if ((d = opendir(path)) != NULL) {
+            while ((ent = readdir(d)) != NULL) {
+                char child[1024];
+                if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+                    continue;
+                snprintf(child, sizeof(child), "%s/%s", path, ent->d_name);
+                remove_tree(child);
+            }
+            closedir(d);
+        }
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static int setup_tmp(void **state)
+{
+    strcpy(tmp_root, "/tmp/rp-corpus-XXXXXX");
+    if (!mkdtemp(tmp_root))
+        return -1;
+    chmod(tmp_root, 0755); /* the unreadable-file case runs as nobody */
+    return 0;
+}
+
+static int teardown_tmp(void **state)
+{
+    remove_tree(tmp_root);
+    return 0;
+}
+
+static rp_corpus *read_path(const char *path, const rp_read_options *ro)
+{
+    rp_corpus *c = NULL;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_read(c, path, ro), RP_OK);
+    return c;
+}
+
+static void assert_doc(const rp_corpus *c, uint32_t id, const char *name, const char *bytes,
+                       size_t offset)
+{
+    const rp_doc *d = rp_corpus_doc(c, id);
+    assert_non_null(d);
+    assert_string_equal(d->name, name);
+    assert_int_equal(d->len, strlen(bytes));
+    assert_memory_equal(d->bytes, bytes, d->len);
+    assert_int_equal(d->offset, offset);
+}
+
+static void assert_skip(const rp_corpus *c, size_t i, const char *input, const char *reason)
+{
+    const rp_skip *s = rp_corpus_skipped(c, i);
+    assert_non_null(s);
+    assert_string_equal(s->input, input);
+    assert_string_equal(s->reason, reason);
+}
+
+static const char sample[] = "The river rose in the night and the ferry stayed ashore.\n"
+                             "By noon the water had gone down again.\n";
+
+/* ---- the basic store ---- */
+
+static void test_corpus_add_copies_and_find_names(void **state)
+{
+    rp_corpus *c = NULL;
+    uint32_t id = 99;
+    char text[] = "abc";
+
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_add(c, "one", text, 3, &id), RP_OK);
+    assert_int_equal(id, 0);
+    text[0] = 'x';
+    assert_int_equal(rp_corpus_add(c, "two", "de", 2, NULL), RP_OK);
+    assert_int_equal(rp_corpus_count(c), 2);
+    assert_doc(c, 0, "one", "abc", 0);
+    assert_null(rp_corpus_doc(c, 2));
+    assert_int_equal(rp_corpus_find(c, "two", &id), RP_OK);
+    assert_int_equal(id, 1);
+    assert_int_equal(rp_corpus_find(c, "three", &id), RP_ENOTFOUND);
+    assert_int_equal(rp_corpus_skipped_count(c), 0);
+    assert_null(rp_corpus_skipped(c, 0));
+    rp_corpus_free(c);
+    rp_corpus_free(NULL);
+}
+
+/* ---- files and directories ---- */
+
+static void test_read_file_is_one_document_named_as_given(void **state)
+{
+    rp_corpus *c;
+    const char *raw;
+    size_t raw_len;
+
+    puts_file("one.txt", sample);
+    c = read_path(at("one.txt"), NULL);
+    assert_int_equal(rp_corpus_count(c), 1);
+    assert_doc(c, 0, at("one.txt"), sample, 0);
+    assert_null(rp_corpus_doc(c, 0)->meta);
+    assert_int_equal(rp_corpus_doc(c, 0)->bytes[strlen(sample)], '\0');
+    assert_int_equal(rp_corpus_raw(c, 0, &raw, &raw_len), RP_OK);
+    assert_ptr_equal(raw, rp_corpus_doc(c, 0)->bytes);
+    assert_int_equal(rp_corpus_raw(c, 1, &raw, &raw_len), RP_ENOTFOUND);
+    rp_corpus_free(c);
+}
+
+static void test_read_empty_file_is_an_empty_document(void **state)
+{
+    rp_corpus *c;
+    put("empty.txt", "", 0);
+    c = read_path(at("empty.txt"), NULL);
+    assert_int_equal(rp_corpus_count(c), 1);
+    assert_doc(c, 0, at("empty.txt"), "", 0);
+    rp_corpus_free(c);
+}
+
+static void test_read_missing_path_is_skipped_with_strerror(void **state)
+{
+    rp_corpus *c = read_path(at("no-such-file.txt"), NULL);
+    assert_int_equal(rp_corpus_count(c), 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 1);
+    assert_skip(c, 0, at("no-such-file.txt"), "No such file or directory");
+    rp_corpus_free(c);
+}
+
+static void make_walk_tree(void)
+{
+    make_dir("w");
+    make_dir("w/sub");
+    make_dir("w/sub/deeper");
+    make_dir("w/.git");
+    puts_file("w/b.txt", "bee\n");
+    puts_file("w/a.txt", "ay\n");
+    puts_file("w/B.txt", "big bee\n");
+    puts_file("w/a-z.txt", "dash\n");
+    puts_file("w/.hidden.txt", "hidden\n");
+    puts_file("w/.git/config", "hidden dir\n");
+    puts_file("w/sub/z.txt", "zed\n");
+    puts_file("w/sub/deeper/0.txt", "zero\n");
+    puts_file("w/subway.txt", "train\n");
+}
+
+static void test_read_dir_walks_in_byte_order_with_single_slashes(void **state)
+{
+    static const char *const given[] = {"w", "w/", "w//"};
+    make_walk_tree();
+    for (size_t g = 0; g < 3; g++) {
+        rp_corpus *c = read_path(at(given[g]), NULL);
+        assert_int_equal(rp_corpus_count(c), 7);
+        /* strcmp order: 'B' < 'a'; "a-z" < "a.txt" ('-' < '.'); "sub" < "subway.txt" */
+        assert_doc(c, 0, at("w/B.txt"), "big bee\n", 0);
+        assert_doc(c, 1, at("w/a-z.txt"), "dash\n", 0);
+        assert_doc(c, 2, at("w/a.txt"), "ay\n", 0);
+        assert_doc(c, 3, at("w/b.txt"), "bee\n", 0);
+        assert_doc(c, 4, at("w/sub/deeper/0.txt"), "zero\n", 0);
+        assert_doc(c, 5, at("w/sub/z.txt"), "zed\n", 0);
+        assert_doc(c, 6, at("w/subway.txt"), "train\n", 0);
+        assert_int_equal(rp_corpus_skipped_count(c), 0);
+        rp_corpus_free(c);
+    }
+}
+
+static void test_read_hidden_file_named_explicitly_is_read(void **state)
+{
+    rp_corpus *c;
+    puts_file(".dotfile", "explicit\n");
+    c = read_path(at(".dotfile"), NULL);
+    assert_int_equal(rp_corpus_count(c), 1);
+    assert_doc(c, 0, at(".dotfile"), "explicit\n", 0);
+    rp_corpus_free(c);
+}
+
+static void test_read_dir_skips_symlink_loops_and_dangling_links(void **state)
+{
+    rp_corpus *c;
+
+    make_dir("loop");
+    make_dir("loop/inner");
+    puts_file("loop/inner/doc.txt", "inside\n");
+    assert_int_equal(symlink("..", at("loop/inner/up")), 0);
+    assert_int_equal(symlink("nowhere.txt", at("loop/dangling.txt")), 0);
+    assert_int_equal(symlink("inner/doc.txt", at("loop/link.txt")), 0);
+    c = read_path(at("loop"), NULL);
+    assert_int_equal(rp_corpus_count(c), 2);
+    assert_doc(c, 0, at("loop/inner/doc.txt"), "inside\n", 0);
+    assert_doc(c, 1, at("loop/link.txt"), "inside\n", 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 2);
+    assert_skip(c, 0, at("loop/dangling.txt"), "No such file or directory");
+    assert_skip(c, 1, at("loop/inner/up"), "symbolic link loop");
+    rp_corpus_free(c);
+}
+
+static void test_read_dir_skips_a_fifo_with_a_reason(void **state)
+{
+    rp_corpus *c;
+
+    make_dir("fifo");
+    puts_file("fifo/a.txt", "before\n");
+    assert_int_equal(mkfifo(at("fifo/b.pipe"), 0644), 0);
+    puts_file("fifo/c.txt", "after\n");
+    c = read_path(at("fifo"), NULL);
+    assert_int_equal(rp_corpus_count(c), 2);
+    assert_doc(c, 0, at("fifo/a.txt"), "before\n", 0);
+    assert_doc(c, 1, at("fifo/c.txt"), "after\n", 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 1);
+    assert_skip(c, 0, at("fifo/b.pipe"), "not a regular file (FIFO)");
+    rp_corpus_free(c);
+}
+
+static void test_read_fifo_named_explicitly_is_read(void **state)
+{
+    rp_corpus *c;
+    pid_t pid;
+    int status;
+
+    assert_int_equal(mkfifo(at("direct.pipe"), 0644), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(at("direct.pipe"), O_WRONLY);
+        ssize_t n = fd < 0 ? -1 : write(fd, sample, strlen(sample));
+        _exit(n == (ssize_t)strlen(sample) ? 0 : 1);
+    }
+    c = read_path(at("direct.pipe"), NULL);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(rp_corpus_count(c), 1);
+    assert_doc(c, 0, at("direct.pipe"), sample, 0);
+    rp_corpus_free(c);
+}
+
+/* The checks of the unreadable-entries case, as an exit code (0: all hold). */
+static int check_unreadable(void)
+{
+    rp_corpus *c = NULL;
+    const rp_skip *s0, *s1;
+    int bad = 0;
+
+    if (rp_corpus_new(&c) != RP_OK || rp_corpus_read(c, at("locked"), NULL) != RP_OK)
+        return 10;
+    if (rp_corpus_count(c) != 2 || strcmp(rp_corpus_doc(c, 0)->name, at("locked/a.txt")) != 0 ||
+        strcmp(rp_corpus_doc(c, 1)->name, at("locked/d.txt")) != 0)
+        bad = 11;
+    s0 = rp_corpus_skipped(c, 0);
+    s1 = rp_corpus_skipped(c, 1);
+    if (rp_corpus_skipped_count(c) != 2 || strcmp(s0->input, at("locked/b.txt")) != 0 ||
+        strcmp(s0->reason, "Permission denied") != 0 || strcmp(s1->input, at("locked/c")) != 0 ||
+        strcmp(s1->reason, "Permission denied") != 0)
+        bad = bad ? bad : 12;
+    rp_corpus_free(c);
+    return bad;
+}
+
+static void test_read_dir_skips_unreadable_entries_and_keeps_the_rest(void **state)
+{
+    pid_t pid;
+    int status;
+
+    make_dir("locked");
+    puts_file("locked/a.txt", "readable\n");
+    puts_file("locked/b.txt", "secret\n");
+    make_dir("locked/c");
+    puts_file("locked/c/inside.txt", "unseen\n");
+    puts_file("locked/d.txt", "readable too\n");
+    assert_int_equal(chmod(at("locked/b.txt"), 0), 0);
+    assert_int_equal(chmod(at("locked/c"), 0), 0);
+    if (geteuid() != 0) {
+        assert_int_equal(check_unreadable(), 0);
+        return;
+    }
+    /* root reads everything: run the reader as nobody in a child */
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(20);
+        _exit(check_unreadable());
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- stdin ---- */
+
+static rp_corpus *read_stdin(const char *content, const rp_read_options *ro)
+{
+    int fds[2], saved;
+    rp_corpus *c;
+
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], content, strlen(content)), (ssize_t)strlen(content));
+    close(fds[1]);
+    saved = dup(STDIN_FILENO);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+    close(fds[0]);
+    c = read_path("-", ro);
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+    return c;
+}
+
+static void test_read_dash_reads_stdin_named_dash(void **state)
+{
+    rp_corpus *c = read_stdin(sample, NULL);
+    assert_int_equal(rp_corpus_count(c), 1);
+    assert_doc(c, 0, "-", sample, 0);
+    rp_corpus_free(c);
+}
+
+static void test_read_stdin_splits_into_dash_parts(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c;
+
+    rp_read_options_init(&ro);
+    ro.split = "^#";
+    c = read_stdin("# one\nfirst\n# two\nsecond\n", &ro);
+    assert_int_equal(rp_corpus_count(c), 2);
+    assert_doc(c, 0, "-#1", "# one\nfirst\n", 0);
+    assert_doc(c, 1, "-#2", "# two\nsecond\n", 12);
+    rp_corpus_free(c);
+}
+
+/* ---- compression ---- */
+
+static void put_gzip(const char *rel, const char *text, int members)
+{
+    size_t half = strlen(text) / 2;
+    gzFile gz = gzopen(at(rel), "wb");
+    assert_non_null(gz);
+    if (members == 2) {
+        assert_int_equal(gzwrite(gz, text, (unsigned)half), (int)half);
+        assert_int_equal(gzclose(gz), Z_OK);
+        gz = gzopen(at(rel), "ab");
+        assert_non_null(gz);
+        text += half;
+    }
+    assert_int_equal(gzwrite(gz, text, (unsigned)strlen(text)), (int)strlen(text));
+    assert_int_equal(gzclose(gz), Z_OK);
+}
+
+/* zstd frames of text (two frames when asked), written to rel; *len gets the size. */
+static void put_zstd(const char *rel, const char *text, int frames, size_t keep)
+{
+    size_t len = strlen(text), half = frames == 2 ? len / 2 : len, bound, n1, n2 = 0;
+    char *out;
+
+    bound = ZSTD_compressBound(len) * 2;
+    out = malloc(bound);
+    assert_non_null(out);
+    n1 = ZSTD_compress(out, bound, text, half, 3);
+    assert_false(ZSTD_isError(n1));
+    if (frames == 2) {
+        n2 = ZSTD_compress(out + n1, bound - n1, text + half, len - half, 3);
+        assert_false(ZSTD_isError(n2));
+    }
+    put(rel, out, keep && keep < n1 + n2 ? keep : n1 + n2);
+    free(out);
+}
+
+static void test_read_gzip_and_zstd_read_as_the_plain_text(void **state)
+{
+    rp_corpus *c;
+
+    make_dir("z");
+    put_gzip("z/a.txt.gz", sample, 1);
+    put_gzip("z/b.gz", sample, 2);
+    put_zstd("z/c.txt.zst", sample, 1, 0);
+    put_zstd("z/d", sample, 2, 0);
+    c = read_path(at("z"), NULL);
+    assert_int_equal(rp_corpus_count(c), 4);
+    assert_doc(c, 0, at("z/a.txt.gz"), sample, 0);
+    assert_doc(c, 1, at("z/b.gz"), sample, 0);
+    assert_doc(c, 2, at("z/c.txt.zst"), sample, 0);
+    assert_doc(c, 3, at("z/d"), sample, 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 0);
+    rp_corpus_free(c);
+}
+
+static void test_read_truncated_or_corrupt_streams_are_skipped(void **state)
+{
+    FILE *f;
+    char gz[4096];
+    size_t n;
+    rp_corpus *c;
+
+    make_dir("bad");
+    put_gzip("bad/whole.gz", sample, 1);
+    f = fopen(at("bad/whole.gz"), "rb");
+    assert_non_null(f);
+    n = fread(gz, 1, sizeof(gz), f);
+    fclose(f);
+    unlink(at("bad/whole.gz"));
+    put("bad/a-truncated.gz", gz, n - 12);
+    gz[n - 6] ^= 0x55; /* inside the stored CRC-32 */
+    put("bad/b-corrupt.gz", gz, n);
+    put_zstd("bad/c-truncated.zst", sample, 1, 20);
+    put("bad/d-magic-only.zst", "\x28\xb5\x2f\xfd", 4);
+    puts_file("bad/e.txt", "fine\n");
+    c = read_path(at("bad"), NULL);
+    assert_int_equal(rp_corpus_count(c), 1);
+    assert_doc(c, 0, at("bad/e.txt"), "fine\n", 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 4);
+    assert_skip(c, 0, at("bad/a-truncated.gz"), "truncated gzip stream");
+    assert_skip(c, 1, at("bad/b-corrupt.gz"), "corrupt gzip stream (incorrect data check)");
+    assert_skip(c, 2, at("bad/c-truncated.zst"), "truncated zstd stream");
+    assert_skip(c, 3, at("bad/d-magic-only.zst"), "truncated zstd stream");
+    rp_corpus_free(c);
+}
+
+static void test_read_limits_document_size_even_when_compressed(void **state)
+{
+    rp_read_options ro;
+    char *big = malloc(100001);
+    rp_corpus *c;
+
+    assert_non_null(big);
+    memset(big, 'a', 100000);
+    big[100000] = '\0';
+    make_dir("lim");
+    put_gzip("lim/bomb.gz", big, 1);
+    put_zstd("lim/bomb.zst", big, 1, 0);
+    put("lim/exact.txt", big, 1000);
+    put("lim/over.txt", big, 1001);
+    free(big);
+    rp_read_options_init(&ro);
+    ro.max_doc_bytes = 1000;
+    c = read_path(at("lim"), &ro);
+    assert_int_equal(rp_corpus_count(c), 1);
+    assert_string_equal(rp_corpus_doc(c, 0)->name, at("lim/exact.txt"));
+    assert_int_equal(rp_corpus_doc(c, 0)->len, 1000);
+    assert_int_equal(rp_corpus_skipped_count(c), 3);
+    assert_skip(c, 0, at("lim/bomb.gz"), "document larger than the limit of 1000 bytes");
+    assert_skip(c, 1, at("lim/bomb.zst"), "document larger than the limit of 1000 bytes");
+    assert_skip(c, 2, at("lim/over.txt"), "document larger than the limit of 1000 bytes");
+    rp_corpus_free(c);
+}
+
+/* ---- binary and UTF-16 ---- */
+
+static void test_read_binary_is_skipped_but_a_stray_nul_is_text(void **state)
+{
+    unsigned char bin[2048];
+    char text[200];
+    rp_corpus *c;
+
+    for (size_t i = 0; i < sizeof(bin); i++)
+        bin[i] = (unsigned char)(i * 7 + i / 256);
+    memset(text, 'x', sizeof(text));
+    text[50] = '\0';
+    make_dir("bin");
+    put("bin/a.bin", bin, sizeof(bin));
+    put("bin/b.txt", text, sizeof(text));
+    c = read_path(at("bin"), NULL);
+    assert_int_equal(rp_corpus_count(c), 1);
+    assert_string_equal(rp_corpus_doc(c, 0)->name, at("bin/b.txt"));
+    assert_int_equal(rp_corpus_doc(c, 0)->len, sizeof(text));
+    assert_memory_equal(rp_corpus_doc(c, 0)->bytes, text, sizeof(text));
+    assert_int_equal(rp_corpus_skipped_count(c), 1);
+    assert_skip(c, 0, at("bin/a.bin"), "binary file");
+    rp_corpus_free(c);
+}
+
+static void test_is_binary_follows_the_documented_rule(void **state)
+{
+    char buf[1000];
+
+    memset(buf, 'a', sizeof(buf));
+    assert_false(rp_corpus_is_binary(buf, sizeof(buf)));
+    memset(buf, 0, 10); /* 1%: not over it, and no other controls */
+    assert_false(rp_corpus_is_binary(buf, sizeof(buf)));
+    buf[10] = '\0'; /* 1.1% */
+    assert_true(rp_corpus_is_binary(buf, sizeof(buf)));
+    memset(buf, 'a', sizeof(buf));
+    buf[0] = '\0';
+    memset(buf + 1, 0x01, 50); /* one NUL and 5.1% controls */
+    assert_true(rp_corpus_is_binary(buf, sizeof(buf)));
+    memset(buf + 1, '\n', 50); /* line breaks are not controls */
+    assert_false(rp_corpus_is_binary(buf, sizeof(buf)));
+    assert_false(rp_corpus_is_binary("", 0));
+}
+
+static void test_read_utf16_with_bom_is_converted_to_utf8(void **state)
+{
+    /* "hé 𝄞\n" in UTF-16LE and BE, then an unpaired high surrogate and an odd last byte */
+    static const char le[] = "\xff\xfe"
+                             "h\0"
+                             "\xe9\0"
+                             " \0"
+                             "\x34\xd8\x1e\xdd"
+                             "\n\0";
+    static const char be[] = "\xfe\xff"
+                             "\0h"
+                             "\0\xe9"
+                             "\0 "
+                             "\xd8\x34\xdd\x1e"
+                             "\0\n"
+                             "\xd8\x00"
+                             "\0a"
+                             "\x01";
+    static const char want[] = "h\xc3\xa9 \xf0\x9d\x84\x9e\n";
+    rp_corpus *c;
+
+    make_dir("u16");
+    put("u16/le.txt", le, sizeof(le) - 1);
+    put("u16/be.txt", be, sizeof(be) - 1);
+    c = read_path(at("u16"), NULL);
+    assert_int_equal(rp_corpus_count(c), 2);
+    assert_doc(c, 0, at("u16/be.txt"),
+               "h\xc3\xa9 \xf0\x9d\x84\x9e\n\xef\xbf\xbd"
+               "a\xef\xbf\xbd",
+               0);
+    assert_doc(c, 1, at("u16/le.txt"), want, 0);
+    rp_corpus_free(c);
+}
+
+/* ---- JSONL ---- */
+
+static const char jsonl_text[] =
+    "{\"id\":\"a1\",\"text\":\"first text\",\"score\":2,\"lang\":\"en\"}\n"
+    "\n"
+    "{\"id\":42,\"text\":\"second\"}\r\n"
+    "{\"text\":\"third\",\"b\":[1,2],\"a\":{\"y\":1,\"x\":\"\\u00e9\"}}\n"
+    "{not json\n"
+    "{\"id\":\"x\",\"text\":5}\n"
+    "  \t \n"
+    "[1,2]\n"
+    "{\"id\":1.5,\"text\":\"float id\"}\n"
+    "{\"id\":\"\",\"text\":\"empty id\"}";
+
+static void test_read_jsonl_names_texts_and_metadata(void **state)
+{
+    rp_corpus *c;
+    const char *raw;
+    size_t raw_len;
+    char input[600];
+
+    puts_file("items.jsonl", jsonl_text);
+    c = read_path(at("items.jsonl"), NULL);
+    assert_int_equal(rp_corpus_count(c), 5);
+    assert_doc(c, 0, "a1", "first text", 0);
+    assert_string_equal(rp_corpus_doc(c, 0)->meta, "{\"lang\":\"en\",\"score\":2}");
+    assert_doc(c, 1, "42", "second", 0);
+    assert_null(rp_corpus_doc(c, 1)->meta);
+    snprintf(input, sizeof(input), "%s:4", at("items.jsonl"));
+    assert_doc(c, 2, input, "third", 0);
+    assert_string_equal(rp_corpus_doc(c, 2)->meta,
+                        "{\"a\":{\"x\":\"\xc3\xa9\",\"y\":1},\"b\":[1,2]}");
+    snprintf(input, sizeof(input), "%s:9", at("items.jsonl"));
+    assert_doc(c, 3, input, "float id", 0);
+    assert_string_equal(rp_corpus_doc(c, 3)->meta, "{\"id\":1.5}");
+    snprintf(input, sizeof(input), "%s:10", at("items.jsonl"));
+    assert_doc(c, 4, input, "empty id", 0);
+
+    assert_int_equal(rp_corpus_skipped_count(c), 3);
+    snprintf(input, sizeof(input), "%s:5", at("items.jsonl"));
+    assert_skip(c, 0, input, "malformed JSON: string or '}' expected near 'not'");
+    snprintf(input, sizeof(input), "%s:6", at("items.jsonl"));
+    assert_skip(c, 1, input, "no string field 'text'");
+    snprintf(input, sizeof(input), "%s:8", at("items.jsonl"));
+    assert_skip(c, 2, input, "not a JSON object");
+
+    assert_int_equal(rp_corpus_raw(c, 0, &raw, &raw_len), RP_OK);
+    assert_int_equal(raw_len, 53);
+    assert_memory_equal(raw, jsonl_text, raw_len);
+    assert_int_equal(rp_corpus_raw(c, 1, &raw, &raw_len), RP_OK); /* without its \r\n */
+    assert_int_equal(raw_len, strlen("{\"id\":42,\"text\":\"second\"}"));
+    assert_memory_equal(raw, "{\"id\":42,\"text\":\"second\"}", raw_len);
+    rp_corpus_free(c);
+}
+
+static void test_read_jsonl_by_option_fields_and_compression(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c;
+
+    puts_file("fields.txt", "\xef\xbb\xbf{\"key\":7,\"body\":\"seven\",\"text\":\"other\"}\n");
+    put_gzip("packed.ndjson.gz", "{\"id\":\"g\",\"text\":\"zipped\"}\n", 1);
+    rp_read_options_init(&ro);
+    ro.jsonl = true;
+    ro.id_field = "key";
+    ro.text_field = "body";
+    c = read_path(at("fields.txt"), &ro);
+    assert_int_equal(rp_corpus_count(c), 1);
+    assert_doc(c, 0, "7", "seven", 0);
+    assert_string_equal(rp_corpus_doc(c, 0)->meta, "{\"text\":\"other\"}");
+    rp_corpus_free(c);
+
+    c = read_path(at("packed.ndjson.gz"), NULL);
+    assert_int_equal(rp_corpus_count(c), 1);
+    assert_doc(c, 0, "g", "zipped", 0);
+    rp_corpus_free(c);
+}
+
+static void test_read_jsonl_from_stdin_names_lines_dash_line(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c;
+
+    rp_read_options_init(&ro);
+    ro.jsonl = true;
+    c = read_stdin("{\"text\":\"no id\"}\n", &ro);
+    assert_int_equal(rp_corpus_count(c), 1);
+    assert_doc(c, 0, "-:1", "no id", 0);
+    rp_corpus_free(c);
+}
+
+/* ---- split ---- */
+
+static void test_split_starts_parts_and_drops_blank_ones(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c;
+
+    puts_file("s.txt", "\n  \n== A\nalpha\n\n== B\n== C\ngamma\n");
+    rp_read_options_init(&ro);
+    ro.split = "^== ";
+    c = read_path(at("s.txt"), &ro);
+    assert_int_equal(rp_corpus_count(c), 3);
+    assert_doc(c, 0, at("s.txt#1"), "== A\nalpha\n\n", 4);
+    assert_doc(c, 1, at("s.txt#2"), "== B\n", 16);
+    assert_doc(c, 2, at("s.txt#3"), "== C\ngamma\n", 21);
+    assert_int_equal(rp_corpus_skipped_count(c), 0);
+    rp_corpus_free(c);
+}
+
+static void test_split_after_ends_parts_with_the_matching_line(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c;
+
+    puts_file("sa.txt", "one\nEND\n \t\nEND\ntwo\nEND\n\n");
+    rp_read_options_init(&ro);
+    ro.split_after = "^END$";
+    c = read_path(at("sa.txt"), &ro);
+    assert_int_equal(rp_corpus_count(c), 3);
+    assert_doc(c, 0, at("sa.txt#1"), "one\nEND\n", 0);
+    assert_doc(c, 1, at("sa.txt#2"), " \t\nEND\n", 8);
+    assert_doc(c, 2, at("sa.txt#3"), "two\nEND\n", 15);
+    rp_corpus_free(c);
+}
+
+static void test_split_ignores_cr_and_handles_no_match_and_empty(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c;
+
+    puts_file("crlf.txt", "one\r\nEND\r\ntwo\r\nEND");
+    puts_file("nomatch.txt", "nothing to cut\n");
+    put("blank.txt", "\n\n", 2);
+    rp_read_options_init(&ro);
+    ro.split_after = "^END$";
+    c = read_path(at("crlf.txt"), &ro);
+    assert_int_equal(rp_corpus_count(c), 2);
+    assert_doc(c, 0, at("crlf.txt#1"), "one\r\nEND\r\n", 0);
+    assert_doc(c, 1, at("crlf.txt#2"), "two\r\nEND", 10);
+    assert_int_equal(rp_corpus_read(c, at("nomatch.txt"), &ro), RP_OK);
+    assert_int_equal(rp_corpus_read(c, at("blank.txt"), &ro), RP_OK);
+    assert_int_equal(rp_corpus_count(c), 3);
+    assert_doc(c, 2, at("nomatch.txt#1"), "nothing to cut\n", 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 0);
+    rp_corpus_free(c);
+}
+
+static void test_split_and_split_after_together_with_a_part_limit(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c;
+
+    puts_file("both.txt", "head\nSTART x\nbody that is long\nSTOP\ntail\n");
+    rp_read_options_init(&ro);
+    ro.split = "^START";
+    ro.split_after = "^STOP";
+    ro.max_doc_bytes = 10;
+    c = read_path(at("both.txt"), &ro);
+    assert_int_equal(rp_corpus_count(c), 2);
+    assert_doc(c, 0, at("both.txt#1"), "head\n", 0);
+    assert_doc(c, 1, at("both.txt#3"), "tail\n", 36);
+    assert_int_equal(rp_corpus_skipped_count(c), 1);
+    assert_skip(c, 0, at("both.txt#2"), "document larger than the limit of 10 bytes");
+    rp_corpus_free(c);
+}
+
+static void test_split_bad_regex_is_eformat_before_reading(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c = NULL;
+    char msg[200];
+
+    puts_file("r.txt", "text\n");
+    rp_read_options_init(&ro);
+    ro.split_after = "(unclosed";
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_read(c, at("r.txt"), &ro), RP_EFORMAT);
+    assert_int_equal(rp_corpus_count(c), 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 0);
+    rp_corpus_free(c);
+    assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_EFORMAT);
+    assert_string_equal(msg, "invalid split-after regex '(unclosed': Unmatched ( or \\(");
+    ro.split_after = NULL;
+    ro.split = "^ok";
+    assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_OK);
+    assert_string_equal(msg, "");
+}
+
+static void test_split_seed_feed_gives_sixteen_posts(void **state)
+{
+    char path[1024];
+    rp_read_options ro;
+    rp_corpus *c;
+    struct stat st;
+    size_t end = 0;
+
+    snprintf(path, sizeof(path), "%s/../shared/corpora/seed-feed.txt", RP_SOURCE_DIR);
+    if (stat(path, &st) != 0) {
+        print_message("seed feed not found at %s: skipped\n", path);
+        skip();
+    }
+    rp_read_options_init(&ro);
+    ro.split_after = "^Continue reading ";
+    c = read_path(path, &ro);
+    assert_int_equal(rp_corpus_count(c), 16);
+    for (uint32_t i = 0; i < 16; i++) {
+        const rp_doc *d = rp_corpus_doc(c, i);
+        char name[1100];
+        snprintf(name, sizeof(name), "%s#%u", path, i + 1);
+        assert_string_equal(d->name, name);
+        assert_int_equal(d->offset, end); /* no blank parts between posts */
+        end = d->offset + d->len;
+    }
+    assert_int_equal(end, (size_t)st.st_size);
+    rp_corpus_free(c);
+}
+
+/* ---- allocation failure ---- */
+
+static void make_failure_tree(void)
+{
+    make_dir("af");
+    puts_file("af/a.jsonl", "{\"id\":\"j1\",\"text\":\"one\",\"m\":1}\n{bad\n{\"text\":\"two\"}\n");
+    puts_file("af/b.txt", "== x\nfirst\n== y\nsecond\n");
+    put_gzip("af/c.gz", sample, 1);
+    puts_file("af/d.txt", "== only\n");
+}
+
+static void test_read_fails_cleanly_at_every_allocation(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c = NULL;
+    unsigned long n;
+    rp_status st = RP_ENOMEM;
+
+    make_failure_tree();
+    rp_read_options_init(&ro);
+    ro.split = "^== ";
+    for (n = 1; n < 10000 && st != RP_OK; n++) {
+        assert_int_equal(rp_corpus_new(&c), RP_OK);
+        assert_int_equal(rp_corpus_add(c, "kept", "x", 1, NULL), RP_OK);
+        rp_alloc_fail_after(n);
+        st = rp_corpus_read(c, at("af"), &ro);
+        rp_alloc_fail_after(0);
+        if (st != RP_OK) {
+            assert_int_equal(st, RP_ENOMEM);
+            assert_int_equal(rp_corpus_count(c), 1); /* rolled back to before the read */
+            assert_int_equal(rp_corpus_skipped_count(c), 0);
+            rp_corpus_free(c);
+        }
+    }
+    assert_int_equal(st, RP_OK);
+    print_message("rp_corpus_read failed cleanly at %lu allocation points\n", n - 2);
+    assert_true(n > 20);
+    assert_int_equal(rp_corpus_count(c), 7);
+    assert_doc(c, 1, "j1", "one", 0);
+    assert_string_equal(rp_corpus_doc(c, 1)->meta, "{\"m\":1}");
+    assert_doc(c, 3, at("af/b.txt#1"), "== x\nfirst\n", 0);
+    assert_doc(c, 5, at("af/c.gz#1"), sample, 0);
+    assert_doc(c, 6, at("af/d.txt#1"), "== only\n", 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 1);
+    rp_corpus_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corpus_add_copies_and_find_names),
+        cmocka_unit_test(test_read_file_is_one_document_named_as_given),
+        cmocka_unit_test(test_read_empty_file_is_an_empty_document),
+        cmocka_unit_test(test_read_missing_path_is_skipped_with_strerror),
+        cmocka_unit_test(test_read_dir_walks_in_byte_order_with_single_slashes),
+        cmocka_unit_test(test_read_hidden_file_named_explicitly_is_read),
+        cmocka_unit_test(test_read_dir_skips_symlink_loops_and_dangling_links),
+        cmocka_unit_test(test_read_dir_skips_a_fifo_with_a_reason),
+        cmocka_unit_test(test_read_fifo_named_explicitly_is_read),
+        cmocka_unit_test(test_read_dir_skips_unreadable_entries_and_keeps_the_rest),
+        cmocka_unit_test(test_read_dash_reads_stdin_named_dash),
+        cmocka_unit_test(test_read_stdin_splits_into_dash_parts),
+        cmocka_unit_test(test_read_gzip_and_zstd_read_as_the_plain_text),
+        cmocka_unit_test(test_read_truncated_or_corrupt_streams_are_skipped),
+        cmocka_unit_test(test_read_limits_document_size_even_when_compressed),
+        cmocka_unit_test(test_read_binary_is_skipped_but_a_stray_nul_is_text),
+        cmocka_unit_test(test_is_binary_follows_the_documented_rule),
+        cmocka_unit_test(test_read_utf16_with_bom_is_converted_to_utf8),
+        cmocka_unit_test(test_read_jsonl_names_texts_and_metadata),
+        cmocka_unit_test(test_read_jsonl_by_option_fields_and_compression),
+        cmocka_unit_test(test_read_jsonl_from_stdin_names_lines_dash_line),
+        cmocka_unit_test(test_split_starts_parts_and_drops_blank_ones),
+        cmocka_unit_test(test_split_after_ends_parts_with_the_matching_line),
+        cmocka_unit_test(test_split_ignores_cr_and_handles_no_match_and_empty),
+        cmocka_unit_test(test_split_and_split_after_together_with_a_part_limit),
+        cmocka_unit_test(test_split_bad_regex_is_eformat_before_reading),
+        cmocka_unit_test(test_split_seed_feed_gives_sixteen_posts),
+        cmocka_unit_test(test_read_fails_cleanly_at_every_allocation),
+    };
+    return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+}
