@@ -3,9 +3,11 @@
  * walked depth-first with entries in byte order (strcmp), hidden entries left out, symlinks
  * followed with loops caught by the (device, inode) pairs of the directories on the current
  * path; anything that cannot be read is recorded as skipped and the walk goes on. Each input
- * then goes to the JSONL reader, the regex splitter, or becomes one document.
+ * then goes to the JSONL reader, the regex splitter, the RSS/Atom reader (an XML file whose
+ * root is <rss>, <feed> or <rdf:RDF>), or becomes one document.
  */
 #include "corpus.h"
+#include "feed.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -90,6 +92,11 @@ static rp_status read_fd(reader *rd, const char *name, int fd, size_t size_hint)
         return rp_corpus_read_jsonl(rd->c, name, &buf, &rd->ro, rd->cap);
     if (split)
         return rp_corpus_read_split(rd->c, name, &buf, &rd->sp, rd->cap);
+    if (rp_corpus_is_feed(buf.data, buf.len)) {
+        st = rp_corpus_read_feed(rd->c, name, buf.data, buf.len);
+        rp_buf_release(&buf);
+        return st;
+    }
     if (!(copy = rp_strdup(name))) {
         rp_buf_release(&buf);
         return RP_ENOMEM;

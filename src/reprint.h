@@ -261,6 +261,139 @@ typedef struct rp_scan_counts {
 } rp_scan_counts;
 const rp_scan_counts *rp_scan_get_counts(const rp_scan *scan);
 
+/* Explains what documents doc_a and doc_b share (doc_a == doc_b: what one document repeats):
+ * the shared fingerprints (hash, token positions, byte offsets, document frequency in the
+ * corpus), the seed chains, and each candidate alignment with its tokens and identity and
+ * whether it would be reported or why not. *out_text is OWNED: free() (rp_free is the same).
+ * RP_ENOTFOUND when a document id is out of range. */
+rp_status rp_scan_explain(const rp_corpus *corpus, const rp_options *opts, uint32_t doc_a,
+                          uint32_t doc_b, char **out_text);
+
+/* ---- dedup: near-duplicate documents ----------------------------------------------------- */
+
+/* A document's verdict against the earlier documents (in input order, or in a store). */
+typedef enum {
+    RP_VERDICT_NEW = 0,    /* no earlier document is close enough */
+    RP_VERDICT_DUPLICATE,  /* identical after normalization (same token sequence) */
+    RP_VERDICT_NEAR,       /* "near-duplicate": resemblance >= the threshold */
+    RP_VERDICT_CONTAINS,   /* it contains the earlier document (containment of that in it) */
+    RP_VERDICT_CONTAINED,  /* it is contained in the earlier document */
+    RP_VERDICT_SEEN        /* store only: its id is already held (not added again) */
+} rp_verdict;
+
+/* "new", "duplicate", "near-duplicate", "contains", "contained", "seen". */
+const char *rp_verdict_name(rp_verdict verdict);
+
+typedef enum { RP_KEEP_FIRST = 0, RP_KEEP_LONGEST, RP_KEEP_NEWEST } rp_keep;
+
+/* Parses "first", "longest", "newest": RP_OK or RP_EINVAL. */
+rp_status rp_keep_parse(const char *name, rp_keep *out);
+
+typedef struct rp_dedup_options {
+    double resemblance;     /* near-duplicate: Jaccard of fingerprint sets >= this */
+    double containment;     /* contains/contained: share of one set inside the other >= this */
+    rp_keep keep;           /* which member of a group is its representative */
+    const char *date_field; /* JSONL metadata field (or "date" for feeds) holding a date */
+} rp_dedup_options;
+
+/* Sets the documented defaults (resemblance 0.5, containment 0.6, keep first, no date). */
+void rp_dedup_options_init(rp_dedup_options *dopts);
+
+/* Parses an RFC 3339 ("2024-05-01T12:00:00Z", offsets and fractions allowed) or RFC 822
+ * (RSS: "Wed, 01 May 2024 12:00:00 GMT", "+0200", "EST") date: seconds since the epoch. */
+rp_status rp_date_parse(const char *text, int64_t *out);
+
+/* A group member; its verdict and similarities are relative to `of`, the document it matched
+ * (the group's earliest document; for that document itself, when --keep picked another
+ * representative, `of` is the representative and the verdict is seen from its side). */
+typedef struct rp_dedup_member {
+    uint32_t doc;
+    uint32_t of;
+    rp_verdict verdict;
+    double resemblance; /* |A and B| / |A or B| over fingerprint sets */
+    double containment; /* the larger of |A and B|/|A| and |A and B|/|B| */
+} rp_dedup_member;
+
+typedef struct rp_dedup_group {
+    uint32_t representative;
+    const rp_dedup_member *members; /* every other document of the group, by doc id */
+    size_t member_count;
+} rp_dedup_group;
+
+typedef struct rp_dedup rp_dedup;
+
+/* Groups a corpus's documents: each document, in input order, is compared with the earliest
+ * document of every earlier group that shares a sampled fingerprint, and joins the group of
+ * its best match (the same rule as a store, so batch and incremental verdicts agree).
+ * *out is OWNED: rp_dedup_free. RP_EINVAL for out-of-range options. */
+rp_status rp_dedup_run(const rp_corpus *corpus, const rp_options *opts,
+                       const rp_dedup_options *dopts, rp_dedup **out);
+void rp_dedup_free(rp_dedup *dd);
+
+/* Groups of two or more documents, in the order of their earliest documents. BORROWED. */
+size_t rp_dedup_group_count(const rp_dedup *dd);
+const rp_dedup_group *rp_dedup_get_group(const rp_dedup *dd, size_t i);
+
+/* The verdict a document got on arrival (new for group firsts and documents alone). */
+const rp_dedup_member *rp_dedup_doc(const rp_dedup *dd, uint32_t doc);
+
+/* True when doc is kept: alone, or its group's representative. */
+bool rp_dedup_kept(const rp_dedup *dd, uint32_t doc);
+
+/* Writes the kept documents: for a JSONL document its input line unchanged plus "\n", else
+ * its bytes (with a "\n" added when they do not end in one). RP_EIO when writing fails. */
+rp_status rp_dedup_write_kept(FILE *out, const rp_corpus *corpus, const rp_dedup *dd);
+
+/* ---- store: incremental dedup on a persistent LMDB index --------------------------------- */
+
+typedef struct rp_store rp_store;
+
+typedef struct rp_store_options {
+    bool wait;          /* wait for another writer instead of failing at once */
+    bool read_only;     /* open for reading (stats, export); never blocks on a writer */
+    uint64_t max_items; /* keep at most this many documents (oldest evicted); 0: no limit */
+    int64_t max_age;    /* evict documents older than this many seconds; 0: no limit */
+    size_t map_size;    /* LMDB map size in bytes; 0: the default (64 GiB on 64-bit) */
+    bool any_settings;  /* accept the store's own settings (stats, export, compact) */
+} rp_store_options;
+
+void rp_store_options_init(rp_store_options *sopts);
+
+/* Opens (creating when missing, unless read_only) the store in directory dir. Errors: RP_EIO
+ * (cannot create or open), RP_EFORMAT (not a reprint store, another format version, or other
+ * shingle/window/fold settings), RP_ELIMIT (another writer holds it and wait is false). msg
+ * gets a one-line explanation. *out is OWNED: rp_store_close. */
+rp_status rp_store_open(const char *dir, const rp_options *opts, const rp_store_options *sopts,
+                        rp_store **out, char *msg, size_t msglen);
+void rp_store_close(rp_store *store);
+
+/* One incoming item's verdict. Strings are OWNED by the result array. */
+typedef struct rp_store_verdict {
+    char *id;
+    char *of; /* NULL for new */
+    rp_verdict verdict;
+    double resemblance;
+    double containment;
+} rp_store_verdict;
+
+/* Adds every document of the corpus, in order, as ONE write transaction (all or nothing),
+ * then evicts past max_items / max_age. *out (count entries, one per document) is OWNED:
+ * rp_store_verdicts_free. RP_ELIMIT when the map is full (the store is unchanged). */
+rp_status rp_store_add(rp_store *store, const rp_corpus *corpus, const rp_dedup_options *dopts,
+                       rp_store_verdict **out, size_t *count, char *msg, size_t msglen);
+void rp_store_verdicts_free(rp_store_verdict *verdicts, size_t count);
+
+/* One JSON line per verdict: {"id":..,"verdict":..,"of":..|null,"resemblance":..,..}. */
+rp_status rp_store_write_verdicts(FILE *out, const rp_store_verdict *verdicts, size_t count);
+
+/* stats: one JSON object (counts and sizes); export: one JSON line per stored document. */
+rp_status rp_store_stats(rp_store *store, FILE *out);
+rp_status rp_store_export(rp_store *store, FILE *out);
+
+/* Rewrites the store compactly (mdb_env_copy2 with MDB_CP_COMPACT into a temporary directory,
+ * then swapped in by rename). The store must be open for writing. */
+rp_status rp_store_compact(rp_store *store, char *msg, size_t msglen);
+
 /* ---- reports ----------------------------------------------------------------------------- */
 
 typedef enum { RP_FORMAT_TEXT = 0, RP_FORMAT_JSON, RP_FORMAT_JSONL, RP_FORMAT_CSV } rp_format;
@@ -272,6 +405,12 @@ rp_status rp_format_parse(const char *name, rp_format *out);
  * same corpus, options and scan. RP_EIO when writing fails. */
 rp_status rp_report_scan(FILE *out, rp_format format, const rp_corpus *corpus,
                          const rp_scan *scan, const rp_options *opts);
+
+/* Writes a dedup report (text, json, jsonl or csv; see `reprint dedup --help`). RP_EIO when
+ * writing fails. */
+rp_status rp_report_dedup(FILE *out, rp_format format, const rp_corpus *corpus,
+                          const rp_dedup *dd, const rp_options *opts,
+                          const rp_dedup_options *dopts);
 
 #ifdef __cplusplus
 }

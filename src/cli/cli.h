@@ -57,5 +57,7 @@ void cli_progress(void *ctx, const char *stage, uint64_t done, uint64_t total);
 
 int cmd_scan(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
+int cmd_store(int argc, char **argv);
 
 #endif /* REPRINT_CLI_H */

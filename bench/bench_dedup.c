@@ -1,0 +1,150 @@
+/*
+ * bench_dedup.c - incremental dedup throughput: generated news items of about 2 KB (invented
+ * words, Zipf-weighted; one in ten a light edit of a recent item) added to an LMDB store in
+ * batches, one transaction each. Prints items/s per tenth of the run (does it slow as the
+ * store grows?), then the store's stats (bytes per item).
+ *
+ *     bench_dedup [ITEMS [BATCH [DIR]]]     (defaults 100000, 1000, a temporary folder)
+ */
+#include "reprint.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define VOCAB 6000
+#define ITEM_BYTES 2000
+
+static char vocab[VOCAB][12];
+static uint64_t rng = 88172645463325252ULL;
+
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return rng;
+}
+
+static void make_vocab(void)
+{
+    static const char *const syl[] = {"ka", "ri", "to", "mu", "sel", "van", "dor", "pin",
+                                      "eth", "lo", "ra", "mi", "sun", "ber", "cal", "den"};
+    for (int i = 0; i < VOCAB; i++) {
+        int n = 1 + (int)(next_rand() % 3);
+        vocab[i][0] = '\0';
+        for (int j = 0; j < n; j++)
+            strcat(vocab[i], syl[next_rand() % 16]);
+    }
+}
+
+/* A word index with a rough Zipf shape: the square of a uniform pick. */
+static int zipf_word(void)
+{
+    double u = (double)(next_rand() % 1000000) / 1000000.0;
+    return (int)(u * u * VOCAB) % VOCAB;
+}
+
+static size_t make_item(char *buf, size_t cap)
+{
+    size_t len = 0;
+
+    while (len + 16 < cap && len < ITEM_BYTES) {
+        const char *w = vocab[zipf_word()];
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", w, next_rand() % 12 ? " " : ". ");
+    }
+    return len;
+}
+
+/* A light edit: a few words overwritten in place by others of the same length. */
+static void edit_item(char *buf, size_t len)
+{
+    for (int i = 0; i < 6; i++) {
+        size_t at = (size_t)(next_rand() % len);
+        while (at < len && buf[at] != ' ')
+            at++;
+        if (at + 3 < len)
+            buf[at + 1] = 'z', buf[at + 2] = 'q';
+    }
+}
+
+static double clock_s(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    size_t items = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
+    size_t batch = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
+    char tmp[] = "/tmp/bench-dedup-XXXXXX", msg[512];
+    const char *dir = argc > 3 ? argv[3] : mkdtemp(tmp);
+    static char recent[64][ITEM_BYTES + 64];
+    static size_t recent_len[64];
+    char buf[ITEM_BYTES + 64];
+    rp_options o;
+    rp_store_options so;
+    rp_dedup_options d;
+    rp_store *s;
+    double add_time = 0, window_time = 0, cpu_time = 0;
+    size_t dups = 0, window_items = 0;
+
+    make_vocab();
+    rp_options_init(&o);
+    rp_store_options_init(&so);
+    rp_dedup_options_init(&d);
+    if (!dir || rp_store_open(dir, &o, &so, &s, msg, sizeof(msg)) != RP_OK) {
+        fprintf(stderr, "bench_dedup: %s\n", dir ? msg : "no temporary folder");
+        return 1;
+    }
+    printf("items,batch_items_per_s,cumulative_items_per_s\n");
+    for (size_t done = 0; done < items;) {
+        rp_corpus *c;
+        rp_store_verdict *v;
+        size_t n;
+        rp_corpus_new(&c);
+        for (size_t i = 0; i < batch && done + i < items; i++) {
+            char name[32];
+            size_t len, slot = (done + i) % 64;
+            if (done + i >= 64 && next_rand() % 10 == 0) {
+                size_t from = next_rand() % 64;
+                memcpy(buf, recent[from], recent_len[from]);
+                len = recent_len[from];
+                edit_item(buf, len);
+            } else {
+                len = make_item(buf, sizeof(buf));
+            }
+            memcpy(recent[slot], buf, len);
+            recent_len[slot] = len;
+            snprintf(name, sizeof(name), "item-%zu", done + i);
+            rp_corpus_add(c, name, buf, len, NULL);
+        }
+        double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+        if (rp_store_add(s, c, &d, &v, &n, msg, sizeof(msg)) != RP_OK) {
+            fprintf(stderr, "bench_dedup: %s\n", msg);
+            return 1;
+        }
+        double dt = clock_s(CLOCK_MONOTONIC) - t0;
+        cpu_time += clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+        add_time += dt, window_time += dt, window_items += n;
+        for (size_t i = 0; i < n; i++)
+            dups += v[i].verdict != RP_VERDICT_NEW;
+        rp_store_verdicts_free(v, n);
+        rp_corpus_free(c);
+        done += n;
+        if (done % (items / 10 ? items / 10 : 1) < n || done == items) {
+            printf("%zu,%.0f,%.0f\n", done, (double)window_items / window_time,
+                   (double)done / add_time);
+            fflush(stdout);
+            window_items = 0, window_time = 0;
+        }
+    }
+    printf("# %zu items in %.1f s of adding (%.0f items/s wall), %.1f s CPU (%.0f items/s), %zu "
+           "flagged as copies\n",
+           items, add_time, (double)items / add_time, cpu_time, (double)items / cpu_time, dups);
+    rp_store_stats(s, stdout);
+    rp_store_close(s);
+    return 0;
+}

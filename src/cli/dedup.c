@@ -1,0 +1,316 @@
+/*
+ * dedup.c - `reprint dedup`: near-duplicate groups of the inputs (a report, or with
+ * --keep-only the kept documents themselves), or with --store DIR incremental verdicts against
+ * a persistent store. dedup's own options are taken out of argv before the common parser runs.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <string.h>
+
+typedef struct dedup_args {
+    rp_dedup_options d;
+    rp_store_options s;
+    const char *store;
+    bool keep_only;
+} dedup_args;
+
+static void dedup_help(const rp_options *o, const rp_dedup_options *d)
+{
+    printf("usage: reprint dedup [options] PATH...\n\n"
+           "Groups near-duplicate documents: exact copies, light edits, one text inside\n"
+           "another. Documents compare by their sets of winnowed fingerprints (as scan makes\n"
+           "them): resemblance = shared / all distinct fingerprints of the two, containment =\n"
+           "share of one document's fingerprints found in the other. Each document, in input\n"
+           "order, is compared with the earliest document of each earlier group and joins the\n"
+           "group of its best match: duplicate (same tokens after normalization), then\n"
+           "near-duplicate (resemblance, or containment both ways), then contains/contained.\n"
+           "RSS and Atom items are documents (text: title, then description or content with\n"
+           "tags stripped; offsets refer to that text).\n\n"
+           "dedup:\n"
+           "  --resemblance X         near-duplicate from this resemblance (default %.2f)\n"
+           "  --containment X         contains/contained from this containment (default %.2f)\n"
+           "  --keep first|longest|newest  each group's representative (default first: input\n"
+           "                          order); newest needs --date-field\n"
+           "  --date-field NAME       JSONL field with an RFC 3339 or RFC 822 date (feeds: date)\n"
+           "  --keep-only             write only the kept documents (JSONL: the input lines\n"
+           "                          unchanged), not a report\n"
+           "incremental:\n"
+           "  --store DIR             add the inputs to the LMDB store DIR (created when\n"
+           "                          missing) as one transaction, and print one JSON line per\n"
+           "                          item: {\"id\",\"verdict\",\"of\",\"resemblance\",\"containment\"};\n"
+           "                          verdicts new, duplicate, near-duplicate, contains,\n"
+           "                          contained, seen (id already held, not added again)\n"
+           "  --max-items N           keep at most N items in the store (oldest evicted)\n"
+           "  --max-age DURATION      evict items older than DURATION (30s, 90m, 12h, 7d, 2w),\n"
+           "                          dated by --date-field, else by when they were added\n"
+           "  --wait                  wait for another writer instead of failing at once\n"
+           "inputs: --jsonl, --id-field, --text-field, --split, --split-after, --max-doc-bytes\n"
+           "text: --no-fold-case, --no-fold-marks, --no-fold-quotes, --no-fold-spelling\n"
+           "fingerprints: --shingle K (default %u), --window W (default %u), --max-df N: a\n"
+           "  sampled fingerprint in more than N groups finds no candidates (default %u)\n"
+           "output:\n"
+           "  -f, --format FORMAT     text (default), json, jsonl or csv. json: documents (with\n"
+           "                          verdict, kept, group; covered = containment in its match)\n"
+           "                          and groups {id, representative, members [{doc, of,\n"
+           "                          verdict, resemblance, containment}]}, each member\n"
+           "                          measured against `of`, its group's earliest document\n"
+           "  -o, --output FILE       write to FILE (complete, or not at all)\n"
+           "  --exit-code             exit 1 when a duplicate of any kind was found\n"
+           "  -q, --quiet             no warnings about skipped inputs\n\n"
+           "exit status: 0 done, 1 found (with --exit-code), 2 usage error, nothing read, the\n"
+           "store could not be used, or the report could not be written.\n",
+           d->resemblance, d->containment, o->shingle, o->window, o->max_df);
+}
+
+static bool usage(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+static bool usage(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("reprint: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\ntry 'reprint dedup --help'\n", stderr);
+    return false;
+}
+
+static bool parse_share(const char *name, const char *text, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(text, &end);
+    if (errno || end == text || *end || !(v >= 0.0 && v <= 1.0)) {
+        fprintf(stderr, "reprint: --%s takes a number from 0 to 1, not '%s'\n", name, text);
+        fputs("try 'reprint dedup --help'\n", stderr);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* 30s, 90m, 12h, 7d, 2w, or a bare number of seconds. */
+static bool parse_duration(const char *text, int64_t *out)
+{
+    static const char units[] = "smhdw";
+    static const int64_t secs[] = {1, 60, 3600, 86400, 604800};
+    char *end;
+    unsigned long long v;
+    int64_t mul = 1;
+
+    if (text[0] < '0' || text[0] > '9')
+        return usage("--max-age takes a duration such as 12h or 7d, not '%s'", text);
+    errno = 0;
+    v = strtoull(text, &end, 10);
+    if (*end) {
+        const char *u = end[1] == '\0' ? strchr(units, *end) : NULL;
+        if (!u || !*end)
+            return usage("--max-age takes a duration such as 12h or 7d, not '%s'", text);
+        mul = secs[u - units];
+    }
+    if (errno || v == 0 || v > (unsigned long long)(INT64_MAX / mul))
+        return usage("--max-age takes a duration such as 12h or 7d, not '%s'", text);
+    *out = (int64_t)v * mul;
+    return true;
+}
+
+static bool parse_count(const char *text, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    v = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
+    if (text[0] < '0' || text[0] > '9' || errno || *end || v == 0)
+        return usage("--max-items takes a whole number from 1, not '%s'", text);
+    *out = v;
+    return true;
+}
+
+/* One of dedup's own options with its value (NULL for flags). */
+static bool apply(dedup_args *a, const char *name, const char *value)
+{
+    if (strcmp(name, "resemblance") == 0)
+        return parse_share(name, value, &a->d.resemblance);
+    if (strcmp(name, "containment") == 0)
+        return parse_share(name, value, &a->d.containment);
+    if (strcmp(name, "keep") == 0)
+        return rp_keep_parse(value, &a->d.keep) == RP_OK ||
+               usage("--keep takes first, longest or newest, not '%s'", value);
+    if (strcmp(name, "date-field") == 0)
+        return a->d.date_field = value, true;
+    if (strcmp(name, "store") == 0)
+        return a->store = value, true;
+    if (strcmp(name, "max-items") == 0)
+        return parse_count(value, &a->s.max_items);
+    if (strcmp(name, "max-age") == 0)
+        return parse_duration(value, &a->s.max_age);
+    if (strcmp(name, "keep-only") == 0)
+        return a->keep_only = true;
+    return a->s.wait = true; /* "wait" */
+}
+
+/* Takes dedup's options out of argv (compacting it); the rest goes to cli_parse. */
+static bool take_options(dedup_args *a, int *argc, char **argv)
+{
+    static const char *const with_value[] = {"resemblance", "containment", "keep", "date-field",
+                                             "store", "max-items", "max-age"};
+    static const char *const flags[] = {"keep-only", "wait"};
+    int out = 1, i;
+
+    for (i = 1; i < *argc && strcmp(argv[i], "--") != 0; i++) {
+        const char *arg = argv[i], *eq = strchr(arg, '=');
+        size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg) - 2;
+        bool taken = false;
+        if (strncmp(arg, "--", 2) != 0) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        for (size_t k = 0; k < sizeof(with_value) / sizeof(*with_value) && !taken; k++) {
+            if (strlen(with_value[k]) != len || strncmp(arg + 2, with_value[k], len) != 0)
+                continue;
+            if (!eq && i + 1 >= *argc)
+                return usage("option '%s' needs a value", arg);
+            char name[16];
+            snprintf(name, sizeof(name), "%.*s", (int)len, arg + 2);
+            if (!apply(a, name, eq ? eq + 1 : argv[++i]))
+                return false;
+            taken = true;
+        }
+        for (size_t k = 0; k < sizeof(flags) / sizeof(*flags) && !taken && !eq; k++)
+            if (strcmp(arg + 2, flags[k]) == 0)
+                taken = apply(a, flags[k], NULL);
+        if (!taken)
+            argv[out++] = argv[i];
+    }
+    while (i < *argc)
+        argv[out++] = argv[i++];
+    argv[out] = NULL;
+    *argc = out;
+    return true;
+}
+
+static bool check_combination(const dedup_args *a)
+{
+    if (a->d.keep == RP_KEEP_NEWEST && !a->d.date_field)
+        return usage("--keep newest needs --date-field NAME%s", "");
+    if (a->keep_only && a->store)
+        return usage("--keep-only does not go with --store%s", "");
+    if ((a->s.max_items || a->s.max_age || a->s.wait) && !a->store)
+        return usage("--max-items, --max-age and --wait need --store DIR%s", "");
+    return true;
+}
+
+typedef struct dedup_report {
+    const cli_common *common;
+    const dedup_args *args;
+    const rp_corpus *corpus;
+    const rp_dedup *dd;
+    const rp_store_verdict *verdicts;
+    size_t count;
+} dedup_report;
+
+static int write_dedup(FILE *out, void *ctx)
+{
+    const dedup_report *r = ctx;
+    rp_status st;
+
+    if (r->verdicts)
+        st = rp_store_write_verdicts(out, r->verdicts, r->count);
+    else if (r->args->keep_only)
+        st = rp_dedup_write_kept(out, r->corpus, r->dd);
+    else
+        st = rp_report_dedup(out, r->common->format, r->corpus, r->dd, &r->common->opts,
+                             &r->args->d);
+    if (st != RP_OK && st != RP_EIO) {
+        cli_error("cannot write the report: %s", rp_strerror(st));
+        return EXIT_TROUBLE;
+    }
+    return 0;
+}
+
+static int run_store(const cli_common *c, const dedup_args *a, const rp_corpus *corpus)
+{
+    rp_store *store = NULL;
+    rp_store_verdict *v = NULL;
+    size_t count = 0;
+    char msg[512];
+    int rc;
+    rp_status st = rp_store_open(a->store, &c->opts, &a->s, &store, msg, sizeof(msg));
+
+    if (st == RP_OK)
+        st = rp_store_add(store, corpus, &a->d, &v, &count, msg, sizeof(msg));
+    rp_store_close(store); /* releases the writer lock before the output is written */
+    if (st != RP_OK) {
+        cli_error("%s", msg);
+        return EXIT_TROUBLE;
+    }
+    dedup_report r = {c, a, corpus, NULL, v, count};
+    rc = cli_write_report(c, write_dedup, &r);
+    for (size_t i = 0; rc == 0 && c->exit_code && i < count; i++)
+        if (v[i].verdict != RP_VERDICT_NEW && v[i].verdict != RP_VERDICT_SEEN)
+            rc = EXIT_FOUND;
+    rp_store_verdicts_free(v, count);
+    return rc;
+}
+
+static int run_batch(const cli_common *c, const dedup_args *a, const rp_corpus *corpus)
+{
+    rp_dedup *dd = NULL;
+    rp_status st = rp_dedup_run(corpus, &c->opts, &a->d, &dd);
+    int rc;
+
+    if (st != RP_OK) {
+        cli_error("dedup failed: %s", rp_strerror(st));
+        return EXIT_TROUBLE;
+    }
+    dedup_report r = {c, a, corpus, dd, NULL, 0};
+    rc = cli_write_report(c, write_dedup, &r);
+    if (rc == 0 && c->exit_code && rp_dedup_group_count(dd) > 0)
+        rc = EXIT_FOUND;
+    rp_dedup_free(dd);
+    return rc;
+}
+
+int cmd_dedup(int argc, char **argv)
+{
+    cli_common c;
+    dedup_args a;
+    rp_corpus *corpus;
+    int first, rc;
+    bool help;
+
+    memset(&a, 0, sizeof(a));
+    rp_dedup_options_init(&a.d);
+    rp_store_options_init(&a.s);
+    cli_common_init(&c);
+    if (!take_options(&a, &argc, argv) || !cli_parse("dedup", argc, argv, &c, &first, &help))
+        return EXIT_TROUBLE;
+    if (help) {
+        dedup_help(&c.opts, &a.d);
+        return 0;
+    }
+    if (!check_combination(&a))
+        return EXIT_TROUBLE;
+    if (first >= argc) {
+        fprintf(stderr, "reprint: dedup needs a PATH (a file, a directory, or - for standard "
+                        "input)\ntry 'reprint dedup --help'\n");
+        return EXIT_TROUBLE;
+    }
+    corpus = cli_read_inputs(&c, argc - first, argv + first);
+    if (!corpus)
+        return EXIT_TROUBLE;
+    rc = a.store ? run_store(&c, &a, corpus) : run_batch(&c, &a, corpus);
+    rp_corpus_free(corpus);
+    return rc;
+}

@@ -1,0 +1,503 @@
+/*
+ * test_store.c - the LMDB dedup store: round trips across reopenings, "seen" ids, agreement
+ * with batch grouping item for item, format-version and settings refusal, the writer lock,
+ * the rolling window, compaction, a full map, a reader running beside a writer, and the kill
+ * test (a writer SIGKILLed mid-batch at random points leaves exactly the committed batches).
+ */
+#include "dedup.h"
+#include "internal.h"
+#include "store.h"
+
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <lmdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const words[] = {
+    "amber", "bridge", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "iris",
+    "juniper", "kestrel", "lantern", "meadow", "nickel", "orchard", "pylon", "quarry",
+    "ridge", "saffron", "timber", "umber", "valley", "willow", "xenon", "yarrow", "zephyr",
+    "anchor", "beacon", "cinder", "drift", "estuary", "falcon", "glacier", "heron",
+    "inlet", "jetty", "kiln", "lagoon", "marsh", "nectar", "onyx", "prairie", "quill",
+    "reef", "summit", "tundra", "upland", "vessel", "wharf", "yonder"};
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/rp-store-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The store directory inside the test's temporary folder. */
+static const char *store_dir(void)
+{
+    static char path[96];
+    snprintf(path, sizeof(path), "%s/db", dir);
+    return path;
+}
+
+/* A text of n words from seed, with every edit_every-th word replaced (0: none). */
+static void add_text(rp_corpus *c, const char *name, uint32_t seed, size_t n, size_t edit_every)
+{
+    rp_buf b = RP_BUF_INIT;
+    uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
+
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const char *w = edit_every && i % edit_every == edit_every / 2 ? "changed" : words[x % 50];
+        assert_int_equal(rp_buf_addf(&b, "%s%s", i ? " " : "", w), RP_OK);
+    }
+    assert_int_equal(rp_corpus_add(c, name, b.data, b.len, NULL), RP_OK);
+    rp_buf_release(&b);
+}
+
+static rp_store *open_store(const rp_store_options *so)
+{
+    rp_options o;
+    rp_store *s = NULL;
+    char msg[256] = "";
+
+    rp_options_init(&o);
+    assert_int_equal(rp_store_open(store_dir(), &o, so, &s, msg, sizeof(msg)), RP_OK);
+    return s;
+}
+
+static rp_store *open_default(void)
+{
+    rp_store_options so;
+    rp_store_options_init(&so);
+    return open_store(&so);
+}
+
+static rp_store_verdict *add(rp_store *s, const rp_corpus *c, size_t *count)
+{
+    rp_dedup_options d;
+    rp_store_verdict *v = NULL;
+    char msg[256] = "";
+
+    rp_dedup_options_init(&d);
+    assert_int_equal(rp_store_add(s, c, &d, &v, count, msg, sizeof(msg)), RP_OK);
+    return v;
+}
+
+static void check(rp_store *s)
+{
+    char msg[256] = "";
+    rp_status st = rp_store_check(s, msg, sizeof(msg));
+    if (st != RP_OK)
+        fail_msg("store check: %s", msg);
+}
+
+/* ---- round trips ---- */
+
+static void test_store_verdicts_survive_reopening(void **state)
+{
+    rp_corpus *c1, *c2;
+    size_t n;
+    uint64_t docs, batches;
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&c1), RP_OK);
+    add_text(c1, "a", 1, 300, 0);
+    add_text(c1, "b", 2, 300, 0);
+    add_text(c1, "a-copy", 1, 300, 0); /* sees a, earlier in the same batch */
+    rp_store *s = open_default();
+    rp_store_verdict *v = add(s, c1, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(v[0].verdict, RP_VERDICT_NEW);
+    assert_null(v[0].of);
+    assert_int_equal(v[2].verdict, RP_VERDICT_DUPLICATE);
+    assert_string_equal(v[2].of, "a");
+    rp_store_verdicts_free(v, n);
+    rp_store_close(s);
+
+    assert_int_equal(rp_corpus_new(&c2), RP_OK);
+    add_text(c2, "b-edit", 2, 300, 40);
+    add_text(c2, "a", 1, 300, 0);
+    add_text(c2, "c", 3, 300, 0);
+    s = open_default();
+    v = add(s, c2, &n);
+    assert_int_equal(v[0].verdict, RP_VERDICT_NEAR);
+    assert_string_equal(v[0].of, "b");
+    assert_true(v[0].resemblance > 0.6 && v[0].resemblance < 1.0);
+    assert_int_equal(v[1].verdict, RP_VERDICT_SEEN);
+    assert_string_equal(v[1].of, "a");
+    assert_true(v[1].resemblance == 1.0);
+    assert_int_equal(v[2].verdict, RP_VERDICT_NEW);
+    rp_store_verdicts_free(v, n);
+    assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+    assert_int_equal(docs, 5); /* the seen "a" is not added again */
+    assert_int_equal(batches, 2);
+    check(s);
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    v = add(s, c2, &n);
+    assert_int_equal(rp_store_write_verdicts(f, v, n), RP_OK);
+    fclose(f);
+    assert_string_equal(strchr(text, '\n') + 1,
+                        "{\"id\":\"a\",\"verdict\":\"seen\",\"of\":\"a\",\"resemblance\":1.0000,"
+                        "\"containment\":1.0000}\n"
+                        "{\"id\":\"c\",\"verdict\":\"seen\",\"of\":\"c\",\"resemblance\":1.0000,"
+                        "\"containment\":1.0000}\n");
+    free(text);
+    rp_store_verdicts_free(v, n);
+    rp_store_close(s);
+    rp_corpus_free(c1);
+    rp_corpus_free(c2);
+}
+
+/* Store verdicts, batch after batch, equal the batch grouping's arrival verdicts. */
+static void test_store_agrees_with_batch_item_for_item(void **state)
+{
+    rp_corpus *all, *part[3];
+    rp_options o;
+    rp_dedup_options d;
+    rp_dedup *dd;
+    char name[32];
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&all), RP_OK);
+    for (int p = 0; p < 3; p++)
+        assert_int_equal(rp_corpus_new(&part[p]), RP_OK);
+    for (uint32_t i = 0; i < 90; i++) {
+        uint32_t seed = i % 3 == 0 ? i : i / 5; /* many repeats of earlier seeds */
+        size_t words_n = 150 + (i * 37) % 200, edit = (i % 4) * 15;
+        snprintf(name, sizeof(name), "item%u", i);
+        add_text(all, name, seed, words_n, edit);
+        add_text(part[i / 30], name, seed, words_n, edit);
+    }
+    rp_options_init(&o);
+    rp_dedup_options_init(&d);
+    assert_int_equal(rp_dedup_run(all, &o, &d, &dd), RP_OK);
+    rp_store *s = open_default();
+    size_t grouped = 0;
+    for (int p = 0; p < 3; p++) {
+        size_t n;
+        rp_store_verdict *v = add(s, part[p], &n);
+        for (size_t i = 0; i < n; i++) {
+            const rp_dedup_member *m = rp_dedup_doc(dd, (uint32_t)(p * 30 + i));
+            assert_int_equal(v[i].verdict, m->verdict);
+            if (m->of != UINT32_MAX) {
+                assert_string_equal(v[i].of, rp_corpus_doc(all, m->of)->name);
+                assert_true(v[i].resemblance == m->resemblance);
+                grouped++;
+            }
+        }
+        rp_store_verdicts_free(v, n);
+    }
+    assert_true(grouped >= 30);
+    check(s);
+    rp_store_close(s);
+    rp_dedup_free(dd);
+    rp_corpus_free(all);
+    for (int p = 0; p < 3; p++)
+        rp_corpus_free(part[p]);
+}
+
+/* ---- refusals ---- */
+
+static void test_store_refuses_another_format_version(void **state)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta;
+    uint64_t version = RP_STORE_FORMAT + 1;
+    rp_options o;
+    rp_store_options so;
+    rp_store *s = open_default();
+    char msg[256] = "";
+
+    (void)state;
+    rp_store_close(s);
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+    assert_int_equal(mdb_env_open(env, store_dir(), 0, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    MDB_val k = {6, "format"}, v = {sizeof(version), &version};
+    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    rp_options_init(&o);
+    rp_store_options_init(&so);
+    s = NULL;
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_EFORMAT);
+    assert_null(s);
+    assert_non_null(strstr(msg, "has format version 2; this reprint reads version 1"));
+}
+
+static void test_store_refuses_other_settings(void **state)
+{
+    rp_options o;
+    rp_store_options so;
+    rp_store *s = open_default();
+    char msg[512] = "";
+
+    (void)state;
+    rp_store_close(s);
+    rp_options_init(&o);
+    o.shingle = 7;
+    rp_store_options_init(&so);
+    s = NULL;
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_EFORMAT);
+    assert_non_null(strstr(msg, "was made with other settings (shingle=5"));
+    so.any_settings = true; /* stats and export read any settings */
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    rp_store_close(s);
+}
+
+static void test_store_second_writer_fails_at_once(void **state)
+{
+    rp_options o;
+    rp_store_options so;
+    rp_store *s = open_default(), *t = NULL;
+    char msg[256] = "";
+
+    (void)state;
+    rp_options_init(&o);
+    rp_store_options_init(&so);
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &t, msg, sizeof(msg)), RP_ELIMIT);
+    assert_null(t);
+    assert_non_null(strstr(msg, "is in use by another writer (use --wait to wait)"));
+    rp_store_close(s);
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &t, msg, sizeof(msg)), RP_OK);
+    rp_store_close(t);
+}
+
+/* ---- maintenance ---- */
+
+static void test_store_max_items_evicts_the_oldest(void **state)
+{
+    rp_store_options so;
+    rp_corpus *c;
+    size_t n;
+    uint64_t docs, batches;
+
+    (void)state;
+    rp_store_options_init(&so);
+    so.max_items = 4;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (uint32_t i = 0; i < 6; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "d%u", i);
+        add_text(c, name, 50 + i, 200, 0);
+    }
+    rp_store *s = open_store(&so);
+    rp_store_verdict *v = add(s, c, &n);
+    rp_store_verdicts_free(v, n);
+    assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+    assert_int_equal(docs, 4);
+    check(s);
+    /* d0 was evicted: it comes back new, no longer seen */
+    rp_corpus_free(c);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    add_text(c, "d0", 50, 200, 0);
+    add_text(c, "d5", 55, 200, 0);
+    v = add(s, c, &n);
+    assert_int_equal(v[0].verdict, RP_VERDICT_NEW);
+    assert_int_equal(v[1].verdict, RP_VERDICT_SEEN);
+    rp_store_verdicts_free(v, n);
+    check(s);
+    assert_int_equal(rp_store_compact(s, NULL, 0), RP_OK);
+    assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+    assert_int_equal(docs, 4);
+    assert_int_equal(batches, 2);
+    check(s);
+    rp_store_close(s);
+    rp_corpus_free(c);
+}
+
+static void test_store_full_map_leaves_the_store_unchanged(void **state)
+{
+    rp_store_options so;
+    rp_dedup_options d;
+    rp_corpus *c;
+    rp_store_verdict *v = NULL;
+    size_t n = 0;
+    uint64_t docs, batches;
+    char msg[256] = "";
+
+    (void)state;
+    rp_store_options_init(&so);
+    so.map_size = 256 * 1024;
+    rp_dedup_options_init(&d);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (uint32_t i = 0; i < 400; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "big%u", i);
+        add_text(c, name, 1000 + i, 400, 0);
+    }
+    rp_store *s = open_store(&so);
+    assert_int_equal(rp_store_add(s, c, &d, &v, &n, msg, sizeof(msg)), RP_ELIMIT);
+    assert_non_null(strstr(msg, "is full"));
+    assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+    assert_int_equal(docs, 0);
+    assert_int_equal(batches, 0);
+    rp_store_close(s);
+    rp_corpus_free(c);
+}
+
+/* ---- processes: a reader beside a writer, and a writer killed mid-batch ---- */
+
+enum { KILL_BATCH = 200 };
+
+/* A child writing batches named "b<batch>-<i>" until killed or done. */
+static void writer_child(uint64_t first_batch, int batches)
+{
+    rp_options o;
+    rp_store_options so;
+    rp_dedup_options d;
+    rp_store *s = NULL;
+
+    rp_options_init(&o);
+    rp_store_options_init(&so);
+    so.wait = true;
+    rp_dedup_options_init(&d);
+    if (rp_store_open(store_dir(), &o, &so, &s, NULL, 0) != RP_OK)
+        _exit(3);
+    for (int b = 0; b < batches; b++) {
+        rp_corpus *c;
+        rp_store_verdict *v;
+        size_t n;
+        uint64_t docs, done;
+        if (rp_corpus_new(&c) != RP_OK || rp_store_counts(s, &docs, &done) != RP_OK)
+            _exit(4);
+        for (int i = 0; i < KILL_BATCH; i++) {
+            char name[32];
+            snprintf(name, sizeof(name), "b%llu-%d", (unsigned long long)done, i);
+            add_text(c, name, (uint32_t)(done * KILL_BATCH + (uint64_t)i) % 700, 120, 0);
+        }
+        if (rp_store_add(s, c, &d, &v, &n, NULL, 0) != RP_OK)
+            _exit(5);
+        rp_store_verdicts_free(v, n);
+        rp_corpus_free(c);
+    }
+    rp_store_close(s);
+    (void)first_batch;
+    _exit(0);
+}
+
+/* Every committed batch complete, and nothing of another. */
+static void check_batches(void)
+{
+    rp_store_options so;
+    uint64_t docs, batches;
+    char *text = NULL;
+    size_t len = 0;
+
+    rp_store_options_init(&so);
+    so.read_only = true;
+    rp_store *s = open_store(&so);
+    check(s);
+    assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+    assert_int_equal(docs, batches * KILL_BATCH);
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(rp_store_export(s, f), RP_OK);
+    fclose(f);
+    if (batches) {
+        char last[64];
+        snprintf(last, sizeof(last), "\"id\":\"b%llu-%d\"", (unsigned long long)(batches - 1),
+                 KILL_BATCH - 1);
+        assert_non_null(strstr(text, last));
+        snprintf(last, sizeof(last), "\"id\":\"b%llu-0\"", (unsigned long long)batches);
+        assert_null(strstr(text, last));
+    }
+    free(text);
+    rp_store_close(s);
+}
+
+static void test_store_kill_mid_batch_keeps_whole_batches(void **state)
+{
+    struct timespec start, now;
+    int kills = 0;
+
+    (void)state;
+    rp_store_close(open_default()); /* made before the first child */
+    srand(12345);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int round = 0; round < 20; round++) {
+        pid_t pid = fork();
+        int status;
+        assert_true(pid >= 0);
+        if (pid == 0)
+            writer_child(0, 1000);
+        struct timespec nap = {0, (long)(5 + rand() % 60) * 1000000L};
+        nanosleep(&nap, NULL);
+        kills += kill(pid, SIGKILL) == 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0));
+        check_batches();
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > 8)
+            break; /* bounded in time on slow machines */
+    }
+    assert_true(kills >= 5);
+}
+
+static void test_store_reader_runs_beside_a_writer(void **state)
+{
+    pid_t pid;
+    int status, reads = 0;
+
+    (void)state;
+    rp_store_close(open_default());
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        writer_child(0, 8);
+    for (bool done = false; !done;) {
+        done = waitpid(pid, &status, WNOHANG) == pid;
+        check_batches(); /* never waits for the writer, always sees whole batches */
+        reads++;
+    }
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    check_batches();
+    assert_true(reads >= 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_store_verdicts_survive_reopening, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_agrees_with_batch_item_for_item, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_refuses_another_format_version, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_refuses_other_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_second_writer_fails_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_max_items_evicts_the_oldest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_full_map_leaves_the_store_unchanged, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_kill_mid_batch_keeps_whole_batches, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_reader_runs_beside_a_writer, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
