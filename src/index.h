@@ -1,0 +1,52 @@
+/*
+ * index.h - private: the fingerprint index of the scan (radix sort on a re-mixed hash, runs of
+ * equal hashes, document frequency) and the seed pairs it yields.
+ */
+#ifndef REPRINT_INDEX_H
+#define REPRINT_INDEX_H
+
+#include "internal.h"
+
+/* A seed: the same fingerprint at (doc_a, pos_a) and (doc_b, pos_b); doc_a <= doc_b, and in one
+ * document pos_a + k <= pos_b (non-overlapping shingles). */
+typedef struct rp_seed {
+    uint32_t doc_a;
+    uint32_t doc_b;
+    uint32_t pos_a;
+    uint32_t pos_b;
+} rp_seed;
+
+typedef struct rp_seeds {
+    rp_seed *items;
+    size_t count;
+    size_t cap;
+} rp_seeds;
+
+typedef struct rp_index_stats {
+    uint64_t distinct; /* runs of equal hash */
+    uint64_t frequent; /* runs in more than max_df documents: no seeds */
+    uint64_t capped;   /* runs of more than rp_index_occ_cap() occurrences: no seeds */
+    uint64_t seeds;
+} rp_index_stats;
+
+/* Bijective 64-bit mixer (MurmurHash3's fmix64): winnowed minima cluster at small values, so
+ * the index sorts and partitions by the re-mixed hash. */
+uint64_t rp_index_remix(uint64_t hash);
+
+/* Runs with more occurrences than this seed nothing (max_df * 4): a word repeated millions of
+ * times, or a paragraph repeated thousands of times, would otherwise make seeds quadratic. */
+size_t rp_index_occ_cap(const rp_options *opts);
+
+/* Stable LSD radix sort of fps by hash, 8-bit digits, skipping digits that all items share.
+ * scratch holds count items. Input in (doc, pos) order gives (hash, doc, pos) order. */
+void rp_index_sort(rp_fingerprint *fps, size_t count, rp_fingerprint *scratch);
+
+/* Walks the runs of equal hash of sorted fps (each run in (doc, pos) order), counts them into
+ * stats and appends the seeds of every run with df <= max_df and few enough occurrences. */
+rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_options *opts,
+                         rp_seeds *out, rp_index_stats *stats);
+
+/* Sorts seeds by (doc_a, doc_b, pos_a, pos_b). */
+void rp_seeds_sort(rp_seed *seeds, size_t count);
+
+#endif /* REPRINT_INDEX_H */

@@ -1,0 +1,896 @@
+/*
+ * scan.c - rp_scan_run: the scan pipeline. (1) fingerprints: documents in contiguous chunks,
+ * tokenized and winnowed in parallel, kept per chunk in document order (tokens are not kept);
+ * (2) index: fingerprints partitioned by the top bits of the re-mixed hash, one group at a
+ * time so only a quarter is copied, each bucket radix-sorted and its runs turned into seeds;
+ * (3) seeds sorted by document pair; the documents of candidate pairs are tokenized again and
+ * each pair chained and aligned in parallel; (4) the passages' byte spans come from a third
+ * tokenization of the documents that have passages, and cluster.c builds the clusters.
+ * Every stage's output is put in a canonical order, so any thread count gives the same result.
+ */
+#include "scan.h"
+
+#include "align.h"
+#include "cluster.h"
+#include "index.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RP_SCAN_CHUNKS_PER_THREAD 16
+#define RP_SCAN_GROUP_BITS 2   /* the index is built in 1 << 2 groups ... */
+#define RP_SCAN_BUCKET_BITS 8  /* ... of 1 << 8 buckets each */
+
+struct rp_scan {
+    rp_clusters clusters;
+    rp_doc_stats *stats;
+    size_t doc_count;
+    rp_scan_counts counts;
+};
+
+/* ---- thread pool ---- */
+
+typedef struct pool {
+    rp_task_fn fn;
+    void *ctx;
+    size_t count;
+    atomic_size_t next;
+    atomic_size_t done;
+    atomic_int status;
+} pool;
+
+typedef struct pool_worker {
+    pool *p;
+    unsigned id;
+} pool_worker;
+
+static void pool_run(pool *p, unsigned id, const char *stage, rp_progress_fn progress,
+                     void *progress_ctx)
+{
+    size_t step = p->count / 100 + 1, reported = 0;
+    for (;;) {
+        if (atomic_load(&p->status) != RP_OK)
+            return;
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->count)
+            return;
+        rp_status st = p->fn(p->ctx, i, id);
+        if (st != RP_OK) {
+            int ok = RP_OK;
+            atomic_compare_exchange_strong(&p->status, &ok, (int)st);
+            return;
+        }
+        size_t done = atomic_fetch_add(&p->done, 1) + 1;
+        if (progress && done >= reported + step) {
+            reported = done;
+            progress(progress_ctx, stage, done, p->count);
+        }
+    }
+}
+
+static void *pool_thread(void *arg)
+{
+    pool_worker *w = arg;
+    pool_run(w->p, w->id, NULL, NULL, NULL);
+    return NULL;
+}
+
+unsigned rp_scan_threads(const rp_options *opts)
+{
+    if (opts->threads > 0)
+        return opts->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+rp_status rp_scan_parallel(unsigned threads, size_t count, rp_task_fn fn, void *ctx,
+                           const char *stage, rp_progress_fn progress, void *progress_ctx)
+{
+    pool p = {fn, ctx, count, 0, 0, RP_OK};
+    pthread_t tid[256];
+    pool_worker w[256];
+    unsigned started = 0;
+
+    if (threads > count)
+        threads = count > 0 ? (unsigned)count : 1;
+    if (threads > 256)
+        threads = 256;
+    for (unsigned i = 1; i < threads; i++) {
+        w[i] = (pool_worker){&p, i};
+        if (pthread_create(&tid[started], NULL, pool_thread, &w[i]) != 0)
+            break; /* fewer threads give the same result */
+        started++;
+    }
+    pool_run(&p, 0, stage, progress, progress_ctx);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    if (progress && atomic_load(&p.status) == RP_OK)
+        progress(progress_ctx, stage, count, count);
+    return (rp_status)atomic_load(&p.status);
+}
+
+rp_status rp_scan_token_hashes(const rp_options *opts, const rp_doc *doc, rp_tokens *toks,
+                               uint32_t **out, uint32_t *count)
+{
+    rp_status st = rp_text_tokenize(opts, doc->bytes, doc->len, false, toks);
+    if (st != RP_OK)
+        return st;
+    uint32_t *h = rp_malloc(toks->count * sizeof(*h));
+    if (!h)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < toks->count; i++)
+        h[i] = (uint32_t)(toks->items[i].hash ^ (toks->items[i].hash >> 32));
+    *out = h;
+    *count = (uint32_t)toks->count;
+    return RP_OK;
+}
+
+/* ---- the run ---- */
+
+typedef struct run {
+    const rp_corpus *corpus;
+    const rp_options *opts;
+    unsigned threads;
+    rp_progress_fn progress;
+    void *progress_ctx;
+    size_t docs;
+    rp_doc_stats *stats;
+    rp_tokens *toks; /* per worker */
+    /* fingerprints, per chunk of documents */
+    size_t chunk_count;
+    uint32_t *chunk_first;
+    rp_fingerprints *chunks;
+    /* index: one group at a time */
+    rp_fingerprint *group;
+    size_t bucket_off[(1u << RP_SCAN_BUCKET_BITS) + 1];
+    rp_fingerprints *scratch; /* per worker */
+    rp_seeds *wseeds;         /* per worker */
+    rp_index_stats *wstats;   /* per worker */
+    rp_seeds seeds;
+    /* alignment: pair i holds seeds [pair_first[i], pair_first[i + 1]) */
+    size_t *pair_first;
+    size_t pair_count;
+    uint32_t *need;
+    size_t need_count;
+    uint32_t **hashes;
+    uint32_t *hash_count;
+    rp_align_work *work; /* per worker */
+    rp_hits *whits;      /* per worker */
+    rp_hits hits;
+    /* spans: refs (doc << 32 | 2 * hit + side) in doc order, docs at ref_first */
+    uint64_t *refs;
+    size_t *ref_first;
+    size_t ref_docs;
+    rp_link *links;
+} run;
+
+static void free_chunks(run *r)
+{
+    for (size_t c = 0; r->chunks && c < r->chunk_count; c++)
+        rp_fingerprints_release(&r->chunks[c]);
+    rp_free(r->chunks);
+    r->chunks = NULL;
+}
+
+static void free_hashes(run *r)
+{
+    for (size_t d = 0; r->hashes && d < r->docs; d++)
+        rp_free(r->hashes[d]);
+    rp_free(r->hashes);
+    rp_free(r->hash_count);
+    r->hashes = NULL;
+    r->hash_count = NULL;
+}
+
+static void run_release(run *r)
+{
+    for (unsigned w = 0; w < r->threads; w++) {
+        if (r->toks)
+            rp_tokens_release(&r->toks[w]);
+        if (r->scratch)
+            rp_fingerprints_release(&r->scratch[w]);
+        if (r->wseeds)
+            rp_free(r->wseeds[w].items);
+        if (r->work)
+            rp_align_work_release(&r->work[w]);
+        if (r->whits)
+            rp_free(r->whits[w].items);
+    }
+    rp_free(r->toks);
+    rp_free(r->scratch);
+    rp_free(r->wseeds);
+    rp_free(r->wstats);
+    rp_free(r->work);
+    rp_free(r->whits);
+    free_chunks(r);
+    free_hashes(r);
+    rp_free(r->stats);
+    rp_free(r->chunk_first);
+    rp_free(r->group);
+    rp_free(r->seeds.items);
+    rp_free(r->pair_first);
+    rp_free(r->need);
+    rp_free(r->hits.items);
+    rp_free(r->refs);
+    rp_free(r->ref_first);
+    rp_free(r->links);
+}
+
+static rp_status run_alloc(run *r)
+{
+    unsigned t = r->threads;
+    r->stats = rp_calloc(r->docs, sizeof(*r->stats));
+    r->toks = rp_calloc(t, sizeof(*r->toks));
+    r->scratch = rp_calloc(t, sizeof(*r->scratch));
+    r->wseeds = rp_calloc(t, sizeof(*r->wseeds));
+    r->wstats = rp_calloc(t, sizeof(*r->wstats));
+    r->work = rp_calloc(t, sizeof(*r->work));
+    r->whits = rp_calloc(t, sizeof(*r->whits));
+    if (!r->stats || !r->toks || !r->scratch || !r->wseeds || !r->wstats || !r->work || !r->whits)
+        return RP_ENOMEM;
+    for (unsigned w = 0; w < t; w++)
+        rp_tokens_init(&r->toks[w]);
+    return RP_OK;
+}
+
+/* ---- stage 1: fingerprints ---- */
+
+/* Contiguous chunks of about equal bytes, several per thread so that threads stay busy. */
+static rp_status make_chunks(run *r)
+{
+    size_t total = 0, target, n = 0, acc = 0;
+    for (size_t d = 0; d < r->docs; d++)
+        total += rp_corpus_doc(r->corpus, (uint32_t)d)->len;
+    target = total / ((size_t)r->threads * RP_SCAN_CHUNKS_PER_THREAD) + 1;
+    r->chunk_first = rp_malloc((r->docs + 1) * sizeof(uint32_t));
+    if (!r->chunk_first)
+        return RP_ENOMEM;
+    for (size_t d = 0; d < r->docs; d++) {
+        if (acc == 0)
+            r->chunk_first[n++] = (uint32_t)d;
+        acc += rp_corpus_doc(r->corpus, (uint32_t)d)->len + 1;
+        if (acc >= target)
+            acc = 0;
+    }
+    r->chunk_first[n] = (uint32_t)r->docs;
+    r->chunk_count = n;
+    r->chunks = rp_calloc(n ? n : 1, sizeof(*r->chunks));
+    return r->chunks ? RP_OK : RP_ENOMEM;
+}
+
+static rp_status fingerprint_task(void *ctx, size_t c, unsigned w)
+{
+    run *r = ctx;
+    rp_fingerprints *fps = &r->chunks[c];
+    rp_tokens *toks = &r->toks[w];
+    for (uint32_t d = r->chunk_first[c]; d < r->chunk_first[c + 1]; d++) {
+        const rp_doc *doc = rp_corpus_doc(r->corpus, d);
+        rp_status st = rp_text_tokenize(r->opts, doc->bytes, doc->len, false, toks);
+        if (st != RP_OK)
+            return st;
+        r->stats[d] = (rp_doc_stats){(uint32_t)toks->count, 0.0, toks->invalid_utf8,
+                                     toks->first_invalid};
+        st = rp_shingle_winnow(r->opts, toks->items, toks->count, d, fps);
+        if (st != RP_OK)
+            return st;
+    }
+    for (size_t i = 0; i < fps->count; i++)
+        fps->items[i].hash = rp_index_remix(fps->items[i].hash);
+    if (fps->count < fps->cap && fps->count > 0) {
+        void *p = rp_realloc(fps->items, fps->count * sizeof(rp_fingerprint));
+        if (p) { /* shrinking is only an optimization */
+            fps->items = p;
+            fps->cap = fps->count;
+        }
+    }
+    return RP_OK;
+}
+
+/* ---- stage 2: index and seeds ---- */
+
+#define GROUP_OF(h) ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS)))
+#define BUCKET_OF(h)                                                                            \
+    ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS - RP_SCAN_BUCKET_BITS)) &                         \
+     ((1u << RP_SCAN_BUCKET_BITS) - 1))
+
+static rp_status bucket_task(void *ctx, size_t b, unsigned w)
+{
+    run *r = ctx;
+    rp_fingerprint *items = r->group + r->bucket_off[b];
+    size_t n = r->bucket_off[b + 1] - r->bucket_off[b];
+    rp_fingerprints *scratch = &r->scratch[w];
+    if (RP_GROW(scratch->items, scratch->cap, n) != RP_OK)
+        return RP_ENOMEM;
+    rp_index_sort(items, n, scratch->items);
+    return rp_index_seeds(items, n, r->opts, &r->wseeds[w], &r->wstats[w]);
+}
+
+/* Copies group g's fingerprints out of the chunks (in chunk order: stable) into buckets. */
+static rp_status gather_group(run *r, size_t g, size_t *n_out)
+{
+    size_t nb = 1u << RP_SCAN_BUCKET_BITS, n = 0, cursor[1u << RP_SCAN_BUCKET_BITS];
+    memset(r->bucket_off, 0, sizeof(r->bucket_off));
+    for (size_t c = 0; c < r->chunk_count; c++)
+        for (size_t i = 0; i < r->chunks[c].count; i++) {
+            uint64_t h = r->chunks[c].items[i].hash;
+            if (GROUP_OF(h) == g)
+                r->bucket_off[BUCKET_OF(h) + 1]++;
+        }
+    for (size_t b = 0; b < nb; b++)
+        r->bucket_off[b + 1] += r->bucket_off[b];
+    n = r->bucket_off[nb];
+    *n_out = n;
+    if (n == 0)
+        return RP_OK;
+    r->group = rp_malloc(n * sizeof(rp_fingerprint));
+    if (!r->group)
+        return RP_ENOMEM;
+    memcpy(cursor, r->bucket_off, sizeof(cursor));
+    for (size_t c = 0; c < r->chunk_count; c++)
+        for (size_t i = 0; i < r->chunks[c].count; i++) {
+            uint64_t h = r->chunks[c].items[i].hash;
+            if (GROUP_OF(h) == g)
+                r->group[cursor[BUCKET_OF(h)]++] = r->chunks[c].items[i];
+        }
+    return RP_OK;
+}
+
+/* Worker seed lists -> one list sorted by (doc_a, doc_b, pos_a, pos_b). */
+static rp_status collect_seeds(run *r)
+{
+    size_t total = 0;
+    for (unsigned w = 0; w < r->threads; w++)
+        total += r->wseeds[w].count;
+    r->seeds.items = rp_malloc((total ? total : 1) * sizeof(rp_seed));
+    if (!r->seeds.items)
+        return RP_ENOMEM;
+    r->seeds.cap = total;
+    for (unsigned w = 0; w < r->threads; w++) {
+        if (r->wseeds[w].count)
+            memcpy(r->seeds.items + r->seeds.count, r->wseeds[w].items,
+                   r->wseeds[w].count * sizeof(rp_seed));
+        r->seeds.count += r->wseeds[w].count;
+        rp_free(r->wseeds[w].items);
+        r->wseeds[w] = (rp_seeds){NULL, 0, 0};
+    }
+    rp_seeds_sort(r->seeds.items, r->seeds.count);
+    return RP_OK;
+}
+
+static rp_status index_stage(run *r, rp_scan_counts *counts)
+{
+    for (size_t g = 0; g < (1u << RP_SCAN_GROUP_BITS); g++) {
+        size_t n;
+        if (gather_group(r, g, &n) != RP_OK)
+            return RP_ENOMEM;
+        if (n == 0)
+            continue;
+        rp_status st = rp_scan_parallel(r->threads, 1u << RP_SCAN_BUCKET_BITS, bucket_task, r,
+                                        "index", r->progress, r->progress_ctx);
+        rp_free(r->group);
+        r->group = NULL;
+        if (st != RP_OK)
+            return st;
+    }
+    for (size_t c = 0; c < r->chunk_count; c++)
+        counts->fingerprints += r->chunks[c].count;
+    free_chunks(r);
+    for (unsigned w = 0; w < r->threads; w++) {
+        counts->distinct += r->wstats[w].distinct;
+        counts->frequent += r->wstats[w].frequent;
+        counts->seeds += r->wstats[w].seeds;
+    }
+    return collect_seeds(r);
+}
+
+/* ---- stage 3: candidate pairs, tokens again, alignment ---- */
+
+/* Pairs = runs of equal (doc_a, doc_b) in the sorted seeds; their documents need tokens. */
+static rp_status find_pairs(run *r)
+{
+    const rp_seed *s = r->seeds.items;
+    unsigned char *mark = rp_calloc(r->docs ? r->docs : 1, 1);
+    r->pair_first = rp_malloc((r->seeds.count + 1) * sizeof(size_t));
+    r->need = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
+    r->hashes = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t *));
+    r->hash_count = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t));
+    if (!mark || !r->pair_first || !r->need || !r->hashes || !r->hash_count) {
+        rp_free(mark);
+        return RP_ENOMEM;
+    }
+    for (size_t i = 0; i < r->seeds.count; i++) {
+        if (i == 0 || s[i].doc_a != s[i - 1].doc_a || s[i].doc_b != s[i - 1].doc_b)
+            r->pair_first[r->pair_count++] = i;
+        mark[s[i].doc_a] = mark[s[i].doc_b] = 1;
+    }
+    r->pair_first[r->pair_count] = r->seeds.count;
+    for (size_t d = 0; d < r->docs; d++)
+        if (mark[d])
+            r->need[r->need_count++] = (uint32_t)d;
+    rp_free(mark);
+    return RP_OK;
+}
+
+static rp_status hashes_task(void *ctx, size_t i, unsigned w)
+{
+    run *r = ctx;
+    uint32_t d = r->need[i];
+    return rp_scan_token_hashes(r->opts, rp_corpus_doc(r->corpus, d), &r->toks[w], &r->hashes[d],
+                                &r->hash_count[d]);
+}
+
+static rp_status align_task(void *ctx, size_t i, unsigned w)
+{
+    run *r = ctx;
+    const rp_seed *s = r->seeds.items + r->pair_first[i];
+    size_t n = r->pair_first[i + 1] - r->pair_first[i];
+    uint32_t a = s->doc_a, b = s->doc_b;
+    return rp_align_pair(r->opts, r->hashes[a], r->hash_count[a], r->hashes[b], r->hash_count[b],
+                         s, n, false, &r->work[w], &r->whits[w]);
+}
+
+static int hit_order(const void *pa, const void *pb)
+{
+    const rp_hit *x = pa, *y = pb;
+    const uint32_t kx[6] = {x->doc_a, x->a_start, x->doc_b, x->b_start, x->a_end, x->b_end};
+    const uint32_t ky[6] = {y->doc_a, y->a_start, y->doc_b, y->b_start, y->a_end, y->b_end};
+    for (int i = 0; i < 6; i++)
+        if (kx[i] != ky[i])
+            return kx[i] < ky[i] ? -1 : 1;
+    return 0;
+}
+
+static rp_status collect_hits(run *r)
+{
+    size_t total = 0;
+    for (unsigned w = 0; w < r->threads; w++)
+        total += r->whits[w].count;
+    r->hits.items = rp_malloc((total ? total : 1) * sizeof(rp_hit));
+    if (!r->hits.items)
+        return RP_ENOMEM;
+    for (unsigned w = 0; w < r->threads; w++) {
+        if (r->whits[w].count)
+            memcpy(r->hits.items + r->hits.count, r->whits[w].items,
+                   r->whits[w].count * sizeof(rp_hit));
+        r->hits.count += r->whits[w].count;
+        rp_free(r->whits[w].items);
+        r->whits[w] = (rp_hits){NULL, 0, 0};
+    }
+    qsort(r->hits.items, r->hits.count, sizeof(rp_hit), hit_order);
+    return RP_OK;
+}
+
+static rp_status align_stage(run *r)
+{
+    rp_status st = find_pairs(r);
+    if (st == RP_OK)
+        st = rp_scan_parallel(r->threads, r->need_count, hashes_task, r, "align", NULL, NULL);
+    if (st == RP_OK)
+        st = rp_scan_parallel(r->threads, r->pair_count, align_task, r, "align", r->progress,
+                              r->progress_ctx);
+    if (st == RP_OK)
+        st = collect_hits(r);
+    free_hashes(r);
+    rp_free(r->seeds.items);
+    r->seeds = (rp_seeds){NULL, 0, 0};
+    return st;
+}
+
+/* ---- stage 4: byte spans and clusters ---- */
+
+static int u64_cmp(const void *pa, const void *pb)
+{
+    uint64_t x = *(const uint64_t *)pa, y = *(const uint64_t *)pb;
+    return x < y ? -1 : x > y;
+}
+
+/* Every side of every hit as (doc << 32 | 2 * hit + side), grouped by document. */
+static rp_status make_refs(run *r)
+{
+    size_t n = 2 * r->hits.count;
+    if (r->hits.count > UINT32_MAX / 2)
+        return RP_ELIMIT;
+    r->refs = rp_malloc((n ? n : 1) * sizeof(uint64_t));
+    r->ref_first = rp_malloc((n + 1) * sizeof(size_t));
+    r->links = rp_calloc(r->hits.count ? r->hits.count : 1, sizeof(rp_link));
+    if (!r->refs || !r->ref_first || !r->links)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < r->hits.count; i++) {
+        r->refs[2 * i] = (uint64_t)r->hits.items[i].doc_a << 32 | (2 * i);
+        r->refs[2 * i + 1] = (uint64_t)r->hits.items[i].doc_b << 32 | (2 * i + 1);
+        r->links[i].matches = r->hits.items[i].matches;
+        r->links[i].columns = r->hits.items[i].columns;
+    }
+    qsort(r->refs, n, sizeof(uint64_t), u64_cmp);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || r->refs[i] >> 32 != r->refs[i - 1] >> 32)
+            r->ref_first[r->ref_docs++] = i;
+    r->ref_first[r->ref_docs] = n;
+    return RP_OK;
+}
+
+static rp_status spans_task(void *ctx, size_t i, unsigned w)
+{
+    run *r = ctx;
+    uint32_t d = (uint32_t)(r->refs[r->ref_first[i]] >> 32);
+    const rp_doc *doc = rp_corpus_doc(r->corpus, d);
+    rp_tokens *toks = &r->toks[w];
+    rp_status st = rp_text_tokenize(r->opts, doc->bytes, doc->len, false, toks);
+    if (st != RP_OK)
+        return st;
+    for (size_t j = r->ref_first[i]; j < r->ref_first[i + 1]; j++) {
+        size_t ref = (size_t)(r->refs[j] & UINT32_MAX);
+        const rp_hit *h = &r->hits.items[ref / 2];
+        rp_occ *o = ref % 2 ? &r->links[ref / 2].b : &r->links[ref / 2].a;
+        uint32_t s = ref % 2 ? h->b_start : h->a_start, e = ref % 2 ? h->b_end : h->a_end;
+        *o = (rp_occ){d, s, e, toks->items[s].start, toks->items[e - 1].end};
+    }
+    return RP_OK;
+}
+
+static rp_status cluster_stage(run *r, rp_scan *scan)
+{
+    uint32_t *covered = NULL;
+    rp_status st = make_refs(r);
+    if (st == RP_OK)
+        st = rp_scan_parallel(r->threads, r->ref_docs, spans_task, r, "cluster", NULL, NULL);
+    if (st != RP_OK)
+        return st;
+    if (r->progress)
+        r->progress(r->progress_ctx, "cluster", 0, 1);
+    covered = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t));
+    if (!covered)
+        return RP_ENOMEM;
+    st = rp_cluster_build(r->corpus, r->opts, r->links, r->hits.count, covered, &scan->clusters);
+    for (size_t d = 0; st == RP_OK && d < r->docs; d++)
+        r->stats[d].covered = r->stats[d].tokens ? (double)covered[d] / r->stats[d].tokens : 0.0;
+    rp_free(covered);
+    if (st == RP_OK && r->progress)
+        r->progress(r->progress_ctx, "cluster", 1, 1);
+    return st;
+}
+
+/* ---- public ---- */
+
+static rp_status run_stages(run *r, rp_scan *scan)
+{
+    rp_status st = make_chunks(r);
+    if (st == RP_OK)
+        st = rp_scan_parallel(r->threads, r->chunk_count, fingerprint_task, r, "fingerprint",
+                              r->progress, r->progress_ctx);
+    if (st == RP_OK)
+        st = index_stage(r, &scan->counts);
+    if (st == RP_OK)
+        st = align_stage(r);
+    if (st != RP_OK)
+        return st;
+    scan->counts.alignments = r->hits.count;
+    return cluster_stage(r, scan);
+}
+
+rp_status rp_scan_run(const rp_corpus *corpus, const rp_options *opts, rp_progress_fn progress,
+                      void *progress_ctx, rp_scan **out)
+{
+    run r;
+    rp_scan *scan;
+    rp_status st = rp_options_check(opts);
+
+    if (st != RP_OK)
+        return st;
+    memset(&r, 0, sizeof(r));
+    r.corpus = corpus;
+    r.opts = opts;
+    r.threads = rp_scan_threads(opts);
+    r.progress = progress;
+    r.progress_ctx = progress_ctx;
+    r.docs = rp_corpus_count(corpus);
+    scan = rp_calloc(1, sizeof(*scan));
+    if (!scan || run_alloc(&r) != RP_OK) {
+        st = RP_ENOMEM;
+        goto fail;
+    }
+    st = run_stages(&r, scan);
+    if (st != RP_OK)
+        goto fail;
+    scan->stats = r.stats;
+    scan->doc_count = r.docs;
+    r.stats = NULL;
+    run_release(&r);
+    *out = scan;
+    return RP_OK;
+fail:
+    run_release(&r);
+    rp_scan_free(scan);
+    return st;
+}
+
+void rp_scan_free(rp_scan *scan)
+{
+    if (!scan)
+        return;
+    rp_clusters_release(&scan->clusters);
+    rp_free(scan->stats);
+    rp_free(scan);
+}
+
+size_t rp_scan_cluster_count(const rp_scan *scan)
+{
+    return scan->clusters.count;
+}
+
+const rp_cluster *rp_scan_cluster(const rp_scan *scan, size_t i)
+{
+    return i < scan->clusters.count ? &scan->clusters.items[i] : NULL;
+}
+
+const rp_doc_stats *rp_scan_doc_stats(const rp_scan *scan, uint32_t doc)
+{
+    return doc < scan->doc_count ? &scan->stats[doc] : NULL;
+}
+
+const rp_scan_counts *rp_scan_get_counts(const rp_scan *scan)
+{
+    return &scan->counts;
+}
+
+/* ---- explain ---- */
+
+typedef struct explain {
+    const rp_corpus *corpus;
+    const rp_options *opts;
+    uint32_t doc[2];
+    rp_tokens toks[2];
+    rp_fingerprints fps[2];
+    uint64_t *shared; /* sorted distinct hashes found in both */
+    size_t shared_count;
+    uint32_t *df, *occ; /* per shared hash: documents and occurrences in the corpus */
+    rp_seeds seeds;
+    rp_align_work work;
+    rp_hits hits;
+    rp_buf out;
+} explain;
+
+static int u64_find(const uint64_t *v, size_t n, uint64_t x, size_t *at)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *at = lo;
+    return lo < n && v[lo] == x;
+}
+
+/* Sorted distinct hashes of a fingerprint list. OWNED (rp_free). */
+static rp_status distinct_hashes(const rp_fingerprints *fps, uint64_t **out, size_t *count)
+{
+    size_t k = 0;
+    uint64_t *h = rp_malloc((fps->count ? fps->count : 1) * sizeof(uint64_t));
+    if (!h)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < fps->count; i++)
+        h[i] = fps->items[i].hash;
+    qsort(h, fps->count, sizeof(uint64_t), u64_cmp);
+    for (size_t i = 0; i < fps->count; i++)
+        if (i == 0 || h[i] != h[i - 1])
+            h[k++] = h[i];
+    *out = h;
+    *count = k;
+    return RP_OK;
+}
+
+/* Distinct hashes that both sides have. */
+static rp_status shared_hashes(explain *e)
+{
+    uint64_t *h1;
+    size_t n1, m = 0, at;
+    if (distinct_hashes(&e->fps[0], &e->shared, &e->shared_count) != RP_OK)
+        return RP_ENOMEM;
+    if (distinct_hashes(&e->fps[1], &h1, &n1) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < e->shared_count; i++)
+        if (u64_find(h1, n1, e->shared[i], &at))
+            e->shared[m++] = e->shared[i];
+    e->shared_count = m;
+    rp_free(h1);
+    return RP_OK;
+}
+
+/* Documents and occurrences of each shared hash in the whole corpus (one more winnowing pass). */
+static rp_status corpus_df(explain *e)
+{
+    rp_tokens toks;
+    rp_fingerprints fps;
+    uint32_t *last = rp_malloc((e->shared_count ? e->shared_count : 1) * sizeof(uint32_t));
+    rp_status st = RP_OK;
+
+    e->df = rp_calloc(e->shared_count ? e->shared_count : 1, sizeof(uint32_t));
+    e->occ = rp_calloc(e->shared_count ? e->shared_count : 1, sizeof(uint32_t));
+    rp_tokens_init(&toks);
+    rp_fingerprints_init(&fps);
+    if (!last || !e->df || !e->occ)
+        st = RP_ENOMEM;
+    for (size_t i = 0; st == RP_OK && i < e->shared_count; i++)
+        last[i] = UINT32_MAX;
+    for (uint32_t d = 0; st == RP_OK && d < rp_corpus_count(e->corpus); d++) {
+        const rp_doc *doc = rp_corpus_doc(e->corpus, d);
+        fps.count = 0;
+        st = rp_text_tokenize(e->opts, doc->bytes, doc->len, false, &toks);
+        if (st == RP_OK)
+            st = rp_shingle_winnow(e->opts, toks.items, toks.count, d, &fps);
+        for (size_t i = 0, at; st == RP_OK && i < fps.count; i++) {
+            if (!u64_find(e->shared, e->shared_count, fps.items[i].hash, &at))
+                continue;
+            e->occ[at]++;
+            e->df[at] += last[at] != d;
+            last[at] = d;
+        }
+    }
+    rp_free(last);
+    rp_tokens_release(&toks);
+    rp_fingerprints_release(&fps);
+    return st;
+}
+
+static rp_status add_seed(rp_seeds *seeds, rp_seed s)
+{
+    if (RP_GROW(seeds->items, seeds->cap, seeds->count + 1) != RP_OK)
+        return RP_ENOMEM;
+    seeds->items[seeds->count++] = s;
+    return RP_OK;
+}
+
+/* Prints the shared fingerprints and collects the seeds the scan would use. */
+static rp_status shared_report(explain *e)
+{
+    const rp_fingerprints *fa = &e->fps[0], *fb = &e->fps[1];
+    size_t cap = rp_index_occ_cap(e->opts), at;
+    uint32_t k = e->opts->shingle;
+    rp_status st = rp_buf_addf(&e->out, "shared fingerprints: %zu distinct\n", e->shared_count);
+    for (size_t i = 0; st == RP_OK && i < fa->count; i++) {
+        if (!u64_find(e->shared, e->shared_count, fa->items[i].hash, &at))
+            continue;
+        for (size_t j = 0; st == RP_OK && j < fb->count; j++) {
+            const rp_fingerprint *x = &fa->items[i], *y = &fb->items[j];
+            if (y->hash != x->hash || (e->doc[0] == e->doc[1] && y->pos < x->pos + k))
+                continue;
+            const char *why = e->df[at] > e->opts->max_df ? "frequent: seeds nothing"
+                              : e->occ[at] > cap          ? "too many occurrences: seeds nothing"
+                                                          : "seed";
+            st = rp_buf_addf(&e->out,
+                             "  %016llx  A token %u (bytes %u-%u)  B token %u (bytes %u-%u)  "
+                             "df %u, %u occurrences: %s\n",
+                             (unsigned long long)x->hash, x->pos, e->toks[0].items[x->pos].start,
+                             e->toks[0].items[x->pos + k - 1].end, y->pos,
+                             e->toks[1].items[y->pos].start, e->toks[1].items[y->pos + k - 1].end,
+                             e->df[at], e->occ[at], why);
+            if (st == RP_OK && why[0] == 's')
+                st = add_seed(&e->seeds, (rp_seed){e->doc[0], e->doc[1], x->pos, y->pos});
+        }
+    }
+    return st;
+}
+
+static const char *hit_status_text(rp_hit_status s)
+{
+    switch (s) {
+    case RP_HIT_REPORTED: return "reported";
+    case RP_HIT_SHORT: return "not reported: a side has fewer than min_tokens tokens";
+    case RP_HIT_LOW_IDENTITY: return "not reported: identity below min_identity";
+    case RP_HIT_OVERLAP: return "not reported: the two sides overlap";
+    case RP_HIT_MERGED: return "merged into an overlapping alignment";
+    }
+    return "?";
+}
+
+static rp_status hits_report(explain *e, const uint32_t *ha, const uint32_t *hb)
+{
+    rp_status st = rp_align_chain(e->opts, e->seeds.items, e->seeds.count, &e->work);
+    if (st == RP_OK)
+        st = rp_buf_addf(&e->out, "seeds: %zu\nchains: %zu\n", e->seeds.count,
+                         e->work.chains.count);
+    for (size_t i = 0; st == RP_OK && i < e->work.chains.count; i++) {
+        const rp_chain *c = &e->work.chains.items[i];
+        st = rp_buf_addf(&e->out, "  A tokens %u-%u  B tokens %u-%u  %u seeds\n", c->first_a,
+                         c->last_a + e->opts->shingle, c->first_b, c->last_b + e->opts->shingle,
+                         c->seeds);
+    }
+    if (st == RP_OK)
+        st = rp_align_pair(e->opts, ha, (uint32_t)e->toks[0].count, hb,
+                           (uint32_t)e->toks[1].count, e->seeds.items, e->seeds.count, true,
+                           &e->work, &e->hits);
+    if (st == RP_OK)
+        st = rp_buf_addf(&e->out, "alignments: %zu\n", e->hits.count);
+    for (size_t i = 0; st == RP_OK && i < e->hits.count; i++) {
+        const rp_hit *h = &e->hits.items[i];
+        const rp_token *ta = e->toks[0].items, *tb = e->toks[1].items;
+        st = rp_buf_addf(&e->out,
+                         "  A tokens %u-%u (bytes %u-%u)  B tokens %u-%u (bytes %u-%u)  "
+                         "%u matches / %u columns = identity %.3f: %s\n",
+                         h->a_start, h->a_end, ta[h->a_start].start, ta[h->a_end - 1].end,
+                         h->b_start, h->b_end, tb[h->b_start].start, tb[h->b_end - 1].end,
+                         h->matches, h->columns,
+                         h->columns ? (double)h->matches / h->columns : 0.0,
+                         hit_status_text(h->status));
+    }
+    return st;
+}
+
+static void explain_release(explain *e)
+{
+    for (int i = 0; i < 2; i++) {
+        rp_tokens_release(&e->toks[i]);
+        rp_fingerprints_release(&e->fps[i]);
+    }
+    rp_free(e->shared);
+    rp_free(e->df);
+    rp_free(e->occ);
+    rp_free(e->seeds.items);
+    rp_align_work_release(&e->work);
+    rp_free(e->hits.items);
+    rp_buf_release(&e->out);
+}
+
+/* Tokens, fingerprints and a header line for both documents. */
+static rp_status explain_docs(explain *e)
+{
+    rp_status st = RP_OK;
+    for (int i = 0; st == RP_OK && i < 2; i++) {
+        const rp_doc *doc = rp_corpus_doc(e->corpus, e->doc[i]);
+        st = rp_text_tokenize(e->opts, doc->bytes, doc->len, false, &e->toks[i]);
+        if (st == RP_OK)
+            st = rp_shingle_winnow(e->opts, e->toks[i].items, e->toks[i].count, e->doc[i],
+                                   &e->fps[i]);
+        if (st == RP_OK)
+            st = rp_buf_addf(&e->out, "%c: document %u '%s': %zu tokens, %zu fingerprints\n",
+                             "AB"[i], e->doc[i], doc->name, e->toks[i].count, e->fps[i].count);
+    }
+    return st;
+}
+
+rp_status rp_scan_explain(const rp_corpus *corpus, const rp_options *opts, uint32_t doc_a,
+                          uint32_t doc_b, char **out_text)
+{
+    explain e;
+    uint32_t *ha = NULL, *hb = NULL, na, nb;
+    rp_status st = rp_options_check(opts);
+
+    if (st != RP_OK)
+        return st;
+    if (doc_a >= rp_corpus_count(corpus) || doc_b >= rp_corpus_count(corpus))
+        return RP_ENOTFOUND;
+    memset(&e, 0, sizeof(e));
+    e.corpus = corpus;
+    e.opts = opts;
+    e.doc[0] = doc_a < doc_b ? doc_a : doc_b;
+    e.doc[1] = doc_a < doc_b ? doc_b : doc_a;
+    for (int i = 0; i < 2; i++)
+        rp_tokens_init(&e.toks[i]);
+    st = explain_docs(&e);
+    if (st == RP_OK)
+        st = shared_hashes(&e);
+    if (st == RP_OK)
+        st = corpus_df(&e);
+    if (st == RP_OK)
+        st = shared_report(&e);
+    if (st == RP_OK) {
+        rp_seeds_sort(e.seeds.items, e.seeds.count);
+        st = rp_scan_token_hashes(opts, rp_corpus_doc(corpus, e.doc[0]), &e.toks[0], &ha, &na);
+    }
+    if (st == RP_OK)
+        st = rp_scan_token_hashes(opts, rp_corpus_doc(corpus, e.doc[1]), &e.toks[1], &hb, &nb);
+    if (st == RP_OK)
+        st = hits_report(&e, ha, hb);
+    if (st == RP_OK)
+        st = rp_buf_detach(&e.out, out_text);
+    rp_free(ha);
+    rp_free(hb);
+    explain_release(&e);
+    return st;
+}

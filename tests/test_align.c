@@ -1,0 +1,283 @@
+/* test_align.c - chains and banded alignment of token sequences (edits, transpositions,
+ * self-overlap, document edges, mirror symmetry). Tokens are synthetic 32-bit ids. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "align.h"
+
+static uint64_t rng_state;
+
+static uint32_t rng(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng_state >> 33);
+}
+
+/* Fresh random tokens (ids from a large space, so chance matches are rare). */
+static void fill(uint32_t *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        t[i] = 1000 + rng() % 1000000;
+}
+
+/* Every shared k-token run as a seed (a superset of what winnowing keeps). */
+static size_t all_seeds(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb, int same,
+                        uint32_t k, rp_seed *out, size_t cap)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i + k <= na; i++)
+        for (uint32_t j = same ? i + k : 0; j + k <= nb; j++)
+            if (memcmp(a + i, b + j, k * sizeof(uint32_t)) == 0 && n < cap)
+                out[n++] = (rp_seed){0, same ? 0 : 1, i, j};
+    rp_seeds_sort(out, n);
+    return n;
+}
+
+typedef struct result {
+    rp_hits hits;
+    rp_align_work work;
+} result;
+
+static void align(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb, int same,
+                  result *r)
+{
+    static rp_seed seeds[20000];
+    rp_options o;
+    rp_options_init(&o);
+    memset(r, 0, sizeof(*r));
+    size_t n = all_seeds(a, na, b, nb, same, o.shingle, seeds, 20000);
+    rp_align_work_init(&r->work);
+    assert_int_equal(rp_align_pair(&o, a, na, b, nb, seeds, n, false, &r->work, &r->hits), RP_OK);
+}
+
+static void release(result *r)
+{
+    rp_align_work_release(&r->work);
+    free(r->hits.items);
+}
+
+static void test_align_identical_run_gives_one_exact_passage(void **state)
+{
+    uint32_t a[80], b[100];
+    result r;
+    rng_state = 1;
+    fill(a, 80);
+    fill(b, 100);
+    memcpy(b + 30, a + 10, 50 * sizeof(uint32_t));
+    align(a, 80, b, 100, 0, &r);
+    assert_int_equal(r.hits.count, 1);
+    assert_int_equal(r.hits.items[0].a_start, 10);
+    assert_int_equal(r.hits.items[0].a_end, 60);
+    assert_int_equal(r.hits.items[0].b_start, 30);
+    assert_int_equal(r.hits.items[0].b_end, 80);
+    assert_int_equal(r.hits.items[0].matches, 50);
+    assert_int_equal(r.hits.items[0].columns, 50);
+    release(&r);
+}
+
+static void test_align_edits_do_not_split_a_passage(void **state)
+{
+    uint32_t a[120], b[130];
+    result r;
+    rng_state = 2;
+    fill(a, 120);
+    /* b: a[0,120) with a substitution at 20, a spelling variant at 33, an inserted word after
+     * 50, a deleted word at 75 and an inserted clause of 3 words after 95 */
+    uint32_t nb = 0;
+    for (uint32_t i = 0; i < 120; i++) {
+        if (i == 75)
+            continue;
+        b[nb++] = i == 20 || i == 33 ? a[i] + 7 : a[i];
+        if (i == 50)
+            b[nb++] = 5;
+        if (i == 95) {
+            b[nb++] = 6;
+            b[nb++] = 7;
+            b[nb++] = 8;
+        }
+    }
+    align(a, 120, b, nb, 0, &r);
+    assert_int_equal(r.hits.count, 1);
+    const rp_hit *h = &r.hits.items[0];
+    assert_int_equal(h->a_start, 0);
+    assert_int_equal(h->a_end, 120);
+    assert_int_equal(h->b_start, 0);
+    assert_int_equal(h->b_end, nb);
+    assert_int_equal(h->matches, 117);
+    assert_int_equal(h->columns, 124);
+    release(&r);
+}
+
+static void test_align_transposed_paragraphs_give_two_passages(void **state)
+{
+    uint32_t a[90], b[90];
+    result r;
+    rng_state = 3;
+    fill(a, 90);
+    memcpy(b, a + 45, 45 * sizeof(uint32_t)); /* b = second paragraph, then first */
+    memcpy(b + 45, a, 45 * sizeof(uint32_t));
+    align(a, 90, b, 90, 0, &r);
+    assert_int_equal(r.hits.count, 2);
+    assert_int_equal(r.hits.items[0].a_start, 0);
+    assert_int_equal(r.hits.items[0].a_end, 45);
+    assert_int_equal(r.hits.items[0].b_start, 45);
+    assert_int_equal(r.hits.items[0].b_end, 90);
+    assert_int_equal(r.hits.items[1].a_start, 45);
+    assert_int_equal(r.hits.items[1].a_end, 90);
+    assert_int_equal(r.hits.items[1].b_start, 0);
+    assert_int_equal(r.hits.items[1].b_end, 45);
+    release(&r);
+}
+
+static void test_align_self_repeat_sides_do_not_overlap(void **state)
+{
+    uint32_t d[100];
+    result r;
+    rng_state = 4;
+    fill(d, 100);
+    memcpy(d + 40, d + 10, 30 * sizeof(uint32_t)); /* [10,40) repeated right after at [40,70) */
+    align(d, 100, d, 100, 1, &r);
+    assert_int_equal(r.hits.count, 1);
+    assert_int_equal(r.hits.items[0].a_start, 10);
+    assert_int_equal(r.hits.items[0].a_end, 40);
+    assert_int_equal(r.hits.items[0].b_start, 40);
+    assert_int_equal(r.hits.items[0].b_end, 70);
+    release(&r);
+}
+
+static void test_align_periodic_text_never_reports_overlapping_sides(void **state)
+{
+    uint32_t d[200];
+    result r;
+    for (int i = 0; i < 200; i++)
+        d[i] = 10 + i % 7; /* a 7-token phrase repeated */
+    align(d, 200, d, 200, 1, &r);
+    for (size_t i = 0; i < r.hits.count; i++)
+        assert_true(r.hits.items[i].a_end <= r.hits.items[i].b_start);
+    release(&r);
+}
+
+static void test_align_reaches_document_edges(void **state)
+{
+    uint32_t a[40], b[40];
+    result r;
+    rng_state = 5;
+    fill(a, 40);
+    memcpy(b, a, sizeof(a));
+    b[2] = 3; /* an edit near the start, beyond the first seed */
+    b[35] = 4;
+    align(a, 40, b, 40, 0, &r);
+    assert_int_equal(r.hits.count, 1);
+    assert_int_equal(r.hits.items[0].a_start, 0);
+    assert_int_equal(r.hits.items[0].b_start, 0);
+    assert_int_equal(r.hits.items[0].a_end, 40);
+    assert_int_equal(r.hits.items[0].b_end, 40);
+    release(&r);
+}
+
+static void test_align_rejects_short_and_dissimilar_pairs(void **state)
+{
+    uint32_t a[60], b[60];
+    result r;
+    rng_state = 6;
+    fill(a, 60);
+    fill(b, 60);
+    memcpy(b + 20, a + 20, 8 * sizeof(uint32_t)); /* 8 tokens: below min_tokens = 10 */
+    align(a, 60, b, 60, 0, &r);
+    assert_int_equal(r.hits.count, 0);
+    release(&r);
+}
+
+static void test_align_global_counts_matches_and_columns(void **state)
+{
+    const uint32_t a[] = {1, 2, 3, 4, 5}, b[] = {1, 2, 9, 4, 5, 6};
+    rp_align_work w;
+    uint32_t m, c;
+    rp_align_work_init(&w);
+    assert_int_equal(rp_align_global(a, 5, b, 6, &w, &m, &c), RP_OK);
+    assert_int_equal(m, 4);
+    assert_int_equal(c, 6);
+    assert_int_equal(rp_align_global(a, 0, b, 6, &w, &m, &c), RP_OK);
+    assert_int_equal(m, 0);
+    assert_int_equal(c, 6);
+    rp_align_work_release(&w);
+}
+
+static void test_align_mirrors_when_sides_swap(void **state)
+{
+    uint32_t a[150], b[160];
+    rng_state = 7;
+    for (int round = 0; round < 20; round++) {
+        result r1, r2;
+        fill(a, 150);
+        fill(b, 160);
+        uint32_t nb = 20;
+        for (uint32_t i = 30; i < 120 && nb < 150; i++) { /* a[30,120) with random edits */
+            uint32_t x = rng() % 100;
+            if (x < 5)
+                continue;
+            b[nb++] = x < 10 ? a[i] + 1 : a[i];
+            if (x >= 95)
+                b[nb++] = 2;
+        }
+        align(a, 150, b, 160, 0, &r1);
+        align(b, 160, a, 150, 0, &r2);
+        assert_int_equal(r1.hits.count, r2.hits.count);
+        for (size_t i = 0; i < r1.hits.count; i++) {
+            const rp_hit *x = &r1.hits.items[i], *y = &r2.hits.items[i];
+            assert_int_equal(x->a_start, y->b_start);
+            assert_int_equal(x->a_end, y->b_end);
+            assert_int_equal(x->b_start, y->a_start);
+            assert_int_equal(x->b_end, y->a_end);
+            assert_int_equal(x->matches, y->matches);
+        }
+        release(&r1);
+        release(&r2);
+    }
+}
+
+static void test_align_reports_allocation_failure(void **state)
+{
+    uint32_t a[60], b[60];
+    rp_seed seeds[100];
+    rp_options o;
+    rng_state = 8;
+    fill(a, 60);
+    memcpy(b, a, sizeof(a));
+    rp_options_init(&o);
+    size_t n = all_seeds(a, 60, b, 60, 0, o.shingle, seeds, 100);
+    for (unsigned long fail = 1; fail < 20; fail++) {
+        rp_align_work w;
+        rp_hits hits = {0};
+        rp_align_work_init(&w);
+        rp_alloc_fail_after(fail);
+        rp_status st = rp_align_pair(&o, a, 60, b, 60, seeds, n, false, &w, &hits);
+        rp_alloc_fail_after(0);
+        assert_true(st == RP_OK || st == RP_ENOMEM);
+        rp_align_work_release(&w);
+        free(hits.items);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_align_identical_run_gives_one_exact_passage),
+        cmocka_unit_test(test_align_edits_do_not_split_a_passage),
+        cmocka_unit_test(test_align_transposed_paragraphs_give_two_passages),
+        cmocka_unit_test(test_align_self_repeat_sides_do_not_overlap),
+        cmocka_unit_test(test_align_periodic_text_never_reports_overlapping_sides),
+        cmocka_unit_test(test_align_reaches_document_edges),
+        cmocka_unit_test(test_align_rejects_short_and_dissimilar_pairs),
+        cmocka_unit_test(test_align_global_counts_matches_and_columns),
+        cmocka_unit_test(test_align_mirrors_when_sides_swap),
+        cmocka_unit_test(test_align_reports_allocation_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

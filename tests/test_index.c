@@ -1,0 +1,177 @@
+/* test_index.c - the fingerprint index: radix sort, runs, document frequency, seed cuts. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "index.h"
+
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return rng_state >> 17 ^ rng_state << 23;
+}
+
+static int full_cmp(const void *pa, const void *pb)
+{
+    const rp_fingerprint *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+static void test_sort_matches_qsort_on_random_data(void **state)
+{
+    enum { N = 20000 };
+    rp_fingerprint *a = malloc(N * sizeof(*a)), *b = malloc(N * sizeof(*b)), *s = malloc(N * sizeof(*s));
+    rng_state = 42;
+    for (size_t i = 0; i < N; i++) /* (doc, pos) order, with many repeated hashes */
+        a[i] = (rp_fingerprint){rng() % 3000 * 0x9e3779b97f4a7c15ULL, (uint32_t)(i / 100),
+                                (uint32_t)(i % 100)};
+    memcpy(b, a, N * sizeof(*a));
+    rp_index_sort(a, N, s);
+    qsort(b, N, sizeof(*b), full_cmp);
+    assert_memory_equal(a, b, N * sizeof(*a));
+    free(a);
+    free(b);
+    free(s);
+}
+
+static void test_sort_handles_empty_and_single_inputs(void **state)
+{
+    rp_fingerprint one = {7, 1, 2}, scratch;
+    rp_index_sort(NULL, 0, NULL);
+    rp_index_sort(&one, 1, &scratch);
+    assert_int_equal(one.hash, 7);
+    assert_int_equal(one.pos, 2);
+}
+
+static void test_remix_spreads_small_hashes_over_the_top_byte(void **state)
+{
+    unsigned seen[256] = {0}, used = 0;
+    for (uint64_t h = 0; h < 4096; h++)
+        seen[rp_index_remix(h) >> 56]++;
+    for (int i = 0; i < 256; i++)
+        used += seen[i] > 0;
+    assert_true(used > 240);
+    assert_int_not_equal(rp_index_remix(1), rp_index_remix(2));
+}
+
+static void test_seeds_pair_documents_of_a_run(void **state)
+{
+    rp_options o;
+    rp_seeds seeds = {0};
+    rp_index_stats st = {0};
+    const rp_fingerprint fps[] = {{5, 0, 3}, {5, 2, 9}, {5, 4, 1}, {9, 1, 1}};
+    rp_options_init(&o);
+    assert_int_equal(rp_index_seeds(fps, 4, &o, &seeds, &st), RP_OK);
+    assert_int_equal(st.distinct, 2);
+    assert_int_equal(st.frequent, 0);
+    assert_int_equal(seeds.count, 3);
+    assert_int_equal(st.seeds, 3);
+    assert_int_equal(seeds.items[0].doc_a, 0);
+    assert_int_equal(seeds.items[0].doc_b, 2);
+    assert_int_equal(seeds.items[0].pos_a, 3);
+    assert_int_equal(seeds.items[0].pos_b, 9);
+    assert_int_equal(seeds.items[2].doc_a, 2);
+    assert_int_equal(seeds.items[2].doc_b, 4);
+    free(seeds.items);
+}
+
+static void test_seeds_in_one_document_need_non_overlapping_shingles(void **state)
+{
+    rp_options o;
+    rp_seeds seeds = {0};
+    rp_index_stats st = {0};
+    const rp_fingerprint fps[] = {{5, 3, 10}, {5, 3, 14}, {5, 3, 15}};
+    rp_options_init(&o); /* k = 5 */
+    assert_int_equal(rp_index_seeds(fps, 3, &o, &seeds, &st), RP_OK);
+    assert_int_equal(seeds.count, 1);
+    assert_int_equal(seeds.items[0].pos_a, 10);
+    assert_int_equal(seeds.items[0].pos_b, 15);
+    free(seeds.items);
+}
+
+static void test_seeds_skip_runs_in_more_than_max_df_documents(void **state)
+{
+    rp_options o;
+    rp_seeds seeds = {0};
+    rp_index_stats st = {0};
+    rp_fingerprint fps[60];
+    rp_options_init(&o);
+    o.max_df = 50;
+    for (uint32_t d = 0; d < 60; d++)
+        fps[d] = (rp_fingerprint){77, d, 0};
+    assert_int_equal(rp_index_seeds(fps, 51, &o, &seeds, &st), RP_OK);
+    assert_int_equal(st.frequent, 1);
+    assert_int_equal(seeds.count, 0);
+    memset(&st, 0, sizeof(st));
+    assert_int_equal(rp_index_seeds(fps, 50, &o, &seeds, &st), RP_OK);
+    assert_int_equal(st.frequent, 0);
+    assert_int_equal(seeds.count, 50 * 49 / 2);
+    free(seeds.items);
+}
+
+static void test_seeds_skip_runs_with_too_many_occurrences(void **state)
+{
+    rp_options o;
+    rp_seeds seeds = {0};
+    rp_index_stats st = {0};
+    enum { N = 1000 };
+    rp_fingerprint fps[N];
+    rp_options_init(&o);
+    for (uint32_t i = 0; i < N; i++) /* one word repeated: one document, one hash */
+        fps[i] = (rp_fingerprint){3, 0, i * 5};
+    assert_true(rp_index_occ_cap(&o) < N);
+    assert_int_equal(rp_index_seeds(fps, N, &o, &seeds, &st), RP_OK);
+    assert_int_equal(st.capped, 1);
+    assert_int_equal(seeds.count, 0);
+    free(seeds.items);
+}
+
+static void test_seeds_sort_by_pair_then_position(void **state)
+{
+    rp_seed s[] = {{1, 2, 5, 5}, {0, 3, 9, 1}, {0, 3, 2, 7}, {0, 1, 4, 4}};
+    rp_seeds_sort(s, 4);
+    assert_int_equal(s[0].doc_b, 1);
+    assert_int_equal(s[1].pos_a, 2);
+    assert_int_equal(s[2].pos_a, 9);
+    assert_int_equal(s[3].doc_a, 1);
+}
+
+static void test_seeds_report_allocation_failure(void **state)
+{
+    rp_options o;
+    rp_seeds seeds = {0};
+    rp_index_stats st = {0};
+    const rp_fingerprint fps[] = {{5, 0, 3}, {5, 2, 9}};
+    rp_options_init(&o);
+    rp_alloc_fail_after(1);
+    assert_int_equal(rp_index_seeds(fps, 2, &o, &seeds, &st), RP_ENOMEM);
+    rp_alloc_fail_after(0);
+    free(seeds.items);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sort_matches_qsort_on_random_data),
+        cmocka_unit_test(test_sort_handles_empty_and_single_inputs),
+        cmocka_unit_test(test_remix_spreads_small_hashes_over_the_top_byte),
+        cmocka_unit_test(test_seeds_pair_documents_of_a_run),
+        cmocka_unit_test(test_seeds_in_one_document_need_non_overlapping_shingles),
+        cmocka_unit_test(test_seeds_skip_runs_in_more_than_max_df_documents),
+        cmocka_unit_test(test_seeds_skip_runs_with_too_many_occurrences),
+        cmocka_unit_test(test_seeds_sort_by_pair_then_position),
+        cmocka_unit_test(test_seeds_report_allocation_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,375 @@
+/* test_scan.c - rp_scan_run end to end on synthetic corpora: reprints across documents, an
+ * intro restating its body, boilerplate, determinism across thread counts, edge cases,
+ * allocation failure, and rp_scan_explain. Text is made of generated pseudo-words. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static uint64_t rng_state;
+
+static uint32_t rng(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng_state >> 33);
+}
+
+/* A pseudo-word of 2-4 syllables (about 50,000 distinct words). */
+static void add_word(rp_buf *b)
+{
+    static const char *syl[] = {"ka", "lo", "mi", "ne", "ru", "ta", "vo", "si", "pe", "da",
+                                "go", "hu", "ri", "zo", "be", "fa", "tu", "wi", "xe", "yo"};
+    int n = 2 + (int)(rng() % 3);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(rp_buf_adds(b, syl[rng() % 20]), RP_OK);
+}
+
+/* n words separated by spaces, ending in ". " every 9 words. */
+static void add_words(rp_buf *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        add_word(b);
+        assert_int_equal(rp_buf_adds(b, (i + 1) % 9 == 0 || i + 1 == n ? ". " : " "), RP_OK);
+    }
+}
+
+/* A passage of n words without final punctuation (OWNED, free). */
+static char *make_passage(int n)
+{
+    rp_buf b = RP_BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        add_word(&b);
+        if (i + 1 < n)
+            assert_int_equal(rp_buf_adds(&b, i % 11 == 10 ? ", " : " "), RP_OK);
+    }
+    return b.data;
+}
+
+/* Adds words, the passage (its offset to *off), words. */
+static void add_doc(rp_corpus *c, const char *name, int before, const char *passage, int after,
+                    size_t *off)
+{
+    rp_buf b = RP_BUF_INIT;
+    add_words(&b, before);
+    if (off)
+        *off = b.len;
+    assert_int_equal(rp_buf_adds(&b, passage), RP_OK);
+    assert_int_equal(rp_buf_adds(&b, ". "), RP_OK);
+    add_words(&b, after);
+    assert_int_equal(rp_corpus_add(c, name, b.data, b.len, NULL), RP_OK);
+    rp_buf_release(&b);
+}
+
+static rp_scan *scan_ok(const rp_corpus *c, unsigned threads)
+{
+    rp_options o;
+    rp_scan *s = NULL;
+    rp_options_init(&o);
+    o.threads = threads;
+    assert_int_equal(rp_scan_run(c, &o, NULL, NULL, &s), RP_OK);
+    return s;
+}
+
+static void test_scan_finds_a_passage_reprinted_in_three_documents(void **state)
+{
+    rp_corpus *c;
+    size_t off[3];
+    rng_state = 11;
+    char *p = make_passage(40);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    add_doc(c, "a", 50, p, 60, &off[0]);
+    add_doc(c, "b", 120, p, 10, &off[1]);
+    add_doc(c, "c", 0, p, 80, &off[2]);
+    rp_scan *s = scan_ok(c, 2);
+    assert_int_equal(rp_scan_cluster_count(s), 1);
+    const rp_cluster *cl = rp_scan_cluster(s, 0);
+    assert_int_equal(cl->kind, RP_KIND_REPRINT);
+    assert_int_equal(cl->passage_count, 3);
+    assert_int_equal(cl->documents, 3);
+    assert_int_equal(cl->tokens, 40);
+    for (uint32_t i = 0; i < 3; i++) {
+        assert_int_equal(cl->passages[i].doc, i);
+        assert_int_equal(cl->passages[i].start, off[i]);
+        assert_int_equal(cl->passages[i].end, off[i] + strlen(p));
+        assert_int_equal(cl->passages[i].tokens, 40);
+        assert_true(cl->passages[i].identity == 1.0);
+    }
+    assert_int_equal(cl->pair_count, 2);
+    assert_int_equal(cl->passages[2].line, 1);
+    assert_int_equal(cl->passages[2].column, 1);
+    const rp_doc_stats *st = rp_scan_doc_stats(s, 1);
+    assert_int_equal(st->tokens, 170);
+    assert_true(st->covered > 39.99 / 170 && st->covered < 40.01 / 170);
+    assert_int_equal(rp_scan_get_counts(s)->alignments, 3);
+    rp_scan_free(s);
+    rp_corpus_free(c);
+    free(p);
+}
+
+static void test_scan_finds_an_intro_restating_its_body(void **state)
+{
+    rp_corpus *c;
+    rp_buf b = RP_BUF_INIT, edited = RP_BUF_INIT;
+    rng_state = 12;
+    char *p = make_passage(30);
+    /* the intro says it with one word changed */
+    assert_int_equal(rp_buf_adds(&edited, p), RP_OK);
+    memcpy(strchr(edited.data, ' ') + 1, "qq", 2);
+    add_words(&b, 10);
+    size_t intro = b.len;
+    rp_buf_adds(&b, edited.data);
+    rp_buf_adds(&b, ". ");
+    add_words(&b, 100);
+    size_t body = b.len;
+    rp_buf_adds(&b, p);
+    rp_buf_adds(&b, ". ");
+    add_words(&b, 20);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_add(c, "post", b.data, b.len, NULL), RP_OK);
+    rp_scan *s = scan_ok(c, 1);
+    assert_int_equal(rp_scan_cluster_count(s), 1);
+    const rp_cluster *cl = rp_scan_cluster(s, 0);
+    assert_int_equal(cl->kind, RP_KIND_INTERNAL);
+    assert_int_equal(cl->passage_count, 2);
+    assert_int_equal(cl->passages[0].start, intro);
+    assert_int_equal(cl->passages[1].start, body);
+    assert_int_equal(cl->passages[1].end, body + strlen(p));
+    assert_true(cl->passages[0].identity > 0.9 && cl->passages[0].identity < 1.0);
+    rp_scan_free(s);
+    rp_corpus_free(c);
+    rp_buf_release(&b);
+    rp_buf_release(&edited);
+    free(p);
+}
+
+static void test_scan_labels_a_template_line_in_six_documents_boilerplate(void **state)
+{
+    rp_corpus *c;
+    rng_state = 13;
+    char *p = make_passage(14);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (int d = 0; d < 6; d++) {
+        char name[8];
+        snprintf(name, sizeof(name), "d%d", d);
+        add_doc(c, name, 30 + d, p, 40, NULL);
+    }
+    rp_scan *s = scan_ok(c, 2);
+    assert_int_equal(rp_scan_cluster_count(s), 1);
+    assert_int_equal(rp_scan_cluster(s, 0)->kind, RP_KIND_BOILERPLATE);
+    assert_int_equal(rp_scan_cluster(s, 0)->documents, 6);
+    assert_true(rp_scan_doc_stats(s, 0)->covered == 0.0);
+    rp_scan_free(s);
+    rp_corpus_free(c);
+    free(p);
+}
+
+/* 30 documents sharing edited copies of 8 passages. */
+static rp_corpus *mixed_corpus(void)
+{
+    rp_corpus *c;
+    char *ps[8];
+    rng_state = 14;
+    for (int i = 0; i < 8; i++)
+        ps[i] = make_passage(20 + 10 * i);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (int d = 0; d < 30; d++) {
+        char name[8];
+        char *p = ps[rng() % 8];
+        char *q = strdup(p);
+        q[rng() % strlen(q)] = 'z'; /* an edit */
+        snprintf(name, sizeof(name), "m%d", d);
+        add_doc(c, name, (int)(rng() % 80), d % 2 ? q : p, (int)(rng() % 80), NULL);
+        free(q);
+    }
+    for (int i = 0; i < 8; i++)
+        free(ps[i]);
+    return c;
+}
+
+static void assert_same_scans(const rp_scan *x, const rp_scan *y, size_t docs)
+{
+    assert_int_equal(rp_scan_cluster_count(x), rp_scan_cluster_count(y));
+    for (size_t i = 0; i < rp_scan_cluster_count(x); i++) {
+        const rp_cluster *a = rp_scan_cluster(x, i), *b = rp_scan_cluster(y, i);
+        assert_int_equal(a->kind, b->kind);
+        assert_int_equal(a->passage_count, b->passage_count);
+        assert_int_equal(a->pair_count, b->pair_count);
+        for (size_t j = 0; j < a->passage_count; j++) {
+            const rp_passage *p = &a->passages[j], *q = &b->passages[j];
+            assert_int_equal(p->doc, q->doc);
+            assert_int_equal(p->start, q->start);
+            assert_int_equal(p->end, q->end);
+            assert_int_equal(p->line, q->line);
+            assert_int_equal(p->column, q->column);
+            assert_int_equal(p->tokens, q->tokens);
+            assert_true(p->identity == q->identity);
+        }
+        for (size_t j = 0; j < a->pair_count; j++) {
+            assert_int_equal(a->pairs[j].a, b->pairs[j].a);
+            assert_int_equal(a->pairs[j].b, b->pairs[j].b);
+            assert_int_equal(a->pairs[j].tokens, b->pairs[j].tokens);
+            assert_true(a->pairs[j].identity == b->pairs[j].identity);
+        }
+    }
+    for (uint32_t d = 0; d < docs; d++) {
+        const rp_doc_stats *p = rp_scan_doc_stats(x, d), *q = rp_scan_doc_stats(y, d);
+        assert_int_equal(p->tokens, q->tokens);
+        assert_true(p->covered == q->covered);
+        assert_int_equal(p->invalid_utf8, q->invalid_utf8);
+    }
+}
+
+static void test_scan_is_identical_for_any_thread_count(void **state)
+{
+    rp_corpus *c = mixed_corpus();
+    rp_scan *s1 = scan_ok(c, 1), *s2 = scan_ok(c, 2), *s3 = scan_ok(c, 3);
+    assert_true(rp_scan_cluster_count(s1) >= 4);
+    assert_same_scans(s1, s2, 30);
+    assert_same_scans(s1, s3, 30);
+    rp_scan_free(s1);
+    rp_scan_free(s2);
+    rp_scan_free(s3);
+    rp_corpus_free(c);
+}
+
+static void test_scan_handles_empty_single_and_tiny_corpora(void **state)
+{
+    rp_corpus *c;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    rp_scan *s = scan_ok(c, 0);
+    assert_int_equal(rp_scan_cluster_count(s), 0);
+    assert_null(rp_scan_doc_stats(s, 0));
+    rp_scan_free(s);
+    assert_int_equal(rp_corpus_add(c, "one", "lone words here", 15, NULL), RP_OK);
+    assert_int_equal(rp_corpus_add(c, "two", "lone words", 10, NULL), RP_OK);
+    assert_int_equal(rp_corpus_add(c, "empty", "", 0, NULL), RP_OK);
+    s = scan_ok(c, 2);
+    assert_int_equal(rp_scan_cluster_count(s), 0);
+    assert_int_equal(rp_scan_doc_stats(s, 0)->tokens, 3);
+    assert_int_equal(rp_scan_doc_stats(s, 2)->tokens, 0);
+    assert_true(rp_scan_doc_stats(s, 2)->covered == 0.0);
+    assert_int_equal(rp_scan_get_counts(s)->fingerprints, 0);
+    rp_scan_free(s);
+    rp_corpus_free(c);
+}
+
+static void test_scan_rejects_bad_options(void **state)
+{
+    rp_corpus *c;
+    rp_options o;
+    rp_scan *s = NULL;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    rp_options_init(&o);
+    o.shingle = 0;
+    assert_int_equal(rp_scan_run(c, &o, NULL, NULL, &s), RP_EINVAL);
+    assert_null(s);
+    rp_corpus_free(c);
+}
+
+static void progress(void *ctx, const char *stage, uint64_t done, uint64_t total)
+{
+    unsigned *seen = ctx;
+    assert_true(done <= total);
+    if (strcmp(stage, "fingerprint") == 0)
+        seen[0]++;
+    else if (strcmp(stage, "index") == 0)
+        seen[1]++;
+    else if (strcmp(stage, "align") == 0)
+        seen[2]++;
+    else if (strcmp(stage, "cluster") == 0)
+        seen[3]++;
+}
+
+static void test_scan_reports_progress_for_each_stage(void **state)
+{
+    rp_corpus *c = mixed_corpus();
+    rp_options o;
+    rp_scan *s;
+    unsigned seen[4] = {0};
+    rp_options_init(&o);
+    assert_int_equal(rp_scan_run(c, &o, progress, seen, &s), RP_OK);
+    for (int i = 0; i < 4; i++)
+        assert_true(seen[i] > 0);
+    rp_scan_free(s);
+    rp_corpus_free(c);
+}
+
+static void test_scan_frees_everything_on_allocation_failure(void **state)
+{
+    rp_corpus *c;
+    rp_options o;
+    rng_state = 15;
+    char *p = make_passage(25);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    add_doc(c, "a", 20, p, 20, NULL);
+    add_doc(c, "b", 30, p, 5, NULL);
+    add_doc(c, "c", 10, p, 5, NULL);
+    rp_options_init(&o);
+    o.threads = 1;
+    for (unsigned long fail = 1;; fail++) {
+        rp_scan *s = NULL;
+        rp_alloc_fail_after(fail);
+        rp_status st = rp_scan_run(c, &o, NULL, NULL, &s);
+        rp_alloc_fail_after(0);
+        if (st == RP_OK) {
+            assert_int_equal(rp_scan_cluster_count(s), 1);
+            rp_scan_free(s);
+            break;
+        }
+        assert_int_equal(st, RP_ENOMEM);
+        assert_null(s);
+    }
+    rp_corpus_free(c);
+    free(p);
+}
+
+static void test_scan_explain_says_what_two_documents_share(void **state)
+{
+    rp_corpus *c;
+    rp_options o;
+    char *text = NULL;
+    rng_state = 16;
+    char *p = make_passage(30), *q = make_passage(8);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    add_doc(c, "a", 20, p, 20, NULL);
+    add_doc(c, "b", 30, p, 5, NULL);
+    add_doc(c, "c", 30, q, 5, NULL);
+    add_doc(c, "d", 30, q, 5, NULL);
+    rp_options_init(&o);
+    assert_int_equal(rp_scan_explain(c, &o, 1, 0, &text), RP_OK);
+    assert_non_null(strstr(text, "A: document 0 'a'"));
+    assert_non_null(strstr(text, "B: document 1 'b'"));
+    assert_non_null(strstr(text, "df 2, 2 occurrences: seed"));
+    assert_non_null(strstr(text, "30 matches / 30 columns = identity 1.000: reported"));
+    free(text);
+    assert_int_equal(rp_scan_explain(c, &o, 2, 3, &text), RP_OK);
+    assert_non_null(strstr(text, "fewer than min_tokens"));
+    free(text);
+    assert_int_equal(rp_scan_explain(c, &o, 0, 9, &text), RP_ENOTFOUND);
+    rp_corpus_free(c);
+    free(p);
+    free(q);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scan_finds_a_passage_reprinted_in_three_documents),
+        cmocka_unit_test(test_scan_finds_an_intro_restating_its_body),
+        cmocka_unit_test(test_scan_labels_a_template_line_in_six_documents_boilerplate),
+        cmocka_unit_test(test_scan_is_identical_for_any_thread_count),
+        cmocka_unit_test(test_scan_handles_empty_single_and_tiny_corpora),
+        cmocka_unit_test(test_scan_rejects_bad_options),
+        cmocka_unit_test(test_scan_reports_progress_for_each_stage),
+        cmocka_unit_test(test_scan_frees_everything_on_allocation_failure),
+        cmocka_unit_test(test_scan_explain_says_what_two_documents_share),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
