@@ -210,7 +210,7 @@ void rp_options_init(rp_options *opts)
     opts->shingle = 5;
     opts->window = 4;
     opts->min_tokens = 10;
-    opts->min_identity = 0.8;
+    opts->min_identity = 0.6;
     opts->max_df = 50;
     opts->boilerplate_docs = 5;
     opts->boilerplate_tokens = 40;

@@ -33,7 +33,7 @@ static void test_options_init_sets_the_documented_defaults(void **state)
     assert_int_equal(o.shingle, 5);
     assert_int_equal(o.window, 4);
     assert_int_equal(o.min_tokens, 10);
-    assert_true(o.min_identity > 0.79 && o.min_identity < 0.81);
+    assert_true(o.min_identity > 0.59 && o.min_identity < 0.61);
     assert_int_equal(o.max_df, 50);
     assert_int_equal(o.boilerplate_docs, 5);
     assert_true(o.fold_case && o.fold_marks && o.fold_quotes && o.fold_spelling);
