@@ -5,7 +5,8 @@
  * characters and write invalid UTF-8 as U+FFFD; CSV cells are RFC 4180 quoted, and a cell
  * that a spreadsheet would read as a formula (= + - @ tab CR first) gets a leading apostrophe.
  */
-#include "internal.h"
+#include "report.h"
+#include "report_html.h"
 
 #include <string.h>
 
@@ -83,11 +84,21 @@ static void json_share(FILE *out, double x)
     fprintf(out, "%.4f", x);
 }
 
+void rp_report_json_string(FILE *out, const char *text, size_t len)
+{
+    json_string(out, text, len);
+}
+
+void rp_report_json_share(FILE *out, double x)
+{
+    json_share(out, x);
+}
+
 /* ---- shared pieces of the json and jsonl reports ---- */
 
-static void json_settings(FILE *out, const rp_options *o)
+void rp_report_json_settings_fields(FILE *out, const rp_options *o)
 {
-    fprintf(out, "{\"shingle\":%u,\"window\":%u,\"min_tokens\":%u,\"min_identity\":", o->shingle,
+    fprintf(out, "\"shingle\":%u,\"window\":%u,\"min_tokens\":%u,\"min_identity\":", o->shingle,
             o->window, o->min_tokens);
     json_share(out, o->min_identity);
     fprintf(out,
@@ -103,7 +114,26 @@ static void json_settings(FILE *out, const rp_options *o)
             sep = ",";
         }
     }
-    fputs("]}", out);
+    putc(']', out);
+}
+
+static void json_settings(FILE *out, const rp_options *o)
+{
+    putc('{', out);
+    rp_report_json_settings_fields(out, o);
+    putc('}', out);
+}
+
+void rp_report_json_document(FILE *out, uint32_t id, const rp_doc *d, const rp_doc_stats *st)
+{
+    fprintf(out, "{\"id\":%u,\"name\":", id);
+    json_cstring(out, d->name);
+    fprintf(out, ",\"bytes\":%zu,\"tokens\":%u,\"covered\":", d->len, st->tokens);
+    json_share(out, st->covered);
+    fprintf(out, ",\"invalid_utf8\":%zu,\"offset\":%zu", st->invalid_utf8, d->offset);
+    if (d->meta)
+        fprintf(out, ",\"meta\":%s", d->meta);
+    putc('}', out);
 }
 
 static void json_documents(FILE *out, const rp_corpus *corpus, const rp_scan *scan)
@@ -112,21 +142,14 @@ static void json_documents(FILE *out, const rp_corpus *corpus, const rp_scan *sc
 
     putc('[', out);
     for (uint32_t i = 0; i < n; i++) {
-        const rp_doc *d = rp_corpus_doc(corpus, i);
-        const rp_doc_stats *st = rp_scan_doc_stats(scan, i);
-        fprintf(out, "%s{\"id\":%u,\"name\":", i ? "," : "", i);
-        json_cstring(out, d->name);
-        fprintf(out, ",\"bytes\":%zu,\"tokens\":%u,\"covered\":", d->len, st->tokens);
-        json_share(out, st->covered);
-        fprintf(out, ",\"invalid_utf8\":%zu,\"offset\":%zu", st->invalid_utf8, d->offset);
-        if (d->meta)
-            fprintf(out, ",\"meta\":%s", d->meta);
-        putc('}', out);
+        if (i)
+            putc(',', out);
+        rp_report_json_document(out, i, rp_corpus_doc(corpus, i), rp_scan_doc_stats(scan, i));
     }
     putc(']', out);
 }
 
-static void json_skipped(FILE *out, const rp_corpus *corpus)
+void rp_report_json_skipped(FILE *out, const rp_corpus *corpus)
 {
     size_t n = rp_corpus_skipped_count(corpus);
 
@@ -186,7 +209,7 @@ static void json_head(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
     fputs(",\"documents\":", out);
     json_documents(out, corpus, scan);
     fputs(",\"skipped\":", out);
-    json_skipped(out, corpus);
+    rp_report_json_skipped(out, corpus);
 }
 
 static void write_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
@@ -287,7 +310,7 @@ static void write_csv(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
 #define EXCERPT_BYTES 72
 
 /* A one-line excerpt of a passage: white space folded, cut on a character boundary. */
-static void text_excerpt(FILE *out, const char *text, size_t len)
+void rp_report_text_excerpt(FILE *out, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t shown = 0;
@@ -323,7 +346,7 @@ static void text_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c
         const rp_doc *d = rp_corpus_doc(corpus, p->doc);
         fprintf(out, "  %s:%u:%u  %u tokens, identity %.2f  ", d->name, p->line, p->column,
                 p->tokens, p->identity);
-        text_excerpt(out, d->bytes + p->start, p->end - p->start);
+        rp_report_text_excerpt(out, d->bytes + p->start, p->end - p->start);
         putc('\n', out);
     }
     putc('\n', out);
@@ -365,7 +388,7 @@ static void write_text(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
 
 rp_status rp_format_parse(const char *name, rp_format *out)
 {
-    static const char *const names[] = {"text", "json", "jsonl", "csv"};
+    static const char *const names[] = {"text", "json", "jsonl", "csv", "html"};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcmp(name, names[i]) == 0) {
@@ -384,6 +407,7 @@ rp_status rp_report_scan(FILE *out, rp_format format, const rp_corpus *corpus,
     case RP_FORMAT_JSON: write_json(out, corpus, scan, opts); break;
     case RP_FORMAT_JSONL: write_jsonl(out, corpus, scan, opts); break;
     case RP_FORMAT_CSV: write_csv(out, corpus, scan, opts); break;
+    case RP_FORMAT_HTML: return rp_report_html(out, corpus, scan, opts);
     default: return RP_EINVAL;
     }
     return ferror(out) ? RP_EIO : RP_OK;

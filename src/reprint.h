@@ -394,11 +394,84 @@ rp_status rp_store_export(rp_store *store, FILE *out);
  * then swapped in by rename). The store must be open for writing. */
 rp_status rp_store_compact(rp_store *store, char *msg, size_t msglen);
 
+/* ---- quotes: quotations, their sources and fidelity ------------------------------------- */
+
+/* How faithfully a source gives a quotation's words. */
+typedef enum {
+    RP_FIDELITY_VERBATIM = 0, /* the same words, byte for byte (quotation marks aside) */
+    RP_FIDELITY_NORMALIZED,   /* the same words after folding case, quotes, spelling, US/U.S. */
+    RP_FIDELITY_ELIDED,       /* the source with words left out (marked by ... or not) */
+    RP_FIDELITY_ALTERED       /* words differ */
+} rp_fidelity;
+
+/* "verbatim", "normalized", "elided", "altered". */
+const char *rp_fidelity_name(rp_fidelity fidelity);
+
+/* One difference between a quotation and a source: the words on each side as written (an
+ * elision: quote is the mark as written, e.g. "…" or "[...]", or "" when unmarked). */
+typedef struct rp_quote_diff {
+    const char *quote;
+    const char *source;
+} rp_quote_diff;
+
+typedef struct rp_quote_source {
+    uint32_t doc;
+    size_t start; /* byte offsets of the matched words in the source document */
+    size_t end;
+    uint32_t line;   /* 1-based, of start */
+    uint32_t column; /* 1-based, in code points */
+    bool quoted;     /* the source itself stands inside quotation marks */
+    double identity; /* matching tokens / aligned tokens, elided words not counted */
+    rp_fidelity fidelity;
+    const rp_quote_diff *diffs;
+    size_t diff_count;
+} rp_quote_source;
+
+typedef struct rp_quote {
+    uint32_t doc;
+    size_t start; /* the quoted text without its marks (multi-paragraph: first opening mark to */
+    size_t end;   /* the last closing one) */
+    uint32_t line;
+    uint32_t column;
+    uint32_t tokens;
+    const char *speaker; /* the attributing phrase ("he added", "Li said"), or NULL */
+    const rp_quote_source *sources; /* ranked: unquoted first, identity, document, position */
+    size_t source_count;            /* 0: unsourced */
+} rp_quote;
+
+typedef struct rp_quotes_options {
+    uint32_t min_words;   /* shorter quotations are not reported (default 6) */
+    uint32_t max_sources; /* sources kept per quotation (default 10) */
+} rp_quotes_options;
+
+void rp_quotes_options_init(rp_quotes_options *qopts);
+
+typedef struct rp_quotes rp_quotes;
+
+/* Finds the quotations of every document, their sources in the corpus (other documents, or
+ * the same one outside the quotation) and each source's fidelity. *out is OWNED:
+ * rp_quotes_free. RP_EINVAL for out-of-range options. */
+rp_status rp_quotes_run(const rp_corpus *corpus, const rp_options *opts,
+                        const rp_quotes_options *qopts, rp_quotes **out);
+void rp_quotes_free(rp_quotes *quotes);
+
+/* Quotations in (doc, start) order. BORROWED. */
+size_t rp_quotes_count(const rp_quotes *quotes);
+const rp_quote *rp_quotes_get(const rp_quotes *quotes, size_t i);
+/* tokens, invalid UTF-8, and covered = share of the document's tokens inside quotations. */
+const rp_doc_stats *rp_quotes_doc_stats(const rp_quotes *quotes, uint32_t doc);
+
 /* ---- reports ----------------------------------------------------------------------------- */
 
-typedef enum { RP_FORMAT_TEXT = 0, RP_FORMAT_JSON, RP_FORMAT_JSONL, RP_FORMAT_CSV } rp_format;
+typedef enum {
+    RP_FORMAT_TEXT = 0,
+    RP_FORMAT_JSON,
+    RP_FORMAT_JSONL,
+    RP_FORMAT_CSV,
+    RP_FORMAT_HTML /* one self-contained page: inline CSS and JS, no fetches */
+} rp_format;
 
-/* Parses "text", "json", "jsonl", "csv": RP_OK or RP_EINVAL. */
+/* Parses "text", "json", "jsonl", "csv", "html": RP_OK or RP_EINVAL. */
 rp_status rp_format_parse(const char *name, rp_format *out);
 
 /* Writes a scan report (DESIGN.md's contract for json, jsonl and csv). Byte-identical for the
@@ -411,6 +484,12 @@ rp_status rp_report_scan(FILE *out, rp_format format, const rp_corpus *corpus,
 rp_status rp_report_dedup(FILE *out, rp_format format, const rp_corpus *corpus,
                           const rp_dedup *dd, const rp_options *opts,
                           const rp_dedup_options *dopts);
+
+/* Writes a quotes report: text (each quotation, its best source as name:line:col and a word
+ * diff) or json (issue 4's schema). RP_EINVAL for other formats; RP_EIO when writing fails. */
+rp_status rp_report_quotes(FILE *out, rp_format format, const rp_corpus *corpus,
+                           const rp_quotes *quotes, const rp_options *opts,
+                           const rp_quotes_options *qopts);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@ static int cmd_help(int argc, char **argv);
 static const cli_command commands[] = {
     {"scan", cmd_scan, "repeated passages within and across documents, as clusters"},
     {"tokens", cmd_tokens, "tokens, spans and fingerprints: why two texts match or not"},
+    {"quotes", cmd_quotes, "quotations, their sources in the corpus and their fidelity"},
     {"dedup", cmd_dedup, "near-duplicate documents; --store DIR for incremental feeds"},
     {"store", cmd_store, "inspect and maintain a dedup store: stats, export, compact"},
     {"help", cmd_help, "this list"},

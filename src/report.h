@@ -1,0 +1,28 @@
+/*
+ * report.h - private: the pieces of the scan report writers (report.c) that the other
+ * reports (quotes) share, so that escaping and the common JSON head live in one place.
+ */
+#ifndef REPRINT_REPORT_H
+#define REPRINT_REPORT_H
+
+#include "internal.h"
+
+/* A JSON string: quotes, backslashes and control characters escaped, invalid UTF-8 as U+FFFD. */
+void rp_report_json_string(FILE *out, const char *text, size_t len);
+
+/* A share or identity with 4 fixed decimals. */
+void rp_report_json_share(FILE *out, double x);
+
+/* The settings object's fields without its braces ("shingle":5,...,"kinds":[...]). */
+void rp_report_json_settings_fields(FILE *out, const rp_options *opts);
+
+/* One entry of "documents" ({"id":..,"name":..,"bytes":..,"tokens":..,"covered":..,...}). */
+void rp_report_json_document(FILE *out, uint32_t id, const rp_doc *doc, const rp_doc_stats *st);
+
+/* The "skipped" array. */
+void rp_report_json_skipped(FILE *out, const rp_corpus *corpus);
+
+/* A one-line quoted excerpt of text (white space folded, at most 72 bytes, then "…"). */
+void rp_report_text_excerpt(FILE *out, const char *text, size_t len);
+
+#endif /* REPRINT_REPORT_H */

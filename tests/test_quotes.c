@@ -1,0 +1,514 @@
+/*
+ * test_quotes.c - quotation extraction (marks, apostrophes, nesting, paragraphs, unbalanced
+ * marks, other languages' marks), fidelity labels and differences, attribution to the same
+ * and other documents, the quoted flag and ranking, the speaker hint, the JSON report, and
+ * the seed acceptance check of issue 4 (skipped when ../shared/corpora/seed-feed.txt is absent).
+ */
+/* clang-format off: cmocka needs these first, in this order */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include "quotes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- extraction ---- */
+
+static rp_qspans extract(const char *t)
+{
+    rp_qspans qs;
+    rp_qspans_init(&qs);
+    assert_int_equal(rp_quotes_extract(t, strlen(t), &qs), RP_OK);
+    return qs;
+}
+
+static void assert_span(const char *t, const rp_qspan *q, const char *text)
+{
+    assert_int_equal(q->end - q->start, strlen(text));
+    assert_memory_equal(t + q->start, text, strlen(text));
+}
+
+static void test_extract_curly_quotation_spans_text_without_marks(void **state)
+{
+    (void)state;
+    const char *t = "He said “one two three” today.";
+    rp_qspans qs = extract(t);
+    assert_int_equal(qs.count, 1);
+    assert_int_equal(qs.items[0].open, 8);
+    assert_int_equal(qs.items[0].start, 11);
+    assert_int_equal(qs.items[0].end, 24);
+    assert_int_equal(qs.items[0].close, 27);
+    assert_true(qs.items[0].closed);
+    rp_qspans_release(&qs);
+}
+
+static void test_extract_apostrophes_are_not_quotation_marks(void **state)
+{
+    (void)state;
+    const char *t = "China’s leaders don’t hedge, as in the ’90s; the players’ union said "
+                    "‘we will strike again soon’ and left.";
+    rp_qspans qs = extract(t);
+    assert_int_equal(qs.count, 1);
+    assert_span(t, &qs.items[0], "we will strike again soon");
+    rp_qspans_release(&qs);
+}
+
+static void test_extract_possessive_inside_single_quotes_does_not_close(void **state)
+{
+    (void)state;
+    const char *t = "She called it ‘the workers’ own victory at last’ on Friday.";
+    rp_qspans qs = extract(t);
+    assert_int_equal(qs.count, 1);
+    assert_span(t, &qs.items[0], "the workers’ own victory at last");
+    rp_qspans_release(&qs);
+}
+
+static void test_extract_nested_quotation_has_depth_one(void **state)
+{
+    (void)state;
+    const char *t = "“He called it ‘a total farce’ and walked out,” she said.";
+    rp_qspans qs = extract(t);
+    assert_int_equal(qs.count, 2);
+    assert_span(t, &qs.items[0], "He called it ‘a total farce’ and walked out,");
+    assert_int_equal(qs.items[0].depth, 0);
+    assert_span(t, &qs.items[1], "a total farce");
+    assert_int_equal(qs.items[1].depth, 1);
+    rp_qspans_release(&qs);
+}
+
+static void test_extract_multi_paragraph_quotation_is_one(void **state)
+{
+    (void)state;
+    const char *t =
+        "He wrote:\n\n“First paragraph of the letter.\n\n“Second paragraph ends it.”\n\n"
+        "After.";
+    rp_qspans qs = extract(t);
+    assert_int_equal(qs.count, 1);
+    assert_span(t, &qs.items[0], "First paragraph of the letter.\n\n“Second paragraph ends it.");
+    assert_int_equal(qs.items[0].paragraphs, 2);
+    rp_qspans_release(&qs);
+}
+
+static void test_extract_unbalanced_mark_ends_at_its_paragraph(void **state)
+{
+    (void)state;
+    const char *t = "A stray “open mark runs on\n\nThen “a real one” here, and “another at the end";
+    rp_qspans qs = extract(t);
+    assert_int_equal(qs.count, 3);
+    assert_span(t, &qs.items[0], "open mark runs on");
+    assert_false(qs.items[0].closed);
+    assert_span(t, &qs.items[1], "a real one");
+    assert_true(qs.items[1].closed);
+    assert_span(t, &qs.items[2], "another at the end");
+    assert_false(qs.items[2].closed);
+    rp_qspans_release(&qs);
+}
+
+static void test_extract_other_languages_marks(void **state)
+{
+    (void)state;
+    const char *t = "Er sagte „das ist ‚sehr‘ gut“. Il dit « bonjour à tous ». "
+                    "彼は「こんにちは」と言った。 \"plain ascii\" and 'single ascii' too.";
+    rp_qspans qs = extract(t);
+    assert_int_equal(qs.count, 6);
+    assert_span(t, &qs.items[0], "das ist ‚sehr‘ gut");
+    assert_span(t, &qs.items[1], "sehr");
+    assert_span(t, &qs.items[2], "bonjour à tous");
+    assert_span(t, &qs.items[3], "こんにちは");
+    assert_span(t, &qs.items[4], "plain ascii");
+    assert_span(t, &qs.items[5], "single ascii");
+    rp_qspans_release(&qs);
+}
+
+static void test_extract_empty_text_finds_nothing(void **state)
+{
+    (void)state;
+    rp_qspans qs = extract("");
+    assert_int_equal(qs.count, 0);
+    rp_qspans_release(&qs);
+}
+
+/* ---- attribution and fidelity ---- */
+
+static const char SRC[] =
+    "The minister said the new bridge will open next spring and carry four lanes of traffic. "
+    "Officials in the U.S. praised the plan for its neighbors and its modest cost. "
+    "The council voted to fund the project after a long and heated debate on Monday night. "
+    "Residents hope the road will bring more visitors and new jobs to the valley.\n";
+
+static const char POST[] =
+    "A bridge story.\n\n"
+    "“the new bridge will open next spring and carry four lanes of traffic”\n\n"
+    "“Officials in the US praised the plan for its neighbours and its modest cost”\n\n"
+    "“The council voted to fund the project … on Monday night”\n\n"
+    "“Residents hope the road will bring more tourists and new jobs to the valley”\n\n"
+    "“Nobody expected the orchestra to play a waltz at midnight”\n\n"
+    "“The minister said the new bridge will carry four lanes of traffic”\n";
+
+static rp_corpus *corpus_of(const char *const *texts, size_t n)
+{
+    rp_corpus *c = NULL;
+    char name[16];
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "d%zu", i);
+        assert_int_equal(rp_corpus_add(c, name, texts[i], strlen(texts[i]), NULL), RP_OK);
+    }
+    return c;
+}
+
+static rp_quotes *run(const rp_corpus *c)
+{
+    rp_options o;
+    rp_quotes_options q;
+    rp_quotes *r = NULL;
+    rp_options_init(&o);
+    rp_quotes_options_init(&q);
+    assert_int_equal(rp_quotes_run(c, &o, &q, &r), RP_OK);
+    return r;
+}
+
+static void assert_diff(const rp_quote_diff *d, const char *quote, const char *source)
+{
+    assert_string_equal(d->quote, quote);
+    assert_string_equal(d->source, source);
+}
+
+static void test_fidelity_labels_and_differences(void **state)
+{
+    (void)state;
+    const char *texts[] = {SRC, POST};
+    rp_corpus *c = corpus_of(texts, 2);
+    rp_quotes *r = run(c);
+    const rp_quote *q;
+
+    assert_int_equal(rp_quotes_count(r), 6);
+    q = rp_quotes_get(r, 0);
+    assert_int_equal(q->doc, 1);
+    assert_int_equal(q->start, strstr(POST, "the new bridge") - POST);
+    assert_int_equal(q->line, 3);
+    assert_int_equal(q->column, 2);
+    assert_int_equal(q->tokens, 13);
+    assert_int_equal(q->source_count, 2); /* the source, and the last quotation, altered */
+    assert_true(q->sources[1].quoted);
+    assert_int_equal(q->sources[1].fidelity, RP_FIDELITY_ALTERED);
+    assert_int_equal(q->sources[0].doc, 0);
+    assert_int_equal(q->sources[0].start, strstr(SRC, "the new bridge") - SRC);
+    assert_int_equal(q->sources[0].end, strstr(SRC, ". Officials") - SRC);
+    assert_int_equal(q->sources[0].fidelity, RP_FIDELITY_VERBATIM);
+    assert_int_equal(q->sources[0].diff_count, 0);
+    assert_false(q->sources[0].quoted);
+
+    q = rp_quotes_get(r, 1);
+    assert_int_equal(q->sources[0].fidelity, RP_FIDELITY_NORMALIZED);
+    assert_int_equal(q->sources[0].diff_count, 2);
+    assert_diff(&q->sources[0].diffs[0], "US", "U.S.");
+    assert_diff(&q->sources[0].diffs[1], "neighbours", "neighbors");
+
+    q = rp_quotes_get(r, 2);
+    assert_int_equal(q->sources[0].fidelity, RP_FIDELITY_ELIDED);
+    assert_int_equal(q->sources[0].diff_count, 1);
+    assert_diff(&q->sources[0].diffs[0], "…", "after a long and heated debate");
+    assert_true(q->sources[0].identity == 1.0);
+
+    q = rp_quotes_get(r, 3);
+    assert_int_equal(q->sources[0].fidelity, RP_FIDELITY_ALTERED);
+    assert_int_equal(q->sources[0].diff_count, 1);
+    assert_diff(&q->sources[0].diffs[0], "tourists", "visitors");
+    assert_in_range((long)(q->sources[0].identity * 1000), 928, 929); /* 13 of 14 */
+
+    q = rp_quotes_get(r, 4);
+    assert_int_equal(q->source_count, 0);
+
+    q = rp_quotes_get(r, 5);
+    assert_int_equal(q->sources[0].fidelity, RP_FIDELITY_ELIDED);
+    assert_diff(&q->sources[0].diffs[0], "", "open next spring and");
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+}
+
+static void test_source_in_same_document_below_the_quotation(void **state)
+{
+    (void)state;
+    const char *t = "Intro: the editor wrote “rivers of the north carry silt to the wide sea "
+                    "each spring” in her note.\n\nThe report. Rivers of the north carry silt "
+                    "to the wide sea each spring, and farmers wait.\n";
+    rp_corpus *c = corpus_of(&t, 1);
+    rp_quotes *r = run(c);
+    assert_int_equal(rp_quotes_count(r), 1);
+    const rp_quote *q = rp_quotes_get(r, 0);
+    assert_int_equal(q->source_count, 1);
+    assert_int_equal(q->sources[0].doc, 0);
+    assert_int_equal(q->sources[0].start, strstr(t, "Rivers of the north") - t);
+    assert_int_equal(q->sources[0].fidelity, RP_FIDELITY_NORMALIZED);
+    assert_diff(&q->sources[0].diffs[0], "rivers", "Rivers");
+    assert_string_equal(q->speaker, "the editor wrote");
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+}
+
+static void test_unquoted_source_ranks_before_quoted_one(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "A wire: “the harvest this year was the best in a decade by far,” the farmer said.\n",
+        "Another wire: the harvest this year was the best in a decade by far, said the farmer.\n",
+        "The blog: “the harvest this year was the best in a decade by far”, he added.\n"};
+    rp_corpus *c = corpus_of(texts, 3);
+    rp_quotes *r = run(c);
+    assert_int_equal(rp_quotes_count(r), 2);
+    const rp_quote *q = rp_quotes_get(r, 1);
+    assert_int_equal(q->doc, 2);
+    assert_int_equal(q->source_count, 2);
+    assert_int_equal(q->sources[0].doc, 1);
+    assert_false(q->sources[0].quoted);
+    assert_int_equal(q->sources[1].doc, 0);
+    assert_true(q->sources[1].quoted);
+    assert_string_equal(q->speaker, "he added");
+    assert_string_equal(rp_quotes_get(r, 0)->speaker, "the farmer said");
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+}
+
+static void test_short_quotations_are_left_out(void **state)
+{
+    (void)state;
+    const char *t = "It was “too short to count” and “this one has exactly six words” here.";
+    rp_corpus *c = corpus_of(&t, 1);
+    rp_quotes *r = run(c);
+    assert_int_equal(rp_quotes_count(r), 1);
+    assert_int_equal(rp_quotes_get(r, 0)->tokens, 6);
+    assert_int_equal(rp_quotes_get(r, 0)->source_count, 0);
+    assert_null(rp_quotes_get(r, 0)->speaker);
+    assert_int_equal(rp_quotes_doc_stats(r, 0)->tokens, 14);
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+}
+
+static void test_speaker_hint_patterns(void **state)
+{
+    (void)state;
+    const char *t[] = {"Li said: “we will go on”", "“We will go on,” he added.",
+                       "“We will go on,” added Mr Barua, a minister.",
+                       "According to the mayor, “we will go on”", "The sky: “we will go on”"};
+    const char *want[] = {"Li said", "he added", "added Mr Barua", "According to the mayor", NULL};
+    for (size_t i = 0; i < 5; i++) {
+        rp_qspans qs = extract(t[i]);
+        size_t off, len;
+        assert_int_equal(qs.count, 1);
+        bool found = rp_quotes_speaker(t[i], strlen(t[i]), &qs.items[0], &off, &len);
+        if (want[i]) {
+            assert_true(found);
+            assert_int_equal(len, strlen(want[i]));
+            assert_memory_equal(t[i] + off, want[i], len);
+        } else {
+            assert_false(found);
+        }
+        rp_qspans_release(&qs);
+    }
+}
+
+static void test_json_report_follows_the_schema(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "Officials in the U.S. praised the plan for its modest cost.\n",
+        "“Officials in the US praised the plan for its modest cost,” he said.\n"};
+    rp_corpus *c = corpus_of(texts, 2);
+    rp_quotes *r = run(c);
+    rp_options o;
+    rp_quotes_options qo;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    rp_options_init(&o);
+    rp_quotes_options_init(&qo);
+    assert_int_equal(rp_report_quotes(f, RP_FORMAT_JSON, c, r, &o, &qo), RP_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "{\"version\":1,\"tool\":\"reprint "));
+    assert_non_null(strstr(buf, "\"command\":\"quotes\",\"settings\":{\"shingle\":"));
+    assert_non_null(strstr(buf, "\"min_words\":6,\"max_sources\":10},\"documents\":[{\"id\":0,"));
+    assert_non_null(strstr(
+        buf, "\"quotes\":[\n{\"id\":0,\"doc\":1,\"start\":3,\"end\":60,\"line\":1,\"column\":2,"
+             "\"tokens\":11,\"text\":\"Officials in the US praised the plan for its modest "
+             "cost,\",\"speaker\":\"he said\",\"status\":\"sourced\",\"sources\":[{\"doc\":0,"
+             "\"start\":0,\"end\":58,\"quoted\":false,\"identity\":1.0000,\"fidelity\":"
+             "\"normalized\",\"differences\":[{\"quote\":\"US\",\"source\":\"U.S.\"}]}]}]}\n"));
+    assert_int_equal(rp_report_quotes(stderr, RP_FORMAT_CSV, c, r, &o, &qo), RP_EINVAL);
+    free(buf);
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+}
+
+static void test_bad_options_are_rejected(void **state)
+{
+    (void)state;
+    const char *t = "x";
+    rp_corpus *c = corpus_of(&t, 1);
+    rp_options o;
+    rp_quotes_options q;
+    rp_quotes *r = NULL;
+    rp_options_init(&o);
+    rp_quotes_options_init(&q);
+    q.min_words = 0;
+    assert_int_equal(rp_quotes_run(c, &o, &q, &r), RP_EINVAL);
+    assert_null(r);
+    rp_corpus_free(c);
+}
+
+static void test_allocation_failures_free_everything(void **state)
+{
+    (void)state;
+    const char *texts[] = {SRC, POST};
+    rp_corpus *c = corpus_of(texts, 2);
+    rp_options o;
+    rp_quotes_options q;
+    rp_status st = RP_ENOMEM;
+    rp_options_init(&o);
+    rp_quotes_options_init(&q);
+    for (unsigned long n = 1; st == RP_ENOMEM && n < 10000; n++) {
+        rp_quotes *r = NULL;
+        rp_alloc_fail_after(n);
+        st = rp_quotes_run(c, &o, &q, &r);
+        rp_alloc_fail_after(0);
+        assert_true(st == RP_OK || st == RP_ENOMEM);
+        assert_true((st == RP_OK) == (r != NULL));
+        rp_quotes_free(r);
+    }
+    assert_int_equal(st, RP_OK);
+    rp_corpus_free(c);
+}
+
+/* ---- the seed (issue 4, item 6) ---- */
+
+static const char *source_dir(void)
+{
+    const char *dir = getenv("RP_SOURCE_DIR");
+    return dir && *dir ? dir : RP_SOURCE_DIR;
+}
+
+/* The quotation starting on `line` of document `doc`, or NULL. */
+static const rp_quote *quote_on(const rp_quotes *r, uint32_t doc, uint32_t line)
+{
+    for (size_t i = 0; i < rp_quotes_count(r); i++)
+        if (rp_quotes_get(r, i)->doc == doc && rp_quotes_get(r, i)->line == line)
+            return rp_quotes_get(r, i);
+    return NULL;
+}
+
+static rp_quotes *seed_run(const char *split_after, rp_corpus **out)
+{
+    char path[4096];
+    rp_read_options ro;
+    rp_corpus *c = NULL;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/../shared/corpora/seed-feed.txt", source_dir());
+    f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fclose(f);
+    rp_read_options_init(&ro);
+    ro.split_after = split_after;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_read(c, path, &ro), RP_OK);
+    *out = c;
+    return run(c);
+}
+
+/* Lines are those of the seed as one file; with --split-after, of post #2 (the Bangladesh and
+ * G20 posts' part starts on line 38 of the file). */
+static void check_seed(const rp_quotes *r, uint32_t doc, uint32_t shift)
+{
+    const uint32_t g20[] = {97, 101, 105}, bangla[] = {49, 53}, beyond[] = {245, 247, 251, 267};
+    for (size_t i = 0; i < 3; i++) {
+        const rp_quote *q = quote_on(r, doc, g20[i] - shift);
+        assert_non_null(q);
+        assert_true(q->source_count >= 1);
+        assert_int_equal(q->sources[0].doc, doc);
+        assert_false(q->sources[0].quoted);
+        assert_int_equal(q->sources[0].fidelity,
+                         i < 2 ? RP_FIDELITY_NORMALIZED : RP_FIDELITY_VERBATIM);
+        if (i < 2)
+            assert_string_equal(q->sources[0].diffs[0].source, "U.S.");
+    }
+    assert_int_equal(quote_on(r, doc, 103 - shift), NULL); /* part of the 101 quotation */
+    assert_true(quote_on(r, doc, 101 - shift)->tokens > 80);
+    for (size_t i = 0; i < 2; i++) {
+        const rp_quote *q = quote_on(r, doc, bangla[i] - shift);
+        assert_non_null(q);
+        assert_true(q->source_count >= 1);
+        assert_true(q->sources[0].quoted);
+        assert_true(q->sources[0].start > q->end);
+    }
+    (void)beyond;
+}
+
+static void test_seed_quotations_as_one_file(void **state)
+{
+    (void)state;
+    rp_corpus *c = NULL;
+    rp_quotes *r = seed_run(NULL, &c);
+    if (!r) {
+        print_message("seed-feed.txt not found next to the repository: skipped\n");
+        skip();
+    }
+    check_seed(r, 0, 0);
+    const uint32_t beyond[] = {245, 247, 251, 267, 269, 271, 610, 618};
+    for (size_t i = 0; i < sizeof(beyond) / sizeof(beyond[0]); i++) {
+        const rp_quote *q = quote_on(r, 0, beyond[i]);
+        assert_non_null(q);
+        assert_int_equal(q->source_count, 0);
+    }
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+}
+
+static void test_seed_quotations_split_after_continue_reading(void **state)
+{
+    (void)state;
+    rp_corpus *c = NULL;
+    rp_quotes *r = seed_run("^Continue reading ", &c);
+    if (!r) {
+        print_message("seed-feed.txt not found next to the repository: skipped\n");
+        skip();
+    }
+    check_seed(r, 1, 37);
+    size_t unsourced = 0;
+    for (size_t i = 0; i < rp_quotes_count(r); i++)
+        unsourced += rp_quotes_get(r, i)->doc >= 3 && rp_quotes_get(r, i)->source_count == 0;
+    assert_true(unsourced >= 20);
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_extract_curly_quotation_spans_text_without_marks),
+        cmocka_unit_test(test_extract_apostrophes_are_not_quotation_marks),
+        cmocka_unit_test(test_extract_possessive_inside_single_quotes_does_not_close),
+        cmocka_unit_test(test_extract_nested_quotation_has_depth_one),
+        cmocka_unit_test(test_extract_multi_paragraph_quotation_is_one),
+        cmocka_unit_test(test_extract_unbalanced_mark_ends_at_its_paragraph),
+        cmocka_unit_test(test_extract_other_languages_marks),
+        cmocka_unit_test(test_extract_empty_text_finds_nothing),
+        cmocka_unit_test(test_fidelity_labels_and_differences),
+        cmocka_unit_test(test_source_in_same_document_below_the_quotation),
+        cmocka_unit_test(test_unquoted_source_ranks_before_quoted_one),
+        cmocka_unit_test(test_short_quotations_are_left_out),
+        cmocka_unit_test(test_speaker_hint_patterns),
+        cmocka_unit_test(test_json_report_follows_the_schema),
+        cmocka_unit_test(test_bad_options_are_rejected),
+        cmocka_unit_test(test_allocation_failures_free_everything),
+        cmocka_unit_test(test_seed_quotations_as_one_file),
+        cmocka_unit_test(test_seed_quotations_split_after_continue_reading),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
