@@ -4,12 +4,17 @@
 BUILD   ?= build
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 RUN_ARGS ?= scan examples/posts
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_TARGETS ?= text jsonl split load feed quotes scan
 
 # Debian packages the build and the tests need.
 DEB_PACKAGES = build-essential cmake pkg-config libxxhash-dev libutf8proc-dev libjansson-dev \
                zlib1g-dev libzstd-dev liblmdb-dev libxml2-dev libcmocka-dev
+# ... and the ones only the tests need (the HTML report's browser test).
+TEST_DEB_PACKAGES = chromium python3
 
-.PHONY: all deps build run test bench format clean
+.PHONY: all deps test-deps build run test bench fuzz format clean
 
 all: build
 
@@ -33,11 +38,35 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	$(BUILD)/reprint $(RUN_ARGS)
 
-test: build
+test-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
+
+test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
 	sh bench/run.sh $(BUILD)
+
+# libFuzzer (clang): each target runs FUZZ_SECONDS on a scratch copy of its seed corpus; a
+# crash stops the run and leaves the input in $(FUZZ_BUILD)/fuzz-artifacts/<target>/.
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRINT_FUZZ=ON \
+	    -DREPRINT_TESTS=OFF -DREPRINT_BENCH=OFF > /dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	    work=$(FUZZ_BUILD)/fuzz-work/$$t; art=$(FUZZ_BUILD)/fuzz-artifacts/$$t; \
+	    rm -rf $$work $$art; mkdir -p $$work $$art; cp tests/fuzz/corpus/$$t/* $$work/; \
+	    echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	    if $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$$art/ \
+	        $$work 2> $(FUZZ_BUILD)/fuzz-$$t.log; then \
+	        grep -E '^Done' $(FUZZ_BUILD)/fuzz-$$t.log || true; \
+	    else \
+	        grep -v '^    #[0-9]' $(FUZZ_BUILD)/fuzz-$$t.log | tail -25; failed="$$failed $$t"; \
+	    fi; \
+	done; \
+	[ -z "$$failed" ] || { echo "fuzz targets that crashed:$$failed (inputs in" \
+	    "$(FUZZ_BUILD)/fuzz-artifacts/)"; exit 1; }
 
 format:
 	cmake --build $(BUILD) --target format

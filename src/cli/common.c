@@ -188,7 +188,7 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
     switch (opt) {
     case OPT_FORMAT:
         if (rp_format_parse(optarg, &c->format) != RP_OK)
-            return usage_error(command, "--format takes text, json, jsonl or csv, not '%s'",
+            return usage_error(command, "--format takes text, json, jsonl, csv or html, not '%s'",
                                optarg);
         return true;
     case OPT_OUTPUT: c->output = optarg; return true;

@@ -38,7 +38,7 @@ static void scan_help(const rp_options *d)
            "  --kinds LIST            report only these kinds: reprint,internal,boilerplate\n"
            "  --threads N             worker threads (default: all cores; same report for any N)\n"
            "output:\n"
-           "  -f, --format FORMAT     text (default), json, jsonl or csv\n"
+           "  -f, --format FORMAT     text (default), json, jsonl, csv or html\n"
            "  -o, --output FILE       write the report to FILE (complete, or not at all)\n"
            "  --explain A B           what documents A and B share (names, or name:line), and\n"
            "                          why a passage was or was not reported\n"
