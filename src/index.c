@@ -1,8 +1,9 @@
 /*
  * index.c - the fingerprint index: an LSD radix sort on the re-mixed hash (stable, so runs of
  * equal hash stay in (doc, pos) order), runs as postings, document frequency per run, and the
- * seed pairs of every run that is neither frequent (df > max_df, boilerplate candidates) nor
- * huge (more than max_df * 4 occurrences, which would make seeds quadratic).
+ * seed pairs of every run: all pairs of occurrences when df <= max_df; only neighbouring
+ * documents when df > max_df (boilerplate candidates: linear, yet every copy is chained);
+ * none for a huge run in few documents (more than max_df * 4 occurrences: quadratic).
  */
 #include "index.h"
 
@@ -76,6 +77,22 @@ static rp_status run_seeds(const rp_fingerprint *run, size_t n, uint32_t k, rp_s
     return RP_OK;
 }
 
+/* A run in more than max_df documents (a boilerplate candidate) seeds only between each
+ * document's first occurrence and the next document's: linear in the run, yet the alignments
+ * still chain every copy of a template line into one cluster, which is labelled boilerplate. */
+static rp_status run_chain_seeds(const rp_fingerprint *run, size_t n, rp_seeds *out)
+{
+    for (size_t i = 1, prev = 0; i < n; i++) {
+        if (run[i].doc == run[prev].doc)
+            continue;
+        if (RP_GROW(out->items, out->cap, out->count + 1) != RP_OK)
+            return RP_ENOMEM;
+        out->items[out->count++] = (rp_seed){run[prev].doc, run[i].doc, run[prev].pos, run[i].pos};
+        prev = i;
+    }
+    return RP_OK;
+}
+
 rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_options *opts,
                          rp_seeds *out, rp_index_stats *stats)
 {
@@ -87,7 +104,11 @@ rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_optio
         if (j - i == 1)
             continue;
         if (run_df(fps + i, j - i) > opts->max_df) {
+            size_t before = out->count;
             stats->frequent++;
+            if (run_chain_seeds(fps + i, j - i, out) != RP_OK)
+                return RP_ENOMEM;
+            stats->seeds += out->count - before;
             continue;
         }
         if (j - i > cap) {

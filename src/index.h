@@ -24,7 +24,7 @@ typedef struct rp_seeds {
 
 typedef struct rp_index_stats {
     uint64_t distinct; /* runs of equal hash */
-    uint64_t frequent; /* runs in more than max_df documents: no seeds */
+    uint64_t frequent; /* runs in more than max_df documents: neighbouring documents only */
     uint64_t capped;   /* runs of more than rp_index_occ_cap() occurrences: no seeds */
     uint64_t seeds;
 } rp_index_stats;
@@ -42,7 +42,8 @@ size_t rp_index_occ_cap(const rp_options *opts);
 void rp_index_sort(rp_fingerprint *fps, size_t count, rp_fingerprint *scratch);
 
 /* Walks the runs of equal hash of sorted fps (each run in (doc, pos) order), counts them into
- * stats and appends the seeds of every run with df <= max_df and few enough occurrences. */
+ * stats and appends their seeds: every pair for a run with df <= max_df and few enough
+ * occurrences; each document's first occurrence with the next document's for df > max_df. */
 rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_options *opts,
                          rp_seeds *out, rp_index_stats *stats);
 

@@ -760,7 +760,7 @@ static rp_status shared_report(explain *e)
             const rp_fingerprint *x = &fa->items[i], *y = &fb->items[j];
             if (y->hash != x->hash || (e->doc[0] == e->doc[1] && y->pos < x->pos + k))
                 continue;
-            const char *why = e->df[at] > e->opts->max_df ? "frequent: seeds nothing"
+            const char *why = e->df[at] > e->opts->max_df ? "frequent: seeds neighbouring documents only"
                               : e->occ[at] > cap          ? "too many occurrences: seeds nothing"
                                                           : "seed";
             st = rp_buf_addf(&e->out,

@@ -100,19 +100,29 @@ static void test_seeds_in_one_document_need_non_overlapping_shingles(void **stat
     free(seeds.items);
 }
 
-static void test_seeds_skip_runs_in_more_than_max_df_documents(void **state)
+static void test_seeds_of_runs_in_more_than_max_df_documents_only_chain_neighbours(void **state)
 {
     rp_options o;
     rp_seeds seeds = {0};
     rp_index_stats st = {0};
-    rp_fingerprint fps[60];
+    rp_fingerprint fps[62];
     rp_options_init(&o);
     o.max_df = 50;
     for (uint32_t d = 0; d < 60; d++)
-        fps[d] = (rp_fingerprint){77, d, 0};
-    assert_int_equal(rp_index_seeds(fps, 51, &o, &seeds, &st), RP_OK);
+        fps[d] = (rp_fingerprint){77, d, 3};
+    /* 51 documents: frequent, so each document's first occurrence meets the next one's */
+    fps[51] = (rp_fingerprint){77, 50, 9}; /* a second occurrence in document 50 */
+    fps[52] = (rp_fingerprint){77, 51, 4};
+    assert_int_equal(rp_index_seeds(fps, 53, &o, &seeds, &st), RP_OK);
     assert_int_equal(st.frequent, 1);
-    assert_int_equal(seeds.count, 0);
+    assert_int_equal(seeds.count, 51);
+    for (size_t i = 0; i < seeds.count; i++) {
+        assert_int_equal(seeds.items[i].doc_a, i);
+        assert_int_equal(seeds.items[i].doc_b, i + 1);
+        assert_int_equal(seeds.items[i].pos_a, 3);
+    }
+    assert_int_equal(seeds.items[50].pos_b, 4);
+    seeds.count = 0;
     memset(&st, 0, sizeof(st));
     assert_int_equal(rp_index_seeds(fps, 50, &o, &seeds, &st), RP_OK);
     assert_int_equal(st.frequent, 0);
@@ -168,7 +178,7 @@ int main(void)
         cmocka_unit_test(test_remix_spreads_small_hashes_over_the_top_byte),
         cmocka_unit_test(test_seeds_pair_documents_of_a_run),
         cmocka_unit_test(test_seeds_in_one_document_need_non_overlapping_shingles),
-        cmocka_unit_test(test_seeds_skip_runs_in_more_than_max_df_documents),
+        cmocka_unit_test(test_seeds_of_runs_in_more_than_max_df_documents_only_chain_neighbours),
         cmocka_unit_test(test_seeds_skip_runs_with_too_many_occurrences),
         cmocka_unit_test(test_seeds_sort_by_pair_then_position),
         cmocka_unit_test(test_seeds_report_allocation_failure),
