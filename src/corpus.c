@@ -107,7 +107,7 @@ rp_status rp_corpus_add(rp_corpus *c, const char *name, const void *bytes, size_
     char *n = NULL, *b = NULL;
     rp_status st;
 
-    if (c->count >= UINT32_MAX)
+    if (c->count >= UINT32_MAX || len > RP_DOC_MAX)
         return RP_ELIMIT;
     n = rp_strdup(name);
     b = rp_strndup(bytes, len);

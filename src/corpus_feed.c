@@ -349,8 +349,13 @@ static rp_status add_item(rp_corpus *c, const char *path, xmlNode *item, size_t 
     if (t.st != RP_OK || !name || item_meta(f.date, &meta) != RP_OK)
         goto fail;
     if (t.buf.len == 0) {
+        /* named by its place in the file, so the message says which file it came from */
+        rp_status st = RP_ENOMEM;
+        rp_buf where = RP_BUF_INIT;
         rp_buf_release(&t.buf);
-        rp_status st = rp_corpus_skip(c, name, "feed item without text");
+        if (rp_buf_addf(&where, "%s#%zu", path, number) == RP_OK)
+            st = rp_corpus_skip(c, where.data, "feed item without text");
+        rp_buf_release(&where);
         rp_free(name);
         rp_free(meta);
         return st;

@@ -95,9 +95,10 @@ static rp_status read_line(rp_corpus *c, const jsonl_line *ln, const rp_read_opt
     size_t len;
     rp_status st = RP_ENOMEM;
 
-    obj = json_loadb(ln->bytes, ln->len, 0, &err);
+    memset(&err, 0, sizeof(err)); /* jansson leaves it unset when an allocation fails */
+    obj = json_loadb(ln->bytes, ln->len, JSON_ALLOW_NUL, &err);
     if (!obj) {
-        if (json_error_code(&err) == json_error_out_of_memory)
+        if (json_error_code(&err) == json_error_out_of_memory || err.text[0] == '\0')
             return RP_ENOMEM;
         snprintf(why, sizeof(why), "malformed JSON: %s", err.text);
         return skip_line(c, ln, why);

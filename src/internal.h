@@ -64,7 +64,11 @@ rp_status rp_buf_addf(rp_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-rp_status rp_buf_vaddf(rp_buf *buf, const char *fmt, va_list ap);
+rp_status rp_buf_vaddf(rp_buf *buf, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 /* Detaches the buffer's string (OWNED, rp_free) and resets the buffer. Never NULL on RP_OK. */
 rp_status rp_buf_detach(rp_buf *buf, char **out);
 

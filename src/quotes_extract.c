@@ -405,7 +405,7 @@ rp_status rp_quotes_extract(const char *text, size_t len, rp_qspans *qs)
         qs->count = 0;
         return st;
     }
-    if (qs->count > 1)
+    if (qs->items && qs->count > 1)
         qsort(qs->items, qs->count, sizeof(qs->items[0]), cmp_span);
     return RP_OK;
 }

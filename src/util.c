@@ -58,7 +58,7 @@ void rp_free(void *ptr)
 
 char *rp_strndup(const char *s, size_t len)
 {
-    char *copy = rp_malloc(len + 1);
+    char *copy = len < SIZE_MAX ? rp_malloc(len + 1) : NULL;
     if (copy) {
         memcpy(copy, s, len);
         copy[len] = '\0';
@@ -131,7 +131,8 @@ rp_status rp_buf_vaddf(rp_buf *buf, const char *fmt, va_list ap)
     va_end(again);
     if (n < 0)
         return RP_EINVAL;
-    if (RP_GROW(buf->data, buf->cap, buf->len + (size_t)n + 1) != RP_OK)
+    if (buf->len > SIZE_MAX - (size_t)n - 1 ||
+        RP_GROW(buf->data, buf->cap, buf->len + (size_t)n + 1) != RP_OK)
         return RP_ENOMEM;
     vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
     buf->len += (size_t)n;
