@@ -105,8 +105,10 @@ def score(truth, report, min_words=15):
     # --- passages: where they fall in the truth
     cover_of = defaultdict(lambda: defaultdict(set))  # (ci, j) -> reported cluster -> passage ids
     pinfo = []  # per reported cluster: list of passage info
+    ptokens = []  # per reported cluster: each passage's token count
     for rc, cl in enumerate(report.get("clusters", [])):
         infos = []
+        ptokens.append([p.get("tokens", 0) for p in cl.get("passages", [])])
         for pi, p in enumerate(cl.get("passages", [])):
             d = dmap.get(p["doc"])
             if d is None:
@@ -148,17 +150,26 @@ def score(truth, report, min_words=15):
                 buckets[(cls, bucket)][0] += found
                 buckets[(cls, bucket)][1] += 1
     # --- precision over reported pairs
-    prec = {"all": Counter(), "nonboilerplate": Counter()}
+    # The target is for passages of >= min_words words: "long" counts only pairs of
+    # such passages (shorter ones are mostly the Markov chain's own near-repeats).
+    prec = {"all": Counter(), "nonboilerplate": Counter(), "long": Counter()}
     for rc, infos in enumerate(pinfo):
         r, neutral, total = cluster_pairs(truth, infos)
-        for key in ("all",) + (("nonboilerplate",) if kinds[rc] != "boilerplate" else ()):
-            prec[key]["right"] += r
-            prec[key]["neutral"] += neutral
-            prec[key]["wrong"] += total - r - neutral
-            prec[key]["pairs"] += total
+        long_infos = [i for i, t in zip(infos, ptokens[rc]) if t >= min_words]
+        parts = [("all", r, neutral, total, infos)]
+        if kinds[rc] != "boilerplate":
+            parts.append(("nonboilerplate", r, neutral, total, infos))
+            parts.append(("long",) + cluster_pairs(truth, long_infos) + (long_infos,))
+        for key, r_, n_, t_, inf in parts:
+            if t_ == 0 and key == "long":
+                continue
+            prec[key]["right"] += r_
+            prec[key]["neutral"] += n_
+            prec[key]["wrong"] += t_ - r_ - n_
+            prec[key]["pairs"] += t_
             prec[key]["clusters"] += 1
-            prec[key]["passages"] += len(infos)
-    result = {"recall": {}, "recall_by_length": {}, "precision": {}}
+            prec[key]["passages"] += len(inf)
+    result = {"recall": {}, "recall_by_length": {}, "precision": {}, "min_words": min_words}
     for c, (f, t) in rec.items():
         result["recall"][c] = {"found": f, "pairs": t, "recall": (f / t) if t else None}
     for (c, b), (f, t) in sorted(buckets.items()):
@@ -244,11 +255,13 @@ def table(name, res):
         r = res["recall"].get(c)
         if r and r["pairs"]:
             lines.append("  %-9s %9d %9d %8.4f" % (c, r["found"], r["pairs"], r["recall"]))
-    for k in ("nonboilerplate", "all"):
+    for k in ("long", "nonboilerplate", "all"):
         p = res["precision"][k]
         pr = "%.4f" % p["precision"] if p.get("precision") is not None else "n/a"
-        lines.append("  precision (%s clusters): %s  right %d wrong %d chance %d in %d clusters"
-                     % (k, pr, p.get("right", 0), p.get("wrong", 0), p.get("neutral", 0),
+        what = {"long": "passages >= %d words, non-boilerplate" % res.get("min_words", 15),
+                "nonboilerplate": "all passages, non-boilerplate", "all": "all clusters"}[k]
+        lines.append("  precision (%s): %s  right %d wrong %d chance %d in %d clusters"
+                     % (what, pr, p.get("right", 0), p.get("wrong", 0), p.get("neutral", 0),
                         p.get("clusters", 0)))
     b = res["boilerplate"]
     if b["copies"]:
@@ -402,7 +415,7 @@ def summary(outdir, sizes):
         return "%.3f" % r["recall"] if r and r["recall"] is not None else "-"
 
     def prec(res):
-        p = res["precision"]["nonboilerplate"] if res else None
+        p = res["precision"]["long"] if res else None
         return "%.4f" % p["precision"] if p and p.get("precision") is not None else "-"
 
     hdr = "%-6s %-16s %8s %8s" % ("size", "tool", "seconds", "RSS MB") + "".join(
@@ -429,7 +442,7 @@ def summary(outdir, sizes):
         a, s = times.get("reprint"), times.get("sim_text")
         if a and s and a[0] and s[0]:
             print("%-6s sim_text/reprint time ratio: %.2f" % (size, s[0] / a[0]))
-    print("(recall: truth pairs of >= 15 words found; prec: pair precision over non-boilerplate"
+    print("(recall: truth pairs of >= 15 words found; prec: pair precision over >= 15-word passages of non-boilerplate"
           " clusters; boilerp: share of boilerplate copies in 'boilerplate' clusters;"
           " '!' = the tool exited non-zero)")
 
