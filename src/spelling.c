@@ -3,6 +3,8 @@
  * form so that "neighbours" matches "neighbors" and "emphasised" matches "emphasized". Rules are
  * stem lists (not blanket suffix rewrites) so that false friends stay apart: four, hour, tour,
  * rise, wise, precise, exercise, advertise, surprise, compromise, propelled, compelled, ...
+ * Most words cannot change: rp_spelling_may_fold (spelling.h) rules them out with one bit for
+ * their last four letters, built from these lists.
  */
 #include "spelling.h"
 
@@ -256,11 +258,27 @@ static bool fold_ll(char *w, size_t *n)
     return false;
 }
 
-/* A 1024-bit filter over (length, first and last two letters) of the whole-word table, built
- * once, so that most words skip the table search. */
+/* Filters built once from the lists, so that most words skip the rules: a 1024-bit filter over
+ * (length, first and last two letters) of the whole-word table; and, for the quick test
+ * rp_spelling_may_fold, the word endings the suffix rules look at, as patterns of 4 or more
+ * letters (the whole word for the table; stem letter + [iy]s + rest for -ise; two stem letters
+ * + r + rest for -tre; ll + rest for -ll), with a bitset over (a hash of) their last four
+ * letters in front and a hash table on them behind. fold_our, the one rule that is not about
+ * the end of the word, is checked by rp_spelling_may_fold's scan for "our". */
 #define FILTER_BITS 1024
+enum { PATTERNS_MAX = 1024, PATTERN_LEN = 24, BUCKETS = 1024 };
 static uint64_t exact_filter[FILTER_BITS / 64];
-static pthread_once_t exact_filter_once = PTHREAD_ONCE_INIT;
+uint64_t rp_spelling_ends[RP_SPELLING_ENDS / 64];
+typedef struct pattern {
+    uint32_t key; /* the last four letters, 5 bits each */
+    uint8_t len;
+    char s[PATTERN_LEN];
+} pattern;
+static pattern patterns[PATTERNS_MAX];
+static size_t npatterns;
+static uint16_t bucket_start[BUCKETS + 1]; /* patterns sorted by bucket(key) */
+static bool patterns_off;
+static pthread_once_t filters_once = PTHREAD_ONCE_INIT;
 
 static unsigned filter_key(const char *w, size_t n)
 {
@@ -269,12 +287,119 @@ static unsigned filter_key(const char *w, size_t n)
     return (h ^ (h >> 10)) % FILTER_BITS;
 }
 
-static void build_exact_filter(void)
+static uint32_t key4(const char *w, size_t n)
 {
-    for (size_t i = 0; i < COUNT(exact_words); i++) {
-        unsigned k = filter_key(exact_words[i].from, strlen(exact_words[i].from));
-        exact_filter[k / 64] |= UINT64_C(1) << (k % 64);
+    return ((uint32_t)w[n - 4] & 31u) << 15 | ((uint32_t)w[n - 3] & 31u) << 10 |
+           ((uint32_t)w[n - 2] & 31u) << 5 | ((uint32_t)w[n - 1] & 31u);
+}
+
+static unsigned bucket(uint32_t key)
+{
+    return (key * 2654435761u) >> 22; /* Fibonacci hashing: 20 bits to 10 */
+}
+
+/* Adds the last max(4, keep) letters of a + b + c as a pattern (once). Every pattern has 4 to
+ * PATTERN_LEN - 1 letters; one outside that range, or too many, switches the quick test off
+ * rather than miss a word. */
+static void add_pattern(const char *a, const char *b, const char *c, size_t keep)
+{
+    char full[3 * PATTERN_LEN];
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c), n = la + lb + lc;
+    pattern *p = &patterns[npatterns];
+    uint32_t k;
+
+    if (keep < 4)
+        keep = 4;
+    if (n < keep || keep >= PATTERN_LEN || n >= sizeof(full) || npatterns == PATTERNS_MAX) {
+        patterns_off = true;
+        return;
     }
+    memcpy(full, a, la);
+    memcpy(full + la, b, lb);
+    memcpy(full + la + lb, c, lc);
+    memcpy(p->s, full + n - keep, keep);
+    p->len = (uint8_t)keep;
+    p->key = key4(p->s, keep);
+    for (size_t i = 0; i < npatterns; i++)
+        if (patterns[i].len == keep && memcmp(patterns[i].s, p->s, keep) == 0)
+            return;
+    k = rp_spelling_end(p->s, keep);
+    rp_spelling_ends[k / 64] |= UINT64_C(1) << (k % 64);
+    npatterns++;
+}
+
+/* Sorts the patterns by bucket (insertion sort: a few hundred, once) and indexes the buckets. */
+static void index_patterns(void)
+{
+    for (size_t i = 1; i < npatterns; i++) {
+        pattern p = patterns[i];
+        size_t j = i;
+        for (; j > 0 && bucket(patterns[j - 1].key) > bucket(p.key); j--)
+            patterns[j] = patterns[j - 1];
+        patterns[j] = p;
+    }
+    for (size_t b = 0, i = 0; b <= BUCKETS; b++) {
+        while (i < npatterns && bucket(patterns[i].key) < b)
+            i++;
+        bucket_start[b] = (uint16_t)i;
+    }
+}
+
+/* -ise: stem + is + rest, kept from the i (from the stem's last letter for "ise"). */
+static void add_ise_patterns(const entry *stems, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        for (size_t r = 0; r < COUNT(ise_rests); r++)
+            add_pattern(stems[i].s, "is", ise_rests[r].s, 2 + ise_rests[r].n);
+}
+
+static void build_filters(void)
+{
+    static const char *const tre_rests[] = {"re", "res", "red", "ring"};
+
+    for (size_t i = 0; i < COUNT(exact_words); i++) {
+        const char *w = exact_words[i].from;
+        unsigned k = filter_key(w, strlen(w));
+        exact_filter[k / 64] |= UINT64_C(1) << (k % 64);
+        add_pattern("", "", w, strlen(w));
+    }
+    add_ise_patterns(ise_endings, COUNT(ise_endings));
+    add_ise_patterns(ise_stems, COUNT(ise_stems));
+    for (size_t r = 0; r < COUNT(ise_rests); r++) /* -lyse */
+        add_pattern("lys", "", ise_rests[r].s, 3 + ise_rests[r].n);
+    for (size_t i = 0; i < COUNT(tre_stems); i++) /* -tre: from the stem's last letter */
+        for (size_t r = 0; r < COUNT(tre_rests); r++)
+            add_pattern(tre_stems[i].s, "", tre_rests[r], 1 + strlen(tre_rests[r]));
+    for (size_t r = 0; r < COUNT(ll_rests); r++)
+        add_pattern("ll", "", ll_rests[r].s, 2 + ll_rests[r].n);
+    if (patterns_off)
+        memset(rp_spelling_ends, 0xFF, sizeof(rp_spelling_ends));
+    index_patterns();
+}
+
+void rp_spelling_init(void)
+{
+    pthread_once(&filters_once, build_filters);
+}
+
+bool rp_spelling_ends_match(const char *w, size_t n)
+{
+    uint32_t k = key4(w, n);
+    unsigned b = bucket(k);
+
+    if (patterns_off)
+        return true;
+    for (size_t i = bucket_start[b]; i < bucket_start[b + 1]; i++) {
+        const pattern *p = &patterns[i];
+        size_t m = p->len, j = 4; /* the key matched the last four letters */
+        if (p->key != k || m > n)
+            continue;
+        while (j < m && w[n - 1 - j] == p->s[m - 1 - j])
+            j++;
+        if (j == m)
+            return true;
+    }
+    return false;
 }
 
 static const pair *find_exact(const char *w, size_t n)
@@ -282,7 +407,6 @@ static const pair *find_exact(const char *w, size_t n)
     char key[RP_SPELLING_MAX + 1];
     unsigned k = filter_key(w, n);
 
-    pthread_once(&exact_filter_once, build_exact_filter);
     if (!(exact_filter[k / 64] >> (k % 64) & 1))
         return NULL;
     memcpy(key, w, n);
@@ -297,6 +421,7 @@ bool rp_spelling_fold(const char *w, size_t n, char *out, size_t *out_n)
 
     if (n < 4 || n > RP_SPELLING_MAX)
         return false;
+    rp_spelling_init();
     hit = find_exact(w, n);
     if (hit) {
         *out_n = strlen(hit->to);

@@ -1,7 +1,9 @@
 /*
  * text.c - UTF-8 validation, normalization and tokenization: tokens are byte spans into the
- * ORIGINAL text, each with the XXH3-64 hash of its normal form. Plain ASCII runs take a fast
- * path (lower-cased by a byte rule); everything else goes through utf8proc's per-character
+ * ORIGINAL text, each with the XXH3-64 hash of its normal form. Plain ASCII words take a fast
+ * path (scan_ascii_word: one table load per byte, lower-cased 8 bytes at a time, the spelling
+ * table consulted only past a one-bit filter, the token stored inline) whenever the byte after
+ * the run cannot join (rule 3); everything else goes through utf8proc's per-character
  * decomposition (utf8proc_decompose_char) into our own buffers, never utf8proc_map.
  *
  * Token rules (the reference; tests/test_text.c pins them):
@@ -42,6 +44,7 @@
 #include "internal.h"
 #include "spelling.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <utf8proc.h>
 #define XXH_INLINE_ALL /* the per-token hash is on the hot path: let it inline */
@@ -76,18 +79,27 @@ typedef struct scanner {
     size_t nmarks;
 } scanner;
 
-/* ASCII letters 1, digits 2, others 0: the fast path's one test per byte. */
-enum { K_LETTER = 1, K_DIGIT = 2, K_OTHER = 4 };
+/* ASCII letters 1, digits 2, others 0: the fast path's one test per byte; u and U add K_U, for
+ * the spelling filter's "our" test. */
+enum { K_LETTER = 1, K_DIGIT = 2, K_OTHER = 4, K_U = 8 };
 static const uint8_t ascii_alnum_table[128] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 9, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 9, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
 };
 
-static inline bool ascii_alnum(uint8_t b)
+/* Tables over all byte values, built once, for the fast path's one load per byte: byte_kind is
+ * ascii_alnum_table (0 from 0x80); byte_ends is 1 for the ASCII bytes that end a word with no
+ * joiner to look at (not a letter or digit, not ' . , -). */
+static uint8_t byte_kind[256], byte_ends[256];
+static pthread_once_t byte_tables_once = PTHREAD_ONCE_INIT;
+
+static void build_byte_tables(void)
 {
-    return b < 0x80 && ascii_alnum_table[b];
+    memcpy(byte_kind, ascii_alnum_table, sizeof(ascii_alnum_table));
+    for (int b = 0; b < 0x80; b++)
+        byte_ends[b] = !ascii_alnum_table[b] && !strchr(".,'-", b);
 }
 
 static inline bool is_word(int c)
@@ -205,7 +217,7 @@ static int peek(const scanner *sc, size_t p, size_t *n)
 /* ---- the normal form, written to toks->norm ---- */
 
 /* Room for extra more bytes, and for flushing the waiting marks. */
-static rp_status reserve(scanner *sc, size_t extra)
+static inline rp_status reserve(scanner *sc, size_t extra)
 {
     rp_tokens *t = sc->toks;
     size_t need = t->norm_len + extra + MARK_BYTES;
@@ -358,7 +370,9 @@ static rp_status fold_run(scanner *sc, size_t i, size_t *j)
     bool upper_first = false, upper_rest = false, lower_rest = false;
 
     if (sc->fold_case) /* already lower case */
-        return rp_spelling_fold(w, n, out, &out_n) ? splice(sc, i, j, out, out_n) : RP_OK;
+        return rp_spelling_may_fold(w, n, true) && rp_spelling_fold(w, n, out, &out_n)
+                   ? splice(sc, i, j, out, out_n)
+                   : RP_OK;
     for (size_t k = 0; k < n; k++) {
         bool up = w[k] >= 'A' && w[k] <= 'Z';
         lower[k] = (char)(up ? w[k] + 32 : w[k]);
@@ -369,7 +383,8 @@ static rp_status fold_run(scanner *sc, size_t i, size_t *j)
         else
             lower_rest = true;
     }
-    if ((upper_rest && (lower_rest || !upper_first)) || !rp_spelling_fold(lower, n, out, &out_n))
+    if ((upper_rest && (lower_rest || !upper_first)) || !rp_spelling_may_fold(lower, n, true) ||
+        !rp_spelling_fold(lower, n, out, &out_n))
         return RP_OK; /* mixed case, or nothing to fold */
     for (size_t k = 0; k < out_n; k++)
         if (upper_rest || (k == 0 && upper_first))
@@ -400,24 +415,13 @@ static rp_status fold_spelling(scanner *sc, size_t base)
 
 /* ---- tokens ---- */
 
-/* Ends the token whose normal form started at base and whose span is [start, end). */
-static rp_status emit(scanner *sc, size_t start, size_t end, size_t base)
+/* Adds the token whose normal form (final) is norm[base, norm_len) and whose span is
+ * [start, end). */
+static inline rp_status add_token(scanner *sc, size_t start, size_t end, size_t base)
 {
     rp_tokens *t = sc->toks;
-    size_t n;
+    size_t n = t->norm_len - base;
 
-    if (sc->nmarks)
-        flush_marks(sc);
-    n = t->norm_len - base;
-    if (sc->fold_spelling && sc->fold_case && sc->kinds == K_LETTER) {
-        /* one run of ASCII letters, already lower case: fold it directly */
-        size_t j = t->norm_len;
-        if (n >= 4 && n <= RP_SPELLING_MAX && fold_run(sc, base, &j) != RP_OK)
-            return RP_ENOMEM;
-    } else if (sc->fold_spelling && fold_spelling(sc, base) != RP_OK) {
-        return RP_ENOMEM;
-    }
-    n = t->norm_len - base;
     if (n == 0)
         return RP_OK;
     if (t->norm_len > UINT32_MAX)
@@ -435,6 +439,26 @@ static rp_status emit(scanner *sc, size_t start, size_t end, size_t base)
     }
     t->count++;
     return RP_OK;
+}
+
+/* Ends the token whose normal form started at base and whose span is [start, end). */
+static rp_status emit(scanner *sc, size_t start, size_t end, size_t base)
+{
+    rp_tokens *t = sc->toks;
+    size_t n;
+
+    if (sc->nmarks)
+        flush_marks(sc);
+    n = t->norm_len - base;
+    if (sc->fold_spelling && sc->fold_case && (sc->kinds & ~(unsigned)K_U) == K_LETTER) {
+        /* one run of ASCII letters, already lower case: fold it directly */
+        size_t j = t->norm_len;
+        if (n >= 4 && n <= RP_SPELLING_MAX && fold_run(sc, base, &j) != RP_OK)
+            return RP_ENOMEM;
+    } else if (sc->fold_spelling && fold_spelling(sc, base) != RP_OK) {
+        return RP_ENOMEM;
+    }
+    return add_token(sc, start, end, base);
 }
 
 /* Consumes letters, digits and marks from *p: *last is the class of the last letter or digit,
@@ -580,6 +604,100 @@ static rp_status scan_word(scanner *sc, size_t start, size_t *next)
     return emit(sc, start, *next, base);
 }
 
+/* True when no joiner of rule 3 can continue the ASCII run s[start, r) at r (< len), so that
+ * the run alone is the token: the byte there is plain ASCII punctuation or space. Bytes >= 0x80
+ * and the rarer joiner cases answer false and take the general path (scan_word). */
+static bool ascii_word_ends(const scanner *sc, size_t start, size_t r)
+{
+    const uint8_t *s = sc->s;
+    uint8_t b = s[r], last = s[r - 1], after = r + 1 < sc->len ? s[r + 1] : ' ';
+    bool digit = last <= '9';
+
+    switch (b) {
+    case '.': /* joins digit.digit, and single letters (U.S.) */
+        return digit ? after < 0x80 && !(after >= '0' && after <= '9') : r - start >= 2;
+    case ',': /* joins digit,digit */
+        return !digit || (after < 0x80 && !(after >= '0' && after <= '9'));
+    case '\'': /* joins before a letter */
+        return after < 0x80 && !(ascii_alnum_table[after] & K_LETTER);
+    case '-': /* a line-end hyphen after a letter joins */
+        return digit;
+    default: return b < 0x80;
+    }
+}
+
+/* Copies n ASCII letters and digits lower-cased (| 0x20 leaves digits alone), 8 at a time while
+ * the source has avail >= 8 bytes left; dst has room for n + 7 (reserve's MARK_BYTES). */
+static inline void lower_copy(char *dst, const uint8_t *src, size_t n, size_t avail)
+{
+    size_t i = 0;
+
+    for (; i < n && i + 8 <= avail; i += 8) {
+        uint64_t v;
+        memcpy(&v, src + i, 8);
+        v |= UINT64_C(0x2020202020202020);
+        memcpy(dst + i, &v, 8);
+    }
+    for (; i < n; i++)
+        dst[i] = (char)(src[i] | 0x20);
+}
+
+/* Rule 3's common case, a run of ASCII letters and digits that nothing joins: the token is the
+ * run. Plain lower-case words (with fold_case) are finished here, without emit's general
+ * folding; everything else goes to scan_word or emit. */
+static inline rp_status scan_ascii_word(scanner *sc, size_t start, size_t *next)
+{
+    const uint8_t *s = sc->s;
+    rp_tokens *t = sc->toks;
+    const uint8_t *q = s + start, *end = s + sc->len;
+    size_t r, n, base = t->norm_len;
+    unsigned kinds = 0, c;
+    char *dst;
+
+    while (q < end && (c = byte_kind[*q]) != 0) {
+        kinds |= c;
+        q++;
+    }
+    r = (size_t)(q - s);
+    if (q < end && !byte_ends[*q] && !ascii_word_ends(sc, start, r))
+        return scan_word(sc, start, next);
+    n = r - start;
+    *next = r;
+    if (reserve(sc, n) != RP_OK)
+        return RP_ENOMEM;
+    dst = t->norm + base;
+    t->norm_len += n;
+    if (!sc->fold_case || kinds & K_DIGIT) {
+        if (sc->fold_case)
+            lower_copy(dst, s + start, n, sc->len - start);
+        else
+            memcpy(dst, s + start, n);
+        sc->kinds = kinds;
+        return emit(sc, start, r, base);
+    }
+    lower_copy(dst, s + start, n, sc->len - start);
+    if (sc->fold_spelling && rp_spelling_may_fold(dst, n, kinds & K_U)) {
+        size_t j = t->norm_len;
+        if (fold_run(sc, base, &j) != RP_OK)
+            return RP_ENOMEM;
+        n = t->norm_len - base;
+    }
+    if (t->norm_len > UINT32_MAX)
+        return RP_ELIMIT;
+    if (t->count == t->cap && RP_GROW(t->items, t->cap, t->count + 1) != RP_OK)
+        return RP_ENOMEM;
+    t->items[t->count] = (rp_token){XXH3_64bits(t->norm + base, n), (uint32_t)start, (uint32_t)r};
+    if (!sc->keep_norm)
+        t->norm_len = base;
+    else if (t->count + 1 >= t->norm_off_cap &&
+             RP_GROW(t->norm_off, t->norm_off_cap, t->count + 2) != RP_OK)
+        return RP_ENOMEM;
+    else
+        t->norm_off[t->count] = (uint32_t)base;
+    t->count++;
+    return RP_OK;
+}
+
 /* One CJK character and the marks after it. */
 static rp_status scan_cjk(scanner *sc, size_t start, int32_t cp, size_t n, size_t *next)
 {
@@ -613,6 +731,9 @@ static void scanner_init(scanner *sc, const rp_options *opts, const char *text, 
     sc->nmarks = 0;
     sc->kinds = 0;
     sc->uopts = UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_IGNORE;
+    if (opts->fold_spelling)
+        rp_spelling_init();
+    pthread_once(&byte_tables_once, build_byte_tables);
     if (opts->fold_case)
         sc->uopts |= UTF8PROC_CASEFOLD;
     if (opts->fold_marks)
@@ -648,15 +769,17 @@ static rp_status tokenize(scanner *sc)
 
     if (sc->len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
         p = 3;
-    while (p < sc->len && st == RP_OK) {
+    while (p < sc->len) {
         int32_t cp;
         size_t n;
         int c;
+        if (byte_kind[s[p]]) {
+            if ((st = scan_ascii_word(sc, p, &p)) != RP_OK)
+                return st;
+            continue;
+        }
         if (s[p] < 0x80) {
-            if (ascii_alnum(s[p]))
-                st = scan_word(sc, p, &p);
-            else
-                p++;
+            p++;
             continue;
         }
         n = decode(s, p, sc->len, &cp);
@@ -669,8 +792,10 @@ static rp_status tokenize(scanner *sc)
             st = scan_cjk(sc, p, cp, n, &p);
         else
             p += n;
+        if (st != RP_OK)
+            return st;
     }
-    return st;
+    return RP_OK;
 }
 
 rp_status rp_text_tokenize(const rp_options *opts, const char *text, size_t len, bool keep_norm,
