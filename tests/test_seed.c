@@ -204,7 +204,7 @@ static size_t check_repeats(const seed_run *run, const char *mode)
     for (size_t k = 0; k < json_array_size(reps); k++) {
         const json_t *rep = json_array_get(reps, k);
         bool must = json_is_true(json_object_get(rep, "required"));
-        uint32_t doc_i, doc_r;
+        uint32_t doc_i = 0, doc_r = 0;
         span i, r;
         match m;
 
@@ -229,7 +229,7 @@ static size_t group_hits(const seed_run *run, const json_t *spans, const rp_clus
     size_t hits = 0;
 
     for (size_t s = 0; s < json_array_size(spans); s++) {
-        uint32_t doc;
+        uint32_t doc = 0;
         span rel;
         bool hit = false;
         assert_true(locate(run->corpus, json_span(json_array_get(spans, s)), &doc, &rel));
@@ -248,7 +248,7 @@ static size_t group_docs(const seed_run *run, const json_t *spans)
 
     assert_true(json_array_size(spans) <= 64);
     for (size_t s = 0; s < json_array_size(spans); s++) {
-        uint32_t doc;
+        uint32_t doc = 0;
         span rel;
         size_t k = 0;
         assert_true(locate(run->corpus, json_span(json_array_get(spans, s)), &doc, &rel));
@@ -302,7 +302,7 @@ static void print_title_footers(const seed_run *run, const char *mode)
 
     for (size_t k = 0; k < json_array_size(pairs); k++) {
         const json_t *tf = json_array_get(pairs, k);
-        uint32_t doc_t, doc_f;
+        uint32_t doc_t = 0, doc_f = 0;
         span t, f;
         match m;
         assert_true(locate(run->corpus, json_span(json_object_get(tf, "title")), &doc_t, &t));
@@ -331,7 +331,7 @@ static void test_seed_truth_spans_lie_inside_one_post_part(void **state)
         const json_t *rep = json_array_get(reps, k);
         span i = json_span(json_object_get(rep, "intro"));
         span r = json_span(json_object_get(rep, "reprint"));
-        uint32_t doc_i, doc_r;
+        uint32_t doc_i = 0, doc_r = 0;
         span rel;
 
         assert_true(i.start < i.end && i.end <= r.start && r.start < r.end);
