@@ -28,22 +28,23 @@ size_t rp_index_occ_cap(const rp_options *opts)
 void rp_index_sort(rp_fingerprint *fps, size_t count, rp_fingerprint *scratch)
 {
     rp_fingerprint *src = fps, *dst = scratch;
-    size_t counts[256];
+    size_t counts[8][256];
 
-    for (unsigned shift = 0; shift < 64; shift += 8) {
-        memset(counts, 0, sizeof(counts));
-        for (size_t i = 0; i < count; i++)
-            counts[(src[i].hash >> shift) & 0xff]++;
-        if (count == 0 || counts[(src[0].hash >> shift) & 0xff] == count)
+    memset(counts, 0, sizeof(counts));
+    for (size_t i = 0; i < count; i++) /* every digit's histogram in one pass */
+        for (unsigned d = 0; d < 8; d++)
+            counts[d][(src[i].hash >> (8 * d)) & 0xff]++;
+    for (unsigned d = 0; d < 8 && count > 0; d++) {
+        if (counts[d][(src[0].hash >> (8 * d)) & 0xff] == count)
             continue; /* every item shares this digit */
         size_t sum = 0;
-        for (unsigned d = 0; d < 256; d++) {
-            size_t c = counts[d];
-            counts[d] = sum;
+        for (unsigned v = 0; v < 256; v++) {
+            size_t c = counts[d][v];
+            counts[d][v] = sum;
             sum += c;
         }
         for (size_t i = 0; i < count; i++)
-            dst[counts[(src[i].hash >> shift) & 0xff]++] = src[i];
+            dst[counts[d][(src[i].hash >> (8 * d)) & 0xff]++] = src[i];
         rp_fingerprint *t = src;
         src = dst;
         dst = t;
@@ -77,18 +78,26 @@ static rp_status run_seeds(const rp_fingerprint *run, size_t n, uint32_t k, rp_s
     return RP_OK;
 }
 
-/* A run in more than max_df documents (a boilerplate candidate) seeds only between each
- * document's first occurrence and the next document's: linear in the run, yet the alignments
- * still chain every copy of a template line into one cluster, which is labelled boilerplate. */
-static rp_status run_chain_seeds(const rp_fingerprint *run, size_t n, rp_seeds *out)
+/* Seeds of a run that is too common for every pair: each document's first occurrence meets
+ * the next document's, and inside one document each occurrence meets the next one that does
+ * not overlap it. Linear in the run, yet the alignments still chain every copy into one
+ * cluster (a template line's copies, or a wire story reprinted by many outlets). */
+static rp_status run_chain_seeds(const rp_fingerprint *run, size_t n, uint32_t k, rp_seeds *out)
 {
-    for (size_t i = 1, prev = 0; i < n; i++) {
-        if (run[i].doc == run[prev].doc)
+    for (size_t i = 1, prev = 0, first = 0; i < n; i++) {
+        rp_seed seed;
+        if (run[i].doc != run[first].doc) {
+            seed = (rp_seed){run[first].doc, run[i].doc, run[first].pos, run[i].pos};
+            first = prev = i;
+        } else if (run[i].pos - run[prev].pos >= k) {
+            seed = (rp_seed){run[i].doc, run[i].doc, run[prev].pos, run[i].pos};
+            prev = i;
+        } else {
             continue;
+        }
         if (RP_GROW(out->items, out->cap, out->count + 1) != RP_OK)
             return RP_ENOMEM;
-        out->items[out->count++] = (rp_seed){run[prev].doc, run[i].doc, run[prev].pos, run[i].pos};
-        prev = i;
+        out->items[out->count++] = seed;
     }
     return RP_OK;
 }
@@ -103,19 +112,19 @@ rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_optio
         stats->distinct++;
         if (j - i == 1)
             continue;
-        if (run_df(fps + i, j - i) > opts->max_df) {
-            size_t before = out->count;
+        size_t df = run_df(fps + i, j - i), before = out->count;
+        if (df > opts->max_df)
             stats->frequent++;
-            if (run_chain_seeds(fps + i, j - i, out) != RP_OK)
+        else if (j - i > cap) {
+            stats->capped++;
+            continue;
+        }
+        if (df > RP_INDEX_PAIR_DF) {
+            if (run_chain_seeds(fps + i, j - i, opts->shingle, out) != RP_OK)
                 return RP_ENOMEM;
             stats->seeds += out->count - before;
             continue;
         }
-        if (j - i > cap) {
-            stats->capped++;
-            continue;
-        }
-        size_t before = out->count;
         if (run_seeds(fps + i, j - i, opts->shingle, out) != RP_OK)
             return RP_ENOMEM;
         stats->seeds += out->count - before;

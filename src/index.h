@@ -33,6 +33,13 @@ typedef struct rp_index_stats {
  * the index sorts and partitions by the re-mixed hash. */
 uint64_t rp_index_remix(uint64_t hash);
 
+/* Runs in more documents than this seed only between neighbouring documents (and neighbouring
+ * places in one document), not every pair: seeds then grow linearly with the corpus, where
+ * all pairs of a phrase common by chance grow with the square of its document frequency. */
+#ifndef RP_INDEX_PAIR_DF
+#define RP_INDEX_PAIR_DF 8
+#endif
+
 /* Runs with more occurrences than this seed nothing (max_df * 4): a word repeated millions of
  * times, or a paragraph repeated thousands of times, would otherwise make seeds quadratic. */
 size_t rp_index_occ_cap(const rp_options *opts);

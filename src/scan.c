@@ -23,6 +23,8 @@
 #define RP_SCAN_CHUNKS_PER_THREAD 16
 #define RP_SCAN_GROUP_BITS 2   /* the index is built in 1 << 2 groups ... */
 #define RP_SCAN_BUCKET_BITS 8  /* ... of 1 << 8 buckets each */
+#define RP_SCAN_GROUPS (1u << RP_SCAN_GROUP_BITS)
+#define GROUP_OF(h) ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS)))
 
 struct rp_scan {
     rp_clusters clusters;
@@ -150,6 +152,7 @@ typedef struct run {
     rp_seeds *wseeds;         /* per worker */
     rp_index_stats *wstats;   /* per worker */
     rp_seeds seeds;
+    size_t *seed_first; /* while sorting: seeds of doc_a d start at seed_first[d] */
     /* alignment: pair i holds seeds [pair_first[i], pair_first[i + 1]) */
     size_t *pair_first;
     size_t pair_count;
@@ -169,7 +172,7 @@ typedef struct run {
 
 static void free_chunks(run *r)
 {
-    for (size_t c = 0; r->chunks && c < r->chunk_count; c++)
+    for (size_t c = 0; r->chunks && c < r->chunk_count * RP_SCAN_GROUPS; c++)
         rp_fingerprints_release(&r->chunks[c]);
     rp_free(r->chunks);
     r->chunks = NULL;
@@ -211,6 +214,7 @@ static void run_release(run *r)
     rp_free(r->chunk_first);
     rp_free(r->group);
     rp_free(r->seeds.items);
+    rp_free(r->seed_first);
     rp_free(r->pair_first);
     rp_free(r->need);
     rp_free(r->hits.items);
@@ -257,15 +261,36 @@ static rp_status make_chunks(run *r)
     }
     r->chunk_first[n] = (uint32_t)r->docs;
     r->chunk_count = n;
-    r->chunks = rp_calloc(n ? n : 1, sizeof(*r->chunks));
+    r->chunks = rp_calloc(n ? n * RP_SCAN_GROUPS : 1, sizeof(*r->chunks));
     return r->chunks ? RP_OK : RP_ENOMEM;
+}
+
+/* Moves a worker's fingerprints, re-mixed, into chunk c's per-group lists. */
+static rp_status distribute(run *r, size_t c, rp_fingerprints *fps)
+{
+    rp_fingerprints *out = &r->chunks[c * RP_SCAN_GROUPS];
+    size_t n[RP_SCAN_GROUPS] = {0};
+    for (size_t i = 0; i < fps->count; i++) {
+        fps->items[i].hash = rp_index_remix(fps->items[i].hash);
+        n[GROUP_OF(fps->items[i].hash)]++;
+    }
+    for (size_t g = 0; g < RP_SCAN_GROUPS; g++)
+        if (n[g] && RP_GROW(out[g].items, out[g].cap, n[g]) != RP_OK)
+            return RP_ENOMEM;
+    for (size_t i = 0; i < fps->count; i++) {
+        rp_fingerprints *o = &out[GROUP_OF(fps->items[i].hash)];
+        o->items[o->count++] = fps->items[i];
+    }
+    fps->count = 0;
+    return RP_OK;
 }
 
 static rp_status fingerprint_task(void *ctx, size_t c, unsigned w)
 {
     run *r = ctx;
-    rp_fingerprints *fps = &r->chunks[c];
+    rp_fingerprints *fps = &r->scratch[w];
     rp_tokens *toks = &r->toks[w];
+    fps->count = 0;
     for (uint32_t d = r->chunk_first[c]; d < r->chunk_first[c + 1]; d++) {
         const rp_doc *doc = rp_corpus_doc(r->corpus, d);
         rp_status st = rp_text_tokenize(r->opts, doc->bytes, doc->len, false, toks);
@@ -277,21 +302,11 @@ static rp_status fingerprint_task(void *ctx, size_t c, unsigned w)
         if (st != RP_OK)
             return st;
     }
-    for (size_t i = 0; i < fps->count; i++)
-        fps->items[i].hash = rp_index_remix(fps->items[i].hash);
-    if (fps->count < fps->cap && fps->count > 0) {
-        void *p = rp_realloc(fps->items, fps->count * sizeof(rp_fingerprint));
-        if (p) { /* shrinking is only an optimization */
-            fps->items = p;
-            fps->cap = fps->count;
-        }
-    }
-    return RP_OK;
+    return distribute(r, c, fps);
 }
 
 /* ---- stage 2: index and seeds ---- */
 
-#define GROUP_OF(h) ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS)))
 #define BUCKET_OF(h)                                                                            \
     ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS - RP_SCAN_BUCKET_BITS)) &                         \
      ((1u << RP_SCAN_BUCKET_BITS) - 1))
@@ -308,17 +323,17 @@ static rp_status bucket_task(void *ctx, size_t b, unsigned w)
     return rp_index_seeds(items, n, r->opts, &r->wseeds[w], &r->wstats[w]);
 }
 
-/* Copies group g's fingerprints out of the chunks (in chunk order: stable) into buckets. */
+/* Moves group g's fingerprints out of the chunks (in chunk order: stable) into buckets, freeing
+ * each chunk's list once copied, so the index never holds more than one group twice. */
 static rp_status gather_group(run *r, size_t g, size_t *n_out)
 {
     size_t nb = 1u << RP_SCAN_BUCKET_BITS, n = 0, cursor[1u << RP_SCAN_BUCKET_BITS];
     memset(r->bucket_off, 0, sizeof(r->bucket_off));
-    for (size_t c = 0; c < r->chunk_count; c++)
-        for (size_t i = 0; i < r->chunks[c].count; i++) {
-            uint64_t h = r->chunks[c].items[i].hash;
-            if (GROUP_OF(h) == g)
-                r->bucket_off[BUCKET_OF(h) + 1]++;
-        }
+    for (size_t c = 0; c < r->chunk_count; c++) {
+        const rp_fingerprints *f = &r->chunks[c * RP_SCAN_GROUPS + g];
+        for (size_t i = 0; i < f->count; i++)
+            r->bucket_off[BUCKET_OF(f->items[i].hash) + 1]++;
+    }
     for (size_t b = 0; b < nb; b++)
         r->bucket_off[b + 1] += r->bucket_off[b];
     n = r->bucket_off[nb];
@@ -329,39 +344,63 @@ static rp_status gather_group(run *r, size_t g, size_t *n_out)
     if (!r->group)
         return RP_ENOMEM;
     memcpy(cursor, r->bucket_off, sizeof(cursor));
-    for (size_t c = 0; c < r->chunk_count; c++)
-        for (size_t i = 0; i < r->chunks[c].count; i++) {
-            uint64_t h = r->chunks[c].items[i].hash;
-            if (GROUP_OF(h) == g)
-                r->group[cursor[BUCKET_OF(h)]++] = r->chunks[c].items[i];
-        }
+    for (size_t c = 0; c < r->chunk_count; c++) {
+        rp_fingerprints *f = &r->chunks[c * RP_SCAN_GROUPS + g];
+        for (size_t i = 0; i < f->count; i++)
+            r->group[cursor[BUCKET_OF(f->items[i].hash)]++] = f->items[i];
+        rp_fingerprints_release(f);
+    }
     return RP_OK;
 }
 
-/* Worker seed lists -> one list sorted by (doc_a, doc_b, pos_a, pos_b). */
+static rp_status sort_doc_seeds_task(void *ctx, size_t d, unsigned w)
+{
+    run *r = ctx;
+    rp_seeds_sort(r->seeds.items + r->seed_first[d], r->seed_first[d + 1] - r->seed_first[d]);
+    return RP_OK;
+}
+
+/* Worker seed lists -> one list sorted by (doc_a, doc_b, pos_a, pos_b): a counting sort on
+ * doc_a (linear), then each document's seeds sorted in parallel; one global comparison sort
+ * of tens of millions of seeds took most of the index stage. */
 static rp_status collect_seeds(run *r)
 {
-    size_t total = 0;
+    size_t total = 0, *cursor;
+    rp_status st;
+
     for (unsigned w = 0; w < r->threads; w++)
         total += r->wseeds[w].count;
     r->seeds.items = rp_malloc((total ? total : 1) * sizeof(rp_seed));
-    if (!r->seeds.items)
+    r->seed_first = rp_calloc(r->docs + 1, sizeof(size_t));
+    cursor = rp_malloc((r->docs + 1) * sizeof(size_t));
+    if (!r->seeds.items || !r->seed_first || !cursor) {
+        rp_free(cursor);
         return RP_ENOMEM;
-    r->seeds.cap = total;
+    }
+    r->seeds.cap = r->seeds.count = total;
+    for (unsigned w = 0; w < r->threads; w++)
+        for (size_t i = 0; i < r->wseeds[w].count; i++)
+            r->seed_first[r->wseeds[w].items[i].doc_a + 1]++;
+    for (size_t d = 0; d < r->docs; d++)
+        r->seed_first[d + 1] += r->seed_first[d];
+    memcpy(cursor, r->seed_first, (r->docs + 1) * sizeof(size_t));
     for (unsigned w = 0; w < r->threads; w++) {
-        if (r->wseeds[w].count)
-            memcpy(r->seeds.items + r->seeds.count, r->wseeds[w].items,
-                   r->wseeds[w].count * sizeof(rp_seed));
-        r->seeds.count += r->wseeds[w].count;
+        for (size_t i = 0; i < r->wseeds[w].count; i++)
+            r->seeds.items[cursor[r->wseeds[w].items[i].doc_a]++] = r->wseeds[w].items[i];
         rp_free(r->wseeds[w].items);
         r->wseeds[w] = (rp_seeds){NULL, 0, 0};
     }
-    rp_seeds_sort(r->seeds.items, r->seeds.count);
-    return RP_OK;
+    rp_free(cursor);
+    st = rp_scan_parallel(r->threads, r->docs, sort_doc_seeds_task, r, "index", NULL, NULL);
+    rp_free(r->seed_first);
+    r->seed_first = NULL;
+    return st;
 }
 
 static rp_status index_stage(run *r, rp_scan_counts *counts)
 {
+    for (size_t c = 0; c < r->chunk_count * RP_SCAN_GROUPS; c++)
+        counts->fingerprints += r->chunks[c].count;
     for (size_t g = 0; g < (1u << RP_SCAN_GROUP_BITS); g++) {
         size_t n;
         if (gather_group(r, g, &n) != RP_OK)
@@ -375,8 +414,6 @@ static rp_status index_stage(run *r, rp_scan_counts *counts)
         if (st != RP_OK)
             return st;
     }
-    for (size_t c = 0; c < r->chunk_count; c++)
-        counts->fingerprints += r->chunks[c].count;
     free_chunks(r);
     for (unsigned w = 0; w < r->threads; w++) {
         counts->distinct += r->wstats[w].distinct;

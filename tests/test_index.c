@@ -115,18 +115,50 @@ static void test_seeds_of_runs_in_more_than_max_df_documents_only_chain_neighbou
     fps[52] = (rp_fingerprint){77, 51, 4};
     assert_int_equal(rp_index_seeds(fps, 53, &o, &seeds, &st), RP_OK);
     assert_int_equal(st.frequent, 1);
-    assert_int_equal(seeds.count, 51);
-    for (size_t i = 0; i < seeds.count; i++) {
+    assert_int_equal(seeds.count, 52);
+    for (size_t i = 0; i < 50; i++) {
         assert_int_equal(seeds.items[i].doc_a, i);
         assert_int_equal(seeds.items[i].doc_b, i + 1);
         assert_int_equal(seeds.items[i].pos_a, 3);
     }
-    assert_int_equal(seeds.items[50].pos_b, 4);
+    /* document 50's two places meet each other, then its first meets document 51 */
+    assert_true(seeds.items[50].doc_a == 50 && seeds.items[50].doc_b == 50);
+    assert_true(seeds.items[50].pos_a == 3 && seeds.items[50].pos_b == 9);
+    assert_true(seeds.items[51].doc_a == 50 && seeds.items[51].doc_b == 51);
+    assert_int_equal(seeds.items[51].pos_b, 4);
+    /* not frequent, but in more than RP_INDEX_PAIR_DF documents: chained as well */
     seeds.count = 0;
     memset(&st, 0, sizeof(st));
     assert_int_equal(rp_index_seeds(fps, 50, &o, &seeds, &st), RP_OK);
     assert_int_equal(st.frequent, 0);
-    assert_int_equal(seeds.count, 50 * 49 / 2);
+    assert_int_equal(seeds.count, 49);
+    /* in few documents: every pair */
+    seeds.count = 0;
+    memset(&st, 0, sizeof(st));
+    assert_int_equal(rp_index_seeds(fps, RP_INDEX_PAIR_DF, &o, &seeds, &st), RP_OK);
+    assert_int_equal(seeds.count, RP_INDEX_PAIR_DF * (RP_INDEX_PAIR_DF - 1) / 2);
+    free(seeds.items);
+}
+
+static void test_chained_runs_pair_neighbouring_places_inside_one_document(void **state)
+{
+    rp_options o;
+    rp_seeds seeds = {0};
+    rp_index_stats st = {0};
+    rp_fingerprint fps[RP_INDEX_PAIR_DF + 3];
+    rp_options_init(&o); /* k = 5 */
+    for (uint32_t d = 0; d <= RP_INDEX_PAIR_DF; d++)
+        fps[d] = (rp_fingerprint){9, d, 0};
+    /* the last document holds it three times: at 0 (above), 2 (overlapping) and 20 */
+    fps[RP_INDEX_PAIR_DF + 1] = (rp_fingerprint){9, RP_INDEX_PAIR_DF, 2};
+    fps[RP_INDEX_PAIR_DF + 2] = (rp_fingerprint){9, RP_INDEX_PAIR_DF, 20};
+    assert_int_equal(rp_index_seeds(fps, RP_INDEX_PAIR_DF + 3, &o, &seeds, &st), RP_OK);
+    assert_int_equal(seeds.count, RP_INDEX_PAIR_DF + 1);
+    const rp_seed *last = &seeds.items[seeds.count - 1];
+    assert_int_equal(last->doc_a, RP_INDEX_PAIR_DF);
+    assert_int_equal(last->doc_b, RP_INDEX_PAIR_DF);
+    assert_int_equal(last->pos_a, 0);
+    assert_int_equal(last->pos_b, 20);
     free(seeds.items);
 }
 
@@ -179,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_seeds_pair_documents_of_a_run),
         cmocka_unit_test(test_seeds_in_one_document_need_non_overlapping_shingles),
         cmocka_unit_test(test_seeds_of_runs_in_more_than_max_df_documents_only_chain_neighbours),
+        cmocka_unit_test(test_chained_runs_pair_neighbouring_places_inside_one_document),
         cmocka_unit_test(test_seeds_skip_runs_with_too_many_occurrences),
         cmocka_unit_test(test_seeds_sort_by_pair_then_position),
         cmocka_unit_test(test_seeds_report_allocation_failure),
