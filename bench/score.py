@@ -108,7 +108,10 @@ def score(truth, report, min_words=15):
     ptokens = []  # per reported cluster: each passage's token count
     for rc, cl in enumerate(report.get("clusters", [])):
         infos = []
-        ptokens.append([p.get("tokens", 0) for p in cl.get("passages", [])])
+        ptokens.append([p["tokens"] if "tokens" in p else
+                        (len(norm_text(truth.text(dmap[p["doc"]], p["start"], p["end"])).split())
+                         if dmap.get(p["doc"]) is not None else 0)
+                        for p in cl.get("passages", [])])
         for pi, p in enumerate(cl.get("passages", [])):
             d = dmap.get(p["doc"])
             if d is None:
