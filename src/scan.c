@@ -459,14 +459,24 @@ static rp_status hashes_task(void *ctx, size_t i, unsigned w)
                                 &r->hash_count[d]);
 }
 
-static rp_status align_task(void *ctx, size_t i, unsigned w)
+/* Pairs are aligned in blocks: most are single chance seeds that take well under a
+ * microsecond, so one task a pair would spend much of the stage on the pool's counters. */
+#define RP_SCAN_ALIGN_BLOCK 256
+
+static rp_status align_task(void *ctx, size_t block, unsigned w)
 {
     run *r = ctx;
-    const rp_seed *s = r->seeds.items + r->pair_first[i];
-    size_t n = r->pair_first[i + 1] - r->pair_first[i];
-    uint32_t a = s->doc_a, b = s->doc_b;
-    return rp_align_pair(r->opts, r->hashes[a], r->hash_count[a], r->hashes[b], r->hash_count[b],
-                         s, n, false, &r->work[w], &r->whits[w]);
+    size_t end = (block + 1) * RP_SCAN_ALIGN_BLOCK;
+    for (size_t i = block * RP_SCAN_ALIGN_BLOCK; i < end && i < r->pair_count; i++) {
+        const rp_seed *s = r->seeds.items + r->pair_first[i];
+        size_t n = r->pair_first[i + 1] - r->pair_first[i];
+        uint32_t a = s->doc_a, b = s->doc_b;
+        rp_status st = rp_align_pair(r->opts, r->hashes[a], r->hash_count[a], r->hashes[b],
+                                     r->hash_count[b], s, n, false, &r->work[w], &r->whits[w]);
+        if (st != RP_OK)
+            return st;
+    }
+    return RP_OK;
 }
 
 static int hit_order(const void *pa, const void *pb)
@@ -506,8 +516,9 @@ static rp_status align_stage(run *r)
     if (st == RP_OK)
         st = rp_scan_parallel(r->threads, r->need_count, hashes_task, r, "align", NULL, NULL);
     if (st == RP_OK)
-        st = rp_scan_parallel(r->threads, r->pair_count, align_task, r, "align", r->progress,
-                              r->progress_ctx);
+        st = rp_scan_parallel(r->threads,
+                              (r->pair_count + RP_SCAN_ALIGN_BLOCK - 1) / RP_SCAN_ALIGN_BLOCK,
+                              align_task, r, "align", r->progress, r->progress_ctx);
     if (st == RP_OK)
         st = collect_hits(r);
     free_hashes(r);

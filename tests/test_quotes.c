@@ -154,7 +154,7 @@ static const char POST[] =
 static rp_corpus *corpus_of(const char *const *texts, size_t n)
 {
     rp_corpus *c = NULL;
-    char name[16];
+    char name[32];
     assert_int_equal(rp_corpus_new(&c), RP_OK);
     for (size_t i = 0; i < n; i++) {
         snprintf(name, sizeof(name), "d%zu", i);
