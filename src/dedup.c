@@ -9,6 +9,7 @@
 #include "dedup.h"
 
 #include "corpus.h"
+#include "report.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -766,62 +767,9 @@ bool rp_dedup_kept(const rp_dedup *dd, uint32_t doc)
 
 /* ---- reports ---- */
 
-/* Length of the valid UTF-8 sequence at s[0..len), or 0 when it is invalid. */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp, min;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, cp = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, cp = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, cp = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (n > len)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    return cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : n;
-}
-
-void rp_dedup_json_string(FILE *out, const char *text, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)text;
-
-    putc('"', out);
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_len(s + i, len - i);
-        if (n == 0)
-            fputs("\xEF\xBF\xBD", out);
-        else if (s[i] == '"' || s[i] == '\\')
-            putc('\\', out), putc(s[i], out);
-        else if (s[i] == '\n')
-            fputs("\\n", out);
-        else if (s[i] == '\r')
-            fputs("\\r", out);
-        else if (s[i] == '\t')
-            fputs("\\t", out);
-        else if (s[i] < 0x20 || s[i] == 0x7F)
-            fprintf(out, "\\u%04x", s[i]);
-        else
-            fwrite(s + i, 1, n, out);
-        i += n ? n : 1;
-    }
-    putc('"', out);
-}
-
 static void json_cstr(FILE *out, const char *s)
 {
-    rp_dedup_json_string(out, s, strlen(s));
+    rp_report_json_string(out, s, strlen(s));
 }
 
 static void json_settings(FILE *out, const rp_options *o, const rp_dedup_options *d,

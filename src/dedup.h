@@ -76,7 +76,4 @@ bool rp_dedup_doc_date(const rp_doc *doc, const char *field, int64_t *out);
 /* qsort comparison of uint32_t values. */
 int rp_dedup_cmp_u32(const void *a, const void *b);
 
-/* JSON string escaping shared by the dedup and store writers (invalid UTF-8 as U+FFFD). */
-void rp_dedup_json_string(FILE *out, const char *text, size_t len);
-
 #endif /* REPRINT_DEDUP_H */

@@ -12,8 +12,7 @@
 
 /* ---- UTF-8 scanning for escapes ---- */
 
-/* Length of the valid UTF-8 sequence at s[0..len), or 0 when it is invalid. */
-static size_t utf8_valid_len(const unsigned char *s, size_t len)
+size_t rp_report_utf8_len(const unsigned char *s, size_t len)
 {
     unsigned char c = s[0];
     size_t n;
@@ -48,7 +47,7 @@ static void json_string(FILE *out, const char *text, size_t len)
     putc('"', out);
     for (size_t i = 0; i < len;) {
         unsigned char c = s[i];
-        size_t n = utf8_valid_len(s + i, len - i);
+        size_t n = rp_report_utf8_len(s + i, len - i);
         if (n == 0) {
             fputs("\xEF\xBF\xBD", out); /* U+FFFD for each invalid byte */
             i++;
@@ -318,7 +317,7 @@ void rp_report_text_excerpt(FILE *out, const char *text, size_t len)
 
     putc('"', out);
     for (size_t i = 0; i < len && shown < EXCERPT_BYTES;) {
-        size_t n = utf8_valid_len(s + i, len - i);
+        size_t n = rp_report_utf8_len(s + i, len - i);
         if (n == 0 || s[i] < 0x20 || s[i] == ' ' || s[i] == 0x7F) {
             space = shown > 0;
             i += n ? n : 1;

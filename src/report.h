@@ -7,6 +7,9 @@
 
 #include "internal.h"
 
+/* Length of the valid UTF-8 sequence at s[0..len) (len > 0), or 0 when it is invalid. */
+size_t rp_report_utf8_len(const unsigned char *s, size_t len);
+
 /* A JSON string: quotes, backslashes and control characters escaped, invalid UTF-8 as U+FFFD. */
 void rp_report_json_string(FILE *out, const char *text, size_t len);
 

@@ -8,40 +8,12 @@
  * UTF-16 offsets for the script, and coverage is split by kind, in one sweep over passage ends.
  */
 #include "report_html.h"
+#include "report.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define EXCERPT_BYTES 180
-
-/* Length of the valid UTF-8 sequence at s[0..len), or 0 when it is invalid. */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp, min;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, cp = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, cp = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, cp = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (n > len)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
 
 #define REPLACEMENT "\xEF\xBF\xBD"
 
@@ -63,7 +35,7 @@ void rp_html_text(FILE *out, const char *text, size_t len)
     const unsigned char *s = (const unsigned char *)text;
 
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_len(s + i, len - i);
+        size_t n = rp_report_utf8_len(s + i, len - i);
         const char *ent = n == 1 ? html_entity(s[i]) : NULL;
         bool control = n == 1 && ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') ||
                                   s[i] == 0x7F);
@@ -104,7 +76,7 @@ void rp_html_json_string(FILE *out, const char *text, size_t len)
 
     putc('"', out);
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_len(s + i, len - i);
+        size_t n = rp_report_utf8_len(s + i, len - i);
         const char *esc = n == 1 ? json_escape(s[i]) : NULL;
         if (n == 0) {
             fputs(REPLACEMENT, out);
@@ -136,7 +108,7 @@ static void html_excerpt(FILE *out, const char *text, size_t len)
     bool space = false;
 
     while (i < len && shown < EXCERPT_BYTES) {
-        size_t n = utf8_len(s + i, len - i);
+        size_t n = rp_report_utf8_len(s + i, len - i);
         if (n == 1 && (s[i] <= ' ' || s[i] == 0x7F)) {
             space = shown > 0;
             i++;
@@ -237,7 +209,7 @@ static void sweep(html_report *r, const html_event *ev, size_t n)
         }
         prev = e->off;
         while (b < e->off && b < len) {
-            size_t m = utf8_len(s + b, len - b);
+            size_t m = rp_report_utf8_len(s + b, len - b);
             u += m == 4 ? 2 : 1;
             b += m ? m : 1;
         }
