@@ -37,7 +37,9 @@ static char *line_name(const jsonl_line *ln, json_t *obj, const char *id_field, 
     char *out = NULL;
 
     *used = true;
-    if (json_is_string(id) && json_string_length(id) > 0)
+    /* a name is a C string: an id holding a NUL byte (\u0000) names the line by place */
+    if (json_is_string(id) && json_string_length(id) > 0 &&
+        memchr(json_string_value(id), '\0', json_string_length(id)) == NULL)
         return rp_strndup(json_string_value(id), json_string_length(id));
     if (json_is_integer(id)) {
         if (rp_buf_addf(&name, "%" JSON_INTEGER_FORMAT, json_integer_value(id)) != RP_OK)

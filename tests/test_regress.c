@@ -309,6 +309,28 @@ static void test_store_verdict_lines_escape_hostile_ids(void **state)
 
 /* JSONL: an escaped NUL ("\u0000", valid JSON) in a text field keeps its place and the bytes
  * after it, and the line is not skipped as malformed (jansson needs JSON_ALLOW_NUL). */
+/* fuzz_jsonl: an id holding an escaped NUL made an empty document name. */
+static void test_jsonl_id_with_escaped_nul_is_named_by_its_line(void **state)
+{
+    static const char file[] = "{\"id\":\"\\u0000x\",\"text\":\"words here\"}\n";
+    rp_read_options ro;
+    rp_corpus *c = NULL;
+    rp_buf buf = RP_BUF_INIT;
+    char name[32] = "";
+    size_t docs;
+
+    rp_read_options_init(&ro);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_buf_add(&buf, file, sizeof(file) - 1), RP_OK);
+    assert_int_equal(rp_corpus_read_jsonl(c, "n.jsonl", &buf, &ro, RP_DOC_MAX), RP_OK);
+    docs = rp_corpus_count(c);
+    if (docs == 1)
+        snprintf(name, sizeof(name), "%s", rp_corpus_doc(c, 0)->name);
+    rp_corpus_free(c);
+    assert_int_equal(docs, 1);
+    assert_string_equal(name, "n.jsonl:1");
+}
+
 static void test_jsonl_text_with_escaped_nul_keeps_every_byte(void **state)
 {
     static const char file[] = "{\"id\":\"n\",\"text\":\"ab\\u0000cd\"}\n{\"id\":1,\"text\":5}\n";
@@ -464,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_dedup_csv_quotes_names_and_defuses_formulas),
         cmocka_unit_test(test_store_verdict_lines_escape_hostile_ids),
         cmocka_unit_test(test_jsonl_text_with_escaped_nul_keeps_every_byte),
+        cmocka_unit_test(test_jsonl_id_with_escaped_nul_is_named_by_its_line),
         cmocka_unit_test(test_split_parts_of_crlf_file_tile_the_input),
         cmocka_unit_test(test_mul_ok_detects_overflow),
         cmocka_unit_test(test_grow_refuses_huge_counts_without_allocating),
