@@ -63,7 +63,8 @@ static size_t run_df(const rp_fingerprint *run, size_t n)
 }
 
 /* Every pair of occurrences of one run: other documents, or the same one without overlap. */
-static rp_status run_seeds(const rp_fingerprint *run, size_t n, uint32_t k, rp_seeds *out)
+static rp_status run_seeds(const rp_fingerprint *run, size_t n, uint32_t k, uint32_t weak,
+                           rp_seeds *out)
 {
     for (size_t i = 0; i < n; i++) {
         for (size_t j = i + 1; j < n; j++) {
@@ -72,7 +73,7 @@ static rp_status run_seeds(const rp_fingerprint *run, size_t n, uint32_t k, rp_s
             if (RP_GROW(out->items, out->cap, out->count + 1) != RP_OK)
                 return RP_ENOMEM;
             out->items[out->count++] =
-                (rp_seed){run[i].doc, run[j].doc, run[i].pos, run[j].pos};
+                (rp_seed){run[i].doc, run[j].doc, run[i].pos, run[j].pos | weak};
         }
     }
     return RP_OK;
@@ -82,15 +83,16 @@ static rp_status run_seeds(const rp_fingerprint *run, size_t n, uint32_t k, rp_s
  * the next document's, and inside one document each occurrence meets the next one that does
  * not overlap it. Linear in the run, yet the alignments still chain every copy into one
  * cluster (a template line's copies, or a wire story reprinted by many outlets). */
-static rp_status run_chain_seeds(const rp_fingerprint *run, size_t n, uint32_t k, rp_seeds *out)
+static rp_status run_chain_seeds(const rp_fingerprint *run, size_t n, uint32_t k,
+                                 uint32_t weak, rp_seeds *out)
 {
     for (size_t i = 1, prev = 0, first = 0; i < n; i++) {
         rp_seed seed;
         if (run[i].doc != run[first].doc) {
-            seed = (rp_seed){run[first].doc, run[i].doc, run[first].pos, run[i].pos};
+            seed = (rp_seed){run[first].doc, run[i].doc, run[first].pos, run[i].pos | weak};
             first = prev = i;
         } else if (run[i].pos - run[prev].pos >= k) {
-            seed = (rp_seed){run[i].doc, run[i].doc, run[prev].pos, run[i].pos};
+            seed = (rp_seed){run[i].doc, run[i].doc, run[prev].pos, run[i].pos | weak};
             prev = i;
         } else {
             continue;
@@ -113,6 +115,7 @@ rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_optio
         if (j - i == 1)
             continue;
         size_t df = run_df(fps + i, j - i), before = out->count;
+        uint32_t weak = df >= RP_INDEX_WEAK_DF ? RP_SEED_WEAK : 0;
         if (df > opts->max_df)
             stats->frequent++;
         else if (j - i > cap) {
@@ -120,12 +123,12 @@ rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_optio
             continue;
         }
         if (df > RP_INDEX_PAIR_DF) {
-            if (run_chain_seeds(fps + i, j - i, opts->shingle, out) != RP_OK)
+            if (run_chain_seeds(fps + i, j - i, opts->shingle, weak, out) != RP_OK)
                 return RP_ENOMEM;
             stats->seeds += out->count - before;
             continue;
         }
-        if (run_seeds(fps + i, j - i, opts->shingle, out) != RP_OK)
+        if (run_seeds(fps + i, j - i, opts->shingle, weak, out) != RP_OK)
             return RP_ENOMEM;
         stats->seeds += out->count - before;
     }
@@ -141,8 +144,9 @@ static int seed_cmp(const void *pa, const void *pb)
         return a->doc_b < b->doc_b ? -1 : 1;
     if (a->pos_a != b->pos_a)
         return a->pos_a < b->pos_a ? -1 : 1;
-    if (a->pos_b != b->pos_b)
-        return a->pos_b < b->pos_b ? -1 : 1;
+    uint32_t qa = a->pos_b & ~RP_SEED_WEAK, qb = b->pos_b & ~RP_SEED_WEAK;
+    if (qa != qb)
+        return qa < qb ? -1 : 1;
     return 0;
 }
 

@@ -40,6 +40,15 @@ uint64_t rp_index_remix(uint64_t hash);
 #define RP_INDEX_PAIR_DF 8
 #endif
 
+/* A seed from a run in at least this many documents is weak: a pair of documents whose only
+ * seed is weak shares one phrase that is common by chance and is not aligned. The flag is
+ * the top bit of pos_b (token positions stay below 2^31: a token and its separator take at
+ * least two bytes of a document under 4 GiB); find_pairs clears it. */
+#ifndef RP_INDEX_WEAK_DF
+#define RP_INDEX_WEAK_DF 9
+#endif
+#define RP_SEED_WEAK 0x80000000u
+
 /* Runs with more occurrences than this seed nothing (max_df * 4): a word repeated millions of
  * times, or a paragraph repeated thousands of times, would otherwise make seeds quadratic. */
 size_t rp_index_occ_cap(const rp_options *opts);

@@ -425,10 +425,13 @@ static rp_status index_stage(run *r, rp_scan_counts *counts)
 
 /* ---- stage 3: candidate pairs, tokens again, alignment ---- */
 
-/* Pairs = runs of equal (doc_a, doc_b) in the sorted seeds; their documents need tokens. */
+/* Pairs = runs of equal (doc_a, doc_b) in the sorted seeds; their documents need tokens. A
+ * pair whose only seed is weak (one phrase common by chance) is dropped here, and the seeds
+ * are compacted in place with their weak flags cleared. */
 static rp_status find_pairs(run *r)
 {
-    const rp_seed *s = r->seeds.items;
+    rp_seed *s = r->seeds.items;
+    size_t kept = 0;
     unsigned char *mark = rp_calloc(r->docs ? r->docs : 1, 1);
     r->pair_first = rp_malloc((r->seeds.count + 1) * sizeof(size_t));
     r->need = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
@@ -438,12 +441,20 @@ static rp_status find_pairs(run *r)
         rp_free(mark);
         return RP_ENOMEM;
     }
-    for (size_t i = 0; i < r->seeds.count; i++) {
-        if (i == 0 || s[i].doc_a != s[i - 1].doc_a || s[i].doc_b != s[i - 1].doc_b)
-            r->pair_first[r->pair_count++] = i;
+    for (size_t i = 0, j; i < r->seeds.count; i = j) {
+        for (j = i + 1; j < r->seeds.count && s[j].doc_a == s[i].doc_a && s[j].doc_b == s[i].doc_b;)
+            j++;
+        if (j - i == 1 && (s[i].pos_b & RP_SEED_WEAK))
+            continue;
+        r->pair_first[r->pair_count++] = kept;
         mark[s[i].doc_a] = mark[s[i].doc_b] = 1;
+        for (size_t m = i; m < j; m++) {
+            s[kept] = s[m];
+            s[kept++].pos_b &= ~RP_SEED_WEAK;
+        }
     }
-    r->pair_first[r->pair_count] = r->seeds.count;
+    r->seeds.count = kept;
+    r->pair_first[r->pair_count] = kept;
     for (size_t d = 0; d < r->docs; d++)
         if (mark[d])
             r->need[r->need_count++] = (uint32_t)d;

@@ -123,9 +123,10 @@ static void test_seeds_of_runs_in_more_than_max_df_documents_only_chain_neighbou
     }
     /* document 50's two places meet each other, then its first meets document 51 */
     assert_true(seeds.items[50].doc_a == 50 && seeds.items[50].doc_b == 50);
-    assert_true(seeds.items[50].pos_a == 3 && seeds.items[50].pos_b == 9);
+    /* a run in so many documents gives weak seeds: flagged in pos_b's top bit */
+    assert_true(seeds.items[50].pos_a == 3 && seeds.items[50].pos_b == (9 | RP_SEED_WEAK));
     assert_true(seeds.items[51].doc_a == 50 && seeds.items[51].doc_b == 51);
-    assert_int_equal(seeds.items[51].pos_b, 4);
+    assert_int_equal(seeds.items[51].pos_b, 4 | RP_SEED_WEAK);
     /* not frequent, but in more than RP_INDEX_PAIR_DF documents: chained as well */
     seeds.count = 0;
     memset(&st, 0, sizeof(st));
@@ -137,6 +138,8 @@ static void test_seeds_of_runs_in_more_than_max_df_documents_only_chain_neighbou
     memset(&st, 0, sizeof(st));
     assert_int_equal(rp_index_seeds(fps, RP_INDEX_PAIR_DF, &o, &seeds, &st), RP_OK);
     assert_int_equal(seeds.count, RP_INDEX_PAIR_DF * (RP_INDEX_PAIR_DF - 1) / 2);
+    for (size_t i = 0; i < seeds.count; i++) /* below RP_INDEX_WEAK_DF: strong seeds */
+        assert_int_equal(seeds.items[i].pos_b & RP_SEED_WEAK, 0);
     free(seeds.items);
 }
 
@@ -158,7 +161,7 @@ static void test_chained_runs_pair_neighbouring_places_inside_one_document(void 
     assert_int_equal(last->doc_a, RP_INDEX_PAIR_DF);
     assert_int_equal(last->doc_b, RP_INDEX_PAIR_DF);
     assert_int_equal(last->pos_a, 0);
-    assert_int_equal(last->pos_b, 20);
+    assert_int_equal(last->pos_b, 20 | RP_SEED_WEAK);
     free(seeds.items);
 }
 
