@@ -5,6 +5,7 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 RUN_ARGS ?= scan examples/posts
 FUZZ_SECONDS ?= 60
+FUZZ_SEED    ?= 1
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_TARGETS ?= text jsonl split load feed quotes scan
 
@@ -49,6 +50,8 @@ bench: build
 
 # libFuzzer (clang): each target runs FUZZ_SECONDS on a scratch copy of its seed corpus; a
 # crash stops the run and leaves the input in $(FUZZ_BUILD)/fuzz-artifacts/<target>/.
+# FUZZ_SEED fixes libFuzzer's random seed so that a CI run repeats a run made before it
+# (FUZZ_SEED=0 picks a new seed each time, for exploring).
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRINT_FUZZ=ON \
 	    -DREPRINT_TESTS=OFF -DREPRINT_BENCH=OFF > /dev/null
@@ -57,7 +60,7 @@ fuzz: deps
 	    work=$(FUZZ_BUILD)/fuzz-work/$$t; art=$(FUZZ_BUILD)/fuzz-artifacts/$$t; \
 	    rm -rf $$work $$art; mkdir -p $$work $$art; cp tests/fuzz/corpus/$$t/* $$work/; \
 	    echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
-	    if $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    if $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -max_len=4096 \
 	        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$$art/ \
 	        $$work 2> $(FUZZ_BUILD)/fuzz-$$t.log; then \
 	        grep -E '^Done' $(FUZZ_BUILD)/fuzz-$$t.log || true; \
