@@ -852,16 +852,8 @@ static rp_status json_head(FILE *out, const rp_corpus *corpus, const rp_dedup *d
         fputs(d ? "," : "", out);
         json_document(out, corpus, dd, d, gid[d]);
     }
-    fputs("],\"skipped\":[", out);
-    for (size_t i = 0; i < rp_corpus_skipped_count(corpus); i++) {
-        const rp_skip *sk = rp_corpus_skipped(corpus, i);
-        fputs(i ? ",{\"input\":" : "{\"input\":", out);
-        json_cstr(out, sk->input);
-        fputs(",\"reason\":", out);
-        json_cstr(out, sk->reason);
-        putc('}', out);
-    }
-    putc(']', out);
+    fputs("],\"skipped\":", out);
+    rp_report_json_skipped(out, corpus);
     rp_free(gid);
     return RP_OK;
 }
