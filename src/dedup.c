@@ -921,6 +921,14 @@ static void report_csv(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
     }
 }
 
+/* A document's name for a terminal (control characters and the like escaped). */
+static void text_name(FILE *out, const rp_corpus *corpus, uint32_t doc)
+{
+    const char *name = rp_corpus_doc(corpus, doc)->name;
+
+    rp_write_safe(out, name, strlen(name));
+}
+
 static void report_text(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
 {
     size_t kept = 0;
@@ -931,12 +939,17 @@ static void report_text(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
             dd->group_count, kept);
     for (size_t g = 0; g < dd->group_count; g++) {
         const rp_dedup_group *grp = &dd->groups[g];
-        fprintf(out, "\ngroup %zu: keep %s\n", g, rp_corpus_doc(corpus, grp->representative)->name);
+        fprintf(out, "\ngroup %zu: keep ", g);
+        text_name(out, corpus, grp->representative);
+        putc('\n', out);
         for (size_t i = 0; i < grp->member_count; i++) {
             const rp_dedup_member *m = &grp->members[i];
-            fprintf(out, "  %-14s %s (resemblance %.2f, containment %.2f, of %s)\n",
-                    rp_verdict_name(m->verdict), rp_corpus_doc(corpus, m->doc)->name,
-                    m->resemblance, m->containment, rp_corpus_doc(corpus, m->of)->name);
+            fprintf(out, "  %-14s ", rp_verdict_name(m->verdict));
+            text_name(out, corpus, m->doc);
+            fprintf(out, " (resemblance %.2f, containment %.2f, of ", m->resemblance,
+                    m->containment);
+            text_name(out, corpus, m->of);
+            fputs(")\n", out);
         }
     }
 }

@@ -3,7 +3,9 @@
  * (the contract in DESIGN.md: field names, order and meaning never change, fields are only
  * added). All escaping lives here: JSON strings escape quotes, backslashes and control
  * characters and write invalid UTF-8 as U+FFFD; CSV cells are RFC 4180 quoted, and a cell
- * that a spreadsheet would read as a formula (= + - @ tab CR first) gets a leading apostrophe.
+ * that a spreadsheet would read as a formula (= + - @ tab CR first) gets a leading apostrophe;
+ * text for a terminal (rp_write_safe) shows control characters, invalid UTF-8 and bidi
+ * controls as escapes, so no name or passage can move the cursor, recolour or retitle it.
  */
 #include "report.h"
 #include "report_html.h"
@@ -304,23 +306,89 @@ static void write_csv(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
     }
 }
 
-/* ---- text ---- */
+/* ---- text: names and excerpts made safe for a terminal ---- */
 
 #define EXCERPT_BYTES 72
 
-/* A one-line excerpt of a passage: white space folded, cut on a character boundary. */
+/* The escape a terminal needs for the character at s (n: its valid UTF-8 length, 0 when the
+ * byte s[0] starts no valid sequence), written into buf; NULL when it is written as it is. */
+static const char *safe_escape(const unsigned char *s, size_t n, char buf[8])
+{
+    uint32_t cp;
+
+    if (n == 0 || (n == 1 && (s[0] < 0x20 || s[0] == 0x7F))) {
+        switch (s[0]) {
+        case '\t': return "\\t";
+        case '\n': return "\\n";
+        case '\r': return "\\r";
+        default: snprintf(buf, 8, "\\x%02x", s[0]); return buf;
+        }
+    }
+    if (n == 2)
+        cp = (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+    else if (n == 3)
+        cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    else
+        return NULL;
+    /* C1 controls (U+0080..U+009F: CSI, OSC, ...), and the bidi embeddings, overrides and
+     * isolates, which reorder the rest of a line (Trojan Source) */
+    if (cp <= 0x9F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+        snprintf(buf, 8, "\\u%04x", (unsigned)cp);
+        return buf;
+    }
+    return NULL;
+}
+
+/* Writes the character at s[0..len) (len > 0), escaped when it must be; returns the bytes
+ * consumed, and *shown gets the bytes written. */
+static size_t write_safe_char(FILE *out, const unsigned char *s, size_t len, size_t *shown)
+{
+    char buf[8];
+    size_t n = rp_report_utf8_len(s, len);
+    const char *esc = safe_escape(s, n, buf);
+
+    if (esc) {
+        fputs(esc, out);
+        *shown = strlen(esc);
+        return n ? n : 1;
+    }
+    fwrite(s, 1, n, out);
+    *shown = n;
+    return n;
+}
+
+void rp_write_safe(FILE *out, const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t shown;
+
+    for (size_t i = 0; i < len;)
+        i += write_safe_char(out, s + i, len - i, &shown);
+}
+
+static void write_safe_cstr(FILE *out, const char *s)
+{
+    rp_write_safe(out, s, strlen(s));
+}
+
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* A one-line excerpt of a passage: runs of ASCII white space folded to one space, the rest
+ * written as rp_write_safe writes it, cut on a character boundary. */
 void rp_report_text_excerpt(FILE *out, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
-    size_t shown = 0;
+    size_t shown = 0, n;
     bool space = false;
 
     putc('"', out);
     for (size_t i = 0; i < len && shown < EXCERPT_BYTES;) {
-        size_t n = rp_report_utf8_len(s + i, len - i);
-        if (n == 0 || s[i] < 0x20 || s[i] == ' ' || s[i] == 0x7F) {
+        if (is_space(s[i])) {
             space = shown > 0;
-            i += n ? n : 1;
+            i++;
             continue;
         }
         if (space) {
@@ -328,9 +396,8 @@ void rp_report_text_excerpt(FILE *out, const char *text, size_t len)
             shown++;
             space = false;
         }
-        fwrite(s + i, 1, n, out);
+        i += write_safe_char(out, s + i, len - i, &n);
         shown += n;
-        i += n;
     }
     fputs(shown >= EXCERPT_BYTES ? "…\"" : "\"", out);
 }
@@ -343,8 +410,10 @@ static void text_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c
     for (size_t j = 0; j < c->passage_count; j++) {
         const rp_passage *p = &c->passages[j];
         const rp_doc *d = rp_corpus_doc(corpus, p->doc);
-        fprintf(out, "  %s:%u:%u  %u tokens, identity %.2f  ", d->name, p->line, p->column,
-                p->tokens, p->identity);
+        fputs("  ", out);
+        write_safe_cstr(out, d->name);
+        fprintf(out, ":%u:%u  %u tokens, identity %.2f  ", p->line, p->column, p->tokens,
+                p->identity);
         rp_report_text_excerpt(out, d->bytes + p->start, p->end - p->start);
         putc('\n', out);
     }
@@ -377,7 +446,8 @@ static void write_text(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
           out);
     for (uint32_t i = 0; i < ndocs; i++) {
         const rp_doc_stats *st = rp_scan_doc_stats(scan, i);
-        fprintf(out, "  %3.0f%% of %s", st->covered * 100.0, rp_corpus_doc(corpus, i)->name);
+        fprintf(out, "  %3.0f%% of ", st->covered * 100.0);
+        write_safe_cstr(out, rp_corpus_doc(corpus, i)->name);
         if (st->invalid_utf8)
             fprintf(out, "  (%zu invalid UTF-8 sequence%s, first at byte %zu)", st->invalid_utf8,
                     st->invalid_utf8 == 1 ? "" : "s", st->first_invalid);

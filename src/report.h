@@ -25,7 +25,8 @@ void rp_report_json_document(FILE *out, uint32_t id, const rp_doc *doc, const rp
 /* The "skipped" array. */
 void rp_report_json_skipped(FILE *out, const rp_corpus *corpus);
 
-/* A one-line quoted excerpt of text (white space folded, at most 72 bytes, then "…"). */
+/* A one-line quoted excerpt of text (ASCII white space folded, other characters as
+ * rp_write_safe writes them, at most 72 bytes shown, then "…"). */
 void rp_report_text_excerpt(FILE *out, const char *text, size_t len);
 
 #endif /* REPRINT_REPORT_H */

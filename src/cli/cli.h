@@ -7,6 +7,7 @@
 
 #include "reprint.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 /* Exit codes (DESIGN.md): 1 only with --exit-code when something was found. */
@@ -41,7 +42,16 @@ bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *f
  * error message) when nothing usable was read or reading failed. */
 rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths);
 
-/* Prints "reprint: MESSAGE" on stderr. */
+/* Prints "reprint: MESSAGE" on stderr without a line break; the formatted message goes
+ * through rp_write_safe, so names and paths in it cannot drive the terminal. */
+void cli_vmessage(const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 0)))
+#endif
+    ;
+
+/* Prints "reprint: MESSAGE" and a line break on stderr (the message as cli_vmessage writes
+ * it). */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))

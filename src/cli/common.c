@@ -76,13 +76,32 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+void cli_vmessage(const char *fmt, va_list ap)
+{
+    char small[512], *text = small;
+    va_list again;
+    int len;
+
+    va_copy(again, ap);
+    len = vsnprintf(small, sizeof(small), fmt, ap);
+    if (len >= (int)sizeof(small) && (text = malloc((size_t)len + 1)) != NULL)
+        vsnprintf(text, (size_t)len + 1, fmt, again);
+    va_end(again);
+    fputs("reprint: ", stderr);
+    if (!text) /* out of memory: what fitted */
+        text = small, len = (int)strlen(small);
+    if (len > 0)
+        rp_write_safe(stderr, text, (size_t)len);
+    if (text != small)
+        free(text);
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("reprint: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vmessage(fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
 }
@@ -98,9 +117,8 @@ static bool usage_error(const char *command, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("reprint: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vmessage(fmt, ap);
     va_end(ap);
     fprintf(stderr, "\ntry 'reprint %s --help'\n", command);
     return false;

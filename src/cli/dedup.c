@@ -75,9 +75,8 @@ static bool usage(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("reprint: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vmessage(fmt, ap);
     va_end(ap);
     fputs("\ntry 'reprint dedup --help'\n", stderr);
     return false;
@@ -90,11 +89,8 @@ static bool parse_share(const char *name, const char *text, double *out)
 
     errno = 0;
     v = strtod(text, &end);
-    if (errno || end == text || *end || !(v >= 0.0 && v <= 1.0)) {
-        fprintf(stderr, "reprint: --%s takes a number from 0 to 1, not '%s'\n", name, text);
-        fputs("try 'reprint dedup --help'\n", stderr);
-        return false;
-    }
+    if (errno || end == text || *end || !(v >= 0.0 && v <= 1.0))
+        return usage("--%s takes a number from 0 to 1, not '%s'", name, text);
     *out = v;
     return true;
 }

@@ -86,6 +86,20 @@ static bool resolve_doc(const rp_corpus *corpus, const char *spec, uint32_t *id)
     return found;
 }
 
+/* Text of many lines, each line written through rp_write_safe (the line breaks kept). */
+static void write_lines_safe(FILE *out, const char *text)
+{
+    for (const char *nl; *text; text = nl + 1) {
+        nl = strchr(text, '\n');
+        if (!nl) {
+            rp_write_safe(out, text, strlen(text));
+            return;
+        }
+        rp_write_safe(out, text, (size_t)(nl - text));
+        putc('\n', out);
+    }
+}
+
 static int explain(const cli_common *c, const rp_corpus *corpus)
 {
     uint32_t ids[2];
@@ -103,7 +117,7 @@ static int explain(const cli_common *c, const rp_corpus *corpus)
         cli_error("--explain: %s", rp_strerror(st));
         return EXIT_TROUBLE;
     }
-    fputs(text, stdout);
+    write_lines_safe(stdout, text);
     free(text);
     return fflush(stdout) == 0 ? 0 : EXIT_TROUBLE;
 }

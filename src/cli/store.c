@@ -30,9 +30,8 @@ static int store_usage(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("reprint: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vmessage(fmt, ap);
     va_end(ap);
     fputs("\ntry 'reprint store --help'\n", stderr);
     return EXIT_TROUBLE;

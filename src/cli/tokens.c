@@ -19,24 +19,6 @@ static void tokens_help(const rp_options *d)
            d->shingle, d->window);
 }
 
-/* Writes bytes with control characters escaped, so one token stays on one line. */
-static void put_escaped(FILE *out, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '\n')
-            fputs("\\n", out);
-        else if (ch == '\r')
-            fputs("\\r", out);
-        else if (ch == '\t')
-            fputs("\\t", out);
-        else if (ch < 0x20 || ch == 0x7F)
-            fprintf(out, "\\x%02x", ch);
-        else
-            putc(ch, out);
-    }
-}
-
 typedef struct tokens_report {
     const cli_common *common;
     const rp_corpus *corpus;
@@ -68,8 +50,10 @@ static int write_doc(FILE *out, const rp_options *opts, const rp_doc *d, uint32_
         cli_error("cannot tokenize '%s': %s", d->name, rp_strerror(st));
         return EXIT_TROUBLE;
     }
-    fprintf(out, "# %s: %zu bytes, %zu tokens, %zu fingerprints (shingle %u, window %u)",
-            d->name, d->len, toks->count, fps->count, opts->shingle, opts->window);
+    fputs("# ", out);
+    rp_write_safe(out, d->name, strlen(d->name));
+    fprintf(out, ": %zu bytes, %zu tokens, %zu fingerprints (shingle %u, window %u)", d->len,
+            toks->count, fps->count, opts->shingle, opts->window);
     if (toks->invalid_utf8)
         fprintf(out, ", %zu invalid UTF-8 (first at byte %zu)", toks->invalid_utf8,
                 toks->first_invalid);
@@ -79,9 +63,10 @@ static int write_doc(FILE *out, const rp_options *opts, const rp_doc *d, uint32_
         advance(d->bytes, at, t->start, &line, &col);
         at = t->start;
         fprintf(out, "%zu\t%u\t%u\t%u:%u\t", i, t->start, t->end, line, col);
-        put_escaped(out, d->bytes + t->start, t->end - t->start);
+        rp_write_safe(out, d->bytes + t->start, t->end - t->start);
         putc('\t', out);
-        put_escaped(out, toks->norm + toks->norm_off[i], toks->norm_off[i + 1] - toks->norm_off[i]);
+        rp_write_safe(out, toks->norm + toks->norm_off[i],
+                      toks->norm_off[i + 1] - toks->norm_off[i]);
         putc('\t', out);
         for (; f < fps->count && fps->items[f].pos < i; f++)
             ;
