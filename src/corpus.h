@@ -82,6 +82,12 @@ void rp_splitter_release(rp_splitter *sp);
 rp_status rp_corpus_read_split(rp_corpus *c, const char *name, rp_buf *buf, const rp_splitter *sp,
                                size_t cap);
 
+/* Tests only: when not NULL (the default), a directory walk calls it with the directory's path
+ * after listing the directory and before visiting any entry, so that a test can remove or
+ * replace entries in the window a real walk races against (a file deleted between the listing
+ * and its open must be skipped with a reason, and the rest of the directory read). */
+extern void (*rp_corpus_test_after_list)(const char *dir);
+
 /* "document larger than 4 GiB" or "document larger than the limit of N bytes". */
 void rp_corpus_limit_reason(size_t cap, char *why);
 

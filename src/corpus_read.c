@@ -179,6 +179,8 @@ static rp_status list_dir(const char *dir, name_list *names)
     return RP_OK;
 }
 
+void (*rp_corpus_test_after_list)(const char *dir) = NULL;
+
 static rp_status visit(reader *rd, const char *name);
 
 /* "dir" or "dir/" (any number of slashes) joined with an entry by one '/'. */
@@ -197,6 +199,8 @@ static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
     rs = list_dir(dir, &names);
     if (rs == RP_EIO)
         rs = skip_errno(rd, dir, errno);
+    if (rs == RP_OK && rp_corpus_test_after_list)
+        rp_corpus_test_after_list(dir);
     for (size_t i = 0; i < names.count && rs == RP_OK; i++) {
         child.len = 0;
         if (rp_buf_add(&child, dir, base) != RP_OK || rp_buf_addc(&child, '/') != RP_OK ||
