@@ -4,6 +4,7 @@
  * documents and skipped parts are written by report.c's shared pieces, as scan writes them).
  */
 #include "report.h"
+#include "report_html.h"
 
 #include <string.h>
 
@@ -78,9 +79,11 @@ static void write_json(FILE *out, const rp_corpus *corpus, const rp_quotes *qs,
 
 static void text_source(FILE *out, const rp_corpus *corpus, const rp_quote_source *s, bool best)
 {
-    fprintf(out, "  %s %s:%u:%u  %s, identity %.2f%s\n", best ? "source" : "   also",
-            rp_corpus_doc(corpus, s->doc)->name, s->line, s->column, rp_fidelity_name(s->fidelity),
-            s->identity, s->quoted ? ", quoted there" : "");
+    const char *name = rp_corpus_doc(corpus, s->doc)->name;
+    fprintf(out, "  %s ", best ? "source" : "   also");
+    rp_write_safe(out, name, strlen(name));
+    fprintf(out, ":%u:%u  %s, identity %.2f%s\n", s->line, s->column,
+            rp_fidelity_name(s->fidelity), s->identity, s->quoted ? ", quoted there" : "");
     if (!best)
         return;
     for (size_t i = 0; i < s->diff_count; i++) {
@@ -104,10 +107,15 @@ static void write_text(FILE *out, const rp_corpus *corpus, const rp_quotes *qs)
     for (size_t i = 0; i < n; i++) {
         const rp_quote *q = rp_quotes_get(qs, i);
         const rp_doc *d = rp_corpus_doc(corpus, q->doc);
-        fprintf(out, "\nquote %zu  %s:%u:%u  %u tokens  %s", i, d->name, q->line, q->column,
-                q->tokens, q->source_count ? "sourced" : "unsourced");
-        if (q->speaker)
-            fprintf(out, "  (%s)", q->speaker);
+        fprintf(out, "\nquote %zu  ", i);
+        rp_write_safe(out, d->name, strlen(d->name));
+        fprintf(out, ":%u:%u  %u tokens  %s", q->line, q->column, q->tokens,
+                q->source_count ? "sourced" : "unsourced");
+        if (q->speaker) {
+            fputs("  (", out);
+            rp_write_safe(out, q->speaker, strlen(q->speaker));
+            putc(')', out);
+        }
         fputs("\n  ", out);
         rp_report_text_excerpt(out, d->bytes + q->start, q->end - q->start);
         putc('\n', out);
@@ -123,6 +131,7 @@ rp_status rp_report_quotes(FILE *out, rp_format format, const rp_corpus *corpus,
     switch (format) {
     case RP_FORMAT_TEXT: write_text(out, corpus, quotes); break;
     case RP_FORMAT_JSON: write_json(out, corpus, quotes, opts, qopts); break;
+    case RP_FORMAT_HTML: return rp_report_quotes_html(out, corpus, quotes, opts, qopts);
     default: return RP_EINVAL;
     }
     return ferror(out) ? RP_EIO : RP_OK;

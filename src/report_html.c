@@ -1,11 +1,20 @@
 /*
- * report_html.c - the HTML scan report: one self-contained file (inline CSS and JS, no fetches).
- * The static markup holds the overview (summary, coverage bars, clusters largest first) and, for
- * every reported passage, one element carrying data-doc/-start/-end/-cluster, so it can be
- * checked before any script runs. Document texts are embedded once, as JSON in a
- * <script type="application/json"> block; the cluster view (side by side, word diff by LCS) and
- * the document view are drawn from it on demand, through text nodes only. Byte offsets become
+ * report_html.c - the HTML reports: each one self-contained file (inline CSS and JS, no fetches),
+ * sharing the escaping, the page chrome (head, CSP, styles, header, "show more" blocks) and the
+ * script's helpers and word diff (LCS over words).
+ *
+ * scan: the static markup holds the overview (summary, coverage bars, clusters largest first)
+ * and, for every reported passage, one element carrying data-doc/-start/-end/-cluster, so it can
+ * be checked before any script runs. Document texts are embedded once, as JSON in a
+ * <script type="application/json"> block; the cluster view (side by side, word diff) and the
+ * document view are drawn from it on demand, through text nodes only. Byte offsets become
  * UTF-16 offsets for the script, and coverage is split by kind, in one sweep over passage ends.
+ *
+ * quotes: all static; every quotation is an article with its text (an element carrying
+ * data-quote and data-doc/-start/-end) beside its sources' texts (each location carrying
+ * data-quote and data-source-doc/-start/-end), the best one shown, and a fidelity badge; the
+ * unsourced quotations follow. The script only reads the panes' texts back to mark the words
+ * that differ, and switches sources.
  */
 #include "report_html.h"
 #include "report.h"
@@ -317,25 +326,24 @@ static const char *const html_css[] = {
     "ol.occ li{color:var(--mute)}\n",
 };
 
-static const char *const html_js[] = {
+static const char *const html_css_quotes[] = {
+    ".badge.f-verbatim{background:#2e8b57}.badge.f-normalized{background:#3a8ee8}.badge.f-elided{background:#b7791f}\n"
+    ".badge.f-altered{background:#c0392b}.badge.f-unsourced{background:#6b6f76}\n"
+    ".qt{border-top:1px solid var(--line);padding:12px 0;content-visibility:auto;contain-intrinsic-size:auto 180px}\n"
+    ".qt h3{margin:0 0 8px;font-size:14px;display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}\n"
+    ".qt .pane .mute{font-size:13px;margin-bottom:4px}.qt .diffsum:empty{display:none}\n"
+    ".hide-verbatim .qt.f-verbatim,.hide-normalized .qt.f-normalized,.hide-elided .qt.f-elided,.hide-altered .qt.f-altered{display:none}\n"
+    ".qdiff{font-size:13px;margin:8px 0 0;color:var(--mute)}.qdiff q{color:var(--fg)}\n"
+    ".picks{display:flex;gap:6px;flex-wrap:wrap;align-items:center;font-size:13px;margin:8px 0 0}\n"
+    ".picks button{font:inherit;font-size:12.5px;padding:2px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);cursor:pointer}\n"
+    ".picks button.on{border-color:var(--accent);background:#e7eefc}\n",
+};
+
+/* The script's first part, shared by every page: DOM helpers and the word diff. */
+static const char *const html_js_base[] = {
     "(function () {\n"
     "'use strict';\n"
-    "/* Views are rendered from the embedded data on demand; corpus text only ever reaches the\n"
-    "   page through textContent and text nodes. */\n"
-    "var KINDS = ['reprint', 'internal', 'boilerplate'];\n"
-    "var D = null;\n"
-    "function data() {\n"
-    "  if (D) return D;\n"
-    "  D = JSON.parse(document.getElementById('rp-data').textContent);\n"
-    "  D.byDoc = D.docs.map(function () { return []; });\n"
-    "  D.clusters.forEach(function (c, ci) {\n"
-    "    c.p.forEach(function (p, pi) { D.byDoc[p[0]].push({c: ci, i: pi, p: p}); });\n"
-    "  });\n"
-    "  D.byDoc.forEach(function (l) {\n"
-    "    l.sort(function (a, b) { return a.p[7] - b.p[7] || b.p[8] - a.p[8]; });\n"
-    "  });\n"
-    "  return D;\n"
-    "}\n"
+    "/* Corpus text only ever reaches the page through textContent and text nodes. */\n"
     "function el(tag, cls, text) {\n"
     "  var e = document.createElement(tag);\n"
     "  if (cls) e.className = cls;\n"
@@ -351,10 +359,6 @@ static const char *const html_js[] = {
     "  return parent;\n"
     "}\n"
     "function pct(x) { return (x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0) + '%'; }\n"
-    "function badge(kind) { return el('span', 'badge k-' + KINDS[kind], KINDS[kind]); }\n"
-    "function passText(p) { var t = D.docs[p[0]].text; return t == null ? '' : t.slice(p[7], p[8]); }\n"
-    "function locText(p) { return D.docs[p[0]].name + ':' + p[3] + ':' + p[4]; }\n"
-    "function placeHref(p, ci, pi) { return '#d/' + p[0] + '/' + ci + '.' + pi; }\n"
     "\n"
     "/* ---- word diff: LCS over words (case and quote style folded), runs of changes paired up\n"
     "   as substitutions ---- */\n"
@@ -387,35 +391,69 @@ static const char *const html_js[] = {
     "  for (i = ha; i < a.length; i++) ops.push('=');\n"
     "  return ops;\n"
     "}\n"
-    "/* Classes for the words of a and b: '' same, 'del', 'ins', 'sub'. */\n"
-    "function wordDiff(a, b) {\n"
-    "  var ops = lcsOps(a.map(key), b.map(key)), ca = [], cb = [], k = 0, st = {same: 0, sub: 0, del: 0, ins: 0};\n"
+    "/* Classes for the words of a and b: '' same, 'del', 'ins', 'sub'; words compared by\n"
+    "   keyOf(word), key by default. */\n"
+    "function wordDiff(a, b, keyOf) {\n"
+    "  var f = keyOf || key, ops = lcsOps(a.map(f), b.map(f)), ca = [], cb = [], k = 0, st = {same: 0, sub: 0, del: 0, ins: 0};\n"
     "  while (k < ops.length) {\n"
     "    if (ops[k] === '=') { ca.push(''); cb.push(''); st.same++; k++; continue; }\n"
     "    var d = 0, n = 0;\n"
     "    while (k < ops.length && ops[k] !== '=') { if (ops[k] === '-') d++; else n++; k++; }\n"
     "    var s = Math.min(d, n), x;\n"
-    "    for (x = 0; x < d; x++) ca.push(x < s ? 'sub' : 'del');\n",
+    "    for (x = 0; x < d; x++) ca.push(x < s ? 'sub' : 'del');\n"
     "    for (x = 0; x < n; x++) cb.push(x < s ? 'sub' : 'ins');\n"
     "    st.sub += s; st.del += d - s; st.ins += n - s;\n"
     "  }\n"
     "  return {a: ca, b: cb, stats: st};\n"
     "}\n"
-    "function diffPane(p, toks, cls, title) {\n"
-    "  var pane = el('div', 'pane'), txt = el('div', 'txt'), k = 0;\n"
-    "  add(pane, add(el('div', 'mute'), title, ' ', link(placeHref(p.p, p.c, p.i), locText(p.p), 'loc')), txt);\n"
+    "function isWord(t) { return !/^\\s/.test(t); }\n"
+    "/* Fills box with toks (from words()), the k-th word in a span of class 'w-' + cls[k] when\n"
+    "   cls[k] is set: the text stays the same, only spans are added. */\n"
+    "function paintWords(box, toks, cls) {\n",
+    "  var k = 0, frag = document.createDocumentFragment();\n"
     "  toks.forEach(function (t) {\n"
-    "    if (/^\\s/.test(t)) { txt.appendChild(document.createTextNode(t)); return; }\n"
+    "    if (!isWord(t)) { frag.appendChild(document.createTextNode(t)); return; }\n"
     "    var c = cls[k++];\n"
-    "    txt.appendChild(c ? el('span', 'w-' + c, t) : document.createTextNode(t));\n"
+    "    frag.appendChild(c ? el('span', 'w-' + c, t) : document.createTextNode(t));\n"
     "  });\n"
+    "  box.textContent = '';\n"
+    "  box.appendChild(frag);\n"
+    "}\n"
+    "\n",
+};
+
+/* The scan page: cluster and document views, drawn from the embedded data. */
+static const char *const html_js_scan[] = {
+    "var KINDS = ['reprint', 'internal', 'boilerplate'];\n"
+    "var D = null;\n"
+    "function data() {\n"
+    "  if (D) return D;\n"
+    "  D = JSON.parse(document.getElementById('rp-data').textContent);\n"
+    "  D.byDoc = D.docs.map(function () { return []; });\n"
+    "  D.clusters.forEach(function (c, ci) {\n"
+    "    c.p.forEach(function (p, pi) { D.byDoc[p[0]].push({c: ci, i: pi, p: p}); });\n"
+    "  });\n"
+    "  D.byDoc.forEach(function (l) {\n"
+    "    l.sort(function (a, b) { return a.p[7] - b.p[7] || b.p[8] - a.p[8]; });\n"
+    "  });\n"
+    "  return D;\n"
+    "}\n"
+    "function badge(kind) { return el('span', 'badge k-' + KINDS[kind], KINDS[kind]); }\n"
+    "function passText(p) { var t = D.docs[p[0]].text; return t == null ? '' : t.slice(p[7], p[8]); }\n"
+    "function locText(p) { return D.docs[p[0]].name + ':' + p[3] + ':' + p[4]; }\n"
+    "function placeHref(p, ci, pi) { return '#d/' + p[0] + '/' + ci + '.' + pi; }\n"
+    "\n"
+    "function diffPane(p, toks, cls, title) {\n"
+    "  var pane = el('div', 'pane'), txt = el('div', 'txt');\n"
+    "  add(pane, add(el('div', 'mute'), title, ' ', link(placeHref(p.p, p.c, p.i), locText(p.p), 'loc')), txt);\n"
+    "  paintWords(txt, toks, cls);\n"
     "  return pane;\n"
     "}\n"
     "function renderCompare(box, c, ci, ia, ib) {\n"
     "  box.textContent = '';\n"
     "  var pa = {p: c.p[ia], c: ci, i: ia}, pb = {p: c.p[ib], c: ci, i: ib};\n"
     "  var ta = words(passText(pa.p)), tb = words(passText(pb.p));\n"
-    "  var wa = ta.filter(function (t) { return !/^\\s/.test(t); }), wb = tb.filter(function (t) { return !/^\\s/.test(t); });\n"
+    "  var wa = ta.filter(isWord), wb = tb.filter(isWord);\n"
     "  var d = wordDiff(wa, wb), s = d.stats, pair = null;\n"
     "  c.pairs.forEach(function (q) { if ((q[0] === ia && q[1] === ib) || (q[0] === ib && q[1] === ia)) pair = q; });\n"
     "  var sum = el('div', 'diffsum');\n"
@@ -445,7 +483,7 @@ static const char *const html_js[] = {
     "  var box = el('div');\n"
     "  c.p.forEach(function (p, pi) {\n"
     "    var row = el('tr');\n"
-    "    [0, 1].forEach(function (side) {\n"
+    "    [0, 1].forEach(function (side) {\n",
     "      var r = el('input'); r.type = 'radio'; r.name = 'side' + side; r.checked = pick[side] === pi;\n"
     "      r.addEventListener('change', function () { pick[side] = pi; renderCompare(box, c, ci, pick[0], pick[1]); });\n"
     "      add(row, add(el('td'), r));\n"
@@ -461,7 +499,7 @@ static const char *const html_js[] = {
     "  add(v, head, cmp);\n"
     "  renderCompare(box, c, ci, pick[0], pick[1]);\n"
     "}\n"
-    "\n",
+    "\n"
     "/* ---- document view: the text cut at every passage boundary, each piece marked with the\n"
     "   passages covering it ---- */\n"
     "function showDoc(di, target) {\n"
@@ -505,7 +543,7 @@ static const char *const html_js[] = {
     "    var m = el('mark', 'k-' + KINDS[D.clusters[top.c].kind] + (cs.length > 1 ? ' multi' : ''), s);\n"
     "    m.title = cs.map(function (c) { return 'cluster ' + c + ' (' + KINDS[D.clusters[c].kind] + ')'; }).join(', ');\n"
     "    m.addEventListener('click', function () { location.hash = '#c/' + top.c; });\n"
-    "    active.forEach(function (r) { var k = r.c + '.' + r.i; (marks[k] = marks[k] || []).push(m); });\n"
+    "    active.forEach(function (r) { var k = r.c + '.' + r.i; (marks[k] = marks[k] || []).push(m); });\n",
     "    frag.appendChild(m);\n"
     "    pos = to;\n"
     "  }\n"
@@ -518,6 +556,50 @@ static const char *const html_js[] = {
     "  return marks;\n"
     "}\n"
     "\n"
+    "var VIEWS = {c: showCluster, d: showDoc};\n"
+    "function setupPage() {}\n"
+    "function revealed() {}\n",
+};
+
+/* The quotes page: each quotation beside one of its sources (buttons pick which), their words
+ * compared once the quotation is shown; the texts are read back from the panes' text nodes. */
+static const char *const html_js_quotes[] = {
+    "/* ---- quotations: word diff of the quotation and the source shown beside it ---- */\n"
+    "var VIEWS = {};\n"
+    "function each(root, sel, fn) { Array.prototype.forEach.call(root.querySelectorAll(sel), fn); }\n"
+    "/* A quotation's edges differ from its source's by punctuation and marks: words compare\n"
+    "   without what surrounds their letters and digits. */\n"
+    "function quoteKey(w) { var k = key(w); return k.replace(/^[^\\p{L}\\p{N}]+|[^\\p{L}\\p{N}]+$/gu, '') || k; }\n"
+    "function compareQuote(art) {\n"
+    "  var q = art.querySelector('.pane.q .txt'), s = art.querySelector('.pane.s:not([hidden]) .txt');\n"
+    "  if (!q || !s) return;\n"
+    "  var tq = words(q.textContent), ts = words(s.textContent);\n"
+    "  var d = wordDiff(tq.filter(isWord), ts.filter(isWord), quoteKey), st = d.stats, sum = art.querySelector('.diffsum');\n"
+    "  paintWords(q, tq, d.a);\n"
+    "  paintWords(s, ts, d.b);\n"
+    "  sum.textContent = '';\n"
+    "  [['sub', st.sub, ' substituted'], ['del', st.del, ' only in the quotation'], ['ins', st.ins, ' only in the source']]\n"
+    "    .forEach(function (x) { if (x[1]) add(sum, el('span', 'w-' + x[0], x[1] + x[2])); });\n"
+    "  if (!sum.firstChild) add(sum, el('span', 'mute', 'the same words (case and punctuation aside)'));\n"
+    "  art.setAttribute('data-compared', String(st.same));\n"
+    "}\n"
+    "function pickSource(art, j) {\n"
+    "  each(art, '.pane.s', function (p) { p.hidden = p.getAttribute('data-pick') !== j; });\n"
+    "  each(art, '.picks button', function (b) { b.classList.toggle('on', b.getAttribute('data-pick') === j); });\n"
+    "  compareQuote(art);\n"
+    "}\n"
+    "function revealed(root) { each(root, 'article.qt', compareQuote); }\n"
+    "function setupPage() {\n"
+    "  each(document, '.picks button', function (b) {\n"
+    "    b.addEventListener('click', function () { pickSource(b.closest('article.qt'), b.getAttribute('data-pick')); });\n"
+    "  });\n"
+    "  each(document, 'main section > article.qt', compareQuote);\n"
+    "}\n",
+};
+
+/* The script's last part, shared: filters, routing by the location's hash, "show more"; it
+ * calls the page's setupPage() and revealed(block), and VIEWS (name -> renderer). */
+static const char *const html_js_tail[] = {
     "/* ---- overview: kind filters; routing between views by the location's hash ---- */\n"
     "function setupFilters() {\n"
     "  Array.prototype.forEach.call(document.querySelectorAll('.filters input[data-kind]'), function (box) {\n"
@@ -526,31 +608,33 @@ static const char *const html_js[] = {
     "    });\n"
     "  });\n"
     "}\n"
-    "var VIEWS = {c: showCluster, d: showDoc};\n"
     "function route() {\n"
     "  var h = decodeURIComponent(location.hash.slice(1)), m = /^([a-z])\\/(\\d+)(?:\\/(\\d+\\.\\d+))?$/.exec(h);\n"
     "  var name = m && VIEWS[m[1]] ? m[1] : null;\n"
     "  Array.prototype.forEach.call(document.querySelectorAll('main > .view'), function (s) {\n"
     "    s.hidden = s.getAttribute('data-view') !== (name || 'overview');\n"
-    "  });\n",
+    "  });\n"
     "  Array.prototype.forEach.call(document.querySelectorAll('nav.views a'), function (a) {\n"
     "    a.classList.toggle('on', a.getAttribute('data-view') === (name || 'overview'));\n"
     "  });\n"
     "  if (name) { VIEWS[name](+m[2], m[3]); if (!m[3]) window.scrollTo(0, 0); return; }\n"
     "  var t = h && document.getElementById(h);\n"
+    "  for (var p = t && t.parentNode; p; p = p.parentNode)\n"
+    "    if (p.nodeType === 1 && p.hidden && p.classList.contains('more')) { p.hidden = false; revealed(p); }\n"
     "  if (t) t.scrollIntoView(); else window.scrollTo(0, 0);\n"
     "}\n"
     "function setupMore() {\n"
     "  Array.prototype.forEach.call(document.querySelectorAll('button.showmore'), function (b) {\n"
     "    b.addEventListener('click', function () {\n"
     "      var next = b.parentNode.querySelector('.more[hidden]');\n"
-    "      if (next) next.hidden = false;\n"
+    "      if (next) { next.hidden = false; revealed(next); }\n"
     "      if (!b.parentNode.querySelector('.more[hidden]')) b.hidden = true;\n"
     "    });\n"
     "  });\n"
     "}\n"
     "setupFilters();\n"
     "setupMore();\n"
+    "setupPage();\n"
     "window.addEventListener('hashchange', route);\n"
     "route();\n"
     "window.addEventListener('load', function () {\n"
@@ -572,7 +656,10 @@ static void write_chunks(FILE *out, const char *const *chunks, size_t count)
         fputs(chunks[i], out);
 }
 
-static void write_head(FILE *out)
+/* The page up to <main>: CSP (nothing outside the file), styles (the shared ones, then extra),
+ * the error handler, and the header naming the command, with nav links (trusted markup). */
+static void write_head(FILE *out, const char *command, const char *const *css, size_t ncss,
+                       const char *nav)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -580,16 +667,27 @@ static void write_head(FILE *out)
           "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
           "<meta name=\"generator\" content=\"reprint ",
           out);
-    fprintf(out, "%s\">\n<title>reprint scan report</title>\n<style>\n", rp_version());
+    fprintf(out, "%s\">\n<title>reprint %s report</title>\n<style>\n", rp_version(), command);
     write_chunks(out, html_css, sizeof(html_css) / sizeof(html_css[0]));
+    write_chunks(out, css, ncss);
     fprintf(out, "</style>\n</head>\n<body>\n<div id=\"rp-errors\"></div>\n<script>%s</script>\n",
             html_onerror);
-    /* Views are listed once here; a new one (quotes) adds a link, a .view and a renderer. */
-    fputs("<header class=\"top\"><h1>reprint report</h1><span class=\"tool\">scan</span>\n"
-          "<nav class=\"views\"><a href=\"#overview\" data-view=\"overview\">Overview</a>"
-          "<a href=\"#documents\">Documents</a><a href=\"#clusters\">Clusters</a></nav>"
-          "</header>\n<main>\n",
-          out);
+    fprintf(out,
+            "<header class=\"top\"><h1>reprint report</h1><span class=\"tool\">%s</span>\n"
+            "<nav class=\"views\"><a href=\"#overview\" data-view=\"overview\">Overview</a>%s</nav>"
+            "</header>\n<main>\n",
+            command, nav);
+}
+
+/* The page's script: the shared parts around the page's own (which defines VIEWS, setupPage
+ * and revealed), then the end of the page. */
+static void write_script(FILE *out, const char *const *page, size_t npage)
+{
+    fputs("<script>\n", out);
+    write_chunks(out, html_js_base, sizeof(html_js_base) / sizeof(html_js_base[0]));
+    write_chunks(out, page, npage);
+    write_chunks(out, html_js_tail, sizeof(html_js_tail) / sizeof(html_js_tail[0]));
+    fputs("</script>\n</body>\n</html>\n", out);
 }
 
 /* Long lists show their first rows; the rest is parsed but hidden (no style or layout work
@@ -617,9 +715,28 @@ static void write_stat(FILE *out, unsigned long long value, const char *label)
     fprintf(out, "<div class=\"stat\"><b>%llu</b><span>%s</span></div>", value, label);
 }
 
+/* The inputs that could not be used, as a heading and a list (nothing when there is none). */
+static void write_skipped(FILE *out, const rp_corpus *corpus)
+{
+    size_t nskip = rp_corpus_skipped_count(corpus);
+
+    if (!nskip)
+        return;
+    fprintf(out, "<h3>%zu input%s skipped</h3><ul class=\"mute\">", nskip, nskip == 1 ? "" : "s");
+    for (size_t i = 0; i < nskip; i++) {
+        const rp_skip *sk = rp_corpus_skipped(corpus, i);
+        fputs("<li>", out);
+        html_cstring(out, sk->input);
+        fputs(": ", out);
+        html_cstring(out, sk->reason);
+        fputs("</li>", out);
+    }
+    fputs("</ul>", out);
+}
+
 static void write_summary(FILE *out, const html_report *r)
 {
-    size_t ndocs = rp_corpus_count(r->corpus), nskip = rp_corpus_skipped_count(r->corpus);
+    size_t ndocs = rp_corpus_count(r->corpus);
     unsigned long long tokens = 0;
     const rp_options *o = r->opts;
 
@@ -638,18 +755,8 @@ static void write_summary(FILE *out, const html_report *r)
             "%.2f, max df %u, boilerplate: %u+ documents and at most %u tokens</p>\n",
             o->shingle, o->window, o->min_tokens, o->min_identity, o->max_df,
             o->boilerplate_docs, o->boilerplate_tokens);
-    if (nskip)
-        fprintf(out, "<h3>%zu input%s skipped</h3><ul class=\"mute\">", nskip,
-                nskip == 1 ? "" : "s");
-    for (size_t i = 0; i < nskip; i++) {
-        const rp_skip *sk = rp_corpus_skipped(r->corpus, i);
-        fputs("<li>", out);
-        html_cstring(out, sk->input);
-        fputs(": ", out);
-        html_cstring(out, sk->reason);
-        fputs("</li>", out);
-    }
-    fputs(nskip ? "</ul></section>\n" : "</section>\n", out);
+    write_skipped(out, r->corpus);
+    fputs("</section>\n", out);
 }
 
 static void write_legend(FILE *out)
@@ -808,9 +915,8 @@ static void write_tail(FILE *out, const html_report *r)
           out);
     write_data_docs(out, r);
     write_data_clusters(out, r);
-    fputs("}</script>\n<script>\n", out);
-    write_chunks(out, html_js, sizeof(html_js) / sizeof(html_js[0]));
-    fputs("</script>\n</body>\n</html>\n", out);
+    fputs("}</script>\n", out);
+    write_script(out, html_js_scan, sizeof(html_js_scan) / sizeof(html_js_scan[0]));
 }
 
 rp_status rp_html_write(FILE *out, const rp_corpus *corpus, const rp_cluster *clusters,
@@ -824,7 +930,8 @@ rp_status rp_html_write(FILE *out, const rp_corpus *corpus, const rp_cluster *cl
     st = report_prepare(&r, clusters, count);
     if (st != RP_OK)
         goto fail;
-    write_head(out);
+    write_head(out, "scan", NULL, 0,
+               "<a href=\"#documents\">Documents</a><a href=\"#clusters\">Clusters</a>");
     fputs("<div class=\"view\" data-view=\"overview\">\n", out);
     write_summary(out, &r);
     write_coverage(out, &r);
@@ -854,6 +961,232 @@ rp_status rp_report_html(FILE *out, const rp_corpus *corpus, const rp_scan *scan
     st = rp_html_write(out, corpus, clusters, count, stats, opts);
 fail:
     rp_free(clusters);
+    rp_free(stats);
+    return st;
+}
+
+/* ---- the quotes report: each quotation beside its sources, the unsourced ones listed ---- */
+
+#define SHOWN_QUOTES 200
+#define FIDELITY_COUNT 4
+
+typedef struct quotes_page {
+    const rp_corpus *corpus;
+    const rp_quote *quotes;
+    size_t count;
+    const rp_doc_stats *stats;
+    const rp_options *opts;
+    const rp_quotes_options *qopts;
+    size_t sourced;
+    size_t by_fidelity[FIDELITY_COUNT]; /* of the best sources */
+} quotes_page;
+
+/* "name:line:column", escaped. */
+static void write_place(FILE *out, const quotes_page *p, uint32_t doc, uint32_t line,
+                        uint32_t column)
+{
+    html_cstring(out, rp_corpus_doc(p->corpus, doc)->name);
+    fprintf(out, ":%u:%u", line, column);
+}
+
+static void write_quotes_summary(FILE *out, const quotes_page *p)
+{
+    size_t ndocs = rp_corpus_count(p->corpus);
+    unsigned long long tokens = 0;
+    const rp_options *o = p->opts;
+
+    for (uint32_t i = 0; i < ndocs; i++)
+        tokens += p->stats[i].tokens;
+    fputs("<section class=\"card\" id=\"overview\"><h2>Quotations</h2><div class=\"stats\">", out);
+    write_stat(out, ndocs, "documents");
+    write_stat(out, tokens, "tokens");
+    write_stat(out, p->count, "quotations");
+    write_stat(out, p->sourced, "sourced");
+    write_stat(out, p->count - p->sourced, "unsourced");
+    fprintf(out,
+            "</div>\n<p class=\"settings\">quotations of %u words or more, at most %u sources "
+            "each; words compared with case %s, marks %s, quotes %s, spelling %s</p>\n",
+            p->qopts->min_words, p->qopts->max_sources, o->fold_case ? "folded" : "kept",
+            o->fold_marks ? "folded" : "kept", o->fold_quotes ? "folded" : "kept",
+            o->fold_spelling ? "folded" : "kept");
+    write_skipped(out, p->corpus);
+    fputs("</section>\n", out);
+}
+
+/* reprint's own list of differences ("…" → "" for an unmarked omission). */
+static void write_quote_diffs(FILE *out, const rp_quote_source *s)
+{
+    if (!s->diff_count)
+        return;
+    fputs("<p class=\"qdiff\">differences: ", out);
+    for (size_t i = 0; i < s->diff_count; i++) {
+        fputs(i ? "; <q>" : "<q>", out);
+        html_cstring(out, s->diffs[i].quote);
+        fputs("</q> \xE2\x86\x92 <q>", out);
+        html_cstring(out, s->diffs[i].source);
+        fputs("</q>", out);
+    }
+    fputs("</p>", out);
+}
+
+/* One source, shown beside the quotation (the first) or hidden until picked. Its location carries
+ * data-quote and data-source-doc/-start/-end, the values of the JSON report. */
+static void write_source_pane(FILE *out, const quotes_page *p, size_t id, size_t j)
+{
+    const rp_quote_source *s = &p->quotes[id].sources[j];
+    const rp_doc *d = rp_corpus_doc(p->corpus, s->doc);
+    const char *f = rp_fidelity_name(s->fidelity);
+
+    fprintf(out,
+            "<div class=\"pane s\" data-pick=\"%zu\"%s><div class=\"mute\">source <span "
+            "class=\"loc\" data-quote=\"%zu\" data-source-doc=\"%u\" data-source-start=\"%zu\" "
+            "data-source-end=\"%zu\">",
+            j, j ? " hidden" : "", id, s->doc, s->start, s->end);
+    write_place(out, p, s->doc, s->line, s->column);
+    fprintf(out, "</span> <span class=\"badge f-%s\">%s</span> identity %.0f%%%s</div>", f, f,
+            100.0 * s->identity, s->quoted ? ", quoted there too" : "");
+    fputs("<div class=\"txt\">", out);
+    rp_html_text(out, d->bytes + s->start, s->end - s->start);
+    fputs("</div>", out);
+    write_quote_diffs(out, s);
+    fputs("</div>\n", out);
+}
+
+/* One quotation: heading with the best source's fidelity (or "unsourced"), the quotation's text
+ * in a pane whose location carries data-quote and data-doc/-start/-end, and its sources. */
+static void write_quote(FILE *out, const quotes_page *p, size_t id)
+{
+    const rp_quote *q = &p->quotes[id];
+    const rp_doc *d = rp_corpus_doc(p->corpus, q->doc);
+    const char *f = q->source_count ? rp_fidelity_name(q->sources[0].fidelity) : "unsourced";
+
+    fprintf(out,
+            "<article class=\"qt f-%s\" id=\"q%zu\"><h3><a href=\"#q%zu\">Quotation %zu</a>"
+            "<span class=\"badge f-%s\">%s</span><span class=\"mute\">%u tokens",
+            f, id, id, id, f, f, q->tokens);
+    if (q->source_count)
+        fprintf(out, ", %zu source%s", q->source_count, q->source_count == 1 ? "" : "s");
+    if (q->speaker) {
+        fputs(", <q>", out);
+        html_cstring(out, q->speaker);
+        fputs("</q>", out);
+    }
+    fprintf(out,
+            "</span></h3>\n<div class=\"%s\"><div class=\"pane q\"><div class=\"mute\">quoted in "
+            "<span class=\"loc\" data-quote=\"%zu\" data-doc=\"%u\" data-start=\"%zu\" "
+            "data-end=\"%zu\">",
+            q->source_count ? "cmp" : "one", id, q->doc, q->start, q->end);
+    write_place(out, p, q->doc, q->line, q->column);
+    fputs("</span></div><div class=\"txt\">", out);
+    rp_html_text(out, d->bytes + q->start, q->end - q->start);
+    fputs("</div></div>\n", out);
+    for (size_t j = 0; j < q->source_count; j++)
+        write_source_pane(out, p, id, j);
+    fputs("</div>\n", out);
+    if (q->source_count)
+        fputs("<div class=\"diffsum\"></div>\n", out);
+    if (q->source_count > 1) {
+        fputs("<div class=\"picks\"><span class=\"mute\">compare with</span>", out);
+        for (size_t j = 0; j < q->source_count; j++) {
+            const rp_quote_source *s = &q->sources[j];
+            fprintf(out, "<button type=\"button\" data-pick=\"%zu\"%s>", j,
+                    j ? "" : " class=\"on\"");
+            write_place(out, p, s->doc, s->line, s->column);
+            fprintf(out, " %s</button>", rp_fidelity_name(s->fidelity));
+        }
+        fputs("</div>\n", out);
+    }
+    fputs("</article>\n", out);
+}
+
+static void write_fidelity_filters(FILE *out, const quotes_page *p)
+{
+    fputs("<div class=\"filters\"><span class=\"mute\">show</span>", out);
+    for (unsigned f = 0; f < FIDELITY_COUNT; f++) {
+        const char *name = rp_fidelity_name((rp_fidelity)f);
+        fprintf(out,
+                "<label><input type=\"checkbox\" data-kind=\"%s\" checked> <span "
+                "class=\"badge f-%s\">%s</span> %zu</label>",
+                name, name, name, p->by_fidelity[f]);
+    }
+    fputs("</div>\n", out);
+}
+
+/* The sourced quotations (sourced true) or the unsourced ones, in report order. */
+static void write_quote_list(FILE *out, const quotes_page *p, bool sourced)
+{
+    size_t total = sourced ? p->sourced : p->count - p->sourced, k = 0;
+
+    if (sourced) {
+        fputs("<section class=\"card\" id=\"sourced\"><h2>Quotations and their sources</h2>\n",
+              out);
+        write_fidelity_filters(out, p);
+        fputs("<p class=\"mute\">Each quotation beside its best source (the others a click "
+              "away), words compared: <span class=\"w-sub\">substituted</span> <span "
+              "class=\"w-del\">only in the quotation</span> <span class=\"w-ins\">only in the "
+              "source</span>.</p>\n",
+              out);
+    } else {
+        fputs("<section class=\"card\" id=\"unsourced\"><h2>Unsourced quotations</h2>\n<p "
+              "class=\"mute\">No other place in the corpus gives their words.</p>\n",
+              out);
+    }
+    if (total == 0)
+        fputs("<p class=\"mute\">None.</p>\n", out);
+    for (size_t i = 0; i < p->count; i++) {
+        if ((p->quotes[i].source_count > 0) != sourced)
+            continue;
+        more_open(out, k++, total, SHOWN_QUOTES);
+        write_quote(out, p, i);
+    }
+    more_close(out, total, SHOWN_QUOTES, "quotations");
+    fputs("</section>\n", out);
+}
+
+rp_status rp_html_write_quotes(FILE *out, const rp_corpus *corpus, const rp_quote *quotes,
+                               size_t count, const rp_doc_stats *stats, const rp_options *opts,
+                               const rp_quotes_options *qopts)
+{
+    quotes_page p;
+
+    memset(&p, 0, sizeof(p));
+    p.corpus = corpus, p.quotes = quotes, p.count = count, p.stats = stats;
+    p.opts = opts, p.qopts = qopts;
+    for (size_t i = 0; i < count; i++) {
+        if (!quotes[i].source_count)
+            continue;
+        p.sourced++;
+        if ((unsigned)quotes[i].sources[0].fidelity < FIDELITY_COUNT)
+            p.by_fidelity[quotes[i].sources[0].fidelity]++;
+    }
+    write_head(out, "quotes", html_css_quotes, sizeof(html_css_quotes) / sizeof(html_css_quotes[0]),
+               "<a href=\"#sourced\">Sourced</a><a href=\"#unsourced\">Unsourced</a>");
+    fputs("<div class=\"view\" data-view=\"overview\">\n", out);
+    write_quotes_summary(out, &p);
+    write_quote_list(out, &p, true);
+    write_quote_list(out, &p, false);
+    fputs("</div>\n</main>\n", out);
+    write_script(out, html_js_quotes, sizeof(html_js_quotes) / sizeof(html_js_quotes[0]));
+    return ferror(out) ? RP_EIO : RP_OK;
+}
+
+rp_status rp_report_quotes_html(FILE *out, const rp_corpus *corpus, const rp_quotes *quotes,
+                                const rp_options *opts, const rp_quotes_options *qopts)
+{
+    size_t count = rp_quotes_count(quotes), ndocs = rp_corpus_count(corpus);
+    rp_quote *list = rp_malloc(count ? count * sizeof(*list) : 1);
+    rp_doc_stats *stats = rp_malloc(ndocs ? ndocs * sizeof(*stats) : 1);
+    rp_status st = RP_ENOMEM;
+
+    if (!list || !stats)
+        goto fail;
+    for (size_t i = 0; i < count; i++)
+        list[i] = *rp_quotes_get(quotes, i);
+    for (uint32_t i = 0; i < ndocs; i++)
+        stats[i] = *rp_quotes_doc_stats(quotes, i);
+    st = rp_html_write_quotes(out, corpus, list, count, stats, opts, qopts);
+fail:
+    rp_free(list);
     rp_free(stats);
     return st;
 }

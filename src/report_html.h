@@ -1,6 +1,7 @@
 /*
- * report_html.h - private: the HTML scan report (report_html.c), reached through
- * rp_report_scan(RP_FORMAT_HTML) and, for tests, directly on hand-made clusters.
+ * report_html.h - private: the HTML reports (report_html.c), reached through
+ * rp_report_scan(RP_FORMAT_HTML) and rp_report_quotes(RP_FORMAT_HTML) and, for tests, directly
+ * on hand-made clusters and quotations.
  */
 #ifndef REPRINT_REPORT_HTML_H
 #define REPRINT_REPORT_HTML_H
@@ -18,6 +19,19 @@ rp_status rp_report_html(FILE *out, const rp_corpus *corpus, const rp_scan *scan
  */
 rp_status rp_html_write(FILE *out, const rp_corpus *corpus, const rp_cluster *clusters,
                         size_t count, const rp_doc_stats *stats, const rp_options *opts);
+
+/* Writes the HTML report of a finished quotes run. RP_EIO when writing fails, RP_ENOMEM. */
+rp_status rp_report_quotes_html(FILE *out, const rp_corpus *corpus, const rp_quotes *quotes,
+                                const rp_options *opts, const rp_quotes_options *qopts);
+
+/*
+ * The same for quotations given in report order (count of them; ids are their indices, as in
+ * the JSON report) and per-document stats (rp_corpus_count(corpus) entries). Everything is
+ * BORROWED; nothing is allocated.
+ */
+rp_status rp_html_write_quotes(FILE *out, const rp_corpus *corpus, const rp_quote *quotes,
+                               size_t count, const rp_doc_stats *stats, const rp_options *opts,
+                               const rp_quotes_options *qopts);
 
 /* Writes len bytes as HTML text safe in element content and quoted attributes: & < > " '
  * escaped, invalid UTF-8 and control characters (but tab, LF, CR) as U+FFFD. */

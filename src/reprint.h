@@ -485,8 +485,18 @@ rp_status rp_report_dedup(FILE *out, rp_format format, const rp_corpus *corpus,
                           const rp_dedup *dd, const rp_options *opts,
                           const rp_dedup_options *dopts);
 
+/* Writes len bytes of a name or text for a person's terminal, as the text reports and the
+ * program's messages do: valid UTF-8 is written as it is, except for what could move the
+ * cursor, recolour or retitle the terminal, or reorder the line. TAB, LF and CR become \t \n
+ * \r; other C0 controls and DEL \xNN; C1 controls (U+0080..U+009F) and the bidi embeddings,
+ * overrides and isolates (U+202A..U+202E, U+2066..U+2069) \uNNNN; each byte of an invalid
+ * UTF-8 sequence \xNN. Backslash itself is not escaped: the text is for reading (the JSON
+ * reports are exact). Write errors show in ferror(out). */
+void rp_write_safe(FILE *out, const char *text, size_t len);
+
 /* Writes a quotes report: text (each quotation, its best source as name:line:col and a word
- * diff) or json (issue 4's schema). RP_EINVAL for other formats; RP_EIO when writing fails. */
+ * diff), json (issue 4's schema) or html (one self-contained page: each quotation beside its
+ * sources, words compared). RP_EINVAL for other formats; RP_EIO when writing fails. */
 rp_status rp_report_quotes(FILE *out, rp_format format, const rp_corpus *corpus,
                            const rp_quotes *quotes, const rp_options *opts,
                            const rp_quotes_options *qopts);

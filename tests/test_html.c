@@ -1,8 +1,9 @@
 /*
- * test_html.c - the HTML report as written, no browser: escaping of text, attributes and the
- * embedded JSON; the machine-checkable markup (one element per reported passage with the JSON's
- * doc, start, end and cluster id); UTF-16 offsets; coverage split by kind; allocation failure.
- * The browser checks live in tests/browser/check.py.
+ * test_html.c - the HTML reports as written, no browser: escaping of text, attributes and the
+ * embedded JSON; the machine-checkable markup (scan: one element per reported passage with the
+ * JSON's doc, start, end and cluster id; quotes: one per quotation and one per source, with the
+ * JSON's offsets); UTF-16 offsets; coverage split by kind; the chrome and script both pages
+ * share; allocation failure. The browser checks live in tests/browser/check.py.
  */
 #include "report_html.h"
 
@@ -231,6 +232,281 @@ static void test_html_write_frees_everything_when_allocation_fails(void **state)
     assert_true(n > 2); /* the first allocations did fail */
 }
 
+/* ---- the quotes report on hand-made quotations ---- */
+
+typedef struct qfixture {
+    rp_corpus *corpus;
+    rp_options opts;
+    rp_quotes_options qopts;
+    rp_quote_diff diffs[2];
+    rp_quote_source sources[3];
+    rp_quote quotes[3];
+    rp_doc_stats stats[2];
+} qfixture;
+
+/* doc 0 gives the words; doc 1 quotes them (quotation 0), quotes something nobody said
+ * (quotation 1, full of markup), and quotes doc 0 again with a word changed (quotation 2). */
+static const char qdoc_source[] = "The board said the ferry <script>alert(1)</script> runs all "
+                                  "winter & fares stay as they are.";
+static const char qdoc_quoting[] =
+    "Reports say \xE2\x80\x9Cthe ferry <script>alert(1)</script> runs all winter & fares stay as "
+    "they are\xE2\x80\x9D today. A caller wrote \xE2\x80\x9C</textarea><img src=x "
+    "onerror=alert(2)> 'single' \"double\" &amp; &lt;b&gt;\xE2\x80\x9D to us. Later "
+    "\xE2\x80\x9Cthe ferry runs all summer & fares stay as they are\xE2\x80\x9D.";
+
+/* Byte offsets of the first needle in hay, as [*start, *end). */
+static void span_of(const char *hay, const char *needle, size_t *start, size_t *end)
+{
+    const char *p = strstr(hay, needle);
+
+    assert_non_null(p);
+    *start = (size_t)(p - hay);
+    *end = *start + strlen(needle);
+}
+
+static rp_quote_source qsource(uint32_t doc, const char *text, const char *needle,
+                               rp_fidelity fidelity)
+{
+    rp_quote_source s = {doc, 0, 0, 1, 1, false, 1.0, fidelity, NULL, 0};
+
+    span_of(text, needle, &s.start, &s.end);
+    return s;
+}
+
+static rp_quote qquote(const char *needle, const rp_quote_source *sources, size_t count)
+{
+    rp_quote q = {1, 0, 0, 1, 1, 8, NULL, sources, count};
+
+    span_of(qdoc_quoting, needle, &q.start, &q.end);
+    return q;
+}
+
+static int qsetup(void **state)
+{
+    qfixture *f = calloc(1, sizeof(*f));
+    const char *said = "the ferry <script>alert(1)</script> runs all winter & fares stay as they "
+                       "are";
+
+    assert_non_null(f);
+    assert_int_equal(rp_corpus_new(&f->corpus), RP_OK);
+    assert_int_equal(rp_corpus_add(f->corpus, "wire<i>.txt", qdoc_source,
+                                   sizeof(qdoc_source) - 1, NULL),
+                     RP_OK);
+    assert_int_equal(rp_corpus_add(f->corpus, "post.txt", qdoc_quoting, sizeof(qdoc_quoting) - 1,
+                                   NULL),
+                     RP_OK);
+    rp_options_init(&f->opts);
+    rp_quotes_options_init(&f->qopts);
+    /* quotation 0: two sources, doc 0 (verbatim) and its own later quotation (altered) */
+    f->sources[0] = qsource(0, qdoc_source, said, RP_FIDELITY_VERBATIM);
+    f->sources[1] = qsource(1, qdoc_quoting, "the ferry runs all summer", RP_FIDELITY_ALTERED);
+    f->sources[1].quoted = true;
+    f->diffs[0] = (rp_quote_diff){"<script>alert(1)</script>", ""};
+    f->diffs[1] = (rp_quote_diff){"winter", "summer</textarea>"};
+    f->sources[1].diffs = f->diffs, f->sources[1].diff_count = 2;
+    /* quotation 2: doc 0 again, altered */
+    f->sources[2] = qsource(0, qdoc_source, said, RP_FIDELITY_ALTERED);
+    f->quotes[0] = qquote(said, &f->sources[0], 2);
+    f->quotes[0].speaker = "<b onclick='x'>Reports</b> say";
+    f->quotes[1] = qquote("</textarea><img src=x onerror=alert(2)> 'single' \"double\" &amp; "
+                          "&lt;b&gt;",
+                          NULL, 0);
+    f->quotes[2] = qquote("the ferry runs all summer & fares stay as they are", &f->sources[2], 1);
+    *state = f;
+    return 0;
+}
+
+static int qteardown(void **state)
+{
+    qfixture *f = *state;
+    rp_corpus_free(f->corpus);
+    free(f);
+    return 0;
+}
+
+static rp_status write_quotes(qfixture *f, char **out)
+{
+    size_t size = 0;
+    FILE *mem = open_memstream(out, &size);
+    rp_status st;
+
+    assert_non_null(mem);
+    st = rp_html_write_quotes(mem, f->corpus, f->quotes, 3, f->stats, &f->opts, &f->qopts);
+    assert_int_equal(fclose(mem), 0);
+    return st;
+}
+
+/* The attributes a quotation's element carries, from its struct. */
+static char *quote_attrs(size_t id, const rp_quote *q, char *buf, size_t size)
+{
+    snprintf(buf, size, "data-quote=\"%zu\" data-doc=\"%u\" data-start=\"%zu\" data-end=\"%zu\"",
+             id, q->doc, q->start, q->end);
+    return buf;
+}
+
+static char *source_attrs(size_t id, const rp_quote_source *s, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "data-quote=\"%zu\" data-source-doc=\"%u\" data-source-start=\"%zu\" "
+             "data-source-end=\"%zu\"",
+             id, s->doc, s->start, s->end);
+    return buf;
+}
+
+static void test_html_quotes_mark_every_quotation_and_its_sources(void **state)
+{
+    qfixture *f = *state;
+    char *out = NULL, buf[200];
+    const char *unsourced;
+
+    assert_int_equal(write_quotes(f, &out), RP_OK);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(count(out, quote_attrs(i, &f->quotes[i], buf, sizeof(buf))), 1);
+    assert_int_equal(count(out, source_attrs(0, &f->sources[0], buf, sizeof(buf))), 1);
+    assert_int_equal(count(out, source_attrs(0, &f->sources[1], buf, sizeof(buf))), 1);
+    assert_int_equal(count(out, source_attrs(2, &f->sources[2], buf, sizeof(buf))), 1);
+    /* nothing more: 3 quotations, 3 sources, none for the unsourced quotation */
+    assert_int_equal(count(out, "data-quote="), 6);
+    assert_int_equal(count(out, "data-doc="), 3);
+    assert_int_equal(count(out, "data-source-doc="), 3);
+    assert_null(strstr(out, "data-quote=\"1\" data-source"));
+    /* the badge is the best source's fidelity; the unsourced quotation comes in its section */
+    assert_non_null(strstr(out, "<article class=\"qt f-verbatim\" id=\"q0\">"));
+    assert_non_null(strstr(out, "<article class=\"qt f-altered\" id=\"q2\">"));
+    unsourced = strstr(out, "<section class=\"card\" id=\"unsourced\">");
+    assert_non_null(unsourced);
+    assert_non_null(strstr(unsourced, "<article class=\"qt f-unsourced\" id=\"q1\">"));
+    assert_null(strstr(unsourced, "id=\"q0\""));
+    /* the best source is shown, the other one hidden until picked */
+    assert_non_null(strstr(out, "<div class=\"pane s\" data-pick=\"0\"><div"));
+    assert_non_null(strstr(out, "<div class=\"pane s\" data-pick=\"1\" hidden><div"));
+    assert_int_equal(count(out, "<button type=\"button\" data-pick="), 2);
+    free(out);
+}
+
+static void test_html_quotes_let_no_corpus_markup_through(void **state)
+{
+    qfixture *f = *state;
+    char *out = NULL;
+
+    assert_int_equal(write_quotes(f, &out), RP_OK);
+    assert_int_equal(count(out, "<script"), 2); /* error handler, app */
+    assert_int_equal(count(out, "</script"), 2);
+    assert_null(strstr(out, "<img"));
+    assert_null(strstr(out, "</textarea"));
+    assert_null(strstr(out, "<i>"));
+    assert_null(strstr(out, "<b "));
+    assert_null(strstr(out, "alert(1)</"));
+    /* texts, names, speaker and differences, each escaped where it is written */
+    assert_non_null(strstr(out, "<div class=\"txt\">&lt;/textarea&gt;&lt;img src=x "
+                                "onerror=alert(2)&gt; &#39;single&#39; &quot;double&quot; "
+                                "&amp;amp; &amp;lt;b&amp;gt;</div>"));
+    assert_non_null(strstr(out, "<div class=\"txt\">the ferry &lt;script&gt;alert(1)&lt;/script"
+                                "&gt; runs all winter &amp; fares"));
+    assert_non_null(strstr(out, ">wire&lt;i&gt;.txt:1:1</span>"));
+    assert_non_null(strstr(out, "<q>&lt;b onclick=&#39;x&#39;&gt;Reports&lt;/b&gt; say</q>"));
+    assert_non_null(strstr(out, "<q>&lt;script&gt;alert(1)&lt;/script&gt;</q> \xE2\x86\x92 "
+                                "<q></q>; <q>winter</q> \xE2\x86\x92 <q>summer&lt;/textarea&gt;"
+                                "</q>"));
+    free(out);
+}
+
+static char *write_scan_page(void)
+{
+    fixture *f;
+    char *out = NULL;
+
+    assert_int_equal(setup((void **)&f), 0);
+    assert_int_equal(write_report(f, &out), RP_OK);
+    teardown((void **)&f);
+    return out;
+}
+
+static void test_html_quotes_share_the_chrome_and_script_of_the_scan_page(void **state)
+{
+    qfixture *f = *state;
+    char *quotes = NULL, *scan = write_scan_page();
+    const char *shared[] = {
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">",
+        "window.onerror=function(", "function wordDiff(a, b, keyOf) {", "function paintWords(",
+        "function lcsOps(a, b) {", "function setupMore() {", "button.showmore{"};
+
+    assert_int_equal(write_quotes(f, &quotes), RP_OK);
+    for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+        assert_int_equal(count(quotes, shared[i]), 1);
+        assert_int_equal(count(scan, shared[i]), 1);
+    }
+    assert_non_null(strstr(quotes, "<title>reprint quotes report</title>"));
+    assert_non_null(strstr(scan, "<title>reprint scan report</title>"));
+    /* each page has its own part, and only its own */
+    assert_non_null(strstr(quotes, "function compareQuote("));
+    assert_null(strstr(scan, "function compareQuote("));
+    assert_non_null(strstr(scan, "function showCluster("));
+    assert_null(strstr(quotes, "function showCluster("));
+    assert_null(strstr(quotes, "rp-data"));
+    assert_null(strstr(quotes, "://")); /* no address outside the page */
+    free(quotes);
+    free(scan);
+}
+
+/* Through the public entry point, on quotations reprint found itself. */
+static void test_html_quotes_report_from_a_real_run(void **state)
+{
+    const char src[] = "The minister said that the new line will carry nine thousand riders a "
+                       "day from the opening week onward.";
+    const char post[] = "Officials claim \xE2\x80\x9Cthe new line will carry nine thousand riders "
+                        "a day from the opening week\xE2\x80\x9D, and \xE2\x80\x9Cnobody here "
+                        "has ever heard these exact words before today\xE2\x80\x9D.";
+    rp_corpus *c;
+    rp_options o;
+    rp_quotes_options qo;
+    rp_quotes *r = NULL;
+    char *out = NULL, buf[200];
+    size_t size = 0, sourced = 0;
+    FILE *mem;
+    rp_status st = RP_ENOMEM;
+
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_add(c, "src.txt", src, sizeof(src) - 1, NULL), RP_OK);
+    assert_int_equal(rp_corpus_add(c, "post.txt", post, sizeof(post) - 1, NULL), RP_OK);
+    rp_options_init(&o);
+    rp_quotes_options_init(&qo);
+    assert_int_equal(rp_quotes_run(c, &o, &qo, &r), RP_OK);
+    assert_int_equal(rp_quotes_count(r), 2);
+    mem = open_memstream(&out, &size);
+    assert_non_null(mem);
+    assert_int_equal(rp_report_quotes(mem, RP_FORMAT_HTML, c, r, &o, &qo), RP_OK);
+    assert_int_equal(fclose(mem), 0);
+    assert_non_null(strstr(out, "<!DOCTYPE html>"));
+    for (size_t i = 0; i < rp_quotes_count(r); i++) {
+        const rp_quote *q = rp_quotes_get(r, i);
+        assert_int_equal(count(out, quote_attrs(i, q, buf, sizeof(buf))), 1);
+        for (size_t j = 0; j < q->source_count; j++, sourced++)
+            assert_int_equal(count(out, source_attrs(i, &q->sources[j], buf, sizeof(buf))), 1);
+    }
+    assert_true(sourced > 0);
+    assert_int_equal(count(out, "data-source-doc="), sourced);
+    free(out);
+
+    /* allocation failures: RP_ENOMEM, nothing leaked, until the report is written */
+    for (unsigned long n = 1; st == RP_ENOMEM && n < 50; n++) {
+        out = NULL;
+        mem = open_memstream(&out, &size);
+        assert_non_null(mem);
+        rp_alloc_fail_after(n);
+        st = rp_report_quotes(mem, RP_FORMAT_HTML, c, r, &o, &qo);
+        rp_alloc_fail_after(0);
+        assert_int_equal(fclose(mem), 0);
+        free(out);
+        assert_true(st == RP_OK || st == RP_ENOMEM);
+        assert_true(n > 1 || st == RP_ENOMEM); /* the first allocation did fail */
+    }
+    assert_int_equal(st, RP_OK);
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +525,13 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_html_write_frees_everything_when_allocation_fails,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html_quotes_mark_every_quotation_and_its_sources,
+                                        qsetup, qteardown),
+        cmocka_unit_test_setup_teardown(test_html_quotes_let_no_corpus_markup_through, qsetup,
+                                        qteardown),
+        cmocka_unit_test_setup_teardown(
+            test_html_quotes_share_the_chrome_and_script_of_the_scan_page, qsetup, qteardown),
+        cmocka_unit_test(test_html_quotes_report_from_a_real_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,11 +25,12 @@ static void quotes_help(const rp_quotes_options *q)
            "inputs: --jsonl, --id-field, --text-field, --split, --split-after, --max-doc-bytes\n"
            "text: --no-fold-case, --no-fold-marks, --no-fold-quotes, --no-fold-spelling\n"
            "output:\n"
-           "  -f, --format FORMAT     text (default) or json: {quotes: [{id, doc, start, end,\n"
+           "  -f, --format FORMAT     text (default), json: {quotes: [{id, doc, start, end,\n"
            "                          line, column, tokens, text, speaker, status, sources:\n"
            "                          [{doc, start, end, quoted, identity, fidelity,\n"
            "                          differences: [{quote, source}]}]}]}; an omission's quote\n"
-           "                          is its mark as written (\"…\", \"[...]\"), or \"\" unmarked\n"
+           "                          is its mark as written (\"…\", \"[...]\"), or \"\" unmarked;\n"
+           "                          or html: one page, each quotation beside its sources\n"
            "  -o, --output FILE       write the report to FILE (complete, or not at all)\n"
            "  --exit-code             exit 1 when a quotation is unsourced or not verbatim\n"
            "  -q, --quiet             no warnings about skipped inputs\n\n"
@@ -158,8 +159,8 @@ int cmd_quotes(int argc, char **argv)
         quotes_help(&q);
         return 0;
     }
-    if (c.format != RP_FORMAT_TEXT && c.format != RP_FORMAT_JSON) {
-        fprintf(stderr, "reprint: quotes writes text or json reports\n"
+    if (c.format != RP_FORMAT_TEXT && c.format != RP_FORMAT_JSON && c.format != RP_FORMAT_HTML) {
+        fprintf(stderr, "reprint: quotes writes text, json or html reports\n"
                         "try 'reprint quotes --help'\n");
         return EXIT_TROUBLE;
     }

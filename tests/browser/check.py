@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""check.py - the HTML report in a real browser (Debian's chromium, headless, --dump-dom).
+"""check.py - the HTML reports in a real browser (Debian's chromium, headless, --dump-dom).
 
-For examples/posts and the hostile corpus (tests/data/hostile): writes the JSON and the HTML
-report with the same settings; checks that the static markup (the file as written, before any
-script runs) and the DOM after the scripts ran both hold exactly the JSON's passages as
+scan, for examples/posts and the hostile corpus (tests/data/hostile): writes the JSON and the
+HTML report with the same settings; checks that the static markup (the file as written, before
+any script runs) and the DOM after the scripts ran both hold exactly the JSON's passages as
 (data-doc, data-start, data-end, data-cluster); that the page asks for nothing outside itself;
 that no script error was written into #rp-errors; that the cluster and document views render;
 and that nothing from the hostile corpus ran (its payloads would set document.title or a
 data-pwned attribute). Saves a screenshot of the examples report as OUT/report.png.
+
+quotes, for examples/posts and tests/data/hostile-quotes: the same for `reprint quotes`, with
+quotations as (data-quote, data-doc, data-start, data-end) and their sources as (data-quote,
+data-source-doc, data-source-start, data-source-end), both equal to the JSON's; besides, every
+shown quotation with a source was compared by the script, and the text of each pane, read back
+from the DOM, is exactly the quotation's JSON text or the source's bytes in its file (so markup
+in them stayed text). Saves OUT/quotes.png.
 
 usage: check.py REPRINT SOURCE_DIR OUT_DIR      exit 0 pass, 1 fail, 77 skipped (no chromium)
 """
@@ -20,14 +27,17 @@ import sys
 import tempfile
 
 SKIP = 77
-TITLE = "reprint scan report"
+TITLES = {"scan": "reprint scan report", "quotes": "reprint quotes report"}
+SCRIPTS = {"scan": 3, "quotes": 2}  # error handler, (scan: data,) app
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-extensions", "--mute-audio", "--hide-scrollbars"]
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "script", "header",
                 "h1", "h2", "h3", "span", "nav", "a", "main", "section", "p", "ul", "ol", "li",
                 "i", "b", "label", "input", "article", "em", "table", "tr", "td", "th", "mark",
-                "button"}
+                "button", "q"}
+HOSTILE = ("<script>document.title", "<img src=x", "</textarea><script>", "</textarea><img",
+           "<svg onload", "<iframe", "\"></svg>")
 FAILURES = []
 
 
@@ -37,24 +47,54 @@ def fail(msg):
 
 
 class Page(html.parser.HTMLParser):
-    """Elements of one HTML text: passages, scripts, links, errors, title."""
+    """Elements of one HTML text: passages (scan) or quotations, sources and the texts of
+    their panes (quotes); scripts, links, errors, title."""
 
-    def __init__(self):
+    QUOTE = ("data-quote", "data-doc", "data-start", "data-end")
+    SOURCE = ("data-quote", "data-source-doc", "data-source-start", "data-source-end")
+
+    def __init__(self, command="scan"):
         super().__init__(convert_charrefs=True)
         self.passages, self.partial, self.tags, self.hrefs, self.srcs = set(), 0, set(), [], []
         self.scripts, self.errors, self.title, self.marks, self.panes = 0, [], "", 0, 0
         self.attrs_html, self._in = {}, []
+        self.command, self.quotes, self.sources, self.compared = command, set(), set(), 0
+        self.texts, self._last, self._text = [], None, None  # pane texts: (place, text)
+        self.word_marks = 0  # words marked by the diff inside pane texts
+
+    def _collect(self, a):
+        """Records the element's place when it carries one whole set of data-* attributes;
+        counts it as partial when it carries some of a set only."""
+        groups = [("data-doc", "data-start", "data-end", "data-cluster")]
+        if self.command == "quotes":
+            groups = [self.QUOTE, self.SOURCE]
+        whole = 0
+        for keys in groups:
+            if all(k in a for k in keys):
+                place = tuple(int(a[k]) for k in keys)
+                if self.command == "scan":
+                    self.passages.add(place)
+                else:
+                    (self.quotes if keys == self.QUOTE else self.sources).add(place)
+                self._last, whole = (keys, place), whole + 1
+            elif any(k in a for k in keys if k != "data-quote"):
+                self.partial += 1
+        if "data-quote" in a and not whole:
+            self.partial += 1
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         self.tags.add(tag)
         self._in.append(tag)
-        keys = ("data-doc", "data-start", "data-end", "data-cluster")
-        have = [k in a for k in keys]
-        if all(have):
-            self.passages.add(tuple(int(a[k]) for k in keys))
-        elif any(have):
-            self.partial += 1
+        self._collect(a)
+        classes = (a.get("class") or "").split()
+        if tag == "div" and "txt" in classes and self._last and self._text is None:
+            self._text = [len(self._in), self._last, ""]
+            self._last = None
+        if tag == "article" and "data-compared" in a:
+            self.compared += 1
+        if tag == "span" and self._text is not None and classes and classes[0].startswith("w-"):
+            self.word_marks += 1
         if "href" in a:
             self.hrefs.append(a["href"])
         if "src" in a:
@@ -74,16 +114,21 @@ class Page(html.parser.HTMLParser):
         if tag in self._in:
             while self._in and self._in.pop() != tag:
                 pass
+        if self._text is not None and len(self._in) < self._text[0]:
+            self.texts.append((self._text[1], self._text[2]))
+            self._text = None
 
     def handle_data(self, data):
+        if self._text is not None:
+            self._text[2] += data
         if self._in and self._in[-1] == "title":
             self.title += data
         if self._in and self._in[-1] == "div" and self.errors and self.errors[-1] == "":
             self.errors[-1] = data
 
 
-def parse(text):
-    p = Page()
+def parse(text, command="scan"):
+    p = Page(command)
     p.feed(text)
     p.close()
     return p
@@ -102,33 +147,44 @@ def chromium(browser, profile, url, extra):
     return r.stdout.decode("utf-8", "replace")
 
 
-def check_static(name, text, expected):
-    page = parse(text)
-    if page.passages != expected:
-        fail("%s: static passages differ from the JSON: missing %s, extra %s" %
-             (name, sorted(expected - page.passages)[:5], sorted(page.passages - expected)[:5]))
+def found(page, command):
+    """What the page holds of the JSON: passages, or (quotations, sources)."""
+    return page.passages if command == "scan" else (page.quotes, page.sources)
+
+
+def check_static(name, text, expected, command="scan"):
+    page = parse(text, command)
+    if found(page, command) != expected:
+        want = expected if command == "scan" else expected[0] | expected[1]
+        have = found(page, command)
+        have = have if command == "scan" else have[0] | have[1]
+        fail("%s: static %s differ from the JSON: missing %s, extra %s" %
+             (name, "passages" if command == "scan" else "quotations or sources",
+              sorted(want - have)[:5], sorted(have - want)[:5]))
     if page.partial:
         fail("%s: %d elements carry only some of the data-* attributes" % (name, page.partial))
     if not page.tags <= ALLOWED_TAGS:
         fail("%s: unexpected elements in the static markup: %s" % (name, page.tags - ALLOWED_TAGS))
-    if page.scripts != 3:
-        fail("%s: %d script elements, expected 3 (error handler, data, app)" % (name, page.scripts))
+    if page.scripts != SCRIPTS[command]:
+        fail("%s: %d script elements, expected %d" % (name, page.scripts, SCRIPTS[command]))
     outside = [h for h in page.hrefs if not h.startswith("#")] + page.srcs
     if outside:
         fail("%s: the page refers outside itself: %s" % (name, outside[:5]))
+    return page
 
 
-def check_dom(name, dom, expected, view):
-    page = parse(dom)
+def check_dom(name, dom, expected, view, command="scan"):
+    page = parse(dom, command)
     if page.errors:
         fail("%s%s: script errors: %s" % (name, view, page.errors))
     if "data-rp-ready" not in page.attrs_html:
         fail("%s%s: the page's script did not finish (no data-rp-ready)" % (name, view))
-    if page.title.strip() != TITLE or "data-pwned" in page.attrs_html:
+    if page.title.strip() != TITLES[command] or "data-pwned" in page.attrs_html:
         fail("%s%s: something from the corpus ran (title %r, html attributes %s)" %
              (name, view, page.title, page.attrs_html))
-    if page.passages != expected:
-        fail("%s%s: DOM passages differ from the JSON" % (name, view))
+    if found(page, command) != expected:
+        fail("%s%s: DOM %s differ from the JSON" %
+             (name, view, "passages" if command == "scan" else "quotations or sources"))
     return page
 
 
@@ -164,6 +220,84 @@ def run_case(args, name, inputs, shot):
     return text
 
 
+def json_quotes(report):
+    quotes = {(q["id"], q["doc"], q["start"], q["end"]) for q in report["quotes"]}
+    sources = {(q["id"], s["doc"], s["start"], s["end"])
+               for q in report["quotes"] for s in q["sources"]}
+    return quotes, sources
+
+
+def as_html_text(text):
+    """A text as the page shows it: CR LF and CR read as LF by the HTML parser, controls (but
+    TAB and LF) written as U+FFFD."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join("\ufffd" if (ord(c) < 32 and c not in "\t\n") or c == "\x7f" else c
+                   for c in text)
+
+
+def expected_texts(report):
+    """Every pane's text by its place: the quotation's JSON text, and the source's bytes in its
+    file (its document's offset added)."""
+    files, texts = {}, {}
+    for q in report["quotes"]:
+        texts[(Page.QUOTE, (q["id"], q["doc"], q["start"], q["end"]))] = q["text"]
+        for s in q["sources"]:
+            d = report["documents"][s["doc"]]
+            if d["name"] not in files:
+                with open(d["name"], "rb") as f:
+                    files[d["name"]] = f.read()
+            raw = files[d["name"]][d["offset"] + s["start"]:d["offset"] + s["end"]]
+            texts[(Page.SOURCE, (q["id"], s["doc"], s["start"], s["end"]))] = raw.decode(
+                "utf-8", "replace")
+    return {k: as_html_text(v) for k, v in texts.items()}
+
+
+def check_quote_texts(name, page, report):
+    want = expected_texts(report)
+    have = dict(page.texts)
+    if set(have) != set(want):
+        fail("%s: pane texts not at the JSON's places: missing %s, extra %s" %
+             (name, sorted(p[1] for p in set(want) - set(have))[:5],
+              sorted(p[1] for p in set(have) - set(want))[:5]))
+    for place, text in want.items():
+        if place in have and have[place] != text:
+            fail("%s: the pane of %s shows %r, not %r" % (name, place[1], have[place][:80],
+                                                          text[:80]))
+
+
+def run_quotes_case(args, name, inputs, shot):
+    reprint, src, out, browser = args
+    paths = [os.path.join(src, p) for p in inputs]
+    report = json.loads(subprocess.run([reprint, "quotes", "--format", "json"] + paths,
+                                       check=True, capture_output=True).stdout)
+    html_path = os.path.join(out, name + ".html")
+    subprocess.run([reprint, "quotes", "--format", "html", "-o", html_path] + paths, check=True)
+    with open(html_path, encoding="utf-8") as f:
+        text = f.read()
+    expected = json_quotes(report)
+    sourced = [q for q in report["quotes"] if q["sources"]]
+    if not sourced or not expected[1]:
+        fail("%s: no quotation has a source, so nothing is compared" % name)
+    check_quote_texts(name, check_static(name, text, expected, "quotes"), report)
+    url = "file://" + os.path.abspath(html_path)
+    with tempfile.TemporaryDirectory() as profile:
+        page = check_dom(name, chromium(browser, profile, url, ["--dump-dom"]), expected, "",
+                         "quotes")
+        check_quote_texts(name + " (DOM)", page, report)
+        if page.compared != min(len(sourced), 200):
+            fail("%s: %d quotations compared by the script, expected %d" %
+                 (name, page.compared, min(len(sourced), 200)))
+        if any(q["sources"][0]["differences"] for q in sourced) and page.word_marks == 0:
+            fail("%s: a best source differs from its quotation, yet no word is marked" % name)
+        last = "#q%d" % report["quotes"][-1]["id"]
+        check_dom(name, chromium(browser, profile, url + last, ["--dump-dom"]), expected, last,
+                  "quotes")
+        if shot:
+            chromium(browser, profile, url, ["--window-size=1280,1400",
+                                              "--screenshot=" + os.path.join(out, "quotes.png")])
+    return text
+
+
 def main(argv):
     if len(argv) != 4:
         print(__doc__)
@@ -177,10 +311,14 @@ def main(argv):
     args = (reprint, src, out, browser)
     run_case(args, "examples", ["examples/posts"], True)
     text = run_case(args, "hostile", ["tests/data/hostile"], False)
-    for raw in ("<script>document.title", "<img src=x", "</textarea><script>", "<svg onload",
-                "<iframe"):
+    for raw in HOSTILE:
         if raw in text:
             fail("hostile: %r appears unescaped in the report" % raw)
+    run_quotes_case(args, "quotes-examples", ["examples/posts"], True)
+    text = run_quotes_case(args, "quotes-hostile", ["tests/data/hostile-quotes"], False)
+    for raw in HOSTILE:
+        if raw in text:
+            fail("quotes-hostile: %r appears unescaped in the report" % raw)
     print("%s: %d failure(s)" % ("FAIL" if FAILURES else "PASS", len(FAILURES)))
     return 1 if FAILURES else 0
 
