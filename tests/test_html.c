@@ -411,27 +411,26 @@ static void test_html_quotes_let_no_corpus_markup_through(void **state)
     free(out);
 }
 
-static char *write_scan_page(void)
+static void write_scan_page(char **out)
 {
     fixture *f;
-    char *out = NULL;
 
     assert_int_equal(setup((void **)&f), 0);
-    assert_int_equal(write_report(f, &out), RP_OK);
+    assert_int_equal(write_report(f, out), RP_OK);
     teardown((void **)&f);
-    return out;
 }
 
 static void test_html_quotes_share_the_chrome_and_script_of_the_scan_page(void **state)
 {
     qfixture *f = *state;
-    char *quotes = NULL, *scan = write_scan_page();
+    char *quotes = NULL, *scan = NULL;
     const char *shared[] = {
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">",
         "window.onerror=function(", "function wordDiff(a, b, keyOf) {", "function paintWords(",
         "function lcsOps(a, b) {", "function setupMore() {", "button.showmore{"};
 
+    write_scan_page(&scan);
     assert_int_equal(write_quotes(f, &quotes), RP_OK);
     for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
         assert_int_equal(count(quotes, shared[i]), 1);
