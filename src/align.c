@@ -451,6 +451,11 @@ rp_status rp_align_pair(const rp_options *opts, const uint32_t *a, uint32_t na,
     if (count == 0)
         return RP_OK;
     same = seeds[0].doc_a == seeds[0].doc_b;
+    /* Most pairs hold one chance seed: test it before any chaining work. */
+    if (count == 1 && !keep_rejected &&
+        ungapped_span(a, na, b, nb, seeds[0].pos_a, seeds[0].pos_b, opts->shingle,
+                      same ? seeds[0].pos_b : na) < opts->min_tokens)
+        return RP_OK;
     if (rp_align_chain(opts, seeds, count, work) != RP_OK)
         return RP_ENOMEM;
     cands->count = 0;

@@ -1,12 +1,13 @@
 /*
- * index.c - the fingerprint index: an LSD radix sort on the re-mixed hash (stable, so runs of
- * equal hash stay in (doc, pos) order), runs as postings, document frequency per run, and the
+ * index.c - the fingerprint index: an LSD radix sort on the re-mixed hash's key bits (stable, so
+ * runs of equal key stay in (doc, pos) order), runs as postings, document frequency per run, and the
  * seed pairs of every run: all pairs of occurrences when df <= max_df; only neighbouring
  * documents when df > max_df (boilerplate candidates: linear, yet every copy is chained);
  * none for a huge run in few documents (more than max_df * 4 occurrences: quadratic).
  */
 #include "index.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,26 @@ size_t rp_index_occ_cap(const rp_options *opts)
     return (size_t)opts->max_df * 4;
 }
 
+uint32_t rp_index_context(const rp_token *toks, size_t n, uint32_t pos, uint32_t k)
+{
+    const int64_t at[4] = {(int64_t)pos - 2, (int64_t)pos - 1, (int64_t)pos + k,
+                           (int64_t)pos + k + 1};
+    uint32_t ctx = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        if (at[i] < 0 || at[i] >= (int64_t)n)
+            continue;
+        /* the aligner's 32-bit token hash, scaled to 1..63 */
+        uint64_t h = toks[at[i]].hash;
+        uint32_t h32 = (uint32_t)(h ^ (h >> 32)) * 0x9e3779b1u;
+        ctx |= (uint32_t)(1 + (((uint64_t)h32 * 63) >> 32)) << (6 * i);
+    }
+    return ctx;
+}
+
+#define KEY_DIGIT0 (RP_INDEX_CTX_BITS / 8)
+_Static_assert(RP_INDEX_CTX_BITS % 8 == 0 && RP_INDEX_CTX_BITS >= 24,
+               "the context fills whole digits and holds four 6-bit sketches");
+
 void rp_index_sort(rp_fingerprint *fps, size_t count, rp_fingerprint *scratch)
 {
     rp_fingerprint *src = fps, *dst = scratch;
@@ -32,9 +53,9 @@ void rp_index_sort(rp_fingerprint *fps, size_t count, rp_fingerprint *scratch)
 
     memset(counts, 0, sizeof(counts));
     for (size_t i = 0; i < count; i++) /* every digit's histogram in one pass */
-        for (unsigned d = 0; d < 8; d++)
+        for (unsigned d = KEY_DIGIT0; d < 8; d++)
             counts[d][(src[i].hash >> (8 * d)) & 0xff]++;
-    for (unsigned d = 0; d < 8 && count > 0; d++) {
+    for (unsigned d = KEY_DIGIT0; d < 8 && count > 0; d++) {
         if (counts[d][(src[0].hash >> (8 * d)) & 0xff] == count)
             continue; /* every item shares this digit */
         size_t sum = 0;
@@ -62,18 +83,30 @@ static size_t run_df(const rp_fingerprint *run, size_t n)
     return df;
 }
 
-/* Every pair of occurrences of one run: other documents, or the same one without overlap. */
+static inline uint32_t lone(const rp_fingerprint *x, const rp_fingerprint *y)
+{
+    return rp_index_context_match(x->hash, y->hash) ? 0 : RP_SEED_LONE;
+}
+
+/* Every pair of occurrences of one run in different documents; inside one document, each
+ * occurrence with the next one that does not overlap it. Pairing every two places of one
+ * document would align a passage repeated m times back to back (a tandem repeat) on m - 1
+ * diagonals, and report runs of 2, 3 ... copies as passages of their own; neighbours give
+ * one diagonal, one passage per copy, and still chain every copy into one cluster. */
 static rp_status run_seeds(const rp_fingerprint *run, size_t n, uint32_t k, uint32_t weak,
                            rp_seeds *out)
 {
     for (size_t i = 0; i < n; i++) {
+        bool met = false; /* occurrence i has met the next place in its own document */
         for (size_t j = i + 1; j < n; j++) {
-            if (run[i].doc == run[j].doc && run[j].pos - run[i].pos < k)
+            if (run[i].doc == run[j].doc && (met || run[j].pos - run[i].pos < k))
                 continue;
+            met = met || run[i].doc == run[j].doc;
             if (RP_GROW(out->items, out->cap, out->count + 1) != RP_OK)
                 return RP_ENOMEM;
-            out->items[out->count++] =
-                (rp_seed){run[i].doc, run[j].doc, run[i].pos, run[j].pos | weak};
+            out->items[out->count++] = (rp_seed){run[i].doc, run[j].doc,
+                                                 run[i].pos | lone(&run[i], &run[j]),
+                                                 run[j].pos | weak};
         }
     }
     return RP_OK;
@@ -89,10 +122,12 @@ static rp_status run_chain_seeds(const rp_fingerprint *run, size_t n, uint32_t k
     for (size_t i = 1, prev = 0, first = 0; i < n; i++) {
         rp_seed seed;
         if (run[i].doc != run[first].doc) {
-            seed = (rp_seed){run[first].doc, run[i].doc, run[first].pos, run[i].pos | weak};
+            seed = (rp_seed){run[first].doc, run[i].doc,
+                             run[first].pos | lone(&run[first], &run[i]), run[i].pos | weak};
             first = prev = i;
         } else if (run[i].pos - run[prev].pos >= k) {
-            seed = (rp_seed){run[i].doc, run[i].doc, run[prev].pos, run[i].pos | weak};
+            seed = (rp_seed){run[i].doc, run[i].doc, run[prev].pos | lone(&run[prev], &run[i]),
+                             run[i].pos | weak};
             prev = i;
         } else {
             continue;
@@ -109,7 +144,7 @@ rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_optio
 {
     size_t cap = rp_index_occ_cap(opts);
     for (size_t i = 0, j; i < count; i = j) {
-        for (j = i + 1; j < count && fps[j].hash == fps[i].hash;)
+        for (j = i + 1; j < count && RP_INDEX_KEY(fps[j].hash) == RP_INDEX_KEY(fps[i].hash);)
             j++;
         stats->distinct++;
         if (j - i == 1)
@@ -135,23 +170,97 @@ rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_optio
     return RP_OK;
 }
 
-static int seed_cmp(const void *pa, const void *pb)
+/* Seeds order by (doc_a, doc_b, pos_a, pos_b), flags ignored: two 64-bit keys. */
+static inline uint64_t seed_hi(const rp_seed *s)
 {
-    const rp_seed *a = pa, *b = pb;
-    if (a->doc_a != b->doc_a)
-        return a->doc_a < b->doc_a ? -1 : 1;
-    if (a->doc_b != b->doc_b)
-        return a->doc_b < b->doc_b ? -1 : 1;
-    if (a->pos_a != b->pos_a)
-        return a->pos_a < b->pos_a ? -1 : 1;
-    uint32_t qa = a->pos_b & ~RP_SEED_WEAK, qb = b->pos_b & ~RP_SEED_WEAK;
-    if (qa != qb)
-        return qa < qb ? -1 : 1;
-    return 0;
+    return (uint64_t)s->doc_a << 32 | s->doc_b;
+}
+
+static inline uint64_t seed_lo(const rp_seed *s)
+{
+    return (uint64_t)(s->pos_a & ~RP_SEED_LONE) << 32 | (s->pos_b & ~RP_SEED_WEAK);
+}
+
+static inline bool seed_less(const rp_seed *a, const rp_seed *b)
+{
+    uint64_t ha = seed_hi(a), hb = seed_hi(b);
+    return ha != hb ? ha < hb : seed_lo(a) < seed_lo(b);
+}
+
+static void seed_swap(rp_seed *a, rp_seed *b)
+{
+    rp_seed t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void seed_sift(rp_seed *s, size_t root, size_t n)
+{
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && seed_less(&s[child], &s[child + 1]))
+            child++;
+        if (!seed_less(&s[root], &s[child]))
+            return;
+        seed_swap(&s[root], &s[child]);
+    }
+}
+
+/* Introsort: quicksort with a median-of-three pivot, heapsort past a depth limit, insertion
+ * sort for short ranges. An inlined comparison; the scan sorts tens of millions of seeds. */
+static void seed_sort(rp_seed *s, size_t n, unsigned depth)
+{
+    while (n > 16) {
+        if (depth-- == 0) {
+            for (size_t i = n / 2; i-- > 0;)
+                seed_sift(s, i, n);
+            for (size_t i = n; i-- > 1;) {
+                seed_swap(&s[0], &s[i]);
+                seed_sift(s, 0, i);
+            }
+            return;
+        }
+        size_t mid = n / 2;
+        if (seed_less(&s[mid], &s[0]))
+            seed_swap(&s[mid], &s[0]);
+        if (seed_less(&s[n - 1], &s[mid])) {
+            seed_swap(&s[n - 1], &s[mid]);
+            if (seed_less(&s[mid], &s[0]))
+                seed_swap(&s[mid], &s[0]);
+        }
+        rp_seed pivot = s[mid];
+        size_t i = 0, j = n - 1;
+        for (;;) { /* Hoare partition: [0, j] <= pivot <= [j + 1, n) */
+            while (seed_less(&s[i], &pivot))
+                i++;
+            while (seed_less(&pivot, &s[j]))
+                j--;
+            if (i >= j)
+                break;
+            seed_swap(&s[i++], &s[j--]);
+        }
+        size_t left = j + 1;
+        if (left < n - left) { /* recurse into the smaller side */
+            seed_sort(s, left, depth);
+            s += left;
+            n -= left;
+        } else {
+            seed_sort(s + left, n - left, depth);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        rp_seed x = s[i];
+        size_t j = i;
+        for (; j > 0 && seed_less(&x, &s[j - 1]); j--)
+            s[j] = s[j - 1];
+        s[j] = x;
+    }
 }
 
 void rp_seeds_sort(rp_seed *seeds, size_t count)
 {
-    if (count > 1)
-        qsort(seeds, count, sizeof(*seeds), seed_cmp);
+    unsigned depth = 0;
+    for (size_t n = count; n > 1; n >>= 1)
+        depth += 2;
+    seed_sort(seeds, count, depth);
 }

@@ -29,6 +29,31 @@ typedef struct rp_index_stats {
     uint64_t seeds;
 } rp_index_stats;
 
+/* The low RP_INDEX_CTX_BITS bits of a scan fingerprint's (re-mixed) hash carry its context
+ * instead of hash bits: 6-bit sketches of the two tokens before the shingle and the two after
+ * it (0: no token there; rp_index_context). Runs are fingerprints whose top 64 - CTX bits are
+ * equal (40 bits: about 2,000 chance collisions among 60 million fingerprints, each at worst a
+ * seed the aligner rejects). Two occurrences whose contexts share no token make a lone seed: a
+ * pair of documents held only by one lone seed shares a phrase with differing words on both
+ * sides, which the aligner's ungapped test almost always rejects, so the scan drops it before
+ * tokenizing the documents again. */
+#define RP_INDEX_CTX_BITS 24
+#define RP_INDEX_KEY(h) ((h) >> RP_INDEX_CTX_BITS)
+
+/* The context of the shingle of k tokens at pos among toks[0, n). */
+uint32_t rp_index_context(const rp_token *toks, size_t n, uint32_t pos, uint32_t k);
+
+/* Whether two contexts share a token in the same place. */
+static inline int rp_index_context_match(uint64_t x, uint64_t y)
+{
+    for (unsigned i = 0; i < RP_INDEX_CTX_BITS; i += 6) {
+        uint64_t a = x >> i & 63;
+        if (a && a == (y >> i & 63))
+            return 1;
+    }
+    return 0;
+}
+
 /* Bijective 64-bit mixer (MurmurHash3's fmix64): winnowed minima cluster at small values, so
  * the index sorts and partitions by the re-mixed hash. */
 uint64_t rp_index_remix(uint64_t hash);
@@ -48,22 +73,25 @@ uint64_t rp_index_remix(uint64_t hash);
 #define RP_INDEX_WEAK_DF 9
 #endif
 #define RP_SEED_WEAK 0x80000000u
+/* A lone seed (see RP_INDEX_CTX_BITS): the top bit of pos_a. */
+#define RP_SEED_LONE 0x80000000u
 
 /* Runs with more occurrences than this seed nothing (max_df * 4): a word repeated millions of
  * times, or a paragraph repeated thousands of times, would otherwise make seeds quadratic. */
 size_t rp_index_occ_cap(const rp_options *opts);
 
-/* Stable LSD radix sort of fps by hash, 8-bit digits, skipping digits that all items share.
- * scratch holds count items. Input in (doc, pos) order gives (hash, doc, pos) order. */
+/* Stable LSD radix sort of fps by RP_INDEX_KEY(hash), 8-bit digits, skipping digits that all
+ * items share. scratch holds count items. Input in (doc, pos) order gives (key, doc, pos)
+ * order. */
 void rp_index_sort(rp_fingerprint *fps, size_t count, rp_fingerprint *scratch);
 
-/* Walks the runs of equal hash of sorted fps (each run in (doc, pos) order), counts them into
+/* Walks the runs of equal key of sorted fps (each run in (doc, pos) order), counts them into
  * stats and appends their seeds: every pair for a run with df <= max_df and few enough
  * occurrences; each document's first occurrence with the next document's for df > max_df. */
 rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_options *opts,
                          rp_seeds *out, rp_index_stats *stats);
 
-/* Sorts seeds by (doc_a, doc_b, pos_a, pos_b). */
+/* Sorts seeds by (doc_a, doc_b, pos_a, pos_b), flags ignored. */
 void rp_seeds_sort(rp_seed *seeds, size_t count);
 
 #endif /* REPRINT_INDEX_H */

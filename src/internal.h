@@ -72,4 +72,9 @@ rp_status rp_buf_vaddf(rp_buf *buf, const char *fmt, va_list ap)
 /* Detaches the buffer's string (OWNED, rp_free) and resets the buffer. Never NULL on RP_OK. */
 rp_status rp_buf_detach(rp_buf *buf, char **out);
 
+/* rp_text_tokenize's tokens with their spans only: the hash of a plain ASCII word (most
+ * tokens) is 0, not computed; other tokens keep theirs. Same tokens, same spans. */
+rp_status rp_text_token_spans(const rp_options *opts, const char *text, size_t len,
+                              rp_tokens *toks);
+
 #endif /* REPRINT_INTERNAL_H */

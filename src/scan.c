@@ -106,6 +106,8 @@ rp_status rp_scan_parallel(unsigned threads, size_t count, rp_task_fn fn, void *
             break; /* fewer threads give the same result */
         started++;
     }
+    if (progress)
+        progress(progress_ctx, stage, 0, count);
     pool_run(&p, 0, stage, progress, progress_ctx);
     for (unsigned i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
@@ -265,15 +267,13 @@ static rp_status make_chunks(run *r)
     return r->chunks ? RP_OK : RP_ENOMEM;
 }
 
-/* Moves a worker's fingerprints, re-mixed, into chunk c's per-group lists. */
+/* Moves a worker's fingerprints into chunk c's per-group lists. */
 static rp_status distribute(run *r, size_t c, rp_fingerprints *fps)
 {
     rp_fingerprints *out = &r->chunks[c * RP_SCAN_GROUPS];
     size_t n[RP_SCAN_GROUPS] = {0};
-    for (size_t i = 0; i < fps->count; i++) {
-        fps->items[i].hash = rp_index_remix(fps->items[i].hash);
+    for (size_t i = 0; i < fps->count; i++)
         n[GROUP_OF(fps->items[i].hash)]++;
-    }
     for (size_t g = 0; g < RP_SCAN_GROUPS; g++)
         if (n[g] && RP_GROW(out[g].items, out[g].cap, n[g]) != RP_OK)
             return RP_ENOMEM;
@@ -298,9 +298,16 @@ static rp_status fingerprint_task(void *ctx, size_t c, unsigned w)
             return st;
         r->stats[d] = (rp_doc_stats){(uint32_t)toks->count, 0.0, toks->invalid_utf8,
                                      toks->first_invalid};
+        size_t first = fps->count;
         st = rp_shingle_winnow(r->opts, toks->items, toks->count, d, fps);
         if (st != RP_OK)
             return st;
+        /* re-mixed, with the shingle's context in the low bits (index.h) */
+        for (size_t i = first; i < fps->count; i++) {
+            rp_fingerprint *f = &fps->items[i];
+            f->hash = (rp_index_remix(f->hash) & ~((UINT64_C(1) << RP_INDEX_CTX_BITS) - 1)) |
+                      rp_index_context(toks->items, toks->count, f->pos, r->opts->shingle);
+        }
     }
     return distribute(r, c, fps);
 }
@@ -401,33 +408,43 @@ static rp_status index_stage(run *r, rp_scan_counts *counts)
 {
     for (size_t c = 0; c < r->chunk_count * RP_SCAN_GROUPS; c++)
         counts->fingerprints += r->chunks[c].count;
-    for (size_t g = 0; g < (1u << RP_SCAN_GROUP_BITS); g++) {
+    const size_t groups = 1u << RP_SCAN_GROUP_BITS;
+    if (r->progress)
+        r->progress(r->progress_ctx, "index", 0, groups + 1);
+    for (size_t g = 0; g < groups; g++) {
         size_t n;
         if (gather_group(r, g, &n) != RP_OK)
             return RP_ENOMEM;
         if (n == 0)
             continue;
         rp_status st = rp_scan_parallel(r->threads, 1u << RP_SCAN_BUCKET_BITS, bucket_task, r,
-                                        "index", r->progress, r->progress_ctx);
+                                        "index", NULL, NULL);
         rp_free(r->group);
         r->group = NULL;
         if (st != RP_OK)
             return st;
+        if (r->progress)
+            r->progress(r->progress_ctx, "index", g + 1, groups + 1);
     }
     free_chunks(r);
     for (unsigned w = 0; w < r->threads; w++) {
         counts->distinct += r->wstats[w].distinct;
         counts->frequent += r->wstats[w].frequent;
+        counts->capped += r->wstats[w].capped;
         counts->seeds += r->wstats[w].seeds;
     }
-    return collect_seeds(r);
+    rp_status st = collect_seeds(r);
+    if (st == RP_OK && r->progress)
+        r->progress(r->progress_ctx, "index", groups + 1, groups + 1);
+    return st;
 }
 
 /* ---- stage 3: candidate pairs, tokens again, alignment ---- */
 
 /* Pairs = runs of equal (doc_a, doc_b) in the sorted seeds; their documents need tokens. A
- * pair whose only seed is weak (one phrase common by chance) is dropped here, and the seeds
- * are compacted in place with their weak flags cleared. */
+ * pair whose only seed is weak (one phrase common by chance) or lone (differing words on both
+ * sides of it) is dropped here, and the seeds are compacted in place with their flags
+ * cleared. */
 static rp_status find_pairs(run *r)
 {
     rp_seed *s = r->seeds.items;
@@ -444,12 +461,13 @@ static rp_status find_pairs(run *r)
     for (size_t i = 0, j; i < r->seeds.count; i = j) {
         for (j = i + 1; j < r->seeds.count && s[j].doc_a == s[i].doc_a && s[j].doc_b == s[i].doc_b;)
             j++;
-        if (j - i == 1 && (s[i].pos_b & RP_SEED_WEAK))
+        if (j - i == 1 && ((s[i].pos_b & RP_SEED_WEAK) || (s[i].pos_a & RP_SEED_LONE)))
             continue;
         r->pair_first[r->pair_count++] = kept;
         mark[s[i].doc_a] = mark[s[i].doc_b] = 1;
         for (size_t m = i; m < j; m++) {
             s[kept] = s[m];
+            s[kept].pos_a &= ~RP_SEED_LONE;
             s[kept++].pos_b &= ~RP_SEED_WEAK;
         }
     }
@@ -473,12 +491,20 @@ static rp_status hashes_task(void *ctx, size_t i, unsigned w)
 /* Pairs are aligned in blocks: most are single chance seeds that take well under a
  * microsecond, so one task a pair would spend much of the stage on the pool's counters. */
 #define RP_SCAN_ALIGN_BLOCK 256
+#define RP_SCAN_PREFETCH 8 /* pairs ahead */
 
 static rp_status align_task(void *ctx, size_t block, unsigned w)
 {
     run *r = ctx;
     size_t end = (block + 1) * RP_SCAN_ALIGN_BLOCK;
-    for (size_t i = block * RP_SCAN_ALIGN_BLOCK; i < end && i < r->pair_count; i++) {
+    if (end > r->pair_count)
+        end = r->pair_count;
+    for (size_t i = block * RP_SCAN_ALIGN_BLOCK; i < end; i++) {
+        /* The b side is a different document at every pair: fetch its tokens ahead. */
+        if (i + RP_SCAN_PREFETCH < end) {
+            const rp_seed *f = r->seeds.items + r->pair_first[i + RP_SCAN_PREFETCH];
+            __builtin_prefetch(r->hashes[f->doc_b] + f->pos_b);
+        }
         const rp_seed *s = r->seeds.items + r->pair_first[i];
         size_t n = r->pair_first[i + 1] - r->pair_first[i];
         uint32_t a = s->doc_a, b = s->doc_b;
@@ -525,7 +551,8 @@ static rp_status align_stage(run *r)
 {
     rp_status st = find_pairs(r);
     if (st == RP_OK)
-        st = rp_scan_parallel(r->threads, r->need_count, hashes_task, r, "align", NULL, NULL);
+        st = rp_scan_parallel(r->threads, r->need_count, hashes_task, r, "tokens", r->progress,
+                              r->progress_ctx);
     if (st == RP_OK)
         st = rp_scan_parallel(r->threads,
                               (r->pair_count + RP_SCAN_ALIGN_BLOCK - 1) / RP_SCAN_ALIGN_BLOCK,
@@ -577,7 +604,7 @@ static rp_status spans_task(void *ctx, size_t i, unsigned w)
     uint32_t d = (uint32_t)(r->refs[r->ref_first[i]] >> 32);
     const rp_doc *doc = rp_corpus_doc(r->corpus, d);
     rp_tokens *toks = &r->toks[w];
-    rp_status st = rp_text_tokenize(r->opts, doc->bytes, doc->len, false, toks);
+    rp_status st = rp_text_token_spans(r->opts, doc->bytes, doc->len, toks);
     if (st != RP_OK)
         return st;
     for (size_t j = r->ref_first[i]; j < r->ref_first[i + 1]; j++) {
@@ -595,7 +622,8 @@ static rp_status cluster_stage(run *r, rp_scan *scan)
     uint32_t *covered = NULL;
     rp_status st = make_refs(r);
     if (st == RP_OK)
-        st = rp_scan_parallel(r->threads, r->ref_docs, spans_task, r, "cluster", NULL, NULL);
+        st = rp_scan_parallel(r->threads, r->ref_docs, spans_task, r, "spans", r->progress,
+                              r->progress_ctx);
     if (st != RP_OK)
         return st;
     if (r->progress)
@@ -829,8 +857,13 @@ static rp_status shared_report(explain *e)
                              e->toks[0].items[x->pos + k - 1].end, y->pos,
                              e->toks[1].items[y->pos].start, e->toks[1].items[y->pos + k - 1].end,
                              e->df[at], e->occ[at], why);
+            uint32_t ca = rp_index_context(e->toks[0].items, e->toks[0].count, x->pos, k),
+                     cb = rp_index_context(e->toks[1].items, e->toks[1].count, y->pos, k);
             if (st == RP_OK && why[0] == 's')
-                st = add_seed(&e->seeds, (rp_seed){e->doc[0], e->doc[1], x->pos, y->pos});
+                st = add_seed(&e->seeds,
+                              (rp_seed){e->doc[0], e->doc[1],
+                                        x->pos | (rp_index_context_match(ca, cb) ? 0 : RP_SEED_LONE),
+                                        y->pos | (e->df[at] >= RP_INDEX_WEAK_DF ? RP_SEED_WEAK : 0)});
         }
     }
     return st;
@@ -938,6 +971,16 @@ rp_status rp_scan_explain(const rp_corpus *corpus, const rp_options *opts, uint3
         st = corpus_df(&e);
     if (st == RP_OK)
         st = shared_report(&e);
+    if (st == RP_OK && e.seeds.count == 1 &&
+        ((e.seeds.items[0].pos_a & RP_SEED_LONE) || (e.seeds.items[0].pos_b & RP_SEED_WEAK)))
+        st = rp_buf_addf(&e.out, "the scan does not align this pair: its one seed %s\n",
+                         (e.seeds.items[0].pos_b & RP_SEED_WEAK)
+                             ? "is a phrase common by chance (in many documents)"
+                             : "has different words on both sides of it in the two places");
+    for (size_t i = 0; i < e.seeds.count; i++) {
+        e.seeds.items[i].pos_a &= ~RP_SEED_LONE;
+        e.seeds.items[i].pos_b &= ~RP_SEED_WEAK;
+    }
     if (st == RP_OK) {
         rp_seeds_sort(e.seeds.items, e.seeds.count);
         st = rp_scan_token_hashes(opts, rp_corpus_doc(corpus, e.doc[0]), &e.toks[0], &ha, &na);

@@ -74,6 +74,7 @@ typedef struct scanner {
     rp_tokens *toks;
     utf8proc_option_t uopts;
     bool fold_case, fold_quotes, fold_spelling, keep_norm;
+    bool spans_only; /* rp_text_token_spans: hashes of plain ASCII words are not computed */
     unsigned kinds; /* K_ bits met in the current token: plain lower-case words take a short cut */
     int32_t marks[MARKS_MAX]; /* combining marks waiting for canonical ordering */
     size_t nmarks;
@@ -663,6 +664,12 @@ static inline rp_status scan_ascii_word(scanner *sc, size_t start, size_t *next)
         return scan_word(sc, start, next);
     n = r - start;
     *next = r;
+    if (sc->spans_only) { /* the span is all that is wanted, and folding never empties it */
+        if (t->count == t->cap && RP_GROW(t->items, t->cap, t->count + 1) != RP_OK)
+            return RP_ENOMEM;
+        t->items[t->count++] = (rp_token){0, (uint32_t)start, (uint32_t)r};
+        return RP_OK;
+    }
     if (reserve(sc, n) != RP_OK)
         return RP_ENOMEM;
     dst = t->norm + base;
@@ -728,6 +735,7 @@ static void scanner_init(scanner *sc, const rp_options *opts, const char *text, 
     sc->fold_quotes = opts->fold_quotes;
     sc->fold_spelling = opts->fold_spelling;
     sc->keep_norm = keep_norm;
+    sc->spans_only = false;
     sc->nmarks = 0;
     sc->kinds = 0;
     sc->uopts = UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_IGNORE;
@@ -798,8 +806,8 @@ static rp_status tokenize(scanner *sc)
     return RP_OK;
 }
 
-rp_status rp_text_tokenize(const rp_options *opts, const char *text, size_t len, bool keep_norm,
-                           rp_tokens *toks)
+static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t len,
+                               bool keep_norm, bool spans_only, rp_tokens *toks)
 {
     scanner sc;
     rp_status st;
@@ -811,6 +819,7 @@ rp_status rp_text_tokenize(const rp_options *opts, const char *text, size_t len,
     toks->invalid_utf8 = 0;
     toks->first_invalid = SIZE_MAX;
     scanner_init(&sc, opts, text, len, keep_norm, toks);
+    sc.spans_only = spans_only;
     st = tokenize(&sc);
     if (st == RP_OK && keep_norm) {
         if (RP_GROW(toks->norm_off, toks->norm_off_cap, toks->count + 1) != RP_OK)
@@ -820,6 +829,18 @@ rp_status rp_text_tokenize(const rp_options *opts, const char *text, size_t len,
     if (!keep_norm)
         toks->norm_len = 0;
     return st;
+}
+
+rp_status rp_text_tokenize(const rp_options *opts, const char *text, size_t len, bool keep_norm,
+                           rp_tokens *toks)
+{
+    return run_tokenizer(opts, text, len, keep_norm, false, toks);
+}
+
+rp_status rp_text_token_spans(const rp_options *opts, const char *text, size_t len,
+                              rp_tokens *toks)
+{
+    return run_tokenizer(opts, text, len, false, true, toks);
 }
 
 rp_status rp_text_normalize(const rp_options *opts, const char *text, size_t len, char **out,

