@@ -237,7 +237,9 @@ typedef struct rp_doc_stats {
 
 typedef struct rp_scan rp_scan;
 
-/* Called now and then from the thread that called rp_scan_run: stage name and done/total. */
+/* Called now and then from the thread that called rp_scan_run: stage name and done/total.
+ * Each stage (fingerprint, index, tokens, align, spans, cluster) reports done = 0 when it
+ * starts and done = total when it ends. */
 typedef void (*rp_progress_fn)(void *ctx, const char *stage, uint64_t done, uint64_t total);
 
 /* Scans a corpus. *out is OWNED: rp_scan_free. The result borrows nothing from the corpus
@@ -258,6 +260,8 @@ typedef struct rp_scan_counts {
     uint64_t frequent;           /* distinct hashes in more than max_df documents */
     uint64_t seeds;              /* seed pairs generated */
     uint64_t alignments;         /* aligned passages before clustering */
+    uint64_t capped; /* distinct hashes with more than 4 x max_df occurrences in at most max_df
+                        documents (a phrase repeated hundreds of times): they seed nothing */
 } rp_scan_counts;
 const rp_scan_counts *rp_scan_get_counts(const rp_scan *scan);
 

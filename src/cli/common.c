@@ -289,6 +289,7 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
     rp_status st = rp_corpus_new(&corpus);
     size_t reported = 0;
 
+    cli_progress((void *)c, "read", 0, (uint64_t)npaths);
     for (int i = 0; i < npaths && st == RP_OK; i++) {
         st = rp_corpus_read(corpus, paths[i], &c->read);
         for (; reported < rp_corpus_skipped_count(corpus); reported++) {
@@ -299,6 +300,8 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
         if (st != RP_OK)
             cli_error("cannot read '%s': %s", paths[i], rp_strerror(st));
     }
+    if (st == RP_OK)
+        cli_progress((void *)c, "read", (uint64_t)npaths, (uint64_t)npaths);
     if (st == RP_OK && rp_corpus_count(corpus) == 0) {
         cli_error("no documents read (%zu input%s skipped)", reported, reported == 1 ? "" : "s");
         st = RP_EINVAL;
@@ -310,21 +313,37 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
     return corpus;
 }
 
+static long long ns_of(struct timespec t)
+{
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 void cli_progress(void *ctx, const char *stage, uint64_t done, uint64_t total)
 {
-    static struct timespec last;
+    static struct timespec last, begun;
+    static char current[32];
+    static bool ended;
     struct timespec now;
     const cli_common *c = ctx;
 
     if (!c->progress)
         return;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (done < total && now.tv_sec * 1000000000L + now.tv_nsec <
-                            last.tv_sec * 1000000000L + last.tv_nsec + 200000000L)
-        return; /* at most five updates a second */
+    if (strncmp(current, stage, sizeof(current) - 1) != 0) { /* a new stage: its clock starts */
+        snprintf(current, sizeof(current), "%s", stage);
+        begun = now;
+        ended = false;
+    }
+    if (ended || (done < total && ns_of(now) < ns_of(last) + 200000000LL))
+        return; /* at most five updates a second, and one line when the stage ends */
     last = now;
-    fprintf(stderr, "\rreprint: %-12s %llu/%llu%s", stage, (unsigned long long)done,
-            (unsigned long long)total, done >= total ? "\n" : "   ");
+    ended = done >= total;
+    if (done >= total)
+        fprintf(stderr, "\rreprint: %-12s %llu/%llu  %.1f s\n", stage, (unsigned long long)done,
+                (unsigned long long)total, (double)(ns_of(now) - ns_of(begun)) / 1e9);
+    else
+        fprintf(stderr, "\rreprint: %-12s %llu/%llu   ", stage, (unsigned long long)done,
+                (unsigned long long)total);
     fflush(stderr);
 }
 

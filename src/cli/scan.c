@@ -166,8 +166,18 @@ int cmd_scan(int argc, char **argv)
         rp_corpus_free(corpus);
         return EXIT_TROUBLE;
     }
+    const rp_scan_counts *counts = rp_scan_get_counts(scan);
+    if (counts->capped && !c.quiet)
+        cli_error("note: %llu phrase%s occur%s more than %u times in at most %u documents: "
+                  "repeats held only by %s are not reported (--max-df raises the limit)",
+                  (unsigned long long)counts->capped, counts->capped == 1 ? "" : "s",
+                  counts->capped == 1 ? "s" : "", c.opts.max_df * 4, c.opts.max_df,
+                  counts->capped == 1 ? "it" : "them");
     scan_report r = {&c, corpus, scan};
+    cli_progress(&c, "report", 0, 1);
     rc = cli_write_report(&c, write_scan, &r);
+    if (rc == 0)
+        cli_progress(&c, "report", 1, 1);
     if (rc == 0 && c.exit_code && reported_clusters(scan, &c.opts) > 0)
         rc = EXIT_FOUND;
     rp_scan_free(scan);
