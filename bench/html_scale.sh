@@ -5,7 +5,9 @@
 # is the page's own figure (navigation start to the end of its load handler, after a forced
 # layout), read back with --dump-dom. Prints file size, scan time and the median load time.
 #
-# usage: sh bench/html_scale.sh [BUILD_DIR] [CLUSTERS] [RUNS]     (defaults: build 10000 5)
+# usage: sh bench/html_scale.sh [BUILD_DIR] [CLUSTERS|CORPUS] [RUNS]   (defaults: build 10000 5)
+# CORPUS: an existing file or directory (e.g. a bench/gen.py corpus) scanned instead of the
+# generated pairs; extra scan options in HTML_SCAN_ARGS (e.g. --split-after for the seed feed).
 set -eu
 
 BUILD=${1:-build}
@@ -19,8 +21,13 @@ BROWSER=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$BROWSER" ] || { echo "html_scale: chromium is not installed" >&2; exit 2; }
 rm -rf "$WORK"
 mkdir -p "$WORK/corpus"
+CORPUS=$WORK/corpus
+if [ -e "$CLUSTERS" ]; then
+    CORPUS=$CLUSTERS
+    CLUSTERS=0
+fi
 
-python3 - "$WORK/corpus" "$CLUSTERS" <<'EOF'
+[ "$CLUSTERS" = 0 ] || python3 - "$WORK/corpus" "$CLUSTERS" <<'EOF'
 import os, random, sys
 out, n = sys.argv[1], int(sys.argv[2])
 rng = random.Random(7)
@@ -36,9 +43,9 @@ for i in range(n):
 EOF
 
 start=$(date +%s.%N)
-"$REPRINT" scan --quiet --format html -o "$WORK/report.html" "$WORK/corpus"
+"$REPRINT" scan --quiet ${HTML_SCAN_ARGS:-} --format html -o "$WORK/report.html" "$CORPUS"
 end=$(date +%s.%N)
-"$REPRINT" scan --quiet --format json -o "$WORK/report.json" "$WORK/corpus"
+"$REPRINT" scan --quiet ${HTML_SCAN_ARGS:-} --format json -o "$WORK/report.json" "$CORPUS"
 clusters=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['clusters']))" \
     "$WORK/report.json")
 bytes=$(wc -c < "$WORK/report.html")
@@ -57,7 +64,8 @@ while [ "$i" -lt "$RUNS" ]; do
 done
 median=$(echo $times | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 
-echo "clusters:    $clusters (requested $CLUSTERS, $((CLUSTERS * 2)) documents)"
+echo "corpus:      $CORPUS"
+echo "clusters:    $clusters (requested $CLUSTERS, $((CLUSTERS * 2)) generated documents)"
 echo "html size:   $bytes bytes ($(awk "BEGIN {printf \"%.1f\", $bytes / 1048576}") MiB)"
 echo "scan+write:  $(awk "BEGIN {printf \"%.2f\", $end - $start}") s"
 echo "load (ms):  $times  -> median $median ms"
