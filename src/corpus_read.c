@@ -4,10 +4,13 @@
  * followed with loops caught by the (device, inode) pairs of the directories on the current
  * path; anything that cannot be read is recorded as skipped and the walk goes on. Each input
  * then goes to the JSONL reader, the regex splitter, the RSS/Atom reader (an XML file whose
- * root is <rss>, <feed> or <rdf:RDF>), or becomes one document.
+ * root is <rss>, <feed> or <rdf:RDF>), or becomes one document. A directory's files are loaded
+ * (read, decompressed, checked) by rp_read_options.threads threads, a window at a time, and
+ * taken into the corpus in walk order: the corpus is the same for any thread count.
  */
 #include "corpus.h"
 #include "feed.h"
+#include "scan.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +33,7 @@ typedef struct reader {
     dir_id *path; /* directories from the walk's root to here */
     size_t depth;
     size_t path_cap;
+    unsigned threads; /* loading a directory's files */
 } reader;
 
 rp_status rp_read_options_check(const rp_read_options *ropts, char *msg, size_t msglen)
@@ -74,20 +78,22 @@ static bool name_is_jsonl(const char *name)
     return ends_with(name, len, ".jsonl") || ends_with(name, len, ".ndjson");
 }
 
-/* One opened input: load, then JSONL, split parts, or a single document. */
-static rp_status read_fd(reader *rd, const char *name, int fd, size_t size_hint)
+/* The most bytes one input may load: a whole JSONL file or file to split may exceed the
+ * per-document limit. */
+static size_t load_cap(const reader *rd, const char *name)
+{
+    bool jsonl = rd->ro.jsonl || name_is_jsonl(name);
+    return jsonl || rd->sp.has_before || rd->sp.has_after ? RP_DOC_MAX : rd->cap;
+}
+
+/* A loaded input (buf is taken): JSONL, split parts, a feed, or a single document. */
+static rp_status take_loaded(reader *rd, const char *name, rp_buf buf)
 {
     bool jsonl = rd->ro.jsonl || name_is_jsonl(name);
     bool split = rd->sp.has_before || rd->sp.has_after;
-    char why[RP_WHY_LEN], *copy;
-    rp_buf buf = RP_BUF_INIT;
+    char *copy;
     rp_status st;
 
-    st = rp_corpus_load(fd, jsonl || split ? RP_DOC_MAX : rd->cap, size_hint, &buf, why);
-    if (st != RP_OK)
-        return st;
-    if (why[0])
-        return rp_corpus_skip(rd->c, name, why);
     if (jsonl)
         return rp_corpus_read_jsonl(rd->c, name, &buf, &rd->ro, rd->cap);
     if (split)
@@ -104,25 +110,34 @@ static rp_status read_fd(reader *rd, const char *name, int fd, size_t size_hint)
     return rp_corpus_take(rd->c, copy, buf.data, buf.len, 0, NULL);
 }
 
-/* A file: named on the command line (explicit: FIFOs and devices are read too) or met in a
- * walk (only regular files; O_NONBLOCK so a FIFO swapped in after the listing cannot hang). */
-static rp_status read_file(reader *rd, const char *name, bool explicit)
+/* One opened input: load, then take it. */
+static rp_status read_fd(reader *rd, const char *name, int fd, size_t size_hint)
+{
+    char why[RP_WHY_LEN];
+    rp_buf buf = RP_BUF_INIT;
+    rp_status st = rp_corpus_load(fd, load_cap(rd, name), size_hint, &buf, why);
+
+    if (st != RP_OK)
+        return st;
+    if (why[0])
+        return rp_corpus_skip(rd->c, name, why);
+    return take_loaded(rd, name, buf);
+}
+
+/* A file named on the command line: FIFOs and devices are read too (a walk's files are loaded
+ * by load_entry). */
+static rp_status read_file(reader *rd, const char *name)
 {
     struct stat st;
-    int fd = open(name, O_RDONLY | O_CLOEXEC | (explicit ? 0 : O_NONBLOCK));
+    int fd = open(name, O_RDONLY | O_CLOEXEC);
     size_t hint = 0;
     rp_status rs;
 
     if (fd < 0)
         return skip_errno(rd, name, errno);
-    if (fstat(fd, &st) == 0) {
-        if (!explicit && !S_ISREG(st.st_mode)) {
-            close(fd);
-            return rp_corpus_skip(rd->c, name, "not a regular file");
-        }
-        if (S_ISREG(st.st_mode) && st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX)
-            hint = (size_t)st.st_size;
-    }
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uintmax_t)st.st_size < SIZE_MAX)
+        hint = (size_t)st.st_size;
     rs = read_fd(rd, name, fd, hint);
     close(fd);
     return rs;
@@ -181,14 +196,136 @@ static rp_status list_dir(const char *dir, name_list *names)
 
 void (*rp_corpus_test_after_list)(const char *dir) = NULL;
 
-static rp_status visit(reader *rd, const char *name);
+/* ---- a directory's entries: files loaded in parallel, taken in order ---- */
 
-/* "dir" or "dir/" (any number of slashes) joined with an entry by one '/'. */
+/* Entries loaded at once: bounds the memory of loaded but not yet taken files. */
+#define RP_READ_WINDOW 256
+
+typedef struct entry {
+    char *path;      /* dir/name, OWNED */
+    struct stat st;  /* of the path, symlinks followed */
+    int stat_err;    /* errno of stat, or 0 */
+    int open_err;    /* a regular file: errno of open, or 0 */
+    bool irregular;  /* a regular file replaced by something else after stat */
+    rp_status load;  /* rp_corpus_load's status */
+    rp_buf buf;      /* the loaded bytes, or empty with why set */
+    char why[RP_WHY_LEN];
+} entry;
+
+typedef struct window {
+    const reader *rd;
+    entry *items;
+} window;
+
+/* What a walk needs of one entry, without touching the corpus (runs on any thread). */
+static rp_status load_entry(void *ctx, size_t i, unsigned worker)
+{
+    window *w = ctx;
+    entry *e = &w->items[i];
+    struct stat fst;
+    int fd;
+
+    (void)worker;
+    if (stat(e->path, &e->st) != 0) {
+        e->stat_err = errno;
+        return RP_OK;
+    }
+    if (!S_ISREG(e->st.st_mode))
+        return RP_OK;
+    /* O_NONBLOCK: a FIFO swapped in after the stat cannot hang the walk */
+    fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        e->open_err = errno;
+        return RP_OK;
+    }
+    if (fstat(fd, &fst) != 0)
+        fst = e->st;
+    if (!S_ISREG(fst.st_mode)) {
+        e->irregular = true;
+        close(fd);
+        return RP_OK;
+    }
+    e->load = rp_corpus_load(fd, load_cap(w->rd, e->path),
+                             fst.st_size > 0 && (uintmax_t)fst.st_size < SIZE_MAX
+                                 ? (size_t)fst.st_size
+                                 : 0,
+                             &e->buf, e->why);
+    close(fd);
+    return RP_OK;
+}
+
+static bool on_path(const reader *rd, const struct stat *st);
+static const char *kind_reason(mode_t mode);
+static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st);
+
+/* Takes a loaded entry into the corpus, in walk order (its buffer is taken or freed). */
+static rp_status take_entry(reader *rd, entry *e)
+{
+    rp_buf buf = e->buf;
+
+    e->buf = (rp_buf)RP_BUF_INIT;
+    if (e->stat_err)
+        return skip_errno(rd, e->path, e->stat_err);
+    if (S_ISDIR(e->st.st_mode)) {
+        if (on_path(rd, &e->st))
+            return rp_corpus_skip(rd->c, e->path, "symbolic link loop");
+        return walk_dir(rd, e->path, &e->st);
+    }
+    if (!S_ISREG(e->st.st_mode))
+        return rp_corpus_skip(rd->c, e->path, kind_reason(e->st.st_mode));
+    if (e->open_err)
+        return skip_errno(rd, e->path, e->open_err);
+    if (e->irregular)
+        return rp_corpus_skip(rd->c, e->path, "not a regular file");
+    if (e->load != RP_OK) {
+        rp_buf_release(&buf);
+        return e->load;
+    }
+    if (e->why[0])
+        return rp_corpus_skip(rd->c, e->path, e->why);
+    return take_loaded(rd, e->path, buf);
+}
+
+static void entries_release(entry *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        rp_free(items[i].path);
+        rp_buf_release(&items[i].buf);
+    }
+}
+
+/* Entries [first, first + n) of a listing: paths joined ("dir" or "dir/", any number of
+ * slashes, and the entry by one '/'), loaded in parallel, then taken in order. */
+static rp_status walk_window(reader *rd, const char *dir, size_t base, const name_list *names,
+                             size_t first, size_t n, entry *items)
+{
+    window w = {rd, items};
+    rp_status rs = RP_OK;
+    size_t i;
+
+    memset(items, 0, n * sizeof(*items));
+    for (i = 0; i < n; i++) {
+        rp_buf child = RP_BUF_INIT;
+        if (rp_buf_add(&child, dir, base) != RP_OK || rp_buf_addc(&child, '/') != RP_OK ||
+            rp_buf_adds(&child, names->items[first + i]) != RP_OK) {
+            rp_buf_release(&child);
+            entries_release(items, i);
+            return RP_ENOMEM;
+        }
+        items[i].path = child.data;
+    }
+    rs = rp_scan_parallel(rd->threads, n, load_entry, &w, "read", NULL, NULL);
+    for (i = 0; i < n && rs == RP_OK; i++)
+        rs = take_entry(rd, &items[i]);
+    entries_release(items, n);
+    return rs;
+}
+
 static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
 {
     name_list names = {NULL, 0, 0};
-    rp_buf child = RP_BUF_INIT;
     size_t base = strlen(dir);
+    entry *items = NULL;
     rp_status rs;
 
     while (base > 0 && dir[base - 1] == '/')
@@ -201,15 +338,15 @@ static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
         rs = skip_errno(rd, dir, errno);
     if (rs == RP_OK && rp_corpus_test_after_list)
         rp_corpus_test_after_list(dir);
-    for (size_t i = 0; i < names.count && rs == RP_OK; i++) {
-        child.len = 0;
-        if (rp_buf_add(&child, dir, base) != RP_OK || rp_buf_addc(&child, '/') != RP_OK ||
-            rp_buf_adds(&child, names.items[i]) != RP_OK)
-            rs = RP_ENOMEM;
-        else
-            rs = visit(rd, child.data);
+    if (rs == RP_OK && names.count &&
+        !(items = rp_malloc((names.count < RP_READ_WINDOW ? names.count : RP_READ_WINDOW) *
+                            sizeof(*items))))
+        rs = RP_ENOMEM;
+    for (size_t i = 0; i < names.count && rs == RP_OK; i += RP_READ_WINDOW) {
+        size_t n = names.count - i < RP_READ_WINDOW ? names.count - i : RP_READ_WINDOW;
+        rs = walk_window(rd, dir, base, &names, i, n, items);
     }
-    rp_buf_release(&child);
+    rp_free(items);
     names_release(&names);
     rd->depth--;
     return rs;
@@ -235,23 +372,6 @@ static const char *kind_reason(mode_t mode)
     return "not a regular file";
 }
 
-/* An entry met in a walk (symlinks followed by stat). */
-static rp_status visit(reader *rd, const char *name)
-{
-    struct stat st;
-
-    if (stat(name, &st) != 0)
-        return skip_errno(rd, name, errno);
-    if (S_ISDIR(st.st_mode)) {
-        if (on_path(rd, &st))
-            return rp_corpus_skip(rd->c, name, "symbolic link loop");
-        return walk_dir(rd, name, &st);
-    }
-    if (S_ISREG(st.st_mode))
-        return read_file(rd, name, false);
-    return rp_corpus_skip(rd->c, name, kind_reason(st.st_mode));
-}
-
 static rp_status read_path(reader *rd, const char *path)
 {
     struct stat st;
@@ -262,7 +382,7 @@ static rp_status read_path(reader *rd, const char *path)
         return skip_errno(rd, path, errno);
     if (S_ISDIR(st.st_mode))
         return walk_dir(rd, path, &st);
-    return read_file(rd, path, true);
+    return read_file(rd, path);
 }
 
 rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *ropts)
@@ -283,6 +403,12 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
         rd.ro.text_field = "text";
     rd.cap =
         rd.ro.max_doc_bytes && rd.ro.max_doc_bytes < RP_DOC_MAX ? rd.ro.max_doc_bytes : RP_DOC_MAX;
+    {
+        rp_options o; /* the scan's thread count rule: 0 = every core */
+        rp_options_init(&o);
+        o.threads = rd.ro.threads;
+        rd.threads = rp_scan_threads(&o);
+    }
     if ((st = rp_splitter_init(&rd.sp, &rd.ro, NULL, 0)) != RP_OK)
         return st;
     rp_corpus_mark_get(c, &mark);

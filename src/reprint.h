@@ -75,6 +75,8 @@ typedef struct rp_read_options {
     const char *split;       /* POSIX ERE: a matching line starts a new document, or NULL */
     const char *split_after; /* POSIX ERE: a matching line ends the current document, or NULL */
     size_t max_doc_bytes;    /* larger documents are skipped; 0: no limit but 4 GiB - 1 */
+    unsigned threads;        /* files of a directory loaded at once; 0: one per core. The
+                                corpus is the same for any number. */
 } rp_read_options;
 
 /* Sets every field to its default (no split, "id"/"text", no limit). */

@@ -852,10 +852,61 @@ static void test_read_fails_cleanly_at_every_allocation(void **state)
     rp_corpus_free(c);
 }
 
+/* A directory's files are loaded by several threads a window at a time and taken in walk
+ * order: the corpus (documents, names, bytes, skips) is the same for any thread count, across
+ * window boundaries, subdirectories, binary and empty files, and a dangling symlink. */
+static void test_read_dir_gives_the_same_corpus_for_any_thread_count(void **state)
+{
+    char rel[64], text[128];
+    rp_corpus *c[3];
+    const unsigned threads[3] = {1, 2, 5};
+
+    make_dir("many");
+    make_dir("many/m-sub");
+    for (int i = 0; i < 700; i++) { /* more than two windows */
+        snprintf(rel, sizeof(rel), i % 97 == 5 ? "many/m-sub/f%04d.txt" : "many/f%04d.txt", i);
+        snprintf(text, sizeof(text), "document %d says the ferry left at %d o'clock\n", i, i % 12);
+        puts_file(rel, i % 50 == 7 ? "" : text);
+    }
+    put("many/f0300.bin", "\0\0\0\x01\x02binary\0\0\0\0\0\0\0\0", 20);
+    assert_int_equal(symlink(at("many/nowhere"), at("many/f0450-dangling.txt")), 0);
+    for (int t = 0; t < 3; t++) {
+        rp_read_options ro;
+        rp_read_options_init(&ro);
+        ro.threads = threads[t];
+        c[t] = read_path(at("many"), &ro);
+    }
+    assert_true(rp_corpus_count(c[0]) >= 690);
+    assert_int_equal(rp_corpus_skipped_count(c[0]), 2); /* the binary file, the dangling link */
+    for (int t = 1; t < 3; t++) {
+        assert_int_equal(rp_corpus_count(c[t]), rp_corpus_count(c[0]));
+        for (uint32_t d = 0; d < rp_corpus_count(c[0]); d++) {
+            const rp_doc *x = rp_corpus_doc(c[0], d), *y = rp_corpus_doc(c[t], d);
+            assert_string_equal(x->name, y->name);
+            assert_int_equal(x->len, y->len);
+            assert_memory_equal(x->bytes, y->bytes, x->len);
+        }
+        assert_int_equal(rp_corpus_skipped_count(c[t]), rp_corpus_skipped_count(c[0]));
+        for (size_t i = 0; i < rp_corpus_skipped_count(c[0]); i++) {
+            assert_string_equal(rp_corpus_skipped(c[t], i)->input,
+                                rp_corpus_skipped(c[0], i)->input);
+            assert_string_equal(rp_corpus_skipped(c[t], i)->reason,
+                                rp_corpus_skipped(c[0], i)->reason);
+        }
+    }
+    /* byte order: "f..." files first, then the subdirectory "m-sub" */
+    assert_string_equal(rp_corpus_doc(c[0], 0)->name, at("many/f0000.txt"));
+    assert_non_null(strstr(rp_corpus_doc(c[0], (uint32_t)rp_corpus_count(c[0]) - 1)->name,
+                           "many/m-sub/f0684.txt"));
+    for (int t = 0; t < 3; t++)
+        rp_corpus_free(c[t]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus_add_copies_and_find_names),
+        cmocka_unit_test(test_read_dir_gives_the_same_corpus_for_any_thread_count),
         cmocka_unit_test(test_read_file_is_one_document_named_as_given),
         cmocka_unit_test(test_read_empty_file_is_an_empty_document),
         cmocka_unit_test(test_read_missing_path_is_skipped_with_strerror),

@@ -289,9 +289,12 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
     rp_status st = rp_corpus_new(&corpus);
     size_t reported = 0;
 
+    rp_read_options ro = c->read;
+
+    ro.threads = c->opts.threads;
     cli_progress((void *)c, "read", 0, (uint64_t)npaths);
     for (int i = 0; i < npaths && st == RP_OK; i++) {
-        st = rp_corpus_read(corpus, paths[i], &c->read);
+        st = rp_corpus_read(corpus, paths[i], &ro);
         for (; reported < rp_corpus_skipped_count(corpus); reported++) {
             const rp_skip *sk = rp_corpus_skipped(corpus, reported);
             if (!c->quiet)
@@ -376,6 +379,7 @@ static int write_to_file(const char *path, int (*write)(FILE *, void *), void *c
         return EXIT_TROUBLE;
     }
     fchmod(fd, 0644);
+    setvbuf(out, NULL, _IOFBF, 1 << 20); /* a report of many MB: fewer, larger writes */
     rc = write(out, ctx);
     if (fflush(out) != 0 || ferror(out) || fsync(fd) != 0)
         rc = rc ? rc : (cli_error("cannot write '%s': %s", path, strerror(errno)), EXIT_TROUBLE);
