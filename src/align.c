@@ -358,7 +358,9 @@ static int hit_cmp(const void *pa, const void *pb)
     return x->b_end < y->b_end ? -1 : x->b_end > y->b_end;
 }
 
-/* Folds y into x when both sides overlap: the union box re-aligned, or else the better one. */
+/* Folds y into x when both sides overlap: the union box re-aligned, or else the better one.
+ * Inside one document, a union whose sides would overlap is a tandem repeat (copies back to
+ * back): x and y are two of its copy pairs and both stay, so every copy is linked. */
 static rp_status merge(rp_hit *x, rp_hit *y, const uint32_t *a, const uint32_t *b, int same,
                        const rp_options *opts, rp_align_work *work)
 {
@@ -368,7 +370,9 @@ static rp_status merge(rp_hit *x, rp_hit *y, const uint32_t *a, const uint32_t *
     u.b_start = x->b_start < y->b_start ? x->b_start : y->b_start;
     u.b_end = x->b_end > y->b_end ? x->b_end : y->b_end;
     u.seeds = x->seeds + y->seeds;
-    if (!same || u.a_end <= u.b_start) {
+    if (same && u.a_end > u.b_start)
+        return RP_OK; /* neighbouring copies of a passage repeated back to back: both stay */
+    {
         if (rp_align_global(a + u.a_start, u.a_end - u.a_start, b + u.b_start,
                             u.b_end - u.b_start, work, &u.matches, &u.columns) != RP_OK)
             return RP_ENOMEM;

@@ -262,10 +262,9 @@ static void test_paragraph_repeated_1000_times_stays_small(void **state)
     rp_corpus_free(corpus);
 }
 
-/* Just under the occurrence cap (max_df * 4 occurrences of a fingerprint in few documents),
- * every pair of copies is seeded: the most work a repeated paragraph can ask for. Known to
- * fail today (about 126 clusters of overlapping passages and a report over 1 MB for 75 KB of
- * input), so it runs only with RP_TEST_NEAR_CAP=1 until the scan merges those passages. */
+/* Just under the occurrence cap (max_df * 4 occurrences of a fingerprint in few documents):
+ * the most seeds a repeated paragraph can ask for. Every copy must land in one internal
+ * cluster (it once made 126 clusters of nested passages and a report over 1 MB). */
 static void test_paragraph_repeated_just_under_the_cap_keeps_the_report_bounded(void **state)
 {
     rp_options opts;
@@ -273,12 +272,12 @@ static void test_paragraph_repeated_just_under_the_cap_keeps_the_report_bounded(
     outcome o;
 
     (void)state;
-    if (!getenv("RP_TEST_NEAR_CAP"))
-        skip();
     rp_options_init(&opts);
     corpus = paragraph_corpus(opts.max_df * 4 - 1);
     scan_and_report(corpus, "paragraph x (cap - 1)", &o);
-    assert_true(o.clusters <= 3);
+    assert_int_equal(o.clusters, 1);
+    assert_true(o.passages >= opts.max_df * 4 - 1); /* every copy */
+    assert_true(o.report_len < 1000000);
     for (size_t i = 0; i < o.clusters; i++)
         assert_int_equal(rp_scan_cluster(o.scan, i)->kind, RP_KIND_INTERNAL);
     rp_scan_free(o.scan);
