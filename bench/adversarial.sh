@@ -108,7 +108,7 @@ for kind in $KINDS; do
     if [ "$(cat "$normal/stamp" 2>/dev/null)" != "$GENSTAMP" ]; then
         rm -rf "$normal"
         echo "adversarial: generating a normal corpus of $nbytes bytes"
-        "$PY" "$HERE/gen.py" --seed "$SEED" --size "$nbytes" --out "$normal"
+        "$PY" "$HERE/gen.py" --seed "$SEED" --size "$nbytes" --jobs "$(nproc)" --out "$normal"
         echo "$GENSTAMP" >"$normal/stamp"
     fi
 

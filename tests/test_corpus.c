@@ -868,7 +868,8 @@ static void test_read_dir_gives_the_same_corpus_for_any_thread_count(void **stat
         snprintf(text, sizeof(text), "document %d says the ferry left at %d o'clock\n", i, i % 12);
         puts_file(rel, i % 50 == 7 ? "" : text);
     }
-    put("many/f0300.bin", "\0\0\0\x01\x02binary\0\0\0\0\0\0\0\0", 20);
+    static const char binary[20] = {0, 0, 0, 1, 2, 'b', 'i', 'n', 0, 0, 0, 0, 0, 0, 0, 0};
+    put("many/f0300.bin", binary, sizeof(binary));
     assert_int_equal(symlink(at("many/nowhere"), at("many/f0450-dangling.txt")), 0);
     for (int t = 0; t < 3; t++) {
         rp_read_options ro;
