@@ -14,7 +14,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 /* ---- names, options ---- */
@@ -246,12 +245,17 @@ void rp_dedup_scratch_init(rp_dedup_scratch *s)
 {
     rp_tokens_init(&s->toks);
     rp_fingerprints_init(&s->fps);
+    s->hashes = NULL;
+    s->hashes_cap = 0;
 }
 
 void rp_dedup_scratch_release(rp_dedup_scratch *s)
 {
     rp_tokens_release(&s->toks);
     rp_fingerprints_release(&s->fps);
+    rp_free(s->hashes);
+    s->hashes = NULL;
+    s->hashes_cap = 0;
 }
 
 void rp_dedup_sig_init(rp_dedup_sig *sig)
@@ -265,10 +269,40 @@ void rp_dedup_sig_release(rp_dedup_sig *sig)
     rp_dedup_sig_init(sig);
 }
 
-int rp_dedup_cmp_u32(const void *a, const void *b)
+/* Quicksort (median of three, the smaller side first so the stack stays shallow) finished by
+ * insertion sort: several times faster than qsort's callback on these short arrays. */
+void rp_dedup_sort_u32(uint32_t *v, size_t n)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    while (n > 16) {
+        uint32_t a = v[0], b = v[n / 2], c = v[n - 1], t;
+        uint32_t pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            t = v[i], v[i] = v[j], v[j] = t;
+            i++, j--;
+        }
+        /* [0, j] <= pivot <= [j + 1, n) */
+        if (j + 1 < n - j - 1) {
+            rp_dedup_sort_u32(v, j + 1);
+            v += j + 1, n -= j + 1;
+        } else {
+            rp_dedup_sort_u32(v + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 /* Sorts and drops repeats; returns the new count. */
@@ -276,23 +310,25 @@ static size_t sort_unique_u32(uint32_t *v, size_t n)
 {
     size_t out = 0;
 
-    if (n > 1)
-        qsort(v, n, sizeof(*v), rp_dedup_cmp_u32);
+    rp_dedup_sort_u32(v, n);
     for (size_t i = 0; i < n; i++)
         if (out == 0 || v[out - 1] != v[i])
             v[out++] = v[i];
     return out;
 }
 
-/* XXH3 over the token hashes: equal sequences after normalization, equal hash. */
-static uint64_t content_hash(const rp_tokens *toks)
+/* XXH3 over the token hashes: equal sequences after normalization, equal hash. Hashed in one
+ * call over a copy (the same value as feeding them one by one, several times faster). */
+static rp_status content_hash(rp_dedup_scratch *scratch, uint64_t *out)
 {
-    XXH3_state_t st;
+    const rp_tokens *toks = &scratch->toks;
 
-    XXH3_64bits_reset(&st);
+    if (RP_GROW(scratch->hashes, scratch->hashes_cap, toks->count + 1) != RP_OK)
+        return RP_ENOMEM;
     for (size_t i = 0; i < toks->count; i++)
-        XXH3_64bits_update(&st, &toks->items[i].hash, sizeof(toks->items[i].hash));
-    return XXH3_64bits_digest(&st);
+        scratch->hashes[i] = toks->items[i].hash;
+    *out = XXH3_64bits(scratch->hashes, toks->count * sizeof(uint64_t));
+    return RP_OK;
 }
 
 rp_status rp_dedup_signature(const rp_options *opts, const char *text, size_t len,
@@ -311,7 +347,8 @@ rp_status rp_dedup_signature(const rp_options *opts, const char *text, size_t le
     for (size_t i = 0; i < scratch->fps.count; i++)
         sig->fps[i] = (uint32_t)scratch->fps.items[i].hash;
     sig->count = sort_unique_u32(sig->fps, scratch->fps.count);
-    sig->content = content_hash(&scratch->toks);
+    if (content_hash(scratch, &sig->content) != RP_OK)
+        return RP_ENOMEM;
     sig->tokens = (uint32_t)scratch->toks.count;
     sig->invalid_utf8 = scratch->toks.invalid_utf8;
     return RP_OK;

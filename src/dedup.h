@@ -31,6 +31,8 @@ typedef struct rp_dedup_sig {
 typedef struct rp_dedup_scratch {
     rp_tokens toks;
     rp_fingerprints fps;
+    uint64_t *hashes; /* the token hashes, contiguous, for the content hash */
+    size_t hashes_cap;
 } rp_dedup_scratch;
 
 void rp_dedup_scratch_init(rp_dedup_scratch *s);
@@ -73,7 +75,7 @@ double rp_dedup_containment(const rp_dedup_sim *sim);
 /* The date of a document from its JSONL metadata field (false when absent or unparsable). */
 bool rp_dedup_doc_date(const rp_doc *doc, const char *field, int64_t *out);
 
-/* qsort comparison of uint32_t values. */
-int rp_dedup_cmp_u32(const void *a, const void *b);
+/* Sorts n uint32_t values in place, ascending. */
+void rp_dedup_sort_u32(uint32_t *v, size_t n);
 
 #endif /* REPRINT_DEDUP_H */

@@ -8,11 +8,12 @@
 #include "internal.h"
 
 /* The on-disk format version; a store of another version is refused, never misread. */
-#define RP_STORE_FORMAT 1u
+#define RP_STORE_FORMAT 2u
 
 /* Checks that every document has its id and order entries, that the counts of docs, ids and
- * order agree, and that every posting names a stored group first. RP_OK, or RP_EFORMAT with
- * the first problem in msg. */
+ * order agree, that each key of each group first has exactly one posting (in one level) and
+ * no other posting is held, and that each posting's filter holds its key. RP_OK, or
+ * RP_EFORMAT with the first problem in msg. */
 rp_status rp_store_check(rp_store *store, char *msg, size_t msglen);
 
 /* Documents held and write batches committed since the store was made. */

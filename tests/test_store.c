@@ -1,8 +1,9 @@
 /*
  * test_store.c - the LMDB dedup store: round trips across reopenings, "seen" ids, agreement
- * with batch grouping item for item, format-version and settings refusal, the writer lock,
- * the rolling window, compaction, a full map, a reader running beside a writer, and the kill
- * test (a writer SIGKILLed mid-batch at random points leaves exactly the committed batches).
+ * with batch grouping item for item (also with postings swept through several levels),
+ * format-version and settings refusal, the writer lock, the rolling window, compaction, a full
+ * map, a reader running beside a writer, and the kill test (a writer SIGKILLed mid-batch at
+ * random points, sweeps included, leaves exactly the committed batches).
  */
 #include "dedup.h"
 #include "internal.h"
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,6 +111,50 @@ static void check(rp_store *s)
     rp_status st = rp_store_check(s, msg, sizeof(msg));
     if (st != RP_OK)
         fail_msg("store check: %s", msg);
+}
+
+/* Writes one meta entry of the (closed) store with LMDB directly. */
+static void put_meta(const char *key, const void *value, size_t size)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta;
+
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, store_dir(), 0, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", MDB_CREATE, &meta), 0);
+    MDB_val k = {strlen(key), (void *)key}, v = {size, (void *)value};
+    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* A new store whose postings level 0 holds only level0 postings before it is merged into level
+ * 1 (and level l, level0 * 16^l, before it is swept into the next): a few hundred items then
+ * fill several levels. */
+static void make_small_levels(uint64_t level0)
+{
+    rp_store_close(open_default());
+    put_meta("level0", &level0, sizeof(level0));
+}
+
+/* The postings each level holds, from the stats. */
+static void postings_levels(rp_store *s, unsigned long long lv[6])
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    assert_int_equal(rp_store_stats(s, f), RP_OK);
+    fclose(f);
+    const char *p = strstr(text, "\"postings_levels\":[");
+    assert_non_null(p);
+    assert_int_equal(sscanf(p + strlen("\"postings_levels\":["), "%llu,%llu,%llu,%llu,%llu,%llu",
+                            &lv[0], &lv[1], &lv[2], &lv[3], &lv[4], &lv[5]),
+                     6);
+    free(text);
 }
 
 /* ---- round trips ---- */
@@ -219,6 +265,67 @@ static void test_store_agrees_with_batch_item_for_item(void **state)
         rp_corpus_free(part[p]);
 }
 
+/* Item i: a text of its own, or (every fourth from 101 on) a copy, exact or edited, of item
+ * i - 101, five batches of 20 back: by then its postings were swept into deeper levels. */
+static void add_far_copy(rp_corpus *c, uint32_t i)
+{
+    char name[32];
+    bool copy = i % 4 == 0 && i >= 101;
+
+    snprintf(name, sizeof(name), "item%u", i);
+    add_text(c, name, 1000 + (copy ? i - 101 : i), 120 + (i * 37) % 200, copy ? (i % 3) * 20 : 0);
+}
+
+/* With tiny levels, postings are swept through four levels while the verdicts stay those of
+ * the batch grouping, and the store checks out (every key of every group first in exactly one
+ * level, every filter holding its level's keys) after each batch. */
+static void test_store_levels_agree_with_batch(void **state)
+{
+    enum { ITEMS = 320, BATCH = 20 };
+    rp_corpus *all, *part;
+    rp_options o;
+    rp_dedup_options d;
+    rp_dedup *dd;
+    unsigned long long lv[6];
+    size_t grouped = 0;
+
+    (void)state;
+    make_small_levels(4);
+    assert_int_equal(rp_corpus_new(&all), RP_OK);
+    for (uint32_t i = 0; i < ITEMS; i++)
+        add_far_copy(all, i);
+    rp_options_init(&o);
+    rp_dedup_options_init(&d);
+    assert_int_equal(rp_dedup_run(all, &o, &d, &dd), RP_OK);
+    rp_store *s = open_default();
+    for (uint32_t b = 0; b < ITEMS / BATCH; b++) {
+        size_t n;
+        assert_int_equal(rp_corpus_new(&part), RP_OK);
+        for (uint32_t i = b * BATCH; i < (b + 1) * BATCH; i++)
+            add_far_copy(part, i);
+        rp_store_verdict *v = add(s, part, &n);
+        for (size_t i = 0; i < n; i++) {
+            const rp_dedup_member *m = rp_dedup_doc(dd, (uint32_t)(b * BATCH + i));
+            assert_int_equal(v[i].verdict, m->verdict);
+            if (m->of != UINT32_MAX) {
+                assert_string_equal(v[i].of, rp_corpus_doc(all, m->of)->name);
+                assert_true(v[i].resemblance == m->resemblance);
+                grouped++;
+            }
+        }
+        rp_store_verdicts_free(v, n);
+        rp_corpus_free(part);
+        check(s);
+        postings_levels(s, lv);
+        assert_true(lv[0] <= 4 && lv[1] <= 64 && lv[2] <= 1024); /* swept down to their share */
+    }
+    assert_true(grouped >= 50);
+    assert_true(lv[3] > 0); /* four levels in use */
+    rp_store_close(s);
+    rp_dedup_free(dd);
+    rp_corpus_free(all);
+}
+
 /* ---- refusals ---- */
 
 static void test_store_refuses_another_format_version(void **state)
@@ -235,7 +342,7 @@ static void test_store_refuses_another_format_version(void **state)
     (void)state;
     rp_store_close(s);
     assert_int_equal(mdb_env_create(&env), 0);
-    assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
     assert_int_equal(mdb_env_open(env, store_dir(), 0, 0644), 0);
     assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
     assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
@@ -249,7 +356,76 @@ static void test_store_refuses_another_format_version(void **state)
     s = NULL;
     assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_EFORMAT);
     assert_null(s);
-    assert_non_null(strstr(msg, "has format version 2; this reprint reads version 1"));
+    char want[96];
+    snprintf(want, sizeof(want), "has format version %u; this reprint reads version %u",
+             RP_STORE_FORMAT + 1, RP_STORE_FORMAT);
+    assert_non_null(strstr(msg, want));
+}
+
+/* A store of format 1 (one postings tree, before the levels) is refused with the version
+ * message, also when opened for reading only, and is left as it was. */
+static void test_store_refuses_a_format_1_store(void **state)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, postings;
+    MDB_stat ms;
+    uint64_t version = 1, zero = 0;
+    uint32_t key = 7, num = 0;
+    const char *settings = "shingle=5 window=4 fold_case=1 fold_marks=1 fold_quotes=1 "
+                           "fold_spelling=1 sample=8";
+    rp_options o;
+    rp_store_options so;
+    char msg[256] = "", want[96];
+
+    (void)state;
+    assert_int_equal(mkdir(store_dir(), 0755), 0);
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, store_dir(), 0, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", MDB_CREATE, &meta), 0);
+    assert_int_equal(mdb_dbi_open(txn, "postings",
+                                  MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERKEY |
+                                      MDB_INTEGERDUP,
+                                  &postings),
+                     0);
+    MDB_val fk = {6, "format"}, fv = {sizeof(version), &version};
+    MDB_val sk = {8, "settings"}, sv = {strlen(settings), (void *)settings};
+    MDB_val nk = {4, "next"}, bk = {7, "batches"}, zv = {sizeof(zero), &zero};
+    MDB_val pk = {sizeof(key), &key}, pv = {sizeof(num), &num};
+    assert_int_equal(mdb_put(txn, meta, &fk, &fv, 0), 0);
+    assert_int_equal(mdb_put(txn, meta, &sk, &sv, 0), 0);
+    assert_int_equal(mdb_put(txn, meta, &nk, &zv, 0), 0);
+    assert_int_equal(mdb_put(txn, meta, &bk, &zv, 0), 0);
+    assert_int_equal(mdb_put(txn, postings, &pk, &pv, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    snprintf(want, sizeof(want), "has format version 1; this reprint reads version %u",
+             RP_STORE_FORMAT);
+    rp_options_init(&o);
+    for (int ro = 0; ro < 2; ro++) {
+        rp_store *s = NULL;
+        rp_store_options_init(&so);
+        so.read_only = ro;
+        msg[0] = '\0';
+        assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_EFORMAT);
+        assert_null(s);
+        assert_non_null(strstr(msg, want));
+    }
+
+    /* untouched: no sub-database of the new layout was made */
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, store_dir(), MDB_RDONLY, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "postings0", 0, &postings), MDB_NOTFOUND);
+    assert_int_equal(mdb_dbi_open(txn, NULL, 0, &meta), 0);
+    assert_int_equal(mdb_stat(txn, meta, &ms), 0);
+    assert_int_equal(ms.ms_entries, 2); /* meta and postings */
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
 }
 
 static void test_store_refuses_other_settings(void **state)
@@ -331,6 +507,48 @@ static void test_store_max_items_evicts_the_oldest(void **state)
     check(s);
     rp_store_close(s);
     rp_corpus_free(c);
+}
+
+/* The rolling window with postings spread over levels: evicting a group first removes its
+ * postings from whichever level holds them, and an evicted item comes back new. */
+static void test_store_max_items_evicts_across_levels(void **state)
+{
+    rp_store_options so;
+    uint64_t docs, batches;
+    unsigned long long lv[6];
+
+    (void)state;
+    make_small_levels(4);
+    rp_store_options_init(&so);
+    so.max_items = 60;
+    rp_store *s = open_store(&so);
+    for (uint32_t b = 0; b < 10; b++) {
+        rp_corpus *c;
+        size_t n;
+        assert_int_equal(rp_corpus_new(&c), RP_OK);
+        for (uint32_t i = b * 20; i < (b + 1) * 20; i++)
+            add_far_copy(c, i);
+        rp_store_verdict *v = add(s, c, &n);
+        rp_store_verdicts_free(v, n);
+        rp_corpus_free(c);
+        check(s);
+    }
+    assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+    assert_int_equal(docs, 60);
+    postings_levels(s, lv);
+    assert_true(lv[2] > 0);
+    rp_corpus *c;
+    size_t n;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    add_far_copy(c, 1);   /* evicted long ago: new again */
+    add_far_copy(c, 199); /* held: seen */
+    rp_store_verdict *v = add(s, c, &n);
+    assert_int_equal(v[0].verdict, RP_VERDICT_NEW);
+    assert_int_equal(v[1].verdict, RP_VERDICT_SEEN);
+    rp_store_verdicts_free(v, n);
+    rp_corpus_free(c);
+    check(s);
+    rp_store_close(s);
 }
 
 static void test_store_full_map_leaves_the_store_unchanged(void **state)
@@ -438,7 +656,7 @@ static void test_store_kill_mid_batch_keeps_whole_batches(void **state)
     int kills = 0;
 
     (void)state;
-    rp_store_close(open_default()); /* made before the first child */
+    make_small_levels(256); /* made before the first child; kills land in sweeps too */
     srand(12345);
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (int round = 0; round < 20; round++) {
@@ -489,9 +707,13 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_refuses_another_format_version, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_store_levels_agree_with_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_refuses_a_format_1_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_refuses_other_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_second_writer_fails_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_max_items_evicts_the_oldest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_max_items_evicts_across_levels, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_store_full_map_leaves_the_store_unchanged, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_kill_mid_batch_keeps_whole_batches, setup,
