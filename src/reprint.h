@@ -29,7 +29,8 @@ typedef enum {
     RP_EINVAL,   /* an argument or option is out of range */
     RP_ELIMIT,   /* a size limit was passed (document > 4 GiB, --max-doc-bytes, ...) */
     RP_EFORMAT,  /* input is not in the expected format (bad JSON, bad regex, ...) */
-    RP_ENOTFOUND /* a named document or location does not exist */
+    RP_ENOTFOUND, /* a named document or location does not exist */
+    RP_EBUDGET    /* the scan's index would grow past rp_options.memory */
 } rp_status;
 
 /* A short English phrase for a status, e.g. "out of memory". Never NULL. */
@@ -56,6 +57,9 @@ typedef struct rp_options {
     uint32_t boilerplate_docs;   /* a short cluster in at least this many documents ... */
     uint32_t boilerplate_tokens; /* ... of at most this many tokens is boilerplate */
     unsigned threads;            /* 0: all cores; results are identical for any value */
+    size_t memory; /* budget in bytes for the scan's fingerprint table, index, seeds and token
+                      hashes (the corpus's own bytes aside); 0: none. The scan stops with
+                      RP_EBUDGET before a stage would allocate past it. */
     /* reports */
     uint32_t kinds; /* clusters reported: bit (1u << rp_kind) per kind; RP_KINDS_ALL */
 } rp_options;
@@ -266,6 +270,11 @@ typedef struct rp_scan_counts {
                         documents (a phrase repeated hundreds of times): they seed nothing */
 } rp_scan_counts;
 const rp_scan_counts *rp_scan_get_counts(const rp_scan *scan);
+
+/* The bytes a scan of this corpus is expected to need beyond the corpus itself, at its peak
+ * (the fingerprint table and its index; from the corpus's size and the measured density of
+ * fingerprints in English prose): a check against a budget before starting. */
+size_t rp_scan_memory_estimate(const rp_corpus *corpus, const rp_options *opts);
 
 /* Explains what documents doc_a and doc_b share (doc_a == doc_b: what one document repeats):
  * the shared fingerprints (hash, token positions, byte offsets, document frequency in the

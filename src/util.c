@@ -171,6 +171,7 @@ const char *rp_strerror(rp_status status)
     case RP_ELIMIT: return "size limit exceeded";
     case RP_EFORMAT: return "malformed input";
     case RP_ENOTFOUND: return "not found";
+    case RP_EBUDGET: return "over the memory budget";
     }
     return "unknown status";
 }

@@ -301,6 +301,53 @@ static void test_scan_reports_progress_for_each_stage(void **state)
     rp_corpus_free(c);
 }
 
+/* A memory budget below what a stage needs stops the scan with RP_EBUDGET and frees all; a
+ * budget that fits changes nothing; the estimate grows with the corpus. Budgets between the
+ * two reach each checkpoint in turn. */
+static void test_scan_stops_at_the_memory_budget(void **state)
+{
+    rp_corpus *c;
+    rp_options o;
+    rp_scan *s = NULL, *free_run = NULL;
+    rng_state = 16;
+    char *p = make_passage(25);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    add_doc(c, "a", 200, p, 20, NULL);
+    add_doc(c, "b", 300, p, 50, NULL);
+    add_doc(c, "c", 100, p, 5, NULL);
+    rp_options_init(&o);
+    o.threads = 2;
+    assert_int_equal(rp_scan_run(c, &o, NULL, NULL, &free_run), RP_OK);
+    size_t need = rp_scan_memory_estimate(c, &o);
+    assert_true(need > 1000);
+    o.memory = 64;
+    assert_int_equal(rp_scan_run(c, &o, NULL, NULL, &s), RP_EBUDGET);
+    assert_null(s);
+    unsigned stopped = 0;
+    for (size_t budget = 256; budget < 64 * need; budget *= 2) {
+        o.memory = budget;
+        rp_status st = rp_scan_run(c, &o, NULL, NULL, &s);
+        if (st == RP_EBUDGET) {
+            assert_null(s);
+            stopped++;
+            continue;
+        }
+        assert_int_equal(st, RP_OK);
+        assert_int_equal(rp_scan_cluster_count(s), rp_scan_cluster_count(free_run));
+        rp_scan_free(s);
+        s = NULL;
+    }
+    assert_true(stopped > 0);
+    o.memory = 64 * need;
+    assert_int_equal(rp_scan_run(c, &o, NULL, NULL, &s), RP_OK);
+    assert_int_equal(rp_scan_cluster_count(s), rp_scan_cluster_count(free_run));
+    assert_string_equal(rp_strerror(RP_EBUDGET), "over the memory budget");
+    rp_scan_free(s);
+    rp_scan_free(free_run);
+    rp_corpus_free(c);
+    free(p);
+}
+
 static void test_scan_frees_everything_on_allocation_failure(void **state)
 {
     rp_corpus *c;
@@ -368,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_scan_handles_empty_single_and_tiny_corpora),
         cmocka_unit_test(test_scan_rejects_bad_options),
         cmocka_unit_test(test_scan_reports_progress_for_each_stage),
+        cmocka_unit_test(test_scan_stops_at_the_memory_budget),
         cmocka_unit_test(test_scan_frees_everything_on_allocation_failure),
         cmocka_unit_test(test_scan_explain_says_what_two_documents_share),
     };

@@ -26,6 +26,7 @@ enum {
     OPT_SPLIT,
     OPT_SPLIT_AFTER,
     OPT_MAX_DOC_BYTES,
+    OPT_MEMORY,
     OPT_SHINGLE,
     OPT_WINDOW,
     OPT_MIN_TOKENS,
@@ -56,6 +57,7 @@ static const struct option long_options[] = {
     {"split", required_argument, NULL, OPT_SPLIT},
     {"split-after", required_argument, NULL, OPT_SPLIT_AFTER},
     {"max-doc-bytes", required_argument, NULL, OPT_MAX_DOC_BYTES},
+    {"memory", required_argument, NULL, OPT_MEMORY},
     {"shingle", required_argument, NULL, OPT_SHINGLE},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"min-tokens", required_argument, NULL, OPT_MIN_TOKENS},
@@ -150,6 +152,27 @@ static bool parse_uint(const char *text, unsigned long long min, unsigned long l
     return true;
 }
 
+/* A size: a whole number with an optional K, M or G (powers of 1024), e.g. 1500M or 2G. */
+static bool parse_size(const char *text, unsigned long long *out)
+{
+    char digits[32], unit = 0;
+    size_t n = strlen(text);
+    unsigned long long v, mul = 1;
+
+    if (n == 0 || n >= sizeof(digits))
+        return false;
+    memcpy(digits, text, n + 1);
+    if (strchr("kKmMgG", digits[n - 1])) {
+        unit = (char)(digits[n - 1] | 0x20);
+        digits[n - 1] = '\0';
+        mul = unit == 'k' ? 1ULL << 10 : unit == 'm' ? 1ULL << 20 : 1ULL << 30;
+    }
+    if (!parse_uint(digits, 1, ULLONG_MAX / mul, &v) || v * mul > SIZE_MAX)
+        return false;
+    *out = v * mul;
+    return true;
+}
+
 static bool parse_u32(const char *command, const char *name, const char *text, uint32_t min,
                       uint32_t max, uint32_t *out)
 {
@@ -221,6 +244,12 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
             return usage_error(command, "--max-doc-bytes takes a whole number of bytes, not '%s'",
                                optarg);
         c->read.max_doc_bytes = (size_t)big;
+        return true;
+    case OPT_MEMORY:
+        if (!parse_size(optarg, &big))
+            return usage_error(command, "--memory takes a size such as 800M or 2G, not '%s'",
+                               optarg);
+        o->memory = (size_t)big;
         return true;
     case OPT_SHINGLE: return parse_u32(command, "shingle", optarg, 1, 64, &o->shingle);
     case OPT_WINDOW: return parse_u32(command, "window", optarg, 1, 1024, &o->window);

@@ -19,6 +19,8 @@ static void scan_help(const rp_options *d)
            "  --split REGEX           a line matching REGEX starts a new document\n"
            "  --split-after REGEX     a line matching REGEX ends the current document\n"
            "  --max-doc-bytes N       skip documents larger than N bytes\n"
+           "  --memory SIZE           budget for the fingerprint index (e.g. 800M, 2G): past it\n"
+           "                          the scan stops with an error, before allocating\n"
            "text:\n"
            "  --no-fold-case, --no-fold-marks, --no-fold-quotes, --no-fold-spelling\n"
            "                          keep case, diacritics, quote/dash style, British and\n"
@@ -131,6 +133,17 @@ static size_t reported_clusters(const rp_scan *scan, const rp_options *opts)
     return n;
 }
 
+/* "512 KB", "138 MB", "2.5 GB". */
+static void size_text(size_t bytes, char out[32])
+{
+    if (bytes < (size_t)10 << 20)
+        snprintf(out, 32, "%zu KB", (bytes + 1023) >> 10);
+    else if (bytes < (size_t)10 << 30)
+        snprintf(out, 32, "%zu MB", (bytes + (1 << 20) - 1) >> 20);
+    else
+        snprintf(out, 32, "%.1f GB", (double)bytes / (1 << 30));
+}
+
 int cmd_scan(int argc, char **argv)
 {
     cli_common c;
@@ -160,7 +173,24 @@ int cmd_scan(int argc, char **argv)
         rp_corpus_free(corpus);
         return rc;
     }
+    size_t need = rp_scan_memory_estimate(corpus, &c.opts);
+    char need_text[32], budget_text[32];
+    size_text(need, need_text);
+    size_text(c.opts.memory, budget_text);
+    if (c.opts.memory && need > c.opts.memory) {
+        cli_error("scanning these documents needs about %s for the fingerprint index, more "
+                  "than --memory %s: raise --memory, or scan fewer documents at once",
+                  need_text, budget_text);
+        rp_corpus_free(corpus);
+        return EXIT_TROUBLE;
+    }
     st = rp_scan_run(corpus, &c.opts, cli_progress, &c, &scan);
+    if (st == RP_EBUDGET) {
+        cli_error("scan stopped: its fingerprint index would grow past --memory %s: raise "
+                  "--memory, or scan fewer documents at once", budget_text);
+        rp_corpus_free(corpus);
+        return EXIT_TROUBLE;
+    }
     if (st != RP_OK) {
         cli_error("scan failed: %s", rp_strerror(st));
         rp_corpus_free(corpus);
