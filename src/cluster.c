@@ -65,15 +65,14 @@ void rp_clusters_release(rp_clusters *c)
 void rp_cluster_line_col(const char *bytes, size_t from, uint32_t line, uint32_t col, size_t off,
                          uint32_t *line_out, uint32_t *col_out)
 {
-    for (size_t i = from; i < off; i++) {
-        unsigned char ch = (unsigned char)bytes[i];
-        if (ch == '\n') {
-            line++;
-            col = 1;
-        } else if ((ch & 0xc0) != 0x80) {
-            col++;
-        }
+    const char *p = bytes + from, *end = bytes + off, *nl;
+    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        line++; /* memchr skips whole lines fast; columns count only on the last one */
+        col = 1;
+        p = nl + 1;
     }
+    for (; p < end; p++)
+        col += ((unsigned char)*p & 0xc0) != 0x80;
     *line_out = line;
     *col_out = col;
 }

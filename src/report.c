@@ -48,6 +48,23 @@ static void json_string(FILE *out, const char *text, size_t len)
 
     putc('"', out);
     for (size_t i = 0; i < len;) {
+        /* a run that needs no escape (printable ASCII but " and \, valid UTF-8) in one write */
+        size_t run = i;
+        for (;;) {
+            if (run < len && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\') {
+                run++;
+                continue;
+            }
+            size_t m = run < len && s[run] >= 0x80 ? rp_report_utf8_len(s + run, len - run) : 0;
+            if (m == 0)
+                break;
+            run += m;
+        }
+        if (run > i) {
+            fwrite(s + i, 1, run - i, out);
+            i = run;
+            continue;
+        }
         unsigned char c = s[i];
         size_t n = rp_report_utf8_len(s + i, len - i);
         if (n == 0) {

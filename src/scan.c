@@ -24,7 +24,11 @@
 #define RP_SCAN_GROUP_BITS 2   /* the index is built in 1 << 2 groups ... */
 #define RP_SCAN_BUCKET_BITS 8  /* ... of 1 << 8 buckets each */
 #define RP_SCAN_GROUPS (1u << RP_SCAN_GROUP_BITS)
+#define RP_SCAN_BUCKETS (1u << RP_SCAN_BUCKET_BITS)
 #define GROUP_OF(h) ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS)))
+#define BUCKET_OF(h)                                                                            \
+    ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS - RP_SCAN_BUCKET_BITS)) &                         \
+     ((1u << RP_SCAN_BUCKET_BITS) - 1))
 
 struct rp_scan {
     rp_clusters clusters;
@@ -148,6 +152,9 @@ typedef struct run {
     uint32_t *chunk_first;
     rp_fingerprints *chunks;
     atomic_size_t fp_count; /* fingerprints made so far (the memory budget) */
+    size_t *chunk_hist;     /* [chunk][group][bucket]: how many fingerprints */
+    size_t *chunk_cursor;   /* [chunk][bucket]: where the group being gathered goes */
+    size_t gathering;       /* that group */
     /* index: one group at a time */
     rp_fingerprint *group;
     size_t bucket_off[(1u << RP_SCAN_BUCKET_BITS) + 1];
@@ -179,6 +186,9 @@ static void free_chunks(run *r)
         rp_fingerprints_release(&r->chunks[c]);
     rp_free(r->chunks);
     r->chunks = NULL;
+    rp_free(r->chunk_hist);
+    rp_free(r->chunk_cursor);
+    r->chunk_hist = r->chunk_cursor = NULL;
 }
 
 static void free_hashes(run *r)
@@ -288,7 +298,9 @@ static rp_status make_chunks(run *r)
     r->chunk_first[n] = (uint32_t)r->docs;
     r->chunk_count = n;
     r->chunks = rp_calloc(n ? n * RP_SCAN_GROUPS : 1, sizeof(*r->chunks));
-    return r->chunks ? RP_OK : RP_ENOMEM;
+    r->chunk_hist = rp_calloc((n ? n : 1) * RP_SCAN_GROUPS * RP_SCAN_BUCKETS, sizeof(size_t));
+    r->chunk_cursor = rp_malloc((n ? n : 1) * RP_SCAN_BUCKETS * sizeof(size_t));
+    return r->chunks && r->chunk_hist && r->chunk_cursor ? RP_OK : RP_ENOMEM;
 }
 
 /* Moves a worker's fingerprints into chunk c's per-group lists. */
@@ -296,11 +308,15 @@ static rp_status distribute(run *r, size_t c, rp_fingerprints *fps)
 {
     rp_fingerprints *out = &r->chunks[c * RP_SCAN_GROUPS];
     size_t n[RP_SCAN_GROUPS] = {0};
+    size_t *hist = r->chunk_hist + c * RP_SCAN_GROUPS * RP_SCAN_BUCKETS;
     size_t total = atomic_fetch_add(&r->fp_count, fps->count) + fps->count;
     if (budget(r, total * sizeof(rp_fingerprint)) != RP_OK)
         return RP_EBUDGET; /* the table alone is past the budget: stop before it grows more */
-    for (size_t i = 0; i < fps->count; i++)
-        n[GROUP_OF(fps->items[i].hash)]++;
+    for (size_t i = 0; i < fps->count; i++) {
+        uint64_t h = fps->items[i].hash;
+        n[GROUP_OF(h)]++;
+        hist[GROUP_OF(h) * RP_SCAN_BUCKETS + BUCKET_OF(h)]++;
+    }
     for (size_t g = 0; g < RP_SCAN_GROUPS; g++)
         if (n[g] && RP_GROW(out[g].items, out[g].cap, n[g]) != RP_OK)
             return RP_ENOMEM;
@@ -341,10 +357,6 @@ static rp_status fingerprint_task(void *ctx, size_t c, unsigned w)
 
 /* ---- stage 2: index and seeds ---- */
 
-#define BUCKET_OF(h)                                                                            \
-    ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS - RP_SCAN_BUCKET_BITS)) &                         \
-     ((1u << RP_SCAN_BUCKET_BITS) - 1))
-
 static rp_status bucket_task(void *ctx, size_t b, unsigned w)
 {
     run *r = ctx;
@@ -357,20 +369,34 @@ static rp_status bucket_task(void *ctx, size_t b, unsigned w)
     return rp_index_seeds(items, n, r->opts, &r->wseeds[w], &r->wstats[w]);
 }
 
-/* Moves group g's fingerprints out of the chunks (in chunk order: stable) into buckets, freeing
- * each chunk's list once copied, so the index never holds more than one group twice. */
+/* Copies chunk c's list of the group being gathered into its buckets, then frees it. */
+static rp_status gather_task(void *ctx, size_t c, unsigned w)
+{
+    run *r = ctx;
+    rp_fingerprints *f = &r->chunks[c * RP_SCAN_GROUPS + r->gathering];
+    size_t *cursor = r->chunk_cursor + c * RP_SCAN_BUCKETS;
+    (void)w;
+    for (size_t i = 0; i < f->count; i++)
+        r->group[cursor[BUCKET_OF(f->items[i].hash)]++] = f->items[i];
+    rp_fingerprints_release(f);
+    return RP_OK;
+}
+
+/* Moves group g's fingerprints out of the chunks into buckets, each bucket in chunk order
+ * (stable), the chunks copied in parallel and each chunk's list freed once copied, so the
+ * index never holds more than one group twice. */
 static rp_status gather_group(run *r, size_t g, size_t *n_out)
 {
-    size_t nb = 1u << RP_SCAN_BUCKET_BITS, n = 0, cursor[1u << RP_SCAN_BUCKET_BITS];
+    size_t n = 0;
     memset(r->bucket_off, 0, sizeof(r->bucket_off));
-    for (size_t c = 0; c < r->chunk_count; c++) {
-        const rp_fingerprints *f = &r->chunks[c * RP_SCAN_GROUPS + g];
-        for (size_t i = 0; i < f->count; i++)
-            r->bucket_off[BUCKET_OF(f->items[i].hash) + 1]++;
+    for (size_t b = 0; b < RP_SCAN_BUCKETS; b++) { /* bucket b: chunk 0's, chunk 1's, ... */
+        r->bucket_off[b] = n;
+        for (size_t c = 0; c < r->chunk_count; c++) {
+            r->chunk_cursor[c * RP_SCAN_BUCKETS + b] = n;
+            n += r->chunk_hist[(c * RP_SCAN_GROUPS + g) * RP_SCAN_BUCKETS + b];
+        }
     }
-    for (size_t b = 0; b < nb; b++)
-        r->bucket_off[b + 1] += r->bucket_off[b];
-    n = r->bucket_off[nb];
+    r->bucket_off[RP_SCAN_BUCKETS] = n;
     *n_out = n;
     if (n == 0)
         return RP_OK;
@@ -385,14 +411,8 @@ static rp_status gather_group(run *r, size_t g, size_t *n_out)
     r->group = rp_malloc(n * sizeof(rp_fingerprint));
     if (!r->group)
         return RP_ENOMEM;
-    memcpy(cursor, r->bucket_off, sizeof(cursor));
-    for (size_t c = 0; c < r->chunk_count; c++) {
-        rp_fingerprints *f = &r->chunks[c * RP_SCAN_GROUPS + g];
-        for (size_t i = 0; i < f->count; i++)
-            r->group[cursor[BUCKET_OF(f->items[i].hash)]++] = f->items[i];
-        rp_fingerprints_release(f);
-    }
-    return RP_OK;
+    r->gathering = g;
+    return rp_scan_parallel(r->threads, r->chunk_count, gather_task, r, "index", NULL, NULL);
 }
 
 static rp_status sort_doc_seeds_task(void *ctx, size_t d, unsigned w)
