@@ -163,6 +163,7 @@ typedef struct run {
     rp_index_stats *wstats;   /* per worker */
     rp_seeds seeds;
     size_t *seed_first; /* while sorting: seeds of doc_a d start at seed_first[d] */
+    size_t *wcursor;    /* while collecting: [worker list][doc] counts, then places */
     /* alignment: pair i holds seeds [pair_first[i], pair_first[i + 1]) */
     size_t *pair_first;
     size_t pair_count;
@@ -228,6 +229,7 @@ static void run_release(run *r)
     rp_free(r->group);
     rp_free(r->seeds.items);
     rp_free(r->seed_first);
+    rp_free(r->wcursor);
     rp_free(r->pair_first);
     rp_free(r->need);
     rp_free(r->hits.items);
@@ -425,37 +427,63 @@ static rp_status sort_doc_seeds_task(void *ctx, size_t d, unsigned w)
 /* Worker seed lists -> one list sorted by (doc_a, doc_b, pos_a, pos_b): a counting sort on
  * doc_a (linear), then each document's seeds sorted in parallel; one global comparison sort
  * of tens of millions of seeds took most of the index stage. */
+/* Counts worker list w's seeds per first document into its row of r->wcursor. */
+static rp_status count_seeds_task(void *ctx, size_t w, unsigned worker)
+{
+    run *r = ctx;
+    size_t *row = r->wcursor + w * (r->docs + 1);
+    (void)worker;
+    for (size_t i = 0; i < r->wseeds[w].count; i++)
+        row[r->wseeds[w].items[i].doc_a]++;
+    return RP_OK;
+}
+
+/* Moves worker list w's seeds to their places (its row holds where each document's go). */
+static rp_status place_seeds_task(void *ctx, size_t w, unsigned worker)
+{
+    run *r = ctx;
+    size_t *row = r->wcursor + w * (r->docs + 1);
+    (void)worker;
+    for (size_t i = 0; i < r->wseeds[w].count; i++)
+        r->seeds.items[row[r->wseeds[w].items[i].doc_a]++] = r->wseeds[w].items[i];
+    rp_free(r->wseeds[w].items);
+    r->wseeds[w] = (rp_seeds){NULL, 0, 0};
+    return RP_OK;
+}
+
 static rp_status collect_seeds(run *r)
 {
-    size_t total = 0, *cursor;
+    size_t total = 0, rows = (size_t)r->threads * (r->docs + 1);
     rp_status st;
 
     for (unsigned w = 0; w < r->threads; w++)
         total += r->wseeds[w].count;
-    if (budget(r, 2 * total * sizeof(rp_seed) + r->docs * 2 * sizeof(size_t)) != RP_OK)
-        return RP_EBUDGET; /* the workers' lists and the sorted copy */
+    if (budget(r, 2 * total * sizeof(rp_seed) + (rows + r->docs + 1) * sizeof(size_t)) != RP_OK)
+        return RP_EBUDGET; /* the workers' lists, the sorted copy and the counts */
     r->seeds.items = rp_malloc((total ? total : 1) * sizeof(rp_seed));
-    r->seed_first = rp_calloc(r->docs + 1, sizeof(size_t));
-    cursor = rp_malloc((r->docs + 1) * sizeof(size_t));
-    if (!r->seeds.items || !r->seed_first || !cursor) {
-        rp_free(cursor);
+    r->seed_first = rp_malloc((r->docs + 1) * sizeof(size_t));
+    r->wcursor = rp_calloc(rows, sizeof(size_t));
+    if (!r->seeds.items || !r->seed_first || !r->wcursor)
         return RP_ENOMEM;
-    }
     r->seeds.cap = r->seeds.count = total;
-    for (unsigned w = 0; w < r->threads; w++)
-        for (size_t i = 0; i < r->wseeds[w].count; i++)
-            r->seed_first[r->wseeds[w].items[i].doc_a + 1]++;
-    for (size_t d = 0; d < r->docs; d++)
-        r->seed_first[d + 1] += r->seed_first[d];
-    memcpy(cursor, r->seed_first, (r->docs + 1) * sizeof(size_t));
-    for (unsigned w = 0; w < r->threads; w++) {
-        for (size_t i = 0; i < r->wseeds[w].count; i++)
-            r->seeds.items[cursor[r->wseeds[w].items[i].doc_a]++] = r->wseeds[w].items[i];
-        rp_free(r->wseeds[w].items);
-        r->wseeds[w] = (rp_seeds){NULL, 0, 0};
+    st = rp_scan_parallel(r->threads, r->threads, count_seeds_task, r, "index", NULL, NULL);
+    if (st != RP_OK)
+        return st;
+    /* document d's seeds start at seed_first[d]: worker 0's, then worker 1's, ... */
+    size_t at = 0;
+    for (size_t d = 0; d <= r->docs; d++) {
+        r->seed_first[d] = at;
+        for (unsigned w = 0; w < r->threads; w++) {
+            size_t *c = &r->wcursor[w * (r->docs + 1) + d], n = *c;
+            *c = at;
+            at += n;
+        }
     }
-    rp_free(cursor);
-    st = rp_scan_parallel(r->threads, r->docs, sort_doc_seeds_task, r, "index", NULL, NULL);
+    st = rp_scan_parallel(r->threads, r->threads, place_seeds_task, r, "index", NULL, NULL);
+    rp_free(r->wcursor);
+    r->wcursor = NULL;
+    if (st == RP_OK)
+        st = rp_scan_parallel(r->threads, r->docs, sort_doc_seeds_task, r, "index", NULL, NULL);
     rp_free(r->seed_first);
     r->seed_first = NULL;
     return st;
