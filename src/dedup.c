@@ -7,6 +7,7 @@
  * batch grouping runs the same incremental rule as the LMDB store (store.c) and agrees with it.
  */
 #include "dedup.h"
+#include "sort.h"
 
 #include "corpus.h"
 #include "report.h"
@@ -269,40 +270,11 @@ void rp_dedup_sig_release(rp_dedup_sig *sig)
     rp_dedup_sig_init(sig);
 }
 
-/* Quicksort (median of three, the smaller side first so the stack stays shallow) finished by
- * insertion sort: several times faster than qsort's callback on these short arrays. */
+RP_DEFINE_SORT(sort_u32, uint32_t, RP_SORT_LESS_NUM)
+
 void rp_dedup_sort_u32(uint32_t *v, size_t n)
 {
-    while (n > 16) {
-        uint32_t a = v[0], b = v[n / 2], c = v[n - 1], t;
-        uint32_t pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
-        size_t i = 0, j = n - 1;
-        for (;;) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i >= j)
-                break;
-            t = v[i], v[i] = v[j], v[j] = t;
-            i++, j--;
-        }
-        /* [0, j] <= pivot <= [j + 1, n) */
-        if (j + 1 < n - j - 1) {
-            rp_dedup_sort_u32(v, j + 1);
-            v += j + 1, n -= j + 1;
-        } else {
-            rp_dedup_sort_u32(v + j + 1, n - j - 1);
-            n = j + 1;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        uint32_t x = v[i];
-        size_t j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
+    sort_u32(v, n);
 }
 
 /* Sorts and drops repeats; returns the new count. */

@@ -6,6 +6,7 @@
  * none for a huge run in few documents (more than max_df * 4 occurrences: quadratic).
  */
 #include "index.h"
+#include "sort.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -187,80 +188,9 @@ static inline bool seed_less(const rp_seed *a, const rp_seed *b)
     return ha != hb ? ha < hb : seed_lo(a) < seed_lo(b);
 }
 
-static void seed_swap(rp_seed *a, rp_seed *b)
-{
-    rp_seed t = *a;
-    *a = *b;
-    *b = t;
-}
-
-static void seed_sift(rp_seed *s, size_t root, size_t n)
-{
-    for (size_t child; (child = 2 * root + 1) < n; root = child) {
-        if (child + 1 < n && seed_less(&s[child], &s[child + 1]))
-            child++;
-        if (!seed_less(&s[root], &s[child]))
-            return;
-        seed_swap(&s[root], &s[child]);
-    }
-}
-
-/* Introsort: quicksort with a median-of-three pivot, heapsort past a depth limit, insertion
- * sort for short ranges. An inlined comparison; the scan sorts tens of millions of seeds. */
-static void seed_sort(rp_seed *s, size_t n, unsigned depth)
-{
-    while (n > 16) {
-        if (depth-- == 0) {
-            for (size_t i = n / 2; i-- > 0;)
-                seed_sift(s, i, n);
-            for (size_t i = n; i-- > 1;) {
-                seed_swap(&s[0], &s[i]);
-                seed_sift(s, 0, i);
-            }
-            return;
-        }
-        size_t mid = n / 2;
-        if (seed_less(&s[mid], &s[0]))
-            seed_swap(&s[mid], &s[0]);
-        if (seed_less(&s[n - 1], &s[mid])) {
-            seed_swap(&s[n - 1], &s[mid]);
-            if (seed_less(&s[mid], &s[0]))
-                seed_swap(&s[mid], &s[0]);
-        }
-        rp_seed pivot = s[mid];
-        size_t i = 0, j = n - 1;
-        for (;;) { /* Hoare partition: [0, j] <= pivot <= [j + 1, n) */
-            while (seed_less(&s[i], &pivot))
-                i++;
-            while (seed_less(&pivot, &s[j]))
-                j--;
-            if (i >= j)
-                break;
-            seed_swap(&s[i++], &s[j--]);
-        }
-        size_t left = j + 1;
-        if (left < n - left) { /* recurse into the smaller side */
-            seed_sort(s, left, depth);
-            s += left;
-            n -= left;
-        } else {
-            seed_sort(s + left, n - left, depth);
-            n = left;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        rp_seed x = s[i];
-        size_t j = i;
-        for (; j > 0 && seed_less(&x, &s[j - 1]); j--)
-            s[j] = s[j - 1];
-        s[j] = x;
-    }
-}
+RP_DEFINE_SORT(seed_sort, rp_seed, seed_less)
 
 void rp_seeds_sort(rp_seed *seeds, size_t count)
 {
-    unsigned depth = 0;
-    for (size_t n = count; n > 1; n >>= 1)
-        depth += 2;
-    seed_sort(seeds, count, depth);
+    seed_sort(seeds, count);
 }

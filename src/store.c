@@ -15,6 +15,7 @@
  * own writer lock can only block.
  */
 #include "store.h"
+#include "sort.h"
 
 #include "dedup.h"
 #include "report.h"
@@ -627,39 +628,8 @@ static rp_status read_postings(adder *a, MDB_val first[LEVELS], int from, int to
     return RP_OK;
 }
 
-/* Sorts n uint64_t values ascending (rp_dedup_sort_u32's quicksort, for 64 bits). */
-static void sort_u64(uint64_t *v, size_t n)
-{
-    while (n > 16) {
-        uint64_t a = v[0], b = v[n / 2], c = v[n - 1], t;
-        uint64_t pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
-        size_t i = 0, j = n - 1;
-        for (;;) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i >= j)
-                break;
-            t = v[i], v[i] = v[j], v[j] = t;
-            i++, j--;
-        }
-        if (j + 1 < n - j - 1) {
-            sort_u64(v, j + 1);
-            v += j + 1, n -= j + 1;
-        } else {
-            sort_u64(v + j + 1, n - j - 1);
-            n = j + 1;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        uint64_t x = v[i];
-        size_t j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
+/* Sorts n uint64_t values ascending. */
+RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
 
 /* Reads the deep of every key of the batch, in key order. */
 static rp_status probe_deep(adder *a)
