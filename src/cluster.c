@@ -259,9 +259,13 @@ static int key_cmp(const void *pa, const void *pb)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static rp_kind cluster_kind(uint32_t documents, uint32_t tokens, const rp_options *opts)
+/* Boilerplate: in at least boilerplate_docs documents, and at least half of its passages (the
+ * median, not the longest: one copy that runs on into chance words must not hide a template
+ * line) have at most boilerplate_tokens tokens. */
+static rp_kind cluster_kind(uint32_t documents, size_t passages, size_t short_passages,
+                            const rp_options *opts)
 {
-    if (documents >= opts->boilerplate_docs && tokens <= opts->boilerplate_tokens)
+    if (documents >= opts->boilerplate_docs && 2 * short_passages >= passages)
         return RP_KIND_BOILERPLATE;
     return documents == 1 ? RP_KIND_INTERNAL : RP_KIND_REPRINT;
 }
@@ -271,18 +275,19 @@ static void emit_passages(const build *b, size_t c, const rp_options *opts, rp_p
                           rp_cluster *cl)
 {
     uint32_t tokens = 0, docs = 0;
-    size_t n = b->start[c + 1] - b->start[c];
+    size_t n = b->start[c + 1] - b->start[c], short_passages = 0;
     for (size_t i = 0; i < n; i++) {
         const group *g = &b->groups[b->members[b->start[c] + i]];
         uint32_t t = g->span.end - g->span.start;
         out[i] = (rp_passage){g->span.doc, g->span.off_start, g->span.off_end, 1, 1, t,
                               g->best_c ? (double)g->best_m / g->best_c : 0.0};
         tokens = t > tokens ? t : tokens;
+        short_passages += t <= opts->boilerplate_tokens;
         docs += i == 0 || out[i - 1].doc != out[i].doc;
     }
     cl->tokens = tokens;
     cl->documents = docs;
-    cl->kind = cluster_kind(docs, tokens, opts);
+    cl->kind = cluster_kind(docs, n, short_passages, opts);
     cl->passages = out;
     cl->passage_count = n;
 }

@@ -151,6 +151,31 @@ static void test_cluster_kinds_follow_documents_and_length(void **state)
     done(&b);
 }
 
+/* Boilerplate goes by the median passage: one copy that runs on past boilerplate_tokens does
+ * not hide a template line, and a cluster whose copies are mostly long stays a reprint. */
+static void test_cluster_boilerplate_goes_by_the_median_passage(void **state)
+{
+    rp_link links[16];
+    size_t n = 0;
+    for (uint32_t d = 1; d < 6; d++) /* 20 tokens in 6 documents, one copy runs on to 45 */
+        links[n++] = link_of(occ(0, 300, 320), d == 3 ? occ(d, 300, 345) : occ(d, 300, 320),
+                             20, d == 3 ? 45 : 20);
+    for (uint32_t d = 1; d < 6; d++) /* 45 tokens in 6 documents, two copies of 30 */
+        links[n++] = link_of(occ(0, 100, 145), d < 3 ? occ(d, 100, 130) : occ(d, 100, 145),
+                             d < 3 ? 30 : 45, 45);
+    built b;
+    build_ok(&b, 6, links, n);
+    assert_int_equal(b.cl.count, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const rp_cluster *c = &b.cl.items[i];
+        assert_int_equal(c->documents, 6);
+        assert_int_equal(c->tokens, 45); /* the longest member, as the contract says */
+        assert_int_equal(c->kind, c->passages[0].start == 6 * 300 ? RP_KIND_BOILERPLATE
+                                                                   : RP_KIND_REPRINT);
+    }
+    done(&b);
+}
+
 static void test_cluster_orders_by_size_times_tokens(void **state)
 {
     const rp_link links[] = {link_of(occ(0, 0, 20), occ(1, 0, 20), 20, 20),
@@ -222,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_cluster_keeps_occurrences_overlapping_by_half_or_less_apart),
         cmocka_unit_test(test_cluster_guards_against_chaining_through_a_recurring_passage),
         cmocka_unit_test(test_cluster_kinds_follow_documents_and_length),
+        cmocka_unit_test(test_cluster_boilerplate_goes_by_the_median_passage),
         cmocka_unit_test(test_cluster_orders_by_size_times_tokens),
         cmocka_unit_test(test_cluster_empty_input_gives_no_clusters),
         cmocka_unit_test(test_cluster_line_col_counts_code_points_and_crlf),
