@@ -12,7 +12,8 @@ static void store_help(void)
 {
     printf("usage: reprint store stats|export|compact [--wait] DIR\n\n"
            "  stats     counts and sizes as one JSON object (documents, postings, bytes used,\n"
-           "            bytes per document, batches committed, the store's settings)\n"
+           "            bytes per document, batches committed, the store's settings, and\n"
+           "            postings_levels: the postings held by each level, level 0 first)\n"
            "  export    one JSON line per stored document, oldest first: doc, id, verdict,\n"
            "            of, bytes, tokens, date (epoch seconds), fingerprints\n"
            "  compact   rewrite the store without free pages (into a temporary folder, then\n"
