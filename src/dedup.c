@@ -930,14 +930,6 @@ static void report_csv(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
     }
 }
 
-/* A document's name for a terminal (control characters and the like escaped). */
-static void text_name(FILE *out, const rp_corpus *corpus, uint32_t doc)
-{
-    const char *name = rp_corpus_doc(corpus, doc)->name;
-
-    rp_write_safe(out, name, strlen(name));
-}
-
 static void report_text(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
 {
     size_t kept = 0;
@@ -949,15 +941,15 @@ static void report_text(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
     for (size_t g = 0; g < dd->group_count; g++) {
         const rp_dedup_group *grp = &dd->groups[g];
         fprintf(out, "\ngroup %zu: keep ", g);
-        text_name(out, corpus, grp->representative);
+        rp_report_write_safe_name(out, rp_corpus_doc(corpus, grp->representative)->name);
         putc('\n', out);
         for (size_t i = 0; i < grp->member_count; i++) {
             const rp_dedup_member *m = &grp->members[i];
             fprintf(out, "  %-14s ", rp_verdict_name(m->verdict));
-            text_name(out, corpus, m->doc);
+            rp_report_write_safe_name(out, rp_corpus_doc(corpus, m->doc)->name);
             fprintf(out, " (resemblance %.2f, containment %.2f, of ", m->resemblance,
                     m->containment);
-            text_name(out, corpus, m->of);
+            rp_report_write_safe_name(out, rp_corpus_doc(corpus, m->of)->name);
             fputs(")\n", out);
         }
     }

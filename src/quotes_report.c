@@ -79,9 +79,8 @@ static void write_json(FILE *out, const rp_corpus *corpus, const rp_quotes *qs,
 
 static void text_source(FILE *out, const rp_corpus *corpus, const rp_quote_source *s, bool best)
 {
-    const char *name = rp_corpus_doc(corpus, s->doc)->name;
     fprintf(out, "  %s ", best ? "source" : "   also");
-    rp_write_safe(out, name, strlen(name));
+    rp_report_write_safe_name(out, rp_corpus_doc(corpus, s->doc)->name);
     fprintf(out, ":%u:%u  %s, identity %.2f%s\n", s->line, s->column,
             rp_fidelity_name(s->fidelity), s->identity, s->quoted ? ", quoted there" : "");
     if (!best)
@@ -108,12 +107,12 @@ static void write_text(FILE *out, const rp_corpus *corpus, const rp_quotes *qs)
         const rp_quote *q = rp_quotes_get(qs, i);
         const rp_doc *d = rp_corpus_doc(corpus, q->doc);
         fprintf(out, "\nquote %zu  ", i);
-        rp_write_safe(out, d->name, strlen(d->name));
+        rp_report_write_safe_name(out, d->name);
         fprintf(out, ":%u:%u  %u tokens  %s", q->line, q->column, q->tokens,
                 q->source_count ? "sourced" : "unsourced");
         if (q->speaker) {
             fputs("  (", out);
-            rp_write_safe(out, q->speaker, strlen(q->speaker));
+            rp_report_write_safe_name(out, q->speaker);
             putc(')', out);
         }
         fputs("\n  ", out);

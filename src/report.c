@@ -49,44 +49,33 @@ static void json_string(FILE *out, const char *text, size_t len)
     putc('"', out);
     for (size_t i = 0; i < len;) {
         /* a run that needs no escape (printable ASCII but " and \, valid UTF-8) in one write */
-        size_t run = i;
-        for (;;) {
-            if (run < len && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\') {
-                run++;
-                continue;
-            }
-            size_t m = run < len && s[run] >= 0x80 ? rp_report_utf8_len(s + run, len - run) : 0;
+        size_t run = i, m;
+        for (; run < len; run += m) {
+            unsigned char c = s[run];
+            m = c >= 0x80 ? rp_report_utf8_len(s + run, len - run)
+                          : c >= 0x20 && c != 0x7F && c != '"' && c != '\\';
             if (m == 0)
                 break;
-            run += m;
         }
-        if (run > i) {
+        if (run > i)
             fwrite(s + i, 1, run - i, out);
-            i = run;
-            continue;
-        }
-        unsigned char c = s[i];
-        size_t n = rp_report_utf8_len(s + i, len - i);
-        if (n == 0) {
+        if (run == len)
+            break;
+        /* one byte that needs an escape */
+        unsigned char c = s[run];
+        if (c >= 0x80)
             fputs("\xEF\xBF\xBD", out); /* U+FFFD for each invalid byte */
-            i++;
-        } else if (c == '"' || c == '\\') {
-            putc('\\', out);
-            putc(c, out);
-            i++;
-        } else if (c == '\n') {
-            fputs("\\n", out), i++;
-        } else if (c == '\r') {
-            fputs("\\r", out), i++;
-        } else if (c == '\t') {
-            fputs("\\t", out), i++;
-        } else if (c < 0x20 || c == 0x7F) {
+        else if (c == '"' || c == '\\')
+            putc('\\', out), putc(c, out);
+        else if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\r')
+            fputs("\\r", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else
             fprintf(out, "\\u%04x", c);
-            i++;
-        } else {
-            fwrite(s + i, 1, n, out);
-            i += n;
-        }
+        i = run + 1;
     }
     putc('"', out);
 }
@@ -383,9 +372,9 @@ void rp_write_safe(FILE *out, const char *text, size_t len)
         i += write_safe_char(out, s + i, len - i, &shown);
 }
 
-static void write_safe_cstr(FILE *out, const char *s)
+void rp_report_write_safe_name(FILE *out, const char *name)
 {
-    rp_write_safe(out, s, strlen(s));
+    rp_write_safe(out, name, strlen(name));
 }
 
 static bool is_space(unsigned char c)
@@ -428,7 +417,7 @@ static void text_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c
         const rp_passage *p = &c->passages[j];
         const rp_doc *d = rp_corpus_doc(corpus, p->doc);
         fputs("  ", out);
-        write_safe_cstr(out, d->name);
+        rp_report_write_safe_name(out, d->name);
         fprintf(out, ":%u:%u  %u tokens, identity %.2f  ", p->line, p->column, p->tokens,
                 p->identity);
         rp_report_text_excerpt(out, d->bytes + p->start, p->end - p->start);
@@ -464,7 +453,7 @@ static void write_text(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
     for (uint32_t i = 0; i < ndocs; i++) {
         const rp_doc_stats *st = rp_scan_doc_stats(scan, i);
         fprintf(out, "  %3.0f%% of ", st->covered * 100.0);
-        write_safe_cstr(out, rp_corpus_doc(corpus, i)->name);
+        rp_report_write_safe_name(out, rp_corpus_doc(corpus, i)->name);
         if (st->invalid_utf8)
             fprintf(out, "  (%zu invalid UTF-8 sequence%s, first at byte %zu)", st->invalid_utf8,
                     st->invalid_utf8 == 1 ? "" : "s", st->first_invalid);

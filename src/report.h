@@ -29,4 +29,7 @@ void rp_report_json_skipped(FILE *out, const rp_corpus *corpus);
  * rp_write_safe writes them, at most 72 bytes shown, then "…"). */
 void rp_report_text_excerpt(FILE *out, const char *text, size_t len);
 
+/* A NUL-terminated name (or speaker) for a terminal: rp_write_safe of the whole string. */
+void rp_report_write_safe_name(FILE *out, const char *name);
+
 #endif /* REPRINT_REPORT_H */
