@@ -372,16 +372,14 @@ static rp_status merge(rp_hit *x, rp_hit *y, const uint32_t *a, const uint32_t *
     u.seeds = x->seeds + y->seeds;
     if (same && u.a_end > u.b_start)
         return RP_OK; /* neighbouring copies of a passage repeated back to back: both stay */
-    {
-        if (rp_align_global(a + u.a_start, u.a_end - u.a_start, b + u.b_start,
-                            u.b_end - u.b_start, work, &u.matches, &u.columns) != RP_OK)
-            return RP_ENOMEM;
-        if (hit_identity(&u) >= opts->min_identity ||
-            (hit_identity(x) < opts->min_identity && hit_identity(y) < opts->min_identity)) {
-            *x = u;
-            y->status = RP_HIT_MERGED;
-            return RP_OK;
-        }
+    if (rp_align_global(a + u.a_start, u.a_end - u.a_start, b + u.b_start, u.b_end - u.b_start,
+                        work, &u.matches, &u.columns) != RP_OK)
+        return RP_ENOMEM;
+    if (hit_identity(&u) >= opts->min_identity ||
+        (hit_identity(x) < opts->min_identity && hit_identity(y) < opts->min_identity)) {
+        *x = u;
+        y->status = RP_HIT_MERGED;
+        return RP_OK;
     }
     if (y->matches > x->matches) {
         rp_hit t = *x;

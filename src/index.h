@@ -76,6 +76,19 @@ uint64_t rp_index_remix(uint64_t hash);
 /* A lone seed (see RP_INDEX_CTX_BITS): the top bit of pos_a. */
 #define RP_SEED_LONE 0x80000000u
 
+/* Whether a pair of documents held by this seed alone is left unaligned (weak or lone). */
+static inline int rp_seed_alone_dropped(const rp_seed *s)
+{
+    return (s->pos_b & RP_SEED_WEAK) || (s->pos_a & RP_SEED_LONE);
+}
+
+/* The seed's positions without its flags. */
+static inline void rp_seed_clear_flags(rp_seed *s)
+{
+    s->pos_a &= ~RP_SEED_LONE;
+    s->pos_b &= ~RP_SEED_WEAK;
+}
+
 /* Runs with more occurrences than this seed nothing (max_df * 4): a word repeated millions of
  * times, or a paragraph repeated thousands of times, would otherwise make seeds quadratic. */
 size_t rp_index_occ_cap(const rp_options *opts);

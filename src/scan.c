@@ -424,9 +424,6 @@ static rp_status sort_doc_seeds_task(void *ctx, size_t d, unsigned w)
     return RP_OK;
 }
 
-/* Worker seed lists -> one list sorted by (doc_a, doc_b, pos_a, pos_b): a counting sort on
- * doc_a (linear), then each document's seeds sorted in parallel; one global comparison sort
- * of tens of millions of seeds took most of the index stage. */
 /* Counts worker list w's seeds per first document into its row of r->wcursor. */
 static rp_status count_seeds_task(void *ctx, size_t w, unsigned worker)
 {
@@ -451,6 +448,10 @@ static rp_status place_seeds_task(void *ctx, size_t w, unsigned worker)
     return RP_OK;
 }
 
+/* Worker seed lists -> one list sorted by (doc_a, doc_b, pos_a, pos_b): a counting sort on
+ * doc_a (linear; each worker list counted and placed by its own task), then each document's
+ * seeds sorted in parallel; one global comparison sort of tens of millions of seeds took most
+ * of the index stage. */
 static rp_status collect_seeds(run *r)
 {
     size_t total = 0, rows = (size_t)r->threads * (r->docs + 1);
@@ -547,14 +548,13 @@ static rp_status find_pairs(run *r)
     for (size_t i = 0, j; i < r->seeds.count; i = j) {
         for (j = i + 1; j < r->seeds.count && s[j].doc_a == s[i].doc_a && s[j].doc_b == s[i].doc_b;)
             j++;
-        if (j - i == 1 && ((s[i].pos_b & RP_SEED_WEAK) || (s[i].pos_a & RP_SEED_LONE)))
+        if (j - i == 1 && rp_seed_alone_dropped(&s[i]))
             continue;
         r->pair_first[r->pair_count++] = kept;
         mark[s[i].doc_a] = mark[s[i].doc_b] = 1;
         for (size_t m = i; m < j; m++) {
             s[kept] = s[m];
-            s[kept].pos_a &= ~RP_SEED_LONE;
-            s[kept++].pos_b &= ~RP_SEED_WEAK;
+            rp_seed_clear_flags(&s[kept++]);
         }
     }
     r->seeds.count = kept;
@@ -949,13 +949,14 @@ static rp_status shared_report(explain *e)
                              e->toks[0].items[x->pos + k - 1].end, y->pos,
                              e->toks[1].items[y->pos].start, e->toks[1].items[y->pos + k - 1].end,
                              e->df[at], e->occ[at], why);
+            if (st != RP_OK || why[0] != 's')
+                continue;
             uint32_t ca = rp_index_context(e->toks[0].items, e->toks[0].count, x->pos, k),
                      cb = rp_index_context(e->toks[1].items, e->toks[1].count, y->pos, k);
-            if (st == RP_OK && why[0] == 's')
-                st = add_seed(&e->seeds,
-                              (rp_seed){e->doc[0], e->doc[1],
-                                        x->pos | (rp_index_context_match(ca, cb) ? 0 : RP_SEED_LONE),
-                                        y->pos | (e->df[at] >= RP_INDEX_WEAK_DF ? RP_SEED_WEAK : 0)});
+            st = add_seed(&e->seeds,
+                          (rp_seed){e->doc[0], e->doc[1],
+                                    x->pos | (rp_index_context_match(ca, cb) ? 0 : RP_SEED_LONE),
+                                    y->pos | (e->df[at] >= RP_INDEX_WEAK_DF ? RP_SEED_WEAK : 0)});
         }
     }
     return st;
@@ -1063,16 +1064,13 @@ rp_status rp_scan_explain(const rp_corpus *corpus, const rp_options *opts, uint3
         st = corpus_df(&e);
     if (st == RP_OK)
         st = shared_report(&e);
-    if (st == RP_OK && e.seeds.count == 1 &&
-        ((e.seeds.items[0].pos_a & RP_SEED_LONE) || (e.seeds.items[0].pos_b & RP_SEED_WEAK)))
+    if (st == RP_OK && e.seeds.count == 1 && rp_seed_alone_dropped(&e.seeds.items[0]))
         st = rp_buf_addf(&e.out, "the scan does not align this pair: its one seed %s\n",
                          (e.seeds.items[0].pos_b & RP_SEED_WEAK)
                              ? "is a phrase common by chance (in many documents)"
                              : "has different words on both sides of it in the two places");
-    for (size_t i = 0; i < e.seeds.count; i++) {
-        e.seeds.items[i].pos_a &= ~RP_SEED_LONE;
-        e.seeds.items[i].pos_b &= ~RP_SEED_WEAK;
-    }
+    for (size_t i = 0; i < e.seeds.count; i++)
+        rp_seed_clear_flags(&e.seeds.items[i]);
     if (st == RP_OK) {
         rp_seeds_sort(e.seeds.items, e.seeds.count);
         st = rp_scan_token_hashes(opts, rp_corpus_doc(corpus, e.doc[0]), &e.toks[0], &ha, &na);

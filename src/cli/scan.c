@@ -174,11 +174,12 @@ int cmd_scan(int argc, char **argv)
         rp_corpus_free(corpus);
         return rc;
     }
-    size_t need = rp_scan_memory_estimate(corpus, &c.opts);
-    char need_text[32], budget_text[32];
-    size_text(need, need_text);
+    char budget_text[32];
     size_text(c.opts.memory, budget_text);
-    if (c.opts.memory && need > c.opts.memory) {
+    size_t need = c.opts.memory ? rp_scan_memory_estimate(corpus, &c.opts) : 0;
+    if (need > c.opts.memory) {
+        char need_text[32];
+        size_text(need, need_text);
         cli_error("scanning these documents needs about %s for the fingerprint index, more "
                   "than --memory %s: raise --memory, or scan fewer documents at once",
                   need_text, budget_text);
