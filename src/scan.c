@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #define RP_SCAN_CHUNKS_PER_THREAD 16
+#define RP_SCAN_TOKEN_BLOCK 65536 /* tokens a first pass holds at a time (1 MiB) */
+#define RP_SCAN_FP_BLOCK 65536    /* fingerprints a worker holds before distributing them */
 #define RP_SCAN_GROUP_BITS 2   /* the index is built in 1 << 2 groups ... */
 #define RP_SCAN_BUCKET_BITS 8  /* ... of 1 << 8 buckets each */
 #define RP_SCAN_GROUPS (1u << RP_SCAN_GROUP_BITS)
@@ -120,20 +122,48 @@ rp_status rp_scan_parallel(unsigned threads, size_t count, rp_task_fn fn, void *
     return (rp_status)atomic_load(&p.status);
 }
 
+/* The aligner's 32-bit hashes of a document's tokens, appended block by block: the 16-byte
+ * tokens are never all held at once. */
+typedef struct hash_stream {
+    uint32_t *h;
+    size_t count, cap;
+} hash_stream;
+
+static rp_status hash_sink(void *ctx, rp_tokens *toks)
+{
+    hash_stream *s = ctx;
+    if (RP_GROW(s->h, s->cap, s->count + toks->count) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < toks->count; i++)
+        s->h[s->count++] = (uint32_t)(toks->items[i].hash ^ (toks->items[i].hash >> 32));
+    toks->count = 0;
+    return RP_OK;
+}
+
+/* Hashes the tokens still held and hands the list over (OWNED; never NULL on RP_OK). */
+static rp_status hashes_done(hash_stream *s, rp_status st, rp_tokens *toks, uint32_t **out,
+                             uint32_t *count)
+{
+    if (st == RP_OK)
+        st = hash_sink(s, toks);
+    if (st == RP_OK && !s->h && !(s->h = rp_malloc(sizeof(*s->h))))
+        st = RP_ENOMEM; /* no tokens: still a list to free */
+    if (st != RP_OK) {
+        rp_free(s->h);
+        return st;
+    }
+    *out = s->h;
+    *count = (uint32_t)s->count;
+    return RP_OK;
+}
+
 rp_status rp_scan_token_hashes(const rp_options *opts, const rp_doc *doc, rp_tokens *toks,
                                uint32_t **out, uint32_t *count)
 {
-    rp_status st = rp_text_tokenize(opts, doc->bytes, doc->len, false, toks);
-    if (st != RP_OK)
-        return st;
-    uint32_t *h = rp_malloc(toks->count * sizeof(*h));
-    if (!h)
-        return RP_ENOMEM;
-    for (size_t i = 0; i < toks->count; i++)
-        h[i] = (uint32_t)(toks->items[i].hash ^ (toks->items[i].hash >> 32));
-    *out = h;
-    *count = (uint32_t)toks->count;
-    return RP_OK;
+    hash_stream s = {NULL, 0, 0};
+    rp_status st = rp_text_tokenize_stream(opts, doc->bytes, doc->len, rp_scan_token_block,
+                                           hash_sink, &s, toks);
+    return hashes_done(&s, st, toks, out, count);
 }
 
 /* ---- the run ---- */
@@ -305,28 +335,116 @@ static rp_status make_chunks(run *r)
     return r->chunks && r->chunk_hist && r->chunk_cursor ? RP_OK : RP_ENOMEM;
 }
 
-/* Moves a worker's fingerprints into chunk c's per-group lists. */
-static rp_status distribute(run *r, size_t c, rp_fingerprints *fps)
+/* Moves a worker's first m fingerprints into chunk c's per-group lists; the rest move to the
+ * front. Called every RP_SCAN_FP_BLOCK fingerprints, so a worker's list stays small. */
+static rp_status distribute(run *r, size_t c, rp_fingerprints *fps, size_t m)
 {
     rp_fingerprints *out = &r->chunks[c * RP_SCAN_GROUPS];
     size_t n[RP_SCAN_GROUPS] = {0};
     size_t *hist = r->chunk_hist + c * RP_SCAN_GROUPS * RP_SCAN_BUCKETS;
-    size_t total = atomic_fetch_add(&r->fp_count, fps->count) + fps->count;
+    size_t total = atomic_fetch_add(&r->fp_count, m) + m;
     if (budget(r, total * sizeof(rp_fingerprint)) != RP_OK)
         return RP_EBUDGET; /* the table alone is past the budget: stop before it grows more */
-    for (size_t i = 0; i < fps->count; i++) {
+    for (size_t i = 0; i < m; i++) {
         uint64_t h = fps->items[i].hash;
         n[GROUP_OF(h)]++;
         hist[GROUP_OF(h) * RP_SCAN_BUCKETS + BUCKET_OF(h)]++;
     }
     for (size_t g = 0; g < RP_SCAN_GROUPS; g++)
-        if (n[g] && RP_GROW(out[g].items, out[g].cap, n[g]) != RP_OK)
+        if (n[g] && RP_GROW(out[g].items, out[g].cap, out[g].count + n[g]) != RP_OK)
             return RP_ENOMEM;
-    for (size_t i = 0; i < fps->count; i++) {
+    for (size_t i = 0; i < m; i++) {
         rp_fingerprints *o = &out[GROUP_OF(fps->items[i].hash)];
         o->items[o->count++] = fps->items[i];
     }
-    fps->count = 0;
+    memmove(fps->items, fps->items + m, (fps->count - m) * sizeof(rp_fingerprint));
+    fps->count -= m;
+    return RP_OK;
+}
+
+/* One document's first pass, streamed: tokens arrive in blocks (rp_text_tokenize_stream) and
+ * are winnowed at once, so a document of millions of tokens never holds its token array. */
+typedef struct fp_stream {
+    run *r;
+    size_t chunk;
+    const rp_options *opts;
+    rp_winnow wn;
+    rp_fingerprints *fps;
+    size_t base;     /* the document's index of the first token held */
+    size_t ctx_done; /* fingerprints before this one have their context */
+} fp_stream;
+
+size_t rp_scan_token_block = RP_SCAN_TOKEN_BLOCK;
+
+/* Re-mixes the new fingerprints, with the shingle's context in the low bits (index.h): those
+ * whose context tokens have all been read (at the end of the document, all of them). */
+static void add_contexts(fp_stream *s, const rp_tokens *toks, bool last)
+{
+    const uint32_t k = s->opts->shingle;
+    const size_t held = s->base + toks->count;
+
+    for (; s->ctx_done < s->fps->count; s->ctx_done++) {
+        rp_fingerprint *f = &s->fps->items[s->ctx_done];
+        if (!last && f->pos + (size_t)k + 2 > held)
+            break;
+        f->hash = (rp_index_remix(f->hash) & ~((UINT64_C(1) << RP_INDEX_CTX_BITS) - 1)) |
+                  rp_index_context(toks->items, toks->count, (uint32_t)(f->pos - s->base), k);
+    }
+}
+
+static rp_status fp_sink(void *ctx, rp_tokens *toks)
+{
+    fp_stream *s = ctx;
+    rp_status st = rp_winnow_feed(&s->wn, toks->items, toks->count, s->base, s->fps);
+    size_t keep, drop;
+
+    if (st != RP_OK)
+        return st;
+    add_contexts(s, toks, false);
+    if (s->ctx_done >= RP_SCAN_FP_BLOCK) { /* finished fingerprints go to the chunk's lists */
+        if ((st = distribute(s->r, s->chunk, s->fps, s->ctx_done)) != RP_OK)
+            return st;
+        s->ctx_done = 0;
+    }
+    /* keep what is still needed: the tokens of shingles the winnowing window may yet choose and
+     * of the next shingle, and two tokens before every fingerprint still without a context */
+    keep = s->wn.next > (size_t)s->wn.w + 2 ? s->wn.next - s->wn.w - 2 : 0;
+    if (s->ctx_done < s->fps->count) {
+        size_t p = s->fps->items[s->ctx_done].pos;
+        if (p < keep + 2)
+            keep = p >= 2 ? p - 2 : 0;
+    }
+    if (keep < s->base)
+        keep = s->base;
+    drop = keep - s->base;
+    memmove(toks->items, toks->items + drop, (toks->count - drop) * sizeof(rp_token));
+    toks->count -= drop;
+    s->base = keep;
+    return RP_OK;
+}
+
+static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
+                                 rp_fingerprints *fps)
+{
+    const rp_doc *doc = rp_corpus_doc(r->corpus, d);
+    /* a block holds the tail fp_sink keeps (under w + k + 4 tokens) several times over */
+    size_t block = (size_t)4 * (r->opts->window + r->opts->shingle + 4);
+    fp_stream s = {.r = r, .chunk = c, .opts = r->opts, .fps = fps, .ctx_done = fps->count};
+    rp_status st = rp_winnow_begin(&s.wn, r->opts, d);
+
+    if (block < rp_scan_token_block)
+        block = rp_scan_token_block;
+    if (st == RP_OK)
+        st = rp_text_tokenize_stream(r->opts, doc->bytes, doc->len, block, fp_sink, &s, toks);
+    if (st == RP_OK)
+        st = rp_winnow_feed(&s.wn, toks->items, toks->count, s.base, fps);
+    if (st == RP_OK)
+        st = rp_winnow_end(&s.wn, fps);
+    if (st != RP_OK)
+        return st;
+    add_contexts(&s, toks, true);
+    r->stats[d] = (rp_doc_stats){(uint32_t)(s.base + toks->count), 0.0, toks->invalid_utf8,
+                                 toks->first_invalid};
     return RP_OK;
 }
 
@@ -334,27 +452,15 @@ static rp_status fingerprint_task(void *ctx, size_t c, unsigned w)
 {
     run *r = ctx;
     rp_fingerprints *fps = &r->scratch[w];
-    rp_tokens *toks = &r->toks[w];
     fps->count = 0;
     for (uint32_t d = r->chunk_first[c]; d < r->chunk_first[c + 1]; d++) {
-        const rp_doc *doc = rp_corpus_doc(r->corpus, d);
-        rp_status st = rp_text_tokenize(r->opts, doc->bytes, doc->len, false, toks);
+        rp_status st = fingerprint_doc(r, c, d, &r->toks[w], fps);
+        if (st == RP_OK && fps->count >= RP_SCAN_FP_BLOCK)
+            st = distribute(r, c, fps, fps->count);
         if (st != RP_OK)
             return st;
-        r->stats[d] = (rp_doc_stats){(uint32_t)toks->count, 0.0, toks->invalid_utf8,
-                                     toks->first_invalid};
-        size_t first = fps->count;
-        st = rp_shingle_winnow(r->opts, toks->items, toks->count, d, fps);
-        if (st != RP_OK)
-            return st;
-        /* re-mixed, with the shingle's context in the low bits (index.h) */
-        for (size_t i = first; i < fps->count; i++) {
-            rp_fingerprint *f = &fps->items[i];
-            f->hash = (rp_index_remix(f->hash) & ~((UINT64_C(1) << RP_INDEX_CTX_BITS) - 1)) |
-                      rp_index_context(toks->items, toks->count, f->pos, r->opts->shingle);
-        }
     }
-    return distribute(r, c, fps);
+    return distribute(r, c, fps, fps->count);
 }
 
 /* ---- stage 2: index and seeds ---- */
@@ -1022,6 +1128,14 @@ static void explain_release(explain *e)
     rp_buf_release(&e->out);
 }
 
+/* The aligner's hashes of tokens held whole (the scan's rp_scan_token_hashes streams them). */
+static rp_status held_token_hashes(const rp_tokens *toks, uint32_t **out, uint32_t *count)
+{
+    hash_stream s = {NULL, 0, 0};
+    rp_tokens view = *toks; /* hash_sink empties what it is given */
+    return hashes_done(&s, RP_OK, &view, out, count);
+}
+
 /* Tokens, fingerprints and a header line for both documents. */
 static rp_status explain_docs(explain *e)
 {
@@ -1073,10 +1187,10 @@ rp_status rp_scan_explain(const rp_corpus *corpus, const rp_options *opts, uint3
         rp_seed_clear_flags(&e.seeds.items[i]);
     if (st == RP_OK) {
         rp_seeds_sort(e.seeds.items, e.seeds.count);
-        st = rp_scan_token_hashes(opts, rp_corpus_doc(corpus, e.doc[0]), &e.toks[0], &ha, &na);
+        st = held_token_hashes(&e.toks[0], &ha, &na);
     }
     if (st == RP_OK)
-        st = rp_scan_token_hashes(opts, rp_corpus_doc(corpus, e.doc[1]), &e.toks[1], &hb, &nb);
+        st = held_token_hashes(&e.toks[1], &hb, &nb);
     if (st == RP_OK)
         st = hits_report(&e, ha, hb);
     if (st == RP_OK)

@@ -19,8 +19,12 @@ unsigned rp_scan_threads(const rp_options *opts);
 rp_status rp_scan_parallel(unsigned threads, size_t count, rp_task_fn fn, void *ctx,
                            const char *stage, rp_progress_fn progress, void *progress_ctx);
 
-/* Token hashes of one document, truncated to 32 bits for alignment. *out is OWNED (rp_free). */
+/* Token hashes of one document, truncated to 32 bits for alignment. *out is OWNED (rp_free).
+ * toks is scratch: tokens pass through it a block at a time. */
 rp_status rp_scan_token_hashes(const rp_options *opts, const rp_doc *doc, rp_tokens *toks,
                                uint32_t **out, uint32_t *count);
+
+/* Tokens a first pass or rp_scan_token_hashes holds at a time (tests make it small). */
+extern size_t rp_scan_token_block;
 
 #endif /* REPRINT_SCAN_H */

@@ -12,7 +12,7 @@
 
 #define RP_SHINGLE_SEED 0x72657072696e74ULL /* "reprint" */
 
-enum { RING = 1024, RING_MASK = RING - 1 }; /* a power of two >= the largest window */
+enum { RING_MASK = RP_WINNOW_RING - 1 };
 
 void rp_fingerprints_init(rp_fingerprints *fps)
 {
@@ -62,45 +62,73 @@ static inline rp_status push(rp_fingerprints *fps, uint64_t hash, uint32_t doc, 
     return RP_OK;
 }
 
+rp_status rp_winnow_begin(rp_winnow *wn, const rp_options *opts, uint32_t doc)
+{
+    if (opts->shingle < 1 || opts->shingle > 64 || opts->window < 1 ||
+        opts->window > RP_WINNOW_RING)
+        return RP_EINVAL;
+    wn->k = opts->shingle;
+    wn->w = opts->window;
+    wn->doc = doc;
+    wn->next = wn->chosen = 0;
+    wn->min = 0;
+    return RP_OK;
+}
+
+rp_status rp_winnow_feed(rp_winnow *wn, const rp_token *toks, size_t count, size_t base,
+                         rp_fingerprints *fps)
+{
+    const uint32_t k = wn->k, w = wn->w;
+    size_t shingles;
+
+    if (base > wn->next)
+        return RP_EINVAL; /* shingle next's first token was never fed */
+    if (base + count < k)
+        return RP_OK;
+    shingles = base + count - k + 1;
+    if (shingles > UINT32_MAX)
+        return RP_ELIMIT; /* positions are 32 bits */
+    for (size_t i = wn->next; i < shingles; i++) {
+        uint64_t h = shingle_hash(toks, i - base, k);
+        size_t chosen;
+        wn->ring[i & RING_MASK] = h;
+        if (i + 1 < w)
+            continue; /* the first window is not full yet */
+        if (i + 1 == w || wn->chosen + w <= i) /* the first window, or the minimum left it */
+            chosen = rightmost_min(wn->ring, i + 1 - w, i);
+        else if (h < wn->min) /* ties keep the earlier choice: the robust rule */
+            chosen = i;
+        else
+            continue;
+        wn->chosen = chosen;
+        wn->min = wn->ring[chosen & RING_MASK];
+        if (push(fps, wn->min, wn->doc, chosen) != RP_OK)
+            return RP_ENOMEM;
+    }
+    if (shingles > wn->next)
+        wn->next = shingles;
+    return RP_OK;
+}
+
+rp_status rp_winnow_end(rp_winnow *wn, rp_fingerprints *fps)
+{
+    if (wn->next == 0 || wn->next >= wn->w)
+        return RP_OK;
+    /* fewer shingles than a window: the rightmost minimum of all there are */
+    wn->chosen = rightmost_min(wn->ring, 0, wn->next - 1);
+    wn->min = wn->ring[wn->chosen & RING_MASK];
+    return push(fps, wn->min, wn->doc, wn->chosen);
+}
+
 rp_status rp_shingle_winnow(const rp_options *opts, const rp_token *toks, size_t count, uint32_t doc,
                          rp_fingerprints *fps)
 {
-    const uint32_t k = opts->shingle, w = opts->window;
-    uint64_t ring[RING]; /* shingle i at ring[i & RING_MASK]; w <= 1024 (rp_options_check) */
-    uint64_t min;
-    size_t shingles, first, chosen;
+    rp_winnow wn;
+    rp_status st = rp_winnow_begin(&wn, opts, doc);
 
-    if (k < 1 || k > 64 || w < 1 || w > RING)
-        return RP_EINVAL;
-    if (count < k)
-        return RP_OK;
-    if (count - k + 1 > UINT32_MAX)
-        return RP_ELIMIT;
-    shingles = count - k + 1;
-    first = shingles < w ? shingles : w; /* the first window (or all there is) */
-    chosen = 0;
-    min = ring[0] = shingle_hash(toks, 0, k);
-    for (size_t i = 1; i < first; i++) {
-        ring[i] = shingle_hash(toks, i, k);
-        if (ring[i] <= min) /* the rightmost minimum */
-            chosen = i, min = ring[i];
-    }
-    if (push(fps, min, doc, chosen) != RP_OK)
-        return RP_ENOMEM;
-    for (size_t i = first; i < shingles; i++) {
-        uint64_t h = shingle_hash(toks, i, k);
-        ring[i & RING_MASK] = h;
-        if (chosen + w <= i) { /* the minimum left the window */
-            chosen = rightmost_min(ring, i + 1 - w, i);
-            min = ring[chosen & RING_MASK];
-        } else if (h < min) { /* ties keep the earlier choice: the robust rule */
-            chosen = i;
-            min = h;
-        } else {
-            continue;
-        }
-        if (push(fps, min, doc, chosen) != RP_OK)
-            return RP_ENOMEM;
-    }
-    return RP_OK;
+    if (st == RP_OK)
+        st = rp_winnow_feed(&wn, toks, count, 0, fps);
+    if (st == RP_OK)
+        st = rp_winnow_end(&wn, fps);
+    return st;
 }

@@ -78,6 +78,9 @@ typedef struct scanner {
     unsigned kinds; /* K_ bits met in the current token: plain lower-case words take a short cut */
     int32_t marks[MARKS_MAX]; /* combining marks waiting for canonical ordering */
     size_t nmarks;
+    rp_token_sink sink; /* rp_text_tokenize_stream: takes every block of tokens */
+    void *sink_ctx;
+    size_t block;
 } scanner;
 
 /* ASCII letters 1, digits 2, others 0: the fast path's one test per byte; u and U add K_U, for
@@ -416,6 +419,23 @@ static rp_status fold_spelling(scanner *sc, size_t base)
 
 /* ---- tokens ---- */
 
+/* Room for one more token; a stream first hands a full block to its sink, which keeps fewer. */
+static inline rp_status room(scanner *sc)
+{
+    rp_tokens *t = sc->toks;
+
+    if (sc->sink && t->count >= sc->block) {
+        rp_status st = sc->sink(sc->sink_ctx, t);
+        if (st != RP_OK)
+            return st;
+        if (t->count >= sc->block)
+            return RP_EINVAL; /* a sink that keeps everything would be called for every token */
+    }
+    if (t->count == t->cap && RP_GROW(t->items, t->cap, t->count + 1) != RP_OK)
+        return RP_ENOMEM;
+    return RP_OK;
+}
+
 /* Adds the token whose normal form (final) is norm[base, norm_len) and whose span is
  * [start, end). */
 static inline rp_status add_token(scanner *sc, size_t start, size_t end, size_t base)
@@ -427,8 +447,9 @@ static inline rp_status add_token(scanner *sc, size_t start, size_t end, size_t 
         return RP_OK;
     if (t->norm_len > UINT32_MAX)
         return RP_ELIMIT;
-    if (t->count == t->cap && RP_GROW(t->items, t->cap, t->count + 1) != RP_OK)
-        return RP_ENOMEM;
+    rp_status st = room(sc);
+    if (st != RP_OK)
+        return st;
     t->items[t->count] = (rp_token){XXH3_64bits(t->norm + base, n), (uint32_t)start, (uint32_t)end};
     if (sc->keep_norm) {
         if (t->count + 1 >= t->norm_off_cap &&
@@ -665,8 +686,9 @@ static inline rp_status scan_ascii_word(scanner *sc, size_t start, size_t *next)
     n = r - start;
     *next = r;
     if (sc->spans_only) { /* the span is all that is wanted, and folding never empties it */
-        if (t->count == t->cap && RP_GROW(t->items, t->cap, t->count + 1) != RP_OK)
-            return RP_ENOMEM;
+        rp_status st = room(sc);
+        if (st != RP_OK)
+            return st;
         t->items[t->count++] = (rp_token){0, (uint32_t)start, (uint32_t)r};
         return RP_OK;
     }
@@ -691,8 +713,9 @@ static inline rp_status scan_ascii_word(scanner *sc, size_t start, size_t *next)
     }
     if (t->norm_len > UINT32_MAX)
         return RP_ELIMIT;
-    if (t->count == t->cap && RP_GROW(t->items, t->cap, t->count + 1) != RP_OK)
-        return RP_ENOMEM;
+    rp_status st = room(sc);
+    if (st != RP_OK)
+        return st;
     t->items[t->count] = (rp_token){XXH3_64bits(t->norm + base, n), (uint32_t)start, (uint32_t)r};
     if (!sc->keep_norm)
         t->norm_len = base;
@@ -736,6 +759,9 @@ static void scanner_init(scanner *sc, const rp_options *opts, const char *text, 
     sc->fold_spelling = opts->fold_spelling;
     sc->keep_norm = keep_norm;
     sc->spans_only = false;
+    sc->sink = NULL;
+    sc->sink_ctx = NULL;
+    sc->block = 0;
     sc->nmarks = 0;
     sc->kinds = 0;
     sc->uopts = UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_IGNORE;
@@ -807,7 +833,8 @@ static rp_status tokenize(scanner *sc)
 }
 
 static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t len,
-                               bool keep_norm, bool spans_only, rp_tokens *toks)
+                               bool keep_norm, bool spans_only, rp_tokens *toks,
+                               const scanner *stream)
 {
     scanner sc;
     rp_status st;
@@ -820,6 +847,11 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
     toks->first_invalid = SIZE_MAX;
     scanner_init(&sc, opts, text, len, keep_norm, toks);
     sc.spans_only = spans_only;
+    if (stream) {
+        sc.sink = stream->sink;
+        sc.sink_ctx = stream->sink_ctx;
+        sc.block = stream->block;
+    }
     st = tokenize(&sc);
     if (st == RP_OK && keep_norm) {
         if (RP_GROW(toks->norm_off, toks->norm_off_cap, toks->count + 1) != RP_OK)
@@ -834,13 +866,26 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
 rp_status rp_text_tokenize(const rp_options *opts, const char *text, size_t len, bool keep_norm,
                            rp_tokens *toks)
 {
-    return run_tokenizer(opts, text, len, keep_norm, false, toks);
+    return run_tokenizer(opts, text, len, keep_norm, false, toks, NULL);
 }
 
 rp_status rp_text_token_spans(const rp_options *opts, const char *text, size_t len,
                               rp_tokens *toks)
 {
-    return run_tokenizer(opts, text, len, false, true, toks);
+    return run_tokenizer(opts, text, len, false, true, toks, NULL);
+}
+
+rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size_t len,
+                                  size_t block, rp_token_sink sink, void *ctx, rp_tokens *toks)
+{
+    scanner stream;
+
+    if (!sink || block == 0)
+        return RP_EINVAL;
+    stream.sink = sink;
+    stream.sink_ctx = ctx;
+    stream.block = block;
+    return run_tokenizer(opts, text, len, false, false, toks, &stream);
 }
 
 rp_status rp_text_normalize(const rp_options *opts, const char *text, size_t len, char **out,

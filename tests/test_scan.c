@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "scan.h"
 
 static uint64_t rng_state;
 
@@ -239,6 +240,43 @@ static void test_scan_is_identical_for_any_thread_count(void **state)
     rp_corpus_free(c);
 }
 
+/* A first pass holding a few dozen tokens at a time (each document streamed in many blocks,
+ * fingerprints distributed as they are made) finds exactly what one block per document finds. */
+static void test_scan_streams_long_documents_in_blocks(void **state)
+{
+    rp_corpus *c = mixed_corpus();
+    rp_buf b = RP_BUF_INIT;
+    size_t saved = rp_scan_token_block;
+    char *p;
+    (void)state;
+    rng_state = 15;
+    p = make_passage(40);
+    add_words(&b, 50); /* one long document repeating its own passage far apart */
+    assert_int_equal(rp_buf_adds(&b, p), RP_OK);
+    add_words(&b, 700);
+    assert_int_equal(rp_buf_adds(&b, p), RP_OK);
+    add_words(&b, 30);
+    assert_int_equal(rp_corpus_add(c, "long", b.data, b.len, NULL), RP_OK);
+    rp_scan *whole = scan_ok(c, 2);
+    rp_scan_token_block = 1; /* raised to the smallest block the window allows */
+    rp_scan *streamed = scan_ok(c, 2);
+    rp_scan_token_block = saved;
+    assert_true(rp_scan_get_counts(whole)->fingerprints > 1000);
+    assert_int_equal(rp_scan_get_counts(whole)->fingerprints,
+                     rp_scan_get_counts(streamed)->fingerprints);
+    assert_int_equal(rp_scan_get_counts(whole)->seeds, rp_scan_get_counts(streamed)->seeds);
+    assert_same_scans(whole, streamed, 31);
+    bool internal = false;
+    for (size_t i = 0; i < rp_scan_cluster_count(streamed); i++)
+        internal |= rp_scan_cluster(streamed, i)->kind == RP_KIND_INTERNAL;
+    assert_true(internal);
+    rp_scan_free(whole);
+    rp_scan_free(streamed);
+    rp_corpus_free(c);
+    rp_buf_release(&b);
+    free(p);
+}
+
 static void test_scan_handles_empty_single_and_tiny_corpora(void **state)
 {
     rp_corpus *c;
@@ -412,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_scan_finds_an_intro_restating_its_body),
         cmocka_unit_test(test_scan_labels_a_template_line_in_six_documents_boilerplate),
         cmocka_unit_test(test_scan_is_identical_for_any_thread_count),
+        cmocka_unit_test(test_scan_streams_long_documents_in_blocks),
         cmocka_unit_test(test_scan_handles_empty_single_and_tiny_corpora),
         cmocka_unit_test(test_scan_rejects_bad_options),
         cmocka_unit_test(test_scan_reports_progress_for_each_stage),

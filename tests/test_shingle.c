@@ -214,6 +214,51 @@ static void test_winnow_selects_rightmost_minima_where_they_change(void **state)
     }
 }
 
+/* Winnowing fed in pieces, each repeating an arbitrary tail of the last, is winnowing in one. */
+static void test_winnow_fed_in_pieces_equals_one_pass(void **state)
+{
+    rp_token toks[400];
+    rp_options opts;
+
+    (void)state;
+    rng_state = 77;
+    for (int iter = 0; iter < 400; iter++) {
+        rp_fingerprints one, parts;
+        rp_winnow wn;
+        size_t count = rng() % 400, base = 0, end = 0;
+        rp_options_init(&opts);
+        opts.shingle = 1 + (uint32_t)(rng() % 6);
+        opts.window = 1 + (uint32_t)(rng() % 12);
+        for (size_t i = 0; i < count; i++) /* few distinct tokens: ties on purpose */
+            toks[i] = (rp_token){iter % 2 ? rng() % 3 : rng(), 0, 0};
+        rp_fingerprints_init(&one);
+        rp_fingerprints_init(&parts);
+        assert_int_equal(rp_shingle_winnow(&opts, toks, count, 9, &one), RP_OK);
+        assert_int_equal(rp_winnow_begin(&wn, &opts, 9), RP_OK);
+        while (end < count) {
+            end += 1 + rng() % 40;
+            if (end > count)
+                end = count;
+            assert_int_equal(rp_winnow_feed(&wn, toks + base, end - base, base, &parts), RP_OK);
+            base += rng() % (wn.next - base + 1); /* any start up to the next shingle */
+        }
+        assert_int_equal(rp_winnow_end(&wn, &parts), RP_OK);
+        assert_int_equal(parts.count, one.count);
+        for (size_t i = 0; i < one.count; i++) {
+            assert_true(parts.items[i].hash == one.items[i].hash);
+            assert_int_equal(parts.items[i].pos, one.items[i].pos);
+            assert_int_equal(parts.items[i].doc, 9);
+        }
+        /* a piece that starts past the next shingle's first token is refused */
+        if (count > 0) {
+            assert_int_equal(rp_winnow_begin(&wn, &opts, 9), RP_OK);
+            assert_int_equal(rp_winnow_feed(&wn, toks + 1, count - 1, 1, &parts), RP_EINVAL);
+        }
+        rp_fingerprints_release(&one);
+        rp_fingerprints_release(&parts);
+    }
+}
+
 static void test_winnow_density_is_near_two_over_w_plus_one(void **state)
 {
     const size_t count = 100000;
@@ -274,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_winnow_rejects_bad_options),
         cmocka_unit_test(test_winnow_guarantees_a_shared_fingerprint),
         cmocka_unit_test(test_winnow_selects_rightmost_minima_where_they_change),
+        cmocka_unit_test(test_winnow_fed_in_pieces_equals_one_pass),
         cmocka_unit_test(test_winnow_density_is_near_two_over_w_plus_one),
         cmocka_unit_test(test_winnow_fails_cleanly_when_allocation_fails),
     };

@@ -602,6 +602,86 @@ static void test_property_token_spans_match_tokenize(void **state)
     rp_tokens_release(&b);
 }
 
+/* A sink that keeps the last `keep` tokens of each block and records the others. */
+typedef struct collect {
+    rp_tokens got;
+    size_t keep, calls;
+} collect;
+
+static void take(collect *c, const rp_token *t, size_t n)
+{
+    assert_int_equal(rp_grow((void **)&c->got.items, &c->got.cap, c->got.count + n + 1,
+                             sizeof(rp_token)),
+                     RP_OK);
+    memcpy(c->got.items + c->got.count, t, n * sizeof(*t));
+    c->got.count += n;
+}
+
+static rp_status collect_sink(void *ctx, rp_tokens *toks)
+{
+    collect *c = ctx;
+    size_t keep = c->keep < toks->count ? c->keep : toks->count;
+    c->calls++;
+    take(c, toks->items, toks->count - keep);
+    memmove(toks->items, toks->items + toks->count - keep, keep * sizeof(rp_token));
+    toks->count = keep;
+    return RP_OK;
+}
+
+static rp_status keep_all_sink(void *ctx, rp_tokens *toks)
+{
+    (void)ctx;
+    (void)toks;
+    return RP_OK;
+}
+
+/* Streamed in blocks of any size, with a tail kept back, the tokens are rp_text_tokenize's. */
+static void test_property_stream_gives_the_same_tokens(void **state)
+{
+    rp_options opts;
+    rp_tokens whole, held;
+    char buf[1024];
+    size_t blocks = 0;
+
+    (void)state;
+    rng_state = 4242;
+    rp_tokens_init(&whole);
+    rp_tokens_init(&held);
+    for (int iter = 0; iter < 600; iter++) {
+        size_t len = random_text(buf, sizeof(buf));
+        collect c = {.keep = rng() % 4, .calls = 0};
+        size_t block = c.keep + 1 + rng() % 9;
+        rp_tokens_init(&c.got);
+        rp_options_init(&opts);
+        opts.fold_case = iter % 3 != 1;
+        opts.fold_spelling = iter % 7 != 3;
+        assert_int_equal(rp_text_tokenize(&opts, buf, len, false, &whole), RP_OK);
+        assert_int_equal(
+            rp_text_tokenize_stream(&opts, buf, len, block, collect_sink, &c, &held), RP_OK);
+        assert_true(held.count <= block);
+        take(&c, held.items, held.count);
+        assert_int_equal(c.got.count, whole.count);
+        assert_int_equal(held.invalid_utf8, whole.invalid_utf8);
+        assert_int_equal(held.first_invalid, whole.first_invalid);
+        for (size_t i = 0; i < whole.count; i++) {
+            assert_true(c.got.items[i].hash == whole.items[i].hash);
+            assert_int_equal(c.got.items[i].start, whole.items[i].start);
+            assert_int_equal(c.got.items[i].end, whole.items[i].end);
+        }
+        blocks += c.calls;
+        rp_free(c.got.items);
+    }
+    assert_true(blocks > 400); /* the sink really ran, many times (729 with this seed) */
+    /* a sink that keeps a whole block would be called for every token: refused */
+    assert_int_equal(rp_text_tokenize_stream(&opts, "one two three four", 18, 2, keep_all_sink,
+                                             NULL, &held),
+                     RP_EINVAL);
+    assert_int_equal(rp_text_tokenize_stream(&opts, "one", 3, 0, keep_all_sink, NULL, &held),
+                     RP_EINVAL);
+    rp_tokens_release(&whole);
+    rp_tokens_release(&held);
+}
+
 static void test_tokenize_fails_cleanly_when_allocation_fails(void **state)
 {
     const char *text = "Caf\xC3\xA9 neighbours U.S. \xE4\xB8\xAD colour e\xCC\x81\xCC\xA3 2,000 "
@@ -679,6 +759,7 @@ int main(void)
         cmocka_unit_test(test_property_spans_lie_on_token_boundaries),
         cmocka_unit_test(test_property_keep_norm_does_not_change_tokens),
         cmocka_unit_test(test_property_token_spans_match_tokenize),
+        cmocka_unit_test(test_property_stream_gives_the_same_tokens),
         cmocka_unit_test(test_tokenize_fails_cleanly_when_allocation_fails),
         cmocka_unit_test(test_tokenize_rejects_texts_of_4_gib),
     };
