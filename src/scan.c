@@ -8,6 +8,7 @@
  * tokenization of the documents that have passages, and cluster.c builds the clusters.
  * Every stage's output is put in a canonical order, so any thread count gives the same result.
  */
+#define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): glibc's posix_madvise ignores DONTNEED */
 #include "scan.h"
 
 #include "align.h"
@@ -18,11 +19,14 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define RP_SCAN_CHUNKS_PER_THREAD 16
 #define RP_SCAN_TOKEN_BLOCK 65536 /* tokens a first pass holds at a time (1 MiB) */
 #define RP_SCAN_FP_BLOCK 65536    /* fingerprints a worker holds before distributing them */
+#define RP_SCAN_SEED_SLICE 65536  /* seeds moved between releases of their old pages (1 MiB) */
+#define RP_SCAN_SEED_RANGES 64    /* ranges of documents the seeds are first sorted into */
 #define RP_SCAN_GROUP_BITS 2   /* the index is built in 1 << 2 groups ... */
 #define RP_SCAN_BUCKET_BITS 8  /* ... of 1 << 8 buckets each */
 #define RP_SCAN_GROUPS (1u << RP_SCAN_GROUP_BITS)
@@ -193,7 +197,8 @@ typedef struct run {
     rp_index_stats *wstats;   /* per worker */
     rp_seeds seeds;
     size_t *seed_first; /* while sorting: seeds of doc_a d start at seed_first[d] */
-    size_t *wcursor;    /* while collecting: [worker list][doc] counts, then places */
+    size_t *wcursor;    /* while sorting: where each document's next seed goes */
+    uint32_t flag_div;  /* while sorting: documents per range */
     /* alignment: pair i holds seeds [pair_first[i], pair_first[i + 1]) */
     size_t *pair_first;
     size_t pair_count;
@@ -526,67 +531,117 @@ static rp_status gather_group(run *r, size_t g, size_t *n_out)
 static rp_status sort_doc_seeds_task(void *ctx, size_t d, unsigned w)
 {
     run *r = ctx;
+    (void)w;
     rp_seeds_sort(r->seeds.items + r->seed_first[d], r->seed_first[d + 1] - r->seed_first[d]);
     return RP_OK;
 }
 
-/* Counts worker list w's seeds per first document into its row of r->wcursor. */
-static rp_status count_seeds_task(void *ctx, size_t w, unsigned worker)
+/* Hands the whole pages of a buffer's [from, to) bytes back to the system: the caller has
+ * consumed them and frees the buffer later. Moving one list into another thus never holds
+ * both (10,000 identical documents make 2 million seeds; 1 GB of prose tens of millions). */
+static void release_consumed(void *buf, size_t from, size_t to)
+{
+#ifdef MADV_DONTNEED
+    static size_t page;
+    if (!page) {
+        long p = sysconf(_SC_PAGESIZE);
+        page = p > 0 ? (size_t)p : 4096;
+    }
+    uintptr_t lo = ((uintptr_t)buf + from + page - 1) / page * page;
+    uintptr_t hi = ((uintptr_t)buf + to) / page * page;
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_DONTNEED); /* advice: failure costs only RSS */
+#else
+    (void)buf, (void)from, (void)to;
+#endif
+}
+
+/* In-place bucket sort (American flag sort): every seed whose key doc_a / div is k moves into
+ * [head[k], end[k]), for the buckets k0 <= k < k1; head[k] ends at end[k]. */
+static void flag_permute(rp_seed *s, size_t *head, const size_t *end, size_t k0, size_t k1,
+                         uint32_t div)
+{
+    for (size_t k = k0; k < k1; k++)
+        while (head[k] < end[k]) {
+            rp_seed x = s[head[k]];
+            size_t t = x.doc_a / div;
+            while (t != k) { /* follow the cycle: x takes the place of one not yet placed */
+                rp_seed y = s[head[t]];
+                s[head[t]++] = x;
+                x = y;
+                t = x.doc_a / div;
+            }
+            s[head[k]++] = x;
+        }
+}
+
+/* Seeds of documents [d * div, (d + 1) * div) -> document order (r->wcursor: the heads). */
+static rp_status flag_docs_task(void *ctx, size_t b, unsigned w)
 {
     run *r = ctx;
-    size_t *row = r->wcursor + w * (r->docs + 1);
-    (void)worker;
-    for (size_t i = 0; i < r->wseeds[w].count; i++)
-        row[r->wseeds[w].items[i].doc_a]++;
+    size_t d0 = b * r->flag_div, d1 = d0 + r->flag_div < r->docs ? d0 + r->flag_div : r->docs;
+    (void)w;
+    for (size_t d = d0; d < d1; d++)
+        r->wcursor[d] = r->seed_first[d];
+    flag_permute(r->seeds.items, r->wcursor, r->seed_first + 1, d0, d1, 1);
     return RP_OK;
 }
 
-/* Moves worker list w's seeds to their places (its row holds where each document's go). */
-static rp_status place_seeds_task(void *ctx, size_t w, unsigned worker)
-{
-    run *r = ctx;
-    size_t *row = r->wcursor + w * (r->docs + 1);
-    (void)worker;
-    for (size_t i = 0; i < r->wseeds[w].count; i++)
-        r->seeds.items[row[r->wseeds[w].items[i].doc_a]++] = r->wseeds[w].items[i];
-    rp_free(r->wseeds[w].items);
-    r->wseeds[w] = (rp_seeds){NULL, 0, 0};
-    return RP_OK;
-}
-
-/* Worker seed lists -> one list sorted by (doc_a, doc_b, pos_a, pos_b): a counting sort on
- * doc_a (linear; each worker list counted and placed by its own task), then each document's
- * seeds sorted in parallel; one global comparison sort of tens of millions of seeds took most
- * of the index stage. */
+/* Worker seed lists -> one list sorted by (doc_a, doc_b, pos_a, pos_b). The lists are moved
+ * into one, each list's pages released as it is copied, and sorted in place: by ranges of
+ * documents (few buckets, near-sequential), then by document inside each range (in parallel),
+ * then each document's seeds (in parallel). An out-of-place counting sort held the seeds
+ * twice; one global comparison sort of tens of millions of seeds took most of the index
+ * stage. */
 static rp_status collect_seeds(run *r)
 {
-    size_t total = 0, rows = (size_t)r->threads * (r->docs + 1);
+    size_t total = 0, at = 0, head[RP_SCAN_SEED_RANGES], end[RP_SCAN_SEED_RANGES];
+    size_t ranges;
     rp_status st;
 
     for (unsigned w = 0; w < r->threads; w++)
         total += r->wseeds[w].count;
-    if (budget(r, 2 * total * sizeof(rp_seed) + (rows + r->docs + 1) * sizeof(size_t)) != RP_OK)
-        return RP_EBUDGET; /* the workers' lists, the sorted copy and the counts */
+    /* the seeds once (the lists shrink as they are moved; a slice is held twice), counts */
+    if (budget(r, (total + (total < RP_SCAN_SEED_SLICE ? total : RP_SCAN_SEED_SLICE)) *
+                          sizeof(rp_seed) +
+                      2 * (r->docs + 1) * sizeof(size_t)) != RP_OK)
+        return RP_EBUDGET;
     r->seeds.items = rp_malloc((total ? total : 1) * sizeof(rp_seed));
-    r->seed_first = rp_malloc((r->docs + 1) * sizeof(size_t));
-    r->wcursor = rp_calloc(rows, sizeof(size_t));
+    r->seed_first = rp_calloc(r->docs + 1, sizeof(size_t));
+    r->wcursor = rp_malloc((r->docs + 1) * sizeof(size_t));
     if (!r->seeds.items || !r->seed_first || !r->wcursor)
         return RP_ENOMEM;
     r->seeds.cap = r->seeds.count = total;
-    st = rp_scan_parallel(r->threads, r->threads, count_seeds_task, r, "index", NULL, NULL);
-    if (st != RP_OK)
-        return st;
-    /* document d's seeds start at seed_first[d]: worker 0's, then worker 1's, ... */
-    size_t at = 0;
-    for (size_t d = 0; d <= r->docs; d++) {
-        r->seed_first[d] = at;
-        for (unsigned w = 0; w < r->threads; w++) {
-            size_t *c = &r->wcursor[w * (r->docs + 1) + d], n = *c;
-            *c = at;
-            at += n;
+    for (unsigned w = 0; w < r->threads; w++) { /* moved last first, a slice at a time */
+        rp_seed *src = r->wseeds[w].items;
+        size_t n = r->wseeds[w].count, done = n;
+        for (size_t i = n; i-- > 0;) {
+            r->seeds.items[at + i] = src[i];
+            r->seed_first[src[i].doc_a]++;
+            if (done - i >= RP_SCAN_SEED_SLICE) {
+                release_consumed(src, i * sizeof(rp_seed), done * sizeof(rp_seed));
+                done = i;
+            }
         }
+        at += n;
+        rp_free(src);
+        r->wseeds[w] = (rp_seeds){NULL, 0, 0};
     }
-    st = rp_scan_parallel(r->threads, r->threads, place_seeds_task, r, "index", NULL, NULL);
+    /* document d's seeds start at seed_first[d] */
+    at = 0;
+    for (size_t d = 0; d <= r->docs; d++) {
+        size_t n = r->seed_first[d];
+        r->seed_first[d] = at;
+        at += n;
+    }
+    r->flag_div = (uint32_t)(r->docs / RP_SCAN_SEED_RANGES + 1);
+    ranges = (r->docs + r->flag_div - 1) / r->flag_div;
+    for (size_t b = 0; b < ranges; b++) {
+        head[b] = r->seed_first[b * r->flag_div];
+        end[b] = r->seed_first[(b + 1) * r->flag_div < r->docs ? (b + 1) * r->flag_div : r->docs];
+    }
+    flag_permute(r->seeds.items, head, end, 0, ranges, r->flag_div);
+    st = rp_scan_parallel(r->threads, ranges, flag_docs_task, r, "index", NULL, NULL);
     rp_free(r->wcursor);
     r->wcursor = NULL;
     if (st == RP_OK)

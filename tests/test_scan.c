@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,42 @@ static void test_scan_streams_long_documents_in_blocks(void **state)
     free(p);
 }
 
+/* Seeds are sorted in place by ranges of documents, then by document: with more documents than
+ * ranges (130 here, 64 ranges), every pair still finds all its seeds together. */
+static void test_scan_pairs_documents_across_seed_ranges(void **state)
+{
+    rp_corpus *c;
+    char *ps[65];
+    (void)state;
+    rng_state = 21;
+    for (int j = 0; j < 65; j++)
+        ps[j] = make_passage(30);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (int d = 0; d < 130; d++) {
+        char name[8];
+        snprintf(name, sizeof(name), "r%d", d);
+        add_doc(c, name, 20 + (int)(rng() % 40), ps[d % 65], 20 + (int)(rng() % 40), NULL);
+    }
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        rp_scan *s = scan_ok(c, threads);
+        bool seen[65] = {false};
+        assert_int_equal(rp_scan_cluster_count(s), 65);
+        /* one alignment a pair: seeds of one pair split apart would align it more than once */
+        assert_int_equal(rp_scan_get_counts(s)->alignments, 65);
+        for (size_t i = 0; i < 65; i++) {
+            const rp_cluster *cl = rp_scan_cluster(s, i);
+            assert_int_equal(cl->passage_count, 2);
+            assert_int_equal(cl->passages[1].doc, cl->passages[0].doc + 65);
+            assert_false(seen[cl->passages[0].doc]);
+            seen[cl->passages[0].doc] = true;
+        }
+        rp_scan_free(s);
+    }
+    for (int j = 0; j < 65; j++)
+        free(ps[j]);
+    rp_corpus_free(c);
+}
+
 static void test_scan_handles_empty_single_and_tiny_corpora(void **state)
 {
     rp_corpus *c;
@@ -451,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_scan_labels_a_template_line_in_six_documents_boilerplate),
         cmocka_unit_test(test_scan_is_identical_for_any_thread_count),
         cmocka_unit_test(test_scan_streams_long_documents_in_blocks),
+        cmocka_unit_test(test_scan_pairs_documents_across_seed_ranges),
         cmocka_unit_test(test_scan_handles_empty_single_and_tiny_corpora),
         cmocka_unit_test(test_scan_rejects_bad_options),
         cmocka_unit_test(test_scan_reports_progress_for_each_stage),
