@@ -362,7 +362,8 @@ static rp_status distribute(run *r, size_t c, rp_fingerprints *fps, size_t m)
         rp_fingerprints *o = &out[GROUP_OF(fps->items[i].hash)];
         o->items[o->count++] = fps->items[i];
     }
-    memmove(fps->items, fps->items + m, (fps->count - m) * sizeof(rp_fingerprint));
+    if (fps->count > m) /* fingerprints still waiting for their contexts */
+        memmove(fps->items, fps->items + m, (fps->count - m) * sizeof(rp_fingerprint));
     fps->count -= m;
     return RP_OK;
 }
@@ -422,7 +423,8 @@ static rp_status fp_sink(void *ctx, rp_tokens *toks)
     if (keep < s->base)
         keep = s->base;
     drop = keep - s->base;
-    memmove(toks->items, toks->items + drop, (toks->count - drop) * sizeof(rp_token));
+    if (drop)
+        memmove(toks->items, toks->items + drop, (toks->count - drop) * sizeof(rp_token));
     toks->count -= drop;
     s->base = keep;
     return RP_OK;
