@@ -124,11 +124,27 @@ void rp_report_json_settings_fields(FILE *out, const rp_options *o)
     putc(']', out);
 }
 
+/* The scan report's settings: the shared fields, then the scan's own (max_passages bounds only
+ * this report's listing, so the quotes report, which shares the fields above, does not name it). */
 static void json_settings(FILE *out, const rp_options *o)
 {
     putc('{', out);
     rp_report_json_settings_fields(out, o);
-    putc('}', out);
+    fprintf(out, ",\"max_passages\":%u}", o->max_passages);
+}
+
+/* ---- the listing cap (--max-passages): a cluster lists its first passages and the pairs
+ * between them; its other fields and the documents' coverage stay those of all passages ---- */
+
+static size_t listed_passages(const rp_cluster *c, const rp_options *o)
+{
+    return o->max_passages && c->passage_count > o->max_passages ? o->max_passages
+                                                                 : c->passage_count;
+}
+
+static bool pair_listed(const rp_pair *p, size_t listed)
+{
+    return p->a < listed && p->b < listed;
 }
 
 void rp_report_json_document(FILE *out, uint32_t id, const rp_doc *d, const rp_doc_stats *st)
@@ -172,22 +188,32 @@ void rp_report_json_skipped(FILE *out, const rp_corpus *corpus)
     putc(']', out);
 }
 
-static void json_pairs(FILE *out, const rp_cluster *c, size_t id, const char *lead)
+/* The cluster's pairs between listed passages, the first one after lead; returns how many. */
+static size_t json_pairs(FILE *out, const rp_cluster *c, size_t id, size_t listed,
+                         const char *lead)
 {
+    size_t written = 0;
+
     for (size_t j = 0; j < c->pair_count; j++) {
         const rp_pair *p = &c->pairs[j];
-        fprintf(out, "%s{\"cluster\":%zu,\"a\":%u,\"b\":%u,\"identity\":", j ? "," : lead, id,
-                p->a, p->b);
+        if (!pair_listed(p, listed))
+            continue;
+        fprintf(out, "%s{\"cluster\":%zu,\"a\":%u,\"b\":%u,\"identity\":",
+                written++ ? "," : lead, id, p->a, p->b);
         json_share(out, p->identity);
         fprintf(out, ",\"tokens\":%u}", p->tokens);
     }
+    return written;
 }
 
-static void json_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c, size_t id)
+static void json_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c, size_t id,
+                         size_t listed)
 {
-    fprintf(out, "{\"id\":%zu,\"kind\":\"%s\",\"tokens\":%u,\"documents\":%u,\"passages\":[", id,
-            rp_kind_name(c->kind), c->tokens, c->documents);
-    for (size_t j = 0; j < c->passage_count; j++) {
+    fprintf(out,
+            "{\"id\":%zu,\"kind\":\"%s\",\"tokens\":%u,\"documents\":%u,\"passages_total\":%zu,"
+            "\"passages\":[",
+            id, rp_kind_name(c->kind), c->tokens, c->documents, c->passage_count);
+    for (size_t j = 0; j < listed; j++) {
         const rp_passage *p = &c->passages[j];
         const rp_doc *d = rp_corpus_doc(corpus, p->doc);
         fprintf(out,
@@ -232,7 +258,7 @@ static void write_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
         if (!kind_wanted(opts, c))
             continue;
         fputs(id ? ",\n" : "\n", out);
-        json_cluster(out, corpus, c, id);
+        json_cluster(out, corpus, c, id, listed_passages(c, opts));
         putc('}', out);
         id++;
     }
@@ -242,8 +268,7 @@ static void write_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
         const rp_cluster *c = rp_scan_cluster(scan, i);
         if (!kind_wanted(opts, c))
             continue;
-        json_pairs(out, c, id, lead);
-        if (c->pair_count)
+        if (json_pairs(out, c, id, listed_passages(c, opts), lead))
             lead = ",";
         id++;
     }
@@ -261,9 +286,10 @@ static void write_jsonl(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
         const rp_cluster *c = rp_scan_cluster(scan, i);
         if (!kind_wanted(opts, c))
             continue;
-        json_cluster(out, corpus, c, id);
+        size_t listed = listed_passages(c, opts);
+        json_cluster(out, corpus, c, id, listed);
         fputs(",\"pairs\":[", out);
-        json_pairs(out, c, id, "");
+        json_pairs(out, c, id, listed, "");
         fputs("]}\n", out);
         id++;
     }
@@ -301,7 +327,7 @@ static void write_csv(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
         const rp_cluster *c = rp_scan_cluster(scan, i);
         if (!kind_wanted(opts, c))
             continue;
-        for (size_t j = 0; j < c->passage_count; j++) {
+        for (size_t j = 0, listed = listed_passages(c, opts); j < listed; j++) {
             const rp_passage *p = &c->passages[j];
             fprintf(out, "%zu,%s,%u,", id, rp_kind_name(c->kind), p->doc);
             csv_cell(out, rp_corpus_doc(corpus, p->doc)->name);
@@ -408,12 +434,26 @@ void rp_report_text_excerpt(FILE *out, const char *text, size_t len)
     fputs(shown >= EXCERPT_BYTES ? "…\"" : "\"", out);
 }
 
-static void text_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c, size_t id)
+/* A count with thousands separators ("99,998"): the unlisted rest can be large. */
+static void text_count(FILE *out, size_t n)
 {
+    if (n >= 1000) {
+        text_count(out, n / 1000);
+        fprintf(out, ",%03zu", n % 1000);
+    } else {
+        fprintf(out, "%zu", n);
+    }
+}
+
+static void text_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c, size_t id,
+                         const rp_options *opts)
+{
+    size_t listed = listed_passages(c, opts);
+
     fprintf(out, "cluster %zu  %s  %zu passages in %u document%s, %u tokens\n", id,
             rp_kind_name(c->kind), c->passage_count, c->documents, c->documents == 1 ? "" : "s",
             c->tokens);
-    for (size_t j = 0; j < c->passage_count; j++) {
+    for (size_t j = 0; j < listed; j++) {
         const rp_passage *p = &c->passages[j];
         const rp_doc *d = rp_corpus_doc(corpus, p->doc);
         fputs("  ", out);
@@ -422,6 +462,13 @@ static void text_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c
                 p->identity);
         rp_report_text_excerpt(out, d->bytes + p->start, p->end - p->start);
         putc('\n', out);
+    }
+    if (listed < c->passage_count) {
+        size_t rest = c->passage_count - listed;
+        fputs("  ... and ", out);
+        text_count(out, rest);
+        fprintf(out, " more passage%s (--max-passages %u)\n", rest == 1 ? "" : "s",
+                opts->max_passages);
     }
     putc('\n', out);
 }
@@ -445,7 +492,7 @@ static void write_text(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
     for (size_t i = 0; i < n; i++) {
         const rp_cluster *c = rp_scan_cluster(scan, i);
         if (kind_wanted(opts, c))
-            text_cluster(out, corpus, c, id++);
+            text_cluster(out, corpus, c, id++, opts);
     }
     fputs("coverage (share of each document's tokens that also appear elsewhere, "
           "boilerplate aside)\n",

@@ -473,8 +473,9 @@ static const char *const html_js_scan[] = {
     "  add(v, link('#clusters', '\\u2190 all clusters', 'back'));\n"
     "  var head = el('section', 'card');\n"
     "  add(head, add(el('h2'), 'Cluster ' + ci + ' ', badge(c.kind)),\n"
-    "    el('p', 'mute', c.p.length + ' occurrences in ' + c.documents + ' document' + (c.documents === 1 ? '' : 's') +\n"
-    "      ', longest ' + c.tokens + ' tokens. Pick any two occurrences (A, B) to compare them word by word.'));\n"
+    "    el('p', 'mute', c.n + ' occurrences in ' + c.documents + ' document' + (c.documents === 1 ? '' : 's') +\n"
+    "      ', longest ' + c.tokens + ' tokens' + (c.p.length < c.n ? ', the first ' + c.p.length + ' listed (--max-passages)' : '') +\n"
+    "      '. Pick any two occurrences (A, B) to compare them word by word.'));\n"
     "  var tab = el('table', 'occt'), tr = add(el('tr'));\n"
     "  ['A', 'B', 'location', 'tokens', 'identity', 'begins'].forEach(function (h) { tr.appendChild(el('th', null, h)); });\n"
     "  tab.appendChild(tr);\n"
@@ -813,25 +814,38 @@ static void write_filters(FILE *out, const html_report *r)
     fputs("</div>\n", out);
 }
 
-/* One cluster: heading, an excerpt, and its passages, each an element with the four data-*
- * attributes of the JSON report (the machine-checkable markup). */
+/* The passages a cluster lists (--max-passages: its first ones, as in the JSON report). The
+ * coverage bars and the summary still count every passage. */
+static size_t listed_passages(const html_report *r, const rp_cluster *c)
+{
+    uint32_t max = r->opts->max_passages;
+
+    return max && c->passage_count > max ? max : c->passage_count;
+}
+
+/* One cluster: heading, an excerpt, and its listed passages, each an element with the four
+ * data-* attributes of the JSON report (the machine-checkable markup). */
 static void write_cluster(FILE *out, const html_report *r, size_t id)
 {
     const rp_cluster *c = r->clusters[id];
     const char *kind = rp_kind_name(c->kind);
     const rp_passage *first = &c->passages[0];
     const rp_doc *fd = rp_corpus_doc(r->corpus, first->doc);
+    size_t listed = listed_passages(r, c);
 
     fprintf(out,
             "<article class=\"cl k-%s\" id=\"c%zu\"><h3><a href=\"#c/%zu\">Cluster %zu</a>"
             "<span class=\"badge k-%s\">%s</span><span class=\"mute\">%zu occurrences in %u "
-            "document%s, %u tokens</span></h3>\n<p class=\"ex\">",
+            "document%s, %u tokens",
             kind, id, id, id, kind, kind, c->passage_count, c->documents,
             c->documents == 1 ? "" : "s", c->tokens);
+    if (listed < c->passage_count)
+        fprintf(out, "; the first %zu listed (--max-passages)", listed);
+    fputs("</span></h3>\n<p class=\"ex\">", out);
     if (c->passage_count)
         html_excerpt(out, fd->bytes + first->start, first->end - first->start);
     fputs("</p>\n<ol class=\"occ\">", out);
-    for (size_t j = 0; j < c->passage_count; j++) {
+    for (size_t j = 0; j < listed; j++) {
         const rp_passage *p = &c->passages[j];
         fprintf(out,
                 "<li><a class=\"loc\" href=\"#d/%u/%zu.%zu\" data-doc=\"%u\" data-start=\"%zu\" "
@@ -881,26 +895,33 @@ static void write_data_docs(FILE *out, const html_report *r)
     putc(']', out);
 }
 
-/* Passages as [doc, start, end, line, column, tokens, identity, u16 start, u16 end]. */
+/* Passages as [doc, start, end, line, column, tokens, identity, u16 start, u16 end]: the
+ * listed ones, and the pairs between them; n counts them all. */
 static void write_data_clusters(FILE *out, const html_report *r)
 {
-    size_t k = 0;
+    size_t k = 0; /* the first passage's index in report order (u16 holds every passage) */
 
     fputs(",\"clusters\":[", out);
     for (size_t i = 0; i < r->count; i++) {
         const rp_cluster *c = r->clusters[i];
-        fprintf(out, "%s{\"kind\":%d,\"tokens\":%u,\"documents\":%u,\"p\":[", i ? ",\n" : "\n",
-                (int)c->kind, c->tokens, c->documents);
-        for (size_t j = 0; j < c->passage_count; j++, k++) {
+        size_t listed = listed_passages(r, c);
+        const char *sep = "";
+        fprintf(out, "%s{\"kind\":%d,\"tokens\":%u,\"documents\":%u,\"n\":%zu,\"p\":[",
+                i ? ",\n" : "\n", (int)c->kind, c->tokens, c->documents, c->passage_count);
+        for (size_t j = 0; j < listed; j++) {
             const rp_passage *p = &c->passages[j];
             fprintf(out, "%s[%u,%zu,%zu,%u,%u,%u,%.4f,%u,%u]", j ? "," : "", p->doc, p->start,
-                    p->end, p->line, p->column, p->tokens, p->identity, r->u16[2 * k],
-                    r->u16[2 * k + 1]);
+                    p->end, p->line, p->column, p->tokens, p->identity, r->u16[2 * (k + j)],
+                    r->u16[2 * (k + j) + 1]);
         }
+        k += c->passage_count;
         fputs("],\"pairs\":[", out);
         for (size_t j = 0; j < c->pair_count; j++) {
             const rp_pair *q = &c->pairs[j];
-            fprintf(out, "%s[%u,%u,%.4f,%u]", j ? "," : "", q->a, q->b, q->identity, q->tokens);
+            if (q->a >= listed || q->b >= listed)
+                continue;
+            fprintf(out, "%s[%u,%u,%.4f,%u]", sep, q->a, q->b, q->identity, q->tokens);
+            sep = ",";
         }
         fputs("]}", out);
     }

@@ -61,7 +61,11 @@ typedef struct rp_options {
                       hashes (the corpus's own bytes aside); 0: none. The scan stops with
                       RP_EBUDGET before a stage would allocate past it. */
     /* reports */
-    uint32_t kinds; /* clusters reported: bit (1u << rp_kind) per kind; RP_KINDS_ALL */
+    uint32_t kinds;        /* clusters reported: bit (1u << rp_kind) per kind; RP_KINDS_ALL */
+    uint32_t max_passages; /* passages a report lists per cluster (its first ones, with the
+                              pairs between them); 0: all. Only the listing is bounded: a
+                              cluster's kind, tokens, documents and the documents' coverage
+                              stay those of all its passages. */
 } rp_options;
 
 /* Sets every field to its documented default. */

@@ -218,6 +218,7 @@ void rp_options_init(rp_options *opts)
     opts->boilerplate_tokens = 40;
     opts->threads = 0;
     opts->kinds = RP_KINDS_ALL;
+    opts->max_passages = 0; /* every passage: the report is complete unless asked otherwise */
 }
 
 rp_status rp_options_check(const rp_options *opts)

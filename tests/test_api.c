@@ -38,6 +38,7 @@ static void test_options_init_sets_the_documented_defaults(void **state)
     assert_int_equal(o.boilerplate_docs, 5);
     assert_true(o.fold_case && o.fold_marks && o.fold_quotes && o.fold_spelling);
     assert_int_equal(o.kinds, RP_KINDS_ALL);
+    assert_int_equal(o.max_passages, 0); /* reports list every passage unless asked */
     assert_int_equal(rp_options_check(&o), RP_OK);
 }
 
@@ -240,6 +241,178 @@ static void test_csv_quotes_cells_and_defuses_formulas(void **state)
     rp_corpus_free(c);
 }
 
+/* ---- --max-passages: a bounded listing, the same clusters and coverage ---- */
+
+static const char *const notice =
+    "The lighthouse keeper's cottage on the headland will open to visitors every weekend from "
+    "May, the heritage trust announced, once the new path along the cliff has been fenced.";
+
+/* Five documents with the notice, each with a line of its own around it, and one without. */
+static rp_corpus *notice_corpus(void)
+{
+    static const char *const own[] = {
+        "Fishing boats stayed in port on Sunday because of the gale.",
+        "The bakery on Quay Street has a new owner and longer hours.",
+        "Swimmers are asked to keep away from the outflow pipe.",
+        "A lost spaniel was found asleep in the lifeboat station.",
+        "Tide tables for the summer are now printed in the almanac.",
+        "The ferry timetable changes on the first of next month.",
+    };
+    rp_corpus *c = NULL;
+    char buf[1024], name[32];
+
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (size_t i = 0; i < 6; i++) {
+        if (i < 5)
+            snprintf(buf, sizeof(buf), "%s\n\n%s\n\nEnd of item %zu.", own[i], notice, i);
+        else
+            snprintf(buf, sizeof(buf), "%s", own[i]);
+        snprintf(name, sizeof(name), "item-%zu.txt", i);
+        assert_int_equal(rp_corpus_add(c, name, buf, strlen(buf), NULL), RP_OK);
+    }
+    return c;
+}
+
+/* The report of the notice corpus with max_passages; boilerplate_docs is raised so the five
+ * copies are a reprint cluster and count towards each document's coverage. */
+static char *notice_report(const rp_corpus *c, rp_format format, uint32_t max_passages)
+{
+    rp_options o;
+    rp_scan *scan = NULL;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+
+    assert_non_null(f);
+    rp_options_init(&o);
+    o.threads = 1;
+    o.boilerplate_docs = 100;
+    o.max_passages = max_passages;
+    assert_int_equal(rp_options_check(&o), RP_OK);
+    assert_int_equal(rp_scan_run(c, &o, NULL, NULL, &scan), RP_OK);
+    assert_int_equal(rp_report_scan(f, format, c, scan, &o), RP_OK);
+    assert_int_equal(fclose(f), 0);
+    rp_scan_free(scan);
+    return out;
+}
+
+static size_t json_size_field(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+
+    assert_true(json_is_integer(v));
+    return (size_t)json_integer_value(v);
+}
+
+static void test_max_passages_bounds_the_listing_only(void **state)
+{
+    rp_corpus *c = notice_corpus();
+    char *capped_text = notice_report(c, RP_FORMAT_JSON, 2);
+    char *full_text = notice_report(c, RP_FORMAT_JSON, 0);
+    json_t *capped = json_loads(capped_text, 0, NULL), *full = json_loads(full_text, 0, NULL);
+    size_t shortened = 0;
+
+    assert_non_null(capped);
+    assert_non_null(full);
+    assert_int_equal(json_size_field(json_object_get(capped, "settings"), "max_passages"), 2);
+    assert_int_equal(json_size_field(json_object_get(full, "settings"), "max_passages"), 0);
+    /* documents and their coverage are those of every passage */
+    assert_true(json_equal(json_object_get(capped, "documents"),
+                           json_object_get(full, "documents")));
+
+    json_t *ccl = json_object_get(capped, "clusters"), *fcl = json_object_get(full, "clusters");
+    assert_true(json_array_size(fcl) >= 1);
+    assert_int_equal(json_array_size(ccl), json_array_size(fcl));
+    for (size_t i = 0; i < json_array_size(fcl); i++) {
+        json_t *cc = json_array_get(ccl, i), *fc = json_array_get(fcl, i);
+        json_t *cp = json_object_get(cc, "passages"), *fp = json_object_get(fc, "passages");
+        size_t total = json_size_field(fc, "passages_total");
+        /* uncapped: the total is the listing's length; capped: the same total, 2 listed */
+        assert_int_equal(total, json_array_size(fp));
+        assert_int_equal(json_size_field(cc, "passages_total"), total);
+        assert_int_equal(json_array_size(cp), total > 2 ? 2 : total);
+        shortened += total > 2;
+        for (size_t j = 0; j < json_array_size(cp); j++)
+            assert_true(json_equal(json_array_get(cp, j), json_array_get(fp, j)));
+        static const char *const same[] = {"id", "kind", "tokens", "documents"};
+        for (size_t k = 0; k < sizeof(same) / sizeof(same[0]); k++)
+            assert_true(json_equal(json_object_get(cc, same[k]), json_object_get(fc, same[k])));
+    }
+    assert_true(shortened >= 1); /* the five copies of the notice */
+    assert_int_equal(json_size_field(json_array_get(fcl, 0), "passages_total"), 5);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(fcl, 0), "kind")),
+                        "reprint");
+
+    /* pairs: exactly the uncapped ones between the two listed passages of their cluster */
+    json_t *cpairs = json_object_get(capped, "pairs"), *fpairs = json_object_get(full, "pairs");
+    size_t kept = 0;
+    for (size_t j = 0; j < json_array_size(cpairs); j++) {
+        json_t *p = json_array_get(cpairs, j);
+        assert_true(json_size_field(p, "a") < 2 && json_size_field(p, "b") < 2);
+    }
+    for (size_t j = 0; j < json_array_size(fpairs); j++) {
+        json_t *p = json_array_get(fpairs, j);
+        if (json_size_field(p, "a") < 2 && json_size_field(p, "b") < 2)
+            assert_true(json_equal(p, json_array_get(cpairs, kept++)));
+    }
+    assert_int_equal(json_array_size(cpairs), kept);
+    assert_true(json_array_size(cpairs) < json_array_size(fpairs));
+
+    json_decref(capped);
+    json_decref(full);
+    free(capped_text);
+    free(full_text);
+    rp_corpus_free(c);
+}
+
+/* jsonl, csv and text apply the same cap; 0 lists everything. */
+static void test_max_passages_caps_jsonl_csv_and_text(void **state)
+{
+    rp_corpus *c = notice_corpus();
+    char *jsonl = notice_report(c, RP_FORMAT_JSONL, 2), *save = NULL;
+    size_t clusters = 0, listed = 0, rows = 0;
+
+    for (char *line = strtok_r(jsonl, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_t *rec = json_loads(line, 0, NULL);
+        assert_non_null(rec);
+        json_t *passages = json_object_get(rec, "passages"), *pairs = json_object_get(rec, "pairs");
+        if (passages) {
+            size_t total = json_size_field(rec, "passages_total");
+            assert_int_equal(json_array_size(passages), total > 2 ? 2 : total);
+            for (size_t j = 0; j < json_array_size(pairs); j++) {
+                json_t *p = json_array_get(pairs, j);
+                assert_true(json_size_field(p, "a") < 2 && json_size_field(p, "b") < 2);
+            }
+            clusters++;
+            listed += json_array_size(passages);
+        } else {
+            assert_int_equal(json_size_field(json_object_get(rec, "settings"), "max_passages"), 2);
+        }
+        json_decref(rec);
+    }
+    assert_true(clusters >= 1);
+    free(jsonl);
+
+    char *csv = notice_report(c, RP_FORMAT_CSV, 2);
+    for (const char *p = csv; (p = strstr(p, "\r\n")) != NULL; p += 2)
+        rows++;
+    assert_int_equal(rows, 1 + listed); /* the header, then the listed passages */
+    free(csv);
+
+    char *text = notice_report(c, RP_FORMAT_TEXT, 2);
+    char *all = notice_report(c, RP_FORMAT_TEXT, 0);
+    assert_non_null(strstr(text, "reprint  5 passages in 5 documents"));
+    assert_non_null(strstr(text, "\n  ... and 3 more passages (--max-passages 2)\n"));
+    assert_null(strstr(text, "item-2.txt:3:1"));
+    assert_non_null(strstr(all, "item-2.txt:3:1"));
+    assert_null(strstr(all, "more passage"));
+    /* the coverage section is the same */
+    assert_string_equal(strstr(text, "\ncoverage "), strstr(all, "\ncoverage "));
+    free(text);
+    free(all);
+    rp_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +425,8 @@ int main(void)
         cmocka_unit_test(test_reports_are_identical_for_any_thread_count),
         cmocka_unit_test(test_jsonl_report_has_a_header_line_then_one_cluster_a_line),
         cmocka_unit_test(test_csv_quotes_cells_and_defuses_formulas),
+        cmocka_unit_test(test_max_passages_bounds_the_listing_only),
+        cmocka_unit_test(test_max_passages_caps_jsonl_csv_and_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,11 @@
 /*
  * scan.c - `reprint scan`: read the inputs, run the scan, write the report (or, with
  * --explain A B, say what two documents share and why a passage was or was not reported).
+ * scan's own option (--max-passages) is taken out of argv before the common parser runs.
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +45,9 @@ static void scan_help(const rp_options *d)
            "output:\n"
            "  -f, --format FORMAT     text (default), json, jsonl, csv or html\n"
            "  -o, --output FILE       write the report to FILE (complete, or not at all)\n"
+           "  --max-passages N        list at most the first N passages of each cluster, and\n"
+           "                          the pairs between them (default 0: all); passages_total\n"
+           "                          keeps the count, documents and covered are unchanged\n"
            "  --explain A B           what documents A and B share (names, or name:line), and\n"
            "                          why a passage was or was not reported\n"
            "  --progress, --no-progress  progress on stderr (default: on a terminal)\n"
@@ -52,6 +57,58 @@ static void scan_help(const rp_options *d)
            "the report could not be written.\n",
            d->shingle, d->window, d->min_tokens, d->min_identity, d->max_df, d->boilerplate_docs,
            d->boilerplate_tokens);
+}
+
+#define MAX_PASSAGES_OPT "--max-passages"
+
+/* A whole number from 0 to UINT32_MAX: no sign, no fraction, nothing after it. */
+static bool parse_max_passages(const char *text, uint32_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    v = strtoull(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || errno || *end || v > UINT32_MAX) {
+        /* the value goes through rp_write_safe like every message naming user text */
+        cli_error(MAX_PASSAGES_OPT " takes a whole number from 0 (all) to %u, not '%s'",
+                  UINT32_MAX, text);
+        fputs("try 'reprint scan --help'\n", stderr);
+        return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* Takes --max-passages N (also as --max-passages=N) out of argv, compacting it; stops at --. */
+static bool take_options(rp_options *o, int *argc, char **argv)
+{
+    size_t len = strlen(MAX_PASSAGES_OPT);
+    int out = 1, i;
+
+    for (i = 1; i < *argc && strcmp(argv[i], "--") != 0; i++) {
+        const char *arg = argv[i], *value;
+        if (strncmp(arg, MAX_PASSAGES_OPT, len) != 0 || (arg[len] != '\0' && arg[len] != '=')) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (arg[len] == '=')
+            value = arg + len + 1;
+        else if (i + 1 < *argc)
+            value = argv[++i];
+        else {
+            cli_error("option '" MAX_PASSAGES_OPT "' needs a value");
+            fputs("try 'reprint scan --help'\n", stderr);
+            return false;
+        }
+        if (!parse_max_passages(value, &o->max_passages))
+            return false;
+    }
+    while (i < *argc)
+        argv[out++] = argv[i++];
+    argv[out] = NULL;
+    *argc = out;
+    return true;
 }
 
 typedef struct scan_report {
@@ -134,6 +191,20 @@ static size_t reported_clusters(const rp_scan *scan, const rp_options *opts)
     return n;
 }
 
+/* Reported clusters that --max-passages shortened in the report. */
+static size_t shortened_clusters(const rp_scan *scan, const rp_options *opts)
+{
+    size_t n = 0;
+
+    if (opts->max_passages == 0)
+        return 0;
+    for (size_t i = 0; i < rp_scan_cluster_count(scan); i++) {
+        const rp_cluster *c = rp_scan_cluster(scan, i);
+        n += (opts->kinds & (1u << c->kind)) != 0 && c->passage_count > opts->max_passages;
+    }
+    return n;
+}
+
 /* "512 KB", "138 MB", "2.5 GB". */
 static void size_text(size_t bytes, char out[32])
 {
@@ -155,7 +226,7 @@ int cmd_scan(int argc, char **argv)
     bool help;
 
     cli_common_init(&c);
-    if (!cli_parse("scan", argc, argv, &c, &first, &help))
+    if (!take_options(&c.opts, &argc, argv) || !cli_parse("scan", argc, argv, &c, &first, &help))
         return EXIT_TROUBLE;
     if (help) {
         scan_help(&c.opts);
@@ -210,6 +281,13 @@ int cmd_scan(int argc, char **argv)
     rc = cli_write_report(&c, write_scan, &r);
     if (rc == 0)
         cli_progress(&c, "report", 1, 1);
+    size_t shortened = rc == 0 && !c.quiet ? shortened_clusters(scan, &c.opts) : 0;
+    if (shortened)
+        cli_error("note: %zu cluster%s more than %u passage%s: %s its first %u (passages_total "
+                  "has the count)",
+                  shortened, shortened == 1 ? " has" : "s have", c.opts.max_passages,
+                  c.opts.max_passages == 1 ? "" : "s", shortened == 1 ? "it lists" : "each lists",
+                  c.opts.max_passages);
     if (rc == 0 && c.exit_code && reported_clusters(scan, &c.opts) > 0)
         rc = EXIT_FOUND;
     rp_scan_free(scan);
