@@ -197,13 +197,22 @@ typedef struct run {
     rp_index_stats *wstats;   /* per worker */
     rp_seeds seeds;
     size_t *seed_first; /* while sorting: seeds of doc_a d start at seed_first[d] */
-    size_t *wcursor;    /* while sorting: where each document's next seed goes */
-    uint32_t flag_div;  /* while sorting: documents per range */
+    /* while sorting the seeds: [worker list][doc] counts, the ranges of documents (range b
+     * holds documents range_doc[b] .. range_doc[b + 1]), each document's range, and each
+     * worker list's cursor per range */
+    size_t *doc_rows;
+    size_t ranges;
+    uint32_t range_doc[2 * RP_SCAN_SEED_RANGES + 2];
+    uint32_t *range_of;
+    size_t *range_cursor;
     /* alignment: pair i holds seeds [pair_first[i], pair_first[i + 1]) */
     size_t *pair_first;
     size_t pair_count;
     uint32_t *need;
     size_t need_count;
+    size_t *last_pair;   /* per document: one past the index of its last pair (0: none) */
+    size_t *need_window; /* per document: 1 + the first pair of the window that listed it */
+    size_t window_first, window_end; /* the pairs being aligned */
     uint32_t **hashes;
     uint32_t *hash_count;
     rp_align_work *work; /* per worker */
@@ -264,9 +273,13 @@ static void run_release(run *r)
     rp_free(r->group);
     rp_free(r->seeds.items);
     rp_free(r->seed_first);
-    rp_free(r->wcursor);
+    rp_free(r->range_cursor);
+    rp_free(r->doc_rows);
+    rp_free(r->range_of);
     rp_free(r->pair_first);
     rp_free(r->need);
+    rp_free(r->last_pair);
+    rp_free(r->need_window);
     rp_free(r->hits.items);
     rp_free(r->refs);
     rp_free(r->ref_first);
@@ -381,6 +394,7 @@ typedef struct fp_stream {
 } fp_stream;
 
 size_t rp_scan_token_block = RP_SCAN_TOKEN_BLOCK;
+size_t rp_scan_align_window = 0;
 
 /* Re-mixes the new fingerprints, with the shingle's context in the low bits (index.h): those
  * whose context tokens have all been read (at the end of the document, all of them). */
@@ -530,14 +544,6 @@ static rp_status gather_group(run *r, size_t g, size_t *n_out)
     return rp_scan_parallel(r->threads, r->chunk_count, gather_task, r, "index", NULL, NULL);
 }
 
-static rp_status sort_doc_seeds_task(void *ctx, size_t d, unsigned w)
-{
-    run *r = ctx;
-    (void)w;
-    rp_seeds_sort(r->seeds.items + r->seed_first[d], r->seed_first[d + 1] - r->seed_first[d]);
-    return RP_OK;
-}
-
 /* Hands the whole pages of a buffer's [from, to) bytes back to the system: the caller has
  * consumed them and frees the buffer later. Moving one list into another thus never holds
  * both (10,000 identical documents make 2 million seeds; 1 GB of prose tens of millions). */
@@ -558,98 +564,149 @@ static void release_consumed(void *buf, size_t from, size_t to)
 #endif
 }
 
-/* In-place bucket sort (American flag sort): every seed whose key doc_a / div is k moves into
- * [head[k], end[k]), for the buckets k0 <= k < k1; head[k] ends at end[k]. */
-static void flag_permute(rp_seed *s, size_t *head, const size_t *end, size_t k0, size_t k1,
-                         uint32_t div)
-{
-    for (size_t k = k0; k < k1; k++)
-        while (head[k] < end[k]) {
-            rp_seed x = s[head[k]];
-            size_t t = x.doc_a / div;
-            while (t != k) { /* follow the cycle: x takes the place of one not yet placed */
-                rp_seed y = s[head[t]];
-                s[head[t]++] = x;
-                x = y;
-                t = x.doc_a / div;
-            }
-            s[head[k]++] = x;
-        }
-}
-
-/* Seeds of documents [d * div, (d + 1) * div) -> document order (r->wcursor: the heads). */
-static rp_status flag_docs_task(void *ctx, size_t b, unsigned w)
+/* Counts worker list w's seeds per first document into its row of r->doc_rows. */
+static rp_status count_docs_task(void *ctx, size_t w, unsigned worker)
 {
     run *r = ctx;
-    size_t d0 = b * r->flag_div, d1 = d0 + r->flag_div < r->docs ? d0 + r->flag_div : r->docs;
-    (void)w;
-    for (size_t d = d0; d < d1; d++)
-        r->wcursor[d] = r->seed_first[d];
-    flag_permute(r->seeds.items, r->wcursor, r->seed_first + 1, d0, d1, 1);
+    size_t *row = r->doc_rows + w * (r->docs + 1);
+    (void)worker;
+    for (size_t i = 0; i < r->wseeds[w].count; i++)
+        row[r->wseeds[w].items[i].doc_a]++;
+    return RP_OK;
+}
+
+/* Moves worker list w's seeds into their ranges of documents, last first (its row of
+ * r->range_cursor holds where each range's part ends): a few write streams, each filled in
+ * order, so the sorted list's pages fill as the worker list's own are handed back. */
+static rp_status place_ranges_task(void *ctx, size_t w, unsigned worker)
+{
+    run *r = ctx;
+    size_t *row = r->range_cursor + w * r->ranges;
+    rp_seed *src = r->wseeds[w].items;
+    size_t done = r->wseeds[w].count;
+    (void)worker;
+    for (size_t i = done; i-- > 0;) {
+        r->seeds.items[--row[r->range_of[src[i].doc_a]]] = src[i];
+        if (done - i >= RP_SCAN_SEED_SLICE) {
+            release_consumed(src, i * sizeof(rp_seed), done * sizeof(rp_seed));
+            done = i;
+        }
+    }
+    rp_free(src);
+    r->wseeds[w] = (rp_seeds){NULL, 0, 0};
+    return RP_OK;
+}
+
+/* Range b's seeds -> document order (a counting sort through the worker's scratch: a range of
+ * several documents holds at most 1/64 of the seeds), then each document's sorted. */
+static rp_status sort_range_task(void *ctx, size_t b, unsigned w)
+{
+    run *r = ctx;
+    const uint32_t d0 = r->range_doc[b], d1 = r->range_doc[b + 1];
+    const size_t lo = r->seed_first[d0], n = r->seed_first[d1] - lo;
+    rp_seed *seeds = r->seeds.items + lo;
+
+    if (d1 - d0 > 1 && n > 1) {
+        rp_seeds *tmp = &r->wseeds[w]; /* emptied by place_ranges_task: the worker's scratch */
+        size_t *head = r->doc_rows + d0; /* the first row: counts no longer needed */
+        if (RP_GROW(tmp->items, tmp->cap, n) != RP_OK)
+            return RP_ENOMEM;
+        for (uint32_t d = d0; d < d1; d++)
+            head[d - d0] = r->seed_first[d] - lo;
+        for (size_t i = 0; i < n; i++)
+            tmp->items[head[seeds[i].doc_a - d0]++] = seeds[i];
+        memcpy(seeds, tmp->items, n * sizeof(rp_seed));
+    }
+    for (uint32_t d = d0; d < d1; d++)
+        rp_seeds_sort(r->seeds.items + r->seed_first[d], r->seed_first[d + 1] - r->seed_first[d]);
+    return RP_OK;
+}
+
+/* Ranges of consecutive documents holding about 1/64 of the seeds each (a document with more
+ * is a range of its own), and each worker list's cursor per range (the end of its part). */
+static rp_status make_ranges(run *r, size_t total)
+{
+    const size_t target = total / RP_SCAN_SEED_RANGES + 1;
+    size_t held = 0, at = 0;
+
+    r->ranges = 0;
+    r->range_doc[0] = 0;
+    for (uint32_t d = 0; d < r->docs; d++) {
+        size_t n = r->seed_first[d + 1] - r->seed_first[d];
+        if (d > r->range_doc[r->ranges] && held + n > target) {
+            r->range_doc[++r->ranges] = d; /* close the range before d */
+            held = 0;
+        }
+        held += n;
+        r->range_of[d] = (uint32_t)r->ranges;
+    }
+    r->range_doc[++r->ranges] = (uint32_t)r->docs;
+    r->range_cursor = rp_calloc((size_t)r->threads * r->ranges, sizeof(size_t));
+    if (!r->range_cursor)
+        return RP_ENOMEM;
+    for (size_t b = 0; b < r->ranges; b++)
+        for (unsigned w = 0; w < r->threads; w++) {
+            size_t *row = r->doc_rows + w * (r->docs + 1);
+            for (uint32_t d = r->range_doc[b]; d < r->range_doc[b + 1]; d++)
+                at += row[d];
+            r->range_cursor[w * r->ranges + b] = at;
+        }
     return RP_OK;
 }
 
 /* Worker seed lists -> one list sorted by (doc_a, doc_b, pos_a, pos_b). The lists are moved
- * into one, each list's pages released as it is copied, and sorted in place: by ranges of
- * documents (few buckets, near-sequential), then by document inside each range (in parallel),
- * then each document's seeds (in parallel). An out-of-place counting sort held the seeds
- * twice; one global comparison sort of tens of millions of seeds took most of the index
- * stage. */
+ * into ranges of documents (about 64, a few write streams), each list's pages handed back as
+ * it is moved; each range is then put in document order and each document's seeds sorted,
+ * ranges in parallel. A counting sort by document straight into the sorted list touched
+ * every page of it at once, holding the seeds twice (10,000 identical documents make 2
+ * million seeds, 1 GB of prose 34 million); one global comparison sort took most of the
+ * index stage. */
 static rp_status collect_seeds(run *r)
 {
-    size_t total = 0, at = 0, head[RP_SCAN_SEED_RANGES], end[RP_SCAN_SEED_RANGES];
-    size_t ranges;
+    size_t total = 0, rows = (size_t)r->threads * (r->docs + 1);
     rp_status st;
 
     for (unsigned w = 0; w < r->threads; w++)
         total += r->wseeds[w].count;
-    /* the seeds once (the lists shrink as they are moved; a slice is held twice), counts */
-    if (budget(r, (total + (total < RP_SCAN_SEED_SLICE ? total : RP_SCAN_SEED_SLICE)) *
+    /* the seeds once (the lists shrink as they are moved; a slice is held twice), a range
+     * of them per worker, counts */
+    if (budget(r, (total + (total < RP_SCAN_SEED_SLICE ? total : RP_SCAN_SEED_SLICE) +
+                   r->threads * (total / RP_SCAN_SEED_RANGES + 1)) *
                           sizeof(rp_seed) +
-                      2 * (r->docs + 1) * sizeof(size_t)) != RP_OK)
+                      (rows + 2 * r->docs + 1) * sizeof(size_t)) != RP_OK)
         return RP_EBUDGET;
     r->seeds.items = rp_malloc((total ? total : 1) * sizeof(rp_seed));
-    r->seed_first = rp_calloc(r->docs + 1, sizeof(size_t));
-    r->wcursor = rp_malloc((r->docs + 1) * sizeof(size_t));
-    if (!r->seeds.items || !r->seed_first || !r->wcursor)
+    r->seed_first = rp_malloc((r->docs + 1) * sizeof(size_t));
+    r->doc_rows = rp_calloc(rows, sizeof(size_t));
+    r->range_of = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
+    if (!r->seeds.items || !r->seed_first || !r->doc_rows || !r->range_of)
         return RP_ENOMEM;
     r->seeds.cap = r->seeds.count = total;
-    for (unsigned w = 0; w < r->threads; w++) { /* moved last first, a slice at a time */
-        rp_seed *src = r->wseeds[w].items;
-        size_t n = r->wseeds[w].count, done = n;
-        for (size_t i = n; i-- > 0;) {
-            r->seeds.items[at + i] = src[i];
-            r->seed_first[src[i].doc_a]++;
-            if (done - i >= RP_SCAN_SEED_SLICE) {
-                release_consumed(src, i * sizeof(rp_seed), done * sizeof(rp_seed));
-                done = i;
-            }
-        }
-        at += n;
-        rp_free(src);
+    st = rp_scan_parallel(r->threads, r->threads, count_docs_task, r, "index", NULL, NULL);
+    if (st != RP_OK)
+        return st;
+    r->seed_first[0] = 0; /* document d's seeds start at seed_first[d] */
+    for (size_t d = 0; d < r->docs; d++) {
+        size_t n = 0;
+        for (unsigned w = 0; w < r->threads; w++)
+            n += r->doc_rows[w * (r->docs + 1) + d];
+        r->seed_first[d + 1] = r->seed_first[d] + n;
+    }
+    st = make_ranges(r, total);
+    if (st == RP_OK)
+        st = rp_scan_parallel(r->threads, r->threads, place_ranges_task, r, "index", NULL, NULL);
+    if (st == RP_OK)
+        st = rp_scan_parallel(r->threads, r->ranges, sort_range_task, r, "index", NULL, NULL);
+    for (unsigned w = 0; w < r->threads; w++) { /* the scratch lists */
+        rp_free(r->wseeds[w].items);
         r->wseeds[w] = (rp_seeds){NULL, 0, 0};
     }
-    /* document d's seeds start at seed_first[d] */
-    at = 0;
-    for (size_t d = 0; d <= r->docs; d++) {
-        size_t n = r->seed_first[d];
-        r->seed_first[d] = at;
-        at += n;
-    }
-    r->flag_div = (uint32_t)(r->docs / RP_SCAN_SEED_RANGES + 1);
-    ranges = (r->docs + r->flag_div - 1) / r->flag_div;
-    for (size_t b = 0; b < ranges; b++) {
-        head[b] = r->seed_first[b * r->flag_div];
-        end[b] = r->seed_first[(b + 1) * r->flag_div < r->docs ? (b + 1) * r->flag_div : r->docs];
-    }
-    flag_permute(r->seeds.items, head, end, 0, ranges, r->flag_div);
-    st = rp_scan_parallel(r->threads, ranges, flag_docs_task, r, "index", NULL, NULL);
-    rp_free(r->wcursor);
-    r->wcursor = NULL;
-    if (st == RP_OK)
-        st = rp_scan_parallel(r->threads, r->docs, sort_doc_seeds_task, r, "index", NULL, NULL);
+    rp_free(r->doc_rows);
+    rp_free(r->range_of);
+    rp_free(r->range_cursor);
     rp_free(r->seed_first);
-    r->seed_first = NULL;
+    r->doc_rows = r->range_cursor = r->seed_first = NULL;
+    r->range_of = NULL;
     return st;
 }
 
@@ -699,22 +756,22 @@ static rp_status find_pairs(run *r)
 {
     rp_seed *s = r->seeds.items;
     size_t kept = 0;
-    unsigned char *mark = rp_calloc(r->docs ? r->docs : 1, 1);
+    size_t n = r->docs ? r->docs : 1;
     r->pair_first = rp_malloc((r->seeds.count + 1) * sizeof(size_t));
-    r->need = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
-    r->hashes = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t *));
-    r->hash_count = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t));
-    if (!mark || !r->pair_first || !r->need || !r->hashes || !r->hash_count) {
-        rp_free(mark);
+    r->need = rp_malloc(n * sizeof(uint32_t));
+    r->hashes = rp_calloc(n, sizeof(uint32_t *));
+    r->hash_count = rp_calloc(n, sizeof(uint32_t));
+    r->last_pair = rp_calloc(n, sizeof(size_t));
+    if (!r->pair_first || !r->need || !r->hashes || !r->hash_count || !r->last_pair)
         return RP_ENOMEM;
-    }
     for (size_t i = 0, j; i < r->seeds.count; i = j) {
         for (j = i + 1; j < r->seeds.count && s[j].doc_a == s[i].doc_a && s[j].doc_b == s[i].doc_b;)
             j++;
         if (j - i == 1 && rp_seed_alone_dropped(&s[i]))
             continue;
+        /* last_pair holds one past a document's last pair (0: in none) */
+        r->last_pair[s[i].doc_a] = r->last_pair[s[i].doc_b] = r->pair_count + 1;
         r->pair_first[r->pair_count++] = kept;
-        mark[s[i].doc_a] = mark[s[i].doc_b] = 1;
         for (size_t m = i; m < j; m++) {
             s[kept] = s[m];
             rp_seed_clear_flags(&s[kept++]);
@@ -722,10 +779,6 @@ static rp_status find_pairs(run *r)
     }
     r->seeds.count = kept;
     r->pair_first[r->pair_count] = kept;
-    for (size_t d = 0; d < r->docs; d++)
-        if (mark[d])
-            r->need[r->need_count++] = (uint32_t)d;
-    rp_free(mark);
     return RP_OK;
 }
 
@@ -741,14 +794,16 @@ static rp_status hashes_task(void *ctx, size_t i, unsigned w)
  * microsecond, so one task a pair would spend much of the stage on the pool's counters. */
 #define RP_SCAN_ALIGN_BLOCK 256
 #define RP_SCAN_PREFETCH 8 /* pairs ahead */
+#define RP_SCAN_ALIGN_WINDOWS 16
 
 static rp_status align_task(void *ctx, size_t block, unsigned w)
 {
     run *r = ctx;
-    size_t end = (block + 1) * RP_SCAN_ALIGN_BLOCK;
-    if (end > r->pair_count)
-        end = r->pair_count;
-    for (size_t i = block * RP_SCAN_ALIGN_BLOCK; i < end; i++) {
+    size_t start = r->window_first + block * RP_SCAN_ALIGN_BLOCK;
+    size_t end = start + RP_SCAN_ALIGN_BLOCK;
+    if (end > r->window_end)
+        end = r->window_end;
+    for (size_t i = start; i < end; i++) {
         /* The b side is a different document at every pair: fetch its tokens ahead. */
         if (i + RP_SCAN_PREFETCH < end) {
             const rp_seed *f = r->seeds.items + r->pair_first[i + RP_SCAN_PREFETCH];
@@ -796,22 +851,76 @@ static rp_status collect_hits(run *r)
     return RP_OK;
 }
 
+/* The documents window [first, end) of the pairs needs whose token hashes are not held yet. */
+static void window_needs(run *r, size_t first, size_t end)
+{
+    r->need_count = 0;
+    for (size_t i = first; i < end; i++) {
+        const rp_seed *s = r->seeds.items + r->pair_first[i];
+        const uint32_t ds[2] = {s->doc_a, s->doc_b};
+        for (int k = 0; k < 2; k++)
+            if (!r->hashes[ds[k]] && r->need_window[ds[k]] != first + 1) {
+                r->need_window[ds[k]] = first + 1;
+                r->need[r->need_count++] = ds[k];
+            }
+    }
+}
+
+/* Frees the hashes of documents whose last pair lies in window [first, end), and hands back
+ * the pages of the window's seeds. */
+static void window_done(run *r, size_t first, size_t end)
+{
+    for (size_t i = first; i < end; i++) {
+        const rp_seed *s = r->seeds.items + r->pair_first[i];
+        const uint32_t ds[2] = {s->doc_a, s->doc_b};
+        for (int k = 0; k < 2; k++)
+            if (r->last_pair[ds[k]] <= end && r->hashes[ds[k]]) {
+                rp_free(r->hashes[ds[k]]);
+                r->hashes[ds[k]] = NULL;
+            }
+    }
+    release_consumed(r->seeds.items, r->pair_first[first] * sizeof(rp_seed),
+                     r->pair_first[end] * sizeof(rp_seed));
+}
+
+/* Pairs are aligned in windows of about 1/16 of them, in order: a document's token hashes are
+ * made in the first window that needs them and freed after its last pair, and each window's
+ * seeds are handed back once aligned. Holding every needed document's hashes at once (4 bytes
+ * a token) and all the seeds made this stage the scan's peak. */
 static rp_status align_stage(run *r)
 {
     rp_status st = find_pairs(r);
-    if (st == RP_OK) { /* seeds, pairs and every needed document's token hashes */
+    size_t per_window;
+    if (st == RP_OK) { /* at most: seeds, pairs and every needed document's token hashes */
         size_t bytes = r->seeds.count * sizeof(rp_seed) + r->pair_count * sizeof(size_t);
-        for (size_t i = 0; i < r->need_count; i++)
-            bytes += (size_t)r->stats[r->need[i]].tokens * sizeof(uint32_t);
+        for (size_t d = 0; d < r->docs; d++)
+            if (r->last_pair[d])
+                bytes += (size_t)r->stats[d].tokens * sizeof(uint32_t);
         st = budget(r, bytes);
     }
-    if (st == RP_OK)
-        st = rp_scan_parallel(r->threads, r->need_count, hashes_task, r, "tokens", r->progress,
-                              r->progress_ctx);
-    if (st == RP_OK)
-        st = rp_scan_parallel(r->threads,
-                              (r->pair_count + RP_SCAN_ALIGN_BLOCK - 1) / RP_SCAN_ALIGN_BLOCK,
-                              align_task, r, "align", r->progress, r->progress_ctx);
+    if (st == RP_OK && !(r->need_window = rp_calloc(r->docs ? r->docs : 1, sizeof(size_t))))
+        st = RP_ENOMEM;
+    per_window = rp_scan_align_window ? rp_scan_align_window
+                                      : (r->pair_count / RP_SCAN_ALIGN_WINDOWS /
+                                             RP_SCAN_ALIGN_BLOCK +
+                                         1) * RP_SCAN_ALIGN_BLOCK;
+    if (st == RP_OK && r->progress)
+        r->progress(r->progress_ctx, "align", 0, r->pair_count);
+    for (size_t first = 0; st == RP_OK && first < r->pair_count; first += per_window) {
+        r->window_first = first;
+        r->window_end = first + per_window < r->pair_count ? first + per_window : r->pair_count;
+        window_needs(r, first, r->window_end);
+        st = rp_scan_parallel(r->threads, r->need_count, hashes_task, r, "align", NULL, NULL);
+        if (st == RP_OK)
+            st = rp_scan_parallel(r->threads,
+                                  (r->window_end - first + RP_SCAN_ALIGN_BLOCK - 1) /
+                                      RP_SCAN_ALIGN_BLOCK,
+                                  align_task, r, "align", NULL, NULL);
+        if (st == RP_OK)
+            window_done(r, first, r->window_end);
+        if (st == RP_OK && r->progress)
+            r->progress(r->progress_ctx, "align", r->window_end, r->pair_count);
+    }
     if (st == RP_OK)
         st = collect_hits(r);
     free_hashes(r);

@@ -27,4 +27,7 @@ rp_status rp_scan_token_hashes(const rp_options *opts, const rp_doc *doc, rp_tok
 /* Tokens a first pass or rp_scan_token_hashes holds at a time (tests make it small). */
 extern size_t rp_scan_token_block;
 
+/* Pairs aligned per window (0: about 1/16 of them; tests make it small). */
+extern size_t rp_scan_align_window;
+
 #endif /* REPRINT_SCAN_H */

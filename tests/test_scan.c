@@ -235,6 +235,13 @@ static void test_scan_is_identical_for_any_thread_count(void **state)
     assert_true(rp_scan_cluster_count(s1) >= 4);
     assert_same_scans(s1, s2, 30);
     assert_same_scans(s1, s3, 30);
+    /* pairs aligned two at a time: a document's hashes are kept across windows until its
+     * last pair */
+    rp_scan_align_window = 2;
+    rp_scan *s4 = scan_ok(c, 2);
+    rp_scan_align_window = 0;
+    assert_same_scans(s1, s4, 30);
+    rp_scan_free(s4);
     rp_scan_free(s1);
     rp_scan_free(s2);
     rp_scan_free(s3);
@@ -279,7 +286,8 @@ static void test_scan_streams_long_documents_in_blocks(void **state)
 }
 
 /* Seeds are sorted in place by ranges of documents, then by document: with more documents than
- * ranges (130 here, 64 ranges), every pair still finds all its seeds together. */
+ * ranges (130 here, 64 ranges), every pair still finds all its seeds together. Pairs aligned
+ * in windows of a few give the same scan as one window. */
 static void test_scan_pairs_documents_across_seed_ranges(void **state)
 {
     rp_corpus *c;
@@ -294,6 +302,13 @@ static void test_scan_pairs_documents_across_seed_ranges(void **state)
         snprintf(name, sizeof(name), "r%d", d);
         add_doc(c, name, 20 + (int)(rng() % 40), ps[d % 65], 20 + (int)(rng() % 40), NULL);
     }
+    rp_scan *one_window = scan_ok(c, 2);
+    rp_scan_align_window = 3; /* 22 windows, each document's hashes freed after its own */
+    rp_scan *windows = scan_ok(c, 2);
+    rp_scan_align_window = 0;
+    assert_same_scans(one_window, windows, 130);
+    rp_scan_free(one_window);
+    rp_scan_free(windows);
     for (unsigned threads = 1; threads <= 2; threads++) {
         rp_scan *s = scan_ok(c, threads);
         bool seen[65] = {false};
