@@ -81,12 +81,14 @@ rp_status rp_text_token_spans(const rp_options *opts, const char *text, size_t l
  * leaves only a tail it still needs (fewer than the block; moved to the front, count set). */
 typedef rp_status (*rp_token_sink)(void *ctx, rp_tokens *toks);
 
-/* rp_text_tokenize without normal forms, holding at most block tokens: whenever block tokens
- * are held, sink(ctx, toks) runs. The tokens still held at the end are the caller's to finish;
- * toks->invalid_utf8 and first_invalid count the whole text. A document of millions of tokens
- * is thus fingerprinted without its whole token array (16 bytes a token). */
+/* rp_text_tokenize without normal forms (or, spans_only, rp_text_token_spans), holding at most
+ * block tokens: whenever block tokens are held, sink(ctx, toks) runs. The tokens still held at
+ * the end are the caller's to finish; toks->invalid_utf8 and first_invalid count the whole
+ * text. A document of millions of tokens is thus fingerprinted, aligned and given its spans
+ * without its whole token array (16 bytes a token). */
 rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size_t len,
-                                  size_t block, rp_token_sink sink, void *ctx, rp_tokens *toks);
+                                  bool spans_only, size_t block, rp_token_sink sink, void *ctx,
+                                  rp_tokens *toks);
 
 /* Robust winnowing fed in pieces (rp_shingle_winnow is one piece): shingle i is hashed once all
  * its k tokens have been fed. Feed tokens base .. base + count of a text; base may not pass

@@ -14,6 +14,7 @@
 #include "align.h"
 #include "cluster.h"
 #include "index.h"
+#include "sort.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -165,8 +166,8 @@ rp_status rp_scan_token_hashes(const rp_options *opts, const rp_doc *doc, rp_tok
                                uint32_t **out, uint32_t *count)
 {
     hash_stream s = {NULL, 0, 0};
-    rp_status st = rp_text_tokenize_stream(opts, doc->bytes, doc->len, rp_scan_token_block,
-                                           hash_sink, &s, toks);
+    rp_status st = rp_text_tokenize_stream(opts, doc->bytes, doc->len, false,
+                                           rp_scan_token_block, hash_sink, &s, toks);
     return hashes_done(&s, st, toks, out, count);
 }
 
@@ -456,7 +457,8 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     if (block < rp_scan_token_block)
         block = rp_scan_token_block;
     if (st == RP_OK)
-        st = rp_text_tokenize_stream(r->opts, doc->bytes, doc->len, block, fp_sink, &s, toks);
+        st = rp_text_tokenize_stream(r->opts, doc->bytes, doc->len, false, block, fp_sink, &s,
+                                     toks);
     if (st == RP_OK)
         st = rp_winnow_feed(&s.wn, toks->items, toks->count, s.base, fps);
     if (st == RP_OK)
@@ -931,11 +933,7 @@ static rp_status align_stage(run *r)
 
 /* ---- stage 4: byte spans and clusters ---- */
 
-static int u64_cmp(const void *pa, const void *pb)
-{
-    uint64_t x = *(const uint64_t *)pa, y = *(const uint64_t *)pb;
-    return x < y ? -1 : x > y;
-}
+RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
 
 /* Every side of every hit as (doc << 32 | 2 * hit + side), grouped by document. */
 static rp_status make_refs(run *r)
@@ -954,7 +952,7 @@ static rp_status make_refs(run *r)
         r->links[i].matches = r->hits.items[i].matches;
         r->links[i].columns = r->hits.items[i].columns;
     }
-    qsort(r->refs, n, sizeof(uint64_t), u64_cmp);
+    sort_u64(r->refs, n);
     for (size_t i = 0; i < n; i++)
         if (i == 0 || r->refs[i] >> 32 != r->refs[i - 1] >> 32)
             r->ref_first[r->ref_docs++] = i;
@@ -962,23 +960,65 @@ static rp_status make_refs(run *r)
     return RP_OK;
 }
 
+/* A document's passage ends, streamed: want[] holds (token << 32 | 2 * ref + end?) sorted,
+ * ref counted from the document's first; each is filled as its token goes by. */
+typedef struct span_stream {
+    run *r;
+    const uint64_t *want;
+    size_t count, next;
+    size_t base;      /* the document's index of the first token held */
+    size_t first_ref; /* the document's first ref in r->refs */
+} span_stream;
+
+static rp_status span_sink(void *ctx, rp_tokens *toks)
+{
+    span_stream *s = ctx;
+    for (; s->next < s->count && (s->want[s->next] >> 32) < s->base + toks->count; s->next++) {
+        uint32_t low = (uint32_t)s->want[s->next];
+        const rp_token *t = &toks->items[(s->want[s->next] >> 32) - s->base];
+        size_t ref = (size_t)(s->r->refs[s->first_ref + low / 2] & UINT32_MAX);
+        rp_occ *o = ref % 2 ? &s->r->links[ref / 2].b : &s->r->links[ref / 2].a;
+        if (low % 2)
+            o->off_end = t->end;
+        else
+            o->off_start = t->start;
+    }
+    s->base += toks->count;
+    toks->count = 0;
+    return RP_OK;
+}
+
 static rp_status spans_task(void *ctx, size_t i, unsigned w)
 {
     run *r = ctx;
-    uint32_t d = (uint32_t)(r->refs[r->ref_first[i]] >> 32);
+    const size_t first = r->ref_first[i], n = r->ref_first[i + 1] - first;
+    uint32_t d = (uint32_t)(r->refs[first] >> 32);
     const rp_doc *doc = rp_corpus_doc(r->corpus, d);
-    rp_tokens *toks = &r->toks[w];
-    rp_status st = rp_text_token_spans(r->opts, doc->bytes, doc->len, toks);
-    if (st != RP_OK)
-        return st;
-    for (size_t j = r->ref_first[i]; j < r->ref_first[i + 1]; j++) {
-        size_t ref = (size_t)(r->refs[j] & UINT32_MAX);
+    span_stream s = {r, NULL, 2 * n, 0, 0, first};
+    uint64_t *want = rp_malloc(2 * n * sizeof(uint64_t));
+    rp_status st;
+
+    if (!want)
+        return RP_ENOMEM;
+    for (size_t j = 0; j < n; j++) {
+        size_t ref = (size_t)(r->refs[first + j] & UINT32_MAX);
         const rp_hit *h = &r->hits.items[ref / 2];
         rp_occ *o = ref % 2 ? &r->links[ref / 2].b : &r->links[ref / 2].a;
-        uint32_t s = ref % 2 ? h->b_start : h->a_start, e = ref % 2 ? h->b_end : h->a_end;
-        *o = (rp_occ){d, s, e, toks->items[s].start, toks->items[e - 1].end};
+        uint32_t a = ref % 2 ? h->b_start : h->a_start, e = ref % 2 ? h->b_end : h->a_end;
+        *o = (rp_occ){d, a, e, 0, 0};
+        want[2 * j] = (uint64_t)a << 32 | (2 * j);
+        want[2 * j + 1] = (uint64_t)(e - 1) << 32 | (2 * j + 1);
     }
-    return RP_OK;
+    sort_u64(want, 2 * n);
+    s.want = want;
+    st = rp_text_tokenize_stream(r->opts, doc->bytes, doc->len, true, rp_scan_token_block,
+                                 span_sink, &s, &r->toks[w]);
+    if (st == RP_OK)
+        st = span_sink(&s, &r->toks[w]);
+    if (st == RP_OK && s.next < s.count)
+        st = RP_EINVAL; /* a passage past the document's tokens: cannot happen */
+    rp_free(want);
+    return st;
 }
 
 static rp_status cluster_stage(run *r, rp_scan *scan)
@@ -1127,7 +1167,7 @@ static rp_status distinct_hashes(const rp_fingerprints *fps, uint64_t **out, siz
         return RP_ENOMEM;
     for (size_t i = 0; i < fps->count; i++)
         h[i] = fps->items[i].hash;
-    qsort(h, fps->count, sizeof(uint64_t), u64_cmp);
+    sort_u64(h, fps->count);
     for (size_t i = 0; i < fps->count; i++)
         if (i == 0 || h[i] != h[i - 1])
             h[k++] = h[i];

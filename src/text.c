@@ -876,7 +876,8 @@ rp_status rp_text_token_spans(const rp_options *opts, const char *text, size_t l
 }
 
 rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size_t len,
-                                  size_t block, rp_token_sink sink, void *ctx, rp_tokens *toks)
+                                  bool spans_only, size_t block, rp_token_sink sink, void *ctx,
+                                  rp_tokens *toks)
 {
     scanner stream;
 
@@ -885,7 +886,7 @@ rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size
     stream.sink = sink;
     stream.sink_ctx = ctx;
     stream.block = block;
-    return run_tokenizer(opts, text, len, false, false, toks, &stream);
+    return run_tokenizer(opts, text, len, false, spans_only, toks, &stream);
 }
 
 rp_status rp_text_normalize(const rp_options *opts, const char *text, size_t len, char **out,
