@@ -117,22 +117,30 @@ static rp_corpus *report_corpus(void)
     return c;
 }
 
-static char *report_string(const rp_corpus *c, rp_format format, unsigned threads)
+/* The scan report of c with options o (OWNED, free). */
+static char *report_with(const rp_corpus *c, rp_format format, const rp_options *o)
 {
-    rp_options o;
     rp_scan *scan = NULL;
     char *out = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&out, &len);
 
     assert_non_null(f);
-    rp_options_init(&o);
-    o.threads = threads;
-    assert_int_equal(rp_scan_run(c, &o, NULL, NULL, &scan), RP_OK);
-    assert_int_equal(rp_report_scan(f, format, c, scan, &o), RP_OK);
-    fclose(f);
+    assert_int_equal(rp_options_check(o), RP_OK);
+    assert_int_equal(rp_scan_run(c, o, NULL, NULL, &scan), RP_OK);
+    assert_int_equal(rp_report_scan(f, format, c, scan, o), RP_OK);
+    assert_int_equal(fclose(f), 0);
     rp_scan_free(scan);
     return out;
+}
+
+static char *report_string(const rp_corpus *c, rp_format format, unsigned threads)
+{
+    rp_options o;
+
+    rp_options_init(&o);
+    o.threads = threads;
+    return report_with(c, format, &o);
 }
 
 static void test_json_report_follows_the_contract(void **state)
@@ -278,22 +286,12 @@ static rp_corpus *notice_corpus(void)
 static char *notice_report(const rp_corpus *c, rp_format format, uint32_t max_passages)
 {
     rp_options o;
-    rp_scan *scan = NULL;
-    char *out = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
 
-    assert_non_null(f);
     rp_options_init(&o);
     o.threads = 1;
     o.boilerplate_docs = 100;
     o.max_passages = max_passages;
-    assert_int_equal(rp_options_check(&o), RP_OK);
-    assert_int_equal(rp_scan_run(c, &o, NULL, NULL, &scan), RP_OK);
-    assert_int_equal(rp_report_scan(f, format, c, scan, &o), RP_OK);
-    assert_int_equal(fclose(f), 0);
-    rp_scan_free(scan);
-    return out;
+    return report_with(c, format, &o);
 }
 
 static size_t json_size_field(const json_t *obj, const char *key)

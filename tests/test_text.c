@@ -456,6 +456,15 @@ static size_t random_text(char *buf, size_t cap)
 }
 
 /* Diagnostics for a failed property: the input in hex. */
+/* Default options with the folds switched off in turn, by iteration. */
+static void options_of_iteration(rp_options *opts, int iter)
+{
+    rp_options_init(opts);
+    opts->fold_case = iter % 3 != 1;
+    opts->fold_marks = iter % 5 != 2;
+    opts->fold_spelling = iter % 7 != 3;
+}
+
 static void print_hex(const char *what, const char *s, size_t len)
 {
     print_message("%s:", what);
@@ -582,10 +591,7 @@ static void test_property_token_spans_match_tokenize(void **state)
     rp_tokens_init(&b);
     for (int iter = 0; iter < 800; iter++) {
         size_t len = random_text(buf, sizeof(buf));
-        rp_options_init(&opts);
-        opts.fold_case = iter % 3 != 1;
-        opts.fold_marks = iter % 5 != 2;
-        opts.fold_spelling = iter % 7 != 3;
+        options_of_iteration(&opts, iter);
         assert_int_equal(rp_text_tokenize(&opts, buf, len, false, &a), RP_OK);
         assert_int_equal(rp_text_token_spans(&opts, buf, len, &b), RP_OK);
         assert_int_equal(a.count, b.count);
@@ -652,9 +658,7 @@ static void test_property_stream_gives_the_same_tokens(void **state)
         collect c = {.keep = rng() % 4, .calls = 0};
         size_t block = c.keep + 1 + rng() % 9;
         rp_tokens_init(&c.got);
-        rp_options_init(&opts);
-        opts.fold_case = iter % 3 != 1;
-        opts.fold_spelling = iter % 7 != 3;
+        options_of_iteration(&opts, iter);
         assert_int_equal(rp_text_tokenize(&opts, buf, len, false, &whole), RP_OK);
         bool spans_only = iter % 2; /* the spans-only mode streams too */
         assert_int_equal(rp_text_tokenize_stream(&opts, buf, len, spans_only, block,
