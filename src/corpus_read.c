@@ -78,18 +78,24 @@ static bool name_is_jsonl(const char *name)
     return ends_with(name, len, ".jsonl") || ends_with(name, len, ".ndjson");
 }
 
+/* Whether an input is read as JSONL (--jsonl, or its name). */
+static bool read_as_jsonl(const reader *rd, const char *name)
+{
+    return rd->ro.jsonl || name_is_jsonl(name);
+}
+
 /* The most bytes one input may load: a whole JSONL file or file to split may exceed the
  * per-document limit. */
 static size_t load_cap(const reader *rd, const char *name)
 {
-    bool jsonl = rd->ro.jsonl || name_is_jsonl(name);
-    return jsonl || rd->sp.has_before || rd->sp.has_after ? RP_DOC_MAX : rd->cap;
+    return read_as_jsonl(rd, name) || rd->sp.has_before || rd->sp.has_after ? RP_DOC_MAX
+                                                                              : rd->cap;
 }
 
 /* A loaded input (buf is taken): JSONL, split parts, a feed, or a single document. */
 static rp_status take_loaded(reader *rd, const char *name, rp_buf buf)
 {
-    bool jsonl = rd->ro.jsonl || name_is_jsonl(name);
+    bool jsonl = read_as_jsonl(rd, name);
     bool split = rd->sp.has_before || rd->sp.has_after;
     char *copy;
     rp_status st;

@@ -887,34 +887,14 @@ static rp_status report_json(FILE *out, const rp_corpus *corpus, const rp_dedup 
     return RP_OK;
 }
 
-/* RFC 4180 cell; a leading = + - @ tab or CR gets an apostrophe (spreadsheet formulas). */
-static void csv_cell(FILE *out, const char *s)
-{
-    bool quote = strpbrk(s, ",\"\r\n") != NULL || strchr("=+-@\t\r", s[0]) != NULL;
-
-    if (!quote) {
-        fputs(s, out);
-        return;
-    }
-    putc('"', out);
-    if (s[0] && strchr("=+-@\t\r", s[0]))
-        putc('\'', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            putc('"', out);
-        putc(*s, out);
-    }
-    putc('"', out);
-}
-
 static void csv_row(FILE *out, const rp_corpus *corpus, size_t g, const char *role,
                     const rp_dedup_member *m)
 {
     fprintf(out, "%zu,%u,", g, m->doc);
-    csv_cell(out, rp_corpus_doc(corpus, m->doc)->name);
+    rp_report_csv_cell(out, rp_corpus_doc(corpus, m->doc)->name);
     fprintf(out, ",%s,%s,", role, rp_verdict_name(m->verdict));
     if (m->of != UINT32_MAX)
-        csv_cell(out, rp_corpus_doc(corpus, m->of)->name);
+        rp_report_csv_cell(out, rp_corpus_doc(corpus, m->of)->name);
     fprintf(out, ",%.4f,%.4f\n", m->resemblance, m->containment);
 }
 

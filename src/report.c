@@ -297,7 +297,7 @@ static void write_jsonl(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
 
 /* ---- csv ---- */
 
-static void csv_cell(FILE *out, const char *s)
+void rp_report_csv_cell(FILE *out, const char *s)
 {
     bool formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
     bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
@@ -330,7 +330,7 @@ static void write_csv(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
         for (size_t j = 0, listed = listed_passages(c, opts); j < listed; j++) {
             const rp_passage *p = &c->passages[j];
             fprintf(out, "%zu,%s,%u,", id, rp_kind_name(c->kind), p->doc);
-            csv_cell(out, rp_corpus_doc(corpus, p->doc)->name);
+            rp_report_csv_cell(out, rp_corpus_doc(corpus, p->doc)->name);
             fprintf(out, ",%zu,%zu,%u,%u,%u,%.4f\r\n", p->start, p->end, p->line, p->column,
                     p->tokens, p->identity);
         }

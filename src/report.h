@@ -29,6 +29,10 @@ void rp_report_json_skipped(FILE *out, const rp_corpus *corpus);
  * rp_write_safe writes them, at most 72 bytes shown, then "…"). */
 void rp_report_text_excerpt(FILE *out, const char *text, size_t len);
 
+/* An RFC 4180 cell: quoted when it holds , " CR or LF; a cell that starts with = + - @ tab or
+ * CR is quoted and led by an apostrophe, so a spreadsheet does not run it as a formula. */
+void rp_report_csv_cell(FILE *out, const char *s);
+
 /* A NUL-terminated name (or speaker) for a terminal: rp_write_safe of the whole string. */
 void rp_report_write_safe_name(FILE *out, const char *name);
 
