@@ -3,10 +3,13 @@
  * bytes (options) is cut at 0x1E bytes into up to 8 documents, scanned with one thread, and
  * reported in every format. Invariants: passages lie inside their documents, pairs index their
  * cluster's passages, shares are in [0, 1]; the JSON report parses, lists every document and
- * quotes each passage's text; every JSONL line parses; explaining two documents works.
+ * quotes each passage's text; every JSONL line parses; explaining two documents works; a scan
+ * that streams tokens in the smallest blocks and aligns pairs one window at a time finds the
+ * same clusters. --max-passages (0 to 3) is taken from the option bytes too.
  */
 #include "fuzz.h"
 #include "internal.h"
+#include "scan.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -29,6 +32,7 @@ static void options_from(const uint8_t *head, rp_options *o)
     o->boilerplate_docs = 2 + ((head[1] >> 5) & 3);
     o->boilerplate_tokens = 1 + (head[1] >> 7) * 20;
     o->min_identity = head[1] & 128 ? 0.5 : 0.8;
+    o->max_passages = (head[0] ^ head[1]) & 3;
 }
 
 /* Names that need escaping in every format: quotes, commas, a formula sign, a line break. */
@@ -68,6 +72,25 @@ static void check_scan(const rp_corpus *c, const rp_scan *s)
         const rp_doc_stats *ds = rp_scan_doc_stats(s, i);
         FUZZ_CHECK(ds && ds->covered >= 0.0 && ds->covered <= 1.0);
     }
+}
+
+/* Two scans of one corpus found the same clusters and coverage. */
+static void check_same(const rp_corpus *c, const rp_scan *x, const rp_scan *y)
+{
+    FUZZ_CHECK(rp_scan_cluster_count(x) == rp_scan_cluster_count(y));
+    for (size_t i = 0; i < rp_scan_cluster_count(x); i++) {
+        const rp_cluster *a = rp_scan_cluster(x, i), *b = rp_scan_cluster(y, i);
+        FUZZ_CHECK(a->kind == b->kind && a->passage_count == b->passage_count &&
+                   a->pair_count == b->pair_count);
+        for (size_t j = 0; j < a->passage_count; j++) {
+            const rp_passage *p = &a->passages[j], *q = &b->passages[j];
+            FUZZ_CHECK(p->doc == q->doc && p->start == q->start && p->end == q->end &&
+                       p->tokens == q->tokens && p->identity == q->identity);
+        }
+    }
+    for (uint32_t i = 0; i < rp_corpus_count(c); i++)
+        FUZZ_CHECK(rp_scan_doc_stats(x, i)->tokens == rp_scan_doc_stats(y, i)->tokens &&
+                   rp_scan_doc_stats(x, i)->covered == rp_scan_doc_stats(y, i)->covered);
 }
 
 /* The report in one format, in memory (NUL-terminated, caller frees). */
@@ -147,6 +170,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(rp_scan_run(c, &o, NULL, NULL, &s) == RP_OK);
     check_scan(c, s);
     check_reports(c, s, &o);
+    size_t block = rp_scan_token_block;
+    rp_scan_token_block = 1; /* raised to the smallest block the window allows */
+    rp_scan_align_window = 1;
+    rp_scan *streamed = NULL;
+    FUZZ_CHECK(rp_scan_run(c, &o, NULL, NULL, &streamed) == RP_OK);
+    rp_scan_token_block = block;
+    rp_scan_align_window = 0;
+    check_same(c, s, streamed);
+    rp_scan_free(streamed);
     FUZZ_CHECK(rp_scan_explain(c, &o, 0, (uint32_t)(rp_corpus_count(c) - 1), &why) == RP_OK);
     FUZZ_CHECK(why != NULL);
     free(why);
