@@ -355,7 +355,8 @@ static rp_status make_chunks(run *r)
 }
 
 /* Moves a worker's first m fingerprints into chunk c's per-group lists; the rest move to the
- * front. Called every RP_SCAN_FP_BLOCK fingerprints, so a worker's list stays small. */
+ * front. Called once a chunk, and every RP_SCAN_FP_BLOCK fingerprints of a document of more
+ * than a block of tokens, so that one huge document never holds its list twice. */
 static rp_status distribute(run *r, size_t c, rp_fingerprints *fps, size_t m)
 {
     rp_fingerprints *out = &r->chunks[c * RP_SCAN_GROUPS];
@@ -451,8 +452,15 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     const rp_doc *doc = rp_corpus_doc(r->corpus, d);
     /* a block holds the tail fp_sink keeps (under w + k + 4 tokens) several times over */
     size_t block = (size_t)4 * (r->opts->window + r->opts->shingle + 4);
-    fp_stream s = {.r = r, .chunk = c, .opts = r->opts, .fps = fps, .ctx_done = fps->count};
+    fp_stream s; /* fields set one by one: an initializer would clear the 8 KB ring */
     rp_status st = rp_winnow_begin(&s.wn, r->opts, d);
+
+    s.r = r;
+    s.chunk = c;
+    s.opts = r->opts;
+    s.fps = fps;
+    s.base = 0;
+    s.ctx_done = fps->count;
 
     if (block < rp_scan_token_block)
         block = rp_scan_token_block;
@@ -478,8 +486,6 @@ static rp_status fingerprint_task(void *ctx, size_t c, unsigned w)
     fps->count = 0;
     for (uint32_t d = r->chunk_first[c]; d < r->chunk_first[c + 1]; d++) {
         rp_status st = fingerprint_doc(r, c, d, &r->toks[w], fps);
-        if (st == RP_OK && fps->count >= RP_SCAN_FP_BLOCK)
-            st = distribute(r, c, fps, fps->count);
         if (st != RP_OK)
             return st;
     }

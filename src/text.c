@@ -81,6 +81,7 @@ typedef struct scanner {
     rp_token_sink sink; /* rp_text_tokenize_stream: takes every block of tokens */
     void *sink_ctx;
     size_t block;
+    size_t limit; /* token count at which room() takes its slow path */
 } scanner;
 
 /* ASCII letters 1, digits 2, others 0: the fast path's one test per byte; u and U add K_U, for
@@ -419,8 +420,9 @@ static rp_status fold_spelling(scanner *sc, size_t base)
 
 /* ---- tokens ---- */
 
-/* Room for one more token; a stream first hands a full block to its sink, which keeps fewer. */
-static inline rp_status room(scanner *sc)
+/* room's slow path: a stream hands a full block to its sink (which keeps fewer), the array
+ * grows when full, and limit becomes the count at which this runs again. */
+static rp_status room_slow(scanner *sc)
 {
     rp_tokens *t = sc->toks;
 
@@ -433,7 +435,14 @@ static inline rp_status room(scanner *sc)
     }
     if (t->count == t->cap && RP_GROW(t->items, t->cap, t->count + 1) != RP_OK)
         return RP_ENOMEM;
+    sc->limit = sc->sink && sc->block < t->cap ? sc->block : t->cap;
     return RP_OK;
+}
+
+/* Room for one more token: one comparison a token. */
+static inline rp_status room(scanner *sc)
+{
+    return sc->toks->count < sc->limit ? RP_OK : room_slow(sc);
 }
 
 /* Adds the token whose normal form (final) is norm[base, norm_len) and whose span is
@@ -762,6 +771,7 @@ static void scanner_init(scanner *sc, const rp_options *opts, const char *text, 
     sc->sink = NULL;
     sc->sink_ctx = NULL;
     sc->block = 0;
+    sc->limit = 0; /* the first token takes the slow path, which sets it */
     sc->nmarks = 0;
     sc->kinds = 0;
     sc->uopts = UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_IGNORE;
