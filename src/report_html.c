@@ -735,17 +735,34 @@ static void write_skipped(FILE *out, const rp_corpus *corpus)
     fputs("</ul>", out);
 }
 
-static void write_summary(FILE *out, const html_report *r)
+/* The overview card's head, with the corpus's documents and tokens; the page adds its own
+ * figures and settings, then close_overview. */
+static void open_overview(FILE *out, const char *title, const rp_corpus *corpus,
+                          const rp_doc_stats *stats)
 {
-    size_t ndocs = rp_corpus_count(r->corpus);
+    size_t ndocs = rp_corpus_count(corpus);
     unsigned long long tokens = 0;
-    const rp_options *o = r->opts;
 
     for (uint32_t i = 0; i < ndocs; i++)
-        tokens += r->stats[i].tokens;
-    fputs("<section class=\"card\" id=\"overview\"><h2>Corpus</h2><div class=\"stats\">", out);
+        tokens += stats[i].tokens;
+    fprintf(out, "<section class=\"card\" id=\"overview\"><h2>%s</h2><div class=\"stats\">",
+            title);
     write_stat(out, ndocs, "documents");
     write_stat(out, tokens, "tokens");
+}
+
+/* The skipped inputs, and the card's end. */
+static void close_overview(FILE *out, const rp_corpus *corpus)
+{
+    write_skipped(out, corpus);
+    fputs("</section>\n", out);
+}
+
+static void write_summary(FILE *out, const html_report *r)
+{
+    const rp_options *o = r->opts;
+
+    open_overview(out, "Corpus", r->corpus, r->stats);
     write_stat(out, r->count, "clusters");
     write_stat(out, r->passages, "passages");
     for (unsigned k = 0; k < KIND_COUNT; k++)
@@ -756,8 +773,7 @@ static void write_summary(FILE *out, const html_report *r)
             "%.2f, max df %u, boilerplate: %u+ documents and at most %u tokens</p>\n",
             o->shingle, o->window, o->min_tokens, o->min_identity, o->max_df,
             o->boilerplate_docs, o->boilerplate_tokens);
-    write_skipped(out, r->corpus);
-    fputs("</section>\n", out);
+    close_overview(out, r->corpus);
 }
 
 static void write_legend(FILE *out)
@@ -1012,15 +1028,9 @@ static void write_place(FILE *out, const quotes_page *p, uint32_t doc, uint32_t 
 
 static void write_quotes_summary(FILE *out, const quotes_page *p)
 {
-    size_t ndocs = rp_corpus_count(p->corpus);
-    unsigned long long tokens = 0;
     const rp_options *o = p->opts;
 
-    for (uint32_t i = 0; i < ndocs; i++)
-        tokens += p->stats[i].tokens;
-    fputs("<section class=\"card\" id=\"overview\"><h2>Quotations</h2><div class=\"stats\">", out);
-    write_stat(out, ndocs, "documents");
-    write_stat(out, tokens, "tokens");
+    open_overview(out, "Quotations", p->corpus, p->stats);
     write_stat(out, p->count, "quotations");
     write_stat(out, p->sourced, "sourced");
     write_stat(out, p->count - p->sourced, "unsourced");
@@ -1030,8 +1040,7 @@ static void write_quotes_summary(FILE *out, const quotes_page *p)
             p->qopts->min_words, p->qopts->max_sources, o->fold_case ? "folded" : "kept",
             o->fold_marks ? "folded" : "kept", o->fold_quotes ? "folded" : "kept",
             o->fold_spelling ? "folded" : "kept");
-    write_skipped(out, p->corpus);
-    fputs("</section>\n", out);
+    close_overview(out, p->corpus);
 }
 
 /* reprint's own list of differences ("…" → "" for an unmarked omission). */
