@@ -6,6 +6,7 @@
  */
 #include "corpus.h"
 #include "internal.h"
+#include "fixture.h"
 
 /* cmocka needs these first, in this order */
 /* clang-format off */
@@ -16,7 +17,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -60,31 +60,6 @@ static void make_dir(const char *rel)
     assert_int_equal(mkdir(at(rel), 0755), 0);
 }
 
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d;
-        struct dirent *ent;
-        chmod(path, 0700);
-        if ((d = opendir(path)) != NULL) {
-            while ((ent = readdir(d)) != NULL) {
-                char child[1024];
-                if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-                    continue;
-                snprintf(child, sizeof(child), "%s/%s", path, ent->d_name);
-                remove_tree(child);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 static int setup_tmp(void **state)
 {
     strcpy(tmp_root, "/tmp/rp-corpus-XXXXXX");
@@ -96,7 +71,7 @@ static int setup_tmp(void **state)
 
 static int teardown_tmp(void **state)
 {
-    remove_tree(tmp_root);
+    fixture_remove_tree(tmp_root);
     return 0;
 }
 

@@ -6,6 +6,7 @@
  * rest of the directory is still read (rp_corpus_read returns RP_OK).
  */
 #include "corpus.h"
+#include "fixture.h"
 
 /* cmocka needs these first, in this order */
 /* clang-format off */
@@ -16,7 +17,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,31 +59,6 @@ static void make_dir(const char *rel)
     assert_int_equal(mkdir(at(rel), 0755), 0);
 }
 
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    DIR *d;
-    struct dirent *ent;
-
-    if (lstat(path, &st) != 0)
-        return;
-    if (!S_ISDIR(st.st_mode)) {
-        unlink(path);
-        return;
-    }
-    if ((d = opendir(path)) != NULL) {
-        while ((ent = readdir(d)) != NULL) {
-            char child[1024];
-            if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-                continue;
-            snprintf(child, sizeof(child), "%s/%s", path, ent->d_name);
-            remove_tree(child);
-        }
-        closedir(d);
-    }
-    rmdir(path);
-}
-
 /* The test hook: in hook.dir only, acts on each named entry after the listing. */
 static void after_list(const char *dir)
 {
@@ -94,14 +69,14 @@ static void after_list(const char *dir)
         return;
     hook.triggered++;
     if (hook.act == ACT_UNLINK_ALL) {
-        remove_tree(dir);
+        fixture_remove_tree(dir);
         return;
     }
     snprintf(names, sizeof(names), "%s", hook.names);
     for (char *save = NULL, *n = strtok_r(names, " ", &save); n; n = strtok_r(NULL, " ", &save)) {
         snprintf(child, sizeof(child), "%s/%s", dir, n);
         if (hook.act == ACT_RMTREE) {
-            remove_tree(child);
+            fixture_remove_tree(child);
             continue;
         }
         assert_int_equal(unlink(child), 0);
@@ -135,7 +110,7 @@ static int teardown(void **state)
     (void)state;
     rp_corpus_test_after_list = NULL;
     alarm(0);
-    remove_tree(tmp_root);
+    fixture_remove_tree(tmp_root);
     return 0;
 }
 
