@@ -35,6 +35,7 @@ enum {
     OPT_BOILERPLATE_DOCS,
     OPT_BOILERPLATE_TOKENS,
     OPT_KINDS,
+    OPT_MAX_PASSAGES,
     OPT_THREADS,
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
@@ -66,6 +67,7 @@ static const struct option long_options[] = {
     {"boilerplate-docs", required_argument, NULL, OPT_BOILERPLATE_DOCS},
     {"boilerplate-tokens", required_argument, NULL, OPT_BOILERPLATE_TOKENS},
     {"kinds", required_argument, NULL, OPT_KINDS},
+    {"max-passages", required_argument, NULL, OPT_MAX_PASSAGES},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
@@ -264,6 +266,13 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
         return parse_u32(command, "boilerplate-tokens", optarg, 1, UINT32_MAX,
                          &o->boilerplate_tokens);
     case OPT_KINDS: return parse_kinds(command, optarg, &o->kinds);
+    case OPT_MAX_PASSAGES:
+        if (!parse_uint(optarg, 0, UINT32_MAX, &big))
+            return usage_error(command,
+                               "--max-passages takes a whole number from 0 (all) to %u, not '%s'",
+                               UINT32_MAX, optarg);
+        o->max_passages = (uint32_t)big;
+        return true;
     case OPT_THREADS: return parse_u32(command, "threads", optarg, 1, 1024, &o->threads);
     case OPT_PROGRESS: c->progress = 1; return true;
     case OPT_NO_PROGRESS: c->progress = 0; return true;

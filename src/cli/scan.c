@@ -1,11 +1,9 @@
 /*
  * scan.c - `reprint scan`: read the inputs, run the scan, write the report (or, with
  * --explain A B, say what two documents share and why a passage was or was not reported).
- * scan's own option (--max-passages) is taken out of argv before the common parser runs.
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,58 +55,6 @@ static void scan_help(const rp_options *d)
            "the report could not be written.\n",
            d->shingle, d->window, d->min_tokens, d->min_identity, d->max_df, d->boilerplate_docs,
            d->boilerplate_tokens);
-}
-
-#define MAX_PASSAGES_OPT "--max-passages"
-
-/* A whole number from 0 to UINT32_MAX: no sign, no fraction, nothing after it. */
-static bool parse_max_passages(const char *text, uint32_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    errno = 0;
-    v = strtoull(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || errno || *end || v > UINT32_MAX) {
-        /* the value goes through rp_write_safe like every message naming user text */
-        cli_error(MAX_PASSAGES_OPT " takes a whole number from 0 (all) to %u, not '%s'",
-                  UINT32_MAX, text);
-        fputs("try 'reprint scan --help'\n", stderr);
-        return false;
-    }
-    *out = (uint32_t)v;
-    return true;
-}
-
-/* Takes --max-passages N (also as --max-passages=N) out of argv, compacting it; stops at --. */
-static bool take_options(rp_options *o, int *argc, char **argv)
-{
-    size_t len = strlen(MAX_PASSAGES_OPT);
-    int out = 1, i;
-
-    for (i = 1; i < *argc && strcmp(argv[i], "--") != 0; i++) {
-        const char *arg = argv[i], *value;
-        if (strncmp(arg, MAX_PASSAGES_OPT, len) != 0 || (arg[len] != '\0' && arg[len] != '=')) {
-            argv[out++] = argv[i];
-            continue;
-        }
-        if (arg[len] == '=')
-            value = arg + len + 1;
-        else if (i + 1 < *argc)
-            value = argv[++i];
-        else {
-            cli_error("option '" MAX_PASSAGES_OPT "' needs a value");
-            fputs("try 'reprint scan --help'\n", stderr);
-            return false;
-        }
-        if (!parse_max_passages(value, &o->max_passages))
-            return false;
-    }
-    while (i < *argc)
-        argv[out++] = argv[i++];
-    argv[out] = NULL;
-    *argc = out;
-    return true;
 }
 
 typedef struct scan_report {
@@ -226,7 +172,7 @@ int cmd_scan(int argc, char **argv)
     bool help;
 
     cli_common_init(&c);
-    if (!take_options(&c.opts, &argc, argv) || !cli_parse("scan", argc, argv, &c, &first, &help))
+    if (!cli_parse("scan", argc, argv, &c, &first, &help))
         return EXIT_TROUBLE;
     if (help) {
         scan_help(&c.opts);
