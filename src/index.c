@@ -84,9 +84,10 @@ static size_t run_df(const rp_fingerprint *run, size_t n)
     return df;
 }
 
-static inline uint32_t lone(const rp_fingerprint *x, const rp_fingerprint *y)
+/* The seed between occurrences x and y of a run (contexts in their hashes' low bits). */
+static inline rp_seed seed_of(const rp_fingerprint *x, const rp_fingerprint *y, uint32_t weak)
 {
-    return rp_index_context_match(x->hash, y->hash) ? 0 : RP_SEED_LONE;
+    return rp_seed_of(x->doc, x->pos, x->hash, y->doc, y->pos, y->hash, weak);
 }
 
 /* Every pair of occurrences of one run in different documents; inside one document, each
@@ -105,9 +106,7 @@ static rp_status run_seeds(const rp_fingerprint *run, size_t n, uint32_t k, uint
             met = met || run[i].doc == run[j].doc;
             if (RP_GROW(out->items, out->cap, out->count + 1) != RP_OK)
                 return RP_ENOMEM;
-            out->items[out->count++] = (rp_seed){run[i].doc, run[j].doc,
-                                                 run[i].pos | lone(&run[i], &run[j]),
-                                                 run[j].pos | weak};
+            out->items[out->count++] = seed_of(&run[i], &run[j], weak);
         }
     }
     return RP_OK;
@@ -123,12 +122,10 @@ static rp_status run_chain_seeds(const rp_fingerprint *run, size_t n, uint32_t k
     for (size_t i = 1, prev = 0, first = 0; i < n; i++) {
         rp_seed seed;
         if (run[i].doc != run[first].doc) {
-            seed = (rp_seed){run[first].doc, run[i].doc,
-                             run[first].pos | lone(&run[first], &run[i]), run[i].pos | weak};
+            seed = seed_of(&run[first], &run[i], weak);
             first = prev = i;
         } else if (run[i].pos - run[prev].pos >= k) {
-            seed = (rp_seed){run[i].doc, run[i].doc, run[prev].pos | lone(&run[prev], &run[i]),
-                             run[i].pos | weak};
+            seed = seed_of(&run[prev], &run[i], weak);
             prev = i;
         } else {
             continue;
@@ -151,7 +148,7 @@ rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_optio
         if (j - i == 1)
             continue;
         size_t df = run_df(fps + i, j - i), before = out->count;
-        uint32_t weak = df >= RP_INDEX_WEAK_DF ? RP_SEED_WEAK : 0;
+        uint32_t weak = rp_seed_weak(df);
         if (df > opts->max_df)
             stats->frequent++;
         else if (j - i > cap) {

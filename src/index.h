@@ -76,6 +76,22 @@ uint64_t rp_index_remix(uint64_t hash);
 /* A lone seed (see RP_INDEX_CTX_BITS): the top bit of pos_a. */
 #define RP_SEED_LONE 0x80000000u
 
+/* The weak flag of a seed from a run in df documents. */
+static inline uint32_t rp_seed_weak(size_t df)
+{
+    return df >= RP_INDEX_WEAK_DF ? RP_SEED_WEAK : 0;
+}
+
+/* A seed between place a (context ctx_a, as rp_index_context gives it) and place b, flagged
+ * lone when the contexts share no token, and carrying weak (rp_seed_weak). The scan's index
+ * and --explain make their seeds here, so both flag them alike. */
+static inline rp_seed rp_seed_of(uint32_t doc_a, uint32_t pos_a, uint64_t ctx_a, uint32_t doc_b,
+                                 uint32_t pos_b, uint64_t ctx_b, uint32_t weak)
+{
+    uint32_t lone = rp_index_context_match(ctx_a, ctx_b) ? 0 : RP_SEED_LONE;
+    return (rp_seed){doc_a, doc_b, pos_a | lone, pos_b | weak};
+}
+
 /* Whether a pair of documents held by this seed alone is left unaligned (weak or lone). */
 static inline int rp_seed_alone_dropped(const rp_seed *s)
 {

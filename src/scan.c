@@ -1272,10 +1272,8 @@ static rp_status shared_report(explain *e)
                 continue;
             uint32_t ca = rp_index_context(e->toks[0].items, e->toks[0].count, x->pos, k),
                      cb = rp_index_context(e->toks[1].items, e->toks[1].count, y->pos, k);
-            st = add_seed(&e->seeds,
-                          (rp_seed){e->doc[0], e->doc[1],
-                                    x->pos | (rp_index_context_match(ca, cb) ? 0 : RP_SEED_LONE),
-                                    y->pos | (e->df[at] >= RP_INDEX_WEAK_DF ? RP_SEED_WEAK : 0)});
+            st = add_seed(&e->seeds, rp_seed_of(e->doc[0], x->pos, ca, e->doc[1], y->pos, cb,
+                                                rp_seed_weak(e->df[at])));
         }
     }
     return st;
