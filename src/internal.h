@@ -72,20 +72,16 @@ rp_status rp_buf_vaddf(rp_buf *buf, const char *fmt, va_list ap)
 /* Detaches the buffer's string (OWNED, rp_free) and resets the buffer. Never NULL on RP_OK. */
 rp_status rp_buf_detach(rp_buf *buf, char **out);
 
-/* rp_text_tokenize's tokens with their spans only: the hash of a plain ASCII word (most
- * tokens) is 0, not computed; other tokens keep theirs. Same tokens, same spans. */
-rp_status rp_text_token_spans(const rp_options *opts, const char *text, size_t len,
-                              rp_tokens *toks);
-
 /* Takes a block of tokens from a streaming tokenizer: it consumes toks->items[0, count) and
  * leaves only a tail it still needs (fewer than the block; moved to the front, count set). */
 typedef rp_status (*rp_token_sink)(void *ctx, rp_tokens *toks);
 
-/* rp_text_tokenize without normal forms (or, spans_only, rp_text_token_spans), holding at most
- * block tokens: whenever block tokens are held, sink(ctx, toks) runs. The tokens still held at
- * the end are the caller's to finish; toks->invalid_utf8 and first_invalid count the whole
- * text. A document of millions of tokens is thus fingerprinted, aligned and given its spans
- * without its whole token array (16 bytes a token). */
+/* rp_text_tokenize without normal forms, holding at most block tokens: whenever block tokens
+ * are held, sink(ctx, toks) runs. The tokens still held at the end are the caller's to finish;
+ * toks->invalid_utf8 and first_invalid count the whole text. A document of millions of tokens
+ * is thus fingerprinted, aligned and given its spans without its whole token array (16 bytes
+ * a token). spans_only: the same tokens and spans, but the hash of a plain ASCII word (most
+ * tokens) is 0, not computed; other tokens keep theirs. */
 rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size_t len,
                                   bool spans_only, size_t block, rp_token_sink sink, void *ctx,
                                   rp_tokens *toks);

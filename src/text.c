@@ -74,7 +74,7 @@ typedef struct scanner {
     rp_tokens *toks;
     utf8proc_option_t uopts;
     bool fold_case, fold_quotes, fold_spelling, keep_norm;
-    bool spans_only; /* rp_text_token_spans: hashes of plain ASCII words are not computed */
+    bool spans_only; /* hashes of plain ASCII words are not computed: only spans are wanted */
     unsigned kinds; /* K_ bits met in the current token: plain lower-case words take a short cut */
     int32_t marks[MARKS_MAX]; /* combining marks waiting for canonical ordering */
     size_t nmarks;
@@ -842,9 +842,10 @@ static rp_status tokenize(scanner *sc)
     return RP_OK;
 }
 
+/* Tokenizes len bytes into toks; with a sink, block by block (rp_text_tokenize_stream). */
 static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t len,
-                               bool keep_norm, bool spans_only, rp_tokens *toks,
-                               const scanner *stream)
+                               bool keep_norm, bool spans_only, rp_token_sink sink, void *ctx,
+                               size_t block, rp_tokens *toks)
 {
     scanner sc;
     rp_status st;
@@ -857,11 +858,9 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
     toks->first_invalid = SIZE_MAX;
     scanner_init(&sc, opts, text, len, keep_norm, toks);
     sc.spans_only = spans_only;
-    if (stream) {
-        sc.sink = stream->sink;
-        sc.sink_ctx = stream->sink_ctx;
-        sc.block = stream->block;
-    }
+    sc.sink = sink;
+    sc.sink_ctx = ctx;
+    sc.block = block;
     st = tokenize(&sc);
     if (st == RP_OK && keep_norm) {
         if (RP_GROW(toks->norm_off, toks->norm_off_cap, toks->count + 1) != RP_OK)
@@ -876,27 +875,16 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
 rp_status rp_text_tokenize(const rp_options *opts, const char *text, size_t len, bool keep_norm,
                            rp_tokens *toks)
 {
-    return run_tokenizer(opts, text, len, keep_norm, false, toks, NULL);
-}
-
-rp_status rp_text_token_spans(const rp_options *opts, const char *text, size_t len,
-                              rp_tokens *toks)
-{
-    return run_tokenizer(opts, text, len, false, true, toks, NULL);
+    return run_tokenizer(opts, text, len, keep_norm, false, NULL, NULL, 0, toks);
 }
 
 rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size_t len,
                                   bool spans_only, size_t block, rp_token_sink sink, void *ctx,
                                   rp_tokens *toks)
 {
-    scanner stream;
-
     if (!sink || block == 0)
         return RP_EINVAL;
-    stream.sink = sink;
-    stream.sink_ctx = ctx;
-    stream.block = block;
-    return run_tokenizer(opts, text, len, false, spans_only, toks, &stream);
+    return run_tokenizer(opts, text, len, false, spans_only, sink, ctx, block, toks);
 }
 
 rp_status rp_text_normalize(const rp_options *opts, const char *text, size_t len, char **out,
