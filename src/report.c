@@ -136,13 +136,13 @@ static void json_settings(FILE *out, const rp_options *o)
 /* ---- the listing cap (--max-passages): a cluster lists its first passages and the pairs
  * between them; its other fields and the documents' coverage stay those of all passages ---- */
 
-static size_t listed_passages(const rp_cluster *c, const rp_options *o)
+size_t rp_report_listed(const rp_cluster *c, const rp_options *opts)
 {
-    return o->max_passages && c->passage_count > o->max_passages ? o->max_passages
-                                                                 : c->passage_count;
+    return opts->max_passages && c->passage_count > opts->max_passages ? opts->max_passages
+                                                                       : c->passage_count;
 }
 
-static bool pair_listed(const rp_pair *p, size_t listed)
+bool rp_report_pair_listed(const rp_pair *p, size_t listed)
 {
     return p->a < listed && p->b < listed;
 }
@@ -196,7 +196,7 @@ static size_t json_pairs(FILE *out, const rp_cluster *c, size_t id, size_t liste
 
     for (size_t j = 0; j < c->pair_count; j++) {
         const rp_pair *p = &c->pairs[j];
-        if (!pair_listed(p, listed))
+        if (!rp_report_pair_listed(p, listed))
             continue;
         fprintf(out, "%s{\"cluster\":%zu,\"a\":%u,\"b\":%u,\"identity\":",
                 written++ ? "," : lead, id, p->a, p->b);
@@ -258,7 +258,7 @@ static void write_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
         if (!kind_wanted(opts, c))
             continue;
         fputs(id ? ",\n" : "\n", out);
-        json_cluster(out, corpus, c, id, listed_passages(c, opts));
+        json_cluster(out, corpus, c, id, rp_report_listed(c, opts));
         putc('}', out);
         id++;
     }
@@ -268,7 +268,7 @@ static void write_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
         const rp_cluster *c = rp_scan_cluster(scan, i);
         if (!kind_wanted(opts, c))
             continue;
-        if (json_pairs(out, c, id, listed_passages(c, opts), lead))
+        if (json_pairs(out, c, id, rp_report_listed(c, opts), lead))
             lead = ",";
         id++;
     }
@@ -286,7 +286,7 @@ static void write_jsonl(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
         const rp_cluster *c = rp_scan_cluster(scan, i);
         if (!kind_wanted(opts, c))
             continue;
-        size_t listed = listed_passages(c, opts);
+        size_t listed = rp_report_listed(c, opts);
         json_cluster(out, corpus, c, id, listed);
         fputs(",\"pairs\":[", out);
         json_pairs(out, c, id, listed, "");
@@ -327,7 +327,7 @@ static void write_csv(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
         const rp_cluster *c = rp_scan_cluster(scan, i);
         if (!kind_wanted(opts, c))
             continue;
-        for (size_t j = 0, listed = listed_passages(c, opts); j < listed; j++) {
+        for (size_t j = 0, listed = rp_report_listed(c, opts); j < listed; j++) {
             const rp_passage *p = &c->passages[j];
             fprintf(out, "%zu,%s,%u,", id, rp_kind_name(c->kind), p->doc);
             rp_report_csv_cell(out, rp_corpus_doc(corpus, p->doc)->name);
@@ -448,7 +448,7 @@ static void text_count(FILE *out, size_t n)
 static void text_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c, size_t id,
                          const rp_options *opts)
 {
-    size_t listed = listed_passages(c, opts);
+    size_t listed = rp_report_listed(c, opts);
 
     fprintf(out, "cluster %zu  %s  %zu passages in %u document%s, %u tokens\n", id,
             rp_kind_name(c->kind), c->passage_count, c->documents, c->documents == 1 ? "" : "s",

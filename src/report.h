@@ -29,6 +29,9 @@ void rp_report_json_skipped(FILE *out, const rp_corpus *corpus);
  * rp_write_safe writes them, at most 72 bytes shown, then "…"). */
 void rp_report_text_excerpt(FILE *out, const char *text, size_t len);
 
+/* Whether a pair joins two listed passages (listed: rp_report_listed), so a report shows it. */
+bool rp_report_pair_listed(const rp_pair *p, size_t listed);
+
 /* An RFC 4180 cell: quoted when it holds , " CR or LF; a cell that starts with = + - @ tab or
  * CR is quoted and led by an apostrophe, so a spreadsheet does not run it as a formula. */
 void rp_report_csv_cell(FILE *out, const char *s);

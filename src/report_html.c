@@ -830,15 +830,6 @@ static void write_filters(FILE *out, const html_report *r)
     fputs("</div>\n", out);
 }
 
-/* The passages a cluster lists (--max-passages: its first ones, as in the JSON report). The
- * coverage bars and the summary still count every passage. */
-static size_t listed_passages(const html_report *r, const rp_cluster *c)
-{
-    uint32_t max = r->opts->max_passages;
-
-    return max && c->passage_count > max ? max : c->passage_count;
-}
-
 /* One cluster: heading, an excerpt, and its listed passages, each an element with the four
  * data-* attributes of the JSON report (the machine-checkable markup). */
 static void write_cluster(FILE *out, const html_report *r, size_t id)
@@ -847,7 +838,7 @@ static void write_cluster(FILE *out, const html_report *r, size_t id)
     const char *kind = rp_kind_name(c->kind);
     const rp_passage *first = &c->passages[0];
     const rp_doc *fd = rp_corpus_doc(r->corpus, first->doc);
-    size_t listed = listed_passages(r, c);
+    size_t listed = rp_report_listed(c, r->opts);
 
     fprintf(out,
             "<article class=\"cl k-%s\" id=\"c%zu\"><h3><a href=\"#c/%zu\">Cluster %zu</a>"
@@ -920,7 +911,7 @@ static void write_data_clusters(FILE *out, const html_report *r)
     fputs(",\"clusters\":[", out);
     for (size_t i = 0; i < r->count; i++) {
         const rp_cluster *c = r->clusters[i];
-        size_t listed = listed_passages(r, c);
+        size_t listed = rp_report_listed(c, r->opts);
         const char *sep = "";
         fprintf(out, "%s{\"kind\":%d,\"tokens\":%u,\"documents\":%u,\"n\":%zu,\"p\":[",
                 i ? ",\n" : "\n", (int)c->kind, c->tokens, c->documents, c->passage_count);
@@ -934,7 +925,7 @@ static void write_data_clusters(FILE *out, const html_report *r)
         fputs("],\"pairs\":[", out);
         for (size_t j = 0; j < c->pair_count; j++) {
             const rp_pair *q = &c->pairs[j];
-            if (q->a >= listed || q->b >= listed)
+            if (!rp_report_pair_listed(q, listed))
                 continue;
             fprintf(out, "%s[%u,%u,%.4f,%u]", sep, q->a, q->b, q->identity, q->tokens);
             sep = ",";

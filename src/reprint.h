@@ -498,6 +498,10 @@ rp_status rp_format_parse(const char *name, rp_format *out);
 rp_status rp_report_scan(FILE *out, rp_format format, const rp_corpus *corpus,
                          const rp_scan *scan, const rp_options *opts);
 
+/* How many of a cluster's passages a scan report lists: its first opts->max_passages
+ * (--max-passages; 0: all). Every format lists the same ones. */
+size_t rp_report_listed(const rp_cluster *c, const rp_options *opts);
+
 /* Writes a dedup report (text, json, jsonl or csv; see `reprint dedup --help`). RP_EIO when
  * writing fails. */
 rp_status rp_report_dedup(FILE *out, rp_format format, const rp_corpus *corpus,

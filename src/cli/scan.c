@@ -146,7 +146,7 @@ static size_t shortened_clusters(const rp_scan *scan, const rp_options *opts)
         return 0;
     for (size_t i = 0; i < rp_scan_cluster_count(scan); i++) {
         const rp_cluster *c = rp_scan_cluster(scan, i);
-        n += (opts->kinds & (1u << c->kind)) != 0 && c->passage_count > opts->max_passages;
+        n += (opts->kinds & (1u << c->kind)) != 0 && rp_report_listed(c, opts) < c->passage_count;
     }
     return n;
 }
