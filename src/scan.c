@@ -25,7 +25,7 @@
 
 #define RP_SCAN_CHUNKS_PER_THREAD 16
 #define RP_SCAN_TOKEN_BLOCK 65536 /* tokens a first pass holds at a time (1 MiB) */
-#define RP_SCAN_FP_BLOCK 65536    /* fingerprints a worker holds before distributing them */
+#define RP_SCAN_FP_BLOCK 65536    /* a huge document's fingerprints held before distributing */
 #define RP_SCAN_SEED_SLICE 65536  /* seeds moved between releases of their old pages (1 MiB) */
 #define RP_SCAN_SEED_RANGES 64    /* ranges of documents the seeds are first sorted into */
 #define RP_SCAN_GROUP_BITS 2   /* the index is built in 1 << 2 groups ... */
@@ -940,7 +940,6 @@ static rp_status align_stage(run *r)
 }
 
 /* ---- stage 4: byte spans and clusters ---- */
-
 
 /* Every side of every hit as (doc << 32 | 2 * hit + side), grouped by document. */
 static rp_status make_refs(run *r)
