@@ -130,21 +130,25 @@ static rp_status read_fd(reader *rd, const char *name, int fd, size_t size_hint)
     return take_loaded(rd, name, buf);
 }
 
+/* The bytes a regular file should hold, for the loader's first buffer (0: unknown). */
+static size_t size_hint(const struct stat *st)
+{
+    return S_ISREG(st->st_mode) && st->st_size > 0 && (uintmax_t)st->st_size < SIZE_MAX
+               ? (size_t)st->st_size
+               : 0;
+}
+
 /* A file named on the command line: FIFOs and devices are read too (a walk's files are loaded
  * by load_entry). */
 static rp_status read_file(reader *rd, const char *name)
 {
     struct stat st;
     int fd = open(name, O_RDONLY | O_CLOEXEC);
-    size_t hint = 0;
     rp_status rs;
 
     if (fd < 0)
         return skip_errno(rd, name, errno);
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uintmax_t)st.st_size < SIZE_MAX)
-        hint = (size_t)st.st_size;
-    rs = read_fd(rd, name, fd, hint);
+    rs = read_fd(rd, name, fd, fstat(fd, &st) == 0 ? size_hint(&st) : 0);
     close(fd);
     return rs;
 }
@@ -251,11 +255,7 @@ static rp_status load_entry(void *ctx, size_t i, unsigned worker)
         close(fd);
         return RP_OK;
     }
-    e->load = rp_corpus_load(fd, load_cap(w->rd, e->path),
-                             fst.st_size > 0 && (uintmax_t)fst.st_size < SIZE_MAX
-                                 ? (size_t)fst.st_size
-                                 : 0,
-                             &e->buf, e->why);
+    e->load = rp_corpus_load(fd, load_cap(w->rd, e->path), size_hint(&fst), &e->buf, e->why);
     close(fd);
     return RP_OK;
 }
