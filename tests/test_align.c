@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "align.h"
+#include "scan/align.h"
 
 static uint64_t rng_state;
 

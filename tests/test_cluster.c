@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
+#include "scan/cluster.h"
 
 #define DOC_TOKENS 400
 

@@ -4,8 +4,8 @@
  * UTF-16 input, JSONL (ids, metadata, bad lines, raw lines), --split/--split-after, size
  * limits, and allocation failure. Fixtures are written at test time into a mkdtemp directory.
  */
-#include "corpus.h"
-#include "internal.h"
+#include "corpus/corpus.h"
+#include "base/base.h"
 #include "fixture.h"
 
 /* cmocka needs these first, in this order */

@@ -4,8 +4,8 @@
  * representatives (first, longest, newest), thresholds, --keep-only output, the JSON report,
  * date parsing, and allocation failure. Texts are generated from a fixed word list.
  */
-#include "dedup.h"
-#include "internal.h"
+#include "dedup/dedup.h"
+#include "base/base.h"
 
 /* clang-format off */
 #include <stdarg.h>

@@ -4,7 +4,7 @@
  * decoded (escaped HTML and CDATA alike), the date kept as metadata, malformed XML skipped
  * with its reason while other inputs are still read, and external entities never loaded.
  */
-#include "feed.h"
+#include "corpus/feed.h"
 
 /* clang-format off */
 #include <stdarg.h>

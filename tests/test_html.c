@@ -5,7 +5,7 @@
  * JSON's offsets); UTF-16 offsets; coverage split by kind; the chrome and script both pages
  * share; allocation failure. The browser checks live in tests/browser/check.py.
  */
-#include "report_html.h"
+#include "report/html.h"
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "index.h"
+#include "scan/index.h"
 
 static uint64_t rng_state;
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include "quotes.h"
+#include "quotes/quotes.h"
 
 #include <stdio.h>
 #include <stdlib.h>

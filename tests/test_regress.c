@@ -4,9 +4,9 @@
  * the escaping rules of docs/SECURITY.md (JSON and CSV output of hostile names and text); and
  * checked size arithmetic with synthetic sizes (no real giant buffers are allocated).
  */
-#include "corpus.h"
-#include "internal.h"
-#include "quotes.h"
+#include "corpus/corpus.h"
+#include "base/base.h"
+#include "quotes/quotes.h"
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "scan.h"
+#include "base/base.h"
+#include "scan/scan.h"
 
 static uint64_t rng_state;
 

@@ -5,9 +5,9 @@
  * map, a reader running beside a writer, and the kill test (a writer SIGKILLed mid-batch at
  * random points, sweeps included, leaves exactly the committed batches).
  */
-#include "dedup.h"
-#include "internal.h"
-#include "store.h"
+#include "dedup/dedup.h"
+#include "base/base.h"
+#include "dedup/store.h"
 
 /* clang-format off */
 #include <stdarg.h>

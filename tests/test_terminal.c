@@ -4,7 +4,7 @@
  * and the scan and dedup text reports, which must carry no raw control byte of a hostile
  * document name or passage.
  */
-#include "report.h"
+#include "report/report.h"
 
 /* cmocka needs these first, in this order */
 /* clang-format off */

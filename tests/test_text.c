@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "text/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * skipped with a one-line reason naming it, a FIFO swapped in cannot hang the read, and the
  * rest of the directory is still read (rp_corpus_read returns RP_OK).
  */
-#include "corpus.h"
+#include "corpus/corpus.h"
 #include "fixture.h"
 
 /* cmocka needs these first, in this order */

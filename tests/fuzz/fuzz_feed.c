@@ -6,7 +6,7 @@
  * one: reported, not checked here.)
  */
 #include "fuzz.h"
-#include "feed.h"
+#include "corpus/feed.h"
 
 #include <jansson.h>
 #include <string.h>

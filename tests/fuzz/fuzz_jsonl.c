@@ -6,7 +6,7 @@
  * object; skips are named "fuzz.jsonl:LINE".
  */
 #include "fuzz.h"
-#include "corpus.h"
+#include "corpus/corpus.h"
 
 #include <jansson.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  * one is NUL-terminated, within the cap, and decoded UTF-16 is valid UTF-8 length-wise.
  */
 #include "fuzz.h"
-#include "corpus.h"
+#include "corpus/corpus.h"
 
 #include <fcntl.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * white space, e.g. at the end of the text: reported, not checked here.)
  */
 #include "fuzz.h"
-#include "quotes.h"
+#include "quotes/quotes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

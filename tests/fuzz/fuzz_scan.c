@@ -8,8 +8,8 @@
  * same clusters. --max-passages (0 to 3) is taken from the option bytes too.
  */
 #include "fuzz.h"
-#include "internal.h"
-#include "scan.h"
+#include "base/base.h"
+#include "scan/scan.h"
 
 #include <jansson.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  * name#1, name#2 ... counting skipped (too large) parts too.
  */
 #include "fuzz.h"
-#include "corpus.h"
+#include "corpus/corpus.h"
 
 #include <string.h>
 

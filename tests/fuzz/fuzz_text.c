@@ -7,7 +7,7 @@
  * in every window of w shingles.
  */
 #include "fuzz.h"
-#include "internal.h"
+#include "base/base.h"
 
 #include <string.h>
 

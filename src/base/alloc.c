@@ -1,0 +1,91 @@
+/*
+ * alloc.c - allocation wrappers with failure injection (so tests can make the N-th allocation
+ * fail and check that every RP_ENOMEM path frees what it took) and overflow-checked growable
+ * arrays.
+ */
+#include "base/base.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned long alloc_fail_at; /* 0: never fail */
+static unsigned long alloc_made;
+
+void rp_alloc_fail_after(unsigned long n)
+{
+    alloc_fail_at = n;
+    alloc_made = 0;
+}
+
+unsigned long rp_alloc_count(void)
+{
+    return alloc_made;
+}
+
+/* True when this allocation must fail (tests only; a plain counter when injection is off). */
+static int alloc_should_fail(void)
+{
+    alloc_made++;
+    return alloc_fail_at != 0 && alloc_made >= alloc_fail_at;
+}
+
+void *rp_malloc(size_t size)
+{
+    if (alloc_should_fail())
+        return NULL;
+    return malloc(size ? size : 1);
+}
+
+void *rp_calloc(size_t count, size_t size)
+{
+    if (alloc_should_fail())
+        return NULL;
+    return calloc(count ? count : 1, size ? size : 1);
+}
+
+void *rp_realloc(void *ptr, size_t size)
+{
+    if (alloc_should_fail())
+        return NULL;
+    return realloc(ptr, size ? size : 1);
+}
+
+void rp_free(void *ptr)
+{
+    free(ptr);
+}
+
+char *rp_strndup(const char *s, size_t len)
+{
+    char *copy = len < SIZE_MAX ? rp_malloc(len + 1) : NULL;
+    if (copy) {
+        memcpy(copy, s, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+char *rp_strdup(const char *s)
+{
+    return rp_strndup(s, strlen(s));
+}
+
+rp_status rp_grow(void **items, size_t *cap, size_t need, size_t elem)
+{
+    size_t new_cap, bytes;
+    void *grown;
+
+    if (need <= *cap)
+        return RP_OK;
+    new_cap = *cap < 8 ? 8 : *cap + *cap / 2;
+    if (new_cap < need)
+        new_cap = need;
+    if (!rp_mul_ok(new_cap, elem, &bytes))
+        return RP_ENOMEM;
+    grown = rp_realloc(*items, bytes);
+    if (!grown)
+        return RP_ENOMEM;
+    *items = grown;
+    *cap = new_cap;
+    return RP_OK;
+}

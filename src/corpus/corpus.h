@@ -1,0 +1,97 @@
+/*
+ * corpus.h - private interface of the corpus module: adding documents by taking ownership,
+ * recording skipped inputs, rolling back a failed read, and the input readers' entry points
+ * (byte loading with gzip/zstd decoding, JSONL lines, regex splitting) shared by corpus_*.c.
+ */
+#ifndef REPRINT_CORPUS_H
+#define REPRINT_CORPUS_H
+
+#include "base/base.h"
+
+#include <regex.h>
+
+/* The hard limit per document (and per input read as a whole): 4 GiB - 1 bytes. */
+#define RP_DOC_MAX ((size_t)UINT32_MAX)
+
+/* Room for a skip reason built while reading one input. */
+#define RP_WHY_LEN 256
+
+/* ---- storage (corpus.c) ---- */
+
+/* Where a read started: a failed read drops everything added after it. */
+typedef struct rp_corpus_mark {
+    size_t docs;
+    size_t skipped;
+    size_t blobs;
+} rp_corpus_mark;
+
+void rp_corpus_mark_get(const rp_corpus *c, rp_corpus_mark *mark);
+void rp_corpus_rollback(rp_corpus *c, const rp_corpus_mark *mark);
+
+/* Adds a document, taking name, bytes and meta (rp_malloc'd; meta may be NULL) in every case:
+ * on failure they are freed. bytes must have room for a NUL at bytes[len] (it is written). */
+rp_status rp_corpus_take(rp_corpus *c, char *name, char *bytes, size_t len, size_t offset,
+                         char *meta);
+
+/* Records a skipped input (both strings are copied). */
+rp_status rp_corpus_skip(rp_corpus *c, const char *input, const char *reason);
+
+/* Keeps a buffer alive as long as the corpus (JSONL inputs: raw lines point into it). Takes it
+ * in every case. */
+rp_status rp_corpus_keep_blob(rp_corpus *c, char *blob);
+
+/* The raw bytes a document came from: for a JSONL document its whole line (without the line
+ * break, so without a trailing "\r\n" or "\n"), else the document's own bytes. BORROWED.
+ * For a future `dedup --keep-only`, which writes the kept input lines back out unchanged. */
+rp_status rp_corpus_raw(const rp_corpus *c, uint32_t id, const char **bytes, size_t *len);
+void rp_corpus_set_raw(rp_corpus *c, uint32_t id, const char *raw, size_t len);
+
+/* ---- loading bytes (corpus_decode.c) ---- */
+
+/*
+ * Reads fd to its end into *out (rp_buf, NUL-terminated), decoding gzip (1f 8b, concatenated
+ * members) and zstd (28 b5 2f fd) streams found by their magic bytes, then UTF-16 with a BOM to
+ * UTF-8, then rejecting binary content. More than `cap` bytes of output stop the read. When the
+ * input must be skipped, RP_OK is returned with why[0] != '\0' (a short reason) and *out empty.
+ * size_hint (0 when unknown) sizes the first buffer. Only RP_ENOMEM is an error.
+ */
+rp_status rp_corpus_load(int fd, size_t cap, size_t size_hint, rp_buf *out, char *why);
+
+/* True when the bytes look binary (see corpus_decode.c for the rule). */
+bool rp_corpus_is_binary(const char *bytes, size_t len);
+
+/* ---- readers (corpus_jsonl.c, corpus_split.c) ---- */
+
+/* One document per non-blank JSONL line of buf (taken in every case). */
+rp_status rp_corpus_read_jsonl(rp_corpus *c, const char *path, rp_buf *buf,
+                               const rp_read_options *ropts, size_t cap);
+
+/* Compiled --split / --split-after expressions (either may be absent). */
+typedef struct rp_splitter {
+    regex_t before;
+    regex_t after;
+    bool has_before;
+    bool has_after;
+} rp_splitter;
+
+/* RP_OK, or RP_EFORMAT with regerror's message in msg (may be NULL). */
+rp_status rp_splitter_init(rp_splitter *sp, const rp_read_options *ropts, char *msg, size_t msglen);
+void rp_splitter_release(rp_splitter *sp);
+
+/* Parts of buf (taken in every case) named "name#1", "name#2" ... */
+rp_status rp_corpus_read_split(rp_corpus *c, const char *name, rp_buf *buf, const rp_splitter *sp,
+                               size_t cap);
+
+/* Tests only: when not NULL (the default), a directory walk calls it with the directory's path
+ * after listing the directory and before visiting any entry, so that a test can remove or
+ * replace entries in the window a real walk races against (a file deleted between the listing
+ * and its open must be skipped with a reason, and the rest of the directory read). */
+extern void (*rp_corpus_test_after_list)(const char *dir);
+
+/* "document larger than 4 GiB" or "document larger than the limit of N bytes". */
+void rp_corpus_limit_reason(size_t cap, char *why);
+
+/* strerror(err) into why, thread-safely. */
+void rp_corpus_errno_reason(int err, char *why);
+
+#endif /* REPRINT_CORPUS_H */

@@ -1,0 +1,428 @@
+/*
+ * corpus_read.c - rp_corpus_read: turns a path into documents. "-" is stdin; a directory is
+ * walked depth-first with entries in byte order (strcmp), hidden entries left out, symlinks
+ * followed with loops caught by the (device, inode) pairs of the directories on the current
+ * path; anything that cannot be read is recorded as skipped and the walk goes on. Each input
+ * then goes to the JSONL reader, the regex splitter, the RSS/Atom reader (an XML file whose
+ * root is <rss>, <feed> or <rdf:RDF>), or becomes one document. A directory's files are loaded
+ * (read, decompressed, checked) by rp_read_options.threads threads, a window at a time, and
+ * taken into the corpus in walk order: the corpus is the same for any thread count.
+ */
+#include "corpus/corpus.h"
+#include "base/pool.h"
+#include "corpus/feed.h"
+#include "scan/scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
+
+typedef struct reader {
+    rp_corpus *c;
+    rp_read_options ro; /* with the default field names filled in */
+    rp_splitter sp;
+    size_t cap;   /* per document */
+    dir_id *path; /* directories from the walk's root to here */
+    size_t depth;
+    size_t path_cap;
+    unsigned threads; /* loading a directory's files */
+} reader;
+
+rp_status rp_read_options_check(const rp_read_options *ropts, char *msg, size_t msglen)
+{
+    rp_splitter sp;
+    rp_status st = rp_splitter_init(&sp, ropts, msg, msglen);
+
+    if (st == RP_OK)
+        rp_splitter_release(&sp);
+    return st;
+}
+
+static rp_status skip_errno(reader *rd, const char *input, int err)
+{
+    char why[RP_WHY_LEN];
+    rp_corpus_errno_reason(err, why);
+    return rp_corpus_skip(rd->c, input, why);
+}
+
+/* Case-insensitive suffix test. */
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    if (len < n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char a = s[len - n + i];
+        if ((a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) != suffix[i])
+            return false;
+    }
+    return true;
+}
+
+/* items.jsonl, items.ndjson, and either with a .gz or .zst suffix. */
+static bool name_is_jsonl(const char *name)
+{
+    size_t len = strlen(name);
+    if (ends_with(name, len, ".gz"))
+        len -= 3;
+    else if (ends_with(name, len, ".zst"))
+        len -= 4;
+    return ends_with(name, len, ".jsonl") || ends_with(name, len, ".ndjson");
+}
+
+/* Whether an input is read as JSONL (--jsonl, or its name). */
+static bool read_as_jsonl(const reader *rd, const char *name)
+{
+    return rd->ro.jsonl || name_is_jsonl(name);
+}
+
+/* The most bytes one input may load: a whole JSONL file or file to split may exceed the
+ * per-document limit. */
+static size_t load_cap(const reader *rd, const char *name)
+{
+    return read_as_jsonl(rd, name) || rd->sp.has_before || rd->sp.has_after ? RP_DOC_MAX
+                                                                              : rd->cap;
+}
+
+/* A loaded input (buf is taken): JSONL, split parts, a feed, or a single document. */
+static rp_status take_loaded(reader *rd, const char *name, rp_buf buf)
+{
+    bool jsonl = read_as_jsonl(rd, name);
+    bool split = rd->sp.has_before || rd->sp.has_after;
+    char *copy;
+    rp_status st;
+
+    if (jsonl)
+        return rp_corpus_read_jsonl(rd->c, name, &buf, &rd->ro, rd->cap);
+    if (split)
+        return rp_corpus_read_split(rd->c, name, &buf, &rd->sp, rd->cap);
+    if (rp_corpus_is_feed(buf.data, buf.len)) {
+        st = rp_corpus_read_feed(rd->c, name, buf.data, buf.len);
+        rp_buf_release(&buf);
+        return st;
+    }
+    if (!(copy = rp_strdup(name))) {
+        rp_buf_release(&buf);
+        return RP_ENOMEM;
+    }
+    return rp_corpus_take(rd->c, copy, buf.data, buf.len, 0, NULL);
+}
+
+/* One opened input: load, then take it. */
+static rp_status read_fd(reader *rd, const char *name, int fd, size_t size_hint)
+{
+    char why[RP_WHY_LEN];
+    rp_buf buf = RP_BUF_INIT;
+    rp_status st = rp_corpus_load(fd, load_cap(rd, name), size_hint, &buf, why);
+
+    if (st != RP_OK)
+        return st;
+    if (why[0])
+        return rp_corpus_skip(rd->c, name, why);
+    return take_loaded(rd, name, buf);
+}
+
+/* The bytes a regular file should hold, for the loader's first buffer (0: unknown). */
+static size_t size_hint(const struct stat *st)
+{
+    return S_ISREG(st->st_mode) && st->st_size > 0 && (uintmax_t)st->st_size < SIZE_MAX
+               ? (size_t)st->st_size
+               : 0;
+}
+
+/* A file named on the command line: FIFOs and devices are read too (a walk's files are loaded
+ * by load_entry). */
+static rp_status read_file(reader *rd, const char *name)
+{
+    struct stat st;
+    int fd = open(name, O_RDONLY | O_CLOEXEC);
+    rp_status rs;
+
+    if (fd < 0)
+        return skip_errno(rd, name, errno);
+    rs = read_fd(rd, name, fd, fstat(fd, &st) == 0 ? size_hint(&st) : 0);
+    close(fd);
+    return rs;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+typedef struct name_list {
+    char **items;
+    size_t count;
+    size_t cap;
+} name_list;
+
+static void names_release(name_list *names)
+{
+    for (size_t i = 0; i < names->count; i++)
+        rp_free(names->items[i]);
+    rp_free(names->items);
+}
+
+/* The directory's visible entries, sorted; RP_EIO with errno when it cannot be listed. */
+static rp_status list_dir(const char *dir, name_list *names)
+{
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    int err;
+
+    if (!d)
+        return RP_EIO;
+    for (;;) {
+        errno = 0;
+        if (!(ent = readdir(d)))
+            break;
+        if (ent->d_name[0] == '.')
+            continue;
+        if (RP_GROW(names->items, names->cap, names->count + 1) != RP_OK ||
+            !(names->items[names->count] = rp_strdup(ent->d_name))) {
+            closedir(d);
+            return RP_ENOMEM;
+        }
+        names->count++;
+    }
+    err = errno;
+    closedir(d);
+    if (err) {
+        errno = err;
+        return RP_EIO;
+    }
+    if (names->count)
+        qsort(names->items, names->count, sizeof(*names->items), compare_names);
+    return RP_OK;
+}
+
+void (*rp_corpus_test_after_list)(const char *dir) = NULL;
+
+/* ---- a directory's entries: files loaded in parallel, taken in order ---- */
+
+/* Entries loaded at once: bounds the memory of loaded but not yet taken files. */
+#define RP_READ_WINDOW 256
+
+typedef struct entry {
+    char *path;      /* dir/name, OWNED */
+    struct stat st;  /* of the path, symlinks followed */
+    int stat_err;    /* errno of stat, or 0 */
+    int open_err;    /* a regular file: errno of open, or 0 */
+    bool irregular;  /* a regular file replaced by something else after stat */
+    rp_status load;  /* rp_corpus_load's status */
+    rp_buf buf;      /* the loaded bytes, or empty with why set */
+    char why[RP_WHY_LEN];
+} entry;
+
+typedef struct window {
+    const reader *rd;
+    entry *items;
+} window;
+
+/* What a walk needs of one entry, without touching the corpus (runs on any thread). */
+static rp_status load_entry(void *ctx, size_t i, unsigned worker)
+{
+    window *w = ctx;
+    entry *e = &w->items[i];
+    struct stat fst;
+    int fd;
+
+    (void)worker;
+    if (stat(e->path, &e->st) != 0) {
+        e->stat_err = errno;
+        return RP_OK;
+    }
+    if (!S_ISREG(e->st.st_mode))
+        return RP_OK;
+    /* O_NONBLOCK: a FIFO swapped in after the stat cannot hang the walk */
+    fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        e->open_err = errno;
+        return RP_OK;
+    }
+    if (fstat(fd, &fst) != 0)
+        fst = e->st;
+    if (!S_ISREG(fst.st_mode)) {
+        e->irregular = true;
+        close(fd);
+        return RP_OK;
+    }
+    e->load = rp_corpus_load(fd, load_cap(w->rd, e->path), size_hint(&fst), &e->buf, e->why);
+    close(fd);
+    return RP_OK;
+}
+
+static bool on_path(const reader *rd, const struct stat *st);
+static const char *kind_reason(mode_t mode);
+static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st);
+
+/* Takes a loaded entry into the corpus, in walk order (its buffer is taken or freed). */
+static rp_status take_entry(reader *rd, entry *e)
+{
+    rp_buf buf = e->buf;
+
+    e->buf = (rp_buf)RP_BUF_INIT;
+    if (e->stat_err)
+        return skip_errno(rd, e->path, e->stat_err);
+    if (S_ISDIR(e->st.st_mode)) {
+        if (on_path(rd, &e->st))
+            return rp_corpus_skip(rd->c, e->path, "symbolic link loop");
+        return walk_dir(rd, e->path, &e->st);
+    }
+    if (!S_ISREG(e->st.st_mode))
+        return rp_corpus_skip(rd->c, e->path, kind_reason(e->st.st_mode));
+    if (e->open_err)
+        return skip_errno(rd, e->path, e->open_err);
+    if (e->irregular)
+        return rp_corpus_skip(rd->c, e->path, "not a regular file");
+    if (e->load != RP_OK) {
+        rp_buf_release(&buf);
+        return e->load;
+    }
+    if (e->why[0])
+        return rp_corpus_skip(rd->c, e->path, e->why);
+    return take_loaded(rd, e->path, buf);
+}
+
+static void entries_release(entry *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        rp_free(items[i].path);
+        rp_buf_release(&items[i].buf);
+    }
+}
+
+/* Entries [first, first + n) of a listing: paths joined ("dir" or "dir/", any number of
+ * slashes, and the entry by one '/'), loaded in parallel, then taken in order. */
+static rp_status walk_window(reader *rd, const char *dir, size_t base, const name_list *names,
+                             size_t first, size_t n, entry *items)
+{
+    window w = {rd, items};
+    rp_status rs = RP_OK;
+    size_t i;
+
+    memset(items, 0, n * sizeof(*items));
+    for (i = 0; i < n; i++) {
+        rp_buf child = RP_BUF_INIT;
+        if (rp_buf_add(&child, dir, base) != RP_OK || rp_buf_addc(&child, '/') != RP_OK ||
+            rp_buf_adds(&child, names->items[first + i]) != RP_OK) {
+            rp_buf_release(&child);
+            entries_release(items, i);
+            return RP_ENOMEM;
+        }
+        items[i].path = child.data;
+    }
+    rs = rp_pool_run(rd->threads, n, load_entry, &w, "read", NULL, NULL);
+    for (i = 0; i < n && rs == RP_OK; i++)
+        rs = take_entry(rd, &items[i]);
+    entries_release(items, n);
+    return rs;
+}
+
+static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
+{
+    name_list names = {NULL, 0, 0};
+    size_t base = strlen(dir);
+    entry *items = NULL;
+    rp_status rs;
+
+    while (base > 0 && dir[base - 1] == '/')
+        base--;
+    if (RP_GROW(rd->path, rd->path_cap, rd->depth + 1) != RP_OK)
+        return RP_ENOMEM;
+    rd->path[rd->depth++] = (dir_id){st->st_dev, st->st_ino};
+    rs = list_dir(dir, &names);
+    if (rs == RP_EIO)
+        rs = skip_errno(rd, dir, errno);
+    if (rs == RP_OK && rp_corpus_test_after_list)
+        rp_corpus_test_after_list(dir);
+    if (rs == RP_OK && names.count &&
+        !(items = rp_malloc((names.count < RP_READ_WINDOW ? names.count : RP_READ_WINDOW) *
+                            sizeof(*items))))
+        rs = RP_ENOMEM;
+    for (size_t i = 0; i < names.count && rs == RP_OK; i += RP_READ_WINDOW) {
+        size_t n = names.count - i < RP_READ_WINDOW ? names.count - i : RP_READ_WINDOW;
+        rs = walk_window(rd, dir, base, &names, i, n, items);
+    }
+    rp_free(items);
+    names_release(&names);
+    rd->depth--;
+    return rs;
+}
+
+static bool on_path(const reader *rd, const struct stat *st)
+{
+    for (size_t i = 0; i < rd->depth; i++) {
+        if (rd->path[i].dev == st->st_dev && rd->path[i].ino == st->st_ino)
+            return true;
+    }
+    return false;
+}
+
+static const char *kind_reason(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "not a regular file (FIFO)";
+    if (S_ISSOCK(mode))
+        return "not a regular file (socket)";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "not a regular file (device)";
+    return "not a regular file";
+}
+
+static rp_status read_path(reader *rd, const char *path)
+{
+    struct stat st;
+
+    if (strcmp(path, "-") == 0)
+        return read_fd(rd, "-", STDIN_FILENO, 0);
+    if (stat(path, &st) != 0)
+        return skip_errno(rd, path, errno);
+    if (S_ISDIR(st.st_mode))
+        return walk_dir(rd, path, &st);
+    return read_file(rd, path);
+}
+
+rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *ropts)
+{
+    reader rd;
+    rp_corpus_mark mark;
+    rp_status st;
+
+    memset(&rd, 0, sizeof(rd));
+    rd.c = c;
+    if (ropts)
+        rd.ro = *ropts;
+    else
+        rp_read_options_init(&rd.ro);
+    if (!rd.ro.id_field)
+        rd.ro.id_field = "id";
+    if (!rd.ro.text_field)
+        rd.ro.text_field = "text";
+    rd.cap =
+        rd.ro.max_doc_bytes && rd.ro.max_doc_bytes < RP_DOC_MAX ? rd.ro.max_doc_bytes : RP_DOC_MAX;
+    {
+        rp_options o; /* the scan's thread count rule: 0 = every core */
+        rp_options_init(&o);
+        o.threads = rd.ro.threads;
+        rd.threads = rp_pool_threads(&o);
+    }
+    if ((st = rp_splitter_init(&rd.sp, &rd.ro, NULL, 0)) != RP_OK)
+        return st;
+    rp_corpus_mark_get(c, &mark);
+    st = read_path(&rd, path);
+    if (st != RP_OK)
+        rp_corpus_rollback(c, &mark);
+    rp_splitter_release(&rd.sp);
+    rp_free(rd.path);
+    return st;
+}

@@ -1,0 +1,968 @@
+/*
+ * dedup.c - near-duplicate documents. A document's signature is its set of winnowed
+ * fingerprints (Schleimer et al. 2003); two documents compare by resemblance, the Jaccard
+ * index of their sets, and containment, the share of one set inside the other (Broder, "On
+ * the resemblance and containment of documents", 1997). Candidates come from an inverted index
+ * of a fixed-rate sample of fingerprints (Broder's "mod m" sampling keeps containment), so
+ * batch grouping runs the same incremental rule as the LMDB store (store.c) and agrees with it.
+ */
+#include "dedup/dedup.h"
+#include "base/sort.h"
+
+#include "corpus/corpus.h"
+#include "report/report.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+/* ---- names, options ---- */
+
+static const char *const verdict_names[] = {"new",       "duplicate", "near-duplicate",
+                                            "contains",  "contained", "seen"};
+
+const char *rp_verdict_name(rp_verdict verdict)
+{
+    return (unsigned)verdict <= RP_VERDICT_SEEN ? verdict_names[verdict] : "?";
+}
+
+rp_status rp_keep_parse(const char *name, rp_keep *out)
+{
+    static const char *const names[] = {"first", "longest", "newest"};
+
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            *out = (rp_keep)i;
+            return RP_OK;
+        }
+    }
+    return RP_EINVAL;
+}
+
+static const char *keep_name(rp_keep keep)
+{
+    return keep == RP_KEEP_LONGEST ? "longest" : keep == RP_KEEP_NEWEST ? "newest" : "first";
+}
+
+void rp_dedup_options_init(rp_dedup_options *dopts)
+{
+    /* Measured on bench/gen_feed.py's generated feed (BENCHMARKS.md). */
+    dopts->resemblance = 0.5;
+    dopts->containment = 0.6;
+    dopts->keep = RP_KEEP_FIRST;
+    dopts->date_field = NULL;
+}
+
+static bool dedup_options_ok(const rp_dedup_options *d)
+{
+    return d->resemblance >= 0.0 && d->resemblance <= 1.0 && d->containment >= 0.0 &&
+           d->containment <= 1.0 && (d->keep != RP_KEEP_NEWEST || d->date_field);
+}
+
+/* ---- dates: RFC 3339 and RFC 822 ---- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Reads exactly n digits at *p. */
+static bool digits(const char **p, int n, int *out)
+{
+    int v = 0;
+
+    for (int i = 0; i < n; i++) {
+        if ((*p)[i] < '0' || (*p)[i] > '9')
+            return false;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+static bool time_ok(int mon, int day, int h, int mi, int s)
+{
+    return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && h <= 23 && mi <= 59 && s <= 60;
+}
+
+/* "Z", "+hh:mm", "-hhmm": offset east of UTC in seconds. */
+static bool numeric_zone(const char **p, bool colon, int *off)
+{
+    int sign = **p == '-' ? -1 : 1, h, m;
+
+    if (**p != '+' && **p != '-')
+        return false;
+    (*p)++;
+    if (!digits(p, 2, &h))
+        return false;
+    if (colon && **p == ':')
+        (*p)++;
+    if (!digits(p, 2, &m) || h > 23 || m > 59)
+        return false;
+    *off = sign * (h * 3600 + m * 60);
+    return true;
+}
+
+static bool parse_rfc3339(const char *p, int64_t *out)
+{
+    int y, mo, d, h = 0, mi = 0, s = 0, off = 0;
+
+    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+        !digits(&p, 2, &d))
+        return false;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        p++;
+        if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+            return false;
+        if (*p == ':' && (p++, !digits(&p, 2, &s)))
+            return false;
+        if (*p == '.')
+            for (p++; *p >= '0' && *p <= '9'; p++)
+                ;
+        if (*p == 'Z' || *p == 'z')
+            p++;
+        else if (*p && !numeric_zone(&p, true, &off))
+            return false;
+    }
+    if (*p || !time_ok(mo, d, h, mi, s))
+        return false;
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off;
+    return true;
+}
+
+/* RFC 822 zone names (RFC 2822 section 4.3 keeps these). */
+static bool named_zone(const char *p, int *off)
+{
+    static const struct {
+        const char *name;
+        int hours;
+    } zones[] = {{"GMT", 0},  {"UT", 0},   {"UTC", 0},  {"Z", 0},   {"EST", -5},
+                 {"EDT", -4}, {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6},
+                 {"PST", -8}, {"PDT", -7}};
+
+    for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+        if (strcmp(p, zones[i].name) == 0) {
+            *off = zones[i].hours * 3600;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int month_number(const char *p)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+    for (int i = 0; i < 12; i++)
+        if (strncmp(p, months + 3 * i, 3) == 0)
+            return i + 1;
+    return 0;
+}
+
+static bool parse_rfc822(const char *p, int64_t *out)
+{
+    int d, mo, y, h, mi, s = 0, off = 0;
+    const char *comma = strchr(p, ',');
+
+    if (comma)
+        p = comma + 1;
+    while (*p == ' ')
+        p++;
+    if (!digits(&p, 2, &d) && !digits(&p, 1, &d))
+        return false;
+    if (*p++ != ' ' || !(mo = month_number(p)))
+        return false;
+    p += 3;
+    if (*p++ != ' ')
+        return false;
+    if (digits(&p, 4, &y))
+        ;
+    else if (digits(&p, 2, &y))
+        y += y < 50 ? 2000 : 1900;
+    else
+        return false;
+    if (*p++ != ' ' || !digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+        return false;
+    if (*p == ':' && (p++, !digits(&p, 2, &s)))
+        return false;
+    while (*p == ' ')
+        p++;
+    if (*p && !numeric_zone(&p, false, &off) && !named_zone(p, &off))
+        return false;
+    if (*p == '+' || *p == '-' || !time_ok(mo, d, h, mi, s))
+        return false;
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off;
+    return true;
+}
+
+rp_status rp_date_parse(const char *text, int64_t *out)
+{
+    int64_t t;
+    char buf[64];
+    size_t len = strlen(text);
+
+    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\n'))
+        len--;
+    while (len && (*text == ' ' || *text == '\t' || *text == '\n'))
+        text++, len--;
+    if (len >= sizeof(buf))
+        return RP_EFORMAT;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    if (!parse_rfc3339(buf, &t) && !parse_rfc822(buf, &t))
+        return RP_EFORMAT;
+    *out = t;
+    return RP_OK;
+}
+
+bool rp_dedup_doc_date(const rp_doc *doc, const char *field, int64_t *out)
+{
+    json_t *meta, *v;
+    bool ok = false;
+
+    if (!field || !doc->meta)
+        return false;
+    meta = json_loads(doc->meta, 0, NULL);
+    v = json_object_get(meta, field);
+    if (json_is_string(v))
+        ok = rp_date_parse(json_string_value(v), out) == RP_OK;
+    else if (json_is_integer(v)) /* seconds since the epoch */
+        *out = (int64_t)json_integer_value(v), ok = true;
+    json_decref(meta);
+    return ok;
+}
+
+/* ---- signatures and similarity ---- */
+
+void rp_dedup_scratch_init(rp_dedup_scratch *s)
+{
+    rp_tokens_init(&s->toks);
+    rp_fingerprints_init(&s->fps);
+    s->hashes = NULL;
+    s->hashes_cap = 0;
+}
+
+void rp_dedup_scratch_release(rp_dedup_scratch *s)
+{
+    rp_tokens_release(&s->toks);
+    rp_fingerprints_release(&s->fps);
+    rp_free(s->hashes);
+    s->hashes = NULL;
+    s->hashes_cap = 0;
+}
+
+void rp_dedup_sig_init(rp_dedup_sig *sig)
+{
+    memset(sig, 0, sizeof(*sig));
+}
+
+void rp_dedup_sig_release(rp_dedup_sig *sig)
+{
+    rp_free(sig->fps);
+    rp_dedup_sig_init(sig);
+}
+
+RP_DEFINE_SORT(sort_u32, uint32_t, RP_SORT_LESS_NUM)
+
+void rp_dedup_sort_u32(uint32_t *v, size_t n)
+{
+    sort_u32(v, n);
+}
+
+/* Sorts and drops repeats; returns the new count. */
+static size_t sort_unique_u32(uint32_t *v, size_t n)
+{
+    size_t out = 0;
+
+    rp_dedup_sort_u32(v, n);
+    for (size_t i = 0; i < n; i++)
+        if (out == 0 || v[out - 1] != v[i])
+            v[out++] = v[i];
+    return out;
+}
+
+/* XXH3 over the token hashes: equal sequences after normalization, equal hash. Hashed in one
+ * call over a copy (the same value as feeding them one by one, several times faster). */
+static rp_status content_hash(rp_dedup_scratch *scratch, uint64_t *out)
+{
+    const rp_tokens *toks = &scratch->toks;
+
+    if (RP_GROW(scratch->hashes, scratch->hashes_cap, toks->count + 1) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < toks->count; i++)
+        scratch->hashes[i] = toks->items[i].hash;
+    *out = XXH3_64bits(scratch->hashes, toks->count * sizeof(uint64_t));
+    return RP_OK;
+}
+
+rp_status rp_dedup_signature(const rp_options *opts, const char *text, size_t len,
+                             rp_dedup_scratch *scratch, rp_dedup_sig *sig)
+{
+    rp_status st = rp_text_tokenize(opts, text, len, false, &scratch->toks);
+
+    if (st != RP_OK)
+        return st;
+    scratch->fps.count = 0;
+    st = rp_shingle_winnow(opts, scratch->toks.items, scratch->toks.count, 0, &scratch->fps);
+    if (st != RP_OK)
+        return st;
+    if (RP_GROW(sig->fps, sig->cap, scratch->fps.count + 1) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < scratch->fps.count; i++)
+        sig->fps[i] = (uint32_t)scratch->fps.items[i].hash;
+    sig->count = sort_unique_u32(sig->fps, scratch->fps.count);
+    if (content_hash(scratch, &sig->content) != RP_OK)
+        return RP_ENOMEM;
+    sig->tokens = (uint32_t)scratch->toks.count;
+    sig->invalid_utf8 = scratch->toks.invalid_utf8;
+    return RP_OK;
+}
+
+/* A remix (murmur3's finalizer) so the sample does not follow winnowing's bias to minima. */
+static uint32_t remix(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+size_t rp_dedup_keys(const rp_dedup_sig *sig, uint32_t *keys)
+{
+    uint32_t low[RP_DEDUP_MIN_KEYS], low_mix[RP_DEDUP_MIN_KEYS];
+    size_t n = 0, nlow = 0;
+
+    for (size_t i = 0; i < sig->count; i++) {
+        uint32_t mix = remix(sig->fps[i]);
+        if (mix < UINT32_MAX / RP_DEDUP_SAMPLE) {
+            keys[n++] = sig->fps[i];
+            continue;
+        }
+        /* the smallest remixed values outside the sample: keys for short documents */
+        size_t j = nlow < RP_DEDUP_MIN_KEYS ? nlow++ : RP_DEDUP_MIN_KEYS;
+        for (; j > 0 && low_mix[j - 1] > mix; j--)
+            if (j < RP_DEDUP_MIN_KEYS)
+                low[j] = low[j - 1], low_mix[j] = low_mix[j - 1];
+        if (j < RP_DEDUP_MIN_KEYS)
+            low[j] = sig->fps[i], low_mix[j] = mix;
+    }
+    for (size_t i = 0; n < RP_DEDUP_MIN_KEYS && i < nlow; i++)
+        keys[n++] = low[i];
+    keys[n++] = (uint32_t)(sig->content ^ (sig->content >> 32));
+    return sort_unique_u32(keys, n);
+}
+
+void rp_dedup_compare(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+                      rp_dedup_sim *out)
+{
+    size_t i = 0, j = 0, both = 0;
+
+    while (i < na && j < nb) {
+        if (a[i] < b[j])
+            i++;
+        else if (a[i] > b[j])
+            j++;
+        else
+            both++, i++, j++;
+    }
+    out->resemblance = na + nb - both ? (double)both / (double)(na + nb - both) : 0.0;
+    out->a_in_b = na ? (double)both / (double)na : 0.0;
+    out->b_in_a = nb ? (double)both / (double)nb : 0.0;
+}
+
+rp_verdict rp_dedup_classify(const rp_dedup_options *d, bool same_content,
+                             const rp_dedup_sim *sim)
+{
+    bool a_in = sim->a_in_b >= d->containment, b_in = sim->b_in_a >= d->containment;
+
+    if (same_content)
+        return RP_VERDICT_DUPLICATE;
+    if (sim->resemblance >= d->resemblance || (a_in && b_in))
+        return RP_VERDICT_NEAR;
+    if (b_in)
+        return RP_VERDICT_CONTAINS;
+    if (a_in)
+        return RP_VERDICT_CONTAINED;
+    return RP_VERDICT_NEW;
+}
+
+double rp_dedup_containment(const rp_dedup_sim *sim)
+{
+    return sim->a_in_b > sim->b_in_a ? sim->a_in_b : sim->b_in_a;
+}
+
+static int verdict_rank(rp_verdict v)
+{
+    return v == RP_VERDICT_DUPLICATE ? 3 : v == RP_VERDICT_NEAR ? 2 : v == RP_VERDICT_NEW ? 0 : 1;
+}
+
+bool rp_dedup_better(rp_verdict v, const rp_dedup_sim *sim, rp_verdict best_v,
+                     const rp_dedup_sim *best)
+{
+    if (verdict_rank(v) != verdict_rank(best_v))
+        return verdict_rank(v) > verdict_rank(best_v);
+    if (sim->resemblance != best->resemblance)
+        return sim->resemblance > best->resemblance;
+    return rp_dedup_containment(sim) > rp_dedup_containment(best);
+}
+
+/* ---- batch: an in-memory inverted index of group firsts' keys ---- */
+
+typedef struct key_slot {
+    uint32_t key;
+    uint32_t count; /* 0: empty slot */
+    uint32_t head;  /* index into postings */
+} key_slot;
+
+typedef struct posting {
+    uint32_t doc;
+    uint32_t next; /* UINT32_MAX: end */
+} posting;
+
+typedef struct key_index {
+    key_slot *slots;
+    size_t mask; /* capacity - 1, a power of two */
+    size_t used;
+    posting *posts;
+    size_t post_count;
+    size_t post_cap;
+} key_index;
+
+static rp_status index_init(key_index *ix, size_t expect)
+{
+    size_t cap = 1024;
+
+    while (cap < expect * 2)
+        cap *= 2;
+    memset(ix, 0, sizeof(*ix));
+    ix->slots = rp_calloc(cap, sizeof(*ix->slots));
+    ix->mask = cap - 1;
+    return ix->slots ? RP_OK : RP_ENOMEM;
+}
+
+static void index_release(key_index *ix)
+{
+    rp_free(ix->slots);
+    rp_free(ix->posts);
+}
+
+static key_slot *index_find(const key_index *ix, uint32_t key)
+{
+    for (size_t i = remix(key) & ix->mask;; i = (i + 1) & ix->mask)
+        if (ix->slots[i].count == 0 || ix->slots[i].key == key)
+            return &ix->slots[i];
+}
+
+static rp_status index_grow(key_index *ix)
+{
+    key_index bigger = *ix;
+    size_t cap = (ix->mask + 1) * 2;
+
+    bigger.slots = rp_calloc(cap, sizeof(*bigger.slots));
+    if (!bigger.slots)
+        return RP_ENOMEM;
+    bigger.mask = cap - 1;
+    for (size_t i = 0; i <= ix->mask; i++)
+        if (ix->slots[i].count)
+            *index_find(&bigger, ix->slots[i].key) = ix->slots[i];
+    rp_free(ix->slots);
+    *ix = bigger;
+    return RP_OK;
+}
+
+static rp_status index_add(key_index *ix, uint32_t key, uint32_t doc)
+{
+    key_slot *s;
+
+    if ((ix->used + 1) * 2 > ix->mask + 1 && index_grow(ix) != RP_OK)
+        return RP_ENOMEM;
+    if (RP_GROW(ix->posts, ix->post_cap, ix->post_count + 1) != RP_OK)
+        return RP_ENOMEM;
+    s = index_find(ix, key);
+    if (s->count == 0) {
+        s->key = key;
+        s->head = UINT32_MAX;
+        ix->used++;
+    }
+    ix->posts[ix->post_count] = (posting){doc, s->head};
+    s->head = (uint32_t)ix->post_count++;
+    s->count++;
+    return RP_OK;
+}
+
+/* ---- batch run ---- */
+
+struct rp_dedup {
+    size_t doc_count;
+    rp_dedup_member *arrival; /* per document: its verdict on arrival */
+    uint32_t *tokens;         /* per document */
+    size_t *invalid_utf8;
+    bool *kept;
+    rp_dedup_group *groups;
+    size_t group_count;
+    rp_dedup_member *members; /* all groups' members, in group order */
+    size_t member_count;
+    rp_options opts;
+    rp_dedup_options dopts;
+};
+
+typedef struct batch {
+    const rp_corpus *corpus;
+    const rp_options *opts;
+    const rp_dedup_options *dopts;
+    rp_dedup_sig *sigs;
+    key_index ix;
+    uint32_t *keys;
+    size_t keys_cap;
+    uint32_t *cands;
+    size_t cand_count;
+    size_t cand_cap;
+} batch;
+
+/* The earlier group firsts sharing a key with doc (keys in b->keys[0..nkeys)). */
+static rp_status gather(batch *b, size_t nkeys)
+{
+    b->cand_count = 0;
+    for (size_t k = 0; k < nkeys; k++) {
+        const key_slot *s = index_find(&b->ix, b->keys[k]);
+        if (s->count == 0 || s->count > b->opts->max_df)
+            continue; /* absent, or boilerplate shared by too many firsts */
+        if (RP_GROW(b->cands, b->cand_cap, b->cand_count + s->count) != RP_OK)
+            return RP_ENOMEM;
+        for (uint32_t p = s->head; p != UINT32_MAX; p = b->ix.posts[p].next)
+            b->cands[b->cand_count++] = b->ix.posts[p].doc;
+    }
+    b->cand_count = sort_unique_u32(b->cands, b->cand_count);
+    return RP_OK;
+}
+
+/* Compares doc with each candidate and records its best match (or new). */
+static void judge(batch *b, uint32_t doc, rp_dedup_member *m)
+{
+    const rp_dedup_sig *a = &b->sigs[doc];
+    rp_dedup_sim best = {0, 0, 0}, sim;
+
+    *m = (rp_dedup_member){doc, UINT32_MAX, RP_VERDICT_NEW, 0.0, 0.0};
+    for (size_t i = 0; i < b->cand_count; i++) {
+        const rp_dedup_sig *e = &b->sigs[b->cands[i]];
+        rp_dedup_compare(a->fps, a->count, e->fps, e->count, &sim);
+        rp_verdict v = rp_dedup_classify(b->dopts, a->content == e->content, &sim);
+        if (v != RP_VERDICT_NEW && rp_dedup_better(v, &sim, m->verdict, &best)) {
+            best = sim;
+            *m = (rp_dedup_member){doc, b->cands[i], v, sim.resemblance,
+                                   rp_dedup_containment(&sim)};
+        }
+    }
+}
+
+static rp_status judge_all(batch *b, rp_dedup *dd)
+{
+    rp_dedup_scratch scratch;
+    rp_status st = RP_OK;
+
+    rp_dedup_scratch_init(&scratch);
+    for (uint32_t d = 0; d < dd->doc_count && st == RP_OK; d++) {
+        const rp_doc *doc = rp_corpus_doc(b->corpus, d);
+        st = rp_dedup_signature(b->opts, doc->bytes, doc->len, &scratch, &b->sigs[d]);
+        if (st != RP_OK)
+            break;
+        dd->tokens[d] = b->sigs[d].tokens;
+        dd->invalid_utf8[d] = b->sigs[d].invalid_utf8;
+        if (RP_GROW(b->keys, b->keys_cap, b->sigs[d].count + 1) != RP_OK) {
+            st = RP_ENOMEM;
+            break;
+        }
+        size_t nkeys = rp_dedup_keys(&b->sigs[d], b->keys);
+        st = gather(b, nkeys);
+        if (st != RP_OK)
+            break;
+        judge(b, d, &dd->arrival[d]);
+        for (size_t k = 0; k < nkeys && dd->arrival[d].verdict == RP_VERDICT_NEW; k++)
+            if ((st = index_add(&b->ix, b->keys[k], d)) != RP_OK)
+                break;
+    }
+    rp_dedup_scratch_release(&scratch);
+    return st;
+}
+
+/* ---- groups ---- */
+
+/* The representative among a group's documents (docs[0] is the first, then input order). */
+static uint32_t pick_representative(const rp_dedup *dd, const rp_corpus *corpus,
+                                    const uint32_t *docs, size_t n)
+{
+    uint32_t rep = docs[0];
+    int64_t rep_date = INT64_MIN, date;
+
+    if (dd->dopts.keep == RP_KEEP_FIRST)
+        return rep;
+    if (!rp_dedup_doc_date(rp_corpus_doc(corpus, rep), dd->dopts.date_field, &rep_date))
+        rep_date = INT64_MIN; /* undated documents count as the oldest */
+    for (size_t i = 1; i < n; i++) {
+        const rp_doc *doc = rp_corpus_doc(corpus, docs[i]);
+        if (dd->dopts.keep == RP_KEEP_LONGEST) {
+            if (doc->len > rp_corpus_doc(corpus, rep)->len)
+                rep = docs[i];
+        } else if (rp_dedup_doc_date(doc, dd->dopts.date_field, &date) && date > rep_date) {
+            rep = docs[i], rep_date = date;
+        }
+    }
+    return rep;
+}
+
+/* The first's entry when another document represents its group: seen from the first's side. */
+static rp_dedup_member first_as_member(const batch *b, uint32_t first, uint32_t rep)
+{
+    const rp_dedup_sig *a = &b->sigs[first], *r = &b->sigs[rep];
+    rp_dedup_sim sim;
+
+    rp_dedup_compare(a->fps, a->count, r->fps, r->count, &sim);
+    return (rp_dedup_member){first, rep,
+                             rp_dedup_classify(b->dopts, a->content == r->content, &sim),
+                             sim.resemblance, rp_dedup_containment(&sim)};
+}
+
+/* One group from its documents (the first, then its members in input order). */
+static void fill_group(const batch *b, rp_dedup *dd, const uint32_t *docs, size_t n)
+{
+    uint32_t first = docs[0], rep = pick_representative(dd, b->corpus, docs, n);
+    rp_dedup_group *grp = &dd->groups[dd->group_count++];
+
+    grp->representative = rep;
+    grp->members = &dd->members[dd->member_count];
+    for (size_t i = 0; i < n; i++) {
+        if (docs[i] == rep)
+            continue;
+        dd->members[dd->member_count++] =
+            docs[i] == first ? first_as_member(b, first, rep) : dd->arrival[docs[i]];
+    }
+    grp->member_count = n - 1;
+    dd->kept[first] = false;
+    dd->kept[rep] = true;
+}
+
+/* Buckets the documents by group first (a counting sort: members always follow their first),
+ * then fills the groups in the order of their firsts. */
+static rp_status build_groups(const batch *b, rp_dedup *dd)
+{
+    size_t n = dd->doc_count, ngroups = 0, nmembers = 0, off = 0;
+    size_t *size = rp_calloc(n + 1, sizeof(*size)), *next = rp_calloc(n + 1, sizeof(*next));
+    uint32_t *docs = rp_calloc(n + 1, sizeof(*docs));
+    rp_status st = RP_ENOMEM;
+
+    if (!size || !next || !docs)
+        goto fail;
+    for (size_t d = 0; d < n; d++) {
+        dd->kept[d] = dd->arrival[d].of == UINT32_MAX;
+        if (!dd->kept[d]) {
+            ngroups += size[dd->arrival[d].of]++ == 0;
+            nmembers++;
+        }
+    }
+    dd->groups = rp_calloc(ngroups + 1, sizeof(*dd->groups));
+    dd->members = rp_calloc(nmembers + 1, sizeof(*dd->members));
+    if (!dd->groups || !dd->members)
+        goto fail;
+    for (size_t f = 0; f < n; f++)
+        if (size[f])
+            next[f] = off, off += size[f] + 1;
+    for (size_t d = 0; d < n; d++) {
+        size_t f = dd->kept[d] ? d : dd->arrival[d].of;
+        if (size[f])
+            docs[next[f]++] = (uint32_t)d;
+    }
+    for (size_t f = 0; f < n; f++)
+        if (size[f])
+            fill_group(b, dd, docs + next[f] - size[f] - 1, size[f] + 1);
+    st = RP_OK;
+fail:
+    rp_free(size);
+    rp_free(next);
+    rp_free(docs);
+    return st;
+}
+
+static rp_status dedup_alloc(rp_dedup *dd, size_t n)
+{
+    dd->doc_count = n;
+    dd->arrival = rp_calloc(n + 1, sizeof(*dd->arrival));
+    dd->tokens = rp_calloc(n + 1, sizeof(*dd->tokens));
+    dd->invalid_utf8 = rp_calloc(n + 1, sizeof(*dd->invalid_utf8));
+    dd->kept = rp_calloc(n + 1, sizeof(*dd->kept));
+    return dd->arrival && dd->tokens && dd->invalid_utf8 && dd->kept ? RP_OK : RP_ENOMEM;
+}
+
+rp_status rp_dedup_run(const rp_corpus *corpus, const rp_options *opts,
+                       const rp_dedup_options *dopts, rp_dedup **out)
+{
+    size_t n = rp_corpus_count(corpus);
+    batch b = {corpus, opts, dopts, NULL, {0}, NULL, 0, NULL, 0, 0};
+    rp_dedup *dd = NULL;
+    rp_status st;
+
+    if (rp_options_check(opts) != RP_OK || !dedup_options_ok(dopts) || n >= UINT32_MAX)
+        return RP_EINVAL;
+    dd = rp_calloc(1, sizeof(*dd));
+    if (!dd)
+        return RP_ENOMEM;
+    dd->opts = *opts;
+    dd->dopts = *dopts; /* date_field is borrowed during the run only, cleared below */
+    b.sigs = rp_calloc(n + 1, sizeof(*b.sigs));
+    st = b.sigs ? dedup_alloc(dd, n) : RP_ENOMEM;
+    if (st == RP_OK)
+        st = index_init(&b.ix, n * 4);
+    if (st == RP_OK)
+        st = judge_all(&b, dd);
+    if (st == RP_OK)
+        st = build_groups(&b, dd);
+    for (size_t i = 0; b.sigs && i < n; i++)
+        rp_dedup_sig_release(&b.sigs[i]);
+    rp_free(b.sigs);
+    rp_free(b.keys);
+    rp_free(b.cands);
+    index_release(&b.ix);
+    if (st != RP_OK)
+        goto fail;
+    dd->dopts.date_field = NULL; /* the caller's string may not outlive this call */
+    *out = dd;
+    return RP_OK;
+fail:
+    rp_dedup_free(dd);
+    return st;
+}
+
+void rp_dedup_free(rp_dedup *dd)
+{
+    if (!dd)
+        return;
+    rp_free(dd->arrival);
+    rp_free(dd->tokens);
+    rp_free(dd->invalid_utf8);
+    rp_free(dd->kept);
+    rp_free(dd->groups);
+    rp_free(dd->members);
+    rp_free(dd);
+}
+
+size_t rp_dedup_group_count(const rp_dedup *dd)
+{
+    return dd->group_count;
+}
+
+const rp_dedup_group *rp_dedup_get_group(const rp_dedup *dd, size_t i)
+{
+    return i < dd->group_count ? &dd->groups[i] : NULL;
+}
+
+const rp_dedup_member *rp_dedup_doc(const rp_dedup *dd, uint32_t doc)
+{
+    return doc < dd->doc_count ? &dd->arrival[doc] : NULL;
+}
+
+bool rp_dedup_kept(const rp_dedup *dd, uint32_t doc)
+{
+    return doc < dd->doc_count && dd->kept[doc];
+}
+
+/* ---- reports ---- */
+
+static void json_cstr(FILE *out, const char *s)
+{
+    rp_report_json_string(out, s, strlen(s));
+}
+
+static void json_settings(FILE *out, const rp_options *o, const rp_dedup_options *d,
+                          const char *date_field)
+{
+    fprintf(out,
+            "\"settings\":{\"shingle\":%u,\"window\":%u,\"max_df\":%u,\"sample\":%u,"
+            "\"resemblance\":%.4f,\"containment\":%.4f,\"keep\":\"%s\",\"date_field\":",
+            o->shingle, o->window, o->max_df, RP_DEDUP_SAMPLE, d->resemblance, d->containment,
+            keep_name(d->keep));
+    if (date_field)
+        json_cstr(out, date_field);
+    else
+        fputs("null", out);
+    fprintf(out, ",\"fold_case\":%s,\"fold_marks\":%s,\"fold_quotes\":%s,\"fold_spelling\":%s}",
+            o->fold_case ? "true" : "false", o->fold_marks ? "true" : "false",
+            o->fold_quotes ? "true" : "false", o->fold_spelling ? "true" : "false");
+}
+
+/* The group each document belongs to (SIZE_MAX: none), filled into gid. */
+static void group_ids(const rp_dedup *dd, size_t *gid)
+{
+    for (size_t d = 0; d < dd->doc_count; d++)
+        gid[d] = SIZE_MAX;
+    for (size_t g = 0; g < dd->group_count; g++) {
+        gid[dd->groups[g].representative] = g;
+        for (size_t m = 0; m < dd->groups[g].member_count; m++)
+            gid[dd->groups[g].members[m].doc] = g;
+    }
+}
+
+static void json_document(FILE *out, const rp_corpus *corpus, const rp_dedup *dd, uint32_t d,
+                          size_t gid)
+{
+    const rp_doc *doc = rp_corpus_doc(corpus, d);
+    const rp_dedup_member *a = &dd->arrival[d];
+
+    fprintf(out, "{\"id\":%u,\"name\":", d);
+    json_cstr(out, doc->name);
+    fprintf(out,
+            ",\"bytes\":%zu,\"tokens\":%u,\"covered\":%.4f,\"invalid_utf8\":%zu,"
+            "\"offset\":%zu,\"verdict\":\"%s\",\"kept\":%s,\"group\":",
+            doc->len, dd->tokens[d], a->of == UINT32_MAX ? 0.0 : a->containment,
+            dd->invalid_utf8[d], doc->offset, rp_verdict_name(a->verdict),
+            dd->kept[d] ? "true" : "false");
+    if (gid == SIZE_MAX)
+        fputs("null}", out);
+    else
+        fprintf(out, "%zu}", gid);
+}
+
+static void json_group(FILE *out, const rp_dedup *dd, size_t g)
+{
+    const rp_dedup_group *grp = &dd->groups[g];
+
+    fprintf(out, "{\"id\":%zu,\"representative\":%u,\"members\":[", g, grp->representative);
+    for (size_t i = 0; i < grp->member_count; i++) {
+        const rp_dedup_member *m = &grp->members[i];
+        fprintf(out,
+                "%s{\"doc\":%u,\"of\":%u,\"verdict\":\"%s\",\"resemblance\":%.4f,"
+                "\"containment\":%.4f}",
+                i ? "," : "", m->doc, m->of, rp_verdict_name(m->verdict), m->resemblance,
+                m->containment);
+    }
+    fputs("]}", out);
+}
+
+static rp_status json_head(FILE *out, const rp_corpus *corpus, const rp_dedup *dd,
+                           const rp_dedup_options *dopts)
+{
+    size_t *gid = rp_calloc(dd->doc_count + 1, sizeof(*gid));
+
+    if (!gid)
+        return RP_ENOMEM;
+    group_ids(dd, gid);
+    fprintf(out, "{\"version\":1,\"tool\":\"reprint %s\",\"command\":\"dedup\",", rp_version());
+    json_settings(out, &dd->opts, &dd->dopts, dopts->date_field);
+    fputs(",\"documents\":[", out);
+    for (uint32_t d = 0; d < dd->doc_count; d++) {
+        fputs(d ? "," : "", out);
+        json_document(out, corpus, dd, d, gid[d]);
+    }
+    fputs("],\"skipped\":", out);
+    rp_report_json_skipped(out, corpus);
+    rp_free(gid);
+    return RP_OK;
+}
+
+static rp_status report_json(FILE *out, const rp_corpus *corpus, const rp_dedup *dd,
+                             const rp_dedup_options *dopts, bool lines)
+{
+    rp_status st = json_head(out, corpus, dd, dopts);
+
+    if (st != RP_OK)
+        return st;
+    fputs(lines ? "}\n" : ",\"groups\":[", out);
+    for (size_t g = 0; g < dd->group_count; g++) {
+        if (!lines && g)
+            putc(',', out);
+        json_group(out, dd, g);
+        if (lines)
+            putc('\n', out);
+    }
+    if (!lines)
+        fputs("]}\n", out);
+    return RP_OK;
+}
+
+static void csv_row(FILE *out, const rp_corpus *corpus, size_t g, const char *role,
+                    const rp_dedup_member *m)
+{
+    fprintf(out, "%zu,%u,", g, m->doc);
+    rp_report_csv_cell(out, rp_corpus_doc(corpus, m->doc)->name);
+    fprintf(out, ",%s,%s,", role, rp_verdict_name(m->verdict));
+    if (m->of != UINT32_MAX)
+        rp_report_csv_cell(out, rp_corpus_doc(corpus, m->of)->name);
+    fprintf(out, ",%.4f,%.4f\n", m->resemblance, m->containment);
+}
+
+static void report_csv(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
+{
+    fputs("group,doc,name,role,verdict,of,resemblance,containment\n", out);
+    for (size_t g = 0; g < dd->group_count; g++) {
+        const rp_dedup_group *grp = &dd->groups[g];
+        rp_dedup_member rep = dd->arrival[grp->representative];
+        csv_row(out, corpus, g, "representative", &rep);
+        for (size_t i = 0; i < grp->member_count; i++)
+            csv_row(out, corpus, g, "member", &grp->members[i]);
+    }
+}
+
+static void report_text(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
+{
+    size_t kept = 0;
+
+    for (size_t d = 0; d < dd->doc_count; d++)
+        kept += dd->kept[d];
+    fprintf(out, "%zu documents, %zu near-duplicate groups, %zu kept\n", dd->doc_count,
+            dd->group_count, kept);
+    for (size_t g = 0; g < dd->group_count; g++) {
+        const rp_dedup_group *grp = &dd->groups[g];
+        fprintf(out, "\ngroup %zu: keep ", g);
+        rp_report_write_safe_name(out, rp_corpus_doc(corpus, grp->representative)->name);
+        putc('\n', out);
+        for (size_t i = 0; i < grp->member_count; i++) {
+            const rp_dedup_member *m = &grp->members[i];
+            fprintf(out, "  %-14s ", rp_verdict_name(m->verdict));
+            rp_report_write_safe_name(out, rp_corpus_doc(corpus, m->doc)->name);
+            fprintf(out, " (resemblance %.2f, containment %.2f, of ", m->resemblance,
+                    m->containment);
+            rp_report_write_safe_name(out, rp_corpus_doc(corpus, m->of)->name);
+            fputs(")\n", out);
+        }
+    }
+}
+
+rp_status rp_report_dedup(FILE *out, rp_format format, const rp_corpus *corpus,
+                          const rp_dedup *dd, const rp_options *opts,
+                          const rp_dedup_options *dopts)
+{
+    rp_status st = RP_OK;
+
+    (void)opts; /* the run's own options are reported */
+    if (format == RP_FORMAT_JSON || format == RP_FORMAT_JSONL)
+        st = report_json(out, corpus, dd, dopts, format == RP_FORMAT_JSONL);
+    else if (format == RP_FORMAT_CSV)
+        report_csv(out, corpus, dd);
+    else
+        report_text(out, corpus, dd);
+    if (st == RP_OK && ferror(out))
+        st = RP_EIO;
+    return st;
+}
+
+rp_status rp_dedup_write_kept(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
+{
+    for (uint32_t d = 0; d < dd->doc_count; d++) {
+        const char *bytes;
+        size_t len;
+        if (!dd->kept[d] || rp_corpus_raw(corpus, d, &bytes, &len) != RP_OK)
+            continue;
+        fwrite(bytes, 1, len, out);
+        if (len == 0 || bytes[len - 1] != '\n')
+            putc('\n', out);
+    }
+    return ferror(out) ? RP_EIO : RP_OK;
+}

@@ -1,0 +1,81 @@
+/*
+ * dedup.h - private interface of the dedup module, shared with the store: a document's
+ * signature (its set of winnowed fingerprints cut to 32 bits, sorted, plus a hash of its whole
+ * normalized token sequence), the sampled keys used to find candidates, pair similarity, and
+ * the verdict rule. Batch (dedup.c) and store (store.c) use exactly these, so they agree.
+ */
+#ifndef REPRINT_DEDUP_H
+#define REPRINT_DEDUP_H
+
+#include "base/base.h"
+
+/* A fingerprint is a candidate key when its remixed hash falls in 1/RP_DEDUP_SAMPLE of the
+ * range: containment survives sampling (the sample of A and B is the sample of each). */
+#define RP_DEDUP_SAMPLE 8u
+
+/* A document with fewer sampled fingerprints adds its smallest others (by the same remixed
+ * order, a bottom-k sketch), so short near-copies still meet. */
+#define RP_DEDUP_MIN_KEYS 4u
+
+/* A document's signature. fps is OWNED by the signature (rp_dedup_sig_release). */
+typedef struct rp_dedup_sig {
+    uint32_t *fps; /* distinct fingerprint hashes (low 32 bits), ascending */
+    size_t count;
+    size_t cap;
+    uint64_t content; /* XXH3 of the normalized token hashes: equal means "duplicate" */
+    uint32_t tokens;
+    size_t invalid_utf8;
+} rp_dedup_sig;
+
+/* Scratch space reused across documents. */
+typedef struct rp_dedup_scratch {
+    rp_tokens toks;
+    rp_fingerprints fps;
+    uint64_t *hashes; /* the token hashes, contiguous, for the content hash */
+    size_t hashes_cap;
+} rp_dedup_scratch;
+
+void rp_dedup_scratch_init(rp_dedup_scratch *s);
+void rp_dedup_scratch_release(rp_dedup_scratch *s);
+
+void rp_dedup_sig_init(rp_dedup_sig *sig);
+void rp_dedup_sig_release(rp_dedup_sig *sig);
+
+/* Tokenizes and fingerprints text into sig (replacing what it held). */
+rp_status rp_dedup_signature(const rp_options *opts, const char *text, size_t len,
+                             rp_dedup_scratch *scratch, rp_dedup_sig *sig);
+
+/* The candidate keys of a signature: the sampled fingerprints (topped up to
+ * RP_DEDUP_MIN_KEYS from the bottom of the remixed order) plus the content hash folded to 32
+ * bits (so exact copies meet even when nothing is sampled). keys must hold count + 1. */
+size_t rp_dedup_keys(const rp_dedup_sig *sig, uint32_t *keys);
+
+/* Similarity of a new document (fps a) to an earlier one (fps b). */
+typedef struct rp_dedup_sim {
+    double resemblance;
+    double a_in_b; /* share of a's fingerprints in b */
+    double b_in_a;
+} rp_dedup_sim;
+
+void rp_dedup_compare(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+                      rp_dedup_sim *out);
+
+/* The verdict of a new document against one earlier document; RP_VERDICT_NEW when no
+ * threshold is met. same_content: their content hashes are equal. */
+rp_verdict rp_dedup_classify(const rp_dedup_options *dopts, bool same_content,
+                             const rp_dedup_sim *sim);
+
+/* True when candidate verdict (v, sim) is a better match than the best so far. */
+bool rp_dedup_better(rp_verdict v, const rp_dedup_sim *sim, rp_verdict best_v,
+                     const rp_dedup_sim *best);
+
+/* The containment reported for a verdict: the larger direction. */
+double rp_dedup_containment(const rp_dedup_sim *sim);
+
+/* The date of a document from its JSONL metadata field (false when absent or unparsable). */
+bool rp_dedup_doc_date(const rp_doc *doc, const char *field, int64_t *out);
+
+/* Sorts n uint32_t values in place, ascending. */
+void rp_dedup_sort_u32(uint32_t *v, size_t n);
+
+#endif /* REPRINT_DEDUP_H */

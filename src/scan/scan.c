@@ -1,0 +1,1060 @@
+/*
+ * scan.c - rp_scan_run: the scan pipeline. (1) fingerprints: documents in contiguous chunks,
+ * tokenized and winnowed in parallel, kept per chunk in document order (tokens are not kept);
+ * (2) index: fingerprints partitioned by the top bits of the re-mixed hash, one group at a
+ * time so only a quarter is copied, each bucket radix-sorted and its runs turned into seeds;
+ * (3) seeds sorted by document pair; the documents of candidate pairs are tokenized again and
+ * each pair chained and aligned in parallel; (4) the passages' byte spans come from a third
+ * tokenization of the documents that have passages, and cluster.c builds the clusters.
+ * Every stage's output is put in a canonical order, so any thread count gives the same result.
+ */
+#define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): glibc's posix_madvise ignores DONTNEED */
+#include "scan/scan.h"
+#include "text/text.h"
+#include "base/pool.h"
+
+#include "scan/align.h"
+#include "scan/cluster.h"
+#include "scan/index.h"
+#include "base/sort.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define RP_SCAN_CHUNKS_PER_THREAD 16
+#define RP_SCAN_TOKEN_BLOCK 65536 /* tokens a first pass holds at a time (1 MiB) */
+#define RP_SCAN_FP_BLOCK 65536    /* a huge document's fingerprints held before distributing */
+#define RP_SCAN_SEED_SLICE 65536  /* seeds moved between releases of their old pages (1 MiB) */
+#define RP_SCAN_SEED_RANGES 64    /* ranges of documents the seeds are first sorted into */
+#define RP_SCAN_GROUP_BITS 2   /* the index is built in 1 << 2 groups ... */
+#define RP_SCAN_BUCKET_BITS 8  /* ... of 1 << 8 buckets each */
+#define RP_SCAN_GROUPS (1u << RP_SCAN_GROUP_BITS)
+#define RP_SCAN_BUCKETS (1u << RP_SCAN_BUCKET_BITS)
+#define GROUP_OF(h) ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS)))
+#define BUCKET_OF(h)                                                                            \
+    ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS - RP_SCAN_BUCKET_BITS)) &                         \
+     ((1u << RP_SCAN_BUCKET_BITS) - 1))
+
+RP_DEFINE_SORT(sort_u32, uint32_t, RP_SORT_LESS_NUM)
+RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
+
+struct rp_scan {
+    rp_clusters clusters;
+    rp_doc_stats *stats;
+    size_t doc_count;
+    rp_scan_counts counts;
+};
+
+/* The aligner's 32-bit hashes of a document's tokens, appended block by block: the 16-byte
+ * tokens are never all held at once. */
+typedef struct hash_stream {
+    uint32_t *h;
+    size_t count, cap;
+} hash_stream;
+
+static rp_status hash_sink(void *ctx, rp_tokens *toks)
+{
+    hash_stream *s = ctx;
+    if (RP_GROW(s->h, s->cap, s->count + toks->count) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < toks->count; i++)
+        s->h[s->count++] = (uint32_t)(toks->items[i].hash ^ (toks->items[i].hash >> 32));
+    toks->count = 0;
+    return RP_OK;
+}
+
+/* Hashes the tokens still held and hands the list over (OWNED; never NULL on RP_OK). */
+static rp_status hashes_done(hash_stream *s, rp_status st, rp_tokens *toks, uint32_t **out,
+                             uint32_t *count)
+{
+    if (st == RP_OK)
+        st = hash_sink(s, toks);
+    if (st == RP_OK && !s->h && !(s->h = rp_malloc(sizeof(*s->h))))
+        st = RP_ENOMEM; /* no tokens: still a list to free */
+    if (st != RP_OK) {
+        rp_free(s->h);
+        return st;
+    }
+    *out = s->h;
+    *count = (uint32_t)s->count;
+    return RP_OK;
+}
+
+rp_status rp_scan_token_hashes(const rp_options *opts, const rp_doc *doc, rp_tokens *toks,
+                               uint32_t **out, uint32_t *count)
+{
+    hash_stream s = {NULL, 0, 0};
+    rp_status st = rp_text_tokenize_stream(opts, doc->bytes, doc->len, false,
+                                           rp_scan_token_block, hash_sink, &s, toks);
+    return hashes_done(&s, st, toks, out, count);
+}
+
+rp_status rp_scan_held_token_hashes(const rp_tokens *toks, uint32_t **out, uint32_t *count)
+{
+    hash_stream s = {NULL, 0, 0};
+    rp_tokens view = *toks; /* hash_sink empties what it is given */
+    return hashes_done(&s, RP_OK, &view, out, count);
+}
+
+/* ---- the run ---- */
+
+typedef struct run {
+    const rp_corpus *corpus;
+    const rp_options *opts;
+    unsigned threads;
+    rp_progress_fn progress;
+    void *progress_ctx;
+    size_t docs;
+    rp_doc_stats *stats;
+    rp_tokens *toks; /* per worker */
+    /* fingerprints, per chunk of documents */
+    size_t chunk_count;
+    uint32_t *chunk_first;
+    rp_fingerprints *chunks;
+    atomic_size_t fp_count; /* fingerprints made so far (the memory budget) */
+    size_t *chunk_hist;     /* [chunk][group][bucket]: how many fingerprints */
+    size_t *chunk_cursor;   /* [chunk][bucket]: where the group being gathered goes */
+    size_t gathering;       /* that group */
+    /* index: one group at a time */
+    rp_fingerprint *group;
+    size_t bucket_off[(1u << RP_SCAN_BUCKET_BITS) + 1];
+    rp_fingerprints *scratch; /* per worker */
+    rp_seeds *wseeds;         /* per worker */
+    rp_index_stats *wstats;   /* per worker */
+    rp_seeds seeds;
+    size_t *seed_first; /* while sorting: seeds of doc_a d start at seed_first[d] */
+    /* while sorting the seeds: [worker list][doc] counts, the ranges of documents (range b
+     * holds documents range_doc[b] .. range_doc[b + 1]), each document's range, and each
+     * worker list's cursor per range */
+    size_t *doc_rows;
+    size_t ranges;
+    uint32_t range_doc[2 * RP_SCAN_SEED_RANGES + 2];
+    uint32_t *range_of;
+    size_t *range_cursor;
+    /* alignment: pair i holds seeds [pair_first[i], pair_first[i + 1]) */
+    size_t *pair_first;
+    size_t pair_count;
+    uint32_t *need;
+    size_t need_count;
+    size_t *last_pair;   /* per document: one past the index of its last pair (0: none) */
+    size_t *need_window; /* per document: 1 + the first pair of the window that listed it */
+    size_t window_first, window_end; /* the pairs being aligned */
+    uint32_t **hashes;
+    uint32_t *hash_count;
+    rp_align_work *work; /* per worker */
+    rp_hits *whits;      /* per worker */
+    rp_hits hits;
+    /* spans: refs (doc << 32 | 2 * hit + side) in doc order, docs at ref_first */
+    uint64_t *refs;
+    size_t *ref_first;
+    size_t ref_docs;
+    rp_link *links;
+} run;
+
+static void free_chunks(run *r)
+{
+    for (size_t c = 0; r->chunks && c < r->chunk_count * RP_SCAN_GROUPS; c++)
+        rp_fingerprints_release(&r->chunks[c]);
+    rp_free(r->chunks);
+    r->chunks = NULL;
+    rp_free(r->chunk_hist);
+    rp_free(r->chunk_cursor);
+    r->chunk_hist = r->chunk_cursor = NULL;
+}
+
+static void free_hashes(run *r)
+{
+    for (size_t d = 0; r->hashes && d < r->docs; d++)
+        rp_free(r->hashes[d]);
+    rp_free(r->hashes);
+    rp_free(r->hash_count);
+    r->hashes = NULL;
+    r->hash_count = NULL;
+}
+
+static void run_release(run *r)
+{
+    for (unsigned w = 0; w < r->threads; w++) {
+        if (r->toks)
+            rp_tokens_release(&r->toks[w]);
+        if (r->scratch)
+            rp_fingerprints_release(&r->scratch[w]);
+        if (r->wseeds)
+            rp_free(r->wseeds[w].items);
+        if (r->work)
+            rp_align_work_release(&r->work[w]);
+        if (r->whits)
+            rp_free(r->whits[w].items);
+    }
+    rp_free(r->toks);
+    rp_free(r->scratch);
+    rp_free(r->wseeds);
+    rp_free(r->wstats);
+    rp_free(r->work);
+    rp_free(r->whits);
+    free_chunks(r);
+    free_hashes(r);
+    rp_free(r->stats);
+    rp_free(r->chunk_first);
+    rp_free(r->group);
+    rp_free(r->seeds.items);
+    rp_free(r->seed_first);
+    rp_free(r->range_cursor);
+    rp_free(r->doc_rows);
+    rp_free(r->range_of);
+    rp_free(r->pair_first);
+    rp_free(r->need);
+    rp_free(r->last_pair);
+    rp_free(r->need_window);
+    rp_free(r->hits.items);
+    rp_free(r->refs);
+    rp_free(r->ref_first);
+    rp_free(r->links);
+}
+
+static rp_status run_alloc(run *r)
+{
+    unsigned t = r->threads;
+    r->stats = rp_calloc(r->docs, sizeof(*r->stats));
+    r->toks = rp_calloc(t, sizeof(*r->toks));
+    r->scratch = rp_calloc(t, sizeof(*r->scratch));
+    r->wseeds = rp_calloc(t, sizeof(*r->wseeds));
+    r->wstats = rp_calloc(t, sizeof(*r->wstats));
+    r->work = rp_calloc(t, sizeof(*r->work));
+    r->whits = rp_calloc(t, sizeof(*r->whits));
+    if (!r->stats || !r->toks || !r->scratch || !r->wseeds || !r->wstats || !r->work || !r->whits)
+        return RP_ENOMEM;
+    for (unsigned w = 0; w < t; w++)
+        rp_tokens_init(&r->toks[w]);
+    return RP_OK;
+}
+
+/* ---- the memory budget (rp_options.memory) ---- */
+
+/* Each stage checks, before it allocates, the bytes its big arrays will hold at once. */
+static rp_status budget(const run *r, size_t bytes)
+{
+    return r->opts->memory && bytes > r->opts->memory ? RP_EBUDGET : RP_OK;
+}
+
+/* Fingerprints per byte of English prose, measured (bench_tokenize: 0.0635 on licence texts,
+ * 0.061 on news), with a margin; the index holds the table plus a quarter of it again. */
+#define RP_FP_PER_BYTE 0.07
+#define RP_INDEX_OVERHEAD 1.3
+
+size_t rp_scan_memory_estimate(const rp_corpus *corpus, const rp_options *opts)
+{
+    double bytes = 0;
+    (void)opts;
+    for (uint32_t d = 0; d < rp_corpus_count(corpus); d++)
+        bytes += (double)rp_corpus_doc(corpus, d)->len;
+    double need = bytes * RP_FP_PER_BYTE * sizeof(rp_fingerprint) * RP_INDEX_OVERHEAD;
+    return need >= (double)SIZE_MAX ? SIZE_MAX : (size_t)need;
+}
+
+/* ---- stage 1: fingerprints ---- */
+
+/* Contiguous chunks of about equal bytes, several per thread so that threads stay busy. */
+static rp_status make_chunks(run *r)
+{
+    size_t total = 0, target, n = 0, acc = 0;
+    for (size_t d = 0; d < r->docs; d++)
+        total += rp_corpus_doc(r->corpus, (uint32_t)d)->len;
+    target = total / ((size_t)r->threads * RP_SCAN_CHUNKS_PER_THREAD) + 1;
+    r->chunk_first = rp_malloc((r->docs + 1) * sizeof(uint32_t));
+    if (!r->chunk_first)
+        return RP_ENOMEM;
+    for (size_t d = 0; d < r->docs; d++) {
+        if (acc == 0)
+            r->chunk_first[n++] = (uint32_t)d;
+        acc += rp_corpus_doc(r->corpus, (uint32_t)d)->len + 1;
+        if (acc >= target)
+            acc = 0;
+    }
+    r->chunk_first[n] = (uint32_t)r->docs;
+    r->chunk_count = n;
+    r->chunks = rp_calloc(n ? n * RP_SCAN_GROUPS : 1, sizeof(*r->chunks));
+    r->chunk_hist = rp_calloc((n ? n : 1) * RP_SCAN_GROUPS * RP_SCAN_BUCKETS, sizeof(size_t));
+    r->chunk_cursor = rp_malloc((n ? n : 1) * RP_SCAN_BUCKETS * sizeof(size_t));
+    return r->chunks && r->chunk_hist && r->chunk_cursor ? RP_OK : RP_ENOMEM;
+}
+
+/* Moves a worker's first m fingerprints into chunk c's per-group lists; the rest move to the
+ * front. Called once a chunk, and every RP_SCAN_FP_BLOCK fingerprints of a document of more
+ * than a block of tokens, so that one huge document never holds its list twice. */
+static rp_status distribute(run *r, size_t c, rp_fingerprints *fps, size_t m)
+{
+    rp_fingerprints *out = &r->chunks[c * RP_SCAN_GROUPS];
+    size_t n[RP_SCAN_GROUPS] = {0};
+    size_t *hist = r->chunk_hist + c * RP_SCAN_GROUPS * RP_SCAN_BUCKETS;
+    size_t total = atomic_fetch_add(&r->fp_count, m) + m;
+    if (budget(r, total * sizeof(rp_fingerprint)) != RP_OK)
+        return RP_EBUDGET; /* the table alone is past the budget: stop before it grows more */
+    for (size_t i = 0; i < m; i++) {
+        uint64_t h = fps->items[i].hash;
+        n[GROUP_OF(h)]++;
+        hist[GROUP_OF(h) * RP_SCAN_BUCKETS + BUCKET_OF(h)]++;
+    }
+    for (size_t g = 0; g < RP_SCAN_GROUPS; g++)
+        if (n[g] && RP_GROW(out[g].items, out[g].cap, out[g].count + n[g]) != RP_OK)
+            return RP_ENOMEM;
+    for (size_t i = 0; i < m; i++) {
+        rp_fingerprints *o = &out[GROUP_OF(fps->items[i].hash)];
+        o->items[o->count++] = fps->items[i];
+    }
+    if (fps->count > m) /* fingerprints still waiting for their contexts */
+        memmove(fps->items, fps->items + m, (fps->count - m) * sizeof(rp_fingerprint));
+    fps->count -= m;
+    return RP_OK;
+}
+
+/* One document's first pass, streamed: tokens arrive in blocks (rp_text_tokenize_stream) and
+ * are winnowed at once, so a document of millions of tokens never holds its token array. */
+typedef struct fp_stream {
+    run *r;
+    size_t chunk;
+    const rp_options *opts;
+    rp_winnow wn;
+    rp_fingerprints *fps;
+    size_t base;     /* the document's index of the first token held */
+    size_t ctx_done; /* fingerprints before this one have their context */
+} fp_stream;
+
+size_t rp_scan_token_block = RP_SCAN_TOKEN_BLOCK;
+size_t rp_scan_align_window = 0;
+
+/* Re-mixes the new fingerprints, with the shingle's context in the low bits (index.h): those
+ * whose context tokens have all been read (at the end of the document, all of them). */
+static void add_contexts(fp_stream *s, const rp_tokens *toks, bool last)
+{
+    const uint32_t k = s->opts->shingle;
+    const size_t held = s->base + toks->count;
+
+    for (; s->ctx_done < s->fps->count; s->ctx_done++) {
+        rp_fingerprint *f = &s->fps->items[s->ctx_done];
+        if (!last && f->pos + (size_t)k + 2 > held)
+            break;
+        f->hash = (rp_index_remix(f->hash) & ~((UINT64_C(1) << RP_INDEX_CTX_BITS) - 1)) |
+                  rp_index_context(toks->items, toks->count, (uint32_t)(f->pos - s->base), k);
+    }
+}
+
+static rp_status fp_sink(void *ctx, rp_tokens *toks)
+{
+    fp_stream *s = ctx;
+    rp_status st = rp_winnow_feed(&s->wn, toks->items, toks->count, s->base, s->fps);
+    size_t keep, drop;
+
+    if (st != RP_OK)
+        return st;
+    add_contexts(s, toks, false);
+    if (s->ctx_done >= RP_SCAN_FP_BLOCK) { /* finished fingerprints go to the chunk's lists */
+        if ((st = distribute(s->r, s->chunk, s->fps, s->ctx_done)) != RP_OK)
+            return st;
+        s->ctx_done = 0;
+    }
+    /* keep what is still needed: the tokens of shingles the winnowing window may yet choose and
+     * of the next shingle, and two tokens before every fingerprint still without a context */
+    keep = s->wn.next > (size_t)s->wn.w + 2 ? s->wn.next - s->wn.w - 2 : 0;
+    if (s->ctx_done < s->fps->count) {
+        size_t p = s->fps->items[s->ctx_done].pos;
+        if (p < keep + 2)
+            keep = p >= 2 ? p - 2 : 0;
+    }
+    if (keep < s->base)
+        keep = s->base;
+    drop = keep - s->base;
+    if (drop)
+        memmove(toks->items, toks->items + drop, (toks->count - drop) * sizeof(rp_token));
+    toks->count -= drop;
+    s->base = keep;
+    return RP_OK;
+}
+
+static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
+                                 rp_fingerprints *fps)
+{
+    const rp_doc *doc = rp_corpus_doc(r->corpus, d);
+    /* a block holds the tail fp_sink keeps (under w + k + 4 tokens) several times over */
+    size_t block = (size_t)4 * (r->opts->window + r->opts->shingle + 4);
+    fp_stream s; /* fields set one by one: an initializer would clear the 8 KB ring */
+    rp_status st = rp_winnow_begin(&s.wn, r->opts, d);
+
+    s.r = r;
+    s.chunk = c;
+    s.opts = r->opts;
+    s.fps = fps;
+    s.base = 0;
+    s.ctx_done = fps->count;
+
+    if (block < rp_scan_token_block)
+        block = rp_scan_token_block;
+    if (st == RP_OK)
+        st = rp_text_tokenize_stream(r->opts, doc->bytes, doc->len, false, block, fp_sink, &s,
+                                     toks);
+    if (st == RP_OK)
+        st = rp_winnow_feed(&s.wn, toks->items, toks->count, s.base, fps);
+    if (st == RP_OK)
+        st = rp_winnow_end(&s.wn, fps);
+    if (st != RP_OK)
+        return st;
+    add_contexts(&s, toks, true);
+    r->stats[d] = (rp_doc_stats){(uint32_t)(s.base + toks->count), 0.0, toks->invalid_utf8,
+                                 toks->first_invalid};
+    return RP_OK;
+}
+
+static rp_status fingerprint_task(void *ctx, size_t c, unsigned w)
+{
+    run *r = ctx;
+    rp_fingerprints *fps = &r->scratch[w];
+    fps->count = 0;
+    for (uint32_t d = r->chunk_first[c]; d < r->chunk_first[c + 1]; d++) {
+        rp_status st = fingerprint_doc(r, c, d, &r->toks[w], fps);
+        if (st != RP_OK)
+            return st;
+    }
+    return distribute(r, c, fps, fps->count);
+}
+
+/* ---- stage 2: index and seeds ---- */
+
+static rp_status bucket_task(void *ctx, size_t b, unsigned w)
+{
+    run *r = ctx;
+    rp_fingerprint *items = r->group + r->bucket_off[b];
+    size_t n = r->bucket_off[b + 1] - r->bucket_off[b];
+    rp_fingerprints *scratch = &r->scratch[w];
+    if (RP_GROW(scratch->items, scratch->cap, n) != RP_OK)
+        return RP_ENOMEM;
+    rp_index_sort(items, n, scratch->items);
+    return rp_index_seeds(items, n, r->opts, &r->wseeds[w], &r->wstats[w]);
+}
+
+/* Copies chunk c's list of the group being gathered into its buckets, then frees it. */
+static rp_status gather_task(void *ctx, size_t c, unsigned w)
+{
+    run *r = ctx;
+    rp_fingerprints *f = &r->chunks[c * RP_SCAN_GROUPS + r->gathering];
+    size_t *cursor = r->chunk_cursor + c * RP_SCAN_BUCKETS;
+    (void)w;
+    for (size_t i = 0; i < f->count; i++)
+        r->group[cursor[BUCKET_OF(f->items[i].hash)]++] = f->items[i];
+    rp_fingerprints_release(f);
+    return RP_OK;
+}
+
+/* Moves group g's fingerprints out of the chunks into buckets, each bucket in chunk order
+ * (stable), the chunks copied in parallel and each chunk's list freed once copied, so the
+ * index never holds more than one group twice. */
+static rp_status gather_group(run *r, size_t g, size_t *n_out)
+{
+    size_t n = 0;
+    memset(r->bucket_off, 0, sizeof(r->bucket_off));
+    for (size_t b = 0; b < RP_SCAN_BUCKETS; b++) { /* bucket b: chunk 0's, chunk 1's, ... */
+        r->bucket_off[b] = n;
+        for (size_t c = 0; c < r->chunk_count; c++) {
+            r->chunk_cursor[c * RP_SCAN_BUCKETS + b] = n;
+            n += r->chunk_hist[(c * RP_SCAN_GROUPS + g) * RP_SCAN_BUCKETS + b];
+        }
+    }
+    r->bucket_off[RP_SCAN_BUCKETS] = n;
+    *n_out = n;
+    if (n == 0)
+        return RP_OK;
+    /* the groups not yet gathered, this group's copy, and the seeds so far */
+    size_t held = 0;
+    for (size_t c = 0; c < r->chunk_count * RP_SCAN_GROUPS; c++)
+        held += r->chunks[c].count;
+    for (unsigned w = 0; w < r->threads; w++)
+        held += r->wseeds[w].count; /* rp_seed and rp_fingerprint are both 16 bytes */
+    if (budget(r, (held + n) * sizeof(rp_fingerprint)) != RP_OK)
+        return RP_EBUDGET;
+    r->group = rp_malloc(n * sizeof(rp_fingerprint));
+    if (!r->group)
+        return RP_ENOMEM;
+    r->gathering = g;
+    return rp_pool_run(r->threads, r->chunk_count, gather_task, r, "index", NULL, NULL);
+}
+
+/* Hands the whole pages of a buffer's [from, to) bytes back to the system: the caller has
+ * consumed them and frees the buffer later. Moving one list into another thus never holds
+ * both (10,000 identical documents make 2 million seeds; 1 GB of prose tens of millions). */
+static void release_consumed(void *buf, size_t from, size_t to)
+{
+#ifdef MADV_DONTNEED
+    static size_t page;
+    if (!page) {
+        long p = sysconf(_SC_PAGESIZE);
+        page = p > 0 ? (size_t)p : 4096;
+    }
+    uintptr_t lo = ((uintptr_t)buf + from + page - 1) / page * page;
+    uintptr_t hi = ((uintptr_t)buf + to) / page * page;
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_DONTNEED); /* advice: failure costs only RSS */
+#else
+    (void)buf, (void)from, (void)to;
+#endif
+}
+
+/* Counts worker list w's seeds per first document into its row of r->doc_rows. */
+static rp_status count_docs_task(void *ctx, size_t w, unsigned worker)
+{
+    run *r = ctx;
+    size_t *row = r->doc_rows + w * (r->docs + 1);
+    (void)worker;
+    for (size_t i = 0; i < r->wseeds[w].count; i++)
+        row[r->wseeds[w].items[i].doc_a]++;
+    return RP_OK;
+}
+
+/* Moves worker list w's seeds into their ranges of documents, last first (its row of
+ * r->range_cursor holds where each range's part ends): a few write streams, each filled in
+ * order, so the sorted list's pages fill as the worker list's own are handed back. */
+static rp_status place_ranges_task(void *ctx, size_t w, unsigned worker)
+{
+    run *r = ctx;
+    size_t *row = r->range_cursor + w * r->ranges;
+    rp_seed *src = r->wseeds[w].items;
+    size_t done = r->wseeds[w].count;
+    (void)worker;
+    for (size_t i = done; i-- > 0;) {
+        r->seeds.items[--row[r->range_of[src[i].doc_a]]] = src[i];
+        if (done - i >= RP_SCAN_SEED_SLICE) {
+            release_consumed(src, i * sizeof(rp_seed), done * sizeof(rp_seed));
+            done = i;
+        }
+    }
+    rp_free(src);
+    r->wseeds[w] = (rp_seeds){NULL, 0, 0};
+    return RP_OK;
+}
+
+/* Range b's seeds -> document order (a counting sort through the worker's scratch: a range of
+ * several documents holds at most 1/64 of the seeds), then each document's sorted. */
+static rp_status sort_range_task(void *ctx, size_t b, unsigned w)
+{
+    run *r = ctx;
+    const uint32_t d0 = r->range_doc[b], d1 = r->range_doc[b + 1];
+    const size_t lo = r->seed_first[d0], n = r->seed_first[d1] - lo;
+    rp_seed *seeds = r->seeds.items + lo;
+
+    if (d1 - d0 > 1 && n > 1) {
+        rp_seeds *tmp = &r->wseeds[w]; /* emptied by place_ranges_task: the worker's scratch */
+        size_t *head = r->doc_rows + d0; /* the first row: counts no longer needed */
+        if (RP_GROW(tmp->items, tmp->cap, n) != RP_OK)
+            return RP_ENOMEM;
+        for (uint32_t d = d0; d < d1; d++)
+            head[d - d0] = r->seed_first[d] - lo;
+        for (size_t i = 0; i < n; i++)
+            tmp->items[head[seeds[i].doc_a - d0]++] = seeds[i];
+        memcpy(seeds, tmp->items, n * sizeof(rp_seed));
+    }
+    for (uint32_t d = d0; d < d1; d++)
+        rp_seeds_sort(r->seeds.items + r->seed_first[d], r->seed_first[d + 1] - r->seed_first[d]);
+    return RP_OK;
+}
+
+/* Ranges of consecutive documents holding about 1/64 of the seeds each (a document with more
+ * is a range of its own), and each worker list's cursor per range (the end of its part). */
+static rp_status make_ranges(run *r, size_t total)
+{
+    const size_t target = total / RP_SCAN_SEED_RANGES + 1;
+    size_t held = 0, at = 0;
+
+    r->ranges = 0;
+    r->range_doc[0] = 0;
+    for (uint32_t d = 0; d < r->docs; d++) {
+        size_t n = r->seed_first[d + 1] - r->seed_first[d];
+        if (d > r->range_doc[r->ranges] && held + n > target) {
+            r->range_doc[++r->ranges] = d; /* close the range before d */
+            held = 0;
+        }
+        held += n;
+        r->range_of[d] = (uint32_t)r->ranges;
+    }
+    r->range_doc[++r->ranges] = (uint32_t)r->docs;
+    r->range_cursor = rp_calloc((size_t)r->threads * r->ranges, sizeof(size_t));
+    if (!r->range_cursor)
+        return RP_ENOMEM;
+    for (size_t b = 0; b < r->ranges; b++)
+        for (unsigned w = 0; w < r->threads; w++) {
+            size_t *row = r->doc_rows + w * (r->docs + 1);
+            for (uint32_t d = r->range_doc[b]; d < r->range_doc[b + 1]; d++)
+                at += row[d];
+            r->range_cursor[w * r->ranges + b] = at;
+        }
+    return RP_OK;
+}
+
+/* Worker seed lists -> one list sorted by (doc_a, doc_b, pos_a, pos_b). The lists are moved
+ * into ranges of documents (about 64, a few write streams), each list's pages handed back as
+ * it is moved; each range is then put in document order and each document's seeds sorted,
+ * ranges in parallel. A counting sort by document straight into the sorted list touched
+ * every page of it at once, holding the seeds twice (10,000 identical documents make 2
+ * million seeds, 1 GB of prose 34 million); one global comparison sort took most of the
+ * index stage. */
+static rp_status collect_seeds(run *r)
+{
+    size_t total = 0, rows = (size_t)r->threads * (r->docs + 1);
+    rp_status st;
+
+    for (unsigned w = 0; w < r->threads; w++)
+        total += r->wseeds[w].count;
+    /* the seeds once (the lists shrink as they are moved; a slice is held twice), a range
+     * of them per worker, counts */
+    if (budget(r, (total + (total < RP_SCAN_SEED_SLICE ? total : RP_SCAN_SEED_SLICE) +
+                   r->threads * (total / RP_SCAN_SEED_RANGES + 1)) *
+                          sizeof(rp_seed) +
+                      (rows + 2 * r->docs + 1) * sizeof(size_t)) != RP_OK)
+        return RP_EBUDGET;
+    r->seeds.items = rp_malloc((total ? total : 1) * sizeof(rp_seed));
+    r->seed_first = rp_malloc((r->docs + 1) * sizeof(size_t));
+    r->doc_rows = rp_calloc(rows, sizeof(size_t));
+    r->range_of = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
+    if (!r->seeds.items || !r->seed_first || !r->doc_rows || !r->range_of)
+        return RP_ENOMEM;
+    r->seeds.cap = r->seeds.count = total;
+    st = rp_pool_run(r->threads, r->threads, count_docs_task, r, "index", NULL, NULL);
+    if (st != RP_OK)
+        return st;
+    r->seed_first[0] = 0; /* document d's seeds start at seed_first[d] */
+    for (size_t d = 0; d < r->docs; d++) {
+        size_t n = 0;
+        for (unsigned w = 0; w < r->threads; w++)
+            n += r->doc_rows[w * (r->docs + 1) + d];
+        r->seed_first[d + 1] = r->seed_first[d] + n;
+    }
+    st = make_ranges(r, total);
+    if (st == RP_OK)
+        st = rp_pool_run(r->threads, r->threads, place_ranges_task, r, "index", NULL, NULL);
+    if (st == RP_OK)
+        st = rp_pool_run(r->threads, r->ranges, sort_range_task, r, "index", NULL, NULL);
+    for (unsigned w = 0; w < r->threads; w++) { /* the scratch lists */
+        rp_free(r->wseeds[w].items);
+        r->wseeds[w] = (rp_seeds){NULL, 0, 0};
+    }
+    rp_free(r->doc_rows);
+    rp_free(r->range_of);
+    rp_free(r->range_cursor);
+    rp_free(r->seed_first);
+    r->doc_rows = r->range_cursor = r->seed_first = NULL;
+    r->range_of = NULL;
+    return st;
+}
+
+static rp_status index_stage(run *r, rp_scan_counts *counts)
+{
+    for (size_t c = 0; c < r->chunk_count * RP_SCAN_GROUPS; c++)
+        counts->fingerprints += r->chunks[c].count;
+    const size_t groups = 1u << RP_SCAN_GROUP_BITS;
+    if (r->progress)
+        r->progress(r->progress_ctx, "index", 0, groups + 1);
+    for (size_t g = 0; g < groups; g++) {
+        size_t n;
+        rp_status gst = gather_group(r, g, &n);
+        if (gst != RP_OK)
+            return gst;
+        if (n == 0)
+            continue;
+        rp_status st = rp_pool_run(r->threads, 1u << RP_SCAN_BUCKET_BITS, bucket_task, r,
+                                        "index", NULL, NULL);
+        rp_free(r->group);
+        r->group = NULL;
+        if (st != RP_OK)
+            return st;
+        if (r->progress)
+            r->progress(r->progress_ctx, "index", g + 1, groups + 1);
+    }
+    free_chunks(r);
+    for (unsigned w = 0; w < r->threads; w++) {
+        counts->distinct += r->wstats[w].distinct;
+        counts->frequent += r->wstats[w].frequent;
+        counts->capped += r->wstats[w].capped;
+        counts->seeds += r->wstats[w].seeds;
+    }
+    rp_status st = collect_seeds(r);
+    if (st == RP_OK && r->progress)
+        r->progress(r->progress_ctx, "index", groups + 1, groups + 1);
+    return st;
+}
+
+/* ---- stage 3: candidate pairs, tokens again, alignment ---- */
+
+/* Pairs = runs of equal (doc_a, doc_b) in the sorted seeds; their documents need tokens. A
+ * pair whose only seed is weak (one phrase common by chance) or lone (differing words on both
+ * sides of it) is dropped here, and the seeds are compacted in place with their flags
+ * cleared. */
+static rp_status find_pairs(run *r)
+{
+    rp_seed *s = r->seeds.items;
+    size_t kept = 0;
+    size_t n = r->docs ? r->docs : 1;
+    r->pair_first = rp_malloc((r->seeds.count + 1) * sizeof(size_t));
+    r->need = rp_malloc(n * sizeof(uint32_t));
+    r->hashes = rp_calloc(n, sizeof(uint32_t *));
+    r->hash_count = rp_calloc(n, sizeof(uint32_t));
+    r->last_pair = rp_calloc(n, sizeof(size_t));
+    if (!r->pair_first || !r->need || !r->hashes || !r->hash_count || !r->last_pair)
+        return RP_ENOMEM;
+    for (size_t i = 0, j; i < r->seeds.count; i = j) {
+        for (j = i + 1; j < r->seeds.count && s[j].doc_a == s[i].doc_a && s[j].doc_b == s[i].doc_b;)
+            j++;
+        if (j - i == 1 && rp_seed_alone_dropped(&s[i]))
+            continue;
+        /* last_pair holds one past a document's last pair (0: in none) */
+        r->last_pair[s[i].doc_a] = r->last_pair[s[i].doc_b] = r->pair_count + 1;
+        r->pair_first[r->pair_count++] = kept;
+        for (size_t m = i; m < j; m++) {
+            s[kept] = s[m];
+            rp_seed_clear_flags(&s[kept++]);
+        }
+    }
+    r->seeds.count = kept;
+    r->pair_first[r->pair_count] = kept;
+    return RP_OK;
+}
+
+static rp_status hashes_task(void *ctx, size_t i, unsigned w)
+{
+    run *r = ctx;
+    uint32_t d = r->need[i];
+    return rp_scan_token_hashes(r->opts, rp_corpus_doc(r->corpus, d), &r->toks[w], &r->hashes[d],
+                                &r->hash_count[d]);
+}
+
+/* Pairs are aligned in blocks: most are single chance seeds that take well under a
+ * microsecond, so one task a pair would spend much of the stage on the pool's counters. */
+#define RP_SCAN_ALIGN_BLOCK 256
+#define RP_SCAN_PREFETCH 8 /* pairs ahead */
+#define RP_SCAN_ALIGN_WINDOWS 16
+
+static rp_status align_task(void *ctx, size_t block, unsigned w)
+{
+    run *r = ctx;
+    size_t start = r->window_first + block * RP_SCAN_ALIGN_BLOCK;
+    size_t end = start + RP_SCAN_ALIGN_BLOCK;
+    if (end > r->window_end)
+        end = r->window_end;
+    for (size_t i = start; i < end; i++) {
+        /* The b side is a different document at every pair: fetch its tokens ahead. */
+        if (i + RP_SCAN_PREFETCH < end) {
+            const rp_seed *f = r->seeds.items + r->pair_first[i + RP_SCAN_PREFETCH];
+            __builtin_prefetch(r->hashes[f->doc_b] + f->pos_b);
+        }
+        const rp_seed *s = r->seeds.items + r->pair_first[i];
+        size_t n = r->pair_first[i + 1] - r->pair_first[i];
+        uint32_t a = s->doc_a, b = s->doc_b;
+        rp_status st = rp_align_pair(r->opts, r->hashes[a], r->hash_count[a], r->hashes[b],
+                                     r->hash_count[b], s, n, false, &r->work[w], &r->whits[w]);
+        if (st != RP_OK)
+            return st;
+    }
+    return RP_OK;
+}
+
+static int hit_order(const void *pa, const void *pb)
+{
+    const rp_hit *x = pa, *y = pb;
+    const uint32_t kx[6] = {x->doc_a, x->a_start, x->doc_b, x->b_start, x->a_end, x->b_end};
+    const uint32_t ky[6] = {y->doc_a, y->a_start, y->doc_b, y->b_start, y->a_end, y->b_end};
+    for (int i = 0; i < 6; i++)
+        if (kx[i] != ky[i])
+            return kx[i] < ky[i] ? -1 : 1;
+    return 0;
+}
+
+static rp_status collect_hits(run *r)
+{
+    size_t total = 0;
+    for (unsigned w = 0; w < r->threads; w++)
+        total += r->whits[w].count;
+    r->hits.items = rp_malloc((total ? total : 1) * sizeof(rp_hit));
+    if (!r->hits.items)
+        return RP_ENOMEM;
+    for (unsigned w = 0; w < r->threads; w++) {
+        if (r->whits[w].count)
+            memcpy(r->hits.items + r->hits.count, r->whits[w].items,
+                   r->whits[w].count * sizeof(rp_hit));
+        r->hits.count += r->whits[w].count;
+        rp_free(r->whits[w].items);
+        r->whits[w] = (rp_hits){NULL, 0, 0};
+    }
+    qsort(r->hits.items, r->hits.count, sizeof(rp_hit), hit_order);
+    return RP_OK;
+}
+
+/* The documents window [first, end) of the pairs needs whose token hashes are not held yet. */
+static void window_needs(run *r, size_t first, size_t end)
+{
+    r->need_count = 0;
+    for (size_t i = first; i < end; i++) {
+        const rp_seed *s = r->seeds.items + r->pair_first[i];
+        const uint32_t ds[2] = {s->doc_a, s->doc_b};
+        for (int k = 0; k < 2; k++)
+            if (!r->hashes[ds[k]] && r->need_window[ds[k]] != first + 1) {
+                r->need_window[ds[k]] = first + 1;
+                r->need[r->need_count++] = ds[k];
+            }
+    }
+}
+
+/* Frees the hashes of documents whose last pair lies in window [first, end). (Handing back
+ * the window's seed pages too cost 0.2 s at 1 GB and lowered no peak.) */
+static void window_done(run *r, size_t first, size_t end)
+{
+    for (size_t i = first; i < end; i++) {
+        const rp_seed *s = r->seeds.items + r->pair_first[i];
+        const uint32_t ds[2] = {s->doc_a, s->doc_b};
+        for (int k = 0; k < 2; k++)
+            if (r->last_pair[ds[k]] <= end && r->hashes[ds[k]]) {
+                rp_free(r->hashes[ds[k]]);
+                r->hashes[ds[k]] = NULL;
+            }
+    }
+}
+
+/* Pairs are aligned in windows of about 1/16 of them, in order: a document's token hashes are
+ * made in the first window that needs them and freed after its last pair. Holding every
+ * needed document's hashes at once (4 bytes a token) made this stage the peak of a corpus
+ * whose pairs are near each other (10,000 identical documents). */
+static rp_status align_stage(run *r)
+{
+    rp_status st = find_pairs(r);
+    size_t per_window;
+    if (st == RP_OK) { /* at most: seeds, pairs and every needed document's token hashes */
+        size_t bytes = r->seeds.count * sizeof(rp_seed) + r->pair_count * sizeof(size_t);
+        for (size_t d = 0; d < r->docs; d++)
+            if (r->last_pair[d])
+                bytes += (size_t)r->stats[d].tokens * sizeof(uint32_t);
+        st = budget(r, bytes);
+    }
+    if (st == RP_OK && !(r->need_window = rp_calloc(r->docs ? r->docs : 1, sizeof(size_t))))
+        st = RP_ENOMEM;
+    per_window = rp_scan_align_window ? rp_scan_align_window
+                                      : (r->pair_count / RP_SCAN_ALIGN_WINDOWS /
+                                             RP_SCAN_ALIGN_BLOCK +
+                                         1) * RP_SCAN_ALIGN_BLOCK;
+    if (st == RP_OK && r->progress)
+        r->progress(r->progress_ctx, "align", 0, r->pair_count);
+    for (size_t first = 0; st == RP_OK && first < r->pair_count; first += per_window) {
+        r->window_first = first;
+        r->window_end = first + per_window < r->pair_count ? first + per_window : r->pair_count;
+        window_needs(r, first, r->window_end);
+        sort_u32(r->need, r->need_count); /* hashes laid out in document order, as pairs go */
+        st = rp_pool_run(r->threads, r->need_count, hashes_task, r, "align", NULL, NULL);
+        if (st == RP_OK)
+            st = rp_pool_run(r->threads,
+                                  (r->window_end - first + RP_SCAN_ALIGN_BLOCK - 1) /
+                                      RP_SCAN_ALIGN_BLOCK,
+                                  align_task, r, "align", NULL, NULL);
+        if (st == RP_OK)
+            window_done(r, first, r->window_end);
+        if (st == RP_OK && r->progress)
+            r->progress(r->progress_ctx, "align", r->window_end, r->pair_count);
+    }
+    if (st == RP_OK)
+        st = collect_hits(r);
+    free_hashes(r);
+    rp_free(r->seeds.items);
+    r->seeds = (rp_seeds){NULL, 0, 0};
+    return st;
+}
+
+/* ---- stage 4: byte spans and clusters ---- */
+
+/* Every side of every hit as (doc << 32 | 2 * hit + side), grouped by document. */
+static rp_status make_refs(run *r)
+{
+    size_t n = 2 * r->hits.count;
+    if (r->hits.count > UINT32_MAX / 2)
+        return RP_ELIMIT;
+    r->refs = rp_malloc((n ? n : 1) * sizeof(uint64_t));
+    r->ref_first = rp_malloc((n + 1) * sizeof(size_t));
+    r->links = rp_calloc(r->hits.count ? r->hits.count : 1, sizeof(rp_link));
+    if (!r->refs || !r->ref_first || !r->links)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < r->hits.count; i++) {
+        r->refs[2 * i] = (uint64_t)r->hits.items[i].doc_a << 32 | (2 * i);
+        r->refs[2 * i + 1] = (uint64_t)r->hits.items[i].doc_b << 32 | (2 * i + 1);
+        r->links[i].matches = r->hits.items[i].matches;
+        r->links[i].columns = r->hits.items[i].columns;
+    }
+    sort_u64(r->refs, n);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || r->refs[i] >> 32 != r->refs[i - 1] >> 32)
+            r->ref_first[r->ref_docs++] = i;
+    r->ref_first[r->ref_docs] = n;
+    return RP_OK;
+}
+
+/* A document's passage ends, streamed: want[] holds (token << 32 | 2 * ref + end?) sorted,
+ * ref counted from the document's first; each is filled as its token goes by. */
+typedef struct span_stream {
+    run *r;
+    const uint64_t *want;
+    size_t count, next;
+    size_t base;      /* the document's index of the first token held */
+    size_t first_ref; /* the document's first ref in r->refs */
+} span_stream;
+
+static rp_status span_sink(void *ctx, rp_tokens *toks)
+{
+    span_stream *s = ctx;
+    for (; s->next < s->count && (s->want[s->next] >> 32) < s->base + toks->count; s->next++) {
+        uint32_t low = (uint32_t)s->want[s->next];
+        const rp_token *t = &toks->items[(s->want[s->next] >> 32) - s->base];
+        size_t ref = (size_t)(s->r->refs[s->first_ref + low / 2] & UINT32_MAX);
+        rp_occ *o = ref % 2 ? &s->r->links[ref / 2].b : &s->r->links[ref / 2].a;
+        if (low % 2)
+            o->off_end = t->end;
+        else
+            o->off_start = t->start;
+    }
+    s->base += toks->count;
+    toks->count = 0;
+    return RP_OK;
+}
+
+static rp_status spans_task(void *ctx, size_t i, unsigned w)
+{
+    run *r = ctx;
+    const size_t first = r->ref_first[i], n = r->ref_first[i + 1] - first;
+    uint32_t d = (uint32_t)(r->refs[first] >> 32);
+    const rp_doc *doc = rp_corpus_doc(r->corpus, d);
+    span_stream s = {r, NULL, 2 * n, 0, 0, first};
+    uint64_t *want = rp_malloc(2 * n * sizeof(uint64_t));
+    rp_status st;
+
+    if (!want)
+        return RP_ENOMEM;
+    for (size_t j = 0; j < n; j++) {
+        size_t ref = (size_t)(r->refs[first + j] & UINT32_MAX);
+        const rp_hit *h = &r->hits.items[ref / 2];
+        rp_occ *o = ref % 2 ? &r->links[ref / 2].b : &r->links[ref / 2].a;
+        uint32_t a = ref % 2 ? h->b_start : h->a_start, e = ref % 2 ? h->b_end : h->a_end;
+        *o = (rp_occ){d, a, e, 0, 0};
+        want[2 * j] = (uint64_t)a << 32 | (2 * j);
+        want[2 * j + 1] = (uint64_t)(e - 1) << 32 | (2 * j + 1);
+    }
+    sort_u64(want, 2 * n);
+    s.want = want;
+    st = rp_text_tokenize_stream(r->opts, doc->bytes, doc->len, true, rp_scan_token_block,
+                                 span_sink, &s, &r->toks[w]);
+    if (st == RP_OK)
+        st = span_sink(&s, &r->toks[w]);
+    if (st == RP_OK && s.next < s.count)
+        st = RP_EINVAL; /* a passage past the document's tokens: cannot happen */
+    rp_free(want);
+    return st;
+}
+
+static rp_status cluster_stage(run *r, rp_scan *scan)
+{
+    uint32_t *covered = NULL;
+    rp_status st = make_refs(r);
+    if (st == RP_OK)
+        st = rp_pool_run(r->threads, r->ref_docs, spans_task, r, "spans", r->progress,
+                              r->progress_ctx);
+    if (st != RP_OK)
+        return st;
+    if (r->progress)
+        r->progress(r->progress_ctx, "cluster", 0, 1);
+    covered = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t));
+    if (!covered)
+        return RP_ENOMEM;
+    st = rp_cluster_build(r->corpus, r->opts, r->links, r->hits.count, covered, &scan->clusters);
+    for (size_t d = 0; st == RP_OK && d < r->docs; d++)
+        r->stats[d].covered = r->stats[d].tokens ? (double)covered[d] / r->stats[d].tokens : 0.0;
+    rp_free(covered);
+    if (st == RP_OK && r->progress)
+        r->progress(r->progress_ctx, "cluster", 1, 1);
+    return st;
+}
+
+/* ---- public ---- */
+
+static rp_status run_stages(run *r, rp_scan *scan)
+{
+    rp_status st = make_chunks(r);
+    if (st == RP_OK)
+        st = rp_pool_run(r->threads, r->chunk_count, fingerprint_task, r, "fingerprint",
+                              r->progress, r->progress_ctx);
+    if (st == RP_OK)
+        st = index_stage(r, &scan->counts);
+    if (st == RP_OK)
+        st = align_stage(r);
+    if (st != RP_OK)
+        return st;
+    scan->counts.alignments = r->hits.count;
+    return cluster_stage(r, scan);
+}
+
+rp_status rp_scan_run(const rp_corpus *corpus, const rp_options *opts, rp_progress_fn progress,
+                      void *progress_ctx, rp_scan **out)
+{
+    run r;
+    rp_scan *scan;
+    rp_status st = rp_options_check(opts);
+
+    if (st != RP_OK)
+        return st;
+    memset(&r, 0, sizeof(r));
+    r.corpus = corpus;
+    r.opts = opts;
+    r.threads = rp_pool_threads(opts);
+    r.progress = progress;
+    r.progress_ctx = progress_ctx;
+    r.docs = rp_corpus_count(corpus);
+    scan = rp_calloc(1, sizeof(*scan));
+    if (!scan || run_alloc(&r) != RP_OK) {
+        st = RP_ENOMEM;
+        goto fail;
+    }
+    st = run_stages(&r, scan);
+    if (st != RP_OK)
+        goto fail;
+    scan->stats = r.stats;
+    scan->doc_count = r.docs;
+    r.stats = NULL;
+    run_release(&r);
+    *out = scan;
+    return RP_OK;
+fail:
+    run_release(&r);
+    rp_scan_free(scan);
+    return st;
+}
+
+void rp_scan_free(rp_scan *scan)
+{
+    if (!scan)
+        return;
+    rp_clusters_release(&scan->clusters);
+    rp_free(scan->stats);
+    rp_free(scan);
+}
+
+size_t rp_scan_cluster_count(const rp_scan *scan)
+{
+    return scan->clusters.count;
+}
+
+const rp_cluster *rp_scan_cluster(const rp_scan *scan, size_t i)
+{
+    return i < scan->clusters.count ? &scan->clusters.items[i] : NULL;
+}
+
+const rp_doc_stats *rp_scan_doc_stats(const rp_scan *scan, uint32_t doc)
+{
+    return doc < scan->doc_count ? &scan->stats[doc] : NULL;
+}
+
+const rp_scan_counts *rp_scan_get_counts(const rp_scan *scan)
+{
+    return &scan->counts;
+}
