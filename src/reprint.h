@@ -219,13 +219,32 @@ typedef struct rp_passage {
     uint32_t column; /* 1-based, in code points */
     uint32_t tokens;
     double identity; /* of its best alignment to another member of its cluster */
+    /* A partial passage copies only a stretch of a longer passage of its cluster: passage
+     * `within` (an index into the cluster's passages), bytes [within_start, within_end) of
+     * that passage's document. Such a copy joins the long text's cluster rather than
+     * making a second cluster over the same bytes. */
+    bool partial;
+    uint32_t within;
+    size_t within_start;
+    size_t within_end;
 } rp_passage;
+
+/* A stretch inside a passage pair that the two copies do not share (an inserted, deleted or
+ * rewritten clause, bridged so that the copy stays one pair): byte ranges [a_start, a_end) of
+ * passage a's document and [b_start, b_end) of passage b's; either may be empty (start ==
+ * end: the other side inserted text there). It is not counted in the pair's identity. */
+typedef struct rp_gap {
+    size_t a_start, a_end;
+    size_t b_start, b_end;
+} rp_gap;
 
 typedef struct rp_pair {
     uint32_t a; /* indexes into the cluster's passages */
     uint32_t b;
-    double identity;
+    double identity; /* over the aligned columns, the gaps left out */
     uint32_t tokens; /* aligned columns */
+    const rp_gap *gaps; /* in document order */
+    size_t gap_count;
 } rp_pair;
 
 typedef struct rp_cluster {

@@ -57,8 +57,33 @@ void rp_align_work_release(rp_align_work *work)
     rp_free(work->chains.items);
     rp_free(work->active);
     rp_free(work->cells);
-    rp_free(work->cands.items);
+    rp_free(work->dirs);
+    rp_free(work->path);
+    rp_hits_release(&work->cands);
+    rp_hits_release(&work->pieces);
     rp_align_work_init(work);
+}
+
+void rp_hits_release(rp_hits *hits)
+{
+    rp_free(hits->items);
+    rp_free(hits->gaps);
+    memset(hits, 0, sizeof(*hits));
+}
+
+rp_status rp_hits_append(rp_hits *to, const rp_hit *h, const rp_hits *from)
+{
+    if (RP_GROW(to->items, to->cap, to->count + 1) != RP_OK)
+        return RP_ENOMEM;
+    if (h->gap_count && RP_GROW(to->gaps, to->gap_cap, to->gap_count + h->gap_count) != RP_OK)
+        return RP_ENOMEM;
+    rp_hit *n = &to->items[to->count++];
+    *n = *h;
+    n->gap_first = (uint32_t)to->gap_count;
+    if (h->gap_count)
+        memcpy(to->gaps + to->gap_count, from->gaps + h->gap_first, h->gap_count * sizeof(rp_token_gap));
+    to->gap_count += h->gap_count;
+    return RP_OK;
 }
 
 static rp_status cells_for(rp_align_work *work, size_t n, cell **out)
@@ -289,6 +314,222 @@ static double hit_identity(const rp_hit *h)
     return h->columns ? (double)h->matches / h->columns : 0.0;
 }
 
+/* ---- the columns of a banded global alignment (for trimming) ---- */
+
+enum { DIR_DIAG, DIR_UP, DIR_LEFT }; /* UP: a advances alone; LEFT: b advances alone */
+
+/* One column of an alignment path: the tokens of each side before it, and whether it is a
+ * matching pair. */
+typedef struct column {
+    uint32_t a, b;
+    uint32_t match;
+    int64_t sum; /* sum of column scores before it (trimming) */
+} column;
+
+/* Whether pick(x, y) takes y. */
+static inline int takes_second(cell x, cell y)
+{
+    if (x.s != y.s)
+        return y.s > x.s;
+    if (x.m != y.m)
+        return y.m > x.m;
+    return y.c < x.c;
+}
+
+static rp_status grow_bytes(void **buf, size_t *cap, size_t n, size_t elem)
+{
+    size_t bytes;
+    if (!rp_mul_ok(n, elem, &bytes))
+        return RP_ENOMEM;
+    if (bytes > *cap) {
+        void *p = rp_realloc(*buf, bytes);
+        if (!p)
+            return RP_ENOMEM;
+        *buf = p;
+        *cap = bytes;
+    }
+    return RP_OK;
+}
+
+/* One DP row of global_path, recording each cell's predecessor in dir. */
+static void path_row(const uint32_t *a, const uint32_t *b, const cell *prev, cell *cur,
+                     unsigned char *dir, int64_t i, int64_t lo, int64_t hi, int64_t plo,
+                     int64_t phi, int64_t dlo)
+{
+    for (int64_t j = lo; j <= hi; j++) {
+        unsigned char *d = &dir[j - (i + dlo)];
+        if (j == 0) {
+            cur[0] = (cell){(int32_t)-i, 0, (uint32_t)i};
+            *d = DIR_UP;
+            continue;
+        }
+        int eq = a[i - 1] == b[j - 1];
+        cell best = {NEG, 0, 0}, x;
+        *d = DIR_DIAG;
+        if (j - 1 >= plo && j - 1 <= phi)
+            best = step(prev[j - 1], eq ? 1 : -1, eq ? 1 : 0);
+        if (j >= plo && j <= phi && takes_second(best, x = step(prev[j], -1, 0))) {
+            best = x;
+            *d = DIR_UP;
+        }
+        if (j - 1 >= lo && takes_second(best, x = step(cur[j - 1], -1, 0))) {
+            best = x;
+            *d = DIR_LEFT;
+        }
+        cur[j] = best;
+    }
+}
+
+/* The columns of the banded global alignment of a[0, la) with b[0, lb) (scored as
+ * rp_align_global scores them) into work->path, in order; *n_out columns. */
+static rp_status global_path(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
+                             rp_align_work *work, size_t *n_out)
+{
+    int64_t diff = (int64_t)lb - la;
+    int64_t dlo = (diff < 0 ? diff : 0) - RP_ALIGN_BAND, dhi = (diff > 0 ? diff : 0) + RP_ALIGN_BAND;
+    size_t w = (size_t)(dhi - dlo + 1), cells;
+    cell *prev, *cur;
+
+    if (!rp_mul_ok((size_t)la + 1, w, &cells) ||
+        grow_bytes((void **)&work->dirs, &work->dirs_cap, cells, 1) != RP_OK ||
+        grow_bytes(&work->path, &work->path_cap, (size_t)la + lb + 1, sizeof(column)) != RP_OK ||
+        cells_for(work, 2 * ((size_t)lb + 1), &prev) != RP_OK)
+        return RP_ENOMEM;
+    cur = prev + lb + 1;
+    int64_t plo = 0, phi = dhi < lb ? dhi : lb;
+    for (int64_t j = 0; j <= phi; j++) {
+        prev[j] = (cell){(int32_t)-j, 0, (uint32_t)j};
+        work->dirs[j - dlo] = DIR_LEFT;
+    }
+    for (int64_t i = 1; i <= la; i++) {
+        int64_t lo = i + dlo > 0 ? i + dlo : 0, hi = i + dhi < lb ? i + dhi : lb;
+        path_row(a, b, prev, cur, work->dirs + (size_t)i * w, i, lo, hi, plo, phi, dlo);
+        cell *t = prev;
+        prev = cur;
+        cur = t;
+        plo = lo;
+        phi = hi;
+    }
+    column *col = work->path;
+    size_t n = 0;
+    for (int64_t i = la, j = lb; i > 0 || j > 0; n++) {
+        unsigned char d = work->dirs[(size_t)i * w + (size_t)(j - (i + dlo))];
+        int da = d != DIR_LEFT, db = d != DIR_UP;
+        col[n].match = da && db && a[i - 1] == b[j - 1];
+        i -= da;
+        j -= db;
+        col[n].a = (uint32_t)i;
+        col[n].b = (uint32_t)j;
+    }
+    for (size_t x = 0; x < n / 2; x++) {
+        column t = col[x];
+        col[x] = col[n - 1 - x];
+        col[n - 1 - x] = t;
+    }
+    *n_out = n;
+    return RP_OK;
+}
+
+/* ---- trimming: the longest stretches of an alignment whose identity passes ---- */
+
+/* Identity >= t over columns [s, e) <=> sum of (match ? 1 - t : -t) >= 0: scores in units of
+ * 1/RP_TRIM_SCALE so that the sums are exact. */
+#define RP_TRIM_SCALE 1000000
+
+/* The longest [s, e) within [lo, hi) whose score sum is >= 0 (col[x].sum is the sum before
+ * column x; col[hi].sum must be set): prefix minima as starts, suffix maxima as ends, two
+ * pointers. Returns its length, 0 when none. */
+static size_t longest_passing(const column *col, size_t lo, size_t hi, size_t *s_out,
+                              size_t *scratch)
+{
+    size_t *starts = scratch, *ends = scratch + (hi - lo + 1), ns = 0, ne = 0, best = 0;
+    for (size_t x = lo; x <= hi; x++)
+        if (ns == 0 || col[x].sum < col[starts[ns - 1]].sum)
+            starts[ns++] = x;
+    for (size_t x = hi + 1; x-- > lo;)
+        if (ne == 0 || col[x].sum > col[ends[ne - 1]].sum)
+            ends[ne++] = x;
+    for (size_t l = 0, r = ne; l < r; l++, r--) { /* ends in increasing position */
+        size_t t = ends[l];
+        ends[l] = ends[r - 1];
+        ends[r - 1] = t;
+    }
+    size_t j = 0;
+    for (size_t i = 0; i < ns; i++) {
+        int64_t p = col[starts[i]].sum;
+        if (col[ends[0]].sum < p)
+            continue;
+        while (j + 1 < ne && col[ends[j + 1]].sum >= p)
+            j++;
+        if (ends[j] > starts[i] && ends[j] - starts[i] > best) {
+            best = ends[j] - starts[i];
+            *s_out = starts[i];
+        }
+    }
+    return best;
+}
+
+/* Cuts hit h (identity below min_identity) into its longest stretches that pass, each with at
+ * least min_tokens tokens on both sides and starting and ending on matching tokens, appended
+ * to work->pieces. */
+static rp_status trim(const rp_hit *h, const uint32_t *a, const uint32_t *b,
+                      const rp_options *opts, rp_align_work *work)
+{
+    size_t n, *stack = NULL, *scratch = NULL, depth = 0;
+    const int64_t t = (int64_t)(opts->min_identity * RP_TRIM_SCALE + 0.5);
+    rp_status st = global_path(a + h->a_start, h->a_end - h->a_start, b + h->b_start,
+                               h->b_end - h->b_start, work, &n);
+    if (st != RP_OK)
+        return st;
+    column *col = work->path;
+    col[n] = (column){h->a_end - h->a_start, h->b_end - h->b_start, 0, 0};
+    col[0].sum = 0;
+    for (size_t x = 0; x < n; x++)
+        col[x + 1].sum = col[x].sum + (col[x].match ? RP_TRIM_SCALE - t : -t);
+    stack = rp_malloc(2 * (n + 1) * sizeof(size_t));
+    scratch = rp_malloc(2 * (n + 2) * sizeof(size_t));
+    if (!stack || !scratch) {
+        st = RP_ENOMEM;
+        goto done;
+    }
+    stack[depth++] = 0;
+    stack[depth++] = n;
+    while (st == RP_OK && depth > 0) {
+        size_t hi = stack[--depth], lo = stack[--depth], s = 0, e, len;
+        if (hi - lo < opts->min_tokens || (len = longest_passing(col, lo, hi, &s, scratch)) == 0)
+            continue;
+        e = s + len;
+        while (s < e && !col[s].match)
+            s++;
+        while (e > s && !col[e - 1].match)
+            e--;
+        uint32_t m = 0;
+        for (size_t x = s; x < e; x++)
+            m += col[x].match;
+        rp_hit p = *h;
+        p.a_start = h->a_start + col[s].a;
+        p.b_start = h->b_start + col[s].b;
+        p.a_end = h->a_start + col[e].a;
+        p.b_end = h->b_start + col[e].b;
+        p.matches = m;
+        p.columns = (uint32_t)(e - s);
+        p.gap_count = 0;
+        p.status = RP_HIT_REPORTED;
+        if (e <= s || p.a_end - p.a_start < opts->min_tokens ||
+            p.b_end - p.b_start < opts->min_tokens || hit_identity(&p) < opts->min_identity)
+            continue; /* the longest passing stretch is too short: so is every other */
+        st = rp_hits_append(&work->pieces, &p, &work->pieces);
+        stack[depth++] = lo;
+        stack[depth++] = s;
+        stack[depth++] = e;
+        stack[depth++] = hi;
+    }
+done:
+    rp_free(stack);
+    rp_free(scratch);
+    return st;
+}
+
 /* Tokens an ungapped X-drop extension of the seed at (pa, pb) spans, seed included: a cheap
  * test that spares the gapped alignment for the many one-seed chance matches (a common
  * phrase), while a real passage with at most substituted words nearby passes. */
@@ -358,9 +599,11 @@ static int hit_cmp(const void *pa, const void *pb)
     return x->b_end < y->b_end ? -1 : x->b_end > y->b_end;
 }
 
-/* Folds y into x when both sides overlap: the union box re-aligned, or else the better one.
- * Inside one document, a union whose sides would overlap is a tandem repeat (copies back to
- * back): x and y are two of its copy pairs and both stay, so every copy is linked. */
+/* Folds y into x when both sides overlap: the union box re-aligned when it passes (or when
+ * neither passes: trimming may still find what does). Otherwise no alignment that passes on
+ * its own is lost: both stay when both pass, else the one that passes. Inside one document, a
+ * union whose sides would overlap is a tandem repeat (copies back to back): x and y are two of
+ * its copy pairs and both stay, so every copy is linked. */
 static rp_status merge(rp_hit *x, rp_hit *y, const uint32_t *a, const uint32_t *b, int same,
                        const rp_options *opts, rp_align_work *work)
 {
@@ -375,13 +618,15 @@ static rp_status merge(rp_hit *x, rp_hit *y, const uint32_t *a, const uint32_t *
     if (rp_align_global(a + u.a_start, u.a_end - u.a_start, b + u.b_start, u.b_end - u.b_start,
                         work, &u.matches, &u.columns) != RP_OK)
         return RP_ENOMEM;
-    if (hit_identity(&u) >= opts->min_identity ||
-        (hit_identity(x) < opts->min_identity && hit_identity(y) < opts->min_identity)) {
+    int xp = hit_identity(x) >= opts->min_identity, yp = hit_identity(y) >= opts->min_identity;
+    if (hit_identity(&u) >= opts->min_identity || (!xp && !yp)) {
         *x = u;
         y->status = RP_HIT_MERGED;
         return RP_OK;
     }
-    if (y->matches > x->matches) {
+    if (xp && yp)
+        return RP_OK;
+    if (yp) {
         rp_hit t = *x;
         *x = *y;
         *y = t;
@@ -430,17 +675,116 @@ static rp_status merge_all(rp_hits *cands, const uint32_t *a, const uint32_t *b,
     return RP_OK;
 }
 
+/* Whether y continues x's copy across a gap: y lies after x on both sides (they may touch or
+ * overlap by less than a band), both pass min_identity, together they hold min_tokens on each
+ * side, and the gap is at most rp_align_gap_limit of the joined copy. *gap: its length. */
+static int bridgeable(const rp_hit *x, const rp_hit *y, int same, const rp_options *opts,
+                      uint32_t *gap)
+{
+    int64_t ga = (int64_t)y->a_start - x->a_end, gb = (int64_t)y->b_start - x->b_end;
+    if (y->a_start < x->a_start || y->b_start < x->b_start || y->a_end <= x->a_end ||
+        y->b_end <= x->b_end || ga < -RP_ALIGN_BAND || gb < -RP_ALIGN_BAND)
+        return 0;
+    if (hit_identity(x) < opts->min_identity || hit_identity(y) < opts->min_identity)
+        return 0;
+    uint32_t g = (uint32_t)(ga > gb ? (ga > 0 ? ga : 0) : (gb > 0 ? gb : 0));
+    uint32_t la = y->a_end - x->a_start, lb = y->b_end - x->b_start;
+    uint32_t copy = la > lb ? la : lb;
+    if (g > rp_align_gap_limit(copy) || la - (ga > 0 ? ga : 0) < opts->min_tokens ||
+        lb - (gb > 0 ? gb : 0) < opts->min_tokens)
+        return 0;
+    if (same && y->a_end > x->b_start)
+        return 0; /* one document: the a side would reach into the b side */
+    *gap = g;
+    return 1;
+}
+
+/* x takes y in: its span runs on to y's end, the unaligned stretch between them is x's next
+ * gap (x's gaps are copied to the end of the list first, so that they stay consecutive). */
+static rp_status bridge(rp_hits *c, rp_hit *x, rp_hit *y)
+{
+    const int ga = y->a_start > x->a_end, gb = y->b_start > x->b_end;
+    size_t need = c->gap_count + x->gap_count + 1 + y->gap_count;
+    if (RP_GROW(c->gaps, c->gap_cap, need) != RP_OK)
+        return RP_ENOMEM;
+    rp_token_gap *g = c->gaps + c->gap_count;
+    memmove(g, c->gaps + x->gap_first, x->gap_count * sizeof(rp_token_gap));
+    size_t n = x->gap_count;
+    if (ga || gb)
+        g[n++] = (rp_token_gap){x->a_end, ga ? y->a_start : x->a_end, x->b_end, gb ? y->b_start : x->b_end};
+    memmove(g + n, c->gaps + y->gap_first, y->gap_count * sizeof(rp_token_gap));
+    n += y->gap_count;
+    x->gap_first = (uint32_t)c->gap_count;
+    x->gap_count = (uint32_t)n;
+    c->gap_count += n;
+    x->a_end = y->a_end;
+    x->b_end = y->b_end;
+    x->matches += y->matches;
+    x->columns += y->columns;
+    x->seeds += y->seeds;
+    y->status = RP_HIT_BRIDGED;
+    return RP_OK;
+}
+
+/* Bridges each result (in a_start order) to the earlier one it continues across the
+ * smallest gap. */
+static rp_status bridge_all(rp_hits *cands, int same, const rp_options *opts)
+{
+    for (size_t i = 0; i < cands->count; i++) {
+        size_t best = SIZE_MAX, stop = i > RP_ALIGN_BACKSCAN ? i - RP_ALIGN_BACKSCAN : 0;
+        uint32_t best_gap = 0, g;
+        if (cands->items[i].status != RP_HIT_REPORTED)
+            continue;
+        for (size_t t = i; t-- > stop;) {
+            const rp_hit *x = &cands->items[t];
+            if (x->status == RP_HIT_REPORTED && bridgeable(x, &cands->items[i], same, opts, &g) &&
+                (best == SIZE_MAX || g < best_gap)) {
+                best = t;
+                best_gap = g;
+            }
+        }
+        if (best != SIZE_MAX && bridge(cands, &cands->items[best], &cands->items[i]) != RP_OK)
+            return RP_ENOMEM;
+    }
+    return RP_OK;
+}
+
 static rp_hit_status judge(const rp_hit *h, int same, const rp_options *opts)
 {
-    if (h->status == RP_HIT_MERGED)
-        return RP_HIT_MERGED;
+    if (h->status != RP_HIT_REPORTED)
+        return h->status;
+    if (same && h->a_end > h->b_start)
+        return RP_HIT_OVERLAP;
     if (h->a_end - h->a_start < opts->min_tokens || h->b_end - h->b_start < opts->min_tokens)
         return RP_HIT_SHORT;
     if (hit_identity(h) < opts->min_identity)
         return RP_HIT_LOW_IDENTITY;
-    if (same && h->a_end > h->b_start)
-        return RP_HIT_OVERLAP;
     return RP_HIT_REPORTED;
+}
+
+/* Judges each result; one below min_identity is trimmed to the pieces that pass. */
+static rp_status judge_all(const rp_hits *cands, const uint32_t *a, const uint32_t *b, int same,
+                           const rp_options *opts, bool keep_rejected, rp_align_work *work,
+                           rp_hits *out)
+{
+    for (size_t i = 0; i < cands->count; i++) {
+        rp_hit h = cands->items[i];
+        h.status = judge(&h, same, opts);
+        work->pieces.count = work->pieces.gap_count = 0;
+        if (h.status == RP_HIT_LOW_IDENTITY) {
+            if (trim(&h, a, b, opts, work) != RP_OK)
+                return RP_ENOMEM;
+            if (work->pieces.count)
+                h.status = RP_HIT_TRIMMED;
+        }
+        if ((h.status == RP_HIT_REPORTED || keep_rejected) &&
+            rp_hits_append(out, &h, cands) != RP_OK)
+            return RP_ENOMEM;
+        for (size_t p = 0; p < work->pieces.count; p++)
+            if (rp_hits_append(out, &work->pieces.items[p], &work->pieces) != RP_OK)
+                return RP_ENOMEM;
+    }
+    return RP_OK;
 }
 
 rp_status rp_align_pair(const rp_options *opts, const uint32_t *a, uint32_t na,
@@ -460,33 +804,25 @@ rp_status rp_align_pair(const rp_options *opts, const uint32_t *a, uint32_t na,
         return RP_OK;
     if (rp_align_chain(opts, seeds, count, work) != RP_OK)
         return RP_ENOMEM;
-    cands->count = 0;
+    cands->count = cands->gap_count = 0;
     if (RP_GROW(cands->items, cands->cap, work->chains.count) != RP_OK)
         return RP_ENOMEM;
     for (size_t i = 0; i < work->chains.count; i++) {
         const rp_chain *c = &work->chains.items[i];
-        if (!keep_rejected && c->seeds == 1 && ungapped_span(a, na, b, nb, c->first_a, c->first_b, opts->shingle,
-                                           same ? c->first_b : na) < opts->min_tokens)
+        if (!keep_rejected && c->seeds == 1 &&
+            ungapped_span(a, na, b, nb, c->first_a, c->first_b, opts->shingle,
+                          same ? c->first_b : na) < opts->min_tokens)
             continue;
         rp_hit *h = &cands->items[cands->count++];
         memset(h, 0, sizeof(*h));
         h->doc_a = seeds[0].doc_a;
         h->doc_b = seeds[0].doc_b;
-        if (chain_hit(&work->chains.items[i], opts->shingle, a, na, b, nb, same, work, h) !=
-            RP_OK)
+        if (chain_hit(c, opts->shingle, a, na, b, nb, same, work, h) != RP_OK)
             return RP_ENOMEM;
     }
     qsort(cands->items, cands->count, sizeof(rp_hit), hit_cmp);
-    if (merge_all(cands, a, b, same, opts, work) != RP_OK)
+    if (merge_all(cands, a, b, same, opts, work) != RP_OK ||
+        bridge_all(cands, same, opts) != RP_OK)
         return RP_ENOMEM;
-    for (size_t i = 0; i < cands->count; i++) {
-        rp_hit h = cands->items[i];
-        h.status = judge(&h, same, opts);
-        if (h.status != RP_HIT_REPORTED && !keep_rejected)
-            continue;
-        if (RP_GROW(out->items, out->cap, out->count + 1) != RP_OK)
-            return RP_ENOMEM;
-        out->items[out->count++] = h;
-    }
-    return RP_OK;
+    return judge_all(cands, a, b, same, opts, keep_rejected, work, out);
 }

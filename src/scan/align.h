@@ -23,24 +23,49 @@ typedef enum {
     RP_HIT_SHORT,        /* a side has fewer than min_tokens tokens */
     RP_HIT_LOW_IDENTITY, /* matches / columns below min_identity */
     RP_HIT_OVERLAP,      /* one document: the two sides overlap */
-    RP_HIT_MERGED        /* folded into a neighbouring alignment (explain only) */
+    RP_HIT_MERGED,       /* folded into a neighbouring alignment (explain only) */
+    RP_HIT_BRIDGED,      /* joined to the alignment before it across a gap (explain only) */
+    RP_HIT_TRIMMED       /* below min_identity: cut into the pieces that pass (explain only) */
 } rp_hit_status;
 
+/* A stretch left unaligned inside a passage pair (an inserted, deleted or rewritten clause):
+ * token ranges [a_start, a_end) and [b_start, b_end), either may be empty. */
+typedef struct rp_token_gap {
+    uint32_t a_start, a_end, b_start, b_end;
+} rp_token_gap;
+
 /* An aligned passage pair: token ranges [a_start, a_end) of doc_a and [b_start, b_end) of
- * doc_b; identity = matches / columns. */
+ * doc_b; identity = matches / columns, counted over the aligned columns only (the bridged gaps,
+ * gap_count of them from its list's gaps[gap_first], are not columns). */
 typedef struct rp_hit {
     uint32_t doc_a, a_start, a_end;
     uint32_t doc_b, b_start, b_end;
     uint32_t matches, columns;
     uint32_t seeds;
+    uint32_t gap_first, gap_count;
     rp_hit_status status;
 } rp_hit;
 
+/* Hits and the gaps they bridge (a hit's gaps are consecutive, in token order). */
 typedef struct rp_hits {
     rp_hit *items;
     size_t count;
     size_t cap;
+    rp_token_gap *gaps;
+    size_t gap_count;
+    size_t gap_cap;
 } rp_hits;
+
+/* Longest stretch bridged inside a copy of `tokens` tokens: max(40, a third of the copy). */
+#define RP_ALIGN_GAP_MIN 40
+static inline uint32_t rp_align_gap_limit(uint32_t tokens)
+{
+    return tokens / 3 > RP_ALIGN_GAP_MIN ? tokens / 3 : RP_ALIGN_GAP_MIN;
+}
+
+/* Appends hit h of list `from` (its gaps too) to list `to`. */
+rp_status rp_hits_append(rp_hits *to, const rp_hit *h, const rp_hits *from);
+void rp_hits_release(rp_hits *hits);
 
 /* A chain of seeds: first and last seed positions and how many seeds it holds. */
 typedef struct rp_chain {
@@ -61,7 +86,12 @@ typedef struct rp_align_work {
     size_t active_cap;
     void *cells;
     size_t cells_cap;
+    unsigned char *dirs; /* traceback of a trimmed alignment */
+    size_t dirs_cap;
+    void *path; /* its columns */
+    size_t path_cap;
     rp_hits cands;
+    rp_hits pieces; /* what one trimmed alignment became */
 } rp_align_work;
 
 void rp_align_work_init(rp_align_work *work);
@@ -78,8 +108,11 @@ rp_status rp_align_global(const uint32_t *a, uint32_t la, const uint32_t *b, uin
 /*
  * Aligns one pair: a (na token hashes) against b (nb), same_doc when both are one document.
  * Seeds (all of one (doc_a, doc_b), sorted) are chained, each chain aligned over its span and
- * extended (X-drop) beyond its outer seeds, overlapping results merged; each result is
- * appended to out with its status. keep_rejected: also append rejected and merged ones.
+ * extended (X-drop) beyond its outer seeds; overlapping results are merged (never losing one
+ * that passes on its own), consecutive ones whose flanks pass are bridged across a gap of at
+ * most rp_align_gap_limit tokens, and one below min_identity is trimmed to its longest
+ * stretches that pass. Each result is appended to out with its status. keep_rejected: also
+ * append rejected, merged, bridged and trimmed ones (before the pieces they became).
  */
 rp_status rp_align_pair(const rp_options *opts, const uint32_t *a, uint32_t na,
                         const uint32_t *b, uint32_t nb, const rp_seed *seeds, size_t count,

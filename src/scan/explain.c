@@ -167,6 +167,8 @@ static const char *hit_status_text(rp_hit_status s)
     case RP_HIT_LOW_IDENTITY: return "not reported: identity below min_identity";
     case RP_HIT_OVERLAP: return "not reported: the two sides overlap";
     case RP_HIT_MERGED: return "merged into an overlapping alignment";
+    case RP_HIT_BRIDGED: return "joined to the alignment before it across a gap";
+    case RP_HIT_TRIMMED: return "identity below min_identity: trimmed to the pieces below";
     }
     return "?";
 }
@@ -200,6 +202,13 @@ static rp_status hits_report(explain *e, const uint32_t *ha, const uint32_t *hb)
                          h->matches, h->columns,
                          h->columns ? (double)h->matches / h->columns : 0.0,
                          hit_status_text(h->status));
+        for (uint32_t g = 0; st == RP_OK && g < h->gap_count; g++) {
+            const rp_token_gap *gp = &e->hits.gaps[h->gap_first + g];
+            st = rp_buf_addf(&e->out,
+                             "    gap bridged: A tokens %u-%u  B tokens %u-%u (not counted in "
+                             "the identity)\n",
+                             gp->a_start, gp->a_end, gp->b_start, gp->b_end);
+        }
     }
     return st;
 }
@@ -215,7 +224,7 @@ static void explain_release(explain *e)
     rp_free(e->occ);
     rp_free(e->seeds.items);
     rp_align_work_release(&e->work);
-    rp_free(e->hits.items);
+    rp_hits_release(&e->hits);
     rp_buf_release(&e->out);
 }
 

@@ -148,11 +148,12 @@ typedef struct run {
     rp_align_work *work; /* per worker */
     rp_hits *whits;      /* per worker */
     rp_hits hits;
-    /* spans: refs (doc << 32 | 2 * hit + side) in doc order, docs at ref_first */
-    uint64_t *refs;
-    size_t *ref_first;
-    size_t ref_docs;
+    /* clustering: the hits as links; the plan's bounds (BORROWED) by document */
     rp_link *links;
+    rp_link_gap *link_gaps;
+    rp_bound *bounds;
+    size_t *bound_first;
+    size_t bound_docs;
 } run;
 
 static void free_chunks(run *r)
@@ -188,7 +189,7 @@ static void run_release(run *r)
         if (r->work)
             rp_align_work_release(&r->work[w]);
         if (r->whits)
-            rp_free(r->whits[w].items);
+            rp_hits_release(&r->whits[w]);
     }
     rp_free(r->toks);
     rp_free(r->scratch);
@@ -210,10 +211,10 @@ static void run_release(run *r)
     rp_free(r->need);
     rp_free(r->last_pair);
     rp_free(r->need_window);
-    rp_free(r->hits.items);
-    rp_free(r->refs);
-    rp_free(r->ref_first);
+    rp_hits_release(&r->hits);
     rp_free(r->links);
+    rp_free(r->link_gaps);
+    rp_free(r->bound_first);
 }
 
 static rp_status run_alloc(run *r)
@@ -770,19 +771,26 @@ static int hit_order(const void *pa, const void *pb)
 
 static rp_status collect_hits(run *r)
 {
-    size_t total = 0;
-    for (unsigned w = 0; w < r->threads; w++)
+    size_t total = 0, gaps = 0;
+    for (unsigned w = 0; w < r->threads; w++) {
         total += r->whits[w].count;
+        gaps += r->whits[w].gap_count;
+    }
     r->hits.items = rp_malloc((total ? total : 1) * sizeof(rp_hit));
-    if (!r->hits.items)
+    r->hits.gaps = rp_malloc((gaps ? gaps : 1) * sizeof(rp_token_gap));
+    if (!r->hits.items || !r->hits.gaps)
         return RP_ENOMEM;
     for (unsigned w = 0; w < r->threads; w++) {
-        if (r->whits[w].count)
-            memcpy(r->hits.items + r->hits.count, r->whits[w].items,
-                   r->whits[w].count * sizeof(rp_hit));
-        r->hits.count += r->whits[w].count;
-        rp_free(r->whits[w].items);
-        r->whits[w] = (rp_hits){NULL, 0, 0};
+        rp_hits *wh = &r->whits[w];
+        for (size_t i = 0; i < wh->count; i++) {
+            r->hits.items[r->hits.count + i] = wh->items[i];
+            r->hits.items[r->hits.count + i].gap_first += (uint32_t)r->hits.gap_count;
+        }
+        if (wh->gap_count)
+            memcpy(r->hits.gaps + r->hits.gap_count, wh->gaps, wh->gap_count * sizeof(rp_token_gap));
+        r->hits.count += wh->count;
+        r->hits.gap_count += wh->gap_count;
+        rp_hits_release(wh);
     }
     qsort(r->hits.items, r->hits.count, sizeof(rp_hit), hit_order);
     return RP_OK;
@@ -867,110 +875,113 @@ static rp_status align_stage(run *r)
 
 /* ---- stage 4: byte spans and clusters ---- */
 
-/* Every side of every hit as (doc << 32 | 2 * hit + side), grouped by document. */
-static rp_status make_refs(run *r)
+/* The hits as links for clustering (token ranges; the bytes come from the plan's bounds). */
+static rp_status make_links(run *r)
 {
-    size_t n = 2 * r->hits.count;
-    if (r->hits.count > UINT32_MAX / 2)
-        return RP_ELIMIT;
-    r->refs = rp_malloc((n ? n : 1) * sizeof(uint64_t));
-    r->ref_first = rp_malloc((n + 1) * sizeof(size_t));
-    r->links = rp_calloc(r->hits.count ? r->hits.count : 1, sizeof(rp_link));
-    if (!r->refs || !r->ref_first || !r->links)
+    const size_t hits = r->hits.count, gaps = r->hits.gap_count;
+    r->links = rp_calloc(hits ? hits : 1, sizeof(rp_link));
+    r->link_gaps = rp_malloc((gaps ? gaps : 1) * sizeof(rp_link_gap));
+    if (!r->links || !r->link_gaps)
         return RP_ENOMEM;
-    for (size_t i = 0; i < r->hits.count; i++) {
-        r->refs[2 * i] = (uint64_t)r->hits.items[i].doc_a << 32 | (2 * i);
-        r->refs[2 * i + 1] = (uint64_t)r->hits.items[i].doc_b << 32 | (2 * i + 1);
-        r->links[i].matches = r->hits.items[i].matches;
-        r->links[i].columns = r->hits.items[i].columns;
+    for (size_t g = 0; g < gaps; g++) {
+        const rp_token_gap *t = &r->hits.gaps[g];
+        r->link_gaps[g] = (rp_link_gap){t->a_start, t->a_end, t->b_start, t->b_end};
     }
-    sort_u64(r->refs, n);
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || r->refs[i] >> 32 != r->refs[i - 1] >> 32)
-            r->ref_first[r->ref_docs++] = i;
-    r->ref_first[r->ref_docs] = n;
+    for (size_t i = 0; i < hits; i++) {
+        const rp_hit *h = &r->hits.items[i];
+        r->links[i] = (rp_link){{h->doc_a, h->a_start, h->a_end, 0, 0},
+                                {h->doc_b, h->b_start, h->b_end, 0, 0},
+                                h->matches,
+                                h->columns,
+                                r->link_gaps + h->gap_first,
+                                h->gap_count};
+    }
     return RP_OK;
 }
 
-/* A document's passage ends, streamed: want[] holds (token << 32 | 2 * ref + end?) sorted,
- * ref counted from the document's first; each is filled as its token goes by. */
-typedef struct span_stream {
-    run *r;
+/* One document's bounds, streamed: want[] holds (token << 32 | bound index) sorted; each is
+ * filled as its token goes by. */
+typedef struct bound_stream {
+    rp_bound *v;
     const uint64_t *want;
     size_t count, next;
-    size_t base;      /* the document's index of the first token held */
-    size_t first_ref; /* the document's first ref in r->refs */
-} span_stream;
+    size_t base; /* the document's index of the first token held */
+} bound_stream;
 
-static rp_status span_sink(void *ctx, rp_tokens *toks)
+static rp_status bound_sink(void *ctx, rp_tokens *toks)
 {
-    span_stream *s = ctx;
+    bound_stream *s = ctx;
     for (; s->next < s->count && (s->want[s->next] >> 32) < s->base + toks->count; s->next++) {
-        uint32_t low = (uint32_t)s->want[s->next];
+        rp_bound *b = &s->v[(uint32_t)s->want[s->next]];
         const rp_token *t = &toks->items[(s->want[s->next] >> 32) - s->base];
-        size_t ref = (size_t)(s->r->refs[s->first_ref + low / 2] & UINT32_MAX);
-        rp_occ *o = ref % 2 ? &s->r->links[ref / 2].b : &s->r->links[ref / 2].a;
-        if (low % 2)
-            o->off_end = t->end;
-        else
-            o->off_start = t->start;
+        b->off = b->end ? t->end : t->start;
     }
     s->base += toks->count;
     toks->count = 0;
     return RP_OK;
 }
 
+/* The byte offsets of document i's bounds, from a streamed tokenization. */
 static rp_status spans_task(void *ctx, size_t i, unsigned w)
 {
     run *r = ctx;
-    const size_t first = r->ref_first[i], n = r->ref_first[i + 1] - first;
-    uint32_t d = (uint32_t)(r->refs[first] >> 32);
-    const rp_doc *doc = rp_corpus_doc(r->corpus, d);
-    span_stream s = {r, NULL, 2 * n, 0, 0, first};
-    uint64_t *want = rp_malloc(2 * n * sizeof(uint64_t));
+    rp_bound *v = r->bounds + r->bound_first[i];
+    const size_t n = r->bound_first[i + 1] - r->bound_first[i];
+    const rp_doc *doc = rp_corpus_doc(r->corpus, v[0].doc);
+    uint64_t *want = rp_malloc(n * sizeof(uint64_t));
+    bound_stream s = {v, want, n, 0, 0};
     rp_status st;
 
     if (!want)
         return RP_ENOMEM;
-    for (size_t j = 0; j < n; j++) {
-        size_t ref = (size_t)(r->refs[first + j] & UINT32_MAX);
-        const rp_hit *h = &r->hits.items[ref / 2];
-        rp_occ *o = ref % 2 ? &r->links[ref / 2].b : &r->links[ref / 2].a;
-        uint32_t a = ref % 2 ? h->b_start : h->a_start, e = ref % 2 ? h->b_end : h->a_end;
-        *o = (rp_occ){d, a, e, 0, 0};
-        want[2 * j] = (uint64_t)a << 32 | (2 * j);
-        want[2 * j + 1] = (uint64_t)(e - 1) << 32 | (2 * j + 1);
-    }
-    sort_u64(want, 2 * n);
-    s.want = want;
+    for (size_t j = 0; j < n; j++)
+        want[j] = (uint64_t)(v[j].end ? v[j].pos - 1 : v[j].pos) << 32 | j;
+    sort_u64(want, n);
     st = rp_text_tokenize_stream(r->opts, doc->bytes, doc->len, true, rp_scan_token_block,
-                                 span_sink, &s, &r->toks[w]);
+                                 bound_sink, &s, &r->toks[w]);
     if (st == RP_OK)
-        st = span_sink(&s, &r->toks[w]);
+        st = bound_sink(&s, &r->toks[w]);
     if (st == RP_OK && s.next < s.count)
         st = RP_EINVAL; /* a passage past the document's tokens: cannot happen */
     rp_free(want);
     return st;
 }
 
+/* Clusters at token level (rp_cluster_plan), the bytes they need from one more streamed
+ * tokenization of the documents that have passages, then the clusters themselves. */
 static rp_status cluster_stage(run *r, rp_scan *scan)
 {
+    rp_cluster_plan *plan = NULL;
     uint32_t *covered = NULL;
-    rp_status st = make_refs(r);
+    rp_status st = make_links(r);
     if (st == RP_OK)
-        st = rp_pool_run(r->threads, r->ref_docs, spans_task, r, "spans", r->progress,
-                              r->progress_ctx);
-    if (st != RP_OK)
-        return st;
-    if (r->progress)
+        st = rp_cluster_plan_make(r->opts, r->links, r->hits.count, &plan);
+    if (st == RP_OK) {
+        size_t n;
+        r->bounds = rp_cluster_plan_bounds(plan, &n);
+        r->bound_first = rp_malloc((n + 1) * sizeof(size_t));
+        if (!r->bound_first)
+            st = RP_ENOMEM;
+        for (size_t i = 0; st == RP_OK && i < n; i++)
+            if (i == 0 || r->bounds[i].doc != r->bounds[i - 1].doc)
+                r->bound_first[r->bound_docs++] = i;
+        if (st == RP_OK)
+            r->bound_first[r->bound_docs] = n;
+    }
+    if (st == RP_OK)
+        st = rp_pool_run(r->threads, r->bound_docs, spans_task, r, "spans", r->progress,
+                         r->progress_ctx);
+    if (st == RP_OK && r->progress)
         r->progress(r->progress_ctx, "cluster", 0, 1);
-    covered = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t));
-    if (!covered)
-        return RP_ENOMEM;
-    st = rp_cluster_build(r->corpus, r->opts, r->links, r->hits.count, covered, &scan->clusters);
+    if (st == RP_OK && !(covered = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t))))
+        st = RP_ENOMEM;
+    if (st == RP_OK)
+        st = rp_cluster_plan_finish(plan, r->corpus, covered, &scan->clusters);
     for (size_t d = 0; st == RP_OK && d < r->docs; d++)
         r->stats[d].covered = r->stats[d].tokens ? (double)covered[d] / r->stats[d].tokens : 0.0;
     rp_free(covered);
+    rp_cluster_plan_free(plan);
+    r->bounds = NULL;
     if (st == RP_OK && r->progress)
         r->progress(r->progress_ctx, "cluster", 1, 1);
     return st;
