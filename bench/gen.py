@@ -33,11 +33,14 @@ TEMPLATES = [
 ]
 
 # Passage cases (--passage-cases): boilerplate lines at a fixed place, (text, where): the first
-# line, the line after the first paragraph (a credit line), the last line.
+# line, the line after the first paragraph (a credit line), the last line; each longer than
+# the scan's min_tokens (10), so that it can be found at all.
 CREDIT_LINES = [
-    ("Compiled by the Millbrook Courier news desk.", "first"),
-    ("Photographs courtesy of the Eastfield Camera Club.", "second"),
-    ("Copyright Millbrook Courier. Distributed by the Lakeside Syndicate.", "last"),
+    ("Compiled by the Millbrook Courier news desk from staff and wire reports.", "first"),
+    ("Photographs courtesy of the Eastfield Camera Club and its members, used with permission.",
+     "second"),
+    ("Copyright Millbrook Courier. Distributed by the Lakeside Syndicate to its member papers.",
+     "last"),
 ]
 PASSAGE_WEIGHTS = [("gap", 0.35), ("long", 0.2), ("trim", 0.2), ("short", 0.25)]
 
