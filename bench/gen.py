@@ -415,7 +415,8 @@ def case_trim(rng, chain, cid, docs):
     for j, words in enumerate([src, cw]):
         out.append((docs[j], j, " ".join(words), {"spans": {"keep": word_span(words, cut, n)}}))
     info = {"id": cid, "class": "trim", "words": n, "ncopies": 2,
-            "extra": {"variant": variant, "edited_share": round(f, 4), "edited_identity": round(h, 4)}}
+            "extra": {"variant": variant, "edited_share": round(f, 4),
+                      "edited_identity": round(h, 4)}}
     return out, [info]
 
 
@@ -566,9 +567,11 @@ def build_doc(d):
     if len(data) != len(text):
         def b(i):
             return len(text[:i].encode("utf-8"))
-        spans = [(x[0], x[1], b(x[2]), b(x[3])) + (({k: (b(s), b(e)) for k, (s, e) in x[4].items()},)
-                                                     if len(x) > 4 else ())
-                 for x in spans]
+
+        def to_bytes(x):
+            ext = ({k: (b(u), b(v)) for k, (u, v) in x[4].items()},) if len(x) > 4 else ()
+            return (x[0], x[1], b(x[2]), b(x[3])) + ext
+        spans = [to_bytes(x) for x in spans]
     return data, spans
 
 

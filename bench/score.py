@@ -451,7 +451,8 @@ def passage_table(name, res, extra=()):
     for label, ov in extra:
         row("%s: overlapping pairs" % label, overlaps(ov), "0", ov["pairs"] == 0)
     head = "  %-50s %-30s %-9s %s" % ("metric", "value", "target", "")
-    return "\n".join([name, head.rstrip(), "  " + "-" * (len(head) + 4)] + [r.rstrip() for r in rows])
+    return "\n".join([name, head.rstrip(), "  " + "-" * (len(head) + 4)]
+                     + [r.rstrip() for r in rows])
 
 
 # ---------------------------------------------------------------- self test
@@ -511,7 +512,8 @@ def passage_self_test(check, tmp):
     # a sub-phrase reported as its own cluster over two long copies: 2 overlaps, 2 pieces
     rep = copy.deepcopy(good)
     sub = next(c for c in truth.clusters if c["class"] == "subphrase")
-    rep["clusters"].append({"kind": "reprint", "passages": [passage(cp) for cp in sub["copies"][:2]]})
+    rep["clusters"].append({"kind": "reprint",
+                            "passages": [passage(cp) for cp in sub["copies"][:2]]})
     bad = score(truth, rep)
     check(bad["overlaps"] == {"pairs": 2, "within": 0, "across": 2, "documents": 2},
           "sub-phrase cluster over two long copies: 2 overlapping pairs across clusters (%s)"
@@ -525,7 +527,8 @@ def passage_self_test(check, tmp):
     p0["start"] += (p0["end"] - p0["start"]) // 2
     p0["end"] += 5
     rep["clusters"][0]["passages"].append(p0)
-    check(score(truth, rep)["overlaps"]["within"] == 1, "shifted repeat in one cluster: 1 overlap within")
+    check(score(truth, rep)["overlaps"]["within"] == 1,
+          "shifted repeat in one cluster: 1 overlap within")
     # a gap copy split at its clause into two clusters, an exact copy split in halves: that
     # pair counts 2 pieces and is not one passage pair
     for cls in ("gap", "exact"):
@@ -755,8 +758,8 @@ def main(argv=None):
             extra.append((label or path, count_overlaps(json.load(f))))
     if extra and not args.truth:
         for label, ov in extra:
-            print("%s: %d overlapping passage pairs (%d within a cluster, %d across) in %d documents"
-                  % (label, ov["pairs"], ov["within"], ov["across"], ov["documents"]))
+            print("%s: %d overlapping passage pairs (%d within a cluster, %d across) in %d"
+                  " documents" % (label, ov["pairs"], ov["within"], ov["across"], ov["documents"]))
         return 0
     if not args.truth or not args.report:
         ap.error("TRUTH_DIR and REPORT are required")
