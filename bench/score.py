@@ -756,10 +756,13 @@ def main(argv=None):
         label, _, path = spec.rpartition("=")
         with open(path) as f:
             extra.append((label or path, count_overlaps(json.load(f))))
-    if extra and not args.truth:
+    def print_extra():
         for label, ov in extra:
             print("%s: %d overlapping passage pairs (%d within a cluster, %d across) in %d"
                   " documents" % (label, ov["pairs"], ov["within"], ov["across"], ov["documents"]))
+
+    if extra and not args.truth:
+        print_extra()
         return 0
     if not args.truth or not args.report:
         ap.error("TRUTH_DIR and REPORT are required")
@@ -767,6 +770,8 @@ def main(argv=None):
     with open(args.report) as f:
         report = json.load(f)
     res = score(truth, report, args.min_words)
+    if extra:
+        res["extra_overlaps"] = dict(extra)
     if args.json == "-":
         json.dump(res, sys.stdout, indent=1)
         print()
@@ -776,6 +781,8 @@ def main(argv=None):
                 json.dump(res, f, indent=1)
         name = args.name or report.get("tool", args.report)
         print(passage_table(name, res, extra) if args.passages else table(name, res))
+        if not args.passages:
+            print_extra()
     return 0
 
 
