@@ -395,28 +395,62 @@ def case_long(rng, chain, cid, docs):
     return out, infos
 
 
+def revise(rng, chain, words, h, keep):
+    """Words rewritten in stretches, as a revision does: runs of 8-14 kept words (long enough
+    to hold a fingerprint) between runs of substituted words (at most 25, so the scan's chains
+    still link the kept runs), in proportion to keep about a share h; the first run is kept
+    when keep is true."""
+    out, i = [], 0
+    while i < len(words):
+        if keep:
+            n = rng.randint(8, 14)
+            out += words[i:i + n]
+        else:
+            n = min(25, max(1, int(round(11 * (1 - h) / h * rng.uniform(0.7, 1.3)))))
+            out += random_words(rng, chain, len(words[i:i + n]))
+        i += n
+        keep = not keep
+    return out
+
+
 def case_trim(rng, chain, cid, docs):
-    """An original and a copy whose first part (a share f) has a share h of its words
-    substituted and the rest light edits: either the whole alignment falls just under
-    min_identity 0.6 ("under") or only its first part does ("part"). "keep" is the lightly
-    edited part on each side, the part a scanner should report at least."""
-    src = chain.sentence_words(rng, rng.randint(80, 300))
+    """An original (100-300 words) and a copy whose first part (a share f) keeps only a share
+    h of its words, the rest light edits. Variants: "under", rewritten in stretches so that
+    the whole alignment falls just under min_identity 0.6 (0.53-0.595; the copy starts with a
+    kept run, so an alignment reaches its start); "part", rewritten in stretches with h just
+    under 0.6 (0.45-0.595), the whole above it; "scattered", as "part" with single words
+    substituted. "keep" is the lightly edited part on each side, what a
+    scanner should report at least; "edited_identity" is the h made."""
+    src = chain.sentence_words(rng, rng.randint(100, 300))
     n = len(src)
-    if rng.random() < 0.5:
-        variant, f, target = "under", rng.uniform(0.5, 0.65), rng.uniform(0.52, 0.595)
-        h = max(0.1, (target - (1 - f) * 0.98) / f)
+    r = rng.random()
+    if r < 0.5:
+        variant, f, target = "under", rng.uniform(0.65, 0.75), rng.uniform(0.53, 0.595)
+        h = (target - (1 - f) * 0.98) / f
     else:
-        variant, f, h = "part", rng.uniform(0.3, 0.6), rng.uniform(0.45, 0.595)
+        variant = "part" if r < 0.75 else "scattered"
+        f, h = rng.uniform(0.3, 0.6), rng.uniform(0.45, 0.595)
     cut = int(round(f * n))
-    subst = random_words(rng, chain, cut)
-    heavy = [w if rng.random() < h else subst[q] for q, w in enumerate(src[:cut])]
+    if variant == "scattered":
+        subst = random_words(rng, chain, cut)
+        heavy = [w if rng.random() < h else subst[q] for q, w in enumerate(src[:cut])]
+    else:
+        start = variant == "under" or rng.random() < 0.5
+        for _ in range(20):  # runs are whole: retry until "under" is under (light part ~0.98)
+            heavy = revise(rng, chain, src[:cut], h, start)
+            kept = sum(x == y for x, y in zip(heavy, src))
+            whole = (kept + 0.98 * (n - cut)) / n
+            if variant != "under" or 0.53 <= whole < 0.595:
+                break
+            h += 0.03 if whole < 0.53 else -0.03
+    kept = sum(x == y for x, y in zip(heavy, src))
     cw = heavy + edit_light(src[cut:], rng)
     out = []
     for j, words in enumerate([src, cw]):
         out.append((docs[j], j, " ".join(words), {"spans": {"keep": word_span(words, cut, n)}}))
     info = {"id": cid, "class": "trim", "words": n, "ncopies": 2,
-            "extra": {"variant": variant, "edited_share": round(f, 4),
-                      "edited_identity": round(h, 4)}}
+            "extra": {"variant": variant, "edited_share": round(cut / n, 4),
+                      "edited_identity": round(kept / max(1, cut), 4)}}
     return out, [info]
 
 

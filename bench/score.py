@@ -135,6 +135,7 @@ def score(truth, report, min_words=15):
     # --- recall per class over truth pairs
     rec = {c: [0, 0] for c in CLASSES}
     buckets = defaultdict(lambda: [0, 0])
+    variants = defaultdict(lambda: [0, 0])
     bp_total = bp_labelled = 0
     kinds = [cl.get("kind", "reprint") for cl in report.get("clusters", [])]
     for ci, c in enumerate(truth.clusters):
@@ -158,6 +159,10 @@ def score(truth, report, min_words=15):
                 rec[cls][1] += 1
                 buckets[(cls, bucket)][0] += found
                 buckets[(cls, bucket)][1] += 1
+                sub = c.get("variant", c.get("edit"))  # passage cases: trim variant, gap edit
+                if sub:
+                    variants[(cls, sub)][0] += found
+                    variants[(cls, sub)][1] += 1
     # --- precision over reported pairs
     # The target is for passages of >= min_words words: "long" counts only pairs of
     # such passages (shorter ones are mostly the Markov chain's own near-repeats).
@@ -183,6 +188,9 @@ def score(truth, report, min_words=15):
         result["recall"][c] = {"found": f, "pairs": t, "recall": (f / t) if t else None}
     for (c, b), (f, t) in sorted(buckets.items()):
         result["recall_by_length"]["%s %s" % (c, b)] = {"found": f, "pairs": t, "recall": f / t}
+    if variants:
+        result["recall_by_variant"] = {"%s %s" % k: {"found": f, "pairs": t, "recall": f / t}
+                                       for k, (f, t) in sorted(variants.items())}
     allf = sum(v[0] for v in rec.values())
     allt = sum(v[1] for v in rec.values())
     result["recall"]["all"] = {"found": allf, "pairs": allt, "recall": allf / allt if allt else None}
@@ -444,6 +452,9 @@ def passage_table(name, res, extra=()):
         r = res["recall"].get(c)
         if r and r["pairs"]:
             row("recall %s" % c, frac(r["found"], r["pairs"]))
+            for k, v in res.get("recall_by_variant", {}).items():
+                if k.split(" ")[0] == c:
+                    row("  recall %s" % k, frac(v["found"], v["pairs"]))
     p = res["precision"]["long"]
     if p.get("precision") is not None:
         row("pair precision (passages >= %d words)" % res["min_words"],
@@ -495,8 +506,10 @@ def passage_self_test(check, tmp):
     check(all(op[c]["share"] == 1.0 and op[c]["pieces_per_pair"] == 1.0 for c in PASSAGE_CLASSES
               if c in op) and set(PASSAGE_CLASSES) <= set(op),
           "passage cases, perfect report: every class one passage pair, 1 piece")
-    check(all(res["recall"][c]["recall"] == 1.0 for c in PASSAGE_CLASSES),
-          "passage cases, perfect report: recall 1.0 for every passage class")
+    check(all(res["recall"][c]["recall"] == 1.0 for c in PASSAGE_CLASSES)
+          and len(res["recall_by_variant"]) == 5
+          and all(v["recall"] == 1.0 for v in res["recall_by_variant"].values()),
+          "passage cases, perfect report: recall 1.0 for every passage class and variant")
     check(res["short"]["share"] == 1.0 and res["boilerplate"]["share"] == 1.0,
           "passage cases, perfect report: short reprints reprint, boilerplate lines boilerplate")
     check(any(c.get("place") == "second" for c in truth.clusters if c["class"] == "boilerplate"),
