@@ -3,7 +3,8 @@
 # (--passage-cases: inserted or deleted clauses, sub-phrases of long reprints, copies partly
 # under min_identity, short reprints in 5-10 documents, boilerplate lines at fixed places) is
 # scanned and scored by bench/score.py --passages; overlapping passage pairs are also counted
-# on ../shared/corpora/seed-feed.txt as one file and split at '^Continue reading '.
+# on the same corpus without the cases (bench/out/SIZE, shared with run.sh) and on
+# ../shared/corpora/seed-feed.txt as one file and split at '^Continue reading '.
 #
 #   sh bench/passages.sh BUILD_DIR [SIZE]      SIZE: 10MB (default), 5MB, 100MB, 1GB, or bytes
 #
@@ -40,15 +41,21 @@ case $SIZE in
     *MB) nbytes=$(( ${SIZE%MB} * 1000000 )) ;;
     *) nbytes=$SIZE ;;
 esac
-dir=$OUT/passages-$SIZE
 STAMP="$SEED $(cksum <"$HERE/gen.py")"  # regenerated when seed or generator change
 mkdir -p "$OUT"
-if [ ! -f "$dir/truth.json" ] || [ "$(cat "$dir/seed" 2>/dev/null)" != "$STAMP" ]; then
-    rm -rf "$dir"
-    echo "passages: generating $SIZE corpus with the passage cases (seed $SEED)"
-    "$PY" "$HERE/gen.py" --seed "$SEED" --size "$nbytes" --passage-cases --out "$dir"
-    echo "$STAMP" >"$dir/seed"
-fi
+corpus() {  # corpus DIR [--passage-cases]: generated unless cached (run.sh's cache format)
+    if [ ! -f "$1/truth.json" ] || [ "$(cat "$1/seed" 2>/dev/null)" != "$STAMP" ]; then
+        rm -rf "$1"
+        echo "passages: generating $1 (seed $SEED)"
+        # shellcheck disable=SC2086
+        "$PY" "$HERE/gen.py" --seed "$SEED" --size "$nbytes" ${2:-} --out "$1"
+        echo "$STAMP" >"$1/seed"
+    fi
+}
+dir=$OUT/passages-$SIZE
+corpus "$dir" --passage-cases
+plain=$OUT/$SIZE  # the same corpus without the passage cases, shared with run.sh
+corpus "$plain"
 
 scan() {  # scan OUT.json ARGS...: a JSON report, or a message and status 1
     out=$1
@@ -67,6 +74,9 @@ echo "passages: reprint scan on $dir/docs"
 scan "$dir/reprint.json" "$dir/docs"
 
 set --
+if scan "$dir/plain.json" "$plain/docs"; then
+    set -- "$@" --overlaps "gen.py $SIZE without the cases=$dir/plain.json"
+fi
 if [ -f "$SEED_FEED" ]; then
     if scan "$dir/seed-one.json" "$SEED_FEED"; then
         set -- "$@" --overlaps "seed-feed.txt, one file=$dir/seed-one.json"
