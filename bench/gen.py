@@ -5,6 +5,7 @@
 UTF-8 byte span of every planted copy.  Python 3 standard library only.
 
     python3 bench/gen.py --seed 1 --size 10000000 --out bench/out/10MB
+    python3 bench/gen.py --passage-cases ...   also the passage cases of bench/passages.sh
 """
 
 import argparse

@@ -11,7 +11,12 @@ punctuation dropped) is a repeat the generator made by chance and counts as neit
 are wrong.  Large clusters are counted by groups, never pair by pair.
 
     python3 bench/score.py TRUTH_DIR REPORT.json [--json OUT] [--min-words 15]
+    python3 bench/score.py TRUTH_DIR REPORT.json --passages [--overlaps LABEL=REPORT]...
+    python3 bench/score.py --overlaps LABEL=REPORT...
     python3 bench/score.py --self-test
+
+The passage metrics (overlapping passage pairs, pieces per planted copy, short reprints'
+kind) are described in bench/README.md.
 """
 
 import argparse
