@@ -5,6 +5,7 @@
 UTF-8 byte span of every planted copy.  Python 3 standard library only.
 
     python3 bench/gen.py --seed 1 --size 10000000 --out bench/out/10MB
+    python3 bench/gen.py --passage-cases ...   also the passage cases of bench/passages.sh
 """
 
 import argparse
@@ -31,6 +32,18 @@ TEMPLATES = [
     "The views in this column belong to the writer and do not\n"
     "necessarily reflect the position of the editorial board.",
 ]
+
+# Passage cases (--passage-cases): boilerplate lines at a fixed place, (text, where): the first
+# line, the line after the first paragraph (a credit line), the last line; each longer than
+# the scan's min_tokens (10), so that it can be found at all.
+CREDIT_LINES = [
+    ("Compiled by the Millbrook Courier news desk from staff and wire reports.", "first"),
+    ("Photographs courtesy of the Eastfield Camera Club and its members, used with permission.",
+     "second"),
+    ("Copyright Millbrook Courier. Distributed by the Lakeside Syndicate to its member papers.",
+     "last"),
+]
+PASSAGE_WEIGHTS = [("gap", 0.35), ("long", 0.2), ("trim", 0.2), ("short", 0.25)]
 
 # American -> British spelling pairs (the light edit class swaps either way).
 SPELLING = dict(p.split(":") for p in """
@@ -311,9 +324,176 @@ def plan(args, chain):
             placed[d].append((rng.random(), cid, j, text))
             used += len(text) + 1
         clusters.append({"id": cid, "class": cls, "words": len(src), "ncopies": k})
+    credit = None
+    if getattr(args, "passage_cases", False):
+        credit = plan_passage_cases(args, chain, ndocs, placed, clusters)
     for p in placed:
         p.sort(key=lambda x: (x[0], x[1], x[2]))
-    return sizes, boiler, placed, clusters
+    return sizes, boiler, placed, clusters, credit
+
+
+# ---------------------------------------------------------------- passage cases
+
+def word_span(words, i, j):
+    """Char span of words[i:j] in " ".join(words); an empty span sits at the start of word i."""
+    a = len(" ".join(words[:i])) + (1 if i > 0 else 0)
+    return a, a + len(" ".join(words[i:j]))
+
+
+def random_words(rng, chain, n):
+    st, vw = chain.stream, chain.words
+    return [vw[st[rng.randrange(len(st))]] for _ in range(n)]
+
+
+def case_gap(rng, chain, cid, docs):
+    """An original and a copy with a clause of 5-40 words inserted or deleted in the middle;
+    each flank at least 15 words. "gap" is the clause's span on each side (empty on the side
+    without it)."""
+    g = rng.randint(5, 40)
+    insert = rng.random() < 0.5
+    src = chain.sentence_words(rng, rng.randint(40 if insert else g + 40, 200))
+    n = len(src)
+    cut = rng.randint(max(15, int(0.3 * n)), min(n - 15 - (0 if insert else g), int(0.7 * n)))
+    if insert:
+        clause = chain.sentence_words(rng, g)[:g]
+        g = len(clause)
+        cw, gaps = src[:cut] + clause + src[cut:], [(cut, cut), (cut, cut + g)]
+    else:
+        cw, gaps = src[:cut] + src[cut + g:], [(cut, cut + g), (cut, cut)]
+    if rng.random() < 0.5:
+        cw = edit_light(cw, rng)
+    out = []
+    for j, (words, (a, b)) in enumerate(zip([src, cw], gaps)):
+        out.append((docs[j], j, " ".join(words), {"spans": {"gap": word_span(words, a, b)}}))
+    info = {"id": cid, "class": "gap", "words": n, "ncopies": 2,
+            "extra": {"edit": "insert" if insert else "delete", "gap_words": g}}
+    return out, [info]
+
+
+def case_long(rng, chain, cid, docs):
+    """A long reprint (150-400 words, 2-3 copies, exact or light) and one of its sub-phrases
+    (12-30 words) also planted alone in 1-3 other documents: cluster cid is the long text,
+    cid + 1 the sub-phrase, whose copies are its place inside each long copy and the lone
+    copies."""
+    src = chain.sentence_words(rng, rng.randint(150, 400))
+    n = len(src)
+    k = rng.randint(2, 3)
+    m = rng.randint(12, 30)
+    i = rng.randint(n // 10, n - m - n // 10)
+    nsub = len(docs) - k
+    out = []
+    light = rng.random() < 0.5
+    for j in range(k):
+        words = edit_light(src, rng) if j and light else src
+        a, b = word_span(words, i, i + m)
+        out.append((docs[j], j, " ".join(words), {"nested": [(cid + 1, j, a, b)]}))
+    for t in range(nsub):
+        words = src[i:i + m]
+        out.append((docs[k + t], k + t, " ".join(words), None))
+    infos = [{"id": cid, "class": "long", "words": n, "ncopies": k},
+             {"id": cid + 1, "class": "subphrase", "words": m, "ncopies": k + nsub,
+              "extra": {"part_of": cid, "part_words": [i, i + m]}}]
+    return out, infos
+
+
+def revise(rng, chain, words, h, keep):
+    """Words rewritten in stretches, as a revision does: runs of 8-14 kept words (long enough
+    to hold a fingerprint) between runs of substituted words (at most 25, so the scan's chains
+    still link the kept runs), in proportion to keep about a share h; the first run is kept
+    when keep is true."""
+    out, i = [], 0
+    while i < len(words):
+        if keep:
+            n = rng.randint(8, 14)
+            out += words[i:i + n]
+        else:
+            n = min(25, max(1, int(round(11 * (1 - h) / h * rng.uniform(0.7, 1.3)))))
+            out += random_words(rng, chain, len(words[i:i + n]))
+        i += n
+        keep = not keep
+    return out
+
+
+def case_trim(rng, chain, cid, docs):
+    """An original (100-300 words) and a copy whose first part (a share f) keeps only a share
+    h of its words, the rest light edits. Variants: "under", rewritten in stretches so that
+    the whole alignment falls just under min_identity 0.6 (0.53-0.595; the copy starts with a
+    kept run, so an alignment reaches its start); "part", rewritten in stretches with h just
+    under 0.6 (0.45-0.595), the whole above it; "scattered", as "part" with single words
+    substituted. "keep" is the lightly edited part on each side, what a
+    scanner should report at least; "edited_identity" is the h made."""
+    src = chain.sentence_words(rng, rng.randint(100, 300))
+    n = len(src)
+    r = rng.random()
+    if r < 0.5:
+        variant, f, target = "under", rng.uniform(0.65, 0.75), rng.uniform(0.53, 0.595)
+        h = (target - (1 - f) * 0.98) / f
+    else:
+        variant = "part" if r < 0.75 else "scattered"
+        f, h = rng.uniform(0.3, 0.6), rng.uniform(0.45, 0.595)
+    cut = int(round(f * n))
+    if variant == "scattered":
+        subst = random_words(rng, chain, cut)
+        heavy = [w if rng.random() < h else subst[q] for q, w in enumerate(src[:cut])]
+    else:
+        start = variant == "under" or rng.random() < 0.5
+        for _ in range(20):  # runs are whole: retry until "under" is under (light part ~0.98)
+            heavy = revise(rng, chain, src[:cut], h, start)
+            kept = sum(x == y for x, y in zip(heavy, src))
+            whole = (kept + 0.98 * (n - cut)) / n
+            if variant != "under" or 0.53 <= whole < 0.595:
+                break
+            h += 0.03 if whole < 0.53 else -0.03
+    kept = sum(x == y for x, y in zip(heavy, src))
+    cw = heavy + edit_light(src[cut:], rng)
+    out = []
+    for j, words in enumerate([src, cw]):
+        out.append((docs[j], j, " ".join(words), {"spans": {"keep": word_span(words, cut, n)}}))
+    info = {"id": cid, "class": "trim", "words": n, "ncopies": 2,
+            "extra": {"variant": variant, "edited_share": round(cut / n, 4),
+                      "edited_identity": round(kept / max(1, cut), 4)}}
+    return out, [info]
+
+
+def case_short(rng, chain, cid, docs):
+    """A short reprint, 15-40 words, in 5-10 documents at random places (exact or light)."""
+    src = chain.sentence_words(rng, rng.randint(15, 40))[:40]
+    light = rng.random() < 0.5
+    out = [(d, j, " ".join(edit_light(src, rng) if j and light else src), None)
+           for j, d in enumerate(docs)]
+    return out, [{"id": cid, "class": "short", "words": len(src), "ncopies": len(docs)}]
+
+
+CASES = {"gap": (case_gap, 2, 2), "long": (case_long, 3, 6), "trim": (case_trim, 2, 2),
+         "short": (case_short, 5, 10)}  # builder, fewest and most documents
+
+
+def plan_passage_cases(args, chain, ndocs, placed, clusters):
+    """Adds the passage cases to placed/clusters (own random stream, so the rest of the plan
+    is that of the same seed without them) and returns each document's credit line or None."""
+    rng = random.Random(args.seed * 7919 + 13)
+    credit = [rng.choices(range(len(CREDIT_LINES)), weights=[2, 2, 1])[0]
+              if rng.random() < args.boilerplate_share else None for _ in range(ndocs)]
+    budget, used = args.passage_share * args.size, 0
+    while used < budget:
+        r, kind = rng.random(), PASSAGE_WEIGHTS[-1][0]
+        for c, wgt in PASSAGE_WEIGHTS:
+            r -= wgt
+            if r < 0:
+                kind = c
+                break
+        build, lo, hi = CASES[kind]
+        docs = rng.sample(range(ndocs), min(ndocs, rng.randint(lo, hi)))
+        if len(docs) < lo:
+            break
+        out, infos = build(rng, chain, len(clusters), docs)
+        for d, j, text, ext in out:
+            key = rng.random()
+            placed[d].append((key, infos[0]["id"] if j < infos[0]["ncopies"] else infos[-1]["id"],
+                              j, text) + ((ext,) if ext else ()))
+            used += len(text) + 1
+        clusters.extend(infos)
+    return credit
 
 
 # ---------------------------------------------------------------- documents
@@ -330,9 +510,12 @@ def build_doc(d):
     args, chain = G["args"], G["chain"]
     size, bo, placed = G["sizes"][d], G["boiler"][d], G["placed"][d]
     rng = random.Random((args.seed * 1000003 + d) * 7919 + 17)
-    planted = sum(len(t) + 2 for _, _, _, t in placed)
+    planted = sum(len(x[3]) + 2 for x in placed)
     if bo is not None:
         planted += len(TEMPLATES[bo[0]]) + 2
+    cr = G["credit"][d] if G.get("credit") else None
+    if cr is not None:
+        planted += len(CREDIT_LINES[cr][0]) + 2
     nwords = max(30, int((size - planted) / 5.65))
     base = paragraph_words(rng, chain, nwords)
     # paragraph breaks after a sentence end, 40..160 words apart
@@ -351,6 +534,28 @@ def build_doc(d):
         pieces.append(s)
         pos += len(s)
 
+    def plant(entry):
+        # A placed copy; a 5th element (passage cases) holds spans relative to its text.
+        cid, cp, t = entry[1], entry[2], entry[3]
+        if len(entry) > 4:
+            ext = entry[4]
+            rel = {k: (pos + a, pos + b) for k, (a, b) in ext.get("spans", {}).items()}
+            spans.append((cid, cp, pos, pos + len(t), rel))
+            for cid2, cp2, a, b in ext.get("nested", []):
+                spans.append((cid2, cp2, pos + a, pos + b))
+        else:
+            spans.append((cid, cp, pos, pos + len(t)))
+        put(t)
+
+    def credit(where):
+        # a passage-case boilerplate line at its fixed place (CREDIT_LINES)
+        if cr is not None and CREDIT_LINES[cr][1] == where:
+            line = CREDIT_LINES[cr][0]
+            spans.append(("B", len(TEMPLATES) + cr, pos, pos + len(line)))
+            put(line)
+            put("\n\n")
+
+    credit("first")
     if bo is not None and bo[1]:
         spans.append(("B", bo[0], pos, pos + len(TEMPLATES[bo[0]])))
         put(TEMPLATES[bo[0]])
@@ -359,15 +564,14 @@ def build_doc(d):
     npar = len(paras)
     intro = [x for x in placed if x[0] < 0]
     rest = [x for x in placed if x[0] >= 0]
-    for _, cid, cp, t in intro:
-        spans.append((cid, cp, pos, pos + len(t)))
-        put(t)
+    for x in intro:
+        plant(x)
         put("\n\n")
     for pi, para in enumerate(paras):
+        if pi == 1:
+            credit("second")
         while k < len(rest) and rest[k][0] * npar <= pi:
-            _, cid, cp, t = rest[k]
-            spans.append((cid, cp, pos, pos + len(t)))
-            put(t)
+            plant(rest[k])
             put("\n\n")
             k += 1
         if rng.random() < 0.35 and k < len(rest) and rest[k][0] * npar < pi + 1:
@@ -375,9 +579,7 @@ def build_doc(d):
             cut = next((q + 1 for q in range(len(para) // 2, len(para))
                         if para[q][-1] in ends), len(para))
             put(" ".join(para[:cut]) + " ")
-            _, cid, cp, t = rest[k]
-            spans.append((cid, cp, pos, pos + len(t)))
-            put(t)
+            plant(rest[k])
             k += 1
             tail = " ".join(para[cut:])
             put((" " + tail if tail else "") + "\n\n")
@@ -385,22 +587,26 @@ def build_doc(d):
             put(" ".join(para))
             put("\n\n")
     while k < len(rest):
-        _, cid, cp, t = rest[k]
-        spans.append((cid, cp, pos, pos + len(t)))
-        put(t)
+        plant(rest[k])
         put("\n\n")
         k += 1
     if bo is not None and not bo[1]:
         spans.append(("B", bo[0], pos, pos + len(TEMPLATES[bo[0]])))
         put(TEMPLATES[bo[0]])
         put("\n\n")
+    credit("last")
     text = "".join(pieces)
     text = text[:-1]  # one final newline
     text = WRAP_RE.sub("\\1\n", text)  # same length: spans stay valid
     data = text.encode("utf-8")
     if len(data) != len(text):
-        spans = [(a, b, len(text[:s].encode("utf-8")), len(text[:e].encode("utf-8")))
-                 for a, b, s, e in spans]
+        def b(i):
+            return len(text[:i].encode("utf-8"))
+
+        def to_bytes(x):
+            ext = ({k: (b(u), b(v)) for k, (u, v) in x[4].items()},) if len(x) > 4 else ()
+            return (x[0], x[1], b(x[2]), b(x[3])) + ext
+        spans = [to_bytes(x) for x in spans]
     return data, spans
 
 
@@ -432,17 +638,24 @@ def main(argv=None):
     ap.add_argument("--min-doc", type=int, default=2000)
     ap.add_argument("--max-doc", type=int, default=10000)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--passage-cases", action="store_true",
+                    help="also plant the passage cases (bench/README.md): copies with an inserted"
+                    " or deleted clause, sub-phrases of long reprints, copies partly under"
+                    " min_identity, short reprints in 5-10 documents, boilerplate lines at fixed"
+                    " places")
+    ap.add_argument("--passage-share", type=float, default=0.08,
+                    help="with --passage-cases: share of bytes in the passage cases")
     args = ap.parse_args(argv)
     args.size = int(args.size)
     t0 = time.time()
     chain = Chain(load_training())
-    sizes, boiler, placed, clusters = plan(args, chain)
+    sizes, boiler, placed, clusters, credit = plan(args, chain)
     t1 = time.time()
     ndocs = len(sizes)
     os.makedirs(os.path.join(args.out, "docs"), exist_ok=True)
     width = max(6, len(str(ndocs)))
     G.update(args=args, chain=chain, sizes=sizes, boiler=boiler, placed=placed,
-             out=args.out, width=width)
+             out=args.out, width=width, credit=credit)
     step = 200
     ranges = [(i, min(ndocs, i + step)) for i in range(0, ndocs, step)]
     copies = {}
@@ -465,19 +678,25 @@ def main(argv=None):
     out_clusters = []
     for c in clusters:
         cps = [copies[(c["id"], j)] for j in range(c["ncopies"])]
-        out_clusters.append({"id": c["id"], "class": c["class"], "words": c["words"], "copies": cps})
+        out_clusters.append(dict({"id": c["id"], "class": c["class"], "words": c["words"],
+                                  "copies": cps}, **c.get("extra", {})))
     base = len(out_clusters)
-    for t in range(len(TEMPLATES)):
+    lines = TEMPLATES + ([t for t, _ in CREDIT_LINES] if credit else [])
+    for t in range(len(lines)):
         cps = bcopies.get(t, [])
         if len(cps) >= 2:
             out_clusters.append({"id": base + t, "class": "boilerplate",
-                                 "words": len(TEMPLATES[t].split()), "copies": cps})
+                                 "words": len(lines[t].split()), "copies": cps})
+            if t >= len(TEMPLATES):
+                out_clusters[-1]["place"] = CREDIT_LINES[t - len(TEMPLATES)][1]
     truth = {"version": 1, "generator": "bench/gen.py",
              "params": {"seed": args.seed, "size": args.size, "reprint_share": args.reprint_share,
                         "boilerplate_share": args.boilerplate_share, "bytes": total,
                         "training": training_files()},
              "documents": ["%0*d.txt" % (width, d + 1) for d in range(ndocs)],
              "clusters": out_clusters}
+    if credit:
+        truth["params"]["passage_share"] = args.passage_share
     with open(os.path.join(args.out, "truth.json.tmp"), "w") as f:
         json.dump(truth, f, separators=(",", ":"))
     os.replace(os.path.join(args.out, "truth.json.tmp"), os.path.join(args.out, "truth.json"))
@@ -489,8 +708,11 @@ def main(argv=None):
 
 def collect(d, spans, width, copies, bcopies):
     name = "%0*d.txt" % (width, d + 1)
-    for a, b, s, e in spans:
+    for x in spans:
+        a, b, s, e = x[:4]
         rec = {"doc": name, "start": s, "end": e}
+        for k, (u, v) in (x[4].items() if len(x) > 4 else ()):
+            rec[k] = [u, v]
         if a == "B":
             bcopies.setdefault(b, []).append(rec)
         else:
