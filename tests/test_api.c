@@ -161,7 +161,7 @@ static void test_json_report_follows_the_contract(void **state)
         assert_true(at >= prev);
         prev = at;
     }
-    assert_int_equal(json_integer_value(json_object_get(root, "version")), 1);
+    assert_int_equal(json_integer_value(json_object_get(root, "version")), 2);
     assert_string_equal(json_string_value(json_object_get(root, "command")), "scan");
     json_t *docs = json_object_get(root, "documents");
     assert_int_equal(json_array_size(docs), 3);

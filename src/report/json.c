@@ -87,7 +87,13 @@ static size_t scan_pairs(FILE *out, const rp_cluster *c, size_t id, size_t liste
         fprintf(out, "%s{\"cluster\":%zu,\"a\":%u,\"b\":%u,\"identity\":",
                 written++ ? "," : lead, id, p->a, p->b);
         json_share(out, p->identity);
-        fprintf(out, ",\"tokens\":%u}", p->tokens);
+        fprintf(out, ",\"tokens\":%u", p->tokens);
+        for (size_t g = 0; g < p->gap_count; g++) {
+            const rp_gap *gp = &p->gaps[g];
+            fprintf(out, "%s{\"a\":[%zu,%zu],\"b\":[%zu,%zu]}", g ? "," : ",\"gaps\":[",
+                    gp->a_start, gp->a_end, gp->b_start, gp->b_end);
+        }
+        fputs(p->gap_count ? "]}" : "}", out);
     }
     return written;
 }
@@ -108,6 +114,9 @@ static void scan_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c
                 "\"tokens\":%u,\"identity\":",
                 j ? "," : "", p->doc, p->start, p->end, p->line, p->column, p->tokens);
         json_share(out, p->identity);
+        if (p->partial)
+            fprintf(out, ",\"partial\":true,\"within\":{\"passage\":%u,\"start\":%zu,\"end\":%zu}",
+                    p->within, p->within_start, p->within_end);
         fputs(",\"text\":", out);
         rp_escape_json_string(out, d->bytes + p->start, p->end - p->start);
         putc('}', out);
@@ -120,7 +129,7 @@ static void scan_head(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
 {
     size_t n = rp_corpus_count(corpus);
 
-    fprintf(out, "{\"version\":1,\"tool\":\"reprint %s\",\"command\":\"scan\",\"settings\":{",
+    fprintf(out, "{\"version\":2,\"tool\":\"reprint %s\",\"command\":\"scan\",\"settings\":{",
             rp_version());
     settings_fields(out, opts);
     /* max_passages bounds only this report's listing: the quotes report does not name it */

@@ -75,6 +75,18 @@ static void scan_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c
                 p->identity);
         rp_report_text_excerpt(out, d->bytes + p->start, p->end - p->start);
         putc('\n', out);
+        if (p->partial)
+            fprintf(out, "    partial: a copy of bytes %zu-%zu of passage %u only\n",
+                    p->within_start, p->within_end, p->within + 1);
+    }
+    for (size_t j = 0; j < c->pair_count; j++) {
+        const rp_pair *p = &c->pairs[j];
+        for (size_t g = 0; g < p->gap_count && rp_report_pair_listed(p, listed); g++)
+            fprintf(out,
+                    "    gap between passages %u and %u: bytes %zu-%zu and %zu-%zu differ "
+                    "(not counted in the identity)\n",
+                    p->a + 1, p->b + 1, p->gaps[g].a_start, p->gaps[g].a_end,
+                    p->gaps[g].b_start, p->gaps[g].b_end);
     }
     if (listed < c->passage_count) {
         size_t rest = c->passage_count - listed;
