@@ -594,6 +594,68 @@ static void mark_partial(build *b)
     }
 }
 
+/* Passages of one document that were cut apart and still ended in one cluster, without an
+ * alignment between them (which would make them copies of each other, as in a tandem
+ * repeat), are one copy: each folds into the one before it (its occurrences and partial
+ * stretches move there), and the cluster's tree is made again without the edge that folding
+ * closed into a cycle. */
+static rp_status fold_adjacent(build *b)
+{
+    bool any = false;
+    unsigned char *linked = rp_calloc(b->group_count + 1, 1); /* g linked to g + 1 */
+    if (!linked)
+        return RP_ENOMEM;
+    for (size_t l = 0; l < b->count; l++) {
+        uint32_t x = b->group_of[2 * l], y = b->group_of[2 * l + 1];
+        if (x + 1 == y || y + 1 == x)
+            linked[x < y ? x : y] = 1;
+    }
+    for (size_t g = 1; g < b->group_count; g++) {
+        group *x = &b->groups[g - 1], *y = &b->groups[g];
+        uint32_t into = x->cluster == NONE ? (uint32_t)(g - 1) : x->cluster; /* fold target */
+        y->cluster = NONE;
+        if (x->span.doc != y->span.doc || x->span.end != y->span.start || linked[g - 1] ||
+            find(b->parent, (uint32_t)(g - 1)) != find(b->parent, (uint32_t)g))
+            continue;
+        b->groups[into].span.end = y->span.end;
+        y->cluster = into; /* folded: cluster holds the target until collect_members */
+        any = true;
+    }
+    rp_free(linked);
+    if (!any) {
+        for (size_t g = 0; g < b->group_count; g++)
+            b->groups[g].cluster = NONE;
+        return RP_OK;
+    }
+    for (size_t r = 0; r < 2 * b->count; r++) {
+        uint32_t to = b->groups[b->group_of[r]].cluster;
+        if (to != NONE)
+            b->group_of[r] = to;
+    }
+    for (size_t g = 0; g < b->group_count; g++)
+        if (b->groups[g].host != NONE && b->groups[b->groups[g].host].cluster != NONE)
+            b->groups[g].host = b->groups[b->groups[g].host].cluster;
+    for (size_t g = 0; g < b->group_count; g++) {
+        b->parent[g] = (uint32_t)g;
+        b->groups[g].cluster = NONE;
+    }
+    for (size_t i = 0; i < b->count; i++) {
+        size_t l = b->edges[i].link;
+        if (!b->tree[l])
+            continue;
+        uint32_t x = find(b->parent, b->group_of[2 * l]), y = find(b->parent, b->group_of[2 * l + 1]);
+        if (x == y) {
+            b->tree[l] = 0;
+            continue;
+        }
+        if (x < y)
+            b->parent[y] = x;
+        else
+            b->parent[x] = y;
+    }
+    return RP_OK;
+}
+
 static int member_cmp_ctx(const group *groups, size_t x, size_t y)
 {
     const rp_occ *a = &groups[x].span, *c = &groups[y].span;
@@ -1062,6 +1124,8 @@ rp_status rp_cluster_plan_make(const rp_options *opts, const rp_link *links, siz
     join_whole(b);
     join_partial(b);
     mark_partial(b);
+    if ((st = fold_adjacent(b)) != RP_OK)
+        goto fail;
     collect_members(b);
     make_keys(b);
     if ((st = make_bounds(b)) != RP_OK)
