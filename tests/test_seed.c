@@ -375,6 +375,47 @@ static void run_boilerplate(bool split)
     assert_int_equal(missed, 0);
 }
 
+/* Two passages of one document that overlap (the credit line reported inside a longer
+ * passage and again as a cluster of its own, or twice in one cluster): a reader would meet
+ * the same bytes twice. */
+static void run_no_overlaps(bool split)
+{
+    seed_run run;
+    size_t n = 0;
+
+    if (!seed_open(split, &run)) {
+        print_message("seed-feed.txt not found next to the repository: skipped\n");
+        skip();
+    }
+    for (size_t i = 0; i < rp_scan_cluster_count(run.scan); i++)
+        for (size_t j = i; j < rp_scan_cluster_count(run.scan); j++) {
+            const rp_cluster *x = rp_scan_cluster(run.scan, i), *y = rp_scan_cluster(run.scan, j);
+            for (size_t a = 0; a < x->passage_count; a++)
+                for (size_t b = i == j ? a + 1 : 0; b < y->passage_count; b++) {
+                    const rp_passage *p = &x->passages[a], *q = &y->passages[b];
+                    if (p->doc == q->doc && p->start < q->end && q->start < p->end) {
+                        print_message("  overlap: clusters %zu and %zu, bytes %zu-%zu and "
+                                      "%zu-%zu\n", i, j, p->start, p->end, q->start, q->end);
+                        n++;
+                    }
+                }
+        }
+    seed_close(&run);
+    assert_int_equal(n, 0);
+}
+
+static void test_seed_one_file_reports_no_byte_twice(void **state)
+{
+    (void)state;
+    run_no_overlaps(false);
+}
+
+static void test_seed_split_posts_report_no_byte_twice(void **state)
+{
+    (void)state;
+    run_no_overlaps(true);
+}
+
 static void test_seed_one_file_reports_every_intro_repeat(void **state)
 {
     (void)state;
@@ -407,6 +448,8 @@ int main(void)
         cmocka_unit_test(test_seed_split_posts_report_every_intro_repeat),
         cmocka_unit_test(test_seed_one_file_reports_template_lines),
         cmocka_unit_test(test_seed_split_posts_report_template_lines),
+        cmocka_unit_test(test_seed_one_file_reports_no_byte_twice),
+        cmocka_unit_test(test_seed_split_posts_report_no_byte_twice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
