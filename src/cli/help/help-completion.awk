@@ -7,7 +7,14 @@ function flush() {
     cmds = cmds " " cmd
     opts[cmd] = o; fmts[cmd] = f
 }
-/^#command / { flush(); cmd = $2; o = ""; f = ""; seen_f = 0; delete seen; next }
+/^#command / { flush(); cmd = $2; o = ""; f = ""; delete seen; next }
+# An option line: an option followed by a value word (FILE, first|longest) takes a value.
+/^  -/ {
+    t = substr($0, 3); if (match(t, /  /)) t = substr(t, 1, RSTART - 1)
+    m = split(t, tw, / /)
+    for (i = 1; i < m; i++)
+        if (tw[i] ~ /^--/ && tw[i + 1] !~ /^-/) valued[cmd, tw[i]] = 1
+}
 {
     line = $0
     while (match(line, /--[a-z][a-z0-9-]*/)) {
@@ -72,7 +79,8 @@ function zsh(   i, c, k, m, ow) {
         printf "    %s) _arguments", c
         m = split(opts[c], ow, / /)
         for (k = 1; k <= m; k++) {
-            if (ow[k] == "--format") printf " '--format=[report format]:format:(%s)'", fmts[c]
+            if (ow[k] == "--format") printf " '--format:format:(%s)'", fmts[c]
+            else if ((c, ow[k]) in valued) printf " '%s:value:_files'", ow[k]
             else printf " '%s'", ow[k]
         }
         print " '*:file:_files' ;;"
