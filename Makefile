@@ -12,10 +12,16 @@ FUZZ_TARGETS ?= text jsonl split load feed quotes scan
 # Debian packages the build and the tests need.
 DEB_PACKAGES = build-essential cmake pkg-config libxxhash-dev libutf8proc-dev libjansson-dev \
                zlib1g-dev libzstd-dev liblmdb-dev libxml2-dev libcmocka-dev
-# ... and the ones only the tests need (the HTML report's browser test).
-TEST_DEB_PACKAGES = chromium python3
+# ... and the ones only the tests need: chromium and python3 for the HTML report's browser
+# test, groff-base to render the man pages the help test checks.
+TEST_DEB_PACKAGES = chromium python3 groff-base
+# ... and the ones `make package` needs: dpkg-shlibdeps (dpkg-dev) and file, which CPack uses
+# to find the programs and libraries to give to it.
+PACKAGE_DEB_PACKAGES = dpkg-dev file
+PREFIX ?= /usr/local
+PACKAGE_BUILD ?= build-package
 
-.PHONY: all deps test-deps build run test bench fuzz format clean
+.PHONY: all deps test-deps build run test install package bench fuzz format clean
 
 all: build
 
@@ -44,6 +50,18 @@ test-deps:
 
 test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Installs into PREFIX (default /usr/local; DESTDIR is honoured).
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# A .deb in $(PACKAGE_BUILD)/ (reprint_VERSION_ARCH.deb), built for /usr.
+package: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(PACKAGE_DEB_PACKAGES)"
+	cmake -S . -B $(PACKAGE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+	    -DREPRINT_TESTS=OFF -DREPRINT_BENCH=OFF > /dev/null
+	cmake --build $(PACKAGE_BUILD) -j $(JOBS)
+	cd $(PACKAGE_BUILD) && cpack -G DEB
 
 bench: build
 	sh bench/run.sh $(BUILD)
@@ -75,4 +93,4 @@ format:
 	cmake --build $(BUILD) --target format
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(PACKAGE_BUILD)
