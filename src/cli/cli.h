@@ -10,7 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-/* Exit codes (DESIGN.md): 1 only with --exit-code when something was found. */
+/* Exit codes: 1 only with --exit-code when something was found; 2 for trouble. */
 enum { EXIT_FOUND = 1, EXIT_TROUBLE = 2 };
 
 typedef struct cli_common {
