@@ -22,7 +22,7 @@ typedef struct cli_common {
     bool quiet;
     bool exit_code;
     const char *format_name; /* --format as given, or NULL when not given */
-    char *explain[2]; /* --explain A B: two document names (argv strings) */
+    char *explain[2];        /* --explain A B: two document names (argv strings) */
 } cli_common;
 
 /* A command of the program's table (main.c); its summary is its help's. */

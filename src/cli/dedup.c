@@ -250,9 +250,10 @@ int cmd_dedup(int argc, char **argv)
     }
     if (!check_combination(&a))
         return EXIT_TROUBLE;
-    if (c.format_name && (a.store || a.keep_only)) /* their output is not a report */
-        return usage("--%s writes its own output and takes no --format",
-                     a.store ? "store" : "keep-only"), EXIT_TROUBLE;
+    if (c.format_name && (a.store || a.keep_only)) { /* their output is not a report */
+        usage("--%s writes its own output and takes no --format", a.store ? "store" : "keep-only");
+        return EXIT_TROUBLE;
+    }
     if (first >= argc) {
         fprintf(stderr, "reprint: dedup needs a PATH (a file, a directory, or - for standard "
                         "input)\ntry 'reprint dedup --help'\n");

@@ -11,9 +11,8 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const cli_command commands[] = {
-    {"scan", cmd_scan},   {"tokens", cmd_tokens},   {"quotes", cmd_quotes},
-    {"dedup", cmd_dedup}, {"store", cmd_store},     {"help", cmd_help},
-    {"version", cmd_version},
+    {"scan", cmd_scan},   {"tokens", cmd_tokens}, {"quotes", cmd_quotes},   {"dedup", cmd_dedup},
+    {"store", cmd_store}, {"help", cmd_help},     {"version", cmd_version},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
