@@ -20,11 +20,15 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 cmake --install "$build" --prefix "$prefix" > "$tmp/install.log" 2>&1 ||
     { cat "$tmp/install.log"; fail "cmake --install"; }
-for f in bin/reprint include/reprint.h share/man/man1/reprint.1 share/man/man1/reprint-scan.1 \
+for f in bin/reprint include/reprint.h share/man/man1/reprint.1.gz share/man/man1/reprint-scan.1.gz \
     share/bash-completion/completions/reprint share/zsh/vendor-completions/_reprint \
     share/doc/reprint/ARCHITECTURE.md; do
     [ -f "$prefix/$f" ] || fail "not installed: $f"
 done
+if command -v man > /dev/null; then # the installed page, as a user would read it
+    MANPATH="$prefix/share/man" MANWIDTH=80 man reprint-scan 2> "$tmp/man.err" |
+        grep -q -- '--min-tokens' || { cat "$tmp/man.err"; fail "man reprint-scan from $prefix"; }
+fi
 pcdir=$(dirname "$(find "$prefix" -name reprint.pc | head -1)")
 [ -f "$pcdir/reprint.pc" ] || fail "not installed: reprint.pc"
 libdir=$(dirname "$pcdir")

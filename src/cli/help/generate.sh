@@ -3,7 +3,8 @@
 # man pages and the shell completions (POSIX sh and awk; run by CMake).
 #   generate.sh c OUT SOURCE...        C data for the program (help-c.awk)
 #   generate.sh man PROGRAM HELPDIR OUTDIR VERSION NAME...
-#                                      man pages and completions from PROGRAM's --help
+#                                      man pages (NAME.1, and NAME.1.gz to install) and
+#                                      completions from PROGRAM's --help
 set -eu
 here=$(dirname "$0")
 mode=$1; shift
@@ -36,6 +37,7 @@ man)
         awk -v page="$page" -v summary="$summary" -v version="$version" -v see="$also" \
             -f "$here/help-man.awk" "$outdir/help.tmp" > "$outdir/man1/$page.1.tmp"
         mv "$outdir/man1/$page.1.tmp" "$outdir/man1/$page.1"
+        gzip -9 -n -c "$outdir/man1/$page.1" > "$outdir/man1/$page.1.gz" # installed (Debian's way)
     done
     awk -v shell=bash -f "$here/help-completion.awk" "$outdir/completion/help.tmp" \
         > "$outdir/completion/reprint"
