@@ -40,11 +40,18 @@ static void write_lines_safe(FILE *out, const char *text)
     }
 }
 
+static int write_explain(FILE *out, void *ctx)
+{
+    write_lines_safe(out, ctx);
+    return 0; /* write errors are caught by the caller, which knows the file's name */
+}
+
 static int explain(const cli_common *c, const rp_corpus *corpus)
 {
     uint32_t ids[2];
     char *text = NULL;
     rp_status st;
+    int rc;
 
     for (int i = 0; i < 2; i++) {
         if (rp_corpus_find(corpus, c->explain[i], &ids[i]) != RP_OK) {
@@ -57,9 +64,23 @@ static int explain(const cli_common *c, const rp_corpus *corpus)
         cli_error("--explain: %s", rp_strerror(st));
         return EXIT_TROUBLE;
     }
-    write_lines_safe(stdout, text);
+    rc = cli_write_report(c, write_explain, text);
     free(text);
-    return fflush(stdout) == 0 ? 0 : EXIT_TROUBLE;
+    return rc;
+}
+
+/* --explain writes a text for people, not a report: no other format, nothing "found". */
+static bool check_explain(const cli_common *c)
+{
+    const char *bad = c->format != RP_FORMAT_TEXT ? "--format"
+                      : c->exit_code              ? "--exit-code"
+                                                  : NULL;
+
+    if (!c->explain[0] || !bad)
+        return true;
+    cli_error("--explain writes text and does not go with %s", bad);
+    fputs("try 'reprint scan --help'\n", stderr);
+    return false;
 }
 
 static size_t reported_clusters(const rp_scan *scan, const rp_options *opts)
@@ -112,6 +133,8 @@ int cmd_scan(int argc, char **argv)
         cli_help_print(stdout, cli_help_find("scan"));
         return 0;
     }
+    if (!check_explain(&c))
+        return EXIT_TROUBLE;
     if (first >= argc && !c.explain[0]) {
         fprintf(stderr, "reprint: scan needs a PATH (a file, a directory, or - for standard "
                         "input)\ntry 'reprint scan --help'\n");
