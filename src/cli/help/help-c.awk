@@ -13,7 +13,8 @@ function flush(   i) {
     printf "static const char *const %s_options[] = {", name
     for (i = 1; i <= nopt; i++) printf "\"%s\", ", opt[i]
     printf "NULL};\n\n"
-    entries = entries sprintf("    {\"%s\", \"%s\",\n%s     ,\n     %s_options, \"%s\"},\n", name,
+    sub(/\n$/, ",\n", text)
+    entries = entries sprintf("    {\"%s\", \"%s\",\n%s     %s_options, \"%s\"},\n", name,
                               cstr(summary), text, name, formats)
     count++
 }
