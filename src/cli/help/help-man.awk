@@ -33,6 +33,8 @@ function section(title) {
 BEGIN {
     up = toupper(page)
     out(".TH \"" up "\" 1 \"\" \"reprint " version "\" \"reprint manual\"")
+    out(".nh")   # no hyphenation: option names and JSON fields stay whole
+    out(".ad l") # and no stretched lines
     out(".SH NAME")
     text(esc(page) " \\- " esc(summary))
 }
