@@ -12,12 +12,18 @@ FUZZ_TARGETS ?= text jsonl split load feed quotes scan
 # Debian packages the build and the tests need.
 DEB_PACKAGES = build-essential cmake pkg-config libxxhash-dev libutf8proc-dev libjansson-dev \
                zlib1g-dev libzstd-dev liblmdb-dev libxml2-dev libcmocka-dev
-# ... and the ones only the tests need (the HTML report's browser test). npm, for eslint (which
-# lints the report's scripts, installed into the build tree from tests/lint/), is installed
-# from Debian only when no npm command is there (a Node.js of another origin brings its own).
-TEST_DEB_PACKAGES = chromium python3
+# ... and the ones only the tests need: chromium and python3 for the HTML report's browser
+# test, groff-base to render the man pages the help test checks. npm, for eslint (which lints
+# the report's scripts, installed into the build tree from tests/lint/), is installed from
+# Debian only when no npm command is there (a Node.js of another origin brings its own).
+TEST_DEB_PACKAGES = chromium python3 groff-base
+# ... and the ones `make package` needs: dpkg-shlibdeps (dpkg-dev) and file, which CPack uses
+# to find the programs and libraries to give to it.
+PACKAGE_DEB_PACKAGES = dpkg-dev file
+PREFIX ?= /usr/local
+PACKAGE_BUILD ?= build-package
 
-.PHONY: all deps test-deps build run test bench fuzz format clean
+.PHONY: all deps test-deps build run test install package bench fuzz format clean
 
 all: build
 
@@ -49,6 +55,18 @@ test-deps:
 test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# Installs into PREFIX (default /usr/local; DESTDIR is honoured).
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# A .deb in $(PACKAGE_BUILD)/ (reprint_VERSION_ARCH.deb), built for /usr.
+package: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(PACKAGE_DEB_PACKAGES)"
+	cmake -S . -B $(PACKAGE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+	    -DREPRINT_TESTS=OFF -DREPRINT_BENCH=OFF > /dev/null
+	cmake --build $(PACKAGE_BUILD) -j $(JOBS)
+	cd $(PACKAGE_BUILD) && cpack -G DEB
+
 bench: build
 	sh bench/run.sh $(BUILD)
 
@@ -57,7 +75,7 @@ bench: build
 # FUZZ_SEED fixes libFuzzer's random seed so that a CI run repeats a run made before it
 # (FUZZ_SEED=0 picks a new seed each time, for exploring).
 fuzz: deps
-	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRINT_FUZZ=ON \
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRINT_FUZZ=ON -DREPRINT_MAN=OFF \
 	    -DREPRINT_TESTS=OFF -DREPRINT_BENCH=OFF > /dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	@failed=""; for t in $(FUZZ_TARGETS); do \
@@ -79,4 +97,4 @@ format:
 	cmake --build $(BUILD) --target format
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(PACKAGE_BUILD)

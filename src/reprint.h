@@ -5,7 +5,22 @@
  * into the original bytes, normalized hashes) -> fingerprints (winnowed k-token shingles) ->
  * scan (index, seeds, alignment, clusters). Every span is a byte range [start, end) into the
  * document's bytes as read. Ownership words: OWNED means the caller frees it with the named
- * function; BORROWED means it lives as long as the object it came from.
+ * function; BORROWED means it lives as long as the object it came from. The JSON reports are
+ * described in ARCHITECTURE.md (installed under share/doc/reprint), section "The JSON report".
+ *
+ * Threads. The library keeps no global state a caller can see (its internal tables are built
+ * once, under pthread_once), so different objects may be used from different threads freely.
+ * For one object: a function taking it as const only reads it, and any number of threads may
+ * call such functions at once; a function taking it non-const must have it to itself (no
+ * other call on that object, reading or writing, at the same time). So: a corpus is filled by
+ * one thread (rp_corpus_read, rp_corpus_add), then may be scanned, deduplicated, quoted and
+ * reported by many threads at once; rp_scan, rp_dedup and rp_quotes results never change
+ * after they are made and may be read by many threads; options structs are only read. An
+ * rp_store handle is used by one thread at a time (every rp_store_* call on it); to use a
+ * store from several threads or processes, open it in each: readers see a snapshot and never
+ * wait, and writers exclude each other (rp_store_options.wait). The library runs its own
+ * worker threads inside rp_scan_run, rp_dedup_run, rp_quotes_run and rp_corpus_read; the
+ * progress callback is called from the calling thread only.
  */
 #ifndef REPRINT_H
 #define REPRINT_H
@@ -512,7 +527,8 @@ typedef enum {
 /* Parses "text", "json", "jsonl", "csv", "html": RP_OK or RP_EINVAL. */
 rp_status rp_format_parse(const char *name, rp_format *out);
 
-/* Writes a scan report (DESIGN.md's contract for json, jsonl and csv). Byte-identical for the
+/* Writes a scan report (json, jsonl and csv as ARCHITECTURE.md's "The JSON report" section
+ * describes them: a contract, fields are added, never renamed). Byte-identical for the
  * same corpus, options and scan. RP_EIO when writing fails. */
 rp_status rp_report_scan(FILE *out, rp_format format, const rp_corpus *corpus,
                          const rp_scan *scan, const rp_options *opts);
@@ -537,8 +553,8 @@ rp_status rp_report_dedup(FILE *out, rp_format format, const rp_corpus *corpus,
 void rp_write_safe(FILE *out, const char *text, size_t len);
 
 /* Writes a quotes report: text (each quotation, its best source as name:line:col and a word
- * diff), json (issue 4's schema) or html (one self-contained page: each quotation beside its
- * sources, words compared). RP_EINVAL for other formats; RP_EIO when writing fails. */
+ * diff), json (its fields are listed by `reprint quotes --help` and reprint-quotes(1)) or html
+ * (one self-contained page: each quotation beside its sources, words compared). RP_EINVAL for other formats; RP_EIO when writing fails. */
 rp_status rp_report_quotes(FILE *out, rp_format format, const rp_corpus *corpus,
                            const rp_quotes *quotes, const rp_options *opts,
                            const rp_quotes_options *qopts);

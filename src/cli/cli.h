@@ -10,7 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-/* Exit codes (DESIGN.md): 1 only with --exit-code when something was found. */
+/* Exit codes: 1 only with --exit-code when something was found; 2 for trouble. */
 enum { EXIT_FOUND = 1, EXIT_TROUBLE = 2 };
 
 typedef struct cli_common {
@@ -21,20 +21,43 @@ typedef struct cli_common {
     int progress;       /* 1 on, 0 off, -1 when stderr is a terminal */
     bool quiet;
     bool exit_code;
-    const char *explain[2];
+    const char *format_name; /* --format as given, or NULL when not given */
+    char *explain[2];        /* --explain A B: two document names (argv strings) */
 } cli_common;
 
-/* The parsed option table a command hands to cli_parse. */
+/* A command of the program's table (main.c); its summary is its help's. */
 typedef struct cli_command {
     const char *name;
     int (*run)(int argc, char **argv);
-    const char *summary;
 } cli_command;
+
+/* A command's help, generated at build time from src/cli/help/<name>.txt (help-c.awk). */
+typedef struct cli_help {
+    const char *name;           /* the command, or "reprint" for the program */
+    const char *summary;        /* one line, as in the man page's NAME */
+    const char *text;           /* from the usage line on; @name@ stands for a default */
+    const char *const *options; /* the long options the text names, NULL-terminated */
+    const char *formats;        /* what --format takes, space-separated ("" for none) */
+} cli_help;
+
+extern const cli_help cli_helps[];
+extern const size_t cli_help_count;
+
+/* The help of NAME ("reprint" for the program's), or NULL. */
+const cli_help *cli_help_find(const char *name);
+
+/* Prints the help with its placeholders filled with the library's defaults. */
+void cli_help_print(FILE *out, const cli_help *h);
+
+/* Whether the command takes --OPTION (its help names it) / writes FORMAT. */
+bool cli_help_takes(const cli_help *h, const char *option);
+bool cli_help_writes(const cli_help *h, const char *format);
 
 void cli_common_init(cli_common *c);
 
 /* Parses the common options from argv; positional arguments are left in argv[*first..argc).
- * Prints a usage error and returns false on bad usage; sets *help when --help was asked. */
+ * Prints a usage error and returns false on bad usage, which includes an option the command's
+ * help does not name and a format it does not write; sets *help when --help was asked. */
 bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *first,
                bool *help);
 

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -233,6 +234,7 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
         if (rp_format_parse(optarg, &c->format) != RP_OK)
             return usage_error(command, "--format takes text, json, jsonl, csv or html, not '%s'",
                                optarg);
+        c->format_name = optarg;
         return true;
     case OPT_OUTPUT: c->output = optarg; return true;
     case OPT_QUIET: c->quiet = true; return true;
@@ -292,16 +294,62 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
     }
 }
 
+/* The long name of what getopt_long returned (index: its long_options entry, or -1). */
+static const char *option_name(int opt, int index)
+{
+    if (index >= 0)
+        return long_options[index].name;
+    switch (opt) {
+    case OPT_FORMAT: return "format";
+    case OPT_OUTPUT: return "output";
+    case OPT_QUIET: return "quiet";
+    default: return "help";
+    }
+}
+
+/* "text", "text or json", "text, json or csv": the formats a command writes, for a message. */
+static void formats_text(const char *formats, char *buf, size_t size)
+{
+    const char *last = strrchr(formats, ' ');
+    size_t at = 0;
+
+    for (const char *f = formats; *f && at + 1 < size; f++) {
+        if (f == last)
+            at += (size_t)snprintf(buf + at, size - at, " or ");
+        else if (*f == ' ')
+            at += (size_t)snprintf(buf + at, size - at, ", ");
+        else
+            buf[at++] = *f;
+        at = at < size ? at : size - 1;
+    }
+    buf[at] = '\0';
+}
+
+/* A format the command does not write: exit 2 rather than write another one under its name. */
+static bool check_format(const char *command, const cli_help *h, const cli_common *c)
+{
+    char list[64];
+
+    if (!c->format_name || cli_help_writes(h, c->format_name))
+        return true;
+    formats_text(h->formats, list, sizeof(list));
+    if (!strchr(h->formats, ' '))
+        return usage_error(command, "%s writes only %s, not %s", command, list, c->format_name);
+    return usage_error(command, "%s writes %s, not %s", command, list, c->format_name);
+}
+
 bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *first,
                bool *help)
 {
+    const cli_help *h = cli_help_find(command);
     char msg[300];
-    int opt;
+    int opt, index = -1;
 
+    assert(h != NULL);
     *help = false;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":f:o:qh", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":f:o:qh", long_options, &index)) != -1) {
         if (opt == OPT_HELP) {
             *help = true;
             return true;
@@ -310,9 +358,15 @@ bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *f
             return usage_error(command, "unknown option '%s'", argv[optind - 1]);
         if (opt == ':')
             return usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+        if (!cli_help_takes(h, option_name(opt, index)))
+            return usage_error(command, "%s does not take --%s", command,
+                               option_name(opt, index));
+        index = -1;
         if (!apply_option(command, opt, argc, argv, c))
             return false;
     }
+    if (!check_format(command, h, c))
+        return false;
     if (rp_read_options_check(&c->read, msg, sizeof(msg)) != RP_OK)
         return usage_error(command, "%s", msg);
     if (c->progress < 0)

@@ -17,54 +17,6 @@ typedef struct dedup_args {
     bool keep_only;
 } dedup_args;
 
-static void dedup_help(const rp_options *o, const rp_dedup_options *d)
-{
-    printf("usage: reprint dedup [options] PATH...\n\n"
-           "Groups near-duplicate documents: exact copies, light edits, one text inside\n"
-           "another. Documents compare by their sets of winnowed fingerprints (as scan makes\n"
-           "them): resemblance = shared / all distinct fingerprints of the two, containment =\n"
-           "share of one document's fingerprints found in the other. Each document, in input\n"
-           "order, is compared with the earliest document of each earlier group and joins the\n"
-           "group of its best match: duplicate (same tokens after normalization), then\n"
-           "near-duplicate (resemblance, or containment both ways), then contains/contained.\n"
-           "RSS and Atom items are documents (text: title, then description or content with\n"
-           "tags stripped; offsets refer to that text).\n\n"
-           "dedup:\n"
-           "  --resemblance X         near-duplicate from this resemblance (default %.2f)\n"
-           "  --containment X         contains/contained from this containment (default %.2f)\n"
-           "  --keep first|longest|newest  each group's representative (default first: input\n"
-           "                          order); newest needs --date-field\n"
-           "  --date-field NAME       JSONL field with an RFC 3339 or RFC 822 date (feeds: date)\n"
-           "  --keep-only             write only the kept documents (JSONL: the input lines\n"
-           "                          unchanged), not a report\n"
-           "incremental:\n"
-           "  --store DIR             add the inputs to the LMDB store DIR (created when\n"
-           "                          missing) as one transaction, and print one JSON line per\n"
-           "                          item: {\"id\",\"verdict\",\"of\",\"resemblance\",\"containment\"};\n"
-           "                          verdicts new, duplicate, near-duplicate, contains,\n"
-           "                          contained, seen (id already held, not added again)\n"
-           "  --max-items N           keep at most N items in the store (oldest evicted)\n"
-           "  --max-age DURATION      evict items older than DURATION (30s, 90m, 12h, 7d, 2w),\n"
-           "                          dated by --date-field, else by when they were added\n"
-           "  --wait                  wait for another writer instead of failing at once\n"
-           "inputs: --jsonl, --id-field, --text-field, --split, --split-after, --max-doc-bytes\n"
-           "text: --no-fold-case, --no-fold-marks, --no-fold-quotes, --no-fold-spelling\n"
-           "fingerprints: --shingle K (default %u), --window W (default %u), --max-df N: a\n"
-           "  sampled fingerprint in more than N groups finds no candidates (default %u)\n"
-           "output:\n"
-           "  -f, --format FORMAT     text (default), json, jsonl or csv. json: documents (with\n"
-           "                          verdict, kept, group; covered = containment in its match)\n"
-           "                          and groups {id, representative, members [{doc, of,\n"
-           "                          verdict, resemblance, containment}]}, each member\n"
-           "                          measured against `of`, its group's earliest document\n"
-           "  -o, --output FILE       write to FILE (complete, or not at all)\n"
-           "  --exit-code             exit 1 when a duplicate of any kind was found\n"
-           "  -q, --quiet             no warnings about skipped inputs\n\n"
-           "exit status: 0 done, 1 found (with --exit-code), 2 usage error, nothing read, the\n"
-           "store could not be used, or the report could not be written.\n",
-           d->resemblance, d->containment, o->shingle, o->window, o->max_df);
-}
-
 static bool usage(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
@@ -293,11 +245,15 @@ int cmd_dedup(int argc, char **argv)
     if (!take_options(&a, &argc, argv) || !cli_parse("dedup", argc, argv, &c, &first, &help))
         return EXIT_TROUBLE;
     if (help) {
-        dedup_help(&c.opts, &a.d);
+        cli_help_print(stdout, cli_help_find("dedup"));
         return 0;
     }
     if (!check_combination(&a))
         return EXIT_TROUBLE;
+    if (c.format_name && (a.store || a.keep_only)) { /* their output is not a report */
+        usage("--%s writes its own output and takes no --format", a.store ? "store" : "keep-only");
+        return EXIT_TROUBLE;
+    }
     if (first >= argc) {
         fprintf(stderr, "reprint: dedup needs a PATH (a file, a directory, or - for standard "
                         "input)\ntry 'reprint dedup --help'\n");

@@ -1,57 +1,77 @@
 /*
  * main.c - the reprint program: dispatches `reprint <command>` through one table of commands
- * (git's way), and answers help and --version. Each command lives in its own file.
+ * (git's way), and answers help, `help COMMAND` and the version. Each command lives in its
+ * own file; its help text in src/cli/help/<command>.txt.
  */
 #include "cli.h"
 
 #include <string.h>
 
 static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
 
 static const cli_command commands[] = {
-    {"scan", cmd_scan, "repeated passages within and across documents, as clusters"},
-    {"tokens", cmd_tokens, "tokens, spans and fingerprints: why two texts match or not"},
-    {"quotes", cmd_quotes, "quotations, their sources in the corpus and their fidelity"},
-    {"dedup", cmd_dedup, "near-duplicate documents; --store DIR for incremental feeds"},
-    {"store", cmd_store, "inspect and maintain a dedup store: stats, export, compact"},
-    {"help", cmd_help, "this list"},
+    {"scan", cmd_scan},   {"tokens", cmd_tokens}, {"quotes", cmd_quotes},   {"dedup", cmd_dedup},
+    {"store", cmd_store}, {"help", cmd_help},     {"version", cmd_version},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 
-static void print_usage(FILE *out)
+static const cli_command *find_command(const char *name)
 {
-    fprintf(out, "usage: reprint <command> [options] [PATH...]\n\n"
-                 "reprint finds text that appears more than once: passages reprinted across\n"
-                 "documents, passages repeated inside one document, and boilerplate.\n\n"
-                 "commands:\n");
     for (size_t i = 0; i < COMMAND_COUNT; i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nPATH is a file, a directory (walked), or - for standard input.\n"
-                 "'reprint <command> --help' lists a command's options.\n");
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
 }
 
+static int unknown_command(const char *name)
+{
+    cli_error("unknown command '%s'", name);
+    fputs("try 'reprint --help'\n", stderr);
+    return EXIT_TROUBLE;
+}
+
+/* `reprint help` is the program's help; `reprint help CMD` is `reprint CMD --help`. */
 static int cmd_help(int argc, char **argv)
 {
-    print_usage(stdout);
-    return 0;
+    const cli_help *h;
+
+    if (argc > 2) {
+        cli_error("help takes one command, not also '%s'", argv[2]);
+        fputs("try 'reprint --help'\n", stderr);
+        return EXIT_TROUBLE;
+    }
+    h = cli_help_find(argc == 2 ? argv[1] : "reprint");
+    if (argc == 2 && (!h || strcmp(argv[1], "reprint") == 0))
+        return find_command(argv[1]) ? cmd_help(1, argv) : unknown_command(argv[1]);
+    cli_help_print(stdout, h);
+    return fflush(stdout) == 0 ? 0 : EXIT_TROUBLE;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    if (argc > 1) {
+        cli_error("version takes no arguments, not '%s'", argv[1]);
+        fputs("try 'reprint --help'\n", stderr);
+        return EXIT_TROUBLE;
+    }
+    printf("reprint %s\n", rp_version());
+    return fflush(stdout) == 0 ? 0 : EXIT_TROUBLE;
 }
 
 int main(int argc, char **argv)
 {
+    const cli_command *cmd;
+
     if (argc < 2) {
-        print_usage(stderr);
+        cli_help_print(stderr, cli_help_find("reprint"));
         return EXIT_TROUBLE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return cmd_help(argc - 1, argv + 1);
-    if (strcmp(argv[1], "--version") == 0) {
-        printf("reprint %s\n", rp_version());
-        return 0;
-    }
-    for (size_t i = 0; i < COMMAND_COUNT; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "reprint: unknown command '%s'\ntry 'reprint --help'\n", argv[1]);
-    return EXIT_TROUBLE;
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+        return cmd_version(argc - 1, argv + 1);
+    cmd = find_command(argv[1]);
+    return cmd ? cmd->run(argc - 1, argv + 1) : unknown_command(argv[1]);
 }

@@ -9,36 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void quotes_help(const rp_quotes_options *q)
-{
-    printf("usage: reprint quotes [options] PATH...\n\n"
-           "Finds quotations (“…” \"…\" ‘…’ «…» „…“ 「…」, nested, across paragraphs), looks\n"
-           "for each one's source in the corpus (other documents, or the same document outside\n"
-           "the quotation), and says how faithful each source is: verbatim (the same words),\n"
-           "normalized (the same after folding case, quotes, spelling, US/U.S.), elided (words\n"
-           "left out, marked with … or [...] or not) or altered (words differ). A quotation\n"
-           "with no source is unsourced. Sources are ranked: unquoted first, then identity,\n"
-           "then document and position.\n\n"
-           "quotes:\n"
-           "  --min-words N           shortest quotation reported, in words (default %u)\n"
-           "  --max-sources N         sources kept per quotation (default %u)\n"
-           "inputs: --jsonl, --id-field, --text-field, --split, --split-after, --max-doc-bytes\n"
-           "text: --no-fold-case, --no-fold-marks, --no-fold-quotes, --no-fold-spelling\n"
-           "output:\n"
-           "  -f, --format FORMAT     text (default), json: {quotes: [{id, doc, start, end,\n"
-           "                          line, column, tokens, text, speaker, status, sources:\n"
-           "                          [{doc, start, end, quoted, identity, fidelity,\n"
-           "                          differences: [{quote, source}]}]}]}; an omission's quote\n"
-           "                          is its mark as written (\"…\", \"[...]\"), or \"\" unmarked;\n"
-           "                          or html: one page, each quotation beside its sources\n"
-           "  -o, --output FILE       write the report to FILE (complete, or not at all)\n"
-           "  --exit-code             exit 1 when a quotation is unsourced or not verbatim\n"
-           "  -q, --quiet             no warnings about skipped inputs\n\n"
-           "exit status: 0 done, 1 found (with --exit-code), 2 usage error, nothing read, or\n"
-           "the report could not be written.\n",
-           q->min_words, q->max_sources);
-}
-
 static bool usage_number(const char *name, const char *text, unsigned long max)
 {
     fprintf(stderr, "reprint: --%s takes a whole number from 1 to %lu, not '%s'\n", name, max,
@@ -156,13 +126,8 @@ int cmd_quotes(int argc, char **argv)
     if (!take_options(&q, &argc, argv) || !cli_parse("quotes", argc, argv, &c, &first, &help))
         return EXIT_TROUBLE;
     if (help) {
-        quotes_help(&q);
+        cli_help_print(stdout, cli_help_find("quotes"));
         return 0;
-    }
-    if (c.format != RP_FORMAT_TEXT && c.format != RP_FORMAT_JSON && c.format != RP_FORMAT_HTML) {
-        fprintf(stderr, "reprint: quotes writes text, json or html reports\n"
-                        "try 'reprint quotes --help'\n");
-        return EXIT_TROUBLE;
     }
     if (first >= argc) {
         fprintf(stderr, "reprint: quotes needs a PATH (a file, a directory, or - for standard "

@@ -1,61 +1,12 @@
 /*
  * scan.c - `reprint scan`: read the inputs, run the scan, write the report (or, with
- * --explain A B, say what two documents share and why a passage was or was not reported).
+ * --explain A B, say what two documents share and why a passage was or was not reported;
+ * with no PATH, A and B are themselves the inputs).
  */
 #include "cli.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static void scan_help(const rp_options *d)
-{
-    printf("usage: reprint scan [options] PATH...\n\n"
-           "Finds passages that appear more than once, within and across documents, aligns\n"
-           "them (edited copies still match) and groups the copies of one text into clusters.\n\n"
-           "inputs:\n"
-           "  --jsonl                 read JSON lines (implied by a .jsonl or .ndjson name)\n"
-           "  --id-field NAME         JSONL field naming a document (default id)\n"
-           "  --text-field NAME       JSONL field holding its text (default text)\n"
-           "  --split REGEX           a line matching REGEX starts a new document\n"
-           "  --split-after REGEX     a line matching REGEX ends the current document\n"
-           "  --max-doc-bytes N       skip documents larger than N bytes\n"
-           "  --memory SIZE           budget for the fingerprint index (e.g. 800M, 2G): past it\n"
-           "                          the scan stops with an error, before allocating\n"
-           "text:\n"
-           "  --no-fold-case, --no-fold-marks, --no-fold-quotes, --no-fold-spelling\n"
-           "                          keep case, diacritics, quote/dash style, British and\n"
-           "                          American spellings apart (each fold is on by default)\n"
-           "detection:\n"
-           "  --shingle K             tokens per shingle (default %u)\n"
-           "  --window W              winnowing window; any shared run of W+K-1 tokens is\n"
-           "                          found (default %u)\n"
-           "  --min-tokens N          shortest passage reported, in tokens (default %u)\n"
-           "  --min-identity X        least share of aligned tokens that match (default %.2f)\n"
-           "  --max-df N              fingerprints in more than N documents (boilerplate\n"
-           "                          candidates) pair only neighbouring documents (default %u)\n"
-           "  --boilerplate-docs N    a cluster in N or more documents whose passages are (at\n"
-           "  --boilerplate-tokens M  the median) at most M tokens long is boilerplate\n"
-           "                          (defaults %u, %u);\n"
-           "                          other clusters are reprint (across documents) or\n"
-           "                          internal (inside one document only)\n"
-           "  --kinds LIST            report only these kinds: reprint,internal,boilerplate\n"
-           "  --threads N             worker threads (default: all cores; same report for any N)\n"
-           "output:\n"
-           "  -f, --format FORMAT     text (default), json, jsonl, csv or html\n"
-           "  -o, --output FILE       write the report to FILE (complete, or not at all)\n"
-           "  --max-passages N        list at most the first N passages of each cluster, and\n"
-           "                          the pairs between them (default 0: all); passages_total\n"
-           "                          keeps the count, documents and covered are unchanged\n"
-           "  --explain A B           what documents A and B share (names, or name:line), and\n"
-           "                          why a passage was or was not reported\n"
-           "  --progress, --no-progress  progress on stderr (default: on a terminal)\n"
-           "  --exit-code             exit 1 when a cluster was found\n"
-           "  -q, --quiet             no progress and no warnings about skipped inputs\n\n"
-           "exit status: 0 done, 1 found (with --exit-code), 2 usage error, nothing read, or\n"
-           "the report could not be written.\n",
-           d->shingle, d->window, d->min_tokens, d->min_identity, d->max_df, d->boilerplate_docs,
-           d->boilerplate_tokens);
-}
 
 typedef struct scan_report {
     const cli_common *common;
@@ -75,23 +26,6 @@ static int write_scan(FILE *out, void *ctx)
     return 0; /* write errors are caught by the caller, which knows the file's name */
 }
 
-/* A document named NAME, or NAME:LINE (the line picks nothing more yet than the document). */
-static bool resolve_doc(const rp_corpus *corpus, const char *spec, uint32_t *id)
-{
-    const char *colon = strrchr(spec, ':');
-    char *name;
-    bool found;
-
-    if (rp_corpus_find(corpus, spec, id) == RP_OK)
-        return true;
-    if (!colon || colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1))
-        return false;
-    name = strndup(spec, (size_t)(colon - spec));
-    found = name && rp_corpus_find(corpus, name, id) == RP_OK;
-    free(name);
-    return found;
-}
-
 /* Text of many lines, each line written through rp_write_safe (the line breaks kept). */
 static void write_lines_safe(FILE *out, const char *text)
 {
@@ -106,14 +40,21 @@ static void write_lines_safe(FILE *out, const char *text)
     }
 }
 
+static int write_explain(FILE *out, void *ctx)
+{
+    write_lines_safe(out, ctx);
+    return 0; /* write errors are caught by the caller, which knows the file's name */
+}
+
 static int explain(const cli_common *c, const rp_corpus *corpus)
 {
     uint32_t ids[2];
     char *text = NULL;
     rp_status st;
+    int rc;
 
     for (int i = 0; i < 2; i++) {
-        if (!resolve_doc(corpus, c->explain[i], &ids[i])) {
+        if (rp_corpus_find(corpus, c->explain[i], &ids[i]) != RP_OK) {
             cli_error("--explain: no document named '%s'", c->explain[i]);
             return EXIT_TROUBLE;
         }
@@ -123,9 +64,23 @@ static int explain(const cli_common *c, const rp_corpus *corpus)
         cli_error("--explain: %s", rp_strerror(st));
         return EXIT_TROUBLE;
     }
-    write_lines_safe(stdout, text);
+    rc = cli_write_report(c, write_explain, text);
     free(text);
-    return fflush(stdout) == 0 ? 0 : EXIT_TROUBLE;
+    return rc;
+}
+
+/* --explain writes a text for people, not a report: no other format, nothing "found". */
+static bool check_explain(const cli_common *c)
+{
+    const char *bad = c->format != RP_FORMAT_TEXT ? "--format"
+                      : c->exit_code              ? "--exit-code"
+                                                  : NULL;
+
+    if (!c->explain[0] || !bad)
+        return true;
+    cli_error("--explain writes text and does not go with %s", bad);
+    fputs("try 'reprint scan --help'\n", stderr);
+    return false;
 }
 
 static size_t reported_clusters(const rp_scan *scan, const rp_options *opts)
@@ -175,15 +130,20 @@ int cmd_scan(int argc, char **argv)
     if (!cli_parse("scan", argc, argv, &c, &first, &help))
         return EXIT_TROUBLE;
     if (help) {
-        scan_help(&c.opts);
+        cli_help_print(stdout, cli_help_find("scan"));
         return 0;
     }
-    if (first >= argc) {
+    if (!check_explain(&c))
+        return EXIT_TROUBLE;
+    if (first >= argc && !c.explain[0]) {
         fprintf(stderr, "reprint: scan needs a PATH (a file, a directory, or - for standard "
                         "input)\ntry 'reprint scan --help'\n");
         return EXIT_TROUBLE;
     }
-    corpus = cli_read_inputs(&c, argc - first, argv + first);
+    if (first >= argc) /* --explain A B alone: A and B are the inputs */
+        corpus = cli_read_inputs(&c, 2, c.explain);
+    else
+        corpus = cli_read_inputs(&c, argc - first, argv + first);
     if (!corpus)
         return EXIT_TROUBLE;
     if (c.explain[0]) {

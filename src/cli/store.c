@@ -8,19 +8,6 @@
 #include <stdarg.h>
 #include <string.h>
 
-static void store_help(void)
-{
-    printf("usage: reprint store stats|export|compact [--wait] DIR\n\n"
-           "  stats     counts and sizes as one JSON object (documents, postings, bytes used,\n"
-           "            bytes per document, batches committed, the store's settings, and\n"
-           "            postings_levels: the postings held by each level, level 0 first)\n"
-           "  export    one JSON line per stored document, oldest first: doc, id, verdict,\n"
-           "            of, bytes, tokens, date (epoch seconds), fingerprints\n"
-           "  compact   rewrite the store without free pages (into a temporary folder, then\n"
-           "            renamed into place); run it when no reader is open\n"
-           "  --wait    compact: wait for another writer instead of failing at once\n");
-}
-
 static int store_usage(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
@@ -78,7 +65,7 @@ int cmd_store(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            store_help();
+            cli_help_print(stdout, cli_help_find("store"));
             return 0;
         }
         if (strcmp(argv[i], "--wait") == 0)

@@ -7,18 +7,6 @@
 
 #include <string.h>
 
-static void tokens_help(const rp_options *d)
-{
-    printf("usage: reprint tokens [options] PATH...\n\n"
-           "Prints one line per token, tab-separated:\n"
-           "  pos  start  end  line:column  text  normalized  fingerprint\n"
-           "where start and end are byte offsets into the document, and fingerprint is the\n"
-           "hash of the shingle starting at that token when winnowing selected it. Takes the\n"
-           "input, text and --shingle/--window options of 'reprint scan' (defaults %u, %u),\n"
-           "and -o FILE.\n",
-           d->shingle, d->window);
-}
-
 typedef struct tokens_report {
     const cli_common *common;
     const rp_corpus *corpus;
@@ -104,7 +92,7 @@ int cmd_tokens(int argc, char **argv)
     if (!cli_parse("tokens", argc, argv, &c, &first, &help))
         return EXIT_TROUBLE;
     if (help) {
-        tokens_help(&c.opts);
+        cli_help_print(stdout, cli_help_find("tokens"));
         return 0;
     }
     if (first >= argc) {
