@@ -38,7 +38,7 @@ static rp_occ occ(uint32_t doc, uint32_t start, uint32_t end)
 
 static rp_link link_of(rp_occ a, rp_occ b, uint32_t m, uint32_t c)
 {
-    return (rp_link){a, b, m, c};
+    return (rp_link){a, b, m, c, NULL, 0};
 }
 
 typedef struct built {

@@ -84,7 +84,7 @@ static const char doc_b[] = "intro <script>alert(1)</script> and </textarea><img
 
 static rp_passage passage(uint32_t doc, size_t start, size_t end)
 {
-    rp_passage p = {doc, start, end, 1, 1, 6, 1.0};
+    rp_passage p = {doc, start, end, 1, 1, 6, 1.0, false, 0, 0, 0};
     return p;
 }
 
@@ -106,7 +106,7 @@ static int setup(void **state)
     f->passages[3] = passage(1, 0, 5);
     /* cluster 2: internal, doc 1 */
     f->passages[4] = passage(1, 48, 75);
-    f->pairs[0] = (rp_pair){0, 1, 1.0, 6};
+    f->pairs[0] = (rp_pair){0, 1, 1.0, 6, NULL, 0};
     f->clusters[0] = (rp_cluster){RP_KIND_REPRINT, 6, 2, &f->passages[0], 2, &f->pairs[0], 1};
     f->clusters[1] = (rp_cluster){RP_KIND_BOILERPLATE, 1, 2, &f->passages[2], 2, NULL, 0};
     f->clusters[2] = (rp_cluster){RP_KIND_INTERNAL, 6, 1, &f->passages[4], 1, NULL, 0};
