@@ -12,6 +12,7 @@
 #define REPRINT_SORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define RP_DEFINE_SORT(name, type, less)                                                           \
     static void name##_sift(type *v, size_t root, size_t n)                                        \
@@ -91,5 +92,19 @@
 
 /* less() for plain integers. */
 #define RP_SORT_LESS_NUM(x, y) (*(x) < *(y))
+
+/* The first index of sorted v[0, n) whose value is >= x (n when none). */
+static inline size_t rp_lower_bound_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
 
 #endif /* REPRINT_SORT_H */

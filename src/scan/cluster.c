@@ -9,6 +9,8 @@
  */
 #include "scan/cluster.h"
 
+#include "base/sort.h"
+
 #include <assert.h>
 
 #include <stdlib.h>
@@ -311,24 +313,10 @@ static rp_status find_cuts(build *b, uint64_t **out, size_t *count)
     return RP_OK;
 }
 
-/* The first cut at or after key. */
-static size_t lower_bound(const uint64_t *cuts, size_t n, uint64_t key)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cuts[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* The cut of doc nearest to pos within slack, or pos itself. */
 static uint32_t snap(const uint64_t *cuts, size_t n, uint32_t doc, uint32_t pos, uint32_t slack)
 {
-    size_t lo = lower_bound(cuts, n, (uint64_t)doc << 32 | pos);
+    size_t lo = rp_lower_bound_u64(cuts, n, (uint64_t)doc << 32 | pos);
     uint32_t best = pos, best_d = slack + 1;
     for (size_t i = lo > 0 ? lo - 1 : 0; i < n && i <= lo; i++) {
         if (cuts[i] >> 32 != doc)
@@ -353,7 +341,7 @@ static size_t link_cuts(const uint64_t *cuts, size_t n, const rp_link *l, uint32
     size_t k = 0, m = 0;
     for (int side = 0; side < 2; side++) {
         const rp_occ *o = side ? &l->b : &l->a, *p = side ? &l->a : &l->b;
-        for (size_t i = lower_bound(cuts, n, (uint64_t)o->doc << 32 | (o->start + slack));
+        for (size_t i = rp_lower_bound_u64(cuts, n, (uint64_t)o->doc << 32 | (o->start + slack));
              i < n && k < RP_CLUSTER_LINK_CUTS && cuts[i] >> 32 == o->doc; i++) {
             uint32_t c = (uint32_t)cuts[i];
             if (c + slack >= o->end)

@@ -33,16 +33,8 @@ typedef struct explain {
 
 static int u64_find(const uint64_t *v, size_t n, uint64_t x, size_t *at)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *at = lo;
-    return lo < n && v[lo] == x;
+    *at = rp_lower_bound_u64(v, n, x);
+    return *at < n && v[*at] == x;
 }
 
 /* Sorted distinct hashes of a fingerprint list. OWNED (rp_free). */
