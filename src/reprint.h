@@ -82,12 +82,18 @@ typedef struct rp_read_options {
     const char *text_field;  /* JSONL: the field that holds its text ("text") */
     const char *split;       /* POSIX ERE: a matching line starts a new document, or NULL */
     const char *split_after; /* POSIX ERE: a matching line ends the current document, or NULL */
-    size_t max_doc_bytes;    /* larger documents are skipped; 0: no limit but 4 GiB - 1 */
+    size_t max_doc_bytes;    /* larger documents are skipped (RP_MAX_DOC_BYTES_DEFAULT, 256 MiB;
+                                raise it for bigger documents); 0: no limit but 4 GiB - 1.
+                                Also what one plain file loads at most before it is skipped */
     unsigned threads;        /* files of a directory loaded at once; 0: one per core. The
                                 corpus is the same for any number. */
 } rp_read_options;
 
-/* Sets every field to its default (no split, "id"/"text", no limit). */
+/* The default max_doc_bytes: 256 MiB. A file of text this large is rare; a device, a file that
+ * grows while read or a decompression bomb stops here instead of at 4 GiB. */
+#define RP_MAX_DOC_BYTES_DEFAULT ((size_t)256 << 20)
+
+/* Sets every field to its default (no split, "id"/"text", max_doc_bytes 256 MiB). */
 void rp_read_options_init(rp_read_options *ropts);
 
 /* Checks read options without reading anything: RP_OK, or RP_EFORMAT when split or split_after
