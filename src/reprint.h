@@ -97,8 +97,9 @@ typedef struct rp_read_options {
 void rp_read_options_init(rp_read_options *ropts);
 
 /* Checks read options without reading anything: RP_OK, or RP_EFORMAT when split or split_after
- * is not a valid POSIX extended regex; then msg (if not NULL) gets a one-line explanation such
- * as "invalid split regex '(': Unmatched ( or \\(" (truncated to msglen). */
+ * is not a valid POSIX extended regex (a back-reference \1 .. \9, which glibc would accept and
+ * which can make matching exponential, is refused too); then msg (if not NULL) gets a one-line
+ * explanation such as "invalid split regex '(': Unmatched ( or \\(" (truncated to msglen). */
 rp_status rp_read_options_check(const rp_read_options *ropts, char *msg, size_t msglen);
 
 /* A document: BORROWED from its corpus. */

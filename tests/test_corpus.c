@@ -751,6 +751,40 @@ static void test_split_bad_regex_is_eformat_before_reading(void **state)
     assert_string_equal(msg, "");
 }
 
+static void test_split_refuses_back_references_naming_the_option(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c = NULL;
+    char msg[200];
+
+    puts_file("b.txt", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\n");
+    rp_read_options_init(&ro);
+    ro.split = "(a*)*\\1$";
+    assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_EFORMAT);
+    assert_string_equal(msg, "invalid split regex '(a*)*\\1$': back-reference \\1 is not part "
+                             "of POSIX extended regular expressions");
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_read(c, at("b.txt"), &ro), RP_EFORMAT);
+    rp_corpus_free(c);
+    ro.split = NULL;
+    ro.split_after = "^(x)y\\9";
+    assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_EFORMAT);
+    assert_string_equal(msg, "invalid split-after regex '^(x)y\\9': back-reference \\9 is not "
+                             "part of POSIX extended regular expressions");
+}
+
+static void test_split_allows_escaped_backslashes_and_digits_in_brackets(void **state)
+{
+    rp_read_options ro;
+    char msg[200];
+
+    rp_read_options_init(&ro);
+    ro.split = "^\\\\1 [\\1] []\\1] [[:digit:]\\2]\\.";
+    assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_OK);
+    ro.split = "[^]\\3]x\\\\\\4";
+    assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_EFORMAT);
+}
+
 static void test_split_seed_feed_gives_sixteen_posts(void **state)
 {
     char path[1024];
@@ -908,6 +942,8 @@ int main(void)
         cmocka_unit_test(test_split_ignores_cr_and_handles_no_match_and_empty),
         cmocka_unit_test(test_split_and_split_after_together_with_a_part_limit),
         cmocka_unit_test(test_split_bad_regex_is_eformat_before_reading),
+        cmocka_unit_test(test_split_refuses_back_references_naming_the_option),
+        cmocka_unit_test(test_split_allows_escaped_backslashes_and_digits_in_brackets),
         cmocka_unit_test(test_split_seed_feed_gives_sixteen_posts),
         cmocka_unit_test(test_read_fails_cleanly_at_every_allocation),
     };
