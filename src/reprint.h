@@ -462,12 +462,18 @@ typedef struct rp_quote {
     uint32_t tokens;
     const char *speaker; /* the attributing phrase ("he added", "Li said"), or NULL */
     const rp_quote_source *sources; /* ranked: unquoted first, identity, document, position */
-    size_t source_count;            /* 0: unsourced */
+    size_t source_count;            /* listed: at most max_sources; 0: unsourced */
+    size_t sources_total;           /* found, listed or not (>= source_count) */
 } rp_quote;
+
+/* The most sources a quotation lists (rp_quotes_options.max_sources); sources_total still
+ * counts every one found. */
+#define RP_QUOTES_MAX_SOURCES 100
 
 typedef struct rp_quotes_options {
     uint32_t min_words;   /* shorter quotations are not reported (default 6) */
-    uint32_t max_sources; /* sources kept per quotation (default 10) */
+    uint32_t max_sources; /* sources listed per quotation, 1 .. RP_QUOTES_MAX_SOURCES
+                             (default 10) */
 } rp_quotes_options;
 
 void rp_quotes_options_init(rp_quotes_options *qopts);
