@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Adversarial corpora for `reprint scan`: inputs built to make a scanner quadratic in time,
+"""Adversarial corpora for `reprint scan` and `reprint quotes`: inputs built to make a scanner quadratic in time,
 memory or report size.  Each is written as DIR/docs/NNNNNN.txt (as bench/gen.py writes a
 corpus) plus DIR/adversarial.json describing it.  Normal text comes from gen.py's Markov chain
 and document builder, imported, so an adversarial document is as long and as varied as a
@@ -16,6 +16,10 @@ kinds (counts at --scale 1; --scale multiplies them):
   nearcap    one document of 100 distinct 50-word paragraphs, each repeated 199 times in a
              row: just under the scan's occurrence cap (max_df * 4 = 200 at the defaults),
              where every pair of copies is still seeded
+  quoted     2,500 documents each quoting the same four sentences (curly marks) among normal
+             text, and four documents holding the sentences unquoted: past the 2,000 copies
+             beyond which `quotes` once found no source, and quadratic if copies are compared
+             with each other one by one
 """
 
 import argparse
@@ -30,13 +34,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen  # noqa: E402  (bench/gen.py: the chain, the document builder, the writer)
 
 KINDS = {"passage": 100000, "word": 10000000, "identical": 10000, "paragraph": 10000,
-         "nearcap": 100}
+         "nearcap": 100, "quoted": 2500}
 
 # The planted passage: 20 words, written for this benchmark.
 PASSAGE = ("The night ferry to the outer islands now leaves from the east pier at a quarter "
            "past eleven every evening.")
 WORD = "harbour"
 PARAGRAPH_WORDS = 50
+# The quoted sentences, written for this benchmark.
+QUOTATIONS = ["We will keep the ferry running through the winter whatever the weather brings",
+              "Nobody on this island should have to choose between heating and eating again",
+              "The new pier will be finished before the summer season starts next year",
+              "Every child in the valley deserves a school within walking distance of home"]
 NEAR_CAP_REPEATS = 4 * 50 - 1  # rp_index_occ_cap at the default max_df, less one
 
 
@@ -129,7 +138,30 @@ def write_nearcap(args, chain, count):
     return 1, total
 
 
-WRITERS = {"passage": write_passage, "word": write_word, "identical": write_identical,
+def write_quoted(args, chain, count):
+    """count documents, each quoting all of QUOTATIONS between paragraphs of Markov text, then
+    one document per quotation holding it unquoted (its source)."""
+    rng = random.Random(args.seed)
+    width = max(6, len(str(count + len(QUOTATIONS))))
+    total = 0
+    for d in range(count + len(QUOTATIONS)):
+        parts = []
+        if d < count:
+            for q in QUOTATIONS:
+                words = gen.paragraph_words(rng, chain, 20)
+                parts.append(" ".join(words) + " The minister said: \u201c" + q + ".\u201d")
+        else:
+            words = gen.paragraph_words(rng, chain, 30)
+            parts.append(QUOTATIONS[d - count] + ".")  # first: no stray mark of the prose
+            parts.append(" ".join(words))
+        data = ("\n\n".join(parts) + "\n").encode("utf-8")
+        with open(os.path.join(args.out, "docs", "%0*d.txt" % (width, d + 1)), "wb") as f:
+            f.write(data)
+        total += len(data)
+    return count + len(QUOTATIONS), total
+
+
+WRITERS = {"quoted": write_quoted, "passage": write_passage, "word": write_word, "identical": write_identical,
            "paragraph": write_paragraph, "nearcap": write_nearcap}
 
 

@@ -97,17 +97,24 @@ typedef struct rp_read_options {
     const char *text_field;  /* JSONL: the field that holds its text ("text") */
     const char *split;       /* POSIX ERE: a matching line starts a new document, or NULL */
     const char *split_after; /* POSIX ERE: a matching line ends the current document, or NULL */
-    size_t max_doc_bytes;    /* larger documents are skipped; 0: no limit but 4 GiB - 1 */
+    size_t max_doc_bytes;    /* larger documents are skipped (RP_MAX_DOC_BYTES_DEFAULT, 256 MiB;
+                                raise it for bigger documents); 0: no limit but 4 GiB - 1.
+                                Also what one plain file loads at most before it is skipped */
     unsigned threads;        /* files of a directory loaded at once; 0: one per core. The
                                 corpus is the same for any number. */
 } rp_read_options;
 
-/* Sets every field to its default (no split, "id"/"text", no limit). */
+/* The default max_doc_bytes: 256 MiB. A file of text this large is rare; a device, a file that
+ * grows while read or a decompression bomb stops here instead of at 4 GiB. */
+#define RP_MAX_DOC_BYTES_DEFAULT ((size_t)256 << 20)
+
+/* Sets every field to its default (no split, "id"/"text", max_doc_bytes 256 MiB). */
 void rp_read_options_init(rp_read_options *ropts);
 
 /* Checks read options without reading anything: RP_OK, or RP_EFORMAT when split or split_after
- * is not a valid POSIX extended regex; then msg (if not NULL) gets a one-line explanation such
- * as "invalid split regex '(': Unmatched ( or \\(" (truncated to msglen). */
+ * is not a valid POSIX extended regex (a back-reference \1 .. \9, which glibc would accept and
+ * which can make matching exponential, is refused too); then msg (if not NULL) gets a one-line
+ * explanation such as "invalid split regex '(': Unmatched ( or \\(" (truncated to msglen). */
 rp_status rp_read_options_check(const rp_read_options *ropts, char *msg, size_t msglen);
 
 /* A document: BORROWED from its corpus. */
@@ -489,12 +496,18 @@ typedef struct rp_quote {
     uint32_t tokens;
     const char *speaker; /* the attributing phrase ("he added", "Li said"), or NULL */
     const rp_quote_source *sources; /* ranked: unquoted first, identity, document, position */
-    size_t source_count;            /* 0: unsourced */
+    size_t source_count;            /* listed: at most max_sources; 0: unsourced */
+    size_t sources_total;           /* found, listed or not (>= source_count) */
 } rp_quote;
+
+/* The most sources a quotation lists (rp_quotes_options.max_sources); sources_total still
+ * counts every one found. */
+#define RP_QUOTES_MAX_SOURCES 100
 
 typedef struct rp_quotes_options {
     uint32_t min_words;   /* shorter quotations are not reported (default 6) */
-    uint32_t max_sources; /* sources kept per quotation (default 10) */
+    uint32_t max_sources; /* sources listed per quotation, 1 .. RP_QUOTES_MAX_SOURCES
+                             (default 10) */
 } rp_quotes_options;
 
 void rp_quotes_options_init(rp_quotes_options *qopts);

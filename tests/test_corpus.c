@@ -617,6 +617,50 @@ static void test_read_jsonl_names_texts_and_metadata(void **state)
     rp_corpus_free(c);
 }
 
+/* n levels of {"m": ... } around a string, with brackets in strings that must not count. */
+static char *nested_line(int levels)
+{
+    rp_buf b = RP_BUF_INIT;
+    char *out = NULL;
+
+    assert_int_equal(rp_buf_adds(&b, "{\"text\":\"deep [[{{ \\\" {\",\"meta\":"), RP_OK);
+    for (int i = 1; i < levels; i++)
+        assert_int_equal(rp_buf_adds(&b, "{\"m\":"), RP_OK);
+    assert_int_equal(rp_buf_adds(&b, "\"}}]]\""), RP_OK);
+    for (int i = 0; i < levels; i++)
+        assert_int_equal(rp_buf_addc(&b, '}'), RP_OK);
+    assert_int_equal(rp_buf_addc(&b, '\n'), RP_OK);
+    rp_buf_detach(&b, &out);
+    return out;
+}
+
+static void test_read_jsonl_skips_lines_nested_deeper_than_64_levels(void **state)
+{
+    char *ok = nested_line(64), *deep = nested_line(65), *deeper = nested_line(2000);
+    char input[600];
+    FILE *f = fopen(at("deep.jsonl"), "w");
+    rp_corpus *c;
+
+    assert_non_null(f);
+    fputs(ok, f);
+    fputs(deep, f);
+    fputs(deeper, f);
+    assert_int_equal(fclose(f), 0);
+    c = read_path(at("deep.jsonl"), NULL);
+    assert_int_equal(rp_corpus_count(c), 1);
+    snprintf(input, sizeof(input), "%s:1", at("deep.jsonl"));
+    assert_doc(c, 0, input, "deep [[{{ \" {", 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 2);
+    snprintf(input, sizeof(input), "%s:2", at("deep.jsonl"));
+    assert_skip(c, 0, input, "JSON nested deeper than 64 levels");
+    snprintf(input, sizeof(input), "%s:3", at("deep.jsonl"));
+    assert_skip(c, 1, input, "JSON nested deeper than 64 levels");
+    rp_corpus_free(c);
+    rp_free(ok);
+    rp_free(deep);
+    rp_free(deeper);
+}
+
 static void test_read_jsonl_by_option_fields_and_compression(void **state)
 {
     rp_read_options ro;
@@ -749,6 +793,40 @@ static void test_split_bad_regex_is_eformat_before_reading(void **state)
     ro.split = "^ok";
     assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_OK);
     assert_string_equal(msg, "");
+}
+
+static void test_split_refuses_back_references_naming_the_option(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c = NULL;
+    char msg[200];
+
+    puts_file("b.txt", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\n");
+    rp_read_options_init(&ro);
+    ro.split = "(a*)*\\1$";
+    assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_EFORMAT);
+    assert_string_equal(msg, "invalid split regex '(a*)*\\1$': back-reference \\1 is not part "
+                             "of POSIX extended regular expressions");
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_read(c, at("b.txt"), &ro), RP_EFORMAT);
+    rp_corpus_free(c);
+    ro.split = NULL;
+    ro.split_after = "^(x)y\\9";
+    assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_EFORMAT);
+    assert_string_equal(msg, "invalid split-after regex '^(x)y\\9': back-reference \\9 is not "
+                             "part of POSIX extended regular expressions");
+}
+
+static void test_split_allows_escaped_backslashes_and_digits_in_brackets(void **state)
+{
+    rp_read_options ro;
+    char msg[200];
+
+    rp_read_options_init(&ro);
+    ro.split = "^\\\\1 [\\1] []\\1] [[:digit:]\\2]\\.";
+    assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_OK);
+    ro.split = "[^]\\3]x\\\\\\4";
+    assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_EFORMAT);
 }
 
 static void test_split_seed_feed_gives_sixteen_posts(void **state)
@@ -901,6 +979,7 @@ int main(void)
         cmocka_unit_test(test_is_binary_follows_the_documented_rule),
         cmocka_unit_test(test_read_utf16_with_bom_is_converted_to_utf8),
         cmocka_unit_test(test_read_jsonl_names_texts_and_metadata),
+        cmocka_unit_test(test_read_jsonl_skips_lines_nested_deeper_than_64_levels),
         cmocka_unit_test(test_read_jsonl_by_option_fields_and_compression),
         cmocka_unit_test(test_read_jsonl_from_stdin_names_lines_dash_line),
         cmocka_unit_test(test_split_starts_parts_and_drops_blank_ones),
@@ -908,6 +987,8 @@ int main(void)
         cmocka_unit_test(test_split_ignores_cr_and_handles_no_match_and_empty),
         cmocka_unit_test(test_split_and_split_after_together_with_a_part_limit),
         cmocka_unit_test(test_split_bad_regex_is_eformat_before_reading),
+        cmocka_unit_test(test_split_refuses_back_references_naming_the_option),
+        cmocka_unit_test(test_split_allows_escaped_backslashes_and_digits_in_brackets),
         cmocka_unit_test(test_split_seed_feed_gives_sixteen_posts),
         cmocka_unit_test(test_read_fails_cleanly_at_every_allocation),
     };

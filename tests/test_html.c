@@ -275,7 +275,7 @@ static rp_quote_source qsource(uint32_t doc, const char *text, const char *needl
 
 static rp_quote qquote(const char *needle, const rp_quote_source *sources, size_t count)
 {
-    rp_quote q = {1, 0, 0, 1, 1, 8, NULL, sources, count};
+    rp_quote q = {1, 0, 0, 1, 1, 8, NULL, sources, count, count};
 
     span_of(qdoc_quoting, needle, &q.start, &q.end);
     return q;

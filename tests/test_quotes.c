@@ -346,6 +346,82 @@ static void test_json_report_follows_the_schema(void **state)
     rp_corpus_free(c);
 }
 
+/* n documents quoting one sentence (some with a capital, so copies differ in bytes), then one
+ * document holding it unquoted. */
+static rp_corpus *copies_corpus(size_t n)
+{
+    rp_corpus *c = NULL;
+    char text[256], name[32];
+
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(text, sizeof(text), "Post %zu. The mayor said: “%s ferry will keep running all "
+                 "winter whatever the weather”.\n", i, i % 7 ? "the" : "The");
+        snprintf(name, sizeof(name), "p%zu", i);
+        assert_int_equal(rp_corpus_add(c, name, text, strlen(text), NULL), RP_OK);
+    }
+    snprintf(text, sizeof(text), "Notes. The ferry will keep running all winter whatever the "
+             "weather, the mayor told the council.\n");
+    assert_int_equal(rp_corpus_add(c, "source", text, strlen(text), NULL), RP_OK);
+    return c;
+}
+
+/* Past 2,000 copies every shingle of the quotation is common, yet each copy keeps its
+ * sources: the unquoted one first, then the other copies, at most max_sources listed, and
+ * sources_total counts them all (itself left out). */
+static void test_copies_past_two_thousand_keep_their_sources(void **state)
+{
+    (void)state;
+    const size_t n = 2100;
+    rp_corpus *c = copies_corpus(n);
+    rp_quotes *r = run(c);
+
+    assert_int_equal(rp_quotes_count(r), n);
+    for (size_t i = 0; i < n; i++) {
+        const rp_quote *q = rp_quotes_get(r, i);
+        assert_int_equal(q->doc, i);
+        assert_int_equal(q->source_count, 10);
+        assert_int_equal(q->sources_total, n);
+        assert_int_equal(q->sources[0].doc, n);
+        assert_false(q->sources[0].quoted);
+        for (size_t k = 1; k < q->source_count; k++) {
+            assert_true(q->sources[k].quoted);
+            assert_int_not_equal(q->sources[k].doc, i);
+            assert_true(q->sources[k].fidelity == RP_FIDELITY_VERBATIM ||
+                        q->sources[k].fidelity == RP_FIDELITY_NORMALIZED);
+        }
+    }
+    /* copy 0 ("The") against copy 1 ("the"): the same words after folding case */
+    assert_int_equal(rp_quotes_get(r, 0)->sources[1].doc, 1);
+    assert_int_equal(rp_quotes_get(r, 0)->sources[1].fidelity, RP_FIDELITY_NORMALIZED);
+    assert_int_equal(rp_quotes_get(r, 1)->sources[1].doc, 0);
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+}
+
+static void test_sources_listed_stop_at_max_sources_of_at_most_100(void **state)
+{
+    (void)state;
+    rp_corpus *c = copies_corpus(150);
+    rp_options o;
+    rp_quotes_options qo;
+    rp_quotes *r = NULL;
+
+    rp_options_init(&o);
+    rp_quotes_options_init(&qo);
+    qo.max_sources = RP_QUOTES_MAX_SOURCES + 1;
+    assert_int_equal(rp_quotes_run(c, &o, &qo, &r), RP_EINVAL);
+    assert_null(r);
+    qo.max_sources = RP_QUOTES_MAX_SOURCES;
+    assert_int_equal(rp_quotes_run(c, &o, &qo, &r), RP_OK);
+    for (size_t i = 0; i < rp_quotes_count(r); i++) {
+        assert_int_equal(rp_quotes_get(r, i)->source_count, 100);
+        assert_int_equal(rp_quotes_get(r, i)->sources_total, 150);
+    }
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+}
+
 static void test_bad_options_are_rejected(void **state)
 {
     (void)state;
@@ -505,6 +581,8 @@ int main(void)
         cmocka_unit_test(test_short_quotations_are_left_out),
         cmocka_unit_test(test_speaker_hint_patterns),
         cmocka_unit_test(test_json_report_follows_the_schema),
+        cmocka_unit_test(test_copies_past_two_thousand_keep_their_sources),
+        cmocka_unit_test(test_sources_listed_stop_at_max_sources_of_at_most_100),
         cmocka_unit_test(test_bad_options_are_rejected),
         cmocka_unit_test(test_allocation_failures_free_everything),
         cmocka_unit_test(test_seed_quotations_as_one_file),

@@ -65,4 +65,5 @@ void rp_read_options_init(rp_read_options *ropts)
     memset(ropts, 0, sizeof(*ropts));
     ropts->id_field = "id";
     ropts->text_field = "text";
+    ropts->max_doc_bytes = RP_MAX_DOC_BYTES_DEFAULT;
 }

@@ -6,13 +6,17 @@
 #include "cli.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -442,64 +446,223 @@ void cli_progress(void *ctx, const char *stage, uint64_t done, uint64_t total)
     fflush(stderr);
 }
 
+/* ---- report files: a temporary beside the target, renamed into place when complete ---- */
+
+/* Our temporaries are TARGET.tmp-XXXXXX (mkstemp's six characters); one untouched this long
+ * belongs to a run that was killed (SIGKILL, power loss) and is swept by the next run. */
+#define TMP_SUFFIX ".tmp-"
+#define TMP_STALE_SECONDS 3600
+
+/* The temporary a SIGINT, SIGTERM or SIGHUP must remove before the program dies. */
+static char pending_tmp[4096];
+static volatile sig_atomic_t pending_set;
+static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define CLEANUP_SIGNALS (sizeof(cleanup_signals) / sizeof(cleanup_signals[0]))
+
+static void remove_pending(int sig)
+{
+    if (pending_set)
+        unlink(pending_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Blocks (block = true) or restores the cleanup signals, so that the temporary file and its
+ * record in pending_tmp come into being together. */
+static void block_cleanup_signals(bool block, sigset_t *saved)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    for (size_t i = 0; i < CLEANUP_SIGNALS; i++)
+        sigaddset(&set, cleanup_signals[i]);
+    if (block)
+        sigprocmask(SIG_BLOCK, &set, saved);
+    else
+        sigprocmask(SIG_SETMASK, saved, NULL);
+}
+
+/* Installs (or, with old given back, restores) the handlers that remove the temporary. A
+ * signal the caller ignores (nohup, a background job) stays ignored. */
+static void handle_cleanup_signals(struct sigaction *old, bool install)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = remove_pending;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < CLEANUP_SIGNALS; i++) {
+        if (!install)
+            sigaction(cleanup_signals[i], &old[i], NULL);
+        else if (sigaction(cleanup_signals[i], NULL, &old[i]) == 0 &&
+                 old[i].sa_handler != SIG_IGN)
+            sigaction(cleanup_signals[i], &sa, NULL);
+    }
+}
+
+/* True for BASE.tmp-XXXXXX exactly, the X being mkstemp's letters and digits. */
+static bool is_our_tmp(const char *name, const char *base, size_t base_len)
+{
+    const char *x = name + base_len + strlen(TMP_SUFFIX);
+
+    if (strncmp(name, base, base_len) != 0 ||
+        strncmp(name + base_len, TMP_SUFFIX, strlen(TMP_SUFFIX)) != 0 || strlen(x) != 6)
+        return false;
+    for (int i = 0; i < 6; i++) {
+        if (!((x[i] >= 'a' && x[i] <= 'z') || (x[i] >= 'A' && x[i] <= 'Z') ||
+              (x[i] >= '0' && x[i] <= '9')))
+            return false;
+    }
+    return true;
+}
+
+/* Removes the stale temporaries of earlier runs writing the same target: only our naming,
+ * only regular files this user owns, only when untouched for TMP_STALE_SECONDS (a run
+ * writing the same file right now keeps its own). Best effort: failures are ignored. */
+static void sweep_stale_tmps(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : NULL;
+    DIR *d = opendir(slash ? dir : ".");
+    time_t now = time(NULL);
+    struct dirent *ent;
+    struct stat sb;
+
+    while (d && (ent = readdir(d)) != NULL) {
+        if (!is_our_tmp(ent->d_name, base, strlen(base)) ||
+            fstatat(dirfd(d), ent->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        if (S_ISREG(sb.st_mode) && sb.st_uid == geteuid() && now - sb.st_mtime > TMP_STALE_SECONDS)
+            unlinkat(dirfd(d), ent->d_name, 0);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
+/* The message for a failed write: a full disk (or quota) said in words, else errno's text. */
+static int write_failed(const char *shown, int err, int fd)
+{
+    struct statvfs vs;
+    bool full = err == ENOSPC || err == EDQUOT;
+
+    if (!full && fd >= 0 && fstatvfs(fd, &vs) == 0)
+        full = (geteuid() == 0 ? vs.f_bfree : vs.f_bavail) == 0;
+    if (full)
+        cli_error("no space left on device writing %s", shown);
+    else
+        cli_error("cannot write %s: %s", shown, strerror(err));
+    return EXIT_TROUBLE;
+}
+
+/* A new report gets 0666 less the umask; a replaced file keeps its permissions and, when we
+ * are root, its owner and group (replacing someone's report must not hand it to root). */
+static int set_mode(int fd, const char *shown, const struct stat *old)
+{
+    mode_t mask;
+
+    if (!old) {
+        mask = umask(0);
+        umask(mask);
+        return fchmod(fd, 0666 & ~mask) == 0 ? 0 : write_failed(shown, errno, -1);
+    }
+    if (geteuid() == 0 && fchown(fd, old->st_uid, old->st_gid) != 0)
+        return write_failed(shown, errno, -1);
+    return fchmod(fd, old->st_mode & 0777) == 0 ? 0 : write_failed(shown, errno, -1);
+}
+
+/* mkstemp beside path, recorded for the signal handlers before any signal can see it. */
+static int make_tmp(char *tmp, const char *path, size_t len)
+{
+    sigset_t saved;
+    int fd;
+
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, TMP_SUFFIX "XXXXXX", strlen(TMP_SUFFIX) + 7);
+    block_cleanup_signals(true, &saved);
+    fd = mkstemp(tmp);
+    if (fd >= 0 && strlen(tmp) < sizeof(pending_tmp)) {
+        memcpy(pending_tmp, tmp, strlen(tmp) + 1);
+        pending_set = 1;
+    }
+    block_cleanup_signals(false, &saved);
+    return fd;
+}
+
+/* Writes the report into the open temporary and makes it durable: 0 or EXIT_TROUBLE. */
+static int fill_tmp(int fd, const char *shown, int (*write)(FILE *, void *), void *ctx)
+{
+    FILE *out = fdopen(fd, "w");
+    int rc;
+
+    if (!out) {
+        close(fd);
+        return write_failed(shown, errno, -1);
+    }
+    setvbuf(out, NULL, _IOFBF, 1 << 20); /* a report of many MB: fewer, larger writes */
+    errno = 0;
+    rc = write(out, ctx);
+    if (fflush(out) != 0 || ferror(out) || fsync(fd) != 0)
+        rc = rc ? rc : write_failed(shown, errno ? errno : EIO, fd);
+    if (fclose(out) != 0 && rc == 0)
+        rc = write_failed(shown, errno, -1);
+    return rc;
+}
+
 /* Output to a temporary file beside the target, renamed into place when complete. */
 static int write_to_file(const char *path, int (*write)(FILE *, void *), void *ctx)
 {
     size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    struct stat sb;
-    int fd, rc;
-    FILE *out;
+    char *tmp = malloc(len + 16), *shown = malloc(len + 3);
+    struct stat sb, *old = NULL;
+    struct sigaction saved[CLEANUP_SIGNALS];
+    int fd, rc = EXIT_TROUBLE;
 
-    if (!tmp) {
+    if (!tmp || !shown) {
         cli_error("cannot write '%s': out of memory", path);
-        return EXIT_TROUBLE;
+        goto fail;
     }
+    snprintf(shown, len + 3, "'%s'", path);
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         cli_error("cannot write '%s': it is a directory", path);
-        free(tmp);
-        return EXIT_TROUBLE;
+        goto fail;
     }
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp-XXXXXX", 12);
-    fd = mkstemp(tmp);
-    if (fd < 0 || !(out = fdopen(fd, "w"))) {
-        cli_error("cannot write '%s': %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd), unlink(tmp);
-        free(tmp);
-        return EXIT_TROUBLE;
-    }
-    fchmod(fd, 0644);
-    setvbuf(out, NULL, _IOFBF, 1 << 20); /* a report of many MB: fewer, larger writes */
-    rc = write(out, ctx);
-    if (fflush(out) != 0 || ferror(out) || fsync(fd) != 0)
-        rc = rc ? rc : (cli_error("cannot write '%s': %s", path, strerror(errno)), EXIT_TROUBLE);
-    if (fclose(out) != 0 && rc == 0)
-        rc = (cli_error("cannot write '%s': %s", path, strerror(errno)), EXIT_TROUBLE);
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = (cli_error("cannot write '%s': %s", path, strerror(errno)), EXIT_TROUBLE);
-    if (rc != 0)
+    old = stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? &sb : NULL;
+    sweep_stale_tmps(path);
+    handle_cleanup_signals(saved, true);
+    if ((fd = make_tmp(tmp, path, len)) < 0)
+        rc = write_failed(shown, errno, -1);
+    else if ((rc = set_mode(fd, shown, old)) != 0)
+        close(fd);
+    else if ((rc = fill_tmp(fd, shown, write, ctx)) == 0 && rename(tmp, path) != 0)
+        rc = write_failed(shown, errno, -1);
+    if (fd >= 0 && rc != 0)
         unlink(tmp);
+    pending_set = 0;
+    handle_cleanup_signals(saved, false);
+fail:
+    free(shown);
     free(tmp);
     return rc;
 }
 
 /* Output straight to a stream: stdout, or a device or FIFO named with -o (never replaced). */
-static int write_to_stream(FILE *out, const char *name, int (*write)(FILE *, void *), void *ctx)
+static int write_to_stream(FILE *out, const char *shown, int (*write)(FILE *, void *), void *ctx)
 {
-    int rc = write(out, ctx);
+    int rc;
 
-    if ((fflush(out) != 0 || ferror(out)) && rc == 0) {
-        cli_error("cannot write the report to %s: %s", name, strerror(errno));
-        rc = EXIT_TROUBLE;
-    }
+    errno = 0;
+    rc = write(out, ctx);
+    if ((fflush(out) != 0 || ferror(out)) && rc == 0)
+        rc = write_failed(shown, errno ? errno : EIO, -1);
     return rc;
 }
 
 int cli_write_report(const cli_common *c, int (*write)(FILE *out, void *ctx), void *ctx)
 {
     struct stat sb;
+    char shown[4200];
     FILE *out;
     int rc;
 
@@ -507,15 +670,12 @@ int cli_write_report(const cli_common *c, int (*write)(FILE *out, void *ctx), vo
         return write_to_stream(stdout, "standard output", write, ctx);
     if (stat(c->output, &sb) != 0 || S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode))
         return write_to_file(c->output, write, ctx);
+    snprintf(shown, sizeof(shown), "'%s'", c->output);
     out = fopen(c->output, "w");
-    if (!out) {
-        cli_error("cannot write '%s': %s", c->output, strerror(errno));
-        return EXIT_TROUBLE;
-    }
-    rc = write_to_stream(out, c->output, write, ctx);
-    if (fclose(out) != 0 && rc == 0) {
-        cli_error("cannot write '%s': %s", c->output, strerror(errno));
-        rc = EXIT_TROUBLE;
-    }
+    if (!out)
+        return write_failed(shown, errno, -1);
+    rc = write_to_stream(out, shown, write, ctx);
+    if (fclose(out) != 0 && rc == 0)
+        rc = write_failed(shown, errno, -1);
     return rc;
 }

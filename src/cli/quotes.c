@@ -53,7 +53,8 @@ static bool take_options(rp_quotes_options *q, int *argc, char **argv)
                     arg);
             return false;
         }
-        if (!parse_count(min ? "min-words" : "max-sources", value, 1000,
+        if (!parse_count(min ? "min-words" : "max-sources", value,
+                         min ? 1000 : RP_QUOTES_MAX_SOURCES,
                          min ? &q->min_words : &q->max_sources))
             return false;
     }

@@ -2,7 +2,9 @@
  * corpus_decode.c - loads one input's bytes: reads a file descriptor to its end (growing
  * buffer, sized up front when the size is known), inflates gzip (zlib, concatenated members)
  * and zstd (streaming frames) found by magic bytes, converts UTF-16 with a BOM to UTF-8, and
- * rejects binary content. Output beyond a cap stops the read, which bounds decompression bombs.
+ * rejects binary content. Output beyond a cap stops the read and no buffer grows past the cap,
+ * so one input never holds more than the cap; a compressed stream whose output passes
+ * RP_BOMB_OUTPUT at a ratio over RP_BOMB_RATIO stops early as a likely bomb.
  */
 #include "corpus/corpus.h"
 
@@ -23,6 +25,12 @@
 #define BINARY_SAMPLE ((size_t)65536)
 #define BINARY_HEAD ((size_t)8192)
 
+/* A likely decompression bomb: over 64 MiB of output at more than 1,000 bytes per input byte.
+ * Text compresses about 3-10:1, and even a file of one repeated line stays under 1,000:1 with
+ * gzip (its ceiling is 1,032:1); zstd reaches 30,000:1 only on machine-made input. */
+#define RP_BOMB_OUTPUT ((size_t)64 << 20)
+#define RP_BOMB_RATIO ((size_t)1000)
+
 typedef struct loader {
     int fd;
     size_t cap; /* more output than this: skip */
@@ -31,6 +39,7 @@ typedef struct loader {
     unsigned char *in; /* compressed input chunk */
     size_t in_len;
     size_t in_pos;
+    size_t in_total; /* compressed bytes read so far */
     bool eof;
 } loader;
 
@@ -58,13 +67,47 @@ static ssize_t read_some(int fd, void *buf, size_t len)
     return n;
 }
 
-/* Makes room for READ_CHUNK more output bytes plus the NUL. */
+/* Makes room for READ_CHUNK more output bytes plus the NUL, growing by half but never past
+ * the cap's one byte over plus the NUL: a read that runs into the cap has held no more. */
 static rp_status out_room(loader *ld)
 {
     rp_buf *out = ld->out;
+    size_t most = ld->cap > SIZE_MAX - 2 ? SIZE_MAX : ld->cap + 2;
+    size_t want, need;
+    char *grown;
+
     if (out->len > SIZE_MAX - READ_CHUNK - 1)
         return RP_ENOMEM;
-    return RP_GROW(out->data, out->cap, out->len + READ_CHUNK + 1);
+    need = out->len + READ_CHUNK + 1;
+    if (need > most)
+        need = most;
+    if (need <= out->cap)
+        return RP_OK;
+    want = out->cap < 8 ? 8 : out->cap + out->cap / 2;
+    want = want < need ? need : want > most ? most : want;
+    if (!(grown = rp_realloc(out->data, want)))
+        return RP_ENOMEM;
+    out->data = grown;
+    out->cap = want;
+    return RP_OK;
+}
+
+/* After a decoding step: RP_ELIMIT past the cap, RP_EFORMAT for a likely bomb (why set). */
+static rp_status check_output(loader *ld)
+{
+    size_t out = ld->out->len, in = ld->in_total ? ld->in_total : 1;
+
+    if (out > ld->cap) {
+        rp_corpus_limit_reason(ld->cap, ld->why);
+        return RP_ELIMIT;
+    }
+    if (out > RP_BOMB_OUTPUT && out / in > RP_BOMB_RATIO) {
+        snprintf(ld->why, RP_WHY_LEN,
+                 "likely a decompression bomb (%zu bytes from %zu compressed, over %zu:1)", out,
+                 ld->in_total, RP_BOMB_RATIO);
+        return RP_EFORMAT;
+    }
+    return RP_OK;
 }
 
 /* Output space to hand a decoder: never more than one byte past the cap. */
@@ -89,6 +132,7 @@ static rp_status refill(loader *ld)
         return RP_EIO;
     }
     ld->in_len = (size_t)n;
+    ld->in_total += (size_t)n;
     ld->in_pos = 0;
     ld->eof = n == 0;
     return RP_OK;
@@ -155,10 +199,8 @@ static rp_status gunzip(loader *ld)
         if ((st = refill(ld)) != RP_OK || (st = out_room(ld)) != RP_OK)
             break;
         st = gunzip_step(ld, &z, &member_done, &produced);
-        if (st == RP_OK && ld->out->len > ld->cap) {
-            rp_corpus_limit_reason(ld->cap, ld->why);
-            st = RP_ELIMIT;
-        }
+        if (st == RP_OK)
+            st = check_output(ld);
     }
     if (st == RP_OK && !member_done) {
         snprintf(ld->why, RP_WHY_LEN, "truncated gzip stream");
@@ -202,10 +244,8 @@ static rp_status unzstd(loader *ld)
         if ((st = refill(ld)) != RP_OK || (st = out_room(ld)) != RP_OK)
             break;
         st = unzstd_step(ld, zs, &frame_done, &produced);
-        if (st == RP_OK && ld->out->len > ld->cap) {
-            rp_corpus_limit_reason(ld->cap, ld->why);
-            st = RP_ELIMIT;
-        }
+        if (st == RP_OK)
+            st = check_output(ld);
     }
     if (st == RP_OK && !frame_done) {
         snprintf(ld->why, RP_WHY_LEN, "truncated zstd stream");
@@ -213,6 +253,16 @@ static rp_status unzstd(loader *ld)
     }
     ZSTD_freeDStream(zs);
     return st;
+}
+
+static bool has_utf16_bom(const rp_buf *buf);
+
+/* True once the first BINARY_SAMPLE bytes are in and say binary (UTF-16 aside, which holds
+ * NULs until converted): a device such as /dev/zero, or a huge binary file, stops there. */
+static bool binary_so_far(const rp_buf *out, size_t before)
+{
+    return before < BINARY_SAMPLE && out->len >= BINARY_SAMPLE && !has_utf16_bom(out) &&
+           rp_corpus_is_binary(out->data, out->len);
 }
 
 /* Plain bytes: read straight into the output buffer. */
@@ -236,6 +286,10 @@ static rp_status read_plain(loader *ld)
         if (n == 0)
             return RP_OK;
         out->len += (size_t)n;
+        if (binary_so_far(out, out->len - (size_t)n)) {
+            snprintf(ld->why, RP_WHY_LEN, "binary file");
+            return RP_EFORMAT;
+        }
     }
 }
 
@@ -271,7 +325,7 @@ static rp_status decode(loader *ld, size_t size_hint)
         if (!ld->in)
             return RP_ENOMEM;
         memcpy(ld->in, head, head_len);
-        ld->in_len = head_len;
+        ld->in_len = ld->in_total = head_len;
         return gunzip(ld);
     }
     if (head_len == 4 && memcmp(head, zst, 4) == 0) {
@@ -279,7 +333,7 @@ static rp_status decode(loader *ld, size_t size_hint)
         if (!ld->in)
             return RP_ENOMEM;
         memcpy(ld->in, head, head_len);
-        ld->in_len = head_len;
+        ld->in_len = ld->in_total = head_len;
         return unzstd(ld);
     }
     /* room for the whole file, the NUL and a one-byte probe for the end: no realloc */
@@ -395,7 +449,7 @@ bool rp_corpus_is_binary(const char *bytes, size_t len)
 rp_status rp_corpus_load(int fd, size_t cap, size_t size_hint, rp_buf *out, char *why)
 {
     rp_buf buf = RP_BUF_INIT;
-    loader ld = {fd, cap, &buf, why, NULL, 0, 0, false};
+    loader ld = {fd, cap, &buf, why, NULL, 0, 0, 0, false};
     rp_status st;
 
     why[0] = '\0';

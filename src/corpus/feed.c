@@ -1,6 +1,7 @@
 /*
  * corpus_feed.c - RSS and Atom feeds as documents. libxml2 parses the feed into a tree (no
- * network, external entities never loaded, no recovery: a malformed feed is skipped whole);
+ * network, no DTD loaded, no entity expanded, no recovery: a malformed feed, or one with a
+ * DTD internal subset, where entities are declared, is skipped whole);
  * each <item> or <entry> becomes a document of its title and text. HTML inside descriptions
  * (escaped or CDATA) is reduced to text by a small tag stripper with entity decoding; block
  * tags become line breaks and runs of white space one space.
@@ -397,6 +398,12 @@ static rp_status skip_malformed(rp_corpus *c, const char *path, xmlParserCtxt *c
     return rp_corpus_skip(c, path, why);
 }
 
+/* Entities are never expanded (a billion-laughs feed of 1 KB would be gigabytes of text), and
+ * declarations live in the internal subset: a feed that has one is skipped whole. */
+#define SUBSET_REASON "feed declares a DTD internal subset (entities are not expanded)"
+
+static size_t root_start(const char *bytes, size_t len, bool *subset);
+
 rp_status rp_corpus_read_feed(rp_corpus *c, const char *path, const char *bytes, size_t len)
 {
     const int flags = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
@@ -405,15 +412,21 @@ rp_status rp_corpus_read_feed(rp_corpus *c, const char *path, const char *bytes,
     xmlDoc *doc;
     rp_corpus_mark mark;
     size_t number = 0;
+    bool subset;
     rp_status st;
 
     if (len > INT32_MAX)
         return rp_corpus_skip(c, path, "feed larger than 2 GiB");
+    root_start(bytes, len, &subset);
+    if (subset)
+        return rp_corpus_skip(c, path, SUBSET_REASON);
     if (!(ctxt = xmlNewParserCtxt()))
         return RP_ENOMEM;
     doc = xmlCtxtReadMemory(ctxt, bytes, (int)len, path, NULL, flags);
     if (!doc || !ctxt->wellFormed) {
         st = skip_malformed(c, path, ctxt);
+    } else if (xmlGetIntSubset(doc) && xmlGetIntSubset(doc)->children) {
+        st = rp_corpus_skip(c, path, SUBSET_REASON); /* one the scan above did not see */
     } else {
         rp_corpus_mark_get(c, &mark);
         st = walk(c, path, xmlDocGetRootElement(doc), &number);
@@ -425,28 +438,62 @@ rp_status rp_corpus_read_feed(rp_corpus *c, const char *path, const char *bytes,
     return st;
 }
 
-/* Skips the BOM, XML declaration, comments, processing instructions and doctype. */
-bool rp_corpus_is_feed(const char *bytes, size_t len)
+/* The end (one past '>') of the markup declaration at bytes[i] == '<' ("<?", "<!"), or 0 when
+ * it does not close. A DOCTYPE's quoted ids and its internal subset ("[ ... ]") may hold '>':
+ * they are stepped over, and *subset says whether there was one. */
+static size_t decl_end(const char *bytes, size_t len, size_t i, bool *subset)
+{
+    bool doctype = len - i >= 9 && memcmp(bytes + i, "<!DOCTYPE", 9) == 0;
+    int depth = 0;
+    char quote = 0;
+
+    for (; i < len; i++) {
+        char ch = bytes[i];
+        if (quote) {
+            quote = ch == quote ? 0 : quote;
+        } else if (doctype && (ch == '"' || ch == '\'')) {
+            quote = ch;
+        } else if (doctype && ch == '[') {
+            depth++;
+            *subset = true;
+        } else if (doctype && ch == ']' && depth > 0) {
+            depth--;
+        } else if (ch == '>' && depth == 0) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Where the first element starts (after a BOM, the XML declaration, comments, processing
+ * instructions and a doctype), or len when there is none. */
+static size_t root_start(const char *bytes, size_t len, bool *subset)
 {
     size_t i = len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 
+    *subset = false;
     while (i < len) {
         while (i < len && strchr(" \t\r\n", bytes[i]) && bytes[i])
             i++;
         if (i >= len || bytes[i] != '<')
-            return false;
+            return len;
         if (i + 1 < len && strchr("?!", bytes[i + 1])) {
-            const char *end = memchr(bytes + i, '>', len - i);
-            if (!end)
-                return false;
-            i = (size_t)(end - bytes) + 1;
+            if ((i = decl_end(bytes, len, i, subset)) == 0)
+                return len;
             continue;
         }
-        const char *p = bytes + i + 1;
-        size_t left = len - i - 1;
-        return (left >= 3 && memcmp(p, "rss", 3) == 0) ||
-               (left >= 4 && memcmp(p, "feed", 4) == 0) ||
-               (left >= 7 && memcmp(p, "rdf:RDF", 7) == 0);
+        return i;
     }
-    return false;
+    return len;
+}
+
+bool rp_corpus_is_feed(const char *bytes, size_t len)
+{
+    bool subset;
+    size_t i = root_start(bytes, len, &subset);
+    const char *p = bytes + i + 1;
+    size_t left = i < len ? len - i - 1 : 0;
+
+    return (left >= 3 && memcmp(p, "rss", 3) == 0) || (left >= 4 && memcmp(p, "feed", 4) == 0) ||
+           (left >= 7 && memcmp(p, "rdf:RDF", 7) == 0);
 }

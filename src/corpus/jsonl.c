@@ -2,8 +2,9 @@
  * corpus_jsonl.c - JSON Lines input (jansson): one document per non-blank line, named by its
  * id field (a string as is, an integer in decimal, else "path:LINE"), its text taken from the
  * text field, and every other field kept as metadata (compact JSON, keys sorted). Bad lines
- * are skipped as "path:LINE" and the rest is kept. The input buffer stays in the corpus so a
- * document's raw line can be written back unchanged (rp_corpus_raw).
+ * (malformed, or nested deeper than 64 levels) are skipped as "path:LINE" and the rest is
+ * kept. The input buffer stays in the corpus so a document's raw line can be written back
+ * unchanged (rp_corpus_raw).
  */
 #include "corpus/corpus.h"
 
@@ -87,6 +88,35 @@ static json_t *line_text(json_t *obj, const char *text_field, size_t cap, char *
     return text;
 }
 
+/* Metadata is copied into every report, and many JSON readers (Python's json at about 1,000
+ * levels, jq) give up on deep nesting: a line nested deeper than this is skipped. */
+#define RP_JSONL_MAX_DEPTH 64
+
+/* True when the line's arrays and objects nest deeper than RP_JSONL_MAX_DEPTH, found by a scan
+ * of the bytes (strings and their escapes stepped over) before jansson parses them. */
+static bool too_deep(const char *s, size_t len)
+{
+    size_t depth = 0;
+    bool in_string = false;
+
+    for (size_t i = 0; i < len; i++) {
+        if (in_string) {
+            if (s[i] == '\\')
+                i++;
+            else if (s[i] == '"')
+                in_string = false;
+        } else if (s[i] == '"') {
+            in_string = true;
+        } else if (s[i] == '[' || s[i] == '{') {
+            if (++depth > RP_JSONL_MAX_DEPTH)
+                return true;
+        } else if ((s[i] == ']' || s[i] == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return false;
+}
+
 static rp_status read_line(rp_corpus *c, const jsonl_line *ln, const rp_read_options *ro,
                            size_t cap)
 {
@@ -97,6 +127,10 @@ static rp_status read_line(rp_corpus *c, const jsonl_line *ln, const rp_read_opt
     size_t len;
     rp_status st = RP_ENOMEM;
 
+    if (too_deep(ln->bytes, ln->len)) {
+        snprintf(why, sizeof(why), "JSON nested deeper than %d levels", RP_JSONL_MAX_DEPTH);
+        return skip_line(c, ln, why);
+    }
     memset(&err, 0, sizeof(err)); /* jansson leaves it unset when an allocation fails */
     obj = json_loadb(ln->bytes, ln->len, JSON_ALLOW_NUL, &err);
     if (!obj) {

@@ -9,11 +9,66 @@
 
 #include <string.h>
 
+/* The end of the bracket expression opening at p ('['), or NULL when it does not close: a
+ * leading ']' (after an optional '^') is literal, and [:class:], [=equiv=], [.coll.] nest. */
+static const char *bracket_end(const char *p)
+{
+    p++;
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    for (; *p && *p != ']'; p++) {
+        if (*p == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+            char close = p[1];
+            const char *q = p + 2;
+            while (*q && !(q[0] == close && q[1] == ']'))
+                q++;
+            if (!*q)
+                return NULL;
+            p = q + 1;
+        }
+    }
+    return *p ? p : NULL;
+}
+
+/* The first back-reference (\1 .. \9) outside bracket expressions, or NULL. POSIX leaves them
+ * out of extended expressions; glibc accepts them, and matching with them is exponential in
+ * the worst case ('(a*)*\1$' on a line of a's runs for minutes). */
+static const char *find_backref(const char *pattern)
+{
+    for (const char *p = pattern; *p; p++) {
+        if (*p == '\\') {
+            if (p[1] >= '1' && p[1] <= '9')
+                return p;
+            if (p[1])
+                p++;
+        } else if (*p == '[') {
+            const char *end = bracket_end(p);
+            if (!end)
+                return NULL; /* regcomp reports the unmatched '[' */
+            p = end;
+        }
+    }
+    return NULL;
+}
+
 static rp_status compile(regex_t *re, const char *pattern, const char *which, char *msg,
                          size_t msglen)
 {
     char err[RP_WHY_LEN];
-    int rc = regcomp(re, pattern, REG_EXTENDED | REG_NEWLINE);
+    const char *backref = find_backref(pattern);
+    int rc;
+
+    if (backref) {
+        if (msg && msglen)
+            snprintf(msg, msglen,
+                     "invalid %s regex '%s': back-reference \\%c is not part of POSIX extended "
+                     "regular expressions",
+                     which, pattern, backref[1]);
+        return RP_EFORMAT;
+    }
+    rc = regcomp(re, pattern, REG_EXTENDED | REG_NEWLINE);
 
     if (rc == 0)
         return RP_OK;

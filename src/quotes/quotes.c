@@ -3,7 +3,10 @@
  * every 3-token shingle of the corpus (short quotations need short seeds, and the quotation
  * side must not be winnowed away); seeds of one document are chained along the source, each
  * chain's window is aligned with the whole quotation (quotes_attrib.c), and the alignment's
- * columns give the source's fidelity and its differences.
+ * columns give the source's fidelity and its differences. Copies of one quotation text (the
+ * same token hashes) are attributed once: the other copies are sources of each other without
+ * a search, only seeds outside them are chained and aligned, and every copy lists the shared
+ * ranked sources less itself, so the work is linear in the copies, not quadratic.
  */
 #include "quotes/quotes.h"
 #include "scan/cluster.h"
@@ -40,12 +43,24 @@ typedef struct docdata {
     uint8_t *inq;
 } docdata;
 
-/* A source while the result is built: strings are offsets into the arena. */
+/* A source of one quotation text while the result is built. */
 typedef struct cand {
     uint32_t doc, t_start, t_end; /* token range in the source document */
     uint32_t matches, columns;
     bool quoted;
+    bool copy;       /* another copy of the text: every column the same token */
+    size_t ops_off;  /* its alignment's columns in work.group_ops (not for a copy) */
+    uint32_t ops_count;
+    uint32_t s_first, s_last; /* source tokens of the alignment, absolute */
 } cand;
+
+/* A quotation to attribute: token range [qs, qe) of doc's span; ordinal is its place in the
+ * result ((doc, start) order); key hashes its token hashes, so that copies sort together. */
+typedef struct qrec {
+    uint64_t key;
+    uint32_t doc, span, qs, qe;
+    size_t ordinal;
+} qrec;
 
 typedef struct hit {
     uint32_t doc, pos, qi;
@@ -88,6 +103,18 @@ typedef struct work {
     size_t qh_cap, sh_cap;
     rp_qalign al;
     rp_qops ops;
+    qrec *recs; /* every quotation to attribute */
+    size_t rec_count, rec_cap;
+    const qrec *group; /* the copies of the text being attributed, in (doc, qs) order */
+    size_t group_count;
+    uint8_t *group_ops; /* the columns of its candidates' alignments */
+    size_t group_ops_len, group_ops_cap;
+    uint8_t *same; /* m columns of RP_QOP_SAME: a copy's alignment */
+    size_t same_cap;
+    rp_fingerprint *tg; /* the text's shingles, sorted (repeats looked up once) */
+    size_t tg_cap;
+    cand *placed; /* the kept candidates in (doc, position) order */
+    size_t placed_cap;
 } work;
 
 /* ---- per-document preparation and the shingle index ---- */
@@ -186,7 +213,51 @@ static void lookup(const work *w, uint64_t h, size_t *first, size_t *count)
     *count = hi - lo;
 }
 
-/* ---- seeds and chains of one quotation ---- */
+/* ---- the copies of one text ---- */
+
+/* The first copy at or after (doc, pos) in the group (group_count when none). */
+static size_t copy_from(const work *w, uint32_t doc, uint32_t pos)
+{
+    size_t lo = 0, hi = w->group_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const qrec *c = &w->group[mid];
+        if (c->doc < doc || (c->doc == doc && c->qs < pos))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Does a shingle at (doc, pos) touch a copy? (Copies all have the text's m tokens.) */
+static bool in_copy(const work *w, uint32_t doc, uint32_t pos, uint32_t m)
+{
+    size_t i = copy_from(w, doc, pos + 1 > m ? pos + 1 - m : 0);
+    return i < w->group_count && w->group[i].doc == doc && w->group[i].qs < pos + SEED_K;
+}
+
+/* Is there a copy in doc between source tokens a and b (a < b)? Chains never cross one. */
+static bool copy_between(const work *w, uint32_t doc, uint32_t a, uint32_t b)
+{
+    size_t i = copy_from(w, doc, a + 1);
+    return i < w->group_count && w->group[i].doc == doc && w->group[i].qs < b;
+}
+
+/* Narrows window [*lo, *hi) of a chain with seeds from first to last to the room between the
+ * copies around it in doc: a copy is a source by itself, never part of a window. */
+static void clip_to_copies(const work *w, uint32_t doc, uint32_t first, uint32_t last,
+                           int64_t *lo, int64_t *hi)
+{
+    size_t i = copy_from(w, doc, first);
+
+    if (i < w->group_count && w->group[i].doc == doc && w->group[i].qs < *hi)
+        *hi = w->group[i].qs > last ? w->group[i].qs : *hi;
+    if (i > 0 && w->group[i - 1].doc == doc && w->group[i - 1].qe > *lo)
+        *lo = w->group[i - 1].qe;
+}
+
+/* ---- seeds and chains of one quotation text ---- */
 
 static int hit_cmp(const void *pa, const void *pb)
 {
@@ -198,29 +269,54 @@ static int hit_cmp(const void *pa, const void *pb)
     return a->qi < b->qi ? -1 : a->qi > b->qi;
 }
 
-/* Seeds of quotation tokens [qs, qe) of doc qd, its own span left out. */
+/* Seeds of one shingle hash that the text holds at positions tg[0..r) (r repeats): every
+ * occurrence outside the copies, unless there are more than SEED_OCC_CAP of them. */
+static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r, uint32_t m)
+{
+    size_t first, count, outside = 0, before = w->hit_count;
+
+    lookup(w, tg[0].hash, &first, &count);
+    if (count > SEED_OCC_CAP + w->group_count * r)
+        return RP_OK; /* a stop-word run, whatever the copies hold */
+    for (size_t e = first; e < first + count; e++) {
+        const rp_fingerprint *f = &w->index[e];
+        if (in_copy(w, f->doc, f->pos, m))
+            continue;
+        if (++outside > SEED_OCC_CAP) {
+            w->hit_count = before;
+            return RP_OK;
+        }
+        for (size_t k = 0; k < r; k++) {
+            if (RP_GROW(w->hits, w->hit_cap, w->hit_count + 1) != RP_OK)
+                return RP_ENOMEM;
+            w->hits[w->hit_count++] = (hit){f->doc, f->pos, tg[k].pos};
+        }
+    }
+    return RP_OK;
+}
+
+/* Seeds of the text (tokens [qs, qe) of the group's first copy) outside every copy. */
 static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
 {
     const rp_token *qt = w->docs[qd].toks.items;
+    size_t n = qe - qs - SEED_K + 1;
+    rp_status st = RP_OK;
 
     w->hit_count = 0;
-    for (uint32_t i = qs; i + SEED_K <= qe; i++) {
-        size_t first, count;
-        lookup(w, trigram(qt + i), &first, &count);
-        if (count > SEED_OCC_CAP)
-            continue;
-        for (size_t e = first; e < first + count; e++) {
-            const rp_fingerprint *f = &w->index[e];
-            if (f->doc == qd && f->pos + SEED_K > qs && f->pos < qe)
-                continue; /* the quotation itself */
-            if (RP_GROW(w->hits, w->hit_cap, w->hit_count + 1) != RP_OK)
-                return RP_ENOMEM;
-            w->hits[w->hit_count++] = (hit){f->doc, f->pos, i - qs};
-        }
+    if (RP_GROW(w->tg, w->tg_cap, n) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        w->tg[i] = (rp_fingerprint){trigram(qt + qs + i), 0, (uint32_t)i};
+    if (n > 1)
+        qsort(w->tg, n, sizeof(*w->tg), fp_cmp);
+    for (size_t i = 0, j; i < n && st == RP_OK; i = j) {
+        for (j = i + 1; j < n && w->tg[j].hash == w->tg[i].hash; j++)
+            ;
+        st = shingle_hits(w, w->tg + i, j - i, qe - qs);
     }
-    if (w->hit_count > 1)
+    if (st == RP_OK && w->hit_count > 1)
         qsort(w->hits, w->hit_count, sizeof(*w->hits), hit_cmp);
-    return RP_OK;
+    return st;
 }
 
 /* ---- aligning one chain and judging the result ---- */
@@ -240,19 +336,28 @@ static rp_status load_hashes(uint64_t **buf, size_t *cap, const rp_token *t, uin
     return RP_OK;
 }
 
-/* Aligns quotation [qs, qe) of doc qd with source tokens [lo, hi) of doc sd; appends a
- * candidate when the source covers enough of the quotation. */
-static rp_status try_window(work *w, uint32_t qd, uint32_t qs, uint32_t qe, uint32_t sd,
-                            uint32_t lo, uint32_t hi)
+/* Aligns the text (w->qh, m hashes) with source tokens [lo, hi) of doc sd into w->ops. */
+static rp_status align_with(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
-    const rp_tokens *qt = &w->docs[qd].toks, *stoks = &w->docs[sd].toks;
-    uint32_t m = qe - qs, n = hi - lo, matches = 0;
-    rp_status st;
+    rp_status st = load_hashes(&w->sh, &w->sh_cap, w->docs[sd].toks.items + lo, hi - lo);
+    return st == RP_OK ? rp_quotes_align(&w->al, w->qh, m, w->sh, hi - lo, &w->ops) : st;
+}
 
-    if ((st = load_hashes(&w->qh, &w->qh_cap, qt->items + qs, m)) != RP_OK ||
-        (st = load_hashes(&w->sh, &w->sh_cap, stoks->items + lo, n)) != RP_OK)
-        return st;
-    st = rp_quotes_align(&w->al, w->qh, m, w->sh, n, &w->ops);
+static rp_status add_cand(work *w, cand c)
+{
+    if (RP_GROW(w->cands, w->cand_cap, w->cand_count + 1) != RP_OK)
+        return RP_ENOMEM;
+    w->cands[w->cand_count++] = c;
+    return RP_OK;
+}
+
+/* Aligns the text with source tokens [lo, hi) of doc sd; appends a candidate when the source
+ * covers enough of the text. */
+static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
+{
+    uint32_t matches = 0, sj, inside = 0, aligned = 0;
+    rp_status st = align_with(w, m, sd, lo, hi);
+
     if (st == RP_ELIMIT)
         return RP_OK; /* too long to align: no source rather than no report */
     if (st != RP_OK)
@@ -261,9 +366,7 @@ static rp_status try_window(work *w, uint32_t qd, uint32_t qs, uint32_t qe, uint
         matches += w->ops.items[c] == RP_QOP_SAME;
     if (matches < SEED_K || matches < MIN_COVER * m)
         return RP_OK;
-    if (RP_GROW(w->cands, w->cand_cap, w->cand_count + 1) != RP_OK)
-        return RP_ENOMEM;
-    uint32_t sj = lo + w->ops.s_first, inside = 0, aligned = 0;
+    sj = lo + w->ops.s_first;
     for (size_t c = 0; c < w->ops.count; c++) {
         uint8_t op = w->ops.items[c];
         if (op == RP_QOP_INS)
@@ -272,52 +375,53 @@ static rp_status try_window(work *w, uint32_t qd, uint32_t qs, uint32_t qe, uint
             aligned++, inside += w->docs[sd].inq[sj];
         sj++;
     }
-    w->cands[w->cand_count++] =
-        (cand){sd, lo + w->ops.s_first, lo + w->ops.s_last, matches, m, 2 * inside > aligned};
-    return RP_OK;
+    cand c = {sd, lo + w->ops.s_first, lo + w->ops.s_last, matches, m, 2 * inside > aligned,
+              false, 0, 0, 0, 0};
+    return add_cand(w, c);
 }
 
-/* Chains the sorted hits per document and aligns each chain with enough distinct seeds. */
-static rp_status chain_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
+/* One chain of hits [i, j) of one document: its window, clipped off the copies, aligned when
+ * enough distinct seeds of the text lie in it. */
+static rp_status try_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t need, size_t id)
 {
-    uint32_t m = qe - qs, need = (uint32_t)(MIN_SEED_SHARE * (m - SEED_K + 1));
+    uint32_t distinct = 0, sd = w->hits[i].doc, ntok = (uint32_t)w->docs[sd].toks.count;
+    int64_t lo = INT64_MAX, hi = 0;
+
+    for (size_t h = i; h < j; h++) {
+        const hit *x = &w->hits[h];
+        distinct += w->stamp[x->qi] != (uint32_t)id;
+        w->stamp[x->qi] = (uint32_t)id;
+        lo = (int64_t)x->pos - x->qi < lo ? (int64_t)x->pos - x->qi : lo;
+        hi = (int64_t)x->pos - x->qi + m > hi ? (int64_t)x->pos - x->qi + m : hi;
+    }
+    lo = lo - WINDOW_PAD < 0 ? 0 : lo - WINDOW_PAD;
+    hi = hi + WINDOW_PAD > ntok ? ntok : hi + WINDOW_PAD;
+    clip_to_copies(w, sd, w->hits[i].pos, w->hits[j - 1].pos, &lo, &hi);
+    if (distinct < need || distinct == 0 || hi <= lo)
+        return RP_OK;
+    return try_window(w, m, sd, (uint32_t)lo, (uint32_t)hi);
+}
+
+/* Chains the sorted hits per document (never across a copy) and tries each chain. */
+static rp_status chain_hits(work *w, uint32_t m)
+{
+    uint32_t need = (uint32_t)(MIN_SEED_SHARE * (m - SEED_K + 1));
     size_t i = 0, chain_id = 0;
+    rp_status st = RP_OK;
 
     if (RP_GROW(w->stamp, w->stamp_cap, m) != RP_OK)
         return RP_ENOMEM;
     memset(w->stamp, 0, m * sizeof(*w->stamp));
-    w->cand_count = 0;
-    while (i < w->hit_count) {
+    while (i < w->hit_count && st == RP_OK) {
         size_t j = i + 1;
-        uint32_t distinct = 0;
-        chain_id++;
         while (j < w->hit_count && w->hits[j].doc == w->hits[i].doc &&
-               w->hits[j].pos - w->hits[j - 1].pos <= m + CHAIN_GAP)
+               w->hits[j].pos - w->hits[j - 1].pos <= m + CHAIN_GAP &&
+               !copy_between(w, w->hits[j].doc, w->hits[j - 1].pos, w->hits[j].pos))
             j++;
-        int64_t lo = INT64_MAX, hi = 0;
-        for (size_t h = i; h < j; h++) {
-            const hit *x = &w->hits[h];
-            distinct += w->stamp[x->qi] != (uint32_t)chain_id;
-            w->stamp[x->qi] = (uint32_t)chain_id;
-            lo = (int64_t)x->pos - x->qi < lo ? (int64_t)x->pos - x->qi : lo;
-            hi = (int64_t)x->pos - x->qi + m > hi ? (int64_t)x->pos - x->qi + m : hi;
-        }
-        uint32_t sd = w->hits[i].doc, ntok = (uint32_t)w->docs[sd].toks.count;
-        lo = lo - WINDOW_PAD < 0 ? 0 : lo - WINDOW_PAD;
-        hi = hi + WINDOW_PAD > ntok ? ntok : hi + WINDOW_PAD;
-        if (sd == qd && w->hits[i].pos >= qe && lo < qe)
-            lo = qe; /* keep the window off the quotation itself */
-        if (sd == qd && w->hits[j - 1].pos < qs && hi > qs)
-            hi = qs;
-        bool straddles = sd == qd && w->hits[i].pos < qs && w->hits[j - 1].pos >= qe;
-        if (distinct >= need && distinct > 0 && hi > lo && !straddles) {
-            rp_status st = try_window(w, qd, qs, qe, sd, (uint32_t)lo, (uint32_t)hi);
-            if (st != RP_OK)
-                return st;
-        }
+        st = try_chain(w, i, j, m, need, ++chain_id);
         i = j;
     }
-    return RP_OK;
+    return st;
 }
 
 /* Unquoted first, then identity (matches / columns), then document and position. */
@@ -334,23 +438,40 @@ static int cand_rank(const void *pa, const void *pb)
     return a->t_start < b->t_start ? -1 : a->t_start > b->t_start;
 }
 
-/* Drops candidates overlapping a better one in the same document (chains may meet). */
-static void dedupe_cands(work *w)
+static int cand_place(const void *pa, const void *pb)
+{
+    const cand *a = pa, *b = pb;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return cand_rank(pa, pb);
+}
+
+/* Drops candidates overlapping a better one in the same document (chains may meet, copies
+ * may coincide); keeps them in (doc, position) order in w->placed (where those of one
+ * document do not overlap), then ranks them. Compares only within a document. */
+static rp_status dedupe_cands(work *w)
 {
     size_t kept = 0;
 
     if (w->cand_count > 1)
-        qsort(w->cands, w->cand_count, sizeof(*w->cands), cand_rank);
-    for (size_t i = 0; i < w->cand_count; i++) {
+        qsort(w->cands, w->cand_count, sizeof(*w->cands), cand_place);
+    for (size_t i = 0, doc_first = 0; i < w->cand_count; i++) {
         const cand *c = &w->cands[i];
         bool dup = false;
-        for (size_t j = 0; j < kept && !dup; j++)
-            dup = w->cands[j].doc == c->doc && w->cands[j].t_start < c->t_end &&
-                  c->t_start < w->cands[j].t_end;
+        if (i > 0 && c->doc != w->cands[i - 1].doc)
+            doc_first = kept;
+        for (size_t j = doc_first; j < kept && !dup; j++)
+            dup = w->cands[j].t_start < c->t_end && c->t_start < w->cands[j].t_end;
         if (!dup)
             w->cands[kept++] = *c;
     }
     w->cand_count = kept;
+    if (RP_GROW(w->placed, w->placed_cap, kept + 1) != RP_OK)
+        return RP_ENOMEM;
+    memcpy(w->placed, w->cands, kept * sizeof(*w->cands));
+    if (kept > 1)
+        qsort(w->cands, kept, sizeof(*w->cands), cand_rank);
+    return RP_OK;
 }
 
 /* ---- fidelity and differences ---- */
@@ -471,32 +592,91 @@ static rp_status classify(rp_quotes *r, const rp_qops *ops, const side *q, const
     return RP_OK;
 }
 
-/* ---- one quotation ---- */
+/* ---- the sources of one text, found once ---- */
 
-static rp_status add_source(rp_quotes *r, work *w, uint32_t qd, uint32_t qs, uint32_t qe,
-                            const cand *c)
+/* The other copies of the text as candidates: each gives every token verbatim or folded. */
+static rp_status copy_cands(work *w, uint32_t m)
+{
+    for (size_t i = 0; i < w->group_count; i++) {
+        const qrec *g = &w->group[i];
+        uint32_t inside = 0;
+        for (uint32_t t = g->qs; t < g->qe; t++)
+            inside += w->docs[g->doc].inq[t];
+        cand c = {g->doc, g->qs, g->qe, m, m, 2 * inside > m, true, 0, m, g->qs, g->qe};
+        rp_status st = add_cand(w, c);
+        if (st != RP_OK)
+            return st;
+    }
+    return RP_OK;
+}
+
+/* Aligns the text once more with each kept candidate's own range (as reported) and keeps the
+ * columns, which every copy of the text shares. */
+static rp_status keep_alignments(work *w, uint32_t m)
+{
+    rp_status st;
+
+    w->group_ops_len = 0;
+    if (RP_GROW(w->same, w->same_cap, m) != RP_OK)
+        return RP_ENOMEM;
+    memset(w->same, RP_QOP_SAME, m);
+    for (size_t k = 0; k < w->cand_count; k++) {
+        cand *c = &w->cands[k];
+        if (c->copy)
+            continue;
+        if ((st = align_with(w, m, c->doc, c->t_start, c->t_end)) != RP_OK)
+            return st;
+        if (RP_GROW(w->group_ops, w->group_ops_cap, w->group_ops_len + w->ops.count) != RP_OK)
+            return RP_ENOMEM;
+        memcpy(w->group_ops + w->group_ops_len, w->ops.items, w->ops.count);
+        c->ops_off = w->group_ops_len;
+        c->ops_count = (uint32_t)w->ops.count;
+        c->s_first = c->t_start + w->ops.s_first;
+        c->s_last = c->t_start + w->ops.s_last;
+        w->group_ops_len += w->ops.count;
+    }
+    return RP_OK;
+}
+
+/* Candidates for the group's text: copies, then chained seeds outside them, deduplicated,
+ * ranked, with their alignments. */
+static rp_status find_sources(work *w)
+{
+    const qrec *g = &w->group[0];
+    uint32_t m = g->qe - g->qs;
+    rp_status st;
+
+    w->cand_count = 0;
+    if ((st = load_hashes(&w->qh, &w->qh_cap, w->docs[g->doc].toks.items + g->qs, m)) != RP_OK ||
+        (st = copy_cands(w, m)) != RP_OK || (st = collect_hits(w, g->doc, g->qs, g->qe)) != RP_OK ||
+        (st = chain_hits(w, m)) != RP_OK)
+        return st;
+    if ((st = dedupe_cands(w)) != RP_OK)
+        return st;
+    return keep_alignments(w, m);
+}
+
+/* ---- one quotation: the shared sources less itself ---- */
+
+static rp_status add_source(rp_quotes *r, work *w, const qrec *q, const cand *c)
 {
     const rp_doc *sdoc = rp_corpus_doc(w->corpus, c->doc);
     const rp_tokens *st = &w->docs[c->doc].toks;
-    uint32_t m = qe - qs, n = c->t_end - c->t_start;
+    rp_qops ops = {c->copy ? w->same : w->group_ops + c->ops_off, c->ops_count, c->ops_count, 0, 0};
     rp_quote_source src = {0};
     size_t diff_first;
     rp_status s;
 
-    if ((s = load_hashes(&w->qh, &w->qh_cap, w->docs[qd].toks.items + qs, m)) != RP_OK ||
-        (s = load_hashes(&w->sh, &w->sh_cap, st->items + c->t_start, n)) != RP_OK ||
-        (s = rp_quotes_align(&w->al, w->qh, m, w->sh, n, &w->ops)) != RP_OK)
-        return s;
-    side q = {rp_corpus_doc(w->corpus, qd), &w->docs[qd].toks, qs};
-    side sd = {sdoc, st, c->t_start + w->ops.s_first};
-    if ((s = classify(r, &w->ops, &q, &sd, qe, &src, &diff_first)) != RP_OK)
+    side qside = {rp_corpus_doc(w->corpus, q->doc), &w->docs[q->doc].toks, q->qs};
+    side sside = {sdoc, st, c->s_first};
+    if ((s = classify(r, &ops, &qside, &sside, q->qe, &src, &diff_first)) != RP_OK)
         return s;
     if (RP_GROW(r->sources, r->source_cap, r->source_count + 1) != RP_OK ||
         RP_GROW(r->sdiff_first, r->sdiff_cap, r->source_count + 1) != RP_OK)
         return RP_ENOMEM;
     src.doc = c->doc;
-    src.start = st->items[sd.first].start;
-    src.end = st->items[c->t_start + w->ops.s_last - 1].end;
+    src.start = st->items[c->s_first].start;
+    src.end = st->items[c->s_last - 1].end;
     src.quoted = c->quoted;
     rp_cluster_line_col(sdoc->bytes, 0, 1, 1, src.start, &src.line, &src.column);
     r->sdiff_first[r->source_count] = diff_first;
@@ -504,32 +684,51 @@ static rp_status add_source(rp_quotes *r, work *w, uint32_t qd, uint32_t qs, uin
     return RP_OK;
 }
 
-static rp_status add_quote(rp_quotes *r, work *w, uint32_t qd, const rp_qspan *sp, uint32_t qs,
-                           uint32_t qe)
+/* Does candidate c lie on copy q itself (its own words are no source of it)? */
+static bool is_self(const cand *c, const qrec *q)
 {
-    const rp_doc *d = rp_corpus_doc(w->corpus, qd);
-    rp_quote q = {qd, sp->start, sp->end, 0, 0, qe - qs, NULL, NULL, 0};
+    return c->doc == q->doc && c->t_start < q->qe && q->qs < c->t_end;
+}
+
+/* How many kept candidates lie on copy q (itself, or a copy nested with it): those of one
+ * document do not overlap, so they are found by a binary search of w->placed. */
+static size_t self_count(const work *w, const qrec *q)
+{
+    size_t lo = 0, hi = w->cand_count, n = 0;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const cand *c = &w->placed[mid];
+        if (c->doc < q->doc || (c->doc == q->doc && c->t_end <= q->qs))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < w->cand_count && is_self(&w->placed[lo], q); lo++)
+        n++;
+    return n;
+}
+
+static rp_status add_quote(rp_quotes *r, work *w, const qrec *rec)
+{
+    const rp_doc *d = rp_corpus_doc(w->corpus, rec->doc);
+    const rp_qspan *sp = &w->docs[rec->doc].spans.items[rec->span];
+    rp_quote q = {rec->doc, sp->start, sp->end, 0, 0, rec->qe - rec->qs, NULL, NULL, 0, 0};
     size_t off, len, speaker = SIZE_MAX, first = r->source_count;
     rp_status st;
 
-    if ((st = collect_hits(w, qd, qs, qe)) != RP_OK || (st = chain_hits(w, qd, qs, qe)) != RP_OK)
-        return st;
-    dedupe_cands(w);
-    for (size_t k = 0; k < w->cand_count && k < r->qopts.max_sources; k++)
-        if ((st = add_source(r, w, qd, qs, qe, &w->cands[k])) != RP_OK)
+    for (size_t k = 0; k < w->cand_count && r->source_count - first < r->qopts.max_sources; k++)
+        if (!is_self(&w->cands[k], rec) && (st = add_source(r, w, rec, &w->cands[k])) != RP_OK)
             return st;
     if (rp_quotes_speaker(d->bytes, d->len, sp, &off, &len) &&
         arena_add(r, d->bytes + off, len, &speaker) != RP_OK)
         return RP_ENOMEM;
-    if (RP_GROW(r->quotes, r->cap, r->count + 1) != RP_OK ||
-        RP_GROW(r->speaker_off, r->speaker_cap, r->count + 1) != RP_OK ||
-        RP_GROW(r->src_first, r->first_cap, r->count + 1) != RP_OK)
-        return RP_ENOMEM;
     rp_cluster_line_col(d->bytes, 0, 1, 1, sp->start, &q.line, &q.column);
     q.source_count = r->source_count - first;
-    r->speaker_off[r->count] = speaker;
-    r->src_first[r->count] = first;
-    r->quotes[r->count++] = q;
+    q.sources_total = w->cand_count - self_count(w, rec);
+    r->speaker_off[rec->ordinal] = speaker;
+    r->src_first[rec->ordinal] = first;
+    r->quotes[rec->ordinal] = q;
     return RP_OK;
 }
 
@@ -566,6 +765,11 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->sh);
     rp_qalign_release(&w->al);
     rp_free(w->ops.items);
+    rp_free(w->recs);
+    rp_free(w->group_ops);
+    rp_free(w->same);
+    rp_free(w->tg);
+    rp_free(w->placed);
 }
 
 static rp_status prepare_all(rp_quotes *r, work *w, size_t ndocs)
@@ -590,22 +794,84 @@ static rp_status prepare_all(rp_quotes *r, work *w, size_t ndocs)
     return build_index(w, ndocs);
 }
 
-static rp_status attribute_all(rp_quotes *r, work *w, size_t ndocs)
+/* The quotations to attribute, in (doc, start) order: long enough for min_words and a seed. */
+static rp_status collect_recs(const rp_quotes *r, work *w, size_t ndocs)
 {
     for (size_t d = 0; d < ndocs; d++) {
         const docdata *dd = &w->docs[d];
         for (size_t i = 0; i < dd->spans.count; i++) {
-            const rp_qspan *sp = &dd->spans.items[i];
             uint32_t a, b;
-            token_range(&dd->toks, sp->start, sp->end, &a, &b);
+            token_range(&dd->toks, dd->spans.items[i].start, dd->spans.items[i].end, &a, &b);
             if (b < a + r->qopts.min_words || b < a + SEED_K)
                 continue;
-            rp_status st = add_quote(r, w, (uint32_t)d, sp, a, b);
-            if (st != RP_OK)
-                return st;
+            if (RP_GROW(w->recs, w->rec_cap, w->rec_count + 1) != RP_OK)
+                return RP_ENOMEM;
+            uint64_t key = XXH3_64bits_withSeed(NULL, 0, b - a);
+            for (uint32_t t = a; t < b; t++)
+                key = XXH3_64bits_withSeed(&dd->toks.items[t].hash, 8, key);
+            w->recs[w->rec_count++] = (qrec){key, (uint32_t)d, (uint32_t)i, a, b, 0};
         }
     }
+    for (size_t i = 0; i < w->rec_count; i++)
+        w->recs[i].ordinal = i;
     return RP_OK;
+}
+
+static int rec_cmp(const void *pa, const void *pb)
+{
+    const qrec *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    if (a->qs != b->qs)
+        return a->qs < b->qs ? -1 : 1;
+    return a->ordinal < b->ordinal ? -1 : a->ordinal > b->ordinal;
+}
+
+/* Copies: the same token hashes (the key only sorts them together; a collision merely splits
+ * a group, which stays correct as copies outside a group are found by their seeds). */
+static bool same_text(const work *w, const qrec *a, const qrec *b)
+{
+    const rp_token *x = w->docs[a->doc].toks.items, *y = w->docs[b->doc].toks.items;
+
+    if (a->key != b->key || a->qe - a->qs != b->qe - b->qs)
+        return false;
+    for (uint32_t t = 0; t < a->qe - a->qs; t++)
+        if (x[a->qs + t].hash != y[b->qs + t].hash)
+            return false;
+    return true;
+}
+
+/* Room for every quotation's result, filled by ordinal. */
+static rp_status reserve_quotes(rp_quotes *r, size_t n)
+{
+    if (RP_GROW(r->quotes, r->cap, n + 1) != RP_OK ||
+        RP_GROW(r->speaker_off, r->speaker_cap, n + 1) != RP_OK ||
+        RP_GROW(r->src_first, r->first_cap, n + 1) != RP_OK)
+        return RP_ENOMEM;
+    r->count = n;
+    return RP_OK;
+}
+
+static rp_status attribute_all(rp_quotes *r, work *w, size_t ndocs)
+{
+    rp_status st = collect_recs(r, w, ndocs);
+
+    if (st == RP_OK)
+        st = reserve_quotes(r, w->rec_count);
+    if (st == RP_OK && w->rec_count > 1)
+        qsort(w->recs, w->rec_count, sizeof(*w->recs), rec_cmp);
+    for (size_t i = 0, j; i < w->rec_count && st == RP_OK; i = j) {
+        for (j = i + 1; j < w->rec_count && same_text(w, &w->recs[i], &w->recs[j]); j++)
+            ;
+        w->group = w->recs + i;
+        w->group_count = j - i;
+        st = find_sources(w);
+        for (size_t k = i; k < j && st == RP_OK; k++)
+            st = add_quote(r, w, &w->recs[k]);
+    }
+    return st;
 }
 
 rp_status rp_quotes_run(const rp_corpus *corpus, const rp_options *opts,
@@ -617,7 +883,7 @@ rp_status rp_quotes_run(const rp_corpus *corpus, const rp_options *opts,
     rp_status st;
 
     if (rp_options_check(opts) != RP_OK || qopts->min_words < 1 || qopts->min_words > 1000 ||
-        qopts->max_sources < 1)
+        qopts->max_sources < 1 || qopts->max_sources > RP_QUOTES_MAX_SOURCES)
         return RP_EINVAL;
     memset(&w, 0, sizeof(w));
     w.corpus = corpus;
