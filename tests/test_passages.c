@@ -296,6 +296,15 @@ static void test_passages_join_a_copied_stretch_to_its_long_text_as_partial(void
     assert_true(q->within_start >= host->start && q->within_end <= host->end);
     assert_int_equal(q->within_end - q->within_start, q->end - q->start);
     assert_memory_equal(hd->bytes + q->within_start, d[2].data + q->start, q->end - q->start);
+    /* --explain says what the quoting document's passage was folded into */
+    char *text = NULL, want[96];
+    rp_options o;
+    rp_options_init(&o);
+    assert_int_equal(rp_scan_explain(c, &o, 0, 2, &text), RP_OK);
+    snprintf(want, sizeof(want), "B bytes %zu-%zu: cluster 0 (reprint, 3 passages), partial",
+             q->start, q->end);
+    assert_non_null(strstr(text, want));
+    rp_free(text);
     rp_scan_free(s);
     rp_corpus_free(c);
     for (int i = 0; i < 3; i++)

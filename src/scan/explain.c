@@ -237,6 +237,57 @@ static rp_status explain_docs(explain *e)
     return st;
 }
 
+/* One passage of document d in the whole scan: its cluster, and what it was folded into. */
+static rp_status passage_line(explain *e, size_t c, const rp_cluster *cl, size_t j)
+{
+    const rp_passage *p = &cl->passages[j];
+    const char *side = p->doc == e->doc[0] ? "A" : "B";
+    rp_status st = rp_buf_addf(&e->out, "  %s bytes %zu-%zu: cluster %zu (%s, %zu passages)",
+                               side, p->start, p->end, c, rp_kind_name(cl->kind),
+                               cl->passage_count);
+    if (st == RP_OK && p->partial) {
+        const rp_passage *h = &cl->passages[p->within];
+        st = rp_buf_addf(&e->out, ", partial: a copy of bytes %zu-%zu of document %u's passage",
+                         p->within_start, p->within_end, h->doc);
+    }
+    for (size_t k = 0; st == RP_OK && k < cl->pair_count; k++) {
+        const rp_pair *pr = &cl->pairs[k];
+        if (pr->a != j && pr->b != j)
+            continue;
+        const rp_passage *o = &cl->passages[pr->a == j ? pr->b : pr->a];
+        if (o->doc != e->doc[0] && o->doc != e->doc[1])
+            continue;
+        st = rp_buf_addf(&e->out, "; paired with %s bytes %zu-%zu, identity %.3f, %zu gap%s",
+                         o->doc == e->doc[0] ? "A" : "B", o->start, o->end, pr->identity,
+                         pr->gap_count, pr->gap_count == 1 ? "" : "s");
+    }
+    return st == RP_OK ? rp_buf_adds(&e->out, "\n") : st;
+}
+
+/* Where the two documents' text ends up in the whole scan: passages are grouped per
+ * document, cut where they would overlap, and a stretch of a longer text joins that text's
+ * cluster as a partial passage, so a reported passage may differ from the alignments above. */
+static rp_status scan_report(explain *e)
+{
+    rp_scan *scan = NULL;
+    rp_status st = rp_scan_run(e->corpus, e->opts, NULL, NULL, &scan);
+    if (st == RP_OK)
+        st = rp_buf_adds(&e->out, "in the scan of the whole corpus:\n");
+    size_t shown = 0;
+    for (size_t c = 0; st == RP_OK && c < rp_scan_cluster_count(scan); c++) {
+        const rp_cluster *cl = rp_scan_cluster(scan, c);
+        for (size_t j = 0; st == RP_OK && j < cl->passage_count; j++)
+            if (cl->passages[j].doc == e->doc[0] || cl->passages[j].doc == e->doc[1]) {
+                st = passage_line(e, c, cl, j);
+                shown++;
+            }
+    }
+    if (st == RP_OK && shown == 0)
+        st = rp_buf_adds(&e->out, "  no passage of either document is reported\n");
+    rp_scan_free(scan);
+    return st;
+}
+
 rp_status rp_scan_explain(const rp_corpus *corpus, const rp_options *opts, uint32_t doc_a,
                           uint32_t doc_b, char **out_text)
 {
@@ -277,6 +328,8 @@ rp_status rp_scan_explain(const rp_corpus *corpus, const rp_options *opts, uint3
         st = rp_scan_held_token_hashes(&e.toks[1], &hb, &nb);
     if (st == RP_OK)
         st = hits_report(&e, ha, hb);
+    if (st == RP_OK)
+        st = scan_report(&e);
     if (st == RP_OK)
         st = rp_buf_detach(&e.out, out_text);
     rp_free(ha);
