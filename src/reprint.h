@@ -66,6 +66,7 @@ typedef struct rp_options {
                               pairs between them); 0: all. Only the listing is bounded: a
                               cluster's kind, tokens, documents and the documents' coverage
                               stay those of all its passages. */
+    bool diff; /* text report: the word differences of each cluster's best pair */
 } rp_options;
 
 /* Sets every field to its documented default. */

@@ -130,10 +130,10 @@ static rp_status content_hash(rp_dedup_scratch *scratch, uint64_t *out)
     return RP_OK;
 }
 
-rp_status rp_dedup_signature(const rp_options *opts, const char *text, size_t len,
+rp_status rp_dedup_signature(const rp_options *opts, const rp_doc *doc,
                              rp_dedup_scratch *scratch, rp_dedup_sig *sig)
 {
-    rp_status st = rp_text_tokenize(opts, text, len, false, &scratch->toks);
+    rp_status st = rp_text_tokenize_doc(opts, doc, false, &scratch->toks);
 
     if (st != RP_OK)
         return st;
@@ -400,7 +400,7 @@ static rp_status judge_all(batch *b, rp_dedup *dd)
     rp_dedup_scratch_init(&scratch);
     for (uint32_t d = 0; d < dd->doc_count && st == RP_OK; d++) {
         const rp_doc *doc = rp_corpus_doc(b->corpus, d);
-        st = rp_dedup_signature(b->opts, doc->bytes, doc->len, &scratch, &b->sigs[d]);
+        st = rp_dedup_signature(b->opts, doc, &scratch, &b->sigs[d]);
         if (st != RP_OK)
             break;
         dd->tokens[d] = b->sigs[d].tokens;

@@ -15,6 +15,7 @@
 
 #include "scan/align.h"
 #include "scan/cluster.h"
+#include "scan/direction.h"
 #include "scan/index.h"
 #include "base/sort.h"
 
@@ -968,6 +969,8 @@ static rp_status cluster_stage(run *r, rp_scan *scan)
     if (!covered)
         return RP_ENOMEM;
     st = rp_cluster_build(r->corpus, r->opts, r->links, r->hits.count, covered, &scan->clusters);
+    if (st == RP_OK)
+        rp_direction_series(r->corpus, &scan->clusters);
     for (size_t d = 0; st == RP_OK && d < r->docs; d++)
         r->stats[d].covered = r->stats[d].tokens ? (double)covered[d] / r->stats[d].tokens : 0.0;
     rp_free(covered);
