@@ -12,7 +12,9 @@ FUZZ_TARGETS ?= text jsonl split load feed quotes scan
 # Debian packages the build and the tests need.
 DEB_PACKAGES = build-essential cmake pkg-config libxxhash-dev libutf8proc-dev libjansson-dev \
                zlib1g-dev libzstd-dev liblmdb-dev libxml2-dev libcmocka-dev
-# ... and the ones only the tests need (the HTML report's browser test).
+# ... and the ones only the tests need (the HTML report's browser test). npm, for eslint (which
+# lints the report's scripts, installed into the build tree from tests/lint/), is installed
+# from Debian only when no npm command is there (a Node.js of another origin brings its own).
 TEST_DEB_PACKAGES = chromium python3
 
 .PHONY: all deps test-deps build run test bench fuzz format clean
@@ -41,6 +43,8 @@ run: build
 
 test-deps:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
+	@command -v npm > /dev/null 2>&1 || $(MAKE) --no-print-directory deps DEB_PACKAGES=npm
+	sh tests/lint/run.sh install $(BUILD)/lint
 
 test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

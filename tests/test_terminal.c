@@ -4,6 +4,7 @@
  * and the scan and dedup text reports, which must carry no raw control byte of a hostile
  * document name or passage.
  */
+#include "base/escape.h"
 #include "report/report.h"
 
 /* cmocka needs these first, in this order */
@@ -66,7 +67,7 @@ static bool terminal_clean(const char *text, size_t len)
     const unsigned char *s = (const unsigned char *)text;
 
     for (size_t i = 0; i < len;) {
-        size_t n = rp_report_utf8_len(s + i, len - i);
+        size_t n = rp_escape_utf8_len(s + i, len - i);
         if (n == 0 || (s[i] < 0x20 && s[i] != '\n') || s[i] == 0x7F)
             return false;
         if (n == 2 && s[i] == 0xC2 && s[i + 1] <= 0x9F)

@@ -10,7 +10,6 @@
 #include "base/sort.h"
 
 #include "corpus/corpus.h"
-#include "report/report.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -601,195 +600,34 @@ bool rp_dedup_kept(const rp_dedup *dd, uint32_t doc)
     return doc < dd->doc_count && dd->kept[doc];
 }
 
-/* ---- reports ---- */
+/* ---- what the dedup report reads (dedup.h) ---- */
 
-static void json_cstr(FILE *out, const char *s)
+size_t rp_dedup_doc_count(const rp_dedup *dd)
 {
-    rp_report_json_string(out, s, strlen(s));
+    return dd->doc_count;
 }
 
-static void json_settings(FILE *out, const rp_options *o, const rp_dedup_options *d,
-                          const char *date_field)
+uint32_t rp_dedup_doc_tokens(const rp_dedup *dd, uint32_t doc)
 {
-    fprintf(out,
-            "\"settings\":{\"shingle\":%u,\"window\":%u,\"max_df\":%u,\"sample\":%u,"
-            "\"resemblance\":%.4f,\"containment\":%.4f,\"keep\":\"%s\",\"date_field\":",
-            o->shingle, o->window, o->max_df, RP_DEDUP_SAMPLE, d->resemblance, d->containment,
-            keep_name(d->keep));
-    if (date_field)
-        json_cstr(out, date_field);
-    else
-        fputs("null", out);
-    fprintf(out, ",\"fold_case\":%s,\"fold_marks\":%s,\"fold_quotes\":%s,\"fold_spelling\":%s}",
-            o->fold_case ? "true" : "false", o->fold_marks ? "true" : "false",
-            o->fold_quotes ? "true" : "false", o->fold_spelling ? "true" : "false");
+    return doc < dd->doc_count ? dd->tokens[doc] : 0;
 }
 
-/* The group each document belongs to (SIZE_MAX: none), filled into gid. */
-static void group_ids(const rp_dedup *dd, size_t *gid)
+size_t rp_dedup_doc_invalid_utf8(const rp_dedup *dd, uint32_t doc)
 {
-    for (size_t d = 0; d < dd->doc_count; d++)
-        gid[d] = SIZE_MAX;
-    for (size_t g = 0; g < dd->group_count; g++) {
-        gid[dd->groups[g].representative] = g;
-        for (size_t m = 0; m < dd->groups[g].member_count; m++)
-            gid[dd->groups[g].members[m].doc] = g;
-    }
+    return doc < dd->doc_count ? dd->invalid_utf8[doc] : 0;
 }
 
-static void json_document(FILE *out, const rp_corpus *corpus, const rp_dedup *dd, uint32_t d,
-                          size_t gid)
+const rp_options *rp_dedup_run_options(const rp_dedup *dd)
 {
-    const rp_doc *doc = rp_corpus_doc(corpus, d);
-    const rp_dedup_member *a = &dd->arrival[d];
-
-    fprintf(out, "{\"id\":%u,\"name\":", d);
-    json_cstr(out, doc->name);
-    fprintf(out,
-            ",\"bytes\":%zu,\"tokens\":%u,\"covered\":%.4f,\"invalid_utf8\":%zu,"
-            "\"offset\":%zu,\"verdict\":\"%s\",\"kept\":%s,\"group\":",
-            doc->len, dd->tokens[d], a->of == UINT32_MAX ? 0.0 : a->containment,
-            dd->invalid_utf8[d], doc->offset, rp_verdict_name(a->verdict),
-            dd->kept[d] ? "true" : "false");
-    if (gid == SIZE_MAX)
-        fputs("null}", out);
-    else
-        fprintf(out, "%zu}", gid);
+    return &dd->opts;
 }
 
-static void json_group(FILE *out, const rp_dedup *dd, size_t g)
+const rp_dedup_options *rp_dedup_run_dedup_options(const rp_dedup *dd)
 {
-    const rp_dedup_group *grp = &dd->groups[g];
-
-    fprintf(out, "{\"id\":%zu,\"representative\":%u,\"members\":[", g, grp->representative);
-    for (size_t i = 0; i < grp->member_count; i++) {
-        const rp_dedup_member *m = &grp->members[i];
-        fprintf(out,
-                "%s{\"doc\":%u,\"of\":%u,\"verdict\":\"%s\",\"resemblance\":%.4f,"
-                "\"containment\":%.4f}",
-                i ? "," : "", m->doc, m->of, rp_verdict_name(m->verdict), m->resemblance,
-                m->containment);
-    }
-    fputs("]}", out);
+    return &dd->dopts;
 }
 
-static rp_status json_head(FILE *out, const rp_corpus *corpus, const rp_dedup *dd,
-                           const rp_dedup_options *dopts)
+const char *rp_dedup_keep_name(rp_keep keep)
 {
-    size_t *gid = rp_calloc(dd->doc_count + 1, sizeof(*gid));
-
-    if (!gid)
-        return RP_ENOMEM;
-    group_ids(dd, gid);
-    fprintf(out, "{\"version\":1,\"tool\":\"reprint %s\",\"command\":\"dedup\",", rp_version());
-    json_settings(out, &dd->opts, &dd->dopts, dopts->date_field);
-    fputs(",\"documents\":[", out);
-    for (uint32_t d = 0; d < dd->doc_count; d++) {
-        fputs(d ? "," : "", out);
-        json_document(out, corpus, dd, d, gid[d]);
-    }
-    fputs("],\"skipped\":", out);
-    rp_report_json_skipped(out, corpus);
-    rp_free(gid);
-    return RP_OK;
-}
-
-static rp_status report_json(FILE *out, const rp_corpus *corpus, const rp_dedup *dd,
-                             const rp_dedup_options *dopts, bool lines)
-{
-    rp_status st = json_head(out, corpus, dd, dopts);
-
-    if (st != RP_OK)
-        return st;
-    fputs(lines ? "}\n" : ",\"groups\":[", out);
-    for (size_t g = 0; g < dd->group_count; g++) {
-        if (!lines && g)
-            putc(',', out);
-        json_group(out, dd, g);
-        if (lines)
-            putc('\n', out);
-    }
-    if (!lines)
-        fputs("]}\n", out);
-    return RP_OK;
-}
-
-static void csv_row(FILE *out, const rp_corpus *corpus, size_t g, const char *role,
-                    const rp_dedup_member *m)
-{
-    fprintf(out, "%zu,%u,", g, m->doc);
-    rp_report_csv_cell(out, rp_corpus_doc(corpus, m->doc)->name);
-    fprintf(out, ",%s,%s,", role, rp_verdict_name(m->verdict));
-    if (m->of != UINT32_MAX)
-        rp_report_csv_cell(out, rp_corpus_doc(corpus, m->of)->name);
-    fprintf(out, ",%.4f,%.4f\n", m->resemblance, m->containment);
-}
-
-static void report_csv(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
-{
-    fputs("group,doc,name,role,verdict,of,resemblance,containment\n", out);
-    for (size_t g = 0; g < dd->group_count; g++) {
-        const rp_dedup_group *grp = &dd->groups[g];
-        rp_dedup_member rep = dd->arrival[grp->representative];
-        csv_row(out, corpus, g, "representative", &rep);
-        for (size_t i = 0; i < grp->member_count; i++)
-            csv_row(out, corpus, g, "member", &grp->members[i]);
-    }
-}
-
-static void report_text(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
-{
-    size_t kept = 0;
-
-    for (size_t d = 0; d < dd->doc_count; d++)
-        kept += dd->kept[d];
-    fprintf(out, "%zu documents, %zu near-duplicate groups, %zu kept\n", dd->doc_count,
-            dd->group_count, kept);
-    for (size_t g = 0; g < dd->group_count; g++) {
-        const rp_dedup_group *grp = &dd->groups[g];
-        fprintf(out, "\ngroup %zu: keep ", g);
-        rp_report_write_safe_name(out, rp_corpus_doc(corpus, grp->representative)->name);
-        putc('\n', out);
-        for (size_t i = 0; i < grp->member_count; i++) {
-            const rp_dedup_member *m = &grp->members[i];
-            fprintf(out, "  %-14s ", rp_verdict_name(m->verdict));
-            rp_report_write_safe_name(out, rp_corpus_doc(corpus, m->doc)->name);
-            fprintf(out, " (resemblance %.2f, containment %.2f, of ", m->resemblance,
-                    m->containment);
-            rp_report_write_safe_name(out, rp_corpus_doc(corpus, m->of)->name);
-            fputs(")\n", out);
-        }
-    }
-}
-
-rp_status rp_report_dedup(FILE *out, rp_format format, const rp_corpus *corpus,
-                          const rp_dedup *dd, const rp_options *opts,
-                          const rp_dedup_options *dopts)
-{
-    rp_status st = RP_OK;
-
-    (void)opts; /* the run's own options are reported */
-    if (format == RP_FORMAT_JSON || format == RP_FORMAT_JSONL)
-        st = report_json(out, corpus, dd, dopts, format == RP_FORMAT_JSONL);
-    else if (format == RP_FORMAT_CSV)
-        report_csv(out, corpus, dd);
-    else
-        report_text(out, corpus, dd);
-    if (st == RP_OK && ferror(out))
-        st = RP_EIO;
-    return st;
-}
-
-rp_status rp_dedup_write_kept(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
-{
-    for (uint32_t d = 0; d < dd->doc_count; d++) {
-        const char *bytes;
-        size_t len;
-        if (!dd->kept[d] || rp_corpus_raw(corpus, d, &bytes, &len) != RP_OK)
-            continue;
-        fwrite(bytes, 1, len, out);
-        if (len == 0 || bytes[len - 1] != '\n')
-            putc('\n', out);
-    }
-    return ferror(out) ? RP_EIO : RP_OK;
+    return keep_name(keep);
 }

@@ -79,4 +79,13 @@ bool rp_dedup_doc_date(const rp_doc *doc, const char *field, int64_t *out);
 /* Sorts n uint32_t values in place, ascending. */
 void rp_dedup_sort_u32(uint32_t *v, size_t n);
 
+/* What the dedup report reads beyond the public accessors: the documents counted, each one's
+ * tokens and invalid UTF-8 sequences, the options the run used, and --keep's names. */
+size_t rp_dedup_doc_count(const rp_dedup *dd);
+uint32_t rp_dedup_doc_tokens(const rp_dedup *dd, uint32_t doc);
+size_t rp_dedup_doc_invalid_utf8(const rp_dedup *dd, uint32_t doc);
+const rp_options *rp_dedup_run_options(const rp_dedup *dd);
+const rp_dedup_options *rp_dedup_run_dedup_options(const rp_dedup *dd);
+const char *rp_dedup_keep_name(rp_keep keep);
+
 #endif /* REPRINT_DEDUP_H */

@@ -18,7 +18,7 @@
 #include "base/sort.h"
 
 #include "dedup/dedup.h"
-#include "report/report.h"
+#include "base/escape.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1276,10 +1276,10 @@ rp_status rp_store_write_verdicts(FILE *out, const rp_store_verdict *v, size_t c
 {
     for (size_t i = 0; i < count; i++) {
         fputs("{\"id\":", out);
-        rp_report_json_string(out, v[i].id, strlen(v[i].id));
+        rp_escape_json_string(out, v[i].id, strlen(v[i].id));
         fprintf(out, ",\"verdict\":\"%s\",\"of\":", rp_verdict_name(v[i].verdict));
         if (v[i].of)
-            rp_report_json_string(out, v[i].of, strlen(v[i].of));
+            rp_escape_json_string(out, v[i].of, strlen(v[i].of));
         else
             fputs("null", out);
         fprintf(out, ",\"resemblance\":%.4f,\"containment\":%.4f}\n", v[i].resemblance,
@@ -1362,7 +1362,7 @@ rp_status rp_store_stats(rp_store *s, FILE *out)
         rp_free(path);
     }
     fputs("{\"store\":", out);
-    rp_report_json_string(out, s->dir, strlen(s->dir));
+    rp_escape_json_string(out, s->dir, strlen(s->dir));
     fprintf(out,
             ",\"format\":%u,\"settings\":\"%s\",\"documents\":%llu,\"added\":%llu,"
             "\"batches\":%llu,\"postings\":%llu,\"pages\":%llu,\"page_size\":%u,"
@@ -1389,10 +1389,10 @@ static void export_one(FILE *out, MDB_txn *txn, const rp_store *s, uint32_t num,
     rec of;
 
     fprintf(out, "{\"doc\":%u,\"id\":", num);
-    rp_report_json_string(out, r->name, r->h.name_len);
+    rp_escape_json_string(out, r->name, r->h.name_len);
     fprintf(out, ",\"verdict\":\"%s\",\"of\":", rp_verdict_name((rp_verdict)r->h.verdict));
     if (r->h.of != UINT32_MAX && rec_get(s, txn, r->h.of, &of) == RP_OK)
-        rp_report_json_string(out, of.name, of.h.name_len);
+        rp_escape_json_string(out, of.name, of.h.name_len);
     else
         fputs("null", out);
     fprintf(out, ",\"bytes\":%u,\"tokens\":%u,\"date\":%lld,\"fingerprints\":%u}\n", r->h.len,

@@ -1,5 +1,5 @@
 /*
- * report_html.h - private: the HTML reports (report_html.c), reached through
+ * html.h - private: the HTML reports (html.c), reached through
  * rp_report_scan(RP_FORMAT_HTML) and rp_report_quotes(RP_FORMAT_HTML) and, for tests, directly
  * on hand-made clusters and quotations.
  */

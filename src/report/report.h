@@ -1,42 +1,46 @@
 /*
- * report.h - private: the pieces of the scan report writers (report.c) that the other
- * reports (quotes) share, so that escaping and the common JSON head live in one place.
+ * report.h - private: the report writers, one file per format (text.c, json.c, csv.c, html.c),
+ * which only the dispatcher (report.c) calls, and what a report lists (listing.c), which every
+ * writer shares. No writer calls another; the escaping they share is base/escape.h.
  */
 #ifndef REPRINT_REPORT_H
 #define REPRINT_REPORT_H
 
 #include "base/base.h"
+#include "dedup/dedup.h"
 
-/* Length of the valid UTF-8 sequence at s[0..len) (len > 0), or 0 when it is invalid. */
-size_t rp_report_utf8_len(const unsigned char *s, size_t len);
+/* ---- what a report lists (listing.c) ---- */
 
-/* A JSON string: quotes, backslashes and control characters escaped, invalid UTF-8 as U+FFFD. */
-void rp_report_json_string(FILE *out, const char *text, size_t len);
+/* Whether a pair joins two listed passages (listed: rp_report_listed), so a report shows it. */
+bool rp_report_pair_listed(const rp_pair *p, size_t listed);
 
-/* A share or identity with 4 fixed decimals. */
-void rp_report_json_share(FILE *out, double x);
+/* Whether the cluster's kind is one --kinds selects. */
+bool rp_report_kind_wanted(const rp_options *opts, const rp_cluster *c);
 
-/* The settings object's fields without its braces ("shingle":5,...,"kinds":[...]). */
-void rp_report_json_settings_fields(FILE *out, const rp_options *opts);
+/* ---- text for people (text.c) ---- */
 
-/* One entry of "documents" ({"id":..,"name":..,"bytes":..,"tokens":..,"covered":..,...}). */
-void rp_report_json_document(FILE *out, uint32_t id, const rp_doc *doc, const rp_doc_stats *st);
-
-/* The "skipped" array. */
-void rp_report_json_skipped(FILE *out, const rp_corpus *corpus);
+void rp_report_scan_text(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                         const rp_options *opts);
+void rp_report_quotes_text(FILE *out, const rp_corpus *corpus, const rp_quotes *quotes);
+void rp_report_dedup_text(FILE *out, const rp_corpus *corpus, const rp_dedup *dd);
 
 /* A one-line quoted excerpt of text (ASCII white space folded, other characters as
  * rp_write_safe writes them, at most 72 bytes shown, then "…"). */
 void rp_report_text_excerpt(FILE *out, const char *text, size_t len);
 
-/* Whether a pair joins two listed passages (listed: rp_report_listed), so a report shows it. */
-bool rp_report_pair_listed(const rp_pair *p, size_t listed);
+/* ---- json and jsonl for tools (json.c); lines: jsonl, one record a line ---- */
 
-/* An RFC 4180 cell: quoted when it holds , " CR or LF; a cell that starts with = + - @ tab or
- * CR is quoted and led by an apostrophe, so a spreadsheet does not run it as a formula. */
-void rp_report_csv_cell(FILE *out, const char *s);
+void rp_report_scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                         const rp_options *opts, bool lines);
+void rp_report_quotes_json(FILE *out, const rp_corpus *corpus, const rp_quotes *quotes,
+                           const rp_options *opts, const rp_quotes_options *qopts);
+rp_status rp_report_dedup_json(FILE *out, const rp_corpus *corpus, const rp_dedup *dd,
+                               const rp_dedup_options *dopts, bool lines);
 
-/* A NUL-terminated name (or speaker) for a terminal: rp_write_safe of the whole string. */
-void rp_report_write_safe_name(FILE *out, const char *name);
+/* ---- csv for spreadsheets (csv.c) ---- */
+
+void rp_report_scan_csv(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                        const rp_options *opts);
+void rp_report_dedup_csv(FILE *out, const rp_corpus *corpus, const rp_dedup *dd);
 
 #endif /* REPRINT_REPORT_H */

@@ -1,0 +1,371 @@
+/*
+ * json.c - the JSON and JSONL reports, for other tools: scan (documents, skipped inputs,
+ * clusters with their listed passages, pairs), quotes and dedup. The contract is DESIGN.md's:
+ * field names, order and meaning never change, fields are only added. The settings,
+ * documents and skipped parts are written once here for every command that shares them.
+ */
+#include "report/report.h"
+#include "base/escape.h"
+
+#include <string.h>
+
+/* ---- pieces every command's report shares ---- */
+
+/* Shares and identities: fixed 4 decimals, so reports are byte-identical across runs. */
+static void json_share(FILE *out, double x)
+{
+    fprintf(out, "%.4f", x);
+}
+
+static const char *json_bool(bool b)
+{
+    return b ? "true" : "false";
+}
+
+/* The settings object's fields without its braces ("shingle":5,...,"kinds":[...]). */
+static void settings_fields(FILE *out, const rp_options *o)
+{
+    fprintf(out, "\"shingle\":%u,\"window\":%u,\"min_tokens\":%u,\"min_identity\":", o->shingle,
+            o->window, o->min_tokens);
+    json_share(out, o->min_identity);
+    fprintf(out,
+            ",\"max_df\":%u,\"boilerplate_docs\":%u,\"fold_case\":%s,\"fold_marks\":%s,"
+            "\"fold_spelling\":%s,\"boilerplate_tokens\":%u,\"fold_quotes\":%s,\"kinds\":[",
+            o->max_df, o->boilerplate_docs, json_bool(o->fold_case), json_bool(o->fold_marks),
+            json_bool(o->fold_spelling), o->boilerplate_tokens, json_bool(o->fold_quotes));
+    const char *sep = "";
+    for (rp_kind k = RP_KIND_REPRINT; k <= RP_KIND_BOILERPLATE; k++) {
+        if (o->kinds & (1u << k)) {
+            fprintf(out, "%s\"%s\"", sep, rp_kind_name(k));
+            sep = ",";
+        }
+    }
+    putc(']', out);
+}
+
+/* One entry of "documents" ({"id":..,"name":..,"bytes":..,"tokens":..,"covered":..,...}). */
+static void document(FILE *out, uint32_t id, const rp_doc *d, const rp_doc_stats *st)
+{
+    fprintf(out, "{\"id\":%u,\"name\":", id);
+    rp_escape_json_cstring(out, d->name);
+    fprintf(out, ",\"bytes\":%zu,\"tokens\":%u,\"covered\":", d->len, st->tokens);
+    json_share(out, st->covered);
+    fprintf(out, ",\"invalid_utf8\":%zu,\"offset\":%zu", st->invalid_utf8, d->offset);
+    if (d->meta)
+        fprintf(out, ",\"meta\":%s", d->meta);
+    putc('}', out);
+}
+
+static void skipped(FILE *out, const rp_corpus *corpus)
+{
+    size_t n = rp_corpus_skipped_count(corpus);
+
+    putc('[', out);
+    for (size_t i = 0; i < n; i++) {
+        const rp_skip *sk = rp_corpus_skipped(corpus, i);
+        fputs(i ? ",{\"input\":" : "{\"input\":", out);
+        rp_escape_json_cstring(out, sk->input);
+        fputs(",\"reason\":", out);
+        rp_escape_json_cstring(out, sk->reason);
+        putc('}', out);
+    }
+    putc(']', out);
+}
+
+/* ---- scan ---- */
+
+/* The cluster's pairs between listed passages, the first one after lead; returns how many. */
+static size_t scan_pairs(FILE *out, const rp_cluster *c, size_t id, size_t listed,
+                         const char *lead)
+{
+    size_t written = 0;
+
+    for (size_t j = 0; j < c->pair_count; j++) {
+        const rp_pair *p = &c->pairs[j];
+        if (!rp_report_pair_listed(p, listed))
+            continue;
+        fprintf(out, "%s{\"cluster\":%zu,\"a\":%u,\"b\":%u,\"identity\":",
+                written++ ? "," : lead, id, p->a, p->b);
+        json_share(out, p->identity);
+        fprintf(out, ",\"tokens\":%u}", p->tokens);
+    }
+    return written;
+}
+
+/* A cluster without its closing brace (jsonl adds its pairs inside it). */
+static void scan_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c, size_t id,
+                         size_t listed)
+{
+    fprintf(out,
+            "{\"id\":%zu,\"kind\":\"%s\",\"tokens\":%u,\"documents\":%u,\"passages_total\":%zu,"
+            "\"passages\":[",
+            id, rp_kind_name(c->kind), c->tokens, c->documents, c->passage_count);
+    for (size_t j = 0; j < listed; j++) {
+        const rp_passage *p = &c->passages[j];
+        const rp_doc *d = rp_corpus_doc(corpus, p->doc);
+        fprintf(out,
+                "%s{\"doc\":%u,\"start\":%zu,\"end\":%zu,\"line\":%u,\"column\":%u,"
+                "\"tokens\":%u,\"identity\":",
+                j ? "," : "", p->doc, p->start, p->end, p->line, p->column, p->tokens);
+        json_share(out, p->identity);
+        fputs(",\"text\":", out);
+        rp_escape_json_string(out, d->bytes + p->start, p->end - p->start);
+        putc('}', out);
+    }
+    putc(']', out);
+}
+
+static void scan_head(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                      const rp_options *opts)
+{
+    size_t n = rp_corpus_count(corpus);
+
+    fprintf(out, "{\"version\":1,\"tool\":\"reprint %s\",\"command\":\"scan\",\"settings\":{",
+            rp_version());
+    settings_fields(out, opts);
+    /* max_passages bounds only this report's listing: the quotes report does not name it */
+    fprintf(out, ",\"max_passages\":%u},\"documents\":[", opts->max_passages);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            putc(',', out);
+        document(out, i, rp_corpus_doc(corpus, i), rp_scan_doc_stats(scan, i));
+    }
+    fputs("],\"skipped\":", out);
+    skipped(out, corpus);
+}
+
+static void scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                      const rp_options *opts)
+{
+    size_t n = rp_scan_cluster_count(scan), id = 0;
+    const char *lead = "";
+
+    fputs(",\"clusters\":[", out);
+    for (size_t i = 0; i < n; i++) {
+        const rp_cluster *c = rp_scan_cluster(scan, i);
+        if (!rp_report_kind_wanted(opts, c))
+            continue;
+        fputs(id ? ",\n" : "\n", out);
+        scan_cluster(out, corpus, c, id, rp_report_listed(c, opts));
+        putc('}', out);
+        id++;
+    }
+    fputs("],\n\"pairs\":[", out);
+    id = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rp_cluster *c = rp_scan_cluster(scan, i);
+        if (!rp_report_kind_wanted(opts, c))
+            continue;
+        if (scan_pairs(out, c, id, rp_report_listed(c, opts), lead))
+            lead = ",";
+        id++;
+    }
+    fputs("]}\n", out);
+}
+
+static void scan_jsonl(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                       const rp_options *opts)
+{
+    size_t n = rp_scan_cluster_count(scan), id = 0;
+
+    fputs("}\n", out);
+    for (size_t i = 0; i < n; i++) {
+        const rp_cluster *c = rp_scan_cluster(scan, i);
+        if (!rp_report_kind_wanted(opts, c))
+            continue;
+        size_t listed = rp_report_listed(c, opts);
+        scan_cluster(out, corpus, c, id, listed);
+        fputs(",\"pairs\":[", out);
+        scan_pairs(out, c, id, listed, "");
+        fputs("]}\n", out);
+        id++;
+    }
+}
+
+void rp_report_scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                         const rp_options *opts, bool lines)
+{
+    scan_head(out, corpus, scan, opts);
+    if (lines)
+        scan_jsonl(out, corpus, scan, opts);
+    else
+        scan_json(out, corpus, scan, opts);
+}
+
+/* ---- quotes ---- */
+
+static void quote_source(FILE *out, const rp_quote_source *s)
+{
+    fprintf(out, "{\"doc\":%u,\"start\":%zu,\"end\":%zu,\"quoted\":%s,\"identity\":", s->doc,
+            s->start, s->end, json_bool(s->quoted));
+    json_share(out, s->identity);
+    fprintf(out, ",\"fidelity\":\"%s\",\"differences\":[", rp_fidelity_name(s->fidelity));
+    for (size_t i = 0; i < s->diff_count; i++) {
+        fputs(i ? ",{\"quote\":" : "{\"quote\":", out);
+        rp_escape_json_cstring(out, s->diffs[i].quote);
+        fputs(",\"source\":", out);
+        rp_escape_json_cstring(out, s->diffs[i].source);
+        putc('}', out);
+    }
+    fputs("]}", out);
+}
+
+static void quote(FILE *out, const rp_corpus *corpus, const rp_quote *q, size_t id)
+{
+    const rp_doc *d = rp_corpus_doc(corpus, q->doc);
+
+    fprintf(out,
+            "{\"id\":%zu,\"doc\":%u,\"start\":%zu,\"end\":%zu,\"line\":%u,\"column\":%u,"
+            "\"tokens\":%u,\"text\":",
+            id, q->doc, q->start, q->end, q->line, q->column, q->tokens);
+    rp_escape_json_string(out, d->bytes + q->start, q->end - q->start);
+    fputs(",\"speaker\":", out);
+    if (q->speaker)
+        rp_escape_json_cstring(out, q->speaker);
+    else
+        fputs("null", out);
+    fprintf(out, ",\"status\":\"%s\",\"sources\":[", q->source_count ? "sourced" : "unsourced");
+    for (size_t i = 0; i < q->source_count; i++) {
+        if (i)
+            putc(',', out);
+        quote_source(out, &q->sources[i]);
+    }
+    fputs("]}", out);
+}
+
+void rp_report_quotes_json(FILE *out, const rp_corpus *corpus, const rp_quotes *qs,
+                           const rp_options *opts, const rp_quotes_options *qopts)
+{
+    size_t ndocs = rp_corpus_count(corpus), n = rp_quotes_count(qs);
+
+    fprintf(out, "{\"version\":1,\"tool\":\"reprint %s\",\"command\":\"quotes\",\"settings\":{",
+            rp_version());
+    settings_fields(out, opts);
+    fprintf(out, ",\"min_words\":%u,\"max_sources\":%u},\"documents\":[", qopts->min_words,
+            qopts->max_sources);
+    for (uint32_t i = 0; i < ndocs; i++) {
+        if (i)
+            putc(',', out);
+        document(out, i, rp_corpus_doc(corpus, i), rp_quotes_doc_stats(qs, i));
+    }
+    fputs("],\"skipped\":", out);
+    skipped(out, corpus);
+    fputs(",\"quotes\":[", out);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",\n" : "\n", out);
+        quote(out, corpus, rp_quotes_get(qs, i), i);
+    }
+    fputs("]}\n", out);
+}
+
+/* ---- dedup ---- */
+
+static void dedup_settings(FILE *out, const rp_options *o, const rp_dedup_options *d,
+                           const char *date_field)
+{
+    fprintf(out,
+            "\"settings\":{\"shingle\":%u,\"window\":%u,\"max_df\":%u,\"sample\":%u,"
+            "\"resemblance\":%.4f,\"containment\":%.4f,\"keep\":\"%s\",\"date_field\":",
+            o->shingle, o->window, o->max_df, RP_DEDUP_SAMPLE, d->resemblance, d->containment,
+            rp_dedup_keep_name(d->keep));
+    if (date_field)
+        rp_escape_json_cstring(out, date_field);
+    else
+        fputs("null", out);
+    fprintf(out, ",\"fold_case\":%s,\"fold_marks\":%s,\"fold_quotes\":%s,\"fold_spelling\":%s}",
+            json_bool(o->fold_case), json_bool(o->fold_marks), json_bool(o->fold_quotes),
+            json_bool(o->fold_spelling));
+}
+
+/* The group each document belongs to (SIZE_MAX: none), filled into gid. */
+static void dedup_group_ids(const rp_dedup *dd, size_t ndocs, size_t *gid)
+{
+    size_t ngroups = rp_dedup_group_count(dd);
+
+    for (size_t d = 0; d < ndocs; d++)
+        gid[d] = SIZE_MAX;
+    for (size_t g = 0; g < ngroups; g++) {
+        const rp_dedup_group *grp = rp_dedup_get_group(dd, g);
+        gid[grp->representative] = g;
+        for (size_t m = 0; m < grp->member_count; m++)
+            gid[grp->members[m].doc] = g;
+    }
+}
+
+static void dedup_document(FILE *out, const rp_corpus *corpus, const rp_dedup *dd, uint32_t d,
+                           size_t gid)
+{
+    const rp_doc *doc = rp_corpus_doc(corpus, d);
+    const rp_dedup_member *a = rp_dedup_doc(dd, d);
+
+    fprintf(out, "{\"id\":%u,\"name\":", d);
+    rp_escape_json_cstring(out, doc->name);
+    fprintf(out,
+            ",\"bytes\":%zu,\"tokens\":%u,\"covered\":%.4f,\"invalid_utf8\":%zu,"
+            "\"offset\":%zu,\"verdict\":\"%s\",\"kept\":%s,\"group\":",
+            doc->len, rp_dedup_doc_tokens(dd, d), a->of == UINT32_MAX ? 0.0 : a->containment,
+            rp_dedup_doc_invalid_utf8(dd, d), doc->offset, rp_verdict_name(a->verdict),
+            json_bool(rp_dedup_kept(dd, d)));
+    if (gid == SIZE_MAX)
+        fputs("null}", out);
+    else
+        fprintf(out, "%zu}", gid);
+}
+
+static void dedup_group(FILE *out, const rp_dedup_group *grp, size_t g)
+{
+    fprintf(out, "{\"id\":%zu,\"representative\":%u,\"members\":[", g, grp->representative);
+    for (size_t i = 0; i < grp->member_count; i++) {
+        const rp_dedup_member *m = &grp->members[i];
+        fprintf(out,
+                "%s{\"doc\":%u,\"of\":%u,\"verdict\":\"%s\",\"resemblance\":%.4f,"
+                "\"containment\":%.4f}",
+                i ? "," : "", m->doc, m->of, rp_verdict_name(m->verdict), m->resemblance,
+                m->containment);
+    }
+    fputs("]}", out);
+}
+
+static rp_status dedup_head(FILE *out, const rp_corpus *corpus, const rp_dedup *dd,
+                            const rp_dedup_options *dopts)
+{
+    size_t ndocs = rp_dedup_doc_count(dd);
+    size_t *gid = rp_calloc(ndocs + 1, sizeof(*gid));
+
+    if (!gid)
+        return RP_ENOMEM;
+    dedup_group_ids(dd, ndocs, gid);
+    fprintf(out, "{\"version\":1,\"tool\":\"reprint %s\",\"command\":\"dedup\",", rp_version());
+    dedup_settings(out, rp_dedup_run_options(dd), rp_dedup_run_dedup_options(dd),
+                   dopts->date_field);
+    fputs(",\"documents\":[", out);
+    for (uint32_t d = 0; d < ndocs; d++) {
+        fputs(d ? "," : "", out);
+        dedup_document(out, corpus, dd, d, gid[d]);
+    }
+    fputs("],\"skipped\":", out);
+    skipped(out, corpus);
+    rp_free(gid);
+    return RP_OK;
+}
+
+rp_status rp_report_dedup_json(FILE *out, const rp_corpus *corpus, const rp_dedup *dd,
+                               const rp_dedup_options *dopts, bool lines)
+{
+    size_t ngroups = rp_dedup_group_count(dd);
+    rp_status st = dedup_head(out, corpus, dd, dopts);
+
+    if (st != RP_OK)
+        return st;
+    fputs(lines ? "}\n" : ",\"groups\":[", out);
+    for (size_t g = 0; g < ngroups; g++) {
+        if (!lines && g)
+            putc(',', out);
+        dedup_group(out, rp_dedup_get_group(dd, g), g);
+        if (lines)
+            putc('\n', out);
+    }
+    if (!lines)
+        fputs("]}\n", out);
+    return RP_OK;
+}
