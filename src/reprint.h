@@ -120,6 +120,7 @@ typedef struct rp_doc {
     const char *title;  /* the title field, else the first non-blank line, trimmed and cut at a
                            word to at most 120 code points; NULL when the text is blank */
     uint32_t file_line; /* 1-based line of its file where the document starts (split parts) */
+    uint32_t part;      /* N of a split part named "path#N", else 0 */
     bool dated;         /* date holds the document's date */
     int64_t date;       /* seconds since the epoch (the date field, see rp_date_parse) */
     const char *series; /* the series it belongs to (outlet, folder), or NULL */
@@ -401,6 +402,11 @@ void rp_dedup_options_init(rp_dedup_options *dopts);
 /* Parses an RFC 3339 ("2024-05-01T12:00:00Z", offsets and fractions allowed) or RFC 822
  * (RSS: "Wed, 01 May 2024 12:00:00 GMT", "+0200", "EST") date: seconds since the epoch. */
 rp_status rp_date_parse(const char *text, int64_t *out);
+
+/* Writes seconds since the epoch as RFC 3339 in UTC ("2024-05-01T12:00:00Z"); a year outside
+ * 0..9999 as the plain number of seconds. */
+#define RP_DATE_LEN 32
+void rp_date_format(int64_t seconds, char out[RP_DATE_LEN]);
 
 /* A group member; its verdict and similarities are relative to `of`, the document it matched
  * (the group's earliest document; for that document itself, when --keep picked another

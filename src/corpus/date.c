@@ -6,7 +6,9 @@
  */
 #include "corpus/corpus.h"
 
+#include <inttypes.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
@@ -185,4 +187,33 @@ bool rp_corpus_meta_date(const char *meta, const char *field, int64_t *out)
         *out = (int64_t)json_integer_value(v), ok = true;
     json_decref(obj);
     return ok;
+}
+
+/* Year, month and day of a count of days since 1970-01-01 (Hinnant's civil_from_days). */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+void rp_date_format(int64_t seconds, char out[RP_DATE_LEN])
+{
+    int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+    int64_t rest = seconds - days * 86400, y;
+    int m, d;
+
+    civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+        snprintf(out, RP_DATE_LEN, "%" PRId64, seconds); /* out of ISO 8601's plain years */
+        return;
+    }
+    snprintf(out, RP_DATE_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, m, d, (int)(rest / 3600),
+             (int)(rest / 60 % 60), (int)(rest % 60));
 }
