@@ -341,7 +341,10 @@ rp_status rp_sources_new(const rp_corpus *corpus, const rp_scan *scan, const rp_
 void rp_sources_free(rp_sources *src);
 
 /* The sources of one document, most tokens first (ties by doc): *items is BORROWED until the
- * next call. Costs the sum over its clusters of their documents. */
+ * next call. Costs the sum over its clusters of their documents. Reports list the first
+ * RP_SOURCES_LISTED (a text in hundreds of documents would otherwise make every document
+ * list all the others: a report quadratic in the corpus) and say how many there are. */
+#define RP_SOURCES_LISTED 5
 rp_status rp_sources_of(rp_sources *src, uint32_t doc, const rp_source **items, size_t *count);
 
 /* Counters for the report and --explain. */

@@ -69,11 +69,12 @@ static void document_names(FILE *out, const rp_doc *d)
     json_cstring_or_null(out, d->series);
 }
 
-/* "sources":[{"doc":..,"tokens":..,"share":..,"identity":..,"direction":..},...] */
+/* "sources_total":N,"sources":[{"doc":..,"tokens":..,"share":..,"identity":..,
+ * "direction":..},...] (the first RP_SOURCES_LISTED). */
 static void document_sources(FILE *out, const rp_source *src, size_t n)
 {
-    fputs(",\"sources\":[", out);
-    for (size_t i = 0; i < n; i++) {
+    fprintf(out, ",\"sources_total\":%zu,\"sources\":[", n);
+    for (size_t i = 0; i < n && i < RP_SOURCES_LISTED; i++) {
         const char *dir = rp_direction_name(src[i].direction);
         fprintf(out, "%s{\"doc\":%u,\"tokens\":%u,\"share\":", i ? "," : "", src[i].doc,
                 src[i].tokens);

@@ -74,13 +74,27 @@ static void text_location(FILE *out, const rp_doc *d, uint32_t line, uint32_t co
     fprintf(out, ":%u:%u (#%u)", d->file_line + line - 1, column, d->part);
 }
 
+/* Titles on a report line are cut to this many code points (the JSON report has them whole). */
+#define TITLE_SHOWN 60
+
 /* "  [title]" when the document has one. */
 static void text_title(FILE *out, const rp_doc *d)
 {
-    if (!d->title)
+    const char *t = d->title;
+    size_t len, points = 0, i;
+
+    if (!t)
         return;
+    len = strlen(t);
+    for (i = 0; i < len && points <= TITLE_SHOWN; i++)
+        points += ((unsigned char)t[i] & 0xC0) != 0x80;
     fputs("  [", out);
-    rp_escape_safe_cstring(out, d->title);
+    if (points > TITLE_SHOWN) {
+        rp_write_safe(out, t, i - 1);
+        fputs("…", out);
+    } else {
+        rp_write_safe(out, t, len);
+    }
     putc(']', out);
 }
 
@@ -127,7 +141,7 @@ static void scan_passage(FILE *out, const rp_corpus *corpus, const rp_passage *p
         rp_date_format(d->date, date);
         fprintf(out, ", %.10s", date);
     }
-    fputs(first ? ", first  " : "  ", out);
+    fputs(first && d->dated ? ", first  " : "  ", out);
     rp_report_text_excerpt(out, d->bytes + p->start, p->end - p->start);
     putc('\n', out);
 }
@@ -224,7 +238,9 @@ static int shared_cmp(const void *pa, const void *pb)
 
 static void scan_source_rows(FILE *out, const rp_corpus *corpus, const rp_source *src, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    if (n > RP_SOURCES_LISTED)
+        fprintf(out, "    ... %zu sources; the %d sharing most text:\n", n, RP_SOURCES_LISTED);
+    for (size_t i = 0; i < n && i < RP_SOURCES_LISTED; i++) {
         const char *dir = rp_direction_name(src[i].direction);
         fprintf(out, "    %6u tokens %4.0f%%  identity %.2f  %-11s  ", src[i].tokens,
                 src[i].share * 100.0, src[i].identity, dir ? dir : "undated");
@@ -259,6 +275,8 @@ static rp_status scan_sources(FILE *out, const rp_corpus *corpus, rp_sources *so
                  "direction)\n",
             m > SOURCES_SHOWN ? "the 20 documents sharing most text with one other"
                               : "every document sharing text");
+    if (m == 0)
+        fputs("  (no document shares text with another)\n", out);
     for (size_t i = 0; i < m && i < SOURCES_SHOWN && st == RP_OK; i++) {
         const rp_source *src;
         size_t n;
