@@ -7,6 +7,7 @@
  * fields the corpus fills in (titles cut at a word, file lines of split parts, ignored lines).
  */
 #include "reprint.h"
+#include "base/base.h"
 
 /* cmocka needs these first, in this order */
 /* clang-format off */
@@ -443,6 +444,58 @@ static void test_dates_format_back_to_rfc_3339(void **state)
     assert_string_equal(out, "1969-12-31T23:59:59Z");
 }
 
+/* Reading with every annotation, then the sources and the json report: each allocation that
+ * fails gives RP_ENOMEM, leaves nothing behind (the sanitizer build checks), and the first run
+ * that completes gives the planted answer. */
+static void test_every_allocation_failure_is_reported_and_freed(void **state)
+{
+    char path[4096];
+    rp_read_options ro;
+    rp_options opts;
+    rp_status st = RP_ENOMEM;
+    unsigned long fail;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/tests/data/outlets.jsonl", source_dir());
+    rp_read_options_init(&ro);
+    ro.series_field = "outlet";
+    ro.ignore_lines = "^From the wire:";
+    rp_options_init(&opts);
+    for (fail = 1; st != RP_OK && fail < 100000; fail++) {
+        rp_corpus *c = NULL;
+        rp_scan *s = NULL;
+        rp_sources *src = NULL;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        assert_int_equal(rp_corpus_new(&c), RP_OK);
+        rp_alloc_fail_after(fail);
+        st = rp_corpus_read(c, path, &ro);
+        if (st == RP_OK)
+            st = rp_scan_run(c, &opts, NULL, NULL, &s);
+        if (st == RP_OK)
+            st = rp_sources_new(c, s, &opts, &src);
+        if (st == RP_OK)
+            st = rp_report_scan(f, RP_FORMAT_JSON, c, s, &opts);
+        rp_alloc_fail_after(0);
+        fclose(f);
+        if (st == RP_OK) {
+            assert_string_equal(rp_corpus_doc(c, 1)->series, "daily");
+            assert_int_equal(rp_corpus_doc(c, 1)->ignored_count, 1);
+            assert_true(rp_corpus_doc(c, 4)->dated);
+            assert_non_null(strstr(text, "\"direction\":\"copied_from\""));
+        } else {
+            assert_int_equal(st, RP_ENOMEM);
+        }
+        free(text);
+        rp_sources_free(src);
+        rp_scan_free(s);
+        rp_corpus_free(c);
+    }
+    assert_int_equal(st, RP_OK);
+    assert_true(fail > 20);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_ignored_lines_are_invisible_but_keep_offsets),
         cmocka_unit_test(test_a_series_regex_takes_its_group_from_the_name),
         cmocka_unit_test(test_dates_format_back_to_rfc_3339),
+        cmocka_unit_test(test_every_allocation_failure_is_reported_and_freed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

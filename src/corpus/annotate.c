@@ -99,10 +99,11 @@ static rp_status value_text(json_t *v, char **out)
     return *out ? RP_OK : RP_ENOMEM;
 }
 
-/* Title and series from the metadata's fields, when present. */
+/* Title, date and series from the metadata's fields, when present. */
 static rp_status meta_fields(rp_doc *d, const rp_read_options *ro)
 {
     const char *title_field = ro->title_field ? ro->title_field : "title";
+    const char *date_field = ro->date_field ? ro->date_field : "date";
     json_t *obj, *t;
     rp_status st = RP_OK;
 
@@ -114,6 +115,7 @@ static rp_status meta_fields(rp_doc *d, const rp_read_options *ro)
     t = json_object_get(obj, title_field);
     if (json_is_string(t))
         st = make_title(json_string_value(t), json_string_length(t), &d->title);
+    d->dated = rp_corpus_value_date(json_object_get(obj, date_field), &d->date);
     if (st == RP_OK && ro->series_field)
         st = value_text(json_object_get(obj, ro->series_field), (char **)&d->series);
     json_decref(obj);
@@ -222,15 +224,12 @@ static rp_status ignored_lines(const rp_annotator *an, rp_doc *d, rp_buf *scratc
 
 static rp_status annotate_doc(const rp_annotator *an, rp_doc *d, rp_buf *scratch)
 {
-    const char *date_field = an->ro->date_field ? an->ro->date_field : "date";
     rp_status st = meta_fields(d, an->ro);
 
     if (st == RP_OK && !d->title)
         st = make_title(d->bytes, d->len, &d->title);
     if (st == RP_OK && !d->series && an->has_series)
         st = name_series(d, &an->series);
-    if (st == RP_OK)
-        d->dated = rp_corpus_meta_date(d->meta, date_field, &d->date);
     if (st == RP_OK && (an->has_ignore || an->has_after))
         st = ignored_lines(an, d, scratch);
     return st;

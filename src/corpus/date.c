@@ -172,19 +172,26 @@ rp_status rp_date_parse(const char *text, int64_t *out)
     return RP_OK;
 }
 
+bool rp_corpus_value_date(const struct json_t *v, int64_t *out)
+{
+    if (json_is_string(v))
+        return rp_date_parse(json_string_value(v), out) == RP_OK;
+    if (json_is_integer(v)) { /* seconds since the epoch */
+        *out = (int64_t)json_integer_value(v);
+        return true;
+    }
+    return false;
+}
+
 bool rp_corpus_meta_date(const char *meta, const char *field, int64_t *out)
 {
-    json_t *obj, *v;
-    bool ok = false;
+    json_t *obj;
+    bool ok;
 
     if (!field || !meta)
         return false;
     obj = json_loads(meta, 0, NULL);
-    v = json_object_get(obj, field);
-    if (json_is_string(v))
-        ok = rp_date_parse(json_string_value(v), out) == RP_OK;
-    else if (json_is_integer(v)) /* seconds since the epoch */
-        *out = (int64_t)json_integer_value(v), ok = true;
+    ok = rp_corpus_value_date(json_object_get(obj, field), out);
     json_decref(obj);
     return ok;
 }
