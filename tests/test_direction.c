@@ -6,8 +6,8 @@
  * sources, in the library and in the json, csv and text reports; plus the per-document
  * fields the corpus fills in (titles cut at a word, file lines of split parts, ignored lines).
  */
-#include "reprint.h"
 #include "base/base.h"
+#include "reprint.h"
 
 /* cmocka needs these first, in this order */
 /* clang-format off */
@@ -111,8 +111,7 @@ static void test_each_story_is_first_where_it_was_published_earliest(void **stat
     assert_string_equal(name_of(&r, port->passages[rp_cluster_first(r.corpus, port)].doc),
                         "wire-1");
     dam = cluster_with(&r, "herald-3", RP_KIND_REPRINT, &id);
-    assert_string_equal(name_of(&r, dam->passages[rp_cluster_first(r.corpus, dam)].doc),
-                        "wire-2");
+    assert_string_equal(name_of(&r, dam->passages[rp_cluster_first(r.corpus, dam)].doc), "wire-2");
     bread = cluster_with(&r, "daily-2", RP_KIND_SERIES, &id);
     assert_int_equal(bread->documents, 2);
     assert_string_equal(name_of(&r, bread->passages[rp_cluster_first(r.corpus, bread)].doc),

@@ -13,23 +13,21 @@
 /* A title is cut at a word to at most this many code points. */
 #define TITLE_MAX 120
 
-rp_status rp_annotator_init(rp_annotator *an, const rp_read_options *ro, char *msg,
-                            size_t msglen)
+rp_status rp_annotator_init(rp_annotator *an, const rp_read_options *ro, char *msg, size_t msglen)
 {
     rp_status st = RP_OK;
 
     memset(an, 0, sizeof(*an));
     an->ro = ro;
-    if (ro->series && (st = rp_regex_compile(&an->series, ro->series, "series", msg, msglen)) ==
-                          RP_OK)
+    if (ro->series &&
+        (st = rp_regex_compile(&an->series, ro->series, "series", msg, msglen)) == RP_OK)
         an->has_series = true;
     if (st == RP_OK && ro->ignore_lines &&
         (st = rp_regex_compile(&an->ignore, ro->ignore_lines, "ignore-lines", msg, msglen)) ==
             RP_OK)
         an->has_ignore = true;
     if (st == RP_OK && ro->split_after &&
-        (st = rp_regex_compile(&an->after, ro->split_after, "split-after", msg, msglen)) ==
-            RP_OK)
+        (st = rp_regex_compile(&an->after, ro->split_after, "split-after", msg, msglen)) == RP_OK)
         an->has_after = true;
     if (st != RP_OK)
         rp_annotator_release(an);

@@ -93,9 +93,8 @@ static bool named_zone(const char *p, int *off)
     static const struct {
         const char *name;
         int hours;
-    } zones[] = {{"GMT", 0},  {"UT", 0},   {"UTC", 0},  {"Z", 0},   {"EST", -5},
-                 {"EDT", -4}, {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6},
-                 {"PST", -8}, {"PDT", -7}};
+    } zones[] = {{"GMT", 0},  {"UT", 0},   {"UTC", 0},  {"Z", 0},    {"EST", -5}, {"EDT", -4},
+                 {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7}};
 
     for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
         if (strcmp(p, zones[i].name) == 0) {

@@ -5,8 +5,8 @@
  * hashes, Wagner-Fischer style), and a match whose bytes differ is a fold, named (case,
  * quotes, marks, spelling) so an edit is told from a house style.
  */
-#include "report/report.h"
 #include "base/escape.h"
+#include "report/report.h"
 
 #include <string.h>
 
@@ -51,8 +51,8 @@ static bool contains(const char *s, size_t len, const char *needle)
 /* Which fold makes two different spellings of one word equal. */
 static const char *fold_name(const char *a, size_t alen, const char *b, size_t blen)
 {
-    static const char *const quotes[] = {"\u2018", "\u2019", "\u201c", "\u201d", "\u2013",
-                                         "\u2014"};
+    static const char *const quotes[] = {"\u2018", "\u2019", "\u201c",
+                                         "\u201d", "\u2013", "\u2014"};
     bool high = false, quote = false;
 
     for (size_t i = 0; i < sizeof(quotes) / sizeof(*quotes); i++)
