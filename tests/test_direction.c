@@ -285,6 +285,37 @@ static void test_a_kinds_filter_keeps_the_full_reports_cluster_ids(void **state)
     close_run(&all);
 }
 
+static void test_the_jsonl_report_carries_the_same_fields_line_by_line(void **state)
+{
+    run r;
+    char *text, *save = NULL;
+    size_t lines = 0, firsts = 0, earlier = 0;
+
+    (void)state;
+    open_outlets(&r, RP_KINDS_ALL);
+    text = report_of(&r, RP_FORMAT_JSONL);
+    for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+        json_t *obj = json_loads(ln, 0, NULL);
+        assert_non_null(obj);
+        if (lines++ == 0) {
+            json_t *d = json_array_get(json_object_get(obj, "documents"), 5);
+            assert_string_equal(json_string_value(json_object_get(d, "title")), "Bread, again");
+            assert_int_equal(json_integer_value(json_object_get(d, "sources_total")), 1);
+        } else {
+            for (const char *p = ln; (p = strstr(p, "\"first\":true")) != NULL; p++)
+                firsts++;
+            for (const char *p = ln; (p = strstr(p, "\"earlier\":\"a\"")) != NULL; p++)
+                earlier++;
+        }
+        json_decref(obj);
+    }
+    assert_int_equal(lines, 4);
+    assert_int_equal(firsts, 3);
+    assert_int_equal(earlier, 4); /* every dated pair, each listed with its older side as a */
+    free(text);
+    close_run(&r);
+}
+
 static void test_the_csv_and_text_reports_name_the_first_copy(void **state)
 {
     run r;
@@ -504,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_sources_are_exactly_the_planted_copies_with_their_direction),
         cmocka_unit_test(test_the_json_report_marks_first_kinds_and_sources),
         cmocka_unit_test(test_a_kinds_filter_keeps_the_full_reports_cluster_ids),
+        cmocka_unit_test(test_the_jsonl_report_carries_the_same_fields_line_by_line),
         cmocka_unit_test(test_the_csv_and_text_reports_name_the_first_copy),
         cmocka_unit_test(test_the_diff_names_a_spelling_fold_and_a_changed_word),
         cmocka_unit_test(test_a_long_first_line_is_cut_at_a_word_within_120_code_points),
