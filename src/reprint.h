@@ -122,6 +122,7 @@ typedef struct rp_doc {
     uint32_t file_line; /* 1-based line of its file where the document starts (split parts) */
     uint32_t part;      /* N of a split part named "path#N", else 0 */
     bool dated;         /* date holds the document's date */
+    bool date_unreadable; /* the date field is there but holds no date rp_date_parse reads */
     int64_t date;       /* seconds since the epoch (the date field, see rp_date_parse) */
     const char *series; /* the series it belongs to (outlet, folder), or NULL */
     const rp_range *ignored; /* lines invisible to matching (the --split-after line that ends a

@@ -113,7 +113,9 @@ static rp_status meta_fields(rp_doc *d, const rp_read_options *ro)
     t = json_object_get(obj, title_field);
     if (json_is_string(t))
         st = make_title(json_string_value(t), json_string_length(t), &d->title);
-    d->dated = rp_corpus_value_date(json_object_get(obj, date_field), &d->date);
+    t = json_object_get(obj, date_field);
+    d->dated = rp_corpus_value_date(t, &d->date);
+    d->date_unreadable = t && !json_is_null(t) && !d->dated;
     if (st == RP_OK && ro->series_field)
         st = value_text(json_object_get(obj, ro->series_field), (char **)&d->series);
     json_decref(obj);
