@@ -332,7 +332,7 @@ static void test_the_csv_and_text_reports_name_the_first_copy(void **state)
                                  "2024-03-01, first"));
     /* earliest first: the undated copy is listed last */
     assert_true(strstr(text, "herald-2:3:1") < strstr(text, "herald-3:3:1"));
-    assert_non_null(strstr(text, "copied_from  wire-1  [Port to double capacity]"));
+    assert_non_null(strstr(text, "copied from  wire-1  [Port to double capacity]"));
     free(csv);
     free(text);
     close_run(&r);

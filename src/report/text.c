@@ -236,14 +236,25 @@ static int shared_cmp(const void *pa, const void *pb)
     return a->doc < b->doc ? -1 : a->doc > b->doc;
 }
 
+/* The direction in words: "copied from", "copied by", "same time", "undated". */
+static const char *direction_words(rp_direction dir)
+{
+    switch (dir) {
+    case RP_DIRECTION_FROM: return "copied from";
+    case RP_DIRECTION_BY: return "copied by";
+    case RP_DIRECTION_SAME: return "same time";
+    case RP_DIRECTION_UNKNOWN: break;
+    }
+    return "undated";
+}
+
 static void scan_source_rows(FILE *out, const rp_corpus *corpus, const rp_source *src, size_t n)
 {
     if (n > RP_SOURCES_LISTED)
         fprintf(out, "    ... %zu sources; the %d sharing most text:\n", n, RP_SOURCES_LISTED);
     for (size_t i = 0; i < n && i < RP_SOURCES_LISTED; i++) {
-        const char *dir = rp_direction_name(src[i].direction);
         fprintf(out, "    %6u tokens %4.0f%%  identity %.2f  %-11s  ", src[i].tokens,
-                src[i].share * 100.0, src[i].identity, dir ? dir : "undated");
+                src[i].share * 100.0, src[i].identity, direction_words(src[i].direction));
         rp_escape_safe_cstring(out, rp_corpus_doc(corpus, src[i].doc)->name);
         text_title(out, rp_corpus_doc(corpus, src[i].doc));
         putc('\n', out);
