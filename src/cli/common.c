@@ -50,6 +50,12 @@ enum {
     OPT_NO_FOLD_SPELLING,
     OPT_EXPLAIN,
     OPT_EXIT_CODE,
+    OPT_TITLE_FIELD,
+    OPT_DATE_FIELD,
+    OPT_SERIES_FIELD,
+    OPT_SERIES,
+    OPT_IGNORE_LINES,
+    OPT_DIFF,
 };
 
 static const struct option long_options[] = {
@@ -82,6 +88,12 @@ static const struct option long_options[] = {
     {"no-fold-spelling", no_argument, NULL, OPT_NO_FOLD_SPELLING},
     {"explain", required_argument, NULL, OPT_EXPLAIN},
     {"exit-code", no_argument, NULL, OPT_EXIT_CODE},
+    {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
+    {"date-field", required_argument, NULL, OPT_DATE_FIELD},
+    {"series-field", required_argument, NULL, OPT_SERIES_FIELD},
+    {"series", required_argument, NULL, OPT_SERIES},
+    {"ignore-lines", required_argument, NULL, OPT_IGNORE_LINES},
+    {"diff", no_argument, NULL, OPT_DIFF},
     {NULL, 0, NULL, 0},
 };
 
@@ -218,7 +230,7 @@ static bool parse_kinds(const char *command, const char *text, uint32_t *out)
         rp_kind k;
         if (rp_kind_parse(tok, &k) != RP_OK)
             return usage_error(command,
-                               "--kinds takes reprint, internal and boilerplate, not '%s'", tok);
+                               "--kinds takes reprint, internal, boilerplate and series, not '%s'", tok);
         kinds |= 1u << k;
     }
     if (!kinds)
@@ -294,6 +306,12 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
         c->explain[1] = argv[optind++];
         return true;
     case OPT_EXIT_CODE: c->exit_code = true; return true;
+    case OPT_TITLE_FIELD: c->read.title_field = optarg; return true;
+    case OPT_DATE_FIELD: c->read.date_field = optarg; return true;
+    case OPT_SERIES_FIELD: c->read.series_field = optarg; return true;
+    case OPT_SERIES: c->read.series = optarg; return true;
+    case OPT_IGNORE_LINES: c->read.ignore_lines = optarg; return true;
+    case OPT_DIFF: o->diff = true; return true;
     default: return false;
     }
 }
@@ -379,6 +397,17 @@ bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *f
     return true;
 }
 
+/* Documents whose date field holds no readable date are kept, undated: each is named once. */
+static void warn_dates(const rp_corpus *corpus, const char *field)
+{
+    for (uint32_t i = 0; i < rp_corpus_count(corpus); i++) {
+        const rp_doc *d = rp_corpus_doc(corpus, i);
+        if (d->date_unreadable)
+            cli_error("'%s': field '%s' is not an RFC 3339 or RFC 822 date: taken as undated",
+                      d->name, field);
+    }
+}
+
 rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
 {
     rp_corpus *corpus = NULL;
@@ -401,6 +430,8 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
     }
     if (st == RP_OK)
         cli_progress((void *)c, "read", (uint64_t)npaths, (uint64_t)npaths);
+    if (st == RP_OK && !c->quiet)
+        warn_dates(corpus, ro.date_field ? ro.date_field : "date");
     if (st == RP_OK && rp_corpus_count(corpus) == 0) {
         cli_error("no documents read (%zu input%s skipped)", reported, reported == 1 ? "" : "s");
         st = RP_EINVAL;

@@ -259,6 +259,7 @@ int cmd_dedup(int argc, char **argv)
                         "input)\ntry 'reprint dedup --help'\n");
         return EXIT_TROUBLE;
     }
+    c.read.date_field = a.d.date_field; /* documents' dates: one rule with the scan */
     corpus = cli_read_inputs(&c, argc - first, argv + first);
     if (!corpus)
         return EXIT_TROUBLE;

@@ -1154,7 +1154,7 @@ static rp_status resolve_doc(const rp_corpus *corpus, const rp_options *opts, rp
     rp_tokens toks;
     const rp_doc *d = rp_corpus_doc(corpus, v[0].doc);
     rp_tokens_init(&toks);
-    rp_status st = rp_text_tokenize(opts, d->bytes, d->len, false, &toks);
+    rp_status st = rp_text_tokenize_doc(opts, d, false, &toks);
     for (size_t i = 0; st == RP_OK && i < n; i++) {
         size_t t = v[i].end ? v[i].pos - 1 : v[i].pos;
         if (t >= toks.count)

@@ -15,6 +15,7 @@
 
 #include "scan/align.h"
 #include "scan/cluster.h"
+#include "scan/direction.h"
 #include "scan/index.h"
 #include "base/sort.h"
 
@@ -88,7 +89,7 @@ rp_status rp_scan_token_hashes(const rp_options *opts, const rp_doc *doc, rp_tok
                                uint32_t **out, uint32_t *count)
 {
     hash_stream s = {NULL, 0, 0};
-    rp_status st = rp_text_tokenize_stream(opts, doc->bytes, doc->len, false,
+    rp_status st = rp_text_tokenize_stream_doc(opts, doc, false,
                                            rp_scan_token_block, hash_sink, &s, toks);
     return hashes_done(&s, st, toks, out, count);
 }
@@ -395,7 +396,7 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     if (block < rp_scan_token_block)
         block = rp_scan_token_block;
     if (st == RP_OK)
-        st = rp_text_tokenize_stream(r->opts, doc->bytes, doc->len, false, block, fp_sink, &s,
+        st = rp_text_tokenize_stream_doc(r->opts, doc, false, block, fp_sink, &s,
                                      toks);
     if (st == RP_OK)
         st = rp_winnow_feed(&s.wn, toks->items, toks->count, s.base, fps);
@@ -937,8 +938,8 @@ static rp_status spans_task(void *ctx, size_t i, unsigned w)
     for (size_t j = 0; j < n; j++)
         want[j] = (uint64_t)(v[j].end ? v[j].pos - 1 : v[j].pos) << 32 | j;
     sort_u64(want, n);
-    st = rp_text_tokenize_stream(r->opts, doc->bytes, doc->len, true, rp_scan_token_block,
-                                 bound_sink, &s, &r->toks[w]);
+    st = rp_text_tokenize_stream_doc(r->opts, doc, true, rp_scan_token_block, bound_sink, &s,
+                                     &r->toks[w]);
     if (st == RP_OK)
         st = bound_sink(&s, &r->toks[w]);
     if (st == RP_OK && s.next < s.count)
@@ -977,6 +978,8 @@ static rp_status cluster_stage(run *r, rp_scan *scan)
         st = RP_ENOMEM;
     if (st == RP_OK)
         st = rp_cluster_plan_finish(plan, r->corpus, covered, &scan->clusters);
+    if (st == RP_OK)
+        rp_direction_series(r->corpus, &scan->clusters);
     for (size_t d = 0; st == RP_OK && d < r->docs; d++)
         r->stats[d].covered = r->stats[d].tokens ? (double)covered[d] / r->stats[d].tokens : 0.0;
     rp_free(covered);
