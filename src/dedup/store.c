@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,7 +23,7 @@ static const char *const db_names[DB_COUNT] = {
 static const unsigned db_flags[DB_COUNT] = {
     0,
     MDB_INTEGERKEY,
-    0,
+    MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
     0,
     MDB_INTEGERKEY,
     POSTINGS_FLAGS,
@@ -56,6 +57,8 @@ rp_status rp_store_fail(char *msg, size_t msglen, rp_status st, const char *fmt,
 /* An LMDB error as a status: a full map is a limit, the rest are I/O. */
 rp_status rp_store_mdb_status(int rc)
 {
+    if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID)
+        return RP_EFORMAT;
     return rc == MDB_MAP_FULL ? RP_ELIMIT : rc == ENOMEM ? RP_ENOMEM : RP_EIO;
 }
 
@@ -66,7 +69,12 @@ rp_status rp_store_mdb_fail(const rp_store *s, int rc, char *msg, size_t msglen)
                         "store '%s' is full (map size %zu bytes); nothing of this batch was "
                         "added (use --max-items or --max-age, or a larger map)",
                         s->dir, s->sopts.map_size);
-    return rp_store_fail(msg, msglen, rp_store_mdb_status(rc), "store '%s': %s", s->dir, mdb_strerror(rc));
+    if (rp_store_mdb_status(rc) == RP_EFORMAT)
+        return rp_store_fail(msg, msglen, RP_EFORMAT,
+                             "store '%s' is damaged (%s); run 'reprint store check %s'", s->dir,
+                             mdb_strerror(rc), s->dir);
+    return rp_store_fail(msg, msglen, rp_store_mdb_status(rc), "store '%s': %s", s->dir,
+                         mdb_strerror(rc));
 }
 
 /* ---- meta ---- */
@@ -125,6 +133,11 @@ static rp_status meta_check(const rp_store *s, MDB_txn *txn, const char *setting
 
     if (rc)
         return rp_store_fail(msg, msglen, RP_EFORMAT, "'%s' is not a reprint dedup store", s->dir);
+    if (format == RP_STORE_FORMAT_PREVIOUS)
+        return rp_store_fail(msg, msglen, RP_EFORMAT,
+                             "store '%s' has format version %llu; upgrade it with 'reprint "
+                             "store upgrade %s'",
+                             s->dir, (unsigned long long)format, s->dir);
     if (format != RP_STORE_FORMAT)
         return rp_store_fail(msg, msglen, RP_EFORMAT,
                         "store '%s' has format version %llu; this reprint reads version %u",
@@ -169,6 +182,111 @@ static rp_status take_lock(rp_store *s, char *msg, size_t msglen)
     return RP_OK;
 }
 
+/* DIR/NAME into a new string (NULL when out of memory). */
+static char *store_path(const char *dir, const char *name)
+{
+    size_t len = strlen(dir) + strlen(name) + 2;
+    char *path = rp_malloc(len);
+
+    if (path)
+        snprintf(path, len, "%s/%s", dir, name);
+    return path;
+}
+
+/* The size of DIR/data.mdb in *size: RP_OK, RP_ENOTFOUND when there is none, RP_EIO. */
+static rp_status data_size(const rp_store *s, long long *size)
+{
+    char *path = store_path(s->dir, "data.mdb");
+    struct stat sb;
+    int err;
+
+    if (!path)
+        return RP_ENOMEM;
+    err = stat(path, &sb) == 0 ? 0 : errno;
+    rp_free(path);
+    if (err)
+        return err == ENOENT ? RP_ENOTFOUND : RP_EIO;
+    *size = (long long)sb.st_size;
+    return RP_OK;
+}
+
+/* Before LMDB reads the file: a store the caller expects must exist, and an empty or
+ * shorter-than-its-meta-pages file is refused (LMDB would start an empty one over it). */
+static rp_status file_before(const rp_store *s, char *msg, size_t msglen)
+{
+    long long size = 0, page = (long long)sysconf(_SC_PAGESIZE);
+    rp_status st = data_size(s, &size);
+
+    if (st == RP_ENOTFOUND)
+        return s->sopts.existing || s->sopts.read_only
+                   ? rp_store_fail(msg, msglen, RP_EFORMAT,
+                                   "'%s' is not a reprint dedup store (it has no data.mdb)",
+                                   s->dir)
+                   : RP_OK;
+    if (st != RP_OK)
+        return rp_store_fail(msg, msglen, st, "cannot open store '%s': %s", s->dir,
+                             strerror(errno));
+    if (size == 0)
+        return rp_store_fail(msg, msglen, RP_EFORMAT, "store '%s' is empty or damaged "
+                             "(data.mdb is 0 bytes)", s->dir);
+    if (size < 2 * page)
+        return rp_store_fail(msg, msglen, RP_EFORMAT, "store '%s' is damaged (data.mdb is %lld "
+                             "bytes, shorter than its two meta pages)", s->dir, size);
+    return RP_OK;
+}
+
+/* After LMDB read the meta pages, before any other page is mapped: the file must reach the
+ * last page the newest meta page records, or reading would fault (SIGBUS) past its end. */
+static rp_status file_whole(const rp_store *s, char *msg, size_t msglen)
+{
+    MDB_envinfo info;
+    MDB_stat ms;
+    long long size = 0;
+    int rc = mdb_env_info(s->env, &info);
+
+    if (!rc)
+        rc = mdb_env_stat(s->env, &ms);
+    if (rc)
+        return rp_store_mdb_fail(s, rc, msg, msglen);
+    if (data_size(s, &size) != RP_OK) /* a new store: LMDB made it */
+        return RP_OK;
+    unsigned long long need = ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize;
+    if ((unsigned long long)size < need)
+        return rp_store_fail(msg, msglen, RP_EFORMAT, "store '%s' is damaged: data.mdb is %lld "
+                             "bytes but its last page ends at byte %llu (truncated?)",
+                             s->dir, size, need);
+    return RP_OK;
+}
+
+/* Removes the temporary folders a killed compact left (compact.tmp-*): only a writer runs
+ * compact, and this one holds the writer lock, so none of them is in use. */
+static rp_status sweep_temporaries(const rp_store *s)
+{
+    static const char prefix[] = "compact.tmp-";
+    static const char *const files[] = {"data.mdb", "lock.mdb"};
+    DIR *d = opendir(s->dir);
+    struct dirent *e;
+
+    if (!d)
+        return RP_OK; /* opening the environment says what is wrong */
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, sizeof(prefix) - 1) != 0)
+            continue;
+        char *tmp = store_path(s->dir, e->d_name);
+        for (size_t i = 0; tmp && i < sizeof(files) / sizeof(*files); i++) {
+            char *f = store_path(tmp, files[i]);
+            if (f)
+                unlink(f);
+            rp_free(f);
+        }
+        if (tmp)
+            rmdir(tmp);
+        rp_free(tmp);
+    }
+    closedir(d);
+    return RP_OK;
+}
+
 rp_status rp_store_open_env(rp_store *s, char *msg, size_t msglen)
 {
     /* Fully synchronous: a batch that returned survives a system crash. Measured on
@@ -181,12 +299,16 @@ rp_status rp_store_open_env(rp_store *s, char *msg, size_t msglen)
         rc = mdb_env_set_maxdbs(s->env, DB_COUNT);
     if (!rc)
         rc = mdb_env_set_mapsize(s->env, s->sopts.map_size);
+    rp_status st = file_before(s, msg, msglen);
+
+    if (st != RP_OK)
+        return st;
     if (!rc)
         rc = mdb_env_open(s->env, s->dir, flags, 0644);
     if (rc)
-        return rp_store_fail(msg, msglen, rp_store_mdb_status(rc), "cannot open store '%s': %s", s->dir,
-                        mdb_strerror(rc));
-    return RP_OK;
+        return rp_store_fail(msg, msglen, rp_store_mdb_status(rc), "cannot open store '%s': %s",
+                             s->dir, mdb_strerror(rc));
+    return file_whole(s, msg, msglen);
 }
 
 /* Opens sub-database i, creating it when the store is writable (then *created, if given). */
@@ -235,15 +357,18 @@ rp_status rp_store_open_dbs(rp_store *s, char *msg, size_t msglen)
     return st;
 }
 
-static rp_status make_dir(const char *dir, bool read_only, char *msg, size_t msglen)
+static rp_status make_dir(const char *dir, const rp_store_options *so, char *msg, size_t msglen)
 {
     struct stat sb;
 
     if (stat(dir, &sb) == 0)
         return S_ISDIR(sb.st_mode) ? RP_OK
                                    : rp_store_fail(msg, msglen, RP_EIO,
-                                              "cannot open store '%s': not a directory", dir);
-    if (read_only || errno != ENOENT)
+                                                   "cannot open store '%s': not a directory",
+                                                   dir);
+    if (errno == ENOENT && so->existing)
+        return rp_store_fail(msg, msglen, RP_EIO, "store '%s' does not exist", dir);
+    if (so->read_only || errno != ENOENT)
         return rp_store_fail(msg, msglen, RP_EIO, "cannot open store '%s': %s", dir,
                         strerror(errno));
     if (mkdir(dir, 0755) != 0)
@@ -260,7 +385,7 @@ rp_status rp_store_open(const char *dir, const rp_options *opts, const rp_store_
 
     if (rp_options_check(opts) != RP_OK)
         return rp_store_fail(msg, msglen, RP_EINVAL, "invalid options");
-    st = make_dir(dir, sopts->read_only, msg, msglen);
+    st = make_dir(dir, sopts, msg, msglen);
     if (st != RP_OK)
         return st;
     s = rp_calloc(1, sizeof(*s));
@@ -274,6 +399,8 @@ rp_status rp_store_open(const char *dir, const rp_options *opts, const rp_store_
     if (!s->sopts.map_size)
         s->sopts.map_size = MAP_SIZE_DEFAULT;
     st = s->sopts.read_only ? RP_OK : take_lock(s, msg, msglen);
+    if (st == RP_OK && !s->sopts.read_only)
+        st = sweep_temporaries(s);
     if (st == RP_OK)
         st = rp_store_open_env(s, msg, msglen);
     if (st == RP_OK)

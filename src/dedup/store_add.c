@@ -117,21 +117,31 @@ static rp_status insert(adder *a, const rp_doc *doc, int64_t time, const rp_stor
 {
     uint32_t num = (uint32_t)a->next;
     const rp_dedup_sig *sig = a->sig;
-    rec_head h = {sig->content, time, of, doc->len > UINT32_MAX ? UINT32_MAX : (uint32_t)doc->len,
-                  sig->tokens, (uint32_t)sig->count, 0, (uint8_t)v->verdict, 0};
-    size_t name_len = strlen(doc->name) > 511 ? 511 : strlen(doc->name);
+    size_t name_len = strlen(doc->name);
+    rec_head h = {0,
+                  (uint32_t)name_len,
+                  sig->content,
+                  time,
+                  of,
+                  doc->len > UINT32_MAX ? UINT32_MAX : (uint32_t)doc->len,
+                  sig->tokens,
+                  (uint32_t)sig->count,
+                  (float)v->resemblance,
+                  (float)v->containment,
+                  (uint8_t)v->verdict,
+                  {0}};
     MDB_val k = {sizeof(num), &num}, val = {sizeof(h) + name_len + sig->count * 4, NULL};
+    MDB_val nv = {sizeof(num), &num};
     unsigned char okey[12];
     int rc;
 
-    h.name_len = (uint16_t)name_len;
     if ((rc = mdb_put(a->txn, a->s->dbi[DB_DOCS], &k, &val, MDB_APPEND | MDB_RESERVE)) != 0)
         return a->rc = rc, rp_store_mdb_status(rc);
     memcpy(val.mv_data, &h, sizeof(h));
     memcpy((char *)val.mv_data + sizeof(h), doc->name, name_len);
     memcpy((char *)val.mv_data + sizeof(h) + name_len, sig->fps, sig->count * 4);
-    MDB_val id = {name_len, (void *)doc->name}, nv = {sizeof(num), &num};
-    rc = mdb_put(a->txn, a->s->dbi[DB_IDS], &id, &nv, 0);
+    rp_store_rec_seal(val.mv_data, val.mv_size);
+    rc = rp_store_id_put(a->s, a->txn, doc->name, name_len, num);
     rp_store_order_key(time, num, okey);
     MDB_val ok = {sizeof(okey), okey}, empty = {0, NULL};
     if (!rc)
@@ -144,22 +154,23 @@ static rp_status insert(adder *a, const rp_doc *doc, int64_t time, const rp_stor
     return rc ? (a->rc = rc, rp_store_mdb_status(rc)) : RP_OK;
 }
 
-/* An id already held: "seen", compared with the stored document, not added again. */
+/* An id already held: "seen", not added again, with what it got when it was added (its of
+ * named when that document is still held), so a repeated run recovers a lost verdict. */
 static rp_status seen(adder *a, uint32_t num, rp_store_verdict *out)
 {
-    rec r;
-    rp_dedup_sim sim;
+    rec r, of;
     rp_status st = rp_store_rec_get(a->s, a->txn, num, &r);
 
-    if (st == RP_OK)
-        st = rp_store_rec_fps(&r, &a->other, &a->other_cap);
     if (st != RP_OK)
-        return st;
-    rp_dedup_compare(a->sig->fps, a->sig->count, a->other, r.h.nfp, &sim);
+        return st == RP_ENOTFOUND ? RP_EFORMAT : st;
     out->verdict = RP_VERDICT_SEEN;
-    out->resemblance = a->sig->content == r.h.content ? 1.0 : sim.resemblance;
-    out->containment = a->sig->content == r.h.content ? 1.0 : rp_dedup_containment(&sim);
-    out->of = rp_strndup(r.name, r.h.name_len);
+    out->original = (rp_verdict)r.h.verdict;
+    out->resemblance = r.h.resemblance;
+    out->containment = r.h.containment;
+    out->seq = (uint64_t)num + 1;
+    if (r.h.of == UINT32_MAX || rp_store_rec_get(a->s, a->txn, r.h.of, &of) != RP_OK)
+        return RP_OK;
+    out->of = rp_strndup(of.name, of.h.name_len);
     return out->of ? RP_OK : RP_ENOMEM;
 }
 
@@ -167,10 +178,9 @@ static rp_status seen(adder *a, uint32_t num, rp_store_verdict *out)
 static rp_status add_one(adder *a, uint32_t d, const rp_doc *doc, int64_t now,
                          rp_store_verdict *out)
 {
-    size_t name_len = strlen(doc->name) > 511 ? 511 : strlen(doc->name);
-    MDB_val id = {name_len, (void *)doc->name}, nv;
+    size_t name_len = strlen(doc->name);
     int64_t time = now;
-    uint32_t of;
+    uint32_t of, num;
     rp_status st;
     int rc;
 
@@ -180,20 +190,22 @@ static rp_status add_one(adder *a, uint32_t d, const rp_doc *doc, int64_t now,
     a->dkeys = a->bkeys + a->bkey_off[d];
     a->ddeep = a->bdeep + a->bkey_off[d];
     a->dnkeys = a->bkey_off[d + 1] - a->bkey_off[d];
-    rc = mdb_get(a->txn, a->s->dbi[DB_IDS], &id, &nv);
-    if (rc == 0 && nv.mv_size == sizeof(uint32_t)) {
-        uint32_t num;
-        memcpy(&num, nv.mv_data, sizeof(num));
+    rc = rp_store_id_find(a->s, a->txn, doc->name, name_len, &num);
+    if (rc == 0)
         return seen(a, num, out);
-    }
     if (rc != MDB_NOTFOUND)
-        return a->rc = rc ? rc : MDB_CORRUPTED, RP_EIO;
+        return a->rc = rc, rp_store_mdb_status(rc);
+    if (a->sig->count == 0) { /* nothing to compare by: judged alone, never stored */
+        out->verdict = out->original = RP_VERDICT_TOO_SHORT;
+        return RP_OK;
+    }
     if (a->next >= UINT32_MAX)
         return RP_ELIMIT;
     if ((st = gather(a)) != RP_OK || (st = judge(a, out, &of)) != RP_OK)
         return st;
-    if (a->dopts->date_field)
-        rp_dedup_doc_date(doc, a->dopts->date_field, &time);
+    out->original = out->verdict;
+    out->seq = a->query ? 0 : a->next + 1;
+    rp_dedup_doc_date(doc, rp_dedup_date_field(a->dopts), &time);
     return insert(a, doc, time, out, of);
 }
 
@@ -276,8 +288,38 @@ static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
     return rc ? (a->rc = rc, rp_store_mdb_status(rc)) : RP_OK;
 }
 
-rp_status rp_store_add(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
-                       rp_store_verdict **out, size_t *count, char *msg, size_t msglen)
+/* Refuses a batch holding an id longer than a store keeps whole (never cut). */
+static rp_status check_ids(const rp_store *s, const rp_corpus *corpus, char *msg, size_t msglen)
+{
+    for (uint32_t d = 0; d < rp_corpus_count(corpus); d++) {
+        const char *name = rp_corpus_doc(corpus, d)->name;
+        size_t len = strlen(name);
+        if (len > RP_STORE_MAX_ID)
+            return rp_store_fail(msg, msglen, RP_ELIMIT,
+                                 "item %u ('%.40s...') has an id of %zu bytes; store '%s' holds "
+                                 "ids of up to %u bytes (nothing of this batch was added)",
+                                 d + 1, name, len, s->dir, RP_STORE_MAX_ID);
+    }
+    return RP_OK;
+}
+
+/* The message of a batch that failed (a->rc: the LMDB error, if that was the cause). */
+static rp_status batch_fail(const adder *a, rp_status st, char *msg, size_t msglen)
+{
+    if (a->rc)
+        return rp_store_mdb_fail(a->s, a->rc, msg, msglen);
+    if (st == RP_EFORMAT)
+        return rp_store_fail(msg, msglen, st,
+                             "store '%s' is damaged (a record fails its check); run 'reprint "
+                             "store check %s'",
+                             a->s->dir, a->s->dir);
+    return rp_store_fail(msg, msglen, st, "store '%s': %s", a->s->dir, rp_strerror(st));
+}
+
+/* Judges the batch in one write transaction, committed (add) or abandoned (query). */
+static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
+                           bool query, rp_store_verdict **out, size_t *count, char *msg,
+                           size_t msglen)
 {
     size_t n = rp_corpus_count(corpus);
     adder a;
@@ -286,27 +328,28 @@ rp_status rp_store_add(rp_store *s, const rp_corpus *corpus, const rp_dedup_opti
     int rc;
 
     if (s->sopts.read_only)
-        return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only", s->dir);
+        return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only",
+                             s->dir);
+    if ((st = check_ids(s, corpus, msg, msglen)) != RP_OK)
+        return st;
     if (!(v = rp_calloc(n + 1, sizeof(*v))))
         return RP_ENOMEM;
     memset(&a, 0, sizeof(a));
     a.s = s;
     a.dopts = dopts;
+    a.query = query;
     rp_dedup_scratch_init(&a.scratch);
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &a.txn)) != 0) {
         st = rp_store_mdb_fail(s, rc, msg, msglen);
         goto fail;
     }
     st = add_all(&a, corpus, v);
-    if (st == RP_OK && (rc = mdb_txn_commit(a.txn)) != 0)
+    if (st == RP_OK && !query && (rc = mdb_txn_commit(a.txn)) != 0)
         a.rc = rc, st = rp_store_mdb_status(rc);
-    else if (st != RP_OK)
+    else if (st != RP_OK || query)
         mdb_txn_abort(a.txn);
     if (st != RP_OK) {
-        if (a.rc)
-            rp_store_mdb_fail(s, a.rc, msg, msglen);
-        else
-            rp_store_fail(msg, msglen, st, "store '%s': %s", s->dir, rp_strerror(st));
+        batch_fail(&a, st, msg, msglen);
         goto fail;
     }
     adder_release(&a);
@@ -317,4 +360,16 @@ fail:
     adder_release(&a);
     rp_store_verdicts_free(v, n);
     return st;
+}
+
+rp_status rp_store_add(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
+                       rp_store_verdict **out, size_t *count, char *msg, size_t msglen)
+{
+    return run_batch(s, corpus, dopts, false, out, count, msg, msglen);
+}
+
+rp_status rp_store_query(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
+                         rp_store_verdict **out, size_t *count, char *msg, size_t msglen)
+{
+    return run_batch(s, corpus, dopts, true, out, count, msg, msglen);
 }

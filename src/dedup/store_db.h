@@ -5,9 +5,10 @@
  * reports and verifies, store_compact.c rewrites). Private to src/dedup/.
  *
  * One LMDB environment (one directory). Sub-databases: meta (format version, settings, next
- * document number, batches committed), docs (document number -> record: name, date, length,
- * content hash, fingerprint set), ids (name -> number), order ((date, number) -> nothing, for
- * the rolling window), the postings (sampled fingerprint -> numbers of group firsts,
+ * document number, batches committed), docs (document number -> record: a checksum, name,
+ * date, length, content hash, the verdict it got, fingerprint set), ids (XXH3 of the whole
+ * name -> numbers, MDB_DUPSORT: the record's name is compared in full), order ((date, number)
+ * -> nothing, for the rolling window), the postings (sampled fingerprint -> numbers of group firsts,
  * MDB_DUPSORT|MDB_DUPFIXED) split into LEVELS levels postings0..postings5, and filters (a Bloom
  * filter per level and slice of the key space).
  * The levels are a log-structured merge tree: a batch inserts into the small level 0, which
@@ -60,17 +61,21 @@ struct rp_store {
     uint64_t level0; /* postings level 0 holds before it is merged (meta "level0") */
 };
 
-/* A document record in docs: a fixed head, then the name, then the fingerprints. */
+/* A document record in docs: a fixed head, then the name, then the fingerprints. sum is the
+ * XXH32 of everything after it, so a flipped bit is found when the record is read. */
 typedef struct rec_head {
+    uint32_t sum;
+    uint32_t name_len;
     uint64_t content;
     int64_t time; /* the item's date (--date-field), else when it was added; epoch seconds */
     uint32_t of;  /* the group first it matched, UINT32_MAX for a first */
     uint32_t len;
     uint32_t tokens;
     uint32_t nfp;
-    uint16_t name_len;
+    float resemblance; /* the verdict's, against of */
+    float containment;
     uint8_t verdict;
-    uint8_t pad;
+    uint8_t pad[7];
 } rec_head;
 
 typedef struct rec {
@@ -142,7 +147,8 @@ typedef struct adder {
     uint32_t *other; /* a candidate's fingerprints, copied out (LMDB data is unaligned) */
     size_t other_cap;
     uint64_t next;
-    int rc; /* the LMDB error that stopped the batch */
+    bool query; /* judged only: the transaction is abandoned */
+    int rc;     /* the LMDB error that stopped the batch */
 } adder;
 
 
@@ -161,7 +167,13 @@ int rp_store_meta_put(const rp_store *s, MDB_txn *txn, const char *key, uint64_t
 rp_status rp_store_open_env(rp_store *s, char *msg, size_t msglen);
 rp_status rp_store_open_dbs(rp_store *s, char *msg, size_t msglen);
 
-/* records and order keys (store_records.c) */
+/* records, ids and order keys (store_records.c) */
+void rp_store_rec_seal(void *data, size_t size);
+uint64_t rp_store_id_hash(const char *id, size_t len);
+int rp_store_id_find(const rp_store *s, MDB_txn *txn, const char *id, size_t len,
+                     uint32_t *num);
+int rp_store_id_put(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t num);
+int rp_store_id_del(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t num);
 bool rp_store_rec_decode(const MDB_val *v, rec *r);
 rp_status rp_store_rec_fps(const rec *r, uint32_t **fps, size_t *cap);
 rp_status rp_store_rec_get(const rp_store *s, MDB_txn *txn, uint32_t num, rec *r);

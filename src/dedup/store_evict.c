@@ -1,6 +1,6 @@
 /*
- * store_evict.c - removing documents: one by number with everything that points at it, and
- * the rolling window (oldest by date first, past max_age or beyond max_items).
+ * store_evict.c - removing documents: one by number with everything that points at it, the
+ * rolling window (oldest by date first, past max_age or beyond max_items), and deletion by id.
  */
 #include "dedup/store_db.h"
 
@@ -19,9 +19,12 @@ int rp_store_evict(adder *a, uint32_t num)
 
     if (rp_store_rec_get(a->s, a->txn, num, &r) != RP_OK)
         return MDB_CORRUPTED;
-    char name[512]; /* copied: deleting may move the page the record lives on */
-    memcpy(name, r.name, r.h.name_len);
-    MDB_val id = {r.h.name_len, name}, ok = {sizeof(okey), okey};
+    /* the id entry goes first: deleting may move the page the record (and its name) is on */
+    if ((rc = rp_store_id_del(a->s, a->txn, r.name, r.h.name_len, num)) != 0)
+        return rc;
+    if ((rc = rp_store_rec_get(a->s, a->txn, num, &r)) != RP_OK)
+        return MDB_CORRUPTED;
+    MDB_val ok = {sizeof(okey), okey};
     rp_store_order_key(r.h.time, num, okey);
     if (r.h.of == UINT32_MAX) {
         rp_dedup_sig sig = {NULL, 0, 0, r.h.content, r.h.tokens, 0};
@@ -40,8 +43,7 @@ int rp_store_evict(adder *a, uint32_t num)
                 return rc;
         }
     }
-    if ((rc = mdb_del(a->txn, a->s->dbi[DB_IDS], &id, NULL)) != 0 ||
-        (rc = mdb_del(a->txn, a->s->dbi[DB_ORDER], &ok, NULL)) != 0)
+    if ((rc = mdb_del(a->txn, a->s->dbi[DB_ORDER], &ok, NULL)) != 0)
         return rc;
     return mdb_del(a->txn, a->s->dbi[DB_DOCS], &k, NULL);
 }
@@ -77,3 +79,44 @@ int rp_store_evict_old(adder *a, int64_t now)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+
+/* Deletes the document named ids[i] when held (*deleted counts it). */
+static int delete_one(adder *a, const char *id, size_t *deleted)
+{
+    uint32_t num;
+    int rc = rp_store_id_find(a->s, a->txn, id, strlen(id), &num);
+
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (!rc && (rc = rp_store_evict(a, num)) == 0)
+        (*deleted)++;
+    return rc;
+}
+
+rp_status rp_store_delete(rp_store *s, const char *const *ids, size_t count, size_t *deleted,
+                          char *msg, size_t msglen)
+{
+    adder a;
+    size_t n = 0;
+    int rc;
+
+    if (s->sopts.read_only)
+        return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only",
+                             s->dir);
+    memset(&a, 0, sizeof(a));
+    a.s = s;
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &a.txn)) != 0)
+        return rp_store_mdb_fail(s, rc, msg, msglen);
+    for (size_t i = 0; i < count && !rc; i++)
+        rc = delete_one(&a, ids[i], &n);
+    if (!rc)
+        rc = mdb_txn_commit(a.txn);
+    else
+        mdb_txn_abort(a.txn);
+    rp_free(a.other);
+    rp_free(a.keys);
+    if (rc)
+        return rp_store_mdb_fail(s, rc, msg, msglen);
+    *deleted = n;
+    return RP_OK;
+}

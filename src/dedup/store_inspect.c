@@ -155,6 +155,7 @@ typedef struct checker {
     rp_store *s;
     MDB_txn *txn;
     MDB_cursor *post[LEVELS];
+    MDB_cursor *ids;
     uint32_t *fps;
     size_t fps_cap;
     uint32_t *keys;
@@ -191,13 +192,12 @@ static rp_status check_first(checker *c, uint32_t num, const rec *r, char *msg, 
 /* One document's id and order entries, and its postings when it is a group first. */
 static rp_status check_doc(checker *c, uint32_t num, const rec *r, char *msg, size_t msglen)
 {
-    MDB_val id = {r->h.name_len, (void *)r->name}, v;
+    uint64_t h = rp_store_id_hash(r->name, r->h.name_len);
+    MDB_val id = {sizeof(h), &h}, v = {sizeof(num), &num};
     unsigned char okey[12];
     MDB_val ok = {sizeof(okey), okey};
-    uint32_t got;
 
-    if (mdb_get(c->txn, c->s->dbi[DB_IDS], &id, &v) != 0 || v.mv_size != 4 ||
-        (memcpy(&got, v.mv_data, 4), got != num))
+    if (mdb_cursor_get(c->ids, &id, &v, MDB_GET_BOTH) != 0)
         return rp_store_fail(msg, msglen, RP_EFORMAT, "document %u has no id entry", num);
     rp_store_order_key(r->h.time, num, okey);
     if (mdb_get(c->txn, c->s->dbi[DB_ORDER], &ok, &v) != 0)
@@ -258,7 +258,8 @@ static int check_docs(checker *c, rp_status *st, char *msg, size_t msglen)
         uint32_t num;
         memcpy(&num, k.mv_data, sizeof(num));
         *st = rp_store_rec_decode(&v, &r) ? check_doc(c, num, &r, msg, msglen)
-                                 : rp_store_fail(msg, msglen, RP_EFORMAT, "bad record %u", num);
+                                 : rp_store_fail(msg, msglen, RP_EFORMAT,
+                                                 "record %u fails its checksum", num);
     }
     mdb_cursor_close(cur);
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -266,7 +267,7 @@ static int check_docs(checker *c, rp_status *st, char *msg, size_t msglen)
 
 rp_status rp_store_check(rp_store *s, char *msg, size_t msglen)
 {
-    checker c = {s, NULL, {NULL}, NULL, 0, NULL, 0, 0};
+    checker c = {s, NULL, {NULL}, NULL, NULL, 0, NULL, 0, 0};
     MDB_stat ms[DB_COUNT];
     uint64_t postings = 0;
     rp_status st = rp_store_read_txn(s, &c.txn);
@@ -276,6 +277,8 @@ rp_status rp_store_check(rp_store *s, char *msg, size_t msglen)
         return st;
     for (int i = 0; i < DB_COUNT && !rc; i++)
         rc = mdb_stat(c.txn, s->dbi[i], &ms[i]);
+    if (!rc)
+        rc = mdb_cursor_open(c.txn, s->dbi[DB_IDS], &c.ids);
     for (; opened < LEVELS && !rc; opened++)
         rc = mdb_cursor_open(c.txn, s->dbi[DB_POSTINGS + opened], &c.post[opened]);
     if (!rc && (ms[DB_DOCS].ms_entries != ms[DB_IDS].ms_entries ||
@@ -293,6 +296,8 @@ rp_status rp_store_check(rp_store *s, char *msg, size_t msglen)
                       (unsigned long long)postings, (unsigned long long)c.postings);
     if (!rc && st == RP_OK)
         st = check_postings(&c, msg, msglen);
+    if (c.ids)
+        mdb_cursor_close(c.ids);
     while (opened-- > 0)
         if (c.post[opened])
             mdb_cursor_close(c.post[opened]);
@@ -302,3 +307,47 @@ rp_status rp_store_check(rp_store *s, char *msg, size_t msglen)
     return rc ? rp_store_mdb_status(rc) : st;
 }
 
+
+/* Reads every entry of every sub-database, so that LMDB follows every page (a broken page
+ * structure shows as MDB_CORRUPTED or MDB_PAGE_NOTFOUND). */
+static rp_status walk_all(rp_store *s, MDB_txn *txn, char *msg, size_t msglen)
+{
+    static const char *const names[DB_POSTINGS + 1] = {"meta", "docs", "ids", "order",
+                                                       "filters", "postings"};
+
+    for (int i = 0; i < DB_COUNT; i++) {
+        MDB_cursor *cur;
+        MDB_val k, v;
+        int rc = mdb_cursor_open(txn, s->dbi[i], &cur);
+        while (!rc)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        if (rc != MDB_NOTFOUND)
+            return rp_store_fail(msg, msglen, RP_EFORMAT, "store '%s': %s %d: %s", s->dir,
+                                 names[i < DB_POSTINGS ? i : DB_POSTINGS],
+                                 i < DB_POSTINGS ? 0 : i - DB_POSTINGS, mdb_strerror(rc));
+        mdb_cursor_close(cur);
+    }
+    return RP_OK;
+}
+
+rp_status rp_store_verify(rp_store *s, char *msg, size_t msglen)
+{
+    MDB_txn *txn;
+    rp_status st = rp_store_read_txn(s, &txn);
+
+    if (st != RP_OK)
+        return rp_store_fail(msg, msglen, st, "store '%s': %s", s->dir, rp_strerror(st));
+    st = walk_all(s, txn, msg, msglen);
+    mdb_txn_abort(txn);
+    if (st != RP_OK)
+        return st;
+    st = rp_store_check(s, msg, msglen);
+    if (st == RP_EFORMAT) { /* name the store in front of the problem */
+        char what[256];
+        snprintf(what, sizeof(what), "%s", msg);
+        return rp_store_fail(msg, msglen, st, "store '%s' is damaged: %s", s->dir, what);
+    }
+    return st == RP_OK ? RP_OK
+                       : rp_store_fail(msg, msglen, st, "store '%s': %s", s->dir,
+                                       rp_strerror(st));
+}
