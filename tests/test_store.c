@@ -18,6 +18,7 @@
 /* clang-format on */
 
 #include <lmdb.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -785,6 +786,101 @@ static void test_store_refuses_truncated_and_empty_files(void **state)
     assert_int_equal(sb.st_size, 0); /* not started over */
 }
 
+/* Rewrites the (closed) store in format 2 with LMDB directly: 40-byte record heads without
+ * checksum or similarities, ids keyed by the name. */
+static void downgrade_to_format_2(void)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi docs, ids, meta;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint64_t two = 2;
+
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, store_dir(), 0, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "docs", MDB_INTEGERKEY, &docs), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    assert_int_equal(mdb_dbi_open(txn, "ids", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, &ids),
+                     0);
+    assert_int_equal(mdb_drop(txn, ids, 1), 0);
+    assert_int_equal(mdb_dbi_open(txn, "ids", MDB_CREATE, &ids), 0);
+    for (uint32_t num = 0;; num++) {
+        unsigned char old[40 + 4096];
+        k = (MDB_val){sizeof(num), &num};
+        assert_int_equal(mdb_cursor_open(txn, docs, &cur), 0);
+        int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        mdb_cursor_close(cur);
+        if (rc == MDB_NOTFOUND)
+            break;
+        memcpy(&num, k.mv_data, sizeof(num));
+        const unsigned char *p = v.mv_data;
+        uint32_t name_len, nfp;
+        memcpy(&name_len, p + 4, 4);
+        memcpy(&nfp, p + 36, 4);
+        assert_true(40 + name_len + nfp * 4 <= sizeof(old));
+        memset(old, 0, 40);
+        memcpy(old, p + 8, 32);                    /* content, time, of, len, tokens, nfp */
+        old[32] = (unsigned char)name_len;         /* uint16 name_len, little-endian */
+        old[33] = (unsigned char)(name_len >> 8);
+        old[34] = p[48];                           /* verdict */
+        memcpy(old + 40, p + 56, name_len + nfp * 4);
+        MDB_val nv = {40 + name_len + nfp * 4, old}, id = {name_len, old + 40};
+        MDB_val numv = {sizeof(num), &num};
+        assert_int_equal(mdb_put(txn, ids, &id, &numv, 0), 0);
+        k = (MDB_val){sizeof(num), &num};
+        assert_int_equal(mdb_put(txn, docs, &k, &nv, 0), 0);
+    }
+    k = (MDB_val){6, "format"};
+    v = (MDB_val){sizeof(two), &two};
+    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* A format 2 store is refused by name (with the command that upgrades it), and upgraded in
+ * place: sound, and a re-run recovers the first run's verdicts with their similarities. */
+static void test_store_upgrade_turns_format_2_into_3(void **state)
+{
+    rp_corpus *c;
+    size_t n;
+    char msg[256] = "";
+    bool upgraded = false;
+    double res;
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    add_text(c, "a", 1, 300, 0);
+    add_text(c, "b", 2, 300, 0);
+    add_text(c, "a-edit", 1, 300, 40);
+    rp_store *s = open_default();
+    rp_store_verdict *v = add(s, c, &n);
+    assert_int_equal(v[2].verdict, RP_VERDICT_NEAR);
+    res = v[2].resemblance;
+    rp_store_verdicts_free(v, n);
+    rp_store_close(s);
+    downgrade_to_format_2();
+    assert_int_equal(try_open(false, msg, sizeof(msg)), RP_EFORMAT);
+    assert_non_null(strstr(msg, "upgrade it with 'reprint store upgrade"));
+
+    assert_int_equal(rp_store_upgrade(store_dir(), false, &upgraded, msg, sizeof(msg)), RP_OK);
+    assert_true(upgraded);
+    assert_int_equal(rp_store_upgrade(store_dir(), false, &upgraded, msg, sizeof(msg)), RP_OK);
+    assert_false(upgraded); /* already current */
+    s = open_default();
+    check(s);
+    v = add(s, c, &n);
+    assert_int_equal(v[2].verdict, RP_VERDICT_SEEN);
+    assert_int_equal(v[2].original, RP_VERDICT_NEAR);
+    assert_string_equal(v[2].of, "a");
+    assert_true(fabs(v[2].resemblance - res) < 1e-6);
+    rp_store_verdicts_free(v, n);
+    rp_store_close(s);
+    rp_corpus_free(c);
+}
+
 /* A flipped bit inside a record: verify names the record, and a batch meeting it fails with a
  * message instead of using it. */
 static void test_store_bit_flip_is_found_by_verify(void **state)
@@ -1054,6 +1150,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_refuses_truncated_and_empty_files, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_bit_flip_is_found_by_verify, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_2_into_3, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_store_verify_passes_a_sound_store, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_store_existing_refuses_a_mistyped_path_and_sweeps_temporaries, setup, teardown),

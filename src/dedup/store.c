@@ -124,7 +124,7 @@ static int meta_create(const rp_store *s, MDB_txn *txn, const char *settings)
 }
 
 /* Refuses a store of another format version or made with other settings. */
-static rp_status meta_check(const rp_store *s, MDB_txn *txn, const char *settings, char *msg,
+static rp_status meta_check(rp_store *s, MDB_txn *txn, const char *settings, char *msg,
                             size_t msglen)
 {
     MDB_val k = {8, (void *)"settings"}, v;
@@ -133,6 +133,8 @@ static rp_status meta_check(const rp_store *s, MDB_txn *txn, const char *setting
 
     if (rc)
         return rp_store_fail(msg, msglen, RP_EFORMAT, "'%s' is not a reprint dedup store", s->dir);
+    if (format == RP_STORE_FORMAT_PREVIOUS && s->upgrading)
+        return s->format = RP_STORE_FORMAT_PREVIOUS, RP_OK;
     if (format == RP_STORE_FORMAT_PREVIOUS)
         return rp_store_fail(msg, msglen, RP_EFORMAT,
                              "store '%s' has format version %llu; upgrade it with 'reprint "
@@ -314,14 +316,21 @@ rp_status rp_store_open_env(rp_store *s, char *msg, size_t msglen)
 /* Opens sub-database i, creating it when the store is writable (then *created, if given). */
 static int open_db(rp_store *s, MDB_txn *txn, int i, bool *created)
 {
-    int rc = mdb_dbi_open(txn, db_names[i], db_flags[i], &s->dbi[i]);
+    /* format 2 keyed ids by the (cut) name, one number each */
+    unsigned flags = i == DB_IDS && s->format == RP_STORE_FORMAT_PREVIOUS ? 0 : db_flags[i];
+    int rc = mdb_dbi_open(txn, db_names[i], flags, &s->dbi[i]);
 
     if (rc == MDB_NOTFOUND && !s->sopts.read_only) {
         if (created)
             *created = true;
-        rc = mdb_dbi_open(txn, db_names[i], db_flags[i] | MDB_CREATE, &s->dbi[i]);
+        rc = mdb_dbi_open(txn, db_names[i], flags | MDB_CREATE, &s->dbi[i]);
     }
     return rc;
+}
+
+unsigned rp_store_db_flags(int i)
+{
+    return db_flags[i];
 }
 
 /* Opens meta and checks it (so a store of another format is refused before its layout is
@@ -380,6 +389,13 @@ static rp_status make_dir(const char *dir, const rp_store_options *so, char *msg
 rp_status rp_store_open(const char *dir, const rp_options *opts, const rp_store_options *sopts,
                         rp_store **out, char *msg, size_t msglen)
 {
+    return rp_store_open_as(dir, opts, sopts, false, out, msg, msglen);
+}
+
+rp_status rp_store_open_as(const char *dir, const rp_options *opts,
+                           const rp_store_options *sopts, bool upgrading, rp_store **out,
+                           char *msg, size_t msglen)
+{
     rp_store *s;
     rp_status st;
 
@@ -394,6 +410,8 @@ rp_status rp_store_open(const char *dir, const rp_options *opts, const rp_store_
         return RP_ENOMEM;
     }
     s->lock_fd = -1;
+    s->upgrading = upgrading;
+    s->format = RP_STORE_FORMAT;
     s->opts = *opts;
     s->sopts = *sopts;
     if (!s->sopts.map_size)

@@ -59,6 +59,8 @@ struct rp_store {
     rp_options opts;
     rp_store_options sopts;
     uint64_t level0; /* postings level 0 holds before it is merged (meta "level0") */
+    bool upgrading;  /* opened by rp_store_upgrade: the previous format is accepted */
+    uint64_t format; /* the format found (RP_STORE_FORMAT unless upgrading) */
 };
 
 /* A document record in docs: a fixed head, then the name, then the fingerprints. sum is the
@@ -166,6 +168,11 @@ int rp_store_meta_get(const rp_store *s, MDB_txn *txn, const char *key, uint64_t
 int rp_store_meta_put(const rp_store *s, MDB_txn *txn, const char *key, uint64_t value);
 rp_status rp_store_open_env(rp_store *s, char *msg, size_t msglen);
 rp_status rp_store_open_dbs(rp_store *s, char *msg, size_t msglen);
+unsigned rp_store_db_flags(int i);
+/* rp_store_open, with s->upgrading set before meta is checked. */
+rp_status rp_store_open_as(const char *dir, const rp_options *opts,
+                           const rp_store_options *sopts, bool upgrading, rp_store **out,
+                           char *msg, size_t msglen);
 
 /* records, ids and order keys (store_records.c) */
 void rp_store_rec_seal(void *data, size_t size);
