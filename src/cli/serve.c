@@ -272,6 +272,8 @@ static bool validate(server *sv, request *rq, rp_corpus **out, char *msg, size_t
             *out = c;
             return true;
         }
+        if (attempt) /* not one object either: the message of the lines stands */
+            break;
         if (rp_corpus_skipped_count(c)) {
             const rp_skip *sk = rp_corpus_skipped(c, 0);
             snprintf(msg, msglen, "%s: %s", sk->input, sk->reason);
