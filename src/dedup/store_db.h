@@ -6,8 +6,9 @@
  *
  * One LMDB environment (one directory). Sub-databases: meta (format version, settings, next
  * document number, batches committed), docs (document number -> record: a checksum, name,
- * date, length, content hash, the verdict it got, fingerprint set), ids (XXH3 of the whole
- * name -> numbers, MDB_DUPSORT: the record's name is compared in full), order ((date, number)
+ * date, length, content hash, the verdict it got, fingerprint set), ids (the name, or for a
+ * long one its prefix and hash -> numbers, MDB_DUPSORT: the record's name is compared in
+ * full), order ((date, number)
  * -> nothing, for the rolling window), the postings (sampled fingerprint -> numbers of group firsts,
  * MDB_DUPSORT|MDB_DUPFIXED) split into LEVELS levels postings0..postings5, and filters (a Bloom
  * filter per level and slice of the key space).
@@ -176,7 +177,12 @@ rp_status rp_store_open_as(const char *dir, const rp_options *opts,
 
 /* records, ids and order keys (store_records.c) */
 void rp_store_rec_seal(void *data, size_t size);
-uint64_t rp_store_id_hash(const char *id, size_t len);
+/* The ids key of an id: the id itself up to ID_KEY_WHOLE bytes (so ids that sort together stay
+ * on the same pages, as sequential ones do), else its first ID_KEY_WHOLE bytes and the XXH3 of
+ * all of it (LMDB keys stop at 511 bytes). Either way the record's name is compared in full. */
+#define ID_KEY_WHOLE 480
+#define ID_KEY_MAX (ID_KEY_WHOLE + 8)
+size_t rp_store_id_key(const char *id, size_t len, unsigned char key[ID_KEY_MAX]);
 int rp_store_id_find(const rp_store *s, MDB_txn *txn, const char *id, size_t len,
                      uint32_t *num);
 int rp_store_id_put(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t num);

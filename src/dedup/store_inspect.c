@@ -192,8 +192,8 @@ static rp_status check_first(checker *c, uint32_t num, const rec *r, char *msg, 
 /* One document's id and order entries, and its postings when it is a group first. */
 static rp_status check_doc(checker *c, uint32_t num, const rec *r, char *msg, size_t msglen)
 {
-    uint64_t h = rp_store_id_hash(r->name, r->h.name_len);
-    MDB_val id = {sizeof(h), &h}, v = {sizeof(num), &num};
+    unsigned char key[ID_KEY_MAX];
+    MDB_val id = {rp_store_id_key(r->name, r->h.name_len, key), key}, v = {sizeof(num), &num};
     unsigned char okey[12];
     MDB_val ok = {sizeof(okey), okey};
 

@@ -51,9 +51,18 @@ void rp_store_rec_seal(void *data, size_t size)
     memcpy(data, &sum, sizeof(sum));
 }
 
-uint64_t rp_store_id_hash(const char *id, size_t len)
+size_t rp_store_id_key(const char *id, size_t len, unsigned char key[ID_KEY_MAX])
 {
-    return XXH3_64bits(id, len);
+    uint64_t h;
+
+    if (len <= ID_KEY_WHOLE) {
+        memcpy(key, id, len);
+        return len;
+    }
+    h = XXH3_64bits(id, len);
+    memcpy(key, id, ID_KEY_WHOLE);
+    memcpy(key + ID_KEY_WHOLE, &h, sizeof(h));
+    return ID_KEY_MAX;
 }
 
 /* The number of the document whose whole name is id: 0, MDB_NOTFOUND, or an LMDB error
@@ -61,8 +70,8 @@ uint64_t rp_store_id_hash(const char *id, size_t len)
 int rp_store_id_find(const rp_store *s, MDB_txn *txn, const char *id, size_t len,
                      uint32_t *num)
 {
-    uint64_t h = rp_store_id_hash(id, len);
-    MDB_val k = {sizeof(h), &h}, v;
+    unsigned char key[ID_KEY_MAX];
+    MDB_val k = {rp_store_id_key(id, len, key), key}, v;
     MDB_cursor *cur;
     rec r;
     int rc = mdb_cursor_open(txn, s->dbi[DB_IDS], &cur);
@@ -88,15 +97,15 @@ int rp_store_id_find(const rp_store *s, MDB_txn *txn, const char *id, size_t len
 
 int rp_store_id_put(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t num)
 {
-    uint64_t h = rp_store_id_hash(id, len);
-    MDB_val k = {sizeof(h), &h}, v = {sizeof(num), &num};
+    unsigned char key[ID_KEY_MAX];
+    MDB_val k = {rp_store_id_key(id, len, key), key}, v = {sizeof(num), &num};
     return mdb_put(txn, s->dbi[DB_IDS], &k, &v, 0);
 }
 
 int rp_store_id_del(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t num)
 {
-    uint64_t h = rp_store_id_hash(id, len);
-    MDB_val k = {sizeof(h), &h}, v = {sizeof(num), &num};
+    unsigned char key[ID_KEY_MAX];
+    MDB_val k = {rp_store_id_key(id, len, key), key}, v = {sizeof(num), &num};
     return mdb_del(txn, s->dbi[DB_IDS], &k, &v);
 }
 
