@@ -69,6 +69,15 @@ static bool grow(char **p, size_t *cap, size_t need)
     return true;
 }
 
+/* True when bytes[0..len) are all white space (a blank line). */
+static bool blank(const char *bytes, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(" \t\r\n\f\v", bytes[i]) || !bytes[i])
+            return false;
+    return true;
+}
+
 static void print_skipped(const follower *f, const rp_corpus *c)
 {
     for (size_t i = 0; !f->fo->quiet && i < rp_corpus_skipped_count(c); i++) {
@@ -129,8 +138,7 @@ static bool take_lines(follower *f, bool all)
         memcpy(f->group + f->group_len, f->part + start, len);
         f->group_len += len;
         f->lines++;
-        bool blank = strspn(f->part + start, " \t\r\n\f\v") >= len;
-        if (!blank && f->items++ == 0)
+        if (!blank(f->part + start, len) && f->items++ == 0)
             f->started = now_ms();
         start = i + 1;
     }

@@ -251,7 +251,10 @@ static void one_line(char *body, size_t len)
 static bool validate(server *sv, request *rq, rp_corpus **out, char *msg, size_t msglen)
 {
     rp_corpus *c = NULL;
-    size_t start = strspn(rq->body ? rq->body : "", " \t\r\n");
+    size_t start = 0;
+
+    while (start < rq->len && strchr(" \t\r\n", rq->body[start]) && rq->body[start])
+        start++;
 
     for (int attempt = 0; attempt < 2; attempt++) {
         rp_corpus_free(c);
