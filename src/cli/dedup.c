@@ -7,8 +7,8 @@
 #include "follow.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct dedup_args {
@@ -50,7 +50,8 @@ static void dedup_help(const rp_options *o, const rp_dedup_options *d)
     printf("incremental:\n"
            "  --store DIR             add the inputs to the LMDB store DIR (created when\n"
            "                          missing) as one transaction, and print one JSON line per\n"
-           "                          item: {\"id\",\"verdict\",\"of\",\"resemblance\",\"containment\",\n"
+           "                          item: "
+           "{\"id\",\"verdict\",\"of\",\"resemblance\",\"containment\",\n"
            "                          \"original\",\"seq\"}; verdicts new, duplicate,\n"
            "                          near-duplicate, contains, contained, too_short (fewer\n"
            "                          tokens than a shingle: not stored), seen (id already held,\n"
@@ -190,8 +191,8 @@ static bool apply(dedup_args *a, const char *name, const char *value)
 /* Takes dedup's options out of argv (compacting it); the rest goes to cli_parse. */
 static bool take_options(dedup_args *a, int *argc, char **argv)
 {
-    static const char *const with_value[] = {"resemblance", "containment", "keep",
-                                             "date-field",  "store",       "max-items",
+    static const char *const with_value[] = {"resemblance", "containment",  "keep",
+                                             "date-field",  "store",        "max-items",
                                              "max-age",     "commit-items", "commit-ms"};
     static const char *const flags[] = {"keep-only", "wait", "dry-run"};
     int out = 1, i;
@@ -311,9 +312,14 @@ static int run_follow(const cli_common *c, const dedup_args *a)
 {
     rp_store *store = NULL;
     char msg[512];
-    follow_options fo = {a->follow,   a->commit_items ? a->commit_items : FOLLOW_COMMIT_ITEMS,
+    follow_options fo = {a->follow,
+                         a->commit_items ? a->commit_items : FOLLOW_COMMIT_ITEMS,
                          a->commit_ms ? (unsigned)a->commit_ms : FOLLOW_COMMIT_MS,
-                         a->dry_run,  a->keep_only, c->quiet, &a->d, &c->read};
+                         a->dry_run,
+                         a->keep_only,
+                         c->quiet,
+                         &a->d,
+                         &c->read};
     rp_status st = rp_store_open(a->store, &c->opts, &a->s, &store, msg, sizeof(msg));
     int rc;
 
@@ -337,7 +343,7 @@ static int run_store(const cli_common *c, const dedup_args *a, const rp_corpus *
 
     if (st == RP_OK)
         st = (a->dry_run ? rp_store_query : rp_store_add)(store, corpus, &a->d, &v, &count, msg,
-                                                         sizeof(msg));
+                                                          sizeof(msg));
     rp_store_close(store); /* releases the writer lock before the output is written */
     if (st != RP_OK) {
         cli_error("%s", msg);
@@ -393,7 +399,9 @@ int cmd_dedup(int argc, char **argv)
         return EXIT_TROUBLE;
     if (a.follow && (first < argc || c.output))
         return usage("--follow reads its own input and writes to standard output; it takes "
-                     "no PATH and no -o%s", ""), EXIT_TROUBLE;
+                     "no PATH and no -o%s",
+                     ""),
+               EXIT_TROUBLE;
     if (a.follow)
         return run_follow(&c, &a);
     if (first >= argc) {

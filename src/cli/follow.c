@@ -33,16 +33,16 @@ typedef struct follower {
     const follow_options *fo;
     rp_store *store;
     int fd;
-    bool regular; /* a file, followed past its end; else a pipe or terminal, ended by EOF */
-    struct stat id;   /* the file's device and inode, to see it replaced */
-    off_t off;        /* bytes read from the file */
-    char *part;       /* bytes after the last line break */
+    bool regular;   /* a file, followed past its end; else a pipe or terminal, ended by EOF */
+    struct stat id; /* the file's device and inode, to see it replaced */
+    off_t off;      /* bytes read from the file */
+    char *part;     /* bytes after the last line break */
     size_t part_len;
     size_t part_cap;
-    char *group;      /* the group's whole lines */
+    char *group; /* the group's whole lines */
     size_t group_len;
     size_t group_cap;
-    size_t items;     /* non-blank lines in the group */
+    size_t items;      /* non-blank lines in the group */
     size_t first_line; /* the group's first line number */
     size_t lines;      /* lines read into groups so far */
     double started;    /* when the group's first item arrived (ms) */
@@ -104,8 +104,8 @@ static int commit(follower *f)
                                         f->fo->ropts);
     if (st == RP_OK) {
         print_skipped(f, c);
-        st = (f->fo->dry_run ? rp_store_query : rp_store_add)(f->store, c, f->fo->dopts, &v,
-                                                              &count, msg, sizeof(msg));
+        st = (f->fo->dry_run ? rp_store_query : rp_store_add)(f->store, c, f->fo->dopts, &v, &count,
+                                                              msg, sizeof(msg));
     }
     if (st == RP_OK)
         st = f->fo->keep_only ? rp_store_write_new(stdout, c, v, count)
@@ -200,7 +200,8 @@ static int loop(follower *f)
     int rc = 0, got = 1;
 
     while (!stop_asked && rc == 0) {
-        if (f->items && (f->items >= f->fo->commit_items || now_ms() >= f->started + f->fo->commit_ms)) {
+        if (f->items &&
+            (f->items >= f->fo->commit_items || now_ms() >= f->started + f->fo->commit_ms)) {
             rc = commit(f);
             continue;
         }

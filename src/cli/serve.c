@@ -49,7 +49,7 @@ typedef struct server {
     size_t max_body;
     size_t commit_items;
     unsigned commit_ms;
-    char *token; /* NULL: no token checked */
+    char *token;        /* NULL: no token checked */
     pthread_mutex_t mu; /* guards the queue, stopping and active */
     pthread_cond_t work;
     pthread_cond_t done;
@@ -109,8 +109,8 @@ static enum MHD_Result answer_error(struct MHD_Connection *conn, unsigned status
     return answer(conn, status, "application/json", text, o);
 }
 
-static enum MHD_Result answer_text(struct MHD_Connection *conn, unsigned status,
-                                   const char *type, const char *text)
+static enum MHD_Result answer_text(struct MHD_Connection *conn, unsigned status, const char *type,
+                                   const char *text)
 {
     char *copy = strdup(text);
     return copy ? answer(conn, status, type, copy, strlen(copy)) : MHD_NO;
@@ -324,9 +324,9 @@ static enum MHD_Result post_items(server *sv, struct MHD_Connection *conn, reque
             st = verdict_lines(v, count, &j.answer, &j.answer_len);
         rp_store_verdicts_free(v, count);
         rp_corpus_free(c);
-        return st == RP_OK ? answer(conn, MHD_HTTP_OK, "application/x-ndjson", j.answer,
-                                    j.answer_len)
-                           : answer_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
+        return st == RP_OK
+                   ? answer(conn, MHD_HTTP_OK, "application/x-ndjson", j.answer, j.answer_len)
+                   : answer_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
     }
     job j = {NULL, 0, rp_corpus_count(c), NULL, 0, "", false, NULL};
     rp_corpus_free(c);
@@ -400,10 +400,9 @@ static enum MHD_Result route(server *sv, struct MHD_Connection *conn, const char
         return answer_text(conn, MHD_HTTP_OK, "application/json", "{\"status\":\"ok\"}\n");
     snprintf(msg, sizeof(msg), "%s %.80s: %s", method, url,
              items || one || stats || health ? "method not allowed" : "no such route");
-    return answer_error(conn,
-                        items || one || stats || health ? MHD_HTTP_METHOD_NOT_ALLOWED
-                                                        : MHD_HTTP_NOT_FOUND,
-                        msg);
+    return answer_error(
+        conn, items || one || stats || health ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND,
+        msg);
 }
 
 /* True when the request carries the bearer token (or none is asked for). */
@@ -436,8 +435,8 @@ static enum MHD_Result begin(server *sv, struct MHD_Connection *conn, void **con
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
 {
     server *sv = cls;
     request *rq = *con_cls;
@@ -669,12 +668,12 @@ static struct MHD_Daemon *start_daemon(server *sv, const serve_args *a,
 {
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
 
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, sv, MHD_OPTION_SOCK_ADDR, sin,
-                            MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned)(a->max_connections ? a->max_connections
-                                                          : SERVE_MAX_CONNECTIONS),
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv,
-                            MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, sv, MHD_OPTION_SOCK_ADDR, sin,
+        MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)(a->max_connections ? a->max_connections : SERVE_MAX_CONNECTIONS),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+        MHD_OPTION_END);
 }
 
 static int serve(server *sv, const serve_args *a, const struct sockaddr_in *sin)

@@ -3,9 +3,9 @@
  * (the deep levels once for the whole batch, in key order), it is judged against the group
  * firsts it shares a key with and inserted; then eviction and sweeps, all in one transaction.
  */
-#include "dedup/store_db.h"
 #include "base/pool.h"
 #include "base/sort.h"
+#include "dedup/store_db.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -71,7 +71,8 @@ static rp_status gather(adder *a)
         if (dp->count) /* the pool may not be there yet */
             memcpy(a->cands + a->cand_count, a->pool + dp->off, dp->count * sizeof(uint32_t));
         a->cand_count += dp->count;
-        rp_status st = rp_store_read_postings(a, first, 0, 1, a->cands, &a->cand_count, a->cand_cap);
+        rp_status st =
+            rp_store_read_postings(a, first, 0, 1, a->cands, &a->cand_count, a->cand_cap);
         if (st != RP_OK)
             return st;
     }
@@ -225,8 +226,7 @@ static rp_status sign_one(void *ctx, size_t d, unsigned worker)
     const signer *sg = ctx;
     const rp_doc *doc = rp_corpus_doc(sg->corpus, (uint32_t)d);
 
-    return rp_dedup_signature(sg->opts, doc->bytes, doc->len, &sg->scratch[worker],
-                              &sg->sigs[d]);
+    return rp_dedup_signature(sg->opts, doc->bytes, doc->len, &sg->scratch[worker], &sg->sigs[d]);
 }
 
 /* The signatures of the batch's items, on the pool's threads when there are enough items
@@ -366,8 +366,7 @@ static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_
     int rc;
 
     if (s->sopts.read_only)
-        return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only",
-                             s->dir);
+        return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only", s->dir);
     if ((st = check_ids(s, corpus, msg, msglen)) != RP_OK)
         return st;
     if (!(v = rp_calloc(n + 1, sizeof(*v))))

@@ -67,8 +67,7 @@ size_t rp_store_id_key(const char *id, size_t len, unsigned char key[ID_KEY_MAX]
 
 /* The number of the document whose whole name is id: 0, MDB_NOTFOUND, or an LMDB error
  * (MDB_CORRUPTED for an entry whose record is missing or damaged). */
-int rp_store_id_find(const rp_store *s, MDB_txn *txn, const char *id, size_t len,
-                     uint32_t *num)
+int rp_store_id_find(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t *num)
 {
     unsigned char key[ID_KEY_MAX];
     MDB_val k = {rp_store_id_key(id, len, key), key}, v;
@@ -126,7 +125,6 @@ uint32_t rp_store_order_num(const MDB_val *k)
     return (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
 }
 
-
 void rp_store_verdicts_free(rp_store_verdict *v, size_t count)
 {
     for (size_t i = 0; v && i < count; i++) {
@@ -155,7 +153,6 @@ rp_status rp_store_write_verdicts(FILE *out, const rp_store_verdict *v, size_t c
     }
     return ferror(out) ? RP_EIO : RP_OK;
 }
-
 
 rp_status rp_store_write_new(FILE *out, const rp_corpus *corpus, const rp_store_verdict *v,
                              size_t count)
