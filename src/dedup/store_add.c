@@ -169,7 +169,7 @@ static rp_status seen(adder *a, uint32_t num, rp_store_verdict *out)
     out->original = (rp_verdict)r.h.verdict;
     out->resemblance = r.h.resemblance;
     out->containment = r.h.containment;
-    out->seq = (uint64_t)num + 1;
+    out->seq = a->query && num >= a->first ? 0 : (uint64_t)num + 1; /* not really stored */
     if (r.h.of == UINT32_MAX || rp_store_rec_get(a->s, a->txn, r.h.of, &of) != RP_OK)
         return RP_OK;
     out->of = rp_strndup(of.name, of.h.name_len);
@@ -296,6 +296,8 @@ static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
     uint64_t batches;
     rp_status st = RP_OK;
     int rc = rp_store_meta_get(a->s, a->txn, "next", &a->next);
+
+    a->first = a->next;
 
     if (!rc)
         rc = rp_store_meta_get(a->s, a->txn, "batches", &batches);

@@ -149,6 +149,7 @@ typedef struct adder {
     uint32_t *other; /* a candidate's fingerprints, copied out (LMDB data is unaligned) */
     size_t other_cap;
     uint64_t next;
+    uint64_t first; /* the batch's first document number */
     bool query; /* judged only: the transaction is abandoned */
     int rc;     /* the LMDB error that stopped the batch */
 } adder;
