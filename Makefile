@@ -11,7 +11,7 @@ FUZZ_TARGETS ?= text jsonl split load feed quotes scan
 
 # Debian packages the build and the tests need.
 DEB_PACKAGES = build-essential cmake pkg-config libxxhash-dev libutf8proc-dev libjansson-dev \
-               zlib1g-dev libzstd-dev liblmdb-dev libxml2-dev libcmocka-dev
+               zlib1g-dev libzstd-dev liblmdb-dev libxml2-dev libcmocka-dev libmicrohttpd-dev
 # ... and the ones only the tests need: chromium and python3 for the HTML report's browser
 # test, groff-base to render the man pages the help test checks. npm, for eslint (which lints
 # the report's scripts, installed into the build tree from tests/lint/), is installed from

@@ -4,10 +4,11 @@
  * a persistent store. dedup's own options are taken out of argv before the common parser runs.
  */
 #include "cli.h"
+#include "follow.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct dedup_args {
@@ -15,6 +16,11 @@ typedef struct dedup_args {
     rp_store_options s;
     const char *store;
     bool keep_only;
+    bool dry_run;
+    const char *follow; /* --follow PATH, "-" for standard input; NULL: not following */
+    uint64_t commit_items;
+    uint64_t commit_ms;
+    bool commit_set;
 } dedup_args;
 
 static bool usage(const char *fmt, ...)
@@ -72,15 +78,16 @@ static bool parse_duration(const char *text, int64_t *out)
     return true;
 }
 
-static bool parse_count(const char *text, uint64_t *out)
+static bool parse_count(const char *name, const char *text, uint64_t max, uint64_t *out)
 {
     char *end;
     unsigned long long v;
 
     errno = 0;
     v = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
-    if (text[0] < '0' || text[0] > '9' || errno || *end || v == 0)
-        return usage("--max-items takes a whole number from 1, not '%s'", text);
+    if (text[0] < '0' || text[0] > '9' || errno || *end || v == 0 || v > max)
+        return usage("--%s takes a whole number from 1 to %llu, not '%s'", name,
+                     (unsigned long long)max, text);
     *out = v;
     return true;
 }
@@ -100,7 +107,15 @@ static bool apply(dedup_args *a, const char *name, const char *value)
     if (strcmp(name, "store") == 0)
         return a->store = value, true;
     if (strcmp(name, "max-items") == 0)
-        return parse_count(value, &a->s.max_items);
+        return parse_count(name, value, UINT64_MAX, &a->s.max_items);
+    if (strcmp(name, "commit-items") == 0)
+        return a->commit_set = true, parse_count(name, value, 1000000, &a->commit_items);
+    if (strcmp(name, "commit-ms") == 0)
+        return a->commit_set = true, parse_count(name, value, 3600000, &a->commit_ms);
+    if (strcmp(name, "follow") == 0)
+        return a->follow = value, true;
+    if (strcmp(name, "dry-run") == 0)
+        return a->dry_run = true;
     if (strcmp(name, "max-age") == 0)
         return parse_duration(value, &a->s.max_age);
     if (strcmp(name, "keep-only") == 0)
@@ -111,9 +126,10 @@ static bool apply(dedup_args *a, const char *name, const char *value)
 /* Takes dedup's options out of argv (compacting it); the rest goes to cli_parse. */
 static bool take_options(dedup_args *a, int *argc, char **argv)
 {
-    static const char *const with_value[] = {"resemblance", "containment", "keep", "date-field",
-                                             "store", "max-items", "max-age"};
-    static const char *const flags[] = {"keep-only", "wait"};
+    static const char *const with_value[] = {"resemblance", "containment",  "keep",
+                                             "date-field",  "store",        "max-items",
+                                             "max-age",     "commit-items", "commit-ms"};
+    static const char *const flags[] = {"keep-only", "wait", "dry-run"};
     int out = 1, i;
 
     for (i = 1; i < *argc && strcmp(argv[i], "--") != 0; i++) {
@@ -122,6 +138,12 @@ static bool take_options(dedup_args *a, int *argc, char **argv)
         bool taken = false;
         if (strncmp(arg, "--", 2) != 0) {
             argv[out++] = argv[i];
+            continue;
+        }
+        if (strcmp(arg, "--follow") == 0 || strncmp(arg, "--follow=", 9) == 0) {
+            /* an optional value: the next argument unless it is another option */
+            bool next = !eq && i + 1 < *argc && (argv[i + 1][0] != '-' || !argv[i + 1][1]);
+            apply(a, "follow", eq ? eq + 1 : next ? argv[++i] : "-");
             continue;
         }
         for (size_t k = 0; k < sizeof(with_value) / sizeof(*with_value) && !taken; k++) {
@@ -150,12 +172,13 @@ static bool take_options(dedup_args *a, int *argc, char **argv)
 
 static bool check_combination(const dedup_args *a)
 {
-    if (a->d.keep == RP_KEEP_NEWEST && !a->d.date_field)
-        return usage("--keep newest needs --date-field NAME%s", "");
-    if (a->keep_only && a->store)
-        return usage("--keep-only does not go with --store%s", "");
-    if ((a->s.max_items || a->s.max_age || a->s.wait) && !a->store)
-        return usage("--max-items, --max-age and --wait need --store DIR%s", "");
+    if ((a->s.max_items || a->s.max_age || a->s.wait || a->dry_run || a->follow) && !a->store)
+        return usage("--max-items, --max-age, --wait, --dry-run and --follow need --store DIR%s",
+                     "");
+    if (a->commit_set && !a->follow)
+        return usage("--commit-items and --commit-ms go with --follow%s", "");
+    if (a->follow && !a->follow[0])
+        return usage("--follow takes a PATH or - (standard input)%s", "");
     return true;
 }
 
@@ -173,7 +196,9 @@ static int write_dedup(FILE *out, void *ctx)
     const dedup_report *r = ctx;
     rp_status st;
 
-    if (r->verdicts)
+    if (r->verdicts && r->args->keep_only)
+        st = rp_store_write_new(out, r->corpus, r->verdicts, r->count);
+    else if (r->verdicts)
         st = rp_store_write_verdicts(out, r->verdicts, r->count);
     else if (r->args->keep_only)
         st = rp_dedup_write_kept(out, r->corpus, r->dd);
@@ -187,6 +212,61 @@ static int write_dedup(FILE *out, void *ctx)
     return 0;
 }
 
+static int compare_names(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Warns (stderr) about ids given to more than one item of this run, naming them. */
+static void warn_duplicate_ids(const cli_common *c, const rp_corpus *corpus)
+{
+    size_t n = rp_corpus_count(corpus), shown = 0, more = 0;
+    const char **names = malloc((n + 1) * sizeof(*names));
+
+    if (!names)
+        return;
+    for (size_t i = 0; i < n; i++)
+        names[i] = rp_corpus_doc(corpus, (uint32_t)i)->name;
+    qsort(names, n, sizeof(*names), compare_names);
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && strcmp(names[i], names[j]) == 0; j++)
+            ;
+        if (j - i < 2 || c->quiet)
+            continue;
+        if (shown++ < 10)
+            cli_error("warning: id '%s' is given to %zu items of this run", names[i], j - i);
+        else
+            more++;
+    }
+    if (more)
+        cli_error("warning: and %zu more ids given to several items", more);
+    free(names);
+}
+
+static int run_follow(const cli_common *c, const dedup_args *a)
+{
+    rp_store *store = NULL;
+    char msg[512];
+    follow_options fo = {a->follow,
+                         a->commit_items ? a->commit_items : FOLLOW_COMMIT_ITEMS,
+                         a->commit_ms ? (unsigned)a->commit_ms : FOLLOW_COMMIT_MS,
+                         a->dry_run,
+                         a->keep_only,
+                         c->quiet,
+                         &a->d,
+                         &c->read};
+    rp_status st = rp_store_open(a->store, &c->opts, &a->s, &store, msg, sizeof(msg));
+    int rc;
+
+    if (st != RP_OK) {
+        cli_error("%s", msg);
+        return EXIT_TROUBLE;
+    }
+    rc = follow_run(store, &fo);
+    rp_store_close(store);
+    return rc;
+}
+
 static int run_store(const cli_common *c, const dedup_args *a, const rp_corpus *corpus)
 {
     rp_store *store = NULL;
@@ -197,7 +277,8 @@ static int run_store(const cli_common *c, const dedup_args *a, const rp_corpus *
     rp_status st = rp_store_open(a->store, &c->opts, &a->s, &store, msg, sizeof(msg));
 
     if (st == RP_OK)
-        st = rp_store_add(store, corpus, &a->d, &v, &count, msg, sizeof(msg));
+        st = (a->dry_run ? rp_store_query : rp_store_add)(store, corpus, &a->d, &v, &count, msg,
+                                                          sizeof(msg));
     rp_store_close(store); /* releases the writer lock before the output is written */
     if (st != RP_OK) {
         cli_error("%s", msg);
@@ -206,7 +287,8 @@ static int run_store(const cli_common *c, const dedup_args *a, const rp_corpus *
     dedup_report r = {c, a, corpus, NULL, v, count};
     rc = cli_write_report(c, write_dedup, &r);
     for (size_t i = 0; rc == 0 && c->exit_code && i < count; i++)
-        if (v[i].verdict != RP_VERDICT_NEW && v[i].verdict != RP_VERDICT_SEEN)
+        if (v[i].verdict != RP_VERDICT_NEW && v[i].verdict != RP_VERDICT_SEEN &&
+            v[i].verdict != RP_VERDICT_TOO_SHORT)
             rc = EXIT_FOUND;
     rp_store_verdicts_free(v, count);
     return rc;
@@ -254,6 +336,13 @@ int cmd_dedup(int argc, char **argv)
         usage("--%s writes its own output and takes no --format", a.store ? "store" : "keep-only");
         return EXIT_TROUBLE;
     }
+    if (a.follow && (first < argc || c.output))
+        return usage("--follow reads its own input and writes to standard output; it takes "
+                     "no PATH and no -o%s",
+                     ""),
+               EXIT_TROUBLE;
+    if (a.follow)
+        return run_follow(&c, &a);
     if (first >= argc) {
         fprintf(stderr, "reprint: dedup needs a PATH (a file, a directory, or - for standard "
                         "input)\ntry 'reprint dedup --help'\n");
@@ -263,6 +352,7 @@ int cmd_dedup(int argc, char **argv)
     corpus = cli_read_inputs(&c, argc - first, argv + first);
     if (!corpus)
         return EXIT_TROUBLE;
+    warn_duplicate_ids(&c, corpus);
     rc = a.store ? run_store(&c, &a, corpus) : run_batch(&c, &a, corpus);
     rp_corpus_free(corpus);
     return rc;

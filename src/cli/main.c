@@ -12,7 +12,7 @@ static int cmd_version(int argc, char **argv);
 
 static const cli_command commands[] = {
     {"scan", cmd_scan},   {"tokens", cmd_tokens}, {"quotes", cmd_quotes},   {"dedup", cmd_dedup},
-    {"store", cmd_store}, {"help", cmd_help},     {"version", cmd_version},
+    {"store", cmd_store}, {"serve", cmd_serve}, {"help", cmd_help},   {"version", cmd_version},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

@@ -10,6 +10,7 @@
 #include "base/sort.h"
 
 #include "corpus/corpus.h"
+#include "base/escape.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -19,11 +20,12 @@
 /* ---- names, options ---- */
 
 static const char *const verdict_names[] = {"new",       "duplicate", "near-duplicate",
-                                            "contains",  "contained", "seen"};
+                                            "contains",  "contained", "seen",
+                                            "too_short"};
 
 const char *rp_verdict_name(rp_verdict verdict)
 {
-    return (unsigned)verdict <= RP_VERDICT_SEEN ? verdict_names[verdict] : "?";
+    return (unsigned)verdict <= RP_VERDICT_TOO_SHORT ? verdict_names[verdict] : "?";
 }
 
 rp_status rp_keep_parse(const char *name, rp_keep *out)
@@ -56,10 +58,15 @@ void rp_dedup_options_init(rp_dedup_options *dopts)
 static bool dedup_options_ok(const rp_dedup_options *d)
 {
     return d->resemblance >= 0.0 && d->resemblance <= 1.0 && d->containment >= 0.0 &&
-           d->containment <= 1.0 && (d->keep != RP_KEEP_NEWEST || d->date_field);
+           d->containment <= 1.0;
 }
 
 /* ---- dates: one rule with the scan (corpus/date.c) ---- */
+
+const char *rp_dedup_date_field(const rp_dedup_options *dopts)
+{
+    return dopts->date_field ? dopts->date_field : "date";
+}
 
 bool rp_dedup_doc_date(const rp_doc *doc, const char *field, int64_t *out)
 {
@@ -404,6 +411,10 @@ static rp_status judge_all(batch *b, rp_dedup *dd)
             break;
         dd->tokens[d] = b->sigs[d].tokens;
         dd->invalid_utf8[d] = b->sigs[d].invalid_utf8;
+        if (b->sigs[d].count == 0) { /* nothing to compare by: alone, and no key of its own */
+            dd->arrival[d] = (rp_dedup_member){d, UINT32_MAX, RP_VERDICT_TOO_SHORT, 0.0, 0.0};
+            continue;
+        }
         if (RP_GROW(b->keys, b->keys_cap, b->sigs[d].count + 1) != RP_OK) {
             st = RP_ENOMEM;
             break;
@@ -432,14 +443,16 @@ static uint32_t pick_representative(const rp_dedup *dd, const rp_corpus *corpus,
 
     if (dd->dopts.keep == RP_KEEP_FIRST)
         return rep;
-    if (!rp_dedup_doc_date(rp_corpus_doc(corpus, rep), dd->dopts.date_field, &rep_date))
+    if (!rp_dedup_doc_date(rp_corpus_doc(corpus, rep), rp_dedup_date_field(&dd->dopts),
+                           &rep_date))
         rep_date = INT64_MIN; /* undated documents count as the oldest */
     for (size_t i = 1; i < n; i++) {
         const rp_doc *doc = rp_corpus_doc(corpus, docs[i]);
         if (dd->dopts.keep == RP_KEEP_LONGEST) {
             if (doc->len > rp_corpus_doc(corpus, rep)->len)
                 rep = docs[i];
-        } else if (rp_dedup_doc_date(doc, dd->dopts.date_field, &date) && date > rep_date) {
+        } else if (rp_dedup_doc_date(doc, rp_dedup_date_field(&dd->dopts), &date) &&
+                   date > rep_date) {
             rep = docs[i], rep_date = date;
         }
     }
@@ -630,4 +643,59 @@ const rp_dedup_options *rp_dedup_run_dedup_options(const rp_dedup *dd)
 const char *rp_dedup_keep_name(rp_keep keep)
 {
     return keep_name(keep);
+}
+
+/* ---- an item as a line of output (--keep-only, the store's new items) ---- */
+
+/* The "date" of a document's metadata as a JSON value, or null. */
+static void write_date(FILE *out, const rp_doc *doc)
+{
+    json_t *meta = doc->meta ? json_loads(doc->meta, 0, NULL) : NULL;
+    json_t *date = json_object_get(meta, "date");
+
+    if (json_is_string(date))
+        rp_escape_json_string(out, json_string_value(date), json_string_length(date));
+    else
+        fputs("null", out);
+    json_decref(meta);
+}
+
+/* A document that was not a JSONL line, as one JSON object. */
+static void write_object(FILE *out, const rp_doc *doc)
+{
+    const char *nl = memchr(doc->bytes, '\n', doc->len);
+    size_t title = nl ? (size_t)(nl - doc->bytes) : doc->len;
+    bool url = strncmp(doc->name, "http://", 7) == 0 || strncmp(doc->name, "https://", 8) == 0;
+
+    fputs("{\"id\":", out);
+    rp_escape_json_string(out, doc->name, strlen(doc->name));
+    fputs(",\"link\":", out);
+    if (url)
+        rp_escape_json_string(out, doc->name, strlen(doc->name));
+    else
+        fputs("null", out);
+    fputs(",\"title\":", out);
+    rp_escape_json_string(out, doc->bytes, title);
+    fputs(",\"date\":", out);
+    write_date(out, doc);
+    fputs(",\"text\":", out);
+    rp_escape_json_string(out, doc->bytes, doc->len);
+    fputs("}\n", out);
+}
+
+void rp_dedup_write_item(FILE *out, const rp_corpus *corpus, uint32_t d)
+{
+    const rp_doc *doc = rp_corpus_doc(corpus, d);
+    const char *bytes;
+    size_t len;
+
+    if (rp_corpus_raw(corpus, d, &bytes, &len) != RP_OK)
+        return;
+    if (bytes == doc->bytes) { /* not a JSONL line */
+        write_object(out, doc);
+        return;
+    }
+    fwrite(bytes, 1, len, out);
+    if (len == 0 || bytes[len - 1] != '\n')
+        putc('\n', out);
 }

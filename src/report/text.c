@@ -7,6 +7,7 @@
 #include "report/report.h"
 #include "base/escape.h"
 #include "corpus/corpus.h"
+#include "dedup/dedup.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -419,19 +420,14 @@ void rp_report_dedup_text(FILE *out, const rp_corpus *corpus, const rp_dedup *dd
         dedup_group(out, corpus, rp_dedup_get_group(dd, g), g);
 }
 
-/* The kept documents themselves (dedup --keep-only): the text of what survives. */
+/* The kept documents themselves (dedup --keep-only): JSONL lines unchanged, other documents
+ * (feed items, files) as one JSON object a line. */
 rp_status rp_dedup_write_kept(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
 {
     size_t ndocs = rp_dedup_doc_count(dd);
 
-    for (uint32_t d = 0; d < ndocs; d++) {
-        const char *bytes;
-        size_t len;
-        if (!rp_dedup_kept(dd, d) || rp_corpus_raw(corpus, d, &bytes, &len) != RP_OK)
-            continue;
-        fwrite(bytes, 1, len, out);
-        if (len == 0 || bytes[len - 1] != '\n')
-            putc('\n', out);
-    }
+    for (uint32_t d = 0; d < ndocs; d++)
+        if (rp_dedup_kept(dd, d))
+            rp_dedup_write_item(out, corpus, d);
     return ferror(out) ? RP_EIO : RP_OK;
 }
