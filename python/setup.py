@@ -44,13 +44,15 @@ def pkg_config_libs():
     return out.split() + ["-lpthread"]
 
 
+ARCHIVE = library_archive()
 extension = Extension(
     "reprint._reprint",
     sources=["src/_reprint.c"],
     include_dirs=[os.path.join(ROOT, "src")],
     define_macros=[("Py_LIMITED_API", "0x03090000")],
     extra_compile_args=["-std=c11", "-D_POSIX_C_SOURCE=200809L"],
-    extra_objects=[library_archive()],
+    extra_objects=[ARCHIVE],
+    depends=[ARCHIVE, os.path.join(ROOT, "src", "reprint.h")],  # relink when the library changes
     extra_link_args=pkg_config_libs(),
     py_limited_api=True,
 )

@@ -293,9 +293,9 @@ class Store:
                  max_age=0, map_size_mb=0, shingle=5, window=4, max_df=50, fold_case=True,
                  fold_marks=True, fold_quotes=True, fold_spelling=True, id_key="id",
                  text_key="text"):
-        path = os.fspath(path)
-        if not isinstance(path, str):
-            raise TypeError("path must be a str or os.PathLike of str")
+        path = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+        if not isinstance(path, str) or not path or "\0" in path:
+            raise TypeError("path must be a non-empty str or os.PathLike of str")
         _flag("create", create)
         _flag("read_only", read_only)
         _flag("wait", wait)
