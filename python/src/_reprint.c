@@ -32,7 +32,8 @@ static void raise_status(rp_status st, const char *what, const char *msg)
         PyErr_Format(cls, "%s: %s", what, rp_strerror(st));
 }
 
-static int add_error(PyObject *m, rp_status st, const char *name, PyObject *also)
+static int add_error(PyObject *m, rp_status st, const char *name, PyObject *also,
+                     const char *doc)
 {
     char full[64];
     PyObject *bases = also ? PyTuple_Pack(2, rp_error, also) : PyTuple_Pack(1, rp_error);
@@ -40,7 +41,7 @@ static int add_error(PyObject *m, rp_status st, const char *name, PyObject *also
     if (!bases)
         return -1;
     snprintf(full, sizeof(full), "reprint.%s", name);
-    rp_errors[st] = PyErr_NewException(full, bases, NULL);
+    rp_errors[st] = PyErr_NewExceptionWithDoc(full, doc, bases, NULL);
     Py_DECREF(bases);
     if (!rp_errors[st])
         return -1;
@@ -693,19 +694,29 @@ static int add_type(PyObject *m, PyType_Spec *spec, const char *name)
 
 static int add_errors(PyObject *m)
 {
-    rp_error = PyErr_NewException("reprint.Error", NULL, NULL);
+    rp_error = PyErr_NewExceptionWithDoc(
+        "reprint.Error", "A failure of libreprint; the message is the library's.", NULL, NULL);
     if (!rp_error)
         return -1;
     Py_INCREF(rp_error);
     if (PyModule_AddObject(m, "Error", rp_error) < 0)
         return -1;
-    return add_error(m, RP_EIO, "IOFailure", PyExc_OSError) ||
-                   add_error(m, RP_EUTF8, "Utf8Error", PyExc_ValueError) ||
-                   add_error(m, RP_EINVAL, "InvalidError", PyExc_ValueError) ||
-                   add_error(m, RP_ELIMIT, "LimitError", NULL) ||
-                   add_error(m, RP_EFORMAT, "FormatError", NULL) ||
-                   add_error(m, RP_ENOTFOUND, "NotFoundError", PyExc_LookupError) ||
-                   add_error(m, RP_EBUDGET, "BudgetError", NULL)
+    return add_error(m, RP_EIO, "IOFailure", PyExc_OSError,
+                     "Reading or writing failed (a store that cannot be created or opened).") ||
+                   add_error(m, RP_EUTF8, "Utf8Error", PyExc_ValueError,
+                             "Text is not valid UTF-8 where validity is required.") ||
+                   add_error(m, RP_EINVAL, "InvalidError", PyExc_ValueError,
+                             "The library refused an option as out of range.") ||
+                   add_error(m, RP_ELIMIT, "LimitError", NULL,
+                             "A limit was passed: a store held by another writer, a full "
+                             "store map, a document of 4 GiB or more.") ||
+                   add_error(m, RP_EFORMAT, "FormatError", NULL,
+                             "Input or a store is not in the expected format (or a store was "
+                             "made with other settings).") ||
+                   add_error(m, RP_ENOTFOUND, "NotFoundError", PyExc_LookupError,
+                             "A named document or location does not exist.") ||
+                   add_error(m, RP_EBUDGET, "BudgetError", NULL,
+                             "The scan's fingerprint index would grow past memory_mb.")
                ? -1
                : 0;
 }

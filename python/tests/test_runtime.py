@@ -76,3 +76,18 @@ def test_keyword_defaults_are_the_library_defaults():
         for name, param in inspect.signature(fn).parameters.items():
             if name in lib:
                 assert param.default == lib[name], f"{fn.__name__}({name}=...)"
+
+
+def test_the_type_stub_is_installed_and_names_every_public_name():
+    import ast
+    import os
+
+    stub = os.path.join(os.path.dirname(reprint.__file__), "__init__.pyi")
+    with open(stub, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    defined = {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
+    defined |= {t.id for n in tree.body if isinstance(n, ast.AnnAssign)
+                for t in [n.target] if isinstance(t, ast.Name)}
+    assert set(reprint.__all__) <= defined
+    for name in reprint.__all__:
+        assert getattr(reprint, name).__doc__ or name == "KINDS", name
