@@ -297,10 +297,12 @@ typedef enum {
     RP_VERDICT_NEAR,       /* "near-duplicate": resemblance >= the threshold */
     RP_VERDICT_CONTAINS,   /* it contains the earlier document (containment of that in it) */
     RP_VERDICT_CONTAINED,  /* it is contained in the earlier document */
-    RP_VERDICT_SEEN        /* store only: its id is already held (not added again) */
+    RP_VERDICT_SEEN,       /* store only: its id is already held (not added again) */
+    RP_VERDICT_TOO_SHORT   /* fewer tokens than a shingle: no fingerprint to compare by; never
+                            * grouped, never stored */
 } rp_verdict;
 
-/* "new", "duplicate", "near-duplicate", "contains", "contained", "seen". */
+/* "new", "duplicate", "near-duplicate", "contains", "contained", "seen", "too_short". */
 const char *rp_verdict_name(rp_verdict verdict);
 
 typedef enum { RP_KEEP_FIRST = 0, RP_KEEP_LONGEST, RP_KEEP_NEWEST } rp_keep;
@@ -399,35 +401,63 @@ typedef struct rp_store_options {
     int64_t max_age;    /* evict documents older than this many seconds; 0: no limit */
     size_t map_size;    /* LMDB map size in bytes; 0: the default (64 GiB on 64-bit) */
     bool any_settings;  /* accept the store's own settings (stats, export, compact) */
+    bool existing;      /* refuse to create: dir must already hold a store (store commands) */
 } rp_store_options;
 
 void rp_store_options_init(rp_store_options *sopts);
 
-/* Opens (creating when missing, unless read_only) the store in directory dir. Errors: RP_EIO
- * (cannot create or open), RP_EFORMAT (not a reprint store, another format version, or other
+/* Opens (creating when missing, unless read_only or existing) the store in directory dir.
+ * The file is checked first: an empty or truncated data.mdb (shorter than LMDB's last page)
+ * is refused, never mapped. A writer sweeps the temporaries a killed compact left. Errors:
+ * RP_EIO (cannot create or open), RP_EFORMAT (not a reprint store, empty or damaged, another
+ * format version — an older one is named with `reprint store upgrade` —, or other
  * shingle/window/fold settings), RP_ELIMIT (another writer holds it and wait is false). msg
- * gets a one-line explanation. *out is OWNED: rp_store_close. */
+ * gets a one-line explanation. *out is OWNED: rp_store_close. One rp_store is used by one
+ * thread at a time; several processes may open one directory (one writer at a time). */
 rp_status rp_store_open(const char *dir, const rp_options *opts, const rp_store_options *sopts,
                         rp_store **out, char *msg, size_t msglen);
 void rp_store_close(rp_store *store);
 
-/* One incoming item's verdict. Strings are OWNED by the result array. */
+/* One incoming item's verdict. Strings are OWNED by the result array. For `seen`, of,
+ * resemblance, containment and original are those the item got when it was added, so a run
+ * repeated after a lost output recovers every verdict. */
 typedef struct rp_store_verdict {
     char *id;
-    char *of; /* NULL for new */
+    char *of; /* NULL for new and too_short */
     rp_verdict verdict;
     double resemblance;
     double containment;
+    rp_verdict original; /* seen: the stored verdict; otherwise the same as verdict */
+    uint64_t seq;        /* the item's place in the store's commit order (1, 2, ...); 0 when
+                          * it is not stored (too_short, or judged by rp_store_query) */
 } rp_store_verdict;
 
+/* The longest id a store holds (bytes); an item with a longer id fails the batch, named. */
+#define RP_STORE_MAX_ID 65535u
+
 /* Adds every document of the corpus, in order, as ONE write transaction (all or nothing),
- * then evicts past max_items / max_age. *out (count entries, one per document) is OWNED:
- * rp_store_verdicts_free. RP_ELIMIT when the map is full (the store is unchanged). */
+ * then evicts past max_items / max_age. Ids are stored and compared whole. *out (count
+ * entries, one per document) is OWNED: rp_store_verdicts_free. RP_ELIMIT when the map is full
+ * or an id is longer than RP_STORE_MAX_ID (the store is unchanged). */
 rp_status rp_store_add(rp_store *store, const rp_corpus *corpus, const rp_dedup_options *dopts,
                        rp_store_verdict **out, size_t *count, char *msg, size_t msglen);
+
+/* Judges every document of the corpus exactly as rp_store_add would (items of the batch see
+ * the earlier ones), and changes nothing: the transaction is abandoned. The store must be open
+ * for writing. seq is 0 in every verdict. *out as for rp_store_add. */
+rp_status rp_store_query(rp_store *store, const rp_corpus *corpus,
+                         const rp_dedup_options *dopts, rp_store_verdict **out, size_t *count,
+                         char *msg, size_t msglen);
+
+/* Deletes the documents with these ids (count of them), as one transaction; ids not held are
+ * passed over. *deleted gets how many were removed. A deleted group first no longer finds its
+ * members' copies (as when it is evicted). */
+rp_status rp_store_delete(rp_store *store, const char *const *ids, size_t count,
+                          size_t *deleted, char *msg, size_t msglen);
 void rp_store_verdicts_free(rp_store_verdict *verdicts, size_t count);
 
-/* One JSON line per verdict: {"id":..,"verdict":..,"of":..|null,"resemblance":..,..}. */
+/* One JSON line per verdict: {"id":..,"verdict":..,"of":..|null,"resemblance":..,
+ * "containment":..,"original":..,"seq":..}. */
 rp_status rp_store_write_verdicts(FILE *out, const rp_store_verdict *verdicts, size_t count);
 
 /* stats: one JSON object (counts and sizes); export: one JSON line per stored document. */
@@ -437,6 +467,17 @@ rp_status rp_store_export(rp_store *store, FILE *out);
 /* Rewrites the store compactly (mdb_env_copy2 with MDB_CP_COMPACT into a temporary directory,
  * then swapped in by rename). The store must be open for writing. */
 rp_status rp_store_compact(rp_store *store, char *msg, size_t msglen);
+
+/* Verifies the whole store: LMDB's page structure (every record read), each record's
+ * checksum, ids, order and postings against the documents, and the filters. RP_OK, or
+ * RP_EFORMAT with the first problem in msg. */
+rp_status rp_store_verify(rp_store *store, char *msg, size_t msglen);
+
+/* Upgrades a store of the previous format version in place, as one transaction (a crash
+ * leaves it as it was); a store already current is left alone (*upgraded false). It takes
+ * the writer lock (wait: as rp_store_options.wait). */
+rp_status rp_store_upgrade(const char *dir, bool wait, bool *upgraded, char *msg,
+                           size_t msglen);
 
 /* ---- quotes: quotations, their sources and fidelity ------------------------------------- */
 

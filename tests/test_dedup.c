@@ -294,8 +294,12 @@ static void test_dedup_keep_newest_reads_dates_from_metadata(void **state)
     assert_int_equal(rp_corpus_count(c), 3);
     rp_dedup_options_init(&d);
     d.keep = RP_KEEP_NEWEST;
-    d.date_field = "date";
+    d.date_field = "published"; /* a field no line has: every item undated, the first kept */
     rp_dedup *dd = run(c, &d);
+    assert_int_equal(rp_dedup_get_group(dd, 0)->representative, 0);
+    rp_dedup_free(dd);
+    d.date_field = NULL; /* by default the "date" field, the one feed items carry */
+    dd = run(c, &d);
     assert_int_equal(rp_dedup_group_count(dd), 1);
     assert_int_equal(rp_dedup_get_group(dd, 0)->representative, 1);
 
@@ -317,7 +321,29 @@ static void test_dedup_keep_newest_reads_dates_from_metadata(void **state)
     rmdir(dir);
 }
 
-static void test_dedup_keep_newest_needs_a_date_field(void **state)
+/* Items shorter than a shingle have no fingerprint: too_short, never grouped, even when equal. */
+static void test_dedup_items_too_short_to_fingerprint_are_too_short(void **state)
+{
+    rp_corpus *c;
+    rp_dedup_options d;
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_add(c, "a", "one two three", 13, NULL), RP_OK);
+    assert_int_equal(rp_corpus_add(c, "b", "one two three", 13, NULL), RP_OK);
+    rp_dedup_options_init(&d);
+    rp_dedup *dd = run(c, &d);
+    assert_int_equal(rp_dedup_group_count(dd), 0);
+    assert_int_equal(rp_dedup_doc(dd, 0)->verdict, RP_VERDICT_TOO_SHORT);
+    assert_int_equal(rp_dedup_doc(dd, 1)->verdict, RP_VERDICT_TOO_SHORT);
+    assert_int_equal(rp_dedup_doc(dd, 1)->of, UINT32_MAX);
+    assert_string_equal(rp_verdict_name(RP_VERDICT_TOO_SHORT), "too_short");
+    assert_true(rp_dedup_kept(dd, 1));
+    rp_dedup_free(dd);
+    rp_corpus_free(c);
+}
+
+static void test_dedup_out_of_range_options_are_refused(void **state)
 {
     rp_corpus *c;
     rp_options o;
@@ -328,9 +354,6 @@ static void test_dedup_keep_newest_needs_a_date_field(void **state)
     assert_int_equal(rp_corpus_new(&c), RP_OK);
     rp_options_init(&o);
     rp_dedup_options_init(&d);
-    d.keep = RP_KEEP_NEWEST;
-    assert_int_equal(rp_dedup_run(c, &o, &d, &dd), RP_EINVAL);
-    d.keep = RP_KEEP_FIRST;
     d.resemblance = 1.5;
     assert_int_equal(rp_dedup_run(c, &o, &d, &dd), RP_EINVAL);
     assert_null(dd);
@@ -470,7 +493,8 @@ int main(void)
         cmocka_unit_test(test_dedup_members_join_the_group_of_the_earliest_match),
         cmocka_unit_test(test_dedup_keep_longest_picks_the_longest),
         cmocka_unit_test(test_dedup_keep_newest_reads_dates_from_metadata),
-        cmocka_unit_test(test_dedup_keep_newest_needs_a_date_field),
+        cmocka_unit_test(test_dedup_items_too_short_to_fingerprint_are_too_short),
+        cmocka_unit_test(test_dedup_out_of_range_options_are_refused),
         cmocka_unit_test(test_dedup_json_report_lists_groups_and_documents),
         cmocka_unit_test(test_dedup_verdict_and_keep_names_round_trip),
         cmocka_unit_test(test_dedup_dates_parse_rfc3339_and_rfc822),

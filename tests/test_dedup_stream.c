@@ -59,7 +59,10 @@ static void gen_doc(rp_buf *b, uint32_t i)
         gen_words(b, i + 1000, 30, 0);
         break;
     default:
-        gen_words(b, i - 5, 20, 0); /* the start of i - 5 */
+        if (i % 60 == 11)
+            gen_words(b, i, 3, 0); /* shorter than a shingle */
+        else
+            gen_words(b, i - 5, 20, 0); /* the start of i - 5 */
         break;
     }
     if (b->data)
@@ -140,7 +143,7 @@ static void test_stream_verdicts_equal_the_batch_run_for_any_batch_size(void **s
     rp_dedup_options d;
     rp_corpus *c;
     rp_dedup *dd;
-    size_t kinds[RP_VERDICT_SEEN + 1] = {0};
+    size_t kinds[RP_VERDICT_TOO_SHORT + 1] = {0};
 
     rp_options_init(&o);
     rp_dedup_options_init(&d);
@@ -162,6 +165,7 @@ static void test_stream_verdicts_equal_the_batch_run_for_any_batch_size(void **s
     /* the corpus exercises every verdict a batch run gives */
     for (int v = RP_VERDICT_NEW; v <= RP_VERDICT_CONTAINED; v++)
         assert_true(kinds[v] > 0);
+    assert_true(kinds[RP_VERDICT_TOO_SHORT] > 0);
     rp_dedup_free(dd);
     rp_corpus_free(c);
 }

@@ -288,7 +288,7 @@ static void test_dedup_csv_quotes_names_and_defuses_formulas(void **state)
 static void test_store_verdict_lines_escape_hostile_ids(void **state)
 {
     char id[] = "q\"\\\n\x01\xff", of[] = "</script>";
-    rp_store_verdict v = {id, of, RP_VERDICT_DUPLICATE, 1.0, 1.0};
+    rp_store_verdict v = {id, of, RP_VERDICT_DUPLICATE, 1.0, 1.0, RP_VERDICT_DUPLICATE, 1};
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);

@@ -18,6 +18,7 @@
 /* clang-format on */
 
 #include <lmdb.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,10 +190,14 @@ static void test_store_verdicts_survive_reopening(void **state)
     assert_int_equal(v[0].verdict, RP_VERDICT_NEAR);
     assert_string_equal(v[0].of, "b");
     assert_true(v[0].resemblance > 0.6 && v[0].resemblance < 1.0);
-    assert_int_equal(v[1].verdict, RP_VERDICT_SEEN);
-    assert_string_equal(v[1].of, "a");
-    assert_true(v[1].resemblance == 1.0);
+    assert_int_equal(v[0].original, RP_VERDICT_NEAR);
+    assert_int_equal(v[0].seq, 4);
+    assert_int_equal(v[1].verdict, RP_VERDICT_SEEN); /* with what "a" got: new, of nothing */
+    assert_int_equal(v[1].original, RP_VERDICT_NEW);
+    assert_null(v[1].of);
+    assert_int_equal(v[1].seq, 1);
     assert_int_equal(v[2].verdict, RP_VERDICT_NEW);
+    assert_int_equal(v[2].seq, 5);
     rp_store_verdicts_free(v, n);
     assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
     assert_int_equal(docs, 5); /* the seen "a" is not added again */
@@ -205,11 +210,14 @@ static void test_store_verdicts_survive_reopening(void **state)
     v = add(s, c2, &n);
     assert_int_equal(rp_store_write_verdicts(f, v, n), RP_OK);
     fclose(f);
+    /* a re-run recovers the first run's verdicts: b-edit's near-duplicate of b */
+    assert_non_null(strstr(text, "{\"id\":\"b-edit\",\"verdict\":\"seen\",\"of\":\"b\","));
+    assert_non_null(strstr(text, "\"original\":\"near-duplicate\",\"seq\":4}\n"));
     assert_string_equal(strchr(text, '\n') + 1,
-                        "{\"id\":\"a\",\"verdict\":\"seen\",\"of\":\"a\",\"resemblance\":1.0000,"
-                        "\"containment\":1.0000}\n"
-                        "{\"id\":\"c\",\"verdict\":\"seen\",\"of\":\"c\",\"resemblance\":1.0000,"
-                        "\"containment\":1.0000}\n");
+                        "{\"id\":\"a\",\"verdict\":\"seen\",\"of\":null,\"resemblance\":0.0000,"
+                        "\"containment\":0.0000,\"original\":\"new\",\"seq\":1}\n"
+                        "{\"id\":\"c\",\"verdict\":\"seen\",\"of\":null,\"resemblance\":0.0000,"
+                        "\"containment\":0.0000,\"original\":\"new\",\"seq\":5}\n");
     free(text);
     rp_store_verdicts_free(v, n);
     rp_store_close(s);
@@ -551,6 +559,418 @@ static void test_store_max_items_evicts_across_levels(void **state)
     rp_store_close(s);
 }
 
+/* ---- asking, correcting, ids, damage ---- */
+
+static rp_store_verdict *query(rp_store *s, const rp_corpus *c, size_t *count)
+{
+    rp_dedup_options d;
+    rp_store_verdict *v = NULL;
+    char msg[256] = "";
+
+    rp_dedup_options_init(&d);
+    assert_int_equal(rp_store_query(s, c, &d, &v, count, msg, sizeof(msg)), RP_OK);
+    return v;
+}
+
+/* A query judges as an add would (items of the batch see each other) and changes nothing. */
+static void test_store_query_judges_without_adding(void **state)
+{
+    rp_corpus *c1, *c2;
+    size_t n;
+    uint64_t docs, batches;
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&c1), RP_OK);
+    add_text(c1, "a", 1, 300, 0);
+    assert_int_equal(rp_corpus_new(&c2), RP_OK);
+    add_text(c2, "a-copy", 1, 300, 0);
+    add_text(c2, "x", 7, 300, 0);
+    add_text(c2, "x-copy", 7, 300, 0);
+    rp_store *s = open_default();
+    rp_store_verdict *v0 = add(s, c1, &n);
+    rp_store_verdicts_free(v0, n);
+    rp_store_verdict *v = query(s, c2, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(v[0].verdict, RP_VERDICT_DUPLICATE);
+    assert_string_equal(v[0].of, "a");
+    assert_int_equal(v[1].verdict, RP_VERDICT_NEW);
+    assert_int_equal(v[1].seq, 0);
+    assert_int_equal(v[2].verdict, RP_VERDICT_DUPLICATE);
+    assert_string_equal(v[2].of, "x");
+    rp_store_verdicts_free(v, n);
+    assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+    assert_int_equal(docs, 1);
+    assert_int_equal(batches, 1);
+    v = add(s, c2, &n); /* the same verdicts, now stored */
+    assert_int_equal(v[2].verdict, RP_VERDICT_DUPLICATE);
+    assert_int_equal(v[2].seq, 4);
+    rp_store_verdicts_free(v, n);
+    check(s);
+    rp_store_close(s);
+    rp_corpus_free(c1);
+    rp_corpus_free(c2);
+}
+
+/* A deleted id is gone (a later copy of it is new, not seen); ids not held are passed over. */
+static void test_store_delete_then_readd_is_new(void **state)
+{
+    rp_corpus *c;
+    size_t n, deleted = 0;
+    uint64_t docs, batches;
+    char msg[256] = "";
+    const char *ids[] = {"a", "not-there"};
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    add_text(c, "a", 1, 300, 0);
+    add_text(c, "b", 2, 300, 0);
+    rp_store *s = open_default();
+    rp_store_verdict *v0 = add(s, c, &n);
+    rp_store_verdicts_free(v0, n);
+    assert_int_equal(rp_store_delete(s, ids, 2, &deleted, msg, sizeof(msg)), RP_OK);
+    assert_int_equal(deleted, 1);
+    check(s);
+    assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+    assert_int_equal(docs, 1);
+    rp_store_verdict *v = add(s, c, &n);
+    assert_int_equal(v[0].verdict, RP_VERDICT_NEW);
+    assert_int_equal(v[0].seq, 3);
+    assert_int_equal(v[1].verdict, RP_VERDICT_SEEN);
+    rp_store_verdicts_free(v, n);
+    check(s);
+    rp_store_close(s);
+    rp_corpus_free(c);
+}
+
+/* An id of n bytes: prefix repeated, then tail. */
+static char *long_id(size_t n, const char *tail)
+{
+    char *id = malloc(n + 1);
+    size_t t = strlen(tail);
+
+    assert_non_null(id);
+    memset(id, 'u', n - t);
+    memcpy(id + n - t, tail, t);
+    id[n] = '\0';
+    return id;
+}
+
+/* Ids are whole: two ids sharing their first 511 bytes are two items; an id past the limit
+ * fails the batch naming the item, and the store is unchanged. */
+static void test_store_long_ids_sharing_a_prefix_stay_apart(void **state)
+{
+    rp_corpus *c1, *c2;
+    size_t n;
+    uint64_t docs, batches;
+    char msg[256] = "";
+    char *one = long_id(600, "one"), *two = long_id(600, "two");
+    char *longest = long_id(RP_STORE_MAX_ID, "z"), *too_long = long_id(RP_STORE_MAX_ID + 1, "z");
+    rp_dedup_options d;
+    rp_store_verdict *v = NULL;
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&c1), RP_OK);
+    add_text(c1, one, 1, 300, 0);
+    add_text(c1, two, 2, 300, 0);
+    add_text(c1, longest, 3, 300, 0);
+    rp_store *s = open_default();
+    v = add(s, c1, &n);
+    assert_int_equal(v[1].verdict, RP_VERDICT_NEW);
+    assert_int_equal(v[2].verdict, RP_VERDICT_NEW);
+    rp_store_verdicts_free(v, n);
+    v = add(s, c1, &n);
+    assert_int_equal(v[1].verdict, RP_VERDICT_SEEN);
+    assert_int_equal(v[1].seq, 2);
+    assert_int_equal(v[2].seq, 3);
+    rp_store_verdicts_free(v, n);
+    check(s);
+
+    assert_int_equal(rp_corpus_new(&c2), RP_OK);
+    add_text(c2, "fine", 4, 300, 0);
+    add_text(c2, too_long, 5, 300, 0);
+    rp_dedup_options_init(&d);
+    v = NULL;
+    assert_int_equal(rp_store_add(s, c2, &d, &v, &n, msg, sizeof(msg)), RP_ELIMIT);
+    assert_null(v);
+    assert_non_null(strstr(msg, "item 2"));
+    assert_non_null(strstr(msg, "65536 bytes"));
+    assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+    assert_int_equal(docs, 3);
+    rp_store_close(s);
+    rp_corpus_free(c1);
+    rp_corpus_free(c2);
+    free(one);
+    free(two);
+    free(longest);
+    free(too_long);
+}
+
+/* Too short to fingerprint: its own verdict, and never stored (nothing could ever match it). */
+static void test_store_too_short_items_are_not_stored(void **state)
+{
+    rp_corpus *c;
+    size_t n;
+    uint64_t docs, batches;
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_add(c, "s1", "one two three", 13, NULL), RP_OK);
+    assert_int_equal(rp_corpus_add(c, "s2", "one two three", 13, NULL), RP_OK);
+    rp_store *s = open_default();
+    rp_store_verdict *v = add(s, c, &n);
+    assert_int_equal(v[0].verdict, RP_VERDICT_TOO_SHORT);
+    assert_int_equal(v[1].verdict, RP_VERDICT_TOO_SHORT);
+    assert_null(v[1].of);
+    assert_int_equal(v[1].seq, 0);
+    rp_store_verdicts_free(v, n);
+    assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+    assert_int_equal(docs, 0);
+    rp_store_close(s);
+    rp_corpus_free(c);
+}
+
+/* A store of a few hundred items, closed; the path of its data.mdb in path. */
+static void make_store(char *path, size_t len)
+{
+    rp_corpus *c;
+    char name[32];
+    size_t n;
+
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (uint32_t i = 0; i < 300; i++) {
+        snprintf(name, sizeof(name), "%s-%u", i == 150 ? "flipme" : "item", i);
+        add_text(c, name, i + 1, 200, 0);
+    }
+    rp_store *s = open_default();
+    rp_store_verdict *v0 = add(s, c, &n);
+    rp_store_verdicts_free(v0, n);
+    rp_store_close(s);
+    rp_corpus_free(c);
+    snprintf(path, len, "%s/data.mdb", store_dir());
+}
+
+static rp_status try_open(bool read_only, char *msg, size_t msglen)
+{
+    rp_options o;
+    rp_store_options so;
+    rp_store *s = NULL;
+    rp_status st;
+
+    rp_options_init(&o);
+    rp_store_options_init(&so);
+    so.read_only = read_only;
+    st = rp_store_open(store_dir(), &o, &so, &s, msg, msglen);
+    rp_store_close(s);
+    return st;
+}
+
+/* A truncated or empty data.mdb is refused by every kind of open, with a message, never mapped
+ * past its end (SIGBUS) and never started over. */
+static void test_store_refuses_truncated_and_empty_files(void **state)
+{
+    char path[128], msg[256] = "";
+    struct stat sb;
+
+    (void)state;
+    make_store(path, sizeof(path));
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(truncate(path, sb.st_size / 2), 0);
+    assert_int_equal(try_open(true, msg, sizeof(msg)), RP_EFORMAT);
+    assert_non_null(strstr(msg, "is damaged: data.mdb is"));
+    assert_int_equal(try_open(false, msg, sizeof(msg)), RP_EFORMAT);
+    assert_int_equal(truncate(path, 0), 0);
+    assert_int_equal(try_open(false, msg, sizeof(msg)), RP_EFORMAT);
+    assert_non_null(strstr(msg, "is empty or damaged"));
+    assert_int_equal(try_open(true, msg, sizeof(msg)), RP_EFORMAT);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 0); /* not started over */
+}
+
+/* Rewrites the (closed) store in format 2 with LMDB directly: 40-byte record heads without
+ * checksum or similarities, ids keyed by the name. */
+static void downgrade_to_format_2(void)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi docs, ids, meta;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint64_t two = 2;
+
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, store_dir(), 0, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "docs", MDB_INTEGERKEY, &docs), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    assert_int_equal(mdb_dbi_open(txn, "ids", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, &ids),
+                     0);
+    assert_int_equal(mdb_drop(txn, ids, 1), 0);
+    assert_int_equal(mdb_dbi_open(txn, "ids", MDB_CREATE, &ids), 0);
+    for (uint32_t num = 0;; num++) {
+        unsigned char old[40 + 4096];
+        k = (MDB_val){sizeof(num), &num};
+        assert_int_equal(mdb_cursor_open(txn, docs, &cur), 0);
+        int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        mdb_cursor_close(cur);
+        if (rc == MDB_NOTFOUND)
+            break;
+        memcpy(&num, k.mv_data, sizeof(num));
+        const unsigned char *p = v.mv_data;
+        uint32_t name_len, nfp;
+        memcpy(&name_len, p + 4, 4);
+        memcpy(&nfp, p + 36, 4);
+        assert_true(40 + name_len + nfp * 4 <= sizeof(old));
+        memset(old, 0, 40);
+        memcpy(old, p + 8, 32);                    /* content, time, of, len, tokens, nfp */
+        old[32] = (unsigned char)name_len;         /* uint16 name_len, little-endian */
+        old[33] = (unsigned char)(name_len >> 8);
+        old[34] = p[48];                           /* verdict */
+        memcpy(old + 40, p + 56, name_len + nfp * 4);
+        MDB_val nv = {40 + name_len + nfp * 4, old}, id = {name_len, old + 40};
+        MDB_val numv = {sizeof(num), &num};
+        assert_int_equal(mdb_put(txn, ids, &id, &numv, 0), 0);
+        k = (MDB_val){sizeof(num), &num};
+        assert_int_equal(mdb_put(txn, docs, &k, &nv, 0), 0);
+    }
+    k = (MDB_val){6, "format"};
+    v = (MDB_val){sizeof(two), &two};
+    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* A format 2 store is refused by name (with the command that upgrades it), and upgraded in
+ * place: sound, and a re-run recovers the first run's verdicts with their similarities. */
+static void test_store_upgrade_turns_format_2_into_3(void **state)
+{
+    rp_corpus *c;
+    size_t n;
+    char msg[256] = "";
+    bool upgraded = false;
+    double res;
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    add_text(c, "a", 1, 300, 0);
+    add_text(c, "b", 2, 300, 0);
+    add_text(c, "a-edit", 1, 300, 40);
+    rp_store *s = open_default();
+    rp_store_verdict *v = add(s, c, &n);
+    assert_int_equal(v[2].verdict, RP_VERDICT_NEAR);
+    res = v[2].resemblance;
+    rp_store_verdicts_free(v, n);
+    rp_store_close(s);
+    downgrade_to_format_2();
+    assert_int_equal(try_open(false, msg, sizeof(msg)), RP_EFORMAT);
+    assert_non_null(strstr(msg, "upgrade it with 'reprint store upgrade"));
+
+    assert_int_equal(rp_store_upgrade(store_dir(), false, &upgraded, msg, sizeof(msg)), RP_OK);
+    assert_true(upgraded);
+    assert_int_equal(rp_store_upgrade(store_dir(), false, &upgraded, msg, sizeof(msg)), RP_OK);
+    assert_false(upgraded); /* already current */
+    s = open_default();
+    check(s);
+    v = add(s, c, &n);
+    assert_int_equal(v[2].verdict, RP_VERDICT_SEEN);
+    assert_int_equal(v[2].original, RP_VERDICT_NEAR);
+    assert_string_equal(v[2].of, "a");
+    assert_true(fabs(v[2].resemblance - res) < 1e-6);
+    rp_store_verdicts_free(v, n);
+    rp_store_close(s);
+    rp_corpus_free(c);
+}
+
+/* A flipped bit inside a record: verify names the record, and a batch meeting it fails with a
+ * message instead of using it. */
+static void test_store_bit_flip_is_found_by_verify(void **state)
+{
+    char path[128], msg[256] = "";
+    rp_corpus *c;
+    rp_dedup_options d;
+    rp_store_verdict *v = NULL;
+    size_t n;
+
+    (void)state;
+    make_store(path, sizeof(path));
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    char *buf = NULL;
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    buf = malloc((size_t)sb.st_size);
+    assert_int_equal(fread(buf, 1, (size_t)sb.st_size, f), (size_t)sb.st_size);
+    char *at = NULL;
+    for (off_t i = 0; i + 10 <= sb.st_size && !at; i++)
+        at = memcmp(buf + i, "flipme-150", 10) == 0 ? buf + i : NULL;
+    assert_non_null(at);
+    fseek(f, (long)(at - buf) + 9, SEEK_SET); /* "flipme-150" -> "flipme-151" */
+    fputc('1', f);
+    fclose(f);
+    free(buf);
+
+    rp_store *s = open_default();
+    assert_int_equal(rp_store_verify(s, msg, sizeof(msg)), RP_EFORMAT);
+    assert_non_null(strstr(msg, "record 150"));
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    add_text(c, "flipme-150", 151, 200, 0);
+    rp_dedup_options_init(&d);
+    assert_int_equal(rp_store_add(s, c, &d, &v, &n, msg, sizeof(msg)), RP_EFORMAT);
+    assert_non_null(strstr(msg, "is damaged"));
+    rp_store_close(s);
+    rp_corpus_free(c);
+}
+
+/* verify passes on a sound store (after eviction and deletion too). */
+static void test_store_verify_passes_a_sound_store(void **state)
+{
+    char path[128], msg[256] = "";
+    const char *ids[] = {"item-3", "item-200"};
+    size_t deleted = 0;
+
+    (void)state;
+    make_store(path, sizeof(path));
+    rp_store *s = open_default();
+    assert_int_equal(rp_store_delete(s, ids, 2, &deleted, msg, sizeof(msg)), RP_OK);
+    assert_int_equal(deleted, 2);
+    if (rp_store_verify(s, msg, sizeof(msg)) != RP_OK)
+        fail_msg("verify: %s", msg);
+    rp_store_close(s);
+}
+
+/* A store command's open refuses what is not a store, creating nothing; a writer's open
+ * sweeps the temporaries a killed compact left. */
+static void test_store_existing_refuses_a_mistyped_path_and_sweeps_temporaries(void **state)
+{
+    rp_options o;
+    rp_store_options so;
+    rp_store *s = NULL;
+    char msg[256] = "", tmp[160], junk[200];
+    struct stat sb;
+
+    (void)state;
+    rp_options_init(&o);
+    rp_store_options_init(&so);
+    so.existing = true;
+    assert_int_not_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    assert_non_null(strstr(msg, "does not exist"));
+    assert_int_not_equal(stat(store_dir(), &sb), 0);
+    assert_int_equal(mkdir(store_dir(), 0755), 0);
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_EFORMAT);
+    assert_non_null(strstr(msg, "is not a reprint dedup store"));
+    rp_store_close(open_default());
+    snprintf(tmp, sizeof(tmp), "%s/compact.tmp-AbC123", store_dir());
+    assert_int_equal(mkdir(tmp, 0755), 0);
+    snprintf(junk, sizeof(junk), "%s/data.mdb", tmp);
+    FILE *f = fopen(junk, "w");
+    assert_non_null(f);
+    fputs("partial copy", f);
+    fclose(f);
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    rp_store_close(s);
+    assert_int_not_equal(stat(tmp, &sb), 0);
+}
+
 static void test_store_full_map_leaves_the_store_unchanged(void **state)
 {
     rp_store_options so;
@@ -721,6 +1141,20 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_max_items_evicts_the_oldest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_max_items_evicts_across_levels, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_store_query_judges_without_adding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_delete_then_readd_is_new, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_long_ids_sharing_a_prefix_stay_apart, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_too_short_items_are_not_stored, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_refuses_truncated_and_empty_files, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_bit_flip_is_found_by_verify, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_2_into_3, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_verify_passes_a_sound_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store_existing_refuses_a_mistyped_path_and_sweeps_temporaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_full_map_leaves_the_store_unchanged, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_kill_mid_batch_keeps_whole_batches, setup,

@@ -35,13 +35,17 @@ DedupResult = namedtuple("DedupResult",
                          "id verdict of group resemblance containment kept index")
 DedupResult.__doc__ = (
     "One document's verdict against the documents before it: verdict is new, duplicate, "
-    "near-duplicate, contains or contained; of is the id of the group's first document (None "
+    "near-duplicate, contains, contained or too_short (fewer tokens than a shingle); of is the id of the group's first document (None "
     "for new); group is the input index of that first document (its own index when new); "
     "kept is True for the document a group keeps (its first); index is its input position.")
 
-StoreVerdict = namedtuple("StoreVerdict", "id verdict of resemblance containment")
-StoreVerdict.__doc__ = ("A verdict of a store: as DedupResult, plus 'seen' for an id the store "
-                        "already holds; of is the matched stored id (None for new).")
+StoreVerdict = namedtuple("StoreVerdict",
+                          "id verdict of resemblance containment original seq")
+StoreVerdict.__doc__ = (
+    "A verdict of a store: as DedupResult, plus 'seen' for an id the store already holds (of, "
+    "resemblance, containment and original are then those it got when added); of is the "
+    "matched stored id (None for new and too_short); seq is its place in the store's commit "
+    "order (0 when not stored: too_short, or a query).")
 
 # ---- argument checks: one message naming the argument ----
 
@@ -270,7 +274,8 @@ def _dedup_stream(deduper, it, batch_size, id_key, text_key):
             return
         for name, (verdict, of, res, cont) in zip(ids, deduper.add(batch)):
             if of is None:
-                firsts[index] = name
+                if verdict == "new":  # too_short documents match nothing later
+                    firsts[index] = name
                 yield DedupResult(name, verdict, None, index, res, cont, True, index)
             else:
                 yield DedupResult(name, verdict, firsts[of], of, res, cont, False, index)
@@ -324,6 +329,31 @@ class Store:
         names, encoded = self._batch(batch)
         return [StoreVerdict(*v) for v in
                 self._handle.add(names, encoded, float(resemblance), float(containment))]
+
+    def query(self, batch, *, resemblance=0.5, containment=0.6):
+        """The verdicts add() would give this batch (its items see the earlier ones), as a dry
+        run: nothing is stored. Needs a store open for writing."""
+        _share("resemblance", resemblance)
+        _share("containment", containment)
+        names, encoded = self._batch(batch)
+        return [StoreVerdict(*v) for v in
+                self._handle.query(names, encoded, float(resemblance), float(containment))]
+
+    def delete(self, ids):
+        """Removes the documents with these ids (an iterable of str or int) in one
+        transaction; ids not held are passed over. Returns how many were removed."""
+        if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+            raise TypeError("ids must be an iterable of str or int ids, not "
+                            f"{type(ids).__name__}")
+        names = []
+        for i, name in enumerate(ids):
+            if isinstance(name, bool) or not isinstance(name, (str, int)):
+                raise TypeError(f"ids[{i}] must be a str or an int, not {type(name).__name__}")
+            name = str(name)
+            if not name or "\0" in name:
+                raise ValueError(f"ids[{i}] must be a non-empty str without NUL characters")
+            names.append(name.encode("utf-8", "surrogatepass"))
+        return self._handle.delete(names)
 
     def stats(self):
         """The store's counts and sizes, as a dict (``reprint store stats``)."""

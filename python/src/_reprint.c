@@ -556,14 +556,16 @@ static PyObject *store_close(PyObject *op, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-/* (id, verdict, of or None, resemblance, containment) per verdict. */
+/* (id, verdict, of or None, resemblance, containment, original, seq) per verdict. */
 static PyObject *verdict_list(const rp_store_verdict *v, size_t n)
 {
     PyObject *list = PyList_New((Py_ssize_t)n);
 
     for (size_t i = 0; list && i < n; i++) {
-        PyObject *item = Py_BuildValue("(sszdd)", v[i].id, rp_verdict_name(v[i].verdict), v[i].of,
-                                       v[i].resemblance, v[i].containment);
+        PyObject *item = Py_BuildValue("(sszddsK)", v[i].id, rp_verdict_name(v[i].verdict),
+                                       v[i].of, v[i].resemblance, v[i].containment,
+                                       rp_verdict_name(v[i].original),
+                                       (unsigned long long)v[i].seq);
         if (!item) {
             Py_DECREF(list);
             return NULL;
@@ -612,6 +614,63 @@ static PyObject *store_add(PyObject *op, PyObject *args)
     return store_batch((StoreHandle *)op, args, rp_store_add, "store add failed");
 }
 
+static PyObject *store_query(PyObject *op, PyObject *args)
+{
+    return store_batch((StoreHandle *)op, args, rp_store_query, "store query failed");
+}
+
+/* The ids as C strings borrowed from a list of bytes (NULL and an exception on a bad item). */
+static const char **borrowed_ids(PyObject *ids, Py_ssize_t *n)
+{
+    const char **out;
+
+    if (!PyList_Check(ids)) {
+        PyErr_SetString(PyExc_TypeError, "ids must be a list of bytes");
+        return NULL;
+    }
+    *n = PyList_Size(ids);
+    if (!(out = calloc((size_t)*n + 1, sizeof(*out)))) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < *n; i++) {
+        char *id;
+        if (PyBytes_AsStringAndSize(PyList_GetItem(ids, i), &id, NULL)) {
+            free(out);
+            return NULL;
+        }
+        out[i] = id;
+    }
+    return out;
+}
+
+static PyObject *store_delete(PyObject *op, PyObject *ids)
+{
+    StoreHandle *self = (StoreHandle *)op;
+    Py_ssize_t n = 0;
+    const char **c_ids;
+    size_t deleted = 0;
+    rp_status st;
+    char msg[512] = "";
+
+    if (store_open_check(self) || !(c_ids = borrowed_ids(ids, &n)))
+        return NULL;
+    /* the package passes a list of its own: nothing frees its bytes while unlocked */
+    Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    st = self->store ? rp_store_delete(self->store, c_ids, (size_t)n, &deleted, msg, sizeof(msg))
+                     : RP_EINVAL;
+    PyThread_release_lock(self->lock);
+    Py_END_ALLOW_THREADS
+    free(c_ids);
+    if (st != RP_OK) {
+        raise_status(st, "store delete failed",
+                     st == RP_EINVAL && !msg[0] ? "the store is closed" : msg);
+        return NULL;
+    }
+    return PyLong_FromSize_t(deleted);
+}
+
 typedef rp_status (*store_dump_fn)(rp_store *, FILE *);
 
 static PyObject *store_dump(PyObject *op, store_dump_fn fn, const char *what)
@@ -651,6 +710,9 @@ static PyObject *store_export(PyObject *op, PyObject *unused)
 
 static PyMethodDef store_methods[] = {
     {"add", store_add, METH_VARARGS, "add(names, texts, resemblance, containment) -> verdicts"},
+    {"query", store_query, METH_VARARGS,
+     "query(names, texts, resemblance, containment) -> verdicts, the store unchanged"},
+    {"delete", store_delete, METH_O, "delete(ids) -> how many of these ids were held"},
     {"stats", store_stats, METH_NOARGS, "stats() -> the store's stats as JSON text"},
     {"export", store_export, METH_NOARGS, "export() -> one JSON line per stored document"},
     {"close", store_close, METH_NOARGS, "close(): releases the store (and its writer lock)"},

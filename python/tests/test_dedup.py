@@ -71,7 +71,7 @@ def test_dedup_holds_no_more_than_one_batch_of_texts():
 def test_dedup_is_lazy_and_checks_its_arguments_at_once():
     with pytest.raises(ValueError, match="keep"):
         reprint.dedup(["a"], keep="longest")
-    it = reprint.dedup(iter(["one two three"]))
+    it = reprint.dedup(iter(["one two three four five six seven"]))
     assert next(it).verdict == "new"
     with pytest.raises(StopIteration):
         next(it)
@@ -86,8 +86,8 @@ def test_store_verdicts_equal_the_cli_store(cli, tmp_path):
         got = store.add(docs[:50]) + store.add(docs[50:])
         again = store.add(docs[:3])
         stats = store.stats()
-    assert [(v.id, v.verdict, v.of) for v in got] == [(w["id"], w["verdict"], w["of"])
-                                                       for w in want]
+    assert [(v.id, v.verdict, v.of, v.original, v.seq) for v in got] == [
+        (w["id"], w["verdict"], w["of"], w["original"], w["seq"]) for w in want]
     assert [round(v.resemblance, 4) for v in got] == [w["resemblance"] for w in want]
     assert [v.verdict for v in again] == ["seen"] * 3
     assert stats["documents"] == sum(v.verdict != "seen" for v in got)
@@ -105,3 +105,36 @@ def test_store_reopens_and_refuses_when_closed(tmp_path):
         reprint.Store(tmp_path / "missing", create=False)
     with pytest.raises(reprint.FormatError):
         reprint.Store(tmp_path / "s", shingle=3)
+
+
+def test_store_query_is_a_dry_run_with_the_verdicts_add_gives(tmp_path):
+    docs = near_copies(80)
+    with reprint.Store(tmp_path / "s") as store:
+        store.add(docs[:40])
+        before = store.stats()["documents"]
+        dry = store.query(docs[40:])
+        assert store.stats()["documents"] == before
+        added = store.add(docs[40:])
+    assert [(v.id, v.verdict, v.of) for v in dry] == [(v.id, v.verdict, v.of) for v in added]
+    assert all(v.seq == 0 for v in dry) and any(v.seq for v in added)
+
+
+def test_store_delete_removes_held_ids_and_passes_over_others(tmp_path):
+    text = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda"
+    with reprint.Store(tmp_path / "s") as store:
+        store.add([("a", text), (7, "one two three four five six seven eight nine ten")])
+        assert store.delete(["a", 7, "never-held"]) == 2
+        assert store.stats()["documents"] == 0
+        assert store.add([("b", text)])[0].verdict == "new"
+        with pytest.raises(TypeError, match="ids"):
+            store.delete("b")
+        with pytest.raises(TypeError, match=r"ids\[0\]"):
+            store.delete([None])
+
+
+def test_dedup_gives_too_short_to_texts_shorter_than_a_shingle(cli, tmp_path):
+    docs = [("a", "two words"), ("b", "two words"), ("c", "one two three four five six")]
+    documents, _ = cli_dedup(cli, write_jsonl(tmp_path / "d.jsonl", docs))
+    got = list(reprint.dedup(docs))
+    assert [r.verdict for r in got] == [d["verdict"] for d in documents]
+    assert got[0].verdict == "too_short" and got[1].verdict == "too_short"

@@ -57,7 +57,7 @@ def test_bad_argument_raises_naming_it(fn, args, kwargs, exc, name):
 
 
 def test_a_bad_document_inside_dedup_raises_when_reached():
-    it = reprint.dedup(["fine text", 7], batch_size=1)
+    it = reprint.dedup(["a fine text of seven words here", 7], batch_size=1)
     assert next(it).verdict == "new"
     with pytest.raises(TypeError, match=r"docs\[1\]"):
         next(it)

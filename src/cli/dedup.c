@@ -254,7 +254,8 @@ static int run_store(const cli_common *c, const dedup_args *a, const rp_corpus *
     dedup_report r = {c, a, corpus, NULL, v, count};
     rc = cli_write_report(c, write_dedup, &r);
     for (size_t i = 0; rc == 0 && c->exit_code && i < count; i++)
-        if (v[i].verdict != RP_VERDICT_NEW && v[i].verdict != RP_VERDICT_SEEN)
+        if (v[i].verdict != RP_VERDICT_NEW && v[i].verdict != RP_VERDICT_SEEN &&
+            v[i].verdict != RP_VERDICT_TOO_SHORT)
             rc = EXIT_FOUND;
     rp_store_verdicts_free(v, count);
     return rc;

@@ -20,11 +20,12 @@
 /* ---- names, options ---- */
 
 static const char *const verdict_names[] = {"new",       "duplicate", "near-duplicate",
-                                            "contains",  "contained", "seen"};
+                                            "contains",  "contained", "seen",
+                                            "too_short"};
 
 const char *rp_verdict_name(rp_verdict verdict)
 {
-    return (unsigned)verdict <= RP_VERDICT_SEEN ? verdict_names[verdict] : "?";
+    return (unsigned)verdict <= RP_VERDICT_TOO_SHORT ? verdict_names[verdict] : "?";
 }
 
 rp_status rp_keep_parse(const char *name, rp_keep *out)
@@ -57,7 +58,7 @@ void rp_dedup_options_init(rp_dedup_options *dopts)
 static bool dedup_options_ok(const rp_dedup_options *d)
 {
     return d->resemblance >= 0.0 && d->resemblance <= 1.0 && d->containment >= 0.0 &&
-           d->containment <= 1.0 && (d->keep != RP_KEEP_NEWEST || d->date_field);
+           d->containment <= 1.0;
 }
 
 /* ---- dates: RFC 3339 and RFC 822 ---- */
@@ -221,6 +222,11 @@ rp_status rp_date_parse(const char *text, int64_t *out)
         return RP_EFORMAT;
     *out = t;
     return RP_OK;
+}
+
+const char *rp_dedup_date_field(const rp_dedup_options *dopts)
+{
+    return dopts->date_field ? dopts->date_field : "date";
 }
 
 bool rp_dedup_doc_date(const rp_doc *doc, const char *field, int64_t *out)
@@ -578,6 +584,10 @@ static rp_status judge_all(batch *b, rp_dedup *dd)
             break;
         dd->tokens[d] = b->sigs[d].tokens;
         dd->invalid_utf8[d] = b->sigs[d].invalid_utf8;
+        if (b->sigs[d].count == 0) { /* nothing to compare by: alone, and no key of its own */
+            dd->arrival[d] = (rp_dedup_member){d, UINT32_MAX, RP_VERDICT_TOO_SHORT, 0.0, 0.0};
+            continue;
+        }
         if (RP_GROW(b->keys, b->keys_cap, b->sigs[d].count + 1) != RP_OK) {
             st = RP_ENOMEM;
             break;
@@ -606,14 +616,16 @@ static uint32_t pick_representative(const rp_dedup *dd, const rp_corpus *corpus,
 
     if (dd->dopts.keep == RP_KEEP_FIRST)
         return rep;
-    if (!rp_dedup_doc_date(rp_corpus_doc(corpus, rep), dd->dopts.date_field, &rep_date))
+    if (!rp_dedup_doc_date(rp_corpus_doc(corpus, rep), rp_dedup_date_field(&dd->dopts),
+                           &rep_date))
         rep_date = INT64_MIN; /* undated documents count as the oldest */
     for (size_t i = 1; i < n; i++) {
         const rp_doc *doc = rp_corpus_doc(corpus, docs[i]);
         if (dd->dopts.keep == RP_KEEP_LONGEST) {
             if (doc->len > rp_corpus_doc(corpus, rep)->len)
                 rep = docs[i];
-        } else if (rp_dedup_doc_date(doc, dd->dopts.date_field, &date) && date > rep_date) {
+        } else if (rp_dedup_doc_date(doc, rp_dedup_date_field(&dd->dopts), &date) &&
+                   date > rep_date) {
             rep = docs[i], rep_date = date;
         }
     }

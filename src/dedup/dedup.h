@@ -72,6 +72,10 @@ bool rp_dedup_better(rp_verdict v, const rp_dedup_sim *sim, rp_verdict best_v,
 /* The containment reported for a verdict: the larger direction. */
 double rp_dedup_containment(const rp_dedup_sim *sim);
 
+/* The metadata field that dates documents: --date-field, else "date" (which feed items carry:
+ * RSS pubDate, Atom published or updated). */
+const char *rp_dedup_date_field(const rp_dedup_options *dopts);
+
 /* The date of a document from its JSONL metadata field (false when absent or unparsable). */
 bool rp_dedup_doc_date(const rp_doc *doc, const char *field, int64_t *out);
 

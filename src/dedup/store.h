@@ -7,8 +7,10 @@
 
 #include "base/base.h"
 
-/* The on-disk format version; a store of another version is refused, never misread. */
-#define RP_STORE_FORMAT 2u
+/* The on-disk format version; a store of another version is refused, never misread, and one
+ * of the previous version is upgraded by rp_store_upgrade. */
+#define RP_STORE_FORMAT 3u
+#define RP_STORE_FORMAT_PREVIOUS 2u
 
 /* Checks that every document has its id and order entries, that the counts of docs, ids and
  * order agree, that each key of each group first has exactly one posting (in one level) and

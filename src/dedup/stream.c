@@ -213,6 +213,10 @@ static rp_status judge_one(rp_dedup_stream *s, const rp_doc *doc, rp_dedup_membe
 
     if (st != RP_OK)
         return st;
+    if (s->sig.count == 0) { /* nothing to compare by: alone, and no key of its own */
+        *m = (rp_dedup_member){s->next_pos, UINT32_MAX, RP_VERDICT_TOO_SHORT, 0.0, 0.0};
+        return RP_OK;
+    }
     if (RP_GROW(s->keys, s->keys_cap, s->sig.count + 1) != RP_OK)
         return RP_ENOMEM;
     nkeys = rp_dedup_keys(&s->sig, s->keys);

@@ -1,0 +1,375 @@
+/*
+ * store_add.c - adding a batch: each item is signed, its keys are looked up over the levels
+ * (the deep levels once for the whole batch, in key order), it is judged against the group
+ * firsts it shares a key with and inserted; then eviction and sweeps, all in one transaction.
+ */
+#include "dedup/store_db.h"
+#include "base/sort.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Sorts n uint64_t values ascending. */
+RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
+
+/* Reads the deep of every key of the batch, in key order. */
+static rp_status probe_deep(adder *a)
+{
+    size_t total = a->bkey_off[a->nsigs], max_df = a->s->opts.max_df;
+    MDB_val first[LEVELS];
+    rp_status st = RP_OK;
+
+    if (total >= UINT32_MAX)
+        return RP_ELIMIT;
+    if (RP_GROW(a->sorted, a->sorted_cap, total + 1) != RP_OK ||
+        RP_GROW(a->bdeep, a->bdeep_cap, total + 1) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t e = 0; e < total; e++)
+        a->sorted[e] = (uint64_t)a->bkeys[e] << 32 | e;
+    sort_u64(a->sorted, total);
+    a->deep_count = a->pool_count = 0;
+    for (size_t i = 0; i < total && st == RP_OK;) {
+        uint32_t key = (uint32_t)(a->sorted[i] >> 32);
+        if (RP_GROW(a->deeps, a->deep_cap, a->deep_count + 1) != RP_OK)
+            return RP_ENOMEM;
+        deep *dp = &a->deeps[a->deep_count];
+        dp->count = rp_store_key_count(a, key, 1, LEVELS, first);
+        dp->off = a->pool_count;
+        if (dp->count == SIZE_MAX)
+            return rp_store_mdb_status(a->rc);
+        if (dp->count && dp->count <= max_df) {
+            if (RP_GROW(a->pool, a->pool_cap, a->pool_count + dp->count) != RP_OK)
+                return RP_ENOMEM;
+            st = rp_store_read_postings(a, first, 1, LEVELS, a->pool, &a->pool_count, a->pool_cap);
+        }
+        for (; i < total && (uint32_t)(a->sorted[i] >> 32) == key; i++)
+            a->bdeep[(uint32_t)a->sorted[i]] = (uint32_t)a->deep_count;
+        a->deep_count++;
+    }
+    return st;
+}
+
+/* The group firsts sharing a key with the item; keys in more than max_df firsts are
+ * boilerplate. */
+static rp_status gather(adder *a)
+{
+    MDB_val first[LEVELS];
+
+    a->cand_count = 0;
+    for (size_t i = 0; i < a->dnkeys; i++) {
+        const deep *dp = &a->deeps[a->ddeep[i]];
+        size_t n0 = rp_store_key_count(a, a->dkeys[i], 0, 1, first);
+        if (n0 == SIZE_MAX)
+            return rp_store_mdb_status(a->rc);
+        if (n0 + dp->count == 0 || n0 + dp->count > a->s->opts.max_df)
+            continue;
+        if (RP_GROW(a->cands, a->cand_cap, a->cand_count + n0 + dp->count) != RP_OK)
+            return RP_ENOMEM;
+        if (dp->count) /* the pool may not be there yet */
+            memcpy(a->cands + a->cand_count, a->pool + dp->off, dp->count * sizeof(uint32_t));
+        a->cand_count += dp->count;
+        rp_status st = rp_store_read_postings(a, first, 0, 1, a->cands, &a->cand_count, a->cand_cap);
+        if (st != RP_OK)
+            return st;
+    }
+    if (a->cand_count > 1)
+        rp_dedup_sort_u32(a->cands, a->cand_count);
+    return RP_OK;
+}
+
+/* Compares the new signature with the candidates (ascending numbers: ties keep the earliest). */
+static rp_status judge(adder *a, rp_store_verdict *out, uint32_t *of)
+{
+    rp_dedup_sim best = {0, 0, 0}, sim;
+    rec r;
+    rp_status st;
+
+    *of = UINT32_MAX;
+    out->verdict = RP_VERDICT_NEW;
+    for (size_t i = 0; i < a->cand_count; i++) {
+        if (i && a->cands[i] == a->cands[i - 1])
+            continue;
+        if ((st = rp_store_rec_get(a->s, a->txn, a->cands[i], &r)) == RP_ENOTFOUND)
+            continue;
+        if (st != RP_OK || (st = rp_store_rec_fps(&r, &a->other, &a->other_cap)) != RP_OK)
+            return st;
+        rp_dedup_compare(a->sig->fps, a->sig->count, a->other, r.h.nfp, &sim);
+        rp_verdict v = rp_dedup_classify(a->dopts, a->sig->content == r.h.content, &sim);
+        if (v != RP_VERDICT_NEW && rp_dedup_better(v, &sim, out->verdict, &best)) {
+            best = sim;
+            *of = a->cands[i];
+            out->verdict = v;
+            out->resemblance = sim.resemblance;
+            out->containment = rp_dedup_containment(&sim);
+            rp_free(out->of);
+            if (!(out->of = rp_strndup(r.name, r.h.name_len)))
+                return RP_ENOMEM;
+        }
+    }
+    return RP_OK;
+}
+
+/* Writes the record, id, order entry and (for a first) postings of a new document. */
+static rp_status insert(adder *a, const rp_doc *doc, int64_t time, const rp_store_verdict *v,
+                        uint32_t of)
+{
+    uint32_t num = (uint32_t)a->next;
+    const rp_dedup_sig *sig = a->sig;
+    size_t name_len = strlen(doc->name);
+    rec_head h = {0,
+                  (uint32_t)name_len,
+                  sig->content,
+                  time,
+                  of,
+                  doc->len > UINT32_MAX ? UINT32_MAX : (uint32_t)doc->len,
+                  sig->tokens,
+                  (uint32_t)sig->count,
+                  (float)v->resemblance,
+                  (float)v->containment,
+                  (uint8_t)v->verdict,
+                  {0}};
+    MDB_val k = {sizeof(num), &num}, val = {sizeof(h) + name_len + sig->count * 4, NULL};
+    MDB_val nv = {sizeof(num), &num};
+    unsigned char okey[12];
+    int rc;
+
+    if ((rc = mdb_put(a->txn, a->s->dbi[DB_DOCS], &k, &val, MDB_APPEND | MDB_RESERVE)) != 0)
+        return a->rc = rc, rp_store_mdb_status(rc);
+    memcpy(val.mv_data, &h, sizeof(h));
+    memcpy((char *)val.mv_data + sizeof(h), doc->name, name_len);
+    memcpy((char *)val.mv_data + sizeof(h) + name_len, sig->fps, sig->count * 4);
+    rp_store_rec_seal(val.mv_data, val.mv_size);
+    rc = rp_store_id_put(a->s, a->txn, doc->name, name_len, num);
+    rp_store_order_key(time, num, okey);
+    MDB_val ok = {sizeof(okey), okey}, empty = {0, NULL};
+    if (!rc)
+        rc = mdb_put(a->txn, a->s->dbi[DB_ORDER], &ok, &empty, 0);
+    for (size_t i = 0; i < a->dnkeys && !rc && of == UINT32_MAX; i++) {
+        MDB_val pk = {sizeof(uint32_t), (void *)&a->dkeys[i]};
+        rc = mdb_cursor_put(a->post[0], &pk, &nv, 0); /* into level 0 */
+    }
+    a->next++;
+    return rc ? (a->rc = rc, rp_store_mdb_status(rc)) : RP_OK;
+}
+
+/* An id already held: "seen", not added again, with what it got when it was added (its of
+ * named when that document is still held), so a repeated run recovers a lost verdict. */
+static rp_status seen(adder *a, uint32_t num, rp_store_verdict *out)
+{
+    rec r, of;
+    rp_status st = rp_store_rec_get(a->s, a->txn, num, &r);
+
+    if (st != RP_OK)
+        return st == RP_ENOTFOUND ? RP_EFORMAT : st;
+    out->verdict = RP_VERDICT_SEEN;
+    out->original = (rp_verdict)r.h.verdict;
+    out->resemblance = r.h.resemblance;
+    out->containment = r.h.containment;
+    out->seq = (uint64_t)num + 1;
+    if (r.h.of == UINT32_MAX || rp_store_rec_get(a->s, a->txn, r.h.of, &of) != RP_OK)
+        return RP_OK;
+    out->of = rp_strndup(of.name, of.h.name_len);
+    return out->of ? RP_OK : RP_ENOMEM;
+}
+
+/* Item d of the batch: seen, or judged against the candidates and added. */
+static rp_status add_one(adder *a, uint32_t d, const rp_doc *doc, int64_t now,
+                         rp_store_verdict *out)
+{
+    size_t name_len = strlen(doc->name);
+    int64_t time = now;
+    uint32_t of, num;
+    rp_status st;
+    int rc;
+
+    if (!(out->id = rp_strdup(doc->name)))
+        return RP_ENOMEM;
+    a->sig = &a->sigs[d];
+    a->dkeys = a->bkeys + a->bkey_off[d];
+    a->ddeep = a->bdeep + a->bkey_off[d];
+    a->dnkeys = a->bkey_off[d + 1] - a->bkey_off[d];
+    rc = rp_store_id_find(a->s, a->txn, doc->name, name_len, &num);
+    if (rc == 0)
+        return seen(a, num, out);
+    if (rc != MDB_NOTFOUND)
+        return a->rc = rc, rp_store_mdb_status(rc);
+    if (a->sig->count == 0) { /* nothing to compare by: judged alone, never stored */
+        out->verdict = out->original = RP_VERDICT_TOO_SHORT;
+        return RP_OK;
+    }
+    if (a->next >= UINT32_MAX)
+        return RP_ELIMIT;
+    if ((st = gather(a)) != RP_OK || (st = judge(a, out, &of)) != RP_OK)
+        return st;
+    out->original = out->verdict;
+    out->seq = a->query ? 0 : a->next + 1;
+    rp_dedup_doc_date(doc, rp_dedup_date_field(a->dopts), &time);
+    return insert(a, doc, time, out, of);
+}
+
+/* The signature and keys of every item of the batch. */
+static rp_status sign_all(adder *a, const rp_corpus *corpus)
+{
+    size_t n = rp_corpus_count(corpus);
+
+    a->sigs = rp_calloc(n + 1, sizeof(*a->sigs)); /* zeroed: rp_dedup_sig_init */
+    a->bkey_off = rp_calloc(n + 1, sizeof(*a->bkey_off));
+    if (!a->sigs || !a->bkey_off)
+        return RP_ENOMEM;
+    for (size_t d = 0; d < n; d++) {
+        const rp_doc *doc = rp_corpus_doc(corpus, (uint32_t)d);
+        rp_status st = rp_dedup_signature(&a->s->opts, doc->bytes, doc->len, &a->scratch,
+                                          &a->sigs[d]);
+        a->nsigs = d + 1;
+        if (st != RP_OK)
+            return st;
+        if (RP_GROW(a->bkeys, a->bkeys_cap, a->bkey_off[d] + a->sigs[d].count + 1) != RP_OK)
+            return RP_ENOMEM;
+        a->bkey_off[d + 1] = a->bkey_off[d] + rp_dedup_keys(&a->sigs[d], a->bkeys + a->bkey_off[d]);
+    }
+    return RP_OK;
+}
+
+static void adder_release(adder *a)
+{
+    rp_dedup_scratch_release(&a->scratch);
+    for (size_t d = 0; a->sigs && d < a->nsigs; d++)
+        rp_dedup_sig_release(&a->sigs[d]);
+    rp_free(a->sigs);
+    rp_free(a->bkey_off);
+    rp_free(a->bkeys);
+    rp_free(a->bdeep);
+    rp_free(a->sorted);
+    rp_free(a->deeps);
+    rp_free(a->pool);
+    rp_free(a->keys);
+    rp_free(a->cands);
+    rp_free(a->other);
+    rp_free(a->filters);
+    rp_free(a->moved);
+    rp_free(a->fbuf);
+}
+
+static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
+{
+    int64_t now = (int64_t)time(NULL);
+    uint64_t batches;
+    rp_status st = RP_OK;
+    int rc = rp_store_meta_get(a->s, a->txn, "next", &a->next);
+
+    if (!rc)
+        rc = rp_store_meta_get(a->s, a->txn, "batches", &batches);
+    if (!rc)
+        rc = rp_store_sweep_get(a);
+    if (!rc)
+        rc = rp_store_open_levels(a);
+    if (rc)
+        return a->rc = rc, rp_store_mdb_status(rc);
+    st = sign_all(a, corpus);
+    if (st == RP_OK)
+        st = probe_deep(a);
+    for (uint32_t d = 0; d < rp_corpus_count(corpus) && st == RP_OK; d++)
+        st = add_one(a, d, rp_corpus_doc(corpus, d), now, &v[d]);
+    for (int l = 0; l < LEVELS; l++)
+        mdb_cursor_close(a->post[l]);
+    if (st != RP_OK)
+        return st;
+    rc = rp_store_evict_old(a, now);
+    if (!rc)
+        rc = rp_store_sweep_levels(a);
+    if (!rc)
+        rc = rp_store_sweep_put(a);
+    if (!rc)
+        rc = rp_store_meta_put(a->s, a->txn, "next", a->next);
+    if (!rc)
+        rc = rp_store_meta_put(a->s, a->txn, "batches", batches + 1);
+    return rc ? (a->rc = rc, rp_store_mdb_status(rc)) : RP_OK;
+}
+
+/* Refuses a batch holding an id longer than a store keeps whole (never cut). */
+static rp_status check_ids(const rp_store *s, const rp_corpus *corpus, char *msg, size_t msglen)
+{
+    for (uint32_t d = 0; d < rp_corpus_count(corpus); d++) {
+        const char *name = rp_corpus_doc(corpus, d)->name;
+        size_t len = strlen(name);
+        if (len > RP_STORE_MAX_ID)
+            return rp_store_fail(msg, msglen, RP_ELIMIT,
+                                 "item %u ('%.40s...') has an id of %zu bytes; store '%s' holds "
+                                 "ids of up to %u bytes (nothing of this batch was added)",
+                                 d + 1, name, len, s->dir, RP_STORE_MAX_ID);
+    }
+    return RP_OK;
+}
+
+/* The message of a batch that failed (a->rc: the LMDB error, if that was the cause). */
+static rp_status batch_fail(const adder *a, rp_status st, char *msg, size_t msglen)
+{
+    if (a->rc)
+        return rp_store_mdb_fail(a->s, a->rc, msg, msglen);
+    if (st == RP_EFORMAT)
+        return rp_store_fail(msg, msglen, st,
+                             "store '%s' is damaged (a record fails its check); run 'reprint "
+                             "store check %s'",
+                             a->s->dir, a->s->dir);
+    return rp_store_fail(msg, msglen, st, "store '%s': %s", a->s->dir, rp_strerror(st));
+}
+
+/* Judges the batch in one write transaction, committed (add) or abandoned (query). */
+static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
+                           bool query, rp_store_verdict **out, size_t *count, char *msg,
+                           size_t msglen)
+{
+    size_t n = rp_corpus_count(corpus);
+    adder a;
+    rp_store_verdict *v;
+    rp_status st;
+    int rc;
+
+    if (s->sopts.read_only)
+        return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only",
+                             s->dir);
+    if ((st = check_ids(s, corpus, msg, msglen)) != RP_OK)
+        return st;
+    if (!(v = rp_calloc(n + 1, sizeof(*v))))
+        return RP_ENOMEM;
+    memset(&a, 0, sizeof(a));
+    a.s = s;
+    a.dopts = dopts;
+    a.query = query;
+    rp_dedup_scratch_init(&a.scratch);
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &a.txn)) != 0) {
+        st = rp_store_mdb_fail(s, rc, msg, msglen);
+        goto fail;
+    }
+    st = add_all(&a, corpus, v);
+    if (st == RP_OK && !query && (rc = mdb_txn_commit(a.txn)) != 0)
+        a.rc = rc, st = rp_store_mdb_status(rc);
+    else if (st != RP_OK || query)
+        mdb_txn_abort(a.txn);
+    if (st != RP_OK) {
+        batch_fail(&a, st, msg, msglen);
+        goto fail;
+    }
+    adder_release(&a);
+    *out = v;
+    *count = n;
+    return RP_OK;
+fail:
+    adder_release(&a);
+    rp_store_verdicts_free(v, n);
+    return st;
+}
+
+rp_status rp_store_add(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
+                       rp_store_verdict **out, size_t *count, char *msg, size_t msglen)
+{
+    return run_batch(s, corpus, dopts, false, out, count, msg, msglen);
+}
+
+rp_status rp_store_query(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
+                         rp_store_verdict **out, size_t *count, char *msg, size_t msglen)
+{
+    return run_batch(s, corpus, dopts, true, out, count, msg, msglen);
+}
