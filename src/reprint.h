@@ -125,6 +125,13 @@ rp_status rp_corpus_read(rp_corpus *corpus, const char *path, const rp_read_opti
 
 size_t rp_corpus_count(const rp_corpus *corpus);
 
+/* Reads JSONL already in memory (a stream's next lines, a request body) as rp_corpus_read reads
+ * a .jsonl file: one document per non-blank line, a bad line recorded as skipped under
+ * "NAME:LINE" (line numbers start at first_line). The bytes are copied. */
+rp_status rp_corpus_read_jsonl_bytes(rp_corpus *corpus, const char *name, const void *bytes,
+                                     size_t len, size_t first_line,
+                                     const rp_read_options *ropts);
+
 /* BORROWED; NULL when id is out of range. */
 const rp_doc *rp_corpus_doc(const rp_corpus *corpus, uint32_t id);
 
@@ -459,6 +466,13 @@ void rp_store_verdicts_free(rp_store_verdict *verdicts, size_t count);
 /* One JSON line per verdict: {"id":..,"verdict":..,"of":..|null,"resemblance":..,
  * "containment":..,"original":..,"seq":..}. */
 rp_status rp_store_write_verdicts(FILE *out, const rp_store_verdict *verdicts, size_t count);
+
+/* Writes the documents judged new (verdicts[i] is document i's, as rp_store_add gives them):
+ * a JSONL document's input line unchanged; any other (an RSS/Atom item, a file) as one JSON
+ * line {"id","link","title","date","text"} (link: the id when it is an http(s) URL, title: the
+ * first line, date: the item's, else null), never bare text. RP_EIO when writing fails. */
+rp_status rp_store_write_new(FILE *out, const rp_corpus *corpus,
+                             const rp_store_verdict *verdicts, size_t count);
 
 /* stats: one JSON object (counts and sizes); export: one JSON line per stored document. */
 rp_status rp_store_stats(rp_store *store, FILE *out);

@@ -129,12 +129,13 @@ fail:
     return st;
 }
 
-rp_status rp_corpus_read_jsonl(rp_corpus *c, const char *path, rp_buf *buf,
-                               const rp_read_options *ropts, size_t cap)
+/* The lines of buf, numbered from skipped + 1. */
+static rp_status read_lines(rp_corpus *c, const char *path, rp_buf *buf,
+                            const rp_read_options *ropts, size_t cap, size_t skipped)
 {
     static const char bom[] = "\xef\xbb\xbf";
     size_t before = rp_corpus_count(c), ls, le, end;
-    jsonl_line ln = {path, 0, NULL, 0};
+    jsonl_line ln = {path, skipped, NULL, 0};
     const char *nl;
     rp_status st = RP_OK;
 
@@ -161,4 +162,23 @@ rp_status rp_corpus_read_jsonl(rp_corpus *c, const char *path, rp_buf *buf,
     }
     rp_buf_release(buf);
     return st;
+}
+
+rp_status rp_corpus_read_jsonl(rp_corpus *c, const char *path, rp_buf *buf,
+                               const rp_read_options *ropts, size_t cap)
+{
+    return read_lines(c, path, buf, ropts, cap, 0);
+}
+
+rp_status rp_corpus_read_jsonl_bytes(rp_corpus *c, const char *name, const void *bytes,
+                                     size_t len, size_t first_line,
+                                     const rp_read_options *ropts)
+{
+    rp_buf buf = RP_BUF_INIT;
+    size_t cap = ropts->max_doc_bytes && ropts->max_doc_bytes < RP_DOC_MAX ? ropts->max_doc_bytes
+                                                                           : RP_DOC_MAX;
+
+    if (len && rp_buf_add(&buf, bytes, len) != RP_OK)
+        return RP_ENOMEM;
+    return read_lines(c, name, &buf, ropts, cap, first_line ? first_line - 1 : 0);
 }

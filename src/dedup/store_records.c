@@ -3,10 +3,12 @@
  * as the store keeps them, and the verdicts handed back to callers.
  */
 #include "dedup/store_db.h"
+#include "corpus/corpus.h"
 #include "report/report.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include <xxhash.h>
 
 /* ---- records ---- */
@@ -147,3 +149,59 @@ rp_status rp_store_write_verdicts(FILE *out, const rp_store_verdict *v, size_t c
     return ferror(out) ? RP_EIO : RP_OK;
 }
 
+
+/* The "date" of a document's metadata as a JSON value, or null. */
+static void write_date(FILE *out, const rp_doc *doc)
+{
+    json_t *meta = doc->meta ? json_loads(doc->meta, 0, NULL) : NULL;
+    json_t *date = json_object_get(meta, "date");
+
+    if (json_is_string(date))
+        rp_report_json_string(out, json_string_value(date), json_string_length(date));
+    else
+        fputs("null", out);
+    json_decref(meta);
+}
+
+/* A document that was not a JSONL line, as one JSON object. */
+static void write_object(FILE *out, const rp_doc *doc)
+{
+    const char *nl = memchr(doc->bytes, '\n', doc->len);
+    size_t title = nl ? (size_t)(nl - doc->bytes) : doc->len;
+    bool url = strncmp(doc->name, "http://", 7) == 0 || strncmp(doc->name, "https://", 8) == 0;
+
+    fputs("{\"id\":", out);
+    rp_report_json_string(out, doc->name, strlen(doc->name));
+    fputs(",\"link\":", out);
+    if (url)
+        rp_report_json_string(out, doc->name, strlen(doc->name));
+    else
+        fputs("null", out);
+    fputs(",\"title\":", out);
+    rp_report_json_string(out, doc->bytes, title);
+    fputs(",\"date\":", out);
+    write_date(out, doc);
+    fputs(",\"text\":", out);
+    rp_report_json_string(out, doc->bytes, doc->len);
+    fputs("}\n", out);
+}
+
+rp_status rp_store_write_new(FILE *out, const rp_corpus *corpus, const rp_store_verdict *v,
+                             size_t count)
+{
+    for (uint32_t d = 0; d < count && d < rp_corpus_count(corpus); d++) {
+        const rp_doc *doc = rp_corpus_doc(corpus, d);
+        const char *bytes;
+        size_t len;
+        if (v[d].verdict != RP_VERDICT_NEW || rp_corpus_raw(corpus, d, &bytes, &len) != RP_OK)
+            continue;
+        if (bytes == doc->bytes) {
+            write_object(out, doc);
+            continue;
+        }
+        fwrite(bytes, 1, len, out);
+        if (len == 0 || bytes[len - 1] != '\n')
+            putc('\n', out);
+    }
+    return ferror(out) ? RP_EIO : RP_OK;
+}
