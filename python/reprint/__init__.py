@@ -260,25 +260,23 @@ def dedup(docs, *, resemblance=0.5, containment=0.6, keep="first", batch_size=40
 
 
 def _dedup_stream(deduper, it, batch_size, id_key, text_key):
-    firsts = {}  # input index -> id, for group firsts only
     index = 0
     while True:
-        ids, batch = [], []
+        ids, names, batch = [], [], []
         for doc in it:
             name, text = _document(index + len(batch), doc, id_key, text_key)
             ids.append(name)
+            names.append(name.encode("utf-8", "surrogatepass"))
             batch.append(_utf8(index + len(batch), text))
             if len(batch) == batch_size:
                 break
         if not batch:
             return
-        for name, (verdict, of, res, cont) in zip(ids, deduper.add(batch)):
+        for name, (verdict, of, of_id, res, cont) in zip(ids, deduper.add(names, batch)):
             if of is None:
-                if verdict == "new":  # too_short documents match nothing later
-                    firsts[index] = name
                 yield DedupResult(name, verdict, None, index, res, cont, True, index)
             else:
-                yield DedupResult(name, verdict, firsts[of], of, res, cont, False, index)
+                yield DedupResult(name, verdict, of_id, of, res, cont, False, index)
             index += 1
 
 

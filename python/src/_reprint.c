@@ -194,6 +194,14 @@ static PyObject *take_text(char *buf, size_t len)
     return s;
 }
 
+/* An id (UTF-8, surrogates passed through as the package encoded them) as str. */
+static PyObject *decode_id(void *id)
+{
+    const char *s = id;
+
+    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "surrogatepass");
+}
+
 /* ---- scan ---- */
 
 static PyObject *scan(PyObject *self, PyObject *args)
@@ -350,12 +358,19 @@ static PyObject *char_offsets(PyObject *self, PyObject *args)
     return out;
 }
 
-/* ---- Deduper: a dedup stream ---- */
+/* ---- Deduper: a dedup stream, and the ids of its group firsts ---- */
 
+/* The firsts' ids live here, not in a Python dict: at millions of items a dict entry with its
+ * str and int costs ten times the id's bytes. Positions ascend, so `of` is found by bisection. */
 typedef struct {
     PyObject_HEAD
     rp_dedup_stream *stream;
     PyThread_type_lock lock;
+    char *ids;       /* every first's id, NUL-terminated, back to back */
+    size_t ids_len, ids_cap;
+    uint32_t *pos;   /* per first: its stream position (ascending) */
+    size_t *id_off;  /* per first: where its id starts in ids */
+    size_t count, cap;
 } Deduper;
 
 static int deduper_init(PyObject *op, PyObject *args, PyObject *kw)
@@ -392,22 +407,81 @@ static void deduper_dealloc(PyObject *op)
     rp_dedup_stream_free(self->stream);
     if (self->lock)
         PyThread_free_lock(self->lock);
+    free(self->ids);
+    free(self->pos);
+    free(self->id_off);
     tp_free(op);
     Py_DECREF(tp);
 }
 
-/* (verdict, of position or None, resemblance, containment) per member. */
-static PyObject *member_list(const rp_dedup_member *m, size_t n)
+/* Grows *items (elem bytes each, capacity *cap) to hold need: 0, or -1 when out of memory. */
+static int grow(void **items, size_t *cap, size_t need, size_t elem)
 {
-    PyObject *list = PyList_New((Py_ssize_t)n);
+    size_t n = *cap ? *cap : 64;
+    void *bigger;
+
+    while (n < need)
+        n += n / 2;
+    if (n == *cap)
+        return 0;
+    if (n > SIZE_MAX / elem || !(bigger = realloc(*items, n * elem)))
+        return -1;
+    *items = bigger;
+    *cap = n;
+    return 0;
+}
+
+static int remember_first(Deduper *self, uint32_t pos, const char *id)
+{
+    size_t len = strlen(id) + 1, cap = self->cap;
+
+    if (grow((void **)&self->ids, &self->ids_cap, self->ids_len + len, 1) ||
+        grow((void **)&self->pos, &cap, self->count + 1, sizeof(*self->pos)) ||
+        grow((void **)&self->id_off, &self->cap, self->count + 1, sizeof(*self->id_off)))
+        return -1;
+    memcpy(self->ids + self->ids_len, id, len);
+    self->pos[self->count] = pos;
+    self->id_off[self->count++] = self->ids_len;
+    self->ids_len += len;
+    return 0;
+}
+
+static const char *first_id(const Deduper *self, uint32_t pos)
+{
+    size_t lo = 0, hi = self->count;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (self->pos[mid] < pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < self->count && self->pos[lo] == pos ? self->ids + self->id_off[lo] : "";
+}
+
+/* (verdict, of position or None, of id or None, resemblance, containment) per member;
+ * remembers the ids of new firsts. */
+static PyObject *member_list(Deduper *self, PyObject *names, const rp_dedup_member *m, size_t n)
+{
+    PyObject *list = PyList_New((Py_ssize_t)n), *item;
 
     for (size_t i = 0; list && i < n; i++) {
-        PyObject *of = m[i].of == UINT32_MAX ? Py_None : PyLong_FromUnsignedLong(m[i].of);
-        PyObject *item = of ? Py_BuildValue("(sOdd)", rp_verdict_name(m[i].verdict), of,
-                                            m[i].resemblance, m[i].containment)
-                            : NULL;
-        if (of != Py_None)
-            Py_XDECREF(of);
+        if (m[i].of == UINT32_MAX) {
+            const char *id = PyBytes_AsString(PyList_GetItem(names, (Py_ssize_t)i));
+            if (!id || (m[i].verdict == RP_VERDICT_NEW && remember_first(self, m[i].doc, id))) {
+                if (!PyErr_Occurred())
+                    PyErr_NoMemory();
+                item = NULL;
+            } else {
+                item = Py_BuildValue("(sOOdd)", rp_verdict_name(m[i].verdict), Py_None,
+                                     Py_None, m[i].resemblance, m[i].containment);
+            }
+        } else {
+            const char *id = first_id(self, m[i].of);
+            item = Py_BuildValue("(sIO&dd)", rp_verdict_name(m[i].verdict), m[i].of,
+                                 decode_id, (void *)id, m[i].resemblance, m[i].containment);
+        }
         if (!item) {
             Py_DECREF(list);
             return NULL;
@@ -417,20 +491,22 @@ static PyObject *member_list(const rp_dedup_member *m, size_t n)
     return list;
 }
 
-static PyObject *deduper_add(PyObject *op, PyObject *texts)
+static PyObject *deduper_add(PyObject *op, PyObject *args)
 {
     Deduper *self = (Deduper *)op;
+    PyObject *names, *texts, *list = NULL;
     rp_corpus *corpus;
     rp_dedup_member *m;
-    PyObject *list = NULL;
     rp_status st;
     size_t n;
 
+    if (!PyArg_ParseTuple(args, "OO", &names, &texts))
+        return NULL;
     if (!self->stream) {
-        PyErr_SetString(PyExc_RuntimeError, "Deduper was not initialized");
+        PyErr_SetString(PyExc_RuntimeError, "the dedup stream failed before: start a new one");
         return NULL;
     }
-    if (!(corpus = corpus_from(Py_None, texts)))
+    if (!(corpus = corpus_from(names, texts)))
         return NULL;
     n = rp_corpus_count(corpus);
     if (!(m = calloc(n + 1, sizeof(*m)))) {
@@ -448,7 +524,7 @@ static PyObject *deduper_add(PyObject *op, PyObject *texts)
     rp_corpus_free(corpus);
     Py_END_ALLOW_THREADS
     if (st == RP_OK)
-        list = member_list(m, n);
+        list = member_list(self, names, m, n);
     else
         raise_status(st, "dedup failed", NULL);
     free(m);
@@ -456,8 +532,9 @@ static PyObject *deduper_add(PyObject *op, PyObject *texts)
 }
 
 static PyMethodDef deduper_methods[] = {
-    {"add", deduper_add, METH_O,
-     "add(texts) -> [(verdict, of, resemblance, containment)] for a list of UTF-8 bytes"},
+    {"add", deduper_add, METH_VARARGS,
+     "add(ids, texts) -> [(verdict, of position, of id, resemblance, containment)] for lists "
+     "of UTF-8 bytes"},
     {NULL, NULL, 0, NULL}};
 
 static PyType_Slot deduper_slots[] = {

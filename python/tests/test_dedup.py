@@ -138,3 +138,11 @@ def test_dedup_gives_too_short_to_texts_shorter_than_a_shingle(cli, tmp_path):
     got = list(reprint.dedup(docs))
     assert [r.verdict for r in got] == [d["verdict"] for d in documents]
     assert got[0].verdict == "too_short" and got[1].verdict == "too_short"
+
+
+def test_dedup_of_gives_back_non_ascii_ids_whole():
+    text = "harbour council reported grain shipments rose sharply after the agreement"
+    got = list(reprint.dedup([("café 北京 😀", text), ("copy", text), (42, text)],
+                             batch_size=2))
+    assert [r.of for r in got] == [None, "café 北京 😀", "café 北京 😀"]
+    assert [r.group for r in got] == [0, 0, 0]
