@@ -11,7 +11,7 @@ FUZZ_TARGETS ?= text jsonl split load feed quotes scan
 
 # Debian packages the build and the tests need.
 DEB_PACKAGES = build-essential cmake pkg-config libxxhash-dev libutf8proc-dev libjansson-dev \
-               zlib1g-dev libzstd-dev liblmdb-dev libxml2-dev libcmocka-dev
+               zlib1g-dev libzstd-dev liblmdb-dev libxml2-dev libcmocka-dev libmicrohttpd-dev
 # ... and the ones only the tests need (the HTML report's browser test; the Python package's
 # build and pytest suite).
 TEST_DEB_PACKAGES = chromium python3 python3-dev python3-setuptools python3-venv python3-pip \

@@ -368,8 +368,9 @@ const rp_dedup_member *rp_dedup_doc(const rp_dedup *dd, uint32_t doc);
 /* True when doc is kept: alone, or its group's representative. */
 bool rp_dedup_kept(const rp_dedup *dd, uint32_t doc);
 
-/* Writes the kept documents: for a JSONL document its input line unchanged plus "\n", else
- * its bytes (with a "\n" added when they do not end in one). RP_EIO when writing fails. */
+/* Writes the kept documents: for a JSONL document its input line unchanged plus "\n"; any
+ * other (an RSS/Atom item, a file) as one JSON line {"id","link","title","date","text"}, as
+ * rp_store_write_new does, never bare text. RP_EIO when writing fails. */
 rp_status rp_dedup_write_kept(FILE *out, const rp_corpus *corpus, const rp_dedup *dd);
 
 /* ---- dedup stream: verdicts for documents given in batches ------------------------------ */

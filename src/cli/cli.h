@@ -69,6 +69,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_store(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_quotes(int argc, char **argv);
 
 #endif /* REPRINT_CLI_H */

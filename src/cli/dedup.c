@@ -4,10 +4,11 @@
  * a persistent store. dedup's own options are taken out of argv before the common parser runs.
  */
 #include "cli.h"
+#include "follow.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct dedup_args {
@@ -15,6 +16,11 @@ typedef struct dedup_args {
     rp_store_options s;
     const char *store;
     bool keep_only;
+    bool dry_run;
+    const char *follow; /* --follow PATH, "-" for standard input; NULL: not following */
+    uint64_t commit_items;
+    uint64_t commit_ms;
+    bool commit_set;
 } dedup_args;
 
 static void dedup_help(const rp_options *o, const rp_dedup_options *d)
@@ -34,18 +40,35 @@ static void dedup_help(const rp_options *o, const rp_dedup_options *d)
            "  --containment X         contains/contained from this containment (default %.2f)\n"
            "  --keep first|longest|newest  each group's representative (default first: input\n"
            "                          order); newest needs --date-field\n"
-           "  --date-field NAME       JSONL field with an RFC 3339 or RFC 822 date (feeds: date)\n"
-           "  --keep-only             write only the kept documents (JSONL: the input lines\n"
-           "                          unchanged), not a report\n"
-           "incremental:\n"
+           "  --date-field NAME       JSONL field with an RFC 3339 or RFC 822 date (default:\n"
+           "                          date, which RSS/Atom items carry from pubDate, published\n"
+           "                          or updated)\n"
+           "  --keep-only             write only the kept (with --store: the new) documents, not\n"
+           "                          a report: JSONL lines unchanged, other documents (RSS/Atom\n"
+           "                          items, files) as JSON lines {id, link, title, date, text}\n",
+           d->resemblance, d->containment);
+    printf("incremental:\n"
            "  --store DIR             add the inputs to the LMDB store DIR (created when\n"
            "                          missing) as one transaction, and print one JSON line per\n"
-           "                          item: {\"id\",\"verdict\",\"of\",\"resemblance\",\"containment\"};\n"
-           "                          verdicts new, duplicate, near-duplicate, contains,\n"
-           "                          contained, seen (id already held, not added again)\n"
+           "                          item: "
+           "{\"id\",\"verdict\",\"of\",\"resemblance\",\"containment\",\n"
+           "                          \"original\",\"seq\"}; verdicts new, duplicate,\n"
+           "                          near-duplicate, contains, contained, too_short (fewer\n"
+           "                          tokens than a shingle: not stored), seen (id already held,\n"
+           "                          not added again; of, resemblance, containment and original\n"
+           "                          are those it got when added, so a re-run recovers them);\n"
+           "                          seq: its place in the store's commit order\n"
+           "  --dry-run               judge against the store and change nothing (seq null)\n"
+           "  --follow [PATH|-]       read JSONL from PATH as it grows (as tail -f; reopened\n"
+           "                          when truncated or replaced) or standard input, judge each\n"
+           "                          item as it arrives, commit in groups, and print each\n"
+           "                          verdict once its group is committed; SIGINT/SIGTERM\n"
+           "                          commit the group in hand and exit 0\n"
+           "  --commit-items N        follow: commit a group at N items (default %u)\n"
+           "  --commit-ms T           follow: or T ms after its first item (default %u)\n"
            "  --max-items N           keep at most N items in the store (oldest evicted)\n"
            "  --max-age DURATION      evict items older than DURATION (30s, 90m, 12h, 7d, 2w),\n"
-           "                          dated by --date-field, else by when they were added\n"
+           "                          dated as --date-field says, else by when they were added\n"
            "  --wait                  wait for another writer instead of failing at once\n"
            "inputs: --jsonl, --id-field, --text-field, --split, --split-after, --max-doc-bytes\n"
            "text: --no-fold-case, --no-fold-marks, --no-fold-quotes, --no-fold-spelling\n"
@@ -62,7 +85,7 @@ static void dedup_help(const rp_options *o, const rp_dedup_options *d)
            "  -q, --quiet             no warnings about skipped inputs\n\n"
            "exit status: 0 done, 1 found (with --exit-code), 2 usage error, nothing read, the\n"
            "store could not be used, or the report could not be written.\n",
-           d->resemblance, d->containment, o->shingle, o->window, o->max_df);
+           FOLLOW_COMMIT_ITEMS, FOLLOW_COMMIT_MS, o->shingle, o->window, o->max_df);
 }
 
 static bool usage(const char *fmt, ...)
@@ -120,15 +143,16 @@ static bool parse_duration(const char *text, int64_t *out)
     return true;
 }
 
-static bool parse_count(const char *text, uint64_t *out)
+static bool parse_count(const char *name, const char *text, uint64_t max, uint64_t *out)
 {
     char *end;
     unsigned long long v;
 
     errno = 0;
     v = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
-    if (text[0] < '0' || text[0] > '9' || errno || *end || v == 0)
-        return usage("--max-items takes a whole number from 1, not '%s'", text);
+    if (text[0] < '0' || text[0] > '9' || errno || *end || v == 0 || v > max)
+        return usage("--%s takes a whole number from 1 to %llu, not '%s'", name,
+                     (unsigned long long)max, text);
     *out = v;
     return true;
 }
@@ -148,7 +172,15 @@ static bool apply(dedup_args *a, const char *name, const char *value)
     if (strcmp(name, "store") == 0)
         return a->store = value, true;
     if (strcmp(name, "max-items") == 0)
-        return parse_count(value, &a->s.max_items);
+        return parse_count(name, value, UINT64_MAX, &a->s.max_items);
+    if (strcmp(name, "commit-items") == 0)
+        return a->commit_set = true, parse_count(name, value, 1000000, &a->commit_items);
+    if (strcmp(name, "commit-ms") == 0)
+        return a->commit_set = true, parse_count(name, value, 3600000, &a->commit_ms);
+    if (strcmp(name, "follow") == 0)
+        return a->follow = value, true;
+    if (strcmp(name, "dry-run") == 0)
+        return a->dry_run = true;
     if (strcmp(name, "max-age") == 0)
         return parse_duration(value, &a->s.max_age);
     if (strcmp(name, "keep-only") == 0)
@@ -159,9 +191,10 @@ static bool apply(dedup_args *a, const char *name, const char *value)
 /* Takes dedup's options out of argv (compacting it); the rest goes to cli_parse. */
 static bool take_options(dedup_args *a, int *argc, char **argv)
 {
-    static const char *const with_value[] = {"resemblance", "containment", "keep", "date-field",
-                                             "store", "max-items", "max-age"};
-    static const char *const flags[] = {"keep-only", "wait"};
+    static const char *const with_value[] = {"resemblance", "containment",  "keep",
+                                             "date-field",  "store",        "max-items",
+                                             "max-age",     "commit-items", "commit-ms"};
+    static const char *const flags[] = {"keep-only", "wait", "dry-run"};
     int out = 1, i;
 
     for (i = 1; i < *argc && strcmp(argv[i], "--") != 0; i++) {
@@ -170,6 +203,12 @@ static bool take_options(dedup_args *a, int *argc, char **argv)
         bool taken = false;
         if (strncmp(arg, "--", 2) != 0) {
             argv[out++] = argv[i];
+            continue;
+        }
+        if (strcmp(arg, "--follow") == 0 || strncmp(arg, "--follow=", 9) == 0) {
+            /* an optional value: the next argument unless it is another option */
+            bool next = !eq && i + 1 < *argc && (argv[i + 1][0] != '-' || !argv[i + 1][1]);
+            apply(a, "follow", eq ? eq + 1 : next ? argv[++i] : "-");
             continue;
         }
         for (size_t k = 0; k < sizeof(with_value) / sizeof(*with_value) && !taken; k++) {
@@ -198,12 +237,13 @@ static bool take_options(dedup_args *a, int *argc, char **argv)
 
 static bool check_combination(const dedup_args *a)
 {
-    if (a->d.keep == RP_KEEP_NEWEST && !a->d.date_field)
-        return usage("--keep newest needs --date-field NAME%s", "");
-    if (a->keep_only && a->store)
-        return usage("--keep-only does not go with --store%s", "");
-    if ((a->s.max_items || a->s.max_age || a->s.wait) && !a->store)
-        return usage("--max-items, --max-age and --wait need --store DIR%s", "");
+    if ((a->s.max_items || a->s.max_age || a->s.wait || a->dry_run || a->follow) && !a->store)
+        return usage("--max-items, --max-age, --wait, --dry-run and --follow need --store DIR%s",
+                     "");
+    if (a->commit_set && !a->follow)
+        return usage("--commit-items and --commit-ms go with --follow%s", "");
+    if (a->follow && !a->follow[0])
+        return usage("--follow takes a PATH or - (standard input)%s", "");
     return true;
 }
 
@@ -221,7 +261,9 @@ static int write_dedup(FILE *out, void *ctx)
     const dedup_report *r = ctx;
     rp_status st;
 
-    if (r->verdicts)
+    if (r->verdicts && r->args->keep_only)
+        st = rp_store_write_new(out, r->corpus, r->verdicts, r->count);
+    else if (r->verdicts)
         st = rp_store_write_verdicts(out, r->verdicts, r->count);
     else if (r->args->keep_only)
         st = rp_dedup_write_kept(out, r->corpus, r->dd);
@@ -235,6 +277,61 @@ static int write_dedup(FILE *out, void *ctx)
     return 0;
 }
 
+static int compare_names(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Warns (stderr) about ids given to more than one item of this run, naming them. */
+static void warn_duplicate_ids(const cli_common *c, const rp_corpus *corpus)
+{
+    size_t n = rp_corpus_count(corpus), shown = 0, more = 0;
+    const char **names = malloc((n + 1) * sizeof(*names));
+
+    if (!names)
+        return;
+    for (size_t i = 0; i < n; i++)
+        names[i] = rp_corpus_doc(corpus, (uint32_t)i)->name;
+    qsort(names, n, sizeof(*names), compare_names);
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && strcmp(names[i], names[j]) == 0; j++)
+            ;
+        if (j - i < 2 || c->quiet)
+            continue;
+        if (shown++ < 10)
+            cli_error("warning: id '%s' is given to %zu items of this run", names[i], j - i);
+        else
+            more++;
+    }
+    if (more)
+        cli_error("warning: and %zu more ids given to several items", more);
+    free(names);
+}
+
+static int run_follow(const cli_common *c, const dedup_args *a)
+{
+    rp_store *store = NULL;
+    char msg[512];
+    follow_options fo = {a->follow,
+                         a->commit_items ? a->commit_items : FOLLOW_COMMIT_ITEMS,
+                         a->commit_ms ? (unsigned)a->commit_ms : FOLLOW_COMMIT_MS,
+                         a->dry_run,
+                         a->keep_only,
+                         c->quiet,
+                         &a->d,
+                         &c->read};
+    rp_status st = rp_store_open(a->store, &c->opts, &a->s, &store, msg, sizeof(msg));
+    int rc;
+
+    if (st != RP_OK) {
+        cli_error("%s", msg);
+        return EXIT_TROUBLE;
+    }
+    rc = follow_run(store, &fo);
+    rp_store_close(store);
+    return rc;
+}
+
 static int run_store(const cli_common *c, const dedup_args *a, const rp_corpus *corpus)
 {
     rp_store *store = NULL;
@@ -245,7 +342,8 @@ static int run_store(const cli_common *c, const dedup_args *a, const rp_corpus *
     rp_status st = rp_store_open(a->store, &c->opts, &a->s, &store, msg, sizeof(msg));
 
     if (st == RP_OK)
-        st = rp_store_add(store, corpus, &a->d, &v, &count, msg, sizeof(msg));
+        st = (a->dry_run ? rp_store_query : rp_store_add)(store, corpus, &a->d, &v, &count, msg,
+                                                          sizeof(msg));
     rp_store_close(store); /* releases the writer lock before the output is written */
     if (st != RP_OK) {
         cli_error("%s", msg);
@@ -299,6 +397,13 @@ int cmd_dedup(int argc, char **argv)
     }
     if (!check_combination(&a))
         return EXIT_TROUBLE;
+    if (a.follow && (first < argc || c.output))
+        return usage("--follow reads its own input and writes to standard output; it takes "
+                     "no PATH and no -o%s",
+                     ""),
+               EXIT_TROUBLE;
+    if (a.follow)
+        return run_follow(&c, &a);
     if (first >= argc) {
         fprintf(stderr, "reprint: dedup needs a PATH (a file, a directory, or - for standard "
                         "input)\ntry 'reprint dedup --help'\n");
@@ -307,6 +412,7 @@ int cmd_dedup(int argc, char **argv)
     corpus = cli_read_inputs(&c, argc - first, argv + first);
     if (!corpus)
         return EXIT_TROUBLE;
+    warn_duplicate_ids(&c, corpus);
     rc = a.store ? run_store(&c, &a, corpus) : run_batch(&c, &a, corpus);
     rp_corpus_free(corpus);
     return rc;

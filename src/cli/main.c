@@ -13,7 +13,9 @@ static const cli_command commands[] = {
     {"tokens", cmd_tokens, "tokens, spans and fingerprints: why two texts match or not"},
     {"quotes", cmd_quotes, "quotations, their sources in the corpus and their fidelity"},
     {"dedup", cmd_dedup, "near-duplicate documents; --store DIR for incremental feeds"},
-    {"store", cmd_store, "inspect and maintain a dedup store: stats, export, compact"},
+    {"store", cmd_store,
+     "inspect and maintain a dedup store: stats, export, check, compact, delete, upgrade"},
+    {"serve", cmd_serve, "serve a dedup store over HTTP (JSON lines; loopback by default)"},
     {"help", cmd_help, "this list"},
 };
 

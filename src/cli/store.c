@@ -117,8 +117,7 @@ static rp_status act(const store_args *a, rp_store *store, char *msg, size_t msg
         return st;
     }
     if (strcmp(a->action, "delete") == 0) {
-        st = rp_store_delete(store, (const char *const *)a->ids, a->count, &deleted, msg,
-                             msglen);
+        st = rp_store_delete(store, (const char *const *)a->ids, a->count, &deleted, msg, msglen);
         if (st == RP_OK)
             printf("{\"deleted\":%zu}\n", deleted);
         return st;
@@ -154,8 +153,8 @@ static int run(const store_args *a)
     }
     rp_options_init(&opts);
     rp_store_options_init(&so);
-    so.read_only = !strcmp(a->action, "stats") || !strcmp(a->action, "export") ||
-                   !strcmp(a->action, "check");
+    so.read_only =
+        !strcmp(a->action, "stats") || !strcmp(a->action, "export") || !strcmp(a->action, "check");
     so.any_settings = true;
     so.existing = true;
     so.wait = a->wait;
@@ -168,7 +167,7 @@ static int run(const store_args *a)
 
 static bool known_action(const char *action)
 {
-    static const char *const actions[] = {"stats",  "export", "check",
+    static const char *const actions[] = {"stats",   "export", "check",
                                           "compact", "delete", "upgrade"};
 
     for (size_t i = 0; i < sizeof(actions) / sizeof(*actions); i++)

@@ -965,16 +965,63 @@ rp_status rp_report_dedup(FILE *out, rp_format format, const rp_corpus *corpus,
     return st;
 }
 
+/* The "date" of a document's metadata as a JSON value, or null. */
+static void write_date(FILE *out, const rp_doc *doc)
+{
+    json_t *meta = doc->meta ? json_loads(doc->meta, 0, NULL) : NULL;
+    json_t *date = json_object_get(meta, "date");
+
+    if (json_is_string(date))
+        rp_report_json_string(out, json_string_value(date), json_string_length(date));
+    else
+        fputs("null", out);
+    json_decref(meta);
+}
+
+/* A document that was not a JSONL line, as one JSON object. */
+static void write_object(FILE *out, const rp_doc *doc)
+{
+    const char *nl = memchr(doc->bytes, '\n', doc->len);
+    size_t title = nl ? (size_t)(nl - doc->bytes) : doc->len;
+    bool url = strncmp(doc->name, "http://", 7) == 0 || strncmp(doc->name, "https://", 8) == 0;
+
+    fputs("{\"id\":", out);
+    rp_report_json_string(out, doc->name, strlen(doc->name));
+    fputs(",\"link\":", out);
+    if (url)
+        rp_report_json_string(out, doc->name, strlen(doc->name));
+    else
+        fputs("null", out);
+    fputs(",\"title\":", out);
+    rp_report_json_string(out, doc->bytes, title);
+    fputs(",\"date\":", out);
+    write_date(out, doc);
+    fputs(",\"text\":", out);
+    rp_report_json_string(out, doc->bytes, doc->len);
+    fputs("}\n", out);
+}
+
+void rp_dedup_write_item(FILE *out, const rp_corpus *corpus, uint32_t d)
+{
+    const rp_doc *doc = rp_corpus_doc(corpus, d);
+    const char *bytes;
+    size_t len;
+
+    if (rp_corpus_raw(corpus, d, &bytes, &len) != RP_OK)
+        return;
+    if (bytes == doc->bytes) { /* not a JSONL line */
+        write_object(out, doc);
+        return;
+    }
+    fwrite(bytes, 1, len, out);
+    if (len == 0 || bytes[len - 1] != '\n')
+        putc('\n', out);
+}
+
 rp_status rp_dedup_write_kept(FILE *out, const rp_corpus *corpus, const rp_dedup *dd)
 {
-    for (uint32_t d = 0; d < dd->doc_count; d++) {
-        const char *bytes;
-        size_t len;
-        if (!dd->kept[d] || rp_corpus_raw(corpus, d, &bytes, &len) != RP_OK)
-            continue;
-        fwrite(bytes, 1, len, out);
-        if (len == 0 || bytes[len - 1] != '\n')
-            putc('\n', out);
-    }
+    for (uint32_t d = 0; d < dd->doc_count; d++)
+        if (dd->kept[d])
+            rp_dedup_write_item(out, corpus, d);
     return ferror(out) ? RP_EIO : RP_OK;
 }

@@ -79,6 +79,10 @@ const char *rp_dedup_date_field(const rp_dedup_options *dopts);
 /* The date of a document from its JSONL metadata field (false when absent or unparsable). */
 bool rp_dedup_doc_date(const rp_doc *doc, const char *field, int64_t *out);
 
+/* Writes document d as --keep-only does: a JSONL document's input line unchanged, any other
+ * (a feed item, a file) as one JSON line {"id","link","title","date","text"}. */
+void rp_dedup_write_item(FILE *out, const rp_corpus *corpus, uint32_t d);
+
 /* Sorts n uint32_t values in place, ascending. */
 void rp_dedup_sort_u32(uint32_t *v, size_t n);
 

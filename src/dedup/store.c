@@ -5,33 +5,32 @@
  */
 #include "dedup/store_db.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define POSTINGS_FLAGS (MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERKEY | MDB_INTEGERDUP)
 
-static const char *const db_names[DB_COUNT] = {
-    "meta",      "docs",      "ids",       "order",     "filters",  "postings0",
-    "postings1", "postings2", "postings3", "postings4", "postings5"};
-static const unsigned db_flags[DB_COUNT] = {
-    0,
-    MDB_INTEGERKEY,
-    MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
-    0,
-    MDB_INTEGERKEY,
-    POSTINGS_FLAGS,
-    POSTINGS_FLAGS,
-    POSTINGS_FLAGS,
-    POSTINGS_FLAGS,
-    POSTINGS_FLAGS,
-    POSTINGS_FLAGS};
+static const char *const db_names[DB_COUNT] = {"meta",      "docs",      "ids",       "order",
+                                               "filters",   "postings0", "postings1", "postings2",
+                                               "postings3", "postings4", "postings5"};
+static const unsigned db_flags[DB_COUNT] = {0,
+                                            MDB_INTEGERKEY,
+                                            MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
+                                            0,
+                                            MDB_INTEGERKEY,
+                                            POSTINGS_FLAGS,
+                                            POSTINGS_FLAGS,
+                                            POSTINGS_FLAGS,
+                                            POSTINGS_FLAGS,
+                                            POSTINGS_FLAGS,
+                                            POSTINGS_FLAGS};
 
 #define MAP_SIZE_DEFAULT (sizeof(size_t) >= 8 ? (size_t)64 << 30 : (size_t)1 << 30)
 
@@ -66,9 +65,9 @@ rp_status rp_store_mdb_fail(const rp_store *s, int rc, char *msg, size_t msglen)
 {
     if (rc == MDB_MAP_FULL)
         return rp_store_fail(msg, msglen, RP_ELIMIT,
-                        "store '%s' is full (map size %zu bytes); nothing of this batch was "
-                        "added (use --max-items or --max-age, or a larger map)",
-                        s->dir, s->sopts.map_size);
+                             "store '%s' is full (map size %zu bytes); nothing of this batch was "
+                             "added (use --max-items or --max-age, or a larger map)",
+                             s->dir, s->sopts.map_size);
     if (rp_store_mdb_status(rc) == RP_EFORMAT)
         return rp_store_fail(msg, msglen, RP_EFORMAT,
                              "store '%s' is damaged (%s); run 'reprint store check %s'", s->dir,
@@ -84,8 +83,8 @@ static void settings_text(const rp_options *o, char *buf, size_t len)
     snprintf(buf, len,
              "shingle=%u window=%u fold_case=%d fold_marks=%d fold_quotes=%d fold_spelling=%d "
              "sample=%u",
-             o->shingle, o->window, o->fold_case, o->fold_marks, o->fold_quotes,
-             o->fold_spelling, RP_DEDUP_SAMPLE);
+             o->shingle, o->window, o->fold_case, o->fold_marks, o->fold_quotes, o->fold_spelling,
+             RP_DEDUP_SAMPLE);
 }
 
 int rp_store_meta_get(const rp_store *s, MDB_txn *txn, const char *key, uint64_t *out)
@@ -142,17 +141,17 @@ static rp_status meta_check(rp_store *s, MDB_txn *txn, const char *settings, cha
                              s->dir, (unsigned long long)format, s->dir);
     if (format != RP_STORE_FORMAT)
         return rp_store_fail(msg, msglen, RP_EFORMAT,
-                        "store '%s' has format version %llu; this reprint reads version %u",
-                        s->dir, (unsigned long long)format, RP_STORE_FORMAT);
+                             "store '%s' has format version %llu; this reprint reads version %u",
+                             s->dir, (unsigned long long)format, RP_STORE_FORMAT);
     rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
     if (!rc && s->sopts.any_settings)
         return RP_OK;
     if (rc || v.mv_size != strlen(settings) || memcmp(v.mv_data, settings, v.mv_size) != 0)
         return rp_store_fail(msg, msglen, RP_EFORMAT,
-                        "store '%s' was made with other settings (%.*s); this run has %s: use "
-                        "the same --shingle, --window and folds, or another store",
-                        s->dir, rc ? 0 : (int)v.mv_size, rc ? "" : (const char *)v.mv_data,
-                        settings);
+                             "store '%s' was made with other settings (%.*s); this run has %s: use "
+                             "the same --shingle, --window and folds, or another store",
+                             s->dir, rc ? 0 : (int)v.mv_size, rc ? "" : (const char *)v.mv_data,
+                             settings);
     return RP_OK;
 }
 
@@ -170,16 +169,16 @@ static rp_status take_lock(rp_store *s, char *msg, size_t msglen)
     rp_free(path);
     if (s->lock_fd < 0)
         return rp_store_fail(msg, msglen, RP_EIO, "cannot open store '%s': %s", s->dir,
-                        strerror(errno));
+                             strerror(errno));
     while (flock(s->lock_fd, LOCK_EX | (s->sopts.wait ? 0 : LOCK_NB)) != 0) {
         if (errno == EINTR)
             continue;
         if (errno == EWOULDBLOCK)
             return rp_store_fail(msg, msglen, RP_ELIMIT,
-                            "store '%s' is in use by another writer (use --wait to wait)",
-                            s->dir);
+                                 "store '%s' is in use by another writer (use --wait to wait)",
+                                 s->dir);
         return rp_store_fail(msg, msglen, RP_EIO, "cannot lock store '%s': %s", s->dir,
-                        strerror(errno));
+                             strerror(errno));
     }
     return RP_OK;
 }
@@ -222,18 +221,21 @@ static rp_status file_before(const rp_store *s, char *msg, size_t msglen)
     if (st == RP_ENOTFOUND)
         return s->sopts.existing || s->sopts.read_only
                    ? rp_store_fail(msg, msglen, RP_EFORMAT,
-                                   "'%s' is not a reprint dedup store (it has no data.mdb)",
-                                   s->dir)
+                                   "'%s' is not a reprint dedup store (it has no data.mdb)", s->dir)
                    : RP_OK;
     if (st != RP_OK)
         return rp_store_fail(msg, msglen, st, "cannot open store '%s': %s", s->dir,
                              strerror(errno));
     if (size == 0)
-        return rp_store_fail(msg, msglen, RP_EFORMAT, "store '%s' is empty or damaged "
-                             "(data.mdb is 0 bytes)", s->dir);
+        return rp_store_fail(msg, msglen, RP_EFORMAT,
+                             "store '%s' is empty or damaged "
+                             "(data.mdb is 0 bytes)",
+                             s->dir);
     if (size < 2 * page)
-        return rp_store_fail(msg, msglen, RP_EFORMAT, "store '%s' is damaged (data.mdb is %lld "
-                             "bytes, shorter than its two meta pages)", s->dir, size);
+        return rp_store_fail(msg, msglen, RP_EFORMAT,
+                             "store '%s' is damaged (data.mdb is %lld "
+                             "bytes, shorter than its two meta pages)",
+                             s->dir, size);
     return RP_OK;
 }
 
@@ -254,7 +256,8 @@ static rp_status file_whole(const rp_store *s, char *msg, size_t msglen)
         return RP_OK;
     unsigned long long need = ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize;
     if ((unsigned long long)size < need)
-        return rp_store_fail(msg, msglen, RP_EFORMAT, "store '%s' is damaged: data.mdb is %lld "
+        return rp_store_fail(msg, msglen, RP_EFORMAT,
+                             "store '%s' is damaged: data.mdb is %lld "
                              "bytes but its last page ends at byte %llu (truncated?)",
                              s->dir, size, need);
     return RP_OK;
@@ -373,16 +376,15 @@ static rp_status make_dir(const char *dir, const rp_store_options *so, char *msg
     if (stat(dir, &sb) == 0)
         return S_ISDIR(sb.st_mode) ? RP_OK
                                    : rp_store_fail(msg, msglen, RP_EIO,
-                                                   "cannot open store '%s': not a directory",
-                                                   dir);
+                                                   "cannot open store '%s': not a directory", dir);
     if (errno == ENOENT && so->existing)
         return rp_store_fail(msg, msglen, RP_EIO, "store '%s' does not exist", dir);
     if (so->read_only || errno != ENOENT)
         return rp_store_fail(msg, msglen, RP_EIO, "cannot open store '%s': %s", dir,
-                        strerror(errno));
+                             strerror(errno));
     if (mkdir(dir, 0755) != 0)
         return rp_store_fail(msg, msglen, RP_EIO, "cannot create store '%s': %s", dir,
-                        strerror(errno));
+                             strerror(errno));
     return RP_OK;
 }
 
@@ -392,9 +394,8 @@ rp_status rp_store_open(const char *dir, const rp_options *opts, const rp_store_
     return rp_store_open_as(dir, opts, sopts, false, out, msg, msglen);
 }
 
-rp_status rp_store_open_as(const char *dir, const rp_options *opts,
-                           const rp_store_options *sopts, bool upgrading, rp_store **out,
-                           char *msg, size_t msglen)
+rp_status rp_store_open_as(const char *dir, const rp_options *opts, const rp_store_options *sopts,
+                           bool upgrading, rp_store **out, char *msg, size_t msglen)
 {
     rp_store *s;
     rp_status st;
@@ -443,4 +444,3 @@ void rp_store_close(rp_store *s)
     rp_free(s->dir);
     rp_free(s);
 }
-

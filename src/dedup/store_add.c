@@ -3,8 +3,9 @@
  * (the deep levels once for the whole batch, in key order), it is judged against the group
  * firsts it shares a key with and inserted; then eviction and sweeps, all in one transaction.
  */
-#include "dedup/store_db.h"
+#include "base/pool.h"
 #include "base/sort.h"
+#include "dedup/store_db.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -70,7 +71,8 @@ static rp_status gather(adder *a)
         if (dp->count) /* the pool may not be there yet */
             memcpy(a->cands + a->cand_count, a->pool + dp->off, dp->count * sizeof(uint32_t));
         a->cand_count += dp->count;
-        rp_status st = rp_store_read_postings(a, first, 0, 1, a->cands, &a->cand_count, a->cand_cap);
+        rp_status st =
+            rp_store_read_postings(a, first, 0, 1, a->cands, &a->cand_count, a->cand_cap);
         if (st != RP_OK)
             return st;
     }
@@ -209,22 +211,58 @@ static rp_status add_one(adder *a, uint32_t d, const rp_doc *doc, int64_t now,
     return insert(a, doc, time, out, of);
 }
 
+/* Signing is most of a batch's CPU time; a batch this large signs on every thread. */
+#define SIGN_PARALLEL_MIN 64
+
+typedef struct signer {
+    const rp_options *opts;
+    const rp_corpus *corpus;
+    rp_dedup_sig *sigs;
+    rp_dedup_scratch *scratch; /* one per worker */
+} signer;
+
+static rp_status sign_one(void *ctx, size_t d, unsigned worker)
+{
+    const signer *sg = ctx;
+    const rp_doc *doc = rp_corpus_doc(sg->corpus, (uint32_t)d);
+
+    return rp_dedup_signature(sg->opts, doc->bytes, doc->len, &sg->scratch[worker], &sg->sigs[d]);
+}
+
+/* The signatures of the batch's items, on the pool's threads when there are enough items
+ * (the same signatures for any number of threads). */
+static rp_status sign_items(adder *a, const rp_corpus *corpus, size_t n)
+{
+    unsigned threads = n >= SIGN_PARALLEL_MIN ? rp_pool_threads(&a->s->opts) : 1;
+    rp_dedup_scratch *scratch = threads > 1 ? rp_calloc(threads, sizeof(*scratch)) : NULL;
+    signer sg = {&a->s->opts, corpus, a->sigs, scratch ? scratch : &a->scratch};
+    rp_status st;
+
+    if (threads > 1 && !scratch)
+        threads = 1, sg.scratch = &a->scratch;
+    for (unsigned t = 0; scratch && t < threads; t++)
+        rp_dedup_scratch_init(&scratch[t]);
+    st = rp_pool_run(threads, n, sign_one, &sg, "sign", NULL, NULL);
+    for (unsigned t = 0; scratch && t < threads; t++)
+        rp_dedup_scratch_release(&scratch[t]);
+    rp_free(scratch);
+    return st;
+}
+
 /* The signature and keys of every item of the batch. */
 static rp_status sign_all(adder *a, const rp_corpus *corpus)
 {
     size_t n = rp_corpus_count(corpus);
+    rp_status st;
 
     a->sigs = rp_calloc(n + 1, sizeof(*a->sigs)); /* zeroed: rp_dedup_sig_init */
     a->bkey_off = rp_calloc(n + 1, sizeof(*a->bkey_off));
     if (!a->sigs || !a->bkey_off)
         return RP_ENOMEM;
+    a->nsigs = n; /* every signature is released, whichever were made */
+    if ((st = sign_items(a, corpus, n)) != RP_OK)
+        return st;
     for (size_t d = 0; d < n; d++) {
-        const rp_doc *doc = rp_corpus_doc(corpus, (uint32_t)d);
-        rp_status st = rp_dedup_signature(&a->s->opts, doc->bytes, doc->len, &a->scratch,
-                                          &a->sigs[d]);
-        a->nsigs = d + 1;
-        if (st != RP_OK)
-            return st;
         if (RP_GROW(a->bkeys, a->bkeys_cap, a->bkey_off[d] + a->sigs[d].count + 1) != RP_OK)
             return RP_ENOMEM;
         a->bkey_off[d + 1] = a->bkey_off[d] + rp_dedup_keys(&a->sigs[d], a->bkeys + a->bkey_off[d]);
@@ -328,8 +366,7 @@ static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_
     int rc;
 
     if (s->sopts.read_only)
-        return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only",
-                             s->dir);
+        return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only", s->dir);
     if ((st = check_ids(s, corpus, msg, msglen)) != RP_OK)
         return st;
     if (!(v = rp_calloc(n + 1, sizeof(*v))))

@@ -17,11 +17,11 @@ static rp_status compact_copy(rp_store *s, char *tmp, char *msg, size_t msglen)
 
     if (!mkdtemp(tmp))
         return rp_store_fail(msg, msglen, RP_EIO, "cannot compact store '%s': %s", s->dir,
-                        strerror(errno));
+                             strerror(errno));
     rc = mdb_env_copy2(s->env, tmp, MDB_CP_COMPACT);
     if (rc)
-        return rp_store_fail(msg, msglen, rp_store_mdb_status(rc), "cannot compact store '%s': %s", s->dir,
-                        mdb_strerror(rc));
+        return rp_store_fail(msg, msglen, rp_store_mdb_status(rc), "cannot compact store '%s': %s",
+                             s->dir, mdb_strerror(rc));
     return RP_OK;
 }
 
@@ -43,7 +43,7 @@ rp_status rp_store_compact(rp_store *s, char *msg, size_t msglen)
             s->env = NULL;
             if (rename(from, to) != 0)
                 st = rp_store_fail(msg, msglen, RP_EIO, "cannot compact store '%s': %s", s->dir,
-                              strerror(errno));
+                                   strerror(errno));
             if (rp_store_open_env(s, msg, msglen) == RP_OK)
                 st = st == RP_OK ? rp_store_open_dbs(s, msg, msglen) : st;
             else

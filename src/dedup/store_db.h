@@ -6,19 +6,19 @@
  *
  * One LMDB environment (one directory). Sub-databases: meta (format version, settings, next
  * document number, batches committed), docs (document number -> record: a checksum, name,
- * date, length, content hash, the verdict it got, fingerprint set), ids (XXH3 of the whole
- * name -> numbers, MDB_DUPSORT: the record's name is compared in full), order ((date, number)
- * -> nothing, for the rolling window), the postings (sampled fingerprint -> numbers of group firsts,
- * MDB_DUPSORT|MDB_DUPFIXED) split into LEVELS levels postings0..postings5, and filters (a Bloom
- * filter per level and slice of the key space).
- * The levels are a log-structured merge tree: a batch inserts into the small level 0, which
- * past its share is merged whole into level 1; a deeper level past its share is swept, slice by
- * slice, into the next, 16 times larger. All in key order, so each page touched is copied once,
- * and a batch writes about as much however large the store is, where one tree keyed by
- * fingerprint (random keys) had every batch copy and write nearly all of its leaves. Each
- * batch, merges and sweeps included, is one write transaction, so a crash leaves the store as
- * before or after it; writers exclude each other with flock on DIR/writer.lock because LMDB's
- * own writer lock can only block.
+ * date, length, content hash, the verdict it got, fingerprint set), ids (the name, or for a
+ * long one its prefix and hash -> numbers, MDB_DUPSORT: the record's name is compared in
+ * full), order ((date, number)
+ * -> nothing, for the rolling window), the postings (sampled fingerprint -> numbers of group
+ * firsts, MDB_DUPSORT|MDB_DUPFIXED) split into LEVELS levels postings0..postings5, and filters (a
+ * Bloom filter per level and slice of the key space). The levels are a log-structured merge tree: a
+ * batch inserts into the small level 0, which past its share is merged whole into level 1; a deeper
+ * level past its share is swept, slice by slice, into the next, 16 times larger. All in key order,
+ * so each page touched is copied once, and a batch writes about as much however large the store is,
+ * where one tree keyed by fingerprint (random keys) had every batch copy and write nearly all of
+ * its leaves. Each batch, merges and sweeps included, is one write transaction, so a crash leaves
+ * the store as before or after it; writers exclude each other with flock on DIR/writer.lock because
+ * LMDB's own writer lock can only block.
  */
 #ifndef REPRINT_STORE_DB_H
 #define REPRINT_STORE_DB_H
@@ -109,10 +109,10 @@ typedef struct adder {
     rp_store *s;
     MDB_txn *txn;
     MDB_cursor *post[LEVELS];
-    bool held[LEVELS]; /* the level had postings when the batch began (level 0: always) */
-    filter *filters;   /* LEVELS * NSLICES, loaded when the batch begins */
+    bool held[LEVELS];      /* the level had postings when the batch began (level 0: always) */
+    filter *filters;        /* LEVELS * NSLICES, loaded when the batch begins */
     uint32_t sweep[LEVELS]; /* the next slice each level is swept from (meta "sweep") */
-    uint32_t *moved;   /* keys of the slice being swept */
+    uint32_t *moved;        /* keys of the slice being swept */
     size_t moved_count;
     size_t moved_cap;
     unsigned char *fbuf; /* a filter being written */
@@ -153,7 +153,6 @@ typedef struct adder {
     int rc;     /* the LMDB error that stopped the batch */
 } adder;
 
-
 /* messages (store.c) */
 rp_status rp_store_fail(char *msg, size_t msglen, rp_status st, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -170,15 +169,18 @@ rp_status rp_store_open_env(rp_store *s, char *msg, size_t msglen);
 rp_status rp_store_open_dbs(rp_store *s, char *msg, size_t msglen);
 unsigned rp_store_db_flags(int i);
 /* rp_store_open, with s->upgrading set before meta is checked. */
-rp_status rp_store_open_as(const char *dir, const rp_options *opts,
-                           const rp_store_options *sopts, bool upgrading, rp_store **out,
-                           char *msg, size_t msglen);
+rp_status rp_store_open_as(const char *dir, const rp_options *opts, const rp_store_options *sopts,
+                           bool upgrading, rp_store **out, char *msg, size_t msglen);
 
 /* records, ids and order keys (store_records.c) */
 void rp_store_rec_seal(void *data, size_t size);
-uint64_t rp_store_id_hash(const char *id, size_t len);
-int rp_store_id_find(const rp_store *s, MDB_txn *txn, const char *id, size_t len,
-                     uint32_t *num);
+/* The ids key of an id: the id itself up to ID_KEY_WHOLE bytes (so ids that sort together stay
+ * on the same pages, as sequential ones do), else its first ID_KEY_WHOLE bytes and the XXH3 of
+ * all of it (LMDB keys stop at 511 bytes). Either way the record's name is compared in full. */
+#define ID_KEY_WHOLE 480
+#define ID_KEY_MAX (ID_KEY_WHOLE + 8)
+size_t rp_store_id_key(const char *id, size_t len, unsigned char key[ID_KEY_MAX]);
+int rp_store_id_find(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t *num);
 int rp_store_id_put(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t num);
 int rp_store_id_del(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t num);
 bool rp_store_rec_decode(const MDB_val *v, rec *r);
@@ -193,8 +195,8 @@ bool rp_store_filter_decode(const MDB_val *v, filter *f, filter_head *h);
 int rp_store_filter_get(const rp_store *s, MDB_txn *txn, int l, uint32_t p, filter *f,
                         filter_head *h);
 size_t rp_store_key_count(adder *a, uint32_t key, int from, int to, MDB_val first[LEVELS]);
-rp_status rp_store_read_postings(adder *a, MDB_val first[LEVELS], int from, int to,
-                                 uint32_t *buf, size_t *count, size_t cap);
+rp_status rp_store_read_postings(adder *a, MDB_val first[LEVELS], int from, int to, uint32_t *buf,
+                                 size_t *count, size_t cap);
 int rp_store_open_levels(adder *a);
 int rp_store_sweep_get(adder *a);
 int rp_store_sweep_put(adder *a);

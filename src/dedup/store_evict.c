@@ -79,7 +79,6 @@ int rp_store_evict_old(adder *a, int64_t now)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-
 /* Deletes the document named ids[i] when held (*deleted counts it). */
 static int delete_one(adder *a, const char *id, size_t *deleted)
 {
@@ -101,8 +100,7 @@ rp_status rp_store_delete(rp_store *s, const char *const *ids, size_t count, siz
     int rc;
 
     if (s->sopts.read_only)
-        return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only",
-                             s->dir);
+        return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only", s->dir);
     memset(&a, 0, sizeof(a));
     a.s = s;
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &a.txn)) != 0)

@@ -90,8 +90,7 @@ rp_status rp_store_stats(rp_store *s, FILE *out)
             "\"used_bytes\":%llu,\"file_bytes\":%zu,\"map_size\":%zu,"
             "\"bytes_per_document\":%.1f,\"postings_levels\":[",
             RP_STORE_FORMAT, settings, (unsigned long long)ms[DB_DOCS].ms_entries,
-            (unsigned long long)next, (unsigned long long)batches,
-            (unsigned long long)postings,
+            (unsigned long long)next, (unsigned long long)batches, (unsigned long long)postings,
             (unsigned long long)pages, ms[DB_DOCS].ms_psize,
             (unsigned long long)((info.me_last_pgno + 1) * (uint64_t)ms[DB_DOCS].ms_psize), file,
             (size_t)info.me_mapsize,
@@ -182,8 +181,8 @@ static rp_status check_first(checker *c, uint32_t num, const rec *r, char *msg, 
         }
         if (found != 1)
             return rp_store_fail(msg, msglen, RP_EFORMAT,
-                            "group first %u has %d postings for its key %08x", num, found,
-                            (unsigned)c->keys[i]);
+                                 "group first %u has %d postings for its key %08x", num, found,
+                                 (unsigned)c->keys[i]);
     }
     c->postings += nkeys;
     return RP_OK;
@@ -192,8 +191,8 @@ static rp_status check_first(checker *c, uint32_t num, const rec *r, char *msg, 
 /* One document's id and order entries, and its postings when it is a group first. */
 static rp_status check_doc(checker *c, uint32_t num, const rec *r, char *msg, size_t msglen)
 {
-    uint64_t h = rp_store_id_hash(r->name, r->h.name_len);
-    MDB_val id = {sizeof(h), &h}, v = {sizeof(num), &num};
+    unsigned char key[ID_KEY_MAX];
+    MDB_val id = {rp_store_id_key(r->name, r->h.name_len, key), key}, v = {sizeof(num), &num};
     unsigned char okey[12];
     MDB_val ok = {sizeof(okey), okey};
 
@@ -230,11 +229,11 @@ static rp_status check_postings(checker *c, char *msg, size_t msglen)
             }
             if (rp_store_rec_get(c->s, c->txn, num, &r) != RP_OK || r.h.of != UINT32_MAX)
                 st = rp_store_fail(msg, msglen, RP_EFORMAT,
-                              "a posting names document %u, not a first", num);
+                                   "a posting names document %u, not a first", num);
             else if (l > 0 && !rp_store_filter_may_hold(&f, key))
                 st = rp_store_fail(msg, msglen, RP_EFORMAT,
-                              "the filter of postings level %d misses its key %08x", l,
-                              (unsigned)key);
+                                   "the filter of postings level %d misses its key %08x", l,
+                                   (unsigned)key);
         }
         slice = UINT32_MAX;
         if (rc != MDB_NOTFOUND && st == RP_OK)
@@ -257,9 +256,9 @@ static int check_docs(checker *c, rp_status *st, char *msg, size_t msglen)
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         uint32_t num;
         memcpy(&num, k.mv_data, sizeof(num));
-        *st = rp_store_rec_decode(&v, &r) ? check_doc(c, num, &r, msg, msglen)
-                                 : rp_store_fail(msg, msglen, RP_EFORMAT,
-                                                 "record %u fails its checksum", num);
+        *st = rp_store_rec_decode(&v, &r)
+                  ? check_doc(c, num, &r, msg, msglen)
+                  : rp_store_fail(msg, msglen, RP_EFORMAT, "record %u fails its checksum", num);
     }
     mdb_cursor_close(cur);
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -284,16 +283,16 @@ rp_status rp_store_check(rp_store *s, char *msg, size_t msglen)
     if (!rc && (ms[DB_DOCS].ms_entries != ms[DB_IDS].ms_entries ||
                 ms[DB_DOCS].ms_entries != ms[DB_ORDER].ms_entries))
         st = rp_store_fail(msg, msglen, RP_EFORMAT, "counts differ: %zu docs, %zu ids, %zu order",
-                      (size_t)ms[DB_DOCS].ms_entries, (size_t)ms[DB_IDS].ms_entries,
-                      (size_t)ms[DB_ORDER].ms_entries);
+                           (size_t)ms[DB_DOCS].ms_entries, (size_t)ms[DB_IDS].ms_entries,
+                           (size_t)ms[DB_ORDER].ms_entries);
     if (!rc && st == RP_OK)
         rc = check_docs(&c, &st, msg, msglen);
     for (int l = 0; l < LEVELS; l++)
         postings += ms[DB_POSTINGS + l].ms_entries;
     if (!rc && st == RP_OK && postings != c.postings)
         st = rp_store_fail(msg, msglen, RP_EFORMAT,
-                      "%llu postings where the group firsts have %llu keys",
-                      (unsigned long long)postings, (unsigned long long)c.postings);
+                           "%llu postings where the group firsts have %llu keys",
+                           (unsigned long long)postings, (unsigned long long)c.postings);
     if (!rc && st == RP_OK)
         st = check_postings(&c, msg, msglen);
     if (c.ids)
@@ -307,13 +306,12 @@ rp_status rp_store_check(rp_store *s, char *msg, size_t msglen)
     return rc ? rp_store_mdb_status(rc) : st;
 }
 
-
 /* Reads every entry of every sub-database, so that LMDB follows every page (a broken page
  * structure shows as MDB_CORRUPTED or MDB_PAGE_NOTFOUND). */
 static rp_status walk_all(rp_store *s, MDB_txn *txn, char *msg, size_t msglen)
 {
-    static const char *const names[DB_POSTINGS + 1] = {"meta", "docs", "ids", "order",
-                                                       "filters", "postings"};
+    static const char *const names[DB_POSTINGS + 1] = {"meta",  "docs",    "ids",
+                                                       "order", "filters", "postings"};
 
     for (int i = 0; i < DB_COUNT; i++) {
         MDB_cursor *cur;
@@ -348,6 +346,5 @@ rp_status rp_store_verify(rp_store *s, char *msg, size_t msglen)
         return rp_store_fail(msg, msglen, st, "store '%s' is damaged: %s", s->dir, what);
     }
     return st == RP_OK ? RP_OK
-                       : rp_store_fail(msg, msglen, st, "store '%s': %s", s->dir,
-                                       rp_strerror(st));
+                       : rp_store_fail(msg, msglen, st, "store '%s': %s", s->dir, rp_strerror(st));
 }

@@ -84,7 +84,7 @@ bool rp_store_filter_decode(const MDB_val *v, filter *f, filter_head *h)
 /* The filter of level l for slice p (blocks NULL when there is none); it points into the map,
  * valid until filters is written. */
 int rp_store_filter_get(const rp_store *s, MDB_txn *txn, int l, uint32_t p, filter *f,
-                      filter_head *h)
+                        filter_head *h)
 {
     uint32_t key = (uint32_t)l << 16 | p;
     MDB_val k = {sizeof(key), &key}, v;
@@ -107,7 +107,8 @@ size_t rp_store_key_count(adder *a, uint32_t key, int from, int to, MDB_val firs
     for (int l = from; l < to; l++) {
         MDB_val k = {sizeof(key), &key};
         first[l].mv_size = 0;
-        if (!a->held[l] || (l > 0 && !rp_store_filter_may_hold(&a->filters[l * NSLICES + SLICE(key)], key)))
+        if (!a->held[l] ||
+            (l > 0 && !rp_store_filter_may_hold(&a->filters[l * NSLICES + SLICE(key)], key)))
             continue;
         int rc = mdb_cursor_get(a->post[l], &k, &first[l], MDB_SET);
         if (rc == MDB_NOTFOUND) {
@@ -123,7 +124,7 @@ size_t rp_store_key_count(adder *a, uint32_t key, int from, int to, MDB_val firs
 
 /* Appends the postings of levels [from, to) found by key_count to buf (*count of cap used). */
 rp_status rp_store_read_postings(adder *a, MDB_val first[LEVELS], int from, int to, uint32_t *buf,
-                               size_t *count, size_t cap)
+                                 size_t *count, size_t cap)
 {
     MDB_val k, v;
 
@@ -144,7 +145,6 @@ rp_status rp_store_read_postings(adder *a, MDB_val first[LEVELS], int from, int 
     }
     return RP_OK;
 }
-
 
 /* ---- sweeping levels ---- */
 
@@ -190,8 +190,8 @@ static int filter_update(adder *a, int l, uint32_t p)
     if (!keep) {
         if ((rc = slice_keys(a, l, p)) != 0)
             return rc;
-        h.capacity = a->moved_count * 2 > FILTER_MIN_KEYS ? (uint32_t)a->moved_count * 2
-                                                          : FILTER_MIN_KEYS;
+        h.capacity =
+            a->moved_count * 2 > FILTER_MIN_KEYS ? (uint32_t)a->moved_count * 2 : FILTER_MIN_KEYS;
         h.added = 0;
     }
     h.added += (uint32_t)a->moved_count;

@@ -3,12 +3,10 @@
  * as the store keeps them, and the verdicts handed back to callers.
  */
 #include "dedup/store_db.h"
-#include "corpus/corpus.h"
 #include "report/report.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 #include <xxhash.h>
 
 /* ---- records ---- */
@@ -53,18 +51,26 @@ void rp_store_rec_seal(void *data, size_t size)
     memcpy(data, &sum, sizeof(sum));
 }
 
-uint64_t rp_store_id_hash(const char *id, size_t len)
+size_t rp_store_id_key(const char *id, size_t len, unsigned char key[ID_KEY_MAX])
 {
-    return XXH3_64bits(id, len);
+    uint64_t h;
+
+    if (len <= ID_KEY_WHOLE) {
+        memcpy(key, id, len);
+        return len;
+    }
+    h = XXH3_64bits(id, len);
+    memcpy(key, id, ID_KEY_WHOLE);
+    memcpy(key + ID_KEY_WHOLE, &h, sizeof(h));
+    return ID_KEY_MAX;
 }
 
 /* The number of the document whose whole name is id: 0, MDB_NOTFOUND, or an LMDB error
  * (MDB_CORRUPTED for an entry whose record is missing or damaged). */
-int rp_store_id_find(const rp_store *s, MDB_txn *txn, const char *id, size_t len,
-                     uint32_t *num)
+int rp_store_id_find(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t *num)
 {
-    uint64_t h = rp_store_id_hash(id, len);
-    MDB_val k = {sizeof(h), &h}, v;
+    unsigned char key[ID_KEY_MAX];
+    MDB_val k = {rp_store_id_key(id, len, key), key}, v;
     MDB_cursor *cur;
     rec r;
     int rc = mdb_cursor_open(txn, s->dbi[DB_IDS], &cur);
@@ -90,15 +96,15 @@ int rp_store_id_find(const rp_store *s, MDB_txn *txn, const char *id, size_t len
 
 int rp_store_id_put(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t num)
 {
-    uint64_t h = rp_store_id_hash(id, len);
-    MDB_val k = {sizeof(h), &h}, v = {sizeof(num), &num};
+    unsigned char key[ID_KEY_MAX];
+    MDB_val k = {rp_store_id_key(id, len, key), key}, v = {sizeof(num), &num};
     return mdb_put(txn, s->dbi[DB_IDS], &k, &v, 0);
 }
 
 int rp_store_id_del(const rp_store *s, MDB_txn *txn, const char *id, size_t len, uint32_t num)
 {
-    uint64_t h = rp_store_id_hash(id, len);
-    MDB_val k = {sizeof(h), &h}, v = {sizeof(num), &num};
+    unsigned char key[ID_KEY_MAX];
+    MDB_val k = {rp_store_id_key(id, len, key), key}, v = {sizeof(num), &num};
     return mdb_del(txn, s->dbi[DB_IDS], &k, &v);
 }
 
@@ -118,7 +124,6 @@ uint32_t rp_store_order_num(const MDB_val *k)
     const unsigned char *p = k->mv_data;
     return (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
 }
-
 
 void rp_store_verdicts_free(rp_store_verdict *v, size_t count)
 {
@@ -149,59 +154,12 @@ rp_status rp_store_write_verdicts(FILE *out, const rp_store_verdict *v, size_t c
     return ferror(out) ? RP_EIO : RP_OK;
 }
 
-
-/* The "date" of a document's metadata as a JSON value, or null. */
-static void write_date(FILE *out, const rp_doc *doc)
-{
-    json_t *meta = doc->meta ? json_loads(doc->meta, 0, NULL) : NULL;
-    json_t *date = json_object_get(meta, "date");
-
-    if (json_is_string(date))
-        rp_report_json_string(out, json_string_value(date), json_string_length(date));
-    else
-        fputs("null", out);
-    json_decref(meta);
-}
-
-/* A document that was not a JSONL line, as one JSON object. */
-static void write_object(FILE *out, const rp_doc *doc)
-{
-    const char *nl = memchr(doc->bytes, '\n', doc->len);
-    size_t title = nl ? (size_t)(nl - doc->bytes) : doc->len;
-    bool url = strncmp(doc->name, "http://", 7) == 0 || strncmp(doc->name, "https://", 8) == 0;
-
-    fputs("{\"id\":", out);
-    rp_report_json_string(out, doc->name, strlen(doc->name));
-    fputs(",\"link\":", out);
-    if (url)
-        rp_report_json_string(out, doc->name, strlen(doc->name));
-    else
-        fputs("null", out);
-    fputs(",\"title\":", out);
-    rp_report_json_string(out, doc->bytes, title);
-    fputs(",\"date\":", out);
-    write_date(out, doc);
-    fputs(",\"text\":", out);
-    rp_report_json_string(out, doc->bytes, doc->len);
-    fputs("}\n", out);
-}
-
 rp_status rp_store_write_new(FILE *out, const rp_corpus *corpus, const rp_store_verdict *v,
                              size_t count)
 {
     for (uint32_t d = 0; d < count && d < rp_corpus_count(corpus); d++) {
-        const rp_doc *doc = rp_corpus_doc(corpus, d);
-        const char *bytes;
-        size_t len;
-        if (v[d].verdict != RP_VERDICT_NEW || rp_corpus_raw(corpus, d, &bytes, &len) != RP_OK)
-            continue;
-        if (bytes == doc->bytes) {
-            write_object(out, doc);
-            continue;
-        }
-        fwrite(bytes, 1, len, out);
-        if (len == 0 || bytes[len - 1] != '\n')
-            putc('\n', out);
+        if (v[d].verdict == RP_VERDICT_NEW)
+            rp_dedup_write_item(out, corpus, d);
     }
     return ferror(out) ? RP_EIO : RP_OK;
 }

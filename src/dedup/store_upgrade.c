@@ -60,8 +60,8 @@ static int upgrade_record(upgrader *u, uint32_t num, const MDB_val *v)
     size_t body = (size_t)o.name_len + (size_t)o.nfp * 4;
     if (v->mv_size != sizeof(o) + body)
         return MDB_CORRUPTED;
-    h = (rec_head){0, o.name_len, o.content, o.time, o.of, o.len, o.tokens, o.nfp,
-                   0.0f, 0.0f, o.verdict, {0}};
+    h = (rec_head){0,        o.name_len, o.content, o.time, o.of,      o.len,
+                   o.tokens, o.nfp,      0.0f,      0.0f,   o.verdict, {0}};
     if (RP_GROW(u->buf, u->buf_cap, sizeof(h) + body) != RP_OK ||
         RP_GROW(u->fps, u->fps_cap, (size_t)o.nfp + 1) != RP_OK)
         return ENOMEM;
@@ -106,8 +106,8 @@ static int rebuild_ids(upgrader *u)
     int rc = mdb_drop(u->txn, u->s->dbi[DB_IDS], 1);
 
     if (!rc)
-        rc = mdb_dbi_open(u->txn, "ids", rp_store_db_flags(DB_IDS) | MDB_CREATE,
-                          &u->s->dbi[DB_IDS]);
+        rc =
+            mdb_dbi_open(u->txn, "ids", rp_store_db_flags(DB_IDS) | MDB_CREATE, &u->s->dbi[DB_IDS]);
     if (!rc)
         rc = mdb_cursor_open(u->txn, u->s->dbi[DB_DOCS], &cur);
     if (rc)
