@@ -16,7 +16,9 @@ DEB_PACKAGES = build-essential cmake pkg-config libxxhash-dev libutf8proc-dev li
 # test, groff-base to render the man pages the help test checks. npm, for eslint (which lints
 # the report's scripts, installed into the build tree from tests/lint/), is installed from
 # Debian only when no npm command is there (a Node.js of another origin brings its own).
-TEST_DEB_PACKAGES = chromium python3 groff-base
+# python3-dev, -setuptools, -venv, -pip and -pytest build the Python package and run its suite.
+TEST_DEB_PACKAGES = chromium python3 groff-base python3-dev python3-setuptools python3-venv \
+                    python3-pip python3-pytest
 # ... and the ones `make package` needs: dpkg-shlibdeps (dpkg-dev) and file, which CPack uses
 # to find the programs and libraries to give to it.
 PACKAGE_DEB_PACKAGES = dpkg-dev file

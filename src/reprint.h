@@ -505,6 +505,31 @@ bool rp_dedup_kept(const rp_dedup *dd, uint32_t doc);
  * rp_store_write_new does, never bare text. RP_EIO when writing fails. */
 rp_status rp_dedup_write_kept(FILE *out, const rp_corpus *corpus, const rp_dedup *dd);
 
+/* ---- dedup stream: verdicts for documents given in batches ------------------------------ */
+
+/* The batch rule of rp_dedup_run applied to documents that arrive in batches: each document
+ * gets the verdict it would get at its place in one corpus holding every batch in order. The
+ * stream keeps the group firsts' fingerprints and keys, never a document's text, so memory
+ * follows the number of distinct documents, not their bytes. Keep is always first (a later
+ * representative would need the whole input). */
+typedef struct rp_dedup_stream rp_dedup_stream;
+
+/* OWNED: free with rp_dedup_stream_free. RP_EINVAL for out-of-range options or a keep other
+ * than RP_KEEP_FIRST. */
+rp_status rp_dedup_stream_new(const rp_options *opts, const rp_dedup_options *dopts,
+                              rp_dedup_stream **out);
+void rp_dedup_stream_free(rp_dedup_stream *stream);
+
+/* Judges the documents of batch, in order, against every document given before. out must hold
+ * rp_corpus_count(batch) entries; doc and of are stream positions (the first document ever
+ * given is 0; of is UINT32_MAX for new). RP_ELIMIT past 2^32 - 1 documents. After an error
+ * the stream may hold part of the batch: free it. */
+rp_status rp_dedup_stream_add(rp_dedup_stream *stream, const rp_corpus *batch,
+                              rp_dedup_member *out);
+
+/* Documents given so far. */
+uint32_t rp_dedup_stream_count(const rp_dedup_stream *stream);
+
 /* ---- store: incremental dedup on a persistent LMDB index --------------------------------- */
 
 typedef struct rp_store rp_store;

@@ -109,6 +109,9 @@ rp_status rp_corpus_add(rp_corpus *c, const char *name, const void *bytes, size_
                         uint32_t *id_out)
 {
     char *n = NULL, *b = NULL;
+    rp_corpus_mark mark;
+    rp_read_options ro;
+    rp_annotator an;
     rp_status st;
 
     if (c->count >= UINT32_MAX || len > RP_DOC_MAX)
@@ -120,7 +123,17 @@ rp_status rp_corpus_add(rp_corpus *c, const char *name, const void *bytes, size_
         rp_free(b);
         return RP_ENOMEM;
     }
+    rp_corpus_mark_get(c, &mark);
     st = rp_corpus_take(c, n, b, len, 0, NULL);
+    if (st == RP_OK) { /* a title like a file read's: its first non-blank line */
+        rp_read_options_init(&ro);
+        if ((st = rp_annotator_init(&an, &ro, NULL, 0)) == RP_OK) {
+            st = rp_corpus_annotate(c, &an, mark.docs);
+            rp_annotator_release(&an);
+        }
+        if (st != RP_OK)
+            rp_corpus_rollback(c, &mark);
+    }
     if (st == RP_OK && id_out)
         *id_out = (uint32_t)(c->count - 1);
     return st;
