@@ -277,16 +277,28 @@ static void write_asset(FILE *out, const rp_asset *a)
     fwrite(a->bytes, 1, a->len, out);
 }
 
-/* The page up to <main>: CSP (nothing outside the file), styles (the shared ones, then extra),
- * the error handler, and the header naming the command, with nav links (trusted markup). */
-static void write_head(FILE *out, const char *command, const rp_asset *css, const char *nav)
+/* The Content-Security-Policy: nothing from outside the file, and of the inline scripts only
+ * the page's own two run (by their hashes, computed at build time), so that text an escaping
+ * bug let through as markup still cannot run. */
+static void write_csp(FILE *out, const rp_asset *script)
+{
+    fprintf(out,
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "script-src %s %s; style-src 'unsafe-inline'; img-src data:\">\n",
+            rp_asset_onerror_script.csp, script->csp);
+}
+
+/* The page up to <main>: CSP, styles (the shared ones, then extra), the error handler, and the
+ * header naming the command, with nav links (trusted markup). script: the page's own, which
+ * write_script writes at the end. */
+static void write_head(FILE *out, const char *command, const rp_asset *css,
+                       const rp_asset *script, const char *nav)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-          "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
-          "<meta name=\"generator\" content=\"reprint ",
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
           out);
+    write_csp(out, script);
+    fputs("<meta name=\"generator\" content=\"reprint ", out);
     fprintf(out, "%s\">\n<title>reprint %s report</title>\n<style>\n", rp_version(), command);
     write_asset(out, &rp_asset_report_css);
     if (css)
@@ -577,7 +589,7 @@ rp_status rp_html_write(FILE *out, const rp_corpus *corpus, const rp_cluster *cl
     st = report_prepare(&r, clusters, count);
     if (st != RP_OK)
         goto fail;
-    write_head(out, "scan", NULL,
+    write_head(out, "scan", NULL, &rp_asset_scan_script,
                "<a href=\"#documents\">Documents</a><a href=\"#clusters\">Clusters</a>");
     fputs("<div class=\"view\" data-view=\"overview\">\n", out);
     write_summary(out, &r);
@@ -799,7 +811,7 @@ rp_status rp_html_write_quotes(FILE *out, const rp_corpus *corpus, const rp_quot
         if ((unsigned)quotes[i].sources[0].fidelity < FIDELITY_COUNT)
             p.by_fidelity[quotes[i].sources[0].fidelity]++;
     }
-    write_head(out, "quotes", &rp_asset_quotes_css,
+    write_head(out, "quotes", &rp_asset_quotes_css, &rp_asset_quotes_script,
                "<a href=\"#sourced\">Sourced</a><a href=\"#unsourced\">Unsourced</a>");
     fputs("<div class=\"view\" data-view=\"overview\">\n", out);
     write_quotes_summary(out, &p);

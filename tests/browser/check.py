@@ -16,11 +16,19 @@ shown quotation with a source was compared by the script, and the text of each p
 from the DOM, is exactly the quotation's JSON text or the source's bytes in its file (so markup
 in them stayed text). Saves OUT/quotes.png.
 
+CSP, for both pages: the Content-Security-Policy lists exactly the sha256 of each inline script
+the page holds (no 'unsafe-inline'), nothing was refused while the page ran, and a copy of the
+page with an inline script injected into its markup runs its own scripts but not the injected
+one (which the page reports as refused by its policy).
+
 usage: check.py REPRINT SOURCE_DIR OUT_DIR      exit 0 pass, 1 fail, 77 skipped (no chromium)
 """
+import base64
+import hashlib
 import html.parser
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -188,6 +196,44 @@ def check_dom(name, dom, expected, view, command="scan"):
     return page
 
 
+def csp_sources(text):
+    """The script-src sources of the page's Content-Security-Policy meta tag."""
+    m = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', text)
+    if not m:
+        return None
+    for directive in m.group(1).split(";"):
+        parts = directive.split()
+        if parts and parts[0] == "script-src":
+            return parts[1:]
+    return []
+
+
+def check_csp(name, text, browser, profile, out, command):
+    """The policy allows exactly the page's own inline scripts, by hash; an injected one is
+    refused while the page's own still run."""
+    sources = csp_sources(text)
+    own = re.findall(r"<script>(.*?)</script>", text, re.S)
+    want = sorted("'sha256-%s'" % base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest())
+                  .decode() for s in own)
+    if sources is None or sorted(sources) != want:
+        fail("%s: CSP script-src %s, expected the hashes of its %d inline scripts %s" %
+             (name, sources, len(own), want))
+    injected = text.replace("<main>", "<main>\n<script>document.documentElement.setAttribute("
+                            "'data-injected', '1');</script>", 1)
+    path = os.path.join(out, name + "-injected.html")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(injected)
+    dom = chromium(browser, profile, "file://" + os.path.abspath(path), ["--dump-dom"])
+    page = parse(dom, command)
+    if "data-injected" in page.attrs_html:
+        fail("%s: an inline script injected into the page ran" % name)
+    if "data-rp-ready" not in page.attrs_html:
+        fail("%s: with an injected script, the page's own script did not run" % name)
+    if not any("security policy" in e for e in page.errors):
+        fail("%s: the refused script was not reported in the page (errors: %s)" %
+             (name, page.errors))
+
+
 def run_case(args, name, inputs, shot):
     reprint, src, out, browser = args
     paths = [os.path.join(src, p) for p in inputs]
@@ -204,6 +250,7 @@ def run_case(args, name, inputs, shot):
     url = "file://" + os.path.abspath(html_path)
     with tempfile.TemporaryDirectory() as profile:
         check_dom(name, chromium(browser, profile, url, ["--dump-dom"]), expected, "")
+        check_csp(name, text, browser, profile, out, "scan")
         for c in range(len(report["clusters"])):
             page = check_dom(name, chromium(browser, profile, url + "#c/%d" % c, ["--dump-dom"]),
                              expected, "#c/%d" % c)
@@ -284,6 +331,7 @@ def run_quotes_case(args, name, inputs, shot):
         page = check_dom(name, chromium(browser, profile, url, ["--dump-dom"]), expected, "",
                          "quotes")
         check_quote_texts(name + " (DOM)", page, report)
+        check_csp(name, text, browser, profile, out, "quotes")
         if page.compared != min(len(sourced), 200):
             fail("%s: %d quotations compared by the script, expected %d" %
                  (name, page.compared, min(len(sourced), 200)))
