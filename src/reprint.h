@@ -66,6 +66,7 @@ typedef struct rp_options {
                               pairs between them); 0: all. Only the listing is bounded: a
                               cluster's kind, tokens, documents and the documents' coverage
                               stay those of all its passages. */
+    bool diff; /* text report: the word differences of each cluster's best pair */
 } rp_options;
 
 /* Sets every field to its documented default. */
@@ -85,15 +86,28 @@ typedef struct rp_read_options {
     size_t max_doc_bytes;    /* larger documents are skipped; 0: no limit but 4 GiB - 1 */
     unsigned threads;        /* files of a directory loaded at once; 0: one per core. The
                                 corpus is the same for any number. */
+    /* what a document is called, when it was written and whose it is (rp_doc) */
+    const char *title_field;  /* JSONL: the field holding a title ("title" when present) */
+    const char *date_field;   /* JSONL: the field holding a date ("date": a feed item's date) */
+    const char *series_field; /* JSONL: the field naming the document's series, or NULL */
+    const char *series;       /* POSIX ERE on the document's name: its first capture group (or
+                                 the whole match) names the series, or NULL */
+    const char *ignore_lines; /* POSIX ERE: matching lines are invisible to matching, or NULL */
 } rp_read_options;
 
 /* Sets every field to its default (no split, "id"/"text", no limit). */
 void rp_read_options_init(rp_read_options *ropts);
 
-/* Checks read options without reading anything: RP_OK, or RP_EFORMAT when split or split_after
- * is not a valid POSIX extended regex; then msg (if not NULL) gets a one-line explanation such
+/* Checks read options without reading anything: RP_OK, or RP_EFORMAT when split, split_after,
+ * series or ignore_lines is not a valid POSIX extended regex; then msg (if not NULL) gets a one-line explanation such
  * as "invalid split regex '(': Unmatched ( or \\(" (truncated to msglen). */
 rp_status rp_read_options_check(const rp_read_options *ropts, char *msg, size_t msglen);
+
+/* A byte range [start, end) of a document. */
+typedef struct rp_range {
+    uint32_t start;
+    uint32_t end;
+} rp_range;
 
 /* A document: BORROWED from its corpus. */
 typedef struct rp_doc {
@@ -102,6 +116,16 @@ typedef struct rp_doc {
     size_t len;
     size_t offset;    /* where the document starts in its file (split parts), else 0 */
     const char *meta; /* JSONL: a JSON object of the line's other fields, else NULL */
+    /* set by rp_corpus_read (rp_corpus_add leaves them empty, file_line 1): */
+    const char *title;  /* the title field, else the first non-blank line, trimmed and cut at a
+                           word to at most 120 code points; NULL when the text is blank */
+    uint32_t file_line; /* 1-based line of its file where the document starts (split parts) */
+    bool dated;         /* date holds the document's date */
+    int64_t date;       /* seconds since the epoch (the date field, see rp_date_parse) */
+    const char *series; /* the series it belongs to (outlet, folder), or NULL */
+    const rp_range *ignored; /* lines invisible to matching (the --split-after line that ends a
+                                part, --ignore-lines), by start; their bytes stay in place */
+    size_t ignored_count;
 } rp_doc;
 
 typedef struct rp_corpus rp_corpus;
@@ -173,6 +197,11 @@ void rp_tokens_release(rp_tokens *toks);
 rp_status rp_text_tokenize(const rp_options *opts, const char *text, size_t len, bool keep_norm,
                       rp_tokens *toks);
 
+/* Tokenizes a document: as rp_text_tokenize, but no token starts inside its ignored lines
+ * (rp_doc.ignored), so they are invisible to matching while offsets stay those of its bytes. */
+rp_status rp_text_tokenize_doc(const rp_options *opts, const rp_doc *doc, bool keep_norm,
+                               rp_tokens *toks);
+
 /* Normalizes one string as the tokenizer would normalize a token (for tools and tests).
  * *out is OWNED (free()). */
 rp_status rp_text_normalize(const rp_options *opts, const char *text, size_t len, char **out,
@@ -202,13 +231,21 @@ rp_status rp_shingle_winnow(const rp_options *opts, const rp_token *toks, size_t
 
 /* ---- scan: repeated passages and clusters ------------------------------------------------ */
 
-typedef enum { RP_KIND_REPRINT = 0, RP_KIND_INTERNAL, RP_KIND_BOILERPLATE } rp_kind;
-#define RP_KINDS_ALL 0x7u
+/* series: across documents that all belong to one series (rp_doc.series), e.g. an outlet
+ * repeating itself; reprint: across documents otherwise. */
+typedef enum {
+    RP_KIND_REPRINT = 0,
+    RP_KIND_INTERNAL,
+    RP_KIND_BOILERPLATE,
+    RP_KIND_SERIES
+} rp_kind;
+#define RP_KIND_COUNT 4
+#define RP_KINDS_ALL 0xFu
 
-/* Parses a kind name ("reprint", "internal", "boilerplate"): RP_OK or RP_EINVAL. */
+/* Parses a kind name ("reprint", "internal", "boilerplate", "series"): RP_OK or RP_EINVAL. */
 rp_status rp_kind_parse(const char *name, rp_kind *out);
 
-/* "reprint", "internal", "boilerplate". */
+/* "reprint", "internal", "boilerplate", "series". */
 const char *rp_kind_name(rp_kind kind);
 
 typedef struct rp_passage {
@@ -262,6 +299,49 @@ void rp_scan_free(rp_scan *scan);
 size_t rp_scan_cluster_count(const rp_scan *scan);
 const rp_cluster *rp_scan_cluster(const rp_scan *scan, size_t i);
 const rp_doc_stats *rp_scan_doc_stats(const rp_scan *scan, uint32_t doc);
+
+/* ---- direction: who had it first, who copies whom ---- */
+
+/* The index of a cluster's earliest passage: by its document's date, undated documents after
+ * dated ones, ties in (doc, start) order. */
+size_t rp_cluster_first(const rp_corpus *corpus, const rp_cluster *c);
+
+/* Which side of a pair is earlier: 'a', 'b', or 0 when either document is undated or both
+ * have the same date. */
+char rp_pair_earlier(const rp_corpus *corpus, const rp_cluster *c, const rp_pair *pair);
+
+/* Direction of a source relative to the document it is listed for. */
+typedef enum {
+    RP_DIRECTION_UNKNOWN = 0, /* either document is undated */
+    RP_DIRECTION_FROM,        /* the source is earlier: the document copied from it */
+    RP_DIRECTION_BY,          /* the source is later: it copied the document */
+    RP_DIRECTION_SAME         /* both have the same date */
+} rp_direction;
+
+/* null (JSON) for unknown, else "copied_from", "copied_by", "same_time". */
+const char *rp_direction_name(rp_direction direction);
+
+/* A document another shares text with (through clusters of a reported kind, boilerplate
+ * aside). */
+typedef struct rp_source {
+    uint32_t doc;
+    uint32_t tokens;  /* the document's tokens in passages it shares with doc */
+    double share;     /* tokens / the document's tokens */
+    double identity;  /* the best alignment between the two; when they are joined only through
+                         a third copy, the lower identity of the two passages */
+    rp_direction direction;
+} rp_source;
+
+typedef struct rp_sources rp_sources;
+
+/* Indexes a scan's clusters by document. *out is OWNED: rp_sources_free. */
+rp_status rp_sources_new(const rp_corpus *corpus, const rp_scan *scan, const rp_options *opts,
+                         rp_sources **out);
+void rp_sources_free(rp_sources *src);
+
+/* The sources of one document, most tokens first (ties by doc): *items is BORROWED until the
+ * next call. Costs the sum over its clusters of their documents. */
+rp_status rp_sources_of(rp_sources *src, uint32_t doc, const rp_source **items, size_t *count);
 
 /* Counters for the report and --explain. */
 typedef struct rp_scan_counts {

@@ -425,7 +425,8 @@ static void test_dedup_keys_include_the_content_hash(void **state)
     rp_options_init(&o);
     rp_dedup_scratch_init(&s);
     rp_dedup_sig_init(&sig);
-    assert_int_equal(rp_dedup_signature(&o, "too short", 9, &s, &sig), RP_OK);
+    const rp_doc doc = {.name = "short", .bytes = "too short", .len = 9, .file_line = 1};
+    assert_int_equal(rp_dedup_signature(&o, &doc, &s, &sig), RP_OK);
     assert_int_equal(sig.count, 0); /* fewer tokens than a shingle */
     assert_int_equal(sig.tokens, 2);
     assert_int_equal(rp_dedup_keys(&sig, keys), 1);

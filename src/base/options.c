@@ -11,13 +11,14 @@ const char *rp_kind_name(rp_kind kind)
     case RP_KIND_REPRINT: return "reprint";
     case RP_KIND_INTERNAL: return "internal";
     case RP_KIND_BOILERPLATE: return "boilerplate";
+    case RP_KIND_SERIES: return "series";
     }
     return "unknown";
 }
 
 rp_status rp_kind_parse(const char *name, rp_kind *out)
 {
-    for (rp_kind k = RP_KIND_REPRINT; k <= RP_KIND_BOILERPLATE; k++) {
+    for (rp_kind k = RP_KIND_REPRINT; k < RP_KIND_COUNT; k++) {
         if (strcmp(name, rp_kind_name(k)) == 0) {
             *out = k;
             return RP_OK;

@@ -45,6 +45,12 @@ enum {
     OPT_NO_FOLD_SPELLING,
     OPT_EXPLAIN,
     OPT_EXIT_CODE,
+    OPT_TITLE_FIELD,
+    OPT_DATE_FIELD,
+    OPT_SERIES_FIELD,
+    OPT_SERIES,
+    OPT_IGNORE_LINES,
+    OPT_DIFF,
 };
 
 static const struct option long_options[] = {
@@ -77,6 +83,12 @@ static const struct option long_options[] = {
     {"no-fold-spelling", no_argument, NULL, OPT_NO_FOLD_SPELLING},
     {"explain", required_argument, NULL, OPT_EXPLAIN},
     {"exit-code", no_argument, NULL, OPT_EXIT_CODE},
+    {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
+    {"date-field", required_argument, NULL, OPT_DATE_FIELD},
+    {"series-field", required_argument, NULL, OPT_SERIES_FIELD},
+    {"series", required_argument, NULL, OPT_SERIES},
+    {"ignore-lines", required_argument, NULL, OPT_IGNORE_LINES},
+    {"diff", no_argument, NULL, OPT_DIFF},
     {NULL, 0, NULL, 0},
 };
 
@@ -213,7 +225,7 @@ static bool parse_kinds(const char *command, const char *text, uint32_t *out)
         rp_kind k;
         if (rp_kind_parse(tok, &k) != RP_OK)
             return usage_error(command,
-                               "--kinds takes reprint, internal and boilerplate, not '%s'", tok);
+                               "--kinds takes reprint, internal, boilerplate and series, not '%s'", tok);
         kinds |= 1u << k;
     }
     if (!kinds)
@@ -288,6 +300,12 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
         c->explain[1] = argv[optind++];
         return true;
     case OPT_EXIT_CODE: c->exit_code = true; return true;
+    case OPT_TITLE_FIELD: c->read.title_field = optarg; return true;
+    case OPT_DATE_FIELD: c->read.date_field = optarg; return true;
+    case OPT_SERIES_FIELD: c->read.series_field = optarg; return true;
+    case OPT_SERIES: c->read.series = optarg; return true;
+    case OPT_IGNORE_LINES: c->read.ignore_lines = optarg; return true;
+    case OPT_DIFF: o->diff = true; return true;
     default: return false;
     }
 }

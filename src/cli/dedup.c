@@ -47,7 +47,9 @@ static void dedup_help(const rp_options *o, const rp_dedup_options *d)
            "  --max-age DURATION      evict items older than DURATION (30s, 90m, 12h, 7d, 2w),\n"
            "                          dated by --date-field, else by when they were added\n"
            "  --wait                  wait for another writer instead of failing at once\n"
-           "inputs: --jsonl, --id-field, --text-field, --split, --split-after, --max-doc-bytes\n"
+           "inputs: --jsonl, --id-field, --text-field, --split, --split-after, --max-doc-bytes,\n"
+           "  --title-field, --series-field, --series, --ignore-lines REGEX (lines invisible to\n"
+           "  matching)\n"
            "text: --no-fold-case, --no-fold-marks, --no-fold-quotes, --no-fold-spelling\n"
            "fingerprints: --shingle K (default %u), --window W (default %u), --max-df N: a\n"
            "  sampled fingerprint in more than N groups finds no candidates (default %u)\n"
@@ -303,6 +305,7 @@ int cmd_dedup(int argc, char **argv)
                         "input)\ntry 'reprint dedup --help'\n");
         return EXIT_TROUBLE;
     }
+    c.read.date_field = a.d.date_field; /* documents' dates: one rule with the scan */
     corpus = cli_read_inputs(&c, argc - first, argv + first);
     if (!corpus)
         return EXIT_TROUBLE;

@@ -43,7 +43,7 @@ static int write_doc(FILE *out, const rp_options *opts, const rp_doc *d, uint32_
     rp_status st;
 
     fps->count = 0;
-    st = rp_text_tokenize(opts, d->bytes, d->len, true, toks);
+    st = rp_text_tokenize_doc(opts, d, true, toks);
     if (st == RP_OK)
         st = rp_shingle_winnow(opts, toks->items, toks->count, id, fps);
     if (st != RP_OK) {

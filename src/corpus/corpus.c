@@ -51,6 +51,9 @@ void rp_corpus_rollback(rp_corpus *c, const rp_corpus_mark *mark)
         rp_free((char *)c->docs[i].name);
         rp_free((char *)c->docs[i].bytes);
         rp_free((char *)c->docs[i].meta);
+        rp_free((char *)c->docs[i].title);
+        rp_free((char *)c->docs[i].series);
+        rp_free((rp_range *)c->docs[i].ignored);
     }
     for (size_t i = mark->skipped; i < c->skipped_count; i++) {
         rp_free((char *)c->skipped[i].input);
@@ -90,7 +93,8 @@ rp_status rp_corpus_take(rp_corpus *c, char *name, char *bytes, size_t len, size
         RP_GROW(c->raws, c->raw_cap, c->count + 1) != RP_OK)
         goto fail;
     bytes[len] = '\0';
-    c->docs[c->count] = (rp_doc){name, bytes, len, offset, meta};
+    c->docs[c->count] = (rp_doc){.name = name, .bytes = bytes, .len = len, .offset = offset,
+                                  .meta = meta, .file_line = 1};
     c->raws[c->count] = (rp_doc_raw){NULL, 0};
     c->count++;
     return RP_OK;
@@ -167,6 +171,11 @@ rp_status rp_corpus_raw(const rp_corpus *c, uint32_t id, const char **bytes, siz
         *len = c->docs[id].len;
     }
     return RP_OK;
+}
+
+rp_doc *rp_corpus_doc_edit(rp_corpus *c, uint32_t id)
+{
+    return id < c->count ? &c->docs[id] : NULL;
 }
 
 size_t rp_corpus_count(const rp_corpus *c)

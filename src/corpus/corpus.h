@@ -33,6 +33,29 @@ void rp_corpus_rollback(rp_corpus *c, const rp_corpus_mark *mark);
 rp_status rp_corpus_take(rp_corpus *c, char *name, char *bytes, size_t len, size_t offset,
                          char *meta);
 
+/* The document for its reader to fill in (title, file_line, date, series, ignored: fields
+ * the corpus owns and frees). NULL when id is out of range. */
+rp_doc *rp_corpus_doc_edit(rp_corpus *c, uint32_t id);
+
+/* Fills in the title, date, series and ignored lines of documents [from, count) (annotate.c);
+ * the expressions are compiled by rp_annotator_init. */
+typedef struct rp_annotator {
+    const rp_read_options *ro;
+    regex_t series, ignore, after;
+    bool has_series, has_ignore, has_after;
+} rp_annotator;
+
+/* RP_OK, or RP_EFORMAT with regerror's message in msg (may be NULL). */
+rp_status rp_annotator_init(rp_annotator *an, const rp_read_options *ro, char *msg,
+                            size_t msglen);
+void rp_annotator_release(rp_annotator *an);
+rp_status rp_corpus_annotate(rp_corpus *c, const rp_annotator *an, size_t from);
+
+/* Compiles a POSIX ERE for option `which` (REG_NEWLINE): RP_OK, RP_ENOMEM, or RP_EFORMAT with
+ * "invalid WHICH regex 'PATTERN': why" in msg (may be NULL). */
+rp_status rp_regex_compile(regex_t *re, const char *pattern, const char *which, char *msg,
+                           size_t msglen);
+
 /* Records a skipped input (both strings are copied). */
 rp_status rp_corpus_skip(rp_corpus *c, const char *input, const char *reason);
 
@@ -87,6 +110,12 @@ rp_status rp_corpus_read_split(rp_corpus *c, const char *name, rp_buf *buf, cons
  * replace entries in the window a real walk races against (a file deleted between the listing
  * and its open must be skipped with a reason, and the rest of the directory read). */
 extern void (*rp_corpus_test_after_list)(const char *dir);
+
+/* ---- dates (date.c) ---- */
+
+/* The date in field of a JSON metadata object (meta may be NULL): an RFC 3339 or RFC 822
+ * string (rp_date_parse) or an integer of epoch seconds. False when absent or unreadable. */
+bool rp_corpus_meta_date(const char *meta, const char *field, int64_t *out);
 
 /* "document larger than 4 GiB" or "document larger than the limit of N bytes". */
 void rp_corpus_limit_reason(size_t cap, char *why);

@@ -40,10 +40,13 @@ typedef struct reader {
 rp_status rp_read_options_check(const rp_read_options *ropts, char *msg, size_t msglen)
 {
     rp_splitter sp;
+    rp_annotator an;
     rp_status st = rp_splitter_init(&sp, ropts, msg, msglen);
 
     if (st == RP_OK)
         rp_splitter_release(&sp);
+    if (st == RP_OK && (st = rp_annotator_init(&an, ropts, msg, msglen)) == RP_OK)
+        rp_annotator_release(&an);
     return st;
 }
 
@@ -396,6 +399,7 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
 {
     reader rd;
     rp_corpus_mark mark;
+    rp_annotator an;
     rp_status st;
 
     memset(&rd, 0, sizeof(rd));
@@ -418,10 +422,17 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
     }
     if ((st = rp_splitter_init(&rd.sp, &rd.ro, NULL, 0)) != RP_OK)
         return st;
+    if ((st = rp_annotator_init(&an, &rd.ro, NULL, 0)) != RP_OK) {
+        rp_splitter_release(&rd.sp);
+        return st;
+    }
     rp_corpus_mark_get(c, &mark);
     st = read_path(&rd, path);
+    if (st == RP_OK)
+        st = rp_corpus_annotate(c, &an, mark.docs);
     if (st != RP_OK)
         rp_corpus_rollback(c, &mark);
+    rp_annotator_release(&an);
     rp_splitter_release(&rd.sp);
     rp_free(rd.path);
     return st;

@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-static rp_status compile(regex_t *re, const char *pattern, const char *which, char *msg,
-                         size_t msglen)
+rp_status rp_regex_compile(regex_t *re, const char *pattern, const char *which, char *msg,
+                           size_t msglen)
 {
     char err[RP_WHY_LEN];
     int rc = regcomp(re, pattern, REG_EXTENDED | REG_NEWLINE);
@@ -33,12 +33,12 @@ rp_status rp_splitter_init(rp_splitter *sp, const rp_read_options *ropts, char *
     if (msg && msglen)
         msg[0] = '\0';
     if (ropts->split) {
-        if ((st = compile(&sp->before, ropts->split, "split", msg, msglen)) != RP_OK)
+        if ((st = rp_regex_compile(&sp->before, ropts->split, "split", msg, msglen)) != RP_OK)
             return st;
         sp->has_before = true;
     }
     if (ropts->split_after) {
-        st = compile(&sp->after, ropts->split_after, "split-after", msg, msglen);
+        st = rp_regex_compile(&sp->after, ropts->split_after, "split-after", msg, msglen);
         if (st != RP_OK) {
             rp_splitter_release(sp);
             return st;
@@ -92,7 +92,22 @@ typedef struct splitting {
     rp_buf *buf;
     size_t cap;
     size_t kept; /* parts numbered so far */
+    size_t counted; /* lines are counted up to this offset ... */
+    uint32_t line;  /* ... where this line starts (so a part knows its first line) */
 } splitting;
+
+/* The 1-based line of the input at offset off (>= the last asked for). */
+static uint32_t line_at(splitting *sx, size_t off)
+{
+    const char *p = sx->buf->data + sx->counted, *end = sx->buf->data + off;
+
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        p++;
+        sx->line++;
+    }
+    sx->counted = off;
+    return sx->line;
+}
 
 /* Adds bytes [start, end) as the next part unless it is blank. */
 static rp_status emit(splitting *sx, size_t start, size_t end)
@@ -117,13 +132,17 @@ static rp_status emit(splitting *sx, size_t start, size_t end)
         rp_buf_release(&name);
         return RP_ENOMEM;
     }
-    return rp_corpus_take(sx->c, name.data, bytes, end - start, start, NULL);
+    st = rp_corpus_take(sx->c, name.data, bytes, end - start, start, NULL);
+    if (st == RP_OK)
+        rp_corpus_doc_edit(sx->c, (uint32_t)(rp_corpus_count(sx->c) - 1))->file_line =
+            line_at(sx, start);
+    return st;
 }
 
 rp_status rp_corpus_read_split(rp_corpus *c, const char *name, rp_buf *buf, const rp_splitter *sp,
                                size_t cap)
 {
-    splitting sx = {c, name, buf, cap, 0};
+    splitting sx = {c, name, buf, cap, 0, 0, 1};
     rp_buf scratch = RP_BUF_INIT;
     size_t start = 0, ls, le;
     const char *nl;

@@ -59,184 +59,11 @@ static bool dedup_options_ok(const rp_dedup_options *d)
            d->containment <= 1.0 && (d->keep != RP_KEEP_NEWEST || d->date_field);
 }
 
-/* ---- dates: RFC 3339 and RFC 822 ---- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Reads exactly n digits at *p. */
-static bool digits(const char **p, int n, int *out)
-{
-    int v = 0;
-
-    for (int i = 0; i < n; i++) {
-        if ((*p)[i] < '0' || (*p)[i] > '9')
-            return false;
-        v = v * 10 + ((*p)[i] - '0');
-    }
-    *p += n;
-    *out = v;
-    return true;
-}
-
-static bool time_ok(int mon, int day, int h, int mi, int s)
-{
-    return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && h <= 23 && mi <= 59 && s <= 60;
-}
-
-/* "Z", "+hh:mm", "-hhmm": offset east of UTC in seconds. */
-static bool numeric_zone(const char **p, bool colon, int *off)
-{
-    int sign = **p == '-' ? -1 : 1, h, m;
-
-    if (**p != '+' && **p != '-')
-        return false;
-    (*p)++;
-    if (!digits(p, 2, &h))
-        return false;
-    if (colon && **p == ':')
-        (*p)++;
-    if (!digits(p, 2, &m) || h > 23 || m > 59)
-        return false;
-    *off = sign * (h * 3600 + m * 60);
-    return true;
-}
-
-static bool parse_rfc3339(const char *p, int64_t *out)
-{
-    int y, mo, d, h = 0, mi = 0, s = 0, off = 0;
-
-    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-        !digits(&p, 2, &d))
-        return false;
-    if (*p == 'T' || *p == 't' || *p == ' ') {
-        p++;
-        if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
-            return false;
-        if (*p == ':' && (p++, !digits(&p, 2, &s)))
-            return false;
-        if (*p == '.')
-            for (p++; *p >= '0' && *p <= '9'; p++)
-                ;
-        if (*p == 'Z' || *p == 'z')
-            p++;
-        else if (*p && !numeric_zone(&p, true, &off))
-            return false;
-    }
-    if (*p || !time_ok(mo, d, h, mi, s))
-        return false;
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off;
-    return true;
-}
-
-/* RFC 822 zone names (RFC 2822 section 4.3 keeps these). */
-static bool named_zone(const char *p, int *off)
-{
-    static const struct {
-        const char *name;
-        int hours;
-    } zones[] = {{"GMT", 0},  {"UT", 0},   {"UTC", 0},  {"Z", 0},   {"EST", -5},
-                 {"EDT", -4}, {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6},
-                 {"PST", -8}, {"PDT", -7}};
-
-    for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
-        if (strcmp(p, zones[i].name) == 0) {
-            *off = zones[i].hours * 3600;
-            return true;
-        }
-    }
-    return false;
-}
-
-static int month_number(const char *p)
-{
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-
-    for (int i = 0; i < 12; i++)
-        if (strncmp(p, months + 3 * i, 3) == 0)
-            return i + 1;
-    return 0;
-}
-
-static bool parse_rfc822(const char *p, int64_t *out)
-{
-    int d, mo, y, h, mi, s = 0, off = 0;
-    const char *comma = strchr(p, ',');
-
-    if (comma)
-        p = comma + 1;
-    while (*p == ' ')
-        p++;
-    if (!digits(&p, 2, &d) && !digits(&p, 1, &d))
-        return false;
-    if (*p++ != ' ' || !(mo = month_number(p)))
-        return false;
-    p += 3;
-    if (*p++ != ' ')
-        return false;
-    if (digits(&p, 4, &y))
-        ;
-    else if (digits(&p, 2, &y))
-        y += y < 50 ? 2000 : 1900;
-    else
-        return false;
-    if (*p++ != ' ' || !digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
-        return false;
-    if (*p == ':' && (p++, !digits(&p, 2, &s)))
-        return false;
-    while (*p == ' ')
-        p++;
-    if (*p && !numeric_zone(&p, false, &off) && !named_zone(p, &off))
-        return false;
-    if (*p == '+' || *p == '-' || !time_ok(mo, d, h, mi, s))
-        return false;
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off;
-    return true;
-}
-
-rp_status rp_date_parse(const char *text, int64_t *out)
-{
-    int64_t t;
-    char buf[64];
-    size_t len = strlen(text);
-
-    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\n'))
-        len--;
-    while (len && (*text == ' ' || *text == '\t' || *text == '\n'))
-        text++, len--;
-    if (len >= sizeof(buf))
-        return RP_EFORMAT;
-    memcpy(buf, text, len);
-    buf[len] = '\0';
-    if (!parse_rfc3339(buf, &t) && !parse_rfc822(buf, &t))
-        return RP_EFORMAT;
-    *out = t;
-    return RP_OK;
-}
+/* ---- dates: one rule with the scan (corpus/date.c) ---- */
 
 bool rp_dedup_doc_date(const rp_doc *doc, const char *field, int64_t *out)
 {
-    json_t *meta, *v;
-    bool ok = false;
-
-    if (!field || !doc->meta)
-        return false;
-    meta = json_loads(doc->meta, 0, NULL);
-    v = json_object_get(meta, field);
-    if (json_is_string(v))
-        ok = rp_date_parse(json_string_value(v), out) == RP_OK;
-    else if (json_is_integer(v)) /* seconds since the epoch */
-        *out = (int64_t)json_integer_value(v), ok = true;
-    json_decref(meta);
-    return ok;
+    return rp_corpus_meta_date(doc->meta, field, out);
 }
 
 /* ---- signatures and similarity ---- */
@@ -302,10 +129,10 @@ static rp_status content_hash(rp_dedup_scratch *scratch, uint64_t *out)
     return RP_OK;
 }
 
-rp_status rp_dedup_signature(const rp_options *opts, const char *text, size_t len,
+rp_status rp_dedup_signature(const rp_options *opts, const rp_doc *doc,
                              rp_dedup_scratch *scratch, rp_dedup_sig *sig)
 {
-    rp_status st = rp_text_tokenize(opts, text, len, false, &scratch->toks);
+    rp_status st = rp_text_tokenize_doc(opts, doc, false, &scratch->toks);
 
     if (st != RP_OK)
         return st;
@@ -572,7 +399,7 @@ static rp_status judge_all(batch *b, rp_dedup *dd)
     rp_dedup_scratch_init(&scratch);
     for (uint32_t d = 0; d < dd->doc_count && st == RP_OK; d++) {
         const rp_doc *doc = rp_corpus_doc(b->corpus, d);
-        st = rp_dedup_signature(b->opts, doc->bytes, doc->len, &scratch, &b->sigs[d]);
+        st = rp_dedup_signature(b->opts, doc, &scratch, &b->sigs[d]);
         if (st != RP_OK)
             break;
         dd->tokens[d] = b->sigs[d].tokens;

@@ -41,8 +41,9 @@ void rp_dedup_scratch_release(rp_dedup_scratch *s);
 void rp_dedup_sig_init(rp_dedup_sig *sig);
 void rp_dedup_sig_release(rp_dedup_sig *sig);
 
-/* Tokenizes and fingerprints text into sig (replacing what it held). */
-rp_status rp_dedup_signature(const rp_options *opts, const char *text, size_t len,
+/* Tokenizes and fingerprints a document (its ignored lines left out) into sig (replacing what
+ * it held). */
+rp_status rp_dedup_signature(const rp_options *opts, const rp_doc *doc,
                              rp_dedup_scratch *scratch, rp_dedup_sig *sig);
 
 /* The candidate keys of a signature: the sampled fingerprints (topped up to

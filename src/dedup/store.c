@@ -825,7 +825,7 @@ static rp_status sign_all(adder *a, const rp_corpus *corpus)
         return RP_ENOMEM;
     for (size_t d = 0; d < n; d++) {
         const rp_doc *doc = rp_corpus_doc(corpus, (uint32_t)d);
-        rp_status st = rp_dedup_signature(&a->s->opts, doc->bytes, doc->len, &a->scratch,
+        rp_status st = rp_dedup_signature(&a->s->opts, doc, &a->scratch,
                                           &a->sigs[d]);
         a->nsigs = d + 1;
         if (st != RP_OK)

@@ -123,7 +123,7 @@ static void token_range(const rp_tokens *toks, size_t start, size_t end, uint32_
 
 static rp_status prepare_doc(const rp_options *opts, const rp_doc *d, docdata *dd)
 {
-    rp_status st = rp_text_tokenize(opts, d->bytes, d->len, false, &dd->toks);
+    rp_status st = rp_text_tokenize_doc(opts, d, false, &dd->toks);
     if (st == RP_OK)
         st = rp_quotes_extract(d->bytes, d->len, &dd->spans);
     if (st != RP_OK)

@@ -99,7 +99,7 @@ static rp_status corpus_df(explain *e)
     for (uint32_t d = 0; st == RP_OK && d < rp_corpus_count(e->corpus); d++) {
         const rp_doc *doc = rp_corpus_doc(e->corpus, d);
         fps.count = 0;
-        st = rp_text_tokenize(e->opts, doc->bytes, doc->len, false, &toks);
+        st = rp_text_tokenize_doc(e->opts, doc, false, &toks);
         if (st == RP_OK)
             st = rp_shingle_winnow(e->opts, toks.items, toks.count, d, &fps);
         for (size_t i = 0, at; st == RP_OK && i < fps.count; i++) {
@@ -225,7 +225,7 @@ static rp_status explain_docs(explain *e)
     rp_status st = RP_OK;
     for (int i = 0; st == RP_OK && i < 2; i++) {
         const rp_doc *doc = rp_corpus_doc(e->corpus, e->doc[i]);
-        st = rp_text_tokenize(e->opts, doc->bytes, doc->len, false, &e->toks[i]);
+        st = rp_text_tokenize_doc(e->opts, doc, false, &e->toks[i]);
         if (st == RP_OK)
             st = rp_shingle_winnow(e->opts, e->toks[i].items, e->toks[i].count, e->doc[i],
                                    &e->fps[i]);

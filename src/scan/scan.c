@@ -15,6 +15,7 @@
 
 #include "scan/align.h"
 #include "scan/cluster.h"
+#include "scan/direction.h"
 #include "scan/index.h"
 #include "base/sort.h"
 
@@ -88,7 +89,7 @@ rp_status rp_scan_token_hashes(const rp_options *opts, const rp_doc *doc, rp_tok
                                uint32_t **out, uint32_t *count)
 {
     hash_stream s = {NULL, 0, 0};
-    rp_status st = rp_text_tokenize_stream(opts, doc->bytes, doc->len, false,
+    rp_status st = rp_text_tokenize_stream_doc(opts, doc, false,
                                            rp_scan_token_block, hash_sink, &s, toks);
     return hashes_done(&s, st, toks, out, count);
 }
@@ -394,7 +395,7 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     if (block < rp_scan_token_block)
         block = rp_scan_token_block;
     if (st == RP_OK)
-        st = rp_text_tokenize_stream(r->opts, doc->bytes, doc->len, false, block, fp_sink, &s,
+        st = rp_text_tokenize_stream_doc(r->opts, doc, false, block, fp_sink, &s,
                                      toks);
     if (st == RP_OK)
         st = rp_winnow_feed(&s.wn, toks->items, toks->count, s.base, fps);
@@ -943,7 +944,7 @@ static rp_status spans_task(void *ctx, size_t i, unsigned w)
     }
     sort_u64(want, 2 * n);
     s.want = want;
-    st = rp_text_tokenize_stream(r->opts, doc->bytes, doc->len, true, rp_scan_token_block,
+    st = rp_text_tokenize_stream_doc(r->opts, doc, true, rp_scan_token_block,
                                  span_sink, &s, &r->toks[w]);
     if (st == RP_OK)
         st = span_sink(&s, &r->toks[w]);
@@ -968,6 +969,8 @@ static rp_status cluster_stage(run *r, rp_scan *scan)
     if (!covered)
         return RP_ENOMEM;
     st = rp_cluster_build(r->corpus, r->opts, r->links, r->hits.count, covered, &scan->clusters);
+    if (st == RP_OK)
+        rp_direction_series(r->corpus, &scan->clusters);
     for (size_t d = 0; st == RP_OK && d < r->docs; d++)
         r->stats[d].covered = r->stats[d].tokens ? (double)covered[d] / r->stats[d].tokens : 0.0;
     rp_free(covered);

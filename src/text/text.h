@@ -22,6 +22,11 @@ rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size
                                   bool spans_only, size_t block, rp_token_sink sink, void *ctx,
                                   rp_tokens *toks);
 
+/* rp_text_tokenize_stream over a document, honouring its ignored lines (rp_doc.ignored). */
+rp_status rp_text_tokenize_stream_doc(const rp_options *opts, const rp_doc *doc,
+                                      bool spans_only, size_t block, rp_token_sink sink,
+                                      void *ctx, rp_tokens *toks);
+
 /* Robust winnowing fed in pieces (rp_shingle_winnow is one piece): shingle i is hashed once all
  * its k tokens have been fed. Feed tokens base .. base + count of a text; base may not pass
  * wn->next, the number of shingles hashed so far (the tail before it may be fed again). */

@@ -83,6 +83,9 @@ typedef struct scanner {
     void *sink_ctx;
     size_t block;
     size_t limit; /* token count at which room() takes its slow path */
+    const rp_range *skip; /* ranges no token starts in (a document's ignored lines) ... */
+    const rp_range *skip_end;
+    size_t skip_at; /* ... the next one's start, SIZE_MAX when none is left */
 } scanner;
 
 /* ASCII letters 1, digits 2, others 0: the fast path's one test per byte; u and U add K_U, for
@@ -775,6 +778,8 @@ static void scanner_init(scanner *sc, const rp_options *opts, const char *text, 
     sc->limit = 0; /* the first token takes the slow path, which sets it */
     sc->nmarks = 0;
     sc->kinds = 0;
+    sc->skip = sc->skip_end = NULL;
+    sc->skip_at = SIZE_MAX;
     sc->uopts = UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_IGNORE;
     if (opts->fold_spelling)
         rp_spelling_init();
@@ -818,6 +823,12 @@ static rp_status tokenize(scanner *sc)
         int32_t cp;
         size_t n;
         int c;
+        if (p >= sc->skip_at) {
+            p = p > sc->skip->end ? p : sc->skip->end;
+            sc->skip++;
+            sc->skip_at = sc->skip < sc->skip_end ? sc->skip->start : SIZE_MAX;
+            continue;
+        }
         if (byte_kind[s[p]]) {
             if ((st = scan_ascii_word(sc, p, &p)) != RP_OK)
                 return st;
@@ -845,8 +856,9 @@ static rp_status tokenize(scanner *sc)
 
 /* Tokenizes len bytes into toks; with a sink, block by block (rp_text_tokenize_stream). */
 static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t len,
-                               bool keep_norm, bool spans_only, rp_token_sink sink, void *ctx,
-                               size_t block, rp_tokens *toks)
+                               const rp_range *skip, size_t nskip, bool keep_norm,
+                               bool spans_only, rp_token_sink sink, void *ctx, size_t block,
+                               rp_tokens *toks)
 {
     scanner sc;
     rp_status st;
@@ -862,6 +874,11 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
     sc.sink = sink;
     sc.sink_ctx = ctx;
     sc.block = block;
+    if (nskip) {
+        sc.skip = skip;
+        sc.skip_end = skip + nskip;
+        sc.skip_at = skip->start;
+    }
     st = tokenize(&sc);
     if (st == RP_OK && keep_norm) {
         if (RP_GROW(toks->norm_off, toks->norm_off_cap, toks->count + 1) != RP_OK)
@@ -876,7 +893,14 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
 rp_status rp_text_tokenize(const rp_options *opts, const char *text, size_t len, bool keep_norm,
                            rp_tokens *toks)
 {
-    return run_tokenizer(opts, text, len, keep_norm, false, NULL, NULL, 0, toks);
+    return run_tokenizer(opts, text, len, NULL, 0, keep_norm, false, NULL, NULL, 0, toks);
+}
+
+rp_status rp_text_tokenize_doc(const rp_options *opts, const rp_doc *doc, bool keep_norm,
+                               rp_tokens *toks)
+{
+    return run_tokenizer(opts, doc->bytes, doc->len, doc->ignored, doc->ignored_count, keep_norm,
+                         false, NULL, NULL, 0, toks);
 }
 
 rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size_t len,
@@ -885,7 +909,17 @@ rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size
 {
     if (!sink || block == 0)
         return RP_EINVAL;
-    return run_tokenizer(opts, text, len, false, spans_only, sink, ctx, block, toks);
+    return run_tokenizer(opts, text, len, NULL, 0, false, spans_only, sink, ctx, block, toks);
+}
+
+rp_status rp_text_tokenize_stream_doc(const rp_options *opts, const rp_doc *doc,
+                                      bool spans_only, size_t block, rp_token_sink sink,
+                                      void *ctx, rp_tokens *toks)
+{
+    if (!sink || block == 0)
+        return RP_EINVAL;
+    return run_tokenizer(opts, doc->bytes, doc->len, doc->ignored, doc->ignored_count, false,
+                         spans_only, sink, ctx, block, toks);
 }
 
 rp_status rp_text_normalize(const rp_options *opts, const char *text, size_t len, char **out,
