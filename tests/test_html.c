@@ -7,6 +7,7 @@
  * own; allocation failure. The browser checks live in tests/browser/check.py.
  */
 #include "report/html.h"
+#include "base/escape.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -213,6 +214,48 @@ static void test_html_write_embeds_only_texts_with_passages(void **state)
     assert_non_null(strstr(out, "\"text\":\"intro \\u003cscript"));
     assert_int_equal(count(out, "data-cluster="), 1);
     free(out);
+}
+
+/* A long name keeps its file name and "#N" and is cut in the middle on a character boundary;
+ * the full name stays in the link's title. */
+static void test_html_write_shortens_long_names_in_the_middle_keeping_the_part(void **state)
+{
+    static const char text[] = "one two three four five six seven eight nine ten";
+    static const char longname[] = "/srv/\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9-very-long-folder-name/"
+                                   "and-another-one/feed-of-posts.txt#12";
+    rp_corpus *corpus;
+    rp_options opts;
+    rp_passage ps[2] = {passage(0, 0, 13), passage(1, 0, 13)};
+    rp_pair pair = {0, 1, 1.0, 3};
+    rp_cluster c = {RP_KIND_REPRINT, 3, 2, ps, 2, &pair, 1};
+    rp_doc_stats stats[2] = {{0}, {0}};
+    char *out = NULL;
+    size_t size = 0;
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&corpus), RP_OK);
+    assert_int_equal(rp_corpus_add(corpus, longname, text, sizeof(text) - 1, NULL), RP_OK);
+    assert_int_equal(rp_corpus_add(corpus, "short.txt#2", text, sizeof(text) - 1, NULL), RP_OK);
+    rp_options_init(&opts);
+    FILE *mem = open_memstream(&out, &size);
+    assert_non_null(mem);
+    assert_int_equal(rp_html_write(mem, corpus, &c, 1, stats, &opts), RP_OK);
+    assert_int_equal(fclose(mem), 0);
+    /* shown: the start of the path, "…", then "/", the file name and its #N whole */
+    assert_non_null(strstr(out, ">/srv/\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9-very-long-fo\xE2\x80\xA6"
+                                "/feed-of-posts.txt#12</a>"));
+    assert_non_null(strstr(out, "title=\"/srv/\xC3\xA9")); /* the full name in the title */
+    assert_non_null(strstr(out, ">short.txt#2</a>"));          /* a short name as it is */
+    /* the data holds the shortened name for the script, only for the long one */
+    assert_int_equal(count(out, ",\"s\":\""), 1);
+    /* every byte of the page is valid UTF-8: no character was cut in two */
+    for (size_t i = 0; i < size;) {
+        size_t n = rp_escape_utf8_len((const unsigned char *)out + i, size - i);
+        assert_true(n > 0);
+        i += n;
+    }
+    free(out);
+    rp_corpus_free(corpus);
 }
 
 static void test_html_write_frees_everything_when_allocation_fails(void **state)
@@ -662,6 +705,7 @@ int main(void)
                                         qteardown),
         cmocka_unit_test_setup_teardown(
             test_html_quotes_share_the_chrome_and_script_of_the_scan_page, qsetup, qteardown),
+        cmocka_unit_test(test_html_write_shortens_long_names_in_the_middle_keeping_the_part),
         cmocka_unit_test_setup_teardown(test_html_csp_allows_exactly_the_pages_own_scripts,
                                         qsetup, qteardown),
         cmocka_unit_test(test_html_quotes_report_from_a_real_run),
