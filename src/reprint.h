@@ -120,7 +120,9 @@ typedef struct rp_doc {
     const char *title;  /* the title field, else the first non-blank line, trimmed and cut at a
                            word to at most 120 code points; NULL when the text is blank */
     uint32_t file_line; /* 1-based line of its file where the document starts (split parts) */
+    uint32_t part;      /* N of a split part named "path#N", else 0 */
     bool dated;         /* date holds the document's date */
+    bool date_unreadable; /* the date field is there but holds no date rp_date_parse reads */
     int64_t date;       /* seconds since the epoch (the date field, see rp_date_parse) */
     const char *series; /* the series it belongs to (outlet, folder), or NULL */
     const rp_range *ignored; /* lines invisible to matching (the --split-after line that ends a
@@ -340,7 +342,10 @@ rp_status rp_sources_new(const rp_corpus *corpus, const rp_scan *scan, const rp_
 void rp_sources_free(rp_sources *src);
 
 /* The sources of one document, most tokens first (ties by doc): *items is BORROWED until the
- * next call. Costs the sum over its clusters of their documents. */
+ * next call. Costs the sum over its clusters of their documents. Reports list the first
+ * RP_SOURCES_LISTED (a text in hundreds of documents would otherwise make every document
+ * list all the others: a report quadratic in the corpus) and say how many there are. */
+#define RP_SOURCES_LISTED 5
 rp_status rp_sources_of(rp_sources *src, uint32_t doc, const rp_source **items, size_t *count);
 
 /* Counters for the report and --explain. */
@@ -401,6 +406,11 @@ void rp_dedup_options_init(rp_dedup_options *dopts);
 /* Parses an RFC 3339 ("2024-05-01T12:00:00Z", offsets and fractions allowed) or RFC 822
  * (RSS: "Wed, 01 May 2024 12:00:00 GMT", "+0200", "EST") date: seconds since the epoch. */
 rp_status rp_date_parse(const char *text, int64_t *out);
+
+/* Writes seconds since the epoch as RFC 3339 in UTC ("2024-05-01T12:00:00Z"); a year outside
+ * 0..9999 as the plain number of seconds. */
+#define RP_DATE_LEN 32
+void rp_date_format(int64_t seconds, char out[RP_DATE_LEN]);
 
 /* A group member; its verdict and similarities are relative to `of`, the document it matched
  * (the group's earliest document; for that document itself, when --keep picked another

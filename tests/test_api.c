@@ -241,8 +241,10 @@ static void test_csv_quotes_cells_and_defuses_formulas(void **state)
     rp_corpus *c = report_corpus();
     char *text = report_string(c, RP_FORMAT_CSV, 0);
 
-    assert_true(strncmp(text, "cluster,kind,doc,name,start,end,line,column,tokens,identity\r\n",
-                        61) == 0);
+    assert_true(strncmp(text,
+                        "cluster,kind,doc,name,start,end,line,column,tokens,identity,title,"
+                        "first\r\n",
+                        73) == 0);
     assert_non_null(strstr(text, ",\"'=b,\"\"x\"\".txt\","));
     assert_non_null(strstr(text, ",post-a.txt,"));
     free(text);

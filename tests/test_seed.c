@@ -39,6 +39,14 @@ typedef struct seed_run {
     json_t *truth;
 } seed_run;
 
+/* A scan of the split seed with the file's own lines, to check the text report against. */
+typedef struct run_report {
+    seed_run run;
+    char *bytes;
+    char **lines;
+    size_t nlines;
+} run_report;
+
 /* The best pair of passages of one cluster for a truth pair, and each side's best passage. */
 typedef struct match {
     double intro;
@@ -399,6 +407,133 @@ static void test_seed_split_posts_report_template_lines(void **state)
     run_boilerplate(true);
 }
 
+/* ---- names and file coordinates of the split posts ---- */
+
+/* The seed file's lines (1-based: lines[1] is the first), pointing into *bytes. */
+static char **file_lines(const char *path, char **bytes, size_t *count)
+{
+    FILE *f = fopen(path, "rb");
+    long size;
+    char **lines;
+    size_t n = 1;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    rewind(f);
+    *bytes = malloc((size_t)size + 1);
+    assert_int_equal(fread(*bytes, 1, (size_t)size, f), (size_t)size);
+    (*bytes)[size] = '\0';
+    fclose(f);
+    lines = calloc((size_t)size + 2, sizeof(*lines));
+    lines[n++] = *bytes;
+    for (char *p = *bytes; (p = strchr(p, '\n')) != NULL; p++) {
+        *p = '\0';
+        lines[n++] = p + 1;
+    }
+    *count = n;
+    return lines;
+}
+
+/* Does the excerpt (whitespace folded to one space) start at code point col of line? Up to 24
+ * bytes are compared, or to the line's end. */
+static bool excerpt_at(const char *line, unsigned col, const char *excerpt)
+{
+    for (unsigned c = 1; c < col && *line; line++)
+        c += ((unsigned char)line[1] & 0xC0) != 0x80;
+    for (int i = 0; i < 24 && *line && *excerpt && *excerpt != '"'; i++, line++, excerpt++) {
+        if (*line == '\r')
+            return *excerpt == ' ';
+        if (*line != *excerpt)
+            return false;
+    }
+    return true;
+}
+
+/* Checks one passage line "  PATH:LINE:COL (#N)  [TITLE]  ... \"excerpt\"". */
+static void check_passage_line(const run_report *rr, const char *ln)
+{
+    unsigned line, col, part;
+    const char *at = strstr(ln, "seed-feed.txt:"), *q;
+    char want[160];
+
+    assert_non_null(at);
+    assert_int_equal(sscanf(at, "seed-feed.txt:%u:%u (#%u)", &line, &col, &part), 3);
+    assert_true(part >= 1 && part <= rp_corpus_count(rr->run.corpus) && line < rr->nlines);
+    const rp_doc *d = rp_corpus_doc(rr->run.corpus, part - 1);
+    snprintf(want, sizeof(want), "(#%u)  [%.20s", part, d->title);
+    if (!strstr(ln, want))
+        fail_msg("no title of part %u on: %s", part, ln);
+    q = strstr(ln, "  \"");
+    assert_non_null(q);
+    if (!excerpt_at(rr->lines[line], col, q + 3))
+        fail_msg("line %u col %u of the file does not hold: %s", line, col, q + 3);
+}
+
+static void test_seed_split_text_report_names_titles_at_file_lines(void **state)
+{
+    run_report rr;
+    char path[1024], *text = NULL, *save = NULL;
+    size_t len = 0, checked = 0, rows = 0;
+    FILE *f;
+
+    (void)state;
+    if (!seed_open(true, &rr.run)) {
+        print_message("seed-feed.txt not found next to the repository: skipped\n");
+        skip();
+    }
+    snprintf(path, sizeof(path), "%s/../shared/corpora/seed-feed.txt", source_dir());
+    rr.lines = file_lines(path, &rr.bytes, &rr.nlines);
+    f = open_memstream(&text, &len);
+    assert_int_equal(rp_report_scan(f, RP_FORMAT_TEXT, rr.run.corpus, rr.run.scan, &rr.run.opts),
+                     RP_OK);
+    fclose(f);
+    for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(ln, "  ", 2) == 0 && strstr(ln, "tokens, identity")) {
+            check_passage_line(&rr, ln);
+            checked++;
+        } else if (strstr(ln, "% of ") && strstr(ln, "seed-feed.txt#")) {
+            assert_non_null(strstr(ln, "  [")); /* every document row names its title */
+            rows++;
+        }
+    }
+    assert_true(checked >= 2 * SEED_MIN_REQUIRED);
+    assert_int_equal(rows, rp_corpus_count(rr.run.corpus));
+    free(text);
+    free(rr.lines);
+    free(rr.bytes);
+    seed_close(&rr.run);
+}
+
+static void test_seed_split_posts_never_match_their_continue_reading_line(void **state)
+{
+    seed_run run;
+
+    (void)state;
+    if (!seed_open(true, &run)) {
+        print_message("seed-feed.txt not found next to the repository: skipped\n");
+        skip();
+    }
+    for (uint32_t i = 0; i < rp_corpus_count(run.corpus); i++) {
+        const rp_doc *d = rp_corpus_doc(run.corpus, i);
+        assert_non_null(d->title);
+        assert_true(d->file_line >= 1);
+        if (i + 1 < rp_corpus_count(run.corpus)) /* the last part may end without one */
+            assert_int_equal(d->ignored_count, 1);
+    }
+    for (size_t i = 0; i < rp_scan_cluster_count(run.scan); i++) {
+        const rp_cluster *c = rp_scan_cluster(run.scan, i);
+        for (size_t j = 0; j < c->passage_count; j++) {
+            const rp_passage *p = &c->passages[j];
+            const rp_doc *d = rp_corpus_doc(run.corpus, p->doc);
+            for (size_t k = 0; k < d->ignored_count; k++)
+                if (p->start < d->ignored[k].end && d->ignored[k].start < p->end)
+                    fail_msg("cluster %zu holds the separator line of %s", i, d->name);
+        }
+    }
+    seed_close(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +542,8 @@ int main(void)
         cmocka_unit_test(test_seed_split_posts_report_every_intro_repeat),
         cmocka_unit_test(test_seed_one_file_reports_template_lines),
         cmocka_unit_test(test_seed_split_posts_report_template_lines),
+        cmocka_unit_test(test_seed_split_text_report_names_titles_at_file_lines),
+        cmocka_unit_test(test_seed_split_posts_never_match_their_continue_reading_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

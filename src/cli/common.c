@@ -339,6 +339,17 @@ bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *f
     return true;
 }
 
+/* Documents whose date field holds no readable date are kept, undated: each is named once. */
+static void warn_dates(const rp_corpus *corpus, const char *field)
+{
+    for (uint32_t i = 0; i < rp_corpus_count(corpus); i++) {
+        const rp_doc *d = rp_corpus_doc(corpus, i);
+        if (d->date_unreadable)
+            cli_error("'%s': field '%s' is not an RFC 3339 or RFC 822 date: taken as undated",
+                      d->name, field);
+    }
+}
+
 rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
 {
     rp_corpus *corpus = NULL;
@@ -361,6 +372,8 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
     }
     if (st == RP_OK)
         cli_progress((void *)c, "read", (uint64_t)npaths, (uint64_t)npaths);
+    if (st == RP_OK && !c->quiet)
+        warn_dates(corpus, ro.date_field ? ro.date_field : "date");
     if (st == RP_OK && rp_corpus_count(corpus) == 0) {
         cli_error("no documents read (%zu input%s skipped)", reported, reported == 1 ? "" : "s");
         st = RP_EINVAL;

@@ -13,23 +13,21 @@
 /* A title is cut at a word to at most this many code points. */
 #define TITLE_MAX 120
 
-rp_status rp_annotator_init(rp_annotator *an, const rp_read_options *ro, char *msg,
-                            size_t msglen)
+rp_status rp_annotator_init(rp_annotator *an, const rp_read_options *ro, char *msg, size_t msglen)
 {
     rp_status st = RP_OK;
 
     memset(an, 0, sizeof(*an));
     an->ro = ro;
-    if (ro->series && (st = rp_regex_compile(&an->series, ro->series, "series", msg, msglen)) ==
-                          RP_OK)
+    if (ro->series &&
+        (st = rp_regex_compile(&an->series, ro->series, "series", msg, msglen)) == RP_OK)
         an->has_series = true;
     if (st == RP_OK && ro->ignore_lines &&
         (st = rp_regex_compile(&an->ignore, ro->ignore_lines, "ignore-lines", msg, msglen)) ==
             RP_OK)
         an->has_ignore = true;
     if (st == RP_OK && ro->split_after &&
-        (st = rp_regex_compile(&an->after, ro->split_after, "split-after", msg, msglen)) ==
-            RP_OK)
+        (st = rp_regex_compile(&an->after, ro->split_after, "split-after", msg, msglen)) == RP_OK)
         an->has_after = true;
     if (st != RP_OK)
         rp_annotator_release(an);
@@ -99,10 +97,11 @@ static rp_status value_text(json_t *v, char **out)
     return *out ? RP_OK : RP_ENOMEM;
 }
 
-/* Title and series from the metadata's fields, when present. */
+/* Title, date and series from the metadata's fields, when present. */
 static rp_status meta_fields(rp_doc *d, const rp_read_options *ro)
 {
     const char *title_field = ro->title_field ? ro->title_field : "title";
+    const char *date_field = ro->date_field ? ro->date_field : "date";
     json_t *obj, *t;
     rp_status st = RP_OK;
 
@@ -114,6 +113,9 @@ static rp_status meta_fields(rp_doc *d, const rp_read_options *ro)
     t = json_object_get(obj, title_field);
     if (json_is_string(t))
         st = make_title(json_string_value(t), json_string_length(t), &d->title);
+    t = json_object_get(obj, date_field);
+    d->dated = rp_corpus_value_date(t, &d->date);
+    d->date_unreadable = t && !json_is_null(t) && !d->dated;
     if (st == RP_OK && ro->series_field)
         st = value_text(json_object_get(obj, ro->series_field), (char **)&d->series);
     json_decref(obj);
@@ -222,15 +224,12 @@ static rp_status ignored_lines(const rp_annotator *an, rp_doc *d, rp_buf *scratc
 
 static rp_status annotate_doc(const rp_annotator *an, rp_doc *d, rp_buf *scratch)
 {
-    const char *date_field = an->ro->date_field ? an->ro->date_field : "date";
     rp_status st = meta_fields(d, an->ro);
 
     if (st == RP_OK && !d->title)
         st = make_title(d->bytes, d->len, &d->title);
     if (st == RP_OK && !d->series && an->has_series)
         st = name_series(d, &an->series);
-    if (st == RP_OK)
-        d->dated = rp_corpus_meta_date(d->meta, date_field, &d->date);
     if (st == RP_OK && (an->has_ignore || an->has_after))
         st = ignored_lines(an, d, scratch);
     return st;

@@ -117,6 +117,10 @@ extern void (*rp_corpus_test_after_list)(const char *dir);
  * string (rp_date_parse) or an integer of epoch seconds. False when absent or unreadable. */
 bool rp_corpus_meta_date(const char *meta, const char *field, int64_t *out);
 
+/* The same rule for one JSON value (jansson's json_t). */
+struct json_t;
+bool rp_corpus_value_date(const struct json_t *v, int64_t *out);
+
 /* "document larger than 4 GiB" or "document larger than the limit of N bytes". */
 void rp_corpus_limit_reason(size_t cap, char *why);
 

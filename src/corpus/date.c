@@ -6,7 +6,9 @@
  */
 #include "corpus/corpus.h"
 
+#include <inttypes.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
@@ -91,9 +93,8 @@ static bool named_zone(const char *p, int *off)
     static const struct {
         const char *name;
         int hours;
-    } zones[] = {{"GMT", 0},  {"UT", 0},   {"UTC", 0},  {"Z", 0},   {"EST", -5},
-                 {"EDT", -4}, {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6},
-                 {"PST", -8}, {"PDT", -7}};
+    } zones[] = {{"GMT", 0},  {"UT", 0},   {"UTC", 0},  {"Z", 0},    {"EST", -5}, {"EDT", -4},
+                 {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7}};
 
     for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
         if (strcmp(p, zones[i].name) == 0) {
@@ -170,19 +171,55 @@ rp_status rp_date_parse(const char *text, int64_t *out)
     return RP_OK;
 }
 
+bool rp_corpus_value_date(const struct json_t *v, int64_t *out)
+{
+    if (json_is_string(v))
+        return rp_date_parse(json_string_value(v), out) == RP_OK;
+    if (json_is_integer(v)) { /* seconds since the epoch */
+        *out = (int64_t)json_integer_value(v);
+        return true;
+    }
+    return false;
+}
+
 bool rp_corpus_meta_date(const char *meta, const char *field, int64_t *out)
 {
-    json_t *obj, *v;
-    bool ok = false;
+    json_t *obj;
+    bool ok;
 
     if (!field || !meta)
         return false;
     obj = json_loads(meta, 0, NULL);
-    v = json_object_get(obj, field);
-    if (json_is_string(v))
-        ok = rp_date_parse(json_string_value(v), out) == RP_OK;
-    else if (json_is_integer(v)) /* seconds since the epoch */
-        *out = (int64_t)json_integer_value(v), ok = true;
+    ok = rp_corpus_value_date(json_object_get(obj, field), out);
     json_decref(obj);
     return ok;
+}
+
+/* Year, month and day of a count of days since 1970-01-01 (Hinnant's civil_from_days). */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+void rp_date_format(int64_t seconds, char out[RP_DATE_LEN])
+{
+    int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+    int64_t rest = seconds - days * 86400, y;
+    int m, d;
+
+    civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+        snprintf(out, RP_DATE_LEN, "%" PRId64, seconds); /* out of ISO 8601's plain years */
+        return;
+    }
+    snprintf(out, RP_DATE_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, m, d, (int)(rest / 3600),
+             (int)(rest / 60 % 60), (int)(rest % 60));
 }

@@ -134,8 +134,11 @@ static rp_status emit(splitting *sx, size_t start, size_t end)
     }
     st = rp_corpus_take(sx->c, name.data, bytes, end - start, start, NULL);
     if (st == RP_OK)
-        rp_corpus_doc_edit(sx->c, (uint32_t)(rp_corpus_count(sx->c) - 1))->file_line =
-            line_at(sx, start);
+    {
+        rp_doc *d = rp_corpus_doc_edit(sx->c, (uint32_t)(rp_corpus_count(sx->c) - 1));
+        d->file_line = line_at(sx, start);
+        d->part = (uint32_t)sx->kept;
+    }
     return st;
 }
 

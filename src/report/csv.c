@@ -9,21 +9,26 @@
 void rp_report_scan_csv(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
                         const rp_options *opts)
 {
-    size_t n = rp_scan_cluster_count(scan), id = 0;
+    size_t n = rp_scan_cluster_count(scan);
 
-    fputs("cluster,kind,doc,name,start,end,line,column,tokens,identity\r\n", out);
+    /* title and first (1 on the cluster's earliest passage) come after the first draft's */
+    fputs("cluster,kind,doc,name,start,end,line,column,tokens,identity,title,first\r\n", out);
     for (size_t i = 0; i < n; i++) {
         const rp_cluster *c = rp_scan_cluster(scan, i);
         if (!rp_report_kind_wanted(opts, c))
             continue;
+        size_t first = rp_cluster_first(corpus, c);
         for (size_t j = 0, listed = rp_report_listed(c, opts); j < listed; j++) {
             const rp_passage *p = &c->passages[j];
-            fprintf(out, "%zu,%s,%u,", id, rp_kind_name(c->kind), p->doc);
-            rp_escape_csv_cell(out, rp_corpus_doc(corpus, p->doc)->name);
-            fprintf(out, ",%zu,%zu,%u,%u,%u,%.4f\r\n", p->start, p->end, p->line, p->column,
+            const rp_doc *d = rp_corpus_doc(corpus, p->doc);
+            fprintf(out, "%zu,%s,%u,", i, rp_kind_name(c->kind), p->doc);
+            rp_escape_csv_cell(out, d->name);
+            fprintf(out, ",%zu,%zu,%u,%u,%u,%.4f,", p->start, p->end, p->line, p->column,
                     p->tokens, p->identity);
+            if (d->title)
+                rp_escape_csv_cell(out, d->title);
+            fprintf(out, ",%d\r\n", j == first);
         }
-        id++;
     }
 }
 

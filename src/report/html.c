@@ -196,7 +196,7 @@ static void json_short_name(FILE *out, const char *name)
 
 /* ---- what the page needs beyond the clusters: UTF-16 offsets and coverage by kind ---- */
 
-#define KIND_COUNT 3
+#define KIND_COUNT RP_KIND_COUNT
 
 typedef struct html_report {
     const rp_corpus *corpus;
@@ -261,7 +261,7 @@ static rp_status collect_events(const html_report *r, html_event **out)
  * (reprint, internal, boilerplate) of the passages over it. */
 static void sweep(html_report *r, const html_event *ev, size_t n)
 {
-    size_t active[KIND_COUNT] = {0, 0, 0}, b = 0, u = 0, prev = 0;
+    size_t active[KIND_COUNT] = {0}, b = 0, u = 0, prev = 0;
     uint32_t doc = UINT32_MAX;
     const unsigned char *s = NULL;
     size_t len = 0;

@@ -34,7 +34,7 @@ static void settings_fields(FILE *out, const rp_options *o)
             o->max_df, o->boilerplate_docs, json_bool(o->fold_case), json_bool(o->fold_marks),
             json_bool(o->fold_spelling), o->boilerplate_tokens, json_bool(o->fold_quotes));
     const char *sep = "";
-    for (rp_kind k = RP_KIND_REPRINT; k <= RP_KIND_BOILERPLATE; k++) {
+    for (rp_kind k = RP_KIND_REPRINT; k < RP_KIND_COUNT; k++) {
         if (o->kinds & (1u << k)) {
             fprintf(out, "%s\"%s\"", sep, rp_kind_name(k));
             sep = ",";
@@ -43,9 +43,64 @@ static void settings_fields(FILE *out, const rp_options *o)
     putc(']', out);
 }
 
-/* One entry of "documents" ({"id":..,"name":..,"bytes":..,"tokens":..,"covered":..,...}). */
-static void document(FILE *out, uint32_t id, const rp_doc *d, const rp_doc_stats *st)
+static void json_cstring_or_null(FILE *out, const char *s)
 {
+    if (s)
+        rp_escape_json_cstring(out, s);
+    else
+        fputs("null", out);
+}
+
+/* A document's title, first line in its file, date and series (null when it has none). */
+static void document_names(FILE *out, const rp_doc *d)
+{
+    char date[RP_DATE_LEN];
+
+    fputs(",\"title\":", out);
+    json_cstring_or_null(out, d->title);
+    fprintf(out, ",\"file_line\":%u,\"date\":", d->file_line);
+    if (d->dated) {
+        rp_date_format(d->date, date);
+        rp_escape_json_cstring(out, date);
+    } else {
+        fputs("null", out);
+    }
+    fputs(",\"series\":", out);
+    json_cstring_or_null(out, d->series);
+}
+
+/* "sources_total":N,"sources":[{"doc":..,"tokens":..,"share":..,"identity":..,
+ * "direction":..},...] (the first RP_SOURCES_LISTED). */
+static void document_sources(FILE *out, const rp_source *src, size_t n)
+{
+    fprintf(out, ",\"sources_total\":%zu,\"sources\":[", n);
+    for (size_t i = 0; i < n && i < RP_SOURCES_LISTED; i++) {
+        const char *dir = rp_direction_name(src[i].direction);
+        fprintf(out, "%s{\"doc\":%u,\"tokens\":%u,\"share\":", i ? "," : "", src[i].doc,
+                src[i].tokens);
+        json_share(out, src[i].share);
+        fputs(",\"identity\":", out);
+        json_share(out, src[i].identity);
+        fputs(",\"direction\":", out);
+        if (dir)
+            fprintf(out, "\"%s\"}", dir);
+        else
+            fputs("null}", out);
+    }
+    putc(']', out);
+}
+
+/* One entry of "documents" ({"id":..,"name":..,"bytes":..,"tokens":..,"covered":..,...});
+ * sources (may be NULL: no "sources" field) are the scan's. */
+static rp_status document(FILE *out, uint32_t id, const rp_doc *d, const rp_doc_stats *st,
+                          rp_sources *sources)
+{
+    const rp_source *src = NULL;
+    size_t n = 0;
+    rp_status rc = sources ? rp_sources_of(sources, id, &src, &n) : RP_OK;
+
+    if (rc != RP_OK)
+        return rc;
     fprintf(out, "{\"id\":%u,\"name\":", id);
     rp_escape_json_cstring(out, d->name);
     fprintf(out, ",\"bytes\":%zu,\"tokens\":%u,\"covered\":", d->len, st->tokens);
@@ -53,7 +108,11 @@ static void document(FILE *out, uint32_t id, const rp_doc *d, const rp_doc_stats
     fprintf(out, ",\"invalid_utf8\":%zu,\"offset\":%zu", st->invalid_utf8, d->offset);
     if (d->meta)
         fprintf(out, ",\"meta\":%s", d->meta);
+    document_names(out, d);
+    if (sources)
+        document_sources(out, src, n);
     putc('}', out);
+    return RP_OK;
 }
 
 static void skipped(FILE *out, const rp_corpus *corpus)
@@ -75,8 +134,8 @@ static void skipped(FILE *out, const rp_corpus *corpus)
 /* ---- scan ---- */
 
 /* The cluster's pairs between listed passages, the first one after lead; returns how many. */
-static size_t scan_pairs(FILE *out, const rp_cluster *c, size_t id, size_t listed,
-                         const char *lead)
+static size_t scan_pairs(FILE *out, const rp_corpus *corpus, const rp_cluster *c, size_t id,
+                         size_t listed, const char *lead)
 {
     size_t written = 0;
 
@@ -84,10 +143,15 @@ static size_t scan_pairs(FILE *out, const rp_cluster *c, size_t id, size_t liste
         const rp_pair *p = &c->pairs[j];
         if (!rp_report_pair_listed(p, listed))
             continue;
+        char earlier = rp_pair_earlier(corpus, c, p);
         fprintf(out, "%s{\"cluster\":%zu,\"a\":%u,\"b\":%u,\"identity\":",
                 written++ ? "," : lead, id, p->a, p->b);
         json_share(out, p->identity);
-        fprintf(out, ",\"tokens\":%u}", p->tokens);
+        fprintf(out, ",\"tokens\":%u,\"earlier\":", p->tokens);
+        if (earlier)
+            fprintf(out, "\"%c\"}", earlier);
+        else
+            fputs("null}", out);
     }
     return written;
 }
@@ -100,6 +164,7 @@ static void scan_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c
             "{\"id\":%zu,\"kind\":\"%s\",\"tokens\":%u,\"documents\":%u,\"passages_total\":%zu,"
             "\"passages\":[",
             id, rp_kind_name(c->kind), c->tokens, c->documents, c->passage_count);
+    size_t first = rp_cluster_first(corpus, c);
     for (size_t j = 0; j < listed; j++) {
         const rp_passage *p = &c->passages[j];
         const rp_doc *d = rp_corpus_doc(corpus, p->doc);
@@ -110,34 +175,38 @@ static void scan_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c
         json_share(out, p->identity);
         fputs(",\"text\":", out);
         rp_escape_json_string(out, d->bytes + p->start, p->end - p->start);
-        putc('}', out);
+        fputs(j == first ? ",\"first\":true}" : "}", out);
     }
     putc(']', out);
 }
 
-static void scan_head(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
-                      const rp_options *opts)
+static rp_status scan_head(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                           const rp_options *opts, rp_sources *sources)
 {
     size_t n = rp_corpus_count(corpus);
+    rp_status st = RP_OK;
 
     fprintf(out, "{\"version\":1,\"tool\":\"reprint %s\",\"command\":\"scan\",\"settings\":{",
             rp_version());
     settings_fields(out, opts);
     /* max_passages bounds only this report's listing: the quotes report does not name it */
     fprintf(out, ",\"max_passages\":%u},\"documents\":[", opts->max_passages);
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n && st == RP_OK; i++) {
         if (i)
             putc(',', out);
-        document(out, i, rp_corpus_doc(corpus, i), rp_scan_doc_stats(scan, i));
+        st = document(out, i, rp_corpus_doc(corpus, i), rp_scan_doc_stats(scan, i), sources);
     }
     fputs("],\"skipped\":", out);
     skipped(out, corpus);
+    return st;
 }
 
+/* Cluster ids are those of the full report: a --kinds filter leaves out clusters, never
+ * renumbers them. */
 static void scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
                       const rp_options *opts)
 {
-    size_t n = rp_scan_cluster_count(scan), id = 0;
+    size_t n = rp_scan_cluster_count(scan), written = 0;
     const char *lead = "";
 
     fputs(",\"clusters\":[", out);
@@ -145,20 +214,16 @@ static void scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
         const rp_cluster *c = rp_scan_cluster(scan, i);
         if (!rp_report_kind_wanted(opts, c))
             continue;
-        fputs(id ? ",\n" : "\n", out);
-        scan_cluster(out, corpus, c, id, rp_report_listed(c, opts));
+        fputs(written++ ? ",\n" : "\n", out);
+        scan_cluster(out, corpus, c, i, rp_report_listed(c, opts));
         putc('}', out);
-        id++;
     }
     fputs("],\n\"pairs\":[", out);
-    id = 0;
     for (size_t i = 0; i < n; i++) {
         const rp_cluster *c = rp_scan_cluster(scan, i);
-        if (!rp_report_kind_wanted(opts, c))
-            continue;
-        if (scan_pairs(out, c, id, rp_report_listed(c, opts), lead))
+        if (rp_report_kind_wanted(opts, c) &&
+            scan_pairs(out, corpus, c, i, rp_report_listed(c, opts), lead))
             lead = ",";
-        id++;
     }
     fputs("]}\n", out);
 }
@@ -166,7 +231,7 @@ static void scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
 static void scan_jsonl(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
                        const rp_options *opts)
 {
-    size_t n = rp_scan_cluster_count(scan), id = 0;
+    size_t n = rp_scan_cluster_count(scan);
 
     fputs("}\n", out);
     for (size_t i = 0; i < n; i++) {
@@ -174,22 +239,25 @@ static void scan_jsonl(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
         if (!rp_report_kind_wanted(opts, c))
             continue;
         size_t listed = rp_report_listed(c, opts);
-        scan_cluster(out, corpus, c, id, listed);
+        scan_cluster(out, corpus, c, i, listed);
         fputs(",\"pairs\":[", out);
-        scan_pairs(out, c, id, listed, "");
+        scan_pairs(out, corpus, c, i, listed, "");
         fputs("]}\n", out);
-        id++;
     }
 }
 
-void rp_report_scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
-                         const rp_options *opts, bool lines)
+rp_status rp_report_scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                              const rp_options *opts, rp_sources *sources, bool lines)
 {
-    scan_head(out, corpus, scan, opts);
+    rp_status st = scan_head(out, corpus, scan, opts, sources);
+
+    if (st != RP_OK)
+        return st;
     if (lines)
         scan_jsonl(out, corpus, scan, opts);
     else
         scan_json(out, corpus, scan, opts);
+    return RP_OK;
 }
 
 /* ---- quotes ---- */
@@ -246,7 +314,7 @@ void rp_report_quotes_json(FILE *out, const rp_corpus *corpus, const rp_quotes *
     for (uint32_t i = 0; i < ndocs; i++) {
         if (i)
             putc(',', out);
-        document(out, i, rp_corpus_doc(corpus, i), rp_quotes_doc_stats(qs, i));
+        document(out, i, rp_corpus_doc(corpus, i), rp_quotes_doc_stats(qs, i), NULL);
     }
     fputs("],\"skipped\":", out);
     skipped(out, corpus);

@@ -21,18 +21,37 @@ rp_status rp_format_parse(const char *name, rp_format *out)
     return RP_EINVAL;
 }
 
+/* Text and JSON list each document's sources (rp_sources, direction.c). */
+static rp_status scan_with_sources(FILE *out, rp_format format, const rp_corpus *corpus,
+                                   const rp_scan *scan, const rp_options *opts)
+{
+    rp_sources *src = NULL;
+    rp_status st = rp_sources_new(corpus, scan, opts, &src);
+
+    if (st == RP_OK && format == RP_FORMAT_TEXT)
+        st = rp_report_scan_text(out, corpus, scan, opts, src);
+    else if (st == RP_OK)
+        st = rp_report_scan_json(out, corpus, scan, opts, src, format == RP_FORMAT_JSONL);
+    rp_sources_free(src);
+    return st;
+}
+
 rp_status rp_report_scan(FILE *out, rp_format format, const rp_corpus *corpus,
                          const rp_scan *scan, const rp_options *opts)
 {
+    rp_status st = RP_OK;
+
     switch (format) {
-    case RP_FORMAT_TEXT: rp_report_scan_text(out, corpus, scan, opts); break;
-    case RP_FORMAT_JSON: rp_report_scan_json(out, corpus, scan, opts, false); break;
-    case RP_FORMAT_JSONL: rp_report_scan_json(out, corpus, scan, opts, true); break;
+    case RP_FORMAT_TEXT:
+    case RP_FORMAT_JSON:
+    case RP_FORMAT_JSONL: st = scan_with_sources(out, format, corpus, scan, opts); break;
     case RP_FORMAT_CSV: rp_report_scan_csv(out, corpus, scan, opts); break;
     case RP_FORMAT_HTML: return rp_report_html(out, corpus, scan, opts);
     default: return RP_EINVAL;
     }
-    return ferror(out) ? RP_EIO : RP_OK;
+    if (st == RP_OK && ferror(out))
+        st = RP_EIO;
+    return st;
 }
 
 rp_status rp_report_quotes(FILE *out, rp_format format, const rp_corpus *corpus,

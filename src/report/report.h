@@ -19,7 +19,10 @@ bool rp_report_kind_wanted(const rp_options *opts, const rp_cluster *c);
 
 /* ---- text for people (text.c) ---- */
 
-void rp_report_scan_text(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+rp_status rp_report_scan_text(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                              const rp_options *opts, rp_sources *sources);
+/* --diff: the word differences of the cluster's best pair (diff.c), folds named. */
+void rp_report_text_diff(FILE *out, const rp_corpus *corpus, const rp_cluster *c,
                          const rp_options *opts);
 void rp_report_quotes_text(FILE *out, const rp_corpus *corpus, const rp_quotes *quotes);
 void rp_report_dedup_text(FILE *out, const rp_corpus *corpus, const rp_dedup *dd);
@@ -30,8 +33,8 @@ void rp_report_text_excerpt(FILE *out, const char *text, size_t len);
 
 /* ---- json and jsonl for tools (json.c); lines: jsonl, one record a line ---- */
 
-void rp_report_scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
-                         const rp_options *opts, bool lines);
+rp_status rp_report_scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                              const rp_options *opts, rp_sources *sources, bool lines);
 void rp_report_quotes_json(FILE *out, const rp_corpus *corpus, const rp_quotes *quotes,
                            const rp_options *opts, const rp_quotes_options *qopts);
 rp_status rp_report_dedup_json(FILE *out, const rp_corpus *corpus, const rp_dedup *dd,

@@ -85,9 +85,9 @@ typedef struct entry {
 
 typedef struct acc {
     uint32_t tokens;
-    uint32_t stamp;   /* the last entry that counted its tokens here, plus one */
-    double direct;    /* best pair identity between the two documents, -1: none */
-    double indirect;  /* best lower identity of two passages joined through others */
+    uint32_t stamp;  /* the last entry that counted its tokens here, plus one */
+    double direct;   /* best pair identity between the two documents, -1: none */
+    double indirect; /* best lower identity of two passages joined through others */
     bool touched;
 } acc;
 
@@ -96,8 +96,8 @@ struct rp_sources {
     const rp_scan *scan;
     uint32_t *start; /* doc d's entries are entries[start[d], start[d + 1]) */
     entry *entries;
-    acc *accs;          /* per document, for the one being gathered */
-    uint32_t *touched;  /* documents with an acc in use */
+    acc *accs;         /* per document, for the one being gathered */
+    uint32_t *touched; /* documents with an acc in use */
     rp_source *out;
 };
 
@@ -228,8 +228,9 @@ static rp_direction direction_of(const rp_doc *d, const rp_doc *e)
 {
     if (!d->dated || !e->dated)
         return RP_DIRECTION_UNKNOWN;
-    return e->date < d->date ? RP_DIRECTION_FROM
-                             : e->date > d->date ? RP_DIRECTION_BY : RP_DIRECTION_SAME;
+    return e->date < d->date   ? RP_DIRECTION_FROM
+           : e->date > d->date ? RP_DIRECTION_BY
+                               : RP_DIRECTION_SAME;
 }
 
 rp_status rp_sources_of(rp_sources *s, uint32_t doc, const rp_source **items, size_t *count)
