@@ -147,9 +147,11 @@ static void test_html_write_marks_exactly_the_reported_passages(void **state)
                                 "data-cluster=\"0\""));
     assert_non_null(strstr(out, "data-doc=\"1\" data-start=\"6\" data-end=\"47\" "
                                 "data-cluster=\"0\""));
-    /* the boilerplate cluster is not reported, so the internal one is cluster 1 */
+    /* the boilerplate cluster 1 is not reported; ids stay those of all clusters (as in JSON),
+     * so the internal one is cluster 2, and the data holds null in cluster 1's place */
     assert_non_null(strstr(out, "data-doc=\"1\" data-start=\"48\" data-end=\"75\" "
-                                "data-cluster=\"1\""));
+                                "data-cluster=\"2\""));
+    assert_non_null(strstr(out, ",\nnull,\n{\"kind\":1,"));
     assert_int_equal(count(out, "data-cluster="), 3);
     assert_int_equal(count(out, "data-doc="), 3);
     assert_null(strstr(out, "data-end=\"6\""));

@@ -202,8 +202,10 @@ typedef struct html_report {
     const rp_corpus *corpus;
     const rp_options *opts;
     const rp_doc_stats *stats;
-    const rp_cluster **clusters; /* the reported ones, in report order: index = id */
+    const rp_cluster **clusters; /* the reported ones (--kinds), in report order */
+    size_t *ids;                 /* each one's id: its index among all clusters, as in JSON */
     size_t count;
+    size_t total; /* all clusters, reported or not */
     size_t passages;
     uint32_t *u16;     /* per passage (in report order): start and end in UTF-16 units */
     size_t *cover;     /* per document and kind: bytes shown in that kind's colour */
@@ -299,12 +301,15 @@ static rp_status report_prepare(html_report *r, const rp_cluster *clusters, size
     rp_status st = RP_ENOMEM;
 
     r->clusters = rp_malloc(count ? count * sizeof(*r->clusters) : 1);
+    r->ids = rp_malloc(count ? count * sizeof(*r->ids) : 1);
     r->cover = rp_calloc(ndocs ? ndocs : 1, KIND_COUNT * sizeof(*r->cover));
-    if (!r->clusters || !r->cover)
+    if (!r->clusters || !r->ids || !r->cover)
         return RP_ENOMEM;
+    r->total = count;
     for (size_t i = 0; i < count; i++) {
         if (!(r->opts->kinds & (1u << clusters[i].kind)))
             continue;
+        r->ids[r->count] = i;
         r->clusters[r->count++] = &clusters[i];
         r->passages += clusters[i].passage_count;
         r->by_kind[clusters[i].kind]++;
@@ -325,6 +330,7 @@ static rp_status report_prepare(html_report *r, const rp_cluster *clusters, size
 static void report_release(html_report *r)
 {
     rp_free(r->clusters);
+    rp_free(r->ids);
     rp_free(r->u16);
     rp_free(r->cover);
 }
@@ -531,9 +537,10 @@ static void write_filters(FILE *out, const html_report *r)
 
 /* One cluster: heading, an excerpt, and its listed passages, each an element with the four
  * data-* attributes of the JSON report (the machine-checkable markup). */
-static void write_cluster(FILE *out, const html_report *r, size_t id)
+static void write_cluster(FILE *out, const html_report *r, size_t i)
 {
-    const rp_cluster *c = r->clusters[id];
+    const rp_cluster *c = r->clusters[i];
+    size_t id = r->ids[i];
     const char *kind = rp_kind_name(c->kind);
     const rp_passage *first = &c->passages[0];
     const rp_doc *fd = rp_corpus_doc(r->corpus, first->doc);
@@ -658,20 +665,26 @@ static rp_status write_data_docs(FILE *out, const html_report *r)
     return RP_OK;
 }
 
-/* Passages as [doc, start, end, line, column, tokens, identity, u16 start, u16 end]: the
- * listed ones, and the pairs between them; n counts them all. */
+/* Every cluster by id, null when --kinds leaves it out; passages as [doc, start, end, line,
+ * column, tokens, identity, u16 start, u16 end]: the listed ones, and the pairs between them;
+ * n counts them all. */
 static void write_data_clusters(FILE *out, const html_report *r)
 {
     size_t k = 0; /* the first passage's index in report order (u16 holds every passage) */
 
     fputs(",\"clusters\":[", out);
-    for (size_t i = 0; i < r->count; i++) {
-        const rp_cluster *c = r->clusters[i];
+    for (size_t id = 0, i = 0; id < r->total; id++) {
+        fputs(id ? ",\n" : "\n", out);
+        if (i == r->count || r->ids[i] != id) {
+            fputs("null", out); /* not reported (--kinds): ids stay those of all clusters */
+            continue;
+        }
+        const rp_cluster *c = r->clusters[i++];
         size_t listed = rp_report_listed(c, r->opts);
         const char *sep = "";
         fprintf(out,
-                "%s{\"kind\":%d,\"tokens\":%u,\"documents\":%u,\"n\":%zu,\"first\":%zu,\"p\":[",
-                i ? ",\n" : "\n", (int)c->kind, c->tokens, c->documents, c->passage_count,
+                "{\"kind\":%d,\"tokens\":%u,\"documents\":%u,\"n\":%zu,\"first\":%zu,\"p\":[",
+                (int)c->kind, c->tokens, c->documents, c->passage_count,
                 rp_cluster_first(r->corpus, c));
         for (size_t j = 0; j < listed; j++) {
             const rp_passage *p = &c->passages[j];

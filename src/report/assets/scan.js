@@ -10,8 +10,8 @@ function data() {
   if (D) return D;
   D = JSON.parse(document.getElementById('rp-data').textContent);
   D.byDoc = D.docs.map(function () { return []; });
-  D.clusters.forEach(function (c, ci) {
-    c.p.forEach(function (p, pi) { D.byDoc[p[0]].push({c: ci, i: pi, p: p}); });
+  D.clusters.forEach(function (c, ci) { /* null: left out by --kinds (ids stay stable) */
+    if (c) c.p.forEach(function (p, pi) { D.byDoc[p[0]].push({c: ci, i: pi, p: p}); });
   });
   D.byDoc.forEach(function (l) {
     l.sort(function (a, b) { return a.p[7] - b.p[7] || b.p[8] - a.p[8]; });
@@ -202,7 +202,7 @@ function haystacks() {
   if (HAY) return HAY;
   var docs = data().docs.map(function (d) { return (d.name + '\n' + (d.title || '')).toLowerCase(); });
   HAY = {docs: docs, clusters: D.clusters.map(function (c) {
-    return c.p.map(function (p) { return passText(p) + '\n' + docs[p[0]]; }).join('\n').toLowerCase();
+    return c ? c.p.map(function (p) { return passText(p) + '\n' + docs[p[0]]; }).join('\n').toLowerCase() : '';
   })};
   return HAY;
 }
