@@ -323,7 +323,7 @@ function drawNetwork(box, links) {
   var width = 1100, lay = nodePlaces(links, width), height = 120 + lay.lanes.length * lay.laneH;
   var g = svg('svg', {viewBox: '0 0 ' + width + ' ' + height, width: '100%', class: 'net', role: 'img'});
   var defs = svg('defs'), arrow = svg('marker', {id: 'rp-arrow', viewBox: '0 0 10 10', refX: '9', refY: '5',
-    markerWidth: '6', markerHeight: '6', orient: 'auto-start-reverse'});
+    markerWidth: '9', markerHeight: '9', markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse'});
   arrow.appendChild(svg('path', {d: 'M0,0L10,5L0,10z', class: 'arrowhead'}));
   defs.appendChild(arrow);
   g.appendChild(defs);
