@@ -7,7 +7,8 @@
 #
 # usage: sh bench/html_scale.sh [BUILD_DIR] [CLUSTERS|CORPUS] [RUNS]   (defaults: build 10000 5)
 # CORPUS: an existing file or directory (e.g. a bench/gen.py corpus) scanned instead of the
-# generated pairs; extra scan options in HTML_SCAN_ARGS (e.g. --split-after for the seed feed).
+# generated pairs; extra scan options in HTML_SCAN_ARGS (e.g. --split-after for the seed feed);
+# HTML_VIEW: a view to open instead of the overview (e.g. '#n/200', the reuse network).
 set -eu
 
 BUILD=${1:-build}
@@ -56,7 +57,7 @@ while [ "$i" -lt "$RUNS" ]; do
     profile=$(mktemp -d)
     ms=$("$BROWSER" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$profile" --dump-dom "file://$(realpath "$WORK/report.html")" \
+        --user-data-dir="$profile" --dump-dom "file://$(realpath "$WORK/report.html")${HTML_VIEW:-}" \
         2>/dev/null < /dev/null | grep -o 'data-rp-ready="[0-9]*"' | grep -o '[0-9][0-9]*')
     rm -rf "$profile"
     times="$times ${ms:-NA}"

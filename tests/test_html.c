@@ -3,9 +3,11 @@
  * embedded JSON; the machine-checkable markup (scan: one element per reported passage with the
  * JSON's doc, start, end and cluster id; quotes: one per quotation and one per source, with the
  * JSON's offsets); UTF-16 offsets; coverage split by kind; the chrome and script both pages
- * share; allocation failure. The browser checks live in tests/browser/check.py.
+ * share; the Content-Security-Policy's script hashes, checked against a SHA-256 of the test's
+ * own; allocation failure. The browser checks live in tests/browser/check.py.
  */
 #include "report/html.h"
+#include "base/escape.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,9 +147,11 @@ static void test_html_write_marks_exactly_the_reported_passages(void **state)
                                 "data-cluster=\"0\""));
     assert_non_null(strstr(out, "data-doc=\"1\" data-start=\"6\" data-end=\"47\" "
                                 "data-cluster=\"0\""));
-    /* the boilerplate cluster is not reported, so the internal one is cluster 1 */
+    /* the boilerplate cluster 1 is not reported; ids stay those of all clusters (as in JSON),
+     * so the internal one is cluster 2, and the data holds null in cluster 1's place */
     assert_non_null(strstr(out, "data-doc=\"1\" data-start=\"48\" data-end=\"75\" "
-                                "data-cluster=\"1\""));
+                                "data-cluster=\"2\""));
+    assert_non_null(strstr(out, ",\nnull,\n{\"kind\":1,"));
     assert_int_equal(count(out, "data-cluster="), 3);
     assert_int_equal(count(out, "data-doc="), 3);
     assert_null(strstr(out, "data-end=\"6\""));
@@ -193,8 +197,8 @@ static void test_html_write_splits_coverage_by_kind(void **state)
     f->opts.kinds = RP_KINDS_ALL;
     /* doc 1 (80 bytes): boilerplate [0,5), reprint [6,47), internal [48,75) */
     assert_int_equal(write_report(f, &out), RP_OK);
-    assert_non_null(strstr(out, "href=\"#d/1\" title=\"b.txt\">b.txt</a><div class=\"bar\">"
-                                "<i class=\"k-reprint\" style=\"width:51.25%\""));
+    assert_non_null(strstr(out, "href=\"#d/1\" title=\"b.txt\">b.txt <span class=\"ttl\">"));
+    assert_non_null(strstr(out, "</a><div class=\"bar\"><i class=\"k-reprint\" style=\"width:51.25%\""));
     assert_non_null(strstr(out, "<i class=\"k-internal\" style=\"width:33.75%\""));
     assert_non_null(strstr(out, "<i class=\"k-boilerplate\" style=\"width:6.25%\""));
     assert_int_equal(count(out, "data-cluster="), 5);
@@ -208,10 +212,53 @@ static void test_html_write_embeds_only_texts_with_passages(void **state)
 
     f->opts.kinds = 1u << RP_KIND_INTERNAL; /* only doc 1 has a reported passage */
     assert_int_equal(write_report(f, &out), RP_OK);
-    assert_non_null(strstr(out, "\"covered\":0.0000,\"text\":null}"));
+    assert_non_null(strstr(out, "\"covered\":0.0000,\"title\":"));
+    assert_non_null(strstr(out, ",\"text\":null}"));
     assert_non_null(strstr(out, "\"text\":\"intro \\u003cscript"));
     assert_int_equal(count(out, "data-cluster="), 1);
     free(out);
+}
+
+/* A long name keeps its file name and "#N" and is cut in the middle on a character boundary;
+ * the full name stays in the link's title. */
+static void test_html_write_shortens_long_names_in_the_middle_keeping_the_part(void **state)
+{
+    static const char text[] = "one two three four five six seven eight nine ten";
+    static const char longname[] = "/srv/\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9-very-long-folder-name/"
+                                   "and-another-one/feed-of-posts.txt#12";
+    rp_corpus *corpus;
+    rp_options opts;
+    rp_passage ps[2] = {passage(0, 0, 13), passage(1, 0, 13)};
+    rp_pair pair = {0, 1, 1.0, 3, NULL, 0};
+    rp_cluster c = {RP_KIND_REPRINT, 3, 2, ps, 2, &pair, 1};
+    rp_doc_stats stats[2] = {{0}, {0}};
+    char *out = NULL;
+    size_t size = 0;
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&corpus), RP_OK);
+    assert_int_equal(rp_corpus_add(corpus, longname, text, sizeof(text) - 1, NULL), RP_OK);
+    assert_int_equal(rp_corpus_add(corpus, "short.txt#2", text, sizeof(text) - 1, NULL), RP_OK);
+    rp_options_init(&opts);
+    FILE *mem = open_memstream(&out, &size);
+    assert_non_null(mem);
+    assert_int_equal(rp_html_write(mem, corpus, &c, 1, stats, &opts), RP_OK);
+    assert_int_equal(fclose(mem), 0);
+    /* shown: the start of the path, "…", then "/", the file name and its #N whole */
+    assert_non_null(strstr(out, ">/srv/\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9-very-long-fo\xE2\x80\xA6"
+                                "/feed-of-posts.txt#12 <span class=\"ttl\">"));
+    assert_non_null(strstr(out, "title=\"/srv/\xC3\xA9")); /* the full name in the title */
+    assert_non_null(strstr(out, ">short.txt#2 <span"));        /* a short name as it is */
+    /* the data holds the shortened name for the script, only for the long one */
+    assert_int_equal(count(out, ",\"s\":\""), 1);
+    /* every byte of the page is valid UTF-8: no character was cut in two */
+    for (size_t i = 0; i < size;) {
+        size_t n = rp_escape_utf8_len((const unsigned char *)out + i, size - i);
+        assert_true(n > 0);
+        i += n;
+    }
+    free(out);
+    rp_corpus_free(corpus);
 }
 
 static void test_html_write_frees_everything_when_allocation_fails(void **state)
@@ -426,8 +473,8 @@ static void test_html_quotes_share_the_chrome_and_script_of_the_scan_page(void *
     char *quotes = NULL, *scan = NULL;
     const char *shared[] = {
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">",
-        "window.onerror=function(", "function wordDiff(a, b, keyOf) {", "function paintWords(",
+        "script-src 'sha256-",
+        "; style-src 'unsafe-inline'; img-src data:\">", "window.onerror = function (", "function wordDiff(a, b, keyOf) {", "function paintWords(",
         "function lcsOps(a, b) {", "function setupMore() {", "button.showmore{"};
 
     write_scan_page(&scan);
@@ -445,6 +492,137 @@ static void test_html_quotes_share_the_chrome_and_script_of_the_scan_page(void *
     assert_null(strstr(quotes, "function showCluster("));
     assert_null(strstr(quotes, "rp-data"));
     assert_null(strstr(quotes, "://")); /* no address outside the page */
+    free(quotes);
+    free(scan);
+}
+
+/* ---- SHA-256 (FIPS 180-4) and base64, written here so the test checks the page's CSP hashes
+ * against its own computation, not the build's ---- */
+
+static const uint32_t sha_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+static uint32_t ror(uint32_t x, int n)
+{
+    return x >> n | x << (32 - n);
+}
+
+static void sha_block(uint32_t h[8], const unsigned char *p)
+{
+    uint32_t w[64], v[8];
+
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ w[i - 15] >> 3;
+        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ w[i - 2] >> 10;
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    memcpy(v, h, sizeof(v));
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) +
+                      ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i];
+        uint32_t t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) +
+                      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+        memmove(v + 1, v, 7 * sizeof(v[0]));
+        v[4] += t1;
+        v[0] = t1 + t2;
+    }
+    for (int i = 0; i < 8; i++)
+        h[i] += v[i];
+}
+
+static void sha256(const char *data, size_t len, unsigned char out[32])
+{
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    unsigned char tail[128] = {0};
+    size_t full = len / 64 * 64, rest = len - full, tail_len = rest < 56 ? 64 : 128;
+    uint64_t bits = (uint64_t)len * 8;
+
+    for (size_t i = 0; i < full; i += 64)
+        sha_block(h, (const unsigned char *)data + i);
+    memcpy(tail, data + full, rest);
+    tail[rest] = 0x80;
+    for (int i = 0; i < 8; i++)
+        tail[tail_len - 1 - i] = (unsigned char)(bits >> (8 * i));
+    for (size_t i = 0; i < tail_len; i += 64)
+        sha_block(h, tail + i);
+    for (int i = 0; i < 32; i++)
+        out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+/* "sha256-" and the base64 of the digest, as a CSP source names a script. */
+static void csp_source(const char *data, size_t len, char out[52])
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned char d[33] = {0};
+    char *o = out + 7;
+
+    sha256(data, len, d);
+    memcpy(out, "sha256-", 7);
+    for (int i = 0; i < 33; i += 3) {
+        uint32_t v = (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8 | d[i + 2];
+        for (int j = 0; j < 4; j++)
+            *o++ = b64[v >> (18 - 6 * j) & 63];
+    }
+    out[50] = '=';
+    out[51] = '\0';
+}
+
+/* Checks that the page's script-src names exactly its inline scripts (<script> without a type:
+ * the JSON data block is not a script), each by the hash of its bytes, and nothing else. */
+static void assert_csp_allows_exactly_the_inline_scripts(const char *page)
+{
+    const char *csp = strstr(page, "script-src "), *end;
+    char directive[512], source[52];
+    size_t sources = 0, scripts = 0;
+
+    assert_non_null(csp);
+    end = strchr(csp, ';');
+    assert_non_null(end);
+    assert_true((size_t)(end - csp) < sizeof(directive));
+    memcpy(directive, csp, (size_t)(end - csp));
+    directive[end - csp] = '\0';
+    assert_null(strstr(directive, "unsafe"));
+    for (const char *p = strstr(directive, "'sha256-"); p; p = strstr(p + 1, "'sha256-"))
+        sources++;
+    for (const char *p = strstr(page, "<script>"); p; p = strstr(p + 1, "<script>")) {
+        const char *body = p + strlen("<script>"), *close = strstr(body, "</script>");
+        assert_non_null(close);
+        csp_source(body, (size_t)(close - body), source);
+        assert_non_null(strstr(directive, source));
+        scripts++;
+    }
+    assert_int_equal(scripts, 2); /* the error handler and the page's own */
+    assert_int_equal(sources, scripts);
+}
+
+static void test_html_csp_allows_exactly_the_pages_own_scripts(void **state)
+{
+    qfixture *f = *state;
+    char *quotes = NULL, *scan = NULL, source[52];
+
+    write_scan_page(&scan);
+    assert_int_equal(write_quotes(f, &quotes), RP_OK);
+    assert_csp_allows_exactly_the_inline_scripts(scan);
+    assert_csp_allows_exactly_the_inline_scripts(quotes);
+    /* the check itself: a script the page does not hold has a hash the policy does not name */
+    csp_source("alert(1)", 8, source);
+    assert_null(strstr(scan, source));
+    /* and the digest is SHA-256's (FIPS 180-4's "abc" example) */
+    csp_source("abc", 3, source);
+    assert_string_equal(source, "sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
     free(quotes);
     free(scan);
 }
@@ -530,6 +708,9 @@ int main(void)
                                         qteardown),
         cmocka_unit_test_setup_teardown(
             test_html_quotes_share_the_chrome_and_script_of_the_scan_page, qsetup, qteardown),
+        cmocka_unit_test(test_html_write_shortens_long_names_in_the_middle_keeping_the_part),
+        cmocka_unit_test_setup_teardown(test_html_csp_allows_exactly_the_pages_own_scripts,
+                                        qsetup, qteardown),
         cmocka_unit_test(test_html_quotes_report_from_a_real_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

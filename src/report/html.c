@@ -135,6 +135,65 @@ static void html_excerpt(FILE *out, const char *text, size_t len)
         fputs("\xE2\x80\xA6", out);
 }
 
+/* ---- names shortened in the middle ---- */
+
+#define NAME_SHOWN 48 /* bytes of a name shown before it is shortened */
+
+/* Where a long name is cut: it shows as name[0..*head) "…" name[*tail..]. The file name and its
+ * "#N" stay whole (a long file name keeps its start and its end); false when it fits. */
+static bool short_cut(const char *name, size_t *head, size_t *tail)
+{
+    size_t len = strlen(name), base = 0;
+
+    if (len <= NAME_SHOWN)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] == '/')
+            base = i + 1;
+    if (len - base <= NAME_SHOWN - 8) {
+        *tail = base ? base - 1 : 0; /* "…/file.txt#3" */
+        *head = NAME_SHOWN - (len - *tail) - 1;
+    } else {
+        *tail = len - NAME_SHOWN / 2;
+        *head = NAME_SHOWN / 2 - 1;
+    }
+    while (*head > 0 && ((unsigned char)name[*head] & 0xC0) == 0x80)
+        (*head)--;
+    while (*tail < len && ((unsigned char)name[*tail] & 0xC0) == 0x80)
+        (*tail)++;
+    return true;
+}
+
+/* A name as HTML text, shortened in the middle when long. */
+static void html_short_name(FILE *out, const char *name)
+{
+    size_t head, tail;
+
+    if (!short_cut(name, &head, &tail)) {
+        html_cstring(out, name);
+        return;
+    }
+    rp_html_text(out, name, head);
+    fputs("\xE2\x80\xA6", out);
+    html_cstring(out, name + tail);
+}
+
+/* The same as a JSON field ,"s":"..." for the script, only when the name is shortened. */
+static void json_short_name(FILE *out, const char *name)
+{
+    size_t head, tail, len = strlen(name);
+    char *buf;
+
+    if (!short_cut(name, &head, &tail) || !(buf = rp_malloc(len + 4)))
+        return;
+    memcpy(buf, name, head);
+    memcpy(buf + head, "\xE2\x80\xA6", 3);
+    memcpy(buf + head + 3, name + tail, len - tail);
+    fputs(",\"s\":", out);
+    rp_html_json_string(out, buf, head + 3 + len - tail);
+    rp_free(buf);
+}
+
 /* ---- what the page needs beyond the clusters: UTF-16 offsets and coverage by kind ---- */
 
 #define KIND_COUNT RP_KIND_COUNT
@@ -143,12 +202,15 @@ typedef struct html_report {
     const rp_corpus *corpus;
     const rp_options *opts;
     const rp_doc_stats *stats;
-    const rp_cluster **clusters; /* the reported ones, in report order: index = id */
+    const rp_cluster **clusters; /* the reported ones (--kinds), in report order */
+    size_t *ids;                 /* each one's id: its index among all clusters, as in JSON */
     size_t count;
+    size_t total; /* all clusters, reported or not */
     size_t passages;
     uint32_t *u16;     /* per passage (in report order): start and end in UTF-16 units */
     size_t *cover;     /* per document and kind: bytes shown in that kind's colour */
     size_t by_kind[KIND_COUNT];
+    rp_sources *sources; /* each document's sources, or NULL (hand-made clusters, no scan) */
 } html_report;
 
 /* One end of a passage, for the sweep along each document. */
@@ -239,12 +301,15 @@ static rp_status report_prepare(html_report *r, const rp_cluster *clusters, size
     rp_status st = RP_ENOMEM;
 
     r->clusters = rp_malloc(count ? count * sizeof(*r->clusters) : 1);
+    r->ids = rp_malloc(count ? count * sizeof(*r->ids) : 1);
     r->cover = rp_calloc(ndocs ? ndocs : 1, KIND_COUNT * sizeof(*r->cover));
-    if (!r->clusters || !r->cover)
+    if (!r->clusters || !r->ids || !r->cover)
         return RP_ENOMEM;
+    r->total = count;
     for (size_t i = 0; i < count; i++) {
         if (!(r->opts->kinds & (1u << clusters[i].kind)))
             continue;
+        r->ids[r->count] = i;
         r->clusters[r->count++] = &clusters[i];
         r->passages += clusters[i].passage_count;
         r->by_kind[clusters[i].kind]++;
@@ -265,6 +330,7 @@ static rp_status report_prepare(html_report *r, const rp_cluster *clusters, size
 static void report_release(html_report *r)
 {
     rp_free(r->clusters);
+    rp_free(r->ids);
     rp_free(r->u16);
     rp_free(r->cover);
 }
@@ -277,16 +343,28 @@ static void write_asset(FILE *out, const rp_asset *a)
     fwrite(a->bytes, 1, a->len, out);
 }
 
-/* The page up to <main>: CSP (nothing outside the file), styles (the shared ones, then extra),
- * the error handler, and the header naming the command, with nav links (trusted markup). */
-static void write_head(FILE *out, const char *command, const rp_asset *css, const char *nav)
+/* The Content-Security-Policy: nothing from outside the file, and of the inline scripts only
+ * the page's own two run (by their hashes, computed at build time), so that text an escaping
+ * bug let through as markup still cannot run. */
+static void write_csp(FILE *out, const rp_asset *script)
+{
+    fprintf(out,
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "script-src %s %s; style-src 'unsafe-inline'; img-src data:\">\n",
+            rp_asset_onerror_script.csp, script->csp);
+}
+
+/* The page up to <main>: CSP, styles (the shared ones, then extra), the error handler, and the
+ * header naming the command, with nav links (trusted markup). script: the page's own, which
+ * write_script writes at the end. */
+static void write_head(FILE *out, const char *command, const rp_asset *css,
+                       const rp_asset *script, const char *nav)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-          "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
-          "<meta name=\"generator\" content=\"reprint ",
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
           out);
+    write_csp(out, script);
+    fputs("<meta name=\"generator\" content=\"reprint ", out);
     fprintf(out, "%s\">\n<title>reprint %s report</title>\n<style>\n", rp_version(), command);
     write_asset(out, &rp_asset_report_css);
     if (css)
@@ -315,6 +393,8 @@ static void write_script(FILE *out, const rp_asset *script)
 #define SHOWN_DOCS 200
 #define SHOWN_CLUSTERS 200
 #define MORE_BLOCK 2000
+#define SOURCES_LISTED 50 /* sources embedded per document (the count says how many in all) */
+#define FOLD_ROWS 20 /* a list of passages shows this many rows, the rest behind a button */
 
 static void more_open(FILE *out, size_t i, size_t count, size_t shown)
 {
@@ -418,10 +498,16 @@ static void write_coverage(FILE *out, const html_report *r)
         const rp_doc *d = rp_corpus_doc(r->corpus, i);
         more_open(out, i, ndocs, SHOWN_DOCS);
         const size_t *cov = &r->cover[(size_t)i * KIND_COUNT];
-        fprintf(out, "<div class=\"cov\"><a class=\"name\" href=\"#d/%u\" title=\"", i);
+        fprintf(out, "<div class=\"cov\" data-row=\"%u\"><a class=\"name\" href=\"#d/%u\" "
+                "title=\"", i, i);
         html_cstring(out, d->name);
         fputs("\">", out);
-        html_cstring(out, d->name);
+        html_short_name(out, d->name);
+        if (d->title) {
+            fputs(" <span class=\"ttl\">", out);
+            html_cstring(out, d->title);
+            fputs("</span>", out);
+        }
         fputs("</a><div class=\"bar\">", out);
         for (unsigned k = 0; k < KIND_COUNT; k++)
             if (cov[k] && d->len)
@@ -451,9 +537,10 @@ static void write_filters(FILE *out, const html_report *r)
 
 /* One cluster: heading, an excerpt, and its listed passages, each an element with the four
  * data-* attributes of the JSON report (the machine-checkable markup). */
-static void write_cluster(FILE *out, const html_report *r, size_t id)
+static void write_cluster(FILE *out, const html_report *r, size_t i)
 {
-    const rp_cluster *c = r->clusters[id];
+    const rp_cluster *c = r->clusters[i];
+    size_t id = r->ids[i];
     const char *kind = rp_kind_name(c->kind);
     const rp_passage *first = &c->passages[0];
     const rp_doc *fd = rp_corpus_doc(r->corpus, first->doc);
@@ -473,15 +560,22 @@ static void write_cluster(FILE *out, const html_report *r, size_t id)
     fputs("</p>\n<ol class=\"occ\">", out);
     for (size_t j = 0; j < listed; j++) {
         const rp_passage *p = &c->passages[j];
+        const rp_doc *d = rp_corpus_doc(r->corpus, p->doc);
         fprintf(out,
-                "<li><a class=\"loc\" href=\"#d/%u/%zu.%zu\" data-doc=\"%u\" data-start=\"%zu\" "
-                "data-end=\"%zu\" data-cluster=\"%zu\">",
-                p->doc, id, j, p->doc, p->start, p->end, id);
-        html_cstring(out, rp_corpus_doc(r->corpus, p->doc)->name);
+                "<li%s><a class=\"loc\" href=\"#d/%u/%zu.%zu\" data-doc=\"%u\" data-start=\"%zu\" "
+                "data-end=\"%zu\" data-cluster=\"%zu\" title=\"",
+                j >= FOLD_ROWS ? " hidden" : "", p->doc, id, j, p->doc, p->start, p->end, id);
+        html_cstring(out, d->title ? d->title : d->name);
+        fputs("\">", out);
+        html_short_name(out, d->name);
         fprintf(out, ":%u:%u</a> %u tokens, %.0f%%</li>", p->line, p->column, p->tokens,
                 100.0 * p->identity);
     }
-    fputs("</ol></article>\n", out);
+    fputs("</ol>", out);
+    if (listed > FOLD_ROWS)
+        fprintf(out, "<button type=\"button\" class=\"unfold\">show %zu more passages</button>",
+                listed - FOLD_ROWS);
+    fputs("</article>\n", out);
 }
 
 static void write_clusters(FILE *out, const html_report *r)
@@ -500,7 +594,51 @@ static void write_clusters(FILE *out, const html_report *r)
 
 /* ---- the embedded data: documents (texts only of those with passages) and clusters ---- */
 
-static void write_data_docs(FILE *out, const html_report *r)
+static bool covered_any(const size_t *cov)
+{
+    for (unsigned k = 0; k < KIND_COUNT; k++)
+        if (cov[k])
+            return true;
+    return false;
+}
+
+/* What names and places a document: title, date (seconds since the epoch), series. */
+static void write_data_about(FILE *out, const rp_doc *d)
+{
+    if (d->title) {
+        fputs(",\"title\":", out);
+        json_cstring(out, d->title);
+    }
+    if (d->dated)
+        fprintf(out, ",\"date\":%lld", (long long)d->date);
+    if (d->series) {
+        fputs(",\"series\":", out);
+        json_cstring(out, d->series);
+    }
+}
+
+/* The documents it shares text with, most tokens first, at most SOURCES_LISTED of them, as
+ * "src":[[doc, tokens, share, identity, direction]...] and "nsrc" (how many in all); the
+ * direction is rp_direction's number (0 unknown, 1 copied from, 2 copied by, 3 same time). */
+static rp_status write_data_sources(FILE *out, const html_report *r, uint32_t doc)
+{
+    const rp_source *items;
+    size_t n;
+
+    if (!r->sources)
+        return RP_OK;
+    rp_status st = rp_sources_of(r->sources, doc, &items, &n);
+    if (st != RP_OK || n == 0)
+        return st;
+    fputs(",\"src\":[", out);
+    for (size_t j = 0; j < n && j < SOURCES_LISTED; j++)
+        fprintf(out, "%s[%u,%u,%.4f,%.4f,%d]", j ? "," : "", items[j].doc, items[j].tokens,
+                items[j].share, items[j].identity, (int)items[j].direction);
+    fprintf(out, "],\"nsrc\":%zu", n);
+    return RP_OK;
+}
+
+static rp_status write_data_docs(FILE *out, const html_report *r)
 {
     size_t ndocs = rp_corpus_count(r->corpus);
 
@@ -510,30 +648,44 @@ static void write_data_docs(FILE *out, const html_report *r)
         const size_t *cov = &r->cover[(size_t)i * KIND_COUNT];
         fputs(i ? ",\n{\"name\":" : "\n{\"name\":", out);
         json_cstring(out, d->name);
-        fprintf(out, ",\"bytes\":%zu,\"tokens\":%u,\"covered\":%.4f,\"text\":", d->len,
+        json_short_name(out, d->name);
+        fprintf(out, ",\"bytes\":%zu,\"tokens\":%u,\"covered\":%.4f", d->len,
                 r->stats[i].tokens, r->stats[i].covered);
-        if (cov[0] || cov[1] || cov[2])
+        write_data_about(out, d);
+        if (write_data_sources(out, r, i) != RP_OK)
+            return RP_ENOMEM;
+        fputs(",\"text\":", out);
+        if (covered_any(cov))
             rp_html_json_string(out, d->bytes, d->len);
         else
             fputs("null", out);
         putc('}', out);
     }
     putc(']', out);
+    return RP_OK;
 }
 
-/* Passages as [doc, start, end, line, column, tokens, identity, u16 start, u16 end]: the
- * listed ones, and the pairs between them; n counts them all. */
+/* Every cluster by id, null when --kinds leaves it out; passages as [doc, start, end, line,
+ * column, tokens, identity, u16 start, u16 end]: the listed ones, and the pairs between them;
+ * n counts them all. */
 static void write_data_clusters(FILE *out, const html_report *r)
 {
     size_t k = 0; /* the first passage's index in report order (u16 holds every passage) */
 
     fputs(",\"clusters\":[", out);
-    for (size_t i = 0; i < r->count; i++) {
-        const rp_cluster *c = r->clusters[i];
+    for (size_t id = 0, i = 0; id < r->total; id++) {
+        fputs(id ? ",\n" : "\n", out);
+        if (i == r->count || r->ids[i] != id) {
+            fputs("null", out); /* not reported (--kinds): ids stay those of all clusters */
+            continue;
+        }
+        const rp_cluster *c = r->clusters[i++];
         size_t listed = rp_report_listed(c, r->opts);
         const char *sep = "";
-        fprintf(out, "%s{\"kind\":%d,\"tokens\":%u,\"documents\":%u,\"n\":%zu,\"p\":[",
-                i ? ",\n" : "\n", (int)c->kind, c->tokens, c->documents, c->passage_count);
+        fprintf(out,
+                "{\"kind\":%d,\"tokens\":%u,\"documents\":%u,\"n\":%zu,\"first\":%zu,\"p\":[",
+                (int)c->kind, c->tokens, c->documents, c->passage_count,
+                rp_cluster_first(r->corpus, c));
         for (size_t j = 0; j < listed; j++) {
             const rp_passage *p = &c->passages[j];
             fprintf(out, "%s[%u,%zu,%zu,%u,%u,%u,%.4f,%u,%u]", j ? "," : "", p->doc, p->start,
@@ -554,41 +706,54 @@ static void write_data_clusters(FILE *out, const html_report *r)
     fputs("]", out);
 }
 
-static void write_tail(FILE *out, const html_report *r)
+static rp_status write_tail(FILE *out, const html_report *r)
 {
     fputs("<div class=\"view\" data-view=\"c\" id=\"view-cluster\" hidden></div>\n"
-          "<div class=\"view\" data-view=\"d\" id=\"view-doc\" hidden></div>\n</main>\n"
+          "<div class=\"view\" data-view=\"d\" id=\"view-doc\" hidden></div>\n"
+          "<div class=\"view\" data-view=\"n\" id=\"view-network\" hidden></div>\n</main>\n"
           "<script type=\"application/json\" id=\"rp-data\">{\"version\":1,\"command\":\"scan\",",
           out);
-    write_data_docs(out, r);
+    if (write_data_docs(out, r) != RP_OK)
+        return RP_ENOMEM;
     write_data_clusters(out, r);
     fputs("}</script>\n", out);
     write_script(out, &rp_asset_scan_script);
+    return RP_OK;
 }
 
-rp_status rp_html_write(FILE *out, const rp_corpus *corpus, const rp_cluster *clusters,
-                        size_t count, const rp_doc_stats *stats, const rp_options *opts)
+/* The scan page; sources may be NULL (the page then has no sources view data). */
+static rp_status html_write(FILE *out, const rp_corpus *corpus, const rp_cluster *clusters,
+                            size_t count, const rp_doc_stats *stats, const rp_options *opts,
+                            rp_sources *sources)
 {
     html_report r;
     rp_status st;
 
     memset(&r, 0, sizeof(r));
-    r.corpus = corpus, r.opts = opts, r.stats = stats;
+    r.corpus = corpus, r.opts = opts, r.stats = stats, r.sources = sources;
     st = report_prepare(&r, clusters, count);
     if (st != RP_OK)
         goto fail;
-    write_head(out, "scan", NULL,
-               "<a href=\"#documents\">Documents</a><a href=\"#clusters\">Clusters</a>");
+    write_head(out, "scan", NULL, &rp_asset_scan_script,
+               "<a href=\"#documents\">Documents</a><a href=\"#clusters\">Clusters</a>"
+               "<a href=\"#n/200\" data-view=\"n\">Who copies whom</a>");
     fputs("<div class=\"view\" data-view=\"overview\">\n", out);
     write_summary(out, &r);
     write_coverage(out, &r);
     write_clusters(out, &r);
     fputs("</div>\n", out);
-    write_tail(out, &r);
-    st = ferror(out) ? RP_EIO : RP_OK;
+    st = write_tail(out, &r);
+    if (st == RP_OK && ferror(out))
+        st = RP_EIO;
 fail:
     report_release(&r);
     return st;
+}
+
+rp_status rp_html_write(FILE *out, const rp_corpus *corpus, const rp_cluster *clusters,
+                        size_t count, const rp_doc_stats *stats, const rp_options *opts)
+{
+    return html_write(out, corpus, clusters, count, stats, opts, NULL);
 }
 
 rp_status rp_report_html(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
@@ -597,6 +762,7 @@ rp_status rp_report_html(FILE *out, const rp_corpus *corpus, const rp_scan *scan
     size_t count = rp_scan_cluster_count(scan), ndocs = rp_corpus_count(corpus);
     rp_cluster *clusters = rp_malloc(count ? count * sizeof(*clusters) : 1);
     rp_doc_stats *stats = rp_malloc(ndocs ? ndocs * sizeof(*stats) : 1);
+    rp_sources *sources = NULL;
     rp_status st = RP_ENOMEM;
 
     if (!clusters || !stats)
@@ -605,8 +771,12 @@ rp_status rp_report_html(FILE *out, const rp_corpus *corpus, const rp_scan *scan
         clusters[i] = *rp_scan_cluster(scan, i);
     for (uint32_t i = 0; i < ndocs; i++)
         stats[i] = *rp_scan_doc_stats(scan, i);
-    st = rp_html_write(out, corpus, clusters, count, stats, opts);
+    st = rp_sources_new(corpus, scan, opts, &sources);
+    if (st != RP_OK)
+        goto fail;
+    st = html_write(out, corpus, clusters, count, stats, opts, sources);
 fail:
+    rp_sources_free(sources);
     rp_free(clusters);
     rp_free(stats);
     return st;
@@ -799,7 +969,7 @@ rp_status rp_html_write_quotes(FILE *out, const rp_corpus *corpus, const rp_quot
         if ((unsigned)quotes[i].sources[0].fidelity < FIDELITY_COUNT)
             p.by_fidelity[quotes[i].sources[0].fidelity]++;
     }
-    write_head(out, "quotes", &rp_asset_quotes_css,
+    write_head(out, "quotes", &rp_asset_quotes_css, &rp_asset_quotes_script,
                "<a href=\"#sourced\">Sourced</a><a href=\"#unsourced\">Unsourced</a>");
     fputs("<div class=\"view\" data-view=\"overview\">\n", out);
     write_quotes_summary(out, &p);

@@ -6,7 +6,9 @@
 #
 # Each asset's opening /* ... */ comment documents the file and is not embedded. A page's
 # script is assembled as the page writes it ("\n", base.js, the page's own script, page.js);
-# the assembled scripts are also written to JS_OUT, where the lint test reads them.
+# the assembled scripts are also written to JS_OUT, where the lint test reads them. Each script
+# also gets its Content-Security-Policy source ('sha256-' and the base64 of its SHA-256), so
+# the page lets run only its own inline scripts.
 
 # The text of an asset without its opening comment.
 function(asset_text name out_var)
@@ -20,7 +22,55 @@ function(asset_text name out_var)
   set(${out_var} "${text}" PARENT_SCOPE)
 endfunction()
 
-# Appends to the C source the rp_asset NAME holding TEXT's bytes.
+# The base64 (RFC 4648, padded) of the bytes that HEX spells.
+function(hex_to_base64 hex out_var)
+  set(alphabet "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+  string(LENGTH "${hex}" n)
+  set(out "")
+  set(i 0)
+  while(i LESS n)
+    math(EXPR rest "${n} - ${i}")
+    set(pad 0)
+    if(rest GREATER_EQUAL 6)
+      string(SUBSTRING "${hex}" ${i} 6 group)
+    elseif(rest EQUAL 4)
+      string(SUBSTRING "${hex}" ${i} 4 group)
+      set(group "${group}00")
+      set(pad 1)
+    else()
+      string(SUBSTRING "${hex}" ${i} 2 group)
+      set(group "${group}0000")
+      set(pad 2)
+    endif()
+    math(EXPR v "0x${group}")
+    math(EXPR keep "4 - ${pad}")
+    foreach(shift 18 12 6 0)
+      if(keep GREATER 0)
+        math(EXPR idx "(${v} >> ${shift}) & 63")
+        string(SUBSTRING "${alphabet}" ${idx} 1 c)
+        string(APPEND out "${c}")
+        math(EXPR keep "${keep} - 1")
+      endif()
+    endforeach()
+    if(pad EQUAL 1)
+      string(APPEND out "=")
+    elseif(pad EQUAL 2)
+      string(APPEND out "==")
+    endif()
+    math(EXPR i "${i} + 6")
+  endwhile()
+  set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
+
+# The CSP source that lets exactly TEXT run as an inline script: 'sha256-BASE64'.
+function(csp_source text out_var)
+  string(SHA256 digest "${text}")
+  string(TOLOWER "${digest}" digest)
+  hex_to_base64("${digest}" b64)
+  set(${out_var} "'sha256-${b64}'" PARENT_SCOPE)
+endfunction()
+
+# Appends to the C source the rp_asset NAME holding TEXT's bytes (a script: with its CSP source).
 function(emit name text)
   set(tmp "${JS_OUT}/.${name}.bytes")
   file(WRITE "${tmp}" "${text}")
@@ -31,8 +81,13 @@ function(emit name text)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
   string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)"
          "\\1\n" bytes "${bytes}")
+  set(csp "NULL")
+  if(name MATCHES "_script$")
+    csp_source("${text}" source)
+    set(csp "\"${source}\"")
+  endif()
   file(APPEND "${OUT}.tmp" "static const unsigned char ${name}_bytes[] = {\n${bytes}0x00};\n"
-       "const rp_asset rp_asset_${name} = {${name}_bytes, ${len}};\n\n")
+       "const rp_asset rp_asset_${name} = {${name}_bytes, ${len}, ${csp}};\n\n")
 endfunction()
 
 file(MAKE_DIRECTORY "${JS_OUT}")
