@@ -115,6 +115,8 @@ typedef struct work {
     size_t tg_cap;
     cand *placed; /* the kept candidates in (doc, position) order */
     size_t placed_cap;
+    uint64_t *qsorted, *wsorted; /* the text's hashes and a window's, sorted (match_bound) */
+    size_t qsorted_cap, wsorted_cap;
 } work;
 
 /* ---- per-document preparation and the shingle index ---- */
@@ -351,12 +353,51 @@ static rp_status add_cand(work *w, cand c)
     return RP_OK;
 }
 
+static int u64_cmp(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* The most tokens an alignment of the text with source tokens [lo, hi) of doc sd can match:
+ * the size of the multiset intersection of their hashes (w->qsorted holds the text's, sorted).
+ * Far cheaper than the alignment, and exact as a bound: a long quotation holding a popular
+ * one meets every copy of it, and most such windows can be rejected here. */
+static rp_status match_bound(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi,
+                             uint32_t *bound)
+{
+    const rp_token *t = w->docs[sd].toks.items;
+    size_t n = hi - lo, i = 0, j = 0;
+
+    *bound = 0;
+    if (RP_GROW(w->wsorted, w->wsorted_cap, n) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t k = 0; k < n; k++)
+        w->wsorted[k] = t[lo + k].hash;
+    qsort(w->wsorted, n, sizeof(*w->wsorted), u64_cmp);
+    while (i < m && j < n) {
+        if (w->qsorted[i] == w->wsorted[j])
+            (*bound)++, i++, j++;
+        else if (w->qsorted[i] < w->wsorted[j])
+            i++;
+        else
+            j++;
+    }
+    return RP_OK;
+}
+
 /* Aligns the text with source tokens [lo, hi) of doc sd; appends a candidate when the source
  * covers enough of the text. */
 static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
-    uint32_t matches = 0, sj, inside = 0, aligned = 0;
-    rp_status st = align_with(w, m, sd, lo, hi);
+    uint32_t matches = 0, sj, inside = 0, aligned = 0, bound;
+    rp_status st = match_bound(w, m, sd, lo, hi, &bound);
+
+    if (st != RP_OK)
+        return st;
+    if (bound < SEED_K || bound < MIN_COVER * m)
+        return RP_OK; /* the alignment could not reach the cover either */
+    st = align_with(w, m, sd, lo, hi);
 
     if (st == RP_ELIMIT)
         return RP_OK; /* too long to align: no source rather than no report */
@@ -647,6 +688,10 @@ static rp_status find_sources(work *w)
     rp_status st;
 
     w->cand_count = 0;
+    if ((st = load_hashes(&w->qsorted, &w->qsorted_cap, w->docs[g->doc].toks.items + g->qs,
+                          m)) != RP_OK)
+        return st;
+    qsort(w->qsorted, m, sizeof(*w->qsorted), u64_cmp);
     if ((st = load_hashes(&w->qh, &w->qh_cap, w->docs[g->doc].toks.items + g->qs, m)) != RP_OK ||
         (st = copy_cands(w, m)) != RP_OK || (st = collect_hits(w, g->doc, g->qs, g->qe)) != RP_OK ||
         (st = chain_hits(w, m)) != RP_OK)
@@ -770,6 +815,8 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->same);
     rp_free(w->tg);
     rp_free(w->placed);
+    rp_free(w->qsorted);
+    rp_free(w->wsorted);
 }
 
 static rp_status prepare_all(rp_quotes *r, work *w, size_t ndocs)
