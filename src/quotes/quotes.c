@@ -115,8 +115,9 @@ typedef struct work {
     size_t tg_cap;
     cand *placed; /* the kept candidates in (doc, position) order */
     size_t placed_cap;
-    uint64_t *qsorted, *wsorted; /* the text's hashes and a window's, sorted (match_bound) */
-    size_t qsorted_cap, wsorted_cap;
+    uint64_t *tab_key; /* the text's hashes counted (count_text, match_bound) */
+    uint32_t *tab_count, *tab_used, *tab_stamp, tab_window;
+    size_t tab_cap, tab_count_cap, tab_used_cap, tab_stamp_cap, tab_mask;
 } work;
 
 /* ---- per-document preparation and the shingle index ---- */
@@ -353,48 +354,63 @@ static rp_status add_cand(work *w, cand c)
     return RP_OK;
 }
 
-static int u64_cmp(const void *pa, const void *pb)
+/* The text's token hashes counted in an open-addressed table (w->tab_*, a power of two at
+ * least twice the text's length), so that a window's shared tokens cost one probe each. */
+static rp_status count_text(work *w, const rp_token *t, uint32_t m)
 {
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    return a < b ? -1 : a > b;
+    size_t cap = 16;
+
+    while (cap < 2 * (size_t)m)
+        cap *= 2;
+    if (RP_GROW(w->tab_key, w->tab_cap, cap) != RP_OK ||
+        RP_GROW(w->tab_count, w->tab_count_cap, cap) != RP_OK ||
+        RP_GROW(w->tab_used, w->tab_used_cap, cap) != RP_OK ||
+        RP_GROW(w->tab_stamp, w->tab_stamp_cap, cap) != RP_OK)
+        return RP_ENOMEM;
+    w->tab_mask = cap - 1;
+    memset(w->tab_count, 0, cap * sizeof(*w->tab_count));
+    memset(w->tab_stamp, 0, cap * sizeof(*w->tab_stamp));
+    w->tab_window = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        size_t k = (size_t)t[i].hash & w->tab_mask;
+        while (w->tab_count[k] && w->tab_key[k] != t[i].hash)
+            k = (k + 1) & w->tab_mask;
+        w->tab_key[k] = t[i].hash;
+        w->tab_count[k]++;
+    }
+    return RP_OK;
 }
 
 /* The most tokens an alignment of the text with source tokens [lo, hi) of doc sd can match:
- * the size of the multiset intersection of their hashes (w->qsorted holds the text's, sorted).
- * Far cheaper than the alignment, and exact as a bound: a long quotation holding a popular
- * one meets every copy of it, and most such windows can be rejected here. */
-static rp_status match_bound(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi,
-                             uint32_t *bound)
+ * the size of the multiset intersection of their hashes. Far cheaper than the alignment, and
+ * exact as a bound: a long quotation holding a popular one meets every copy of it, and most
+ * such windows are rejected here. */
+static uint32_t match_bound(work *w, uint32_t sd, uint32_t lo, uint32_t hi)
 {
     const rp_token *t = w->docs[sd].toks.items;
-    size_t n = hi - lo, i = 0, j = 0;
+    uint32_t bound = 0, id = ++w->tab_window;
 
-    *bound = 0;
-    if (RP_GROW(w->wsorted, w->wsorted_cap, n) != RP_OK)
-        return RP_ENOMEM;
-    for (size_t k = 0; k < n; k++)
-        w->wsorted[k] = t[lo + k].hash;
-    qsort(w->wsorted, n, sizeof(*w->wsorted), u64_cmp);
-    while (i < m && j < n) {
-        if (w->qsorted[i] == w->wsorted[j])
-            (*bound)++, i++, j++;
-        else if (w->qsorted[i] < w->wsorted[j])
-            i++;
-        else
-            j++;
+    for (uint32_t j = lo; j < hi; j++) {
+        size_t k = (size_t)t[j].hash & w->tab_mask;
+        while (w->tab_count[k] && w->tab_key[k] != t[j].hash)
+            k = (k + 1) & w->tab_mask;
+        if (!w->tab_count[k])
+            continue;
+        if (w->tab_stamp[k] != id)
+            w->tab_stamp[k] = id, w->tab_used[k] = 0;
+        if (w->tab_used[k] < w->tab_count[k])
+            w->tab_used[k]++, bound++;
     }
-    return RP_OK;
+    return bound;
 }
 
 /* Aligns the text with source tokens [lo, hi) of doc sd; appends a candidate when the source
  * covers enough of the text. */
 static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
-    uint32_t matches = 0, sj, inside = 0, aligned = 0, bound;
-    rp_status st = match_bound(w, m, sd, lo, hi, &bound);
+    uint32_t matches = 0, sj, inside = 0, aligned = 0, bound = match_bound(w, sd, lo, hi);
+    rp_status st;
 
-    if (st != RP_OK)
-        return st;
     if (bound < SEED_K || bound < MIN_COVER * m)
         return RP_OK; /* the alignment could not reach the cover either */
     st = align_with(w, m, sd, lo, hi);
@@ -688,10 +704,8 @@ static rp_status find_sources(work *w)
     rp_status st;
 
     w->cand_count = 0;
-    if ((st = load_hashes(&w->qsorted, &w->qsorted_cap, w->docs[g->doc].toks.items + g->qs,
-                          m)) != RP_OK)
+    if ((st = count_text(w, w->docs[g->doc].toks.items + g->qs, m)) != RP_OK)
         return st;
-    qsort(w->qsorted, m, sizeof(*w->qsorted), u64_cmp);
     if ((st = load_hashes(&w->qh, &w->qh_cap, w->docs[g->doc].toks.items + g->qs, m)) != RP_OK ||
         (st = copy_cands(w, m)) != RP_OK || (st = collect_hits(w, g->doc, g->qs, g->qe)) != RP_OK ||
         (st = chain_hits(w, m)) != RP_OK)
@@ -815,8 +829,10 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->same);
     rp_free(w->tg);
     rp_free(w->placed);
-    rp_free(w->qsorted);
-    rp_free(w->wsorted);
+    rp_free(w->tab_key);
+    rp_free(w->tab_count);
+    rp_free(w->tab_used);
+    rp_free(w->tab_stamp);
 }
 
 static rp_status prepare_all(rp_quotes *r, work *w, size_t ndocs)
