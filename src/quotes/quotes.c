@@ -9,6 +9,7 @@
  * ranked sources less itself, so the work is linear in the copies, not quadratic.
  */
 #include "quotes/quotes.h"
+#include "base/sort.h"
 #include "scan/cluster.h"
 
 #include <stdlib.h>
@@ -169,15 +170,24 @@ static rp_status prepare_doc(const rp_options *opts, const rp_doc *d, docdata *d
     return RP_OK;
 }
 
-static int fp_cmp(const void *pa, const void *pb)
+/* Index entries and seeds sort with the library's inlined introsort (no equal entries are
+ * distinguishable, so stability does not matter): qsort's callback took most of the time. */
+static inline bool fp_less(const rp_fingerprint *a, const rp_fingerprint *b)
 {
-    const rp_fingerprint *a = pa, *b = pb;
     if (a->hash != b->hash)
-        return a->hash < b->hash ? -1 : 1;
-    if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    return a->pos < b->pos ? -1 : a->pos > b->pos;
+        return a->hash < b->hash;
+    return a->doc != b->doc ? a->doc < b->doc : a->pos < b->pos;
 }
+
+static inline bool hit_less(const hit *a, const hit *b)
+{
+    if (a->doc != b->doc)
+        return a->doc < b->doc;
+    return a->pos != b->pos ? a->pos < b->pos : a->qi < b->qi;
+}
+
+RP_DEFINE_SORT(sort_fps, rp_fingerprint, fp_less)
+RP_DEFINE_SORT(sort_hits, hit, hit_less)
 
 static rp_status build_index(work *w, size_t ndocs)
 {
@@ -194,7 +204,7 @@ static rp_status build_index(work *w, size_t ndocs)
             w->index[k++] = (rp_fingerprint){trigram(t->items + p), (uint32_t)d, (uint32_t)p};
     }
     if (total > 1)
-        qsort(w->index, total, sizeof(*w->index), fp_cmp);
+        sort_fps(w->index, total);
     w->index_count = total;
     return RP_OK;
 }
@@ -262,16 +272,6 @@ static void clip_to_copies(const work *w, uint32_t doc, uint32_t first, uint32_t
 
 /* ---- seeds and chains of one quotation text ---- */
 
-static int hit_cmp(const void *pa, const void *pb)
-{
-    const hit *a = pa, *b = pb;
-    if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    if (a->pos != b->pos)
-        return a->pos < b->pos ? -1 : 1;
-    return a->qi < b->qi ? -1 : a->qi > b->qi;
-}
-
 /* Seeds of one shingle hash that the text holds at positions tg[0..r) (r repeats): every
  * occurrence outside the copies, unless there are more than SEED_OCC_CAP of them. */
 static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r, uint32_t m)
@@ -311,14 +311,14 @@ static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
     for (size_t i = 0; i < n; i++)
         w->tg[i] = (rp_fingerprint){trigram(qt + qs + i), 0, (uint32_t)i};
     if (n > 1)
-        qsort(w->tg, n, sizeof(*w->tg), fp_cmp);
+        sort_fps(w->tg, n);
     for (size_t i = 0, j; i < n && st == RP_OK; i = j) {
         for (j = i + 1; j < n && w->tg[j].hash == w->tg[i].hash; j++)
             ;
         st = shingle_hits(w, w->tg + i, j - i, qe - qs);
     }
     if (st == RP_OK && w->hit_count > 1)
-        qsort(w->hits, w->hit_count, sizeof(*w->hits), hit_cmp);
+        sort_hits(w->hits, w->hit_count);
     return st;
 }
 
