@@ -7,7 +7,7 @@ RUN_ARGS ?= scan examples/posts
 FUZZ_SECONDS ?= 60
 FUZZ_SEED    ?= 1
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_TARGETS ?= text jsonl split load feed quotes scan
+FUZZ_TARGETS ?= text jsonl split load feed quotes scan html attrib dedup writers
 
 # Debian packages the build and the tests need.
 DEB_PACKAGES = build-essential cmake pkg-config libxxhash-dev libutf8proc-dev libjansson-dev \

@@ -9,6 +9,7 @@
  * ranked sources less itself, so the work is linear in the copies, not quadratic.
  */
 #include "quotes/quotes.h"
+#include "base/sort.h"
 #include "scan/cluster.h"
 
 #include <stdlib.h>
@@ -93,6 +94,9 @@ typedef struct work {
     docdata *docs;
     rp_fingerprint *index;
     size_t index_count;
+    size_t *dir; /* build_directory */
+    size_t dir_cap;
+    unsigned dir_shift;
     hit *hits;
     size_t hit_count, hit_cap;
     uint32_t *stamp;
@@ -115,6 +119,9 @@ typedef struct work {
     size_t tg_cap;
     cand *placed; /* the kept candidates in (doc, position) order */
     size_t placed_cap;
+    uint64_t *tab_key; /* the text's hashes counted (count_text, match_bound) */
+    uint32_t *tab_count, *tab_used, *tab_stamp, tab_window;
+    size_t tab_cap, tab_count_cap, tab_used_cap, tab_stamp_cap, tab_mask;
 } work;
 
 /* ---- per-document preparation and the shingle index ---- */
@@ -166,14 +173,44 @@ static rp_status prepare_doc(const rp_options *opts, const rp_doc *d, docdata *d
     return RP_OK;
 }
 
-static int fp_cmp(const void *pa, const void *pb)
+/* Index entries and seeds sort with the library's inlined introsort (no equal entries are
+ * distinguishable, so stability does not matter): qsort's callback took most of the time. */
+static inline bool fp_less(const rp_fingerprint *a, const rp_fingerprint *b)
 {
-    const rp_fingerprint *a = pa, *b = pb;
     if (a->hash != b->hash)
-        return a->hash < b->hash ? -1 : 1;
+        return a->hash < b->hash;
+    return a->doc != b->doc ? a->doc < b->doc : a->pos < b->pos;
+}
+
+static inline bool hit_less(const hit *a, const hit *b)
+{
     if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    return a->pos < b->pos ? -1 : a->pos > b->pos;
+        return a->doc < b->doc;
+    return a->pos != b->pos ? a->pos < b->pos : a->qi < b->qi;
+}
+
+RP_DEFINE_SORT(sort_fps, rp_fingerprint, fp_less)
+RP_DEFINE_SORT(sort_hits, hit, hit_less)
+
+/* Where each run of index hashes with the same top bits starts (about 8 entries a run), so
+ * that a lookup binary-searches one run instead of the whole index: a search of a large
+ * index missed the cache at each of its 20-odd steps. */
+static rp_status build_directory(work *w)
+{
+    unsigned bits = 1;
+    size_t k = 0;
+
+    while (bits < 24 && ((size_t)8 << bits) < w->index_count)
+        bits++;
+    w->dir_shift = 64 - bits;
+    if (RP_GROW(w->dir, w->dir_cap, ((size_t)1 << bits) + 1) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t b = 0; b <= (size_t)1 << bits; b++) {
+        while (k < w->index_count && (size_t)(w->index[k].hash >> w->dir_shift) < b)
+            k++;
+        w->dir[b] = k;
+    }
+    return RP_OK;
 }
 
 static rp_status build_index(work *w, size_t ndocs)
@@ -191,15 +228,15 @@ static rp_status build_index(work *w, size_t ndocs)
             w->index[k++] = (rp_fingerprint){trigram(t->items + p), (uint32_t)d, (uint32_t)p};
     }
     if (total > 1)
-        qsort(w->index, total, sizeof(*w->index), fp_cmp);
+        sort_fps(w->index, total);
     w->index_count = total;
-    return RP_OK;
+    return build_directory(w);
 }
 
 /* The index entries of one shingle hash: [*first, *first + *count). */
 static void lookup(const work *w, uint64_t h, size_t *first, size_t *count)
 {
-    size_t lo = 0, hi = w->index_count;
+    size_t b = (size_t)(h >> w->dir_shift), lo = w->dir[b], hi = w->dir[b + 1];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (w->index[mid].hash < h)
@@ -259,16 +296,6 @@ static void clip_to_copies(const work *w, uint32_t doc, uint32_t first, uint32_t
 
 /* ---- seeds and chains of one quotation text ---- */
 
-static int hit_cmp(const void *pa, const void *pb)
-{
-    const hit *a = pa, *b = pb;
-    if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    if (a->pos != b->pos)
-        return a->pos < b->pos ? -1 : 1;
-    return a->qi < b->qi ? -1 : a->qi > b->qi;
-}
-
 /* Seeds of one shingle hash that the text holds at positions tg[0..r) (r repeats): every
  * occurrence outside the copies, unless there are more than SEED_OCC_CAP of them. */
 static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r, uint32_t m)
@@ -308,14 +335,14 @@ static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
     for (size_t i = 0; i < n; i++)
         w->tg[i] = (rp_fingerprint){trigram(qt + qs + i), 0, (uint32_t)i};
     if (n > 1)
-        qsort(w->tg, n, sizeof(*w->tg), fp_cmp);
+        sort_fps(w->tg, n);
     for (size_t i = 0, j; i < n && st == RP_OK; i = j) {
         for (j = i + 1; j < n && w->tg[j].hash == w->tg[i].hash; j++)
             ;
         st = shingle_hits(w, w->tg + i, j - i, qe - qs);
     }
     if (st == RP_OK && w->hit_count > 1)
-        qsort(w->hits, w->hit_count, sizeof(*w->hits), hit_cmp);
+        sort_hits(w->hits, w->hit_count);
     return st;
 }
 
@@ -351,12 +378,66 @@ static rp_status add_cand(work *w, cand c)
     return RP_OK;
 }
 
+/* The text's token hashes counted in an open-addressed table (w->tab_*, a power of two at
+ * least twice the text's length), so that a window's shared tokens cost one probe each. */
+static rp_status count_text(work *w, const rp_token *t, uint32_t m)
+{
+    size_t cap = 16;
+
+    while (cap < 2 * (size_t)m)
+        cap *= 2;
+    if (RP_GROW(w->tab_key, w->tab_cap, cap) != RP_OK ||
+        RP_GROW(w->tab_count, w->tab_count_cap, cap) != RP_OK ||
+        RP_GROW(w->tab_used, w->tab_used_cap, cap) != RP_OK ||
+        RP_GROW(w->tab_stamp, w->tab_stamp_cap, cap) != RP_OK)
+        return RP_ENOMEM;
+    w->tab_mask = cap - 1;
+    memset(w->tab_count, 0, cap * sizeof(*w->tab_count));
+    memset(w->tab_stamp, 0, cap * sizeof(*w->tab_stamp));
+    w->tab_window = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        size_t k = (size_t)t[i].hash & w->tab_mask;
+        while (w->tab_count[k] && w->tab_key[k] != t[i].hash)
+            k = (k + 1) & w->tab_mask;
+        w->tab_key[k] = t[i].hash;
+        w->tab_count[k]++;
+    }
+    return RP_OK;
+}
+
+/* The most tokens an alignment of the text with source tokens [lo, hi) of doc sd can match:
+ * the size of the multiset intersection of their hashes. Far cheaper than the alignment, and
+ * exact as a bound: a long quotation holding a popular one meets every copy of it, and most
+ * such windows are rejected here. */
+static uint32_t match_bound(work *w, uint32_t sd, uint32_t lo, uint32_t hi)
+{
+    const rp_token *t = w->docs[sd].toks.items;
+    uint32_t bound = 0, id = ++w->tab_window;
+
+    for (uint32_t j = lo; j < hi; j++) {
+        size_t k = (size_t)t[j].hash & w->tab_mask;
+        while (w->tab_count[k] && w->tab_key[k] != t[j].hash)
+            k = (k + 1) & w->tab_mask;
+        if (!w->tab_count[k])
+            continue;
+        if (w->tab_stamp[k] != id)
+            w->tab_stamp[k] = id, w->tab_used[k] = 0;
+        if (w->tab_used[k] < w->tab_count[k])
+            w->tab_used[k]++, bound++;
+    }
+    return bound;
+}
+
 /* Aligns the text with source tokens [lo, hi) of doc sd; appends a candidate when the source
  * covers enough of the text. */
 static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
-    uint32_t matches = 0, sj, inside = 0, aligned = 0;
-    rp_status st = align_with(w, m, sd, lo, hi);
+    uint32_t matches = 0, sj, inside = 0, aligned = 0, bound = match_bound(w, sd, lo, hi);
+    rp_status st;
+
+    if (bound < SEED_K || bound < MIN_COVER * m)
+        return RP_OK; /* the alignment could not reach the cover either */
+    st = align_with(w, m, sd, lo, hi);
 
     if (st == RP_ELIMIT)
         return RP_OK; /* too long to align: no source rather than no report */
@@ -647,6 +728,8 @@ static rp_status find_sources(work *w)
     rp_status st;
 
     w->cand_count = 0;
+    if ((st = count_text(w, w->docs[g->doc].toks.items + g->qs, m)) != RP_OK)
+        return st;
     if ((st = load_hashes(&w->qh, &w->qh_cap, w->docs[g->doc].toks.items + g->qs, m)) != RP_OK ||
         (st = copy_cands(w, m)) != RP_OK || (st = collect_hits(w, g->doc, g->qs, g->qe)) != RP_OK ||
         (st = chain_hits(w, m)) != RP_OK)
@@ -758,6 +841,7 @@ static void work_release(work *w, size_t ndocs)
     }
     rp_free(w->docs);
     rp_free(w->index);
+    rp_free(w->dir);
     rp_free(w->hits);
     rp_free(w->stamp);
     rp_free(w->cands);
@@ -770,6 +854,10 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->same);
     rp_free(w->tg);
     rp_free(w->placed);
+    rp_free(w->tab_key);
+    rp_free(w->tab_count);
+    rp_free(w->tab_used);
+    rp_free(w->tab_stamp);
 }
 
 static rp_status prepare_all(rp_quotes *r, work *w, size_t ndocs)
