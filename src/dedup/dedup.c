@@ -251,88 +251,6 @@ bool rp_dedup_better(rp_verdict v, const rp_dedup_sim *sim, rp_verdict best_v,
 
 /* ---- batch: an in-memory inverted index of group firsts' keys ---- */
 
-typedef struct key_slot {
-    uint32_t key;
-    uint32_t count; /* 0: empty slot */
-    uint32_t head;  /* index into postings */
-} key_slot;
-
-typedef struct posting {
-    uint32_t doc;
-    uint32_t next; /* UINT32_MAX: end */
-} posting;
-
-typedef struct key_index {
-    key_slot *slots;
-    size_t mask; /* capacity - 1, a power of two */
-    size_t used;
-    posting *posts;
-    size_t post_count;
-    size_t post_cap;
-} key_index;
-
-static rp_status index_init(key_index *ix, size_t expect)
-{
-    size_t cap = 1024;
-
-    while (cap < expect * 2)
-        cap *= 2;
-    memset(ix, 0, sizeof(*ix));
-    ix->slots = rp_calloc(cap, sizeof(*ix->slots));
-    ix->mask = cap - 1;
-    return ix->slots ? RP_OK : RP_ENOMEM;
-}
-
-static void index_release(key_index *ix)
-{
-    rp_free(ix->slots);
-    rp_free(ix->posts);
-}
-
-static key_slot *index_find(const key_index *ix, uint32_t key)
-{
-    for (size_t i = remix(key) & ix->mask;; i = (i + 1) & ix->mask)
-        if (ix->slots[i].count == 0 || ix->slots[i].key == key)
-            return &ix->slots[i];
-}
-
-static rp_status index_grow(key_index *ix)
-{
-    key_index bigger = *ix;
-    size_t cap = (ix->mask + 1) * 2;
-
-    bigger.slots = rp_calloc(cap, sizeof(*bigger.slots));
-    if (!bigger.slots)
-        return RP_ENOMEM;
-    bigger.mask = cap - 1;
-    for (size_t i = 0; i <= ix->mask; i++)
-        if (ix->slots[i].count)
-            *index_find(&bigger, ix->slots[i].key) = ix->slots[i];
-    rp_free(ix->slots);
-    *ix = bigger;
-    return RP_OK;
-}
-
-static rp_status index_add(key_index *ix, uint32_t key, uint32_t doc)
-{
-    key_slot *s;
-
-    if ((ix->used + 1) * 2 > ix->mask + 1 && index_grow(ix) != RP_OK)
-        return RP_ENOMEM;
-    if (RP_GROW(ix->posts, ix->post_cap, ix->post_count + 1) != RP_OK)
-        return RP_ENOMEM;
-    s = index_find(ix, key);
-    if (s->count == 0) {
-        s->key = key;
-        s->head = UINT32_MAX;
-        ix->used++;
-    }
-    ix->posts[ix->post_count] = (posting){doc, s->head};
-    s->head = (uint32_t)ix->post_count++;
-    s->count++;
-    return RP_OK;
-}
-
 /* ---- batch run ---- */
 
 struct rp_dedup {
@@ -354,7 +272,7 @@ typedef struct batch {
     const rp_options *opts;
     const rp_dedup_options *dopts;
     rp_dedup_sig *sigs;
-    key_index ix;
+    rp_key_index ix;
     uint32_t *keys;
     size_t keys_cap;
     uint32_t *cands;
@@ -367,7 +285,7 @@ static rp_status gather(batch *b, size_t nkeys)
 {
     b->cand_count = 0;
     for (size_t k = 0; k < nkeys; k++) {
-        const key_slot *s = index_find(&b->ix, b->keys[k]);
+        const rp_key_slot *s = rp_key_index_find(&b->ix, b->keys[k]);
         if (s->count == 0 || s->count > b->opts->max_df)
             continue; /* absent, or boilerplate shared by too many firsts */
         if (RP_GROW(b->cands, b->cand_cap, b->cand_count + s->count) != RP_OK)
@@ -425,7 +343,7 @@ static rp_status judge_all(batch *b, rp_dedup *dd)
             break;
         judge(b, d, &dd->arrival[d]);
         for (size_t k = 0; k < nkeys && dd->arrival[d].verdict == RP_VERDICT_NEW; k++)
-            if ((st = index_add(&b->ix, b->keys[k], d)) != RP_OK)
+            if ((st = rp_key_index_add(&b->ix, b->keys[k], d)) != RP_OK)
                 break;
     }
     rp_dedup_scratch_release(&scratch);
@@ -559,7 +477,7 @@ rp_status rp_dedup_run(const rp_corpus *corpus, const rp_options *opts,
     b.sigs = rp_calloc(n + 1, sizeof(*b.sigs));
     st = b.sigs ? dedup_alloc(dd, n) : RP_ENOMEM;
     if (st == RP_OK)
-        st = index_init(&b.ix, n * 4);
+        st = rp_key_index_init(&b.ix, n * 4);
     if (st == RP_OK)
         st = judge_all(&b, dd);
     if (st == RP_OK)
@@ -569,7 +487,7 @@ rp_status rp_dedup_run(const rp_corpus *corpus, const rp_options *opts,
     rp_free(b.sigs);
     rp_free(b.keys);
     rp_free(b.cands);
-    index_release(&b.ix);
+    rp_key_index_release(&b.ix);
     if (st != RP_OK)
         goto fail;
     dd->dopts.date_field = NULL; /* the caller's string may not outlive this call */

@@ -96,4 +96,34 @@ const rp_options *rp_dedup_run_options(const rp_dedup *dd);
 const rp_dedup_options *rp_dedup_run_dedup_options(const rp_dedup *dd);
 const char *rp_dedup_keep_name(rp_keep keep);
 
+/* ---- the inverted index of sampled keys (keys.c) ---- */
+
+typedef struct rp_key_slot {
+    uint32_t key;
+    uint32_t count; /* 0: an empty slot */
+    uint32_t head;  /* the newest posting, an index into posts */
+} rp_key_slot;
+
+typedef struct rp_key_posting {
+    uint32_t doc;
+    uint32_t next; /* UINT32_MAX: the end of the chain */
+} rp_key_posting;
+
+typedef struct rp_key_index {
+    rp_key_slot *slots;
+    size_t mask; /* capacity - 1, a power of two */
+    size_t used;
+    rp_key_posting *posts;
+    size_t post_count;
+    size_t post_cap;
+} rp_key_index;
+
+/* Room for about expect keys before the first growth. */
+rp_status rp_key_index_init(rp_key_index *ix, size_t expect);
+void rp_key_index_release(rp_key_index *ix);
+/* Adds doc to key's chain (keys are sampled fingerprints: any 32-bit value). */
+rp_status rp_key_index_add(rp_key_index *ix, uint32_t key, uint32_t doc);
+/* key's slot: count 0 when no document holds it. BORROWED, valid until the next add. */
+const rp_key_slot *rp_key_index_find(const rp_key_index *ix, uint32_t key);
+
 #endif /* REPRINT_DEDUP_H */

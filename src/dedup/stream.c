@@ -17,18 +17,6 @@ typedef struct stream_first {
     uint64_t content;
 } stream_first;
 
-/* An open-addressing table from key to a chain of postings (first indexes). */
-typedef struct stream_slot {
-    uint32_t key;
-    uint32_t count; /* 0: empty */
-    uint32_t head;
-} stream_slot;
-
-typedef struct stream_post {
-    uint32_t first;
-    uint32_t next; /* UINT32_MAX: end */
-} stream_post;
-
 struct rp_dedup_stream {
     rp_options opts;
     rp_dedup_options dopts;
@@ -37,10 +25,7 @@ struct rp_dedup_stream {
     size_t first_count, first_cap;
     uint32_t *fps; /* every first's fingerprints, back to back */
     size_t fp_count, fp_cap;
-    stream_slot *slots;
-    size_t mask, used;
-    stream_post *posts;
-    size_t post_count, post_cap;
+    rp_key_index index; /* sampled key -> the firsts holding it */
     rp_dedup_scratch scratch;
     rp_dedup_sig sig;
     uint32_t *keys;
@@ -48,62 +33,6 @@ struct rp_dedup_stream {
     uint32_t *cands;
     size_t cand_count, cand_cap;
 };
-
-#define STREAM_SLOTS 1024u
-
-/* The same remix as the batch index: murmur3's finalizer spreads the keys over the slots. */
-static uint32_t slot_mix(uint32_t h)
-{
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    h ^= h >> 16;
-    return h;
-}
-
-static stream_slot *slot_find(const stream_slot *slots, size_t mask, uint32_t key)
-{
-    for (size_t i = slot_mix(key) & mask;; i = (i + 1) & mask)
-        if (slots[i].count == 0 || slots[i].key == key)
-            return (stream_slot *)&slots[i];
-}
-
-static rp_status slots_grow(rp_dedup_stream *s)
-{
-    size_t cap = (s->mask + 1) * 2;
-    stream_slot *bigger = rp_calloc(cap, sizeof(*bigger));
-
-    if (!bigger)
-        return RP_ENOMEM;
-    for (size_t i = 0; i <= s->mask; i++)
-        if (s->slots[i].count)
-            *slot_find(bigger, cap - 1, s->slots[i].key) = s->slots[i];
-    rp_free(s->slots);
-    s->slots = bigger;
-    s->mask = cap - 1;
-    return RP_OK;
-}
-
-static rp_status key_add(rp_dedup_stream *s, uint32_t key, uint32_t first)
-{
-    stream_slot *slot;
-
-    if ((s->used + 1) * 2 > s->mask + 1 && slots_grow(s) != RP_OK)
-        return RP_ENOMEM;
-    if (RP_GROW(s->posts, s->post_cap, s->post_count + 1) != RP_OK)
-        return RP_ENOMEM;
-    slot = slot_find(s->slots, s->mask, key);
-    if (slot->count == 0) {
-        slot->key = key;
-        slot->head = UINT32_MAX;
-        s->used++;
-    }
-    s->posts[s->post_count] = (stream_post){first, slot->head};
-    slot->head = (uint32_t)s->post_count++;
-    slot->count++;
-    return RP_OK;
-}
 
 rp_status rp_dedup_stream_new(const rp_options *opts, const rp_dedup_options *dopts,
                               rp_dedup_stream **out)
@@ -122,9 +51,7 @@ rp_status rp_dedup_stream_new(const rp_options *opts, const rp_dedup_options *do
     s->dopts.date_field = NULL; /* the stream keeps first in its group: no dates read */
     rp_dedup_scratch_init(&s->scratch);
     rp_dedup_sig_init(&s->sig);
-    s->slots = rp_calloc(STREAM_SLOTS, sizeof(*s->slots));
-    s->mask = STREAM_SLOTS - 1;
-    if (!s->slots) {
+    if (rp_key_index_init(&s->index, 0) != RP_OK) {
         rp_dedup_stream_free(s);
         return RP_ENOMEM;
     }
@@ -138,8 +65,7 @@ void rp_dedup_stream_free(rp_dedup_stream *s)
         return;
     rp_free(s->firsts);
     rp_free(s->fps);
-    rp_free(s->slots);
-    rp_free(s->posts);
+    rp_key_index_release(&s->index);
     rp_dedup_scratch_release(&s->scratch);
     rp_dedup_sig_release(&s->sig);
     rp_free(s->keys);
@@ -154,13 +80,13 @@ static rp_status gather(rp_dedup_stream *s, size_t nkeys)
 
     s->cand_count = 0;
     for (size_t k = 0; k < nkeys; k++) {
-        const stream_slot *slot = slot_find(s->slots, s->mask, s->keys[k]);
+        const rp_key_slot *slot = rp_key_index_find(&s->index, s->keys[k]);
         if (slot->count == 0 || slot->count > s->opts.max_df)
             continue; /* absent, or boilerplate shared by too many firsts */
         if (RP_GROW(s->cands, s->cand_cap, s->cand_count + slot->count) != RP_OK)
             return RP_ENOMEM;
-        for (uint32_t p = slot->head; p != UINT32_MAX; p = s->posts[p].next)
-            s->cands[s->cand_count++] = s->posts[p].first;
+        for (uint32_t p = slot->head; p != UINT32_MAX; p = s->index.posts[p].next)
+            s->cands[s->cand_count++] = s->index.posts[p].doc;
     }
     rp_dedup_sort_u32(s->cands, s->cand_count);
     for (size_t i = 0; i < s->cand_count; i++)
@@ -197,7 +123,7 @@ static rp_status keep_first(rp_dedup_stream *s, size_t nkeys)
         RP_GROW(s->fps, s->fp_cap, s->fp_count + s->sig.count + 1) != RP_OK)
         return RP_ENOMEM;
     for (size_t k = 0; k < nkeys; k++)
-        if (key_add(s, s->keys[k], id) != RP_OK)
+        if (rp_key_index_add(&s->index, s->keys[k], id) != RP_OK)
             return RP_ENOMEM;
     memcpy(s->fps + s->fp_count, s->sig.fps, s->sig.count * sizeof(*s->fps));
     s->firsts[s->first_count++] =

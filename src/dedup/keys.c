@@ -1,0 +1,82 @@
+/*
+ * keys.c - the in-memory inverted index that batch dedup and the dedup stream judge with: an
+ * open-addressing table (linear probing, grown at half full) from a sampled key to a chain of
+ * postings, the documents (group firsts) holding it, newest first.
+ */
+#include "dedup/dedup.h"
+
+#include <string.h>
+
+/* murmur3's finalizer, as the key sample uses: the keys spread over the slots. */
+static uint32_t mix(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+rp_status rp_key_index_init(rp_key_index *ix, size_t expect)
+{
+    size_t cap = 1024;
+
+    while (cap < expect * 2)
+        cap *= 2;
+    memset(ix, 0, sizeof(*ix));
+    ix->slots = rp_calloc(cap, sizeof(*ix->slots));
+    ix->mask = cap - 1;
+    return ix->slots ? RP_OK : RP_ENOMEM;
+}
+
+void rp_key_index_release(rp_key_index *ix)
+{
+    rp_free(ix->slots);
+    rp_free(ix->posts);
+    memset(ix, 0, sizeof(*ix));
+}
+
+const rp_key_slot *rp_key_index_find(const rp_key_index *ix, uint32_t key)
+{
+    for (size_t i = mix(key) & ix->mask;; i = (i + 1) & ix->mask)
+        if (ix->slots[i].count == 0 || ix->slots[i].key == key)
+            return &ix->slots[i];
+}
+
+static rp_status grow(rp_key_index *ix)
+{
+    rp_key_index bigger = *ix;
+    size_t cap = (ix->mask + 1) * 2;
+
+    bigger.slots = rp_calloc(cap, sizeof(*bigger.slots));
+    if (!bigger.slots)
+        return RP_ENOMEM;
+    bigger.mask = cap - 1;
+    for (size_t i = 0; i <= ix->mask; i++)
+        if (ix->slots[i].count)
+            *(rp_key_slot *)rp_key_index_find(&bigger, ix->slots[i].key) = ix->slots[i];
+    rp_free(ix->slots);
+    *ix = bigger;
+    return RP_OK;
+}
+
+rp_status rp_key_index_add(rp_key_index *ix, uint32_t key, uint32_t doc)
+{
+    rp_key_slot *s;
+
+    if ((ix->used + 1) * 2 > ix->mask + 1 && grow(ix) != RP_OK)
+        return RP_ENOMEM;
+    if (RP_GROW(ix->posts, ix->post_cap, ix->post_count + 1) != RP_OK)
+        return RP_ENOMEM;
+    s = (rp_key_slot *)rp_key_index_find(ix, key);
+    if (s->count == 0) {
+        s->key = key;
+        s->head = UINT32_MAX;
+        ix->used++;
+    }
+    ix->posts[ix->post_count] = (rp_key_posting){doc, s->head};
+    s->head = (uint32_t)ix->post_count++;
+    s->count++;
+    return RP_OK;
+}
