@@ -4,8 +4,8 @@
  * and a FIFO fed text without end. Each is read with the default options in a forked child
  * under a 1 GiB address-space limit and must be skipped cleanly with its reason.
  */
-#include "reprint.h"
 #include "fixture.h"
+#include "reprint.h"
 
 /* cmocka needs these first, in this order */
 /* clang-format off */

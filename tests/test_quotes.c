@@ -355,12 +355,15 @@ static rp_corpus *copies_corpus(size_t n)
 
     assert_int_equal(rp_corpus_new(&c), RP_OK);
     for (size_t i = 0; i < n; i++) {
-        snprintf(text, sizeof(text), "Post %zu. The mayor said: “%s ferry will keep running all "
-                 "winter whatever the weather”.\n", i, i % 7 ? "the" : "The");
+        snprintf(text, sizeof(text),
+                 "Post %zu. The mayor said: “%s ferry will keep running all "
+                 "winter whatever the weather”.\n",
+                 i, i % 7 ? "the" : "The");
         snprintf(name, sizeof(name), "p%zu", i);
         assert_int_equal(rp_corpus_add(c, name, text, strlen(text), NULL), RP_OK);
     }
-    snprintf(text, sizeof(text), "Notes. The ferry will keep running all winter whatever the "
+    snprintf(text, sizeof(text),
+             "Notes. The ferry will keep running all winter whatever the "
              "weather, the mayor told the council.\n");
     assert_int_equal(rp_corpus_add(c, "source", text, strlen(text), NULL), RP_OK);
     return c;

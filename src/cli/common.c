@@ -525,8 +525,7 @@ static void handle_cleanup_signals(struct sigaction *old, bool install)
     for (size_t i = 0; i < CLEANUP_SIGNALS; i++) {
         if (!install)
             sigaction(cleanup_signals[i], &old[i], NULL);
-        else if (sigaction(cleanup_signals[i], NULL, &old[i]) == 0 &&
-                 old[i].sa_handler != SIG_IGN)
+        else if (sigaction(cleanup_signals[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN)
             sigaction(cleanup_signals[i], &sa, NULL);
     }
 }

@@ -54,8 +54,7 @@ static bool take_options(rp_quotes_options *q, int *argc, char **argv)
             return false;
         }
         if (!parse_count(min ? "min-words" : "max-sources", value,
-                         min ? 1000 : RP_QUOTES_MAX_SOURCES,
-                         min ? &q->min_words : &q->max_sources))
+                         min ? 1000 : RP_QUOTES_MAX_SOURCES, min ? &q->min_words : &q->max_sources))
             return false;
     }
     while (i < *argc)

@@ -49,8 +49,8 @@ typedef struct cand {
     uint32_t doc, t_start, t_end; /* token range in the source document */
     uint32_t matches, columns;
     bool quoted;
-    bool copy;       /* another copy of the text: every column the same token */
-    size_t ops_off;  /* its alignment's columns in work.group_ops (not for a copy) */
+    bool copy;      /* another copy of the text: every column the same token */
+    size_t ops_off; /* its alignment's columns in work.group_ops (not for a copy) */
     uint32_t ops_count;
     uint32_t s_first, s_last; /* source tokens of the alignment, absolute */
 } cand;
@@ -283,8 +283,8 @@ static bool copy_between(const work *w, uint32_t doc, uint32_t a, uint32_t b)
 
 /* Narrows window [*lo, *hi) of a chain with seeds from first to last to the room between the
  * copies around it in doc: a copy is a source by itself, never part of a window. */
-static void clip_to_copies(const work *w, uint32_t doc, uint32_t first, uint32_t last,
-                           int64_t *lo, int64_t *hi)
+static void clip_to_copies(const work *w, uint32_t doc, uint32_t first, uint32_t last, int64_t *lo,
+                           int64_t *hi)
 {
     size_t i = copy_from(w, doc, first);
 
@@ -456,8 +456,12 @@ static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint3
             aligned++, inside += w->docs[sd].inq[sj];
         sj++;
     }
-    cand c = {sd, lo + w->ops.s_first, lo + w->ops.s_last, matches, m, 2 * inside > aligned,
-              false, 0, 0, 0, 0};
+    cand c = {.doc = sd,
+              .t_start = lo + w->ops.s_first,
+              .t_end = lo + w->ops.s_last,
+              .matches = matches,
+              .columns = m,
+              .quoted = 2 * inside > aligned};
     return add_cand(w, c);
 }
 

@@ -93,8 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_scripts_balanced(page, len);
     check_scripts_balanced(twin, twin_len);
     if (count_lt(page, len) != count_lt(twin, twin_len))
-        fprintf(stderr, "'<' in the page: %zu, in its twin without '<': %zu\n",
-                count_lt(page, len), count_lt(twin, twin_len));
+        fprintf(stderr, "'<' in the page: %zu, in its twin without '<': %zu\n", count_lt(page, len),
+                count_lt(twin, twin_len));
     FUZZ_CHECK(count_lt(page, len) == count_lt(twin, twin_len));
     free(twin);
     free(page);

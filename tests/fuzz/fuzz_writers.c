@@ -67,8 +67,7 @@ static size_t listed_passages(const rp_scan *s, const rp_options *o)
     return n;
 }
 
-static void check_quotes_json(const char *text, size_t len, const rp_corpus *c,
-                              const rp_quotes *q)
+static void check_quotes_json(const char *text, size_t len, const rp_corpus *c, const rp_quotes *q)
 {
     json_t *root = json_loadb(text, len, JSON_ALLOW_NUL, NULL);
 
