@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#define CSV_COLUMNS 10
+#define CSV_COLUMNS 12 /* cluster,kind,doc,name,start,end,line,column,tokens,identity,title,first */
 #define NAME_COLUMN 3
 #define INVALID_NAME 6 /* fuzz_names[6] holds invalid UTF-8: JSON gives U+FFFD for it */
 
