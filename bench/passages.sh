@@ -1,5 +1,5 @@
 #!/bin/sh
-# The "one copy, one passage" benchmark (issue 13): a gen.py corpus with the passage cases
+# The "one copy, one passage" benchmark: a gen.py corpus with the passage cases
 # (--passage-cases: inserted or deleted clauses, sub-phrases of long reprints, copies partly
 # under min_identity, short reprints in 5-10 documents, boilerplate lines at fixed places) is
 # scanned and scored by bench/score.py --passages; overlapping passage pairs are also counted

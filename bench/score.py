@@ -2,7 +2,7 @@
 """Scores a `reprint scan --format json` report (or a converted sim_text report) against the
 truth.json written by bench/gen.py: pair recall per edit class and pair precision.
 
-Rules (issue 3, item 7): a truth pair (two copies of one truth cluster) is found when one reported
+Rules: a truth pair (two copies of one truth cluster) is found when one reported
 cluster holds two different passages, one covering at least half of each copy's span.  A reported
 pair (two passages of one reported cluster) is right when truth spans cover at least half of each
 passage and one truth cluster has a copy touching one passage and another copy touching the
@@ -210,7 +210,7 @@ def score(truth, report, min_words=15):
     return result
 
 
-# ---------------------------------------------------------------- passage metrics (issue 13)
+# ---------------------------------------------------------------- passage metrics
 
 def count_overlaps(report):
     """Pairs of reported passages of one document that share at least one byte: within one
@@ -407,7 +407,7 @@ def table(name, res):
 
 
 def passage_table(name, res, extra=()):
-    """The table of bench/passages.sh: the passage metrics beside their targets (issue 13),
+    """The table of bench/passages.sh: the passage metrics beside their targets,
     then the overlaps of the extra reports ((label, count_overlaps result) pairs)."""
     rows = []
 

@@ -2,7 +2,7 @@
  * test_quotes.c - quotation extraction (marks, apostrophes, nesting, paragraphs, unbalanced
  * marks, other languages' marks), fidelity labels and differences, attribution to the same
  * and other documents, the quoted flag and ranking, the speaker hint, the JSON report, and
- * the seed acceptance check of issue 4 (skipped when ../shared/corpora/seed-feed.txt is absent).
+ * the seed acceptance check (skipped when ../shared/corpora/seed-feed.txt is absent).
  */
 /* clang-format off: cmocka needs these first, in this order */
 #include <stdarg.h>
@@ -464,7 +464,7 @@ static void test_allocation_failures_free_everything(void **state)
     rp_corpus_free(c);
 }
 
-/* ---- the seed (issue 4, item 6) ---- */
+/* ---- the seed (acceptance) ---- */
 
 static const char *source_dir(void)
 {

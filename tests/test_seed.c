@@ -1,5 +1,5 @@
 /*
- * test_seed.c - the seed acceptance check of issue 3: on ../shared/corpora/seed-feed.txt, read
+ * test_seed.c - the seed acceptance check: on ../shared/corpora/seed-feed.txt, read
  * as one file and split after each "Continue reading" line, every intro<->reprint repeat in
  * tests/data/seed-truth.json (byte offsets into the file, found by reading the posts) must be
  * reported: one cluster holds two different passages, one covering at least half of the intro
