@@ -339,7 +339,8 @@ static void test_json_report_follows_the_schema(void **state)
              "\"tokens\":11,\"text\":\"Officials in the US praised the plan for its modest "
              "cost,\",\"speaker\":\"he said\",\"status\":\"sourced\",\"sources\":[{\"doc\":0,"
              "\"start\":0,\"end\":58,\"quoted\":false,\"identity\":1.0000,\"fidelity\":"
-             "\"normalized\",\"differences\":[{\"quote\":\"US\",\"source\":\"U.S.\"}]}]}]}\n"));
+             "\"normalized\",\"differences\":[{\"quote\":\"US\",\"source\":\"U.S.\"}]}],"
+             "\"sources_total\":1}]}\n"));
     assert_int_equal(rp_report_quotes(stderr, RP_FORMAT_CSV, c, r, &o, &qo), RP_EINVAL);
     free(buf);
     rp_quotes_free(r);

@@ -1,7 +1,7 @@
 /*
  * json.c - the JSON and JSONL reports, for other tools: scan (documents, skipped inputs,
- * clusters with their listed passages, pairs), quotes and dedup. The contract is DESIGN.md's:
- * field names, order and meaning never change, fields are only added. The settings,
+ * clusters with their listed passages, pairs), quotes and dedup. The contract is
+ * docs/ARCHITECTURE.md's: field names, order and meaning never change, fields are only added. The settings,
  * documents and skipped parts are written once here for every command that shares them.
  */
 #include "report/report.h"
@@ -307,7 +307,8 @@ static void quote(FILE *out, const rp_corpus *corpus, const rp_quote *q, size_t 
             putc(',', out);
         quote_source(out, &q->sources[i]);
     }
-    fputs("]}", out);
+    /* every source found; "sources" lists at most max_sources of them */
+    fprintf(out, "],\"sources_total\":%zu}", q->sources_total);
 }
 
 void rp_report_quotes_json(FILE *out, const rp_corpus *corpus, const rp_quotes *qs,
