@@ -159,24 +159,13 @@ rp_status rp_dedup_signature(const rp_options *opts, const rp_doc *doc,
     return RP_OK;
 }
 
-/* A remix (murmur3's finalizer) so the sample does not follow winnowing's bias to minima. */
-static uint32_t remix(uint32_t h)
-{
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    h ^= h >> 16;
-    return h;
-}
-
 size_t rp_dedup_keys(const rp_dedup_sig *sig, uint32_t *keys)
 {
     uint32_t low[RP_DEDUP_MIN_KEYS], low_mix[RP_DEDUP_MIN_KEYS];
     size_t n = 0, nlow = 0;
 
     for (size_t i = 0; i < sig->count; i++) {
-        uint32_t mix = remix(sig->fps[i]);
+        uint32_t mix = rp_dedup_remix(sig->fps[i]);
         if (mix < UINT32_MAX / RP_DEDUP_SAMPLE) {
             keys[n++] = sig->fps[i];
             continue;

@@ -51,6 +51,18 @@ rp_status rp_dedup_signature(const rp_options *opts, const rp_doc *doc,
  * bits (so exact copies meet even when nothing is sampled). keys must hold count + 1. */
 size_t rp_dedup_keys(const rp_dedup_sig *sig, uint32_t *keys);
 
+/* murmur3's 32-bit finalizer: the key sample uses it so that it does not follow winnowing's
+ * bias to small values, and the key index to spread keys over its slots. */
+static inline uint32_t rp_dedup_remix(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
 /* Similarity of a new document (fps a) to an earlier one (fps b). */
 typedef struct rp_dedup_sim {
     double resemblance;

@@ -7,17 +7,6 @@
 
 #include <string.h>
 
-/* murmur3's finalizer, as the key sample uses: the keys spread over the slots. */
-static uint32_t mix(uint32_t h)
-{
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    h ^= h >> 16;
-    return h;
-}
-
 rp_status rp_key_index_init(rp_key_index *ix, size_t expect)
 {
     size_t cap = 1024;
@@ -39,7 +28,7 @@ void rp_key_index_release(rp_key_index *ix)
 
 const rp_key_slot *rp_key_index_find(const rp_key_index *ix, uint32_t key)
 {
-    for (size_t i = mix(key) & ix->mask;; i = (i + 1) & ix->mask)
+    for (size_t i = rp_dedup_remix(key) & ix->mask;; i = (i + 1) & ix->mask)
         if (ix->slots[i].count == 0 || ix->slots[i].key == key)
             return &ix->slots[i];
 }
