@@ -86,18 +86,27 @@ rp_status rp_hits_append(rp_hits *to, const rp_hit *h, const rp_hits *from)
     return RP_OK;
 }
 
-static rp_status cells_for(rp_align_work *work, size_t n, cell **out)
+/* Makes room for n elements of elem bytes in *buf (capacity *cap, in bytes); keeps the
+ * contents' first bytes, as realloc does. */
+static rp_status grow_bytes(void **buf, size_t *cap, size_t n, size_t elem)
 {
     size_t bytes;
-    if (!rp_mul_ok(n, sizeof(cell), &bytes))
+    if (!rp_mul_ok(n, elem, &bytes))
         return RP_ENOMEM;
-    if (bytes > work->cells_cap) {
-        void *p = rp_realloc(work->cells, bytes);
+    if (bytes > *cap) {
+        void *p = rp_realloc(*buf, bytes);
         if (!p)
             return RP_ENOMEM;
-        work->cells = p;
-        work->cells_cap = bytes;
+        *buf = p;
+        *cap = bytes;
     }
+    return RP_OK;
+}
+
+static rp_status cells_for(rp_align_work *work, size_t n, cell **out)
+{
+    if (grow_bytes(&work->cells, &work->cells_cap, n, sizeof(cell)) != RP_OK)
+        return RP_ENOMEM;
     *out = work->cells;
     return RP_OK;
 }
@@ -326,31 +335,6 @@ typedef struct column {
     int64_t sum; /* sum of column scores before it (trimming) */
 } column;
 
-/* Whether pick(x, y) takes y. */
-static inline int takes_second(cell x, cell y)
-{
-    if (x.s != y.s)
-        return y.s > x.s;
-    if (x.m != y.m)
-        return y.m > x.m;
-    return y.c < x.c;
-}
-
-static rp_status grow_bytes(void **buf, size_t *cap, size_t n, size_t elem)
-{
-    size_t bytes;
-    if (!rp_mul_ok(n, elem, &bytes))
-        return RP_ENOMEM;
-    if (bytes > *cap) {
-        void *p = rp_realloc(*buf, bytes);
-        if (!p)
-            return RP_ENOMEM;
-        *buf = p;
-        *cap = bytes;
-    }
-    return RP_OK;
-}
-
 /* One DP row of global_path, recording each cell's predecessor in dir. */
 static void path_row(const uint32_t *a, const uint32_t *b, const cell *prev, cell *cur,
                      unsigned char *dir, int64_t i, int64_t lo, int64_t hi, int64_t plo,
@@ -368,11 +352,11 @@ static void path_row(const uint32_t *a, const uint32_t *b, const cell *prev, cel
         *d = DIR_DIAG;
         if (j - 1 >= plo && j - 1 <= phi)
             best = step(prev[j - 1], eq ? 1 : -1, eq ? 1 : 0);
-        if (j >= plo && j <= phi && takes_second(best, x = step(prev[j], -1, 0))) {
+        if (j >= plo && j <= phi && better(x = step(prev[j], -1, 0), best)) {
             best = x;
             *d = DIR_UP;
         }
-        if (j - 1 >= lo && takes_second(best, x = step(cur[j - 1], -1, 0))) {
+        if (j - 1 >= lo && better(x = step(cur[j - 1], -1, 0), best)) {
             best = x;
             *d = DIR_LEFT;
         }
