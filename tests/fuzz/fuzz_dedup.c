@@ -49,19 +49,6 @@ static void check_csv(const char *text, size_t len)
     free(cell);
 }
 
-static void check_jsonl(const char *text, size_t len)
-{
-    for (size_t at = 0; at < len;) {
-        const char *nl = memchr(text + at, '\n', len - at);
-        json_t *line;
-        FUZZ_CHECK(nl);
-        line = json_loadb(text + at, (size_t)(nl - text) - at, JSON_ALLOW_NUL, NULL);
-        FUZZ_CHECK(json_is_object(line));
-        json_decref(line);
-        at = (size_t)(nl - text) + 1;
-    }
-}
-
 static void check_reports(const rp_corpus *c, const rp_dedup *dd, const rp_options *o,
                           const rp_dedup_options *dopts)
 {
@@ -76,7 +63,7 @@ static void check_reports(const rp_corpus *c, const rp_dedup *dd, const rp_optio
     free(out.text);
     FUZZ_CHECK(rp_report_dedup(fuzz_open(&out), RP_FORMAT_JSONL, c, dd, o, dopts) == RP_OK);
     fuzz_close(&out);
-    check_jsonl(out.text, out.len);
+    fuzz_check_jsonl(out.text, out.len);
     free(out.text);
     FUZZ_CHECK(rp_report_dedup(fuzz_open(&out), RP_FORMAT_CSV, c, dd, o, dopts) == RP_OK);
     fuzz_close(&out);

@@ -126,19 +126,6 @@ static void check_json(const char *text, size_t len, const rp_corpus *c)
     json_decref(root);
 }
 
-static void check_jsonl(const char *text, size_t len)
-{
-    for (size_t at = 0; at < len;) {
-        const char *nl = memchr(text + at, '\n', len - at);
-        json_t *line;
-        FUZZ_CHECK(nl);
-        line = json_loadb(text + at, (size_t)(nl - text) - at, JSON_ALLOW_NUL, NULL);
-        FUZZ_CHECK(json_is_object(line));
-        json_decref(line);
-        at = (size_t)(nl - text) + 1;
-    }
-}
-
 static void check_reports(const rp_corpus *c, const rp_scan *s, const rp_options *o)
 {
     size_t len;
@@ -148,7 +135,7 @@ static void check_reports(const rp_corpus *c, const rp_scan *s, const rp_options
     check_json(text, len, c);
     free(text);
     text = report(RP_FORMAT_JSONL, c, s, o, &len);
-    check_jsonl(text, len);
+    fuzz_check_jsonl(text, len);
     free(text);
     free(report(RP_FORMAT_CSV, c, s, o, &len));
     free(report(RP_FORMAT_TEXT, c, s, o, &len));
