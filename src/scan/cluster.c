@@ -514,7 +514,8 @@ static rp_status plan_install(build *b, link_set *s)
 }
 
 /* Groups the links' occurrences; where shared stretches end copies, cuts them and groups the
- * pieces again. */
+ * pieces again. Leaves the links ranked and the whole ones joined (find_cuts needs that, so
+ * it is done once, again only after a cut). */
 static rp_status group_links(build *b)
 {
     uint64_t *cuts = NULL;
@@ -528,8 +529,11 @@ static rp_status group_links(build *b)
         goto done;
     for (size_t i = 0; st == RP_OK && i < b->count; i++)
         st = split_link(b, i, cuts, ncuts, &pieces);
-    if (st == RP_OK && (st = plan_install(b, &pieces)) == RP_OK)
+    if (st == RP_OK && (st = plan_install(b, &pieces)) == RP_OK) {
         assign_groups(b);
+        rank_links(b);
+        join_whole(b);
+    }
 done:
     rp_free(cuts);
     set_release(&pieces);
@@ -1108,8 +1112,6 @@ rp_status rp_cluster_plan_make(const rp_options *opts, const rp_link *links, siz
     if (st != RP_OK)
         goto fail;
     cut_overlaps(b);
-    rank_links(b);
-    join_whole(b);
     join_partial(b);
     mark_partial(b);
     if ((st = fold_adjacent(b)) != RP_OK)
