@@ -211,6 +211,66 @@ static void test_reports_are_identical_for_any_thread_count(void **state)
     rp_corpus_free(c);
 }
 
+/* Enough clusters that the JSON writers format them on several threads, in chunks: made-up
+ * words, so every paragraph is its own cluster. Pairs of documents share a paragraph (a
+ * reprint); every fifth document also repeats a paragraph of its own (internal). */
+static rp_corpus *many_clusters_corpus(size_t pairs)
+{
+    rp_corpus *c = NULL;
+    char text[4096];
+
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (size_t d = 0; d < 2 * pairs; d++) {
+        size_t len = 0;
+        for (size_t w = 0; w < 30; w++)
+            len += (size_t)snprintf(text + len, sizeof(text) - len, "w%zux%zu ", d / 2, w);
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "\n\nown%zu words.\n\n", d);
+        for (size_t rep = 0; d % 5 == 0 && rep < 2; rep++) {
+            for (size_t w = 0; w < 25; w++)
+                len += (size_t)snprintf(text + len, sizeof(text) - len, "in%zuy%zu ", d, w);
+            len += (size_t)snprintf(text + len, sizeof(text) - len, "\n\nsep%zu%zu.\n\n", d,
+                                    rep);
+        }
+        assert_true(len < sizeof(text));
+        char name[32];
+        snprintf(name, sizeof(name), "doc-%zu.txt", d);
+        assert_int_equal(rp_corpus_add(c, name, text, len, NULL), RP_OK);
+    }
+    return c;
+}
+
+static void test_reports_in_chunks_are_those_of_one_thread(void **state)
+{
+    rp_corpus *c = many_clusters_corpus(300);
+    const uint32_t filters[] = {RP_KINDS_ALL, 1u << RP_KIND_INTERNAL, 1u << RP_KIND_REPRINT};
+
+    for (size_t k = 0; k < sizeof(filters) / sizeof(filters[0]); k++) {
+        for (rp_format f = RP_FORMAT_JSON; f <= RP_FORMAT_JSONL; f++) {
+            rp_options o;
+            rp_options_init(&o);
+            o.kinds = filters[k];
+            o.threads = 1;
+            char *one = report_with(c, f, &o);
+            o.threads = 2;
+            char *two = report_with(c, f, &o);
+            assert_string_equal(one, two);
+            if (f == RP_FORMAT_JSON) {
+                json_error_t err;
+                json_t *root = json_loads(two, 0, &err);
+                assert_non_null(root);
+                size_t n = json_array_size(json_object_get(root, "clusters"));
+                /* more than two chunks of clusters, so the chunked path ran */
+                assert_true(k == 0 ? n >= 420 : k == 1 ? n >= 120 : n >= 300);
+                assert_true(json_array_size(json_object_get(root, "pairs")) >= n);
+                json_decref(root);
+            }
+            free(one);
+            free(two);
+        }
+    }
+    rp_corpus_free(c);
+}
+
 static void test_jsonl_report_has_a_header_line_then_one_cluster_a_line(void **state)
 {
     rp_corpus *c = report_corpus();
@@ -423,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_kind_and_format_names_round_trip),
         cmocka_unit_test(test_json_report_follows_the_contract),
         cmocka_unit_test(test_reports_are_identical_for_any_thread_count),
+        cmocka_unit_test(test_reports_in_chunks_are_those_of_one_thread),
         cmocka_unit_test(test_jsonl_report_has_a_header_line_then_one_cluster_a_line),
         cmocka_unit_test(test_csv_quotes_cells_and_defuses_formulas),
         cmocka_unit_test(test_max_passages_bounds_the_listing_only),

@@ -6,7 +6,9 @@
  */
 #include "report/report.h"
 #include "base/escape.h"
+#include "base/pool.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- pieces every command's report shares ---- */
@@ -210,49 +212,136 @@ static rp_status scan_head(FILE *out, const rp_corpus *corpus, const rp_scan *sc
     return st;
 }
 
-/* Cluster ids are those of the full report: a --kinds filter leaves out clusters, never
- * renumbers them. */
-static void scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
-                      const rp_options *opts)
-{
-    size_t n = rp_scan_cluster_count(scan), written = 0;
-    const char *lead = "";
+/* ---- clusters and pairs, formatted on the pool's threads ----
+ * The clusters are cut into chunks; a batch of chunks is formatted at once, each into its own
+ * memory stream, and written in order, so the bytes are those of one thread writing them all
+ * and at most a batch's text is held. A chunk separates its own items; the writer puts `sep`
+ * between chunks that wrote something. */
 
-    fputs(",\"clusters\":[", out);
-    for (size_t i = 0; i < n; i++) {
-        const rp_cluster *c = rp_scan_cluster(scan, i);
-        if (!rp_report_kind_wanted(opts, c))
+enum { CHUNK_CLUSTERS = 64, CHUNKS_PER_THREAD = 8 };
+
+typedef enum { PART_CLUSTERS, PART_PAIRS, PART_LINES } part;
+
+typedef struct {
+    const rp_corpus *corpus;
+    const rp_scan *scan;
+    const rp_options *opts;
+    part what;
+    const char *sep;
+    size_t first_chunk, clusters;
+    char **text;
+    size_t *len;
+    bool *wrote;
+} chunk_batch;
+
+/* Clusters [begin, end) of one part, lead before the first item written and the part's
+ * separator between items; returns whether anything was written. */
+static bool write_chunk(FILE *out, const chunk_batch *b, size_t begin, size_t end,
+                        const char *lead)
+{
+    bool wrote = false;
+
+    for (size_t i = begin; i < end; i++) {
+        const rp_cluster *c = rp_scan_cluster(b->scan, i);
+        if (!rp_report_kind_wanted(b->opts, c))
             continue;
-        fputs(written++ ? ",\n" : "\n", out);
-        scan_cluster(out, corpus, c, i, rp_report_listed(c, opts));
-        putc('}', out);
+        size_t listed = rp_report_listed(c, b->opts);
+        switch (b->what) {
+        case PART_CLUSTERS:
+            fputs(wrote ? b->sep : lead, out);
+            scan_cluster(out, b->corpus, c, i, listed);
+            putc('}', out);
+            wrote = true;
+            break;
+        case PART_PAIRS:
+            if (scan_pairs(out, b->corpus, c, i, listed, wrote ? b->sep : lead))
+                wrote = true;
+            break;
+        case PART_LINES:
+            scan_cluster(out, b->corpus, c, i, listed);
+            fputs(",\"pairs\":[", out);
+            scan_pairs(out, b->corpus, c, i, listed, "");
+            fputs("]}\n", out);
+            wrote = true;
+            break;
+        }
     }
-    fputs("],\n\"pairs\":[", out);
-    for (size_t i = 0; i < n; i++) {
-        const rp_cluster *c = rp_scan_cluster(scan, i);
-        if (rp_report_kind_wanted(opts, c) &&
-            scan_pairs(out, corpus, c, i, rp_report_listed(c, opts), lead))
-            lead = ",";
-    }
-    fputs("]}\n", out);
+    return wrote;
 }
 
-static void scan_jsonl(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
-                       const rp_options *opts)
+static rp_status chunk_task(void *ctx, size_t item, unsigned worker)
 {
-    size_t n = rp_scan_cluster_count(scan);
+    const chunk_batch *b = ctx;
+    size_t begin = (b->first_chunk + item) * CHUNK_CLUSTERS;
+    size_t end = begin + CHUNK_CLUSTERS < b->clusters ? begin + CHUNK_CLUSTERS : b->clusters;
+    FILE *mem = open_memstream(&b->text[item], &b->len[item]);
 
-    fputs("}\n", out);
-    for (size_t i = 0; i < n; i++) {
-        const rp_cluster *c = rp_scan_cluster(scan, i);
-        if (!rp_report_kind_wanted(opts, c))
-            continue;
-        size_t listed = rp_report_listed(c, opts);
-        scan_cluster(out, corpus, c, i, listed);
-        fputs(",\"pairs\":[", out);
-        scan_pairs(out, corpus, c, i, listed, "");
-        fputs("]}\n", out);
+    (void)worker;
+    if (!mem)
+        return RP_ENOMEM;
+    b->wrote[item] = write_chunk(mem, b, begin, end, "");
+    return fclose(mem) == 0 ? RP_OK : RP_ENOMEM;
+}
+
+/* Writes one part of the clusters: lead before its first item, sep between items. */
+static rp_status write_part(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                            const rp_options *opts, part what, const char *lead, const char *sep)
+{
+    size_t n = rp_scan_cluster_count(scan), chunks = (n + CHUNK_CLUSTERS - 1) / CHUNK_CLUSTERS;
+    unsigned threads = rp_pool_threads(opts);
+    size_t per_batch = (size_t)threads * CHUNKS_PER_THREAD;
+    chunk_batch b = {corpus, scan, opts, what, sep, 0, n, NULL, NULL, NULL};
+    bool any = false;
+    rp_status st = RP_OK;
+
+    if (threads == 1 || chunks < 2) {
+        (void)write_chunk(out, &b, 0, n, lead);
+        return RP_OK;
     }
+    b.text = rp_calloc(per_batch, sizeof(*b.text));
+    b.len = rp_calloc(per_batch, sizeof(*b.len));
+    b.wrote = rp_calloc(per_batch, sizeof(*b.wrote));
+    if (!b.text || !b.len || !b.wrote)
+        st = RP_ENOMEM;
+    for (; st == RP_OK && b.first_chunk < chunks; b.first_chunk += per_batch) {
+        size_t count = chunks - b.first_chunk < per_batch ? chunks - b.first_chunk : per_batch;
+        st = rp_pool_run(threads, count, chunk_task, &b, "report", NULL, NULL);
+        for (size_t k = 0; k < count; k++) {
+            if (st == RP_OK && b.wrote[k]) {
+                fputs(any ? sep : lead, out);
+                fwrite(b.text[k], 1, b.len[k], out);
+                any = true;
+            }
+            free(b.text[k]); /* open_memstream's buffer: the C library's malloc */
+            b.text[k] = NULL;
+        }
+    }
+    rp_free(b.text);
+    rp_free(b.len);
+    rp_free(b.wrote);
+    return st;
+}
+
+/* Cluster ids are those of the full report: a --kinds filter leaves out clusters, never
+ * renumbers them. */
+static rp_status scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                           const rp_options *opts)
+{
+    fputs(",\"clusters\":[", out);
+    rp_status st = write_part(out, corpus, scan, opts, PART_CLUSTERS, "\n", ",\n");
+    if (st != RP_OK)
+        return st;
+    fputs("],\n\"pairs\":[", out);
+    st = write_part(out, corpus, scan, opts, PART_PAIRS, "", ",");
+    fputs("]}\n", out);
+    return st;
+}
+
+static rp_status scan_jsonl(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                            const rp_options *opts)
+{
+    fputs("}\n", out);
+    return write_part(out, corpus, scan, opts, PART_LINES, "", "");
 }
 
 rp_status rp_report_scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
@@ -262,11 +351,7 @@ rp_status rp_report_scan_json(FILE *out, const rp_corpus *corpus, const rp_scan 
 
     if (st != RP_OK)
         return st;
-    if (lines)
-        scan_jsonl(out, corpus, scan, opts);
-    else
-        scan_json(out, corpus, scan, opts);
-    return RP_OK;
+    return lines ? scan_jsonl(out, corpus, scan, opts) : scan_json(out, corpus, scan, opts);
 }
 
 /* ---- quotes ---- */
