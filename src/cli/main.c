@@ -5,7 +5,9 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -60,6 +62,47 @@ static int cmd_version(int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : EXIT_TROUBLE;
 }
 
+/* The commands that fill big tables (scan, quotes, batch dedup) run with glibc's malloc
+ * asking for transparent huge pages (the tunable glibc.malloc.hugetlb=1): a scan fills its
+ * tables page by page, and a fault for every 4 KiB page cost about a quarter of a 100 MB
+ * scan's CPU time (BENCHMARKS.md, "Huge pages"). glibc reads its tunables only when a program
+ * starts, so the program starts itself once more with the tunable added. A user's own
+ * glibc.malloc.hugetlb setting is kept (=0 turns this off); under valgrind (which would lose
+ * the program) or when anything fails, the program goes on as it is. */
+static void with_huge_pages(const char *command, char **argv)
+{
+#if defined(__GLIBC__) && defined(__linux__)
+    static const char tunable[] = "glibc.malloc.hugetlb=1";
+    const char *had = getenv("GLIBC_TUNABLES"), *preload = getenv("LD_PRELOAD");
+    char *value, *kept;
+
+    if (strcmp(command, "scan") != 0 && strcmp(command, "quotes") != 0 &&
+        strcmp(command, "dedup") != 0)
+        return;
+    if ((had && strstr(had, "glibc.malloc.hugetlb")) || (preload && strstr(preload, "vgpreload")))
+        return;
+    kept = had ? strdup(had) : NULL;
+    value = malloc((had ? strlen(had) + 1 : 0) + sizeof(tunable));
+    if (value && (!had || kept)) {
+        if (had)
+            strcat(strcat(strcpy(value, had), ":"), tunable);
+        else
+            strcpy(value, tunable);
+        if (setenv("GLIBC_TUNABLES", value, 1) == 0)
+            execv("/proc/self/exe", argv);
+        if (kept) /* no start again: the environment as it was */
+            setenv("GLIBC_TUNABLES", kept, 1);
+        else
+            unsetenv("GLIBC_TUNABLES");
+    }
+    free(value);
+    free(kept);
+#else
+    (void)command;
+    (void)argv;
+#endif
+}
+
 int main(int argc, char **argv)
 {
     const cli_command *cmd;
@@ -73,5 +116,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
         return cmd_version(argc - 1, argv + 1);
     cmd = find_command(argv[1]);
+    if (cmd)
+        with_huge_pages(cmd->name, argv);
     return cmd ? cmd->run(argc - 1, argv + 1) : unknown_command(argv[1]);
 }
