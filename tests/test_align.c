@@ -210,7 +210,7 @@ static void test_align_global_counts_matches_and_columns(void **state)
 }
 
 /* A copy of a[0, na) into b with an edit about every `every` tokens (a substituted, inserted or
- * dropped token); tokens from a small alphabet when `alphabet` is nonzero (chance matches
+ * dropped token; when every > 8 also a dropped or inserted clause of up to 12); tokens from a small alphabet when `alphabet` is nonzero (chance matches
  * everywhere, as common words make them). Returns b's length (at most cap). */
 static uint32_t edited_copy(const uint32_t *a, uint32_t na, uint32_t *b, uint32_t cap,
                             uint32_t every, uint32_t alphabet)
@@ -221,9 +221,15 @@ static uint32_t edited_copy(const uint32_t *a, uint32_t na, uint32_t *b, uint32_
         uint32_t other = alphabet ? rng() % alphabet : 5000000 + rng() % 1000;
         if (x == 0)
             continue;
+        if (x == 3 && every > 8) { /* a clause dropped */
+            i += rng() % 12;
+            continue;
+        }
         b[nb++] = x == 1 ? other : a[i];
         if (x == 2 && nb < cap)
             b[nb++] = other;
+        for (uint32_t n = x == 4 && every > 8 ? 2 + rng() % 11 : 0; n > 0 && nb < cap; n--)
+            b[nb++] = alphabet ? rng() % alphabet : 5000000 + rng() % 1000; /* one inserted */
     }
     return nb;
 }

@@ -306,6 +306,21 @@ static inline pcell pmax(pcell x, pcell y)
     return x > y ? x : y;
 }
 
+/* A cell of a row shaped as along a run (see "Along a run" below, here without the drop): k
+ * columns right of the best cell v, v less k gaps; k left of it, v less 2k gaps and k matches. */
+static inline pcell run_cell(int64_t k, pcell v)
+{
+    return k >= 0 ? v - k * P_ONE : v + 2 * k * P_ONE + k;
+}
+
+static inline int global_steady(const pcell *row, int64_t lo, int64_t hi, int64_t top, pcell v)
+{
+    for (int64_t j = lo; j <= hi; j++)
+        if (row[j] != run_cell(j - top, v))
+            return 0;
+    return 1;
+}
+
 /* The band of rp_align_global_cells with packed cells, on sides that differ at both ends. */
 static rp_status global_packed(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
                                rp_align_work *work, uint32_t *matches, uint32_t *columns)
@@ -333,13 +348,30 @@ static rp_status global_packed(const uint32_t *a, uint32_t la, const uint32_t *b
         } else {
             left = P_DEAD;
         }
+        pcell diag = prev[j - 1], top_v = P_DEAD;
+        int64_t top = j;
         for (; j <= hi; j++) {
-            pcell x = prev[j - 1] + (ta == b[j - 1] ? P_MATCH : -P_ONE);
-            x = pmax(x, prev[j] - P_ONE);
-            x = pmax(x, left - P_ONE);
+            pcell up = prev[j];
+            pcell x = diag + (ta == b[j - 1] ? P_MATCH : -P_ONE);
+            x = pmax(x, pmax(up, left) - P_ONE);
             cur[j] = left = x;
+            diag = up;
+            top = x > top_v ? j : top;
+            top_v = pmax(top_v, x);
         }
         cur[hi + 1] = P_DEAD;
+        /* a row inside both sides, the same shape as a run's (the exact-run note above), the
+         * next token pair on its best cell's diagonal matching: the run's rows are skipped */
+        if (lo > 0 && i + dhi <= lb && i < la && top < lb && a[i] == b[top] &&
+            global_steady(cur, lo, hi, top, top_v)) {
+            int64_t n = la - i < lb - dhi - i ? la - i : lb - dhi - i;
+            n = n > 0 ? (int64_t)run_fwd(a + i, b + top, (size_t)n) : 0;
+            top_v += n * P_MATCH;
+            for (j = lo + n; j <= hi + n; j++)
+                cur[j] = run_cell(j - (top + n), top_v);
+            cur[hi + n + 1] = P_DEAD;
+            i += n;
+        }
         pcell *t = prev;
         prev = cur;
         cur = t;
@@ -455,6 +487,56 @@ static ext_res extend_cells(const side *a, const side *b)
 }
 
 /*
+ * Along a run. When a row's best cell v (column top) is the best so far, the cells right of it
+ * are v less a gap each (dead from 10 on: under the drop) and the cells left of it v less two
+ * gaps and a match each (dead from 5 on), and the next row's tokens match on v's diagonal,
+ * the next row is the same shape one match higher: its best cell is the diagonal step, every
+ * other cell takes its value from it by gaps (through the row, or down from the rows above),
+ * a diagonal step into it scores no more whether its tokens match or not (a match from the
+ * same shape lands on the same value), and the drop moves up by one with the best. So the rows
+ * of an exact run on v's diagonal are skipped (8 token hashes compared at a time), their last
+ * one written out whole.
+ */
+static inline pcell steady_cell(int64_t d, int64_t top, pcell v)
+{
+    int64_t k = d - top;
+    if (k >= 0)
+        return k <= RP_ALIGN_XDROP + 1 ? v - k * P_ONE : P_DEAD;
+    k = -k;
+    return 2 * k <= RP_ALIGN_XDROP + 1 ? v - 2 * k * P_ONE - k : P_DEAD;
+}
+
+static inline int steady(const pcell *row, int64_t top, pcell v)
+{
+    for (int64_t d = 0; d < 2 * RP_ALIGN_BAND + 1; d++)
+        if (row[d] != steady_cell(d, top, v))
+            return 0;
+    return 1;
+}
+
+static inline void steady_row(pcell *row, int64_t top, pcell v)
+{
+    for (int64_t d = 0; d < 2 * RP_ALIGN_BAND + 1; d++)
+        row[d] = steady_cell(d, top, v);
+}
+
+/* Rows after row i (all of whose band is inside b) whose tokens match on column top's
+ * diagonal. */
+static inline int64_t run_rows(const uint32_t *pa, uint32_t alen, const uint32_t *pb,
+                               uint32_t blen, const int dir, int64_t i, int64_t top)
+{
+    const int64_t delta = top - RP_ALIGN_BAND; /* row r compares a[r - 1] with b[r - 1 + delta] */
+    int64_t n = (int64_t)alen - i, nb = (int64_t)blen - RP_ALIGN_BAND - i;
+    if (nb < n)
+        n = nb;
+    if (n <= 0)
+        return 0;
+    if (dir > 0)
+        return (int64_t)run_fwd(pa + i, pb + i + delta, (size_t)n);
+    return (int64_t)run_bwd(pa - i + 1, pb - (i + delta) + 1, (size_t)n);
+}
+
+/*
  * extend_cells with packed cells (same cells, same X-drop, same best cell: the first one of
  * the highest value in row order), dir a constant of each caller so that token steps are plain
  * pointer steps. Rows are W cells between two dead guards (d = -1 and d = W).
@@ -478,43 +560,53 @@ static inline ext_res extend_packed(const uint32_t *pa, uint32_t alen, const uin
         /* cells with j < 0 or j > blen are dead; j == 0 (i <= BAND) is all gaps */
         int64_t first = i <= RP_ALIGN_BAND ? RP_ALIGN_BAND - i : 0;
         int64_t last = (int64_t)blen - i + RP_ALIGN_BAND;
-        pcell alive = P_DEAD;
+        pcell rowmax = P_DEAD;
         if (last > W - 1)
             last = W - 1;
         for (int64_t d = 0; d < first; d++)
             cur[d] = P_DEAD;
-        if (i <= RP_ALIGN_BAND) {
+        if (i <= RP_ALIGN_BAND) { /* never better than the start: it scores below 0 */
             pcell x = -i * P_ONE;
-            cur[first] = x < floor ? P_DEAD : x;
-            alive = cur[first];
-            if (cur[first] > best) {
-                best = cur[first];
-                res = (ext_res){(uint32_t)i, 0, 0, (uint32_t)i};
-            }
+            rowmax = cur[first] = x < floor ? P_DEAD : x;
             first++;
         }
         const int64_t off = i - RP_ALIGN_BAND - 1; /* cell d compares b's token off + d */
+        pcell left = cur[first - 1], diag = prev[first];
         for (int64_t d = first; d <= last; d++) {
-            pcell x = prev[d] + (ta == pb[dir * (off + d)] ? P_MATCH : -P_ONE);
-            x = pmax(x, prev[d + 1] - P_ONE);
-            x = pmax(x, cur[d - 1] - P_ONE);
-            if (x < floor)
-                x = P_DEAD;
-            cur[d] = x;
-            alive = pmax(alive, x);
-            if (x > best) {
-                best = x;
-                res.i = (uint32_t)i;
-                res.j = (uint32_t)(i + d - RP_ALIGN_BAND);
-            }
+            pcell up = prev[d + 1];
+            pcell x = diag + (ta == pb[dir * (off + d)] ? P_MATCH : -P_ONE);
+            x = pmax(x, pmax(up, left) - P_ONE);
+            x = x < floor ? P_DEAD : x;
+            cur[d] = left = x;
+            rowmax = pmax(rowmax, x);
+            diag = up;
+        }
+        int64_t top = -1;
+        if (rowmax > best) { /* the row's first cell of that value */
+            top = first;
+            while (cur[top] != rowmax)
+                top++;
+            best = rowmax;
+            res.i = (uint32_t)i;
+            res.j = (uint32_t)(i + top - RP_ALIGN_BAND);
         }
         for (int64_t d = last + 1 > first ? last + 1 : first; d < W; d++)
             cur[d] = P_DEAD;
-        if (alive == P_DEAD)
+        if (rowmax == P_DEAD)
             break;
         pcell *t = prev;
         prev = cur;
         cur = t;
+        if (top >= 0 && i > RP_ALIGN_BAND && steady(prev, top, best)) {
+            int64_t n = run_rows(pa, alen, pb, blen, dir, i, top);
+            if (n > 0) {
+                i += n;
+                best += n * P_MATCH;
+                res.i = (uint32_t)i;
+                res.j = (uint32_t)(i + top - RP_ALIGN_BAND);
+                steady_row(prev, top, best);
+            }
+        }
     }
     res.m = P_MATCHES(best);
     res.c = 2 * res.m - (uint32_t)P_SCORE(best);
