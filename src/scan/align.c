@@ -4,6 +4,8 @@
  * (Needleman-Wunsch restricted to diagonals, as in banded Smith-Waterman / BLAST), then
  * extended beyond its outer seeds with X-drop (Zhang et al. 2000) so the ends of a passage the
  * seeds missed are found; ends stop on matching tokens. Overlapping results are merged.
+ * Both DPs fill packed cells and skip the rows of exact runs (found 8 token hashes at a time);
+ * the cell-by-cell fill stays as the reference they equal (docs/ARCHITECTURE.md, "Cost").
  */
 #include "scan/align.h"
 
