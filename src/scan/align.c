@@ -539,6 +539,34 @@ static inline int64_t run_rows(const uint32_t *pa, uint32_t alen, const uint32_t
 }
 
 /*
+ * Whether an extension past row i (i >= BAND: no all-gap cells below) can only fade: a path
+ * enters each row by one diagonal step at most, so a cell t rows on scores at most the row's
+ * best r - t + 2 m, m the rows among those t with a matching token pair anywhere in the band.
+ * When that stays under the best so far until it falls under the drop, no later cell is
+ * better and the extension ends with what it has.
+ */
+static inline int fades(const uint32_t *pa, uint32_t alen, const uint32_t *pb, uint32_t blen,
+                        const int dir, int64_t i, pcell rowmax, pcell best)
+{
+    const int64_t r = P_SCORE(rowmax), b = P_SCORE(best);
+    int64_t m = 0;
+    for (int64_t t = 1; i + t <= alen; t++) {
+        const int64_t row = i + t;
+        const uint32_t ta = pa[dir * (row - 1)];
+        int64_t lo = row - RP_ALIGN_BAND, hi = row + RP_ALIGN_BAND < blen ? row + RP_ALIGN_BAND : blen;
+        unsigned hit = 0;
+        for (int64_t j = lo; j <= hi; j++)
+            hit |= ta == pb[dir * (j - 1)];
+        m += hit;
+        if (r - t + 2 * m >= b)
+            return 0;
+        if (r - t + 2 * m < b - RP_ALIGN_XDROP)
+            return 1;
+    }
+    return 1; /* the rows end first */
+}
+
+/*
  * extend_cells with packed cells (same cells, same X-drop, same best cell: the first one of
  * the highest value in row order), dir a constant of each caller so that token steps are plain
  * pointer steps. Rows are W cells between two dead guards (d = -1 and d = W).
@@ -594,7 +622,8 @@ static inline ext_res extend_packed(const uint32_t *pa, uint32_t alen, const uin
         }
         for (int64_t d = last + 1 > first ? last + 1 : first; d < W; d++)
             cur[d] = P_DEAD;
-        if (rowmax == P_DEAD)
+        if (rowmax == P_DEAD || (i >= RP_ALIGN_BAND && P_SCORE(rowmax) <= P_SCORE(best) - 2 &&
+                                 fades(pa, alen, pb, blen, dir, i, rowmax, best)))
             break;
         pcell *t = prev;
         prev = cur;
