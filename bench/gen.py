@@ -6,6 +6,7 @@ UTF-8 byte span of every planted copy.  Python 3 standard library only.
 
     python3 bench/gen.py --seed 1 --size 10000000 --out bench/out/10MB
     python3 bench/gen.py --passage-cases ...   also the passage cases of bench/passages.sh
+    python3 bench/gen.py --wire-cases ...      also wire stories reprinted by many outlets
 """
 
 import argparse
@@ -327,6 +328,8 @@ def plan(args, chain):
     credit = None
     if getattr(args, "passage_cases", False):
         credit = plan_passage_cases(args, chain, ndocs, placed, clusters)
+    if getattr(args, "wire_cases", False):
+        plan_wire_cases(args, chain, ndocs, placed, clusters)
     for p in placed:
         p.sort(key=lambda x: (x[0], x[1], x[2]))
     return sizes, boiler, placed, clusters, credit
@@ -496,6 +499,62 @@ def plan_passage_cases(args, chain, ndocs, placed, clusters):
     return credit
 
 
+# ---------------------------------------------------------------- wire cases
+
+def edit_wire(words, rng, chain, every=30):
+    """An outlet's copy of wire text: about one edit per `every` words, each a substitution
+    (a chain word), an inserted word, a deleted word or a spelling variant (a case change
+    where the word has none)."""
+    out = []
+    for x in words:
+        if rng.random() >= 1.0 / every:
+            out.append(x)
+            continue
+        r = rng.random()
+        if r < 0.3:
+            out.append(random_words(rng, chain, 1)[0])
+        elif r < 0.55:
+            out += [x] + random_words(rng, chain, 1)
+        elif r < 0.8:
+            pass
+        else:
+            v = spelling_variant(x)
+            out.append(v if v is not None else
+                       (x.lower() if x[:1].isupper() else x[:1].upper() + x[1:]))
+    return out or list(words[:1])
+
+
+def plan_wire_cases(args, chain, ndocs, placed, clusters):
+    """Adds the wire cases to placed/clusters (own random stream, so the rest of the plan is that
+    of the same seed without them): stories of 3-8 paragraphs (40-120 words each) reprinted by
+    4-16 outlets (documents), each outlet taking a share of the paragraphs, some reordered, each
+    paragraph with scattered word edits (edit_wire). Each paragraph is a cluster of class
+    "wire" whose copies are its place in each outlet's copy; an outlet's paragraphs are placed
+    back to back."""
+    rng = random.Random(args.seed * 104729 + 31)
+    budget, used = args.wire_share * args.size, 0
+    while used < budget:
+        paras = [chain.sentence_words(rng, rng.randint(40, 120))
+                 for _ in range(rng.randint(3, 8))]
+        base = len(clusters)
+        ncopies = [0] * len(paras)
+        k = min(ndocs, rng.randint(4, 16))
+        for d in rng.sample(range(ndocs), k):
+            take = [i for i in range(len(paras)) if i == 0 or rng.random() < 0.7]
+            if len(take) > 2 and rng.random() < 0.3:  # recombined: two paragraphs swap
+                x, y = rng.sample(range(1, len(take)), 2)
+                take[x], take[y] = take[y], take[x]
+            key = rng.random()
+            for q, i in enumerate(take):
+                text = " ".join(edit_wire(paras[i], rng, chain))
+                placed[d].append((key + q * 1e-9, base + i, ncopies[i], text))
+                ncopies[i] += 1
+                used += len(text) + 2
+        for i, p in enumerate(paras):
+            clusters.append({"id": base + i, "class": "wire", "words": len(p),
+                             "ncopies": ncopies[i]})
+
+
 # ---------------------------------------------------------------- documents
 
 G = {}  # set before the worker pool forks
@@ -645,6 +704,12 @@ def main(argv=None):
                     " places")
     ap.add_argument("--passage-share", type=float, default=0.08,
                     help="with --passage-cases: share of bytes in the passage cases")
+    ap.add_argument("--wire-cases", action="store_true",
+                    help="also plant wire stories reprinted by many outlets (4-16 documents each,"
+                    " paragraphs recombined, an edit every 30 words or so: substitutions,"
+                    " insertions, deletions, spelling variants), the alignment-heavy corpus")
+    ap.add_argument("--wire-share", type=float, default=0.5,
+                    help="with --wire-cases: share of bytes in the wire copies")
     args = ap.parse_args(argv)
     args.size = int(args.size)
     t0 = time.time()
@@ -697,6 +762,8 @@ def main(argv=None):
              "clusters": out_clusters}
     if credit:
         truth["params"]["passage_share"] = args.passage_share
+    if args.wire_cases:
+        truth["params"]["wire_share"] = args.wire_share
     with open(os.path.join(args.out, "truth.json.tmp"), "w") as f:
         json.dump(truth, f, separators=(",", ":"))
     os.replace(os.path.join(args.out, "truth.json.tmp"), os.path.join(args.out, "truth.json"))

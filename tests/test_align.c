@@ -209,6 +209,109 @@ static void test_align_global_counts_matches_and_columns(void **state)
     rp_align_work_release(&w);
 }
 
+/* A copy of a[0, na) into b with an edit about every `every` tokens (a substituted, inserted or
+ * dropped token; when every > 8 also a dropped or inserted clause of up to 12); tokens from a small alphabet when `alphabet` is nonzero (chance matches
+ * everywhere, as common words make them). Returns b's length (at most cap). */
+static uint32_t edited_copy(const uint32_t *a, uint32_t na, uint32_t *b, uint32_t cap,
+                            uint32_t every, uint32_t alphabet)
+{
+    uint32_t nb = 0;
+    for (uint32_t i = 0; i < na && nb < cap; i++) {
+        uint32_t x = rng() % every;
+        uint32_t other = alphabet ? rng() % alphabet : 5000000 + rng() % 1000;
+        if (x == 0)
+            continue;
+        if (x == 3 && every > 8) { /* a clause dropped */
+            i += rng() % 12;
+            continue;
+        }
+        b[nb++] = x == 1 ? other : a[i];
+        if (x == 2 && nb < cap)
+            b[nb++] = other;
+        for (uint32_t n = x == 4 && every > 8 ? 2 + rng() % 11 : 0; n > 0 && nb < cap; n--)
+            b[nb++] = alphabet ? rng() % alphabet : 5000000 + rng() % 1000; /* one inserted */
+    }
+    return nb;
+}
+
+static void random_tokens(uint32_t *t, uint32_t n, uint32_t alphabet)
+{
+    for (uint32_t i = 0; i < n; i++)
+        t[i] = alphabet ? rng() % alphabet : 1000 + rng() % 1000000;
+}
+
+/* rp_align_global (exact runs, packed cells) gives the reference's matches and columns: copies
+ * with scattered edits, unrelated sides, small alphabets, empty and one-token sides. */
+static void test_align_global_fast_equals_reference(void **state)
+{
+    enum { N = 400 };
+    static uint32_t a[N], b[N];
+    rp_align_work w;
+    rp_align_work_init(&w);
+    rng_state = 11;
+    for (int round = 0; round < 4000; round++) {
+        uint32_t alphabet = round % 3 == 0 ? 0 : round % 3 == 1 ? 4 : 40;
+        uint32_t na = rng() % (round % 10 == 0 ? 3 : N / 2), nb;
+        random_tokens(a, na, alphabet);
+        if (round % 5 == 4) {
+            nb = rng() % (N / 2);
+            random_tokens(b, nb, alphabet);
+        } else {
+            nb = edited_copy(a, na, b, N, 2 + rng() % 40, alphabet);
+        }
+        uint32_t m1, c1, m2, c2;
+        assert_int_equal(rp_align_global(a, na, b, nb, &w, &m1, &c1), RP_OK);
+        assert_int_equal(rp_align_global_cells(a, na, b, nb, &w, &m2, &c2), RP_OK);
+        assert_int_equal(m1, m2);
+        assert_int_equal(c1, c2);
+    }
+    rp_align_work_release(&w);
+}
+
+/* rp_align_extend (the leading run taken whole, a window without matches cut short, packed
+ * cells) gives the reference's end, matches and columns, both ways. */
+static void test_align_extend_fast_equals_reference(void **state)
+{
+    enum { N = 300 };
+    static uint32_t a[N], b[N];
+    rng_state = 12;
+    for (int round = 0; round < 6000; round++) {
+        uint32_t alphabet = round % 4 == 0 ? 0 : round % 4 == 1 ? 3 : round % 4 == 2 ? 30 : 300;
+        uint32_t na = rng() % N, nb;
+        random_tokens(a, na, alphabet);
+        if (round % 7 == 6) {
+            nb = rng() % N;
+            random_tokens(b, nb, alphabet);
+        } else {
+            uint32_t keep = na ? rng() % (na + 1) : 0; /* the copy ends somewhere */
+            nb = edited_copy(a, keep, b, N, 2 + rng() % 40, alphabet);
+            random_tokens(b + nb, N - nb, alphabet);
+            nb += rng() % (N - nb + 1);
+        }
+        for (int dir = -1; dir <= 1; dir += 2) {
+            int64_t ba = dir > 0 ? 0 : (int64_t)na - 1, bb = dir > 0 ? 0 : (int64_t)nb - 1;
+            if (dir < 0) { /* backwards from the ends: the copy reversed */
+                for (uint32_t i = 0; i < na / 2; i++) {
+                    uint32_t t = a[i];
+                    a[i] = a[na - 1 - i];
+                    a[na - 1 - i] = t;
+                }
+                for (uint32_t i = 0; i < nb / 2; i++) {
+                    uint32_t t = b[i];
+                    b[i] = b[nb - 1 - i];
+                    b[nb - 1 - i] = t;
+                }
+            }
+            rp_align_ext x = rp_align_extend(a, ba, na, b, bb, nb, dir, false);
+            rp_align_ext y = rp_align_extend(a, ba, na, b, bb, nb, dir, true);
+            assert_int_equal(x.a, y.a);
+            assert_int_equal(x.b, y.b);
+            assert_int_equal(x.matches, y.matches);
+            assert_int_equal(x.columns, y.columns);
+        }
+    }
+}
+
 static void test_align_mirrors_when_sides_swap(void **state)
 {
     uint32_t a[150], b[160];
@@ -276,6 +379,8 @@ int main(void)
         cmocka_unit_test(test_align_reaches_document_edges),
         cmocka_unit_test(test_align_rejects_short_and_dissimilar_pairs),
         cmocka_unit_test(test_align_global_counts_matches_and_columns),
+        cmocka_unit_test(test_align_global_fast_equals_reference),
+        cmocka_unit_test(test_align_extend_fast_equals_reference),
         cmocka_unit_test(test_align_mirrors_when_sides_swap),
         cmocka_unit_test(test_align_reports_allocation_failure),
     };

@@ -4,11 +4,16 @@
  * (Needleman-Wunsch restricted to diagonals, as in banded Smith-Waterman / BLAST), then
  * extended beyond its outer seeds with X-drop (Zhang et al. 2000) so the ends of a passage the
  * seeds missed are found; ends stop on matching tokens. Overlapping results are merged.
+ * Both DPs fill packed cells and skip the rows of exact runs (found 8 token hashes at a time);
+ * the cell-by-cell fill stays as the reference they equal (docs/ARCHITECTURE.md, "Cost").
  */
 #include "scan/align.h"
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define NEG (INT32_MIN / 2)
 #define RP_ALIGN_ACTIVE_MAX 256 /* open chains kept at once (repeats inside one document) */
@@ -209,8 +214,8 @@ static cell global_cell(const cell *prev, const cell *cur, int64_t plo, int64_t 
     return best;
 }
 
-rp_status rp_align_global(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
-                          rp_align_work *work, uint32_t *matches, uint32_t *columns)
+rp_status rp_align_global_cells(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
+                                rp_align_work *work, uint32_t *matches, uint32_t *columns)
 {
     int64_t diff = (int64_t)lb - la;
     int64_t dlo = (diff < 0 ? diff : 0) - RP_ALIGN_BAND, dhi = (diff > 0 ? diff : 0) + RP_ALIGN_BAND;
@@ -239,6 +244,173 @@ rp_status rp_align_global(const uint32_t *a, uint32_t la, const uint32_t *b, uin
     }
     *matches = prev[lb].m;
     *columns = prev[lb].c;
+    return RP_OK;
+}
+
+/* ---- exact runs and packed scores ---- */
+
+/* Tokens a[t] == b[t] from t = 0 on (at most n): 8 token hashes at a time. */
+static size_t run_fwd(const uint32_t *a, const uint32_t *b, size_t n)
+{
+    size_t t = 0;
+#if defined(__SSE2__)
+    for (; t + 8 <= n; t += 8) {
+        __m128i x0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(a + t)),
+                                     _mm_loadu_si128((const __m128i *)(b + t)));
+        __m128i x1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(a + t + 4)),
+                                     _mm_loadu_si128((const __m128i *)(b + t + 4)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(x0, x1));
+        if (mask != 0xFFFFu)
+            break;
+    }
+#endif
+    while (t < n && a[t] == b[t])
+        t++;
+    return t;
+}
+
+/* Tokens a[-1 - t] == b[-1 - t] from t = 0 on (at most n): a and b point past their ends. */
+static size_t run_bwd(const uint32_t *a, const uint32_t *b, size_t n)
+{
+    size_t t = 0;
+#if defined(__SSE2__)
+    for (; t + 8 <= n; t += 8) {
+        __m128i x0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(a - t - 4)),
+                                     _mm_loadu_si128((const __m128i *)(b - t - 4)));
+        __m128i x1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(a - t - 8)),
+                                     _mm_loadu_si128((const __m128i *)(b - t - 8)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(x0, x1));
+        if (mask != 0xFFFFu)
+            break;
+    }
+#endif
+    while (t < n && a[-1 - (ptrdiff_t)t] == b[-1 - (ptrdiff_t)t])
+        t++;
+    return t;
+}
+
+/*
+ * A DP cell packed in one integer: score * 2^32 + matches, so that one comparison orders cells
+ * as better() does (score, then matches; columns = 2 * matches - score, as every step adds
+ * +1 score and +1 match, or -1 score). Scores stay far from INT32_MIN / 2 (NEG) only while
+ * sides are short: longer ones take the reference cells above (RP_PACK_MAX).
+ */
+typedef int64_t pcell;
+#define P_ONE ((int64_t)1 << 32)
+#define P_MATCH (P_ONE + 1)
+#define P_DEAD (INT64_MIN / 4)
+#define P_SCORE(x) ((int32_t)((x) >> 32))
+#define P_MATCHES(x) ((uint32_t)((uint64_t)(x) & 0xFFFFFFFFu))
+#define RP_PACK_MAX (1u << 28) /* la + lb below this: scores stay above NEG */
+
+static inline pcell pmax(pcell x, pcell y)
+{
+    return x > y ? x : y;
+}
+
+/* A cell of a row shaped as along a run (see "Along a run" below, here without the drop): k
+ * columns right of the best cell v, v less k gaps; k left of it, v less 2k gaps and k matches. */
+static inline pcell run_cell(int64_t k, pcell v)
+{
+    return k >= 0 ? v - k * P_ONE : v + 2 * k * P_ONE + k;
+}
+
+static inline int global_steady(const pcell *row, int64_t lo, int64_t hi, int64_t top, pcell v)
+{
+    for (int64_t j = lo; j <= hi; j++)
+        if (row[j] != run_cell(j - top, v))
+            return 0;
+    return 1;
+}
+
+/* The band of rp_align_global_cells with packed cells, on sides that differ at both ends. */
+static rp_status global_packed(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
+                               rp_align_work *work, uint32_t *matches, uint32_t *columns)
+{
+    int64_t diff = (int64_t)lb - la;
+    int64_t dlo = (diff < 0 ? diff : 0) - RP_ALIGN_BAND, dhi = (diff > 0 ? diff : 0) + RP_ALIGN_BAND;
+    pcell *prev, *cur;
+
+    if (grow_bytes(&work->cells, &work->cells_cap, 2 * ((size_t)lb + 2), sizeof(pcell)) != RP_OK)
+        return RP_ENOMEM;
+    prev = work->cells;
+    cur = prev + lb + 2;
+    int64_t phi = dhi < lb ? dhi : lb;
+    for (int64_t j = 0; j <= phi; j++)
+        prev[j] = -j * P_ONE;
+    prev[phi + 1] = P_DEAD; /* the cell right of a row's band: no up step from it */
+    for (int64_t i = 1; i <= la; i++) {
+        int64_t lo = i + dlo > 0 ? i + dlo : 0, hi = i + dhi < lb ? i + dhi : lb;
+        const uint32_t ta = a[i - 1];
+        pcell left;
+        int64_t j = lo;
+        if (lo == 0) {
+            left = cur[0] = -i * P_ONE;
+            j = 1;
+        } else {
+            left = P_DEAD;
+        }
+        pcell diag = prev[j - 1], top_v = P_DEAD;
+        int64_t top = j;
+        for (; j <= hi; j++) {
+            pcell up = prev[j];
+            pcell x = diag + (ta == b[j - 1] ? P_MATCH : -P_ONE);
+            x = pmax(x, pmax(up, left) - P_ONE);
+            cur[j] = left = x;
+            diag = up;
+            top = x > top_v ? j : top;
+            top_v = pmax(top_v, x);
+        }
+        cur[hi + 1] = P_DEAD;
+        /* a row inside both sides, the same shape as a run's (the exact-run note above), the
+         * next token pair on its best cell's diagonal matching: the run's rows are skipped */
+        if (lo > 0 && i + dhi <= lb && i < la && top < lb && a[i] == b[top] &&
+            global_steady(cur, lo, hi, top, top_v)) {
+            int64_t n = la - i < lb - dhi - i ? la - i : lb - dhi - i;
+            n = n > 0 ? (int64_t)run_fwd(a + i, b + top, (size_t)n) : 0;
+            top_v += n * P_MATCH;
+            for (j = lo + n; j <= hi + n; j++)
+                cur[j] = run_cell(j - (top + n), top_v);
+            cur[hi + n + 1] = P_DEAD;
+            i += n;
+        }
+        pcell *t = prev;
+        prev = cur;
+        cur = t;
+    }
+    *matches = P_MATCHES(prev[lb]);
+    *columns = 2 * P_MATCHES(prev[lb]) - (uint32_t)P_SCORE(prev[lb]);
+    return RP_OK;
+}
+
+/*
+ * Same result as rp_align_global_cells. A common prefix and suffix are aligned token to token without
+ * DP: where a[i-1] == b[j-1] a cell of the band always equals its diagonal neighbour plus a
+ * match (in cost terms, with the other two steps never cheaper: dropping b's last token from
+ * an alignment costs at most one gap), so the best path takes every leading and trailing match
+ * and the band between keeps its diagonals (the sides lose as many tokens each).
+ */
+rp_status rp_align_global(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
+                          rp_align_work *work, uint32_t *matches, uint32_t *columns)
+{
+    uint32_t n = la < lb ? la : lb;
+    uint32_t pre, suf;
+
+    if ((uint64_t)la + lb >= RP_PACK_MAX)
+        return rp_align_global_cells(a, la, b, lb, work, matches, columns);
+    pre = (uint32_t)run_fwd(a, b, n);
+    suf = (uint32_t)run_bwd(a + la, b + lb, n - pre);
+    la -= pre + suf;
+    lb -= pre + suf;
+    if (la == 0 || lb == 0) {
+        *matches = pre + suf;
+        *columns = pre + suf + la + lb;
+        return RP_OK;
+    }
+    if (global_packed(a + pre, la, b + pre, lb, work, matches, columns) != RP_OK)
+        return RP_ENOMEM;
+    *matches += pre + suf;
+    *columns += pre + suf;
     return RP_OK;
 }
 
@@ -293,7 +465,7 @@ static int32_t ext_row(const side *a, const side *b, const cell *prev, cell *cur
     return rowmax;
 }
 
-static ext_res extend(const side *a, const side *b)
+static ext_res extend_cells(const side *a, const side *b)
 {
     enum { W = 2 * RP_ALIGN_BAND + 1 };
     cell rows[2][W], *prev = rows[0], *cur = rows[1];
@@ -314,6 +486,227 @@ static ext_res extend(const side *a, const side *b)
         cur = t;
     }
     return res;
+}
+
+/*
+ * Along a run. When a row's best cell v (column top) is the best so far, the cells right of it
+ * are v less a gap each (dead from 10 on: under the drop) and the cells left of it v less two
+ * gaps and a match each (dead from 5 on), and the next row's tokens match on v's diagonal,
+ * the next row is the same shape one match higher: its best cell is the diagonal step, every
+ * other cell takes its value from it by gaps (through the row, or down from the rows above),
+ * a diagonal step into it scores no more whether its tokens match or not (a match from the
+ * same shape lands on the same value), and the drop moves up by one with the best. So the rows
+ * of an exact run on v's diagonal are skipped (8 token hashes compared at a time), their last
+ * one written out whole.
+ */
+static inline pcell steady_cell(int64_t d, int64_t top, pcell v)
+{
+    int64_t k = d - top;
+    if (k >= 0)
+        return k <= RP_ALIGN_XDROP + 1 ? v - k * P_ONE : P_DEAD;
+    k = -k;
+    return 2 * k <= RP_ALIGN_XDROP + 1 ? v - 2 * k * P_ONE - k : P_DEAD;
+}
+
+static inline int steady(const pcell *row, int64_t top, pcell v)
+{
+    for (int64_t d = 0; d < 2 * RP_ALIGN_BAND + 1; d++)
+        if (row[d] != steady_cell(d, top, v))
+            return 0;
+    return 1;
+}
+
+static inline void steady_row(pcell *row, int64_t top, pcell v)
+{
+    for (int64_t d = 0; d < 2 * RP_ALIGN_BAND + 1; d++)
+        row[d] = steady_cell(d, top, v);
+}
+
+/* Rows after row i (all of whose band is inside b) whose tokens match on column top's
+ * diagonal. */
+static inline int64_t run_rows(const uint32_t *pa, uint32_t alen, const uint32_t *pb,
+                               uint32_t blen, const int dir, int64_t i, int64_t top)
+{
+    const int64_t delta = top - RP_ALIGN_BAND; /* row r compares a[r - 1] with b[r - 1 + delta] */
+    int64_t n = (int64_t)alen - i, nb = (int64_t)blen - RP_ALIGN_BAND - i;
+    if (nb < n)
+        n = nb;
+    if (n <= 0)
+        return 0;
+    if (dir > 0)
+        return (int64_t)run_fwd(pa + i, pb + i + delta, (size_t)n);
+    return (int64_t)run_bwd(pa - i + 1, pb - (i + delta) + 1, (size_t)n);
+}
+
+/*
+ * Whether an extension past row i (i >= BAND: no all-gap cells below) can only fade: a path
+ * enters each row by one diagonal step at most, so a cell t rows on scores at most the row's
+ * best r - t + 2 m, m the rows among those t with a matching token pair anywhere in the band.
+ * When that stays under the best so far until it falls under the drop, no later cell is
+ * better and the extension ends with what it has.
+ */
+static inline int fades(const uint32_t *pa, uint32_t alen, const uint32_t *pb, uint32_t blen,
+                        const int dir, int64_t i, pcell rowmax, pcell best)
+{
+    const int64_t r = P_SCORE(rowmax), b = P_SCORE(best);
+    int64_t m = 0;
+    for (int64_t t = 1; i + t <= alen; t++) {
+        const int64_t row = i + t;
+        const uint32_t ta = pa[dir * (row - 1)];
+        int64_t lo = row - RP_ALIGN_BAND, hi = row + RP_ALIGN_BAND < blen ? row + RP_ALIGN_BAND : blen;
+        unsigned hit = 0;
+        for (int64_t j = lo; j <= hi; j++)
+            hit |= ta == pb[dir * (j - 1)];
+        m += hit;
+        if (r - t + 2 * m >= b)
+            return 0;
+        if (r - t + 2 * m < b - RP_ALIGN_XDROP)
+            return 1;
+    }
+    return 1; /* the rows end first */
+}
+
+/*
+ * extend_cells with packed cells (same cells, same X-drop, same best cell: the first one of
+ * the highest value in row order), dir a constant of each caller so that token steps are plain
+ * pointer steps. Rows are W cells between two dead guards (d = -1 and d = W).
+ */
+static inline ext_res extend_packed(const uint32_t *pa, uint32_t alen, const uint32_t *pb,
+                                    uint32_t blen, const int dir)
+{
+    enum { W = 2 * RP_ALIGN_BAND + 1 };
+    pcell rows[2][W + 2], *prev = rows[0] + 1, *cur = rows[1] + 1;
+    pcell best = 0;
+    ext_res res = {0, 0, 0, 0};
+
+    for (int d = -1; d <= W; d++) {
+        int64_t j = d - RP_ALIGN_BAND;
+        prev[d] = d >= 0 && d < W && j >= 0 && j <= blen ? -j * P_ONE : P_DEAD;
+        cur[d] = P_DEAD;
+    }
+    for (int64_t i = 1; i <= alen; i++) {
+        const pcell floor = ((int64_t)P_SCORE(best) - RP_ALIGN_XDROP) * P_ONE;
+        const uint32_t ta = pa[dir * (i - 1)];
+        /* cells with j < 0 or j > blen are dead; j == 0 (i <= BAND) is all gaps */
+        int64_t first = i <= RP_ALIGN_BAND ? RP_ALIGN_BAND - i : 0;
+        int64_t last = (int64_t)blen - i + RP_ALIGN_BAND;
+        pcell rowmax = P_DEAD;
+        if (last > W - 1)
+            last = W - 1;
+        for (int64_t d = 0; d < first; d++)
+            cur[d] = P_DEAD;
+        if (i <= RP_ALIGN_BAND) { /* never better than the start: it scores below 0 */
+            pcell x = -i * P_ONE;
+            rowmax = cur[first] = x < floor ? P_DEAD : x;
+            first++;
+        }
+        const int64_t off = i - RP_ALIGN_BAND - 1; /* cell d compares b's token off + d */
+        pcell left = cur[first - 1], diag = prev[first];
+        for (int64_t d = first; d <= last; d++) {
+            pcell up = prev[d + 1];
+            pcell x = diag + (ta == pb[dir * (off + d)] ? P_MATCH : -P_ONE);
+            x = pmax(x, pmax(up, left) - P_ONE);
+            x = x < floor ? P_DEAD : x;
+            cur[d] = left = x;
+            rowmax = pmax(rowmax, x);
+            diag = up;
+        }
+        int64_t top = -1;
+        if (rowmax > best) { /* the row's first cell of that value */
+            top = first;
+            while (cur[top] != rowmax)
+                top++;
+            best = rowmax;
+            res.i = (uint32_t)i;
+            res.j = (uint32_t)(i + top - RP_ALIGN_BAND);
+        }
+        for (int64_t d = last + 1 > first ? last + 1 : first; d < W; d++)
+            cur[d] = P_DEAD;
+        if (rowmax == P_DEAD || (i >= RP_ALIGN_BAND && P_SCORE(rowmax) <= P_SCORE(best) - 2 &&
+                                 fades(pa, alen, pb, blen, dir, i, rowmax, best)))
+            break;
+        pcell *t = prev;
+        prev = cur;
+        cur = t;
+        if (top >= 0 && i > RP_ALIGN_BAND && steady(prev, top, best)) {
+            int64_t n = run_rows(pa, alen, pb, blen, dir, i, top);
+            if (n > 0) {
+                i += n;
+                best += n * P_MATCH;
+                res.i = (uint32_t)i;
+                res.j = (uint32_t)(i + top - RP_ALIGN_BAND);
+                steady_row(prev, top, best);
+            }
+        }
+    }
+    res.m = P_MATCHES(best);
+    res.c = 2 * res.m - (uint32_t)P_SCORE(best);
+    return res;
+}
+
+/* Whether no token pair compared in rows 1 .. XDROP + 1 of an extension band matches: then
+ * every cell there scores at most -max(i, j) (all its columns mismatches or gaps), none beats
+ * the start, and row XDROP + 1 is all below the drop: the extension takes nothing. */
+static inline int no_match_window(const uint32_t *pa, uint32_t alen, const uint32_t *pb,
+                                  uint32_t blen, const int dir)
+{
+    const int64_t rows = alen < RP_ALIGN_XDROP + 1 ? alen : RP_ALIGN_XDROP + 1;
+    unsigned hit = 0;
+    for (int64_t i = 1; i <= rows; i++) {
+        const uint32_t ta = pa[dir * (i - 1)];
+        int64_t lo = i - RP_ALIGN_BAND > 1 ? i - RP_ALIGN_BAND : 1;
+        int64_t hi = i + RP_ALIGN_BAND < blen ? i + RP_ALIGN_BAND : blen;
+        for (int64_t j = lo; j <= hi; j++)
+            hit |= ta == pb[dir * (j - 1)];
+    }
+    return !hit;
+}
+
+/*
+ * An extension takes the run of matching tokens it starts with as they are and extends afresh
+ * from the run's end: there the run's last cell is the best so far (no other cell scores as
+ * much), every cell beyond the run on both sides is the run's score plus the fresh
+ * extension's cell (its best path may take the run: dropping a leading match never helps, so
+ * cells that left the run early are never better and are dropped as the fresh ones are), and
+ * cells that left it early on the way are never better than the run's end: the result is the
+ * run plus the fresh extension's. A fresh extension whose first rows hold no match is empty.
+ */
+static inline ext_res extend_runs(const uint32_t *pa, uint32_t alen, const uint32_t *pb,
+                                  uint32_t blen, const int dir)
+{
+    uint32_t n = alen < blen ? alen : blen;
+    uint32_t r = (uint32_t)(dir > 0 ? run_fwd(pa, pb, n) : run_bwd(pa + 1, pb + 1, n));
+    ext_res x = {0, 0, 0, 0};
+    if (r < n) {
+        pa += dir * (int64_t)r;
+        pb += dir * (int64_t)r;
+        if (!no_match_window(pa, alen - r, pb, blen - r, dir))
+            x = extend_packed(pa, alen - r, pb, blen - r, dir);
+    }
+    x.i += r;
+    x.j += r;
+    x.m += r;
+    x.c += r;
+    return x;
+}
+
+static ext_res extend(const side *a, const side *b);
+
+rp_align_ext rp_align_extend(const uint32_t *a, int64_t a_base, uint32_t a_len, const uint32_t *b,
+                             int64_t b_base, uint32_t b_len, int dir, bool cells)
+{
+    side sa = {a, a_base, dir, a_len}, sb = {b, b_base, dir, b_len};
+    ext_res r = cells ? extend_cells(&sa, &sb) : extend(&sa, &sb);
+    return (rp_align_ext){r.i, r.j, r.m, r.c};
+}
+
+static ext_res extend(const side *a, const side *b)
+{
+    if ((uint64_t)a->len + b->len >= RP_PACK_MAX)
+        return extend_cells(a, b);
+    if (a->dir > 0)
+        return extend_runs(a->seq + a->base, a->len, b->seq + b->base, b->len, 1);
+    return extend_runs(a->seq + a->base, a->len, b->seq + b->base, b->len, -1);
 }
 
 /* ---- one pair ---- */

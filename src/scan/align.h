@@ -101,9 +101,26 @@ void rp_align_work_release(rp_align_work *work);
 rp_status rp_align_chain(const rp_options *opts, const rp_seed *seeds, size_t count,
                          rp_align_work *work);
 
-/* Global alignment of a[0, la) with b[0, lb) in a band around the corner-to-corner diagonal. */
+/* Global alignment of a[0, la) with b[0, lb) in a band around the corner-to-corner diagonal:
+ * the common prefix and suffix are taken as matches without DP (exact), the rest is filled
+ * with packed cells. */
 rp_status rp_align_global(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
                           rp_align_work *work, uint32_t *matches, uint32_t *columns);
+/* The same alignment filled cell by cell over the whole band (the reference: tests compare
+ * the two; rp_align_global takes it for sides of 2^28 tokens or more). */
+rp_status rp_align_global_cells(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
+                                rp_align_work *work, uint32_t *matches, uint32_t *columns);
+
+/* An X-drop extension: tokens taken on each side, matches and columns. */
+typedef struct rp_align_ext {
+    uint32_t a, b, matches, columns;
+} rp_align_ext;
+
+/* Extends from a point: token t of a side is seq[base + dir * t] for t < len (dir 1 or -1).
+ * cells: the reference, cell by cell over the whole band; else as rp_align_pair extends (an
+ * exact run first, packed cells after). Tests compare the two. */
+rp_align_ext rp_align_extend(const uint32_t *a, int64_t a_base, uint32_t a_len, const uint32_t *b,
+                             int64_t b_base, uint32_t b_len, int dir, bool cells);
 
 /*
  * Aligns one pair: a (na token hashes) against b (nb), same_doc when both are one document.
