@@ -120,8 +120,7 @@ static rp_status insert(adder *a, const rp_doc *doc, int64_t time, const rp_stor
     uint32_t num = (uint32_t)a->next;
     const rp_dedup_sig *sig = a->sig;
     size_t name_len = strlen(doc->name);
-    rec_head h = {0,
-                  (uint32_t)name_len,
+    rec_head h = {(uint32_t)name_len,
                   sig->content,
                   time,
                   of,
@@ -130,24 +129,25 @@ static rp_status insert(adder *a, const rp_doc *doc, int64_t time, const rp_stor
                   (uint32_t)sig->count,
                   (float)v->resemblance,
                   (float)v->containment,
-                  (uint8_t)v->verdict,
-                  {0}};
-    MDB_val k = {sizeof(num), &num}, val = {sizeof(h) + name_len + sig->count * 4, NULL};
+                  (uint8_t)v->verdict};
+    MDB_val k = {sizeof(num), &num}, val;
     MDB_val nv = {sizeof(num), &num};
     unsigned char okey[12];
     int rc;
 
-    if ((rc = mdb_put(a->txn, a->s->dbi[DB_DOCS], &k, &val, MDB_APPEND | MDB_RESERVE)) != 0)
+    if (RP_GROW(a->rbuf, a->rbuf_cap, REC_MAX_SIZE(name_len, sig->count)) != RP_OK)
+        return RP_ENOMEM;
+    val = (MDB_val){rp_store_rec_encode(&h, doc->name, sig->fps, a->rbuf), a->rbuf};
+    if ((rc = mdb_put(a->txn, a->s->dbi[DB_DOCS], &k, &val, MDB_APPEND)) != 0)
         return a->rc = rc, rp_store_mdb_status(rc);
-    memcpy(val.mv_data, &h, sizeof(h));
-    memcpy((char *)val.mv_data + sizeof(h), doc->name, name_len);
-    memcpy((char *)val.mv_data + sizeof(h) + name_len, sig->fps, sig->count * 4);
-    rp_store_rec_seal(val.mv_data, val.mv_size);
     rc = rp_store_id_put(a->s, a->txn, doc->name, name_len, num);
     rp_store_order_key(time, num, okey);
     MDB_val ok = {sizeof(okey), okey}, empty = {0, NULL};
-    if (!rc)
-        rc = mdb_put(a->txn, a->s->dbi[DB_ORDER], &ok, &empty, 0);
+    if (!rc) { /* dates mostly rise: appended at the end, no search, when it sorts last */
+        rc = mdb_put(a->txn, a->s->dbi[DB_ORDER], &ok, &empty, MDB_APPEND);
+        if (rc == MDB_KEYEXIST)
+            rc = mdb_put(a->txn, a->s->dbi[DB_ORDER], &ok, &empty, 0);
+    }
     for (size_t i = 0; i < a->dnkeys && !rc && of == UINT32_MAX; i++) {
         MDB_val pk = {sizeof(uint32_t), (void *)&a->dkeys[i]};
         rc = mdb_cursor_put(a->post[0], &pk, &nv, 0); /* into level 0 */
@@ -288,6 +288,7 @@ static void adder_release(adder *a)
     rp_free(a->filters);
     rp_free(a->moved);
     rp_free(a->fbuf);
+    rp_free(a->rbuf);
 }
 
 static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)

@@ -63,10 +63,14 @@ struct rp_store {
     uint64_t format; /* the format found (RP_STORE_FORMAT unless upgrading) */
 };
 
-/* A document record in docs: a fixed head, then the name, then the fingerprints. sum is the
- * XXH32 of everything after it, so a flipped bit is found when the record is read. */
+/* A document record in docs (format 4), compact: the XXH32 of everything after it (so a flipped
+ * bit is found when the record is read), the verdict byte, LEB128 varints (name length,
+ * fingerprint count, of + 1 with 0 for a group first, length, tokens, the date zigzagged), the
+ * content hash (8 bytes), the verdict's resemblance and containment (2 floats, only when of is
+ * set: a first's are 0), the name, then the fingerprints (ascending) as Rice-coded gaps: one
+ * byte k, then per gap its quotient in unary and its k low bits. rec_head is what a record
+ * holds, decoded. */
 typedef struct rec_head {
-    uint32_t sum;
     uint32_t name_len;
     uint64_t content;
     int64_t time; /* the item's date (--date-field), else when it was added; epoch seconds */
@@ -77,14 +81,17 @@ typedef struct rec_head {
     float resemblance; /* the verdict's, against of */
     float containment;
     uint8_t verdict;
-    uint8_t pad[7];
 } rec_head;
 
 typedef struct rec {
     rec_head h;
     const char *name;
-    const unsigned char *fps; /* nfp little-endian uint32, unaligned */
+    const unsigned char *fps; /* the Rice-coded fingerprints (rp_store_rec_fps decodes them) */
+    size_t fps_size;
 } rec;
+
+/* The most bytes a record of a name of name_len bytes and nfp fingerprints takes. */
+#define REC_MAX_SIZE(name_len, nfp) (64 + (size_t)(name_len) + 5 * (size_t)(nfp))
 
 /* A level's Bloom filter for one slice (see store_postings.c): a head, then 64-byte blocks. */
 typedef struct filter_head {
@@ -146,8 +153,10 @@ typedef struct adder {
     uint32_t *cands;
     size_t cand_count;
     size_t cand_cap;
-    uint32_t *other; /* a candidate's fingerprints, copied out (LMDB data is unaligned) */
+    uint32_t *other; /* a candidate's fingerprints, decoded */
     size_t other_cap;
+    unsigned char *rbuf; /* a record being written */
+    size_t rbuf_cap;
     uint64_t next;
     uint64_t first; /* the batch's first document number */
     bool query; /* judged only: the transaction is abandoned */
@@ -174,7 +183,10 @@ rp_status rp_store_open_as(const char *dir, const rp_options *opts, const rp_sto
                            bool upgrading, rp_store **out, char *msg, size_t msglen);
 
 /* records, ids and order keys (store_records.c) */
-void rp_store_rec_seal(void *data, size_t size);
+/* Writes the record of h, name and fps (h->nfp, ascending) to buf (REC_MAX_SIZE bytes),
+ * checksum included; returns its size. */
+size_t rp_store_rec_encode(const rec_head *h, const char *name, const uint32_t *fps,
+                           unsigned char *buf);
 /* The ids key of an id: the id itself up to ID_KEY_WHOLE bytes (so ids that sort together stay
  * on the same pages, as sequential ones do), else its first ID_KEY_WHOLE bytes and the XXH3 of
  * all of it (LMDB keys stop at 511 bytes). Either way the record's name is compared in full. */
