@@ -104,12 +104,16 @@ typedef struct filter {
     uint32_t nblocks;
 } filter;
 
-/* What the levels past 0 hold for one key of the batch. Those levels do not change while the
- * batch's items go in (only level 0 does), so they are read once for all its keys, in key
- * order: filters and B-tree pages are then met in order, not at random. */
+/* What the levels hold for one key of the batch when it begins, and what its items add. The
+ * levels are read once for all the batch's keys, in key order (filters and B-tree pages are
+ * then met in order, not at random); the postings of the batch's own group firsts are kept
+ * here as they come (a list in added/added_next) and written to level 0, in key order, once
+ * the items are in. */
 typedef struct deep {
-    size_t count; /* postings over the levels past 0 */
+    size_t count; /* postings over the levels when the batch began */
     size_t off;   /* where they are in the pool, when count <= max_df */
+    size_t added; /* postings the batch's items added */
+    uint32_t last; /* the last one added (an index into added), when added */
 } deep;
 
 typedef struct adder {
@@ -143,6 +147,11 @@ typedef struct adder {
     uint32_t *pool;
     size_t pool_count;
     size_t pool_cap;
+    uint64_t *added;     /* postings added by the batch: key << 32 | number */
+    uint32_t *added_prev; /* the one added before it for the same key, UINT32_MAX for none */
+    size_t added_count;
+    size_t added_cap;
+    size_t added_prev_cap;
     /* the item being added */
     const rp_dedup_sig *sig;
     const uint32_t *dkeys;

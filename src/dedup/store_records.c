@@ -51,7 +51,16 @@ typedef struct bit_writer {
 static void put_bits(bit_writer *w, uint64_t v, unsigned n) /* n <= 32 */
 {
     w->acc |= v << w->n;
-    for (w->n += n; w->n >= 8; w->n -= 8, w->acc >>= 8)
+    if ((w->n += n) >= 32) { /* four bytes at once */
+        w->p[0] = (unsigned char)w->acc, w->p[1] = (unsigned char)(w->acc >> 8);
+        w->p[2] = (unsigned char)(w->acc >> 16), w->p[3] = (unsigned char)(w->acc >> 24);
+        w->p += 4, w->acc >>= 32, w->n -= 32;
+    }
+}
+
+static void flush_bits(bit_writer *w)
+{
+    for (; w->n > 0; w->acc >>= 8, w->n = w->n > 8 ? w->n - 8 : 0)
         *w->p++ = (unsigned char)w->acc;
 }
 
@@ -63,6 +72,16 @@ typedef struct bit_reader {
 
 static void refill(bit_reader *r)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (r->end - r->p >= 8) { /* whole bytes up to 56 or more bits, in one load */
+        uint64_t w;
+        memcpy(&w, r->p, sizeof(w));
+        r->acc |= w << r->n;
+        r->p += (63 - r->n) >> 3;
+        r->n |= 56;
+        return;
+    }
+#endif
     for (; r->n <= 56 && r->p < r->end; r->n += 8)
         r->acc |= (uint64_t)*r->p++ << r->n;
 }
@@ -96,11 +115,9 @@ static bool get_unary(bit_reader *r, uint64_t *q)
 static unsigned rice_k(const uint32_t *fps, size_t n)
 {
     uint64_t mean = n ? ((uint64_t)fps[n - 1] + 1) / n : 0;
-    unsigned k = 0;
+    unsigned k = mean ? 63u - (unsigned)__builtin_clzll(mean) : 0;
 
-    while (k < 31 && mean >> (k + 1))
-        k++;
-    return k;
+    return k < 31 ? k : 31;
 }
 
 size_t rp_store_rec_encode(const rec_head *h, const char *name, const uint32_t *fps,
@@ -131,13 +148,13 @@ size_t rp_store_rec_encode(const rec_head *h, const char *name, const uint32_t *
     for (size_t i = 0; i < h->nfp; i++) {
         uint32_t gap = i ? fps[i] - fps[i - 1] - 1 : fps[0];
         uint64_t q = gap >> k;
-        for (; q >= 32; q -= 32)
-            put_bits(&w, UINT32_MAX, 32);
-        put_bits(&w, (UINT64_C(1) << q) - 1, (unsigned)q + 1); /* q ones, a zero */
+        for (; q >= 16; q -= 16)
+            put_bits(&w, 0xffff, 16);
+        /* q ones, a zero, then the k low bits: at most 16 + 31 bits, in two puts */
+        put_bits(&w, (UINT64_C(1) << q) - 1, (unsigned)q + 1);
         put_bits(&w, gap & ((UINT64_C(1) << k) - 1), k);
     }
-    if (w.n)
-        *w.p++ = (unsigned char)w.acc;
+    flush_bits(&w);
     size_t size = (size_t)(w.p - buf);
     uint32_t sum = XXH32(buf + 4, size - 4, 0);
     memcpy(buf, &sum, sizeof(sum));
@@ -189,15 +206,25 @@ rp_status rp_store_rec_fps(const rec *r, uint32_t **fps, size_t *cap)
 
     if (RP_GROW(*fps, *cap, (size_t)r->h.nfp + 1) != RP_OK)
         return RP_ENOMEM;
+    uint64_t mask = (UINT64_C(1) << k) - 1;
+
     for (size_t i = 0; i < r->h.nfp; i++) {
-        uint64_t q;
-        if (!get_unary(&br, &q) || q > UINT32_MAX)
-            return RP_EFORMAT;
+        uint64_t q, gap;
         refill(&br);
-        if (br.n < k)
-            return RP_EFORMAT;
-        uint64_t gap = q << k | (br.acc & ((UINT64_C(1) << k) - 1));
-        skip_bits(&br, k);
+        uint64_t zeros = ~br.acc;
+        unsigned t = zeros ? (unsigned)__builtin_ctzll(zeros) : 64;
+        if (t + 1 + k <= br.n) { /* the usual case: the whole code in the bits at hand */
+            gap = (uint64_t)t << k | ((br.acc >> (t + 1)) & mask);
+            skip_bits(&br, t + 1 + k);
+        } else {
+            if (!get_unary(&br, &q) || q > UINT32_MAX)
+                return RP_EFORMAT;
+            refill(&br);
+            if (br.n < k)
+                return RP_EFORMAT;
+            gap = q << k | (br.acc & mask);
+            skip_bits(&br, k);
+        }
         uint64_t value = i ? prev + 1 + gap : gap;
         if (value > UINT32_MAX)
             return RP_EFORMAT;
