@@ -793,9 +793,12 @@ static void test_store_refuses_truncated_and_empty_files(void **state)
  * similarities. A record cut short or with its k byte damaged is refused. */
 static void test_store_record_encoding_round_trips(void **state)
 {
-    static const uint32_t sets[][6] = {{0}, {UINT32_MAX}, {0, 1, 2, 3, 4, 5},
-                                       {0, 1, 1u << 20, (1u << 20) + 1, UINT32_MAX - 1, UINT32_MAX},
-                                       {7, 1000, 1u << 31, 3000000000u, 3000000001u, 4000000000u}};
+    static const uint32_t sets[][6] = {
+        {0},
+        {UINT32_MAX},
+        {0, 1, 2, 3, 4, 5},
+        {0, 1, 1u << 20, (1u << 20) + 1, UINT32_MAX - 1, UINT32_MAX},
+        {7, 1000, 1u << 31, 3000000000u, 3000000001u, 4000000000u}};
     static const uint32_t counts[] = {1, 1, 6, 6, 6};
     uint32_t many[300], *fps = NULL;
     size_t cap = 0;
@@ -807,8 +810,16 @@ static void test_store_record_encoding_round_trips(void **state)
     for (size_t t = 0; t < 7; t++) {
         const uint32_t *set = t < 5 ? sets[t] : many;
         uint32_t n = t < 5 ? counts[t] : t == 5 ? 300 : 0;
-        rec_head h = {5, 0x0123456789abcdefULL, t == 2 ? -86400 : 1700000000, t == 3 ? 41 : UINT32_MAX,
-                      2000, 300, n, 0.5f, 0.75f, (uint8_t)(t == 3 ? RP_VERDICT_NEAR : RP_VERDICT_NEW)};
+        rec_head h = {5,
+                      0x0123456789abcdefULL,
+                      t == 2 ? -86400 : 1700000000,
+                      t == 3 ? 41 : UINT32_MAX,
+                      2000,
+                      300,
+                      n,
+                      0.5f,
+                      0.75f,
+                      (uint8_t)(t == 3 ? RP_VERDICT_NEAR : RP_VERDICT_NEW)};
         size_t size = rp_store_rec_encode(&h, "name-", set, buf);
         assert_true(size <= sizeof(buf));
         MDB_val v = {size, buf};

@@ -59,7 +59,7 @@ struct rp_store {
     rp_options opts;
     rp_store_options sopts;
     uint64_t level0; /* postings level 0 holds before it is merged (meta "level0") */
-    bool upgrading;  /* opened by rp_store_upgrade: the previous format is accepted */
+    bool upgrading;  /* opened by rp_store_upgrade: an earlier format (2, 3) is accepted */
     uint64_t format; /* the format found (RP_STORE_FORMAT unless upgrading) */
 };
 
@@ -110,9 +110,9 @@ typedef struct filter {
  * here as they come (a list in added/added_next) and written to level 0, in key order, once
  * the items are in. */
 typedef struct deep {
-    size_t count; /* postings over the levels when the batch began */
-    size_t off;   /* where they are in the pool, when count <= max_df */
-    size_t added; /* postings the batch's items added */
+    size_t count;  /* postings over the levels when the batch began */
+    size_t off;    /* where they are in the pool, when count <= max_df */
+    size_t added;  /* postings the batch's items added */
     uint32_t last; /* the last one added (an index into added), when added */
 } deep;
 
@@ -147,7 +147,7 @@ typedef struct adder {
     uint32_t *pool;
     size_t pool_count;
     size_t pool_cap;
-    uint64_t *added;     /* postings added by the batch: key << 32 | number */
+    uint64_t *added;      /* postings added by the batch: key << 32 | number */
     uint32_t *added_prev; /* the one added before it for the same key, UINT32_MAX for none */
     size_t added_count;
     size_t added_cap;
@@ -168,8 +168,8 @@ typedef struct adder {
     size_t rbuf_cap;
     uint64_t next;
     uint64_t first; /* the batch's first document number */
-    bool query; /* judged only: the transaction is abandoned */
-    int rc;     /* the LMDB error that stopped the batch */
+    bool query;     /* judged only: the transaction is abandoned */
+    int rc;         /* the LMDB error that stopped the batch */
 } adder;
 
 /* messages (store.c) */

@@ -1,6 +1,6 @@
 /*
- * store_records.c - document records (a fixed head, the name, the fingerprints) and order keys
- * as the store keeps them, and the verdicts handed back to callers.
+ * store_records.c - document records (varint fields, the name, the Rice-coded fingerprints) and
+ * order keys as the store keeps them, and the verdicts handed back to callers.
  */
 #include "dedup/store_db.h"
 #include "base/escape.h"
@@ -175,8 +175,8 @@ bool rp_store_rec_decode(const MDB_val *v, rec *r)
     p += 4;
     r->h.verdict = *p++;
     if (!get_u32(&p, end, &r->h.name_len) || !get_u32(&p, end, &r->h.nfp) ||
-        !get_u32(&p, end, &of) || !get_u32(&p, end, &r->h.len) ||
-        !get_u32(&p, end, &r->h.tokens) || !get_varint(&p, end, &t) || end - p < 8)
+        !get_u32(&p, end, &of) || !get_u32(&p, end, &r->h.len) || !get_u32(&p, end, &r->h.tokens) ||
+        !get_varint(&p, end, &t) || end - p < 8)
         return false;
     r->h.of = of ? of - 1 : UINT32_MAX;
     r->h.time = (int64_t)(t & 1 ? ~(t >> 1) : t >> 1);

@@ -77,8 +77,8 @@ static int read_v2(upgrader *u, const MDB_val *v, rec_head *h, const char **name
     memcpy(&o, v->mv_data, sizeof(o));
     if (v->mv_size != sizeof(o) + (size_t)o.name_len + (size_t)o.nfp * 4)
         return MDB_CORRUPTED;
-    *h = (rec_head){o.name_len, o.content, o.time, o.of, o.len, o.tokens, o.nfp, 0.0f, 0.0f,
-                    o.verdict};
+    *h = (rec_head){o.name_len, o.content, o.time, o.of, o.len,
+                    o.tokens,   o.nfp,     0.0f,   0.0f, o.verdict};
     if (RP_GROW(u->fps, u->fps_cap, (size_t)o.nfp + 1) != RP_OK)
         return ENOMEM;
     *name = (const char *)v->mv_data + sizeof(o);
@@ -98,8 +98,8 @@ static int read_v3(upgrader *u, const MDB_val *v, rec_head *h, const char **name
     if (v->mv_size != sizeof(o) + (size_t)o.name_len + (size_t)o.nfp * 4 ||
         XXH32((const char *)v->mv_data + 4, v->mv_size - 4, 0) != o.sum)
         return MDB_CORRUPTED;
-    *h = (rec_head){o.name_len, o.content,     o.time,        o.of,     o.len,
-                    o.tokens,   o.nfp,         o.resemblance, o.containment, o.verdict};
+    *h = (rec_head){o.name_len, o.content, o.time,        o.of,          o.len,
+                    o.tokens,   o.nfp,     o.resemblance, o.containment, o.verdict};
     if (RP_GROW(u->fps, u->fps_cap, (size_t)o.nfp + 1) != RP_OK)
         return ENOMEM;
     *name = (const char *)v->mv_data + sizeof(o);
