@@ -195,7 +195,9 @@ bool rp_store_rec_decode(const MDB_val *v, rec *r)
     r->name = (const char *)p;
     r->fps = p + r->h.name_len;
     r->fps_size = (size_t)(end - r->fps);
-    return r->fps[0] < 32;
+    /* each code takes k + 1 bits at least: a count the bytes cannot hold is refused here */
+    return r->fps[0] < 32 &&
+           (uint64_t)r->h.nfp * (r->fps[0] + 1u) <= (uint64_t)(r->fps_size - 1) * 8;
 }
 
 rp_status rp_store_rec_fps(const rec *r, uint32_t **fps, size_t *cap)
@@ -214,7 +216,7 @@ rp_status rp_store_rec_fps(const rec *r, uint32_t **fps, size_t *cap)
         uint64_t zeros = ~br.acc;
         unsigned t = zeros ? (unsigned)__builtin_ctzll(zeros) : 64;
         if (t + 1 + k <= br.n) { /* the usual case: the whole code in the bits at hand */
-            gap = (uint64_t)t << k | ((br.acc >> (t + 1)) & mask);
+            gap = (uint64_t)t << k | ((br.acc >> t >> 1) & mask); /* t + 1 may be 64 */
             skip_bits(&br, t + 1 + k);
         } else {
             if (!get_unary(&br, &q) || q > UINT32_MAX)
