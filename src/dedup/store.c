@@ -302,7 +302,7 @@ rp_status rp_store_open_env(rp_store *s, char *msg, size_t msglen)
     int rc = mdb_env_create(&s->env);
 
     if (!rc)
-        rc = mdb_env_set_maxdbs(s->env, DB_COUNT);
+        rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 1); /* + DB_UPGRADE_DOCS */
     if (!rc)
         rc = mdb_env_set_mapsize(s->env, s->sopts.map_size);
     rp_status st = file_before(s, msg, msglen);

@@ -6,19 +6,19 @@
  *
  * One LMDB environment (one directory). Sub-databases: meta (format version, settings, next
  * document number, batches committed), docs (document number -> record: a checksum, name,
- * date, length, content hash, the verdict it got, fingerprint set), ids (the name, or for a
- * long one its prefix and hash -> numbers, MDB_DUPSORT: the record's name is compared in
- * full), order ((date, number)
- * -> nothing, for the rolling window), the postings (sampled fingerprint -> numbers of group
- * firsts, MDB_DUPSORT|MDB_DUPFIXED) split into LEVELS levels postings0..postings5, and filters (a
- * Bloom filter per level and slice of the key space). The levels are a log-structured merge tree: a
- * batch inserts into the small level 0, which past its share is merged whole into level 1; a deeper
- * level past its share is swept, slice by slice, into the next, 16 times larger. All in key order,
- * so each page touched is copied once, and a batch writes about as much however large the store is,
- * where one tree keyed by fingerprint (random keys) had every batch copy and write nearly all of
- * its leaves. Each batch, merges and sweeps included, is one write transaction, so a crash leaves
- * the store as before or after it; writers exclude each other with flock on DIR/writer.lock because
- * LMDB's own writer lock can only block.
+ * date, length, content hash, the verdict it got, fingerprint set; see rec_head), ids (the
+ * name, or for a long one its prefix and hash -> numbers, MDB_DUPSORT: the record's name is
+ * compared in full), order ((date, number) -> nothing, for the rolling window), the postings
+ * (sampled fingerprint -> numbers of group firsts, MDB_DUPSORT|MDB_DUPFIXED) split into LEVELS
+ * levels postings0..postings5, and filters (a Bloom filter per level and slice of the key
+ * space). The levels are a log-structured merge tree: a batch inserts its postings, in key
+ * order, into the small level 0, which past its share is merged whole into level 1; a deeper
+ * level past its share is swept, slice by slice, into the next, 16 times larger. All in key
+ * order, so each page touched is copied once, and a batch writes about as much however large
+ * the store is, where one tree keyed by fingerprint (random keys) had every batch copy and
+ * write nearly all of its leaves. Each batch, merges and sweeps included, is one write
+ * transaction, so a crash leaves the store as before or after it; writers exclude each other
+ * with flock on DIR/writer.lock because LMDB's own writer lock can only block.
  */
 #ifndef REPRINT_STORE_DB_H
 #define REPRINT_STORE_DB_H
@@ -40,6 +40,10 @@
 #define SLICE_BITS 12
 #define NSLICES (1u << SLICE_BITS)
 #define SLICE(key) ((uint32_t)(key) >> (32 - SLICE_BITS))
+
+/* The sub-database an upgrade writes the new records to before they replace docs (one
+ * transaction: never found in a committed store). */
+#define DB_UPGRADE_DOCS "docs.upgrade"
 
 enum {
     DB_META,
@@ -107,8 +111,8 @@ typedef struct filter {
 /* What the levels hold for one key of the batch when it begins, and what its items add. The
  * levels are read once for all the batch's keys, in key order (filters and B-tree pages are
  * then met in order, not at random); the postings of the batch's own group firsts are kept
- * here as they come (a list in added/added_next) and written to level 0, in key order, once
- * the items are in. */
+ * here as they come (a list, newest first, through added_prev) and written to level 0, in key
+ * order, once the items are in. */
 typedef struct deep {
     size_t count;  /* postings over the levels when the batch began */
     size_t off;    /* where they are in the pool, when count <= max_df */

@@ -121,32 +121,61 @@ static int upgrade_record(upgrader *u, uint32_t num, const MDB_val *v)
             return MDB_CORRUPTED;
     if (RP_GROW(u->buf, u->buf_cap, REC_MAX_SIZE(h.name_len, h.nfp)) != RP_OK)
         return ENOMEM;
-    /* name points into the map: encoded before the put may move or free it */
     MDB_val k = {sizeof(num), &num}, nv = {rp_store_rec_encode(&h, name, u->fps, u->buf), u->buf};
-    return mdb_put(u->txn, u->s->dbi[DB_DOCS], &k, &nv, 0);
+    return mdb_put(u->txn, u->s->dbi[DB_DOCS], &k, &nv, MDB_APPEND); /* into the new docs */
 }
 
-/* Upgrades every record, in number order (a member's of is upgraded before it). */
+/* Copies every entry of from into to (empty), appended in key order: pages filled whole. */
+static int copy_db(MDB_txn *txn, MDB_dbi from, MDB_dbi to)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, from, &cur);
+
+    if (rc)
+        return rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if ((rc = mdb_put(txn, to, &k, &v, MDB_APPEND)) != 0)
+            break;
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Upgrades every record, in number order (a member's of is upgraded before it). The new
+ * records are appended to a new sub-database, DB_UPGRADE_DOCS, which stands for docs while
+ * they are made (measure reads the upgraded ones), then docs is emptied and they are
+ * appended back: rewritten in place, the smaller records would leave docs' pages as many and
+ * as full of holes as before (and `store compact` keeps pages as they are). */
 static int upgrade_records(upgrader *u)
 {
     MDB_cursor *cur;
     MDB_val k, v;
+    MDB_dbi docs = u->s->dbi[DB_DOCS], fresh;
     uint32_t num = 0;
-    int rc = mdb_cursor_open(u->txn, u->s->dbi[DB_DOCS], &cur);
+    int rc = mdb_dbi_open(u->txn, DB_UPGRADE_DOCS, rp_store_db_flags(DB_DOCS) | MDB_CREATE, &fresh);
 
+    if (!rc)
+        rc = mdb_drop(u->txn, fresh, 0); /* never left by a commit, but be sure */
+    if (!rc)
+        rc = mdb_cursor_open(u->txn, docs, &cur);
     if (rc)
         return rc;
-    for (;;) {
-        k = (MDB_val){sizeof(num), &num}; /* positioned afresh: a put may move pages */
-        if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
-            break;
+    u->s->dbi[DB_DOCS] = fresh;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         memcpy(&num, k.mv_data, sizeof(num));
-        if ((rc = upgrade_record(u, num, &v)) != 0 || num == UINT32_MAX)
+        if ((rc = upgrade_record(u, num, &v)) != 0)
             break;
-        num++;
     }
     mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    u->s->dbi[DB_DOCS] = docs;
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    rc = mdb_drop(u->txn, docs, 0);
+    if (!rc)
+        rc = copy_db(u->txn, fresh, docs);
+    return rc ? rc : mdb_drop(u->txn, fresh, 1);
 }
 
 /* Drops ids and makes it again from the records, keyed by the hash of the whole id. */
