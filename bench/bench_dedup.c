@@ -7,7 +7,12 @@
  * slowest batch (merges of postings levels land in some batches); then the totals and the
  * store's stats (bytes per item).
  *
- *     bench_dedup [ITEMS [BATCH [DIR]]]     (defaults 100000, 1000, a temporary folder)
+ *     bench_dedup [ITEMS [BATCH [DIR [FROM]]]]  (defaults 100000, 1000, a temporary folder, 0)
+ *
+ * FROM: the items are numbered from FROM on and drawn from a generator seeded by FROM (the same
+ * words, other items), so `bench_dedup 1000 1000 DIR 1000000` adds to a store DIR of a million
+ * (made by `bench_dedup 1000000 1000 DIR`, copied first to measure again) a thousand new items:
+ * one batch at the size the target is set for, short enough for callgrind.
  */
 #include "reprint.h"
 
@@ -88,6 +93,7 @@ int main(int argc, char **argv)
 {
     size_t items = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
     size_t batch = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
+    size_t from = argc > 4 ? strtoul(argv[4], NULL, 10) : 0;
     char tmp[] = "/tmp/bench-dedup-XXXXXX", msg[512];
     const char *dir = argc > 3 ? argv[3] : mkdtemp(tmp);
     static char recent[64][ITEM_BYTES + 64];
@@ -103,11 +109,15 @@ int main(int argc, char **argv)
     make_vocab();
     rp_options_init(&o);
     rp_store_options_init(&so);
+    if (getenv("BENCH_MAP_MB")) /* valgrind cannot map the default 64 GiB */
+        so.map_size = (size_t)strtoul(getenv("BENCH_MAP_MB"), NULL, 10) << 20;
     rp_dedup_options_init(&d);
     if (!dir || rp_store_open(dir, &o, &so, &s, msg, sizeof(msg)) != RP_OK) {
         fprintf(stderr, "bench_dedup: %s\n", dir ? msg : "no temporary folder");
         return 1;
     }
+    if (from) /* other items than the first run's (the same words) */
+        rng ^= (uint64_t)from * 0x9e3779b97f4a7c15ULL, next_rand();
     printf("items,items_per_s,cpu_items_per_s,slowest_batch_s,cumulative_items_per_s\n");
     for (size_t done = 0; done < items;) {
         rp_corpus *c;
@@ -118,16 +128,16 @@ int main(int argc, char **argv)
             char name[32];
             size_t len, slot = (done + i) % 64;
             if (done + i >= 64 && next_rand() % 10 == 0) {
-                size_t from = next_rand() % 64;
-                memcpy(buf, recent[from], recent_len[from]);
-                len = recent_len[from];
+                size_t pick = next_rand() % 64;
+                memcpy(buf, recent[pick], recent_len[pick]);
+                len = recent_len[pick];
                 edit_item(buf, len);
             } else {
                 len = make_item(buf, sizeof(buf));
             }
             memcpy(recent[slot], buf, len);
             recent_len[slot] = len;
-            snprintf(name, sizeof(name), "item-%zu", done + i);
+            snprintf(name, sizeof(name), "item-%zu", from + done + i);
             rp_corpus_add(c, name, buf, len, NULL);
         }
         double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);

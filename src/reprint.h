@@ -620,7 +620,7 @@ rp_status rp_store_compact(rp_store *store, char *msg, size_t msglen);
  * RP_EFORMAT with the first problem in msg. */
 rp_status rp_store_verify(rp_store *store, char *msg, size_t msglen);
 
-/* Upgrades a store of the previous format version in place, as one transaction (a crash
+/* Upgrades a store of an earlier format version (2 or 3) in place, as one transaction (a crash
  * leaves it as it was); a store already current is left alone (*upgraded false). It takes
  * the writer lock (wait: as rp_store_options.wait). */
 rp_status rp_store_upgrade(const char *dir, bool wait, bool *upgraded, char *msg,

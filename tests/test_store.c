@@ -8,6 +8,7 @@
 #include "dedup/dedup.h"
 #include "base/base.h"
 #include "dedup/store.h"
+#include "dedup/store_db.h"
 
 /* clang-format off */
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 static const char *const words[] = {
     "amber", "bridge", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "iris",
@@ -786,16 +788,78 @@ static void test_store_refuses_truncated_and_empty_files(void **state)
     assert_int_equal(sb.st_size, 0); /* not started over */
 }
 
-/* Rewrites the (closed) store in format 2 with LMDB directly: 40-byte record heads without
- * checksum or similarities, ids keyed by the name. */
-static void downgrade_to_format_2(void)
+/* Records round-trip through the compact encoding, whatever the fingerprints: none, one, 0
+ * and UINT32_MAX, runs of neighbours, gaps of every size; a negative date; a member's
+ * similarities. A record cut short or with its k byte damaged is refused. */
+static void test_store_record_encoding_round_trips(void **state)
+{
+    static const uint32_t sets[][6] = {
+        {0},
+        {UINT32_MAX},
+        {0, 1, 2, 3, 4, 5},
+        {0, 1, 1u << 20, (1u << 20) + 1, UINT32_MAX - 1, UINT32_MAX},
+        {7, 1000, 1u << 31, 3000000000u, 3000000001u, 4000000000u}};
+    static const uint32_t counts[] = {1, 1, 6, 6, 6};
+    uint32_t many[300], *fps = NULL;
+    size_t cap = 0;
+    unsigned char buf[REC_MAX_SIZE(5, 300)];
+
+    (void)state;
+    for (size_t i = 0; i < 300; i++) /* dense, then sparse */
+        many[i] = i < 150 ? (uint32_t)i * 3 : (uint32_t)(i - 149) * 14000000u;
+    for (size_t t = 0; t < 7; t++) {
+        const uint32_t *set = t < 5 ? sets[t] : many;
+        uint32_t n = t < 5 ? counts[t] : t == 5 ? 300 : 0;
+        rec_head h = {5,
+                      0x0123456789abcdefULL,
+                      t == 2 ? -86400 : 1700000000,
+                      t == 3 ? 41 : UINT32_MAX,
+                      2000,
+                      300,
+                      n,
+                      0.5f,
+                      0.75f,
+                      (uint8_t)(t == 3 ? RP_VERDICT_NEAR : RP_VERDICT_NEW)};
+        size_t size = rp_store_rec_encode(&h, "name-", set, buf);
+        assert_true(size <= sizeof(buf));
+        MDB_val v = {size, buf};
+        rec r;
+        assert_true(rp_store_rec_decode(&v, &r));
+        assert_int_equal(r.h.nfp, n);
+        assert_int_equal(r.h.time, h.time);
+        assert_int_equal(r.h.of, h.of);
+        assert_true(r.h.content == h.content);
+        assert_int_equal(r.h.verdict, h.verdict);
+        assert_memory_equal(r.name, "name-", 5);
+        assert_true(t == 3 ? r.h.resemblance == 0.5f : r.h.resemblance == 0.0f);
+        assert_int_equal(rp_store_rec_fps(&r, &fps, &cap), RP_OK);
+        if (n)
+            assert_memory_equal(fps, set, n * sizeof(uint32_t));
+        v.mv_size = size - 1; /* cut short: the checksum fails */
+        assert_false(rp_store_rec_decode(&v, &r));
+        if (n > 1) { /* cut short and sealed again: the codes run out */
+            uint32_t sum = XXH32(buf + 4, size - 5, 0);
+            memcpy(buf, &sum, 4);
+            assert_true(!rp_store_rec_decode(&v, &r) ||
+                        rp_store_rec_fps(&r, &fps, &cap) == RP_EFORMAT);
+        }
+    }
+    free(fps);
+}
+
+/* Rewrites the (closed) store in an earlier format with LMDB directly. Format 3: 56-byte
+ * record heads (a checksum, the fields, the similarities) and raw fingerprints; format 2:
+ * 40-byte heads without checksum or similarities, ids keyed by the name. */
+static void downgrade_to(unsigned format)
 {
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi docs, ids, meta;
     MDB_cursor *cur;
     MDB_val k, v;
-    uint64_t two = 2;
+    uint64_t version = format;
+    uint32_t *fps = NULL;
+    size_t fps_cap = 0;
 
     assert_int_equal(mdb_env_create(&env), 0);
     assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
@@ -805,10 +869,13 @@ static void downgrade_to_format_2(void)
     assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
     assert_int_equal(mdb_dbi_open(txn, "ids", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, &ids),
                      0);
-    assert_int_equal(mdb_drop(txn, ids, 1), 0);
-    assert_int_equal(mdb_dbi_open(txn, "ids", MDB_CREATE, &ids), 0);
+    if (format == 2) {
+        assert_int_equal(mdb_drop(txn, ids, 1), 0);
+        assert_int_equal(mdb_dbi_open(txn, "ids", MDB_CREATE, &ids), 0);
+    }
     for (uint32_t num = 0;; num++) {
-        unsigned char old[40 + 4096];
+        unsigned char old[56 + 4096];
+        rec r;
         k = (MDB_val){sizeof(num), &num};
         assert_int_equal(mdb_cursor_open(txn, docs, &cur), 0);
         int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -816,33 +883,58 @@ static void downgrade_to_format_2(void)
         if (rc == MDB_NOTFOUND)
             break;
         memcpy(&num, k.mv_data, sizeof(num));
-        const unsigned char *p = v.mv_data;
-        uint32_t name_len, nfp;
-        memcpy(&name_len, p + 4, 4);
-        memcpy(&nfp, p + 36, 4);
-        assert_true(40 + name_len + nfp * 4 <= sizeof(old));
-        memset(old, 0, 40);
-        memcpy(old, p + 8, 32);                    /* content, time, of, len, tokens, nfp */
-        old[32] = (unsigned char)name_len;         /* uint16 name_len, little-endian */
-        old[33] = (unsigned char)(name_len >> 8);
-        old[34] = p[48];                           /* verdict */
-        memcpy(old + 40, p + 56, name_len + nfp * 4);
-        MDB_val nv = {40 + name_len + nfp * 4, old}, id = {name_len, old + 40};
+        assert_true(rp_store_rec_decode(&v, &r));
+        assert_int_equal(rp_store_rec_fps(&r, &fps, &fps_cap), RP_OK);
+        size_t head = format == 2 ? 40 : 56, size = head + r.h.name_len + r.h.nfp * 4;
+        assert_true(size <= sizeof(old));
+        memset(old, 0, head);
+        if (format == 2) {
+            memcpy(old, &r.h.content, 8);
+            memcpy(old + 8, &r.h.time, 8);
+            memcpy(old + 16, &r.h.of, 4);
+            memcpy(old + 20, &r.h.len, 4);
+            memcpy(old + 24, &r.h.tokens, 4);
+            memcpy(old + 28, &r.h.nfp, 4);
+            old[32] = (unsigned char)r.h.name_len; /* uint16 name_len, little-endian */
+            old[33] = (unsigned char)(r.h.name_len >> 8);
+            old[34] = r.h.verdict;
+        } else {
+            memcpy(old + 4, &r.h.name_len, 4);
+            memcpy(old + 8, &r.h.content, 8);
+            memcpy(old + 16, &r.h.time, 8);
+            memcpy(old + 24, &r.h.of, 4);
+            memcpy(old + 28, &r.h.len, 4);
+            memcpy(old + 32, &r.h.tokens, 4);
+            memcpy(old + 36, &r.h.nfp, 4);
+            memcpy(old + 40, &r.h.resemblance, 4);
+            memcpy(old + 44, &r.h.containment, 4);
+            old[48] = r.h.verdict;
+        }
+        memcpy(old + head, r.name, r.h.name_len);
+        memcpy(old + head + r.h.name_len, fps, r.h.nfp * 4);
+        if (format == 3) {
+            uint32_t sum = XXH32(old + 4, size - 4, 0);
+            memcpy(old, &sum, 4);
+        }
+        MDB_val nv = {size, old}, id = {r.h.name_len, old + head};
         MDB_val numv = {sizeof(num), &num};
-        assert_int_equal(mdb_put(txn, ids, &id, &numv, 0), 0);
+        if (format == 2)
+            assert_int_equal(mdb_put(txn, ids, &id, &numv, 0), 0);
         k = (MDB_val){sizeof(num), &num};
         assert_int_equal(mdb_put(txn, docs, &k, &nv, 0), 0);
     }
+    free(fps);
     k = (MDB_val){6, "format"};
-    v = (MDB_val){sizeof(two), &two};
+    v = (MDB_val){sizeof(version), &version};
     assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
 }
 
-/* A format 2 store is refused by name (with the command that upgrades it), and upgraded in
- * place: sound, and a re-run recovers the first run's verdicts with their similarities. */
-static void test_store_upgrade_turns_format_2_into_3(void **state)
+/* A store of an earlier format is refused by name (with the command that upgrades it), and
+ * upgraded in place: sound, and a re-run recovers the first run's verdicts with their
+ * similarities. */
+static void upgrade_from(unsigned format)
 {
     rp_corpus *c;
     size_t n;
@@ -850,7 +942,6 @@ static void test_store_upgrade_turns_format_2_into_3(void **state)
     bool upgraded = false;
     double res;
 
-    (void)state;
     assert_int_equal(rp_corpus_new(&c), RP_OK);
     add_text(c, "a", 1, 300, 0);
     add_text(c, "b", 2, 300, 0);
@@ -861,7 +952,7 @@ static void test_store_upgrade_turns_format_2_into_3(void **state)
     res = v[2].resemblance;
     rp_store_verdicts_free(v, n);
     rp_store_close(s);
-    downgrade_to_format_2();
+    downgrade_to(format);
     assert_int_equal(try_open(false, msg, sizeof(msg)), RP_EFORMAT);
     assert_non_null(strstr(msg, "upgrade it with 'reprint store upgrade"));
 
@@ -879,6 +970,18 @@ static void test_store_upgrade_turns_format_2_into_3(void **state)
     rp_store_verdicts_free(v, n);
     rp_store_close(s);
     rp_corpus_free(c);
+}
+
+static void test_store_upgrade_turns_format_2_into_4(void **state)
+{
+    (void)state;
+    upgrade_from(2);
+}
+
+static void test_store_upgrade_turns_format_3_into_4(void **state)
+{
+    (void)state;
+    upgrade_from(3);
 }
 
 /* A flipped bit inside a record: verify names the record, and a batch meeting it fails with a
@@ -1153,7 +1256,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_refuses_truncated_and_empty_files, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_bit_flip_is_found_by_verify, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_2_into_3, setup,
+        cmocka_unit_test(test_store_record_encoding_round_trips),
+        cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_2_into_4, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_3_into_4, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_verify_passes_a_sound_store, setup, teardown),
         cmocka_unit_test_setup_teardown(

@@ -132,9 +132,10 @@ static rp_status meta_check(rp_store *s, MDB_txn *txn, const char *settings, cha
 
     if (rc)
         return rp_store_fail(msg, msglen, RP_EFORMAT, "'%s' is not a reprint dedup store", s->dir);
-    if (format == RP_STORE_FORMAT_PREVIOUS && s->upgrading)
-        return s->format = RP_STORE_FORMAT_PREVIOUS, RP_OK;
-    if (format == RP_STORE_FORMAT_PREVIOUS)
+    bool older = format >= RP_STORE_FORMAT_UPGRADABLE && format < RP_STORE_FORMAT;
+    if (older && s->upgrading)
+        return s->format = format, RP_OK;
+    if (older)
         return rp_store_fail(msg, msglen, RP_EFORMAT,
                              "store '%s' has format version %llu; upgrade it with 'reprint "
                              "store upgrade %s'",
@@ -301,7 +302,7 @@ rp_status rp_store_open_env(rp_store *s, char *msg, size_t msglen)
     int rc = mdb_env_create(&s->env);
 
     if (!rc)
-        rc = mdb_env_set_maxdbs(s->env, DB_COUNT);
+        rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 1); /* + DB_UPGRADE_DOCS */
     if (!rc)
         rc = mdb_env_set_mapsize(s->env, s->sopts.map_size);
     rp_status st = file_before(s, msg, msglen);
@@ -320,7 +321,7 @@ rp_status rp_store_open_env(rp_store *s, char *msg, size_t msglen)
 static int open_db(rp_store *s, MDB_txn *txn, int i, bool *created)
 {
     /* format 2 keyed ids by the (cut) name, one number each */
-    unsigned flags = i == DB_IDS && s->format == RP_STORE_FORMAT_PREVIOUS ? 0 : db_flags[i];
+    unsigned flags = i == DB_IDS && s->format == 2 ? 0 : db_flags[i];
     int rc = mdb_dbi_open(txn, db_names[i], flags, &s->dbi[i]);
 
     if (rc == MDB_NOTFOUND && !s->sopts.read_only) {

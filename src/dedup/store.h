@@ -8,9 +8,11 @@
 #include "base/base.h"
 
 /* The on-disk format version; a store of another version is refused, never misread, and one
- * of the previous version is upgraded by rp_store_upgrade. */
-#define RP_STORE_FORMAT 3u
-#define RP_STORE_FORMAT_PREVIOUS 2u
+ * of an earlier version from RP_STORE_FORMAT_UPGRADABLE on is upgraded by rp_store_upgrade
+ * (format 2: 40-byte record heads, ids keyed by the cut name; format 3: 56-byte record heads
+ * and raw fingerprints; format 4: compact records, see store_db.h). */
+#define RP_STORE_FORMAT 4u
+#define RP_STORE_FORMAT_UPGRADABLE 2u
 
 /* Checks that every document has its id and order entries, that the counts of docs, ids and
  * order agree, that each key of each group first has exactly one posting (in one level) and

@@ -15,7 +15,7 @@
 /* Sorts n uint64_t values ascending. */
 RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
 
-/* Reads the deep of every key of the batch, in key order. */
+/* Reads the deep of every key of the batch over all the levels, in key order. */
 static rp_status probe_deep(adder *a)
 {
     size_t total = a->bkey_off[a->nsigs], max_df = a->s->opts.max_df;
@@ -36,14 +36,15 @@ static rp_status probe_deep(adder *a)
         if (RP_GROW(a->deeps, a->deep_cap, a->deep_count + 1) != RP_OK)
             return RP_ENOMEM;
         deep *dp = &a->deeps[a->deep_count];
-        dp->count = rp_store_key_count(a, key, 1, LEVELS, first);
+        dp->count = rp_store_key_count(a, key, 0, LEVELS, first);
         dp->off = a->pool_count;
+        dp->added = 0;
         if (dp->count == SIZE_MAX)
             return rp_store_mdb_status(a->rc);
         if (dp->count && dp->count <= max_df) {
             if (RP_GROW(a->pool, a->pool_cap, a->pool_count + dp->count) != RP_OK)
                 return RP_ENOMEM;
-            st = rp_store_read_postings(a, first, 1, LEVELS, a->pool, &a->pool_count, a->pool_cap);
+            st = rp_store_read_postings(a, first, 0, LEVELS, a->pool, &a->pool_count, a->pool_cap);
         }
         for (; i < total && (uint32_t)(a->sorted[i] >> 32) == key; i++)
             a->bdeep[(uint32_t)a->sorted[i]] = (uint32_t)a->deep_count;
@@ -56,29 +57,55 @@ static rp_status probe_deep(adder *a)
  * boilerplate. */
 static rp_status gather(adder *a)
 {
-    MDB_val first[LEVELS];
-
     a->cand_count = 0;
     for (size_t i = 0; i < a->dnkeys; i++) {
         const deep *dp = &a->deeps[a->ddeep[i]];
-        size_t n0 = rp_store_key_count(a, a->dkeys[i], 0, 1, first);
-        if (n0 == SIZE_MAX)
-            return rp_store_mdb_status(a->rc);
-        if (n0 + dp->count == 0 || n0 + dp->count > a->s->opts.max_df)
+        size_t n = dp->count + dp->added;
+        if (n == 0 || n > a->s->opts.max_df)
             continue;
-        if (RP_GROW(a->cands, a->cand_cap, a->cand_count + n0 + dp->count) != RP_OK)
+        if (RP_GROW(a->cands, a->cand_cap, a->cand_count + n) != RP_OK)
             return RP_ENOMEM;
         if (dp->count) /* the pool may not be there yet */
             memcpy(a->cands + a->cand_count, a->pool + dp->off, dp->count * sizeof(uint32_t));
         a->cand_count += dp->count;
-        rp_status st =
-            rp_store_read_postings(a, first, 0, 1, a->cands, &a->cand_count, a->cand_cap);
-        if (st != RP_OK)
-            return st;
+        for (uint32_t j = dp->added ? dp->last : UINT32_MAX; j != UINT32_MAX; j = a->added_prev[j])
+            a->cands[a->cand_count++] = (uint32_t)a->added[j];
     }
     if (a->cand_count > 1)
         rp_dedup_sort_u32(a->cands, a->cand_count);
     return RP_OK;
+}
+
+/* Notes the postings of a new group first, numbered num, for its batch's later items. */
+static rp_status add_postings(adder *a, uint32_t num)
+{
+    if (RP_GROW(a->added, a->added_cap, a->added_count + a->dnkeys + 1) != RP_OK ||
+        RP_GROW(a->added_prev, a->added_prev_cap, a->added_count + a->dnkeys + 1) != RP_OK)
+        return RP_ENOMEM;
+    if (a->added_count + a->dnkeys >= UINT32_MAX)
+        return RP_ELIMIT;
+    for (size_t i = 0; i < a->dnkeys; i++) {
+        deep *dp = &a->deeps[a->ddeep[i]];
+        a->added[a->added_count] = (uint64_t)a->dkeys[i] << 32 | num;
+        a->added_prev[a->added_count] = dp->added ? dp->last : UINT32_MAX;
+        dp->last = (uint32_t)a->added_count++;
+        dp->added++;
+    }
+    return RP_OK;
+}
+
+/* Writes the postings the batch added into level 0, in key order. */
+static int write_postings(adder *a)
+{
+    int rc = 0;
+
+    sort_u64(a->added, a->added_count);
+    for (size_t i = 0; i < a->added_count && !rc; i++) {
+        uint32_t key = (uint32_t)(a->added[i] >> 32), num = (uint32_t)a->added[i];
+        MDB_val pk = {sizeof(key), &key}, nv = {sizeof(num), &num};
+        rc = mdb_cursor_put(a->post[0], &pk, &nv, 0);
+    }
+    return rc;
 }
 
 /* Compares the new signature with the candidates (ascending numbers: ties keep the earliest). */
@@ -113,15 +140,15 @@ static rp_status judge(adder *a, rp_store_verdict *out, uint32_t *of)
     return RP_OK;
 }
 
-/* Writes the record, id, order entry and (for a first) postings of a new document. */
+/* Writes the record, id and order entry of a new document, and notes its postings when it is
+ * a group first. */
 static rp_status insert(adder *a, const rp_doc *doc, int64_t time, const rp_store_verdict *v,
                         uint32_t of)
 {
     uint32_t num = (uint32_t)a->next;
     const rp_dedup_sig *sig = a->sig;
     size_t name_len = strlen(doc->name);
-    rec_head h = {0,
-                  (uint32_t)name_len,
+    rec_head h = {(uint32_t)name_len,
                   sig->content,
                   time,
                   of,
@@ -130,30 +157,28 @@ static rp_status insert(adder *a, const rp_doc *doc, int64_t time, const rp_stor
                   (uint32_t)sig->count,
                   (float)v->resemblance,
                   (float)v->containment,
-                  (uint8_t)v->verdict,
-                  {0}};
-    MDB_val k = {sizeof(num), &num}, val = {sizeof(h) + name_len + sig->count * 4, NULL};
-    MDB_val nv = {sizeof(num), &num};
+                  (uint8_t)v->verdict};
+    MDB_val k = {sizeof(num), &num}, val;
     unsigned char okey[12];
     int rc;
 
-    if ((rc = mdb_put(a->txn, a->s->dbi[DB_DOCS], &k, &val, MDB_APPEND | MDB_RESERVE)) != 0)
+    if (RP_GROW(a->rbuf, a->rbuf_cap, REC_MAX_SIZE(name_len, sig->count)) != RP_OK)
+        return RP_ENOMEM;
+    val = (MDB_val){rp_store_rec_encode(&h, doc->name, sig->fps, a->rbuf), a->rbuf};
+    if ((rc = mdb_put(a->txn, a->s->dbi[DB_DOCS], &k, &val, MDB_APPEND)) != 0)
         return a->rc = rc, rp_store_mdb_status(rc);
-    memcpy(val.mv_data, &h, sizeof(h));
-    memcpy((char *)val.mv_data + sizeof(h), doc->name, name_len);
-    memcpy((char *)val.mv_data + sizeof(h) + name_len, sig->fps, sig->count * 4);
-    rp_store_rec_seal(val.mv_data, val.mv_size);
     rc = rp_store_id_put(a->s, a->txn, doc->name, name_len, num);
     rp_store_order_key(time, num, okey);
     MDB_val ok = {sizeof(okey), okey}, empty = {0, NULL};
-    if (!rc)
-        rc = mdb_put(a->txn, a->s->dbi[DB_ORDER], &ok, &empty, 0);
-    for (size_t i = 0; i < a->dnkeys && !rc && of == UINT32_MAX; i++) {
-        MDB_val pk = {sizeof(uint32_t), (void *)&a->dkeys[i]};
-        rc = mdb_cursor_put(a->post[0], &pk, &nv, 0); /* into level 0 */
+    if (!rc) { /* dates mostly rise: appended at the end, no search, when it sorts last */
+        rc = mdb_put(a->txn, a->s->dbi[DB_ORDER], &ok, &empty, MDB_APPEND);
+        if (rc == MDB_KEYEXIST)
+            rc = mdb_put(a->txn, a->s->dbi[DB_ORDER], &ok, &empty, 0);
     }
+    if (rc)
+        return a->rc = rc, rp_store_mdb_status(rc);
     a->next++;
-    return rc ? (a->rc = rc, rp_store_mdb_status(rc)) : RP_OK;
+    return of == UINT32_MAX ? add_postings(a, num) : RP_OK;
 }
 
 /* An id already held: "seen", not added again, with what it got when it was added (its of
@@ -282,12 +307,15 @@ static void adder_release(adder *a)
     rp_free(a->sorted);
     rp_free(a->deeps);
     rp_free(a->pool);
+    rp_free(a->added);
+    rp_free(a->added_prev);
     rp_free(a->keys);
     rp_free(a->cands);
     rp_free(a->other);
     rp_free(a->filters);
     rp_free(a->moved);
     rp_free(a->fbuf);
+    rp_free(a->rbuf);
 }
 
 static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
@@ -312,6 +340,8 @@ static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
         st = probe_deep(a);
     for (uint32_t d = 0; d < rp_corpus_count(corpus) && st == RP_OK; d++)
         st = add_one(a, d, rp_corpus_doc(corpus, d), now, &v[d]);
+    if (st == RP_OK && (rc = write_postings(a)) != 0)
+        a->rc = rc, st = rp_store_mdb_status(rc);
     for (int l = 0; l < LEVELS; l++)
         mdb_cursor_close(a->post[l]);
     if (st != RP_OK)

@@ -6,19 +6,19 @@
  *
  * One LMDB environment (one directory). Sub-databases: meta (format version, settings, next
  * document number, batches committed), docs (document number -> record: a checksum, name,
- * date, length, content hash, the verdict it got, fingerprint set), ids (the name, or for a
- * long one its prefix and hash -> numbers, MDB_DUPSORT: the record's name is compared in
- * full), order ((date, number)
- * -> nothing, for the rolling window), the postings (sampled fingerprint -> numbers of group
- * firsts, MDB_DUPSORT|MDB_DUPFIXED) split into LEVELS levels postings0..postings5, and filters (a
- * Bloom filter per level and slice of the key space). The levels are a log-structured merge tree: a
- * batch inserts into the small level 0, which past its share is merged whole into level 1; a deeper
- * level past its share is swept, slice by slice, into the next, 16 times larger. All in key order,
- * so each page touched is copied once, and a batch writes about as much however large the store is,
- * where one tree keyed by fingerprint (random keys) had every batch copy and write nearly all of
- * its leaves. Each batch, merges and sweeps included, is one write transaction, so a crash leaves
- * the store as before or after it; writers exclude each other with flock on DIR/writer.lock because
- * LMDB's own writer lock can only block.
+ * date, length, content hash, the verdict it got, fingerprint set; see rec_head), ids (the
+ * name, or for a long one its prefix and hash -> numbers, MDB_DUPSORT: the record's name is
+ * compared in full), order ((date, number) -> nothing, for the rolling window), the postings
+ * (sampled fingerprint -> numbers of group firsts, MDB_DUPSORT|MDB_DUPFIXED) split into LEVELS
+ * levels postings0..postings5, and filters (a Bloom filter per level and slice of the key
+ * space). The levels are a log-structured merge tree: a batch inserts its postings, in key
+ * order, into the small level 0, which past its share is merged whole into level 1; a deeper
+ * level past its share is swept, slice by slice, into the next, 16 times larger. All in key
+ * order, so each page touched is copied once, and a batch writes about as much however large
+ * the store is, where one tree keyed by fingerprint (random keys) had every batch copy and
+ * write nearly all of its leaves. Each batch, merges and sweeps included, is one write
+ * transaction, so a crash leaves the store as before or after it; writers exclude each other
+ * with flock on DIR/writer.lock because LMDB's own writer lock can only block.
  */
 #ifndef REPRINT_STORE_DB_H
 #define REPRINT_STORE_DB_H
@@ -41,6 +41,10 @@
 #define NSLICES (1u << SLICE_BITS)
 #define SLICE(key) ((uint32_t)(key) >> (32 - SLICE_BITS))
 
+/* The sub-database an upgrade writes the new records to before they replace docs (one
+ * transaction: never found in a committed store). */
+#define DB_UPGRADE_DOCS "docs.upgrade"
+
 enum {
     DB_META,
     DB_DOCS,
@@ -59,14 +63,18 @@ struct rp_store {
     rp_options opts;
     rp_store_options sopts;
     uint64_t level0; /* postings level 0 holds before it is merged (meta "level0") */
-    bool upgrading;  /* opened by rp_store_upgrade: the previous format is accepted */
+    bool upgrading;  /* opened by rp_store_upgrade: an earlier format (2, 3) is accepted */
     uint64_t format; /* the format found (RP_STORE_FORMAT unless upgrading) */
 };
 
-/* A document record in docs: a fixed head, then the name, then the fingerprints. sum is the
- * XXH32 of everything after it, so a flipped bit is found when the record is read. */
+/* A document record in docs (format 4), compact: the XXH32 of everything after it (so a flipped
+ * bit is found when the record is read), the verdict byte, LEB128 varints (name length,
+ * fingerprint count, of + 1 with 0 for a group first, length, tokens, the date zigzagged), the
+ * content hash (8 bytes), the verdict's resemblance and containment (2 floats, only when of is
+ * set: a first's are 0), the name, then the fingerprints (ascending) as Rice-coded gaps: one
+ * byte k, then per gap its quotient in unary and its k low bits. rec_head is what a record
+ * holds, decoded. */
 typedef struct rec_head {
-    uint32_t sum;
     uint32_t name_len;
     uint64_t content;
     int64_t time; /* the item's date (--date-field), else when it was added; epoch seconds */
@@ -77,14 +85,17 @@ typedef struct rec_head {
     float resemblance; /* the verdict's, against of */
     float containment;
     uint8_t verdict;
-    uint8_t pad[7];
 } rec_head;
 
 typedef struct rec {
     rec_head h;
     const char *name;
-    const unsigned char *fps; /* nfp little-endian uint32, unaligned */
+    const unsigned char *fps; /* the Rice-coded fingerprints (rp_store_rec_fps decodes them) */
+    size_t fps_size;
 } rec;
+
+/* The most bytes a record of a name of name_len bytes and nfp fingerprints takes. */
+#define REC_MAX_SIZE(name_len, nfp) (64 + (size_t)(name_len) + 5 * (size_t)(nfp))
 
 /* A level's Bloom filter for one slice (see store_postings.c): a head, then 64-byte blocks. */
 typedef struct filter_head {
@@ -97,12 +108,16 @@ typedef struct filter {
     uint32_t nblocks;
 } filter;
 
-/* What the levels past 0 hold for one key of the batch. Those levels do not change while the
- * batch's items go in (only level 0 does), so they are read once for all its keys, in key
- * order: filters and B-tree pages are then met in order, not at random. */
+/* What the levels hold for one key of the batch when it begins, and what its items add. The
+ * levels are read once for all the batch's keys, in key order (filters and B-tree pages are
+ * then met in order, not at random); the postings of the batch's own group firsts are kept
+ * here as they come (a list, newest first, through added_prev) and written to level 0, in key
+ * order, once the items are in. */
 typedef struct deep {
-    size_t count; /* postings over the levels past 0 */
-    size_t off;   /* where they are in the pool, when count <= max_df */
+    size_t count;  /* postings over the levels when the batch began */
+    size_t off;    /* where they are in the pool, when count <= max_df */
+    size_t added;  /* postings the batch's items added */
+    uint32_t last; /* the last one added (an index into added), when added */
 } deep;
 
 typedef struct adder {
@@ -136,6 +151,11 @@ typedef struct adder {
     uint32_t *pool;
     size_t pool_count;
     size_t pool_cap;
+    uint64_t *added;      /* postings added by the batch: key << 32 | number */
+    uint32_t *added_prev; /* the one added before it for the same key, UINT32_MAX for none */
+    size_t added_count;
+    size_t added_cap;
+    size_t added_prev_cap;
     /* the item being added */
     const rp_dedup_sig *sig;
     const uint32_t *dkeys;
@@ -146,12 +166,14 @@ typedef struct adder {
     uint32_t *cands;
     size_t cand_count;
     size_t cand_cap;
-    uint32_t *other; /* a candidate's fingerprints, copied out (LMDB data is unaligned) */
+    uint32_t *other; /* a candidate's fingerprints, decoded */
     size_t other_cap;
+    unsigned char *rbuf; /* a record being written */
+    size_t rbuf_cap;
     uint64_t next;
     uint64_t first; /* the batch's first document number */
-    bool query; /* judged only: the transaction is abandoned */
-    int rc;     /* the LMDB error that stopped the batch */
+    bool query;     /* judged only: the transaction is abandoned */
+    int rc;         /* the LMDB error that stopped the batch */
 } adder;
 
 /* messages (store.c) */
@@ -174,7 +196,10 @@ rp_status rp_store_open_as(const char *dir, const rp_options *opts, const rp_sto
                            bool upgrading, rp_store **out, char *msg, size_t msglen);
 
 /* records, ids and order keys (store_records.c) */
-void rp_store_rec_seal(void *data, size_t size);
+/* Writes the record of h, name and fps (h->nfp, ascending) to buf (REC_MAX_SIZE bytes),
+ * checksum included; returns its size. */
+size_t rp_store_rec_encode(const rec_head *h, const char *name, const uint32_t *fps,
+                           unsigned char *buf);
 /* The ids key of an id: the id itself up to ID_KEY_WHOLE bytes (so ids that sort together stay
  * on the same pages, as sequential ones do), else its first ID_KEY_WHOLE bytes and the XXH3 of
  * all of it (LMDB keys stop at 511 bytes). Either way the record's name is compared in full. */

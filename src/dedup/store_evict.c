@@ -28,8 +28,10 @@ int rp_store_evict(adder *a, uint32_t num)
     rp_store_order_key(r.h.time, num, okey);
     if (r.h.of == UINT32_MAX) {
         rp_dedup_sig sig = {NULL, 0, 0, r.h.content, r.h.tokens, 0};
-        if (rp_store_rec_fps(&r, &a->other, &a->other_cap) != RP_OK ||
-            RP_GROW(a->keys, a->keys_cap, (size_t)r.h.nfp + 1) != RP_OK)
+        rp_status st = rp_store_rec_fps(&r, &a->other, &a->other_cap);
+        if (st != RP_OK)
+            return st == RP_EFORMAT ? MDB_CORRUPTED : ENOMEM;
+        if (RP_GROW(a->keys, a->keys_cap, (size_t)r.h.nfp + 1) != RP_OK)
             return ENOMEM;
         sig.fps = a->other;
         sig.count = r.h.nfp;

@@ -167,8 +167,7 @@ static rp_status check_first(checker *c, uint32_t num, const rec *r, char *msg, 
 {
     rp_dedup_sig sig = {NULL, 0, 0, r->h.content, r->h.tokens, 0};
 
-    if (rp_store_rec_fps(r, &c->fps, &c->fps_cap) != RP_OK ||
-        RP_GROW(c->keys, c->keys_cap, (size_t)r->h.nfp + 1) != RP_OK)
+    if (RP_GROW(c->keys, c->keys_cap, (size_t)r->h.nfp + 1) != RP_OK)
         return RP_ENOMEM;
     sig.fps = c->fps;
     sig.count = r->h.nfp;
@@ -201,6 +200,11 @@ static rp_status check_doc(checker *c, uint32_t num, const rec *r, char *msg, si
     rp_store_order_key(r->h.time, num, okey);
     if (mdb_get(c->txn, c->s->dbi[DB_ORDER], &ok, &v) != 0)
         return rp_store_fail(msg, msglen, RP_EFORMAT, "document %u has no order entry", num);
+    rp_status st = rp_store_rec_fps(r, &c->fps, &c->fps_cap);
+    if (st == RP_EFORMAT)
+        return rp_store_fail(msg, msglen, st, "record %u has damaged fingerprints", num);
+    if (st != RP_OK)
+        return st;
     return r->h.of == UINT32_MAX ? check_first(c, num, r, msg, msglen) : RP_OK;
 }
 

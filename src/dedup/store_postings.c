@@ -234,9 +234,8 @@ static int move_slice(adder *a, MDB_cursor *src, MDB_cursor *dst, uint32_t p, ui
         if (RP_GROW(a->moved, a->moved_cap, a->moved_count + 1) != RP_OK)
             return ENOMEM;
         a->moved[a->moved_count++] = key;
-        k = (MDB_val){sizeof(key), &key};
-        if ((rc = mdb_cursor_get(src, &k, &v, MDB_SET)) != 0 ||
-            (rc = mdb_cursor_del(src, MDB_NODUPDATA)) != 0)
+        /* still on the key (NEXT_DUP found no more; puts into dst leave src's cursor alone) */
+        if ((rc = mdb_cursor_del(src, MDB_NODUPDATA)) != 0)
             return rc;
         k = (MDB_val){sizeof(key), &key}; /* the next key: this one is gone */
     }
