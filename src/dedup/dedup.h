@@ -46,6 +46,11 @@ void rp_dedup_sig_release(rp_dedup_sig *sig);
 rp_status rp_dedup_signature(const rp_options *opts, const rp_doc *doc,
                              rp_dedup_scratch *scratch, rp_dedup_sig *sig);
 
+/* The signatures of documents from..from+count-1 of corpus into sigs[0..count), computed on
+ * rp_pool_threads(opts) threads; the same for any number. */
+rp_status rp_dedup_signatures(const rp_options *opts, const rp_corpus *corpus, uint32_t from,
+                              uint32_t count, rp_dedup_sig *sigs);
+
 /* The candidate keys of a signature: the sampled fingerprints (topped up to
  * RP_DEDUP_MIN_KEYS from the bottom of the remixed order) plus the content hash folded to 32
  * bits (so exact copies meet even when nothing is sampled). keys must hold count + 1. */
