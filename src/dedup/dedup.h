@@ -128,7 +128,7 @@ typedef struct rp_key_posting {
 
 typedef struct rp_key_index {
     rp_key_slot *slots;
-    size_t mask; /* capacity - 1, a power of two */
+    size_t cap; /* slots */
     size_t used;
     rp_key_posting *posts;
     size_t post_count;
@@ -137,7 +137,11 @@ typedef struct rp_key_index {
 
 /* Room for about expect keys before the first growth. */
 rp_status rp_key_index_init(rp_key_index *ix, size_t expect);
+/* Exactly `slots` slots (16 to 2^32 - 1; it grows at half full like any other). */
+rp_status rp_key_index_init_slots(rp_key_index *ix, size_t slots);
 void rp_key_index_release(rp_key_index *ix);
+/* Empties the index, keeping its room. */
+void rp_key_index_clear(rp_key_index *ix);
 /* Adds doc to key's chain (keys are sampled fingerprints: any 32-bit value). */
 rp_status rp_key_index_add(rp_key_index *ix, uint32_t key, uint32_t doc);
 /* key's slot: count 0 when no document holds it. BORROWED, valid until the next add. */
