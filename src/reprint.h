@@ -516,10 +516,10 @@ rp_status rp_dedup_write_kept(FILE *out, const rp_corpus *corpus, const rp_dedup
  * documents (about 260 bytes each for feed items). With opts->memory set, it is the budget of
  * that state: past it the stream moves the older firsts to two temporary files in $TMPDIR (or
  * /tmp), unlinked at once, so they go when the stream is freed or the process ends, and keeps
- * of them only about 1.1 bytes per key in memory (Bloom filters and fences; about 7 bytes per
- * distinct document). Verdicts are the same for any budget. Signatures are made on
- * opts->threads threads (the verdicts are the same for any number). Keep is always first (a
- * later representative would need the whole input). */
+ * of them under a byte per key in memory (Bloom filters and fences, counted in the budget;
+ * about 3 bytes per distinct feed item). Verdicts are the same for any budget. Signatures are
+ * made on opts->threads threads (the verdicts are the same for any number). Keep is always
+ * first (a later representative would need the whole input). */
 typedef struct rp_dedup_stream rp_dedup_stream;
 
 /* OWNED: free with rp_dedup_stream_free. RP_EINVAL for out-of-range options or a keep other

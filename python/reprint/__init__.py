@@ -254,9 +254,10 @@ def dedup(docs, *, resemblance=0.5, containment=0.6, keep="first", batch_size=40
     judges a JSONL file in one run. The iterator reads batch_size documents at a time and holds
     no more texts than one batch; of the documents before it keeps only what later ones are
     judged against (each group's first document's fingerprints, keys and id). memory_mb (a
-    number of MiB, fractions allowed) bounds that state (16 MiB by default): past it the older part moves to temporary files in $TMPDIR
-    (or /tmp), deleted when the iterator is done, and only about 7 bytes per distinct document
-    stay in memory; memory_mb=0 keeps everything in memory. So docs may be a generator over
+    number of MiB, fractions allowed) bounds that state (16 MiB by default): past it the older
+    part moves to temporary files in $TMPDIR (or /tmp), deleted when the iterator is done, and
+    only about 3 bytes per distinct document stay in memory (within the budget up to about 4
+    million distinct items at 16 MiB); memory_mb=0 keeps everything in memory. So docs may be a generator over
     millions of items. The verdicts are the same for any memory_mb and threads (threads=0: every
     core makes signatures). Yields DedupResult(id, verdict, of, group, resemblance,
     containment, kept, index).

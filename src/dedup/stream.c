@@ -10,7 +10,7 @@
  * they pass the budget they are spilled to two unlinked temporary files, their records
  * (content hash, position, fingerprints, name) appended to one and their postings (key,
  * position, record offset), sorted by key, appended to the other as one more sorted run. A run
- * keeps in memory only a Bloom filter of its keys (8 bits a key, 4 probes) and every 64th key
+ * keeps in memory only a Bloom filter of its keys (5 bits a key, 4 probes) and every 64th key
  * (its fences), so a key absent from a run costs no read and a present one costs one or two
  * reads of 64 postings. Candidates are the same firsts in the same order as in memory, so the
  * verdicts are the same for any budget.
@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #define FENCE 64u      /* postings between two fences of a run */
-#define BLOOM_BITS 6u  /* Bloom filter bits per distinct key of a run */
+#define BLOOM_BITS 5u  /* Bloom filter bits per distinct key of a run */
 #define BLOOM_PROBES 4u
 #define REC_HEAD 20u   /* a record: content u64, pos u32, fp count u32, name length u32 */
 #define REC_READ 512u  /* bytes read at once for a spilled record */
