@@ -7,8 +7,10 @@ time and peak RSS, medians of several runs, at 100,000 and 1,000,000 items.
 The items (bench/out/python-dedup/N.jsonl, made once, seeded) are feed-length texts of 8 to 30
 words from a 20,000-word synthetic vocabulary; about a quarter are copies or light edits of an
 earlier item. The Python side reads the same JSONL file line by line (json.loads) and consumes
-every DedupResult; the program's JSON report goes to /dev/null (its standard output). Each run is a child process
-whose peak RSS comes from wait4. The reprint package must be importable by the Python running
+every DedupResult with reprint.dedup's defaults (memory_mb=16: past 16 MiB of remembered state
+it spills to temporary files); the program's JSON report goes to /dev/null (its standard
+output). Each run is a child process whose peak RSS and CPU time (user + system) come from
+wait4; the load average is printed, since wall time on a shared machine follows it. The reprint package must be importable by the Python running
 this script (a venv with `pip install --no-build-isolation ./python`)."""
 import argparse
 import json
@@ -65,7 +67,8 @@ def timed(argv, keep_output):
     elapsed = time.monotonic() - start
     if status != 0:
         sys.exit(f"bench_python_dedup: {argv[0]} failed (status {status})")
-    return elapsed, usage.ru_maxrss / 1024.0, out.decode().strip()
+    return (elapsed, usage.ru_maxrss / 1024.0, out.decode().strip(),
+            usage.ru_utime + usage.ru_stime)
 
 
 def main():
@@ -78,7 +81,8 @@ def main():
     out_dir = os.path.join(HERE, "out", "python-dedup")
     os.makedirs(out_dir, exist_ok=True)
     print(f"cores: {os.cpu_count()}, runs: {args.runs} (medians)")
-    print("items      tool      seconds  peak MB  result")
+    print(f"load: {os.getloadavg()[0]:.1f}")
+    print("items      tool      seconds  cpu s  peak MB  result")
     for n in [int(s) for s in args.sizes.split(",")]:
         path = os.path.join(out_dir, f"{n}.jsonl")
         if not os.path.exists(path):
@@ -88,7 +92,9 @@ def main():
             runs = [timed(argv, tool == "python") for _ in range(args.runs)]
             secs = statistics.median(r[0] for r in runs)
             peak = statistics.median(r[1] for r in runs)
-            print(f"{n:<10} {tool:<8} {secs:8.2f} {peak:8.1f}  {runs[0][2]}")
+            cpu = statistics.median(r[3] for r in runs)
+            print(f"{n:<10} {tool:<8} {secs:8.2f} {cpu:6.2f} {peak:8.1f}  {runs[0][2]}  "
+                  f"(load {os.getloadavg()[0]:.1f})")
             sys.stdout.flush()
 
 

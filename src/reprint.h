@@ -74,7 +74,9 @@ typedef struct rp_options {
     unsigned threads;            /* 0: all cores; results are identical for any value */
     size_t memory; /* budget in bytes for the scan's fingerprint table, index, seeds and token
                       hashes (the corpus's own bytes aside); 0: none. The scan stops with
-                      RP_EBUDGET before a stage would allocate past it. */
+                      RP_EBUDGET before a stage would allocate past it. A dedup stream
+                      (rp_dedup_stream_new) reads it as the budget of its remembered state,
+                      past which it moves that state to temporary files. */
     /* reports */
     uint32_t kinds;        /* clusters reported: bit (1u << rp_kind) per kind; RP_KINDS_ALL */
     uint32_t max_passages; /* passages a report lists per cluster (its first ones, with the
@@ -509,13 +511,20 @@ rp_status rp_dedup_write_kept(FILE *out, const rp_corpus *corpus, const rp_dedup
 
 /* The batch rule of rp_dedup_run applied to documents that arrive in batches: each document
  * gets the verdict it would get at its place in one corpus holding every batch in order. The
- * stream keeps the group firsts' fingerprints and keys, never a document's text, so memory
- * follows the number of distinct documents, not their bytes. Keep is always first (a later
- * representative would need the whole input). */
+ * stream keeps the group firsts' fingerprints, keys and names, never a document's text. With
+ * opts->memory 0 all of that stays in memory, which grows with the number of distinct
+ * documents (about 260 bytes each for feed items). With opts->memory set, it is the budget of
+ * that state: past it the stream moves the older firsts to two temporary files in $TMPDIR (or
+ * /tmp), unlinked at once, so they go when the stream is freed or the process ends, and keeps
+ * of them under a byte per key in memory (Bloom filters and fences, counted in the budget;
+ * about 3 bytes per distinct feed item). Verdicts are the same for any budget. Signatures are
+ * made on opts->threads threads (the verdicts are the same for any number). Keep is always
+ * first (a later representative would need the whole input). */
 typedef struct rp_dedup_stream rp_dedup_stream;
 
 /* OWNED: free with rp_dedup_stream_free. RP_EINVAL for out-of-range options or a keep other
- * than RP_KEEP_FIRST. */
+ * than RP_KEEP_FIRST. rp_dedup_stream_add returns RP_EIO when a temporary file cannot be made,
+ * written or read. */
 rp_status rp_dedup_stream_new(const rp_options *opts, const rp_dedup_options *dopts,
                               rp_dedup_stream **out);
 void rp_dedup_stream_free(rp_dedup_stream *stream);
@@ -529,6 +538,14 @@ rp_status rp_dedup_stream_add(rp_dedup_stream *stream, const rp_corpus *batch,
 
 /* Documents given so far. */
 uint32_t rp_dedup_stream_count(const rp_dedup_stream *stream);
+
+/* The name of the group first that document i of the last batch given matched (its `of`), or
+ * NULL when it matched none. BORROWED: valid until the next rp_dedup_stream_add. */
+const char *rp_dedup_stream_of_name(const rp_dedup_stream *stream, size_t i);
+
+/* How many times the stream has moved its in-memory firsts to its temporary files (0 without
+ * a budget, or while the state fits in it). */
+size_t rp_dedup_stream_spilled(const rp_dedup_stream *stream);
 
 /* ---- store: incremental dedup on a persistent LMDB index --------------------------------- */
 

@@ -399,6 +399,49 @@ static void test_dedup_json_report_lists_groups_and_documents(void **state)
     rp_corpus_free(c);
 }
 
+/* The JSON report of a run on `threads` threads (signatures are made on the pool). */
+static char *report_with_threads(const rp_corpus *c, unsigned threads)
+{
+    rp_dedup_options d;
+    rp_options o;
+    rp_dedup *dd = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    rp_dedup_options_init(&d);
+    rp_options_init(&o);
+    o.threads = threads;
+    assert_int_equal(rp_dedup_run(c, &o, &d, &dd), RP_OK);
+    assert_int_equal(rp_report_dedup(f, RP_FORMAT_JSON, c, dd, &o, &d), RP_OK);
+    fclose(f);
+    rp_dedup_free(dd);
+    return text;
+}
+
+static void test_dedup_report_is_the_same_for_any_threads(void **state)
+{
+    rp_corpus *c;
+    char name[32];
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    /* many chunks of signatures: new texts, copies and edited copies of earlier ones */
+    for (uint32_t i = 0; i < 700; i++) {
+        snprintf(name, sizeof(name), "d%u", i);
+        add_generated(c, name, i % 3 == 0 ? i : i / 3, 20 + i % 23, i % 5 == 1 ? 7 : 0);
+    }
+    char *one = report_with_threads(c, 1), *two = report_with_threads(c, 2);
+    char *three = report_with_threads(c, 3);
+    assert_non_null(strstr(one, "\"near-duplicate\"")); /* groups were found */
+    assert_string_equal(one, two);
+    assert_string_equal(one, three);
+    free(one);
+    free(two);
+    free(three);
+    rp_corpus_free(c);
+}
+
 static void test_dedup_verdict_and_keep_names_round_trip(void **state)
 {
     rp_keep k;
@@ -497,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_dedup_items_too_short_to_fingerprint_are_too_short),
         cmocka_unit_test(test_dedup_out_of_range_options_are_refused),
         cmocka_unit_test(test_dedup_json_report_lists_groups_and_documents),
+        cmocka_unit_test(test_dedup_report_is_the_same_for_any_threads),
         cmocka_unit_test(test_dedup_verdict_and_keep_names_round_trip),
         cmocka_unit_test(test_dedup_dates_parse_rfc3339_and_rfc822),
         cmocka_unit_test(test_dedup_keys_include_the_content_hash),

@@ -135,9 +135,12 @@ static rp_status stream_sized(const rp_options *o, const rp_dedup_options *d,
     return st;
 }
 
-static void test_stream_verdicts_equal_the_batch_run_for_any_batch_size(void **state)
+static void test_stream_verdicts_equal_the_batch_run_for_any_batch_size_budget_and_threads(
+    void **state)
 {
     static const uint32_t sizes[] = {1, 7, 64, STREAM_DOCS};
+    /* no budget; one that spills after every first; one that spills every few dozen */
+    static const size_t budgets[] = {0, 1, 6000};
     rp_dedup_member got[STREAM_DOCS];
     rp_options o;
     rp_dedup_options d;
@@ -150,8 +153,10 @@ static void test_stream_verdicts_equal_the_batch_run_for_any_batch_size(void **s
     assert_int_equal(rp_corpus_new(&c), RP_OK);
     add_docs(c, 0, STREAM_DOCS);
     assert_int_equal(rp_dedup_run(c, &o, &d, &dd), RP_OK);
-    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-        assert_int_equal(stream_sized(&o, &d, sizes[k], got), RP_OK);
+    for (size_t k = 0; k < 3 * sizeof(sizes) / sizeof(sizes[0]); k++) {
+        o.memory = budgets[k / 4];
+        o.threads = 1 + (unsigned)k % 3;
+        assert_int_equal(stream_sized(&o, &d, sizes[k % 4], got), RP_OK);
         for (uint32_t i = 0; i < STREAM_DOCS; i++) {
             const rp_dedup_member *want = rp_dedup_doc(dd, i);
             assert_int_equal(got[i].doc, i);
@@ -184,6 +189,73 @@ static void test_stream_positions_count_across_batches(void **state)
     assert_int_equal(got[62].verdict, RP_VERDICT_DUPLICATE);
     assert_int_equal(got[62].of, 60);
     assert_int_equal(got[60].of, UINT32_MAX);
+}
+
+/* Streams the documents in batches of 50 with the given budget; checks each `of` name against
+ * the document it names; returns how many times the stream spilled. */
+static size_t stream_names(size_t budget)
+{
+    rp_options o;
+    rp_dedup_options d;
+    rp_dedup_stream *s;
+    rp_dedup_member got[STREAM_DOCS];
+    size_t count, spills, named = 0;
+    rp_corpus **batches = make_batches(50, &count);
+    char want[32];
+
+    rp_options_init(&o);
+    rp_dedup_options_init(&d);
+    o.memory = budget;
+    assert_int_equal(rp_dedup_stream_new(&o, &d, &s), RP_OK);
+    for (size_t k = 0; k < count; k++) {
+        rp_dedup_member *m = got + k * 50;
+        assert_int_equal(rp_dedup_stream_add(s, batches[k], m), RP_OK);
+        for (size_t i = 0; i < rp_corpus_count(batches[k]); i++) {
+            const char *name = rp_dedup_stream_of_name(s, i);
+            if (m[i].of == UINT32_MAX) {
+                assert_null(name);
+                continue;
+            }
+            snprintf(want, sizeof(want), "d%u", m[i].of);
+            assert_non_null(name);
+            assert_string_equal(name, want);
+            named++;
+        }
+        assert_null(rp_dedup_stream_of_name(s, rp_corpus_count(batches[k])));
+    }
+    assert_true(named > STREAM_DOCS / 3);
+    spills = rp_dedup_stream_spilled(s);
+    rp_dedup_stream_free(s);
+    free_batches(batches, count);
+    return spills;
+}
+
+static void test_stream_names_the_first_matched_and_spills_within_a_budget(void **state)
+{
+    assert_int_equal(stream_names(0), 0);
+    assert_int_equal(stream_names(64 << 20), 0); /* fits */
+    assert_true(stream_names(1) > 50);          /* one first at a time */
+    assert_true(stream_names(6000) > 1);
+}
+
+static void test_stream_unwritable_temporary_directory_is_eio(void **state)
+{
+    rp_dedup_member got[STREAM_DOCS];
+    rp_options o;
+    rp_dedup_options d;
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+
+    rp_options_init(&o);
+    rp_dedup_options_init(&d);
+    o.memory = 1;
+    setenv("TMPDIR", "/nonexistent/reprint-test", 1);
+    assert_int_equal(stream_sized(&o, &d, 64, got), RP_EIO);
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
 }
 
 static void test_stream_refuses_keep_other_than_first_and_bad_thresholds(void **state)
@@ -235,11 +307,15 @@ static void test_stream_allocation_failure_returns_enomem_and_frees(void **state
 
     rp_options_init(&o);
     rp_dedup_options_init(&d);
-    for (unsigned long n = 1; st == RP_ENOMEM; n++) {
-        rp_alloc_fail_after(n);
-        st = stream_all(&o, &d, batches, count, got);
-        rp_alloc_fail_after(0);
-        assert_true(st == RP_OK || st == RP_ENOMEM);
+    for (int budget = 0; budget < 2; budget++) {
+        o.memory = budget ? 6000 : 0; /* spilling fails cleanly too */
+        st = RP_ENOMEM;
+        for (unsigned long n = 1; st == RP_ENOMEM; n++) {
+            rp_alloc_fail_after(n);
+            st = stream_all(&o, &d, batches, count, got);
+            rp_alloc_fail_after(0);
+            assert_true(st == RP_OK || st == RP_ENOMEM);
+        }
     }
     free_batches(batches, count);
 }
@@ -247,7 +323,10 @@ static void test_stream_allocation_failure_returns_enomem_and_frees(void **state
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stream_verdicts_equal_the_batch_run_for_any_batch_size),
+        cmocka_unit_test(
+            test_stream_verdicts_equal_the_batch_run_for_any_batch_size_budget_and_threads),
+        cmocka_unit_test(test_stream_names_the_first_matched_and_spills_within_a_budget),
+        cmocka_unit_test(test_stream_unwritable_temporary_directory_is_eio),
         cmocka_unit_test(test_stream_positions_count_across_batches),
         cmocka_unit_test(test_stream_refuses_keep_other_than_first_and_bad_thresholds),
         cmocka_unit_test(test_stream_empty_batch_judges_nothing),

@@ -241,20 +241,39 @@ def _dedup_checks(resemblance, containment, keep, batch_size):
     _int("batch_size", batch_size, 1)
 
 
+DEDUP_MEMORY_MB = 16
+
+
 def dedup(docs, *, resemblance=0.5, containment=0.6, keep="first", batch_size=4096,
           shingle=5, window=4, max_df=50, fold_case=True, fold_marks=True, fold_quotes=True,
-          fold_spelling=True, id_key="id", text_key="text"):
+          fold_spelling=True, memory_mb=DEDUP_MEMORY_MB, threads=0, id_key="id",
+          text_key="text"):
     """Near-duplicate verdicts for a stream of documents, as an iterator in input order.
 
     Each document is judged against the documents before it, exactly as ``reprint dedup``
     judges a JSONL file in one run. The iterator reads batch_size documents at a time and holds
-    no more texts than one batch (it keeps only the fingerprints of each group's first
-    document), so docs may be a generator over millions of items. Yields DedupResult(id,
-    verdict, of, group, resemblance, containment, kept, index). keep must be "first"."""
+    no more texts than one batch; of the documents before it keeps only what later ones are
+    judged against (each group's first document's fingerprints, keys and id). memory_mb (a
+    number of MiB, fractions allowed) bounds that state (16 MiB by default): past it the older
+    part moves to temporary files in $TMPDIR (or /tmp), deleted when the iterator is done, and
+    only about 3 bytes per distinct document stay in memory (within the budget up to about 4
+    million distinct items at 16 MiB); memory_mb=0 keeps everything in memory. So docs may be a generator over
+    millions of items. The verdicts are the same for any memory_mb and threads (threads=0: every
+    core makes signatures). Yields DedupResult(id, verdict, of, group, resemblance,
+    containment, kept, index).
+
+    keep must be "first": "longest" or "newest" would need the whole input before the first
+    verdict (use ``reprint dedup --keep``), so they raise ValueError."""
     _dedup_checks(resemblance, containment, keep, batch_size)
     _check_keys(id_key, text_key)
     opts = _text_options(fold_case, fold_marks, fold_quotes, fold_spelling, shingle, window,
                          max_df)
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, (int, float)):
+        raise TypeError(f"memory_mb must be a number, not {type(memory_mb).__name__}")
+    if math.isnan(memory_mb) or not 0 <= memory_mb <= 2**22:
+        raise ValueError(f"memory_mb must be between 0 and {2**22}, not {memory_mb}")
+    opts.update(memory_kb=max(1, round(memory_mb * 1024)) if memory_mb else 0,
+                threads=_int("threads", threads, 0, 1024))
     deduper = _reprint.Deduper(opts, float(resemblance), float(containment))
     return _dedup_stream(deduper, _iter_docs(docs), batch_size, id_key, text_key)
 

@@ -139,7 +139,8 @@ def tokens(text: str, *, fold_case: bool = ..., fold_marks: bool = ..., fold_quo
 def dedup(docs: Iterable[Doc], *, resemblance: float = ..., containment: float = ...,
           keep: str = ..., batch_size: int = ..., shingle: int = ..., window: int = ...,
           max_df: int = ..., fold_case: bool = ..., fold_marks: bool = ...,
-          fold_quotes: bool = ..., fold_spelling: bool = ..., id_key: str = ...,
+          fold_quotes: bool = ..., fold_spelling: bool = ..., memory_mb: float = ...,
+          threads: int = ..., id_key: str = ...,
           text_key: str = ...) -> Iterator[DedupResult]: ...
 
 class Store:

@@ -94,7 +94,7 @@ static int opt_bool(PyObject *d, const char *key, bool *out)
 
 static int options_from(PyObject *d, rp_options *o)
 {
-    uint32_t threads = 0, memory_mb = 0;
+    uint32_t threads = 0, memory_mb = 0, memory_kb = 0;
 
     rp_options_init(o);
     if (!d || d == Py_None)
@@ -110,13 +110,14 @@ static int options_from(PyObject *d, rp_options *o)
         opt_uint(d, "boilerplate_tokens", &o->boilerplate_tokens) ||
         opt_uint(d, "threads", &threads) || opt_uint(d, "kinds", &o->kinds) ||
         opt_uint(d, "max_passages", &o->max_passages) ||
-        opt_uint(d, "memory_mb", &memory_mb) || opt_bool(d, "fold_case", &o->fold_case) ||
+        opt_uint(d, "memory_mb", &memory_mb) || opt_uint(d, "memory_kb", &memory_kb) ||
+        opt_bool(d, "fold_case", &o->fold_case) ||
         opt_bool(d, "fold_marks", &o->fold_marks) ||
         opt_bool(d, "fold_quotes", &o->fold_quotes) ||
         opt_bool(d, "fold_spelling", &o->fold_spelling))
         return -1;
     o->threads = threads;
-    o->memory = (size_t)memory_mb << 20;
+    o->memory = ((size_t)memory_mb << 20) + ((size_t)memory_kb << 10);
     if (rp_options_check(o) != RP_OK) {
         PyErr_SetString(rp_errors[RP_EINVAL], "options out of range");
         return -1;
@@ -358,19 +359,14 @@ static PyObject *char_offsets(PyObject *self, PyObject *args)
     return out;
 }
 
-/* ---- Deduper: a dedup stream, and the ids of its group firsts ---- */
+/* ---- Deduper: a dedup stream ---- */
 
-/* The firsts' ids live here, not in a Python dict: at millions of items a dict entry with its
- * str and int costs ten times the id's bytes. Positions ascend, so `of` is found by bisection. */
+/* The stream remembers its group firsts' names itself (in memory or, past its budget, in its
+ * temporary files), so `of`'s id comes from the library. */
 typedef struct {
     PyObject_HEAD
     rp_dedup_stream *stream;
     PyThread_type_lock lock;
-    char *ids;       /* every first's id, NUL-terminated, back to back */
-    size_t ids_len, ids_cap;
-    uint32_t *pos;   /* per first: its stream position (ascending) */
-    size_t *id_off;  /* per first: where its id starts in ids */
-    size_t count, cap;
 } Deduper;
 
 static int deduper_init(PyObject *op, PyObject *args, PyObject *kw)
@@ -407,80 +403,25 @@ static void deduper_dealloc(PyObject *op)
     rp_dedup_stream_free(self->stream);
     if (self->lock)
         PyThread_free_lock(self->lock);
-    free(self->ids);
-    free(self->pos);
-    free(self->id_off);
     tp_free(op);
     Py_DECREF(tp);
 }
 
-/* Grows *items (elem bytes each, capacity *cap) to hold need: 0, or -1 when out of memory. */
-static int grow(void **items, size_t *cap, size_t need, size_t elem)
-{
-    size_t n = *cap ? *cap : 64;
-    void *bigger;
-
-    while (n < need)
-        n += n / 2;
-    if (n == *cap)
-        return 0;
-    if (n > SIZE_MAX / elem || !(bigger = realloc(*items, n * elem)))
-        return -1;
-    *items = bigger;
-    *cap = n;
-    return 0;
-}
-
-static int remember_first(Deduper *self, uint32_t pos, const char *id)
-{
-    size_t len = strlen(id) + 1, cap = self->cap;
-
-    if (grow((void **)&self->ids, &self->ids_cap, self->ids_len + len, 1) ||
-        grow((void **)&self->pos, &cap, self->count + 1, sizeof(*self->pos)) ||
-        grow((void **)&self->id_off, &self->cap, self->count + 1, sizeof(*self->id_off)))
-        return -1;
-    memcpy(self->ids + self->ids_len, id, len);
-    self->pos[self->count] = pos;
-    self->id_off[self->count++] = self->ids_len;
-    self->ids_len += len;
-    return 0;
-}
-
-static const char *first_id(const Deduper *self, uint32_t pos)
-{
-    size_t lo = 0, hi = self->count;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (self->pos[mid] < pos)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < self->count && self->pos[lo] == pos ? self->ids + self->id_off[lo] : "";
-}
-
-/* (verdict, of position or None, of id or None, resemblance, containment) per member;
- * remembers the ids of new firsts. */
-static PyObject *member_list(Deduper *self, PyObject *names, const rp_dedup_member *m, size_t n)
+/* (verdict, of position or None, of id or None, resemblance, containment) per member. Called
+ * with self->lock held: the names of `of` are the stream's until its next batch. */
+static PyObject *member_list(Deduper *self, const rp_dedup_member *m, size_t n)
 {
     PyObject *list = PyList_New((Py_ssize_t)n), *item;
 
     for (size_t i = 0; list && i < n; i++) {
         if (m[i].of == UINT32_MAX) {
-            const char *id = PyBytes_AsString(PyList_GetItem(names, (Py_ssize_t)i));
-            if (!id || (m[i].verdict == RP_VERDICT_NEW && remember_first(self, m[i].doc, id))) {
-                if (!PyErr_Occurred())
-                    PyErr_NoMemory();
-                item = NULL;
-            } else {
-                item = Py_BuildValue("(sOOdd)", rp_verdict_name(m[i].verdict), Py_None,
-                                     Py_None, m[i].resemblance, m[i].containment);
-            }
+            item = Py_BuildValue("(sOOdd)", rp_verdict_name(m[i].verdict), Py_None, Py_None,
+                                 m[i].resemblance, m[i].containment);
         } else {
-            const char *id = first_id(self, m[i].of);
+            const char *id = rp_dedup_stream_of_name(self->stream, i);
             item = Py_BuildValue("(sIO&dd)", rp_verdict_name(m[i].verdict), m[i].of,
-                                 decode_id, (void *)id, m[i].resemblance, m[i].containment);
+                                 decode_id, (void *)(id ? id : ""), m[i].resemblance,
+                                 m[i].containment);
         }
         if (!item) {
             Py_DECREF(list);
@@ -515,18 +456,21 @@ static PyObject *deduper_add(PyObject *op, PyObject *args)
     }
     Py_BEGIN_ALLOW_THREADS
     PyThread_acquire_lock(self->lock, WAIT_LOCK);
-    st = rp_dedup_stream_add(self->stream, corpus, m);
-    if (st != RP_OK) { /* the stream may hold part of the batch: it is of no further use */
+    st = self->stream ? rp_dedup_stream_add(self->stream, corpus, m) : RP_EINVAL;
+    if (st != RP_OK && self->stream) { /* it may hold part of the batch: of no further use */
         rp_dedup_stream_free(self->stream);
         self->stream = NULL;
     }
-    PyThread_release_lock(self->lock);
     rp_corpus_free(corpus);
     Py_END_ALLOW_THREADS
     if (st == RP_OK)
-        list = member_list(self, names, m, n);
-    else
-        raise_status(st, "dedup failed", NULL);
+        list = member_list(self, m, n);
+    PyThread_release_lock(self->lock);
+    if (st != RP_OK)
+        raise_status(st, "dedup failed",
+                     st == RP_EIO ? "its temporary files (in $TMPDIR, else /tmp) could not be "
+                                    "made, written or read"
+                                  : NULL);
     free(m);
     return list;
 }

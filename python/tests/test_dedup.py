@@ -55,6 +55,27 @@ def test_dedup_verdicts_equal_the_cli_for_any_batch_size(cli, tmp_path, batch_si
     assert {"new", "duplicate", "near-duplicate"} <= verdicts
 
 
+@pytest.mark.parametrize("memory_mb", [0, 0.001, 0.01])
+def test_dedup_verdicts_are_the_same_for_any_memory_budget_and_threads(memory_mb):
+    # 0.001 MiB moves the state to temporary files after every group first, 0.01 every few
+    # dozen; the verdicts, `of` ids and similarities are those of the whole state in memory
+    docs = near_copies(600)
+    want = list(reprint.dedup(docs, memory_mb=64, threads=1))
+    assert sum(r.verdict != "new" for r in want) > 100
+    for threads in (1, 2):
+        assert list(reprint.dedup(docs, memory_mb=memory_mb, threads=threads,
+                                  batch_size=50)) == want
+
+
+def test_dedup_memory_budget_files_follow_tmpdir(monkeypatch, tmp_path):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))
+    with pytest.raises(reprint.Error, match="temporary files"):
+        list(reprint.dedup(near_copies(), memory_mb=0.001))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert len(list(reprint.dedup(near_copies(), memory_mb=0.001))) == 300
+    assert list(tmp_path.iterdir()) == []  # unlinked as soon as made
+
+
 def test_dedup_holds_no_more_than_one_batch_of_texts():
     consumed = 0
 
@@ -71,6 +92,16 @@ def test_dedup_holds_no_more_than_one_batch_of_texts():
 def test_dedup_is_lazy_and_checks_its_arguments_at_once():
     with pytest.raises(ValueError, match="keep"):
         reprint.dedup(["a"], keep="longest")
+    with pytest.raises(ValueError, match="keep"):
+        reprint.dedup(["a"], keep="newest")
+    with pytest.raises(ValueError, match="memory_mb"):
+        reprint.dedup(["a"], memory_mb=-1)
+    with pytest.raises(ValueError, match="memory_mb"):
+        reprint.dedup(["a"], memory_mb=float("nan"))
+    with pytest.raises(TypeError, match="memory_mb"):
+        reprint.dedup(["a"], memory_mb="16")
+    with pytest.raises(ValueError, match="threads"):
+        reprint.dedup(["a"], threads=-1)
     it = reprint.dedup(iter(["one two three four five six seven"]))
     assert next(it).verdict == "new"
     with pytest.raises(StopIteration):

@@ -7,6 +7,7 @@
  * batch grouping runs the same incremental rule as the LMDB store (store.c) and agrees with it.
  */
 #include "dedup/dedup.h"
+#include "base/pool.h"
 #include "base/sort.h"
 
 #include "corpus/corpus.h"
@@ -159,6 +160,56 @@ rp_status rp_dedup_signature(const rp_options *opts, const rp_doc *doc,
     return RP_OK;
 }
 
+/* Signatures on the pool: documents cut into chunks a worker takes whole, each worker with its
+ * own scratch. Each signature depends on its document alone, so they are the same for any
+ * number of threads; the judging that follows stays in input order on one thread. */
+#define SIG_CHUNK 64u
+
+typedef struct sig_job {
+    const rp_options *opts;
+    const rp_corpus *corpus;
+    uint32_t from, count;
+    rp_dedup_sig *sigs;
+    rp_dedup_scratch *scratch; /* one per worker */
+} sig_job;
+
+static rp_status sign_chunk(void *ctx, size_t item, unsigned worker)
+{
+    const sig_job *j = ctx;
+    uint32_t lo = (uint32_t)item * SIG_CHUNK;
+    uint32_t hi = j->count - lo < SIG_CHUNK ? j->count : lo + SIG_CHUNK;
+    rp_status st = RP_OK;
+
+    for (uint32_t i = lo; i < hi && st == RP_OK; i++)
+        st = rp_dedup_signature(j->opts, rp_corpus_doc(j->corpus, j->from + i),
+                                &j->scratch[worker], &j->sigs[i]);
+    return st;
+}
+
+rp_status rp_dedup_signatures(const rp_options *opts, const rp_corpus *corpus, uint32_t from,
+                              uint32_t count, rp_dedup_sig *sigs)
+{
+    size_t chunks = ((size_t)count + SIG_CHUNK - 1) / SIG_CHUNK;
+    unsigned threads = rp_pool_threads(opts);
+    sig_job j = {opts, corpus, from, count, sigs, NULL};
+    rp_status st;
+
+    if (threads > chunks)
+        threads = chunks ? (unsigned)chunks : 1;
+    if (threads > 256)
+        threads = 256;
+    j.scratch = rp_calloc(threads, sizeof(*j.scratch));
+    if (!j.scratch)
+        return RP_ENOMEM;
+    for (unsigned w = 0; w < threads; w++)
+        rp_dedup_scratch_init(&j.scratch[w]);
+    st = rp_pool_run(threads, chunks, sign_chunk, &j, "fingerprint", NULL, NULL);
+    for (unsigned w = 0; w < threads; w++)
+        rp_dedup_scratch_release(&j.scratch[w]);
+    rp_free(j.scratch);
+    return st;
+}
+
 size_t rp_dedup_keys(const rp_dedup_sig *sig, uint32_t *keys)
 {
     uint32_t low[RP_DEDUP_MIN_KEYS], low_mix[RP_DEDUP_MIN_KEYS];
@@ -307,15 +358,9 @@ static void judge(batch *b, uint32_t doc, rp_dedup_member *m)
 
 static rp_status judge_all(batch *b, rp_dedup *dd)
 {
-    rp_dedup_scratch scratch;
-    rp_status st = RP_OK;
+    rp_status st = rp_dedup_signatures(b->opts, b->corpus, 0, (uint32_t)dd->doc_count, b->sigs);
 
-    rp_dedup_scratch_init(&scratch);
     for (uint32_t d = 0; d < dd->doc_count && st == RP_OK; d++) {
-        const rp_doc *doc = rp_corpus_doc(b->corpus, d);
-        st = rp_dedup_signature(b->opts, doc, &scratch, &b->sigs[d]);
-        if (st != RP_OK)
-            break;
         dd->tokens[d] = b->sigs[d].tokens;
         dd->invalid_utf8[d] = b->sigs[d].invalid_utf8;
         if (b->sigs[d].count == 0) { /* nothing to compare by: alone, and no key of its own */
@@ -335,7 +380,6 @@ static rp_status judge_all(batch *b, rp_dedup *dd)
             if ((st = rp_key_index_add(&b->ix, b->keys[k], d)) != RP_OK)
                 break;
     }
-    rp_dedup_scratch_release(&scratch);
     return st;
 }
 

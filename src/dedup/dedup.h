@@ -46,6 +46,11 @@ void rp_dedup_sig_release(rp_dedup_sig *sig);
 rp_status rp_dedup_signature(const rp_options *opts, const rp_doc *doc,
                              rp_dedup_scratch *scratch, rp_dedup_sig *sig);
 
+/* The signatures of documents from..from+count-1 of corpus into sigs[0..count), computed on
+ * rp_pool_threads(opts) threads; the same for any number. */
+rp_status rp_dedup_signatures(const rp_options *opts, const rp_corpus *corpus, uint32_t from,
+                              uint32_t count, rp_dedup_sig *sigs);
+
 /* The candidate keys of a signature: the sampled fingerprints (topped up to
  * RP_DEDUP_MIN_KEYS from the bottom of the remixed order) plus the content hash folded to 32
  * bits (so exact copies meet even when nothing is sampled). keys must hold count + 1. */
@@ -123,7 +128,7 @@ typedef struct rp_key_posting {
 
 typedef struct rp_key_index {
     rp_key_slot *slots;
-    size_t mask; /* capacity - 1, a power of two */
+    size_t cap; /* slots */
     size_t used;
     rp_key_posting *posts;
     size_t post_count;
@@ -132,7 +137,11 @@ typedef struct rp_key_index {
 
 /* Room for about expect keys before the first growth. */
 rp_status rp_key_index_init(rp_key_index *ix, size_t expect);
+/* Exactly `slots` slots (16 to 2^32 - 1; it grows at half full like any other). */
+rp_status rp_key_index_init_slots(rp_key_index *ix, size_t slots);
 void rp_key_index_release(rp_key_index *ix);
+/* Empties the index, keeping its room. */
+void rp_key_index_clear(rp_key_index *ix);
 /* Adds doc to key's chain (keys are sampled fingerprints: any 32-bit value). */
 rp_status rp_key_index_add(rp_key_index *ix, uint32_t key, uint32_t doc);
 /* key's slot: count 0 when no document holds it. BORROWED, valid until the next add. */
