@@ -73,8 +73,13 @@ typedef struct rp_options {
     uint32_t boilerplate_tokens; /* ... of at most this many tokens is boilerplate */
     unsigned threads;            /* 0: all cores; results are identical for any value */
     size_t memory; /* budget in bytes for the scan's fingerprint table, index, seeds and token
-                      hashes (the corpus's own bytes aside); 0: none. The scan stops with
-                      RP_EBUDGET before a stage would allocate past it. */
+                      hashes (the corpus's own bytes aside); 0: none. When the fingerprint
+                      table would not fit (rp_scan_memory_estimate), the scan spills it to
+                      temporary files under tmp_dir, same result; it stops with RP_EBUDGET
+                      before any other stage would allocate past the budget. */
+    const char *tmp_dir; /* where a scan spills (BORROWED): NULL for $TMPDIR, else /tmp. The
+                            files are 0600 in a private directory, unlinked as soon as they
+                            are open; a failed write gives RP_EIO with errno (ENOSPC: full). */
     /* reports */
     uint32_t kinds;        /* clusters reported: bit (1u << rp_kind) per kind; RP_KINDS_ALL */
     uint32_t max_passages; /* passages a report lists per cluster (its first ones, with the
@@ -406,6 +411,7 @@ typedef struct rp_scan_counts {
     uint64_t alignments;         /* aligned passages before clustering */
     uint64_t capped; /* distinct hashes with more than 4 x max_df occurrences in at most max_df
                         documents (a phrase repeated hundreds of times): they seed nothing */
+    uint64_t spilled; /* bytes of fingerprints written to temporary files (rp_options.memory) */
 } rp_scan_counts;
 const rp_scan_counts *rp_scan_get_counts(const rp_scan *scan);
 

@@ -18,7 +18,9 @@
 #include "scan/direction.h"
 #include "scan/index.h"
 #include "base/sort.h"
+#include "base/spill.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -39,6 +41,16 @@
 #define BUCKET_OF(h)                                                                            \
     ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS - RP_SCAN_BUCKET_BITS)) &                         \
      ((1u << RP_SCAN_BUCKET_BITS) - 1))
+
+/* Spilling (rp_options.memory below the fingerprint table's need): partitions of the re-mixed
+ * hash's top bits, one temporary file each, each read back alone and cut into buckets by the
+ * next 8 bits. */
+#define RP_SCAN_SPILL_MIN_BITS 2
+#define RP_SCAN_SPILL_MAX_BITS 10
+#define RP_SCAN_SPILL_READ 65536 /* fingerprints read back at a time (1 MiB) */
+#define PART_OF(h, bits) ((size_t)((h) >> (64 - (bits))))
+#define PART_BUCKET_OF(h, bits) ((size_t)((h) >> (64 - (bits) - RP_SCAN_BUCKET_BITS)) & 0xff)
+_Static_assert(RP_SCAN_BUCKET_BITS == 8, "PART_BUCKET_OF's mask");
 
 RP_DEFINE_SORT(sort_u32, uint32_t, RP_SORT_LESS_NUM)
 RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
@@ -103,6 +115,15 @@ rp_status rp_scan_held_token_hashes(const rp_tokens *toks, uint32_t **out, uint3
 
 /* ---- the run ---- */
 
+/* Fingerprints written in one piece to a partition's file: chunk c's seq-th distribution. */
+typedef struct spill_seg {
+    uint32_t part, chunk, seq;
+    uint64_t at;
+    size_t count;
+} spill_seg;
+
+size_t rp_scan_spill_parts = 0;
+
 typedef struct run {
     const rp_corpus *corpus;
     const rp_options *opts;
@@ -120,6 +141,16 @@ typedef struct run {
     size_t *chunk_hist;     /* [chunk][group][bucket]: how many fingerprints */
     size_t *chunk_cursor;   /* [chunk][bucket]: where the group being gathered goes */
     size_t gathering;       /* that group */
+    /* spilling: the files, partitions (1 << part_bits), the pieces written, each
+     * partition's bucket counts, each chunk's distributions so far */
+    rp_spill *spill;
+    unsigned part_bits;
+    pthread_mutex_t seg_lock;
+    bool seg_lock_made;
+    spill_seg *segs;
+    size_t seg_count, seg_cap;
+    size_t *part_hist; /* [partition][bucket] */
+    uint32_t *chunk_seq;
     /* index: one group at a time */
     rp_fingerprint *group;
     size_t bucket_off[(1u << RP_SCAN_BUCKET_BITS) + 1];
@@ -216,6 +247,13 @@ static void run_release(run *r)
     rp_free(r->links);
     rp_free(r->link_gaps);
     rp_free(r->bound_first);
+    rp_spill_close(r->spill);
+    r->spill = NULL;
+    rp_free(r->segs);
+    rp_free(r->part_hist);
+    rp_free(r->chunk_seq);
+    if (r->seg_lock_made)
+        pthread_mutex_destroy(&r->seg_lock);
 }
 
 static rp_status run_alloc(run *r)
@@ -288,8 +326,12 @@ static rp_status make_chunks(run *r)
 /* Moves a worker's first m fingerprints into chunk c's per-group lists; the rest move to the
  * front. Called once a chunk, and every RP_SCAN_FP_BLOCK fingerprints of a document of more
  * than a block of tokens, so that one huge document never holds its list twice. */
+static rp_status spill_fps(run *r, size_t c, rp_fingerprints *fps, size_t m);
+
 static rp_status distribute(run *r, size_t c, rp_fingerprints *fps, size_t m)
 {
+    if (r->spill)
+        return spill_fps(r, c, fps, m);
     rp_fingerprints *out = &r->chunks[c * RP_SCAN_GROUPS];
     size_t n[RP_SCAN_GROUPS] = {0};
     size_t *hist = r->chunk_hist + c * RP_SCAN_GROUPS * RP_SCAN_BUCKETS;
@@ -417,10 +459,154 @@ static rp_status fingerprint_task(void *ctx, size_t c, unsigned w)
     fps->count = 0;
     for (uint32_t d = r->chunk_first[c]; d < r->chunk_first[c + 1]; d++) {
         rp_status st = fingerprint_doc(r, c, d, &r->toks[w], fps);
+        if (st == RP_OK && r->spill && fps->count >= RP_SCAN_FP_BLOCK)
+            st = distribute(r, c, fps, fps->count); /* spilling: a block at a time */
         if (st != RP_OK)
             return st;
     }
     return distribute(r, c, fps, fps->count);
+}
+
+/* ---- spilling: the fingerprint table in temporary files ---- */
+
+/* Whether the scan spills, and into how many partitions: when the estimated table (with its
+ * index) is past the budget, enough that a partition holds about a quarter of the budget. */
+static rp_status spill_begin(run *r)
+{
+    size_t need = rp_scan_memory_estimate(r->corpus, r->opts);
+    unsigned bits = RP_SCAN_SPILL_MIN_BITS;
+
+    if (rp_scan_spill_parts) {
+        while (bits < RP_SCAN_SPILL_MAX_BITS && ((size_t)1 << bits) < rp_scan_spill_parts)
+            bits++;
+    } else if (r->opts->memory && need > r->opts->memory) {
+        size_t quarter = r->opts->memory / 4 ? r->opts->memory / 4 : 1;
+        while (bits < RP_SCAN_SPILL_MAX_BITS && need / ((size_t)1 << bits) > quarter)
+            bits++;
+    } else {
+        return RP_OK; /* in memory */
+    }
+    r->part_bits = bits;
+    r->part_hist = rp_calloc((size_t)RP_SCAN_BUCKETS << bits, sizeof(size_t));
+    r->chunk_seq = rp_calloc(r->chunk_count ? r->chunk_count : 1, sizeof(uint32_t));
+    if (!r->part_hist || !r->chunk_seq)
+        return RP_ENOMEM;
+    if (pthread_mutex_init(&r->seg_lock, NULL) != 0)
+        return RP_ENOMEM;
+    r->seg_lock_made = true;
+    return rp_spill_open(r->opts->tmp_dir, (size_t)1 << bits, &r->spill);
+}
+
+/* distribute() when spilling: the worker's first m fingerprints, ordered by partition, are
+ * appended to the partitions' files; each piece is recorded (partition, chunk, sequence), so
+ * that a partition read back in (chunk, sequence) order is in (doc, pos) order, as the
+ * in-memory lists are. */
+static rp_status spill_fps(run *r, size_t c, rp_fingerprints *fps, size_t m)
+{
+    const unsigned bits = r->part_bits;
+    const size_t parts = (size_t)1 << bits;
+    size_t *start = rp_calloc(2 * (parts + 1), sizeof(size_t));
+    rp_fingerprint *by_part = rp_malloc((m ? m : 1) * sizeof(rp_fingerprint));
+    rp_status st = RP_OK;
+    uint32_t seq = r->chunk_seq[c]++;
+
+    if (!start || !by_part) {
+        rp_free(start);
+        rp_free(by_part);
+        return RP_ENOMEM;
+    }
+    size_t *cursor = start + parts + 1;
+    atomic_fetch_add(&r->fp_count, m);
+    for (size_t i = 0; i < m; i++)
+        start[PART_OF(fps->items[i].hash, bits) + 1]++;
+    for (size_t p = 0; p < parts; p++)
+        start[p + 1] += start[p];
+    memcpy(cursor, start, (parts + 1) * sizeof(size_t));
+    for (size_t i = 0; i < m; i++)
+        by_part[cursor[PART_OF(fps->items[i].hash, bits)]++] = fps->items[i];
+    for (size_t p = 0; p < parts && st == RP_OK; p++) {
+        size_t n = start[p + 1] - start[p], hist[RP_SCAN_BUCKETS] = {0};
+        uint64_t at;
+        if (n == 0)
+            continue;
+        for (size_t i = start[p]; i < start[p + 1]; i++)
+            hist[PART_BUCKET_OF(by_part[i].hash, bits)]++;
+        st = rp_spill_append(r->spill, p, by_part + start[p], n * sizeof(rp_fingerprint), &at);
+        if (st != RP_OK)
+            break;
+        pthread_mutex_lock(&r->seg_lock);
+        if (RP_GROW(r->segs, r->seg_cap, r->seg_count + 1) != RP_OK) {
+            st = RP_ENOMEM;
+        } else {
+            r->segs[r->seg_count++] = (spill_seg){(uint32_t)p, (uint32_t)c, seq, at, n};
+            for (size_t b = 0; b < RP_SCAN_BUCKETS; b++)
+                r->part_hist[p * RP_SCAN_BUCKETS + b] += hist[b];
+        }
+        pthread_mutex_unlock(&r->seg_lock);
+    }
+    rp_free(start);
+    rp_free(by_part);
+    if (st != RP_OK)
+        return st;
+    if (fps->count > m)
+        memmove(fps->items, fps->items + m, (fps->count - m) * sizeof(rp_fingerprint));
+    fps->count -= m;
+    return RP_OK;
+}
+
+static int seg_order(const void *pa, const void *pb)
+{
+    const spill_seg *x = pa, *y = pb;
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
+    if (x->chunk != y->chunk)
+        return x->chunk < y->chunk ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Reads partition p's pieces [*seg, ...) back into r->group, each bucket in (chunk, sequence)
+ * order, and empties its file: the same buckets gather_group makes, only smaller. */
+static rp_status load_part(run *r, size_t p, size_t *seg, size_t *n_out)
+{
+    const unsigned bits = r->part_bits;
+    const size_t *hist = r->part_hist + p * RP_SCAN_BUCKETS;
+    size_t n = 0, cursor[RP_SCAN_BUCKETS], held = 0;
+    rp_fingerprint *buf;
+    rp_status st = RP_OK;
+
+    for (size_t b = 0; b < RP_SCAN_BUCKETS; b++) {
+        r->bucket_off[b] = cursor[b] = n;
+        n += hist[b];
+    }
+    r->bucket_off[RP_SCAN_BUCKETS] = n;
+    *n_out = n;
+    if (n == 0)
+        return RP_OK;
+    for (unsigned w = 0; w < r->threads; w++)
+        held += r->wseeds[w].count; /* rp_seed and rp_fingerprint are both 16 bytes */
+    const size_t piece = n < RP_SCAN_SPILL_READ ? n : RP_SCAN_SPILL_READ;
+    if (budget(r, (held + n + piece) * sizeof(rp_fingerprint)) != RP_OK)
+        return RP_EBUDGET; /* the seeds so far and one partition: past the budget */
+    r->group = rp_malloc(n * sizeof(rp_fingerprint));
+    buf = rp_malloc(piece * sizeof(rp_fingerprint));
+    if (!r->group || !buf) {
+        rp_free(buf);
+        return RP_ENOMEM;
+    }
+    for (; *seg < r->seg_count && r->segs[*seg].part == p && st == RP_OK; (*seg)++) {
+        const spill_seg *g = &r->segs[*seg];
+        for (size_t done = 0; done < g->count && st == RP_OK;) {
+            size_t k = g->count - done < piece ? g->count - done : piece;
+            st = rp_spill_read(r->spill, p, g->at + done * sizeof(rp_fingerprint), buf,
+                               k * sizeof(rp_fingerprint));
+            for (size_t i = 0; st == RP_OK && i < k; i++)
+                r->group[cursor[PART_BUCKET_OF(buf[i].hash, bits)]++] = buf[i];
+            done += k;
+        }
+    }
+    rp_free(buf);
+    rp_spill_drop(r->spill, p);
+    return st;
 }
 
 /* ---- stage 2: index and seeds ---- */
@@ -653,12 +839,18 @@ static rp_status index_stage(run *r, rp_scan_counts *counts)
 {
     for (size_t c = 0; c < r->chunk_count * RP_SCAN_GROUPS; c++)
         counts->fingerprints += r->chunks[c].count;
-    const size_t groups = 1u << RP_SCAN_GROUP_BITS;
+    if (r->spill) {
+        counts->fingerprints = atomic_load(&r->fp_count);
+        counts->spilled = rp_spill_bytes(r->spill);
+        qsort(r->segs, r->seg_count, sizeof(*r->segs), seg_order);
+    }
+    const size_t groups = r->spill ? (size_t)1 << r->part_bits : 1u << RP_SCAN_GROUP_BITS;
+    size_t seg = 0;
     if (r->progress)
         r->progress(r->progress_ctx, "index", 0, groups + 1);
     for (size_t g = 0; g < groups; g++) {
         size_t n;
-        rp_status gst = gather_group(r, g, &n);
+        rp_status gst = r->spill ? load_part(r, g, &seg, &n) : gather_group(r, g, &n);
         if (gst != RP_OK)
             return gst;
         if (n == 0)
@@ -996,6 +1188,8 @@ static rp_status run_stages(run *r, rp_scan *scan)
 {
     rp_status st = make_chunks(r);
     if (st == RP_OK)
+        st = spill_begin(r);
+    if (st == RP_OK)
         st = rp_pool_run(r->threads, r->chunk_count, fingerprint_task, r, "fingerprint",
                               r->progress, r->progress_ctx);
     if (st == RP_OK)
@@ -1038,9 +1232,14 @@ rp_status rp_scan_run(const rp_corpus *corpus, const rp_options *opts, rp_progre
     run_release(&r);
     *out = scan;
     return RP_OK;
-fail:
+fail:;
+    int e = st == RP_EIO && r.spill ? rp_spill_errno(r.spill) : 0;
+    if (st == RP_EIO && !e)
+        e = errno; /* the spill could not be made: rp_spill_open set it on this thread */
     run_release(&r);
     rp_scan_free(scan);
+    if (st == RP_EIO)
+        errno = e;
     return st;
 }
 
