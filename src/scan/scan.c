@@ -1019,20 +1019,68 @@ static void window_done(run *r, size_t first, size_t end)
     }
 }
 
+/* A document's token hashes, in bytes. */
+static size_t hash_bytes(const run *r, uint32_t d)
+{
+    return (size_t)r->stats[d].tokens * sizeof(uint32_t);
+}
+
+/* Under a budget too small for every needed document's hashes (rp_options.memory): the window
+ * from pair `first` takes pairs while the hashes of their documents fit in `room`, lists those
+ * documents in r->need, and returns its end. Every window then frees all it made, so a
+ * document in pairs of several windows is tokenized again in each (same alignments). */
+static size_t tight_window(run *r, size_t first, size_t room)
+{
+    size_t end = first, used = 0;
+    r->need_count = 0;
+    for (; end < r->pair_count; end++) {
+        const rp_seed *s = r->seeds.items + r->pair_first[end];
+        size_t add = 0;
+        if (r->need_window[s->doc_a] != first + 1)
+            add += hash_bytes(r, s->doc_a);
+        if (s->doc_b != s->doc_a && r->need_window[s->doc_b] != first + 1)
+            add += hash_bytes(r, s->doc_b);
+        if (end > first && used + add > room)
+            break;
+        used += add;
+        const uint32_t ds[2] = {s->doc_a, s->doc_b};
+        for (int k = 0; k < 2; k++)
+            if (r->need_window[ds[k]] != first + 1) {
+                r->need_window[ds[k]] = first + 1;
+                r->need[r->need_count++] = ds[k];
+            }
+    }
+    return end;
+}
+
 /* Pairs are aligned in windows of about 1/16 of them, in order: a document's token hashes are
  * made in the first window that needs them and freed after its last pair. Holding every
  * needed document's hashes at once (4 bytes a token) made this stage the peak of a corpus
- * whose pairs are near each other (10,000 identical documents). */
+ * whose pairs are near each other (10,000 identical documents). When even that is past the
+ * budget, windows are cut to what fits (tight_window). */
 static rp_status align_stage(run *r)
 {
     rp_status st = find_pairs(r);
-    size_t per_window;
+    size_t per_window, room = 0;
+    bool tight = false;
     if (st == RP_OK) { /* at most: seeds, pairs and every needed document's token hashes */
-        size_t bytes = r->seeds.count * sizeof(rp_seed) + r->pair_count * sizeof(size_t);
+        size_t fixed = r->seeds.count * sizeof(rp_seed) + r->pair_count * sizeof(size_t) +
+                       r->docs * sizeof(size_t), /* need_window */
+            bytes = fixed, largest = 0;
         for (size_t d = 0; d < r->docs; d++)
             if (r->last_pair[d])
-                bytes += (size_t)r->stats[d].tokens * sizeof(uint32_t);
-        st = budget(r, bytes);
+                bytes += hash_bytes(r, (uint32_t)d);
+        if (budget(r, bytes) != RP_OK) { /* windows of what fits, if one pair's documents do */
+            for (size_t i = 0; i < r->pair_count; i++) {
+                const rp_seed *s = r->seeds.items + r->pair_first[i];
+                size_t one = hash_bytes(r, s->doc_a) +
+                             (s->doc_b != s->doc_a ? hash_bytes(r, s->doc_b) : 0);
+                largest = one > largest ? one : largest;
+            }
+            st = budget(r, fixed + largest);
+            tight = true;
+            room = r->opts->memory - fixed;
+        }
     }
     if (st == RP_OK && !(r->need_window = rp_calloc(r->docs ? r->docs : 1, sizeof(size_t))))
         st = RP_ENOMEM;
@@ -1042,10 +1090,15 @@ static rp_status align_stage(run *r)
                                          1) * RP_SCAN_ALIGN_BLOCK;
     if (st == RP_OK && r->progress)
         r->progress(r->progress_ctx, "align", 0, r->pair_count);
-    for (size_t first = 0; st == RP_OK && first < r->pair_count; first += per_window) {
+    for (size_t first = 0; st == RP_OK && first < r->pair_count; first = r->window_end) {
         r->window_first = first;
-        r->window_end = first + per_window < r->pair_count ? first + per_window : r->pair_count;
-        window_needs(r, first, r->window_end);
+        if (tight)
+            r->window_end = tight_window(r, first, room);
+        else {
+            r->window_end = first + per_window < r->pair_count ? first + per_window
+                                                                : r->pair_count;
+            window_needs(r, first, r->window_end);
+        }
         sort_u32(r->need, r->need_count); /* hashes laid out in document order, as pairs go */
         st = rp_pool_run(r->threads, r->need_count, hashes_task, r, "align", NULL, NULL);
         if (st == RP_OK)
@@ -1053,7 +1106,12 @@ static rp_status align_stage(run *r)
                                   (r->window_end - first + RP_SCAN_ALIGN_BLOCK - 1) /
                                       RP_SCAN_ALIGN_BLOCK,
                                   align_task, r, "align", NULL, NULL);
-        if (st == RP_OK)
+        if (st == RP_OK && tight)
+            for (size_t i = 0; i < r->need_count; i++) { /* all it made */
+                rp_free(r->hashes[r->need[i]]);
+                r->hashes[r->need[i]] = NULL;
+            }
+        else if (st == RP_OK)
             window_done(r, first, r->window_end);
         if (st == RP_OK && r->progress)
             r->progress(r->progress_ctx, "align", r->window_end, r->pair_count);
