@@ -125,6 +125,11 @@ rp_status rp_spill_read(rp_spill *s, size_t f, uint64_t at, void *buf, size_t by
     return RP_OK;
 }
 
+uint64_t rp_spill_size(const rp_spill *s, size_t f)
+{
+    return atomic_load(&((rp_spill *)s)->end[f]);
+}
+
 uint64_t rp_spill_bytes(const rp_spill *s)
 {
     uint64_t n = 0;

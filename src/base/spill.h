@@ -26,6 +26,9 @@ rp_status rp_spill_append(rp_spill *s, size_t f, const void *data, size_t bytes,
 /* Reads bytes of file f from offset at into buf. RP_EIO (errno set) on failure. */
 rp_status rp_spill_read(rp_spill *s, size_t f, uint64_t at, void *buf, size_t bytes);
 
+/* Bytes appended to file f so far. */
+uint64_t rp_spill_size(const rp_spill *s, size_t f);
+
 /* Bytes appended so far over all files. */
 uint64_t rp_spill_bytes(const rp_spill *s);
 

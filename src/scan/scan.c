@@ -151,6 +151,12 @@ typedef struct run {
     size_t seg_count, seg_cap;
     size_t *part_hist; /* [partition][bucket] */
     uint32_t *chunk_seq;
+    /* and the seeds: one file per range of documents by doc_a (seed_range_of), aligned one
+     * range at a time */
+    rp_spill *seed_spill;
+    size_t seed_ranges;
+    uint32_t *seed_range_of; /* per document */
+    size_t seed_flush;       /* a worker list longer than this goes to the files */
     /* index: one group at a time */
     rp_fingerprint *group;
     size_t bucket_off[(1u << RP_SCAN_BUCKET_BITS) + 1];
@@ -252,6 +258,9 @@ static void run_release(run *r)
     rp_free(r->segs);
     rp_free(r->part_hist);
     rp_free(r->chunk_seq);
+    rp_spill_close(r->seed_spill);
+    r->seed_spill = NULL;
+    rp_free(r->seed_range_of);
     if (r->seg_lock_made)
         pthread_mutex_destroy(&r->seg_lock);
 }
@@ -609,6 +618,71 @@ static rp_status load_part(run *r, size_t p, size_t *seg, size_t *n_out)
     return st;
 }
 
+/* When the fingerprints spill, the seeds do too: into ranges of consecutive documents (by
+ * doc_a) of about equal tokens, enough that a range's token hashes take about half the
+ * budget; the index hands a worker's list to the files whenever it passes an eighth of the
+ * budget, and the aligner takes one range at a time. */
+static rp_status seed_spill_begin(run *r)
+{
+    size_t tokens = 0, ranges, acc = 0, q = 0;
+    for (size_t d = 0; d < r->docs; d++)
+        tokens += r->stats[d].tokens;
+    size_t half = r->opts->memory ? r->opts->memory / 2 : 0;
+    if (rp_scan_spill_parts)
+        ranges = rp_scan_spill_parts; /* tests: as many ranges as partitions */
+    else
+        ranges = half ? tokens * sizeof(uint32_t) / half + 1 : 1;
+    if (ranges > 256)
+        ranges = 256;
+    r->seed_ranges = ranges;
+    r->seed_flush = r->opts->memory ? r->opts->memory / 8 / sizeof(rp_seed) : 0;
+    if (rp_scan_spill_parts || r->seed_flush < 1024)
+        r->seed_flush = rp_scan_spill_parts ? 1 : 1024;
+    r->seed_range_of = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
+    if (!r->seed_range_of)
+        return RP_ENOMEM;
+    for (size_t d = 0; d < r->docs; d++) { /* range q: tokens up to (q + 1) / ranges */
+        r->seed_range_of[d] = (uint32_t)q;
+        acc += r->stats[d].tokens;
+        while (q + 1 < ranges && acc * ranges >= tokens * (q + 1))
+            q++;
+    }
+    return rp_spill_open(r->opts->tmp_dir, ranges, &r->seed_spill);
+}
+
+/* Appends a worker's seeds to their ranges' files and empties the list. */
+static rp_status spill_seeds(run *r, rp_seeds *list)
+{
+    const size_t ranges = r->seed_ranges;
+    size_t *start = rp_calloc(2 * (ranges + 1), sizeof(size_t));
+    rp_seed *by_range = rp_malloc((list->count ? list->count : 1) * sizeof(rp_seed));
+    rp_status st = RP_OK;
+
+    if (!start || !by_range) {
+        rp_free(start);
+        rp_free(by_range);
+        return RP_ENOMEM;
+    }
+    size_t *cursor = start + ranges + 1;
+    for (size_t i = 0; i < list->count; i++)
+        start[r->seed_range_of[list->items[i].doc_a] + 1]++;
+    for (size_t q = 0; q < ranges; q++)
+        start[q + 1] += start[q];
+    memcpy(cursor, start, (ranges + 1) * sizeof(size_t));
+    for (size_t i = 0; i < list->count; i++)
+        by_range[cursor[r->seed_range_of[list->items[i].doc_a]]++] = list->items[i];
+    for (size_t q = 0; q < ranges && st == RP_OK; q++) {
+        uint64_t at;
+        if (start[q + 1] > start[q])
+            st = rp_spill_append(r->seed_spill, q, by_range + start[q],
+                                 (start[q + 1] - start[q]) * sizeof(rp_seed), &at);
+    }
+    rp_free(start);
+    rp_free(by_range);
+    list->count = 0;
+    return st;
+}
+
 /* ---- stage 2: index and seeds ---- */
 
 static rp_status bucket_task(void *ctx, size_t b, unsigned w)
@@ -620,7 +694,10 @@ static rp_status bucket_task(void *ctx, size_t b, unsigned w)
     if (RP_GROW(scratch->items, scratch->cap, n) != RP_OK)
         return RP_ENOMEM;
     rp_index_sort(items, n, scratch->items);
-    return rp_index_seeds(items, n, r->opts, &r->wseeds[w], &r->wstats[w]);
+    rp_status st = rp_index_seeds(items, n, r->opts, &r->wseeds[w], &r->wstats[w]);
+    if (st == RP_OK && r->seed_spill && r->wseeds[w].count > r->seed_flush)
+        st = spill_seeds(r, &r->wseeds[w]);
+    return st;
 }
 
 /* Copies chunk c's list of the group being gathered into its buckets, then frees it. */
@@ -871,7 +948,14 @@ static rp_status index_stage(run *r, rp_scan_counts *counts)
         counts->capped += r->wstats[w].capped;
         counts->seeds += r->wstats[w].seeds;
     }
-    rp_status st = collect_seeds(r);
+    rp_status st = RP_OK;
+    if (r->seed_spill) { /* the rest of the seeds to their files: the aligner reads them */
+        for (unsigned w = 0; w < r->threads && st == RP_OK; w++)
+            st = spill_seeds(r, &r->wseeds[w]);
+        counts->spilled += rp_spill_bytes(r->seed_spill);
+    } else {
+        st = collect_seeds(r);
+    }
     if (st == RP_OK && r->progress)
         r->progress(r->progress_ctx, "index", groups + 1, groups + 1);
     return st;
@@ -1058,7 +1142,7 @@ static size_t tight_window(run *r, size_t first, size_t room)
  * needed document's hashes at once (4 bytes a token) made this stage the peak of a corpus
  * whose pairs are near each other (10,000 identical documents). When even that is past the
  * budget, windows are cut to what fits (tight_window). */
-static rp_status align_stage(run *r)
+static rp_status align_seeds(run *r)
 {
     rp_status st = find_pairs(r);
     size_t per_window, room = 0;
@@ -1088,7 +1172,7 @@ static rp_status align_stage(run *r)
                                       : (r->pair_count / RP_SCAN_ALIGN_WINDOWS /
                                              RP_SCAN_ALIGN_BLOCK +
                                          1) * RP_SCAN_ALIGN_BLOCK;
-    if (st == RP_OK && r->progress)
+    if (st == RP_OK && r->progress && !r->seed_spill)
         r->progress(r->progress_ctx, "align", 0, r->pair_count);
     for (size_t first = 0; st == RP_OK && first < r->pair_count; first = r->window_end) {
         r->window_first = first;
@@ -1113,14 +1197,57 @@ static rp_status align_stage(run *r)
             }
         else if (st == RP_OK)
             window_done(r, first, r->window_end);
-        if (st == RP_OK && r->progress)
+        if (st == RP_OK && r->progress && !r->seed_spill)
             r->progress(r->progress_ctx, "align", r->window_end, r->pair_count);
     }
-    if (st == RP_OK)
-        st = collect_hits(r);
     free_hashes(r);
     rp_free(r->seeds.items);
     r->seeds = (rp_seeds){NULL, 0, 0};
+    rp_free(r->pair_first);
+    rp_free(r->need);
+    rp_free(r->last_pair);
+    rp_free(r->need_window);
+    r->pair_first = r->last_pair = r->need_window = NULL;
+    r->need = NULL;
+    r->pair_count = r->need_count = 0;
+    return st;
+}
+
+/* The seeds of spilled range q (their file emptied) as the in-memory path leaves them. */
+static rp_status load_seed_range(run *r, size_t q)
+{
+    size_t n = (size_t)(rp_spill_size(r->seed_spill, q) / sizeof(rp_seed));
+    rp_seeds *list = &r->wseeds[0]; /* the other worker lists are empty */
+    rp_status st;
+    if (budget(r, n * sizeof(rp_seed)) != RP_OK)
+        return RP_EBUDGET;
+    if (RP_GROW(list->items, list->cap, n ? n : 1) != RP_OK)
+        return RP_ENOMEM;
+    st = rp_spill_read(r->seed_spill, q, 0, list->items, n * sizeof(rp_seed));
+    list->count = n;
+    rp_spill_drop(r->seed_spill, q);
+    return st == RP_OK ? collect_seeds(r) : st;
+}
+
+/* Candidate pairs aligned, the hits in canonical order. With spilled seeds, one range of
+ * documents at a time: all seeds of a pair are in its doc_a's range, and a pair's alignment
+ * does not depend on the others, so the hits are the same. */
+static rp_status align_stage(run *r)
+{
+    rp_status st = RP_OK;
+    if (!r->seed_spill)
+        st = align_seeds(r);
+    for (size_t q = 0; r->seed_spill && st == RP_OK && q < r->seed_ranges; q++) {
+        if (r->progress)
+            r->progress(r->progress_ctx, "align", q, r->seed_ranges);
+        st = load_seed_range(r, q);
+        if (st == RP_OK)
+            st = align_seeds(r);
+    }
+    if (st == RP_OK && r->seed_spill && r->progress)
+        r->progress(r->progress_ctx, "align", r->seed_ranges, r->seed_ranges);
+    if (st == RP_OK)
+        st = collect_hits(r);
     return st;
 }
 
@@ -1250,6 +1377,8 @@ static rp_status run_stages(run *r, rp_scan *scan)
     if (st == RP_OK)
         st = rp_pool_run(r->threads, r->chunk_count, fingerprint_task, r, "fingerprint",
                               r->progress, r->progress_ctx);
+    if (st == RP_OK && r->spill)
+        st = seed_spill_begin(r);
     if (st == RP_OK)
         st = index_stage(r, &scan->counts);
     if (st == RP_OK)
@@ -1292,6 +1421,8 @@ rp_status rp_scan_run(const rp_corpus *corpus, const rp_options *opts, rp_progre
     return RP_OK;
 fail:;
     int e = st == RP_EIO && r.spill ? rp_spill_errno(r.spill) : 0;
+    if (st == RP_EIO && !e && r.seed_spill)
+        e = rp_spill_errno(r.seed_spill);
     if (st == RP_EIO && !e)
         e = errno; /* the spill could not be made: rp_spill_open set it on this thread */
     run_release(&r);
