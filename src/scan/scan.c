@@ -157,6 +157,11 @@ typedef struct run {
     size_t seed_ranges;
     uint32_t *seed_range_of; /* per document */
     size_t seed_flush;       /* a worker list longer than this goes to the files */
+    /* tight windows: every document's hashes made once into one file, read through a
+     * mapping of it window by window (hash_at: where, UINT64_MAX: not yet) */
+    rp_spill *hash_spill;
+    uint64_t *hash_at;
+    uint32_t *hash_n; /* how many */
     /* index: one group at a time */
     rp_fingerprint *group;
     size_t bucket_off[(1u << RP_SCAN_BUCKET_BITS) + 1];
@@ -261,6 +266,10 @@ static void run_release(run *r)
     rp_spill_close(r->seed_spill);
     r->seed_spill = NULL;
     rp_free(r->seed_range_of);
+    rp_spill_close(r->hash_spill);
+    r->hash_spill = NULL;
+    rp_free(r->hash_at);
+    rp_free(r->hash_n);
     if (r->seg_lock_made)
         pthread_mutex_destroy(&r->seg_lock);
 }
@@ -1073,6 +1082,63 @@ static rp_status collect_hits(run *r)
     return RP_OK;
 }
 
+/* A tight window's document: its hashes made once, appended to the hash file. */
+static rp_status spill_hashes_task(void *ctx, size_t i, unsigned w)
+{
+    run *r = ctx;
+    uint32_t d = r->need[i], n;
+    uint32_t *h;
+    uint64_t at;
+    if (r->hash_at[d] != UINT64_MAX)
+        return RP_OK;
+    rp_status st = rp_scan_token_hashes(r->opts, rp_corpus_doc(r->corpus, d), &r->toks[w], &h, &n);
+    if (st != RP_OK)
+        return st;
+    st = rp_spill_append(r->hash_spill, 0, h, (size_t)n * sizeof(uint32_t), &at);
+    rp_free(h);
+    if (st == RP_OK) {
+        r->hash_at[d] = at;
+        r->hash_n[d] = n;
+    }
+    return st;
+}
+
+/* Aligns tight window [first, window_end): the hashes of its documents not yet in the hash
+ * file are made and appended (each document once in the whole scan), then the file is mapped
+ * and the pairs aligned on the mapping; unmapping hands its pages back. */
+static rp_status align_tight_window(run *r, size_t first)
+{
+    const void *base = NULL;
+    size_t len = 0;
+    rp_status st = RP_OK;
+    if (!r->hash_spill) {
+        r->hash_at = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint64_t));
+        r->hash_n = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
+        if (!r->hash_at || !r->hash_n)
+            return RP_ENOMEM;
+        memset(r->hash_at, 0xff, (r->docs ? r->docs : 1) * sizeof(uint64_t));
+        st = rp_spill_open(r->opts->tmp_dir, 1, &r->hash_spill);
+    }
+    if (st == RP_OK)
+        st = rp_pool_run(r->threads, r->need_count, spill_hashes_task, r, "align", NULL, NULL);
+    if (st == RP_OK)
+        st = rp_spill_map(r->hash_spill, 0, &base, &len);
+    if (st != RP_OK)
+        return st;
+    for (size_t i = 0; i < r->need_count; i++) { /* read only: the aligner never writes them */
+        uint32_t d = r->need[i];
+        r->hashes[d] = base ? (uint32_t *)((uintptr_t)base + r->hash_at[d]) : NULL;
+        r->hash_count[d] = r->hash_n[d];
+    }
+    st = rp_pool_run(r->threads,
+                     (r->window_end - first + RP_SCAN_ALIGN_BLOCK - 1) / RP_SCAN_ALIGN_BLOCK,
+                     align_task, r, "align", NULL, NULL);
+    for (size_t i = 0; i < r->need_count; i++) /* not ours to free */
+        r->hashes[r->need[i]] = NULL;
+    rp_spill_unmap(base, len);
+    return st;
+}
+
 /* The documents window [first, end) of the pairs needs whose token hashes are not held yet. */
 static void window_needs(run *r, size_t first, size_t end)
 {
@@ -1111,8 +1177,9 @@ static size_t hash_bytes(const run *r, uint32_t d)
 
 /* Under a budget too small for every needed document's hashes (rp_options.memory): the window
  * from pair `first` takes pairs while the hashes of their documents fit in `room`, lists those
- * documents in r->need, and returns its end. Every window then frees all it made, so a
- * document in pairs of several windows is tokenized again in each (same alignments). */
+ * documents in r->need, and returns its end. Their hashes are read through a mapping of the
+ * hash file (align_tight_window), made once for the whole scan, and the mapping's pages are
+ * handed back after each window. */
 static size_t tight_window(run *r, size_t first, size_t room)
 {
     size_t end = first, used = 0;
@@ -1164,6 +1231,9 @@ static rp_status align_seeds(run *r)
             st = budget(r, fixed + largest);
             tight = true;
             room = r->opts->memory - fixed;
+        } else if (rp_scan_spill_parts) { /* tests: tight windows of a few documents */
+            tight = true;
+            room = rp_scan_spill_parts * 1024 * sizeof(uint32_t);
         }
     }
     if (st == RP_OK && !(r->need_window = rp_calloc(r->docs ? r->docs : 1, sizeof(size_t))))
@@ -1184,19 +1254,18 @@ static rp_status align_seeds(run *r)
             window_needs(r, first, r->window_end);
         }
         sort_u32(r->need, r->need_count); /* hashes laid out in document order, as pairs go */
-        st = rp_pool_run(r->threads, r->need_count, hashes_task, r, "align", NULL, NULL);
-        if (st == RP_OK)
-            st = rp_pool_run(r->threads,
-                                  (r->window_end - first + RP_SCAN_ALIGN_BLOCK - 1) /
-                                      RP_SCAN_ALIGN_BLOCK,
-                                  align_task, r, "align", NULL, NULL);
-        if (st == RP_OK && tight)
-            for (size_t i = 0; i < r->need_count; i++) { /* all it made */
-                rp_free(r->hashes[r->need[i]]);
-                r->hashes[r->need[i]] = NULL;
-            }
-        else if (st == RP_OK)
-            window_done(r, first, r->window_end);
+        if (tight) {
+            st = align_tight_window(r, first);
+        } else {
+            st = rp_pool_run(r->threads, r->need_count, hashes_task, r, "align", NULL, NULL);
+            if (st == RP_OK)
+                st = rp_pool_run(r->threads,
+                                 (r->window_end - first + RP_SCAN_ALIGN_BLOCK - 1) /
+                                     RP_SCAN_ALIGN_BLOCK,
+                                 align_task, r, "align", NULL, NULL);
+            if (st == RP_OK)
+                window_done(r, first, r->window_end);
+        }
         if (st == RP_OK && r->progress && !r->seed_spill)
             r->progress(r->progress_ctx, "align", r->window_end, r->pair_count);
     }
@@ -1423,6 +1492,8 @@ fail:;
     int e = st == RP_EIO && r.spill ? rp_spill_errno(r.spill) : 0;
     if (st == RP_EIO && !e && r.seed_spill)
         e = rp_spill_errno(r.seed_spill);
+    if (st == RP_EIO && !e && r.hash_spill)
+        e = rp_spill_errno(r.hash_spill);
     if (st == RP_EIO && !e)
         e = errno; /* the spill could not be made: rp_spill_open set it on this thread */
     run_release(&r);
