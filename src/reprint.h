@@ -417,7 +417,7 @@ const rp_scan_counts *rp_scan_get_counts(const rp_scan *scan);
 
 /* The bytes a scan of this corpus is expected to need beyond the corpus itself, at its peak
  * (the fingerprint table and its index; from the corpus's size and the measured density of
- * fingerprints in English prose): a check against a budget before starting. */
+ * fingerprints in English prose). A scan spills when this is past rp_options.memory. */
 size_t rp_scan_memory_estimate(const rp_corpus *corpus, const rp_options *opts);
 
 /* Explains what documents doc_a and doc_b share (doc_a == doc_b: what one document repeats):

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,29 +123,6 @@ rp_status rp_spill_read(rp_spill *s, size_t f, uint64_t at, void *buf, size_t by
         bytes -= (size_t)r;
     }
     return RP_OK;
-}
-
-rp_status rp_spill_map(rp_spill *s, size_t f, const void **base, size_t *len)
-{
-    uint64_t n = atomic_load(&s->end[f]);
-    *base = NULL;
-    *len = 0;
-    if (n == 0)
-        return RP_OK;
-    if (n > SIZE_MAX)
-        return fail(s, EFBIG);
-    void *p = mmap(NULL, (size_t)n, PROT_READ, MAP_SHARED, s->fd[f], 0);
-    if (p == MAP_FAILED)
-        return fail(s, errno);
-    *base = p;
-    *len = (size_t)n;
-    return RP_OK;
-}
-
-void rp_spill_unmap(const void *base, size_t len)
-{
-    if (base)
-        munmap((void *)base, len);
 }
 
 uint64_t rp_spill_size(const rp_spill *s, size_t f)

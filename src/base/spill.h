@@ -26,12 +26,6 @@ rp_status rp_spill_append(rp_spill *s, size_t f, const void *data, size_t bytes,
 /* Reads bytes of file f from offset at into buf. RP_EIO (errno set) on failure. */
 rp_status rp_spill_read(rp_spill *s, size_t f, uint64_t at, void *buf, size_t bytes);
 
-/* Maps what file f holds read-only (*base NULL when it is empty): its pages are the page
- * cache's, not the heap's, and rp_spill_unmap hands them back. RP_EIO (errno) on failure.
- * Only once every append to f has returned. */
-rp_status rp_spill_map(rp_spill *s, size_t f, const void **base, size_t *len);
-void rp_spill_unmap(const void *base, size_t len);
-
 /* Bytes appended to file f so far. */
 uint64_t rp_spill_size(const rp_spill *s, size_t f);
 

@@ -7,6 +7,9 @@
  * each pair chained and aligned in parallel; (4) the passages' byte spans come from a third
  * tokenization of the documents that have passages, and cluster.c builds the clusters.
  * Every stage's output is put in a canonical order, so any thread count gives the same result.
+ * Under a budget (rp_options.memory) too small for the fingerprint table, the fingerprints and
+ * seeds go to temporary files (base/spill.c) and come back a partition, a range of documents,
+ * a window of pairs at a time, in the same orders: the same result.
  */
 #define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): glibc's posix_madvise ignores DONTNEED */
 #include "scan/scan.h"
@@ -1103,14 +1106,25 @@ static rp_status spill_hashes_task(void *ctx, size_t i, unsigned w)
     return st;
 }
 
+/* Reads a tight window's document i's hashes from the hash file into the window's buffer. */
+static rp_status read_hashes_task(void *ctx, size_t i, unsigned w)
+{
+    run *r = ctx;
+    uint32_t d = r->need[i];
+    (void)w;
+    return rp_spill_read(r->hash_spill, 0, r->hash_at[d], r->hashes[d],
+                         (size_t)r->hash_n[d] * sizeof(uint32_t));
+}
+
 /* Aligns tight window [first, window_end): the hashes of its documents not yet in the hash
- * file are made and appended (each document once in the whole scan), then the file is mapped
- * and the pairs aligned on the mapping; unmapping hands its pages back. */
+ * file are made and appended (each document once in the whole scan), then read back into one
+ * buffer of what the window needs, freed after it. (A mapping of the file held more: faults
+ * map the pages around the one touched, and all of them count as resident.) */
 static rp_status align_tight_window(run *r, size_t first)
 {
-    const void *base = NULL;
-    size_t len = 0;
     rp_status st = RP_OK;
+    uint32_t *buf = NULL;
+    size_t total = 0;
     if (!r->hash_spill) {
         r->hash_at = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint64_t));
         r->hash_n = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
@@ -1121,21 +1135,27 @@ static rp_status align_tight_window(run *r, size_t first)
     }
     if (st == RP_OK)
         st = rp_pool_run(r->threads, r->need_count, spill_hashes_task, r, "align", NULL, NULL);
-    if (st == RP_OK)
-        st = rp_spill_map(r->hash_spill, 0, &base, &len);
     if (st != RP_OK)
         return st;
-    for (size_t i = 0; i < r->need_count; i++) { /* read only: the aligner never writes them */
+    for (size_t i = 0; i < r->need_count; i++)
+        total += r->hash_n[r->need[i]];
+    if (!(buf = rp_malloc((total ? total : 1) * sizeof(uint32_t))))
+        return RP_ENOMEM;
+    total = 0;
+    for (size_t i = 0; i < r->need_count; i++) { /* in document order, as pairs go */
         uint32_t d = r->need[i];
-        r->hashes[d] = base ? (uint32_t *)((uintptr_t)base + r->hash_at[d]) : NULL;
+        r->hashes[d] = buf + total;
         r->hash_count[d] = r->hash_n[d];
+        total += r->hash_n[d];
     }
-    st = rp_pool_run(r->threads,
-                     (r->window_end - first + RP_SCAN_ALIGN_BLOCK - 1) / RP_SCAN_ALIGN_BLOCK,
-                     align_task, r, "align", NULL, NULL);
-    for (size_t i = 0; i < r->need_count; i++) /* not ours to free */
+    st = rp_pool_run(r->threads, r->need_count, read_hashes_task, r, "align", NULL, NULL);
+    if (st == RP_OK)
+        st = rp_pool_run(r->threads,
+                         (r->window_end - first + RP_SCAN_ALIGN_BLOCK - 1) / RP_SCAN_ALIGN_BLOCK,
+                         align_task, r, "align", NULL, NULL);
+    for (size_t i = 0; i < r->need_count; i++) /* pointers into buf */
         r->hashes[r->need[i]] = NULL;
-    rp_spill_unmap(base, len);
+    rp_free(buf);
     return st;
 }
 
@@ -1177,9 +1197,8 @@ static size_t hash_bytes(const run *r, uint32_t d)
 
 /* Under a budget too small for every needed document's hashes (rp_options.memory): the window
  * from pair `first` takes pairs while the hashes of their documents fit in `room`, lists those
- * documents in r->need, and returns its end. Their hashes are read through a mapping of the
- * hash file (align_tight_window), made once for the whole scan, and the mapping's pages are
- * handed back after each window. */
+ * documents in r->need, and returns its end. Their hashes are made once for the whole scan
+ * into a temporary file and read back window by window (align_tight_window). */
 static size_t tight_window(run *r, size_t first, size_t room)
 {
     size_t end = first, used = 0;
