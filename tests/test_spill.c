@@ -228,6 +228,41 @@ static void test_spill_write_failure_is_an_io_error(void **state)
     rp_corpus_free(c);
 }
 
+/* Every allocation of a spilling scan may fail: RP_ENOMEM, everything freed (ASan checks),
+ * until the scan completes with the unconstrained report. */
+static void test_spill_frees_everything_on_allocation_failure(void **state)
+{
+    rp_corpus *c = made_corpus(9, 12);
+    rp_options o;
+    rp_scan_counts counts;
+    (void)state;
+    rp_options_init(&o);
+    o.threads = 1;
+    o.tmp_dir = tmp_root;
+    char *want = report(c, &o, &counts);
+    rp_scan_spill_parts = 4;
+    for (unsigned long fail = 1;; fail++) {
+        rp_scan *s = NULL;
+        rp_alloc_fail_after(fail);
+        rp_status st = rp_scan_run(c, &o, NULL, NULL, &s);
+        rp_alloc_fail_after(0);
+        if (st == RP_OK) {
+            rp_scan_free(s);
+            break;
+        }
+        assert_int_equal(st, RP_ENOMEM);
+        assert_null(s);
+    }
+    char *got = report(c, &o, &counts);
+    rp_scan_spill_parts = 0;
+    assert_true(counts.spilled > 0);
+    assert_string_equal(got, want);
+    assert_int_equal(entries(tmp_root), 0);
+    free(got);
+    free(want);
+    rp_corpus_free(c);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -248,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_spill_gives_the_same_report_on_the_test_corpora),
         cmocka_unit_test(test_spill_into_a_missing_directory_is_an_io_error),
         cmocka_unit_test(test_spill_write_failure_is_an_io_error),
+        cmocka_unit_test(test_spill_frees_everything_on_allocation_failure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
