@@ -58,8 +58,7 @@ static rp_corpus *made_corpus(uint64_t seed, unsigned docs)
         unsigned parts = 1 + rng() % 4;
         for (unsigned k = 0; k < parts; k++) {
             for (unsigned i = 0, n = 20 + rng() % 200; i < n; i++)
-                assert_int_equal(rp_buf_addf(&b, "%s%u ", vocab[rng() % nv], rng() % 997),
-                                 RP_OK);
+                assert_int_equal(rp_buf_addf(&b, "%s%u ", vocab[rng() % nv], rng() % 997), RP_OK);
             if (rng() % 3 == 0) { /* a copy of a shared passage, a word edited */
                 const char *p = passage[rng() % 4];
                 size_t len = strlen(p), cut = rng() % len;

@@ -137,8 +137,7 @@ static bool tmp_dir_usable(const char *dir)
     }
     if ((size_t)snprintf(probe, sizeof(probe), "%s/reprint-probe-XXXXXX", dir) >= sizeof(probe) ||
         !mkdtemp(probe)) {
-        cli_error("--tmp-dir '%s': cannot create temporary files there: %s", dir,
-                  strerror(errno));
+        cli_error("--tmp-dir '%s': cannot create temporary files there: %s", dir, strerror(errno));
         return false;
     }
     rmdir(probe);
@@ -187,16 +186,16 @@ int cmd_scan(int argc, char **argv)
     if (st == RP_EBUDGET) {
         cli_error("scan stopped: it would grow past --memory %s (the fingerprints spill to "
                   "--tmp-dir; the seeds and token hashes cannot): raise --memory, or scan "
-                  "fewer documents at once", budget_text);
+                  "fewer documents at once",
+                  budget_text);
         rp_corpus_free(corpus);
         return EXIT_TROUBLE;
     }
     if (st == RP_EIO) { /* the one file a scan writes: its temporaries */
-        cli_error("scan failed: cannot write temporary files under '%s': %s",
-                  c.opts.tmp_dir ? c.opts.tmp_dir
-                                 : (getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR")
-                                                                          : "/tmp"),
-                  strerror(errno));
+        int e = errno;
+        const char *env = getenv("TMPDIR");
+        const char *dir = c.opts.tmp_dir ? c.opts.tmp_dir : env && *env ? env : "/tmp";
+        cli_error("scan failed: cannot write temporary files under '%s': %s", dir, strerror(e));
         rp_corpus_free(corpus);
         return EXIT_TROUBLE;
     }
