@@ -73,10 +73,15 @@ typedef struct rp_options {
     uint32_t boilerplate_tokens; /* ... of at most this many tokens is boilerplate */
     unsigned threads;            /* 0: all cores; results are identical for any value */
     size_t memory; /* budget in bytes for the scan's fingerprint table, index, seeds and token
-                      hashes (the corpus's own bytes aside); 0: none. The scan stops with
-                      RP_EBUDGET before a stage would allocate past it. A dedup stream
+                      hashes (the corpus's own bytes aside); 0: none. When the fingerprint
+                      table would not fit (rp_scan_memory_estimate), the scan spills it to
+                      temporary files under tmp_dir, same result; it stops with RP_EBUDGET
+                      before any other stage would allocate past the budget. A dedup stream
                       (rp_dedup_stream_new) reads it as the budget of its remembered state,
-                      past which it moves that state to temporary files. */
+                      past which it moves that state to temporary files under tmp_dir. */
+    const char *tmp_dir; /* where a scan or a dedup stream spills (BORROWED): NULL for
+                            $TMPDIR, else /tmp. The files are 0600, unlinked as soon as they
+                            are open; a failed write gives RP_EIO with errno (ENOSPC: full). */
     /* reports */
     uint32_t kinds;        /* clusters reported: bit (1u << rp_kind) per kind; RP_KINDS_ALL */
     uint32_t max_passages; /* passages a report lists per cluster (its first ones, with the
@@ -408,12 +413,13 @@ typedef struct rp_scan_counts {
     uint64_t alignments;         /* aligned passages before clustering */
     uint64_t capped; /* distinct hashes with more than 4 x max_df occurrences in at most max_df
                         documents (a phrase repeated hundreds of times): they seed nothing */
+    uint64_t spilled; /* bytes of fingerprints written to temporary files (rp_options.memory) */
 } rp_scan_counts;
 const rp_scan_counts *rp_scan_get_counts(const rp_scan *scan);
 
 /* The bytes a scan of this corpus is expected to need beyond the corpus itself, at its peak
  * (the fingerprint table and its index; from the corpus's size and the measured density of
- * fingerprints in English prose): a check against a budget before starting. */
+ * fingerprints in English prose). A scan spills when this is past rp_options.memory. */
 size_t rp_scan_memory_estimate(const rp_corpus *corpus, const rp_options *opts);
 
 /* Explains what documents doc_a and doc_b share (doc_a == doc_b: what one document repeats):

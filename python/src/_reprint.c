@@ -233,7 +233,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
     if (st != RP_OK) {
         free(buf);
         raise_status(st, "scan failed",
-                     st == RP_EBUDGET ? "the fingerprint index would grow past memory_mb" : NULL);
+                     st == RP_EBUDGET ? "the scan would grow past memory_mb even spilling" : NULL);
         return NULL;
     }
     return take_text(buf, len);
@@ -799,7 +799,7 @@ static int add_errors(PyObject *m)
                    add_error(m, RP_ENOTFOUND, "NotFoundError", PyExc_LookupError,
                              "A named document or location does not exist.") ||
                    add_error(m, RP_EBUDGET, "BudgetError", NULL,
-                             "The scan's fingerprint index would grow past memory_mb.")
+                             "The scan would grow past memory_mb even spilling to temporary files.")
                ? -1
                : 0;
 }

@@ -32,6 +32,7 @@ enum {
     OPT_SPLIT_AFTER,
     OPT_MAX_DOC_BYTES,
     OPT_MEMORY,
+    OPT_TMP_DIR,
     OPT_SHINGLE,
     OPT_WINDOW,
     OPT_MIN_TOKENS,
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
     {"split-after", required_argument, NULL, OPT_SPLIT_AFTER},
     {"max-doc-bytes", required_argument, NULL, OPT_MAX_DOC_BYTES},
     {"memory", required_argument, NULL, OPT_MEMORY},
+    {"tmp-dir", required_argument, NULL, OPT_TMP_DIR},
     {"shingle", required_argument, NULL, OPT_SHINGLE},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"min-tokens", required_argument, NULL, OPT_MIN_TOKENS},
@@ -271,6 +273,7 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
                                optarg);
         o->memory = (size_t)big;
         return true;
+    case OPT_TMP_DIR: o->tmp_dir = optarg; return true;
     case OPT_SHINGLE: return parse_u32(command, "shingle", optarg, 1, 64, &o->shingle);
     case OPT_WINDOW: return parse_u32(command, "window", optarg, 1, 1024, &o->window);
     case OPT_MIN_TOKENS:

@@ -3,10 +3,14 @@
  * --explain A B, say what two documents share and why a passage was or was not reported;
  * with no PATH, A and B are themselves the inputs).
  */
+#define _DEFAULT_SOURCE /* mkdtemp */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct scan_report {
     const cli_common *common;
@@ -117,6 +121,29 @@ static void size_text(size_t bytes, char out[32])
         snprintf(out, 32, "%.1f GB", (double)bytes / (1 << 30));
 }
 
+/* --tmp-dir must be a directory the scan can make its private directory in: checked before
+ * the inputs are read, not when the first spill fails after minutes of work. */
+static bool tmp_dir_usable(const char *dir)
+{
+    char probe[4096];
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        cli_error("--tmp-dir '%s': %s", dir, strerror(errno));
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        cli_error("--tmp-dir '%s': not a directory", dir);
+        return false;
+    }
+    if ((size_t)snprintf(probe, sizeof(probe), "%s/reprint-probe-XXXXXX", dir) >= sizeof(probe) ||
+        !mkdtemp(probe)) {
+        cli_error("--tmp-dir '%s': cannot create temporary files there: %s", dir, strerror(errno));
+        return false;
+    }
+    rmdir(probe);
+    return true;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     cli_common c;
@@ -134,6 +161,8 @@ int cmd_scan(int argc, char **argv)
         return 0;
     }
     if (!check_explain(&c))
+        return EXIT_TROUBLE;
+    if (c.opts.tmp_dir && !tmp_dir_usable(c.opts.tmp_dir))
         return EXIT_TROUBLE;
     if (first >= argc && !c.explain[0]) {
         fprintf(stderr, "reprint: scan needs a PATH (a file, a directory, or - for standard "
@@ -153,20 +182,20 @@ int cmd_scan(int argc, char **argv)
     }
     char budget_text[32];
     size_text(c.opts.memory, budget_text);
-    size_t need = c.opts.memory ? rp_scan_memory_estimate(corpus, &c.opts) : 0;
-    if (need > c.opts.memory) {
-        char need_text[32];
-        size_text(need, need_text);
-        cli_error("scanning these documents needs about %s for the fingerprint index, more "
-                  "than --memory %s: raise --memory, or scan fewer documents at once",
-                  need_text, budget_text);
+    st = rp_scan_run(corpus, &c.opts, cli_progress, &c, &scan);
+    if (st == RP_EBUDGET) {
+        cli_error("scan stopped: it would grow past --memory %s (the fingerprints spill to "
+                  "--tmp-dir; the seeds and token hashes cannot): raise --memory, or scan "
+                  "fewer documents at once",
+                  budget_text);
         rp_corpus_free(corpus);
         return EXIT_TROUBLE;
     }
-    st = rp_scan_run(corpus, &c.opts, cli_progress, &c, &scan);
-    if (st == RP_EBUDGET) {
-        cli_error("scan stopped: its fingerprint index would grow past --memory %s: raise "
-                  "--memory, or scan fewer documents at once", budget_text);
+    if (st == RP_EIO) { /* the one file a scan writes: its temporaries */
+        int e = errno;
+        const char *env = getenv("TMPDIR");
+        const char *dir = c.opts.tmp_dir ? c.opts.tmp_dir : env && *env ? env : "/tmp";
+        cli_error("scan failed: cannot write temporary files under '%s': %s", dir, strerror(e));
         rp_corpus_free(corpus);
         return EXIT_TROUBLE;
     }

@@ -18,6 +18,7 @@
 #define _DEFAULT_SOURCE /* mmap(MAP_ANONYMOUS) for the runs' Bloom filters */
 #include "dedup/dedup.h"
 #include "base/sort.h"
+#include "base/spill.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -143,14 +144,13 @@ static bool memory_full(const rp_dedup_stream *s, size_t nkeys, size_t fp_count,
 
 /* ---- spilling ---- */
 
-static rp_status open_temp(int *fd)
+/* A temporary file under the options' tmp_dir (rp_spill_dir's rule, the scan's too). */
+static rp_status open_temp(const rp_options *opts, int *fd)
 {
-    const char *dir = getenv("TMPDIR");
+    const char *dir = rp_spill_dir(opts->tmp_dir);
     rp_buf path = RP_BUF_INIT;
     rp_status st;
 
-    if (!dir || !*dir)
-        dir = "/tmp";
     if ((st = rp_buf_addf(&path, "%s/reprint-dedup-XXXXXX", dir)) != RP_OK)
         return st;
     *fd = mkstemp(path.data);
@@ -373,7 +373,7 @@ static rp_status merge_runs(rp_dedup_stream *s)
     run m = {0, 0, NULL, NULL, 0};
     uint32_t last = 0;
     int fd = -1;
-    rp_status st = in && out ? open_temp(&fd) : RP_ENOMEM;
+    rp_status st = in && out ? open_temp(&s->opts, &fd) : RP_ENOMEM;
 
     for (size_t i = 0; st == RP_OK && i < nin; i++) {
         total += s->runs[i].count;
@@ -441,9 +441,9 @@ static rp_status spill(rp_dedup_stream *s)
     uint64_t *offs;
     rp_status st;
 
-    if (s->rec_fd < 0 && (st = open_temp(&s->rec_fd)) != RP_OK)
+    if (s->rec_fd < 0 && (st = open_temp(&s->opts, &s->rec_fd)) != RP_OK)
         return st;
-    if (s->post_fd < 0 && (st = open_temp(&s->post_fd)) != RP_OK)
+    if (s->post_fd < 0 && (st = open_temp(&s->opts, &s->post_fd)) != RP_OK)
         return st;
     if (!(offs = rp_calloc(s->first_count + 1, sizeof(*offs))))
         return RP_ENOMEM;

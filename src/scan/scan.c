@@ -7,6 +7,9 @@
  * each pair chained and aligned in parallel; (4) the passages' byte spans come from a third
  * tokenization of the documents that have passages, and cluster.c builds the clusters.
  * Every stage's output is put in a canonical order, so any thread count gives the same result.
+ * Under a budget (rp_options.memory) too small for the fingerprint table, the fingerprints and
+ * seeds go to temporary files (base/spill.c) and come back a partition, a range of documents,
+ * a window of pairs at a time, in the same orders: the same result.
  */
 #define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): glibc's posix_madvise ignores DONTNEED */
 #include "scan/scan.h"
@@ -18,7 +21,9 @@
 #include "scan/direction.h"
 #include "scan/index.h"
 #include "base/sort.h"
+#include "base/spill.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -39,6 +44,16 @@
 #define BUCKET_OF(h)                                                                            \
     ((size_t)((h) >> (64 - RP_SCAN_GROUP_BITS - RP_SCAN_BUCKET_BITS)) &                         \
      ((1u << RP_SCAN_BUCKET_BITS) - 1))
+
+/* Spilling (rp_options.memory below the fingerprint table's need): partitions of the re-mixed
+ * hash's top bits, one temporary file each, each read back alone and cut into buckets by the
+ * next 8 bits. */
+#define RP_SCAN_SPILL_MIN_BITS 2
+#define RP_SCAN_SPILL_MAX_BITS 10
+#define RP_SCAN_SPILL_READ 65536 /* fingerprints read back at a time (1 MiB) */
+#define PART_OF(h, bits) ((size_t)((h) >> (64 - (bits))))
+#define PART_BUCKET_OF(h, bits) ((size_t)((h) >> (64 - (bits) - RP_SCAN_BUCKET_BITS)) & 0xff)
+_Static_assert(RP_SCAN_BUCKET_BITS == 8, "PART_BUCKET_OF's mask");
 
 RP_DEFINE_SORT(sort_u32, uint32_t, RP_SORT_LESS_NUM)
 RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
@@ -103,6 +118,15 @@ rp_status rp_scan_held_token_hashes(const rp_tokens *toks, uint32_t **out, uint3
 
 /* ---- the run ---- */
 
+/* Fingerprints written in one piece to a partition's file: chunk c's seq-th distribution. */
+typedef struct spill_seg {
+    uint32_t part, chunk, seq;
+    uint64_t at;
+    size_t count;
+} spill_seg;
+
+size_t rp_scan_spill_parts = 0;
+
 typedef struct run {
     const rp_corpus *corpus;
     const rp_options *opts;
@@ -120,6 +144,27 @@ typedef struct run {
     size_t *chunk_hist;     /* [chunk][group][bucket]: how many fingerprints */
     size_t *chunk_cursor;   /* [chunk][bucket]: where the group being gathered goes */
     size_t gathering;       /* that group */
+    /* spilling: the files, partitions (1 << part_bits), the pieces written, each
+     * partition's bucket counts, each chunk's distributions so far */
+    rp_spill *spill;
+    unsigned part_bits;
+    pthread_mutex_t seg_lock;
+    bool seg_lock_made;
+    spill_seg *segs;
+    size_t seg_count, seg_cap;
+    size_t *part_hist; /* [partition][bucket] */
+    uint32_t *chunk_seq;
+    /* and the seeds: one file per range of documents by doc_a (seed_range_of), aligned one
+     * range at a time */
+    rp_spill *seed_spill;
+    size_t seed_ranges;
+    uint32_t *seed_range_of; /* per document */
+    size_t seed_flush;       /* a worker list longer than this goes to the files */
+    /* tight windows: every document's hashes made once into one file, read through a
+     * mapping of it window by window (hash_at: where, UINT64_MAX: not yet) */
+    rp_spill *hash_spill;
+    uint64_t *hash_at;
+    uint32_t *hash_n; /* how many */
     /* index: one group at a time */
     rp_fingerprint *group;
     size_t bucket_off[(1u << RP_SCAN_BUCKET_BITS) + 1];
@@ -216,6 +261,20 @@ static void run_release(run *r)
     rp_free(r->links);
     rp_free(r->link_gaps);
     rp_free(r->bound_first);
+    rp_spill_close(r->spill);
+    r->spill = NULL;
+    rp_free(r->segs);
+    rp_free(r->part_hist);
+    rp_free(r->chunk_seq);
+    rp_spill_close(r->seed_spill);
+    r->seed_spill = NULL;
+    rp_free(r->seed_range_of);
+    rp_spill_close(r->hash_spill);
+    r->hash_spill = NULL;
+    rp_free(r->hash_at);
+    rp_free(r->hash_n);
+    if (r->seg_lock_made)
+        pthread_mutex_destroy(&r->seg_lock);
 }
 
 static rp_status run_alloc(run *r)
@@ -288,8 +347,12 @@ static rp_status make_chunks(run *r)
 /* Moves a worker's first m fingerprints into chunk c's per-group lists; the rest move to the
  * front. Called once a chunk, and every RP_SCAN_FP_BLOCK fingerprints of a document of more
  * than a block of tokens, so that one huge document never holds its list twice. */
+static rp_status spill_fps(run *r, size_t c, rp_fingerprints *fps, size_t m);
+
 static rp_status distribute(run *r, size_t c, rp_fingerprints *fps, size_t m)
 {
+    if (r->spill)
+        return spill_fps(r, c, fps, m);
     rp_fingerprints *out = &r->chunks[c * RP_SCAN_GROUPS];
     size_t n[RP_SCAN_GROUPS] = {0};
     size_t *hist = r->chunk_hist + c * RP_SCAN_GROUPS * RP_SCAN_BUCKETS;
@@ -417,10 +480,219 @@ static rp_status fingerprint_task(void *ctx, size_t c, unsigned w)
     fps->count = 0;
     for (uint32_t d = r->chunk_first[c]; d < r->chunk_first[c + 1]; d++) {
         rp_status st = fingerprint_doc(r, c, d, &r->toks[w], fps);
+        if (st == RP_OK && r->spill && fps->count >= RP_SCAN_FP_BLOCK)
+            st = distribute(r, c, fps, fps->count); /* spilling: a block at a time */
         if (st != RP_OK)
             return st;
     }
     return distribute(r, c, fps, fps->count);
+}
+
+/* ---- spilling: the fingerprint table in temporary files ---- */
+
+/* Whether the scan spills, and into how many partitions: when the estimated table (with its
+ * index) is past the budget, enough that a partition holds about a quarter of the budget. */
+static rp_status spill_begin(run *r)
+{
+    size_t need = rp_scan_memory_estimate(r->corpus, r->opts);
+    unsigned bits = RP_SCAN_SPILL_MIN_BITS;
+
+    if (rp_scan_spill_parts) {
+        while (bits < RP_SCAN_SPILL_MAX_BITS && ((size_t)1 << bits) < rp_scan_spill_parts)
+            bits++;
+    } else if (r->opts->memory && need > r->opts->memory) {
+        size_t quarter = r->opts->memory / 4 ? r->opts->memory / 4 : 1;
+        while (bits < RP_SCAN_SPILL_MAX_BITS && need / ((size_t)1 << bits) > quarter)
+            bits++;
+    } else {
+        return RP_OK; /* in memory */
+    }
+    r->part_bits = bits;
+    r->part_hist = rp_calloc((size_t)RP_SCAN_BUCKETS << bits, sizeof(size_t));
+    r->chunk_seq = rp_calloc(r->chunk_count ? r->chunk_count : 1, sizeof(uint32_t));
+    if (!r->part_hist || !r->chunk_seq)
+        return RP_ENOMEM;
+    if (pthread_mutex_init(&r->seg_lock, NULL) != 0)
+        return RP_ENOMEM;
+    r->seg_lock_made = true;
+    return rp_spill_open(r->opts->tmp_dir, (size_t)1 << bits, &r->spill);
+}
+
+/* distribute() when spilling: the worker's first m fingerprints, ordered by partition, are
+ * appended to the partitions' files; each piece is recorded (partition, chunk, sequence), so
+ * that a partition read back in (chunk, sequence) order is in (doc, pos) order, as the
+ * in-memory lists are. */
+static rp_status spill_fps(run *r, size_t c, rp_fingerprints *fps, size_t m)
+{
+    const unsigned bits = r->part_bits;
+    const size_t parts = (size_t)1 << bits;
+    size_t *start = rp_calloc(2 * (parts + 1), sizeof(size_t));
+    rp_fingerprint *by_part = rp_malloc((m ? m : 1) * sizeof(rp_fingerprint));
+    rp_status st = RP_OK;
+    uint32_t seq = r->chunk_seq[c]++;
+
+    if (!start || !by_part) {
+        rp_free(start);
+        rp_free(by_part);
+        return RP_ENOMEM;
+    }
+    size_t *cursor = start + parts + 1;
+    atomic_fetch_add(&r->fp_count, m);
+    for (size_t i = 0; i < m; i++)
+        start[PART_OF(fps->items[i].hash, bits) + 1]++;
+    for (size_t p = 0; p < parts; p++)
+        start[p + 1] += start[p];
+    memcpy(cursor, start, (parts + 1) * sizeof(size_t));
+    for (size_t i = 0; i < m; i++)
+        by_part[cursor[PART_OF(fps->items[i].hash, bits)]++] = fps->items[i];
+    for (size_t p = 0; p < parts && st == RP_OK; p++) {
+        size_t n = start[p + 1] - start[p], hist[RP_SCAN_BUCKETS] = {0};
+        uint64_t at;
+        if (n == 0)
+            continue;
+        for (size_t i = start[p]; i < start[p + 1]; i++)
+            hist[PART_BUCKET_OF(by_part[i].hash, bits)]++;
+        st = rp_spill_append(r->spill, p, by_part + start[p], n * sizeof(rp_fingerprint), &at);
+        if (st != RP_OK)
+            break;
+        pthread_mutex_lock(&r->seg_lock);
+        if (RP_GROW(r->segs, r->seg_cap, r->seg_count + 1) != RP_OK) {
+            st = RP_ENOMEM;
+        } else {
+            r->segs[r->seg_count++] = (spill_seg){(uint32_t)p, (uint32_t)c, seq, at, n};
+            for (size_t b = 0; b < RP_SCAN_BUCKETS; b++)
+                r->part_hist[p * RP_SCAN_BUCKETS + b] += hist[b];
+        }
+        pthread_mutex_unlock(&r->seg_lock);
+    }
+    rp_free(start);
+    rp_free(by_part);
+    if (st != RP_OK)
+        return st;
+    if (fps->count > m)
+        memmove(fps->items, fps->items + m, (fps->count - m) * sizeof(rp_fingerprint));
+    fps->count -= m;
+    return RP_OK;
+}
+
+static int seg_order(const void *pa, const void *pb)
+{
+    const spill_seg *x = pa, *y = pb;
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
+    if (x->chunk != y->chunk)
+        return x->chunk < y->chunk ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Reads partition p's pieces [*seg, ...) back into r->group, each bucket in (chunk, sequence)
+ * order, and empties its file: the same buckets gather_group makes, only smaller. */
+static rp_status load_part(run *r, size_t p, size_t *seg, size_t *n_out)
+{
+    const unsigned bits = r->part_bits;
+    const size_t *hist = r->part_hist + p * RP_SCAN_BUCKETS;
+    size_t n = 0, cursor[RP_SCAN_BUCKETS], held = 0;
+    rp_fingerprint *buf;
+    rp_status st = RP_OK;
+
+    for (size_t b = 0; b < RP_SCAN_BUCKETS; b++) {
+        r->bucket_off[b] = cursor[b] = n;
+        n += hist[b];
+    }
+    r->bucket_off[RP_SCAN_BUCKETS] = n;
+    *n_out = n;
+    if (n == 0)
+        return RP_OK;
+    for (unsigned w = 0; w < r->threads; w++)
+        held += r->wseeds[w].count; /* rp_seed and rp_fingerprint are both 16 bytes */
+    const size_t piece = n < RP_SCAN_SPILL_READ ? n : RP_SCAN_SPILL_READ;
+    if (budget(r, (held + n + piece) * sizeof(rp_fingerprint)) != RP_OK)
+        return RP_EBUDGET; /* the seeds so far and one partition: past the budget */
+    r->group = rp_malloc(n * sizeof(rp_fingerprint));
+    buf = rp_malloc(piece * sizeof(rp_fingerprint));
+    if (!r->group || !buf) {
+        rp_free(buf);
+        return RP_ENOMEM;
+    }
+    for (; *seg < r->seg_count && r->segs[*seg].part == p && st == RP_OK; (*seg)++) {
+        const spill_seg *g = &r->segs[*seg];
+        for (size_t done = 0; done < g->count && st == RP_OK;) {
+            size_t k = g->count - done < piece ? g->count - done : piece;
+            st = rp_spill_read(r->spill, p, g->at + done * sizeof(rp_fingerprint), buf,
+                               k * sizeof(rp_fingerprint));
+            for (size_t i = 0; st == RP_OK && i < k; i++)
+                r->group[cursor[PART_BUCKET_OF(buf[i].hash, bits)]++] = buf[i];
+            done += k;
+        }
+    }
+    rp_free(buf);
+    rp_spill_drop(r->spill, p);
+    return st;
+}
+
+/* When the fingerprints spill, the seeds do too: into ranges of consecutive documents (by
+ * doc_a) of about equal tokens, enough that a range's token hashes take about half the
+ * budget; the index hands a worker's list to the files whenever it passes an eighth of the
+ * budget, and the aligner takes one range at a time. */
+static rp_status seed_spill_begin(run *r)
+{
+    size_t tokens = 0, ranges, acc = 0, q = 0;
+    for (size_t d = 0; d < r->docs; d++)
+        tokens += r->stats[d].tokens;
+    size_t half = r->opts->memory ? r->opts->memory / 2 : 0;
+    if (rp_scan_spill_parts)
+        ranges = rp_scan_spill_parts; /* tests: as many ranges as partitions */
+    else
+        ranges = half ? tokens * sizeof(uint32_t) / half + 1 : 1;
+    if (ranges > 256)
+        ranges = 256;
+    r->seed_ranges = ranges;
+    r->seed_flush = r->opts->memory ? r->opts->memory / 8 / sizeof(rp_seed) : 0;
+    if (rp_scan_spill_parts || r->seed_flush < 1024)
+        r->seed_flush = rp_scan_spill_parts ? 1 : 1024;
+    r->seed_range_of = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
+    if (!r->seed_range_of)
+        return RP_ENOMEM;
+    for (size_t d = 0; d < r->docs; d++) { /* range q: tokens up to (q + 1) / ranges */
+        r->seed_range_of[d] = (uint32_t)q;
+        acc += r->stats[d].tokens;
+        while (q + 1 < ranges && acc * ranges >= tokens * (q + 1))
+            q++;
+    }
+    return rp_spill_open(r->opts->tmp_dir, ranges, &r->seed_spill);
+}
+
+/* Appends a worker's seeds to their ranges' files and empties the list. */
+static rp_status spill_seeds(run *r, rp_seeds *list)
+{
+    const size_t ranges = r->seed_ranges;
+    size_t *start = rp_calloc(2 * (ranges + 1), sizeof(size_t));
+    rp_seed *by_range = rp_malloc((list->count ? list->count : 1) * sizeof(rp_seed));
+    rp_status st = RP_OK;
+
+    if (!start || !by_range) {
+        rp_free(start);
+        rp_free(by_range);
+        return RP_ENOMEM;
+    }
+    size_t *cursor = start + ranges + 1;
+    for (size_t i = 0; i < list->count; i++)
+        start[r->seed_range_of[list->items[i].doc_a] + 1]++;
+    for (size_t q = 0; q < ranges; q++)
+        start[q + 1] += start[q];
+    memcpy(cursor, start, (ranges + 1) * sizeof(size_t));
+    for (size_t i = 0; i < list->count; i++)
+        by_range[cursor[r->seed_range_of[list->items[i].doc_a]]++] = list->items[i];
+    for (size_t q = 0; q < ranges && st == RP_OK; q++) {
+        uint64_t at;
+        if (start[q + 1] > start[q])
+            st = rp_spill_append(r->seed_spill, q, by_range + start[q],
+                                 (start[q + 1] - start[q]) * sizeof(rp_seed), &at);
+    }
+    rp_free(start);
+    rp_free(by_range);
+    list->count = 0;
+    return st;
 }
 
 /* ---- stage 2: index and seeds ---- */
@@ -434,7 +706,10 @@ static rp_status bucket_task(void *ctx, size_t b, unsigned w)
     if (RP_GROW(scratch->items, scratch->cap, n) != RP_OK)
         return RP_ENOMEM;
     rp_index_sort(items, n, scratch->items);
-    return rp_index_seeds(items, n, r->opts, &r->wseeds[w], &r->wstats[w]);
+    rp_status st = rp_index_seeds(items, n, r->opts, &r->wseeds[w], &r->wstats[w]);
+    if (st == RP_OK && r->seed_spill && r->wseeds[w].count > r->seed_flush)
+        st = spill_seeds(r, &r->wseeds[w]);
+    return st;
 }
 
 /* Copies chunk c's list of the group being gathered into its buckets, then frees it. */
@@ -653,12 +928,18 @@ static rp_status index_stage(run *r, rp_scan_counts *counts)
 {
     for (size_t c = 0; c < r->chunk_count * RP_SCAN_GROUPS; c++)
         counts->fingerprints += r->chunks[c].count;
-    const size_t groups = 1u << RP_SCAN_GROUP_BITS;
+    if (r->spill) {
+        counts->fingerprints = atomic_load(&r->fp_count);
+        counts->spilled = rp_spill_bytes(r->spill);
+        qsort(r->segs, r->seg_count, sizeof(*r->segs), seg_order);
+    }
+    const size_t groups = r->spill ? (size_t)1 << r->part_bits : 1u << RP_SCAN_GROUP_BITS;
+    size_t seg = 0;
     if (r->progress)
         r->progress(r->progress_ctx, "index", 0, groups + 1);
     for (size_t g = 0; g < groups; g++) {
         size_t n;
-        rp_status gst = gather_group(r, g, &n);
+        rp_status gst = r->spill ? load_part(r, g, &seg, &n) : gather_group(r, g, &n);
         if (gst != RP_OK)
             return gst;
         if (n == 0)
@@ -679,7 +960,14 @@ static rp_status index_stage(run *r, rp_scan_counts *counts)
         counts->capped += r->wstats[w].capped;
         counts->seeds += r->wstats[w].seeds;
     }
-    rp_status st = collect_seeds(r);
+    rp_status st = RP_OK;
+    if (r->seed_spill) { /* the rest of the seeds to their files: the aligner reads them */
+        for (unsigned w = 0; w < r->threads && st == RP_OK; w++)
+            st = spill_seeds(r, &r->wseeds[w]);
+        counts->spilled += rp_spill_bytes(r->seed_spill);
+    } else {
+        st = collect_seeds(r);
+    }
     if (st == RP_OK && r->progress)
         r->progress(r->progress_ctx, "index", groups + 1, groups + 1);
     return st;
@@ -797,6 +1085,80 @@ static rp_status collect_hits(run *r)
     return RP_OK;
 }
 
+/* A tight window's document: its hashes made once, appended to the hash file. */
+static rp_status spill_hashes_task(void *ctx, size_t i, unsigned w)
+{
+    run *r = ctx;
+    uint32_t d = r->need[i], n;
+    uint32_t *h;
+    uint64_t at;
+    if (r->hash_at[d] != UINT64_MAX)
+        return RP_OK;
+    rp_status st = rp_scan_token_hashes(r->opts, rp_corpus_doc(r->corpus, d), &r->toks[w], &h, &n);
+    if (st != RP_OK)
+        return st;
+    st = rp_spill_append(r->hash_spill, 0, h, (size_t)n * sizeof(uint32_t), &at);
+    rp_free(h);
+    if (st == RP_OK) {
+        r->hash_at[d] = at;
+        r->hash_n[d] = n;
+    }
+    return st;
+}
+
+/* Reads a tight window's document i's hashes from the hash file into the window's buffer. */
+static rp_status read_hashes_task(void *ctx, size_t i, unsigned w)
+{
+    run *r = ctx;
+    uint32_t d = r->need[i];
+    (void)w;
+    return rp_spill_read(r->hash_spill, 0, r->hash_at[d], r->hashes[d],
+                         (size_t)r->hash_n[d] * sizeof(uint32_t));
+}
+
+/* Aligns tight window [first, window_end): the hashes of its documents not yet in the hash
+ * file are made and appended (each document once in the whole scan), then read back into one
+ * buffer of what the window needs, freed after it. (A mapping of the file held more: faults
+ * map the pages around the one touched, and all of them count as resident.) */
+static rp_status align_tight_window(run *r, size_t first)
+{
+    rp_status st = RP_OK;
+    uint32_t *buf = NULL;
+    size_t total = 0;
+    if (!r->hash_spill) {
+        r->hash_at = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint64_t));
+        r->hash_n = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
+        if (!r->hash_at || !r->hash_n)
+            return RP_ENOMEM;
+        memset(r->hash_at, 0xff, (r->docs ? r->docs : 1) * sizeof(uint64_t));
+        st = rp_spill_open(r->opts->tmp_dir, 1, &r->hash_spill);
+    }
+    if (st == RP_OK)
+        st = rp_pool_run(r->threads, r->need_count, spill_hashes_task, r, "align", NULL, NULL);
+    if (st != RP_OK)
+        return st;
+    for (size_t i = 0; i < r->need_count; i++)
+        total += r->hash_n[r->need[i]];
+    if (!(buf = rp_malloc((total ? total : 1) * sizeof(uint32_t))))
+        return RP_ENOMEM;
+    total = 0;
+    for (size_t i = 0; i < r->need_count; i++) { /* in document order, as pairs go */
+        uint32_t d = r->need[i];
+        r->hashes[d] = buf + total;
+        r->hash_count[d] = r->hash_n[d];
+        total += r->hash_n[d];
+    }
+    st = rp_pool_run(r->threads, r->need_count, read_hashes_task, r, "align", NULL, NULL);
+    if (st == RP_OK)
+        st = rp_pool_run(r->threads,
+                         (r->window_end - first + RP_SCAN_ALIGN_BLOCK - 1) / RP_SCAN_ALIGN_BLOCK,
+                         align_task, r, "align", NULL, NULL);
+    for (size_t i = 0; i < r->need_count; i++) /* pointers into buf */
+        r->hashes[r->need[i]] = NULL;
+    rp_free(buf);
+    return st;
+}
+
 /* The documents window [first, end) of the pairs needs whose token hashes are not held yet. */
 static void window_needs(run *r, size_t first, size_t end)
 {
@@ -827,20 +1189,71 @@ static void window_done(run *r, size_t first, size_t end)
     }
 }
 
+/* A document's token hashes, in bytes. */
+static size_t hash_bytes(const run *r, uint32_t d)
+{
+    return (size_t)r->stats[d].tokens * sizeof(uint32_t);
+}
+
+/* Under a budget too small for every needed document's hashes (rp_options.memory): the window
+ * from pair `first` takes pairs while the hashes of their documents fit in `room`, lists those
+ * documents in r->need, and returns its end. Their hashes are made once for the whole scan
+ * into a temporary file and read back window by window (align_tight_window). */
+static size_t tight_window(run *r, size_t first, size_t room)
+{
+    size_t end = first, used = 0;
+    r->need_count = 0;
+    for (; end < r->pair_count; end++) {
+        const rp_seed *s = r->seeds.items + r->pair_first[end];
+        size_t add = 0;
+        if (r->need_window[s->doc_a] != first + 1)
+            add += hash_bytes(r, s->doc_a);
+        if (s->doc_b != s->doc_a && r->need_window[s->doc_b] != first + 1)
+            add += hash_bytes(r, s->doc_b);
+        if (end > first && used + add > room)
+            break;
+        used += add;
+        const uint32_t ds[2] = {s->doc_a, s->doc_b};
+        for (int k = 0; k < 2; k++)
+            if (r->need_window[ds[k]] != first + 1) {
+                r->need_window[ds[k]] = first + 1;
+                r->need[r->need_count++] = ds[k];
+            }
+    }
+    return end;
+}
+
 /* Pairs are aligned in windows of about 1/16 of them, in order: a document's token hashes are
  * made in the first window that needs them and freed after its last pair. Holding every
  * needed document's hashes at once (4 bytes a token) made this stage the peak of a corpus
- * whose pairs are near each other (10,000 identical documents). */
-static rp_status align_stage(run *r)
+ * whose pairs are near each other (10,000 identical documents). When even that is past the
+ * budget, windows are cut to what fits (tight_window). */
+static rp_status align_seeds(run *r)
 {
     rp_status st = find_pairs(r);
-    size_t per_window;
+    size_t per_window, room = 0;
+    bool tight = false;
     if (st == RP_OK) { /* at most: seeds, pairs and every needed document's token hashes */
-        size_t bytes = r->seeds.count * sizeof(rp_seed) + r->pair_count * sizeof(size_t);
+        size_t fixed = r->seeds.count * sizeof(rp_seed) + r->pair_count * sizeof(size_t) +
+                       r->docs * sizeof(size_t), /* need_window */
+            bytes = fixed, largest = 0;
         for (size_t d = 0; d < r->docs; d++)
             if (r->last_pair[d])
-                bytes += (size_t)r->stats[d].tokens * sizeof(uint32_t);
-        st = budget(r, bytes);
+                bytes += hash_bytes(r, (uint32_t)d);
+        if (budget(r, bytes) != RP_OK) { /* windows of what fits, if one pair's documents do */
+            for (size_t i = 0; i < r->pair_count; i++) {
+                const rp_seed *s = r->seeds.items + r->pair_first[i];
+                size_t one = hash_bytes(r, s->doc_a) +
+                             (s->doc_b != s->doc_a ? hash_bytes(r, s->doc_b) : 0);
+                largest = one > largest ? one : largest;
+            }
+            st = budget(r, fixed + largest);
+            tight = true;
+            room = r->opts->memory - fixed;
+        } else if (rp_scan_spill_parts) { /* tests: tight windows of a few documents */
+            tight = true;
+            room = rp_scan_spill_parts * 1024 * sizeof(uint32_t);
+        }
     }
     if (st == RP_OK && !(r->need_window = rp_calloc(r->docs ? r->docs : 1, sizeof(size_t))))
         st = RP_ENOMEM;
@@ -848,29 +1261,81 @@ static rp_status align_stage(run *r)
                                       : (r->pair_count / RP_SCAN_ALIGN_WINDOWS /
                                              RP_SCAN_ALIGN_BLOCK +
                                          1) * RP_SCAN_ALIGN_BLOCK;
-    if (st == RP_OK && r->progress)
+    if (st == RP_OK && r->progress && !r->seed_spill)
         r->progress(r->progress_ctx, "align", 0, r->pair_count);
-    for (size_t first = 0; st == RP_OK && first < r->pair_count; first += per_window) {
+    for (size_t first = 0; st == RP_OK && first < r->pair_count; first = r->window_end) {
         r->window_first = first;
-        r->window_end = first + per_window < r->pair_count ? first + per_window : r->pair_count;
-        window_needs(r, first, r->window_end);
+        if (tight)
+            r->window_end = tight_window(r, first, room);
+        else {
+            r->window_end = first + per_window < r->pair_count ? first + per_window
+                                                                : r->pair_count;
+            window_needs(r, first, r->window_end);
+        }
         sort_u32(r->need, r->need_count); /* hashes laid out in document order, as pairs go */
-        st = rp_pool_run(r->threads, r->need_count, hashes_task, r, "align", NULL, NULL);
-        if (st == RP_OK)
-            st = rp_pool_run(r->threads,
-                                  (r->window_end - first + RP_SCAN_ALIGN_BLOCK - 1) /
-                                      RP_SCAN_ALIGN_BLOCK,
-                                  align_task, r, "align", NULL, NULL);
-        if (st == RP_OK)
-            window_done(r, first, r->window_end);
-        if (st == RP_OK && r->progress)
+        if (tight) {
+            st = align_tight_window(r, first);
+        } else {
+            st = rp_pool_run(r->threads, r->need_count, hashes_task, r, "align", NULL, NULL);
+            if (st == RP_OK)
+                st = rp_pool_run(r->threads,
+                                 (r->window_end - first + RP_SCAN_ALIGN_BLOCK - 1) /
+                                     RP_SCAN_ALIGN_BLOCK,
+                                 align_task, r, "align", NULL, NULL);
+            if (st == RP_OK)
+                window_done(r, first, r->window_end);
+        }
+        if (st == RP_OK && r->progress && !r->seed_spill)
             r->progress(r->progress_ctx, "align", r->window_end, r->pair_count);
     }
-    if (st == RP_OK)
-        st = collect_hits(r);
     free_hashes(r);
     rp_free(r->seeds.items);
     r->seeds = (rp_seeds){NULL, 0, 0};
+    rp_free(r->pair_first);
+    rp_free(r->need);
+    rp_free(r->last_pair);
+    rp_free(r->need_window);
+    r->pair_first = r->last_pair = r->need_window = NULL;
+    r->need = NULL;
+    r->pair_count = r->need_count = 0;
+    return st;
+}
+
+/* The seeds of spilled range q (their file emptied) as the in-memory path leaves them. */
+static rp_status load_seed_range(run *r, size_t q)
+{
+    size_t n = (size_t)(rp_spill_size(r->seed_spill, q) / sizeof(rp_seed));
+    rp_seeds *list = &r->wseeds[0]; /* the other worker lists are empty */
+    rp_status st;
+    if (budget(r, n * sizeof(rp_seed)) != RP_OK)
+        return RP_EBUDGET;
+    if (RP_GROW(list->items, list->cap, n ? n : 1) != RP_OK)
+        return RP_ENOMEM;
+    st = rp_spill_read(r->seed_spill, q, 0, list->items, n * sizeof(rp_seed));
+    list->count = n;
+    rp_spill_drop(r->seed_spill, q);
+    return st == RP_OK ? collect_seeds(r) : st;
+}
+
+/* Candidate pairs aligned, the hits in canonical order. With spilled seeds, one range of
+ * documents at a time: all seeds of a pair are in its doc_a's range, and a pair's alignment
+ * does not depend on the others, so the hits are the same. */
+static rp_status align_stage(run *r)
+{
+    rp_status st = RP_OK;
+    if (!r->seed_spill)
+        st = align_seeds(r);
+    for (size_t q = 0; r->seed_spill && st == RP_OK && q < r->seed_ranges; q++) {
+        if (r->progress)
+            r->progress(r->progress_ctx, "align", q, r->seed_ranges);
+        st = load_seed_range(r, q);
+        if (st == RP_OK)
+            st = align_seeds(r);
+    }
+    if (st == RP_OK && r->seed_spill && r->progress)
+        r->progress(r->progress_ctx, "align", r->seed_ranges, r->seed_ranges);
+    if (st == RP_OK)
+        st = collect_hits(r);
     return st;
 }
 
@@ -996,8 +1461,12 @@ static rp_status run_stages(run *r, rp_scan *scan)
 {
     rp_status st = make_chunks(r);
     if (st == RP_OK)
+        st = spill_begin(r);
+    if (st == RP_OK)
         st = rp_pool_run(r->threads, r->chunk_count, fingerprint_task, r, "fingerprint",
                               r->progress, r->progress_ctx);
+    if (st == RP_OK && r->spill)
+        st = seed_spill_begin(r);
     if (st == RP_OK)
         st = index_stage(r, &scan->counts);
     if (st == RP_OK)
@@ -1038,9 +1507,18 @@ rp_status rp_scan_run(const rp_corpus *corpus, const rp_options *opts, rp_progre
     run_release(&r);
     *out = scan;
     return RP_OK;
-fail:
+fail:;
+    int e = st == RP_EIO && r.spill ? rp_spill_errno(r.spill) : 0;
+    if (st == RP_EIO && !e && r.seed_spill)
+        e = rp_spill_errno(r.seed_spill);
+    if (st == RP_EIO && !e && r.hash_spill)
+        e = rp_spill_errno(r.hash_spill);
+    if (st == RP_EIO && !e)
+        e = errno; /* the spill could not be made: rp_spill_open set it on this thread */
     run_release(&r);
     rp_scan_free(scan);
+    if (st == RP_EIO)
+        errno = e;
     return st;
 }
 

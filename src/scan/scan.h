@@ -21,4 +21,10 @@ extern size_t rp_scan_token_block;
 /* Pairs aligned per window (0: about 1/16 of them; tests make it small). */
 extern size_t rp_scan_align_window;
 
+/* Tests: when not 0, the scan spills its fingerprints into about this many partitions (a power
+ * of two, 4 to 1024) and its seeds into as many ranges (at most 256), and aligns in windows of
+ * the documents whose hashes fit in this many times 4 KiB, whatever rp_options.memory
+ * says. */
+extern size_t rp_scan_spill_parts;
+
 #endif /* REPRINT_SCAN_H */
