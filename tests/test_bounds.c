@@ -243,7 +243,8 @@ static pid_t write_fifo(const char *rel, const char *kinds, const char *pre, con
                 continue;
             }
             for (size_t k = 0; k < sizeof(chunk); k++)
-                chunk[k] = k % 8 == 7 ? (kinds[i] == 'p' && k % 64 == 63 ? '\n' : ' ') : 'a' + k % 7;
+                chunk[k] =
+                    k % 8 == 7 ? (kinds[i] == 'p' && k % 64 == 63 ? '\n' : ' ') : 'a' + k % 7;
             for (size_t done = 0; done < HUGE_LINE; done += sizeof(chunk))
                 if (fwrite(chunk, 1, sizeof(chunk), f) != sizeof(chunk))
                     _exit(2);
@@ -264,8 +265,8 @@ static const char *short_name(const char *name)
 /* In the child: reads path (JSONL, or cut by --split) with the default limit; 0 when the
  * documents are exactly `names` (comma-separated, tmp_root left out) and the skipped inputs
  * `skips` with the reason `why`, else a distinct code (and a line on stderr). */
-static int read_expect(const char *path, const char *split, const char *names,
-                       const char *skips, const char *why)
+static int read_expect(const char *path, const char *split, const char *names, const char *skips,
+                       const char *why)
 {
     char got[512] = "", got_skips[512] = "";
     rp_corpus *c = NULL;
@@ -333,9 +334,9 @@ static void test_jsonl_lines_over_the_limit_are_skipped_within_a_gib(void **stat
 
     (void)state;
     skip_under_valgrind();
-    writer = write_fifo("items.jsonl", "shshs", "{\"id\":\"item", "\",\"text\":\"a short item\"}\n");
-    snprintf(why, sizeof(why), "line longer than the limit of %zu bytes",
-             RP_MAX_DOC_BYTES_DEFAULT);
+    writer =
+        write_fifo("items.jsonl", "shshs", "{\"id\":\"item", "\",\"text\":\"a short item\"}\n");
+    snprintf(why, sizeof(why), "line longer than the limit of %zu bytes", RP_MAX_DOC_BYTES_DEFAULT);
     assert_read_within_a_gib(writer, at("items.jsonl"), NULL, "item1,item3,item5",
                              "items.jsonl:2,items.jsonl:4", why);
 }

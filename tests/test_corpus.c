@@ -861,9 +861,12 @@ static void test_read_jsonl_skips_lines_over_the_limit_and_keeps_the_rest(void *
     (void)state;
     rp_read_options_init(&ro);
     ro.max_doc_bytes = 1000;
-    assert_int_equal(rp_buf_adds(&file, "{\"id\":\"a\",\"text\":\"first\"}\n{\"id\":\"long\",\"text\":\""), RP_OK);
+    assert_int_equal(
+        rp_buf_adds(&file, "{\"id\":\"a\",\"text\":\"first\"}\n{\"id\":\"long\",\"text\":\""),
+        RP_OK);
     add_words(&file, 3000, &seed);
-    assert_int_equal(rp_buf_adds(&file, "\"}\n{\"id\":\"b\",\"text\":\"second\"}\n{\"text\":\""), RP_OK);
+    assert_int_equal(rp_buf_adds(&file, "\"}\n{\"id\":\"b\",\"text\":\"second\"}\n{\"text\":\""),
+                     RP_OK);
     add_words(&file, 3000000, &seed);
     assert_int_equal(rp_buf_adds(&file, "\"}\n\n{\"id\":\"c\",\"text\":\"third\"}\r\n"), RP_OK);
     put("long.jsonl", file.data, file.len);
@@ -958,7 +961,7 @@ static void test_split_as_read_follows_the_rule_across_reads(void **state)
                 assert_int_equal(rp_buf_addc(&file, '\n'), RP_OK);
             }
         } else if (r == 16 || r == 17) { /* a separator-like line over the limit, or over
-                                            * what is held at once */
+                                          * what is held at once */
             add_words(&file, 10, &seed);
             assert_int_equal(rp_buf_adds(&file, "\n---"), RP_OK);
             add_words(&file, r == 17 ? 300000 : 150000, &seed);

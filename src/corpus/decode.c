@@ -298,8 +298,7 @@ static rp_status drain(loader *ld, size_t before, bool eof)
 
     if (!streaming(ld))
         return RP_OK;
-    if (!ld->line_ended && before < out->len &&
-        memchr(out->data + before, '\n', out->len - before))
+    if (!ld->line_ended && before < out->len && memchr(out->data + before, '\n', out->len - before))
         ld->line_ended = true;
     if (!ld->decided) {
         if (!eof && out->len < BINARY_SAMPLE)
@@ -529,7 +528,7 @@ bool rp_corpus_is_binary(const char *bytes, size_t len)
 rp_status rp_corpus_load(int fd, size_t cap, size_t size_hint, rp_buf *out, char *why)
 {
     rp_buf buf = RP_BUF_INIT;
-    loader ld = {fd, cap, &buf, why, NULL, 0, 0, 0, false, NULL, NULL, 0, false, false, false, 0};
+    loader ld = {.fd = fd, .cap = cap, .out = &buf, .why = why};
     rp_status st;
 
     why[0] = '\0';
@@ -558,8 +557,12 @@ fail:
 rp_status rp_corpus_load_stream(int fd, size_t cap, rp_corpus_sink sink, void *ctx, char *why)
 {
     rp_buf buf = RP_BUF_INIT;
-    loader ld = {fd, cap < BINARY_SAMPLE ? BINARY_SAMPLE : cap, &buf, why, NULL, 0, 0, 0, false,
-                 sink, ctx, 0, false, false, false, 0};
+    loader ld = {.fd = fd,
+                 .cap = cap < BINARY_SAMPLE ? BINARY_SAMPLE : cap,
+                 .out = &buf,
+                 .why = why,
+                 .sink = sink,
+                 .ctx = ctx};
     size_t used = 0;
     rp_status st;
 

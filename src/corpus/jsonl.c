@@ -179,9 +179,9 @@ typedef struct jsonl_reader {
     const char *path;
     const rp_read_options *ro;
     size_t cap;
-    size_t lineno;  /* lines begun so far */
-    bool started;   /* past the first line (which may open with a BOM) */
-    bool dropping;  /* inside a line longer than cap, whose bytes are let go */
+    size_t lineno; /* lines begun so far */
+    bool started;  /* past the first line (which may open with a BOM) */
+    bool dropping; /* inside a line longer than cap, whose bytes are let go */
 } jsonl_reader;
 
 static rp_status skip_long(jsonl_reader *jr)
@@ -290,9 +290,8 @@ rp_status rp_corpus_stream_jsonl(rp_corpus *c, const char *path, int fd,
     return rp_corpus_skip(c, path, why);
 }
 
-rp_status rp_corpus_read_jsonl_bytes(rp_corpus *c, const char *name, const void *bytes,
-                                     size_t len, size_t first_line,
-                                     const rp_read_options *ropts)
+rp_status rp_corpus_read_jsonl_bytes(rp_corpus *c, const char *name, const void *bytes, size_t len,
+                                     size_t first_line, const rp_read_options *ropts)
 {
     size_t cap = ropts->max_doc_bytes && ropts->max_doc_bytes < RP_DOC_MAX ? ropts->max_doc_bytes
                                                                            : RP_DOC_MAX;

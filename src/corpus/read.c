@@ -219,14 +219,14 @@ void (*rp_corpus_test_after_list)(const char *dir) = NULL;
 #define RP_READ_WINDOW 256
 
 typedef struct entry {
-    char *path;      /* dir/name, OWNED */
-    struct stat st;  /* of the path, symlinks followed */
-    int stat_err;    /* errno of stat, or 0 */
-    int open_err;    /* a regular file: errno of open, or 0 */
-    bool irregular;  /* a regular file replaced by something else after stat */
-    rp_status load;  /* rp_corpus_load's status */
-    rp_buf buf;      /* the loaded bytes, or empty with why set */
-    int fd;          /* a streamed input, opened but read only when taken (else -1) */
+    char *path;     /* dir/name, OWNED */
+    struct stat st; /* of the path, symlinks followed */
+    int stat_err;   /* errno of stat, or 0 */
+    int open_err;   /* a regular file: errno of open, or 0 */
+    bool irregular; /* a regular file replaced by something else after stat */
+    rp_status load; /* rp_corpus_load's status */
+    rp_buf buf;     /* the loaded bytes, or empty with why set */
+    int fd;         /* a streamed input, opened but read only when taken (else -1) */
     char why[RP_WHY_LEN];
 } entry;
 

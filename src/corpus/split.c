@@ -152,14 +152,14 @@ typedef struct splitting {
     size_t cap;
     rp_buf scratch;
     const char *data;
-    size_t base;     /* input offset of data[0] */
-    size_t kept;     /* parts numbered so far */
-    size_t pos;      /* data offset of the first line not yet tested */
-    size_t counted;  /* lines are counted up to this data offset ... */
-    uint32_t line;   /* ... where this line starts (so a part knows its first line) */
-    bool dropping;   /* the current part is longer than cap: its bytes are let go as read */
+    size_t base;       /* input offset of data[0] */
+    size_t kept;       /* parts numbered so far */
+    size_t pos;        /* data offset of the first line not yet tested */
+    size_t counted;    /* lines are counted up to this data offset ... */
+    uint32_t line;     /* ... where this line starts (so a part knows its first line) */
+    bool dropping;     /* the current part is longer than cap: its bytes are let go as read */
     bool dropped_text; /* ... and some of them were not blank */
-    bool long_line;  /* ... and the line being read is too: let go up to its end */
+    bool long_line;    /* ... and the line being read is too: let go up to its end */
 } splitting;
 
 /* The 1-based line of the input at data offset off (>= the last asked for). */
@@ -199,8 +199,7 @@ static rp_status emit(splitting *sx, size_t start, size_t end)
         return RP_ENOMEM;
     }
     st = rp_corpus_take(sx->c, name.data, bytes, end - start, sx->base + start, NULL);
-    if (st == RP_OK)
-    {
+    if (st == RP_OK) {
         rp_doc *d = rp_corpus_doc_edit(sx->c, (uint32_t)(rp_corpus_count(sx->c) - 1));
         d->file_line = line_at(sx, start);
         d->part = (uint32_t)sx->kept;
