@@ -1,12 +1,15 @@
 /*
  * quotes.c - `reprint quotes`: each quotation (quotes_extract.c) is looked up in an index of
- * every 3-token shingle of the corpus (short quotations need short seeds, and the quotation
- * side must not be winnowed away); seeds of one document are chained along the source, each
+ * every 3-token shingle of the corpus that some quotation holds (short quotations need short
+ * seeds, and the quotation side must not be winnowed away; a shingle in no quotation is never
+ * looked up, so it is left out), found in one probe of a table of the index's runs; seeds of one document are chained along the source, each
  * chain's window is aligned with the whole quotation (quotes_attrib.c), and the alignment's
  * columns give the source's fidelity and its differences. Copies of one quotation text (the
  * same token hashes) are attributed once: the other copies are sources of each other without
  * a search, only seeds outside them are chained and aligned, and every copy lists the shared
- * ranked sources less itself, so the work is linear in the copies, not quadratic.
+ * ranked sources less itself, so the work is linear in the copies, not quadratic. Documents
+ * with fewer seeds than a chain needs are dropped before the seeds are sorted. Fidelity is
+ * fidelity.c's.
  */
 #include "quotes/quotes.h"
 #include "base/sort.h"
@@ -60,15 +63,22 @@ typedef struct hit {
     uint32_t doc, pos, qi;
 } hit;
 
+/* A run of equal hashes in the index, in its table (build_directory). */
+typedef struct run_slot {
+    uint64_t hash;
+    size_t first; /* SIZE_MAX: empty */
+    size_t count;
+} run_slot;
+
 /* Scratch of one run. */
 typedef struct work {
     const rp_corpus *corpus;
     docdata *docs;
     rp_fingerprint *index;
     size_t index_count;
-    size_t *dir; /* build_directory */
+    run_slot *dir; /* build_directory */
     size_t dir_cap;
-    unsigned dir_shift;
+    size_t dir_mask;
     hit *hits;
     size_t hit_count, hit_cap;
     uint32_t *stamp;
@@ -91,7 +101,9 @@ typedef struct work {
     size_t tg_cap;
     cand *placed; /* the kept candidates in (doc, position) order */
     size_t placed_cap;
-    uint64_t *tab_key; /* the text's hashes counted (count_text, match_bound) */
+    uint32_t *doc_hits; /* per document: hits of the text (keep_busy_docs; zero between) */
+    uint32_t *touched;  /* the documents counted there */
+    uint64_t *tab_key;  /* the text's hashes counted (count_text, match_bound) */
     uint32_t *tab_count, *tab_used, *tab_stamp, tab_window;
     size_t tab_cap, tab_count_cap, tab_used_cap, tab_stamp_cap, tab_mask;
 } work;
@@ -164,62 +176,118 @@ static inline bool hit_less(const hit *a, const hit *b)
 RP_DEFINE_SORT(sort_fps, rp_fingerprint, fp_less)
 RP_DEFINE_SORT(sort_hits, hit, hit_less)
 
-/* Where each run of index hashes with the same top bits starts (about 8 entries a run), so
- * that a lookup binary-searches one run instead of the whole index: a search of a large
- * index missed the cache at each of its 20-odd steps. */
+/* Where each run of equal index hashes starts and how long it is, in an open-addressed table
+ * (a power of two at least twice the runs) keyed by the hash: a lookup is one probe, where a
+ * binary search of the index missed the cache at each step. */
 static rp_status build_directory(work *w)
 {
-    unsigned bits = 1;
-    size_t k = 0;
+    size_t runs = 0, cap = 16;
 
-    while (bits < 24 && ((size_t)8 << bits) < w->index_count)
-        bits++;
-    w->dir_shift = 64 - bits;
-    if (RP_GROW(w->dir, w->dir_cap, ((size_t)1 << bits) + 1) != RP_OK)
+    for (size_t k = 0; k < w->index_count; k++)
+        runs += k == 0 || w->index[k].hash != w->index[k - 1].hash;
+    while (cap < 2 * runs)
+        cap *= 2;
+    if (RP_GROW(w->dir, w->dir_cap, cap) != RP_OK)
         return RP_ENOMEM;
-    for (size_t b = 0; b <= (size_t)1 << bits; b++) {
-        while (k < w->index_count && (size_t)(w->index[k].hash >> w->dir_shift) < b)
-            k++;
-        w->dir[b] = k;
+    w->dir_mask = cap - 1;
+    for (size_t i = 0; i < cap; i++)
+        w->dir[i].first = SIZE_MAX;
+    for (size_t k = 0, j; k < w->index_count; k = j) {
+        size_t slot = (size_t)(w->index[k].hash >> 32 ^ w->index[k].hash) & w->dir_mask;
+        for (j = k + 1; j < w->index_count && w->index[j].hash == w->index[k].hash; j++)
+            ;
+        while (w->dir[slot].first != SIZE_MAX)
+            slot = (slot + 1) & w->dir_mask;
+        w->dir[slot] = (run_slot){w->index[k].hash, k, j - k};
     }
     return RP_OK;
 }
 
+/* The shingle hashes of every quotation to attribute, as a filter of bits (a power of two, at
+ * least 8 a shingle; a hash sets the bit its low bits name): a shingle whose bit is clear is in
+ * no quotation. A set bit may be another's: such entries are indexed but never looked up. */
+typedef struct shingle_filter {
+    uint64_t *bits;
+    size_t mask;
+} shingle_filter;
+
+static bool filter_has(const shingle_filter *f, uint64_t h)
+{
+    size_t b = (size_t)h & f->mask;
+    return (f->bits[b / 64] >> (b % 64)) & 1;
+}
+
+static rp_status wanted_shingles(const work *w, shingle_filter *f)
+{
+    size_t n = 0, cap = 512;
+
+    for (size_t i = 0; i < w->rec_count; i++)
+        n += w->recs[i].qe - w->recs[i].qs - SEED_K + 1;
+    while (cap < 8 * n)
+        cap *= 2;
+    f->bits = rp_calloc(cap / 64, sizeof(*f->bits));
+    if (!f->bits)
+        return RP_ENOMEM;
+    f->mask = cap - 1;
+    for (size_t i = 0; i < w->rec_count; i++) {
+        const qrec *q = &w->recs[i];
+        const rp_token *t = w->docs[q->doc].toks.items;
+        for (uint32_t p = q->qs; p + SEED_K <= q->qe; p++) {
+            size_t bit = (size_t)trigram(t + p) & f->mask;
+            f->bits[bit / 64] |= (uint64_t)1 << (bit % 64);
+        }
+    }
+    return RP_OK;
+}
+
+/* Every 3-token shingle of the corpus that some quotation to attribute holds (the others are
+ * never looked up: leaving them out changes no lookup), sorted by hash. */
 static rp_status build_index(work *w, size_t ndocs)
 {
+    shingle_filter set = {NULL, 0};
     size_t total = 0, k = 0;
+    rp_fingerprint *kept;
+    rp_status st;
 
     for (size_t d = 0; d < ndocs; d++)
         total += w->docs[d].toks.count >= SEED_K ? w->docs[d].toks.count - SEED_K + 1 : 0;
-    w->index = rp_malloc((total ? total : 1) * sizeof(*w->index));
-    if (!w->index)
+    w->doc_hits = rp_calloc(ndocs ? ndocs : 1, sizeof(*w->doc_hits));
+    w->touched = rp_malloc((ndocs ? ndocs : 1) * sizeof(*w->touched));
+    if (!w->doc_hits || !w->touched)
         return RP_ENOMEM;
-    for (size_t d = 0; d < ndocs; d++) {
-        const rp_tokens *t = &w->docs[d].toks;
-        for (size_t p = 0; p + SEED_K <= t->count; p++)
-            w->index[k++] = (rp_fingerprint){trigram(t->items + p), (uint32_t)d, (uint32_t)p};
+    if ((st = wanted_shingles(w, &set)) != RP_OK)
+        return st;
+    w->index = rp_malloc((total ? total : 1) * sizeof(*w->index));
+    if (!w->index) {
+        rp_free(set.bits);
+        return RP_ENOMEM;
     }
-    if (total > 1)
-        sort_fps(w->index, total);
-    w->index_count = total;
+    for (size_t d = 0; d < ndocs && w->rec_count > 0; d++) {
+        const rp_tokens *t = &w->docs[d].toks;
+        for (size_t p = 0; p + SEED_K <= t->count; p++) {
+            uint64_t h = trigram(t->items + p);
+            if (filter_has(&set, h))
+                w->index[k++] = (rp_fingerprint){h, (uint32_t)d, (uint32_t)p};
+        }
+    }
+    rp_free(set.bits);
+    if (k < total && (kept = rp_realloc(w->index, (k ? k : 1) * sizeof(*w->index))) != NULL)
+        w->index = kept;
+    if (k > 1)
+        sort_fps(w->index, k);
+    w->index_count = k;
     return build_directory(w);
 }
 
 /* The index entries of one shingle hash: [*first, *first + *count). */
 static void lookup(const work *w, uint64_t h, size_t *first, size_t *count)
 {
-    size_t b = (size_t)(h >> w->dir_shift), lo = w->dir[b], hi = w->dir[b + 1];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (w->index[mid].hash < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *first = lo;
-    while (hi < w->index_count && w->index[hi].hash == h)
-        hi++;
-    *count = hi - lo;
+    size_t slot = (size_t)(h >> 32 ^ h) & w->dir_mask;
+
+    while (w->dir[slot].first != SIZE_MAX && w->dir[slot].hash != h)
+        slot = (slot + 1) & w->dir_mask;
+    *first = w->dir[slot].first == SIZE_MAX ? 0 : w->dir[slot].first;
+    *count = w->dir[slot].first == SIZE_MAX ? 0 : w->dir[slot].count;
 }
 
 /* ---- the copies of one text ---- */
@@ -294,6 +362,33 @@ static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r, uint3
     return RP_OK;
 }
 
+/* The distinct seeds a chain of a text of m tokens needs (chain_hits; at least 1). */
+static uint32_t seeds_needed(uint32_t m)
+{
+    uint32_t need = (uint32_t)(MIN_SEED_SHARE * (m - SEED_K + 1));
+    return need ? need : 1;
+}
+
+/* Drops the hits of documents holding fewer hits than a chain needs distinct seeds: no chain
+ * there could be tried, and sorting them cost more than all the rest. */
+static void keep_busy_docs(work *w, uint32_t m)
+{
+    uint32_t need = seeds_needed(m);
+    size_t kept = 0, touched = 0;
+
+    if (need <= 1)
+        return;
+    for (size_t h = 0; h < w->hit_count; h++)
+        if (w->doc_hits[w->hits[h].doc]++ == 0)
+            w->touched[touched++] = w->hits[h].doc;
+    for (size_t h = 0; h < w->hit_count; h++)
+        if (w->doc_hits[w->hits[h].doc] >= need)
+            w->hits[kept++] = w->hits[h];
+    for (size_t i = 0; i < touched; i++)
+        w->doc_hits[w->touched[i]] = 0;
+    w->hit_count = kept;
+}
+
 /* Seeds of the text (tokens [qs, qe) of the group's first copy) outside every copy. */
 static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
 {
@@ -313,6 +408,8 @@ static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
             ;
         st = shingle_hits(w, w->tg + i, j - i, qe - qs);
     }
+    if (st == RP_OK)
+        keep_busy_docs(w, qe - qs);
     if (st == RP_OK && w->hit_count > 1)
         sort_hits(w->hits, w->hit_count);
     return st;
@@ -706,6 +803,8 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->same);
     rp_free(w->tg);
     rp_free(w->placed);
+    rp_free(w->doc_hits);
+    rp_free(w->touched);
     rp_free(w->tab_key);
     rp_free(w->tab_count);
     rp_free(w->tab_used);
@@ -731,7 +830,7 @@ static rp_status prepare_all(rp_quotes *r, work *w, size_t ndocs)
                                      dd->toks.count ? (double)inside / dd->toks.count : 0.0,
                                      dd->toks.invalid_utf8, dd->toks.first_invalid};
     }
-    return build_index(w, ndocs);
+    return RP_OK;
 }
 
 /* The quotations to attribute, in (doc, start) order: long enough for min_words and a seed. */
@@ -798,6 +897,8 @@ static rp_status attribute_all(rp_quotes *r, work *w, size_t ndocs)
 {
     rp_status st = collect_recs(r, w, ndocs);
 
+    if (st == RP_OK)
+        st = build_index(w, ndocs);
     if (st == RP_OK)
         st = reserve_quotes(r, w->rec_count);
     if (st == RP_OK && w->rec_count > 1)
