@@ -2,14 +2,14 @@
  * quotes.c - `reprint quotes`: each quotation (quotes_extract.c) is looked up in an index of
  * every 3-token shingle of the corpus that some quotation holds (short quotations need short
  * seeds, and the quotation side must not be winnowed away; a shingle in no quotation is never
- * looked up, so it is left out), found in one probe of a table of the index's runs; seeds of one document are chained along the source, each
- * chain's window is aligned with the whole quotation (quotes_attrib.c), and the alignment's
- * columns give the source's fidelity and its differences. Copies of one quotation text (the
- * same token hashes) are attributed once: the other copies are sources of each other without
- * a search, only seeds outside them are chained and aligned, and every copy lists the shared
- * ranked sources less itself, so the work is linear in the copies, not quadratic. Documents
- * with fewer seeds than a chain needs are dropped before the seeds are sorted. Fidelity is
- * fidelity.c's.
+ * looked up, so it is left out), found in one probe of a table of the index's runs; seeds of
+ * one document are chained along the source, each chain's window is aligned with the whole
+ * quotation (quotes_attrib.c), and the alignment's columns give the source's fidelity and its
+ * differences (fidelity.c). Copies of one quotation text (the same token hashes) are
+ * attributed once: the other copies are sources of each other without a search, only seeds
+ * outside them are chained and aligned, and every copy lists the shared ranked sources less
+ * itself, so the work is linear in the copies, not quadratic. Documents with fewer seeds than
+ * a chain needs are dropped before the seeds are sorted, by document first.
  */
 #include "quotes/quotes.h"
 #include "base/sort.h"
@@ -81,6 +81,8 @@ typedef struct work {
     size_t dir_mask;
     hit *hits;
     size_t hit_count, hit_cap;
+    hit *spare; /* sort_seeds' other buffer */
+    size_t spare_cap;
     uint32_t *stamp;
     size_t stamp_cap;
     cand *cands;
@@ -175,6 +177,13 @@ static inline bool hit_less(const hit *a, const hit *b)
 
 RP_DEFINE_SORT(sort_fps, rp_fingerprint, fp_less)
 RP_DEFINE_SORT(sort_hits, hit, hit_less)
+
+static inline bool u32_less(const uint32_t *a, const uint32_t *b)
+{
+    return *a < *b;
+}
+
+RP_DEFINE_SORT(sort_u32, uint32_t, u32_less)
 
 /* Where each run of equal index hashes starts and how long it is, in an open-addressed table
  * (a power of two at least twice the runs) keyed by the hash: a lookup is one probe, where a
@@ -389,6 +398,46 @@ static void keep_busy_docs(work *w, uint32_t m)
     w->hit_count = kept;
 }
 
+/* Sorts the hits by (doc, pos, qi) (no two are equal): placed by document after a count of
+ * each document met (a counting sort over the few documents, themselves sorted), then each
+ * document's hits sorted alone. One sort of all the hits cost a sixth of a run. */
+static rp_status sort_seeds(work *w)
+{
+    size_t touched = 0, at = 0;
+    hit *swap;
+
+    if (w->hit_count < 2)
+        return RP_OK;
+    if (w->hit_count > UINT32_MAX) {
+        sort_hits(w->hits, w->hit_count);
+        return RP_OK;
+    }
+    if (RP_GROW(w->spare, w->spare_cap, w->hit_count) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t h = 0; h < w->hit_count; h++)
+        if (w->doc_hits[w->hits[h].doc]++ == 0)
+            w->touched[touched++] = w->hits[h].doc;
+    if (touched > 1)
+        sort_u32(w->touched, touched);
+    for (size_t i = 0; i < touched; i++) { /* counts become where each document starts */
+        uint32_t n = w->doc_hits[w->touched[i]];
+        w->doc_hits[w->touched[i]] = (uint32_t)at;
+        at += n;
+    }
+    for (size_t h = 0; h < w->hit_count; h++)
+        w->spare[w->doc_hits[w->hits[h].doc]++] = w->hits[h];
+    for (size_t i = 0, first = 0; i < touched; i++) {
+        size_t end = w->doc_hits[w->touched[i]];
+        if (end - first > 1)
+            sort_hits(w->spare + first, end - first);
+        w->doc_hits[w->touched[i]] = 0;
+        first = end;
+    }
+    swap = w->hits, w->hits = w->spare, w->spare = swap;
+    at = w->hit_cap, w->hit_cap = w->spare_cap, w->spare_cap = at;
+    return RP_OK;
+}
+
 /* Seeds of the text (tokens [qs, qe) of the group's first copy) outside every copy. */
 static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
 {
@@ -410,8 +459,8 @@ static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
     }
     if (st == RP_OK)
         keep_busy_docs(w, qe - qs);
-    if (st == RP_OK && w->hit_count > 1)
-        sort_hits(w->hits, w->hit_count);
+    if (st == RP_OK)
+        st = sort_seeds(w);
     return st;
 }
 
@@ -792,6 +841,7 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->index);
     rp_free(w->dir);
     rp_free(w->hits);
+    rp_free(w->spare);
     rp_free(w->stamp);
     rp_free(w->cands);
     rp_free(w->qh);
