@@ -2,7 +2,9 @@
  * test_bounds.c - tiny or endless inputs that would make the reader hold gigabytes: a zstd bomb
  * (plain and named .jsonl.zst), /dev/zero named directly and planted in a folder as a symlink,
  * and a FIFO fed text without end. Each is read with the default options in a forked child
- * under a 1 GiB address-space limit and must be skipped cleanly with its reason.
+ * under a 1 GiB address-space limit and must be skipped cleanly with its reason. JSONL and
+ * split inputs of 1.2 GiB through a FIFO, with lines and parts over the limit: those are
+ * skipped and the rest read, within the same limit.
  */
 #include "fixture.h"
 #include "reprint.h"
@@ -215,6 +217,147 @@ static void test_endless_fifo_stops_at_the_default_limit_within_a_gib(void **sta
     assert_int_equal(waitpid(writer, &status, 0), writer);
 }
 
+/* ---- JSONL and split inputs are cut as read: memory held does not grow with the file ---- */
+
+#define HUGE_LINE ((size_t)600 << 20) /* two of them: more than the address space allowed */
+
+/* In a forked writer: small lines and huge ones into the FIFO at rel, then exits. `kinds` is
+ * one letter a line: 's' a small line, pre, its number and post, 'h' HUGE_LINE bytes of
+ * words on one line, 'p' HUGE_LINE bytes of short lines (a huge part of small lines). */
+static pid_t write_fifo(const char *rel, const char *kinds, const char *pre, const char *post)
+{
+    pid_t pid;
+
+    assert_int_equal(mkfifo(at(rel), 0600), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        static char chunk[1 << 16];
+        FILE *f = fopen(at(rel), "w");
+        signal(SIGPIPE, SIG_DFL);
+        if (!f)
+            _exit(1);
+        for (int i = 0; kinds[i]; i++) {
+            if (kinds[i] == 's') {
+                fprintf(f, "%s%d%s", pre, i + 1, post);
+                continue;
+            }
+            for (size_t k = 0; k < sizeof(chunk); k++)
+                chunk[k] =
+                    k % 8 == 7 ? (kinds[i] == 'p' && k % 64 == 63 ? '\n' : ' ') : 'a' + k % 7;
+            for (size_t done = 0; done < HUGE_LINE; done += sizeof(chunk))
+                if (fwrite(chunk, 1, sizeof(chunk), f) != sizeof(chunk))
+                    _exit(2);
+            fputc('\n', f);
+        }
+        _exit(fclose(f) == 0 ? 0 : 3);
+    }
+    return pid;
+}
+
+/* A name without the leading tmp_root and '/'. */
+static const char *short_name(const char *name)
+{
+    size_t n = strlen(tmp_root);
+    return strncmp(name, tmp_root, n) == 0 && name[n] == '/' ? name + n + 1 : name;
+}
+
+/* In the child: reads path (JSONL, or cut by --split) with the default limit; 0 when the
+ * documents are exactly `names` (comma-separated, tmp_root left out) and the skipped inputs
+ * `skips` with the reason `why`, else a distinct code (and a line on stderr). */
+static int read_expect(const char *path, const char *split, const char *names, const char *skips,
+                       const char *why)
+{
+    char got[512] = "", got_skips[512] = "";
+    rp_corpus *c = NULL;
+    rp_read_options ro;
+    rp_status st;
+
+    rp_read_options_init(&ro);
+    ro.threads = 1;
+    ro.split = split;
+    if (rp_corpus_new(&c) != RP_OK)
+        return 10;
+    if ((st = rp_corpus_read(c, path, &ro)) != RP_OK) {
+        fprintf(stderr, "%s: %s\n", path, rp_strerror(st));
+        return 11;
+    }
+    for (uint32_t i = 0; i < rp_corpus_count(c); i++)
+        snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? "," : "",
+                 short_name(rp_corpus_doc(c, i)->name));
+    for (size_t i = 0; i < rp_corpus_skipped_count(c); i++) {
+        const rp_skip *sk = rp_corpus_skipped(c, i);
+        if (strcmp(sk->reason, why) != 0) {
+            fprintf(stderr, "%s: skipped %s for '%s'\n", path, sk->input, sk->reason);
+            return 12;
+        }
+        snprintf(got_skips + strlen(got_skips), sizeof(got_skips) - strlen(got_skips), "%s%s",
+                 i ? "," : "", short_name(sk->input));
+    }
+    rp_corpus_free(c);
+    if (strcmp(got, names) != 0 || strcmp(got_skips, skips) != 0) {
+        fprintf(stderr, "%s: documents '%s', skipped '%s'\n", path, got, got_skips);
+        return 14;
+    }
+    return 0;
+}
+
+/* Runs read_expect in a child limited to 1 GiB of address space, then reaps the writer. */
+static void assert_read_within_a_gib(pid_t writer, const char *path, const char *split,
+                                     const char *names, const char *skips, const char *why)
+{
+    pid_t pid = fork();
+    int status;
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+#ifndef RP_TEST_ASAN
+        struct rlimit rl = {ADDRESS_LIMIT, ADDRESS_LIMIT};
+        if (setrlimit(RLIMIT_AS, &rl) != 0)
+            _exit(13);
+#endif
+        _exit(read_expect(path, split, names, skips, why));
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    kill(writer, SIGKILL);
+    waitpid(writer, NULL, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* 1.2 GiB of JSONL: lines 2 and 4 are 600 MiB each, over the default limit; the others are
+ * read. Loaded whole, the file would not fit in the address space. */
+static void test_jsonl_lines_over_the_limit_are_skipped_within_a_gib(void **state)
+{
+    char why[96];
+    pid_t writer;
+
+    (void)state;
+    skip_under_valgrind();
+    writer =
+        write_fifo("items.jsonl", "shshs", "{\"id\":\"item", "\",\"text\":\"a short item\"}\n");
+    snprintf(why, sizeof(why), "line longer than the limit of %zu bytes", RP_MAX_DOC_BYTES_DEFAULT);
+    assert_read_within_a_gib(writer, at("items.jsonl"), NULL, "item1,item3,item5",
+                             "items.jsonl:2,items.jsonl:4", why);
+}
+
+/* 1.2 GiB cut by --split: part 3 holds 600 MiB of short lines, part 5 one 600 MiB line; both
+ * are skipped under their numbers and the small parts around them are read. */
+static void test_split_parts_over_the_limit_are_skipped_within_a_gib(void **state)
+{
+    char why[96];
+    pid_t writer;
+
+    (void)state;
+    skip_under_valgrind();
+    writer = write_fifo("parts.txt", "ssspsshs", "---\n", ": a short part\n");
+    snprintf(why, sizeof(why), "document larger than the limit of %zu bytes",
+             RP_MAX_DOC_BYTES_DEFAULT);
+    assert_read_within_a_gib(writer, at("parts.txt"), "^---$",
+                             "parts.txt#1,parts.txt#2,parts.txt#4,parts.txt#6",
+                             "parts.txt#3,parts.txt#5", why);
+}
+
 static void test_default_limit_is_256_mib(void **state)
 {
     rp_read_options ro;
@@ -233,6 +376,8 @@ int main(void)
         cmocka_unit_test(test_dev_zero_named_is_skipped_as_binary_within_a_gib),
         cmocka_unit_test(test_dev_zero_in_a_folder_is_skipped_as_a_device_within_a_gib),
         cmocka_unit_test(test_endless_fifo_stops_at_the_default_limit_within_a_gib),
+        cmocka_unit_test(test_jsonl_lines_over_the_limit_are_skipped_within_a_gib),
+        cmocka_unit_test(test_split_parts_over_the_limit_are_skipped_within_a_gib),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

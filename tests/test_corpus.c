@@ -829,6 +829,194 @@ static void test_split_allows_escaped_backslashes_and_digits_in_brackets(void **
     assert_int_equal(rp_read_options_check(&ro, msg, sizeof(msg)), RP_EFORMAT);
 }
 
+/* ---- JSONL and split inputs read as they are cut (bounded by max_doc_bytes) ---- */
+
+/* A deterministic pseudo-random number (an LCG's high bits). */
+static uint32_t next_rand(uint64_t *seed)
+{
+    *seed = *seed * 6364136223846793005u + 1442695040888963407u;
+    return (uint32_t)(*seed >> 33);
+}
+
+/* Appends n bytes of words (letters, a space every few) to b. */
+static void add_words(rp_buf *b, size_t n, uint64_t *seed)
+{
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(rp_buf_addc(b, next_rand(seed) % 6 == 0 ? ' ' : 'a' + (char)(i % 23)),
+                         RP_OK);
+}
+
+/* Lines 2 and 4 are over the limit (line 4 far past what is read at once): each is skipped
+ * naming its line, the lines after it are read, and the same holds read from memory and
+ * through gzip. */
+static void test_read_jsonl_skips_lines_over_the_limit_and_keeps_the_rest(void **state)
+{
+    rp_read_options ro;
+    rp_buf file = RP_BUF_INIT;
+    uint64_t seed = 7;
+    const char *raw;
+    size_t raw_len;
+    char input[600];
+
+    (void)state;
+    rp_read_options_init(&ro);
+    ro.max_doc_bytes = 1000;
+    assert_int_equal(
+        rp_buf_adds(&file, "{\"id\":\"a\",\"text\":\"first\"}\n{\"id\":\"long\",\"text\":\""),
+        RP_OK);
+    add_words(&file, 3000, &seed);
+    assert_int_equal(rp_buf_adds(&file, "\"}\n{\"id\":\"b\",\"text\":\"second\"}\n{\"text\":\""),
+                     RP_OK);
+    add_words(&file, 3000000, &seed);
+    assert_int_equal(rp_buf_adds(&file, "\"}\n\n{\"id\":\"c\",\"text\":\"third\"}\r\n"), RP_OK);
+    put("long.jsonl", file.data, file.len);
+    put_gzip("long.jsonl.gz", file.data, 1);
+    for (int round = 0; round < 3; round++) {
+        rp_corpus *c = NULL;
+        const char *name = round == 1 ? at("long.jsonl.gz") : at("long.jsonl");
+
+        if (round < 2) {
+            c = read_path(name, &ro);
+        } else {
+            assert_int_equal(rp_corpus_new(&c), RP_OK);
+            assert_int_equal(rp_corpus_read_jsonl_bytes(c, name, file.data, file.len, 1, &ro),
+                             RP_OK);
+        }
+        assert_int_equal(rp_corpus_count(c), 3);
+        assert_doc(c, 0, "a", "first", 0);
+        assert_doc(c, 1, "b", "second", 0);
+        assert_doc(c, 2, "c", "third", 0);
+        assert_int_equal(rp_corpus_raw(c, 2, &raw, &raw_len), RP_OK);
+        assert_int_equal(raw_len, strlen("{\"id\":\"c\",\"text\":\"third\"}"));
+        assert_memory_equal(raw, "{\"id\":\"c\",\"text\":\"third\"}", raw_len);
+        assert_int_equal(rp_corpus_skipped_count(c), 2);
+        snprintf(input, sizeof(input), "%s:2", name);
+        assert_skip(c, 0, input, "line longer than the limit of 1000 bytes");
+        snprintf(input, sizeof(input), "%s:4", name);
+        assert_skip(c, 1, input, "line longer than the limit of 1000 bytes");
+        rp_corpus_free(c);
+    }
+    rp_buf_release(&file);
+}
+
+/* The parts of `file` cut at lines opening with "---" (before them, or after them when
+ * `after`) by a plain reading of the documented rule: a line longer than cap (with its line
+ * break) is never a cut, blank parts are not numbered, a part longer than cap is skipped. */
+typedef struct expected_part {
+    size_t start, end, line, number;
+} expected_part;
+
+static size_t expect_parts(const rp_buf *file, bool after, size_t cap, expected_part *out,
+                           size_t max)
+{
+    size_t n = 0, number = 0, start = 0, start_line = 1, line = 1, ls, le;
+
+    for (ls = 0; ls <= file->len; ls = le, line++) {
+        const char *nl = ls < file->len ? memchr(file->data + ls, '\n', file->len - ls) : NULL;
+        bool last = ls == file->len, cut;
+        size_t end = last ? ls : 0;
+
+        le = nl ? (size_t)(nl - file->data) + 1 : file->len;
+        cut = !last && le - ls <= cap && le - ls >= 3 && memcmp(file->data + ls, "---", 3) == 0;
+        if (!last && cut && !after && ls > start)
+            end = ls;
+        else if (!last && cut && after)
+            end = le;
+        if (end > start || last) {
+            bool blank = true;
+            for (size_t i = start; i < end && blank; i++)
+                blank = strchr(" \t\r\n\f\v", file->data[i]) != NULL && file->data[i] != '\0';
+            if (!blank) {
+                assert_true(n < max);
+                out[n++] = (expected_part){start, end, start_line, ++number};
+            }
+            start = end;
+            start_line = after ? line + 1 : line;
+        }
+        if (last)
+            break;
+    }
+    return n;
+}
+
+/* A file of a few MB cut as read, with parts and lines over the limit and parts made of
+ * short lines, CRLF lines and separator-like lines too long to be cuts: every part's name,
+ * offset, bytes and first line, and every skip, are those of the documented rule, for
+ * --split and --split-after, plain and through zstd. */
+static void test_split_as_read_follows_the_rule_across_reads(void **state)
+{
+    enum { CAP = 100000, PARTS = 90 };
+    static expected_part want[PARTS * 2 + 4];
+    rp_buf file = RP_BUF_INIT;
+    uint64_t seed = 11;
+
+    (void)state;
+    assert_int_equal(rp_buf_adds(&file, "\n  \n"), RP_OK); /* a blank part first */
+    for (int p = 0; p < PARTS; p++) {
+        uint32_t r = next_rand(&seed) % 20;
+        assert_int_equal(rp_buf_adds(&file, p % 7 == 3 ? "---\r\n" : "--- a part\n"), RP_OK);
+        if (r == 14 || r == 15) { /* over the limit in short lines */
+            for (int l = 0; l < 2000; l++) {
+                add_words(&file, 70, &seed);
+                assert_int_equal(rp_buf_addc(&file, '\n'), RP_OK);
+            }
+        } else if (r == 16 || r == 17) { /* a separator-like line over the limit, or over
+                                          * what is held at once */
+            add_words(&file, 10, &seed);
+            assert_int_equal(rp_buf_adds(&file, "\n---"), RP_OK);
+            add_words(&file, r == 17 ? 300000 : 150000, &seed);
+            assert_int_equal(rp_buf_adds(&file, "\n"), RP_OK);
+        } else if (r == 18) {
+            assert_int_equal(rp_buf_adds(&file, "crlf line\r\nand another\r\n"), RP_OK);
+        } else if (r != 19) { /* r == 19: nothing, two cuts in a row */
+            for (uint32_t l = 0; l <= r % 5; l++) {
+                add_words(&file, 20 + next_rand(&seed) % 180, &seed);
+                assert_int_equal(rp_buf_addc(&file, '\n'), RP_OK);
+            }
+        }
+    }
+    assert_int_equal(rp_buf_adds(&file, "the end, no line break"), RP_OK);
+    put("parts.txt", file.data, file.len);
+    put_zstd("parts.txt.zst", file.data, 1, 0);
+    for (int round = 0; round < 4; round++) {
+        bool after = round & 1;
+        const char *name = round & 2 ? at("parts.txt.zst") : at("parts.txt");
+        size_t n = expect_parts(&file, after, CAP, want, sizeof(want) / sizeof(*want));
+        size_t docs = 0, skips = 0;
+        rp_read_options ro;
+        rp_corpus *c;
+
+        rp_read_options_init(&ro);
+        ro.max_doc_bytes = CAP;
+        if (after)
+            ro.split_after = "^---";
+        else
+            ro.split = "^---";
+        c = read_path(name, &ro);
+        for (size_t i = 0; i < n; i++) {
+            char part[600];
+            snprintf(part, sizeof(part), "%s#%zu", name, want[i].number);
+            if (want[i].end - want[i].start > CAP) {
+                assert_skip(c, skips++, part, "document larger than the limit of 100000 bytes");
+                continue;
+            }
+            assert_true(docs < rp_corpus_count(c));
+            assert_string_equal(rp_corpus_doc(c, (uint32_t)docs)->name, part);
+            assert_int_equal(rp_corpus_doc(c, (uint32_t)docs)->offset, want[i].start);
+            assert_int_equal(rp_corpus_doc(c, (uint32_t)docs)->len, want[i].end - want[i].start);
+            assert_memory_equal(rp_corpus_doc(c, (uint32_t)docs)->bytes, file.data + want[i].start,
+                                want[i].end - want[i].start);
+            assert_int_equal(rp_corpus_doc(c, (uint32_t)docs)->file_line, want[i].line);
+            docs++;
+        }
+        assert_true(skips >= 4); /* the rule's hard cases were met */
+        assert_int_equal(rp_corpus_count(c), docs);
+        assert_int_equal(rp_corpus_skipped_count(c), skips);
+        rp_corpus_free(c);
+    }
+    rp_buf_release(&file);
+}
+
 static void test_split_seed_feed_gives_sixteen_posts(void **state)
 {
     char path[1024];
@@ -990,6 +1178,8 @@ int main(void)
         cmocka_unit_test(test_split_refuses_back_references_naming_the_option),
         cmocka_unit_test(test_split_allows_escaped_backslashes_and_digits_in_brackets),
         cmocka_unit_test(test_split_seed_feed_gives_sixteen_posts),
+        cmocka_unit_test(test_read_jsonl_skips_lines_over_the_limit_and_keeps_the_rest),
+        cmocka_unit_test(test_split_as_read_follows_the_rule_across_reads),
         cmocka_unit_test(test_read_fails_cleanly_at_every_allocation),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);

@@ -80,14 +80,39 @@ void rp_corpus_set_raw(rp_corpus *c, uint32_t id, const char *raw, size_t len);
  */
 rp_status rp_corpus_load(int fd, size_t cap, size_t size_hint, rp_buf *out, char *why);
 
+/*
+ * A streamed input's consumer: handed the decoded bytes not yet let go (data[len] is NUL) when
+ * a line has ended since the last call, when they grew by a quarter (an unfinished line that
+ * may be too long already), when they pass the loader's cap, and at the end (eof, when every
+ * byte must be used). It sets *used to the leading bytes it is done with, which are
+ * let go; what it keeps must fit under the cap. Only RP_ENOMEM and RP_ELIMIT are errors.
+ */
+typedef rp_status (*rp_corpus_sink)(void *ctx, const char *data, size_t len, bool eof,
+                                    size_t *used);
+
+/*
+ * rp_corpus_load for JSONL and split inputs: the same decoding and binary rule, but the bytes
+ * go to sink as they come and at most `cap` (at least 64 KiB) are held at once. UTF-16 with a
+ * BOM is converted whole at the end, so such an input is bounded by cap as a whole. When the
+ * input must be skipped, RP_OK is returned with why[0] != '\0': what the sink took from it
+ * must then be dropped by the caller (rp_corpus_rollback).
+ */
+rp_status rp_corpus_load_stream(int fd, size_t cap, rp_corpus_sink sink, void *ctx, char *why);
+
 /* True when the bytes look binary (see corpus_decode.c for the rule). */
 bool rp_corpus_is_binary(const char *bytes, size_t len);
 
 /* ---- readers (corpus_jsonl.c, corpus_split.c) ---- */
 
-/* One document per non-blank JSONL line of buf (taken in every case). */
+/* One document per non-blank JSONL line of buf (taken in every case). A line longer than cap
+ * is skipped as "path:LINE". */
 rp_status rp_corpus_read_jsonl(rp_corpus *c, const char *path, rp_buf *buf,
                                const rp_read_options *ropts, size_t cap);
+
+/* The same from fd, read line by line (rp_corpus_load_stream): at most about cap bytes held
+ * besides the documents kept. A file that cannot be read is skipped whole. */
+rp_status rp_corpus_stream_jsonl(rp_corpus *c, const char *path, int fd,
+                                 const rp_read_options *ropts, size_t cap);
 
 /* Compiled --split / --split-after expressions (either may be absent). */
 typedef struct rp_splitter {
@@ -101,9 +126,15 @@ typedef struct rp_splitter {
 rp_status rp_splitter_init(rp_splitter *sp, const rp_read_options *ropts, char *msg, size_t msglen);
 void rp_splitter_release(rp_splitter *sp);
 
-/* Parts of buf (taken in every case) named "name#1", "name#2" ... */
+/* Parts of buf (taken in every case) named "name#1", "name#2" ... A part longer than cap is
+ * skipped under its name; a line longer than cap is never matched. */
 rp_status rp_corpus_read_split(rp_corpus *c, const char *name, rp_buf *buf, const rp_splitter *sp,
                                size_t cap);
+
+/* The same from fd, read line by line (rp_corpus_load_stream): at most about twice cap held
+ * besides the parts kept (a part under cap and an unfinished line that may end it). */
+rp_status rp_corpus_stream_split(rp_corpus *c, const char *name, int fd, const rp_splitter *sp,
+                                 size_t cap);
 
 /* Tests only: when not NULL (the default), a directory walk calls it with the directory's path
  * after listing the directory and before visiting any entry, so that a test can remove or

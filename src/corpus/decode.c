@@ -4,7 +4,9 @@
  * and zstd (streaming frames) found by magic bytes, converts UTF-16 with a BOM to UTF-8, and
  * rejects binary content. Output beyond a cap stops the read and no buffer grows past the cap,
  * so one input never holds more than the cap; a compressed stream whose output passes
- * RP_BOMB_OUTPUT at a ratio over RP_BOMB_RATIO stops early as a likely bomb.
+ * RP_BOMB_OUTPUT at a ratio over RP_BOMB_RATIO stops early as a likely bomb. Streamed (JSONL and
+ * split inputs, rp_corpus_load_stream): the decoded bytes go to a sink as lines complete, and
+ * the cap bounds only the bytes the sink has not let go yet.
  */
 #include "corpus/corpus.h"
 
@@ -41,7 +43,20 @@ typedef struct loader {
     size_t in_pos;
     size_t in_total; /* compressed bytes read so far */
     bool eof;
+    rp_corpus_sink sink; /* streamed: hands it the output (NULL: keep it all) */
+    void *ctx;
+    size_t dropped;  /* streamed: output the sink let go */
+    bool decided;    /* streamed: the binary rule has been applied */
+    bool hold;       /* streamed: UTF-16, kept whole to be converted at the end */
+    bool line_ended; /* streamed: a line break arrived since the sink last ran */
+    size_t kept;     /* streamed: bytes the sink kept when it last ran */
 } loader;
+
+/* Output goes to the sink as it comes (not held whole). */
+static bool streaming(const loader *ld)
+{
+    return ld->sink && !ld->hold;
+}
 
 void rp_corpus_errno_reason(int err, char *why)
 {
@@ -95,9 +110,9 @@ static rp_status out_room(loader *ld)
 /* After a decoding step: RP_ELIMIT past the cap, RP_EFORMAT for a likely bomb (why set). */
 static rp_status check_output(loader *ld)
 {
-    size_t out = ld->out->len, in = ld->in_total ? ld->in_total : 1;
+    size_t out = ld->dropped + ld->out->len, in = ld->in_total ? ld->in_total : 1;
 
-    if (out > ld->cap) {
+    if (!streaming(ld) && out > ld->cap) {
         rp_corpus_limit_reason(ld->cap, ld->why);
         return RP_ELIMIT;
     }
@@ -153,6 +168,8 @@ static void zfree_rp(void *opaque, void *ptr)
     rp_free(ptr);
 }
 
+static rp_status drain(loader *ld, size_t before, bool eof);
+
 /* One inflate step: RP_OK, RP_ENOMEM, or RP_EFORMAT (why set). */
 static rp_status gunzip_step(loader *ld, z_stream *z, bool *member_done, size_t *produced)
 {
@@ -201,6 +218,8 @@ static rp_status gunzip(loader *ld)
         st = gunzip_step(ld, &z, &member_done, &produced);
         if (st == RP_OK)
             st = check_output(ld);
+        if (st == RP_OK)
+            st = drain(ld, ld->out->len - produced, false);
     }
     if (st == RP_OK && !member_done) {
         snprintf(ld->why, RP_WHY_LEN, "truncated gzip stream");
@@ -246,6 +265,8 @@ static rp_status unzstd(loader *ld)
         st = unzstd_step(ld, zs, &frame_done, &produced);
         if (st == RP_OK)
             st = check_output(ld);
+        if (st == RP_OK)
+            st = drain(ld, ld->out->len - produced, false);
     }
     if (st == RP_OK && !frame_done) {
         snprintf(ld->why, RP_WHY_LEN, "truncated zstd stream");
@@ -265,19 +286,74 @@ static bool binary_so_far(const rp_buf *out, size_t before)
            rp_corpus_is_binary(out->data, out->len);
 }
 
+/* Streamed: after output [before, len) arrived (or at the end), applies the binary rule once
+ * the first BINARY_SAMPLE bytes are in, then hands the bytes held to the sink when a line
+ * ended, the cap is passed, the bytes held grew by a quarter, or at the end, and lets go of
+ * what it used. The cap bounds the bytes held: a sink must use enough to stay under it. */
+static rp_status drain(loader *ld, size_t before, bool eof)
+{
+    rp_buf *out = ld->out;
+    size_t used = 0;
+    rp_status st;
+
+    if (!streaming(ld))
+        return RP_OK;
+    if (!ld->line_ended && before < out->len && memchr(out->data + before, '\n', out->len - before))
+        ld->line_ended = true;
+    if (!ld->decided) {
+        if (!eof && out->len < BINARY_SAMPLE)
+            return RP_OK;
+        ld->decided = true;
+        if (has_utf16_bom(out)) {
+            ld->hold = true; /* converted whole at the end, under the cap */
+            return RP_OK;
+        }
+        if (rp_corpus_is_binary(out->data, out->len)) {
+            snprintf(ld->why, RP_WHY_LEN, "binary file");
+            return RP_EFORMAT;
+        }
+    }
+    /* a long unfinished line is shown again each time it grows by a quarter, so a sink can
+     * give up on it long before the cap, at a linear cost */
+    if (!eof && !ld->line_ended && out->len <= ld->cap &&
+        out->len < ld->kept + ld->kept / 4 + 16 * READ_CHUNK)
+        return RP_OK;
+    ld->line_ended = false;
+    out->data[out->len] = '\0';
+    if ((st = ld->sink(ld->ctx, out->data, out->len, eof, &used)) != RP_OK)
+        return st;
+    if (used > 0) {
+        memmove(out->data, out->data + used, out->len - used);
+        out->len -= used;
+        ld->dropped += used;
+    }
+    ld->kept = out->len;
+    if (out->len > ld->cap) { /* a sink that kept too much */
+        rp_corpus_limit_reason(ld->cap, ld->why);
+        return RP_ELIMIT;
+    }
+    return RP_OK;
+}
+
 /* Plain bytes: read straight into the output buffer. */
 static rp_status read_plain(loader *ld)
 {
     rp_buf *out = ld->out;
     ssize_t n;
 
+    size_t before = out->len;
+    rp_status st;
+
     for (;;) {
+        if ((st = drain(ld, before, false)) != RP_OK)
+            return st;
         if (out->len > ld->cap) {
             rp_corpus_limit_reason(ld->cap, ld->why);
             return RP_ELIMIT;
         }
         if (out->cap - out->len < 2 && out_room(ld) != RP_OK)
             return RP_ENOMEM;
+        before = out->len;
         n = read_some(ld->fd, out->data + out->len, out->cap - out->len - 1);
         if (n < 0) {
             rp_corpus_errno_reason(errno, ld->why);
@@ -286,7 +362,7 @@ static rp_status read_plain(loader *ld)
         if (n == 0)
             return RP_OK;
         out->len += (size_t)n;
-        if (binary_so_far(out, out->len - (size_t)n)) {
+        if (!ld->sink && binary_so_far(out, out->len - (size_t)n)) {
             snprintf(ld->why, RP_WHY_LEN, "binary file");
             return RP_EFORMAT;
         }
@@ -336,8 +412,11 @@ static rp_status decode(loader *ld, size_t size_hint)
         ld->in_len = ld->in_total = head_len;
         return unzstd(ld);
     }
-    /* room for the whole file, the NUL and a one-byte probe for the end: no realloc */
+    /* room for the whole file, the NUL and a one-byte probe for the end: no realloc (streamed:
+     * a chunk's worth, grown only by a long line) */
     first = size_hint > ld->cap ? ld->cap : size_hint;
+    if (ld->sink)
+        first = 16 * READ_CHUNK < ld->cap ? 16 * READ_CHUNK : ld->cap;
     if (RP_GROW(ld->out->data, ld->out->cap, first + 2) != RP_OK)
         return RP_ENOMEM;
     memcpy(ld->out->data, head, head_len);
@@ -449,7 +528,7 @@ bool rp_corpus_is_binary(const char *bytes, size_t len)
 rp_status rp_corpus_load(int fd, size_t cap, size_t size_hint, rp_buf *out, char *why)
 {
     rp_buf buf = RP_BUF_INIT;
-    loader ld = {fd, cap, &buf, why, NULL, 0, 0, 0, false};
+    loader ld = {.fd = fd, .cap = cap, .out = &buf, .why = why};
     rp_status st;
 
     why[0] = '\0';
@@ -473,4 +552,37 @@ rp_status rp_corpus_load(int fd, size_t cap, size_t size_hint, rp_buf *out, char
 fail:
     rp_buf_release(&buf);
     return RP_ENOMEM;
+}
+
+rp_status rp_corpus_load_stream(int fd, size_t cap, rp_corpus_sink sink, void *ctx, char *why)
+{
+    rp_buf buf = RP_BUF_INIT;
+    loader ld = {.fd = fd,
+                 .cap = cap < BINARY_SAMPLE ? BINARY_SAMPLE : cap,
+                 .out = &buf,
+                 .why = why,
+                 .sink = sink,
+                 .ctx = ctx};
+    size_t used = 0;
+    rp_status st;
+
+    why[0] = '\0';
+    st = decode(&ld, 0);
+    rp_free(ld.in);
+    if (st == RP_OK && !buf.data)
+        st = rp_buf_add(&buf, "", 0);
+    if (st == RP_OK)
+        st = drain(&ld, buf.len, true);
+    if (st == RP_OK && ld.hold) { /* UTF-16: converted whole, then handed over at once */
+        buf.data[buf.len] = '\0';
+        st = utf16_to_utf8(&buf, ld.cap, why);
+        if (st == RP_OK && !why[0] && rp_corpus_is_binary(buf.data, buf.len))
+            snprintf(why, RP_WHY_LEN, "binary file");
+        if (st == RP_OK && !why[0])
+            st = sink(ctx, buf.data, buf.len, true, &used);
+    }
+    rp_buf_release(&buf);
+    if (st != RP_OK && st != RP_ENOMEM && why[0])
+        st = RP_OK; /* skipped for the reason in why */
+    return st;
 }

@@ -3,8 +3,10 @@
  * id field (a string as is, an integer in decimal, else "path:LINE"), its text taken from the
  * text field, and every other field kept as metadata (compact JSON, keys sorted). Bad lines
  * (malformed, or nested deeper than 64 levels) are skipped as "path:LINE" and the rest is
- * kept. The input buffer stays in the corpus so a document's raw line can be written back
- * unchanged (rp_corpus_raw).
+ * kept. A file is read line by line (rp_corpus_stream_jsonl), each line bounded by the
+ * per-document cap: a longer one is skipped as "path:LINE" and its bytes let go. A copy of a
+ * kept document's raw line stays in the corpus so it can be written back unchanged
+ * (rp_corpus_raw).
  */
 #include "corpus/corpus.h"
 
@@ -153,8 +155,16 @@ static rp_status read_line(rp_corpus *c, const jsonl_line *ln, const rp_read_opt
         goto fail;
     json_decref(obj);
     st = rp_corpus_take(c, name, bytes, len, 0, meta);
-    if (st == RP_OK)
-        rp_corpus_set_raw(c, (uint32_t)(rp_corpus_count(c) - 1), ln->bytes, ln->len);
+    if (st == RP_OK) { /* the raw line outlives the bytes read: a copy, kept by the corpus */
+        char *raw = rp_malloc(ln->len + 1);
+        if (!raw)
+            return RP_ENOMEM;
+        memcpy(raw, ln->bytes, ln->len);
+        raw[ln->len] = '\0';
+        if ((st = rp_corpus_keep_blob(c, raw)) != RP_OK)
+            return st;
+        rp_corpus_set_raw(c, (uint32_t)(rp_corpus_count(c) - 1), raw, ln->len);
+    }
     return st;
 fail:
     json_decref(obj);
@@ -163,56 +173,131 @@ fail:
     return st;
 }
 
-/* The lines of buf, numbered from skipped + 1. */
-static rp_status read_lines(rp_corpus *c, const char *path, rp_buf *buf,
-                            const rp_read_options *ropts, size_t cap, size_t skipped)
+/* A JSONL input read line by line (a buffer, or a stream through rp_corpus_load_stream). */
+typedef struct jsonl_reader {
+    rp_corpus *c;
+    const char *path;
+    const rp_read_options *ro;
+    size_t cap;
+    size_t lineno; /* lines begun so far */
+    bool started;  /* past the first line (which may open with a BOM) */
+    bool dropping; /* inside a line longer than cap, whose bytes are let go */
+} jsonl_reader;
+
+static rp_status skip_long(jsonl_reader *jr)
+{
+    jsonl_line ln = {jr->path, jr->lineno, NULL, 0};
+    char why[RP_WHY_LEN];
+
+    if (jr->cap >= RP_DOC_MAX)
+        snprintf(why, sizeof(why), "line longer than 4 GiB");
+    else
+        snprintf(why, sizeof(why), "line longer than the limit of %zu bytes", jr->cap);
+    return skip_line(jr->c, &ln, why);
+}
+
+/* True for a line of spaces, tabs, CR, FF and VT only (or none). */
+static bool blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\f' && s[i] != '\v')
+            return false;
+    }
+    return true;
+}
+
+/* Slack over cap for a line's unfinished bytes: a BOM and a '\r' are not counted. */
+#define RP_JSONL_SLACK 4
+
+/* rp_corpus_sink: reads the complete lines, keeps an unfinished one unless it is already too
+ * long (then it is skipped, and its bytes let go up to its end). */
+static rp_status jsonl_sink(void *ctx, const char *data, size_t len, bool eof, size_t *used)
 {
     static const char bom[] = "\xef\xbb\xbf";
-    size_t before = rp_corpus_count(c), ls, le, end;
-    jsonl_line ln = {path, skipped, NULL, 0};
+    jsonl_reader *jr = ctx;
+    jsonl_line ln = {jr->path, 0, NULL, 0};
+    size_t ls = 0, le, end;
     const char *nl;
     rp_status st = RP_OK;
 
-    json_set_alloc_funcs(rp_malloc, rp_free);
-    for (ls = 0; ls < buf->len && st == RP_OK; ls = le) {
-        nl = memchr(buf->data + ls, '\n', buf->len - ls);
-        le = nl ? (size_t)(nl - buf->data) + 1 : buf->len;
-        end = nl ? le - 1 : le;
-        if (end > ls && buf->data[end - 1] == '\r')
-            end--;
-        ln.lineno++;
-        ln.bytes = buf->data + ls;
-        if (ls == 0 && end >= 3 && memcmp(ln.bytes, bom, 3) == 0)
-            ln.bytes += 3;
-        ln.len = (size_t)(buf->data + end - ln.bytes);
-        if (ln.len == 0 || strspn(ln.bytes, " \t\r\f\v") >= ln.len)
+    while (ls < len && st == RP_OK) {
+        nl = memchr(data + ls, '\n', len - ls);
+        if (!nl && !eof) {
+            if (!jr->dropping && len - ls > jr->cap + RP_JSONL_SLACK) {
+                jr->lineno++;
+                jr->started = true;
+                jr->dropping = true;
+                st = skip_long(jr);
+            }
+            if (jr->dropping)
+                ls = len;
+            break;
+        }
+        le = nl ? (size_t)(nl - data) + 1 : len;
+        if (jr->dropping) { /* the end of a line already skipped */
+            jr->dropping = false;
+            ls = le;
             continue;
-        st = read_line(c, &ln, ropts, cap);
+        }
+        end = nl ? le - 1 : le;
+        if (end > ls && data[end - 1] == '\r')
+            end--;
+        ln.bytes = data + ls;
+        if (!jr->started && end - ls >= 3 && memcmp(ln.bytes, bom, 3) == 0)
+            ln.bytes += 3;
+        jr->started = true;
+        ln.lineno = ++jr->lineno;
+        ln.len = (size_t)(data + end - ln.bytes);
+        ls = le;
+        if (blank(ln.bytes, ln.len))
+            continue;
+        if (ln.len > jr->cap)
+            st = skip_long(jr);
+        else
+            st = read_line(jr->c, &ln, jr->ro, jr->cap);
     }
-    if (st == RP_OK && rp_corpus_count(c) > before) {
-        char *blob = buf->data;
-        *buf = (rp_buf)RP_BUF_INIT;
-        return rp_corpus_keep_blob(c, blob);
-    }
-    rp_buf_release(buf);
+    *used = ls;
     return st;
 }
 
 rp_status rp_corpus_read_jsonl(rp_corpus *c, const char *path, rp_buf *buf,
                                const rp_read_options *ropts, size_t cap)
 {
-    return read_lines(c, path, buf, ropts, cap, 0);
+    jsonl_reader jr = {c, path, ropts, cap, 0, false, false};
+    size_t used;
+    rp_status st;
+
+    json_set_alloc_funcs(rp_malloc, rp_free);
+    st = jsonl_sink(&jr, buf->data ? buf->data : "", buf->len, true, &used);
+    rp_buf_release(buf);
+    return st;
 }
 
-rp_status rp_corpus_read_jsonl_bytes(rp_corpus *c, const char *name, const void *bytes,
-                                     size_t len, size_t first_line,
-                                     const rp_read_options *ropts)
+rp_status rp_corpus_stream_jsonl(rp_corpus *c, const char *path, int fd,
+                                 const rp_read_options *ropts, size_t cap)
 {
-    rp_buf buf = RP_BUF_INIT;
+    jsonl_reader jr = {c, path, ropts, cap, 0, false, false};
+    char why[RP_WHY_LEN];
+    rp_corpus_mark mark;
+    rp_status st;
+
+    json_set_alloc_funcs(rp_malloc, rp_free);
+    rp_corpus_mark_get(c, &mark);
+    st = rp_corpus_load_stream(fd, cap + 2 * RP_JSONL_SLACK, jsonl_sink, &jr, why);
+    if (st != RP_OK || !why[0])
+        return st;
+    rp_corpus_rollback(c, &mark); /* the input is skipped whole */
+    return rp_corpus_skip(c, path, why);
+}
+
+rp_status rp_corpus_read_jsonl_bytes(rp_corpus *c, const char *name, const void *bytes, size_t len,
+                                     size_t first_line, const rp_read_options *ropts)
+{
     size_t cap = ropts->max_doc_bytes && ropts->max_doc_bytes < RP_DOC_MAX ? ropts->max_doc_bytes
                                                                            : RP_DOC_MAX;
+    jsonl_reader jr = {c, name, ropts, cap, first_line ? first_line - 1 : 0, false, false};
+    size_t used;
 
-    if (len && rp_buf_add(&buf, bytes, len) != RP_OK)
-        return RP_ENOMEM;
-    return read_lines(c, name, &buf, ropts, cap, first_line ? first_line - 1 : 0);
+    json_set_alloc_funcs(rp_malloc, rp_free);
+    return jsonl_sink(&jr, len ? bytes : "", len, true, &used);
 }

@@ -6,7 +6,8 @@
  * then goes to the JSONL reader, the regex splitter, the RSS/Atom reader (an XML file whose
  * root is <rss>, <feed> or <rdf:RDF>), or becomes one document. A directory's files are loaded
  * (read, decompressed, checked) by rp_read_options.threads threads, a window at a time, and
- * taken into the corpus in walk order: the corpus is the same for any thread count.
+ * taken into the corpus in walk order: the corpus is the same for any thread count. JSONL and
+ * split inputs are opened there but read as they are cut, in walk order (never whole).
  */
 #include "corpus/corpus.h"
 #include "base/pool.h"
@@ -88,26 +89,26 @@ static bool read_as_jsonl(const reader *rd, const char *name)
     return rd->ro.jsonl || name_is_jsonl(name);
 }
 
-/* The most bytes one input may load: a whole JSONL file or file to split may exceed the
- * per-document limit. */
-static size_t load_cap(const reader *rd, const char *name)
+/* JSONL and split inputs are read as they are cut (never loaded whole). */
+static bool streamed(const reader *rd, const char *name)
 {
-    return read_as_jsonl(rd, name) || rd->sp.has_before || rd->sp.has_after ? RP_DOC_MAX
-                                                                              : rd->cap;
+    return read_as_jsonl(rd, name) || rd->sp.has_before || rd->sp.has_after;
 }
 
-/* A loaded input (buf is taken): JSONL, split parts, a feed, or a single document. */
+/* A streamed input from fd: JSONL lines or split parts. */
+static rp_status read_streamed(reader *rd, const char *name, int fd)
+{
+    if (read_as_jsonl(rd, name))
+        return rp_corpus_stream_jsonl(rd->c, name, fd, &rd->ro, rd->cap);
+    return rp_corpus_stream_split(rd->c, name, fd, &rd->sp, rd->cap);
+}
+
+/* A loaded input (buf is taken): a feed, or a single document. */
 static rp_status take_loaded(reader *rd, const char *name, rp_buf buf)
 {
-    bool jsonl = read_as_jsonl(rd, name);
-    bool split = rd->sp.has_before || rd->sp.has_after;
     char *copy;
     rp_status st;
 
-    if (jsonl)
-        return rp_corpus_read_jsonl(rd->c, name, &buf, &rd->ro, rd->cap);
-    if (split)
-        return rp_corpus_read_split(rd->c, name, &buf, &rd->sp, rd->cap);
     if (rp_corpus_is_feed(buf.data, buf.len)) {
         st = rp_corpus_read_feed(rd->c, name, buf.data, buf.len);
         rp_buf_release(&buf);
@@ -125,9 +126,11 @@ static rp_status read_fd(reader *rd, const char *name, int fd, size_t size_hint)
 {
     char why[RP_WHY_LEN];
     rp_buf buf = RP_BUF_INIT;
-    rp_status st = rp_corpus_load(fd, load_cap(rd, name), size_hint, &buf, why);
+    rp_status st;
 
-    if (st != RP_OK)
+    if (streamed(rd, name))
+        return read_streamed(rd, name, fd);
+    if ((st = rp_corpus_load(fd, rd->cap, size_hint, &buf, why)) != RP_OK)
         return st;
     if (why[0])
         return rp_corpus_skip(rd->c, name, why);
@@ -216,13 +219,14 @@ void (*rp_corpus_test_after_list)(const char *dir) = NULL;
 #define RP_READ_WINDOW 256
 
 typedef struct entry {
-    char *path;      /* dir/name, OWNED */
-    struct stat st;  /* of the path, symlinks followed */
-    int stat_err;    /* errno of stat, or 0 */
-    int open_err;    /* a regular file: errno of open, or 0 */
-    bool irregular;  /* a regular file replaced by something else after stat */
-    rp_status load;  /* rp_corpus_load's status */
-    rp_buf buf;      /* the loaded bytes, or empty with why set */
+    char *path;     /* dir/name, OWNED */
+    struct stat st; /* of the path, symlinks followed */
+    int stat_err;   /* errno of stat, or 0 */
+    int open_err;   /* a regular file: errno of open, or 0 */
+    bool irregular; /* a regular file replaced by something else after stat */
+    rp_status load; /* rp_corpus_load's status */
+    rp_buf buf;     /* the loaded bytes, or empty with why set */
+    int fd;         /* a streamed input, opened but read only when taken (else -1) */
     char why[RP_WHY_LEN];
 } entry;
 
@@ -259,7 +263,11 @@ static rp_status load_entry(void *ctx, size_t i, unsigned worker)
         close(fd);
         return RP_OK;
     }
-    e->load = rp_corpus_load(fd, load_cap(w->rd, e->path), size_hint(&fst), &e->buf, e->why);
+    if (streamed(w->rd, e->path)) { /* read in walk order, as it is cut */
+        e->fd = fd;
+        return RP_OK;
+    }
+    e->load = rp_corpus_load(fd, w->rd->cap, size_hint(&fst), &e->buf, e->why);
     close(fd);
     return RP_OK;
 }
@@ -287,6 +295,12 @@ static rp_status take_entry(reader *rd, entry *e)
         return skip_errno(rd, e->path, e->open_err);
     if (e->irregular)
         return rp_corpus_skip(rd->c, e->path, "not a regular file");
+    if (e->fd >= 0) {
+        rp_status rs = read_streamed(rd, e->path, e->fd);
+        close(e->fd);
+        e->fd = -1;
+        return rs;
+    }
     if (e->load != RP_OK) {
         rp_buf_release(&buf);
         return e->load;
@@ -301,6 +315,8 @@ static void entries_release(entry *items, size_t n)
     for (size_t i = 0; i < n; i++) {
         rp_free(items[i].path);
         rp_buf_release(&items[i].buf);
+        if (items[i].fd >= 0)
+            close(items[i].fd);
     }
 }
 
@@ -314,6 +330,8 @@ static rp_status walk_window(reader *rd, const char *dir, size_t base, const nam
     size_t i;
 
     memset(items, 0, n * sizeof(*items));
+    for (i = 0; i < n; i++)
+        items[i].fd = -1;
     for (i = 0; i < n; i++) {
         rp_buf child = RP_BUF_INIT;
         if (rp_buf_add(&child, dir, base) != RP_OK || rp_buf_addc(&child, '/') != RP_OK ||

@@ -3,7 +3,9 @@
  * expressions: --split starts a new part at a matching line, --split-after ends the current
  * part with it. Lines end at '\n'; a trailing '\r' is not shown to the regex, so '$' works on
  * CRLF files. Blank parts are dropped and the numbering ("name#1", "name#2" ...) counts the
- * parts kept; each part records the byte offset where it starts in the input.
+ * parts kept; each part records the byte offset where it starts in the input. A file is cut as
+ * it is read (rp_corpus_stream_split): a part longer than the per-document cap is let go as it
+ * comes and skipped under its number, and a line longer than the cap is never tested.
  */
 #include "corpus/corpus.h"
 
@@ -141,20 +143,29 @@ static bool is_blank(const char *s, size_t len)
     return true;
 }
 
+/* An input being cut, a buffer or a stream (rp_corpus_load_stream): the bytes not let go yet
+ * are data[0, len), and the current part starts at data[0] or later. */
 typedef struct splitting {
     rp_corpus *c;
     const char *name;
-    rp_buf *buf;
+    const rp_splitter *sp;
     size_t cap;
-    size_t kept; /* parts numbered so far */
-    size_t counted; /* lines are counted up to this offset ... */
-    uint32_t line;  /* ... where this line starts (so a part knows its first line) */
+    rp_buf scratch;
+    const char *data;
+    size_t base;       /* input offset of data[0] */
+    size_t kept;       /* parts numbered so far */
+    size_t pos;        /* data offset of the first line not yet tested */
+    size_t counted;    /* lines are counted up to this data offset ... */
+    uint32_t line;     /* ... where this line starts (so a part knows its first line) */
+    bool dropping;     /* the current part is longer than cap: its bytes are let go as read */
+    bool dropped_text; /* ... and some of them were not blank */
+    bool long_line;    /* ... and the line being read is too: let go up to its end */
 } splitting;
 
-/* The 1-based line of the input at offset off (>= the last asked for). */
+/* The 1-based line of the input at data offset off (>= the last asked for). */
 static uint32_t line_at(splitting *sx, size_t off)
 {
-    const char *p = sx->buf->data + sx->counted, *end = sx->buf->data + off;
+    const char *p = sx->data + sx->counted, *end = sx->data + off;
 
     while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
         p++;
@@ -164,14 +175,14 @@ static uint32_t line_at(splitting *sx, size_t off)
     return sx->line;
 }
 
-/* Adds bytes [start, end) as the next part unless it is blank. */
+/* Adds data [start, end) as the next part unless it is blank. */
 static rp_status emit(splitting *sx, size_t start, size_t end)
 {
     rp_buf name = RP_BUF_INIT;
     char why[RP_WHY_LEN], *bytes;
     rp_status st;
 
-    if (is_blank(sx->buf->data + start, end - start))
+    if (is_blank(sx->data + start, end - start))
         return RP_OK;
     sx->kept++;
     if (rp_buf_addf(&name, "%s#%zu", sx->name, sx->kept) != RP_OK)
@@ -182,14 +193,13 @@ static rp_status emit(splitting *sx, size_t start, size_t end)
         rp_buf_release(&name);
         return st;
     }
-    bytes = rp_strndup(sx->buf->data + start, end - start);
+    bytes = rp_strndup(sx->data + start, end - start);
     if (!bytes) {
         rp_buf_release(&name);
         return RP_ENOMEM;
     }
-    st = rp_corpus_take(sx->c, name.data, bytes, end - start, start, NULL);
-    if (st == RP_OK)
-    {
+    st = rp_corpus_take(sx->c, name.data, bytes, end - start, sx->base + start, NULL);
+    if (st == RP_OK) {
         rp_doc *d = rp_corpus_doc_edit(sx->c, (uint32_t)(rp_corpus_count(sx->c) - 1));
         d->file_line = line_at(sx, start);
         d->part = (uint32_t)sx->kept;
@@ -197,37 +207,148 @@ static rp_status emit(splitting *sx, size_t start, size_t end)
     return st;
 }
 
-rp_status rp_corpus_read_split(rp_corpus *c, const char *name, rp_buf *buf, const rp_splitter *sp,
-                               size_t cap)
+/* Lets data [from, to) of a part being dropped go (remembering whether it was blank). */
+static void drop(splitting *sx, size_t from, size_t to)
 {
-    splitting sx = {c, name, buf, cap, 0, 0, 1};
-    rp_buf scratch = RP_BUF_INIT;
-    size_t start = 0, ls, le;
+    if (!sx->dropped_text && !is_blank(sx->data + from, to - from))
+        sx->dropped_text = true;
+}
+
+/* Ends the current part at data offset end: emitted, or (dropping) skipped as too long. */
+static rp_status end_part(splitting *sx, size_t start, size_t end)
+{
+    char why[RP_WHY_LEN];
+    rp_buf name = RP_BUF_INIT;
+    rp_status st;
+
+    if (!sx->dropping)
+        return emit(sx, start, end);
+    drop(sx, start, end);
+    sx->dropping = false;
+    if (!sx->dropped_text)
+        return RP_OK;
+    sx->kept++;
+    if (rp_buf_addf(&name, "%s#%zu", sx->name, sx->kept) != RP_OK)
+        return RP_ENOMEM;
+    rp_corpus_limit_reason(sx->cap, why);
+    st = rp_corpus_skip(sx->c, name.data, why);
+    rp_buf_release(&name);
+    return st;
+}
+
+/* Does the line data [ls, le) match re? A line longer than cap never does. */
+static rp_status matches(splitting *sx, const regex_t *re, size_t ls, size_t le, bool *hit)
+{
+    *hit = false;
+    if (le - ls > sx->cap)
+        return RP_OK;
+    return line_matches(re, sx->data + ls, le - ls, &sx->scratch, hit);
+}
+
+/* rp_corpus_sink: tests each complete line, cuts the parts they end, and keeps the current
+ * part (and an unfinished line) unless it is already longer than cap: then its bytes are let
+ * go as they come and it is skipped under its number when it ends. */
+static rp_status split_sink(void *ctx, const char *data, size_t len, bool eof, size_t *used)
+{
+    splitting *sx = ctx;
+    size_t start = 0, ls = sx->pos, le;
     const char *nl;
     bool hit;
     rp_status st = RP_OK;
 
-    for (ls = 0; ls < buf->len && st == RP_OK; ls = le) {
-        nl = memchr(buf->data + ls, '\n', buf->len - ls);
-        le = nl ? (size_t)(nl - buf->data) + 1 : buf->len;
-        if (sp->has_before && ls > start) {
-            st = line_matches(&sp->before, buf->data + ls, le - ls, &scratch, &hit);
+    sx->data = data;
+    if (sx->long_line) { /* the rest of a line too long to test */
+        nl = memchr(data, '\n', len);
+        ls = start = nl ? (size_t)(nl - data) + 1 : len;
+        drop(sx, 0, start);
+        sx->long_line = !nl && !eof;
+    }
+    for (; ls < len && st == RP_OK; ls = le) {
+        nl = memchr(data + ls, '\n', len - ls);
+        if (!nl && !eof)
+            break;
+        le = nl ? (size_t)(nl - data) + 1 : len;
+        if (sx->sp->has_before && (ls > start || sx->dropping)) {
+            st = matches(sx, &sx->sp->before, ls, le, &hit);
             if (st == RP_OK && hit) {
-                st = emit(&sx, start, ls);
+                st = end_part(sx, start, ls);
                 start = ls;
             }
         }
-        if (st == RP_OK && sp->has_after) {
-            st = line_matches(&sp->after, buf->data + ls, le - ls, &scratch, &hit);
+        if (st == RP_OK && sx->sp->has_after) {
+            st = matches(sx, &sx->sp->after, ls, le, &hit);
             if (st == RP_OK && hit) {
-                st = emit(&sx, start, le);
+                st = end_part(sx, start, le);
                 start = le;
             }
         }
     }
-    if (st == RP_OK)
-        st = emit(&sx, start, buf->len);
-    rp_buf_release(&scratch);
+    if (st == RP_OK && eof) {
+        st = end_part(sx, start, len);
+        start = ls = len;
+    } else if (st == RP_OK && !sx->long_line) {
+        if (!sx->dropping && (ls - start > sx->cap || len - ls > sx->cap)) {
+            sx->dropping = true; /* too long whatever ends it */
+            sx->dropped_text = false;
+        }
+        if (sx->dropping) {
+            drop(sx, start, ls);
+            start = ls;
+            if (len - ls > sx->cap) { /* an unfinished line too long to test */
+                drop(sx, ls, len);
+                sx->long_line = true;
+                start = ls = len;
+            }
+        }
+    }
+    line_at(sx, start);
+    sx->counted = 0;
+    sx->base += start;
+    sx->pos = ls - start;
+    *used = start;
+    return st;
+}
+
+static void splitting_init(splitting *sx, rp_corpus *c, const char *name, const rp_splitter *sp,
+                           size_t cap)
+{
+    memset(sx, 0, sizeof(*sx));
+    sx->c = c;
+    sx->name = name;
+    sx->sp = sp;
+    sx->cap = cap;
+    sx->scratch = (rp_buf)RP_BUF_INIT;
+    sx->line = 1;
+}
+
+rp_status rp_corpus_read_split(rp_corpus *c, const char *name, rp_buf *buf, const rp_splitter *sp,
+                               size_t cap)
+{
+    splitting sx;
+    size_t used;
+    rp_status st;
+
+    splitting_init(&sx, c, name, sp, cap);
+    st = split_sink(&sx, buf->data ? buf->data : "", buf->len, true, &used);
+    rp_buf_release(&sx.scratch);
     rp_buf_release(buf);
     return st;
+}
+
+rp_status rp_corpus_stream_split(rp_corpus *c, const char *name, int fd, const rp_splitter *sp,
+                                 size_t cap)
+{
+    char why[RP_WHY_LEN];
+    rp_corpus_mark mark;
+    splitting sx;
+    rp_status st;
+
+    splitting_init(&sx, c, name, sp, cap);
+    rp_corpus_mark_get(c, &mark);
+    st = rp_corpus_load_stream(fd, 2 * cap + 2, split_sink, &sx, why);
+    rp_buf_release(&sx.scratch);
+    if (st != RP_OK || !why[0])
+        return st;
+    rp_corpus_rollback(c, &mark); /* the input is skipped whole */
+    return rp_corpus_skip(c, name, why);
 }

@@ -1,12 +1,15 @@
 /*
  * quotes.c - `reprint quotes`: each quotation (quotes_extract.c) is looked up in an index of
- * every 3-token shingle of the corpus (short quotations need short seeds, and the quotation
- * side must not be winnowed away); seeds of one document are chained along the source, each
- * chain's window is aligned with the whole quotation (quotes_attrib.c), and the alignment's
- * columns give the source's fidelity and its differences. Copies of one quotation text (the
- * same token hashes) are attributed once: the other copies are sources of each other without
- * a search, only seeds outside them are chained and aligned, and every copy lists the shared
- * ranked sources less itself, so the work is linear in the copies, not quadratic.
+ * every 3-token shingle of the corpus that some quotation holds (short quotations need short
+ * seeds, and the quotation side must not be winnowed away; a shingle in no quotation is never
+ * looked up, so it is left out), found in one probe of a table of the index's runs; seeds of
+ * one document are chained along the source, each chain's window is aligned with the whole
+ * quotation (quotes_attrib.c), and the alignment's columns give the source's fidelity and its
+ * differences (fidelity.c). Copies of one quotation text (the same token hashes) are
+ * attributed once: the other copies are sources of each other without a search, only seeds
+ * outside them are chained and aligned, and every copy lists the shared ranked sources less
+ * itself, so the work is linear in the copies, not quadratic. Documents with fewer seeds than
+ * a chain needs are dropped before the seeds are sorted, by document first.
  */
 #include "quotes/quotes.h"
 #include "base/sort.h"
@@ -23,13 +26,6 @@
 #define MIN_SEED_SHARE 0.2 /* a chain needs seeds at this share of the quotation's shingles */
 #define MIN_COVER 0.65     /* a source matches at least this share of the quotation's tokens */
 #define TRIGRAM_SEED 0x71756f746573ULL /* "quotes" */
-
-static const char *const fidelity_names[] = {"verbatim", "normalized", "elided", "altered"};
-
-const char *rp_fidelity_name(rp_fidelity fidelity)
-{
-    return (unsigned)fidelity < 4 ? fidelity_names[fidelity] : "unknown";
-}
 
 void rp_quotes_options_init(rp_quotes_options *qopts)
 {
@@ -67,26 +63,12 @@ typedef struct hit {
     uint32_t doc, pos, qi;
 } hit;
 
-struct rp_quotes {
-    rp_options opts;
-    rp_quotes_options qopts;
-    rp_quote *quotes;
-    size_t count, cap;
-    rp_quote_source *sources;
-    size_t source_count, source_cap;
-    rp_quote_diff *diffs;
-    size_t diff_count, diff_cap;
-    size_t *speaker_off; /* per quote: arena offset or SIZE_MAX */
-    size_t *src_first;   /* per quote: its first source */
-    size_t speaker_cap, first_cap;
-    size_t *sdiff_first; /* per source: its first diff (pointers are set by finish) */
-    size_t sdiff_cap;
-    size_t *diff_off; /* 2 arena offsets per diff */
-    size_t diff_off_cap;
-    rp_buf arena;
-    rp_doc_stats *stats;
-    size_t doc_count;
-};
+/* A run of equal hashes in the index, in its table (build_directory). */
+typedef struct run_slot {
+    uint64_t hash;
+    size_t first; /* SIZE_MAX: empty */
+    size_t count;
+} run_slot;
 
 /* Scratch of one run. */
 typedef struct work {
@@ -94,11 +76,13 @@ typedef struct work {
     docdata *docs;
     rp_fingerprint *index;
     size_t index_count;
-    size_t *dir; /* build_directory */
+    run_slot *dir; /* build_directory */
     size_t dir_cap;
-    unsigned dir_shift;
+    size_t dir_mask;
     hit *hits;
     size_t hit_count, hit_cap;
+    hit *spare; /* sort_seeds' other buffer */
+    size_t spare_cap;
     uint32_t *stamp;
     size_t stamp_cap;
     cand *cands;
@@ -119,7 +103,9 @@ typedef struct work {
     size_t tg_cap;
     cand *placed; /* the kept candidates in (doc, position) order */
     size_t placed_cap;
-    uint64_t *tab_key; /* the text's hashes counted (count_text, match_bound) */
+    uint32_t *doc_hits; /* per document: hits of the text (keep_busy_docs; zero between) */
+    uint32_t *touched;  /* the documents counted there */
+    uint64_t *tab_key;  /* the text's hashes counted (count_text, match_bound) */
     uint32_t *tab_count, *tab_used, *tab_stamp, tab_window;
     size_t tab_cap, tab_count_cap, tab_used_cap, tab_stamp_cap, tab_mask;
 } work;
@@ -192,62 +178,125 @@ static inline bool hit_less(const hit *a, const hit *b)
 RP_DEFINE_SORT(sort_fps, rp_fingerprint, fp_less)
 RP_DEFINE_SORT(sort_hits, hit, hit_less)
 
-/* Where each run of index hashes with the same top bits starts (about 8 entries a run), so
- * that a lookup binary-searches one run instead of the whole index: a search of a large
- * index missed the cache at each of its 20-odd steps. */
+static inline bool u32_less(const uint32_t *a, const uint32_t *b)
+{
+    return *a < *b;
+}
+
+RP_DEFINE_SORT(sort_u32, uint32_t, u32_less)
+
+/* Where each run of equal index hashes starts and how long it is, in an open-addressed table
+ * (a power of two at least twice the runs) keyed by the hash: a lookup is one probe, where a
+ * binary search of the index missed the cache at each step. */
 static rp_status build_directory(work *w)
 {
-    unsigned bits = 1;
-    size_t k = 0;
+    size_t runs = 0, cap = 16;
 
-    while (bits < 24 && ((size_t)8 << bits) < w->index_count)
-        bits++;
-    w->dir_shift = 64 - bits;
-    if (RP_GROW(w->dir, w->dir_cap, ((size_t)1 << bits) + 1) != RP_OK)
+    for (size_t k = 0; k < w->index_count; k++)
+        runs += k == 0 || w->index[k].hash != w->index[k - 1].hash;
+    while (cap < 2 * runs)
+        cap *= 2;
+    if (RP_GROW(w->dir, w->dir_cap, cap) != RP_OK)
         return RP_ENOMEM;
-    for (size_t b = 0; b <= (size_t)1 << bits; b++) {
-        while (k < w->index_count && (size_t)(w->index[k].hash >> w->dir_shift) < b)
-            k++;
-        w->dir[b] = k;
+    w->dir_mask = cap - 1;
+    for (size_t i = 0; i < cap; i++)
+        w->dir[i].first = SIZE_MAX;
+    for (size_t k = 0, j; k < w->index_count; k = j) {
+        size_t slot = (size_t)(w->index[k].hash >> 32 ^ w->index[k].hash) & w->dir_mask;
+        for (j = k + 1; j < w->index_count && w->index[j].hash == w->index[k].hash; j++)
+            ;
+        while (w->dir[slot].first != SIZE_MAX)
+            slot = (slot + 1) & w->dir_mask;
+        w->dir[slot] = (run_slot){w->index[k].hash, k, j - k};
     }
     return RP_OK;
 }
 
+/* The shingle hashes of every quotation to attribute, as a filter of bits (a power of two, at
+ * least 8 a shingle; a hash sets the bit its low bits name): a shingle whose bit is clear is in
+ * no quotation. A set bit may be another's: such entries are indexed but never looked up. */
+typedef struct shingle_filter {
+    uint64_t *bits;
+    size_t mask;
+} shingle_filter;
+
+static bool filter_has(const shingle_filter *f, uint64_t h)
+{
+    size_t b = (size_t)h & f->mask;
+    return (f->bits[b / 64] >> (b % 64)) & 1;
+}
+
+static rp_status wanted_shingles(const work *w, shingle_filter *f)
+{
+    size_t n = 0, cap = 512;
+
+    for (size_t i = 0; i < w->rec_count; i++)
+        n += w->recs[i].qe - w->recs[i].qs - SEED_K + 1;
+    while (cap < 8 * n)
+        cap *= 2;
+    f->bits = rp_calloc(cap / 64, sizeof(*f->bits));
+    if (!f->bits)
+        return RP_ENOMEM;
+    f->mask = cap - 1;
+    for (size_t i = 0; i < w->rec_count; i++) {
+        const qrec *q = &w->recs[i];
+        const rp_token *t = w->docs[q->doc].toks.items;
+        for (uint32_t p = q->qs; p + SEED_K <= q->qe; p++) {
+            size_t bit = (size_t)trigram(t + p) & f->mask;
+            f->bits[bit / 64] |= (uint64_t)1 << (bit % 64);
+        }
+    }
+    return RP_OK;
+}
+
+/* Every 3-token shingle of the corpus that some quotation to attribute holds (the others are
+ * never looked up: leaving them out changes no lookup), sorted by hash. */
 static rp_status build_index(work *w, size_t ndocs)
 {
+    shingle_filter set = {NULL, 0};
     size_t total = 0, k = 0;
+    rp_fingerprint *kept;
+    rp_status st;
 
     for (size_t d = 0; d < ndocs; d++)
         total += w->docs[d].toks.count >= SEED_K ? w->docs[d].toks.count - SEED_K + 1 : 0;
-    w->index = rp_malloc((total ? total : 1) * sizeof(*w->index));
-    if (!w->index)
+    w->doc_hits = rp_calloc(ndocs ? ndocs : 1, sizeof(*w->doc_hits));
+    w->touched = rp_malloc((ndocs ? ndocs : 1) * sizeof(*w->touched));
+    if (!w->doc_hits || !w->touched)
         return RP_ENOMEM;
-    for (size_t d = 0; d < ndocs; d++) {
-        const rp_tokens *t = &w->docs[d].toks;
-        for (size_t p = 0; p + SEED_K <= t->count; p++)
-            w->index[k++] = (rp_fingerprint){trigram(t->items + p), (uint32_t)d, (uint32_t)p};
+    if ((st = wanted_shingles(w, &set)) != RP_OK)
+        return st;
+    w->index = rp_malloc((total ? total : 1) * sizeof(*w->index));
+    if (!w->index) {
+        rp_free(set.bits);
+        return RP_ENOMEM;
     }
-    if (total > 1)
-        sort_fps(w->index, total);
-    w->index_count = total;
+    for (size_t d = 0; d < ndocs && w->rec_count > 0; d++) {
+        const rp_tokens *t = &w->docs[d].toks;
+        for (size_t p = 0; p + SEED_K <= t->count; p++) {
+            uint64_t h = trigram(t->items + p);
+            if (filter_has(&set, h))
+                w->index[k++] = (rp_fingerprint){h, (uint32_t)d, (uint32_t)p};
+        }
+    }
+    rp_free(set.bits);
+    if (k < total && (kept = rp_realloc(w->index, (k ? k : 1) * sizeof(*w->index))) != NULL)
+        w->index = kept;
+    if (k > 1)
+        sort_fps(w->index, k);
+    w->index_count = k;
     return build_directory(w);
 }
 
 /* The index entries of one shingle hash: [*first, *first + *count). */
 static void lookup(const work *w, uint64_t h, size_t *first, size_t *count)
 {
-    size_t b = (size_t)(h >> w->dir_shift), lo = w->dir[b], hi = w->dir[b + 1];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (w->index[mid].hash < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *first = lo;
-    while (hi < w->index_count && w->index[hi].hash == h)
-        hi++;
-    *count = hi - lo;
+    size_t slot = (size_t)(h >> 32 ^ h) & w->dir_mask;
+
+    while (w->dir[slot].first != SIZE_MAX && w->dir[slot].hash != h)
+        slot = (slot + 1) & w->dir_mask;
+    *first = w->dir[slot].first == SIZE_MAX ? 0 : w->dir[slot].first;
+    *count = w->dir[slot].first == SIZE_MAX ? 0 : w->dir[slot].count;
 }
 
 /* ---- the copies of one text ---- */
@@ -322,6 +371,73 @@ static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r, uint3
     return RP_OK;
 }
 
+/* The distinct seeds a chain of a text of m tokens needs (chain_hits; at least 1). */
+static uint32_t seeds_needed(uint32_t m)
+{
+    uint32_t need = (uint32_t)(MIN_SEED_SHARE * (m - SEED_K + 1));
+    return need ? need : 1;
+}
+
+/* Drops the hits of documents holding fewer hits than a chain needs distinct seeds: no chain
+ * there could be tried, and sorting them cost more than all the rest. */
+static void keep_busy_docs(work *w, uint32_t m)
+{
+    uint32_t need = seeds_needed(m);
+    size_t kept = 0, touched = 0;
+
+    if (need <= 1)
+        return;
+    for (size_t h = 0; h < w->hit_count; h++)
+        if (w->doc_hits[w->hits[h].doc]++ == 0)
+            w->touched[touched++] = w->hits[h].doc;
+    for (size_t h = 0; h < w->hit_count; h++)
+        if (w->doc_hits[w->hits[h].doc] >= need)
+            w->hits[kept++] = w->hits[h];
+    for (size_t i = 0; i < touched; i++)
+        w->doc_hits[w->touched[i]] = 0;
+    w->hit_count = kept;
+}
+
+/* Sorts the hits by (doc, pos, qi) (no two are equal): placed by document after a count of
+ * each document met (a counting sort over the few documents, themselves sorted), then each
+ * document's hits sorted alone. One sort of all the hits cost a sixth of a run. */
+static rp_status sort_seeds(work *w)
+{
+    size_t touched = 0, at = 0;
+    hit *swap;
+
+    if (w->hit_count < 2)
+        return RP_OK;
+    if (w->hit_count > UINT32_MAX) {
+        sort_hits(w->hits, w->hit_count);
+        return RP_OK;
+    }
+    if (RP_GROW(w->spare, w->spare_cap, w->hit_count) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t h = 0; h < w->hit_count; h++)
+        if (w->doc_hits[w->hits[h].doc]++ == 0)
+            w->touched[touched++] = w->hits[h].doc;
+    if (touched > 1)
+        sort_u32(w->touched, touched);
+    for (size_t i = 0; i < touched; i++) { /* counts become where each document starts */
+        uint32_t n = w->doc_hits[w->touched[i]];
+        w->doc_hits[w->touched[i]] = (uint32_t)at;
+        at += n;
+    }
+    for (size_t h = 0; h < w->hit_count; h++)
+        w->spare[w->doc_hits[w->hits[h].doc]++] = w->hits[h];
+    for (size_t i = 0, first = 0; i < touched; i++) {
+        size_t end = w->doc_hits[w->touched[i]];
+        if (end - first > 1)
+            sort_hits(w->spare + first, end - first);
+        w->doc_hits[w->touched[i]] = 0;
+        first = end;
+    }
+    swap = w->hits, w->hits = w->spare, w->spare = swap;
+    at = w->hit_cap, w->hit_cap = w->spare_cap, w->spare_cap = at;
+    return RP_OK;
+}
+
 /* Seeds of the text (tokens [qs, qe) of the group's first copy) outside every copy. */
 static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
 {
@@ -341,18 +457,14 @@ static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
             ;
         st = shingle_hits(w, w->tg + i, j - i, qe - qs);
     }
-    if (st == RP_OK && w->hit_count > 1)
-        sort_hits(w->hits, w->hit_count);
+    if (st == RP_OK)
+        keep_busy_docs(w, qe - qs);
+    if (st == RP_OK)
+        st = sort_seeds(w);
     return st;
 }
 
 /* ---- aligning one chain and judging the result ---- */
-
-static bool raw_equal(const rp_doc *a, const rp_token *ta, const rp_doc *b, const rp_token *tb)
-{
-    return ta->end - ta->start == tb->end - tb->start &&
-           memcmp(a->bytes + ta->start, b->bytes + tb->start, ta->end - ta->start) == 0;
-}
 
 static rp_status load_hashes(uint64_t **buf, size_t *cap, const rp_token *t, uint32_t n)
 {
@@ -559,124 +671,6 @@ static rp_status dedupe_cands(work *w)
     return RP_OK;
 }
 
-/* ---- fidelity and differences ---- */
-
-static rp_status arena_add(rp_quotes *r, const char *s, size_t len, size_t *off)
-{
-    *off = r->arena.len;
-    if (rp_buf_add(&r->arena, s, len) != RP_OK || rp_buf_addc(&r->arena, '\0') != RP_OK)
-        return RP_ENOMEM;
-    return RP_OK;
-}
-
-/* The bytes of tokens [a, b) of a document, from the first's start to the last's end. */
-static void words(const rp_doc *d, const rp_tokens *t, uint32_t a, uint32_t b, const char **s,
-                  size_t *len)
-{
-    *s = d->bytes + (a < b ? t->items[a].start : 0);
-    *len = a < b ? t->items[b - 1].end - t->items[a].start : 0;
-}
-
-/* An elision mark ("…", "...", "[...]", "(…)") between quotation tokens qi - 1 and qi. */
-static bool elision_mark(const rp_doc *d, const rp_tokens *t, uint32_t qs, uint32_t qi, uint32_t qe,
-                         const char **s, size_t *len)
-{
-    if (qi <= qs || qi >= qe)
-        return false;
-    const char *g = d->bytes + t->items[qi - 1].end, *end = d->bytes + t->items[qi].start;
-    for (const char *p = g; p < end; p++) {
-        size_t n = strncmp(p, "\xE2\x80\xA6", 3) == 0 ? 3 : strncmp(p, "...", 3) == 0 ? 3 : 0;
-        if (n == 0 || p + n > end)
-            continue;
-        const char *a = p, *b = p + n;
-        if (a > g && (a[-1] == '[' || a[-1] == '(') && b < end && (*b == ']' || *b == ')'))
-            a--, b++;
-        *s = a;
-        *len = (size_t)(b - a);
-        return true;
-    }
-    return false;
-}
-
-typedef struct side {
-    const rp_doc *doc;
-    const rp_tokens *toks;
-    uint32_t first; /* token index of the alignment's first column */
-} side;
-
-static rp_status add_diff(rp_quotes *r, const char *qs, size_t ql, const char *ss, size_t sl)
-{
-    if (RP_GROW(r->diffs, r->diff_cap, r->diff_count + 1) != RP_OK ||
-        RP_GROW(r->diff_off, r->diff_off_cap, 2 * (r->diff_count + 1)) != RP_OK)
-        return RP_ENOMEM;
-    size_t *o = r->diff_off + 2 * r->diff_count;
-    if (arena_add(r, qs, ql, &o[0]) != RP_OK || arena_add(r, ss, sl, &o[1]) != RP_OK)
-        return RP_ENOMEM;
-    r->diffs[r->diff_count++] = (rp_quote_diff){NULL, NULL};
-    return RP_OK;
-}
-
-/* One run of differing columns [c0, c1) starting at quote token qi and source token sj. */
-static rp_status run_diff(rp_quotes *r, const side *q, const side *s, uint32_t qi, uint32_t qn,
-                          uint32_t sj, uint32_t sn, uint32_t qe, bool omission)
-{
-    const char *qw, *sw;
-    size_t ql, sl;
-
-    words(s->doc, s->toks, sj, sj + sn, &sw, &sl);
-    if (omission && !elision_mark(q->doc, q->toks, q->first, qi, qe, &qw, &ql))
-        qw = "", ql = 0; /* an unmarked omission */
-    else if (!omission)
-        words(q->doc, q->toks, qi, qi + qn, &qw, &ql);
-    return add_diff(r, qw, ql, sw, sl);
-}
-
-/* Walks the columns: SAME splits into SAME and FOLD by bytes; runs of other columns become
- * differences (omissions apart from changes); the worst column kind sets the fidelity. */
-static rp_status classify(rp_quotes *r, const rp_qops *ops, const side *q, const side *s,
-                          uint32_t qe, rp_quote_source *out, size_t *diff_first)
-{
-    uint32_t qi = q->first, sj = s->first, matches = 0, changed = 0, omitted = 0, folded = 0;
-    size_t c = 0;
-    rp_status st = RP_OK;
-
-    out->diffs = NULL;
-    out->diff_count = 0;
-    size_t first_diff = r->diff_count;
-    while (c < ops->count && st == RP_OK) {
-        uint8_t op = ops->items[c];
-        if (op == RP_QOP_SAME &&
-            raw_equal(q->doc, &q->toks->items[qi], s->doc, &s->toks->items[sj])) {
-            matches++, qi++, sj++, c++;
-            continue;
-        }
-        bool omission = op == RP_QOP_DEL;
-        uint32_t q0 = qi, s0 = sj;
-        for (; c < ops->count; c++) {
-            op = ops->items[c];
-            if ((op == RP_QOP_DEL) != omission)
-                break;
-            if (op == RP_QOP_SAME &&
-                raw_equal(q->doc, &q->toks->items[qi], s->doc, &s->toks->items[sj]))
-                break;
-            matches += op == RP_QOP_SAME, folded += op == RP_QOP_SAME;
-            changed += op == RP_QOP_SUB || op == RP_QOP_INS, omitted += op == RP_QOP_DEL;
-            qi += op != RP_QOP_DEL, sj += op != RP_QOP_INS;
-        }
-        st = run_diff(r, q, s, q0, qi - q0, s0, sj - s0, qe, omission);
-    }
-    if (st != RP_OK)
-        return st;
-    out->fidelity = changed   ? RP_FIDELITY_ALTERED
-                    : omitted ? RP_FIDELITY_ELIDED
-                    : folded  ? RP_FIDELITY_NORMALIZED
-                              : RP_FIDELITY_VERBATIM;
-    out->identity = qi > q->first ? (double)matches / (qi - q->first) : 0.0;
-    out->diff_count = r->diff_count - first_diff;
-    *diff_first = first_diff;
-    return RP_OK;
-}
-
 /* ---- the sources of one text, found once ---- */
 
 /* The other copies of the text as candidates: each gives every token verbatim or folded. */
@@ -754,9 +748,9 @@ static rp_status add_source(rp_quotes *r, work *w, const qrec *q, const cand *c)
     size_t diff_first;
     rp_status s;
 
-    side qside = {rp_corpus_doc(w->corpus, q->doc), &w->docs[q->doc].toks, q->qs};
-    side sside = {sdoc, st, c->s_first};
-    if ((s = classify(r, &ops, &qside, &sside, q->qe, &src, &diff_first)) != RP_OK)
+    rp_qside qside = {rp_corpus_doc(w->corpus, q->doc), &w->docs[q->doc].toks, q->qs};
+    rp_qside sside = {sdoc, st, c->s_first};
+    if ((s = rp_quotes_classify(r, &ops, &qside, &sside, q->qe, &src, &diff_first)) != RP_OK)
         return s;
     if (RP_GROW(r->sources, r->source_cap, r->source_count + 1) != RP_OK ||
         RP_GROW(r->sdiff_first, r->sdiff_cap, r->source_count + 1) != RP_OK)
@@ -808,7 +802,7 @@ static rp_status add_quote(rp_quotes *r, work *w, const qrec *rec)
         if (!is_self(&w->cands[k], rec) && (st = add_source(r, w, rec, &w->cands[k])) != RP_OK)
             return st;
     if (rp_quotes_speaker(d->bytes, d->len, sp, &off, &len) &&
-        arena_add(r, d->bytes + off, len, &speaker) != RP_OK)
+        rp_quotes_arena_add(r, d->bytes + off, len, &speaker) != RP_OK)
         return RP_ENOMEM;
     rp_cluster_line_col(d->bytes, 0, 1, 1, sp->start, &q.line, &q.column);
     q.source_count = r->source_count - first;
@@ -847,6 +841,7 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->index);
     rp_free(w->dir);
     rp_free(w->hits);
+    rp_free(w->spare);
     rp_free(w->stamp);
     rp_free(w->cands);
     rp_free(w->qh);
@@ -858,6 +853,8 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->same);
     rp_free(w->tg);
     rp_free(w->placed);
+    rp_free(w->doc_hits);
+    rp_free(w->touched);
     rp_free(w->tab_key);
     rp_free(w->tab_count);
     rp_free(w->tab_used);
@@ -883,7 +880,7 @@ static rp_status prepare_all(rp_quotes *r, work *w, size_t ndocs)
                                      dd->toks.count ? (double)inside / dd->toks.count : 0.0,
                                      dd->toks.invalid_utf8, dd->toks.first_invalid};
     }
-    return build_index(w, ndocs);
+    return RP_OK;
 }
 
 /* The quotations to attribute, in (doc, start) order: long enough for min_words and a seed. */
@@ -950,6 +947,8 @@ static rp_status attribute_all(rp_quotes *r, work *w, size_t ndocs)
 {
     rp_status st = collect_recs(r, w, ndocs);
 
+    if (st == RP_OK)
+        st = build_index(w, ndocs);
     if (st == RP_OK)
         st = reserve_quotes(r, w->rec_count);
     if (st == RP_OK && w->rec_count > 1)

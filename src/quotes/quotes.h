@@ -1,7 +1,7 @@
 /*
  * quotes.h - private: the pieces of `reprint quotes` that tests reach directly: quotation
- * span extraction (quotes_extract.c), the quote-to-source aligner and fidelity classifier,
- * and the speaker hint (quotes_attrib.c).
+ * span extraction (quotes_extract.c), the quote-to-source aligner and the speaker hint
+ * (quotes_attrib.c), and the fidelity classifier (fidelity.c).
  */
 #ifndef REPRINT_QUOTES_H
 #define REPRINT_QUOTES_H
@@ -72,6 +72,49 @@ void rp_qalign_release(rp_qalign *al);
  */
 rp_status rp_quotes_align(rp_qalign *al, const uint64_t *q, uint32_t m, const uint64_t *s,
                           uint32_t n, rp_qops *ops);
+
+/* ---- the result and fidelity (quotes.c, fidelity.c) ---- */
+
+/* The result of a run: quotations, their sources and differences; strings in one arena. */
+struct rp_quotes {
+    rp_options opts;
+    rp_quotes_options qopts;
+    rp_quote *quotes;
+    size_t count, cap;
+    rp_quote_source *sources;
+    size_t source_count, source_cap;
+    rp_quote_diff *diffs;
+    size_t diff_count, diff_cap;
+    size_t *speaker_off; /* per quote: arena offset or SIZE_MAX */
+    size_t *src_first;   /* per quote: its first source */
+    size_t speaker_cap, first_cap;
+    size_t *sdiff_first; /* per source: its first diff (pointers are set by finish) */
+    size_t sdiff_cap;
+    size_t *diff_off; /* 2 arena offsets per diff */
+    size_t diff_off_cap;
+    rp_buf arena;
+    rp_doc_stats *stats;
+    size_t doc_count;
+};
+
+/* One side of an alignment: a document, its tokens, and the token of the first column. */
+typedef struct rp_qside {
+    const rp_doc *doc;
+    const rp_tokens *toks;
+    uint32_t first;
+} rp_qside;
+
+/* Copies len bytes of s and a NUL into the result's arena; *off is where they start. */
+rp_status rp_quotes_arena_add(rp_quotes *r, const char *s, size_t len, size_t *off);
+
+/*
+ * Walks the columns of one alignment of quotation q (ending at token qe) with source s: SAME
+ * splits into SAME and FOLD by bytes; runs of other columns become differences (omissions
+ * apart from changes), appended to r; the worst column kind sets out->fidelity, and
+ * out->identity and out->diff_count are set, *diff_first being the first difference's index.
+ */
+rp_status rp_quotes_classify(rp_quotes *r, const rp_qops *ops, const rp_qside *q, const rp_qside *s,
+                             uint32_t qe, rp_quote_source *out, size_t *diff_first);
 
 /* ---- speaker hint ---- */
 
