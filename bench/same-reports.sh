@@ -19,15 +19,15 @@ mkdir -p "$OUT"
 cd "$ROOT"
 
 run() { # NAME ARGS...: stdout, stderr and exit status of one command
-    name=$1; shift
+    run_name=$1; shift
     status=0
-    "$BIN" "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" || status=$?
-    echo "$status" > "$OUT/$name.status"
+    "$BIN" "$@" > "$OUT/$run_name.out" 2> "$OUT/$run_name.err" || status=$?
+    echo "$status" > "$OUT/$run_name.status"
 }
 
 each_format() { # NAME COMMAND FORMATS ARGS...
-    name=$1; cmd=$2; formats=$3; shift 3
-    for f in $formats; do run "$name.$cmd.$f" "$cmd" --format "$f" "$@"; done
+    ef_name=$1; cmd=$2; formats=$3; shift 3
+    for f in $formats; do run "$ef_name.$cmd.$f" "$cmd" --format "$f" "$@"; done
 }
 
 corpus() { # NAME ARGS...: scan, quotes and dedup reports of one input
