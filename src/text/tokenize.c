@@ -50,6 +50,9 @@
 #include <utf8proc.h>
 #define XXH_INLINE_ALL /* the per-token hash is on the hot path: let it inline */
 #include <xxhash.h>
+#if defined(__SSE2__) && !defined(RP_TEXT_PORTABLE)
+#include <emmintrin.h>
+#endif
 
 enum { DECOMP_MAX = 32, MARKS_MAX = 32, MARK_BYTES = MARKS_MAX * 4 };
 
@@ -76,6 +79,7 @@ typedef struct scanner {
     utf8proc_option_t uopts;
     bool fold_case, fold_quotes, fold_spelling, keep_norm;
     bool spans_only; /* hashes of plain ASCII words are not computed: only spans are wanted */
+    bool windows;    /* the 16-byte window path (tokenize_windows) runs; off: the reference */
     unsigned kinds; /* K_ bits met in the current token: plain lower-case words take a short cut */
     int32_t marks[MARKS_MAX]; /* combining marks waiting for canonical ordering */
     size_t nmarks;
@@ -677,27 +681,16 @@ static inline void lower_copy(char *dst, const uint8_t *src, size_t n, size_t av
         dst[i] = (char)(src[i] | 0x20);
 }
 
-/* Rule 3's common case, a run of ASCII letters and digits that nothing joins: the token is the
- * run. Plain lower-case words (with fold_case) are finished here, without emit's general
- * folding; everything else goes to scan_word or emit. */
-static inline rp_status scan_ascii_word(scanner *sc, size_t start, size_t *next)
+/* The token s[start, r), a run of ASCII letters and digits that nothing joins (kinds: the K_
+ * bits of its bytes). Plain lower-case words (with fold_case) are finished here, without emit's
+ * general folding; everything else goes to emit. */
+static rp_status finish_ascii_word(scanner *sc, size_t start, size_t r, unsigned kinds)
 {
     const uint8_t *s = sc->s;
     rp_tokens *t = sc->toks;
-    const uint8_t *q = s + start, *end = s + sc->len;
-    size_t r, n, base = t->norm_len;
-    unsigned kinds = 0, c;
+    size_t n = r - start, base = t->norm_len;
     char *dst;
 
-    while (q < end && (c = byte_kind[*q]) != 0) {
-        kinds |= c;
-        q++;
-    }
-    r = (size_t)(q - s);
-    if (q < end && !byte_ends[*q] && !ascii_word_ends(sc, start, r))
-        return scan_word(sc, start, next);
-    n = r - start;
-    *next = r;
     if (sc->spans_only) { /* the span is all that is wanted, and folding never empties it */
         rp_status st = room(sc);
         if (st != RP_OK)
@@ -741,6 +734,111 @@ static inline rp_status scan_ascii_word(scanner *sc, size_t start, size_t *next)
     return RP_OK;
 }
 
+/* Rule 3's common case, a run of ASCII letters and digits that nothing joins: the token is the
+ * run (finish_ascii_word); a run that a joiner may continue goes to scan_word. */
+static inline rp_status scan_ascii_word(scanner *sc, size_t start, size_t *next)
+{
+    const uint8_t *s = sc->s;
+    const uint8_t *q = s + start, *end = s + sc->len;
+    size_t r;
+    unsigned kinds = 0, c;
+
+    while (q < end && (c = byte_kind[*q]) != 0) {
+        kinds |= c;
+        q++;
+    }
+    r = (size_t)(q - s);
+    if (q < end && !byte_ends[*q] && !ascii_word_ends(sc, start, r))
+        return scan_word(sc, start, next);
+    *next = r;
+    return finish_ascii_word(sc, start, r, kinds);
+}
+
+/* ---- the window path: 16 bytes classified at once ---- */
+
+/* 16 bytes from s seen at once: bit i of each mask is about s[i]; lower[i] = s[i] | 0x20
+ * (ASCII letters lower-cased, digits unchanged). */
+enum { WINDOW = 16 };
+typedef struct window {
+    unsigned word;  /* ASCII letters and digits */
+    unsigned digit; /* ASCII digits */
+    unsigned high;  /* bytes >= 0x80 */
+    uint8_t lower[WINDOW];
+} window;
+
+#if defined(__SSE2__) && !defined(RP_TEXT_PORTABLE)
+static inline void see_window(const uint8_t *s, window *w)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    const __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    /* x - lo < span as unsigned bytes: shifted by 0x80, a signed compare */
+    const __m128i letter = _mm_cmplt_epi8(_mm_add_epi8(l, _mm_set1_epi8((char)(0x80 - 'a'))),
+                                          _mm_set1_epi8((char)(-128 + 26)));
+    const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - '0'))),
+                                         _mm_set1_epi8((char)(-128 + 10)));
+
+    _mm_storeu_si128((__m128i *)(void *)w->lower, l);
+    w->word = (unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit));
+    w->digit = (unsigned)_mm_movemask_epi8(digit);
+    w->high = (unsigned)_mm_movemask_epi8(v);
+}
+#else /* the portable form: the same masks from byte_kind, a byte at a time */
+static inline void see_window(const uint8_t *s, window *w)
+{
+    w->word = w->digit = w->high = 0;
+    for (unsigned i = 0; i < WINDOW; i++) {
+        unsigned k = byte_kind[s[i]];
+        w->word |= (unsigned)((k & (K_LETTER | K_DIGIT)) != 0) << i;
+        w->digit |= (unsigned)((k & K_DIGIT) != 0) << i;
+        w->high |= (unsigned)(s[i] >> 7) << i;
+        w->lower[i] = (uint8_t)(s[i] | 0x20);
+    }
+}
+#endif
+
+static inline unsigned lowest_bit(unsigned x) /* x != 0 */
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(x);
+#else
+    unsigned i = 0;
+    while (!(x >> i & 1))
+        i++;
+    return i;
+#endif
+}
+
+/* The word s[start, start + n) whose bytes are w->lower[k, k + n) (digits: their mask), with
+ * the byte after it inside the window. The common tokens (fold_case, no kept forms, all letters
+ * or all digits, nothing joined) are hashed from the window; the rest take the reference's
+ * steps (scan_word, finish_ascii_word), so the tokens are the same. */
+static inline rp_status window_word(scanner *sc, size_t start, size_t n, const window *w,
+                                    unsigned k, unsigned digits, size_t *next)
+{
+    rp_tokens *t = sc->toks;
+    const char *lower = (const char *)w->lower + k;
+    size_t r = start + n;
+    uint8_t b = sc->s[r];
+    unsigned all = (1u << n) - 1;
+    rp_status st;
+
+    if (!byte_ends[b] && !ascii_word_ends(sc, start, r))
+        return scan_word(sc, start, next);
+    *next = r;
+    /* K_U is a promise of no 'u' that the masks do not keep: claiming one costs nothing */
+    if (sc->spans_only || !sc->fold_case || sc->keep_norm || (digits && digits != all))
+        return finish_ascii_word(sc, start, r,
+                                 (digits ? K_DIGIT : 0) | (digits != all ? K_LETTER : 0) | K_U);
+    if (!digits && sc->fold_spelling && rp_spelling_may_fold(lower, n, true))
+        return finish_ascii_word(sc, start, r, K_LETTER | K_U);
+    if ((st = room(sc)) != RP_OK)
+        return st;
+    /* n & (WINDOW - 1) == n: it tells the compiler that only XXH3's short-input path is taken */
+    t->items[t->count++] =
+        (rp_token){XXH3_64bits(lower, n & (WINDOW - 1)), (uint32_t)start, (uint32_t)r};
+    return RP_OK;
+}
+
 /* One CJK character and the marks after it. */
 static rp_status scan_cjk(scanner *sc, size_t start, int32_t cp, size_t n, size_t *next)
 {
@@ -772,6 +870,7 @@ static void scanner_init(scanner *sc, const rp_options *opts, const char *text, 
     sc->fold_spelling = opts->fold_spelling;
     sc->keep_norm = keep_norm;
     sc->spans_only = false;
+    sc->windows = true;
     sc->sink = NULL;
     sc->sink_ctx = NULL;
     sc->block = 0;
@@ -829,6 +928,30 @@ static rp_status tokenize(scanner *sc)
             sc->skip_at = sc->skip < sc->skip_end ? sc->skip->start : SIZE_MAX;
             continue;
         }
+        if (sc->windows && sc->len - p >= WINDOW) {
+            window w;
+            unsigned any, k, run;
+            see_window(s + p, &w);
+            if (!(any = w.word | w.high)) { /* 16 bytes of ASCII spaces and punctuation */
+                p += WINDOW;
+                continue;
+            }
+            if ((k = lowest_bit(any)) != 0 && (p += k) >= sc->skip_at)
+                continue;
+            if (w.word >> k & 1) {
+                run = lowest_bit(~(w.word >> k)); /* at most WINDOW - k */
+                if (run < WINDOW - k)
+                    st = window_word(sc, p, run, &w, k, w.digit >> k & ((1u << run) - 1), &p);
+                else if (k)
+                    continue; /* the word runs past the window: see it from its start */
+                else
+                    st = scan_ascii_word(sc, p, &p);
+                if (st != RP_OK)
+                    return st;
+                continue;
+            }
+            /* a byte >= 0x80 at p: the general path below */
+        }
         if (byte_kind[s[p]]) {
             if ((st = scan_ascii_word(sc, p, &p)) != RP_OK)
                 return st;
@@ -857,8 +980,8 @@ static rp_status tokenize(scanner *sc)
 /* Tokenizes len bytes into toks; with a sink, block by block (rp_text_tokenize_stream). */
 static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t len,
                                const rp_range *skip, size_t nskip, bool keep_norm,
-                               bool spans_only, rp_token_sink sink, void *ctx, size_t block,
-                               rp_tokens *toks)
+                               bool spans_only, bool windows, rp_token_sink sink, void *ctx,
+                               size_t block, rp_tokens *toks)
 {
     scanner sc;
     rp_status st;
@@ -871,6 +994,7 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
     toks->first_invalid = SIZE_MAX;
     scanner_init(&sc, opts, text, len, keep_norm, toks);
     sc.spans_only = spans_only;
+    sc.windows = windows;
     sc.sink = sink;
     sc.sink_ctx = ctx;
     sc.block = block;
@@ -893,14 +1017,14 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
 rp_status rp_text_tokenize(const rp_options *opts, const char *text, size_t len, bool keep_norm,
                            rp_tokens *toks)
 {
-    return run_tokenizer(opts, text, len, NULL, 0, keep_norm, false, NULL, NULL, 0, toks);
+    return run_tokenizer(opts, text, len, NULL, 0, keep_norm, false, true, NULL, NULL, 0, toks);
 }
 
 rp_status rp_text_tokenize_doc(const rp_options *opts, const rp_doc *doc, bool keep_norm,
                                rp_tokens *toks)
 {
     return run_tokenizer(opts, doc->bytes, doc->len, doc->ignored, doc->ignored_count, keep_norm,
-                         false, NULL, NULL, 0, toks);
+                         false, true, NULL, NULL, 0, toks);
 }
 
 rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size_t len,
@@ -909,7 +1033,8 @@ rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size
 {
     if (!sink || block == 0)
         return RP_EINVAL;
-    return run_tokenizer(opts, text, len, NULL, 0, false, spans_only, sink, ctx, block, toks);
+    return run_tokenizer(opts, text, len, NULL, 0, false, spans_only, true, sink, ctx, block,
+                         toks);
 }
 
 rp_status rp_text_tokenize_stream_doc(const rp_options *opts, const rp_doc *doc,
@@ -919,7 +1044,14 @@ rp_status rp_text_tokenize_stream_doc(const rp_options *opts, const rp_doc *doc,
     if (!sink || block == 0)
         return RP_EINVAL;
     return run_tokenizer(opts, doc->bytes, doc->len, doc->ignored, doc->ignored_count, false,
-                         spans_only, sink, ctx, block, toks);
+                         spans_only, true, sink, ctx, block, toks);
+}
+
+rp_status rp_text_tokenize_paths(const rp_options *opts, const rp_doc *doc, bool keep_norm,
+                                 bool spans_only, bool windows, rp_tokens *toks)
+{
+    return run_tokenizer(opts, doc->bytes, doc->len, doc->ignored, doc->ignored_count, keep_norm,
+                         spans_only, windows, NULL, NULL, 0, toks);
 }
 
 rp_status rp_text_normalize(const rp_options *opts, const char *text, size_t len, char **out,
