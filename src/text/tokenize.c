@@ -80,6 +80,7 @@ typedef struct scanner {
     bool fold_case, fold_quotes, fold_spelling, keep_norm;
     bool spans_only; /* hashes of plain ASCII words are not computed: only spans are wanted */
     bool windows;    /* the 16-byte window path (tokenize_windows) runs; off: the reference */
+    bool hash_words; /* fold_case, no kept forms, hashes wanted: window_word's short cut */
     unsigned kinds; /* K_ bits met in the current token: plain lower-case words take a short cut */
     int32_t marks[MARKS_MAX]; /* combining marks waiting for canonical ordering */
     size_t nmarks;
@@ -763,6 +764,7 @@ typedef struct window {
     unsigned word;  /* ASCII letters and digits */
     unsigned digit; /* ASCII digits */
     unsigned high;  /* bytes >= 0x80 */
+    unsigned u;     /* u and U, for the spelling filter's "our" test */
     uint8_t lower[WINDOW];
 } window;
 
@@ -781,16 +783,18 @@ static inline void see_window(const uint8_t *s, window *w)
     w->word = (unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit));
     w->digit = (unsigned)_mm_movemask_epi8(digit);
     w->high = (unsigned)_mm_movemask_epi8(v);
+    w->u = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(l, _mm_set1_epi8('u')));
 }
 #else /* the portable form: the same masks from byte_kind, a byte at a time */
 static inline void see_window(const uint8_t *s, window *w)
 {
-    w->word = w->digit = w->high = 0;
+    w->word = w->digit = w->high = w->u = 0;
     for (unsigned i = 0; i < WINDOW; i++) {
         unsigned k = byte_kind[s[i]];
         w->word |= (unsigned)((k & (K_LETTER | K_DIGIT)) != 0) << i;
         w->digit |= (unsigned)((k & K_DIGIT) != 0) << i;
         w->high |= (unsigned)(s[i] >> 7) << i;
+        w->u |= (unsigned)((s[i] | 0x20) == 'u') << i;
         w->lower[i] = (uint8_t)(s[i] | 0x20);
     }
 }
@@ -825,12 +829,12 @@ static inline rp_status window_word(scanner *sc, size_t start, size_t n, const w
     if (!byte_ends[b] && !ascii_word_ends(sc, start, r))
         return scan_word(sc, start, next);
     *next = r;
-    /* K_U is a promise of no 'u' that the masks do not keep: claiming one costs nothing */
-    if (sc->spans_only || !sc->fold_case || sc->keep_norm || (digits && digits != all))
-        return finish_ascii_word(sc, start, r,
-                                 (digits ? K_DIGIT : 0) | (digits != all ? K_LETTER : 0) | K_U);
-    if (!digits && sc->fold_spelling && rp_spelling_may_fold(lower, n, true))
-        return finish_ascii_word(sc, start, r, K_LETTER | K_U);
+    unsigned kinds = (digits ? K_DIGIT : 0) | (digits != all ? K_LETTER : 0) |
+                     (w->u >> k & all ? K_U : 0);
+    if (!sc->hash_words || (digits && digits != all))
+        return finish_ascii_word(sc, start, r, kinds);
+    if (!digits && sc->fold_spelling && rp_spelling_may_fold(lower, n, kinds & K_U))
+        return finish_ascii_word(sc, start, r, kinds);
     if ((st = room(sc)) != RP_OK)
         return st;
     /* n & (WINDOW - 1) == n: it tells the compiler that only XXH3's short-input path is taken */
@@ -871,6 +875,7 @@ static void scanner_init(scanner *sc, const rp_options *opts, const char *text, 
     sc->keep_norm = keep_norm;
     sc->spans_only = false;
     sc->windows = true;
+    sc->hash_words = false;
     sc->sink = NULL;
     sc->sink_ctx = NULL;
     sc->block = 0;
@@ -910,6 +915,44 @@ static void note_invalid(rp_tokens *toks, size_t p)
         toks->first_invalid = p;
 }
 
+/* The window path from *p (at least WINDOW bytes before the end): ASCII separators skipped and
+ * ASCII words taken, WINDOW bytes seen at a time, until a byte >= 0x80 (left at *p for the
+ * general path), an ignored range or the last WINDOW - 1 bytes. */
+static rp_status tokenize_windows(scanner *sc, size_t *at)
+{
+    const uint8_t *s = sc->s;
+    const size_t skip_at = sc->skip_at;
+    size_t p = *at, stop = sc->len - WINDOW + 1;
+    rp_status st;
+
+    if (stop > skip_at)
+        stop = skip_at;
+    while (p < stop) {
+        window w;
+        unsigned any, k, run;
+        see_window(s + p, &w);
+        if (!(any = w.word | w.high)) { /* 16 bytes of ASCII spaces and punctuation */
+            p += WINDOW;
+            continue;
+        }
+        k = lowest_bit(any);
+        p += k;
+        if (!(w.word >> k & 1) || p >= skip_at)
+            break;
+        run = lowest_bit(~(w.word >> k)); /* at most WINDOW - k */
+        if (run < WINDOW - k)
+            st = window_word(sc, p, run, &w, k, w.digit >> k & ((1u << run) - 1), &p);
+        else if (k)
+            continue; /* the word runs past the window: see it from its start */
+        else
+            st = scan_ascii_word(sc, p, &p);
+        if (st != RP_OK)
+            return st;
+    }
+    *at = p;
+    return RP_OK;
+}
+
 static rp_status tokenize(scanner *sc)
 {
     const uint8_t *s = sc->s;
@@ -929,28 +972,11 @@ static rp_status tokenize(scanner *sc)
             continue;
         }
         if (sc->windows && sc->len - p >= WINDOW) {
-            window w;
-            unsigned any, k, run;
-            see_window(s + p, &w);
-            if (!(any = w.word | w.high)) { /* 16 bytes of ASCII spaces and punctuation */
-                p += WINDOW;
+            if ((st = tokenize_windows(sc, &p)) != RP_OK)
+                return st;
+            if (p >= sc->len || p >= sc->skip_at)
                 continue;
-            }
-            if ((k = lowest_bit(any)) != 0 && (p += k) >= sc->skip_at)
-                continue;
-            if (w.word >> k & 1) {
-                run = lowest_bit(~(w.word >> k)); /* at most WINDOW - k */
-                if (run < WINDOW - k)
-                    st = window_word(sc, p, run, &w, k, w.digit >> k & ((1u << run) - 1), &p);
-                else if (k)
-                    continue; /* the word runs past the window: see it from its start */
-                else
-                    st = scan_ascii_word(sc, p, &p);
-                if (st != RP_OK)
-                    return st;
-                continue;
-            }
-            /* a byte >= 0x80 at p: the general path below */
+            /* a byte >= 0x80 at p, or the last 15 bytes: the general path */
         }
         if (byte_kind[s[p]]) {
             if ((st = scan_ascii_word(sc, p, &p)) != RP_OK)
@@ -995,6 +1021,7 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
     scanner_init(&sc, opts, text, len, keep_norm, toks);
     sc.spans_only = spans_only;
     sc.windows = windows;
+    sc.hash_words = opts->fold_case && !keep_norm && !spans_only;
     sc.sink = sink;
     sc.sink_ctx = ctx;
     sc.block = block;
