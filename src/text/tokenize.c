@@ -812,6 +812,37 @@ static inline unsigned lowest_bit(unsigned x) /* x != 0 */
 #endif
 }
 
+/* Bits [i, i + n) of mask, at the bottom (i + n <= WINDOW). */
+static inline unsigned bits(unsigned mask, unsigned i, unsigned n)
+{
+    return mask >> i & ((1u << n) - 1);
+}
+
+/* A word of letters at w->lower[k, a) and an apostrophe at a (rule 3a), with fold_case: the
+ * end of the token when it is seen whole, letters at [a + 1, e) and then a byte that ends it,
+ * and its normal form is its lower-cased bytes as they stand (no spelling fold applies); else 0,
+ * and scan_word takes it. */
+static inline size_t window_apostrophe(const scanner *sc, size_t start, const window *w,
+                                       unsigned k, unsigned a)
+{
+    unsigned after = w->word >> (a + 1), run;
+    size_t r;
+
+    if (a + 1 >= WINDOW || !(after & 1))
+        return 0; /* no letter or digit after it in the window */
+    run = lowest_bit(~after);
+    if (a + 1 + run >= WINDOW || bits(w->digit, a + 1, run))
+        return 0; /* past the window, or digits */
+    r = start + (a + 1 + run - k);
+    if (!byte_ends[sc->s[r]] && !ascii_word_ends(sc, r - run, r))
+        return 0; /* another joiner may follow */
+    if (sc->fold_spelling &&
+        (rp_spelling_may_fold((const char *)w->lower + k, a - k, bits(w->u, k, a - k)) ||
+         rp_spelling_may_fold((const char *)w->lower + a + 1, run, bits(w->u, a + 1, run))))
+        return 0;
+    return r;
+}
+
 /* The word s[start, start + n) whose bytes are w->lower[k, k + n) (digits: their mask), with
  * the byte after it inside the window. The common tokens (fold_case, no kept forms, all letters
  * or all digits, nothing joined) are hashed from the window; the rest take the reference's
@@ -826,15 +857,24 @@ static inline rp_status window_word(scanner *sc, size_t start, size_t n, const w
     unsigned all = (1u << n) - 1;
     rp_status st;
 
-    if (!byte_ends[b] && !ascii_word_ends(sc, start, r))
-        return scan_word(sc, start, next);
+    if (!byte_ends[b] && !ascii_word_ends(sc, start, r)) {
+        size_t e;
+        if (b != '\'' || !sc->hash_words || digits || !(e = window_apostrophe(sc, start, w, k, k + n)))
+            return scan_word(sc, start, next);
+        if ((st = room(sc)) != RP_OK)
+            return st;
+        t->items[t->count++] = (rp_token){XXH3_64bits(lower, (e - start) & (WINDOW - 1)),
+                                          (uint32_t)start, (uint32_t)e};
+        *next = e;
+        return RP_OK;
+    }
     *next = r;
-    unsigned kinds = (digits ? K_DIGIT : 0) | (digits != all ? K_LETTER : 0) |
-                     (w->u >> k & all ? K_U : 0);
+    /* K_U claims a u that may not be there: the spelling filter then only looks further */
     if (!sc->hash_words || (digits && digits != all))
-        return finish_ascii_word(sc, start, r, kinds);
-    if (!digits && sc->fold_spelling && rp_spelling_may_fold(lower, n, kinds & K_U))
-        return finish_ascii_word(sc, start, r, kinds);
+        return finish_ascii_word(sc, start, r,
+                                 (digits ? K_DIGIT : 0) | (digits != all ? K_LETTER : 0) | K_U);
+    if (!digits && sc->fold_spelling && rp_spelling_may_fold(lower, n, w->u >> k & all))
+        return finish_ascii_word(sc, start, r, K_LETTER | K_U);
     if ((st = room(sc)) != RP_OK)
         return st;
     /* n & (WINDOW - 1) == n: it tells the compiler that only XXH3's short-input path is taken */
