@@ -818,35 +818,77 @@ static inline unsigned bits(unsigned mask, unsigned i, unsigned n)
     return mask >> i & ((1u << n) - 1);
 }
 
-/* A word of letters at w->lower[k, a) and an apostrophe at a (rule 3a), with fold_case: the
- * end of the token when it is seen whole, letters at [a + 1, e) and then a byte that ends it,
- * and its normal form is its lower-cased bytes as they stand (no spelling fold applies); else 0,
- * and scan_word takes it. */
+/* A word of letters at w->lower[k, a) and an apostrophe of m bytes at a that joins (rule 3a),
+ * with fold_case and, for U+2019, fold_quotes: the token's end when it is seen whole (letters
+ * at [a + m, e), then a byte that ends it) and no spelling fold applies, its hash in *hash;
+ * else 0, and scan_word takes it. */
 static inline size_t window_apostrophe(const scanner *sc, size_t start, const window *w,
-                                       unsigned k, unsigned a)
+                                       unsigned k, unsigned a, unsigned m, uint64_t *hash)
 {
-    unsigned after = w->word >> (a + 1), run;
+    const char *lower = (const char *)w->lower;
+    unsigned b = a + m, after, run;
+    char form[WINDOW];
     size_t r;
 
-    if (a + 1 >= WINDOW || !(after & 1))
-        return 0; /* no letter or digit after it in the window */
+    if (b >= WINDOW || !((after = w->word >> b) & 1))
+        return 0; /* no letter after it in the window */
     run = lowest_bit(~after);
-    if (a + 1 + run >= WINDOW || bits(w->digit, a + 1, run))
+    if (b + run >= WINDOW || bits(w->digit, b, run))
         return 0; /* past the window, or digits */
-    r = start + (a + 1 + run - k);
+    r = start + (b + run - k);
     if (!byte_ends[sc->s[r]] && !ascii_word_ends(sc, r - run, r))
         return 0; /* another joiner may follow */
-    if (sc->fold_spelling &&
-        (rp_spelling_may_fold((const char *)w->lower + k, a - k, bits(w->u, k, a - k)) ||
-         rp_spelling_may_fold((const char *)w->lower + a + 1, run, bits(w->u, a + 1, run))))
+    if (sc->fold_spelling && (rp_spelling_may_fold(lower + k, a - k, bits(w->u, k, a - k)) ||
+                              rp_spelling_may_fold(lower + b, run, bits(w->u, b, run))))
         return 0;
+    if (m == 1) { /* ' is its own normal form: the form is the window's bytes */
+        *hash = XXH3_64bits(lower + k, (b + run - k) & (WINDOW - 1));
+        return r;
+    }
+    memcpy(form, lower + k, a - k);
+    form[a - k] = '\'';
+    memcpy(form + a - k + 1, lower + b, run);
+    *hash = XXH3_64bits(form, (a - k + 1 + run) & (WINDOW - 1));
     return r;
+}
+
+/* With hash_words, after a word of letters s[start, r) (at w->lower[k, ...)) that
+ * ascii_word_ends could not end: r when the token ends there after all (a hyphen not before a
+ * line break, a character >= 0x80 that separates), the end of a token an apostrophe joins (its
+ * hash in *hash), or 0: scan_word decides. */
+static inline size_t window_joined(const scanner *sc, size_t start, size_t r, const window *w,
+                                   unsigned k, uint64_t *hash)
+{
+    const uint8_t *s = sc->s;
+    unsigned a = k + (unsigned)(r - start), m = 1;
+    uint8_t after;
+    int32_t cp;
+    int c;
+
+    if (s[r] == '-') { /* rule 3d needs spaces, tabs and a line break after it */
+        after = r + 1 < sc->len ? s[r + 1] : 0;
+        return after == ' ' || after == '\t' || after == '\r' || after == '\n' ? 0 : r;
+    }
+    if (s[r] >= 0x80) {
+        m = (unsigned)decode(s, r, sc->len, &cp);
+        c = classify(cp);
+        if (c == C_SEP || c == C_INVALID || c == C_CJK)
+            return r; /* neither the run nor a joiner goes on */
+        if (c != C_APOS || !sc->fold_quotes)
+            return 0;
+        after = r + m < sc->len ? s[r + m] : ' ';
+        if (after < 0x80 && !(byte_kind[after] & K_LETTER))
+            return r; /* not before a letter: it does not join */
+    } else if (s[r] != '\'') {
+        return 0;
+    }
+    return window_apostrophe(sc, start, w, k, a, m, hash);
 }
 
 /* The word s[start, start + n) whose bytes are w->lower[k, k + n) (digits: their mask), with
  * the byte after it inside the window. The common tokens (fold_case, no kept forms, all letters
- * or all digits, nothing joined) are hashed from the window; the rest take the reference's
- * steps (scan_word, finish_ascii_word), so the tokens are the same. */
+ * or all digits, nothing or an apostrophe joined) are hashed from the window; the rest take the
+ * reference's steps (scan_word, finish_ascii_word), so the tokens are the same. */
 static inline rp_status window_word(scanner *sc, size_t start, size_t n, const window *w,
                                     unsigned k, unsigned digits, size_t *next)
 {
@@ -855,18 +897,20 @@ static inline rp_status window_word(scanner *sc, size_t start, size_t n, const w
     size_t r = start + n;
     uint8_t b = sc->s[r];
     unsigned all = (1u << n) - 1;
+    uint64_t hash;
     rp_status st;
 
     if (!byte_ends[b] && !ascii_word_ends(sc, start, r)) {
-        size_t e;
-        if (b != '\'' || !sc->hash_words || digits || !(e = window_apostrophe(sc, start, w, k, k + n)))
+        size_t e = sc->hash_words && !digits ? window_joined(sc, start, r, w, k, &hash) : 0;
+        if (e == 0)
             return scan_word(sc, start, next);
-        if ((st = room(sc)) != RP_OK)
-            return st;
-        t->items[t->count++] = (rp_token){XXH3_64bits(lower, (e - start) & (WINDOW - 1)),
-                                          (uint32_t)start, (uint32_t)e};
-        *next = e;
-        return RP_OK;
+        if (e > r) {
+            if ((st = room(sc)) != RP_OK)
+                return st;
+            t->items[t->count++] = (rp_token){hash, (uint32_t)start, (uint32_t)e};
+            *next = e;
+            return RP_OK;
+        }
     }
     *next = r;
     /* K_U claims a u that may not be there: the spelling filter then only looks further */
