@@ -886,45 +886,43 @@ static inline size_t window_joined(const scanner *sc, size_t start, size_t r, co
 }
 
 /* The word s[start, start + n) whose bytes are w->lower[k, k + n) (digits: their mask), with
- * the byte after it inside the window. The common tokens (fold_case, no kept forms, all letters
- * or all digits, nothing or an apostrophe joined) are hashed from the window; the rest take the
- * reference's steps (scan_word, finish_ascii_word), so the tokens are the same. */
-static inline rp_status window_word(scanner *sc, size_t start, size_t n, const window *w,
-                                    unsigned k, unsigned digits, size_t *next)
+ * the byte after it inside the window. The common tokens (hash_words, all letters or all
+ * digits, nothing or an apostrophe joined) are decided here: their end, and their hash in
+ * *hash. 0: window_slow takes it the reference's way. */
+static inline size_t window_token(const scanner *sc, size_t start, size_t n, const window *w,
+                                  unsigned k, unsigned digits, uint64_t *hash)
 {
-    rp_tokens *t = sc->toks;
     const char *lower = (const char *)w->lower + k;
     size_t r = start + n;
     uint8_t b = sc->s[r];
     unsigned all = (1u << n) - 1;
-    uint64_t hash;
-    rp_status st;
 
     if (!byte_ends[b] && !ascii_word_ends(sc, start, r)) {
-        size_t e = sc->hash_words && !digits ? window_joined(sc, start, r, w, k, &hash) : 0;
-        if (e == 0)
-            return scan_word(sc, start, next);
-        if (e > r) {
-            if ((st = room(sc)) != RP_OK)
-                return st;
-            t->items[t->count++] = (rp_token){hash, (uint32_t)start, (uint32_t)e};
-            *next = e;
-            return RP_OK;
-        }
+        size_t e = digits ? 0 : window_joined(sc, start, r, w, k, hash);
+        if (e != r)
+            return e;
     }
+    if (digits ? digits != all
+               : sc->fold_spelling && rp_spelling_may_fold(lower, n, w->u >> k & all))
+        return 0; /* letters and digits, or a spelling fold */
+    /* n & (WINDOW - 1) == n: it tells the compiler that only XXH3's short-input path is taken */
+    *hash = XXH3_64bits(lower, n & (WINDOW - 1));
+    return r;
+}
+
+/* The word of window_token taken the reference's way: scan_word when a joiner may continue it,
+ * else finish_ascii_word. */
+static rp_status window_slow(scanner *sc, size_t start, size_t n, unsigned digits, size_t *next)
+{
+    size_t r = start + n;
+    unsigned all = (1u << n) - 1;
+
+    if (!byte_ends[sc->s[r]] && !ascii_word_ends(sc, start, r))
+        return scan_word(sc, start, next);
     *next = r;
     /* K_U claims a u that may not be there: the spelling filter then only looks further */
-    if (!sc->hash_words || (digits && digits != all))
-        return finish_ascii_word(sc, start, r,
-                                 (digits ? K_DIGIT : 0) | (digits != all ? K_LETTER : 0) | K_U);
-    if (!digits && sc->fold_spelling && rp_spelling_may_fold(lower, n, w->u >> k & all))
-        return finish_ascii_word(sc, start, r, K_LETTER | K_U);
-    if ((st = room(sc)) != RP_OK)
-        return st;
-    /* n & (WINDOW - 1) == n: it tells the compiler that only XXH3's short-input path is taken */
-    t->items[t->count++] =
-        (rp_token){XXH3_64bits(lower, n & (WINDOW - 1)), (uint32_t)start, (uint32_t)r};
-    return RP_OK;
+    return finish_ascii_word(sc, start, r,
+                             (digits ? K_DIGIT : 0) | (digits != all ? K_LETTER : 0) | K_U);
 }
 
 /* One CJK character and the marks after it. */
@@ -1001,19 +999,25 @@ static void note_invalid(rp_tokens *toks, size_t p)
 
 /* The window path from *p (at least WINDOW bytes before the end): ASCII separators skipped and
  * ASCII words taken, WINDOW bytes seen at a time, until a byte >= 0x80 (left at *p for the
- * general path), an ignored range or the last WINDOW - 1 bytes. */
+ * general path), an ignored range or the last WINDOW - 1 bytes. The token array's state is
+ * held in locals, written back around the calls that use it. */
 static rp_status tokenize_windows(scanner *sc, size_t *at)
 {
     const uint8_t *s = sc->s;
     const size_t skip_at = sc->skip_at;
-    size_t p = *at, stop = sc->len - WINDOW + 1;
-    rp_status st;
+    const bool hash_words = sc->hash_words;
+    rp_tokens *t = sc->toks;
+    rp_token *items = t->items;
+    size_t p = *at, stop = sc->len - WINDOW + 1, count = t->count, limit = sc->limit;
+    rp_status st = RP_OK;
 
     if (stop > skip_at)
         stop = skip_at;
     while (p < stop) {
         window w;
-        unsigned any, k, run;
+        unsigned any, k, run, digits;
+        uint64_t hash;
+        size_t e;
         see_window(s + p, &w);
         if (!(any = w.word | w.high)) { /* 16 bytes of ASCII spaces and punctuation */
             p += WINDOW;
@@ -1024,17 +1028,29 @@ static rp_status tokenize_windows(scanner *sc, size_t *at)
         if (!(w.word >> k & 1) || p >= skip_at)
             break;
         run = lowest_bit(~(w.word >> k)); /* at most WINDOW - k */
-        if (run < WINDOW - k)
-            st = window_word(sc, p, run, &w, k, w.digit >> k & ((1u << run) - 1), &p);
-        else if (k)
+        if (run == WINDOW - k && k)
             continue; /* the word runs past the window: see it from its start */
-        else
-            st = scan_ascii_word(sc, p, &p);
+        digits = bits(w.digit, k, run);
+        if (run < WINDOW - k && hash_words && (e = window_token(sc, p, run, &w, k, digits, &hash))) {
+            if (count == limit) {
+                t->count = count;
+                if ((st = room_slow(sc)) != RP_OK)
+                    break;
+                items = t->items, count = t->count, limit = sc->limit;
+            }
+            items[count++] = (rp_token){hash, (uint32_t)p, (uint32_t)e};
+            p = e;
+            continue;
+        }
+        t->count = count;
+        st = run < WINDOW - k ? window_slow(sc, p, run, digits, &p) : scan_ascii_word(sc, p, &p);
         if (st != RP_OK)
-            return st;
+            break;
+        items = t->items, count = t->count, limit = sc->limit;
     }
+    t->count = count;
     *at = p;
-    return RP_OK;
+    return st;
 }
 
 static rp_status tokenize(scanner *sc)
