@@ -1005,7 +1005,7 @@ static rp_status tokenize_windows(scanner *sc, size_t *at)
 {
     const uint8_t *s = sc->s;
     const size_t skip_at = sc->skip_at;
-    const bool hash_words = sc->hash_words;
+    const bool hash_words = sc->hash_words, spans_only = sc->spans_only;
     rp_tokens *t = sc->toks;
     rp_token *items = t->items;
     size_t p = *at, stop = sc->len - WINDOW + 1, count = t->count, limit = sc->limit;
@@ -1016,7 +1016,7 @@ static rp_status tokenize_windows(scanner *sc, size_t *at)
     while (p < stop) {
         window w;
         unsigned any, k, run, digits;
-        uint64_t hash;
+        uint64_t hash = 0;
         size_t e;
         see_window(s + p, &w);
         if (!(any = w.word | w.high)) { /* 16 bytes of ASCII spaces and punctuation */
@@ -1031,7 +1031,13 @@ static rp_status tokenize_windows(scanner *sc, size_t *at)
         if (run == WINDOW - k && k)
             continue; /* the word runs past the window: see it from its start */
         digits = bits(w.digit, k, run);
-        if (run < WINDOW - k && hash_words && (e = window_token(sc, p, run, &w, k, digits, &hash))) {
+        if (run == WINDOW - k) /* a word of WINDOW bytes or more */
+            e = 0;
+        else if (spans_only) /* finish_ascii_word's spans-only token (hash 0), or 0 */
+            e = byte_ends[s[p + run]] || ascii_word_ends(sc, p, p + run) ? p + run : 0;
+        else
+            e = hash_words ? window_token(sc, p, run, &w, k, digits, &hash) : 0;
+        if (e) {
             if (count == limit) {
                 t->count = count;
                 if ((st = room_slow(sc)) != RP_OK)
