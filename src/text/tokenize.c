@@ -1015,44 +1015,54 @@ static rp_status tokenize_windows(scanner *sc, size_t *at)
         stop = skip_at;
     while (p < stop) {
         window w;
-        unsigned any, k, run, digits;
-        uint64_t hash = 0;
-        size_t e;
-        see_window(s + p, &w);
-        if (!(any = w.word | w.high)) { /* 16 bytes of ASCII spaces and punctuation */
-            p += WINDOW;
-            continue;
-        }
-        k = lowest_bit(any);
-        p += k;
-        if (!(w.word >> k & 1) || p >= skip_at)
-            break;
-        run = lowest_bit(~(w.word >> k)); /* at most WINDOW - k */
-        if (run == WINDOW - k && k)
-            continue; /* the word runs past the window: see it from its start */
-        digits = bits(w.digit, k, run);
-        if (run == WINDOW - k) /* a word of WINDOW bytes or more */
-            e = 0;
-        else if (spans_only) /* finish_ascii_word's spans-only token (hash 0), or 0 */
-            e = byte_ends[s[p + run]] || ascii_word_ends(sc, p, p + run) ? p + run : 0;
-        else
-            e = hash_words ? window_token(sc, p, run, &w, k, digits, &hash) : 0;
-        if (e) {
+        const size_t base = p;
+        see_window(s + base, &w);
+        /* the window's words and bytes >= 0x80 not yet taken: most windows hold 2 or 3 words */
+        for (unsigned left = w.word | w.high;;) {
+            unsigned k, run, digits;
+            uint64_t hash = 0;
+            size_t e;
+            if (!left) { /* the rest is ASCII spaces and punctuation */
+                p = base + WINDOW;
+                break;
+            }
+            k = lowest_bit(left);
+            p = base + k;
+            if (!(w.word >> k & 1) || p >= skip_at) {
+                stop = 0; /* the general path's turn, or an ignored range's */
+                break;
+            }
+            run = lowest_bit(~(w.word >> k)); /* at most WINDOW - k */
+            if (run == WINDOW - k && k)
+                break; /* the word runs past the window: see it from its start */
+            digits = bits(w.digit, k, run);
+            if (run == WINDOW - k) /* a word of WINDOW bytes or more */
+                e = 0;
+            else if (spans_only) /* finish_ascii_word's spans-only token (hash 0), or 0 */
+                e = byte_ends[s[p + run]] || ascii_word_ends(sc, p, p + run) ? p + run : 0;
+            else
+                e = hash_words ? window_token(sc, p, run, &w, k, digits, &hash) : 0;
+            if (!e) { /* the reference's way; then a new window where it ended */
+                t->count = count;
+                st = run < WINDOW - k ? window_slow(sc, p, run, digits, &p)
+                                      : scan_ascii_word(sc, p, &p);
+                items = t->items, count = t->count, limit = sc->limit;
+                if (st != RP_OK)
+                    stop = 0;
+                break;
+            }
             if (count == limit) {
                 t->count = count;
-                if ((st = room_slow(sc)) != RP_OK)
+                if ((st = room_slow(sc)) != RP_OK) {
+                    stop = 0;
                     break;
+                }
                 items = t->items, count = t->count, limit = sc->limit;
             }
             items[count++] = (rp_token){hash, (uint32_t)p, (uint32_t)e};
             p = e;
-            continue;
+            left &= ~0u << (e - base); /* e - base < WINDOW: the byte at e ends the token */
         }
-        t->count = count;
-        st = run < WINDOW - k ? window_slow(sc, p, run, digits, &p) : scan_ascii_word(sc, p, &p);
-        if (st != RP_OK)
-            break;
-        items = t->items, count = t->count, limit = sc->limit;
     }
     t->count = count;
     *at = p;
