@@ -1,10 +1,14 @@
 /*
  * text.c - UTF-8 validation, normalization and tokenization: tokens are byte spans into the
- * ORIGINAL text, each with the XXH3-64 hash of its normal form. Plain ASCII words take a fast
- * path (scan_ascii_word: one table load per byte, lower-cased 8 bytes at a time, the spelling
- * table consulted only past a one-bit filter, the token stored inline) whenever the byte after
- * the run cannot join (rule 3); everything else goes through utf8proc's per-character
+ * ORIGINAL text, each with the XXH3-64 hash of its normal form. Two paths give the same tokens:
+ * the window path (tokenize_windows) sees 16 bytes at once (SSE2, or a portable loop over the
+ * same table): bit masks of ASCII letters, digits and bytes >= 0x80 skip separators and find a
+ * word's end with one count of trailing zeros, and the common word (case folded, all letters or
+ * all digits, nothing or an apostrophe joined, no spelling fold) is hashed from the window's
+ * lower-cased copy. Everything else, and the last 15 bytes, takes the reference path a byte at
+ * a time: plain ASCII words by scan_ascii_word, the rest through utf8proc's per-character
  * decomposition (utf8proc_decompose_char) into our own buffers, never utf8proc_map.
+ * rp_text_tokenize_paths runs either path, for the tests and fuzzing that compare them.
  *
  * Token rules (the reference; tests/test_text.c pins them):
  *  1. Input is UTF-8. An invalid sequence is counted once (toks->invalid_utf8, first byte offset
