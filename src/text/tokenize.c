@@ -769,6 +769,7 @@ typedef struct window {
     unsigned digit; /* ASCII digits */
     unsigned high;  /* bytes >= 0x80 */
     unsigned u;     /* u and U, for the spelling filter's "our" test */
+    unsigned our;   /* where "our" starts, any case: the same test without a loop */
     uint8_t lower[WINDOW];
 } window;
 
@@ -788,11 +789,13 @@ static inline void see_window(const uint8_t *s, window *w)
     w->digit = (unsigned)_mm_movemask_epi8(digit);
     w->high = (unsigned)_mm_movemask_epi8(v);
     w->u = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(l, _mm_set1_epi8('u')));
+    w->our = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(l, _mm_set1_epi8('o'))) & w->u >> 1 &
+             (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(l, _mm_set1_epi8('r'))) >> 2;
 }
 #else /* the portable form: the same masks from byte_kind, a byte at a time */
 static inline void see_window(const uint8_t *s, window *w)
 {
-    w->word = w->digit = w->high = w->u = 0;
+    w->word = w->digit = w->high = w->u = w->our = 0;
     for (unsigned i = 0; i < WINDOW; i++) {
         unsigned k = byte_kind[s[i]];
         w->word |= (unsigned)((k & (K_LETTER | K_DIGIT)) != 0) << i;
@@ -801,6 +804,9 @@ static inline void see_window(const uint8_t *s, window *w)
         w->u |= (unsigned)((s[i] | 0x20) == 'u') << i;
         w->lower[i] = (uint8_t)(s[i] | 0x20);
     }
+    for (unsigned i = 0; i + 2 < WINDOW; i++)
+        w->our |= (unsigned)(w->lower[i] == 'o' && w->lower[i + 1] == 'u' && w->lower[i + 2] == 'r')
+                  << i;
 }
 #endif
 
@@ -906,8 +912,11 @@ static inline size_t window_token(const scanner *sc, size_t start, size_t n, con
         if (e != r)
             return e;
     }
+    /* rp_spelling_may_fold without its loop: "our" at [2, n - 3] of the word, from the mask */
     if (digits ? digits != all
-               : sc->fold_spelling && rp_spelling_may_fold(lower, n, w->u >> k & all))
+               : sc->fold_spelling &&
+                     (rp_spelling_may_fold_end(lower, n) ||
+                      (w->our >> (k + 2) & ((1u << (n > 4 ? n - 4 : 0)) - 1)) != 0))
         return 0; /* letters and digits, or a spelling fold */
     /* n & (WINDOW - 1) == n: it tells the compiler that only XXH3's short-input path is taken */
     *hash = XXH3_64bits(lower, n & (WINDOW - 1));
