@@ -116,7 +116,8 @@ static void check_paths(const rp_options *o, const char *text, size_t len, bool 
         if (keep_norm) {
             FUZZ_CHECK(fast.norm_len == ref.norm_len);
             FUZZ_CHECK(ref.norm_len == 0 || memcmp(fast.norm, ref.norm, ref.norm_len) == 0);
-            FUZZ_CHECK(memcmp(fast.norm_off, ref.norm_off, (ref.count + 1) * sizeof(uint32_t)) == 0);
+            FUZZ_CHECK(memcmp(fast.norm_off, ref.norm_off,
+                              (ref.count + 1) * sizeof(uint32_t)) == 0);
         }
     }
     rp_tokens_release(&fast);
