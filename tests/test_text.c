@@ -1,8 +1,8 @@
 /*
  * test_text.c - the text model: tokens, byte spans and normal forms pinned for fixed inputs,
  * every fold switch on its own, invalid UTF-8, properties over seeded random text
- * (idempotent normalization, spans on token boundaries, equal forms give equal hashes), and
- * allocation failure.
+ * (idempotent normalization, spans on token boundaries, equal forms give equal hashes, the
+ * 16-byte window path gives the reference path's tokens), and allocation failure.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -692,6 +692,143 @@ static void test_property_stream_gives_the_same_tokens(void **state)
     rp_tokens_release(&held);
 }
 
+/* ---- the 16-byte window path against the reference path ---- */
+
+/* A piece of text for the two paths to disagree on, if they can: words that end exactly at a
+ * window's edge or run past it, joiners, spellings, digits, and every kind of non-ASCII byte. */
+static size_t mixed_piece(char *dst)
+{
+    static const char *const pieces[] = {
+        "the", "A", "of", "news", "Reuters", "THE", "colour", "Colour", "COLOUR", "colourful",
+        "neighbours", "favour's", "organise", "organised", "travelled", "centre", "metres",
+        "analyse", "internationalisation", "abcdefghijklmnopq", "abcdefghijklmno",
+        "abcdefghijklmnop", "A380", "covid19", "19", "2026", "2,000", "3.5", "1.", "7,", "U.S.",
+        "e.g.", "a.b", "don't", "China's", "'s", "rock'n'roll", "recon-\nstruction",
+        "recon- \r\n\tstruction", "well-known", "China-ASEAN", "x-\nY", "5-\nyear", "-", "--",
+        ".", ",", "'", "''", "\"", "(", ")", ";", ":", "!", "?", " ", "  ", "\t", "\n", "\r\n",
+        "\r", "\n\n", "\xE2\x80\x99", "\xE2\x80\x98", "\xE2\x80\x9C", "\xE2\x80\x94",
+        "\xE2\x80\x90", "\xC2\xAD", "\xC3\xA9", "caf\xC3\xA9", "e\xCC\x81", "\xCC\xA3",
+        "na\xC3\xAFve", "\xC3\x9F", "\xC4\xB0", "\xCE\xA3\xCE\xBF", "\xEF\xAC\x81", "\xEF\xBC\xA1",
+        "\xC2\xB2", "\xE4\xB8\xAD\xE6\x96\x87", "\xE3\x81\x82", "\xED\x95\x9C",
+        "\xF0\x9F\x98\x80", "\xF0\x9F\x87\xAC\xF0\x9F\x87\xA7", "\xC0\xAF", "\xED\xA0\x80",
+        "\x80", "\xBF", "\xFF", "\xE2\x82", "\xF4\x90\x80\x80", "\xEF\xBB\xBF", "\0",
+        "\xE1\xBE\xB3", "\x7F", "\x01",
+    };
+    unsigned pick = rng() % 16;
+
+    if (pick == 0) { /* a run of random bytes, ASCII or not */
+        size_t n = 1 + rng() % 6;
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (char)(rng() % 4 ? rng() % 0x80 : rng() % 0x100);
+        return n;
+    }
+    if (pick == 1) { /* a run of random ASCII letters and digits, up to 40 bytes */
+        static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
+                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        size_t n = 1 + rng() % 40;
+        for (size_t i = 0; i < n; i++)
+            dst[i] = alnum[rng() % (sizeof(alnum) - 1)];
+        return n;
+    }
+    size_t i = rng() % (sizeof(pieces) / sizeof(pieces[0]));
+    size_t n = pieces[i][0] ? strlen(pieces[i]) : 1;
+    memcpy(dst, pieces[i], n);
+    return n;
+}
+
+/* Random ignored ranges, by start, that may overlap and run past the end. */
+static size_t random_ranges(rp_range *r, size_t cap, size_t len)
+{
+    size_t n = rng() % 3 ? 0 : rng() % cap, at = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        at += rng() % (len / 4 + 2);
+        r[i].start = (uint32_t)at;
+        r[i].end = (uint32_t)(at + rng() % 30);
+    }
+    return n;
+}
+
+static void expect_same_tokens(const rp_tokens *a, const rp_tokens *b, bool keep_norm)
+{
+    assert_int_equal(a->count, b->count);
+    assert_int_equal(a->invalid_utf8, b->invalid_utf8);
+    assert_int_equal(a->first_invalid, b->first_invalid);
+    for (size_t i = 0; i < a->count; i++) {
+        assert_int_equal(a->items[i].start, b->items[i].start);
+        assert_int_equal(a->items[i].end, b->items[i].end);
+        assert_true(a->items[i].hash == b->items[i].hash);
+    }
+    if (!keep_norm)
+        return;
+    assert_int_equal(a->norm_len, b->norm_len);
+    assert_memory_equal(a->norm, b->norm, a->norm_len);
+    assert_memory_equal(a->norm_off, b->norm_off, (a->count + 1) * sizeof(uint32_t));
+}
+
+/* Every option, every mode, ignored ranges: the window path gives the reference's tokens,
+ * spans, hashes, kept forms and invalid counts. */
+static void test_property_window_path_matches_reference(void **state)
+{
+    rp_options opts;
+    rp_tokens fast, ref;
+    rp_range ranges[8];
+    char buf[2048];
+    size_t tokens = 0;
+
+    (void)state;
+    rng_state = 20261207;
+    rp_tokens_init(&fast);
+    rp_tokens_init(&ref);
+    for (int iter = 0; iter < 6000; iter++) {
+        size_t len = 0, pieces = rng() % 120;
+        unsigned flags = rng();
+        bool keep_norm = flags & 16, spans_only = !keep_norm && (flags & 32);
+        for (size_t i = 0; i < pieces && len + 64 < sizeof(buf); i++)
+            len += mixed_piece(buf + len);
+        rp_options_init(&opts);
+        opts.fold_case = !(flags & 1) || (flags & 64); /* mostly on, as by default */
+        opts.fold_marks = !(flags & 2);
+        opts.fold_quotes = !(flags & 4);
+        opts.fold_spelling = !(flags & 8);
+        rp_doc doc = {.bytes = buf, .len = len};
+        doc.ignored_count = random_ranges(ranges, 8, len);
+        doc.ignored = ranges;
+        assert_int_equal(rp_text_tokenize_paths(&opts, &doc, keep_norm, spans_only, true, &fast),
+                         RP_OK);
+        assert_int_equal(rp_text_tokenize_paths(&opts, &doc, keep_norm, spans_only, false, &ref),
+                         RP_OK);
+        if (fast.count != ref.count)
+            print_hex("text", buf, len);
+        expect_same_tokens(&fast, &ref, keep_norm);
+        tokens += ref.count;
+    }
+    assert_true(tokens > 100000); /* the inputs were not trivially empty */
+    rp_tokens_release(&fast);
+    rp_tokens_release(&ref);
+}
+
+/* The public entry points take the window path: rp_text_tokenize is the window path's result. */
+static void test_tokenize_takes_the_window_path(void **state)
+{
+    static const char text[] = "The colour of the neighbours' 2,000 metres of U.S. road, said "
+                               "Reuters on Tuesday; caf\xC3\xA9 r\xC3\xA9sum\xC3\xA9 done.";
+    rp_options opts;
+    rp_tokens a, b;
+    rp_doc doc = {.bytes = text, .len = sizeof(text) - 1};
+
+    (void)state;
+    rp_options_init(&opts);
+    rp_tokens_init(&a);
+    rp_tokens_init(&b);
+    assert_int_equal(rp_text_tokenize(&opts, text, sizeof(text) - 1, false, &a), RP_OK);
+    assert_int_equal(rp_text_tokenize_paths(&opts, &doc, false, false, false, &b), RP_OK);
+    assert_int_equal(a.count, 17);
+    expect_same_tokens(&a, &b, false);
+    rp_tokens_release(&a);
+    rp_tokens_release(&b);
+}
+
 static void test_tokenize_fails_cleanly_when_allocation_fails(void **state)
 {
     const char *text = "Caf\xC3\xA9 neighbours U.S. \xE4\xB8\xAD colour e\xCC\x81\xCC\xA3 2,000 "
@@ -770,6 +907,8 @@ int main(void)
         cmocka_unit_test(test_property_keep_norm_does_not_change_tokens),
         cmocka_unit_test(test_property_token_spans_match_tokenize),
         cmocka_unit_test(test_property_stream_gives_the_same_tokens),
+        cmocka_unit_test(test_property_window_path_matches_reference),
+        cmocka_unit_test(test_tokenize_takes_the_window_path),
         cmocka_unit_test(test_tokenize_fails_cleanly_when_allocation_fails),
         cmocka_unit_test(test_tokenize_rejects_texts_of_4_gib),
     };

@@ -31,6 +31,17 @@ extern uint64_t rp_spelling_ends[RP_SPELLING_ENDS / 64];
 /* The second step for words whose bit is set: does w end in the pattern of some suffix rule? */
 bool rp_spelling_ends_match(const char *w, size_t n);
 
+/* The quick test's first step (w, n as below): false means that no suffix rule changes w. */
+static inline bool rp_spelling_may_fold_end(const char *w, size_t n)
+{
+    uint32_t k;
+
+    if (n < 4 || n > RP_SPELLING_MAX)
+        return false;
+    k = rp_spelling_end(w, n);
+    return (rp_spelling_ends[k / 64] >> (k % 64) & 1) && rp_spelling_ends_match(w, n);
+}
+
 /*
  * The quick test before rp_spelling_fold (w, n as there; rp_spelling_init called first): false
  * means that rp_spelling_fold would return false. Most words are decided by one bit for their
@@ -39,12 +50,9 @@ bool rp_spelling_ends_match(const char *w, size_t n);
  */
 static inline bool rp_spelling_may_fold(const char *w, size_t n, bool has_u)
 {
-    uint32_t k;
-
     if (n < 4 || n > RP_SPELLING_MAX)
         return false;
-    k = rp_spelling_end(w, n);
-    if ((rp_spelling_ends[k / 64] >> (k % 64) & 1) && rp_spelling_ends_match(w, n))
+    if (rp_spelling_may_fold_end(w, n))
         return true;
     if (has_u)
         for (size_t i = 2; i + 2 < n; i++)

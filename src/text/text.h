@@ -27,6 +27,13 @@ rp_status rp_text_tokenize_stream_doc(const rp_options *opts, const rp_doc *doc,
                                       bool spans_only, size_t block, rp_token_sink sink,
                                       void *ctx, rp_tokens *toks);
 
+/* For tests and fuzzing, which compare the two paths: rp_text_tokenize_doc with spans_only as in
+ * rp_text_tokenize_stream_doc, by the 16-byte window path (windows true, as every other entry
+ * point) or by the reference path alone, a byte at a time (windows false). Both give the same
+ * tokens, spans and hashes for every input. */
+rp_status rp_text_tokenize_paths(const rp_options *opts, const rp_doc *doc, bool keep_norm,
+                                 bool spans_only, bool windows, rp_tokens *toks);
+
 /* Robust winnowing fed in pieces (rp_shingle_winnow is one piece): shingle i is hashed once all
  * its k tokens have been fed. Feed tokens base .. base + count of a text; base may not pass
  * wn->next, the number of shingles hashed so far (the tail before it may be fed again). */

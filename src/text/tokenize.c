@@ -1,10 +1,14 @@
 /*
  * text.c - UTF-8 validation, normalization and tokenization: tokens are byte spans into the
- * ORIGINAL text, each with the XXH3-64 hash of its normal form. Plain ASCII words take a fast
- * path (scan_ascii_word: one table load per byte, lower-cased 8 bytes at a time, the spelling
- * table consulted only past a one-bit filter, the token stored inline) whenever the byte after
- * the run cannot join (rule 3); everything else goes through utf8proc's per-character
+ * ORIGINAL text, each with the XXH3-64 hash of its normal form. Two paths give the same tokens:
+ * the window path (tokenize_windows) sees 16 bytes at once (SSE2, or a portable loop over the
+ * same table): bit masks of ASCII letters, digits and bytes >= 0x80 skip separators and find a
+ * word's end with one count of trailing zeros, and the common word (case folded, all letters or
+ * all digits, nothing or an apostrophe joined, no spelling fold) is hashed from the window's
+ * lower-cased copy. Everything else, and the last 15 bytes, takes the reference path a byte at
+ * a time: plain ASCII words by scan_ascii_word, the rest through utf8proc's per-character
  * decomposition (utf8proc_decompose_char) into our own buffers, never utf8proc_map.
+ * rp_text_tokenize_paths runs either path, for the tests and fuzzing that compare them.
  *
  * Token rules (the reference; tests/test_text.c pins them):
  *  1. Input is UTF-8. An invalid sequence is counted once (toks->invalid_utf8, first byte offset
@@ -50,6 +54,9 @@
 #include <utf8proc.h>
 #define XXH_INLINE_ALL /* the per-token hash is on the hot path: let it inline */
 #include <xxhash.h>
+#if defined(__SSE2__) && !defined(RP_TEXT_PORTABLE)
+#include <emmintrin.h>
+#endif
 
 enum { DECOMP_MAX = 32, MARKS_MAX = 32, MARK_BYTES = MARKS_MAX * 4 };
 
@@ -76,6 +83,8 @@ typedef struct scanner {
     utf8proc_option_t uopts;
     bool fold_case, fold_quotes, fold_spelling, keep_norm;
     bool spans_only; /* hashes of plain ASCII words are not computed: only spans are wanted */
+    bool windows;    /* the 16-byte window path (tokenize_windows) runs; off: the reference */
+    bool hash_words; /* fold_case, no kept forms, hashes wanted: window_word's short cut */
     unsigned kinds; /* K_ bits met in the current token: plain lower-case words take a short cut */
     int32_t marks[MARKS_MAX]; /* combining marks waiting for canonical ordering */
     size_t nmarks;
@@ -677,27 +686,16 @@ static inline void lower_copy(char *dst, const uint8_t *src, size_t n, size_t av
         dst[i] = (char)(src[i] | 0x20);
 }
 
-/* Rule 3's common case, a run of ASCII letters and digits that nothing joins: the token is the
- * run. Plain lower-case words (with fold_case) are finished here, without emit's general
- * folding; everything else goes to scan_word or emit. */
-static inline rp_status scan_ascii_word(scanner *sc, size_t start, size_t *next)
+/* The token s[start, r), a run of ASCII letters and digits that nothing joins (kinds: the K_
+ * bits of its bytes). Plain lower-case words (with fold_case) are finished here, without emit's
+ * general folding; everything else goes to emit. */
+static rp_status finish_ascii_word(scanner *sc, size_t start, size_t r, unsigned kinds)
 {
     const uint8_t *s = sc->s;
     rp_tokens *t = sc->toks;
-    const uint8_t *q = s + start, *end = s + sc->len;
-    size_t r, n, base = t->norm_len;
-    unsigned kinds = 0, c;
+    size_t n = r - start, base = t->norm_len;
     char *dst;
 
-    while (q < end && (c = byte_kind[*q]) != 0) {
-        kinds |= c;
-        q++;
-    }
-    r = (size_t)(q - s);
-    if (q < end && !byte_ends[*q] && !ascii_word_ends(sc, start, r))
-        return scan_word(sc, start, next);
-    n = r - start;
-    *next = r;
     if (sc->spans_only) { /* the span is all that is wanted, and folding never empties it */
         rp_status st = room(sc);
         if (st != RP_OK)
@@ -741,6 +739,205 @@ static inline rp_status scan_ascii_word(scanner *sc, size_t start, size_t *next)
     return RP_OK;
 }
 
+/* Rule 3's common case, a run of ASCII letters and digits that nothing joins: the token is the
+ * run (finish_ascii_word); a run that a joiner may continue goes to scan_word. */
+static inline rp_status scan_ascii_word(scanner *sc, size_t start, size_t *next)
+{
+    const uint8_t *s = sc->s;
+    const uint8_t *q = s + start, *end = s + sc->len;
+    size_t r;
+    unsigned kinds = 0, c;
+
+    while (q < end && (c = byte_kind[*q]) != 0) {
+        kinds |= c;
+        q++;
+    }
+    r = (size_t)(q - s);
+    if (q < end && !byte_ends[*q] && !ascii_word_ends(sc, start, r))
+        return scan_word(sc, start, next);
+    *next = r;
+    return finish_ascii_word(sc, start, r, kinds);
+}
+
+/* ---- the window path: 16 bytes classified at once ---- */
+
+/* 16 bytes from s seen at once: bit i of each mask is about s[i]; lower[i] = s[i] | 0x20
+ * (ASCII letters lower-cased, digits unchanged). */
+enum { WINDOW = 16 };
+typedef struct window {
+    unsigned word;  /* ASCII letters and digits */
+    unsigned digit; /* ASCII digits */
+    unsigned high;  /* bytes >= 0x80 */
+    unsigned u;     /* u and U, for the spelling filter's "our" test */
+    unsigned our;   /* where "our" starts, any case: the same test without a loop */
+    uint8_t lower[WINDOW];
+} window;
+
+#if defined(__SSE2__) && !defined(RP_TEXT_PORTABLE)
+static inline void see_window(const uint8_t *s, window *w)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    const __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    /* x - lo < span as unsigned bytes: shifted by 0x80, a signed compare */
+    const __m128i letter = _mm_cmplt_epi8(_mm_add_epi8(l, _mm_set1_epi8((char)(0x80 - 'a'))),
+                                          _mm_set1_epi8((char)(-128 + 26)));
+    const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - '0'))),
+                                         _mm_set1_epi8((char)(-128 + 10)));
+
+    _mm_storeu_si128((__m128i *)(void *)w->lower, l);
+    w->word = (unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit));
+    w->digit = (unsigned)_mm_movemask_epi8(digit);
+    w->high = (unsigned)_mm_movemask_epi8(v);
+    w->u = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(l, _mm_set1_epi8('u')));
+    w->our = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(l, _mm_set1_epi8('o'))) & w->u >> 1 &
+             (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(l, _mm_set1_epi8('r'))) >> 2;
+}
+#else /* the portable form: the same masks from byte_kind, a byte at a time */
+static inline void see_window(const uint8_t *s, window *w)
+{
+    w->word = w->digit = w->high = w->u = w->our = 0;
+    for (unsigned i = 0; i < WINDOW; i++) {
+        unsigned k = byte_kind[s[i]];
+        w->word |= (unsigned)((k & (K_LETTER | K_DIGIT)) != 0) << i;
+        w->digit |= (unsigned)((k & K_DIGIT) != 0) << i;
+        w->high |= (unsigned)(s[i] >> 7) << i;
+        w->u |= (unsigned)((s[i] | 0x20) == 'u') << i;
+        w->lower[i] = (uint8_t)(s[i] | 0x20);
+    }
+    for (unsigned i = 0; i + 2 < WINDOW; i++)
+        w->our |= (unsigned)(w->lower[i] == 'o' && w->lower[i + 1] == 'u' && w->lower[i + 2] == 'r')
+                  << i;
+}
+#endif
+
+static inline unsigned lowest_bit(unsigned x) /* x != 0 */
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(x);
+#else
+    unsigned i = 0;
+    while (!(x >> i & 1))
+        i++;
+    return i;
+#endif
+}
+
+/* Bits [i, i + n) of mask, at the bottom (i + n <= WINDOW). */
+static inline unsigned bits(unsigned mask, unsigned i, unsigned n)
+{
+    return mask >> i & ((1u << n) - 1);
+}
+
+/* A word of letters at w->lower[k, a) and an apostrophe of m bytes at a that joins (rule 3a),
+ * with fold_case and, for U+2019, fold_quotes: the token's end when it is seen whole (letters
+ * at [a + m, e), then a byte that ends it) and no spelling fold applies, its hash in *hash;
+ * else 0, and scan_word takes it. */
+static inline size_t window_apostrophe(const scanner *sc, size_t start, const window *w,
+                                       unsigned k, unsigned a, unsigned m, uint64_t *hash)
+{
+    const char *lower = (const char *)w->lower;
+    unsigned b = a + m, after, run;
+    char form[WINDOW];
+    size_t r;
+
+    if (b >= WINDOW || !((after = w->word >> b) & 1))
+        return 0; /* no letter after it in the window */
+    run = lowest_bit(~after);
+    if (b + run >= WINDOW || bits(w->digit, b, run))
+        return 0; /* past the window, or digits */
+    r = start + (b + run - k);
+    if (!byte_ends[sc->s[r]] && !ascii_word_ends(sc, r - run, r))
+        return 0; /* another joiner may follow */
+    if (sc->fold_spelling && (rp_spelling_may_fold(lower + k, a - k, bits(w->u, k, a - k)) ||
+                              rp_spelling_may_fold(lower + b, run, bits(w->u, b, run))))
+        return 0;
+    if (m == 1) { /* ' is its own normal form: the form is the window's bytes */
+        *hash = XXH3_64bits(lower + k, (b + run - k) & (WINDOW - 1));
+        return r;
+    }
+    memcpy(form, lower + k, a - k);
+    form[a - k] = '\'';
+    memcpy(form + a - k + 1, lower + b, run);
+    *hash = XXH3_64bits(form, (a - k + 1 + run) & (WINDOW - 1));
+    return r;
+}
+
+/* With hash_words, after a word of letters s[start, r) (at w->lower[k, ...)) that
+ * ascii_word_ends could not end: r when the token ends there after all (a hyphen not before a
+ * line break, a character >= 0x80 that separates), the end of a token an apostrophe joins (its
+ * hash in *hash), or 0: scan_word decides. */
+static inline size_t window_joined(const scanner *sc, size_t start, size_t r, const window *w,
+                                   unsigned k, uint64_t *hash)
+{
+    const uint8_t *s = sc->s;
+    unsigned a = k + (unsigned)(r - start), m = 1;
+    uint8_t after;
+    int32_t cp;
+    int c;
+
+    if (s[r] == '-') { /* rule 3d needs spaces, tabs and a line break after it */
+        after = r + 1 < sc->len ? s[r + 1] : 0;
+        return after == ' ' || after == '\t' || after == '\r' || after == '\n' ? 0 : r;
+    }
+    if (s[r] >= 0x80) {
+        m = (unsigned)decode(s, r, sc->len, &cp);
+        c = classify(cp);
+        if (c == C_SEP || c == C_INVALID || c == C_CJK)
+            return r; /* neither the run nor a joiner goes on */
+        if (c != C_APOS || !sc->fold_quotes)
+            return 0;
+        after = r + m < sc->len ? s[r + m] : ' ';
+        if (after < 0x80 && !(byte_kind[after] & K_LETTER))
+            return r; /* not before a letter: it does not join */
+    } else if (s[r] != '\'') {
+        return 0;
+    }
+    return window_apostrophe(sc, start, w, k, a, m, hash);
+}
+
+/* The word s[start, start + n) whose bytes are w->lower[k, k + n) (digits: their mask), with
+ * the byte after it inside the window. The common tokens (hash_words, all letters or all
+ * digits, nothing or an apostrophe joined) are decided here: their end, and their hash in
+ * *hash. 0: window_slow takes it the reference's way. */
+static inline size_t window_token(const scanner *sc, size_t start, size_t n, const window *w,
+                                  unsigned k, unsigned digits, uint64_t *hash)
+{
+    const char *lower = (const char *)w->lower + k;
+    size_t r = start + n;
+    uint8_t b = sc->s[r];
+    unsigned all = (1u << n) - 1;
+
+    if (!byte_ends[b] && !ascii_word_ends(sc, start, r)) {
+        size_t e = digits ? 0 : window_joined(sc, start, r, w, k, hash);
+        if (e != r)
+            return e;
+    }
+    /* rp_spelling_may_fold without its loop: "our" at [2, n - 3] of the word, from the mask */
+    if (digits ? digits != all
+               : sc->fold_spelling &&
+                     (rp_spelling_may_fold_end(lower, n) ||
+                      (w->our >> (k + 2) & ((1u << (n > 4 ? n - 4 : 0)) - 1)) != 0))
+        return 0; /* letters and digits, or a spelling fold */
+    /* n & (WINDOW - 1) == n: it tells the compiler that only XXH3's short-input path is taken */
+    *hash = XXH3_64bits(lower, n & (WINDOW - 1));
+    return r;
+}
+
+/* The word of window_token taken the reference's way: scan_word when a joiner may continue it,
+ * else finish_ascii_word. */
+static rp_status window_slow(scanner *sc, size_t start, size_t n, unsigned digits, size_t *next)
+{
+    size_t r = start + n;
+    unsigned all = (1u << n) - 1;
+
+    if (!byte_ends[sc->s[r]] && !ascii_word_ends(sc, start, r))
+        return scan_word(sc, start, next);
+    *next = r;
+    /* K_U claims a u that may not be there: the spelling filter then only looks further */
+    return finish_ascii_word(sc, start, r,
+                             (digits ? K_DIGIT : 0) | (digits != all ? K_LETTER : 0) | K_U);
+}
+
 /* One CJK character and the marks after it. */
 static rp_status scan_cjk(scanner *sc, size_t start, int32_t cp, size_t n, size_t *next)
 {
@@ -772,6 +969,8 @@ static void scanner_init(scanner *sc, const rp_options *opts, const char *text, 
     sc->fold_spelling = opts->fold_spelling;
     sc->keep_norm = keep_norm;
     sc->spans_only = false;
+    sc->windows = true;
+    sc->hash_words = false;
     sc->sink = NULL;
     sc->sink_ctx = NULL;
     sc->block = 0;
@@ -811,6 +1010,78 @@ static void note_invalid(rp_tokens *toks, size_t p)
         toks->first_invalid = p;
 }
 
+/* The window path from *p (at least WINDOW bytes before the end): ASCII separators skipped and
+ * ASCII words taken, WINDOW bytes seen at a time, until a byte >= 0x80 (left at *p for the
+ * general path), an ignored range or the last WINDOW - 1 bytes. The token array's state is
+ * held in locals, written back around the calls that use it. */
+static rp_status tokenize_windows(scanner *sc, size_t *at)
+{
+    const uint8_t *s = sc->s;
+    const size_t skip_at = sc->skip_at;
+    const bool hash_words = sc->hash_words, spans_only = sc->spans_only;
+    rp_tokens *t = sc->toks;
+    rp_token *items = t->items;
+    size_t p = *at, stop = sc->len - WINDOW + 1, count = t->count, limit = sc->limit;
+    rp_status st = RP_OK;
+
+    if (stop > skip_at)
+        stop = skip_at;
+    while (p < stop) {
+        window w;
+        const size_t base = p;
+        see_window(s + base, &w);
+        /* the window's words and bytes >= 0x80 not yet taken: most windows hold 2 or 3 words */
+        for (unsigned left = w.word | w.high;;) {
+            unsigned k, run, digits;
+            uint64_t hash = 0;
+            size_t e;
+            if (!left) { /* the rest is ASCII spaces and punctuation */
+                p = base + WINDOW;
+                break;
+            }
+            k = lowest_bit(left);
+            p = base + k;
+            if (!(w.word >> k & 1) || p >= skip_at) {
+                stop = 0; /* the general path's turn, or an ignored range's */
+                break;
+            }
+            run = lowest_bit(~(w.word >> k)); /* at most WINDOW - k */
+            if (run == WINDOW - k && k)
+                break; /* the word runs past the window: see it from its start */
+            digits = bits(w.digit, k, run);
+            if (run == WINDOW - k) /* a word of WINDOW bytes or more */
+                e = 0;
+            else if (spans_only) /* finish_ascii_word's spans-only token (hash 0), or 0 */
+                e = byte_ends[s[p + run]] || ascii_word_ends(sc, p, p + run) ? p + run : 0;
+            else
+                e = hash_words ? window_token(sc, p, run, &w, k, digits, &hash) : 0;
+            if (!e) { /* the reference's way; then a new window where it ended */
+                t->count = count;
+                st = run < WINDOW - k ? window_slow(sc, p, run, digits, &p)
+                                      : scan_ascii_word(sc, p, &p);
+                items = t->items, count = t->count, limit = sc->limit;
+                if (st != RP_OK)
+                    stop = 0;
+                break;
+            }
+            if (count == limit) {
+                t->count = count;
+                if ((st = room_slow(sc)) != RP_OK) {
+                    stop = 0;
+                    break;
+                }
+                items = t->items, count = t->count, limit = sc->limit;
+            }
+            items[count++] = (rp_token){hash, (uint32_t)p, (uint32_t)e};
+            p = e;
+            left &= ~0u << (e - base); /* e - base < WINDOW: the byte at e ends the token */
+        }
+    }
+    t->count = count;
+    *at = p;
+    return st;
+}
+
 static rp_status tokenize(scanner *sc)
 {
     const uint8_t *s = sc->s;
@@ -828,6 +1099,13 @@ static rp_status tokenize(scanner *sc)
             sc->skip++;
             sc->skip_at = sc->skip < sc->skip_end ? sc->skip->start : SIZE_MAX;
             continue;
+        }
+        if (sc->windows && sc->len - p >= WINDOW) {
+            if ((st = tokenize_windows(sc, &p)) != RP_OK)
+                return st;
+            if (p >= sc->len || p >= sc->skip_at)
+                continue;
+            /* a byte >= 0x80 at p, or the last 15 bytes: the general path */
         }
         if (byte_kind[s[p]]) {
             if ((st = scan_ascii_word(sc, p, &p)) != RP_OK)
@@ -857,8 +1135,8 @@ static rp_status tokenize(scanner *sc)
 /* Tokenizes len bytes into toks; with a sink, block by block (rp_text_tokenize_stream). */
 static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t len,
                                const rp_range *skip, size_t nskip, bool keep_norm,
-                               bool spans_only, rp_token_sink sink, void *ctx, size_t block,
-                               rp_tokens *toks)
+                               bool spans_only, bool windows, rp_token_sink sink, void *ctx,
+                               size_t block, rp_tokens *toks)
 {
     scanner sc;
     rp_status st;
@@ -871,6 +1149,8 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
     toks->first_invalid = SIZE_MAX;
     scanner_init(&sc, opts, text, len, keep_norm, toks);
     sc.spans_only = spans_only;
+    sc.windows = windows;
+    sc.hash_words = opts->fold_case && !keep_norm && !spans_only;
     sc.sink = sink;
     sc.sink_ctx = ctx;
     sc.block = block;
@@ -893,14 +1173,14 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
 rp_status rp_text_tokenize(const rp_options *opts, const char *text, size_t len, bool keep_norm,
                            rp_tokens *toks)
 {
-    return run_tokenizer(opts, text, len, NULL, 0, keep_norm, false, NULL, NULL, 0, toks);
+    return run_tokenizer(opts, text, len, NULL, 0, keep_norm, false, true, NULL, NULL, 0, toks);
 }
 
 rp_status rp_text_tokenize_doc(const rp_options *opts, const rp_doc *doc, bool keep_norm,
                                rp_tokens *toks)
 {
     return run_tokenizer(opts, doc->bytes, doc->len, doc->ignored, doc->ignored_count, keep_norm,
-                         false, NULL, NULL, 0, toks);
+                         false, true, NULL, NULL, 0, toks);
 }
 
 rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size_t len,
@@ -909,7 +1189,8 @@ rp_status rp_text_tokenize_stream(const rp_options *opts, const char *text, size
 {
     if (!sink || block == 0)
         return RP_EINVAL;
-    return run_tokenizer(opts, text, len, NULL, 0, false, spans_only, sink, ctx, block, toks);
+    return run_tokenizer(opts, text, len, NULL, 0, false, spans_only, true, sink, ctx, block,
+                         toks);
 }
 
 rp_status rp_text_tokenize_stream_doc(const rp_options *opts, const rp_doc *doc,
@@ -919,7 +1200,14 @@ rp_status rp_text_tokenize_stream_doc(const rp_options *opts, const rp_doc *doc,
     if (!sink || block == 0)
         return RP_EINVAL;
     return run_tokenizer(opts, doc->bytes, doc->len, doc->ignored, doc->ignored_count, false,
-                         spans_only, sink, ctx, block, toks);
+                         spans_only, true, sink, ctx, block, toks);
+}
+
+rp_status rp_text_tokenize_paths(const rp_options *opts, const rp_doc *doc, bool keep_norm,
+                                 bool spans_only, bool windows, rp_tokens *toks)
+{
+    return run_tokenizer(opts, doc->bytes, doc->len, doc->ignored, doc->ignored_count, keep_norm,
+                         spans_only, windows, NULL, NULL, 0, toks);
 }
 
 rp_status rp_text_normalize(const rp_options *opts, const char *text, size_t len, char **out,

@@ -4,10 +4,12 @@
  * lie inside the input, in order, never empty or overlapping; keep_norm changes nothing but
  * the kept forms; every kept form is already normal (normalizing is idempotent) and so is the
  * normal form of the whole input; winnowing picks strictly increasing positions, at least one
- * in every window of w shingles.
+ * in every window of w shingles; the 16-byte window path and the byte-at-a-time reference give
+ * the same tokens, spans, hashes and kept forms (flag bit 4 adds an ignored range).
  */
 #include "fuzz.h"
 #include "base/base.h"
+#include "text/text.h"
 
 #include <string.h>
 
@@ -91,6 +93,37 @@ static void check_winnow(const rp_options *o, const rp_tokens *t)
     rp_fingerprints_release(&fps);
 }
 
+/* The window path against the reference path, in each of the tokenizer's modes. */
+static void check_paths(const rp_options *o, const char *text, size_t len, bool ignore)
+{
+    rp_range range = {(uint32_t)(len / 3), (uint32_t)(len / 2)};
+    rp_doc doc = {.bytes = text, .len = len, .ignored = &range, .ignored_count = ignore};
+    rp_tokens fast, ref;
+
+    rp_tokens_init(&fast);
+    rp_tokens_init(&ref);
+    for (int mode = 0; mode < 3; mode++) {
+        bool keep_norm = mode == 1, spans_only = mode == 2;
+        FUZZ_CHECK(rp_text_tokenize_paths(o, &doc, keep_norm, spans_only, true, &fast) == RP_OK);
+        FUZZ_CHECK(rp_text_tokenize_paths(o, &doc, keep_norm, spans_only, false, &ref) == RP_OK);
+        FUZZ_CHECK(fast.count == ref.count);
+        FUZZ_CHECK(fast.invalid_utf8 == ref.invalid_utf8);
+        FUZZ_CHECK(fast.first_invalid == ref.first_invalid);
+        for (size_t i = 0; i < ref.count; i++)
+            FUZZ_CHECK(fast.items[i].hash == ref.items[i].hash &&
+                       fast.items[i].start == ref.items[i].start &&
+                       fast.items[i].end == ref.items[i].end);
+        if (keep_norm) {
+            FUZZ_CHECK(fast.norm_len == ref.norm_len);
+            FUZZ_CHECK(ref.norm_len == 0 || memcmp(fast.norm, ref.norm, ref.norm_len) == 0);
+            FUZZ_CHECK(memcmp(fast.norm_off, ref.norm_off,
+                              (ref.count + 1) * sizeof(uint32_t)) == 0);
+        }
+    }
+    rp_tokens_release(&fast);
+    rp_tokens_release(&ref);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     rp_options o;
@@ -110,6 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_spans(&plain, len);
     check_kept(&o, &plain, &kept);
     check_winnow(&o, &plain);
+    check_paths(&o, text, len, data[0] & 16);
     FUZZ_CHECK(rp_text_normalize(&o, text, len, &norm, &norm_len) == RP_OK);
     FUZZ_CHECK(norm[norm_len] == '\0');
     check_normal(&o, norm, norm_len);
