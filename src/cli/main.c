@@ -5,8 +5,10 @@
  */
 #include "cli.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 static int cmd_help(int argc, char **argv);
@@ -66,9 +68,27 @@ static int cmd_version(int argc, char **argv)
  * asking for transparent huge pages (the tunable glibc.malloc.hugetlb=1): a scan fills its
  * tables page by page, and a fault for every 4 KiB page cost about a quarter of a 100 MB
  * scan's CPU time (BENCHMARKS.md, "Huge pages"). glibc reads its tunables only when a program
- * starts, so the program starts itself once more with the tunable added. A user's own
- * glibc.malloc.hugetlb setting is kept (=0 turns this off); under valgrind (which would lose
- * the program) or when anything fails, the program goes on as it is. */
+ * starts, so the program starts itself once more with the tunable added, and a marker in the
+ * environment (taken out again at once) says it did: never a second time. A user's own
+ * glibc.malloc.hugetlb setting is kept (=0 turns this off). Left alone: secure mode (setuid,
+ * setgid, capabilities: glibc drops the tunables there), a program started through the dynamic
+ * loader (/proc/self/exe is the loader then), valgrind (which would lose the program), or any
+ * failure: the program goes on as it is. */
+#define RESTARTED "REPRINT_HUGE_PAGES_RESTARTED"
+
+static bool started_by_loader(void)
+{
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+    if (n <= 0)
+        return true; /* no /proc: nothing to start again */
+    path[n] = '\0';
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return strncmp(base, "ld-", 3) == 0 || strncmp(base, "ld.so", 5) == 0;
+}
+
 static void with_huge_pages(const char *command, char **argv)
 {
 #if defined(__GLIBC__) && defined(__linux__)
@@ -76,10 +96,16 @@ static void with_huge_pages(const char *command, char **argv)
     const char *had = getenv("GLIBC_TUNABLES"), *preload = getenv("LD_PRELOAD");
     char *value, *kept;
 
+    if (getenv(RESTARTED)) {
+        unsetenv(RESTARTED);
+        return;
+    }
     if (strcmp(command, "scan") != 0 && strcmp(command, "quotes") != 0 &&
         strcmp(command, "dedup") != 0)
         return;
-    if ((had && strstr(had, "glibc.malloc.hugetlb")) || (preload && strstr(preload, "vgpreload")))
+    if ((had && strstr(had, "glibc.malloc.hugetlb")) ||
+        (preload && strstr(preload, "vgpreload")) || getauxval(AT_SECURE) ||
+        started_by_loader())
         return;
     kept = had ? strdup(had) : NULL;
     value = malloc((had ? strlen(had) + 1 : 0) + sizeof(tunable));
@@ -88,9 +114,10 @@ static void with_huge_pages(const char *command, char **argv)
             strcat(strcat(strcpy(value, had), ":"), tunable);
         else
             strcpy(value, tunable);
-        if (setenv("GLIBC_TUNABLES", value, 1) == 0)
+        if (setenv("GLIBC_TUNABLES", value, 1) == 0 && setenv(RESTARTED, "1", 1) == 0)
             execv("/proc/self/exe", argv);
-        if (kept) /* no start again: the environment as it was */
+        unsetenv(RESTARTED); /* no start again: the environment as it was */
+        if (kept)
             setenv("GLIBC_TUNABLES", kept, 1);
         else
             unsetenv("GLIBC_TUNABLES");
