@@ -538,7 +538,8 @@ void rp_dedup_stream_free(rp_dedup_stream *stream);
 /* Judges the documents of batch, in order, against every document given before. out must hold
  * rp_corpus_count(batch) entries; doc and of are stream positions (the first document ever
  * given is 0; of is UINT32_MAX for new). RP_ELIMIT past 2^32 - 1 documents. After an error
- * the stream may hold part of the batch: free it. */
+ * while judging, the stream may hold part of the batch: every later call returns that error;
+ * free it. */
 rp_status rp_dedup_stream_add(rp_dedup_stream *stream, const rp_corpus *batch,
                               rp_dedup_member *out);
 

@@ -258,6 +258,34 @@ static void test_stream_unwritable_temporary_directory_is_eio(void **state)
     free(saved);
 }
 
+/* The tmp_dir option names where the stream spills; a spill that fails there is RP_EIO, and
+ * the stream, half changed, keeps answering that error. */
+static void test_stream_tmp_dir_option_and_an_error_that_stays(void **state)
+{
+    rp_dedup_member got[STREAM_DOCS];
+    rp_options o;
+    rp_dedup_options d;
+    rp_dedup_stream *s = NULL;
+    rp_status st = RP_OK;
+    size_t count, k = 0;
+    rp_corpus **batches = make_batches(40, &count);
+    char dir[64] = "/nonexistent/reprint-test"; /* borrowed by the stream */
+
+    rp_options_init(&o);
+    rp_dedup_options_init(&d);
+    o.memory = 1;
+    o.threads = 1;
+    o.tmp_dir = dir;
+    assert_int_equal(rp_dedup_stream_new(&o, &d, &s), RP_OK);
+    for (; st == RP_OK && k < count; k++)
+        st = rp_dedup_stream_add(s, batches[k], got);
+    assert_int_equal(st, RP_EIO);
+    strcpy(dir, "/tmp"); /* a spill would work now, but the stream's state is half changed */
+    assert_int_equal(rp_dedup_stream_add(s, batches[0], got), RP_EIO);
+    rp_dedup_stream_free(s);
+    free_batches(batches, count);
+}
+
 static void test_stream_refuses_keep_other_than_first_and_bad_thresholds(void **state)
 {
     rp_options o;
@@ -307,6 +335,7 @@ static void test_stream_allocation_failure_returns_enomem_and_frees(void **state
 
     rp_options_init(&o);
     rp_dedup_options_init(&d);
+    o.threads = 1; /* one thread: the n-th allocation is the same one every run */
     for (int budget = 0; budget < 2; budget++) {
         o.memory = budget ? 6000 : 0; /* spilling fails cleanly too */
         st = RP_ENOMEM;
@@ -327,6 +356,7 @@ int main(void)
             test_stream_verdicts_equal_the_batch_run_for_any_batch_size_budget_and_threads),
         cmocka_unit_test(test_stream_names_the_first_matched_and_spills_within_a_budget),
         cmocka_unit_test(test_stream_unwritable_temporary_directory_is_eio),
+        cmocka_unit_test(test_stream_tmp_dir_option_and_an_error_that_stays),
         cmocka_unit_test(test_stream_positions_count_across_batches),
         cmocka_unit_test(test_stream_refuses_keep_other_than_first_and_bad_thresholds),
         cmocka_unit_test(test_stream_empty_batch_judges_nothing),

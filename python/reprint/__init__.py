@@ -270,8 +270,8 @@ def dedup(docs, *, resemblance=0.5, containment=0.6, keep="first", batch_size=40
                          max_df)
     if isinstance(memory_mb, bool) or not isinstance(memory_mb, (int, float)):
         raise TypeError(f"memory_mb must be a number, not {type(memory_mb).__name__}")
-    if math.isnan(memory_mb) or not 0 <= memory_mb <= 2**22:
-        raise ValueError(f"memory_mb must be between 0 and {2**22}, not {memory_mb}")
+    if math.isnan(memory_mb) or not 0 <= memory_mb < 2**22:
+        raise ValueError(f"memory_mb must be at least 0 and below {2**22}, not {memory_mb}")
     opts.update(memory_kb=max(1, round(memory_mb * 1024)) if memory_mb else 0,
                 threads=_int("threads", threads, 0, 1024))
     deduper = _reprint.Deduper(opts, float(resemblance), float(containment))

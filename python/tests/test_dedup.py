@@ -98,6 +98,8 @@ def test_dedup_is_lazy_and_checks_its_arguments_at_once():
         reprint.dedup(["a"], memory_mb=-1)
     with pytest.raises(ValueError, match="memory_mb"):
         reprint.dedup(["a"], memory_mb=float("nan"))
+    with pytest.raises(ValueError, match="memory_mb"):  # 2**22 MiB would not fit the KiB field
+        reprint.dedup(["a"], memory_mb=2**22)
     with pytest.raises(TypeError, match="memory_mb"):
         reprint.dedup(["a"], memory_mb="16")
     with pytest.raises(ValueError, match="threads"):

@@ -5,28 +5,29 @@
  */
 #include "base/base.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 static unsigned long alloc_fail_at; /* 0: never fail */
-static unsigned long alloc_made;
+static atomic_ulong alloc_made; /* pool threads allocate too */
 
 void rp_alloc_fail_after(unsigned long n)
 {
     alloc_fail_at = n;
-    alloc_made = 0;
+    atomic_store_explicit(&alloc_made, 0, memory_order_relaxed);
 }
 
 unsigned long rp_alloc_count(void)
 {
-    return alloc_made;
+    return atomic_load_explicit(&alloc_made, memory_order_relaxed);
 }
 
 /* True when this allocation must fail (tests only; a plain counter when injection is off). */
 static int alloc_should_fail(void)
 {
-    alloc_made++;
-    return alloc_fail_at != 0 && alloc_made >= alloc_fail_at;
+    unsigned long made = atomic_fetch_add_explicit(&alloc_made, 1, memory_order_relaxed) + 1;
+    return alloc_fail_at != 0 && made >= alloc_fail_at;
 }
 
 void *rp_malloc(size_t size)

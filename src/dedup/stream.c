@@ -15,12 +15,13 @@
  * reads of 64 postings. Candidates are the same firsts in the same order as in memory, so the
  * verdicts are the same for any budget.
  */
-#define _DEFAULT_SOURCE /* mmap(MAP_ANONYMOUS) for the runs' Bloom filters */
+#define _GNU_SOURCE /* mmap(MAP_ANONYMOUS) for the runs' Bloom filters, mkostemp */
 #include "dedup/dedup.h"
 #include "base/sort.h"
 #include "base/spill.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -67,6 +68,7 @@ typedef struct cand {
 struct rp_dedup_stream {
     rp_options opts;
     rp_dedup_options dopts;
+    rp_status failed; /* a judging error leaves the remembered state half changed: kept */
     uint32_t next_pos;
     /* the newest firsts, in memory */
     mem_first *firsts;
@@ -153,7 +155,7 @@ static rp_status open_temp(const rp_options *opts, int *fd)
 
     if ((st = rp_buf_addf(&path, "%s/reprint-dedup-XXXXXX", dir)) != RP_OK)
         return st;
-    *fd = mkstemp(path.data);
+    *fd = mkostemp(path.data, O_CLOEXEC);
     if (*fd >= 0)
         unlink(path.data); /* gone with the stream, however it ends */
     rp_buf_release(&path);
@@ -612,8 +614,11 @@ static rp_status read_record(rp_dedup_stream *s, uint64_t off, const uint32_t **
     if (need > got) {
         if (RP_GROW(s->rec, s->rec_cap, need) != RP_OK)
             return RP_ENOMEM;
-        if ((st = read_at(s->rec_fd, s->rec + got, need - got, off + got, &got)) != RP_OK)
+        size_t more;
+        if ((st = read_at(s->rec_fd, s->rec + got, need - got, off + got, &more)) != RP_OK)
             return st;
+        if (more < need - got)
+            return RP_EIO; /* the temporary file is shorter than what was written to it */
     }
     *fps = (const uint32_t *)(const void *)(s->rec + REC_HEAD); /* malloc'd: aligned */
     *name = (const char *)s->rec + REC_HEAD + (size_t)*fp_count * 4;
@@ -708,6 +713,8 @@ rp_status rp_dedup_stream_add(rp_dedup_stream *s, const rp_corpus *batch, rp_ded
     size_t n = rp_corpus_count(batch), old_cap = s->sig_cap;
     rp_status st;
 
+    if (s->failed != RP_OK)
+        return s->failed;
     if (n >= (size_t)UINT32_MAX - s->next_pos)
         return RP_ELIMIT;
     s->batch_count = 0;
@@ -728,6 +735,7 @@ rp_status rp_dedup_stream_add(rp_dedup_stream *s, const rp_corpus *batch, rp_ded
         st = judge_one(s, rp_corpus_doc(batch, d), d, &out[d]);
         s->next_pos++;
     }
+    s->failed = st;
     return st;
 }
 
