@@ -236,44 +236,6 @@ static rp_status add_one(adder *a, uint32_t d, const rp_doc *doc, int64_t now,
     return insert(a, doc, time, out, of);
 }
 
-/* Signing is most of a batch's CPU time; a batch this large signs on every thread. */
-#define SIGN_PARALLEL_MIN 64
-
-typedef struct signer {
-    const rp_options *opts;
-    const rp_corpus *corpus;
-    rp_dedup_sig *sigs;
-    rp_dedup_scratch *scratch; /* one per worker */
-} signer;
-
-static rp_status sign_one(void *ctx, size_t d, unsigned worker)
-{
-    const signer *sg = ctx;
-    const rp_doc *doc = rp_corpus_doc(sg->corpus, (uint32_t)d);
-
-    return rp_dedup_signature(sg->opts, doc, &sg->scratch[worker], &sg->sigs[d]);
-}
-
-/* The signatures of the batch's items, on the pool's threads when there are enough items
- * (the same signatures for any number of threads). */
-static rp_status sign_items(adder *a, const rp_corpus *corpus, size_t n)
-{
-    unsigned threads = n >= SIGN_PARALLEL_MIN ? rp_pool_threads(&a->s->opts) : 1;
-    rp_dedup_scratch *scratch = threads > 1 ? rp_calloc(threads, sizeof(*scratch)) : NULL;
-    signer sg = {&a->s->opts, corpus, a->sigs, scratch ? scratch : &a->scratch};
-    rp_status st;
-
-    if (threads > 1 && !scratch)
-        threads = 1, sg.scratch = &a->scratch;
-    for (unsigned t = 0; scratch && t < threads; t++)
-        rp_dedup_scratch_init(&scratch[t]);
-    st = rp_pool_run(threads, n, sign_one, &sg, "sign", NULL, NULL);
-    for (unsigned t = 0; scratch && t < threads; t++)
-        rp_dedup_scratch_release(&scratch[t]);
-    rp_free(scratch);
-    return st;
-}
-
 /* The signature and keys of every item of the batch. */
 static rp_status sign_all(adder *a, const rp_corpus *corpus)
 {
@@ -285,7 +247,8 @@ static rp_status sign_all(adder *a, const rp_corpus *corpus)
     if (!a->sigs || !a->bkey_off)
         return RP_ENOMEM;
     a->nsigs = n; /* every signature is released, whichever were made */
-    if ((st = sign_items(a, corpus, n)) != RP_OK)
+    /* signing is most of a batch's CPU time: on the pool, the batch run's way */
+    if ((st = rp_dedup_signatures(&a->s->opts, corpus, 0, (uint32_t)n, a->sigs)) != RP_OK)
         return st;
     for (size_t d = 0; d < n; d++) {
         if (RP_GROW(a->bkeys, a->bkeys_cap, a->bkey_off[d] + a->sigs[d].count + 1) != RP_OK)
@@ -297,7 +260,6 @@ static rp_status sign_all(adder *a, const rp_corpus *corpus)
 
 static void adder_release(adder *a)
 {
-    rp_dedup_scratch_release(&a->scratch);
     for (size_t d = 0; a->sigs && d < a->nsigs; d++)
         rp_dedup_sig_release(&a->sigs[d]);
     rp_free(a->sigs);
@@ -407,7 +369,6 @@ static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_
     a.s = s;
     a.dopts = dopts;
     a.query = query;
-    rp_dedup_scratch_init(&a.scratch);
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &a.txn)) != 0) {
         st = rp_store_mdb_fail(s, rc, msg, msglen);
         goto fail;

@@ -133,7 +133,6 @@ typedef struct adder {
     unsigned char *fbuf; /* a filter being written */
     size_t fbuf_cap;
     const rp_dedup_options *dopts;
-    rp_dedup_scratch scratch;
     /* the batch: each item's signature and keys (bkeys[bkey_off[d] .. bkey_off[d + 1]]), each
      * key's deep (bdeep: an index into deeps), the postings of deeps in pool */
     rp_dedup_sig *sigs;
