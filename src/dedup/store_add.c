@@ -3,7 +3,6 @@
  * (the deep levels once for the whole batch, in key order), it is judged against the group
  * firsts it shares a key with and inserted; then eviction and sweeps, all in one transaction.
  */
-#include "base/pool.h"
 #include "base/sort.h"
 #include "dedup/store_db.h"
 
