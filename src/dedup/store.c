@@ -32,7 +32,6 @@ static const unsigned db_flags[DB_COUNT] = {0,
                                             POSTINGS_FLAGS,
                                             POSTINGS_FLAGS};
 
-#define MAP_SIZE_DEFAULT (sizeof(size_t) >= 8 ? (size_t)64 << 30 : (size_t)1 << 30)
 
 void rp_store_options_init(rp_store_options *sopts)
 {
@@ -417,7 +416,7 @@ rp_status rp_store_open_as(const char *dir, const rp_options *opts, const rp_sto
     s->opts = *opts;
     s->sopts = *sopts;
     if (!s->sopts.map_size)
-        s->sopts.map_size = MAP_SIZE_DEFAULT;
+        s->sopts.map_size = RP_STORE_MAP_DEFAULT;
     st = s->sopts.read_only ? RP_OK : take_lock(s, msg, msglen);
     if (st == RP_OK && !s->sopts.read_only)
         st = sweep_temporaries(s);

@@ -28,6 +28,9 @@
 
 #include <lmdb.h>
 
+/* The LMDB map when the options say 0: 64 GiB on 64-bit systems. */
+#define RP_STORE_MAP_DEFAULT (sizeof(size_t) >= 8 ? (size_t)64 << 30 : (size_t)1 << 30)
+
 /* Levels of postings; the last is unbounded. Level l holds up to level0 << (4 * l) postings
  * (level0: LEVEL0_CAP, kept in meta; 64 Ki, 1 Mi, 16 Mi, 256 Mi, 4 Gi): about 15 a group
  * first, so a million items fill three levels. */

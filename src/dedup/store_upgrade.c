@@ -8,8 +8,10 @@
 #include "dedup/store_db.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
 /* A format 2 record head: the name (at most 511 bytes) and fingerprints follow. */
@@ -238,12 +240,26 @@ rp_status rp_store_upgrade(const char *dir, bool wait, bool *upgraded, char *msg
     so.wait = wait;
     so.existing = true;
     so.any_settings = true;
+    /* One transaction holds the old records, their copy and the records written back, and
+     * pages freed inside it cannot be used again: a map of 4 times the file leaves room. */
+    char path[4096];
+    struct stat sb;
+    so.map_size = RP_STORE_MAP_DEFAULT;
+    if ((size_t)snprintf(path, sizeof(path), "%s/data.mdb", dir) < sizeof(path) &&
+        stat(path, &sb) == 0 && sb.st_size > 0 &&
+        (uint64_t)sb.st_size < SIZE_MAX / 4 && (size_t)sb.st_size * 4 > so.map_size)
+        so.map_size = (size_t)sb.st_size * 4;
     memset(&u, 0, sizeof(u));
     st = rp_store_open_as(dir, &opts, &so, true, &u.s, msg, msglen);
     if (st != RP_OK)
         return st;
     *upgraded = u.s->format != RP_STORE_FORMAT;
-    if (*upgraded && (rc = upgrade_txn(&u)) != 0)
+    if (*upgraded && (rc = upgrade_txn(&u)) == MDB_MAP_FULL)
+        st = rp_store_fail(msg, msglen, RP_ELIMIT,
+                           "store '%s' was not upgraded: the upgrade needs more than the map "
+                           "of %zu bytes; the store is unchanged",
+                           dir, so.map_size);
+    else if (*upgraded && rc != 0)
         st = rp_store_mdb_fail(u.s, rc, msg, msglen);
     rp_store_close(u.s);
     rp_free(u.buf);
