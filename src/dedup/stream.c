@@ -343,7 +343,8 @@ done:
 
 /* ---- merging the runs ---- */
 
-#define MERGE_AT 6u     /* runs merged into one when a spill makes this many */
+#define MERGE_AT 3u     /* runs merged into one when a spill makes this many: each run a key
+                           is looked up in costs a false positive now and then, a read */
 #define MERGE_READ 256u /* postings read at once from each run */
 
 /* Where a merge stands in one run: a window of its postings. */
