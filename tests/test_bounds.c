@@ -134,27 +134,40 @@ static void skip_under_valgrind(void)
     }
 }
 
-/* Forks a child that limits its address space to 1 GiB (not under AddressSanitizer, whose
- * shadow memory needs terabytes of it) and then expects path to be skipped for `why`. */
-static void assert_skipped_within_a_gib(const char *path, const char *why)
+/* Forks; the child (0 returned) limits its address space to 1 GiB (not under AddressSanitizer,
+ * whose shadow memory needs terabytes of it). */
+static pid_t fork_within_a_gib(void)
 {
-    pid_t pid;
-    int status;
-
-    pid = fork();
+    pid_t pid = fork();
 
     assert_true(pid >= 0);
-    if (pid == 0) {
 #ifndef RP_TEST_ASAN
+    if (pid == 0) {
         struct rlimit rl = {ADDRESS_LIMIT, ADDRESS_LIMIT};
         if (setrlimit(RLIMIT_AS, &rl) != 0)
             _exit(13);
-#endif
-        _exit(read_expect_skip(path, why));
     }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+#endif
+    return pid;
+}
+
+/* Asserts that a child's status says it exited 0. */
+static void assert_exited_ok(int status)
+{
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Expects path to be skipped for `why` in a child limited to 1 GiB of address space. */
+static void assert_skipped_within_a_gib(const char *path, const char *why)
+{
+    pid_t pid = fork_within_a_gib();
+    int status;
+
+    if (pid == 0)
+        _exit(read_expect_skip(path, why));
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_exited_ok(status);
 }
 
 static void test_zstd_bomb_is_skipped_as_a_bomb_within_a_gib(void **state)
@@ -306,23 +319,15 @@ static int read_expect(const char *path, const char *split, const char *names, c
 static void assert_read_within_a_gib(pid_t writer, const char *path, const char *split,
                                      const char *names, const char *skips, const char *why)
 {
-    pid_t pid = fork();
+    pid_t pid = fork_within_a_gib();
     int status;
 
-    assert_true(pid >= 0);
-    if (pid == 0) {
-#ifndef RP_TEST_ASAN
-        struct rlimit rl = {ADDRESS_LIMIT, ADDRESS_LIMIT};
-        if (setrlimit(RLIMIT_AS, &rl) != 0)
-            _exit(13);
-#endif
+    if (pid == 0)
         _exit(read_expect(path, split, names, skips, why));
-    }
     assert_int_equal(waitpid(pid, &status, 0), pid);
     kill(writer, SIGKILL);
     waitpid(writer, NULL, 0);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_exited_ok(status);
 }
 
 /* 1.2 GiB of JSONL: lines 2 and 4 are 600 MiB each, over the default limit; the others are
