@@ -11,6 +11,7 @@ import json
 import math
 import os
 from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Mapping
 
 from . import _reprint
@@ -251,8 +252,9 @@ def dedup(docs, *, resemblance=0.5, containment=0.6, keep="first", batch_size=40
     """Near-duplicate verdicts for a stream of documents, as an iterator in input order.
 
     Each document is judged against the documents before it, exactly as ``reprint dedup``
-    judges a JSONL file in one run. The iterator reads batch_size documents at a time and holds
-    no more texts than one batch; of the documents before it keeps only what later ones are
+    judges a JSONL file in one run. The iterator reads batch_size documents at a time, judging
+    one batch on a worker thread while it reads the next, so it holds at most two batches of
+    texts; of the documents before it keeps only what later ones are
     judged against (each group's first document's fingerprints, keys and id). memory_mb (a
     number of MiB, fractions allowed) bounds that state (16 MiB by default): past it the older
     part moves to temporary files in $TMPDIR (or /tmp), deleted when the iterator is done, and
@@ -279,24 +281,41 @@ def dedup(docs, *, resemblance=0.5, containment=0.6, keep="first", batch_size=40
 
 
 def _dedup_stream(deduper, it, batch_size, id_key, text_key):
-    index = 0
-    while True:
-        ids, names, batch = [], [], []
-        for doc in it:
-            name, text = _document(index + len(batch), doc, id_key, text_key)
-            ids.append(name)
-            names.append(name.encode("utf-8", "surrogatepass"))
-            batch.append(_utf8(index + len(batch), text))
-            if len(batch) == batch_size:
-                break
-        if not batch:
-            return
-        for name, (verdict, of, of_id, res, cont) in zip(ids, deduper.add(names, batch)):
-            if of is None:
-                yield DedupResult(name, verdict, None, index, res, cont, True, index)
-            else:
-                yield DedupResult(name, verdict, of_id, of, res, cont, False, index)
-            index += 1
+    """Judges batch after batch on a worker thread (the library call releases the GIL), while
+    this thread reads the next batch from docs and hands out the results of the last one: so
+    at most two batches of texts are held, one being read and one being judged."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        index, pending = 0, None  # pending: (ids, the judging future) of the batch before
+        while True:
+            ids, names, batch = [], [], []
+            start = index + (len(pending[0]) if pending else 0)
+            failure = None  # a bad document is raised once the results before it are out
+            try:
+                for doc in it:
+                    name, text = _document(start + len(batch), doc, id_key, text_key)
+                    ids.append(name)
+                    names.append(name.encode("utf-8", "surrogatepass"))
+                    batch.append(_utf8(start + len(batch), text))
+                    if len(batch) == batch_size:
+                        break
+            except Exception as e:  # noqa: BLE001 - raised again below, unchanged
+                failure, batch = e, []
+            done = pending
+            # the batch before must be judged before this one is given: the same order as
+            # one thread
+            verdicts = done[1].result() if done else None
+            pending = (ids, worker.submit(deduper.add, names, batch)) if batch else None
+            if done:
+                for name, (verdict, of, of_id, res, cont) in zip(done[0], verdicts):
+                    if of is None:
+                        yield DedupResult(name, verdict, None, index, res, cont, True, index)
+                    else:
+                        yield DedupResult(name, verdict, of_id, of, res, cont, False, index)
+                    index += 1
+            if failure is not None:
+                raise failure
+            if not pending:
+                return
 
 
 # ---- Store: incremental dedup on disk ----
