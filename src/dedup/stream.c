@@ -7,25 +7,22 @@
  *
  * With a memory budget (rp_options.memory) that state is bounded too, as a small log-structured
  * index: the newest firsts sit in memory (the key index of keys.c plus their signatures); when
- * they pass the budget they are spilled to two unlinked temporary files, their records
- * (content hash, position, fingerprints, name) appended to one and their postings (key,
+ * they pass the budget they are spilled to two unlinked temporary files (base/spill.c), their
+ * records (content hash, position, fingerprints, name) appended to one and their postings (key,
  * position, record offset), sorted by key, appended to the other as one more sorted run. A run
  * keeps in memory only a Bloom filter of its keys (5 bits a key, 4 probes) and every 64th key
  * (its fences), so a key absent from a run costs no read and a present one costs one or two
  * reads of 64 postings. Candidates are the same firsts in the same order as in memory, so the
  * verdicts are the same for any budget.
  */
-#define _GNU_SOURCE /* mmap(MAP_ANONYMOUS) for the runs' Bloom filters, mkostemp */
+#define _DEFAULT_SOURCE /* mmap(MAP_ANONYMOUS) for the runs' Bloom filters */
 #include "dedup/dedup.h"
 #include "base/sort.h"
 #include "base/spill.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #define FENCE 64u      /* postings between two fences of a run */
 #define BLOOM_BITS 5u  /* Bloom filter bits per distinct key of a run */
@@ -81,8 +78,7 @@ struct rp_dedup_stream {
     size_t budget;    /* 0: none, everything stays in memory */
     size_t key_limit; /* spill before the index holds more keys or postings than this */
     size_t first_bytes_limit; /* ... or its firsts' records take more than this */
-    int rec_fd, post_fd;      /* -1 until the first spill */
-    uint64_t rec_end, post_end;
+    rp_spill *records, *postings; /* one file each; NULL until the first spill */
     run *runs;
     size_t run_count, run_cap;
     size_t run_bytes; /* the runs' fences and filters */
@@ -146,53 +142,12 @@ static bool memory_full(const rp_dedup_stream *s, size_t nkeys, size_t fp_count,
 
 /* ---- spilling ---- */
 
-/* A temporary file under the options' tmp_dir (rp_spill_dir's rule, the scan's too). */
-static rp_status open_temp(const rp_options *opts, int *fd)
+/* Appends to a spill of one file (the records or the postings). */
+static rp_status append(rp_spill *f, const void *data, size_t len)
 {
-    const char *dir = rp_spill_dir(opts->tmp_dir);
-    rp_buf path = RP_BUF_INIT;
-    rp_status st;
+    uint64_t at;
 
-    if ((st = rp_buf_addf(&path, "%s/reprint-dedup-XXXXXX", dir)) != RP_OK)
-        return st;
-    *fd = mkostemp(path.data, O_CLOEXEC);
-    if (*fd >= 0)
-        unlink(path.data); /* gone with the stream, however it ends */
-    rp_buf_release(&path);
-    return *fd >= 0 ? RP_OK : RP_EIO;
-}
-
-static rp_status write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return RP_EIO;
-        p += w, len -= (size_t)w;
-    }
-    return RP_OK;
-}
-
-static rp_status read_at(int fd, void *data, size_t len, uint64_t off, size_t *got)
-{
-    char *p = data;
-
-    *got = 0;
-    while (len > 0) {
-        ssize_t r = pread(fd, p, len, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return RP_EIO;
-        if (r == 0)
-            break;
-        p += r, len -= (size_t)r, off += (uint64_t)r, *got += (size_t)r;
-    }
-    return RP_OK;
+    return rp_spill_append(f, 0, data, len, &at);
 }
 
 #define POSTING_LESS(x, y) ((x)->key < (y)->key || ((x)->key == (y)->key && (x)->pos < (y)->pos))
@@ -283,20 +238,17 @@ static rp_status spill_records(rp_dedup_stream *s, uint64_t *offs)
         memcpy(head + 8, &f->pos, 4);
         memcpy(head + 12, &f->fp_count, 4);
         memcpy(head + 16, &name_len, 4);
-        offs[i] = s->rec_end + out.len;
+        offs[i] = rp_spill_size(s->records, 0) + out.len;
         if ((st = rp_buf_add(&out, head, REC_HEAD)) == RP_OK &&
             (st = rp_buf_add(&out, s->fps + f->fp_off, f->fp_count * 4u)) == RP_OK)
             st = rp_buf_add(&out, name, name_len);
         if (st == RP_OK && out.len >= (1u << 20)) {
-            st = write_all(s->rec_fd, out.data, out.len);
-            s->rec_end += out.len;
+            st = append(s->records, out.data, out.len);
             out.len = 0;
         }
     }
-    if (st == RP_OK && out.len > 0) {
-        st = write_all(s->rec_fd, out.data, out.len);
-        s->rec_end += out.len;
-    }
+    if (st == RP_OK && out.len > 0)
+        st = append(s->records, out.data, out.len);
     rp_buf_release(&out);
     return st;
 }
@@ -305,7 +257,7 @@ static rp_status spill_records(rp_dedup_stream *s, uint64_t *offs)
 static rp_status spill_postings(rp_dedup_stream *s, const uint64_t *offs)
 {
     size_t n = s->index.post_count, k = 0;
-    run r = {s->post_end, n, NULL, NULL, 0};
+    run r = {rp_spill_size(s->postings, 0), n, NULL, NULL, 0};
     rp_status st = RP_ENOMEM;
     run_posting *p;
 
@@ -329,9 +281,8 @@ static rp_status spill_postings(rp_dedup_stream *s, const uint64_t *offs)
     sort_postings(p, n);
     for (size_t i = 0; i < n; i += FENCE)
         r.fence[i / FENCE] = p[i].key;
-    if ((st = write_all(s->post_fd, p, n * sizeof(*p))) != RP_OK)
+    if ((st = append(s->postings, p, n * sizeof(*p))) != RP_OK)
         goto done;
-    s->post_end += n * sizeof(*p);
     s->run_bytes += run_bytes(&r);
     s->runs[s->run_count++] = r;
     r.fence = NULL, r.bloom = NULL;
@@ -356,12 +307,10 @@ typedef struct merge_in {
 
 static rp_status merge_fill(const rp_dedup_stream *s, const run *r, merge_in *in)
 {
-    size_t n = r->count - in->next < MERGE_READ ? r->count - in->next : MERGE_READ, got;
-    rp_status st = read_at(s->post_fd, in->buf, n * sizeof(run_posting),
-                           r->start + in->next * sizeof(run_posting), &got);
+    size_t n = r->count - in->next < MERGE_READ ? r->count - in->next : MERGE_READ;
+    rp_status st = rp_spill_read(s->postings, 0, r->start + in->next * sizeof(run_posting),
+                                 in->buf, n * sizeof(run_posting));
 
-    if (st == RP_OK && got != n * sizeof(run_posting))
-        st = RP_EIO;
     in->at = 0, in->len = n, in->next += n;
     return st;
 }
@@ -375,8 +324,8 @@ static rp_status merge_runs(rp_dedup_stream *s)
     run_posting *out = rp_calloc(MERGE_READ * 4, sizeof(*out));
     run m = {0, 0, NULL, NULL, 0};
     uint32_t last = 0;
-    int fd = -1;
-    rp_status st = in && out ? open_temp(&s->opts, &fd) : RP_ENOMEM;
+    rp_spill *merged = NULL;
+    rp_status st = in && out ? rp_spill_open(s->opts.tmp_dir, 1, &merged) : RP_ENOMEM;
 
     for (size_t i = 0; st == RP_OK && i < nin; i++) {
         total += s->runs[i].count;
@@ -402,7 +351,7 @@ static rp_status merge_runs(rp_dedup_stream *s)
         last = p.key;
         out[out_len++] = p, k++;
         if (st == RP_OK && (out_len == MERGE_READ * 4 || k == total)) {
-            st = write_all(fd, out, out_len * sizeof(*out));
+            st = append(merged, out, out_len * sizeof(*out));
             out_len = 0;
         }
     }
@@ -414,25 +363,21 @@ static rp_status merge_runs(rp_dedup_stream *s)
             rp_free(s->runs[i].fence);
             bloom_free(&s->runs[i]);
         }
-        close(s->post_fd);
-        s->post_fd = fd, fd = -1;
-        s->post_end = total * sizeof(run_posting);
+        rp_spill_close(s->postings);
+        s->postings = merged, merged = NULL;
         m.count = total;
         s->runs[0] = m, m.fence = NULL;
         s->run_count = 1;
         st = bloom_alloc(&s->runs[0], distinct);
         for (size_t done = 0; st == RP_OK && done < total; done += MERGE_READ * 4) {
-            size_t n = total - done < MERGE_READ * 4 ? total - done : MERGE_READ * 4, got;
-            st = read_at(s->post_fd, out, n * sizeof(*out), done * sizeof(*out), &got);
-            if (st == RP_OK && got != n * sizeof(*out))
-                st = RP_EIO;
+            size_t n = total - done < MERGE_READ * 4 ? total - done : MERGE_READ * 4;
+            st = rp_spill_read(s->postings, 0, done * sizeof(*out), out, n * sizeof(*out));
             for (size_t i = 0; st == RP_OK && i < n; i++)
                 bloom_set(&s->runs[0], out[i].key);
         }
         s->run_bytes = run_bytes(&s->runs[0]);
     }
-    if (fd >= 0)
-        close(fd);
+    rp_spill_close(merged);
     rp_free(m.fence);
     rp_free(out);
     return st;
@@ -444,9 +389,9 @@ static rp_status spill(rp_dedup_stream *s)
     uint64_t *offs;
     rp_status st;
 
-    if (s->rec_fd < 0 && (st = open_temp(&s->opts, &s->rec_fd)) != RP_OK)
+    if (!s->records && (st = rp_spill_open(s->opts.tmp_dir, 1, &s->records)) != RP_OK)
         return st;
-    if (s->post_fd < 0 && (st = open_temp(&s->opts, &s->post_fd)) != RP_OK)
+    if (!s->postings && (st = rp_spill_open(s->opts.tmp_dir, 1, &s->postings)) != RP_OK)
         return st;
     if (!(offs = rp_calloc(s->first_count + 1, sizeof(*offs))))
         return RP_ENOMEM;
@@ -483,7 +428,6 @@ rp_status rp_dedup_stream_new(const rp_options *opts, const rp_dedup_options *do
     s->opts = *opts;
     s->dopts = *dopts;
     s->dopts.date_field = NULL; /* the stream keeps first in its group: no dates read */
-    s->rec_fd = s->post_fd = -1;
     s->budget = opts->memory;
     if ((s->budget ? size_memory(s) : rp_key_index_init(&s->index, 0)) != RP_OK) {
         rp_dedup_stream_free(s);
@@ -506,10 +450,8 @@ void rp_dedup_stream_free(rp_dedup_stream *s)
         bloom_free(&s->runs[i]);
     }
     rp_free(s->runs);
-    if (s->rec_fd >= 0)
-        close(s->rec_fd);
-    if (s->post_fd >= 0)
-        close(s->post_fd);
+    rp_spill_close(s->records);
+    rp_spill_close(s->postings);
     rp_free(s->block);
     rp_free(s->sorted);
     rp_free(s->rec);
@@ -526,7 +468,7 @@ void rp_dedup_stream_free(rp_dedup_stream *s)
 /* Adds run r's postings of key to the candidates. */
 static rp_status gather_run(rp_dedup_stream *s, const run *r, uint32_t key, const uint32_t h[2])
 {
-    size_t lo = 0, hi = (r->count + FENCE - 1) / FENCE, got;
+    size_t lo = 0, hi = (r->count + FENCE - 1) / FENCE;
     rp_status st;
 
     if (!bloom_has(r, h))
@@ -542,11 +484,9 @@ static rp_status gather_run(rp_dedup_stream *s, const run *r, uint32_t key, cons
         return RP_ENOMEM;
     for (size_t b = lo > 0 ? lo - 1 : 0; b * FENCE < r->count; b++) {
         size_t n = r->count - b * FENCE < FENCE ? r->count - b * FENCE : FENCE;
-        if ((st = read_at(s->post_fd, s->block, n * sizeof(run_posting),
-                          r->start + b * FENCE * sizeof(run_posting), &got)) != RP_OK)
+        if ((st = rp_spill_read(s->postings, 0, r->start + b * FENCE * sizeof(run_posting),
+                                s->block, n * sizeof(run_posting))) != RP_OK)
             return st;
-        if (got != n * sizeof(run_posting))
-            return RP_EIO;
         for (size_t i = 0; i < n; i++) {
             if (s->block[i].key > key)
                 return RP_OK;
@@ -599,15 +539,17 @@ static rp_status read_record(rp_dedup_stream *s, uint64_t off, const uint32_t **
                              uint32_t *fp_count, uint64_t *content, const char **name,
                              uint32_t *name_len)
 {
+    uint64_t size = rp_spill_size(s->records, 0);
     size_t got, need;
     rp_status st;
 
+    if (off > size || size - off < REC_HEAD)
+        return RP_EIO;
+    got = size - off < REC_READ ? (size_t)(size - off) : REC_READ; /* the last may be short */
     if (RP_GROW(s->rec, s->rec_cap, REC_READ) != RP_OK)
         return RP_ENOMEM;
-    if ((st = read_at(s->rec_fd, s->rec, REC_READ, off, &got)) != RP_OK)
+    if ((st = rp_spill_read(s->records, 0, off, s->rec, got)) != RP_OK)
         return st;
-    if (got < REC_HEAD)
-        return RP_EIO;
     memcpy(content, s->rec, 8);
     memcpy(fp_count, s->rec + 12, 4);
     memcpy(name_len, s->rec + 16, 4);
@@ -615,11 +557,9 @@ static rp_status read_record(rp_dedup_stream *s, uint64_t off, const uint32_t **
     if (need > got) {
         if (RP_GROW(s->rec, s->rec_cap, need) != RP_OK)
             return RP_ENOMEM;
-        size_t more;
-        if ((st = read_at(s->rec_fd, s->rec + got, need - got, off + got, &more)) != RP_OK)
+        /* past the file's end (shorter than what was written to it) is RP_EIO */
+        if ((st = rp_spill_read(s->records, 0, off + got, s->rec + got, need - got)) != RP_OK)
             return st;
-        if (more < need - got)
-            return RP_EIO; /* the temporary file is shorter than what was written to it */
     }
     *fps = (const uint32_t *)(const void *)(s->rec + REC_HEAD); /* malloc'd: aligned */
     *name = (const char *)s->rec + REC_HEAD + (size_t)*fp_count * 4;
