@@ -1,5 +1,12 @@
-/* fixture.c - helpers the cmocka tests share for their temporary files. */
+/* fixture.c - helpers the cmocka tests share: temporary files, allocation failures. */
 #include "fixture.h"
+#include "base/base.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
 
 #include <dirent.h>
 #include <stdio.h>
@@ -31,4 +38,18 @@ void fixture_remove_tree(const char *path)
         closedir(d);
     }
     rmdir(path);
+}
+
+rp_scan *fixture_scan_past_allocation_failures(const rp_corpus *c, const rp_options *o)
+{
+    for (unsigned long fail = 1;; fail++) {
+        rp_scan *s = NULL;
+        rp_alloc_fail_after(fail);
+        rp_status st = rp_scan_run(c, o, NULL, NULL, &s);
+        rp_alloc_fail_after(0);
+        if (st == RP_OK)
+            return s;
+        assert_int_equal(st, RP_ENOMEM);
+        assert_null(s);
+    }
 }

@@ -14,6 +14,7 @@
 
 #include "base/base.h"
 #include "scan/scan.h"
+#include "fixture.h"
 
 static uint64_t rng_state;
 
@@ -450,19 +451,9 @@ static void test_scan_frees_everything_on_allocation_failure(void **state)
     add_doc(c, "c", 10, p, 5, NULL);
     rp_options_init(&o);
     o.threads = 1;
-    for (unsigned long fail = 1;; fail++) {
-        rp_scan *s = NULL;
-        rp_alloc_fail_after(fail);
-        rp_status st = rp_scan_run(c, &o, NULL, NULL, &s);
-        rp_alloc_fail_after(0);
-        if (st == RP_OK) {
-            assert_int_equal(rp_scan_cluster_count(s), 1);
-            rp_scan_free(s);
-            break;
-        }
-        assert_int_equal(st, RP_ENOMEM);
-        assert_null(s);
-    }
+    rp_scan *s = fixture_scan_past_allocation_failures(c, &o);
+    assert_int_equal(rp_scan_cluster_count(s), 1);
+    rp_scan_free(s);
     rp_corpus_free(c);
     free(p);
 }

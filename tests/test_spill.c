@@ -240,18 +240,7 @@ static void test_spill_frees_everything_on_allocation_failure(void **state)
     o.tmp_dir = tmp_root;
     char *want = report(c, &o, &counts);
     rp_scan_spill_parts = 4;
-    for (unsigned long fail = 1;; fail++) {
-        rp_scan *s = NULL;
-        rp_alloc_fail_after(fail);
-        rp_status st = rp_scan_run(c, &o, NULL, NULL, &s);
-        rp_alloc_fail_after(0);
-        if (st == RP_OK) {
-            rp_scan_free(s);
-            break;
-        }
-        assert_int_equal(st, RP_ENOMEM);
-        assert_null(s);
-    }
+    rp_scan_free(fixture_scan_past_allocation_failures(c, &o));
     char *got = report(c, &o, &counts);
     rp_scan_spill_parts = 0;
     assert_true(counts.spilled > 0);
