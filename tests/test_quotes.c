@@ -426,6 +426,87 @@ static void test_sources_listed_stop_at_max_sources_of_at_most_100(void **state)
     rp_corpus_free(c);
 }
 
+/* A text quoted in 120 documents (popular), and longer quotations holding it. A copy of the
+ * popular text is a source of such a quotation by itself, grown by the words beside it that
+ * equal the quotation's own there (no alignment: "The mayor said" joins it, "on Monday" stops
+ * it); other places are still found by their seeds (a chain crosses a held text's copy); a
+ * quotation that the held text covers too little of gets no source from its copies. */
+static void test_quotation_holding_a_popular_text_is_sourced_by_its_copies(void **state)
+{
+    (void)state;
+    enum { N = 120, M = N + 4 };
+    static const char held[] = "the ferry will keep running all winter whatever the weather "
+                               "brings us";
+    static const char *const more[] = {
+        "Column. A reader wrote: “as the mayor said ",
+        "Letter. Another wrote: “so the mayor said ",
+        "Essay. She wrote: “orchards climb the northern ridge where goats graze among old stone "
+        "walls and crooked pear trees while ",
+        "Note. He wrote: “as the mayor said on Monday ",
+    }; /* each followed by the held text and “”.” */
+    char *texts[M];
+    rp_corpus *c = NULL;
+    char name[32];
+
+    for (size_t i = 0; i < M; i++) {
+        texts[i] = malloc(512);
+        assert_non_null(texts[i]);
+        if (i < N)
+            snprintf(texts[i], 512, "Post %zu. The mayor said: “%s”.\n", i, held);
+        else
+            snprintf(texts[i], 512, "%s%s”.\n", more[i - N], held);
+    }
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (size_t i = 0; i < M; i++) {
+        snprintf(name, sizeof(name), "d%zu", i);
+        assert_int_equal(rp_corpus_add(c, name, texts[i], strlen(texts[i]), NULL), RP_OK);
+    }
+    rp_quotes *r = run(c);
+    const rp_quote *q;
+    const rp_quote_source *s;
+
+    assert_int_equal(rp_quotes_count(r), M);
+    q = rp_quotes_get(r, 0); /* the popular text: the other copies, column, letter, note, essay */
+    assert_int_equal(q->sources_total, N - 1 + 4);
+
+    q = rp_quotes_get(r, N); /* "as the mayor said the ferry ...": 16 words */
+    assert_int_equal(q->tokens, 16);
+    assert_int_equal(q->sources_total, N + 3); /* every copy, the letter, the essay, the note */
+    assert_int_equal(q->source_count, 10);
+    assert_int_equal(q->sources[0].doc, N + 3); /* every word, "on Monday" left out */
+    assert_int_equal(q->sources[0].fidelity, RP_FIDELITY_ELIDED);
+    s = &q->sources[1];
+    assert_int_equal(s->doc, 0);
+    assert_int_equal(s->start, strstr(texts[0], "The mayor") - texts[0]);
+    assert_int_equal(s->end, strstr(texts[0], "”.") - texts[0]);
+    assert_true(s->quoted);
+    assert_int_equal(s->fidelity, RP_FIDELITY_ALTERED);
+    assert_in_range((long)(s->identity * 1000), 937, 938); /* 15 of 16 */
+    assert_int_equal(s->diff_count, 1);
+    assert_diff(&s->diffs[0], "as the", "The"); /* a missing word, a folded one */
+
+    q = rp_quotes_get(r, N + 1); /* the letter: the copies, the column, the essay, the note */
+    assert_int_equal(q->sources_total, N + 3);
+    q = rp_quotes_get(r, N + 2); /* the essay: the held text is 12 of its 31 words */
+    assert_int_equal(q->sources_total, 0);
+
+    q = rp_quotes_get(r, N + 3); /* the note: 18 words */
+    assert_int_equal(q->tokens, 18);
+    assert_int_equal(q->sources_total, N + 3);
+    assert_int_equal(q->sources[0].doc, N);     /* 16 of 18 */
+    assert_int_equal(q->sources[1].doc, N + 1); /* 15 of 18 */
+    s = &q->sources[2];                         /* a copy: 12 of 18, "The mayor said" apart */
+    assert_int_equal(s->doc, 0);
+    assert_int_equal(s->start, strstr(texts[0], held) - texts[0]);
+    assert_in_range((long)(s->identity * 1000), 666, 667);
+    assert_int_equal(s->diff_count, 1);
+    assert_diff(&s->diffs[0], "as the mayor said on Monday", "");
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+    for (size_t i = 0; i < M; i++)
+        free(texts[i]);
+}
+
 static void test_bad_options_are_rejected(void **state)
 {
     (void)state;
@@ -587,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_json_report_follows_the_schema),
         cmocka_unit_test(test_copies_past_two_thousand_keep_their_sources),
         cmocka_unit_test(test_sources_listed_stop_at_max_sources_of_at_most_100),
+        cmocka_unit_test(test_quotation_holding_a_popular_text_is_sourced_by_its_copies),
         cmocka_unit_test(test_bad_options_are_rejected),
         cmocka_unit_test(test_allocation_failures_free_everything),
         cmocka_unit_test(test_seed_quotations_as_one_file),

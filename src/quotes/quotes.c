@@ -25,6 +25,7 @@
 #define WINDOW_PAD 8       /* tokens of source around a chain's projected ends */
 #define MIN_SEED_SHARE 0.2 /* a chain needs seeds at this share of the quotation's shingles */
 #define MIN_COVER 0.65     /* a source matches at least this share of the quotation's tokens */
+#define POPULAR_COPIES 100 /* a text quoted this often is a source of a quotation holding it */
 #define TRIGRAM_SEED 0x71756f746573ULL /* "quotes" */
 
 void rp_quotes_options_init(rp_quotes_options *qopts)
@@ -46,9 +47,11 @@ typedef struct cand {
     uint32_t matches, columns;
     bool quoted;
     bool copy;      /* another copy of the text: every column the same token */
+    bool inner;     /* a copy of a popular text the quotation holds at token inner_at */
     size_t ops_off; /* its alignment's columns in work.group_ops (not for a copy) */
-    uint32_t ops_count;
+    uint32_t ops_count; /* UINT32_MAX: not aligned yet (ensure_ops) */
     uint32_t s_first, s_last; /* source tokens of the alignment, absolute */
+    uint32_t inner_at;
 } cand;
 
 /* A quotation to attribute: token range [qs, qe) of doc's span; ordinal is its place in the
@@ -57,7 +60,27 @@ typedef struct qrec {
     uint64_t key;
     uint32_t doc, span, qs, qe;
     size_t ordinal;
+    bool quoted; /* most of its tokens stand inside quotation marks (a nested one's are) */
 } qrec;
+
+/* A text quoted at least POPULAR_COPIES times: its copies are recs[first, first + count). */
+typedef struct popular {
+    uint64_t head; /* the shingle of its first SEED_K tokens */
+    size_t first, count;
+    uint32_t m;
+} popular;
+
+/* A popular text that the text being attributed holds, at its token at. */
+typedef struct held {
+    const popular *p;
+    uint32_t at;
+} held;
+
+/* Token range [a, b) of doc where no seed of the text is taken: one of its copies, or a copy
+ * of a popular text it holds; disjoint and in (doc, a) order once merged. */
+typedef struct span3 {
+    uint32_t doc, a, b;
+} span3;
 
 typedef struct hit {
     uint32_t doc, pos, qi;
@@ -95,6 +118,15 @@ typedef struct work {
     size_t rec_count, rec_cap;
     const qrec *group; /* the copies of the text being attributed, in (doc, qs) order */
     size_t group_count;
+    popular *pop; /* the popular texts, in head order */
+    size_t pop_count, pop_cap;
+    held *held; /* those the text holds */
+    size_t held_count, held_cap;
+    span3 *blk; /* where the text's seeds are not taken (block_copies) */
+    size_t blk_count, blk_cap;
+    span3 *blk2; /* merge_copies' other buffer */
+    size_t blk2_cap;
+    size_t blk_copies; /* copies behind blk: own ones and the held texts' */
     uint8_t *group_ops; /* the columns of its candidates' alignments */
     size_t group_ops_len, group_ops_cap;
     uint8_t *same; /* m columns of RP_QOP_SAME: a copy's alignment */
@@ -299,7 +331,36 @@ static void lookup(const work *w, uint64_t h, size_t *first, size_t *count)
     *count = w->dir[slot].first == SIZE_MAX ? 0 : w->dir[slot].count;
 }
 
-/* ---- the copies of one text ---- */
+/* ---- the copies of one text, and of the popular texts it holds ---- */
+
+/* Does blocked span k end at or before (doc, pos)? */
+static inline bool blk_before(const work *w, size_t k, uint32_t doc, uint32_t pos)
+{
+    return w->blk[k].doc < doc || (w->blk[k].doc == doc && w->blk[k].b <= pos);
+}
+
+/* Does a shingle at (doc, pos) touch a copy, of the text or of a popular text it holds? The
+ * blocked spans are disjoint and sorted, so the first ending after pos is the one to test;
+ * *at is a cursor for one shingle's entries, met in (doc, pos) order: it moves forward by
+ * doubling steps, then a binary search, so a run over n entries and s spans costs about
+ * n log(s / n) steps, not n log s. */
+static bool in_copy(const work *w, size_t *at, uint32_t doc, uint32_t pos)
+{
+    size_t lo = *at, step = 1, hi;
+
+    while (lo + step < w->blk_count && blk_before(w, lo + step, doc, pos))
+        lo += step, step *= 2;
+    hi = lo + step < w->blk_count ? lo + step : w->blk_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (blk_before(w, mid, doc, pos))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *at = lo;
+    return lo < w->blk_count && w->blk[lo].doc == doc && w->blk[lo].a < pos + SEED_K;
+}
 
 /* The first copy at or after (doc, pos) in the group (group_count when none). */
 static size_t copy_from(const work *w, uint32_t doc, uint32_t pos)
@@ -316,17 +377,18 @@ static size_t copy_from(const work *w, uint32_t doc, uint32_t pos)
     return lo;
 }
 
-/* Does a shingle at (doc, pos) touch a copy? (Copies all have the text's m tokens.) */
-static bool in_copy(const work *w, uint32_t doc, uint32_t pos, uint32_t m)
-{
-    size_t i = copy_from(w, doc, pos + 1 > m ? pos + 1 - m : 0);
-    return i < w->group_count && w->group[i].doc == doc && w->group[i].qs < pos + SEED_K;
-}
-
-/* Is there a copy in doc between source tokens a and b (a < b)? Chains never cross one. */
+/* Is there a copy in doc between source tokens a and b (a < b)? Chains never cross one (they
+ * may cross a held popular text's copy: a longer source can hold it as the text does). */
 static bool copy_between(const work *w, uint32_t doc, uint32_t a, uint32_t b)
 {
     size_t i = copy_from(w, doc, a + 1);
+    return i < w->group_count && w->group[i].doc == doc && w->group[i].qs < b;
+}
+
+/* Does token range [a, b) of doc overlap a copy? (Copies all have the text's m tokens.) */
+static bool on_copy(const work *w, uint32_t doc, uint32_t a, uint32_t b, uint32_t m)
+{
+    size_t i = copy_from(w, doc, a + 1 > m ? a + 1 - m : 0);
     return i < w->group_count && w->group[i].doc == doc && w->group[i].qs < b;
 }
 
@@ -343,20 +405,70 @@ static void clip_to_copies(const work *w, uint32_t doc, uint32_t first, uint32_t
         *lo = w->group[i - 1].qe;
 }
 
+/* Merges copies c[0..n) (in (doc, qs) order) into the blocked spans (kept in that order). */
+static rp_status merge_copies(work *w, const qrec *c, size_t n)
+{
+    size_t total = w->blk_count + n, i = 0, j = 0, k = 0;
+    span3 *swap;
+
+    if (RP_GROW(w->blk2, w->blk2_cap, total + 1) != RP_OK)
+        return RP_ENOMEM;
+    while (i < w->blk_count || j < n) {
+        bool from_c = j < n && (i == w->blk_count || c[j].doc < w->blk[i].doc ||
+                                (c[j].doc == w->blk[i].doc && c[j].qs < w->blk[i].a));
+        if (from_c)
+            w->blk2[k++] = (span3){c[j].doc, c[j].qs, c[j].qe}, j++;
+        else
+            w->blk2[k++] = w->blk[i++];
+    }
+    swap = w->blk, w->blk = w->blk2, w->blk2 = swap;
+    i = w->blk_cap, w->blk_cap = w->blk2_cap, w->blk2_cap = i;
+    w->blk_count = total;
+    return RP_OK;
+}
+
+/* The spans where no seed of the text is taken: its copies and those of every popular text
+ * it holds (their words are sources by themselves), merged where they overlap. */
+static rp_status block_copies(work *w)
+{
+    size_t kept = 0;
+    rp_status st;
+
+    w->blk_count = 0;
+    w->blk_copies = w->group_count;
+    if ((st = merge_copies(w, w->group, w->group_count)) != RP_OK)
+        return st;
+    for (size_t h = 0; h < w->held_count; h++) {
+        const popular *p = w->held[h].p;
+        w->blk_copies += p->count;
+        if ((st = merge_copies(w, w->recs + p->first, p->count)) != RP_OK)
+            return st;
+    }
+    for (size_t i = 0; i < w->blk_count; i++) {
+        span3 *k = kept ? &w->blk[kept - 1] : NULL;
+        if (k && k->doc == w->blk[i].doc && w->blk[i].a < k->b)
+            k->b = w->blk[i].b > k->b ? w->blk[i].b : k->b;
+        else
+            w->blk[kept++] = w->blk[i];
+    }
+    w->blk_count = kept;
+    return RP_OK;
+}
+
 /* ---- seeds and chains of one quotation text ---- */
 
 /* Seeds of one shingle hash that the text holds at positions tg[0..r) (r repeats): every
  * occurrence outside the copies, unless there are more than SEED_OCC_CAP of them. */
-static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r, uint32_t m)
+static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r)
 {
-    size_t first, count, outside = 0, before = w->hit_count;
+    size_t first, count, outside = 0, before = w->hit_count, at = 0;
 
     lookup(w, tg[0].hash, &first, &count);
-    if (count > SEED_OCC_CAP + w->group_count * r)
+    if (count > SEED_OCC_CAP + w->blk_copies * r)
         return RP_OK; /* a stop-word run, whatever the copies hold */
     for (size_t e = first; e < first + count; e++) {
         const rp_fingerprint *f = &w->index[e];
-        if (in_copy(w, f->doc, f->pos, m))
+        if (in_copy(w, &at, f->doc, f->pos))
             continue;
         if (++outside > SEED_OCC_CAP) {
             w->hit_count = before;
@@ -438,7 +550,50 @@ static rp_status sort_seeds(work *w)
     return RP_OK;
 }
 
-/* Seeds of the text (tokens [qs, qe) of the group's first copy) outside every copy. */
+/* Has the text been found to hold popular text p already? */
+static bool holds(const work *w, const popular *p)
+{
+    for (size_t h = 0; h < w->held_count; h++)
+        if (w->held[h].p == p)
+            return true;
+    return false;
+}
+
+/* The popular texts that the text (tokens [qs, qe) of doc qd; its shingles in w->tg[0..n), by
+ * hash then place) holds as a shorter run of its tokens, each at its first place. */
+static rp_status find_held(work *w, const rp_token *qt, uint32_t m, size_t n)
+{
+    w->held_count = 0;
+    for (size_t i = 0; i < n && w->pop_count > 0; i++) {
+        size_t lo = 0, hi = w->pop_count;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (w->pop[mid].head < w->tg[i].hash)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; lo < w->pop_count && w->pop[lo].head == w->tg[i].hash; lo++) {
+            const popular *p = &w->pop[lo];
+            const qrec *c = &w->recs[p->first];
+            const rp_token *pt = w->docs[c->doc].toks.items + c->qs;
+            uint32_t at = w->tg[i].pos, k = 0;
+            if (p->m >= m || at + p->m > m || holds(w, p))
+                continue;
+            while (k < p->m && pt[k].hash == qt[at + k].hash)
+                k++;
+            if (k < p->m)
+                continue;
+            if (RP_GROW(w->held, w->held_cap, w->held_count + 1) != RP_OK)
+                return RP_ENOMEM;
+            w->held[w->held_count++] = (held){p, at};
+        }
+    }
+    return RP_OK;
+}
+
+/* Seeds of the text (tokens [qs, qe) of the group's first copy) outside every copy, its own
+ * and those of the popular texts it holds (found here too). */
 static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
 {
     const rp_token *qt = w->docs[qd].toks.items;
@@ -452,10 +607,12 @@ static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
         w->tg[i] = (rp_fingerprint){trigram(qt + qs + i), 0, (uint32_t)i};
     if (n > 1)
         sort_fps(w->tg, n);
+    if ((st = find_held(w, qt + qs, qe - qs, n)) != RP_OK || (st = block_copies(w)) != RP_OK)
+        return st;
     for (size_t i = 0, j; i < n && st == RP_OK; i = j) {
         for (j = i + 1; j < n && w->tg[j].hash == w->tg[i].hash; j++)
             ;
-        st = shingle_hits(w, w->tg + i, j - i, qe - qs);
+        st = shingle_hits(w, w->tg + i, j - i);
     }
     if (st == RP_OK)
         keep_busy_docs(w, qe - qs);
@@ -573,7 +730,8 @@ static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint3
               .t_end = lo + w->ops.s_last,
               .matches = matches,
               .columns = m,
-              .quoted = 2 * inside > aligned};
+              .quoted = 2 * inside > aligned,
+              .ops_count = UINT32_MAX};
     return add_cand(w, c);
 }
 
@@ -678,10 +836,16 @@ static rp_status copy_cands(work *w, uint32_t m)
 {
     for (size_t i = 0; i < w->group_count; i++) {
         const qrec *g = &w->group[i];
-        uint32_t inside = 0;
-        for (uint32_t t = g->qs; t < g->qe; t++)
-            inside += w->docs[g->doc].inq[t];
-        cand c = {g->doc, g->qs, g->qe, m, m, 2 * inside > m, true, 0, m, g->qs, g->qe};
+        cand c = {.doc = g->doc,
+                  .t_start = g->qs,
+                  .t_end = g->qe,
+                  .matches = m,
+                  .columns = m,
+                  .quoted = g->quoted,
+                  .copy = true,
+                  .ops_count = m,
+                  .s_first = g->qs,
+                  .s_last = g->qe};
         rp_status st = add_cand(w, c);
         if (st != RP_OK)
             return st;
@@ -689,36 +853,87 @@ static rp_status copy_cands(work *w, uint32_t m)
     return RP_OK;
 }
 
-/* Aligns the text once more with each kept candidate's own range (as reported) and keeps the
- * columns, which every copy of the text shares. */
-static rp_status keep_alignments(work *w, uint32_t m)
+/* Every copy of a popular text the text holds (at its token at) as a candidate, grown by the
+ * words on either side that equal the text's own there, when that covers enough of the text:
+ * those words verbatim or folded, the text's other words missing. No alignment: a copy's place
+ * is known, and a text held by thousands of quotations would meet every copy of it. */
+static rp_status held_cands(work *w, const uint64_t *q, uint32_t m)
 {
-    rp_status st;
-
-    w->group_ops_len = 0;
-    if (RP_GROW(w->same, w->same_cap, m) != RP_OK)
-        return RP_ENOMEM;
-    memset(w->same, RP_QOP_SAME, m);
-    for (size_t k = 0; k < w->cand_count; k++) {
-        cand *c = &w->cands[k];
-        if (c->copy)
-            continue;
-        if ((st = align_with(w, m, c->doc, c->t_start, c->t_end)) != RP_OK)
-            return st;
-        if (RP_GROW(w->group_ops, w->group_ops_cap, w->group_ops_len + w->ops.count) != RP_OK)
-            return RP_ENOMEM;
-        memcpy(w->group_ops + w->group_ops_len, w->ops.items, w->ops.count);
-        c->ops_off = w->group_ops_len;
-        c->ops_count = (uint32_t)w->ops.count;
-        c->s_first = c->t_start + w->ops.s_first;
-        c->s_last = c->t_start + w->ops.s_last;
-        w->group_ops_len += w->ops.count;
+    for (size_t h = 0; h < w->held_count; h++) {
+        const popular *p = w->held[h].p;
+        uint32_t at = w->held[h].at;
+        for (size_t i = 0; i < p->count; i++) {
+            const qrec *g = &w->recs[p->first + i];
+            const docdata *dd = &w->docs[g->doc];
+            uint32_t l = 0, r = 0, inside = 0;
+            if (on_copy(w, g->doc, g->qs, g->qe, m))
+                continue; /* inside a copy of the text itself */
+            while (l < at && l < g->qs && dd->toks.items[g->qs - l - 1].hash == q[at - l - 1])
+                l++;
+            while (at + p->m + r < m && g->qe + r < dd->toks.count &&
+                   dd->toks.items[g->qe + r].hash == q[at + p->m + r])
+                r++;
+            uint32_t matches = l + p->m + r;
+            if (matches < SEED_K || matches < MIN_COVER * m)
+                continue;
+            for (uint32_t t = g->qs - l; t < g->qe + r; t++)
+                inside += dd->inq[t];
+            cand c = {.doc = g->doc,
+                      .t_start = g->qs - l,
+                      .t_end = g->qe + r,
+                      .matches = matches,
+                      .columns = m,
+                      .quoted = 2 * inside > matches,
+                      .inner = true,
+                      .ops_count = UINT32_MAX,
+                      .s_first = g->qs - l,
+                      .s_last = g->qe + r,
+                      .inner_at = at - l};
+            rp_status st = add_cand(w, c);
+            if (st != RP_OK)
+                return st;
+        }
     }
     return RP_OK;
 }
 
-/* Candidates for the group's text: copies, then chained seeds outside them, deduplicated,
- * ranked, with their alignments. */
+/* The columns of candidate c (the text has m tokens), made when it is first listed and kept
+ * for the other copies of the text: a copy's are all the same token, a held popular text's
+ * are its own words between missing ones, the rest come from aligning the text once more with
+ * the candidate's own range (as reported). */
+static rp_status ensure_ops(work *w, uint32_t m, cand *c)
+{
+    rp_status st;
+
+    if (c->ops_count != UINT32_MAX)
+        return RP_OK;
+    if (RP_GROW(w->group_ops, w->group_ops_cap, w->group_ops_len + m) != RP_OK)
+        return RP_ENOMEM;
+    if (c->inner) {
+        uint8_t *o = w->group_ops + w->group_ops_len;
+        uint32_t len = c->t_end - c->t_start;
+        memset(o, RP_QOP_INS, m);
+        memset(o + c->inner_at, RP_QOP_SAME, len);
+        c->ops_off = w->group_ops_len;
+        c->ops_count = m;
+        w->group_ops_len += m;
+        return RP_OK;
+    }
+    if ((st = align_with(w, m, c->doc, c->t_start, c->t_end)) != RP_OK)
+        return st;
+    if (RP_GROW(w->group_ops, w->group_ops_cap, w->group_ops_len + w->ops.count) != RP_OK)
+        return RP_ENOMEM;
+    memcpy(w->group_ops + w->group_ops_len, w->ops.items, w->ops.count);
+    c->ops_off = w->group_ops_len;
+    c->ops_count = (uint32_t)w->ops.count;
+    c->s_first = c->t_start + w->ops.s_first;
+    c->s_last = c->t_start + w->ops.s_last;
+    w->group_ops_len += w->ops.count;
+    return RP_OK;
+}
+
+/* Candidates for the group's text: copies, copies of the popular texts it holds, then chained
+ * seeds outside them all, deduplicated and ranked (aligned for the report when listed). */
 static rp_status find_sources(work *w)
 {
     const qrec *g = &w->group[0];
@@ -726,15 +941,17 @@ static rp_status find_sources(work *w)
     rp_status st;
 
     w->cand_count = 0;
+    w->group_ops_len = 0;
+    if (RP_GROW(w->same, w->same_cap, m) != RP_OK)
+        return RP_ENOMEM;
+    memset(w->same, RP_QOP_SAME, m);
     if ((st = count_text(w, w->docs[g->doc].toks.items + g->qs, m)) != RP_OK)
         return st;
     if ((st = load_hashes(&w->qh, &w->qh_cap, w->docs[g->doc].toks.items + g->qs, m)) != RP_OK ||
         (st = copy_cands(w, m)) != RP_OK || (st = collect_hits(w, g->doc, g->qs, g->qe)) != RP_OK ||
-        (st = chain_hits(w, m)) != RP_OK)
+        (st = held_cands(w, w->qh, m)) != RP_OK || (st = chain_hits(w, m)) != RP_OK)
         return st;
-    if ((st = dedupe_cands(w)) != RP_OK)
-        return st;
-    return keep_alignments(w, m);
+    return dedupe_cands(w);
 }
 
 /* ---- one quotation: the shared sources less itself ---- */
@@ -799,7 +1016,9 @@ static rp_status add_quote(rp_quotes *r, work *w, const qrec *rec)
     rp_status st;
 
     for (size_t k = 0; k < w->cand_count && r->source_count - first < r->qopts.max_sources; k++)
-        if (!is_self(&w->cands[k], rec) && (st = add_source(r, w, rec, &w->cands[k])) != RP_OK)
+        if (!is_self(&w->cands[k], rec) &&
+            ((st = ensure_ops(w, rec->qe - rec->qs, &w->cands[k])) != RP_OK ||
+             (st = add_source(r, w, rec, &w->cands[k])) != RP_OK))
             return st;
     if (rp_quotes_speaker(d->bytes, d->len, sp, &off, &len) &&
         rp_quotes_arena_add(r, d->bytes + off, len, &speaker) != RP_OK)
@@ -853,6 +1072,10 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->same);
     rp_free(w->tg);
     rp_free(w->placed);
+    rp_free(w->pop);
+    rp_free(w->held);
+    rp_free(w->blk);
+    rp_free(w->blk2);
     rp_free(w->doc_hits);
     rp_free(w->touched);
     rp_free(w->tab_key);
@@ -896,9 +1119,12 @@ static rp_status collect_recs(const rp_quotes *r, work *w, size_t ndocs)
             if (RP_GROW(w->recs, w->rec_cap, w->rec_count + 1) != RP_OK)
                 return RP_ENOMEM;
             uint64_t key = XXH3_64bits_withSeed(NULL, 0, b - a);
-            for (uint32_t t = a; t < b; t++)
+            uint32_t inside = 0;
+            for (uint32_t t = a; t < b; t++) {
                 key = XXH3_64bits_withSeed(&dd->toks.items[t].hash, 8, key);
-            w->recs[w->rec_count++] = (qrec){key, (uint32_t)d, (uint32_t)i, a, b, 0};
+                inside += dd->inq[t];
+            }
+            w->recs[w->rec_count++] = (qrec){key, (uint32_t)d, (uint32_t)i, a, b, 0, 2 * inside > b - a};
         }
     }
     for (size_t i = 0; i < w->rec_count; i++)
@@ -943,6 +1169,33 @@ static rp_status reserve_quotes(rp_quotes *r, size_t n)
     return RP_OK;
 }
 
+static int popular_cmp(const void *pa, const void *pb)
+{
+    const popular *a = pa, *b = pb;
+    if (a->head != b->head)
+        return a->head < b->head ? -1 : 1;
+    return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* The texts quoted at least POPULAR_COPIES times (recs sorted, copies together), by head. */
+static rp_status find_popular(work *w)
+{
+    for (size_t i = 0, j; i < w->rec_count; i = j) {
+        for (j = i + 1; j < w->rec_count && same_text(w, &w->recs[i], &w->recs[j]); j++)
+            ;
+        if (j - i < POPULAR_COPIES)
+            continue;
+        if (RP_GROW(w->pop, w->pop_cap, w->pop_count + 1) != RP_OK)
+            return RP_ENOMEM;
+        const qrec *c = &w->recs[i];
+        w->pop[w->pop_count++] =
+            (popular){trigram(w->docs[c->doc].toks.items + c->qs), i, j - i, c->qe - c->qs};
+    }
+    if (w->pop_count > 1)
+        qsort(w->pop, w->pop_count, sizeof(*w->pop), popular_cmp);
+    return RP_OK;
+}
+
 static rp_status attribute_all(rp_quotes *r, work *w, size_t ndocs)
 {
     rp_status st = collect_recs(r, w, ndocs);
@@ -953,6 +1206,8 @@ static rp_status attribute_all(rp_quotes *r, work *w, size_t ndocs)
         st = reserve_quotes(r, w->rec_count);
     if (st == RP_OK && w->rec_count > 1)
         qsort(w->recs, w->rec_count, sizeof(*w->recs), rec_cmp);
+    if (st == RP_OK)
+        st = find_popular(w);
     for (size_t i = 0, j; i < w->rec_count && st == RP_OK; i = j) {
         for (j = i + 1; j < w->rec_count && same_text(w, &w->recs[i], &w->recs[j]); j++)
             ;
