@@ -46,43 +46,61 @@ static int32_t max3(int32_t a, int32_t b, int32_t c, uint8_t *which)
     return best;
 }
 
-/* Fills the DP; rows holds the previous and current row of M, I, D. Returns the best end
- * column of the last row through *jbest. */
+/* One row i of the DP (see fill); M and I are kept only when keep (the last row). */
+static inline __attribute__((always_inline)) void fill_row(uint8_t *tr, uint64_t qh, uint32_t i,
+                                                           const uint64_t *s, uint32_t n,
+                                                           const int32_t *pb, int32_t *cb,
+                                                           int32_t *cm, int32_t *ci, bool keep)
+{
+    int32_t left = SC_INS * (int32_t)i, d = NEG_INF, diag = pb[0];
+
+    cb[0] = left;
+    if (keep)
+        cm[0] = NEG_INF, ci[0] = left;
+    tr[0] = S_I;
+    for (uint32_t j = 1; j <= n; j++) {
+        uint8_t which;
+        int32_t up = pb[j];
+        int32_t mv = diag + (qh == s[j - 1] ? SC_MATCH : SC_MISMATCH);
+        int32_t iv = up + SC_INS;
+        bool ext = d + SC_DEL_EXT > left + SC_DEL_OPEN;
+        d = ext ? d + SC_DEL_EXT : left + SC_DEL_OPEN;
+        left = max3(mv, iv, d, &which);
+        cb[j] = left;
+        if (keep)
+            cm[j] = mv, ci[j] = iv;
+        tr[j] = (uint8_t)(which | (ext ? T_DEXT : 0));
+        diag = up;
+    }
+}
+
+/* Fills the DP. A cell's three states are read only through their best (the diagonal and up
+ * from the row before, left from this one) and D from the cell to its left, so rows holds the
+ * best of the previous and of the current row, and M and I of the last row (where the
+ * alignment ends). Returns the best end column of the last row through *jbest. */
 static void fill(rp_qalign *al, const uint64_t *q, uint32_t m, const uint64_t *s, uint32_t n,
                  uint32_t *jbest, uint8_t *state)
 {
     const size_t w = (size_t)n + 1;
-    int32_t *pm = al->rows, *pi = pm + w, *pd = pi + w, *cm = pd + w, *ci = cm + w, *cd = ci + w;
+    int32_t *pb = al->rows, *cb = pb + w, *cm = cb + w, *ci = cm + w;
     int32_t best_end = NEG_INF;
 
     for (size_t j = 0; j <= n; j++)
-        pm[j] = 0, pi[j] = NEG_INF, pd[j] = NEG_INF; /* free start in the source */
+        pb[j] = 0; /* free start in the source: M = 0, I and D impossible */
     for (uint32_t i = 1; i <= m; i++) {
         uint8_t *tr = al->trace + (size_t)i * w;
-        cm[0] = NEG_INF, cd[0] = NEG_INF, ci[0] = SC_INS * (int32_t)i;
-        tr[0] = S_I;
-        for (uint32_t j = 1; j <= n; j++) {
-            uint8_t wp, wl, which;
-            int32_t up = max3(pm[j], pi[j], pd[j], &wp);
-            int32_t diag = max3(pm[j - 1], pi[j - 1], pd[j - 1], &wp);
-            int32_t left = max3(cm[j - 1], ci[j - 1], cd[j - 1], &wl);
-            cm[j] = diag + (q[i - 1] == s[j - 1] ? SC_MATCH : SC_MISMATCH);
-            ci[j] = up + SC_INS;
-            bool ext = cd[j - 1] + SC_DEL_EXT > left + SC_DEL_OPEN;
-            cd[j] = ext ? cd[j - 1] + SC_DEL_EXT : left + SC_DEL_OPEN;
-            max3(cm[j], ci[j], cd[j], &which);
-            tr[j] = (uint8_t)(which | (ext ? T_DEXT : 0));
-        }
-        int32_t *t;
-        t = pm, pm = cm, cm = t;
-        t = pi, pi = ci, ci = t;
-        t = pd, pd = cd, cd = t;
+        if (i < m)
+            fill_row(tr, q[i - 1], i, s, n, pb, cb, cm, ci, false);
+        else
+            fill_row(tr, q[i - 1], i, s, n, pb, cb, cm, ci, true);
+        int32_t *t = pb;
+        pb = cb, cb = t;
     }
     *jbest = 0;
     for (uint32_t j = 1; j <= n; j++) {
-        int32_t v = pm[j] > pi[j] ? pm[j] : pi[j]; /* ending on an omission never helps */
+        int32_t v = cm[j] > ci[j] ? cm[j] : ci[j]; /* ending on an omission never helps */
         if (v > best_end)
-            best_end = v, *jbest = j, *state = pm[j] >= pi[j] ? S_M : S_I;
+            best_end = v, *jbest = j, *state = cm[j] >= ci[j] ? S_M : S_I;
     }
 }
 

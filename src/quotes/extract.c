@@ -59,9 +59,14 @@ void rp_qspans_release(rp_qspans *qs)
     rp_qspans_init(qs);
 }
 
-/* The code point at s[i] and its length; invalid bytes decode as -1, length 1. */
-static size_t decode(const uint8_t *s, size_t len, size_t i, int32_t *cp)
+/* The code point at s[i] and its length; invalid bytes decode as -1, length 1. An ASCII byte
+ * is its own code point (as utf8proc would say, without the call: most of a text). */
+static inline size_t decode(const uint8_t *s, size_t len, size_t i, int32_t *cp)
 {
+    if (i < len && s[i] < 0x80) {
+        *cp = s[i];
+        return 1;
+    }
     utf8proc_ssize_t n = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), cp);
 
     if (n <= 0) {
@@ -386,6 +391,11 @@ rp_status rp_quotes_extract(const char *text, size_t len, rp_qspans *qs)
         return RP_ELIMIT;
     qs->count = 0;
     for (size_t i = 0; i < len && st == RP_OK;) {
+        uint8_t b = ex.s[i];
+        if (b < 0x80 && b != '\n' && b != '"' && b != '\'') {
+            prev = b, i++; /* neither a mark nor a line break: only the next one's prev */
+            continue;
+        }
         size_t n = decode(ex.s, len, i, &c);
         if (c == '\n') {
             st = line_break(&ex, i, &i);

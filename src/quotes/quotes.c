@@ -466,6 +466,8 @@ static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r)
     lookup(w, tg[0].hash, &first, &count);
     if (count > SEED_OCC_CAP + w->blk_copies * r)
         return RP_OK; /* a stop-word run, whatever the copies hold */
+    if (count > 0 && RP_GROW(w->hits, w->hit_cap, w->hit_count + count * r) != RP_OK)
+        return RP_ENOMEM;
     for (size_t e = first; e < first + count; e++) {
         const rp_fingerprint *f = &w->index[e];
         if (in_copy(w, &at, f->doc, f->pos))
@@ -474,11 +476,8 @@ static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r)
             w->hit_count = before;
             return RP_OK;
         }
-        for (size_t k = 0; k < r; k++) {
-            if (RP_GROW(w->hits, w->hit_cap, w->hit_count + 1) != RP_OK)
-                return RP_ENOMEM;
+        for (size_t k = 0; k < r; k++)
             w->hits[w->hit_count++] = (hit){f->doc, f->pos, tg[k].pos};
-        }
     }
     return RP_OK;
 }
