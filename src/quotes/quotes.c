@@ -8,8 +8,12 @@
  * differences (fidelity.c). Copies of one quotation text (the same token hashes) are
  * attributed once: the other copies are sources of each other without a search, only seeds
  * outside them are chained and aligned, and every copy lists the shared ranked sources less
- * itself, so the work is linear in the copies, not quadratic. Documents with fewer seeds than
- * a chain needs are dropped before the seeds are sorted, by document first.
+ * itself, so the work is linear in the copies, not quadratic. A text quoted POPULAR_COPIES
+ * times or more is a source by itself of a longer quotation holding it: each copy, grown by
+ * the equal words beside it, is a candidate without an alignment, and its words seed nothing
+ * for the longer one (which would otherwise align with every copy). Candidates are aligned
+ * for the report only when listed. Documents with fewer seeds than a chain needs are dropped
+ * before the seeds are sorted, by document first.
  */
 #include "quotes/quotes.h"
 #include "base/sort.h"
@@ -52,6 +56,7 @@ typedef struct cand {
     uint32_t ops_count; /* UINT32_MAX: not aligned yet (ensure_ops) */
     uint32_t s_first, s_last; /* source tokens of the alignment, absolute */
     uint32_t inner_at;
+    size_t seq; /* its place before a sort: ties keep their order (dedupe_cands) */
 } cand;
 
 /* A quotation to attribute: token range [qs, qe) of doc's span; ordinal is its place in the
@@ -68,11 +73,20 @@ typedef struct popular {
     uint64_t head; /* the shingle of its first SEED_K tokens */
     size_t first, count;
     uint32_t m;
+    bool outside_made;          /* its shingles' entries outside its copies (outside_copies) */
+    size_t out_first, out_count; /* its runs in work.pruns */
 } popular;
+
+/* The index entries of one shingle of a popular text that lie outside its copies: work.pidx
+ * [first, first + count). */
+typedef struct prun {
+    uint64_t hash;
+    size_t first, count;
+} prun;
 
 /* A popular text that the text being attributed holds, at its token at. */
 typedef struct held {
-    const popular *p;
+    popular *p;
     uint32_t at;
 } held;
 
@@ -122,6 +136,10 @@ typedef struct work {
     size_t pop_count, pop_cap;
     held *held; /* those the text holds */
     size_t held_count, held_cap;
+    prun *pruns; /* per popular text, by hash: its shingles' entries outside its copies */
+    size_t prun_count, prun_cap;
+    size_t *pidx; /* the entries of pruns */
+    size_t pidx_count, pidx_cap;
     span3 *blk; /* where the text's seeds are not taken (block_copies) */
     size_t blk_count, blk_cap;
     span3 *blk2; /* merge_copies' other buffer */
@@ -457,8 +475,104 @@ static rp_status block_copies(work *w)
 
 /* ---- seeds and chains of one quotation text ---- */
 
+static inline bool prun_less(const prun *a, const prun *b)
+{
+    return a->hash < b->hash;
+}
+
+RP_DEFINE_SORT(sort_pruns, prun, prun_less)
+
+/* Does a shingle at (doc, pos) touch a copy of popular text p (copies of m tokens, in (doc,
+ * qs) order)? */
+static bool on_popular(const work *w, const popular *p, uint32_t doc, uint32_t pos)
+{
+    const qrec *c = w->recs + p->first;
+    uint32_t from = pos + 1 > p->m ? pos + 1 - p->m : 0;
+    size_t lo = 0, hi = p->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c[mid].doc < doc || (c[mid].doc == doc && c[mid].qs < from))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < p->count && c[lo].doc == doc && c[lo].qs < pos + SEED_K;
+}
+
+/* Once per popular text: the index entries of each of its shingles that lie outside its
+ * copies. A quotation holding it takes its seeds for those shingles from here instead of
+ * testing every copy's entry again (which made the work quotations x copies). */
+static rp_status outside_copies(work *w, popular *p)
+{
+    const qrec *c = w->recs + p->first;
+    const rp_token *t = w->docs[c->doc].toks.items + c->qs;
+    size_t start = w->prun_count;
+
+    p->outside_made = true;
+    for (uint32_t k = 0; k + SEED_K <= p->m; k++) {
+        uint64_t h = trigram(t + k);
+        bool seen = false;
+        for (size_t i = start; i < w->prun_count && !seen; i++)
+            seen = w->pruns[i].hash == h;
+        if (seen)
+            continue;
+        size_t first, count;
+        lookup(w, h, &first, &count);
+        if (RP_GROW(w->pruns, w->prun_cap, w->prun_count + 1) != RP_OK ||
+            RP_GROW(w->pidx, w->pidx_cap, w->pidx_count + count + 1) != RP_OK)
+            return RP_ENOMEM;
+        prun *r = &w->pruns[w->prun_count++];
+        *r = (prun){h, w->pidx_count, 0};
+        for (size_t e = first; e < first + count; e++)
+            if (!on_popular(w, p, w->index[e].doc, w->index[e].pos))
+                w->pidx[w->pidx_count++] = e, r->count++;
+    }
+    p->out_first = start;
+    p->out_count = w->prun_count - start;
+    if (p->out_count > 1)
+        sort_pruns(w->pruns + start, p->out_count);
+    return RP_OK;
+}
+
+/* The entries outside its copies of shingle hash h at text positions tg[0..r), when a held
+ * popular text holds one of those positions: true and *ids, *count; false to read the index. */
+static rp_status held_entries(work *w, const rp_fingerprint *tg, size_t r, const size_t **ids,
+                              size_t *count, bool *found)
+{
+    *found = false;
+    for (size_t hi = 0; hi < w->held_count; hi++) {
+        popular *p = w->held[hi].p;
+        uint32_t at = w->held[hi].at;
+        bool inside = false;
+        for (size_t k = 0; k < r && !inside; k++)
+            inside = tg[k].pos >= at && tg[k].pos + SEED_K <= at + p->m;
+        if (!inside)
+            continue;
+        rp_status st = p->outside_made ? RP_OK : outside_copies(w, p);
+        if (st != RP_OK)
+            return st;
+        size_t lo = p->out_first, top = p->out_first + p->out_count;
+        while (lo < top) {
+            size_t mid = lo + (top - lo) / 2;
+            if (w->pruns[mid].hash < tg[0].hash)
+                lo = mid + 1;
+            else
+                top = mid;
+        }
+        if (lo < p->out_first + p->out_count && w->pruns[lo].hash == tg[0].hash) {
+            *ids = w->pidx + w->pruns[lo].first;
+            *count = w->pruns[lo].count;
+            *found = true;
+            return RP_OK;
+        }
+    }
+    return RP_OK;
+}
+
 /* Seeds of one shingle hash that the text holds at positions tg[0..r) (r repeats): every
- * occurrence outside the copies, unless there are more than SEED_OCC_CAP of them. */
+ * occurrence outside the copies, unless there are more than SEED_OCC_CAP of them. Where a held
+ * popular text holds the shingle, only its entries outside that text's copies are visited (the
+ * others are in blocked spans). */
 static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r)
 {
     size_t first, count, outside = 0, before = w->hit_count, at = 0;
@@ -468,8 +582,14 @@ static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r)
         return RP_OK; /* a stop-word run, whatever the copies hold */
     if (count > 0 && RP_GROW(w->hits, w->hit_cap, w->hit_count + count * r) != RP_OK)
         return RP_ENOMEM;
-    for (size_t e = first; e < first + count; e++) {
-        const rp_fingerprint *f = &w->index[e];
+    const size_t *ids = NULL;
+    size_t n = count;
+    bool found = false;
+    rp_status st = held_entries(w, tg, r, &ids, &n, &found);
+    if (st != RP_OK)
+        return st;
+    for (size_t i = 0; i < n; i++) {
+        const rp_fingerprint *f = &w->index[found ? ids[i] : first + i];
         if (in_copy(w, &at, f->doc, f->pos))
             continue;
         if (++outside > SEED_OCC_CAP) {
@@ -573,7 +693,7 @@ static rp_status find_held(work *w, const rp_token *qt, uint32_t m, size_t n)
                 hi = mid;
         }
         for (; lo < w->pop_count && w->pop[lo].head == w->tg[i].hash; lo++) {
-            const popular *p = &w->pop[lo];
+            popular *p = &w->pop[lo];
             const qrec *c = &w->recs[p->first];
             const rp_token *pt = w->docs[c->doc].toks.items + c->qs;
             uint32_t at = w->tg[i].pos, k = 0;
@@ -642,6 +762,7 @@ static rp_status add_cand(work *w, cand c)
 {
     if (RP_GROW(w->cands, w->cand_cap, w->cand_count + 1) != RP_OK)
         return RP_ENOMEM;
+    c.seq = w->cand_count;
     w->cands[w->cand_count++] = c;
     return RP_OK;
 }
@@ -779,9 +900,8 @@ static rp_status chain_hits(work *w, uint32_t m)
 }
 
 /* Unquoted first, then identity (matches / columns), then document and position. */
-static int cand_rank(const void *pa, const void *pb)
+static int cand_rank(const cand *a, const cand *b)
 {
-    const cand *a = pa, *b = pb;
     if (a->quoted != b->quoted)
         return a->quoted ? 1 : -1;
     uint64_t x = (uint64_t)a->matches * b->columns, y = (uint64_t)b->matches * a->columns;
@@ -792,13 +912,23 @@ static int cand_rank(const void *pa, const void *pb)
     return a->t_start < b->t_start ? -1 : a->t_start > b->t_start;
 }
 
-static int cand_place(const void *pa, const void *pb)
+/* The orders of dedupe_cands, made total by the place before the sort: an introsort with
+ * them orders as a stable sort would (as qsort's merge sort did). */
+static inline bool rank_less(const cand *a, const cand *b)
 {
-    const cand *a = pa, *b = pb;
-    if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    return cand_rank(pa, pb);
+    int c = cand_rank(a, b);
+    return c != 0 ? c < 0 : a->seq < b->seq;
 }
+
+static inline bool place_less(const cand *a, const cand *b)
+{
+    if (a->doc != b->doc)
+        return a->doc < b->doc;
+    return rank_less(a, b);
+}
+
+RP_DEFINE_SORT(sort_by_rank, cand, rank_less)
+RP_DEFINE_SORT(sort_by_place, cand, place_less)
 
 /* Drops candidates overlapping a better one in the same document (chains may meet, copies
  * may coincide); keeps them in (doc, position) order in w->placed (where those of one
@@ -808,7 +938,7 @@ static rp_status dedupe_cands(work *w)
     size_t kept = 0;
 
     if (w->cand_count > 1)
-        qsort(w->cands, w->cand_count, sizeof(*w->cands), cand_place);
+        sort_by_place(w->cands, w->cand_count);
     for (size_t i = 0, doc_first = 0; i < w->cand_count; i++) {
         const cand *c = &w->cands[i];
         bool dup = false;
@@ -820,11 +950,13 @@ static rp_status dedupe_cands(work *w)
             w->cands[kept++] = *c;
     }
     w->cand_count = kept;
+    for (size_t i = 0; i < kept; i++)
+        w->cands[i].seq = i;
     if (RP_GROW(w->placed, w->placed_cap, kept + 1) != RP_OK)
         return RP_ENOMEM;
     memcpy(w->placed, w->cands, kept * sizeof(*w->cands));
     if (kept > 1)
-        qsort(w->cands, kept, sizeof(*w->cands), cand_rank);
+        sort_by_rank(w->cands, kept);
     return RP_OK;
 }
 
@@ -1073,6 +1205,8 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->placed);
     rp_free(w->pop);
     rp_free(w->held);
+    rp_free(w->pruns);
+    rp_free(w->pidx);
     rp_free(w->blk);
     rp_free(w->blk2);
     rp_free(w->doc_hits);
@@ -1187,8 +1321,10 @@ static rp_status find_popular(work *w)
         if (RP_GROW(w->pop, w->pop_cap, w->pop_count + 1) != RP_OK)
             return RP_ENOMEM;
         const qrec *c = &w->recs[i];
-        w->pop[w->pop_count++] =
-            (popular){trigram(w->docs[c->doc].toks.items + c->qs), i, j - i, c->qe - c->qs};
+        w->pop[w->pop_count++] = (popular){.head = trigram(w->docs[c->doc].toks.items + c->qs),
+                                           .first = i,
+                                           .count = j - i,
+                                           .m = c->qe - c->qs};
     }
     if (w->pop_count > 1)
         qsort(w->pop, w->pop_count, sizeof(*w->pop), popular_cmp);
