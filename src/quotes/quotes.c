@@ -50,10 +50,10 @@ typedef struct cand {
     uint32_t doc, t_start, t_end; /* token range in the source document */
     uint32_t matches, columns;
     bool quoted;
-    bool copy;      /* another copy of the text: every column the same token */
-    bool inner;     /* a copy of a popular text the quotation holds at token inner_at */
-    size_t ops_off; /* its alignment's columns in work.group_ops (not for a copy) */
-    uint32_t ops_count; /* UINT32_MAX: not aligned yet (ensure_ops) */
+    bool copy;                /* another copy of the text: every column the same token */
+    bool inner;               /* a copy of a popular text the quotation holds at token inner_at */
+    size_t ops_off;           /* its alignment's columns in work.group_ops (not for a copy) */
+    uint32_t ops_count;       /* UINT32_MAX: not aligned yet (ensure_ops) */
     uint32_t s_first, s_last; /* source tokens of the alignment, absolute */
     uint32_t inner_at;
     size_t seq; /* its place before a sort: ties keep their order (dedupe_cands) */
@@ -73,7 +73,7 @@ typedef struct popular {
     uint64_t head; /* the shingle of its first SEED_K tokens */
     size_t first, count;
     uint32_t m;
-    bool outside_made;          /* its shingles' entries outside its copies (outside_copies) */
+    bool outside_made;           /* its shingles' entries outside its copies (outside_copies) */
     size_t out_first, out_count; /* its runs in work.pruns */
 } popular;
 
@@ -144,7 +144,7 @@ typedef struct work {
     size_t blk_count, blk_cap;
     span3 *blk2; /* merge_copies' other buffer */
     size_t blk2_cap;
-    size_t blk_copies; /* copies behind blk: own ones and the held texts' */
+    size_t blk_copies;  /* copies behind blk: own ones and the held texts' */
     uint8_t *group_ops; /* the columns of its candidates' alignments */
     size_t group_ops_len, group_ops_cap;
     uint8_t *same; /* m columns of RP_QOP_SAME: a copy's alignment */
@@ -1257,7 +1257,8 @@ static rp_status collect_recs(const rp_quotes *r, work *w, size_t ndocs)
                 key = XXH3_64bits_withSeed(&dd->toks.items[t].hash, 8, key);
                 inside += dd->inq[t];
             }
-            w->recs[w->rec_count++] = (qrec){key, (uint32_t)d, (uint32_t)i, a, b, 0, 2 * inside > b - a};
+            w->recs[w->rec_count++] =
+                (qrec){key, (uint32_t)d, (uint32_t)i, a, b, 0, 2 * inside > b - a};
         }
     }
     for (size_t i = 0; i < w->rec_count; i++)
