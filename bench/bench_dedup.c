@@ -4,8 +4,9 @@
  * batches, one transaction each. Prints, per tenth of the run (per 100,000 items of a
  * million; does it slow as the store grows?), items/s over the wall-clock time and over the
  * process's CPU time (user + system, less noisy on a shared machine) spent adding, and the
- * slowest batch (merges of postings levels land in some batches); then the totals and the
- * store's stats (bytes per item).
+ * slowest batch (merges of postings levels land in some batches) and the megabytes the process
+ * wrote (Linux's /proc/self/io write_bytes: what the batches' commits sent to the disk; -1
+ * where it cannot be read); then the totals and the store's stats (bytes per item).
  *
  *     bench_dedup [ITEMS [BATCH [DIR [FROM]]]]  (defaults 100000, 1000, a temporary folder, 0)
  *
@@ -82,6 +83,21 @@ static void edit_item(char *buf, size_t len)
     }
 }
 
+/* Bytes this process has caused to be written to storage, -1 when unknown. */
+static double written_bytes(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    char line[128];
+    double out = -1;
+
+    while (f && fgets(line, sizeof(line), f))
+        if (strncmp(line, "write_bytes:", 12) == 0)
+            out = strtod(line + 12, NULL);
+    if (f)
+        fclose(f);
+    return out;
+}
+
 static double clock_s(clockid_t id)
 {
     struct timespec ts;
@@ -104,6 +120,7 @@ int main(int argc, char **argv)
     rp_dedup_options d;
     rp_store *s;
     double add_time = 0, window_time = 0, cpu_time = 0, window_cpu = 0, window_max = 0;
+    double window_written = written_bytes();
     size_t dups = 0, window_items = 0;
 
     make_vocab();
@@ -118,7 +135,7 @@ int main(int argc, char **argv)
     }
     if (from) /* other items than the first run's (the same words) */
         rng ^= (uint64_t)from * 0x9e3779b97f4a7c15ULL, next_rand();
-    printf("items,items_per_s,cpu_items_per_s,slowest_batch_s,cumulative_items_per_s\n");
+    printf("items,items_per_s,cpu_items_per_s,slowest_batch_s,cumulative_items_per_s,written_mb\n");
     for (size_t done = 0; done < items;) {
         rp_corpus *c;
         rp_store_verdict *v;
@@ -155,8 +172,11 @@ int main(int argc, char **argv)
         rp_corpus_free(c);
         done += n;
         if (done % (items / 10 ? items / 10 : 1) < n || done == items) {
-            printf("%zu,%.0f,%.0f,%.3f,%.0f\n", done, (double)window_items / window_time,
-                   (double)window_items / window_cpu, window_max, (double)done / add_time);
+            double written = written_bytes();
+            printf("%zu,%.0f,%.0f,%.3f,%.0f,%.0f\n", done, (double)window_items / window_time,
+                   (double)window_items / window_cpu, window_max, (double)done / add_time,
+                   written < 0 || window_written < 0 ? -1 : (written - window_written) / 1e6);
+            window_written = written;
             fflush(stdout);
             window_items = 0, window_time = 0, window_cpu = 0, window_max = 0;
         }

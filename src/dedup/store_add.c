@@ -1,12 +1,16 @@
 /*
- * store_add.c - adding a batch: each item is signed, its keys are looked up over the levels
- * (the deep levels once for the whole batch, in key order), it is judged against the group
- * firsts it shares a key with and inserted; then eviction and sweeps, all in one transaction.
+ * store_add.c - adding a batch: the levels are first swept down to their shares (on the
+ * calling thread, while the batch is signed on others), then each item's keys are looked up
+ * over the levels (the deep levels once for the whole batch, in key order), it is judged
+ * against the group firsts it shares a key with and inserted; then eviction. All in one
+ * transaction.
  */
+#include "base/pool.h"
 #include "base/sort.h"
 #include "dedup/store_db.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -279,6 +283,48 @@ static void adder_release(adder *a)
     rp_free(a->rbuf);
 }
 
+/* Signs the batch on its own thread while the calling thread, the transaction's, sweeps. */
+typedef struct signer {
+    adder *a;
+    const rp_corpus *corpus;
+    rp_status st;
+} signer;
+
+static void *sign_thread(void *arg)
+{
+    signer *g = arg;
+    g->st = sign_all(g->a, g->corpus);
+    return NULL;
+}
+
+/* Signs the batch and sweeps the levels down to their shares (what earlier batches left; never
+ * for a query, whose transaction is abandoned). They touch nothing in common, and sweeping is
+ * LMDB work on one thread where signing spreads over the pool, so with two threads or more
+ * they run at once: a batch takes about the longer of the two, not their sum. */
+static rp_status sign_and_sweep(adder *a, const rp_corpus *corpus)
+{
+    bool due = false;
+    int rc = a->query ? 0 : rp_store_sweep_due(a, &due);
+    signer g = {a, corpus, RP_OK};
+    pthread_t tid;
+
+    if (rc)
+        return a->rc = rc, rp_store_mdb_status(rc);
+    if (!due)
+        return sign_all(a, corpus);
+    if (rp_pool_threads(&a->s->opts) < 2 || rp_corpus_count(corpus) == 0 ||
+        pthread_create(&tid, NULL, sign_thread, &g) != 0) {
+        if ((rc = rp_store_sweep_levels(a)) != 0)
+            return a->rc = rc, rp_store_mdb_status(rc);
+        return sign_all(a, corpus);
+    }
+    rc = rp_store_sweep_levels(a);
+    pthread_join(tid, NULL);
+    if (rc)
+        return a->rc = rc, rp_store_mdb_status(rc);
+    return g.st;
+}
+
 static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
 {
     int64_t now = (int64_t)time(NULL);
@@ -292,13 +338,13 @@ static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
         rc = rp_store_meta_get(a->s, a->txn, "batches", &batches);
     if (!rc)
         rc = rp_store_sweep_get(a);
-    if (!rc)
-        rc = rp_store_open_levels(a);
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
-    st = sign_all(a, corpus);
-    if (st == RP_OK)
-        st = probe_deep(a);
+    if ((st = sign_and_sweep(a, corpus)) != RP_OK)
+        return st;
+    if ((rc = rp_store_open_levels(a)) != 0)
+        return a->rc = rc, rp_store_mdb_status(rc);
+    st = probe_deep(a);
     for (uint32_t d = 0; d < rp_corpus_count(corpus) && st == RP_OK; d++)
         st = add_one(a, d, rp_corpus_doc(corpus, d), now, &v[d]);
     if (st == RP_OK && (rc = write_postings(a)) != 0)
@@ -308,8 +354,6 @@ static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
     if (st != RP_OK)
         return st;
     rc = rp_store_evict_old(a, now);
-    if (!rc)
-        rc = rp_store_sweep_levels(a);
     if (!rc)
         rc = rp_store_sweep_put(a);
     if (!rc)

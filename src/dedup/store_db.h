@@ -229,6 +229,7 @@ int rp_store_open_levels(adder *a);
 int rp_store_sweep_get(adder *a);
 int rp_store_sweep_put(adder *a);
 int rp_store_sweep_levels(adder *a);
+int rp_store_sweep_due(adder *a, bool *due);
 
 /* eviction (store_evict.c) */
 int rp_store_evict(adder *a, uint32_t num);
