@@ -204,6 +204,12 @@ typedef struct rp_skip {
 size_t rp_corpus_skipped_count(const rp_corpus *corpus);
 const rp_skip *rp_corpus_skipped(const rp_corpus *corpus, size_t i);
 
+/* Large plain files are mapped, not copied. When such a file shrinks (is truncated) while the
+ * corpus holds it, the program does not crash: the bytes past its new end read as zeros. This
+ * names the first document that happened to (BORROWED), or is NULL: anything computed from the
+ * corpus once it is not NULL must not be trusted (the program stops with an error). */
+const char *rp_corpus_changed(const rp_corpus *corpus);
+
 /* ---- text: tokens with byte spans -------------------------------------------------------- */
 
 /* A token: its normalized form's 64-bit hash and its span [start, end) in the original bytes. */

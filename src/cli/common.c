@@ -446,6 +446,17 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
     return corpus;
 }
 
+int cli_check_unchanged(const rp_corpus *corpus, int rc)
+{
+    const char *name = rp_corpus_changed(corpus);
+    if (!name)
+        return rc;
+    cli_error("'%s': the file shrank while it was being read (truncated or rewritten): the "
+              "results are not to be trusted; run again on a file that stays put",
+              name);
+    return EXIT_TROUBLE;
+}
+
 static long long ns_of(struct timespec t)
 {
     return t.tv_sec * 1000000000LL + t.tv_nsec;

@@ -225,6 +225,7 @@ int cmd_scan(int argc, char **argv)
                   c.opts.max_passages);
     if (rc == 0 && c.exit_code && reported_clusters(scan, &c.opts) > 0)
         rc = EXIT_FOUND;
+    rc = cli_check_unchanged(corpus, rc);
     rp_scan_free(scan);
     rp_corpus_free(corpus);
     return rc;

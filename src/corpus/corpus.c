@@ -9,10 +9,12 @@
 
 #include <string.h>
 
-/* Per-document data that is not public: the raw line of a JSONL document. */
+/* Per-document data that is not public: the raw line of a JSONL document, the mapping of a
+ * mapped file. */
 typedef struct rp_doc_raw {
     const char *bytes; /* NULL: the document's own bytes; else points into a blob */
     size_t len;
+    rp_mapped map; /* bytes NULL: the document's bytes are rp_malloc'd */
 } rp_doc_raw;
 
 struct rp_corpus {
@@ -49,7 +51,10 @@ void rp_corpus_rollback(rp_corpus *c, const rp_corpus_mark *mark)
 {
     for (size_t i = mark->docs; i < c->count; i++) {
         rp_free((char *)c->docs[i].name);
-        rp_free((char *)c->docs[i].bytes);
+        if (c->raws[i].map.bytes)
+            rp_corpus_unmap(&c->raws[i].map);
+        else
+            rp_free((char *)c->docs[i].bytes);
         rp_free((char *)c->docs[i].meta);
         rp_free((char *)c->docs[i].title);
         rp_free((char *)c->docs[i].series);
@@ -95,7 +100,7 @@ rp_status rp_corpus_take(rp_corpus *c, char *name, char *bytes, size_t len, size
     bytes[len] = '\0';
     c->docs[c->count] = (rp_doc){.name = name, .bytes = bytes, .len = len, .offset = offset,
                                   .meta = meta, .file_line = 1};
-    c->raws[c->count] = (rp_doc_raw){NULL, 0};
+    c->raws[c->count] = (rp_doc_raw){NULL, 0, {0}};
     c->count++;
     return RP_OK;
 fail:
@@ -103,6 +108,42 @@ fail:
     rp_free(bytes);
     rp_free(meta);
     return st;
+}
+
+rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m)
+{
+    rp_status st = RP_ENOMEM;
+
+    if (c->count >= UINT32_MAX) {
+        st = RP_ELIMIT;
+        goto fail;
+    }
+    if (RP_GROW(c->docs, c->cap, c->count + 1) != RP_OK ||
+        RP_GROW(c->raws, c->raw_cap, c->count + 1) != RP_OK)
+        goto fail;
+    c->docs[c->count] = (rp_doc){.name = name, .bytes = m->bytes, .len = m->len, .file_line = 1};
+    c->raws[c->count] = (rp_doc_raw){NULL, 0, *m};
+    c->count++;
+    memset(m, 0, sizeof(*m));
+    return RP_OK;
+fail:
+    rp_free(name);
+    rp_corpus_unmap(m);
+    return st;
+}
+
+void rp_corpus_release_text(const rp_corpus *c, uint32_t id, size_t from, size_t to)
+{
+    if (id < c->count && c->raws[id].map.bytes)
+        rp_corpus_map_release(&c->raws[id].map, from, to);
+}
+
+const char *rp_corpus_changed(const rp_corpus *c)
+{
+    for (size_t i = 0; i < c->count; i++)
+        if (rp_corpus_map_hit(&c->raws[i].map))
+            return c->docs[i].name;
+    return NULL;
 }
 
 rp_status rp_corpus_add(rp_corpus *c, const char *name, const void *bytes, size_t len,
@@ -168,8 +209,10 @@ rp_status rp_corpus_keep_blob(rp_corpus *c, char *blob)
 
 void rp_corpus_set_raw(rp_corpus *c, uint32_t id, const char *raw, size_t len)
 {
-    if (id < c->count)
-        c->raws[id] = (rp_doc_raw){raw, len};
+    if (id < c->count) {
+        c->raws[id].bytes = raw;
+        c->raws[id].len = len;
+    }
 }
 
 rp_status rp_corpus_raw(const rp_corpus *c, uint32_t id, const char **bytes, size_t *len)

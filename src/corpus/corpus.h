@@ -69,6 +69,47 @@ rp_status rp_corpus_keep_blob(rp_corpus *c, char *blob);
 rp_status rp_corpus_raw(const rp_corpus *c, uint32_t id, const char **bytes, size_t *len);
 void rp_corpus_set_raw(rp_corpus *c, uint32_t id, const char *raw, size_t len);
 
+/* ---- mapped files (map.c) ---- */
+
+/* Plain files of at least this many bytes are mapped instead of read (rp_corpus_map_min, which
+ * tests lower), at most RP_MAP_MAX at once (the kernel allows 65,530 mappings by default; each
+ * file takes two). */
+#define RP_MAP_MIN ((size_t)1 << 20)
+#define RP_MAP_MAX 8192
+extern size_t rp_corpus_map_min;
+
+typedef struct rp_map_slot rp_map_slot;
+struct rp_map_slot {
+    struct guard_block *block;
+    size_t i;
+};
+
+/* A file mapped read-only: bytes[len] reads as NUL. */
+typedef struct rp_mapped {
+    const char *bytes;
+    size_t len;
+    size_t map_len;
+    rp_map_slot slot; /* its place in the SIGBUS guard */
+} rp_mapped;
+
+/* Maps the `size` bytes of regular file fd when it is large enough and room is left; false
+ * (m cleared) when it is to be read instead. A SIGBUS from the file shrinking later is caught:
+ * the missing bytes read as zeros and rp_corpus_map_hit turns true. */
+bool rp_corpus_map(int fd, size_t size, rp_mapped *m);
+void rp_corpus_unmap(rp_mapped *m);
+bool rp_corpus_map_hit(const rp_mapped *m);
+
+/* Hands the whole pages of bytes [from, to) back (MADV_DONTNEED): read again, they come back
+ * from the file. */
+void rp_corpus_map_release(const rp_mapped *m, size_t from, size_t to);
+
+/* rp_corpus_take for a mapped file (m is taken in every case; the name too). */
+rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m);
+
+/* Document id's pages [from, to) handed back when it is mapped (nothing otherwise): a stage
+ * done with them calls it; they are read again from the file when needed. */
+void rp_corpus_release_text(const rp_corpus *c, uint32_t id, size_t from, size_t to);
+
 /* ---- loading bytes (corpus_decode.c) ---- */
 
 /*

@@ -13,6 +13,7 @@
  */
 #define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): glibc's posix_madvise ignores DONTNEED */
 #include "scan/scan.h"
+#include "corpus/corpus.h"
 #include "text/text.h"
 #include "base/pool.h"
 
@@ -468,6 +469,7 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     if (st != RP_OK)
         return st;
     add_contexts(&s, toks, true);
+    rp_corpus_release_text(r->corpus, d, 0, doc->len); /* a mapped file's pages: read again later */
     r->stats[d] = (rp_doc_stats){(uint32_t)(s.base + toks->count), 0.0, toks->invalid_utf8,
                                  toks->first_invalid};
     return RP_OK;
@@ -1013,8 +1015,11 @@ static rp_status hashes_task(void *ctx, size_t i, unsigned w)
 {
     run *r = ctx;
     uint32_t d = r->need[i];
-    return rp_scan_token_hashes(r->opts, rp_corpus_doc(r->corpus, d), &r->toks[w], &r->hashes[d],
-                                &r->hash_count[d]);
+    const rp_doc *doc = rp_corpus_doc(r->corpus, d);
+    rp_status st =
+        rp_scan_token_hashes(r->opts, doc, &r->toks[w], &r->hashes[d], &r->hash_count[d]);
+    rp_corpus_release_text(r->corpus, d, 0, doc->len);
+    return st;
 }
 
 /* Pairs are aligned in blocks: most are single chance seeds that take well under a
@@ -1095,6 +1100,7 @@ static rp_status spill_hashes_task(void *ctx, size_t i, unsigned w)
     if (r->hash_at[d] != UINT64_MAX)
         return RP_OK;
     rp_status st = rp_scan_token_hashes(r->opts, rp_corpus_doc(r->corpus, d), &r->toks[w], &h, &n);
+    rp_corpus_release_text(r->corpus, d, 0, rp_corpus_doc(r->corpus, d)->len);
     if (st != RP_OK)
         return st;
     st = rp_spill_append(r->hash_spill, 0, h, (size_t)n * sizeof(uint32_t), &at);
@@ -1409,6 +1415,7 @@ static rp_status spans_task(void *ctx, size_t i, unsigned w)
         st = bound_sink(&s, &r->toks[w]);
     if (st == RP_OK && s.next < s.count)
         st = RP_EINVAL; /* a passage past the document's tokens: cannot happen */
+    rp_corpus_release_text(r->corpus, v[0].doc, 0, doc->len);
     rp_free(want);
     return st;
 }
