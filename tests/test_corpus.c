@@ -601,6 +601,52 @@ static void test_a_mapped_file_truncated_while_held_reads_zeros_and_is_named(voi
     free(text);
 }
 
+/* With the text kept in a temporary file (rp_read_options.text_in_file), the documents read
+ * as in memory: plain files, JSONL lines, split parts, more than one read into one corpus,
+ * and the pages handed back between reads of them. */
+static void test_text_in_file_reads_as_in_memory(void **state)
+{
+    char *plain = text_of(30000);
+    rp_corpus *c[2];
+    (void)state;
+
+    make_dir("infile");
+    puts_file("infile/a.txt", plain);
+    puts_file("infile/b.txt", "a short one\n");
+    puts_file("infile/c.jsonl", "{\"id\":\"x\",\"text\":\"the ferry\"}\n{\"id\":\"y\",\"text\":\"left\"}\n");
+    puts_file("infile/d.txt", "");
+    for (int m = 0; m < 2; m++) {
+        rp_read_options ro;
+        rp_read_options_init(&ro);
+        ro.text_in_file = m == 1;
+        ro.tmp_dir = tmp_root;
+        assert_int_equal(rp_corpus_new(&c[m]), RP_OK);
+        assert_int_equal(rp_corpus_read(c[m], at("infile"), &ro), RP_OK);
+        assert_int_equal(rp_corpus_read(c[m], at("infile/a.txt"), &ro), RP_OK);
+    }
+    assert_int_equal(rp_corpus_count(c[0]), 6); /* a, b, x, y, d (empty), a again */
+    assert_int_equal(rp_corpus_count(c[1]), rp_corpus_count(c[0]));
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t d = 0; d < rp_corpus_count(c[0]); d++) {
+            const rp_doc *x = rp_corpus_doc(c[0], d), *y = rp_corpus_doc(c[1], d);
+            assert_string_equal(x->name, y->name);
+            assert_int_equal(x->len, y->len);
+            assert_memory_equal(x->bytes, y->bytes, x->len);
+            assert_int_equal(y->bytes[y->len], '\0');
+            const char *raw[2];
+            size_t raw_len[2];
+            assert_int_equal(rp_corpus_raw(c[0], d, &raw[0], &raw_len[0]), RP_OK);
+            assert_int_equal(rp_corpus_raw(c[1], d, &raw[1], &raw_len[1]), RP_OK);
+            assert_int_equal(raw_len[0], raw_len[1]);
+            assert_memory_equal(raw[0], raw[1], raw_len[0]);
+        }
+        rp_corpus_text_read(c[1], RP_TEXT_RELEASE_EVERY); /* pages back: read again */
+    }
+    rp_corpus_free(c[0]);
+    rp_corpus_free(c[1]);
+    free(plain);
+}
+
 /* ---- binary and UTF-16 ---- */
 
 static void test_read_binary_is_skipped_but_a_stray_nul_is_text(void **state)
@@ -1300,6 +1346,7 @@ int main(void)
         cmocka_unit_test(test_read_fails_cleanly_at_every_allocation),
         cmocka_unit_test(test_mapped_files_read_as_the_loaded_ones),
         cmocka_unit_test(test_a_mapped_file_truncated_while_held_reads_zeros_and_is_named),
+        cmocka_unit_test(test_text_in_file_reads_as_in_memory),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

@@ -99,16 +99,30 @@ bool rp_corpus_map(int fd, size_t size, rp_mapped *m);
 void rp_corpus_unmap(rp_mapped *m);
 bool rp_corpus_map_hit(const rp_mapped *m);
 
-/* Hands the whole pages of bytes [from, to) back (MADV_DONTNEED): read again, they come back
- * from the file. */
-void rp_corpus_map_release(const rp_mapped *m, size_t from, size_t to);
+/* Hands the pages holding bytes [from, to) of a file's mapping back (MADV_DONTNEED): read
+ * again, they come back from the file. Only for mapped files' bytes and the text file's. */
+void rp_corpus_pages_release(const char *bytes, size_t from, size_t to);
+
+/* From now on the documents' text goes to a temporary file under dir (rp_spill_dir), read
+ * through mappings (rp_read_options.text_in_file); when it cannot be made or written, the text
+ * stays in memory. Only the first call counts. */
+void rp_corpus_text_in_file(rp_corpus *c, const char *dir);
+
+/* The pages of every document from id `from` on that lives in a file (mapped, or in the text
+ * file) handed back: reading annotates each document's start. */
+void rp_corpus_release_all(const rp_corpus *c, size_t from);
 
 /* rp_corpus_take for a mapped file (m is taken in every case; the name too). */
 rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m);
 
-/* Document id's pages [from, to) handed back when it is mapped (nothing otherwise): a stage
- * done with them calls it; they are read again from the file when needed. */
-void rp_corpus_release_text(const rp_corpus *c, uint32_t id, size_t from, size_t to);
+/* A stage read `bytes` more of the documents' text (any thread): every RP_TEXT_RELEASE_EVERY
+ * bytes read, the pages of the text that lives in files (mapped files, the text file) are
+ * handed back (MADV_DONTNEED), to be read again from the page cache when needed. One call
+ * for many documents: each call that hands pages back costs every thread a TLB flush, and
+ * one a document (6 KB each) took a third of a scan's time. Nothing when no text is in a
+ * file. */
+#define RP_TEXT_RELEASE_EVERY ((size_t)32 << 20)
+void rp_corpus_text_read(const rp_corpus *c, size_t bytes);
 
 /* ---- loading bytes (corpus_decode.c) ---- */
 

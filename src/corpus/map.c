@@ -179,13 +179,14 @@ bool rp_corpus_map_hit(const rp_mapped *m)
     return m->bytes && atomic_load(&m->slot.block->hit[m->slot.i]);
 }
 
-void rp_corpus_map_release(const rp_mapped *m, size_t from, size_t to)
+void rp_corpus_pages_release(const char *bytes, size_t from, size_t to)
 {
     const size_t pg = page();
-    if (!m->bytes || to > m->len)
-        return;
-    uintptr_t lo = ((uintptr_t)m->bytes + from + pg - 1) / pg * pg;
-    uintptr_t hi = ((uintptr_t)m->bytes + to + (to == m->len ? pg - 1 : 0)) / pg * pg;
-    if (hi > lo) /* advice: a failure only keeps the pages resident */
+    uintptr_t lo = ((uintptr_t)bytes + from) / pg * pg;
+    uintptr_t hi = ((uintptr_t)bytes + to + pg - 1) / pg * pg;
+    /* Whole pages around the range, shared with neighbours too: the pages are the file's, so a
+     * neighbour being read at the same time only reads its page again. Advice: a failure
+     * only keeps them resident. */
+    if (hi > lo)
         (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }

@@ -500,10 +500,14 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
         rp_splitter_release(&rd.sp);
         return st;
     }
+    if (rd.ro.text_in_file)
+        rp_corpus_text_in_file(c, rd.ro.tmp_dir);
     rp_corpus_mark_get(c, &mark);
     st = read_path(&rd, path);
     if (st == RP_OK)
         st = rp_corpus_annotate(c, &an, mark.docs);
+    if (st == RP_OK)
+        rp_corpus_release_all(c, mark.docs);
     if (st != RP_OK)
         rp_corpus_rollback(c, &mark);
     rp_annotator_release(&an);

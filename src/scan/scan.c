@@ -477,7 +477,7 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     if (st != RP_OK)
         return st;
     add_contexts(&s, toks, true);
-    rp_corpus_release_text(r->corpus, d, 0, doc->len); /* a mapped file's pages: read again later */
+    rp_corpus_text_read(r->corpus, doc->len); /* file pages handed back now and then */
     r->stats[d] = (rp_doc_stats){(uint32_t)(s.base + toks->count), 0.0, toks->invalid_utf8,
                                  toks->first_invalid};
     return RP_OK;
@@ -1026,7 +1026,7 @@ static rp_status hashes_task(void *ctx, size_t i, unsigned w)
     const rp_doc *doc = rp_corpus_doc(r->corpus, d);
     rp_status st =
         rp_scan_token_hashes(r->opts, doc, &r->toks[w], &r->hashes[d], &r->hash_count[d]);
-    rp_corpus_release_text(r->corpus, d, 0, doc->len);
+    rp_corpus_text_read(r->corpus, doc->len);
     return st;
 }
 
@@ -1109,7 +1109,7 @@ static rp_status spill_hashes_task(void *ctx, size_t i, unsigned w)
     if (r->hash_at[d] != UINT64_MAX)
         return RP_OK;
     rp_status st = rp_scan_token_hashes(r->opts, rp_corpus_doc(r->corpus, d), &r->toks[w], &h, &n);
-    rp_corpus_release_text(r->corpus, d, 0, rp_corpus_doc(r->corpus, d)->len);
+    rp_corpus_text_read(r->corpus, rp_corpus_doc(r->corpus, d)->len);
     if (st != RP_OK)
         return st;
     st = rp_spill_append(r->hash_spill, 0, h, (size_t)n * sizeof(uint32_t), &at);
@@ -1481,7 +1481,7 @@ static rp_status spans_task(void *ctx, size_t i, unsigned w)
         st = bound_sink(&s, &r->toks[w]);
     if (st == RP_OK && s.next < s.count)
         st = RP_EINVAL; /* a passage past the document's tokens: cannot happen */
-    rp_corpus_release_text(r->corpus, v[0].doc, 0, doc->len);
+    rp_corpus_text_read(r->corpus, doc->len);
     rp_free(want);
     return st;
 }
