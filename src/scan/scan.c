@@ -191,7 +191,7 @@ typedef struct run {
     size_t *need_window; /* per document: 1 + the first pair of the window that listed it */
     size_t window_first, window_end; /* the pairs being aligned */
     size_t *pair_order;  /* tight windows: the pairs in this order (NULL: in their own) */
-    uint32_t *tight_buf; /* tight windows: the window's token hashes, kept for the next */
+    uint32_t *tight_buf; /* tight windows: the window's token hashes, kept for the range's next */
     size_t tight_cap;
     uint32_t **hashes;
     uint32_t *hash_count;
@@ -1357,6 +1357,9 @@ static rp_status align_seeds(run *r)
             r->progress(r->progress_ctx, "align", r->window_end, r->pair_count);
     }
     free_hashes(r);
+    rp_free(r->tight_buf); /* the windows' hashes: not held while the next range's seeds load */
+    r->tight_buf = NULL;
+    r->tight_cap = 0;
     rp_free(r->seeds.items);
     r->seeds = (rp_seeds){NULL, 0, 0};
     rp_free(r->pair_first);
@@ -1401,9 +1404,6 @@ static rp_status align_stage(run *r)
         if (st == RP_OK)
             st = align_seeds(r);
     }
-    rp_free(r->tight_buf); /* the windows' hashes */
-    r->tight_buf = NULL;
-    r->tight_cap = 0;
     if (st == RP_OK && r->seed_spill && r->progress)
         r->progress(r->progress_ctx, "align", r->seed_ranges, r->seed_ranges);
     if (st == RP_OK)
