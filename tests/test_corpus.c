@@ -573,6 +573,14 @@ static void test_a_mapped_file_truncated_while_held_reads_zeros_and_is_named(voi
     size_t nonzero = 0;
     (void)state;
 
+    /* valgrind runs the program on a translation and turns the SIGBUS of a page past a
+     * mapped file's end into a SIGSEGV at no real address: only a plain run (and ASan) can
+     * show what the guard does. valgrind preloads its vgpreload_*.so libraries. */
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "vgpreload")) {
+        free(text);
+        skip();
+    }
     rp_corpus_map_min = 4096;
     make_dir("shrinks");
     puts_file("shrinks/big.txt", text);
