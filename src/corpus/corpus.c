@@ -1,7 +1,9 @@
 /*
  * corpus.c - the corpus owns every document's bytes, name and metadata; a document's id is
  * its index. Skipped inputs are kept in the order met. A read that fails (out of memory) rolls
- * the corpus back to where it started, so callers never see half of an input. The readers
+ * the corpus back to where it started, so callers never see half of an input. A document's
+ * bytes are rp_malloc'd, a mapped file (map.c), or, with rp_read_options.text_in_file, in the
+ * corpus's temporary text file, read through 64 MiB mappings whose pages can be handed back. The readers
  * live in corpus_read.c (paths, directories, stdin), corpus_decode.c, corpus_jsonl.c and
  * corpus_split.c.
  */

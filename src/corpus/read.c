@@ -7,7 +7,8 @@
  * root is <rss>, <feed> or <rdf:RDF>), or becomes one document. A directory's files are loaded
  * (read, decompressed, checked) by rp_read_options.threads threads, a window at a time, and
  * taken into the corpus in walk order: the corpus is the same for any thread count. JSONL and
- * split inputs are opened there but read as they are cut, in walk order (never whole).
+ * split inputs are opened there but read as they are cut, in walk order (never whole). Large
+ * plain files are mapped instead of loaded (map.c).
  */
 #include "corpus/corpus.h"
 #include "base/pool.h"
