@@ -183,6 +183,12 @@ int cmd_scan(int argc, char **argv)
     char budget_text[32];
     size_text(c.opts.memory, budget_text);
     st = rp_scan_run(corpus, &c.opts, cli_progress, &c, &scan);
+    if (rp_corpus_changed(corpus)) { /* no report from a file that shrank under the scan */
+        rc = cli_check_unchanged(corpus, 0);
+        rp_scan_free(scan);
+        rp_corpus_free(corpus);
+        return rc;
+    }
     if (st == RP_EBUDGET) {
         cli_error("scan stopped: it would grow past --memory %s (the fingerprints spill to "
                   "--tmp-dir; the seeds and token hashes cannot): raise --memory, or scan "
@@ -211,12 +217,6 @@ int cmd_scan(int argc, char **argv)
                   (unsigned long long)counts->capped, counts->capped == 1 ? "" : "s",
                   counts->capped == 1 ? "s" : "", c.opts.max_df * 4, c.opts.max_df,
                   counts->capped == 1 ? "it" : "them");
-    if (rp_corpus_changed(corpus)) { /* no report from a file that shrank under the scan */
-        rc = cli_check_unchanged(corpus, 0);
-        rp_scan_free(scan);
-        rp_corpus_free(corpus);
-        return rc;
-    }
     scan_report r = {&c, corpus, scan};
     cli_progress(&c, "report", 0, 1);
     rc = cli_write_report(&c, write_scan, &r);

@@ -1036,6 +1036,19 @@ static rp_status hashes_task(void *ctx, size_t i, unsigned w)
 #define RP_SCAN_PREFETCH 8 /* pairs ahead */
 #define RP_SCAN_ALIGN_WINDOWS 16
 
+/* Whether every seed of a pair lies inside both documents' token hashes. Always, unless a
+ * mapped file shrank during the scan (rp_corpus_changed): its text then reads as zeros and
+ * tokenizes shorter than when its seeds were found; such a pair is left out (the program then
+ * stops with an error) instead of being aligned past the end of its hashes. */
+static bool seeds_fit(const rp_seed *s, size_t n, uint32_t count_a, uint32_t count_b,
+                      uint32_t k)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((uint64_t)s[i].pos_a + k > count_a || (uint64_t)s[i].pos_b + k > count_b)
+            return false;
+    return true;
+}
+
 static rp_status align_task(void *ctx, size_t block, unsigned w)
 {
     run *r = ctx;
@@ -1053,6 +1066,8 @@ static rp_status align_task(void *ctx, size_t block, unsigned w)
         const rp_seed *s = r->seeds.items + r->pair_first[p];
         size_t n = r->pair_first[p + 1] - r->pair_first[p];
         uint32_t a = s->doc_a, b = s->doc_b;
+        if (!seeds_fit(s, n, r->hash_count[a], r->hash_count[b], r->opts->shingle))
+            continue;
         rp_status st = rp_align_pair(r->opts, r->hashes[a], r->hash_count[a], r->hashes[b],
                                      r->hash_count[b], s, n, false, &r->work[w], &r->whits[w]);
         if (st != RP_OK)
