@@ -117,6 +117,13 @@ typedef struct rp_read_options {
     const char *series;       /* POSIX ERE on the document's name: its first capture group (or
                                  the whole match) names the series, or NULL */
     const char *ignore_lines; /* POSIX ERE: matching lines are invisible to matching, or NULL */
+    /* Where the documents' text is kept: false (the default), in memory; true, in a temporary
+     * file under tmp_dir (NULL: $TMPDIR, else /tmp), unlinked at once and mapped, so that the
+     * pages a stage is done with go back to the system and are read again from the file when
+     * needed (the scan under rp_options.memory). Large plain files are mapped either way. When
+     * the file cannot be written, the text stays in memory. Set on a corpus's first read. */
+    bool text_in_file;
+    const char *tmp_dir;
 } rp_read_options;
 
 /* The default max_doc_bytes: 256 MiB. A file of text this large is rare; a device, a file that
@@ -203,6 +210,12 @@ typedef struct rp_skip {
 
 size_t rp_corpus_skipped_count(const rp_corpus *corpus);
 const rp_skip *rp_corpus_skipped(const rp_corpus *corpus, size_t i);
+
+/* Large plain files are mapped, not copied. When such a file shrinks (is truncated) while the
+ * corpus holds it, the program does not crash: the bytes past its new end read as zeros. This
+ * names the first document that happened to (BORROWED), or is NULL: anything computed from the
+ * corpus once it is not NULL must not be trusted (the program stops with an error). */
+const char *rp_corpus_changed(const rp_corpus *corpus);
 
 /* ---- text: tokens with byte spans -------------------------------------------------------- */
 

@@ -143,6 +143,11 @@ int rp_spill_errno(const rp_spill *s)
     return atomic_load(&((rp_spill *)s)->err);
 }
 
+int rp_spill_fd(const rp_spill *s, size_t f)
+{
+    return s->fd[f];
+}
+
 void rp_spill_drop(rp_spill *s, size_t f)
 {
     if (s->fd[f] >= 0)

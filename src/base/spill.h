@@ -35,6 +35,9 @@ uint64_t rp_spill_bytes(const rp_spill *s);
 /* The errno of the first failure (0: none). */
 int rp_spill_errno(const rp_spill *s);
 
+/* File f's descriptor, for mapping what was written (mmap; the spill keeps it open). */
+int rp_spill_fd(const rp_spill *s, size_t f);
+
 /* Empties file f (its blocks go back to the file system). */
 void rp_spill_drop(rp_spill *s, size_t f);
 

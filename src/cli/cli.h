@@ -65,6 +65,10 @@ bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *f
  * error message) when nothing usable was read or reading failed. */
 rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths);
 
+/* rc, or EXIT_TROUBLE after a one-line error when a mapped input shrank while it was read
+ * (rp_corpus_changed): what was computed from it is not to be trusted. */
+int cli_check_unchanged(const rp_corpus *corpus, int rc);
+
 /* Prints "reprint: MESSAGE" on stderr without a line break; the formatted message goes
  * through rp_write_safe, so names and paths in it cannot drive the terminal. */
 void cli_vmessage(const char *fmt, va_list ap)

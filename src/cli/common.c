@@ -420,6 +420,10 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
     rp_read_options ro = c->read;
 
     ro.threads = c->opts.threads;
+    if (c->opts.memory) { /* under a budget the text's pages go back to the system too */
+        ro.text_in_file = true;
+        ro.tmp_dir = c->opts.tmp_dir;
+    }
     cli_progress((void *)c, "read", 0, (uint64_t)npaths);
     for (int i = 0; i < npaths && st == RP_OK; i++) {
         st = rp_corpus_read(corpus, paths[i], &ro);
@@ -444,6 +448,17 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
         return NULL;
     }
     return corpus;
+}
+
+int cli_check_unchanged(const rp_corpus *corpus, int rc)
+{
+    const char *name = rp_corpus_changed(corpus);
+    if (!name)
+        return rc;
+    cli_error("'%s': the file shrank while it was being read (truncated or rewritten): the "
+              "results are not to be trusted; run again on a file that stays put",
+              name);
+    return EXIT_TROUBLE;
 }
 
 static long long ns_of(struct timespec t)

@@ -354,6 +354,7 @@ int cmd_dedup(int argc, char **argv)
         return EXIT_TROUBLE;
     warn_duplicate_ids(&c, corpus);
     rc = a.store ? run_store(&c, &a, corpus) : run_batch(&c, &a, corpus);
+    rc = cli_check_unchanged(corpus, rc);
     rp_corpus_free(corpus);
     return rc;
 }

@@ -137,7 +137,7 @@ int cmd_quotes(int argc, char **argv)
     corpus = cli_read_inputs(&c, argc - first, argv + first);
     if (!corpus)
         return EXIT_TROUBLE;
-    rc = run(&c, &q, corpus);
+    rc = cli_check_unchanged(corpus, run(&c, &q, corpus));
     rp_corpus_free(corpus);
     return rc;
 }

@@ -183,6 +183,12 @@ int cmd_scan(int argc, char **argv)
     char budget_text[32];
     size_text(c.opts.memory, budget_text);
     st = rp_scan_run(corpus, &c.opts, cli_progress, &c, &scan);
+    if (rp_corpus_changed(corpus)) { /* no report from a file that shrank under the scan */
+        rc = cli_check_unchanged(corpus, 0);
+        rp_scan_free(scan);
+        rp_corpus_free(corpus);
+        return rc;
+    }
     if (st == RP_EBUDGET) {
         cli_error("scan stopped: it would grow past --memory %s (the fingerprints spill to "
                   "--tmp-dir; the seeds and token hashes cannot): raise --memory, or scan "
@@ -225,6 +231,7 @@ int cmd_scan(int argc, char **argv)
                   c.opts.max_passages);
     if (rc == 0 && c.exit_code && reported_clusters(scan, &c.opts) > 0)
         rc = EXIT_FOUND;
+    rc = cli_check_unchanged(corpus, rc);
     rp_scan_free(scan);
     rp_corpus_free(corpus);
     return rc;

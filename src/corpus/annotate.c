@@ -240,8 +240,11 @@ rp_status rp_corpus_annotate(rp_corpus *c, const rp_annotator *an, size_t from)
     rp_buf scratch = RP_BUF_INIT;
     rp_status st = RP_OK;
 
-    for (size_t i = from; i < rp_corpus_count(c) && st == RP_OK; i++)
-        st = annotate_doc(an, rp_corpus_doc_edit(c, (uint32_t)i), &scratch);
+    for (size_t i = from; i < rp_corpus_count(c) && st == RP_OK; i++) {
+        rp_doc *d = rp_corpus_doc_edit(c, (uint32_t)i);
+        st = annotate_doc(an, d, &scratch);
+        rp_corpus_text_read(c, d->len); /* a file's pages handed back now and then */
+    }
     rp_buf_release(&scratch);
     return st;
 }

@@ -1,18 +1,33 @@
 /*
  * corpus.c - the corpus owns every document's bytes, name and metadata; a document's id is
  * its index. Skipped inputs are kept in the order met. A read that fails (out of memory) rolls
- * the corpus back to where it started, so callers never see half of an input. The readers
+ * the corpus back to where it started, so callers never see half of an input. A document's
+ * bytes are rp_malloc'd, a mapped file (map.c), or, with rp_read_options.text_in_file, in the
+ * corpus's temporary text file, read through 64 MiB mappings whose pages can be handed back. The readers
  * live in corpus_read.c (paths, directories, stdin), corpus_decode.c, corpus_jsonl.c and
  * corpus_split.c.
  */
+#define _DEFAULT_SOURCE /* MAP_SHARED's pages handed back: madvise */
 #include "corpus/corpus.h"
+#include "base/spill.h"
 
+#include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
-/* Per-document data that is not public: the raw line of a JSONL document. */
+/* rp_read_options.text_in_file: documents' bytes are written to a temporary file and read
+ * through a mapping of it, in chunks of this many bytes (one mapping each). */
+#define TEXT_CHUNK ((size_t)64 << 20)
+
+/* Per-document data that is not public: the raw line of a JSONL document, the mapping of a
+ * mapped file. */
 typedef struct rp_doc_raw {
     const char *bytes; /* NULL: the document's own bytes; else points into a blob */
     size_t len;
+    rp_mapped map; /* bytes NULL: the document's bytes are rp_malloc'd or in the text file */
+    bool in_file;  /* the bytes are in the text file's mapping */
 } rp_doc_raw;
 
 struct rp_corpus {
@@ -27,6 +42,13 @@ struct rp_corpus {
     char **blobs;
     size_t blob_count;
     size_t blob_cap;
+    /* text_in_file: the file, its chunks' mappings, the bytes used in the last one */
+    rp_spill *text;
+    char **chunks;
+    size_t chunk_count, chunk_cap, chunk_used;
+    bool text_tried;
+    bool has_files; /* some document's bytes are a file's pages (mapped, or the text file) */
+    atomic_size_t touched; /* bytes read since the pages were last handed back */
 };
 
 rp_status rp_corpus_new(rp_corpus **out)
@@ -49,7 +71,10 @@ void rp_corpus_rollback(rp_corpus *c, const rp_corpus_mark *mark)
 {
     for (size_t i = mark->docs; i < c->count; i++) {
         rp_free((char *)c->docs[i].name);
-        rp_free((char *)c->docs[i].bytes);
+        if (c->raws[i].map.bytes)
+            rp_corpus_unmap(&c->raws[i].map);
+        else if (!c->raws[i].in_file) /* in the file: its room is not reused */
+            rp_free((char *)c->docs[i].bytes);
         rp_free((char *)c->docs[i].meta);
         rp_free((char *)c->docs[i].title);
         rp_free((char *)c->docs[i].series);
@@ -73,11 +98,61 @@ void rp_corpus_free(rp_corpus *c)
     if (!c)
         return;
     rp_corpus_rollback(c, &empty);
+    for (size_t k = 0; k < c->chunk_count; k++)
+        munmap(c->chunks[k], TEXT_CHUNK);
+    rp_free(c->chunks);
+    rp_spill_close(c->text);
     rp_free(c->docs);
     rp_free(c->raws);
     rp_free(c->skipped);
     rp_free(c->blobs);
     rp_free(c);
+}
+
+void rp_corpus_text_in_file(rp_corpus *c, const char *dir)
+{
+    if (c->text_tried)
+        return;
+    c->text_tried = true;
+    if (rp_spill_open(dir, 1, &c->text) != RP_OK)
+        c->text = NULL; /* the text stays in memory */
+}
+
+/* Writes bytes [0, len] (the NUL included) to the text file: where they are in its mapping,
+ * or NULL when they stay where they are (too large for a chunk, or the file cannot take
+ * them: then no more text goes to it). */
+static const char *text_to_file(rp_corpus *c, const char *bytes, size_t len)
+{
+    if (!c->text || len >= TEXT_CHUNK)
+        return NULL;
+    if (!c->chunk_count || c->chunk_used + len + 1 > TEXT_CHUNK) {
+        void *p;
+        if (RP_GROW(c->chunks, c->chunk_cap, c->chunk_count + 1) != RP_OK)
+            return NULL;
+        p = mmap(NULL, TEXT_CHUNK, PROT_READ, MAP_SHARED, rp_spill_fd(c->text, 0),
+                 (off_t)(c->chunk_count * TEXT_CHUNK));
+        if (p == MAP_FAILED)
+            goto stop;
+        c->chunks[c->chunk_count++] = p;
+        c->chunk_used = 0;
+    }
+    const size_t at = c->chunk_used;
+    const off_t off = (off_t)((c->chunk_count - 1) * TEXT_CHUNK + at);
+    for (size_t done = 0; done < len + 1;) {
+        ssize_t w = pwrite(rp_spill_fd(c->text, 0), bytes + done, len + 1 - done,
+                           off + (off_t)done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            goto stop; /* a full disk: what was written stays, the rest in memory */
+        done += (size_t)w;
+    }
+    c->chunk_used += len + 1;
+    return c->chunks[c->chunk_count - 1] + at;
+stop:
+    rp_spill_close(c->text); /* the chunks' mappings keep the file while they last */
+    c->text = NULL;
+    return NULL;
 }
 
 rp_status rp_corpus_take(rp_corpus *c, char *name, char *bytes, size_t len, size_t offset,
@@ -93,9 +168,15 @@ rp_status rp_corpus_take(rp_corpus *c, char *name, char *bytes, size_t len, size
         RP_GROW(c->raws, c->raw_cap, c->count + 1) != RP_OK)
         goto fail;
     bytes[len] = '\0';
+    const char *in_file = text_to_file(c, bytes, len);
+    if (in_file) {
+        rp_free(bytes);
+        bytes = (char *)in_file;
+    }
     c->docs[c->count] = (rp_doc){.name = name, .bytes = bytes, .len = len, .offset = offset,
                                   .meta = meta, .file_line = 1};
-    c->raws[c->count] = (rp_doc_raw){NULL, 0};
+    c->raws[c->count] = (rp_doc_raw){NULL, 0, {0}, in_file != NULL};
+    c->has_files |= in_file != NULL;
     c->count++;
     return RP_OK;
 fail:
@@ -103,6 +184,56 @@ fail:
     rp_free(bytes);
     rp_free(meta);
     return st;
+}
+
+rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m)
+{
+    rp_status st = RP_ENOMEM;
+
+    if (c->count >= UINT32_MAX) {
+        st = RP_ELIMIT;
+        goto fail;
+    }
+    if (RP_GROW(c->docs, c->cap, c->count + 1) != RP_OK ||
+        RP_GROW(c->raws, c->raw_cap, c->count + 1) != RP_OK)
+        goto fail;
+    c->docs[c->count] = (rp_doc){.name = name, .bytes = m->bytes, .len = m->len, .file_line = 1};
+    c->raws[c->count] = (rp_doc_raw){NULL, 0, *m, false};
+    c->has_files = true;
+    c->count++;
+    memset(m, 0, sizeof(*m));
+    return RP_OK;
+fail:
+    rp_free(name);
+    rp_corpus_unmap(m);
+    return st;
+}
+
+void rp_corpus_text_read(const rp_corpus *c, size_t bytes)
+{
+    if (!c->has_files)
+        return;
+    /* the counter is the corpus's own bookkeeping, not its contents: updated through const */
+    size_t before = atomic_fetch_add(&((rp_corpus *)c)->touched, bytes);
+    if (before / RP_TEXT_RELEASE_EVERY != (before + bytes) / RP_TEXT_RELEASE_EVERY)
+        rp_corpus_release_all(c, 0);
+}
+
+void rp_corpus_release_all(const rp_corpus *c, size_t from)
+{
+    for (size_t k = 0; k < c->chunk_count; k++)
+        rp_corpus_pages_release(c->chunks[k], 0, TEXT_CHUNK);
+    for (size_t i = from; i < c->count; i++)
+        if (c->raws[i].map.bytes)
+            rp_corpus_pages_release(c->docs[i].bytes, 0, c->docs[i].len);
+}
+
+const char *rp_corpus_changed(const rp_corpus *c)
+{
+    for (size_t i = 0; i < c->count; i++)
+        if (rp_corpus_map_hit(&c->raws[i].map))
+            return c->docs[i].name;
+    return NULL;
 }
 
 rp_status rp_corpus_add(rp_corpus *c, const char *name, const void *bytes, size_t len,
@@ -168,8 +299,10 @@ rp_status rp_corpus_keep_blob(rp_corpus *c, char *blob)
 
 void rp_corpus_set_raw(rp_corpus *c, uint32_t id, const char *raw, size_t len)
 {
-    if (id < c->count)
-        c->raws[id] = (rp_doc_raw){raw, len};
+    if (id < c->count) {
+        c->raws[id].bytes = raw;
+        c->raws[id].len = len;
+    }
 }
 
 rp_status rp_corpus_raw(const rp_corpus *c, uint32_t id, const char **bytes, size_t *len)

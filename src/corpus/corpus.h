@@ -69,6 +69,65 @@ rp_status rp_corpus_keep_blob(rp_corpus *c, char *blob);
 rp_status rp_corpus_raw(const rp_corpus *c, uint32_t id, const char **bytes, size_t *len);
 void rp_corpus_set_raw(rp_corpus *c, uint32_t id, const char *raw, size_t len);
 
+/* ---- mapped files (map.c) ---- */
+
+/* Plain files of at least this many bytes are mapped instead of read (rp_corpus_map_min, which
+ * tests lower), at most RP_MAP_MAX at once (the kernel allows 65,530 mappings by default; each
+ * file takes two). */
+#define RP_MAP_MIN ((size_t)1 << 20)
+#define RP_MAP_MAX 8192
+extern size_t rp_corpus_map_min;
+
+typedef struct rp_map_slot rp_map_slot;
+struct rp_map_slot {
+    struct guard_block *block;
+    size_t i;
+};
+
+/* A file mapped read-only: bytes[len] reads as NUL. */
+typedef struct rp_mapped {
+    const char *bytes;
+    size_t len;
+    size_t map_len;
+    rp_map_slot slot; /* its place in the SIGBUS guard */
+} rp_mapped;
+
+/* Maps the `size` bytes of regular file fd when it is large enough and room is left; false
+ * (m cleared) when it is to be read instead. A SIGBUS from the file shrinking later is caught:
+ * the missing bytes read as zeros and rp_corpus_map_hit turns true. */
+bool rp_corpus_map(int fd, size_t size, rp_mapped *m);
+void rp_corpus_unmap(rp_mapped *m);
+bool rp_corpus_map_hit(const rp_mapped *m);
+
+/* Hands the pages holding bytes [from, to) of a file's mapping back (MADV_DONTNEED): read
+ * again, they come back from the file. Only for mapped files' bytes and the text file's. */
+void rp_corpus_pages_release(const char *bytes, size_t from, size_t to);
+
+/* From now on the documents' text goes to a temporary file under dir (rp_spill_dir), read
+ * through mappings (rp_read_options.text_in_file); when it cannot be made or written, the text
+ * stays in memory. Only the first call counts. */
+void rp_corpus_text_in_file(rp_corpus *c, const char *dir);
+
+/* The pages of every document from id `from` on that lives in a file (mapped, or in the text
+ * file) handed back: reading annotates each document's start. */
+void rp_corpus_release_all(const rp_corpus *c, size_t from);
+
+/* rp_corpus_take for a mapped file (m is taken in every case; the name too). */
+rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m);
+
+/* A stage read `bytes` more of the documents' text (any thread): every RP_TEXT_RELEASE_EVERY
+ * bytes read, the pages of the text that lives in files (mapped files, the text file) are
+ * handed back (MADV_DONTNEED), to be read again from the page cache when needed. One call
+ * for many documents: each call that hands pages back costs every thread a TLB flush, and
+ * one a document (6 KB each) took a third of a scan's time. Nothing when no text is in a
+ * file. */
+#define RP_TEXT_RELEASE_EVERY ((size_t)32 << 20)
+/* A reader of short stretches (passages) counts a page with each: a read fault maps up to 16
+ * pages around the one touched (fault_around_bytes), but counting all of them handed the pages
+ * back so often that the JSON report of 1 GB took 11 times longer (every page read again). */
+#define RP_TEXT_PAGE ((size_t)4096)
+void rp_corpus_text_read(const rp_corpus *c, size_t bytes);
+
 /* ---- loading bytes (corpus_decode.c) ---- */
 
 /*

@@ -7,7 +7,8 @@
  * root is <rss>, <feed> or <rdf:RDF>), or becomes one document. A directory's files are loaded
  * (read, decompressed, checked) by rp_read_options.threads threads, a window at a time, and
  * taken into the corpus in walk order: the corpus is the same for any thread count. JSONL and
- * split inputs are opened there but read as they are cut, in walk order (never whole).
+ * split inputs are opened there but read as they are cut, in walk order (never whole). Large
+ * plain files are mapped instead of loaded (map.c).
  */
 #include "corpus/corpus.h"
 #include "base/pool.h"
@@ -17,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -121,15 +123,62 @@ static rp_status take_loaded(reader *rd, const char *name, rp_buf buf)
     return rp_corpus_take(rd->c, copy, buf.data, buf.len, 0, NULL);
 }
 
+/* A mapped input (m is taken): a feed (read from the mapping, which is then let go), or a
+ * single document whose bytes stay mapped. */
+static rp_status take_mapped(reader *rd, const char *name, rp_mapped *m)
+{
+    char *copy;
+    rp_status st;
+
+    if (rp_corpus_is_feed(m->bytes, m->len)) {
+        st = rp_corpus_read_feed(rd->c, name, m->bytes, m->len);
+        rp_corpus_unmap(m);
+        return st;
+    }
+    if (!(copy = rp_strdup(name))) {
+        rp_corpus_unmap(m);
+        return RP_ENOMEM;
+    }
+    return rp_corpus_take_mapped(rd->c, copy, m);
+}
+
+/* Maps a regular file that needs no decoding (no gzip or zstd magic, no UTF-16 byte order
+ * mark) when it is large enough (rp_corpus_map): true when mapped, or when it was found
+ * binary (why set, nothing mapped); false when it is to be loaded instead. */
+static bool map_plain(const reader *rd, int fd, const struct stat *st, rp_mapped *m, char *why)
+{
+    static const unsigned char gz[] = {0x1f, 0x8b}, zst[] = {0x28, 0xb5, 0x2f, 0xfd};
+
+    why[0] = '\0';
+    if (!S_ISREG(st->st_mode) || st->st_size <= 0 || (uintmax_t)st->st_size > rd->cap ||
+        !rp_corpus_map(fd, (size_t)st->st_size, m))
+        return false;
+    const unsigned char *s = (const unsigned char *)m->bytes;
+    if (memcmp(s, gz, 2) == 0 || (m->len >= 4 && memcmp(s, zst, 4) == 0) ||
+        (s[0] == 0xff && s[1] == 0xfe) || (s[0] == 0xfe && s[1] == 0xff)) {
+        rp_corpus_unmap(m); /* decoded into a buffer of its own */
+        return false;
+    }
+    if (rp_corpus_is_binary(m->bytes, m->len)) {
+        rp_corpus_unmap(m);
+        snprintf(why, RP_WHY_LEN, "binary file");
+    }
+    return true;
+}
+
 /* One opened input: load, then take it. */
 static rp_status read_fd(reader *rd, const char *name, int fd, size_t size_hint)
 {
     char why[RP_WHY_LEN];
     rp_buf buf = RP_BUF_INIT;
+    rp_mapped m;
+    struct stat fst;
     rp_status st;
 
     if (streamed(rd, name))
         return read_streamed(rd, name, fd);
+    if (size_hint && fstat(fd, &fst) == 0 && map_plain(rd, fd, &fst, &m, why))
+        return why[0] ? rp_corpus_skip(rd->c, name, why) : take_mapped(rd, name, &m);
     if ((st = rp_corpus_load(fd, rd->cap, size_hint, &buf, why)) != RP_OK)
         return st;
     if (why[0])
@@ -227,6 +276,7 @@ typedef struct entry {
     rp_status load; /* rp_corpus_load's status */
     rp_buf buf;     /* the loaded bytes, or empty with why set */
     int fd;         /* a streamed input, opened but read only when taken (else -1) */
+    rp_mapped map;  /* a mapped file (bytes NULL: none) */
     char why[RP_WHY_LEN];
 } entry;
 
@@ -265,6 +315,10 @@ static rp_status load_entry(void *ctx, size_t i, unsigned worker)
     }
     if (streamed(w->rd, e->path)) { /* read in walk order, as it is cut */
         e->fd = fd;
+        return RP_OK;
+    }
+    if (map_plain(w->rd, fd, &fst, &e->map, e->why)) {
+        close(fd); /* the mapping stays */
         return RP_OK;
     }
     e->load = rp_corpus_load(fd, w->rd->cap, size_hint(&fst), &e->buf, e->why);
@@ -307,6 +361,8 @@ static rp_status take_entry(reader *rd, entry *e)
     }
     if (e->why[0])
         return rp_corpus_skip(rd->c, e->path, e->why);
+    if (e->map.bytes)
+        return take_mapped(rd, e->path, &e->map);
     return take_loaded(rd, e->path, buf);
 }
 
@@ -315,6 +371,7 @@ static void entries_release(entry *items, size_t n)
     for (size_t i = 0; i < n; i++) {
         rp_free(items[i].path);
         rp_buf_release(&items[i].buf);
+        rp_corpus_unmap(&items[i].map);
         if (items[i].fd >= 0)
             close(items[i].fd);
     }
@@ -444,10 +501,14 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
         rp_splitter_release(&rd.sp);
         return st;
     }
+    if (rd.ro.text_in_file)
+        rp_corpus_text_in_file(c, rd.ro.tmp_dir);
     rp_corpus_mark_get(c, &mark);
     st = read_path(&rd, path);
     if (st == RP_OK)
         st = rp_corpus_annotate(c, &an, mark.docs);
+    if (st == RP_OK)
+        rp_corpus_release_all(c, mark.docs);
     if (st != RP_OK)
         rp_corpus_rollback(c, &mark);
     rp_annotator_release(&an);

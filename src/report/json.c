@@ -5,6 +5,7 @@
  * documents and skipped parts are written once here for every command that shares them.
  */
 #include "report/report.h"
+#include "corpus/corpus.h"
 #include "base/escape.h"
 #include "base/pool.h"
 
@@ -186,6 +187,8 @@ static void scan_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c
                     p->within, p->within_start, p->within_end);
         fputs(",\"text\":", out);
         rp_escape_json_string(out, d->bytes + p->start, p->end - p->start);
+        /* a file's pages handed back now and then (RP_TEXT_PAGE: see corpus.h) */
+        rp_corpus_text_read(corpus, p->end - p->start + RP_TEXT_PAGE);
         fputs(j == first ? ",\"first\":true}" : "}", out);
     }
     putc(']', out);

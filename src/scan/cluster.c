@@ -8,6 +8,7 @@
  * cluster's pairs: an occurrence is in a cluster only because an alignment holds it there.
  */
 #include "scan/cluster.h"
+#include "corpus/corpus.h"
 
 #include "base/sort.h"
 
@@ -1037,11 +1038,12 @@ static rp_status line_cols(const rp_corpus *corpus, rp_clusters *out)
     size_t off = 0;
     uint32_t line = 1, col = 1;
     for (size_t i = 0; i < out->passage_count; i++) {
+        const rp_doc *d = rp_corpus_doc(corpus, by[i]->doc);
         if (i == 0 || by[i]->doc != by[i - 1]->doc) {
             off = 0;
             line = col = 1;
+            rp_corpus_text_read(corpus, d->len); /* a file's pages handed back now and then */
         }
-        const rp_doc *d = rp_corpus_doc(corpus, by[i]->doc);
         rp_cluster_line_col(d->bytes, off, line, col, by[i]->start, &line, &col);
         off = by[i]->start;
         by[i]->line = line;

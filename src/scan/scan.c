@@ -13,6 +13,7 @@
  */
 #define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): glibc's posix_madvise ignores DONTNEED */
 #include "scan/scan.h"
+#include "corpus/corpus.h"
 #include "text/text.h"
 #include "base/pool.h"
 
@@ -189,6 +190,9 @@ typedef struct run {
     size_t *last_pair;   /* per document: one past the index of its last pair (0: none) */
     size_t *need_window; /* per document: 1 + the first pair of the window that listed it */
     size_t window_first, window_end; /* the pairs being aligned */
+    size_t *pair_order;  /* tight windows: the pairs in this order (NULL: in their own) */
+    uint32_t *tight_buf; /* tight windows: the window's token hashes, kept for the range's next */
+    size_t tight_cap;
     uint32_t **hashes;
     uint32_t *hash_count;
     rp_align_work *work; /* per worker */
@@ -212,6 +216,9 @@ static void free_chunks(run *r)
     rp_free(r->chunk_cursor);
     r->chunk_hist = r->chunk_cursor = NULL;
 }
+
+/* The index of the i-th pair aligned. */
+#define PAIR_AT(r, i) ((r)->pair_order ? (r)->pair_order[i] : (i))
 
 static void free_hashes(run *r)
 {
@@ -271,6 +278,8 @@ static void run_release(run *r)
     rp_free(r->seed_range_of);
     rp_spill_close(r->hash_spill);
     r->hash_spill = NULL;
+    rp_free(r->tight_buf);
+    r->tight_buf = NULL;
     rp_free(r->hash_at);
     rp_free(r->hash_n);
     if (r->seg_lock_made)
@@ -468,6 +477,7 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     if (st != RP_OK)
         return st;
     add_contexts(&s, toks, true);
+    rp_corpus_text_read(r->corpus, doc->len); /* file pages handed back now and then */
     r->stats[d] = (rp_doc_stats){(uint32_t)(s.base + toks->count), 0.0, toks->invalid_utf8,
                                  toks->first_invalid};
     return RP_OK;
@@ -1013,8 +1023,11 @@ static rp_status hashes_task(void *ctx, size_t i, unsigned w)
 {
     run *r = ctx;
     uint32_t d = r->need[i];
-    return rp_scan_token_hashes(r->opts, rp_corpus_doc(r->corpus, d), &r->toks[w], &r->hashes[d],
-                                &r->hash_count[d]);
+    const rp_doc *doc = rp_corpus_doc(r->corpus, d);
+    rp_status st =
+        rp_scan_token_hashes(r->opts, doc, &r->toks[w], &r->hashes[d], &r->hash_count[d]);
+    rp_corpus_text_read(r->corpus, doc->len);
+    return st;
 }
 
 /* Pairs are aligned in blocks: most are single chance seeds that take well under a
@@ -1022,6 +1035,19 @@ static rp_status hashes_task(void *ctx, size_t i, unsigned w)
 #define RP_SCAN_ALIGN_BLOCK 256
 #define RP_SCAN_PREFETCH 8 /* pairs ahead */
 #define RP_SCAN_ALIGN_WINDOWS 16
+
+/* Whether every seed of a pair lies inside both documents' token hashes. Always, unless a
+ * mapped file shrank during the scan (rp_corpus_changed): its text then reads as zeros and
+ * tokenizes shorter than when its seeds were found; such a pair is left out (the program then
+ * stops with an error) instead of being aligned past the end of its hashes. */
+static bool seeds_fit(const rp_seed *s, size_t n, uint32_t count_a, uint32_t count_b,
+                      uint32_t k)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((uint64_t)s[i].pos_a + k > count_a || (uint64_t)s[i].pos_b + k > count_b)
+            return false;
+    return true;
+}
 
 static rp_status align_task(void *ctx, size_t block, unsigned w)
 {
@@ -1033,12 +1059,15 @@ static rp_status align_task(void *ctx, size_t block, unsigned w)
     for (size_t i = start; i < end; i++) {
         /* The b side is a different document at every pair: fetch its tokens ahead. */
         if (i + RP_SCAN_PREFETCH < end) {
-            const rp_seed *f = r->seeds.items + r->pair_first[i + RP_SCAN_PREFETCH];
+            const rp_seed *f = r->seeds.items + r->pair_first[PAIR_AT(r, i + RP_SCAN_PREFETCH)];
             __builtin_prefetch(r->hashes[f->doc_b] + f->pos_b);
         }
-        const rp_seed *s = r->seeds.items + r->pair_first[i];
-        size_t n = r->pair_first[i + 1] - r->pair_first[i];
+        const size_t p = PAIR_AT(r, i);
+        const rp_seed *s = r->seeds.items + r->pair_first[p];
+        size_t n = r->pair_first[p + 1] - r->pair_first[p];
         uint32_t a = s->doc_a, b = s->doc_b;
+        if (!seeds_fit(s, n, r->hash_count[a], r->hash_count[b], r->opts->shingle))
+            continue;
         rp_status st = rp_align_pair(r->opts, r->hashes[a], r->hash_count[a], r->hashes[b],
                                      r->hash_count[b], s, n, false, &r->work[w], &r->whits[w]);
         if (st != RP_OK)
@@ -1095,6 +1124,7 @@ static rp_status spill_hashes_task(void *ctx, size_t i, unsigned w)
     if (r->hash_at[d] != UINT64_MAX)
         return RP_OK;
     rp_status st = rp_scan_token_hashes(r->opts, rp_corpus_doc(r->corpus, d), &r->toks[w], &h, &n);
+    rp_corpus_text_read(r->corpus, rp_corpus_doc(r->corpus, d)->len);
     if (st != RP_OK)
         return st;
     st = rp_spill_append(r->hash_spill, 0, h, (size_t)n * sizeof(uint32_t), &at);
@@ -1139,8 +1169,10 @@ static rp_status align_tight_window(run *r, size_t first)
         return st;
     for (size_t i = 0; i < r->need_count; i++)
         total += r->hash_n[r->need[i]];
-    if (!(buf = rp_malloc((total ? total : 1) * sizeof(uint32_t))))
+    /* one buffer for every window: a new one each time was zeroed by the kernel each time */
+    if (RP_GROW(r->tight_buf, r->tight_cap, total ? total : 1) != RP_OK)
         return RP_ENOMEM;
+    buf = r->tight_buf;
     total = 0;
     for (size_t i = 0; i < r->need_count; i++) { /* in document order, as pairs go */
         uint32_t d = r->need[i];
@@ -1155,7 +1187,6 @@ static rp_status align_tight_window(run *r, size_t first)
                          align_task, r, "align", NULL, NULL);
     for (size_t i = 0; i < r->need_count; i++) /* pointers into buf */
         r->hashes[r->need[i]] = NULL;
-    rp_free(buf);
     return st;
 }
 
@@ -1204,7 +1235,7 @@ static size_t tight_window(run *r, size_t first, size_t room)
     size_t end = first, used = 0;
     r->need_count = 0;
     for (; end < r->pair_count; end++) {
-        const rp_seed *s = r->seeds.items + r->pair_first[end];
+        const rp_seed *s = r->seeds.items + r->pair_first[PAIR_AT(r, end)];
         size_t add = 0;
         if (r->need_window[s->doc_a] != first + 1)
             add += hash_bytes(r, s->doc_a);
@@ -1221,6 +1252,56 @@ static size_t tight_window(run *r, size_t first, size_t room)
             }
     }
     return end;
+}
+
+/* Tight windows: the pairs ordered by blocks of their second documents (stable), each block's
+ * documents' hashes about what the room leaves beside the first documents'. In their own
+ * order (by first, then second document) each window needed second documents from all over
+ * the corpus, nearly all of them new: every document's hashes were read back from the hash
+ * file once per window (25 times over at 100 MB under --memory 20M). Now a window holds a
+ * block of second documents and the first documents that meet them; the hits are the same,
+ * as collect_hits puts them in one order. */
+static rp_status order_pairs(run *r, size_t room)
+{
+    size_t a_bytes = 0, block_bytes, blocks = 1, held = 0;
+    uint32_t last_a = UINT32_MAX, *block_of = NULL;
+    size_t *start = NULL;
+
+    for (size_t i = 0; i < r->pair_count; i++) {
+        const rp_seed *s = r->seeds.items + r->pair_first[i];
+        if (s->doc_a != last_a)
+            a_bytes += hash_bytes(r, s->doc_a);
+        last_a = s->doc_a;
+    }
+    block_bytes = room > 2 * a_bytes ? room - a_bytes : room / 2;
+    block_of = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
+    r->pair_order = rp_malloc((r->pair_count ? r->pair_count : 1) * sizeof(size_t));
+    if (!block_of || !r->pair_order) {
+        rp_free(block_of);
+        return RP_ENOMEM;
+    }
+    for (size_t d = 0; d < r->docs; d++) { /* only documents in pairs take room */
+        size_t add = r->last_pair[d] ? hash_bytes(r, (uint32_t)d) : 0;
+        if (held > 0 && held + add > block_bytes) {
+            blocks++;
+            held = 0;
+        }
+        held += add;
+        block_of[d] = (uint32_t)(blocks - 1);
+    }
+    if (!(start = rp_calloc(blocks + 1, sizeof(size_t)))) {
+        rp_free(block_of);
+        return RP_ENOMEM;
+    }
+    for (size_t i = 0; i < r->pair_count; i++)
+        start[block_of[r->seeds.items[r->pair_first[i]].doc_b] + 1]++;
+    for (size_t b = 0; b < blocks; b++)
+        start[b + 1] += start[b];
+    for (size_t i = 0; i < r->pair_count; i++)
+        r->pair_order[start[block_of[r->seeds.items[r->pair_first[i]].doc_b]]++] = i;
+    rp_free(start);
+    rp_free(block_of);
+    return RP_OK;
 }
 
 /* Pairs are aligned in windows of about 1/16 of them, in order: a document's token hashes are
@@ -1257,6 +1338,8 @@ static rp_status align_seeds(run *r)
     }
     if (st == RP_OK && !(r->need_window = rp_calloc(r->docs ? r->docs : 1, sizeof(size_t))))
         st = RP_ENOMEM;
+    if (st == RP_OK && tight)
+        st = order_pairs(r, room);
     per_window = rp_scan_align_window ? rp_scan_align_window
                                       : (r->pair_count / RP_SCAN_ALIGN_WINDOWS /
                                              RP_SCAN_ALIGN_BLOCK +
@@ -1289,13 +1372,17 @@ static rp_status align_seeds(run *r)
             r->progress(r->progress_ctx, "align", r->window_end, r->pair_count);
     }
     free_hashes(r);
+    rp_free(r->tight_buf); /* the windows' hashes: not held while the next range's seeds load */
+    r->tight_buf = NULL;
+    r->tight_cap = 0;
     rp_free(r->seeds.items);
     r->seeds = (rp_seeds){NULL, 0, 0};
     rp_free(r->pair_first);
     rp_free(r->need);
     rp_free(r->last_pair);
     rp_free(r->need_window);
-    r->pair_first = r->last_pair = r->need_window = NULL;
+    rp_free(r->pair_order);
+    r->pair_first = r->last_pair = r->need_window = r->pair_order = NULL;
     r->need = NULL;
     r->pair_count = r->need_count = 0;
     return st;
@@ -1409,6 +1496,7 @@ static rp_status spans_task(void *ctx, size_t i, unsigned w)
         st = bound_sink(&s, &r->toks[w]);
     if (st == RP_OK && s.next < s.count)
         st = RP_EINVAL; /* a passage past the document's tokens: cannot happen */
+    rp_corpus_text_read(r->corpus, doc->len);
     rp_free(want);
     return st;
 }
