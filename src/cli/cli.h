@@ -23,6 +23,7 @@ typedef struct cli_common {
     bool exit_code;
     const char *format_name; /* --format as given, or NULL when not given */
     char *explain[2];        /* --explain A B: two document names (argv strings) */
+    unsigned exchange_mb;    /* --exchange-mb: MiB a rank sends in one round (0: default) */
 } cli_common;
 
 /* A command of the program's table (main.c); its summary is its help's. */
