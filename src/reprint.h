@@ -539,6 +539,14 @@ rp_status rp_dedup_run(const rp_corpus *corpus, const rp_options *opts,
                        const rp_dedup_options *dopts, rp_dedup **out);
 void rp_dedup_free(rp_dedup *dd);
 
+/* rp_dedup_run shared among processes (rp_exchange, above): each makes the signatures of a
+ * contiguous share of the documents, rank 0 gathers them and judges every document in input
+ * order, so *out on rank 0 has rp_dedup_run's groups and verdicts (NULL elsewhere). The same
+ * corpus on every process (RP_EINVAL otherwise); a failure anywhere is every process's. */
+rp_status rp_dedup_run_shared(const rp_corpus *corpus, const rp_options *opts,
+                              const rp_dedup_options *dopts, rp_exchange *ex,
+                              rp_progress_fn progress, void *progress_ctx, rp_dedup **out);
+
 /* Groups of two or more documents, in the order of their earliest documents. BORROWED. */
 size_t rp_dedup_group_count(const rp_dedup *dd);
 const rp_dedup_group *rp_dedup_get_group(const rp_dedup *dd, size_t i);

@@ -1,7 +1,8 @@
 /*
  * test_shared.c - rp_scan_run_shared over an in-process transport (threads playing ranks, no
  * MPI): for 1 to 4 ranks, small exchange rounds and 1 or 2 threads a rank, rank 0's report is
- * the one-process report byte for byte and the counts are the same; a rank over its budget,
+ * the one-process report byte for byte and the counts are the same, and so is shared batch
+ * dedup's; a rank over its budget,
  * ranks holding different corpora and a failing exchange end every rank with the same status
  * and no result.
  */
@@ -41,6 +42,7 @@ typedef struct rank {
     rp_scan *scan;
     rp_scan_counts counts;
     char *json;
+    bool dedup; /* rp_dedup_run_shared instead of the scan */
 } rank;
 
 static int thread_alltoallv(void *ctx, const void *send, const size_t *send_counts, void *recv,
@@ -98,9 +100,31 @@ static char *json_of(const rp_corpus *c, const rp_scan *s, const rp_options *o)
     return text;
 }
 
+static char *dedup_json_of(const rp_corpus *c, const rp_dedup *dd, const rp_options *o,
+                           const rp_dedup_options *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    assert_int_equal(rp_report_dedup(out, RP_FORMAT_JSON, c, dd, o, d), RP_OK);
+    assert_int_equal(fclose(out), 0);
+    return text;
+}
+
 static void *rank_main(void *arg)
 {
     rank *r = arg;
+    if (r->dedup) {
+        rp_dedup_options d;
+        rp_dedup *dd = NULL;
+        rp_dedup_options_init(&d);
+        r->st = rp_dedup_run_shared(r->corpus, &r->opts, &d, &r->ex, NULL, NULL, &dd);
+        if (dd)
+            r->json = dedup_json_of(r->corpus, dd, &r->opts, &d);
+        rp_dedup_free(dd);
+        return NULL;
+    }
     r->st = rp_scan_run_shared(r->corpus, &r->opts, &r->ex, NULL, NULL, &r->scan);
     if (r->scan) {
         r->counts = *rp_scan_get_counts(r->scan);
@@ -112,6 +136,8 @@ static void *rank_main(void *arg)
 }
 
 /* Runs n ranks on corpora[rank] with opts[rank]; the results stay in ranks[]. */
+static bool dedup_mode;
+
 static void run_ranks(group *g, rank *ranks, unsigned n, const rp_corpus *const *corpora,
                       const rp_options *opts, size_t round_bytes)
 {
@@ -119,7 +145,8 @@ static void run_ranks(group *g, rank *ranks, unsigned n, const rp_corpus *const 
     g->n = n;
     assert_int_equal(pthread_barrier_init(&g->bar, NULL, n), 0);
     for (unsigned p = 0; p < n; p++) {
-        ranks[p] = (rank){.g = g, .me = p, .corpus = corpora[p], .opts = opts[p]};
+        ranks[p] = (rank){.g = g, .me = p, .corpus = corpora[p], .opts = opts[p],
+                          .dedup = dedup_mode};
         ranks[p].ex = (rp_exchange){.rank = p,
                                     .size = n,
                                     .round_bytes = round_bytes,
@@ -336,6 +363,48 @@ static void test_a_bad_exchange_is_invalid(void **state)
     rp_corpus_free(c);
 }
 
+/* Batch dedup shared by 1 to 4 ranks: rank 0's report is rp_dedup_run's. */
+static void test_shared_dedup_is_the_one_process_dedup(void **state)
+{
+    rp_corpus *c = made_corpus(8, 200);
+    rp_corpus *posts = read_corpus("tests/data/outlets.jsonl");
+    const rp_corpus *both[2] = {c, posts};
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        const rp_corpus *corpora[MAX_RANKS] = {both[k], both[k], both[k], both[k]};
+        rp_options o[MAX_RANKS];
+        rp_dedup_options d;
+        rp_dedup *dd = NULL;
+        rank ranks[MAX_RANKS];
+        group g;
+        rp_options_init(&o[0]);
+        rp_dedup_options_init(&d);
+        assert_int_equal(rp_dedup_run(both[k], &o[0], &d, &dd), RP_OK);
+        char *want = dedup_json_of(both[k], dd, &o[0], &d);
+        rp_dedup_free(dd);
+        for (unsigned n = 1; n <= MAX_RANKS; n++) {
+            for (unsigned p = 0; p < n; p++) {
+                rp_options_init(&o[p]);
+                o[p].threads = 1 + p % 2;
+            }
+            memset(&g, 0, sizeof(g));
+            dedup_mode = true;
+            run_ranks(&g, ranks, n, corpora, o, 512);
+            dedup_mode = false;
+            for (unsigned p = 1; p < n; p++) {
+                assert_int_equal(ranks[p].st, RP_OK);
+                assert_null(ranks[p].json);
+            }
+            assert_int_equal(ranks[0].st, RP_OK);
+            assert_string_equal(ranks[0].json, want);
+            free(ranks[0].json);
+        }
+        free(want);
+    }
+    rp_corpus_free(c);
+    rp_corpus_free(posts);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_ranks_holding_different_corpora_fail),
         cmocka_unit_test(test_a_failing_exchange_fails_every_rank),
         cmocka_unit_test(test_a_bad_exchange_is_invalid),
+        cmocka_unit_test(test_shared_dedup_is_the_one_process_dedup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

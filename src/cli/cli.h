@@ -66,6 +66,10 @@ bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *f
  * error message) when nothing usable was read or reading failed. */
 rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths);
 
+/* Under a launcher: whether every rank read its inputs (corpus not NULL); rank 0 says which
+ * did not (that rank's own error is already on stderr). Collective: every rank calls it. */
+bool cli_all_read(const rp_exchange *ex, const rp_corpus *corpus);
+
 /* Prints "reprint: MESSAGE" on stderr without a line break; the formatted message goes
  * through rp_write_safe, so names and paths in it cannot drive the terminal. */
 void cli_vmessage(const char *fmt, va_list ap)

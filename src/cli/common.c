@@ -454,6 +454,19 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
     return corpus;
 }
 
+/* Whether every rank read its inputs: each says, rank 0 tells which did not (its own error
+ * is already on stderr). */
+bool cli_all_read(const rp_exchange *ex, const rp_corpus *corpus)
+{
+    uint64_t v = corpus ? 0 : (uint64_t)1 << 32 | ex->rank;
+    if (ex->allreduce(ex->ctx, &v, 1, RP_REDUCE_MAX) != 0)
+        v = (uint64_t)1 << 32 | ex->rank;
+    if (v && ex->rank == 0 && corpus)
+        cli_error("rank %u of %u could not read the inputs (its message above): no report",
+                  (unsigned)(v & 0xffffffffu), ex->size);
+    return v == 0;
+}
+
 static long long ns_of(struct timespec t)
 {
     return t.tv_sec * 1000000000LL + t.tv_nsec;

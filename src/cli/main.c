@@ -149,11 +149,13 @@ int main(int argc, char **argv)
     with_huge_pages(cmd->name, argv);
     if (launch_start(&argc, &argv) != 0)
         return EXIT_TROUBLE;
-    /* Under a launcher, only scan is shared among the ranks; any other command runs on rank
-     * 0 alone (N copies of a store writer or a server would fight over the same files). */
+    /* Under a launcher, scan and batch dedup are shared among the ranks; any other command
+     * runs on rank 0 alone (N copies of a store writer or a server would fight over the same
+     * files). */
     rp_exchange *ex = launch_exchange();
     int rc = 0;
-    if (!ex || ex->rank == 0 || strcmp(cmd->name, "scan") == 0)
+    if (!ex || ex->rank == 0 || strcmp(cmd->name, "scan") == 0 ||
+        strcmp(cmd->name, "dedup") == 0)
         rc = cmd->run(argc - 1, argv + 1);
     launch_stop();
     return rc;

@@ -162,19 +162,6 @@ static void shared_progress(void *ctx, const char *stage, uint64_t done, uint64_
     cli_progress(p->c, named, done, total);
 }
 
-/* Whether every rank read its inputs: each says, rank 0 tells which did not (its own error
- * is already on stderr). */
-static bool all_read(const rp_exchange *ex, const rp_corpus *corpus)
-{
-    uint64_t v = corpus ? 0 : (uint64_t)1 << 32 | ex->rank;
-    if (ex->allreduce(ex->ctx, &v, 1, RP_REDUCE_MAX) != 0)
-        v = (uint64_t)1 << 32 | ex->rank;
-    if (v && ex->rank == 0 && corpus)
-        cli_error("rank %u of %u could not read the inputs (its message above): no report",
-                  (unsigned)(v & 0xffffffffu), ex->size);
-    return v == 0;
-}
-
 /* The scan shared among the launcher's ranks: RP_OK with *scan on rank 0 (NULL elsewhere);
  * on failure rank 0 says what failed where, the other ranks stay silent. */
 static rp_status run_shared(cli_common *c, rp_exchange *ex, const rp_corpus *corpus,
@@ -240,7 +227,7 @@ int cmd_scan(int argc, char **argv)
         corpus = cli_read_inputs(&c, 2, c.explain);
     else
         corpus = cli_read_inputs(&c, argc - first, argv + first);
-    if (ex && !c.explain[0] && !all_read(ex, corpus)) {
+    if (ex && !c.explain[0] && !cli_all_read(ex, corpus)) {
         rp_corpus_free(corpus);
         return EXIT_TROUBLE;
     }

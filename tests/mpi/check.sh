@@ -3,7 +3,8 @@
 # `mpirun -np N reprint scan` for N = 1..4 (oversubscribed) writes the one-process report byte
 # for byte on the golden corpora: the examples, the hostile corpus, JSONL, a file split into
 # parts, inputs that are skipped, one huge document, and the seed feed (when ../shared is
-# there); a rank that ends mid-run fails the job with no report; a rank over --memory and
+# there), and batch dedup's groups and verdicts; a rank that ends mid-run fails the job with no
+# report; a rank over --memory and
 # standard input get a message from rank 0. Exit 77 (skipped) when the program is built
 # without MPI or no launcher is installed.
 set -u
@@ -73,6 +74,22 @@ if [ -f "$SEED" ]; then
 else
     echo "note: $SEED absent, the seed feed's cases skipped"
 fi
+
+# batch dedup: the same groups and verdicts
+dedup_same() {
+    name=$1; shift
+    "$BIN" dedup "$@" > "$WORK/$name.want" 2> "$WORK/$name.want.err"
+    for n in 1 2 3 4; do
+        $MPIRUN $n "$BIN" dedup "$@" > "$WORK/$name.$n" 2> "$WORK/$name.$n.err" ||
+            { fail "$name, $n ranks: exit $?"; cat "$WORK/$name.$n.err"; continue; }
+        cmp -s "$WORK/$name.want" "$WORK/$name.$n" || fail "$name, $n ranks: the report differs"
+    done
+    grep -q '"verdict":"near-duplicate"\|"verdict":"duplicate"\|"verdict":"contain' "$WORK/$name.want" ||
+        fail "$name: no group: the case tests nothing"
+    echo "ok: $name"
+}
+dedup_same dedup-jsonl --format json tests/data/outlets.jsonl
+dedup_same dedup-skipped --format json --exchange-mb 1 "$WORK/skips" tests/data/outlets.jsonl
 
 # a rank that ends mid-run (on its third exchange): the job fails, -o is not written
 out=$WORK/killed.json
