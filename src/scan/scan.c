@@ -1585,13 +1585,32 @@ rp_status rp_scan_fingerprint_docs(const rp_corpus *corpus, const rp_options *op
         total += r.chunks[c].count;
     if (st == RP_OK && !(out->items = rp_malloc((total ? total : 1) * sizeof(rp_fingerprint))))
         st = RP_ENOMEM;
-    /* chunk by chunk, each chunk's groups in turn: every hash's fingerprints stay in (doc,
-     * pos) order, the order the index's runs need */
-    for (size_t c = 0; st == RP_OK && c < r.chunk_count * RP_SCAN_GROUPS; c++) {
-        if (r.chunks[c].count)
-            memcpy(out->items + at, r.chunks[c].items, r.chunks[c].count * sizeof(rp_fingerprint));
-        at += r.chunks[c].count;
-        rp_fingerprints_release(&r.chunks[c]);
+    /* chunk by chunk, its group lists merged: all in (doc, pos) order, so every hash's
+     * fingerprints are in the order the index's runs need, and documents and positions rise
+     * (the shared scan sends them as differences) */
+    for (size_t c = 0; st == RP_OK && c < r.chunk_count; c++) {
+        rp_fingerprints *g = &r.chunks[c * RP_SCAN_GROUPS];
+        size_t next[RP_SCAN_GROUPS] = {0};
+        for (;;) {
+            size_t best = RP_SCAN_GROUPS;
+            for (size_t k = 0; k < RP_SCAN_GROUPS; k++) {
+                if (next[k] == g[k].count)
+                    continue;
+                const rp_fingerprint *f = &g[k].items[next[k]];
+                if (best == RP_SCAN_GROUPS)
+                    best = k;
+                else {
+                    const rp_fingerprint *b = &g[best].items[next[best]];
+                    if (f->doc < b->doc || (f->doc == b->doc && f->pos < b->pos))
+                        best = k;
+                }
+            }
+            if (best == RP_SCAN_GROUPS)
+                break;
+            out->items[at++] = g[best].items[next[best]++];
+        }
+        for (size_t k = 0; k < RP_SCAN_GROUPS; k++)
+            rp_fingerprints_release(&g[k]);
     }
     if (st == RP_OK) {
         out->count = out->cap = total;

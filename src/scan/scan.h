@@ -33,7 +33,7 @@ extern size_t rp_scan_spill_parts;
  * rp_scan_run's stage gives for the same documents. */
 
 /* The fingerprints of documents [lo, hi) with their contexts (the index's re-mixed hashes),
- * each hash's in (doc, pos) order; stats[0, hi - lo) gets those documents' token counts and
+ * in (doc, pos) order; stats[0, hi - lo) gets those documents' token counts and
  * invalid UTF-8. out is OWNED (rp_fingerprints_release). */
 rp_status rp_scan_fingerprint_docs(const rp_corpus *corpus, const rp_options *opts,
                                    uint32_t lo, uint32_t hi, rp_progress_fn progress,

@@ -51,76 +51,149 @@ static rp_status bucket_task(void *ctx, size_t b, unsigned w)
     return rp_index_seeds(items, n, s->opts, &s->wseeds[w], &s->wstats[w]);
 }
 
+/* Fingerprints on the wire, compactly: a stream per (sender, owner) in (doc, pos) order, each
+ * fingerprint as the LEB128 difference of its document from the one before (the sender's
+ * first document before the first), then of its position (from the one before in the same
+ * document, else from 0), then its 8 bytes of hash: about 10 bytes, not 16. */
+static size_t varint_put(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        uint8_t b = v & 0x7f;
+        v >>= 7;
+        if (out)
+            out[n] = (uint8_t)(b | (v ? 0x80 : 0));
+        n++;
+    } while (v);
+    return n;
+}
+
+static size_t fp_put(uint8_t *out, const rp_fingerprint *f, uint32_t *doc, uint32_t *pos)
+{
+    size_t n = varint_put(out, f->doc - *doc);
+    n += varint_put(out ? out + n : NULL, f->doc == *doc ? f->pos - *pos : f->pos);
+    if (out)
+        memcpy(out + n, &f->hash, sizeof(f->hash));
+    *doc = f->doc;
+    *pos = f->pos;
+    return n + sizeof(f->hash);
+}
+
+/* The next fingerprint of a stream [*at, end): 0, or -1 when the stream is cut short. */
+static int varint_get(const uint8_t **at, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (unsigned shift = 0; *at < end && shift < 64; shift += 7) {
+        uint8_t b = *(*at)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+static int fp_get(const uint8_t **at, const uint8_t *end, rp_fingerprint *f, uint32_t *doc,
+                  uint32_t *pos)
+{
+    uint64_t dd, dp;
+    if (varint_get(at, end, &dd) != 0 || varint_get(at, end, &dp) != 0 ||
+        (size_t)(end - *at) < sizeof(f->hash))
+        return -1;
+    f->doc = *doc + (uint32_t)dd;
+    f->pos = (dd ? 0 : *pos) + (uint32_t)dp;
+    memcpy(&f->hash, *at, sizeof(f->hash));
+    *at += sizeof(f->hash);
+    *doc = f->doc;
+    *pos = f->pos;
+    return 0;
+}
+
+#define OWNER_OF(s, h) ((unsigned)(RP_INDEX_KEY(h) % (s)->n))
+
 /* Stage 1: this process's documents fingerprinted, each fingerprint sent to the owner of its
- * key; *owned gets what this process owns, in (sender, doc, pos) order for each key. */
+ * key; *wire gets the streams this process owns (OWNED), wire_bytes[p] from process p. */
 static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *made,
-                                   rp_fingerprints *owned)
+                                   uint8_t **wire, size_t *wire_bytes)
 {
     const uint32_t lo = s->g.doc_lo[s->me], hi = s->g.doc_lo[s->me + 1];
     rp_fingerprints fps = {NULL, 0, 0};
-    rp_fingerprint *send = NULL;
-    size_t *counts = rp_calloc(2 * (size_t)s->n + 1, sizeof(size_t));
+    uint8_t *send = NULL;
+    size_t *counts = rp_calloc(2 * (size_t)s->n, sizeof(size_t));
     size_t *cursor = counts ? counts + s->n : NULL;
+    uint32_t *last = rp_malloc(2 * (size_t)s->n * sizeof(uint32_t)); /* doc, pos per owner */
     void *recv = NULL;
-    rp_status st = counts ? RP_OK : RP_ENOMEM;
+    rp_status st = counts && last ? RP_OK : RP_ENOMEM;
 
     if (st == RP_OK)
         st = rp_scan_fingerprint_docs(s->corpus, s->opts, lo, hi, s->progress,
                                       s->progress_ctx, &fps, stats);
-    if (st == RP_OK && !(send = rp_malloc((fps.count ? fps.count : 1) * sizeof(*send))))
-        st = RP_ENOMEM;
-    if (st == RP_OK) { /* a stable counting sort by owner */
+    if (st == RP_OK) { /* each owner's stream measured, then written in place */
         *made = fps.count;
-        for (size_t i = 0; i < fps.count; i++)
-            counts[RP_INDEX_KEY(fps.items[i].hash) % s->n]++;
         for (unsigned p = 0; p < s->n; p++)
+            last[2 * p] = lo, last[2 * p + 1] = 0;
+        for (size_t i = 0; i < fps.count; i++) {
+            unsigned p = OWNER_OF(s, fps.items[i].hash);
+            counts[p] += fp_put(NULL, &fps.items[i], &last[2 * p], &last[2 * p + 1]);
+        }
+        for (unsigned p = 0; p < s->n; p++) {
             cursor[p] = p ? cursor[p - 1] + counts[p - 1] : 0;
-        for (size_t i = 0; i < fps.count; i++)
-            send[cursor[RP_INDEX_KEY(fps.items[i].hash) % s->n]++] = fps.items[i];
-        for (unsigned p = 0; p < s->n; p++)
-            counts[p] *= sizeof(rp_fingerprint);
+            last[2 * p] = lo, last[2 * p + 1] = 0;
+        }
+        if (!(send = rp_malloc(cursor[s->n - 1] + counts[s->n - 1] + 1)))
+            st = RP_ENOMEM;
+        for (size_t i = 0; st == RP_OK && i < fps.count; i++) {
+            unsigned p = OWNER_OF(s, fps.items[i].hash);
+            cursor[p] += fp_put(send + cursor[p], &fps.items[i], &last[2 * p], &last[2 * p + 1]);
+        }
     }
     rp_fingerprints_release(&fps);
-    if ((st = rp_group_agree(&s->g, st)) == RP_OK) {
-        size_t *recv_counts = cursor; /* the cursors are spent */
-        size_t total = 0;
-        st = rp_group_exchange(&s->g, "exchange-fp", send, counts, sizeof(rp_fingerprint), &recv,
-                      recv_counts);
-        for (unsigned p = 0; st == RP_OK && p < s->n; p++)
-            total += recv_counts[p];
-        if (st == RP_OK)
-            *owned = (rp_fingerprints){recv, total / sizeof(rp_fingerprint),
-                                       total / sizeof(rp_fingerprint)};
-    }
+    rp_free(last);
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = rp_group_exchange(&s->g, "exchange-fp", send, counts, 1, &recv, wire_bytes);
+    if (st == RP_OK)
+        *wire = recv;
     rp_free(send);
     rp_free(counts);
     return st;
 }
 
-/* Stage 2: the owned fingerprints cut into buckets by their top bits (stably), each bucket
- * sorted and its seeds made in parallel. */
-static rp_status index_stage(shared *s, rp_fingerprints *owned, rp_scan_counts *counts)
+/* Stage 2: the owned streams decoded straight into buckets by the hash's top bits (in
+ * (sender, doc, pos) order: every hash's fingerprints in (doc, pos) order), each bucket sorted
+ * and its seeds made in parallel. */
+static rp_status index_stage(shared *s, uint8_t *wire, const size_t *wire_bytes,
+                             rp_scan_counts *counts)
 {
     rp_status st = RP_OK;
-    size_t n = owned->count;
-    size_t cursor[RP_SHARED_BUCKETS];
+    size_t n = 0, cursor[RP_SHARED_BUCKETS];
 
-    if (s->opts->memory && 2 * n * sizeof(rp_fingerprint) > s->opts->memory)
-        st = RP_EBUDGET;
-    if (st == RP_OK && !(s->owned = rp_malloc((n ? n : 1) * sizeof(rp_fingerprint))))
-        st = RP_ENOMEM;
-    if (st == RP_OK) {
-        memset(s->bucket_off, 0, sizeof(s->bucket_off));
-        for (size_t i = 0; i < n; i++)
-            s->bucket_off[SHARED_BUCKET_OF(owned->items[i].hash) + 1]++;
-        for (size_t b = 0; b < RP_SHARED_BUCKETS; b++) {
-            s->bucket_off[b + 1] += s->bucket_off[b];
-            cursor[b] = s->bucket_off[b];
+    memset(s->bucket_off, 0, sizeof(s->bucket_off));
+    for (int pass = 0; pass < 2 && st == RP_OK; pass++) {
+        const uint8_t *at = wire;
+        for (unsigned p = 0; p < s->n && st == RP_OK; p++) {
+            const uint8_t *end = at + wire_bytes[p];
+            uint32_t doc = s->g.doc_lo[p], pos = 0;
+            rp_fingerprint f;
+            while (at < end && st == RP_OK) {
+                if (fp_get(&at, end, &f, &doc, &pos) != 0)
+                    st = RP_EINVAL; /* a stream cut short: cannot happen */
+                else if (pass == 0)
+                    s->bucket_off[SHARED_BUCKET_OF(f.hash) + 1]++, n++;
+                else
+                    s->owned[cursor[SHARED_BUCKET_OF(f.hash)]++] = f;
+            }
         }
-        for (size_t i = 0; i < n; i++)
-            s->owned[cursor[SHARED_BUCKET_OF(owned->items[i].hash)]++] = owned->items[i];
+        if (pass == 0 && st == RP_OK) {
+            if (s->opts->memory && n * sizeof(rp_fingerprint) > s->opts->memory)
+                st = RP_EBUDGET;
+            else if (!(s->owned = rp_malloc((n ? n : 1) * sizeof(rp_fingerprint))))
+                st = RP_ENOMEM;
+            for (size_t b = 0; b < RP_SHARED_BUCKETS; b++) {
+                s->bucket_off[b + 1] += s->bucket_off[b];
+                cursor[b] = s->bucket_off[b];
+            }
+        }
     }
-    rp_fingerprints_release(owned);
+    rp_free(wire);
     if (st == RP_OK)
         st = rp_pool_run(s->threads, RP_SHARED_BUCKETS, bucket_task, s, "index", s->progress,
                          s->progress_ctx);
@@ -234,7 +307,8 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
                              rp_progress_fn progress, void *progress_ctx, rp_scan **out)
 {
     shared s;
-    rp_fingerprints owned = {NULL, 0, 0};
+    uint8_t *wire = NULL;
+    size_t *wire_bytes = NULL;
     rp_hits hits, all;
     rp_doc_stats *stats = NULL, *all_stats = NULL;
     rp_scan_counts counts;
@@ -265,13 +339,16 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
         s.wseeds = rp_calloc(s.threads, sizeof(*s.wseeds));
         s.wstats = rp_calloc(s.threads, sizeof(*s.wstats));
         stats = rp_calloc((size_t)(s.g.doc_lo[s.me + 1] - s.g.doc_lo[s.me]) + 1, sizeof(*stats));
-        if (!s.scratch || !s.wseeds || !s.wstats || !stats)
+        wire_bytes = rp_calloc(s.n, sizeof(size_t));
+        if (!s.scratch || !s.wseeds || !s.wstats || !stats || !wire_bytes)
             st = RP_ENOMEM;
     }
     if ((st = rp_group_agree(&s.g, st)) == RP_OK)
-        st = fingerprint_stage(&s, stats, &sums[0], &owned);
-    if (st == RP_OK)
-        st = rp_group_agree(&s.g, index_stage(&s, &owned, &counts));
+        st = fingerprint_stage(&s, stats, &sums[0], &wire, wire_bytes);
+    if (st == RP_OK) {
+        st = rp_group_agree(&s.g, index_stage(&s, wire, wire_bytes, &counts));
+        wire = NULL; /* freed there */
+    }
     if (st == RP_OK)
         st = align_stage(&s, &hits);
     if (st == RP_OK)
@@ -293,7 +370,8 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
         rp_scan_free(*out);
         *out = NULL;
     }
-    rp_fingerprints_release(&owned);
+    rp_free(wire);
+    rp_free(wire_bytes);
     rp_hits_release(&hits);
     rp_hits_release(&all);
     for (unsigned w = 0; s.wseeds && w < s.threads; w++)
