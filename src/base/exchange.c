@@ -65,8 +65,10 @@ rp_status rp_group_exchange(rp_group *s, const char *stage, const void *send,
         st = RP_EBUDGET;
     if (st == RP_OK) {
         recv = rp_malloc(recv_total ? recv_total : 1);
-        sendbuf = rp_malloc(n * cap);
-        recvbuf = rp_malloc(n * cap);
+        /* a round's buffers: at most a round, at most what there is to move */
+        size_t send_total = soff[n - 1] + send_counts[n - 1];
+        sendbuf = rp_malloc((send_total < n * cap ? send_total : n * cap) + 1);
+        recvbuf = rp_malloc((recv_total < n * cap ? recv_total : n * cap) + 1);
         if (!recv || !sendbuf || !recvbuf)
             st = RP_ENOMEM;
     }
