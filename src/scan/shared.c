@@ -209,36 +209,69 @@ static rp_status index_stage(shared *s, uint8_t *wire, const size_t *wire_bytes,
     return st;
 }
 
-/* Stage 3: every seed sent to the process holding its pair's first document, which aligns
- * the pairs it holds. */
+/* Stage 3: every seed sent to the process that aligns its pair, which aligns the pairs it
+ * holds. A pair goes by its first document (all its seeds meet there); documents are cut into
+ * RP_SHARED_ALIGN_RANGES ranges, and the ranges into contiguous runs of about equal seeds, one
+ * per process: cutting by the shares' bytes gave the first process three times the pairs of
+ * the last (a pair's first document is the one that comes first). */
+#define RP_SHARED_ALIGN_RANGES 4096u
+
+static unsigned align_range(const shared *s, uint32_t doc)
+{
+    size_t docs = rp_corpus_count(s->corpus);
+    return (unsigned)((uint64_t)doc * RP_SHARED_ALIGN_RANGES / (docs ? docs : 1));
+}
+
 static rp_status align_stage(shared *s, rp_hits *hits)
 {
     size_t total = 0;
     size_t *counts = rp_calloc(2 * (size_t)s->n, sizeof(size_t));
     size_t *cursor = counts ? counts + s->n : NULL;
+    uint64_t *hist = rp_calloc(RP_SHARED_ALIGN_RANGES, sizeof(uint64_t));
+    unsigned *aligner = rp_malloc(RP_SHARED_ALIGN_RANGES * sizeof(unsigned));
     rp_seed *send = NULL;
     void *recv = NULL;
-    rp_status st = counts ? RP_OK : RP_ENOMEM;
+    rp_status st = counts && hist && aligner ? RP_OK : RP_ENOMEM;
 
     for (unsigned w = 0; w < s->threads; w++)
         total += s->wseeds[w].count;
     if (st == RP_OK && !(send = rp_malloc((total ? total : 1) * sizeof(rp_seed))))
         st = RP_ENOMEM;
-    if (st == RP_OK) {
+    for (unsigned w = 0; st == RP_OK && w < s->threads; w++)
+        for (size_t i = 0; i < s->wseeds[w].count; i++)
+            hist[align_range(s, s->wseeds[w].items[i].doc_a)]++;
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
+        s->g.ex->allreduce(s->g.ex->ctx, hist, RP_SHARED_ALIGN_RANGES, RP_REDUCE_SUM) != 0)
+        st = RP_EEXCHANGE;
+    if (st == RP_OK) { /* the same cut on every process: the histogram is the job's */
+        uint64_t all = 0, acc = 0;
+        unsigned p = 0;
+        for (unsigned b = 0; b < RP_SHARED_ALIGN_RANGES; b++)
+            all += hist[b];
+        for (unsigned b = 0; b < RP_SHARED_ALIGN_RANGES; b++) {
+            while (p + 1 < s->n && acc >= all / s->n * (p + 1) + all % s->n * (p + 1) / s->n)
+                p++;
+            aligner[b] = p;
+            acc += hist[b];
+        }
         for (unsigned w = 0; w < s->threads; w++)
             for (size_t i = 0; i < s->wseeds[w].count; i++)
-                counts[rp_group_holder(&s->g, s->wseeds[w].items[i].doc_a)]++;
-        for (unsigned p = 0; p < s->n; p++)
-            cursor[p] = p ? cursor[p - 1] + counts[p - 1] : 0;
+                counts[aligner[align_range(s, s->wseeds[w].items[i].doc_a)]]++;
+        for (unsigned p2 = 0; p2 < s->n; p2++)
+            cursor[p2] = p2 ? cursor[p2 - 1] + counts[p2 - 1] : 0;
         for (unsigned w = 0; w < s->threads; w++) {
-            for (size_t i = 0; i < s->wseeds[w].count; i++)
-                send[cursor[rp_group_holder(&s->g, s->wseeds[w].items[i].doc_a)]++] = s->wseeds[w].items[i];
+            for (size_t i = 0; i < s->wseeds[w].count; i++) {
+                const rp_seed *sd = &s->wseeds[w].items[i];
+                send[cursor[aligner[align_range(s, sd->doc_a)]]++] = *sd;
+            }
             rp_free(s->wseeds[w].items);
             s->wseeds[w] = (rp_seeds){NULL, 0, 0};
         }
-        for (unsigned p = 0; p < s->n; p++)
-            counts[p] *= sizeof(rp_seed);
+        for (unsigned p2 = 0; p2 < s->n; p2++)
+            counts[p2] *= sizeof(rp_seed);
     }
+    rp_free(hist);
+    rp_free(aligner);
     if ((st = rp_group_agree(&s->g, st)) == RP_OK)
         st = rp_group_exchange(&s->g, "exchange-seed", send, counts, sizeof(rp_seed), &recv, cursor);
     rp_free(send);
