@@ -2,7 +2,7 @@
  * test_shared.c - rp_scan_run_shared over an in-process transport (threads playing ranks, no
  * MPI): for 1 to 4 ranks, small exchange rounds and 1 or 2 threads a rank, rank 0's report is
  * the one-process report byte for byte and the counts are the same, and so is shared batch
- * dedup's; a rank over its budget,
+ * dedup's; allocation failures, a rank over its budget,
  * ranks holding different corpora and a failing exchange end every rank with the same status
  * and no result.
  */
@@ -43,6 +43,7 @@ typedef struct rank {
     rp_scan_counts counts;
     char *json;
     bool dedup; /* rp_dedup_run_shared instead of the scan */
+    bool scanned; /* (allocation failures) rank 0 had a result, not reported */
 } rank;
 
 static int thread_alltoallv(void *ctx, const void *send, const size_t *send_counts, void *recv,
@@ -113,6 +114,8 @@ static char *dedup_json_of(const rp_corpus *c, const rp_dedup *dd, const rp_opti
     return text;
 }
 
+static bool no_reports; /* allocations are failing: no report is made */
+
 static void *rank_main(void *arg)
 {
     rank *r = arg;
@@ -127,6 +130,11 @@ static void *rank_main(void *arg)
         return NULL;
     }
     r->st = rp_scan_run_shared(r->corpus, &r->opts, &r->ex, NULL, NULL, &r->scan);
+    if (r->scan && no_reports) {
+        r->scanned = true;
+        rp_scan_free(r->scan);
+        r->scan = NULL;
+    }
     if (r->scan) {
         r->counts = *rp_scan_get_counts(r->scan);
         r->json = json_of(r->corpus, r->scan, &r->opts);
@@ -405,6 +413,43 @@ static void test_shared_dedup_is_the_one_process_dedup(void **state)
     rp_corpus_free(posts);
 }
 
+/* Allocations failing from the k-th on, whichever rank meets it first: every rank ends with
+ * the same status (no rank left waiting in an exchange), and only a run that succeeds has a
+ * result on rank 0. */
+static void test_allocation_failures_end_every_rank_alike(void **state)
+{
+    rp_corpus *c = made_corpus(9, 40);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned p = 0; p < 3; p++) {
+        rp_options_init(&o[p]);
+        o[p].threads = 1;
+    }
+    no_reports = true;
+    rp_alloc_fail_after(0);
+    memset(&g, 0, sizeof(g));
+    run_ranks(&g, ranks, 3, corpora, o, 4096);
+    unsigned long total = rp_alloc_count();
+    assert_true(ranks[0].scanned);
+    for (unsigned long k = 1; k <= total + 10; k += total / 60 + 1) {
+        memset(&g, 0, sizeof(g));
+        rp_alloc_fail_after(k);
+        run_ranks(&g, ranks, 3, corpora, o, 4096);
+        rp_alloc_fail_after(0);
+        for (unsigned p = 1; p < 3; p++) {
+            assert_int_equal(ranks[p].st, ranks[0].st);
+            assert_false(ranks[p].scanned);
+        }
+        assert_true(ranks[0].st == RP_OK || ranks[0].st == RP_ENOMEM);
+        assert_int_equal(ranks[0].scanned, ranks[0].st == RP_OK);
+    }
+    no_reports = false;
+    rp_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_a_failing_exchange_fails_every_rank),
         cmocka_unit_test(test_a_bad_exchange_is_invalid),
         cmocka_unit_test(test_shared_dedup_is_the_one_process_dedup),
+        cmocka_unit_test(test_allocation_failures_end_every_rank_alike),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

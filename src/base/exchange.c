@@ -72,8 +72,8 @@ rp_status rp_group_exchange(rp_group *s, const char *stage, const void *send,
         if (!recv || !sendbuf || !recvbuf)
             st = RP_ENOMEM;
     }
-    uint64_t r64 = rounds;
-    if (st == RP_OK && s->ex->allreduce(s->ex->ctx, &r64, 1, RP_REDUCE_MAX) != 0)
+    uint64_t r64 = rounds; /* every process asks, failed or not: the calls must pair up */
+    if (s->ex->allreduce(s->ex->ctx, &r64, 1, RP_REDUCE_MAX) != 0)
         st = RP_EEXCHANGE;
     if ((st = rp_group_agree(s, st)) != RP_OK)
         goto done;
