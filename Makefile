@@ -80,7 +80,7 @@ bench: build
 # FUZZ_SEED fixes libFuzzer's random seed so that a CI run repeats a run made before it
 # (FUZZ_SEED=0 picks a new seed each time, for exploring).
 fuzz: deps
-	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRINT_FUZZ=ON -DREPRINT_MAN=OFF \
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRINT_FUZZ=ON -DREPRINT_MAN=OFF -DREPRINT_MPI=OFF \
 	    -DREPRINT_TESTS=OFF -DREPRINT_BENCH=OFF > /dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	@failed=""; for t in $(FUZZ_TARGETS); do \
