@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -75,6 +76,20 @@ static int mpi_allreduce(void *ctx, uint64_t *values, size_t n, rp_reduce_op op)
                : -1;
 }
 
+/* Rank 0 stopped by the launcher (SIGTERM: another rank ended, or the job was cancelled):
+ * one line saying so, then the default action. No report is half written: rank 0 writes
+ * only after the last exchange, and the report's own writer removes its temporary. */
+static void stopped_by_launcher(int sig)
+{
+    static const char msg[] = "reprint: rank 0 was stopped by the launcher (another rank "
+                              "ended, see the launcher's message, or the job was cancelled): "
+                              "no report written\n";
+    ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)ignored;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 int launch_start(int *argc, char ***argv)
 {
     int rank, size;
@@ -95,6 +110,13 @@ int launch_start(int *argc, char ***argv)
                         .allreduce = mpi_allreduce};
     if (hook && sscanf(hook, "%ld:%ld", &test_exit_rank, &test_exit_at) != 2)
         test_exit_rank = -1;
+    if (rank == 0 && size > 1) {
+        struct sigaction sa;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0;
+        sa.sa_handler = stopped_by_launcher;
+        sigaction(SIGTERM, &sa, NULL);
+    }
     return 0;
 }
 

@@ -111,6 +111,8 @@ REPRINT_MPI_TEST_EXIT=1:3 $MPIRUN 3 "$BIN" scan --format json -o "$out" examples
 rc=$?
 [ "$rc" != 0 ] || fail "a rank that ended mid-run: the job exited 0"
 ls "$WORK" | grep -q '^killed.json' && fail "a rank that ended mid-run: a report (or its temporary) was left"
+grep -q 'rank 0 was stopped by the launcher' "$WORK/killed.err" ||
+    { fail "a rank that ended mid-run: no message from rank 0"; cat "$WORK/killed.err"; }
 echo "ok: a rank ending mid-run fails the job (exit $rc)"
 
 # every rank over --memory: one message, from rank 0, naming a rank
