@@ -222,6 +222,92 @@ static unsigned align_range(const shared *s, uint32_t doc)
     return (unsigned)((uint64_t)doc * RP_SHARED_ALIGN_RANGES / (docs ? docs : 1));
 }
 
+/* Seeds on the wire: each process's block sorted by (doc_a, doc_b, pos_a, pos_b), each seed
+ * as LEB128 differences: doc_a from the one before; doc_b from the one before in the same
+ * doc_a, else from doc_a; pos_a (shifted left by 2 over the lone and weak flags) from the one
+ * before in the same pair, else whole; pos_b whole. About 7 bytes, not 16. */
+#define SEED_FLAGS(sd) (((sd)->pos_a & RP_SEED_LONE ? 1u : 0u) | ((sd)->pos_b & RP_SEED_WEAK ? 2u : 0u))
+
+static size_t seed_put(uint8_t *out, const rp_seed *sd, rp_seed *prev)
+{
+    uint32_t pa = sd->pos_a & ~RP_SEED_LONE, pb = sd->pos_b & ~RP_SEED_WEAK;
+    bool same_a = sd->doc_a == prev->doc_a, same_pair = same_a && sd->doc_b == prev->doc_b;
+    size_t n = varint_put(out, sd->doc_a - prev->doc_a);
+    n += varint_put(out ? out + n : NULL, sd->doc_b - (same_a ? prev->doc_b : sd->doc_a));
+    n += varint_put(out ? out + n : NULL,
+                    (uint64_t)(pa - (same_pair ? prev->pos_a : 0)) << 2 | SEED_FLAGS(sd));
+    n += varint_put(out ? out + n : NULL, pb);
+    *prev = (rp_seed){sd->doc_a, sd->doc_b, pa, pb};
+    return n;
+}
+
+static int seed_get(const uint8_t **at, const uint8_t *end, rp_seed *sd, rp_seed *prev)
+{
+    uint64_t da, db, pa, pb;
+    if (varint_get(at, end, &da) != 0 || varint_get(at, end, &db) != 0 ||
+        varint_get(at, end, &pa) != 0 || varint_get(at, end, &pb) != 0)
+        return -1;
+    uint32_t doc_a = prev->doc_a + (uint32_t)da;
+    uint32_t doc_b = (da == 0 ? prev->doc_b : doc_a) + (uint32_t)db;
+    uint32_t pos_a = (da == 0 && doc_b == prev->doc_b ? prev->pos_a : 0) + (uint32_t)(pa >> 2);
+    *prev = (rp_seed){doc_a, doc_b, pos_a, (uint32_t)pb};
+    *sd = (rp_seed){doc_a, doc_b, pos_a | (pa & 1 ? RP_SEED_LONE : 0),
+                    (uint32_t)pb | (pa & 2 ? RP_SEED_WEAK : 0)};
+    return 0;
+}
+
+/* send holds counts[p] seeds for each process p in turn: each block sorted and encoded into
+ * *wire (OWNED); counts become the blocks' bytes. */
+static rp_status seeds_encode(shared *s, rp_seed *send, size_t *counts, uint8_t **wire)
+{
+    size_t at = 0, bytes = 0;
+    for (unsigned p = 0; p < s->n; p++) {
+        rp_seed prev = {0, 0, 0, 0};
+        rp_seeds_sort(send + at, counts[p]);
+        for (size_t i = 0; i < counts[p]; i++)
+            bytes += seed_put(NULL, &send[at + i], &prev);
+        at += counts[p];
+    }
+    if (!(*wire = rp_malloc(bytes + 1)))
+        return RP_ENOMEM;
+    at = bytes = 0;
+    for (unsigned p = 0; p < s->n; p++) {
+        rp_seed prev = {0, 0, 0, 0};
+        size_t first = bytes;
+        for (size_t i = 0; i < counts[p]; i++)
+            bytes += seed_put(*wire + bytes, &send[at + i], &prev);
+        at += counts[p];
+        counts[p] = bytes - first;
+    }
+    return RP_OK;
+}
+
+/* The seeds of the blocks received (bytes[p] from process p). */
+static rp_status seeds_decode(shared *s, const uint8_t *wire, const size_t *bytes,
+                              rp_seeds *out)
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const uint8_t *at = wire;
+        n = 0;
+        for (unsigned p = 0; p < s->n; p++) {
+            const uint8_t *end = at + bytes[p];
+            rp_seed prev = {0, 0, 0, 0}, sd;
+            while (at < end) {
+                if (seed_get(&at, end, &sd, &prev) != 0)
+                    return RP_EINVAL; /* a block cut short: cannot happen */
+                if (pass)
+                    out->items[n] = sd;
+                n++;
+            }
+        }
+        if (pass == 0 && !(out->items = rp_malloc((n ? n : 1) * sizeof(rp_seed))))
+            return RP_ENOMEM;
+    }
+    out->count = out->cap = n;
+    return RP_OK;
+}
+
 static rp_status align_stage(shared *s, rp_hits *hits)
 {
     size_t total = 0;
@@ -230,6 +316,7 @@ static rp_status align_stage(shared *s, rp_hits *hits)
     uint64_t *hist = rp_calloc(RP_SHARED_ALIGN_RANGES, sizeof(uint64_t));
     unsigned *aligner = rp_malloc(RP_SHARED_ALIGN_RANGES * sizeof(unsigned));
     rp_seed *send = NULL;
+    uint8_t *wire = NULL;
     void *recv = NULL;
     rp_status st = counts && hist && aligner ? RP_OK : RP_ENOMEM;
 
@@ -267,22 +354,23 @@ static rp_status align_stage(shared *s, rp_hits *hits)
             rp_free(s->wseeds[w].items);
             s->wseeds[w] = (rp_seeds){NULL, 0, 0};
         }
-        for (unsigned p2 = 0; p2 < s->n; p2++)
-            counts[p2] *= sizeof(rp_seed);
     }
     rp_free(hist);
     rp_free(aligner);
-    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
-        st = rp_group_exchange(&s->g, "exchange-seed", send, counts, sizeof(rp_seed), &recv, cursor);
+    if (st == RP_OK)
+        st = seeds_encode(s, send, counts, &wire);
     rp_free(send);
     send = NULL;
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = rp_group_exchange(&s->g, "exchange-seed", wire, counts, 1, &recv, cursor);
+    rp_free(wire);
     if (st == RP_OK) {
-        size_t got = 0;
-        for (unsigned p = 0; p < s->n; p++)
-            got += cursor[p];
-        rp_seeds seeds = {recv, got / sizeof(rp_seed), got / sizeof(rp_seed)};
-        st = rp_scan_align_seeds(s->corpus, s->opts, &seeds, s->progress, s->progress_ctx,
-                                 hits);
+        rp_seeds seeds = {NULL, 0, 0};
+        st = seeds_decode(s, recv, cursor, &seeds);
+        rp_free(recv);
+        if (st == RP_OK)
+            st = rp_scan_align_seeds(s->corpus, s->opts, &seeds, s->progress,
+                                     s->progress_ctx, hits);
         rp_free(seeds.items);
     }
     rp_free(counts);
