@@ -10,8 +10,11 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_TARGETS ?= text jsonl split load feed quotes scan html attrib dedup writers
 
 # Debian packages the build and the tests need.
+# Open MPI (openmpi-bin: mpirun; libopenmpi-dev: the headers) makes the program MPI-aware
+# (docs/SCALING.md); the library and the Python package never use it.
 DEB_PACKAGES = build-essential cmake pkg-config libxxhash-dev libutf8proc-dev libjansson-dev \
-               zlib1g-dev libzstd-dev liblmdb-dev libxml2-dev libcmocka-dev libmicrohttpd-dev
+               zlib1g-dev libzstd-dev liblmdb-dev libxml2-dev libcmocka-dev libmicrohttpd-dev \
+               openmpi-bin libopenmpi-dev
 # ... and the ones only the tests need: chromium and python3 for the HTML report's browser
 # test, groff-base to render the man pages the help test checks. npm, for eslint (which lints
 # the report's scripts, installed into the build tree from tests/lint/), is installed from
@@ -77,7 +80,7 @@ bench: build
 # FUZZ_SEED fixes libFuzzer's random seed so that a CI run repeats a run made before it
 # (FUZZ_SEED=0 picks a new seed each time, for exploring).
 fuzz: deps
-	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRINT_FUZZ=ON -DREPRINT_MAN=OFF \
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPRINT_FUZZ=ON -DREPRINT_MAN=OFF -DREPRINT_MPI=OFF \
 	    -DREPRINT_TESTS=OFF -DREPRINT_BENCH=OFF > /dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	@failed=""; for t in $(FUZZ_TARGETS); do \

@@ -45,7 +45,8 @@ typedef enum {
     RP_ELIMIT,   /* a size limit was passed (document > 4 GiB, --max-doc-bytes, ...) */
     RP_EFORMAT,  /* input is not in the expected format (bad JSON, bad regex, ...) */
     RP_ENOTFOUND, /* a named document or location does not exist */
-    RP_EBUDGET    /* the scan's index would grow past rp_options.memory */
+    RP_EBUDGET,   /* the scan's index would grow past rp_options.memory */
+    RP_EEXCHANGE  /* an exchange between the processes of a shared scan failed */
 } rp_status;
 
 /* A short English phrase for a status, e.g. "out of memory". Never NULL. */
@@ -443,6 +444,46 @@ size_t rp_scan_memory_estimate(const rp_corpus *corpus, const rp_options *opts);
 rp_status rp_scan_explain(const rp_corpus *corpus, const rp_options *opts, uint32_t doc_a,
                           uint32_t doc_b, char **out_text);
 
+/* ---- a scan shared among processes (MPI ranks; threads in tests) ------------------------ */
+
+/* How rp_scan_run_shared talks to the other processes. The library holds no transport of its
+ * own: the caller supplies one (the reprint program's src/mpi/ over MPI; tests use threads),
+ * so libreprint never depends on MPI. Every process of the group calls the same functions
+ * with the same corpus and options, in the same order. */
+typedef enum { RP_REDUCE_SUM, RP_REDUCE_MAX } rp_reduce_op;
+
+typedef struct rp_exchange {
+    unsigned rank; /* this process: 0 .. size - 1; rank 0 gets the result */
+    unsigned size; /* processes in the group (>= 1) */
+    size_t round_bytes; /* what one process sends in one round of an exchange, at most
+                           (0: 256 MiB; at most 1 GiB); each also receives at most this much */
+    void *ctx;
+    /* Every process sends send_counts[p] bytes to process p (the blocks one after another in
+     * send, in process order) and receives recv_counts[p] bytes from p into recv (likewise).
+     * Every count, and each side's total, is below 2^31. 0, or -1 when the exchange failed. */
+    int (*alltoallv)(void *ctx, const void *send, const size_t *send_counts, void *recv,
+                     const size_t *recv_counts);
+    /* values[0, n) combined across the processes by op, the result on every process: 0 or -1. */
+    int (*allreduce)(void *ctx, uint64_t *values, size_t n, rp_reduce_op op);
+    /* Filled by rp_scan_run_shared: bytes this process sent and received (exchanges of
+     * fingerprints, seeds, hits and statistics), and on failure the rank that failed first
+     * (the highest status, then the highest rank with it). */
+    uint64_t bytes_sent, bytes_received;
+    unsigned failed_rank;
+} rp_exchange;
+
+/* The scan of rp_scan_run, shared among ex->size processes: each fingerprints a contiguous
+ * share of the documents (balanced by bytes); the fingerprints go to an owner process by
+ * their re-mixed hash, where the index and its seeds are made; the seeds go to the process
+ * owning their pair's first document, which aligns it; the hits and the documents' statistics
+ * are gathered on rank 0, which clusters them. On rank 0, *out is the scan rp_scan_run would
+ * make (the report is byte-identical); elsewhere *out is NULL. Every process must hold the
+ * same corpus: RP_EINVAL on every process when their corpora differ. A failure on any process
+ * is the status of every process (ex->failed_rank says which). rp_options.memory is per
+ * process; the spilling of rp_scan_run is not done here (RP_EBUDGET instead). */
+rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp_exchange *ex,
+                             rp_progress_fn progress, void *progress_ctx, rp_scan **out);
+
 /* ---- dedup: near-duplicate documents ----------------------------------------------------- */
 
 /* A document's verdict against the earlier documents (in input order, or in a store). */
@@ -510,6 +551,14 @@ typedef struct rp_dedup rp_dedup;
 rp_status rp_dedup_run(const rp_corpus *corpus, const rp_options *opts,
                        const rp_dedup_options *dopts, rp_dedup **out);
 void rp_dedup_free(rp_dedup *dd);
+
+/* rp_dedup_run shared among processes (rp_exchange, above): each makes the signatures of a
+ * contiguous share of the documents, rank 0 gathers them and judges every document in input
+ * order, so *out on rank 0 has rp_dedup_run's groups and verdicts (NULL elsewhere). The same
+ * corpus on every process (RP_EINVAL otherwise); a failure anywhere is every process's. */
+rp_status rp_dedup_run_shared(const rp_corpus *corpus, const rp_options *opts,
+                              const rp_dedup_options *dopts, rp_exchange *ex,
+                              rp_progress_fn progress, void *progress_ctx, rp_dedup **out);
 
 /* Groups of two or more documents, in the order of their earliest documents. BORROWED. */
 size_t rp_dedup_group_count(const rp_dedup *dd);

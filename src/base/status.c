@@ -16,6 +16,7 @@ const char *rp_strerror(rp_status status)
     case RP_EFORMAT: return "malformed input";
     case RP_ENOTFOUND: return "not found";
     case RP_EBUDGET: return "over the memory budget";
+    case RP_EEXCHANGE: return "an exchange between processes failed";
     }
     return "unknown status";
 }

@@ -23,6 +23,7 @@ typedef struct cli_common {
     bool exit_code;
     const char *format_name; /* --format as given, or NULL when not given */
     char *explain[2];        /* --explain A B: two document names (argv strings) */
+    unsigned exchange_mb;    /* --exchange-mb: MiB a rank sends in one round (0: default) */
 } cli_common;
 
 /* A command of the program's table (main.c); its summary is its help's. */
@@ -68,6 +69,10 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths);
 /* rc, or EXIT_TROUBLE after a one-line error when a mapped input shrank while it was read
  * (rp_corpus_changed): what was computed from it is not to be trusted. */
 int cli_check_unchanged(const rp_corpus *corpus, int rc);
+
+/* Under a launcher: whether every rank read its inputs (corpus not NULL); rank 0 says which
+ * did not (that rank's own error is already on stderr). Collective: every rank calls it. */
+bool cli_all_read(const rp_exchange *ex, const rp_corpus *corpus);
 
 /* Prints "reprint: MESSAGE" on stderr without a line break; the formatted message goes
  * through rp_write_safe, so names and paths in it cannot drive the terminal. */

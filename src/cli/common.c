@@ -57,6 +57,7 @@ enum {
     OPT_SERIES,
     OPT_IGNORE_LINES,
     OPT_DIFF,
+    OPT_EXCHANGE_MB,
 };
 
 static const struct option long_options[] = {
@@ -96,6 +97,7 @@ static const struct option long_options[] = {
     {"series", required_argument, NULL, OPT_SERIES},
     {"ignore-lines", required_argument, NULL, OPT_IGNORE_LINES},
     {"diff", no_argument, NULL, OPT_DIFF},
+    {"exchange-mb", required_argument, NULL, OPT_EXCHANGE_MB},
     {NULL, 0, NULL, 0},
 };
 
@@ -274,6 +276,12 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
         o->memory = (size_t)big;
         return true;
     case OPT_TMP_DIR: o->tmp_dir = optarg; return true;
+    case OPT_EXCHANGE_MB:
+        if (!parse_uint(optarg, 1, 1024, &big))
+            return usage_error(command, "--exchange-mb takes a whole number from 1 to 1024, "
+                                        "not '%s'", optarg);
+        c->exchange_mb = (unsigned)big;
+        return true;
     case OPT_SHINGLE: return parse_u32(command, "shingle", optarg, 1, 64, &o->shingle);
     case OPT_WINDOW: return parse_u32(command, "window", optarg, 1, 1024, &o->window);
     case OPT_MIN_TOKENS:
@@ -459,6 +467,19 @@ int cli_check_unchanged(const rp_corpus *corpus, int rc)
               "results are not to be trusted; run again on a file that stays put",
               name);
     return EXIT_TROUBLE;
+}
+
+/* Whether every rank read its inputs: each says, rank 0 tells which did not (its own error
+ * is already on stderr). */
+bool cli_all_read(const rp_exchange *ex, const rp_corpus *corpus)
+{
+    uint64_t v = corpus ? 0 : (uint64_t)1 << 32 | ex->rank;
+    if (ex->allreduce(ex->ctx, &v, 1, RP_REDUCE_MAX) != 0)
+        v = (uint64_t)1 << 32 | ex->rank;
+    if (v && ex->rank == 0 && corpus)
+        cli_error("rank %u of %u could not read the inputs (its message above): no report",
+                  (unsigned)(v & 0xffffffffu), ex->size);
+    return v == 0;
 }
 
 static long long ns_of(struct timespec t)

@@ -4,6 +4,7 @@
  * a persistent store. dedup's own options are taken out of argv before the common parser runs.
  */
 #include "cli.h"
+#include "launch.h"
 #include "follow.h"
 
 #include <errno.h>
@@ -297,9 +298,21 @@ static int run_store(const cli_common *c, const dedup_args *a, const rp_corpus *
 static int run_batch(const cli_common *c, const dedup_args *a, const rp_corpus *corpus)
 {
     rp_dedup *dd = NULL;
-    rp_status st = rp_dedup_run(corpus, &c->opts, &a->d, &dd);
+    rp_exchange *ex = launch_exchange();
+    rp_status st;
     int rc;
 
+    if (ex && !a->store) { /* under mpirun or srun: the signatures shared, rank 0 judges and writes */
+        ex->round_bytes = (size_t)(c->exchange_mb ? c->exchange_mb : 256) << 20;
+        st = rp_dedup_run_shared(corpus, &c->opts, &a->d, ex, NULL, NULL, &dd);
+        if (st != RP_OK && ex->rank == 0)
+            cli_error("dedup failed on rank %u of %u: %s", ex->failed_rank, ex->size,
+                      rp_strerror(st));
+        if (st != RP_OK || ex->rank != 0)
+            return st == RP_OK ? 0 : EXIT_TROUBLE;
+    } else {
+        st = rp_dedup_run(corpus, &c->opts, &a->d, &dd);
+    }
     if (st != RP_OK) {
         cli_error("dedup failed: %s", rp_strerror(st));
         return EXIT_TROUBLE;
@@ -341,6 +354,11 @@ int cmd_dedup(int argc, char **argv)
                      "no PATH and no -o%s",
                      ""),
                EXIT_TROUBLE;
+    rp_exchange *ex = launch_exchange();
+    if (ex && (a.store || a.follow) && ex->rank != 0)
+        return 0; /* the store and follow mode: rank 0's alone */
+    if (ex && (a.store || a.follow))
+        ex = NULL;
     if (a.follow)
         return run_follow(&c, &a);
     if (first >= argc) {
@@ -348,8 +366,24 @@ int cmd_dedup(int argc, char **argv)
                         "input)\ntry 'reprint dedup --help'\n");
         return EXIT_TROUBLE;
     }
+    if (ex) {
+        for (int i = first; i < argc; i++)
+            if (strcmp(argv[i], "-") == 0) {
+                if (ex->rank == 0)
+                    cli_error("standard input cannot be shared among %u ranks: save it to a "
+                              "file and deduplicate that",
+                              ex->size);
+                return EXIT_TROUBLE;
+            }
+        if (ex->rank != 0)
+            c.quiet = true; /* rank 0 says what is skipped, once */
+    }
     c.read.date_field = a.d.date_field; /* documents' dates: one rule with the scan */
     corpus = cli_read_inputs(&c, argc - first, argv + first);
+    if (ex && !cli_all_read(ex, corpus)) {
+        rp_corpus_free(corpus);
+        return EXIT_TROUBLE;
+    }
     if (!corpus)
         return EXIT_TROUBLE;
     warn_duplicate_ids(&c, corpus);

@@ -4,6 +4,7 @@
  * own file; its help text in src/cli/help/<command>.txt.
  */
 #include "cli.h"
+#include "launch.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -143,7 +144,19 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
         return cmd_version(argc - 1, argv + 1);
     cmd = find_command(argv[1]);
-    if (cmd)
-        with_huge_pages(cmd->name, argv);
-    return cmd ? cmd->run(argc - 1, argv + 1) : unknown_command(argv[1]);
+    if (!cmd)
+        return unknown_command(argv[1]);
+    with_huge_pages(cmd->name, argv);
+    if (launch_start(&argc, &argv) != 0)
+        return EXIT_TROUBLE;
+    /* Under a launcher, scan and batch dedup are shared among the ranks; any other command
+     * runs on rank 0 alone (N copies of a store writer or a server would fight over the same
+     * files). */
+    rp_exchange *ex = launch_exchange();
+    int rc = 0;
+    if (!ex || ex->rank == 0 || strcmp(cmd->name, "scan") == 0 ||
+        strcmp(cmd->name, "dedup") == 0)
+        rc = cmd->run(argc - 1, argv + 1);
+    launch_stop();
+    return rc;
 }

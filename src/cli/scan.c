@@ -5,6 +5,7 @@
  */
 #define _DEFAULT_SOURCE /* mkdtemp */
 #include "cli.h"
+#include "launch.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -144,6 +145,44 @@ static bool tmp_dir_usable(const char *dir)
     return true;
 }
 
+/* ---- under mpirun or srun: the scan shared among ranks (src/mpi/launch.h) ---- */
+
+typedef struct rank_progress {
+    cli_common *c;
+    unsigned rank;
+} rank_progress;
+
+/* --progress from every rank, each stage named with its rank ("r1 exchange-fp": the
+ * exchanges count bytes received). */
+static void shared_progress(void *ctx, const char *stage, uint64_t done, uint64_t total)
+{
+    const rank_progress *p = ctx;
+    char named[32];
+    snprintf(named, sizeof(named), "r%u %s", p->rank, stage);
+    cli_progress(p->c, named, done, total);
+}
+
+/* The scan shared among the launcher's ranks: RP_OK with *scan on rank 0 (NULL elsewhere);
+ * on failure rank 0 says what failed where, the other ranks stay silent. */
+static rp_status run_shared(cli_common *c, rp_exchange *ex, const rp_corpus *corpus,
+                            rp_scan **scan)
+{
+    rank_progress rp = {c, ex->rank};
+    ex->round_bytes = (size_t)(c->exchange_mb ? c->exchange_mb : 256) << 20;
+    rp_status st = rp_scan_run_shared(corpus, &c->opts, ex, shared_progress, &rp, scan);
+    if (c->progress > 0)
+        cli_error("rank %u of %u: sent %llu bytes to other ranks, received %llu", ex->rank,
+                  ex->size, (unsigned long long)ex->bytes_sent,
+                  (unsigned long long)ex->bytes_received);
+    if (st != RP_OK && st != RP_EBUDGET && ex->rank == 0)
+        cli_error("scan failed on rank %u of %u: %s%s", ex->failed_rank, ex->size,
+                  rp_strerror(st),
+                  st == RP_EINVAL ? " (the ranks must read the same inputs: a path every "
+                                    "node sees alike)"
+                                  : "");
+    return st;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     cli_common c;
@@ -169,10 +208,29 @@ int cmd_scan(int argc, char **argv)
                         "input)\ntry 'reprint scan --help'\n");
         return EXIT_TROUBLE;
     }
+    rp_exchange *ex = launch_exchange();
+    if (ex && c.explain[0] && ex->rank != 0)
+        return 0; /* --explain is one process's work: rank 0's */
+    if (ex && !c.explain[0]) {
+        for (int i = first; i < argc; i++)
+            if (strcmp(argv[i], "-") == 0 && ex->size > 1) {
+                if (ex->rank == 0)
+                    cli_error("standard input cannot be shared among %u ranks: save it to a "
+                              "file and scan that",
+                              ex->size);
+                return EXIT_TROUBLE;
+            }
+        if (ex->rank != 0)
+            c.quiet = true; /* rank 0 says what is skipped, once */
+    }
     if (first >= argc) /* --explain A B alone: A and B are the inputs */
         corpus = cli_read_inputs(&c, 2, c.explain);
     else
         corpus = cli_read_inputs(&c, argc - first, argv + first);
+    if (ex && !c.explain[0] && !cli_all_read(ex, corpus)) {
+        rp_corpus_free(corpus);
+        return EXIT_TROUBLE;
+    }
     if (!corpus)
         return EXIT_TROUBLE;
     if (c.explain[0]) {
@@ -182,12 +240,23 @@ int cmd_scan(int argc, char **argv)
     }
     char budget_text[32];
     size_text(c.opts.memory, budget_text);
-    st = rp_scan_run(corpus, &c.opts, cli_progress, &c, &scan);
+    if (ex)
+        st = run_shared(&c, ex, corpus, &scan);
+    else
+        st = rp_scan_run(corpus, &c.opts, cli_progress, &c, &scan);
     if (rp_corpus_changed(corpus)) { /* no report from a file that shrank under the scan */
         rc = cli_check_unchanged(corpus, 0);
         rp_scan_free(scan);
         rp_corpus_free(corpus);
         return rc;
+    }
+    if (ex && (st != RP_OK || ex->rank != 0)) {
+        if (st == RP_EBUDGET && ex->rank == 0)
+            cli_error("scan stopped on rank %u of %u: it would grow past --memory %s (per "
+                      "rank; a shared scan does not spill): raise --memory, or use more ranks",
+                      ex->failed_rank, ex->size, budget_text);
+        rp_corpus_free(corpus);
+        return st == RP_OK ? 0 : EXIT_TROUBLE;
     }
     if (st == RP_EBUDGET) {
         cli_error("scan stopped: it would grow past --memory %s (the fingerprints spill to "

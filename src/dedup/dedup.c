@@ -356,9 +356,11 @@ static void judge(batch *b, uint32_t doc, rp_dedup_member *m)
     }
 }
 
-static rp_status judge_all(batch *b, rp_dedup *dd)
+static rp_status judge_all(batch *b, rp_dedup *dd, bool signed_already)
 {
-    rp_status st = rp_dedup_signatures(b->opts, b->corpus, 0, (uint32_t)dd->doc_count, b->sigs);
+    rp_status st = signed_already ? RP_OK
+                                  : rp_dedup_signatures(b->opts, b->corpus, 0,
+                                                        (uint32_t)dd->doc_count, b->sigs);
 
     for (uint32_t d = 0; d < dd->doc_count && st == RP_OK; d++) {
         dd->tokens[d] = b->sigs[d].tokens;
@@ -492,27 +494,36 @@ static rp_status dedup_alloc(rp_dedup *dd, size_t n)
     return dd->arrival && dd->tokens && dd->invalid_utf8 && dd->kept ? RP_OK : RP_ENOMEM;
 }
 
-rp_status rp_dedup_run(const rp_corpus *corpus, const rp_options *opts,
-                       const rp_dedup_options *dopts, rp_dedup **out)
+/* The run, with every document's signature made here (sigs NULL) or given (taken). */
+static rp_status dedup_run(const rp_corpus *corpus, const rp_options *opts,
+                           const rp_dedup_options *dopts, rp_dedup_sig *sigs, rp_dedup **out)
 {
     size_t n = rp_corpus_count(corpus);
-    batch b = {corpus, opts, dopts, NULL, {0}, NULL, 0, NULL, 0, 0};
+    batch b = {corpus, opts, dopts, sigs, {0}, NULL, 0, NULL, 0, 0};
     rp_dedup *dd = NULL;
     rp_status st;
 
     if (rp_options_check(opts) != RP_OK || !dedup_options_ok(dopts) || n >= UINT32_MAX)
-        return RP_EINVAL;
-    dd = rp_calloc(1, sizeof(*dd));
-    if (!dd)
-        return RP_ENOMEM;
+        st = RP_EINVAL;
+    else if (!(dd = rp_calloc(1, sizeof(*dd))))
+        st = RP_ENOMEM;
+    else
+        st = RP_OK;
+    if (st != RP_OK) {
+        for (size_t i = 0; sigs && i < n; i++)
+            rp_dedup_sig_release(&sigs[i]);
+        rp_free(sigs);
+        return st;
+    }
     dd->opts = *opts;
     dd->dopts = *dopts; /* date_field is borrowed during the run only, cleared below */
-    b.sigs = rp_calloc(n + 1, sizeof(*b.sigs));
+    if (!b.sigs)
+        b.sigs = rp_calloc(n + 1, sizeof(*b.sigs));
     st = b.sigs ? dedup_alloc(dd, n) : RP_ENOMEM;
     if (st == RP_OK)
         st = rp_key_index_init(&b.ix, n * 4);
     if (st == RP_OK)
-        st = judge_all(&b, dd);
+        st = judge_all(&b, dd, sigs != NULL);
     if (st == RP_OK)
         st = build_groups(&b, dd);
     for (size_t i = 0; b.sigs && i < n; i++)
@@ -529,6 +540,18 @@ rp_status rp_dedup_run(const rp_corpus *corpus, const rp_options *opts,
 fail:
     rp_dedup_free(dd);
     return st;
+}
+
+rp_status rp_dedup_run(const rp_corpus *corpus, const rp_options *opts,
+                       const rp_dedup_options *dopts, rp_dedup **out)
+{
+    return dedup_run(corpus, opts, dopts, NULL, out);
+}
+
+rp_status rp_dedup_run_signed(const rp_corpus *corpus, const rp_options *opts,
+                              const rp_dedup_options *dopts, rp_dedup_sig *sigs, rp_dedup **out)
+{
+    return dedup_run(corpus, opts, dopts, sigs, out);
 }
 
 void rp_dedup_free(rp_dedup *dd)

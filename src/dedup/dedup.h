@@ -51,6 +51,11 @@ rp_status rp_dedup_signature(const rp_options *opts, const rp_doc *doc,
 rp_status rp_dedup_signatures(const rp_options *opts, const rp_corpus *corpus, uint32_t from,
                               uint32_t count, rp_dedup_sig *sigs);
 
+/* rp_dedup_run with every document's signature given: sigs[0, count) is taken (released and
+ * freed here, whatever the result). The shared dedup (shared.c) makes them on many processes. */
+rp_status rp_dedup_run_signed(const rp_corpus *corpus, const rp_options *opts,
+                              const rp_dedup_options *dopts, rp_dedup_sig *sigs, rp_dedup **out);
+
 /* The candidate keys of a signature: the sampled fingerprints (topped up to
  * RP_DEDUP_MIN_KEYS from the bottom of the remixed order) plus the content hash folded to 32
  * bits (so exact copies meet even when nothing is sampled). keys must hold count + 1. */

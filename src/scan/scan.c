@@ -329,23 +329,23 @@ size_t rp_scan_memory_estimate(const rp_corpus *corpus, const rp_options *opts)
 /* ---- stage 1: fingerprints ---- */
 
 /* Contiguous chunks of about equal bytes, several per thread so that threads stay busy. */
-static rp_status make_chunks(run *r)
+static rp_status make_chunks(run *r, size_t lo, size_t hi)
 {
     size_t total = 0, target, n = 0, acc = 0;
-    for (size_t d = 0; d < r->docs; d++)
+    for (size_t d = lo; d < hi; d++)
         total += rp_corpus_doc(r->corpus, (uint32_t)d)->len;
     target = total / ((size_t)r->threads * RP_SCAN_CHUNKS_PER_THREAD) + 1;
-    r->chunk_first = rp_malloc((r->docs + 1) * sizeof(uint32_t));
+    r->chunk_first = rp_malloc((hi - lo + 1) * sizeof(uint32_t));
     if (!r->chunk_first)
         return RP_ENOMEM;
-    for (size_t d = 0; d < r->docs; d++) {
+    for (size_t d = lo; d < hi; d++) {
         if (acc == 0)
             r->chunk_first[n++] = (uint32_t)d;
         acc += rp_corpus_doc(r->corpus, (uint32_t)d)->len + 1;
         if (acc >= target)
             acc = 0;
     }
-    r->chunk_first[n] = (uint32_t)r->docs;
+    r->chunk_first[n] = (uint32_t)hi;
     r->chunk_count = n;
     r->chunks = rp_calloc(n ? n * RP_SCAN_GROUPS : 1, sizeof(*r->chunks));
     r->chunk_hist = rp_calloc((n ? n : 1) * RP_SCAN_GROUPS * RP_SCAN_BUCKETS, sizeof(size_t));
@@ -1547,7 +1547,7 @@ static rp_status cluster_stage(run *r, rp_scan *scan)
 
 static rp_status run_stages(run *r, rp_scan *scan)
 {
-    rp_status st = make_chunks(r);
+    rp_status st = make_chunks(r, 0, r->docs);
     if (st == RP_OK)
         st = spill_begin(r);
     if (st == RP_OK)
@@ -1637,4 +1637,126 @@ const rp_doc_stats *rp_scan_doc_stats(const rp_scan *scan, uint32_t doc)
 const rp_scan_counts *rp_scan_get_counts(const rp_scan *scan)
 {
     return &scan->counts;
+}
+
+/* ---- the stages one at a time, for a scan shared among processes (shared.c) ---- */
+
+/* A run over the whole corpus with its per-worker arrays, no stage begun. */
+static rp_status stage_run(run *r, const rp_corpus *corpus, const rp_options *opts,
+                           rp_progress_fn progress, void *progress_ctx)
+{
+    memset(r, 0, sizeof(*r));
+    r->corpus = corpus;
+    r->opts = opts;
+    r->threads = rp_pool_threads(opts);
+    r->progress = progress;
+    r->progress_ctx = progress_ctx;
+    r->docs = rp_corpus_count(corpus);
+    return run_alloc(r);
+}
+
+rp_status rp_scan_fingerprint_docs(const rp_corpus *corpus, const rp_options *opts,
+                                   uint32_t lo, uint32_t hi, rp_progress_fn progress,
+                                   void *progress_ctx, rp_fingerprints *out,
+                                   rp_doc_stats *stats)
+{
+    run r;
+    size_t total = 0, at = 0;
+    rp_status st = stage_run(&r, corpus, opts, progress, progress_ctx);
+
+    if (st == RP_OK)
+        st = make_chunks(&r, lo, hi);
+    if (st == RP_OK)
+        st = rp_pool_run(r.threads, r.chunk_count, fingerprint_task, &r, "fingerprint",
+                         r.progress, r.progress_ctx);
+    for (size_t c = 0; st == RP_OK && c < r.chunk_count * RP_SCAN_GROUPS; c++)
+        total += r.chunks[c].count;
+    if (st == RP_OK && !(out->items = rp_malloc((total ? total : 1) * sizeof(rp_fingerprint))))
+        st = RP_ENOMEM;
+    /* chunk by chunk, its group lists merged: all in (doc, pos) order, so every hash's
+     * fingerprints are in the order the index's runs need, and documents and positions rise
+     * (the shared scan sends them as differences) */
+    for (size_t c = 0; st == RP_OK && c < r.chunk_count; c++) {
+        rp_fingerprints *g = &r.chunks[c * RP_SCAN_GROUPS];
+        size_t next[RP_SCAN_GROUPS] = {0};
+        for (;;) {
+            size_t best = RP_SCAN_GROUPS;
+            for (size_t k = 0; k < RP_SCAN_GROUPS; k++) {
+                if (next[k] == g[k].count)
+                    continue;
+                const rp_fingerprint *f = &g[k].items[next[k]];
+                if (best == RP_SCAN_GROUPS)
+                    best = k;
+                else {
+                    const rp_fingerprint *b = &g[best].items[next[best]];
+                    if (f->doc < b->doc || (f->doc == b->doc && f->pos < b->pos))
+                        best = k;
+                }
+            }
+            if (best == RP_SCAN_GROUPS)
+                break;
+            out->items[at++] = g[best].items[next[best]++];
+        }
+        for (size_t k = 0; k < RP_SCAN_GROUPS; k++)
+            rp_fingerprints_release(&g[k]);
+    }
+    if (st == RP_OK) {
+        out->count = out->cap = total;
+        memcpy(stats, r.stats + lo, (size_t)(hi - lo) * sizeof(*stats));
+    }
+    run_release(&r);
+    return st;
+}
+
+rp_status rp_scan_align_seeds(const rp_corpus *corpus, const rp_options *opts, rp_seeds *seeds,
+                              rp_progress_fn progress, void *progress_ctx, rp_hits *out)
+{
+    run r;
+    rp_status st = stage_run(&r, corpus, opts, progress, progress_ctx);
+
+    rp_seeds_sort(seeds->items, seeds->count);
+    r.seeds = *seeds;
+    *seeds = (rp_seeds){NULL, 0, 0};
+    if (st == RP_OK)
+        st = align_seeds(&r);
+    if (st == RP_OK)
+        st = collect_hits(&r);
+    if (st == RP_OK) {
+        *out = r.hits;
+        memset(&r.hits, 0, sizeof(r.hits));
+    }
+    run_release(&r);
+    return st;
+}
+
+rp_status rp_scan_finish(const rp_corpus *corpus, const rp_options *opts, rp_hits *hits,
+                         rp_doc_stats *stats, const rp_scan_counts *counts,
+                         rp_progress_fn progress, void *progress_ctx, rp_scan **out)
+{
+    run r;
+    rp_scan *scan = rp_calloc(1, sizeof(*scan));
+    rp_status st = stage_run(&r, corpus, opts, progress, progress_ctx);
+
+    if (st == RP_OK && !scan)
+        st = RP_ENOMEM;
+    if (st == RP_OK) { /* the hits in the canonical order collect_hits gives them */
+        memcpy(r.stats, stats, r.docs * sizeof(*stats));
+        r.hits = *hits;
+        memset(hits, 0, sizeof(*hits));
+        qsort(r.hits.items, r.hits.count, sizeof(rp_hit), hit_order);
+        scan->counts = *counts;
+        scan->counts.alignments = r.hits.count;
+        st = cluster_stage(&r, scan);
+    }
+    if (st != RP_OK) {
+        run_release(&r);
+        rp_scan_free(scan);
+        return st;
+    }
+    scan->stats = r.stats;
+    scan->doc_count = r.docs;
+    r.stats = NULL;
+    run_release(&r);
+    *out = scan;
+    return RP_OK;
 }

@@ -6,6 +6,8 @@
 #define REPRINT_SCAN_H
 
 #include "base/base.h"
+#include "scan/align.h"
+#include "scan/index.h"
 
 /* Token hashes of one document, truncated to 32 bits for alignment. *out is OWNED (rp_free).
  * toks is scratch: tokens pass through it a block at a time. */
@@ -26,5 +28,27 @@ extern size_t rp_scan_align_window;
  * the documents whose hashes fit in this many times 4 KiB, whatever rp_options.memory
  * says. */
 extern size_t rp_scan_spill_parts;
+
+/* The stages one at a time, for a scan shared among processes (shared.c); each gives what
+ * rp_scan_run's stage gives for the same documents. */
+
+/* The fingerprints of documents [lo, hi) with their contexts (the index's re-mixed hashes),
+ * in (doc, pos) order; stats[0, hi - lo) gets those documents' token counts and
+ * invalid UTF-8. out is OWNED (rp_fingerprints_release). */
+rp_status rp_scan_fingerprint_docs(const rp_corpus *corpus, const rp_options *opts,
+                                   uint32_t lo, uint32_t hi, rp_progress_fn progress,
+                                   void *progress_ctx, rp_fingerprints *out,
+                                   rp_doc_stats *stats);
+
+/* Sorts the seeds (taken: *seeds is emptied) and aligns their pairs as rp_scan_run does;
+ * out is OWNED (rp_hits_release), in canonical order. */
+rp_status rp_scan_align_seeds(const rp_corpus *corpus, const rp_options *opts, rp_seeds *seeds,
+                              rp_progress_fn progress, void *progress_ctx, rp_hits *out);
+
+/* Clusters from every hit of the scan (taken: *hits is emptied; any order), stats of every
+ * document (copied) and the counts (alignments set here): the scan rp_scan_run makes. */
+rp_status rp_scan_finish(const rp_corpus *corpus, const rp_options *opts, rp_hits *hits,
+                         rp_doc_stats *stats, const rp_scan_counts *counts,
+                         rp_progress_fn progress, void *progress_ctx, rp_scan **out);
 
 #endif /* REPRINT_SCAN_H */

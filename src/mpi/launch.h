@@ -1,0 +1,26 @@
+/*
+ * launch.h - the reprint program under an MPI launcher (mpirun, srun): whether it was started
+ * by one, the job's transport for rp_scan_run_shared, and its end. mpi.c implements it with
+ * MPI when the program is built with REPRINT_MPI; none.c, without, says "not launched".
+ * Linked into the program only: libreprint never depends on MPI.
+ */
+#ifndef REPRINT_MPI_LAUNCH_H
+#define REPRINT_MPI_LAUNCH_H
+
+#include "reprint.h"
+
+/* Whether the environment is a launcher's (OMPI_, PMI_ or PMIX_ variables of a rank). */
+bool launch_by_launcher(void);
+
+/* Initialises MPI when started by a launcher: 0, or -1 after an error message. Without a
+ * launcher it does nothing (the program behaves as it does alone). */
+int launch_start(int *argc, char ***argv);
+
+/* The job's transport (rank, size, MPI's all-to-all and all-reduce), or NULL when not started
+ * by a launcher. round_bytes is the caller's to set. */
+rp_exchange *launch_exchange(void);
+
+/* Ends MPI when launch_start began it (every rank must call it, with the same result). */
+void launch_stop(void);
+
+#endif /* REPRINT_MPI_LAUNCH_H */

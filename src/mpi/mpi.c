@@ -1,0 +1,133 @@
+/*
+ * mpi.c - the reprint program under an MPI launcher: MPI is initialised only when the
+ * environment is a launcher's (mpirun's OMPI_ variables, Slurm's PMI_ or PMIX_ ones), and the
+ * job's transport for rp_scan_run_shared is MPI_Alltoallv and MPI_Allreduce on
+ * MPI_COMM_WORLD. MPI's default error handler stays: a failed call, or a rank that dies, ends
+ * the whole job (the launcher stops every rank), so no rank waits forever.
+ *
+ * For tests only: REPRINT_MPI_TEST_EXIT=RANK:N makes rank RANK end at once (exit status 3,
+ * without MPI_Finalize) on its N-th exchange, as a rank killed mid-run would.
+ */
+#include "launch.h"
+
+#include <limits.h>
+#include <mpi.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static bool started;
+static rp_exchange job;
+static long test_exit_rank = -1, test_exit_at;
+static long calls;
+
+bool launch_by_launcher(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                                       "PMI_SIZE", "PMI_FD"};
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        if (getenv(vars[i]))
+            return true;
+    return false;
+}
+
+/* size_t counts as MPI's int counts and displacements: -1 when a total passes INT_MAX. */
+static int to_ints(const size_t *counts, int *ints, int *displs, int n)
+{
+    size_t at = 0;
+    for (int p = 0; p < n; p++) {
+        if (counts[p] > INT_MAX || at > (size_t)INT_MAX - counts[p])
+            return -1;
+        ints[p] = (int)counts[p];
+        displs[p] = (int)at;
+        at += counts[p];
+    }
+    return 0;
+}
+
+static int mpi_alltoallv(void *ctx, const void *send, const size_t *send_counts, void *recv,
+                         const size_t *recv_counts)
+{
+    static char none;
+    int n = (int)job.size, rc = -1;
+    int *v = malloc(4 * (size_t)n * sizeof(int));
+    (void)ctx;
+    if (test_exit_rank == (long)job.rank && ++calls == test_exit_at)
+        _exit(3);
+    if (v && to_ints(send_counts, v, v + n, n) == 0 &&
+        to_ints(recv_counts, v + 2 * n, v + 3 * n, n) == 0)
+        rc = MPI_Alltoallv(send ? send : &none, v, v + n, MPI_BYTE, recv ? recv : &none,
+                           v + 2 * n, v + 3 * n, MPI_BYTE, MPI_COMM_WORLD) == MPI_SUCCESS
+                 ? 0
+                 : -1;
+    free(v);
+    return rc;
+}
+
+static int mpi_allreduce(void *ctx, uint64_t *values, size_t n, rp_reduce_op op)
+{
+    (void)ctx;
+    if (n > INT_MAX)
+        return -1;
+    return MPI_Allreduce(MPI_IN_PLACE, values, (int)n, MPI_UINT64_T,
+                         op == RP_REDUCE_SUM ? MPI_SUM : MPI_MAX, MPI_COMM_WORLD) == MPI_SUCCESS
+               ? 0
+               : -1;
+}
+
+/* Rank 0 stopped by the launcher (SIGTERM: another rank ended, or the job was cancelled):
+ * one line saying so, then the default action. No report is half written: rank 0 writes
+ * only after the last exchange, and the report's own writer removes its temporary. */
+static void stopped_by_launcher(int sig)
+{
+    static const char msg[] = "reprint: rank 0 was stopped by the launcher (another rank "
+                              "ended, see the launcher's message, or the job was cancelled): "
+                              "no report written\n";
+    ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)ignored;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int launch_start(int *argc, char ***argv)
+{
+    int rank, size;
+    const char *hook = getenv("REPRINT_MPI_TEST_EXIT");
+
+    if (!launch_by_launcher())
+        return 0;
+    if (MPI_Init(argc, argv) != MPI_SUCCESS) {
+        fprintf(stderr, "reprint: cannot initialise MPI under the launcher\n");
+        return -1;
+    }
+    started = true;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    job = (rp_exchange){.rank = (unsigned)rank,
+                        .size = (unsigned)size,
+                        .alltoallv = mpi_alltoallv,
+                        .allreduce = mpi_allreduce};
+    if (hook && sscanf(hook, "%ld:%ld", &test_exit_rank, &test_exit_at) != 2)
+        test_exit_rank = -1;
+    if (rank == 0 && size > 1) {
+        struct sigaction sa;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0;
+        sa.sa_handler = stopped_by_launcher;
+        sigaction(SIGTERM, &sa, NULL);
+    }
+    return 0;
+}
+
+rp_exchange *launch_exchange(void)
+{
+    return started ? &job : NULL;
+}
+
+void launch_stop(void)
+{
+    if (started)
+        MPI_Finalize();
+    started = false;
+}

@@ -1,0 +1,26 @@
+/*
+ * none.c - the program built without MPI (REPRINT_MPI off): never launched, no transport.
+ * A launcher starting it runs N independent copies, as it would any program.
+ */
+#include "launch.h"
+
+bool launch_by_launcher(void)
+{
+    return false;
+}
+
+int launch_start(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    return 0;
+}
+
+rp_exchange *launch_exchange(void)
+{
+    return NULL;
+}
+
+void launch_stop(void)
+{
+}

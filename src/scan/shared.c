@@ -1,0 +1,509 @@
+/*
+ * shared.c - rp_scan_run_shared: the scan of rp_scan_run shared among processes through a
+ * transport the caller supplies (rp_exchange: an all-to-all of bytes and an all-reduce), so
+ * that libreprint never depends on MPI. Every process holds the corpus; each fingerprints a
+ * contiguous share of the documents (balanced by bytes); fingerprints go to the process that
+ * owns their index key (the re-mixed hash's key modulo the processes), which sorts them and
+ * makes the seeds of its runs exactly as the one-process index does (a run's seeds depend on
+ * that run's fingerprints only, in (doc, pos) order, which the exchange keeps: shares are
+ * contiguous and received in rank order); seeds go to the process owning their pair's first
+ * document, which aligns its pairs; hits and per-document statistics are gathered on rank 0,
+ * which clusters them. Each exchange goes in rounds of at most round_bytes a process, so no
+ * process holds the whole shuffle's send and receive buffers for a round at once. After every
+ * stage the processes agree on a status, so a failure anywhere is every process's failure.
+ */
+#include "scan/scan.h"
+#include "base/exchange.h"
+#include "base/pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RP_SHARED_BUCKET_BITS 8
+#define RP_SHARED_BUCKETS (1u << RP_SHARED_BUCKET_BITS)
+#define SHARED_BUCKET_OF(h) ((size_t)((h) >> (64 - RP_SHARED_BUCKET_BITS)))
+
+typedef struct shared {
+    const rp_corpus *corpus;
+    const rp_options *opts;
+    rp_group g;
+    rp_progress_fn progress;
+    void *progress_ctx;
+    unsigned n, me, threads;
+    /* the index of the fingerprints this process owns, bucket by bucket */
+    rp_fingerprint *owned;
+    size_t bucket_off[RP_SHARED_BUCKETS + 1];
+    rp_fingerprints *scratch; /* per worker */
+    rp_seeds *wseeds;         /* per worker */
+    rp_index_stats *wstats;   /* per worker */
+} shared;
+
+/* One bucket of the owned fingerprints: sorted, and its runs' seeds made. */
+static rp_status bucket_task(void *ctx, size_t b, unsigned w)
+{
+    shared *s = ctx;
+    rp_fingerprint *items = s->owned + s->bucket_off[b];
+    size_t n = s->bucket_off[b + 1] - s->bucket_off[b];
+    rp_fingerprints *scratch = &s->scratch[w];
+    if (RP_GROW(scratch->items, scratch->cap, n) != RP_OK)
+        return RP_ENOMEM;
+    rp_index_sort(items, n, scratch->items);
+    return rp_index_seeds(items, n, s->opts, &s->wseeds[w], &s->wstats[w]);
+}
+
+/* Fingerprints on the wire, compactly: a stream per (sender, owner) in (doc, pos) order, each
+ * fingerprint as the LEB128 difference of its document from the one before (the sender's
+ * first document before the first), then of its position (from the one before in the same
+ * document, else from 0), then its 8 bytes of hash: about 10 bytes, not 16. */
+static size_t varint_put(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        uint8_t b = v & 0x7f;
+        v >>= 7;
+        if (out)
+            out[n] = (uint8_t)(b | (v ? 0x80 : 0));
+        n++;
+    } while (v);
+    return n;
+}
+
+static size_t fp_put(uint8_t *out, const rp_fingerprint *f, uint32_t *doc, uint32_t *pos)
+{
+    size_t n = varint_put(out, f->doc - *doc);
+    n += varint_put(out ? out + n : NULL, f->doc == *doc ? f->pos - *pos : f->pos);
+    if (out)
+        memcpy(out + n, &f->hash, sizeof(f->hash));
+    *doc = f->doc;
+    *pos = f->pos;
+    return n + sizeof(f->hash);
+}
+
+/* The next fingerprint of a stream [*at, end): 0, or -1 when the stream is cut short. */
+static int varint_get(const uint8_t **at, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (unsigned shift = 0; *at < end && shift < 64; shift += 7) {
+        uint8_t b = *(*at)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+static int fp_get(const uint8_t **at, const uint8_t *end, rp_fingerprint *f, uint32_t *doc,
+                  uint32_t *pos)
+{
+    uint64_t dd, dp;
+    if (varint_get(at, end, &dd) != 0 || varint_get(at, end, &dp) != 0 ||
+        (size_t)(end - *at) < sizeof(f->hash))
+        return -1;
+    f->doc = *doc + (uint32_t)dd;
+    f->pos = (dd ? 0 : *pos) + (uint32_t)dp;
+    memcpy(&f->hash, *at, sizeof(f->hash));
+    *at += sizeof(f->hash);
+    *doc = f->doc;
+    *pos = f->pos;
+    return 0;
+}
+
+#define OWNER_OF(s, h) ((unsigned)(RP_INDEX_KEY(h) % (s)->n))
+
+/* Stage 1: this process's documents fingerprinted, each fingerprint sent to the owner of its
+ * key; *wire gets the streams this process owns (OWNED), wire_bytes[p] from process p. */
+static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *made,
+                                   uint8_t **wire, size_t *wire_bytes)
+{
+    const uint32_t lo = s->g.doc_lo[s->me], hi = s->g.doc_lo[s->me + 1];
+    rp_fingerprints fps = {NULL, 0, 0};
+    uint8_t *send = NULL;
+    size_t *counts = rp_calloc(2 * (size_t)s->n, sizeof(size_t));
+    size_t *cursor = counts ? counts + s->n : NULL;
+    uint32_t *last = rp_malloc(2 * (size_t)s->n * sizeof(uint32_t)); /* doc, pos per owner */
+    void *recv = NULL;
+    rp_status st = counts && last ? RP_OK : RP_ENOMEM;
+
+    if (st == RP_OK)
+        st = rp_scan_fingerprint_docs(s->corpus, s->opts, lo, hi, s->progress,
+                                      s->progress_ctx, &fps, stats);
+    if (st == RP_OK) { /* each owner's stream measured, then written in place */
+        *made = fps.count;
+        for (unsigned p = 0; p < s->n; p++)
+            last[2 * p] = lo, last[2 * p + 1] = 0;
+        for (size_t i = 0; i < fps.count; i++) {
+            unsigned p = OWNER_OF(s, fps.items[i].hash);
+            counts[p] += fp_put(NULL, &fps.items[i], &last[2 * p], &last[2 * p + 1]);
+        }
+        for (unsigned p = 0; p < s->n; p++) {
+            cursor[p] = p ? cursor[p - 1] + counts[p - 1] : 0;
+            last[2 * p] = lo, last[2 * p + 1] = 0;
+        }
+        if (!(send = rp_malloc(cursor[s->n - 1] + counts[s->n - 1] + 1)))
+            st = RP_ENOMEM;
+        for (size_t i = 0; st == RP_OK && i < fps.count; i++) {
+            unsigned p = OWNER_OF(s, fps.items[i].hash);
+            cursor[p] += fp_put(send + cursor[p], &fps.items[i], &last[2 * p], &last[2 * p + 1]);
+        }
+    }
+    rp_fingerprints_release(&fps);
+    rp_free(last);
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = rp_group_exchange(&s->g, "exchange-fp", send, counts, 1, &recv, wire_bytes);
+    if (st == RP_OK)
+        *wire = recv;
+    rp_free(send);
+    rp_free(counts);
+    return st;
+}
+
+/* Stage 2: the owned streams decoded straight into buckets by the hash's top bits (in
+ * (sender, doc, pos) order: every hash's fingerprints in (doc, pos) order), each bucket sorted
+ * and its seeds made in parallel. */
+static rp_status index_stage(shared *s, uint8_t *wire, const size_t *wire_bytes,
+                             rp_scan_counts *counts)
+{
+    rp_status st = RP_OK;
+    size_t n = 0, cursor[RP_SHARED_BUCKETS];
+
+    memset(s->bucket_off, 0, sizeof(s->bucket_off));
+    for (int pass = 0; pass < 2 && st == RP_OK; pass++) {
+        const uint8_t *at = wire;
+        for (unsigned p = 0; p < s->n && st == RP_OK; p++) {
+            const uint8_t *end = at + wire_bytes[p];
+            uint32_t doc = s->g.doc_lo[p], pos = 0;
+            rp_fingerprint f;
+            while (at < end && st == RP_OK) {
+                if (fp_get(&at, end, &f, &doc, &pos) != 0)
+                    st = RP_EINVAL; /* a stream cut short: cannot happen */
+                else if (pass == 0)
+                    s->bucket_off[SHARED_BUCKET_OF(f.hash) + 1]++, n++;
+                else
+                    s->owned[cursor[SHARED_BUCKET_OF(f.hash)]++] = f;
+            }
+        }
+        if (pass == 0 && st == RP_OK) {
+            if (s->opts->memory && n * sizeof(rp_fingerprint) > s->opts->memory)
+                st = RP_EBUDGET;
+            else if (!(s->owned = rp_malloc((n ? n : 1) * sizeof(rp_fingerprint))))
+                st = RP_ENOMEM;
+            for (size_t b = 0; b < RP_SHARED_BUCKETS; b++) {
+                s->bucket_off[b + 1] += s->bucket_off[b];
+                cursor[b] = s->bucket_off[b];
+            }
+        }
+    }
+    rp_free(wire);
+    if (st == RP_OK)
+        st = rp_pool_run(s->threads, RP_SHARED_BUCKETS, bucket_task, s, "index", s->progress,
+                         s->progress_ctx);
+    rp_free(s->owned);
+    s->owned = NULL;
+    for (unsigned w = 0; w < s->threads; w++) {
+        counts->distinct += s->wstats[w].distinct;
+        counts->frequent += s->wstats[w].frequent;
+        counts->capped += s->wstats[w].capped;
+        counts->seeds += s->wstats[w].seeds;
+        rp_fingerprints_release(&s->scratch[w]);
+    }
+    return st;
+}
+
+/* Stage 3: every seed sent to the process that aligns its pair, which aligns the pairs it
+ * holds. A pair goes by its first document (all its seeds meet there); documents are cut into
+ * RP_SHARED_ALIGN_RANGES ranges, and the ranges into contiguous runs of about equal seeds, one
+ * per process: cutting by the shares' bytes gave the first process three times the pairs of
+ * the last (a pair's first document is the one that comes first). */
+#define RP_SHARED_ALIGN_RANGES 4096u
+
+static unsigned align_range(const shared *s, uint32_t doc)
+{
+    size_t docs = rp_corpus_count(s->corpus);
+    return (unsigned)((uint64_t)doc * RP_SHARED_ALIGN_RANGES / (docs ? docs : 1));
+}
+
+/* Seeds on the wire: each process's block sorted by (doc_a, doc_b, pos_a, pos_b), each seed
+ * as LEB128 differences: doc_a from the one before; doc_b from the one before in the same
+ * doc_a, else from doc_a; pos_a (shifted left by 2 over the lone and weak flags) from the one
+ * before in the same pair, else whole; pos_b whole. About 7 bytes, not 16. */
+#define SEED_FLAGS(sd) (((sd)->pos_a & RP_SEED_LONE ? 1u : 0u) | ((sd)->pos_b & RP_SEED_WEAK ? 2u : 0u))
+
+static size_t seed_put(uint8_t *out, const rp_seed *sd, rp_seed *prev)
+{
+    uint32_t pa = sd->pos_a & ~RP_SEED_LONE, pb = sd->pos_b & ~RP_SEED_WEAK;
+    bool same_a = sd->doc_a == prev->doc_a, same_pair = same_a && sd->doc_b == prev->doc_b;
+    size_t n = varint_put(out, sd->doc_a - prev->doc_a);
+    n += varint_put(out ? out + n : NULL, sd->doc_b - (same_a ? prev->doc_b : sd->doc_a));
+    n += varint_put(out ? out + n : NULL,
+                    (uint64_t)(pa - (same_pair ? prev->pos_a : 0)) << 2 | SEED_FLAGS(sd));
+    n += varint_put(out ? out + n : NULL, pb);
+    *prev = (rp_seed){sd->doc_a, sd->doc_b, pa, pb};
+    return n;
+}
+
+static int seed_get(const uint8_t **at, const uint8_t *end, rp_seed *sd, rp_seed *prev)
+{
+    uint64_t da, db, pa, pb;
+    if (varint_get(at, end, &da) != 0 || varint_get(at, end, &db) != 0 ||
+        varint_get(at, end, &pa) != 0 || varint_get(at, end, &pb) != 0)
+        return -1;
+    uint32_t doc_a = prev->doc_a + (uint32_t)da;
+    uint32_t doc_b = (da == 0 ? prev->doc_b : doc_a) + (uint32_t)db;
+    uint32_t pos_a = (da == 0 && doc_b == prev->doc_b ? prev->pos_a : 0) + (uint32_t)(pa >> 2);
+    *prev = (rp_seed){doc_a, doc_b, pos_a, (uint32_t)pb};
+    *sd = (rp_seed){doc_a, doc_b, pos_a | (pa & 1 ? RP_SEED_LONE : 0),
+                    (uint32_t)pb | (pa & 2 ? RP_SEED_WEAK : 0)};
+    return 0;
+}
+
+/* send holds counts[p] seeds for each process p in turn: each block sorted and encoded into
+ * *wire (OWNED); counts become the blocks' bytes. */
+static rp_status seeds_encode(shared *s, rp_seed *send, size_t *counts, uint8_t **wire)
+{
+    size_t at = 0, bytes = 0;
+    for (unsigned p = 0; p < s->n; p++) {
+        rp_seed prev = {0, 0, 0, 0};
+        rp_seeds_sort(send + at, counts[p]);
+        for (size_t i = 0; i < counts[p]; i++)
+            bytes += seed_put(NULL, &send[at + i], &prev);
+        at += counts[p];
+    }
+    if (!(*wire = rp_malloc(bytes + 1)))
+        return RP_ENOMEM;
+    at = bytes = 0;
+    for (unsigned p = 0; p < s->n; p++) {
+        rp_seed prev = {0, 0, 0, 0};
+        size_t first = bytes;
+        for (size_t i = 0; i < counts[p]; i++)
+            bytes += seed_put(*wire + bytes, &send[at + i], &prev);
+        at += counts[p];
+        counts[p] = bytes - first;
+    }
+    return RP_OK;
+}
+
+/* The seeds of the blocks received (bytes[p] from process p). */
+static rp_status seeds_decode(shared *s, const uint8_t *wire, const size_t *bytes,
+                              rp_seeds *out)
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const uint8_t *at = wire;
+        n = 0;
+        for (unsigned p = 0; p < s->n; p++) {
+            const uint8_t *end = at + bytes[p];
+            rp_seed prev = {0, 0, 0, 0}, sd;
+            while (at < end) {
+                if (seed_get(&at, end, &sd, &prev) != 0)
+                    return RP_EINVAL; /* a block cut short: cannot happen */
+                if (pass)
+                    out->items[n] = sd;
+                n++;
+            }
+        }
+        if (pass == 0 && !(out->items = rp_malloc((n ? n : 1) * sizeof(rp_seed))))
+            return RP_ENOMEM;
+    }
+    out->count = out->cap = n;
+    return RP_OK;
+}
+
+static rp_status align_stage(shared *s, rp_hits *hits)
+{
+    size_t total = 0;
+    size_t *counts = rp_calloc(2 * (size_t)s->n, sizeof(size_t));
+    size_t *cursor = counts ? counts + s->n : NULL;
+    uint64_t *hist = rp_calloc(RP_SHARED_ALIGN_RANGES, sizeof(uint64_t));
+    unsigned *aligner = rp_malloc(RP_SHARED_ALIGN_RANGES * sizeof(unsigned));
+    rp_seed *send = NULL;
+    uint8_t *wire = NULL;
+    void *recv = NULL;
+    rp_status st = counts && hist && aligner ? RP_OK : RP_ENOMEM;
+
+    for (unsigned w = 0; w < s->threads; w++)
+        total += s->wseeds[w].count;
+    if (st == RP_OK && !(send = rp_malloc((total ? total : 1) * sizeof(rp_seed))))
+        st = RP_ENOMEM;
+    for (unsigned w = 0; st == RP_OK && w < s->threads; w++)
+        for (size_t i = 0; i < s->wseeds[w].count; i++)
+            hist[align_range(s, s->wseeds[w].items[i].doc_a)]++;
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
+        s->g.ex->allreduce(s->g.ex->ctx, hist, RP_SHARED_ALIGN_RANGES, RP_REDUCE_SUM) != 0)
+        st = RP_EEXCHANGE;
+    if (st == RP_OK) { /* the same cut on every process: the histogram is the job's */
+        uint64_t all = 0, acc = 0;
+        unsigned p = 0;
+        for (unsigned b = 0; b < RP_SHARED_ALIGN_RANGES; b++)
+            all += hist[b];
+        for (unsigned b = 0; b < RP_SHARED_ALIGN_RANGES; b++) {
+            while (p + 1 < s->n && acc >= all / s->n * (p + 1) + all % s->n * (p + 1) / s->n)
+                p++;
+            aligner[b] = p;
+            acc += hist[b];
+        }
+        for (unsigned w = 0; w < s->threads; w++)
+            for (size_t i = 0; i < s->wseeds[w].count; i++)
+                counts[aligner[align_range(s, s->wseeds[w].items[i].doc_a)]]++;
+        for (unsigned p2 = 0; p2 < s->n; p2++)
+            cursor[p2] = p2 ? cursor[p2 - 1] + counts[p2 - 1] : 0;
+        for (unsigned w = 0; w < s->threads; w++) {
+            for (size_t i = 0; i < s->wseeds[w].count; i++) {
+                const rp_seed *sd = &s->wseeds[w].items[i];
+                send[cursor[aligner[align_range(s, sd->doc_a)]]++] = *sd;
+            }
+            rp_free(s->wseeds[w].items);
+            s->wseeds[w] = (rp_seeds){NULL, 0, 0};
+        }
+    }
+    rp_free(hist);
+    rp_free(aligner);
+    if (st == RP_OK)
+        st = seeds_encode(s, send, counts, &wire);
+    rp_free(send);
+    send = NULL;
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = rp_group_exchange(&s->g, "exchange-seed", wire, counts, 1, &recv, cursor);
+    rp_free(wire);
+    if (st == RP_OK) {
+        rp_seeds seeds = {NULL, 0, 0};
+        st = seeds_decode(s, recv, cursor, &seeds);
+        rp_free(recv);
+        if (st == RP_OK)
+            st = rp_scan_align_seeds(s->corpus, s->opts, &seeds, s->progress,
+                                     s->progress_ctx, hits);
+        rp_free(seeds.items);
+    }
+    rp_free(counts);
+    return rp_group_agree(&s->g, st);
+}
+
+/* Stage 4: the hits, their gaps and the documents' statistics gathered on rank 0 (in rank
+ * order: the statistics in document order; each process's gap indices moved past those of
+ * the processes before it). */
+static rp_status gather_stage(shared *s, rp_hits *hits, const rp_doc_stats *stats,
+                              rp_hits *all, rp_doc_stats **all_stats)
+{
+    size_t *counts = rp_calloc(2 * (size_t)s->n, sizeof(size_t));
+    size_t *recv_counts = counts ? counts + s->n : NULL;
+    size_t *hit_counts = rp_calloc(s->n, sizeof(size_t));
+    void *h = NULL, *g = NULL, *d = NULL;
+    rp_status st = counts && hit_counts ? RP_OK : RP_ENOMEM;
+
+    if ((st = rp_group_agree(&s->g, st)) != RP_OK)
+        goto done;
+    counts[0] = hits->count * sizeof(rp_hit);
+    st = rp_group_exchange(&s->g, "gather-hits", hits->items, counts, sizeof(rp_hit), &h, recv_counts);
+    memcpy(hit_counts, recv_counts, s->n * sizeof(size_t));
+    counts[0] = hits->gap_count * sizeof(rp_token_gap);
+    if (st == RP_OK)
+        st = rp_group_exchange(&s->g, "gather-gaps", hits->gaps, counts, sizeof(rp_token_gap), &g,
+                      recv_counts);
+    if (st == RP_OK) {
+        size_t hn = 0, gn = 0;
+        rp_hit *hv = h;
+        for (unsigned p = 0; p < s->n; p++) {
+            size_t m = hit_counts[p] / sizeof(rp_hit);
+            for (size_t i = 0; i < m; i++)
+                hv[hn + i].gap_first += (uint32_t)gn;
+            hn += m;
+            gn += recv_counts[p] / sizeof(rp_token_gap);
+        }
+        *all = (rp_hits){h, hn, hn, g, gn, gn};
+        h = g = NULL;
+    }
+    counts[0] = (size_t)(s->g.doc_lo[s->me + 1] - s->g.doc_lo[s->me]) * sizeof(rp_doc_stats);
+    if (st == RP_OK)
+        st = rp_group_exchange(&s->g, "gather-stats", stats, counts, sizeof(rp_doc_stats), &d, recv_counts);
+    if (st == RP_OK)
+        *all_stats = d;
+done:
+    rp_free(h);
+    rp_free(g);
+    rp_free(counts);
+    rp_free(hit_counts);
+    return st;
+}
+
+rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp_exchange *ex,
+                             rp_progress_fn progress, void *progress_ctx, rp_scan **out)
+{
+    shared s;
+    uint8_t *wire = NULL;
+    size_t *wire_bytes = NULL;
+    rp_hits hits, all;
+    rp_doc_stats *stats = NULL, *all_stats = NULL;
+    rp_scan_counts counts;
+    uint64_t sums[5] = {0};
+    rp_status st = rp_options_check(opts);
+
+    *out = NULL;
+    memset(&s, 0, sizeof(s));
+    memset(&hits, 0, sizeof(hits));
+    memset(&all, 0, sizeof(all));
+    memset(&counts, 0, sizeof(counts));
+    s.corpus = corpus;
+    s.opts = opts;
+    s.progress = progress;
+    s.progress_ctx = progress_ctx;
+    s.threads = rp_pool_threads(opts);
+    if (st != RP_OK)
+        return st;
+    st = rp_group_begin(&s.g, ex, corpus, opts, progress, progress_ctx);
+    if (st != RP_OK) {
+        rp_group_end(&s.g);
+        return st;
+    }
+    s.n = s.g.n;
+    s.me = s.g.me;
+    if (st == RP_OK) {
+        s.scratch = rp_calloc(s.threads, sizeof(*s.scratch));
+        s.wseeds = rp_calloc(s.threads, sizeof(*s.wseeds));
+        s.wstats = rp_calloc(s.threads, sizeof(*s.wstats));
+        stats = rp_calloc((size_t)(s.g.doc_lo[s.me + 1] - s.g.doc_lo[s.me]) + 1, sizeof(*stats));
+        wire_bytes = rp_calloc(s.n, sizeof(size_t));
+        if (!s.scratch || !s.wseeds || !s.wstats || !stats || !wire_bytes)
+            st = RP_ENOMEM;
+    }
+    if ((st = rp_group_agree(&s.g, st)) == RP_OK)
+        st = fingerprint_stage(&s, stats, &sums[0], &wire, wire_bytes);
+    if (st == RP_OK) {
+        st = rp_group_agree(&s.g, index_stage(&s, wire, wire_bytes, &counts));
+        wire = NULL; /* freed there */
+    }
+    if (st == RP_OK)
+        st = align_stage(&s, &hits);
+    if (st == RP_OK)
+        st = gather_stage(&s, &hits, stats, &all, &all_stats);
+    if (st == RP_OK) {
+        sums[1] = counts.distinct;
+        sums[2] = counts.frequent;
+        sums[3] = counts.capped;
+        sums[4] = counts.seeds;
+        if (ex->allreduce(ex->ctx, sums, 5, RP_REDUCE_SUM) != 0)
+            st = RP_EEXCHANGE;
+        counts = (rp_scan_counts){sums[0], sums[1], sums[2], sums[4], 0, sums[3], 0};
+    }
+    if (st == RP_OK && s.me == 0)
+        st = rp_scan_finish(corpus, opts, &all, all_stats, &counts, progress, progress_ctx, out);
+    if (st != RP_EEXCHANGE)
+        st = rp_group_agree(&s.g, st);
+    if (st != RP_OK) {
+        rp_scan_free(*out);
+        *out = NULL;
+    }
+    rp_free(wire);
+    rp_free(wire_bytes);
+    rp_hits_release(&hits);
+    rp_hits_release(&all);
+    for (unsigned w = 0; s.wseeds && w < s.threads; w++)
+        rp_free(s.wseeds[w].items);
+    for (unsigned w = 0; s.scratch && w < s.threads; w++)
+        rp_fingerprints_release(&s.scratch[w]);
+    rp_free(s.scratch);
+    rp_free(s.wseeds);
+    rp_free(s.wstats);
+    rp_group_end(&s.g);
+    rp_free(stats);
+    rp_free(all_stats);
+    return st;
+}

@@ -1,0 +1,466 @@
+/*
+ * test_shared.c - rp_scan_run_shared over an in-process transport (threads playing ranks, no
+ * MPI): for 1 to 4 ranks, small exchange rounds and 1 or 2 threads a rank, rank 0's report is
+ * the one-process report byte for byte and the counts are the same, and so is shared batch
+ * dedup's; allocation failures, a rank over its budget,
+ * ranks holding different corpora and a failing exchange end every rank with the same status
+ * and no result.
+ */
+#include "base/base.h"
+#include "fixture.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_RANKS 4
+
+/* The ranks of one group: what each posts for the others between two barriers. */
+typedef struct group {
+    unsigned n;
+    pthread_barrier_t bar;
+    const void *send[MAX_RANKS];
+    const size_t *send_counts[MAX_RANKS];
+    uint64_t *values[MAX_RANKS];
+    unsigned fail_at; /* every rank's exchange number fail_at fails (0: none) */
+} group;
+
+typedef struct rank {
+    group *g;
+    unsigned me, calls;
+    const rp_corpus *corpus;
+    rp_options opts;
+    rp_exchange ex;
+    rp_status st;
+    rp_scan *scan;
+    rp_scan_counts counts;
+    char *json;
+    bool dedup; /* rp_dedup_run_shared instead of the scan */
+    bool scanned; /* (allocation failures) rank 0 had a result, not reported */
+} rank;
+
+static int thread_alltoallv(void *ctx, const void *send, const size_t *send_counts, void *recv,
+                            const size_t *recv_counts)
+{
+    rank *r = ctx;
+    group *g = r->g;
+    size_t at = 0;
+    if (g->fail_at && ++r->calls == g->fail_at)
+        return -1;
+    g->send[r->me] = send;
+    g->send_counts[r->me] = send_counts;
+    pthread_barrier_wait(&g->bar);
+    for (unsigned p = 0; p < g->n; p++) {
+        size_t from = 0;
+        for (unsigned q = 0; q < r->me; q++)
+            from += g->send_counts[p][q];
+        assert_int_equal(g->send_counts[p][r->me], recv_counts[p]);
+        assert_true(recv_counts[p] < (size_t)1 << 31);
+        if (recv_counts[p])
+            memcpy((char *)recv + at, (const char *)g->send[p] + from, recv_counts[p]);
+        at += recv_counts[p];
+    }
+    pthread_barrier_wait(&g->bar);
+    return 0;
+}
+
+static int thread_allreduce(void *ctx, uint64_t *values, size_t n, rp_reduce_op op)
+{
+    rank *r = ctx;
+    group *g = r->g;
+    uint64_t *out = malloc((n ? n : 1) * sizeof(uint64_t));
+    assert_non_null(out);
+    g->values[r->me] = values;
+    pthread_barrier_wait(&g->bar);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = op == RP_REDUCE_SUM ? 0 : g->values[0][i];
+        for (unsigned p = 0; p < g->n; p++)
+            out[i] = op == RP_REDUCE_SUM ? out[i] + g->values[p][i]
+                                         : (g->values[p][i] > out[i] ? g->values[p][i] : out[i]);
+    }
+    pthread_barrier_wait(&g->bar);
+    memcpy(values, out, n * sizeof(uint64_t));
+    free(out);
+    return 0;
+}
+
+static char *json_of(const rp_corpus *c, const rp_scan *s, const rp_options *o)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    assert_int_equal(rp_report_scan(out, RP_FORMAT_JSON, c, s, o), RP_OK);
+    assert_int_equal(fclose(out), 0);
+    return text;
+}
+
+static char *dedup_json_of(const rp_corpus *c, const rp_dedup *dd, const rp_options *o,
+                           const rp_dedup_options *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    assert_int_equal(rp_report_dedup(out, RP_FORMAT_JSON, c, dd, o, d), RP_OK);
+    assert_int_equal(fclose(out), 0);
+    return text;
+}
+
+static bool no_reports; /* allocations are failing: no report is made */
+
+static void *rank_main(void *arg)
+{
+    rank *r = arg;
+    if (r->dedup) {
+        rp_dedup_options d;
+        rp_dedup *dd = NULL;
+        rp_dedup_options_init(&d);
+        r->st = rp_dedup_run_shared(r->corpus, &r->opts, &d, &r->ex, NULL, NULL, &dd);
+        if (dd)
+            r->json = dedup_json_of(r->corpus, dd, &r->opts, &d);
+        rp_dedup_free(dd);
+        return NULL;
+    }
+    r->st = rp_scan_run_shared(r->corpus, &r->opts, &r->ex, NULL, NULL, &r->scan);
+    if (r->scan && no_reports) {
+        r->scanned = true;
+        rp_scan_free(r->scan);
+        r->scan = NULL;
+    }
+    if (r->scan) {
+        r->counts = *rp_scan_get_counts(r->scan);
+        r->json = json_of(r->corpus, r->scan, &r->opts);
+        rp_scan_free(r->scan);
+        r->scan = NULL;
+    }
+    return NULL;
+}
+
+/* Runs n ranks on corpora[rank] with opts[rank]; the results stay in ranks[]. */
+static bool dedup_mode;
+
+static void run_ranks(group *g, rank *ranks, unsigned n, const rp_corpus *const *corpora,
+                      const rp_options *opts, size_t round_bytes)
+{
+    pthread_t t[MAX_RANKS];
+    g->n = n;
+    assert_int_equal(pthread_barrier_init(&g->bar, NULL, n), 0);
+    for (unsigned p = 0; p < n; p++) {
+        ranks[p] = (rank){.g = g, .me = p, .corpus = corpora[p], .opts = opts[p],
+                          .dedup = dedup_mode};
+        ranks[p].ex = (rp_exchange){.rank = p,
+                                    .size = n,
+                                    .round_bytes = round_bytes,
+                                    .ctx = &ranks[p],
+                                    .alltoallv = thread_alltoallv,
+                                    .allreduce = thread_allreduce};
+        assert_int_equal(pthread_create(&t[p], NULL, rank_main, &ranks[p]), 0);
+    }
+    for (unsigned p = 0; p < n; p++)
+        assert_int_equal(pthread_join(t[p], NULL), 0);
+    pthread_barrier_destroy(&g->bar);
+}
+
+static uint64_t rng_state;
+
+static uint32_t rng(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng_state >> 33);
+}
+
+/* Documents of random words, some holding edited copies of a few shared passages. */
+static rp_corpus *made_corpus(uint64_t seed, unsigned docs)
+{
+    static const char *const vocab[] = {"harbour", "river", "council", "bridge", "market",
+                                        "winter",  "storm", "mayor",   "the",    "of",
+                                        "and",     "a",     "ferry",   "farm",   "road",
+                                        "tower",   "canal", "vote",    "plan",   "quay"};
+    const size_t nv = sizeof(vocab) / sizeof(vocab[0]);
+    char *passage[4];
+    rp_corpus *c;
+    rng_state = seed;
+    for (int p = 0; p < 4; p++) {
+        rp_buf b = RP_BUF_INIT;
+        for (int i = 0; i < 80; i++)
+            assert_int_equal(rp_buf_addf(&b, "%s%s", i ? " " : "", vocab[rng() % nv]), RP_OK);
+        assert_int_equal(rp_buf_detach(&b, &passage[p]), RP_OK);
+    }
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (unsigned d = 0; d < docs; d++) {
+        rp_buf b = RP_BUF_INIT;
+        char name[32];
+        for (unsigned k = 0, parts = 1 + rng() % 4; k < parts; k++) {
+            for (unsigned i = 0, n = 20 + rng() % 200; i < n; i++)
+                assert_int_equal(rp_buf_addf(&b, "%s%u ", vocab[rng() % nv], rng() % 997), RP_OK);
+            if (rng() % 3 == 0) {
+                const char *p = passage[rng() % 4];
+                size_t len = strlen(p), cut = rng() % len;
+                assert_int_equal(rp_buf_add(&b, p, cut), RP_OK);
+                assert_int_equal(rp_buf_adds(&b, " edited "), RP_OK);
+                assert_int_equal(rp_buf_adds(&b, p + cut), RP_OK);
+                assert_int_equal(rp_buf_adds(&b, ".\n"), RP_OK);
+            }
+        }
+        snprintf(name, sizeof(name), "doc%04u", d);
+        assert_int_equal(rp_corpus_add(c, name, b.data ? b.data : "", b.len, NULL), RP_OK);
+        rp_buf_release(&b);
+    }
+    for (int p = 0; p < 4; p++)
+        rp_free(passage[p]);
+    return c;
+}
+
+static rp_corpus *read_corpus(const char *rel)
+{
+    char path[4096];
+    const char *root = getenv("RP_SOURCE_DIR");
+    rp_read_options ro;
+    rp_corpus *c;
+    snprintf(path, sizeof(path), "%s/%s", root ? root : RP_SOURCE_DIR, rel);
+    rp_read_options_init(&ro);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_read(c, path, &ro), RP_OK);
+    assert_true(rp_corpus_count(c) > 0);
+    return c;
+}
+
+/* For 1 to 4 ranks of 1 or 2 threads, rounds of 4 KiB and of the default: rank 0's report
+ * and counts are the one-process scan's, and the other ranks have no result. */
+static void same_as_one_process(const rp_corpus *c)
+{
+    rp_options o[MAX_RANKS];
+    const rp_corpus *corpora[MAX_RANKS] = {c, c, c, c};
+    rank ranks[MAX_RANKS];
+    group g;
+    rp_scan *s = NULL;
+    rp_options_init(&o[0]);
+    o[0].threads = 2;
+    assert_int_equal(rp_scan_run(c, &o[0], NULL, NULL, &s), RP_OK);
+    char *want = json_of(c, s, &o[0]);
+    rp_scan_counts want_counts = *rp_scan_get_counts(s);
+    rp_scan_free(s);
+    assert_true(want_counts.alignments > 0);
+    for (unsigned n = 1; n <= MAX_RANKS; n++)
+        for (int small = 0; small <= 1; small++) {
+            for (unsigned p = 0; p < n; p++) { /* 1 or 2 threads a rank */
+                rp_options_init(&o[p]);
+                o[p].threads = 1 + (p + (unsigned)small) % 2;
+            }
+            memset(&g, 0, sizeof(g));
+            run_ranks(&g, ranks, n, corpora, o, small ? 4096 : 0);
+            for (unsigned p = 0; p < n; p++) {
+                assert_int_equal(ranks[p].st, RP_OK);
+                if (p > 0)
+                    assert_null(ranks[p].json);
+                if (n > 1) /* each rank sent something to another */
+                    assert_true(ranks[p].ex.bytes_sent > 0);
+            }
+            assert_non_null(ranks[0].json);
+            assert_string_equal(ranks[0].json, want);
+            assert_memory_equal(&ranks[0].counts, &want_counts, sizeof(want_counts));
+            free(ranks[0].json);
+        }
+    free(want);
+}
+
+static void test_shared_scan_is_the_one_process_scan_on_made_corpora(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+        rp_corpus *c = made_corpus(seed, 120 * (unsigned)seed);
+        same_as_one_process(c);
+        rp_corpus_free(c);
+    }
+}
+
+static void test_shared_scan_is_the_one_process_scan_on_the_test_corpora(void **state)
+{
+    static const char *const inputs[] = {"examples/posts", "tests/data/hostile",
+                                         "tests/data/outlets.jsonl"};
+    (void)state;
+    for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+        rp_corpus *c = read_corpus(inputs[i]);
+        same_as_one_process(c);
+        rp_corpus_free(c);
+    }
+}
+
+/* Every rank ends with want and no result. */
+static void all_failed(const rank *ranks, unsigned n, rp_status want)
+{
+    for (unsigned p = 0; p < n; p++) {
+        assert_int_equal(ranks[p].st, want);
+        assert_null(ranks[p].json);
+    }
+}
+
+static void test_a_rank_over_its_budget_fails_every_rank(void **state)
+{
+    rp_corpus *c = made_corpus(3, 100);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned p = 0; p < 3; p++)
+        rp_options_init(&o[p]);
+    o[2].memory = 1024; /* rank 2 alone cannot hold its fingerprints */
+    memset(&g, 0, sizeof(g));
+    run_ranks(&g, ranks, 3, corpora, o, 0);
+    all_failed(ranks, 3, RP_EBUDGET);
+    for (unsigned p = 0; p < 3; p++)
+        assert_int_equal(ranks[p].ex.failed_rank, 2);
+    rp_corpus_free(c);
+}
+
+static void test_ranks_holding_different_corpora_fail(void **state)
+{
+    rp_corpus *c = made_corpus(4, 60), *other = made_corpus(5, 60);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c, other};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned p = 0; p < 3; p++)
+        rp_options_init(&o[p]);
+    memset(&g, 0, sizeof(g));
+    run_ranks(&g, ranks, 3, corpora, o, 0);
+    all_failed(ranks, 3, RP_EINVAL);
+    rp_corpus_free(c);
+    rp_corpus_free(other);
+}
+
+static void test_a_failing_exchange_fails_every_rank(void **state)
+{
+    rp_corpus *c = made_corpus(6, 60);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned at = 1; at <= 4; at++) {
+        for (unsigned p = 0; p < 2; p++)
+            rp_options_init(&o[p]);
+        memset(&g, 0, sizeof(g));
+        g.fail_at = at;
+        run_ranks(&g, ranks, 2, corpora, o, 4096);
+        all_failed(ranks, 2, RP_EEXCHANGE);
+    }
+    rp_corpus_free(c);
+}
+
+static void test_a_bad_exchange_is_invalid(void **state)
+{
+    rp_corpus *c = made_corpus(7, 10);
+    rp_options o;
+    rp_scan *s = (rp_scan *)&o; /* set to NULL on return */
+    rp_exchange ex = {.rank = 2, .size = 2};
+    (void)state;
+    rp_options_init(&o);
+    assert_int_equal(rp_scan_run_shared(c, &o, &ex, NULL, NULL, &s), RP_EINVAL);
+    assert_null(s);
+    rp_corpus_free(c);
+}
+
+/* Batch dedup shared by 1 to 4 ranks: rank 0's report is rp_dedup_run's. */
+static void test_shared_dedup_is_the_one_process_dedup(void **state)
+{
+    rp_corpus *c = made_corpus(8, 200);
+    rp_corpus *posts = read_corpus("tests/data/outlets.jsonl");
+    const rp_corpus *both[2] = {c, posts};
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        const rp_corpus *corpora[MAX_RANKS] = {both[k], both[k], both[k], both[k]};
+        rp_options o[MAX_RANKS];
+        rp_dedup_options d;
+        rp_dedup *dd = NULL;
+        rank ranks[MAX_RANKS];
+        group g;
+        rp_options_init(&o[0]);
+        rp_dedup_options_init(&d);
+        assert_int_equal(rp_dedup_run(both[k], &o[0], &d, &dd), RP_OK);
+        char *want = dedup_json_of(both[k], dd, &o[0], &d);
+        rp_dedup_free(dd);
+        for (unsigned n = 1; n <= MAX_RANKS; n++) {
+            for (unsigned p = 0; p < n; p++) {
+                rp_options_init(&o[p]);
+                o[p].threads = 1 + p % 2;
+            }
+            memset(&g, 0, sizeof(g));
+            dedup_mode = true;
+            run_ranks(&g, ranks, n, corpora, o, 512);
+            dedup_mode = false;
+            for (unsigned p = 1; p < n; p++) {
+                assert_int_equal(ranks[p].st, RP_OK);
+                assert_null(ranks[p].json);
+            }
+            assert_int_equal(ranks[0].st, RP_OK);
+            assert_string_equal(ranks[0].json, want);
+            free(ranks[0].json);
+        }
+        free(want);
+    }
+    rp_corpus_free(c);
+    rp_corpus_free(posts);
+}
+
+/* Allocations failing from the k-th on, whichever rank meets it first: every rank ends with
+ * the same status (no rank left waiting in an exchange), and only a run that succeeds has a
+ * result on rank 0. */
+static void test_allocation_failures_end_every_rank_alike(void **state)
+{
+    rp_corpus *c = made_corpus(9, 40);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned p = 0; p < 3; p++) {
+        rp_options_init(&o[p]);
+        o[p].threads = 1;
+    }
+    no_reports = true;
+    rp_alloc_fail_after(0);
+    memset(&g, 0, sizeof(g));
+    run_ranks(&g, ranks, 3, corpora, o, 4096);
+    unsigned long total = rp_alloc_count();
+    assert_true(ranks[0].scanned);
+    for (unsigned long k = 1; k <= total + 10; k += total / 60 + 1) {
+        memset(&g, 0, sizeof(g));
+        rp_alloc_fail_after(k);
+        run_ranks(&g, ranks, 3, corpora, o, 4096);
+        rp_alloc_fail_after(0);
+        for (unsigned p = 1; p < 3; p++) {
+            assert_int_equal(ranks[p].st, ranks[0].st);
+            assert_false(ranks[p].scanned);
+        }
+        assert_true(ranks[0].st == RP_OK || ranks[0].st == RP_ENOMEM);
+        assert_int_equal(ranks[0].scanned, ranks[0].st == RP_OK);
+    }
+    no_reports = false;
+    rp_corpus_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shared_scan_is_the_one_process_scan_on_made_corpora),
+        cmocka_unit_test(test_shared_scan_is_the_one_process_scan_on_the_test_corpora),
+        cmocka_unit_test(test_a_rank_over_its_budget_fails_every_rank),
+        cmocka_unit_test(test_ranks_holding_different_corpora_fail),
+        cmocka_unit_test(test_a_failing_exchange_fails_every_rank),
+        cmocka_unit_test(test_a_bad_exchange_is_invalid),
+        cmocka_unit_test(test_shared_dedup_is_the_one_process_dedup),
+        cmocka_unit_test(test_allocation_failures_end_every_rank_alike),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
