@@ -664,7 +664,8 @@ typedef struct rp_store_verdict {
 /* Adds every document of the corpus, in order, as ONE write transaction (all or nothing),
  * then evicts past max_items / max_age. Ids are stored and compared whole. *out (count
  * entries, one per document) is OWNED: rp_store_verdicts_free. RP_ELIMIT when the map is full
- * or an id is longer than RP_STORE_MAX_ID (the store is unchanged). */
+ * or an id is longer than RP_STORE_MAX_ID (the store is unchanged); RP_EIO, the store
+ * unchanged, when a mapped input shrank while it was read (rp_corpus_changed). */
 rp_status rp_store_add(rp_store *store, const rp_corpus *corpus, const rp_dedup_options *dopts,
                        rp_store_verdict **out, size_t *count, char *msg, size_t msglen);
 

@@ -197,6 +197,8 @@ static int write_dedup(FILE *out, void *ctx)
     const dedup_report *r = ctx;
     rp_status st;
 
+    if (rp_corpus_changed(r->corpus)) /* the caller says which input shrank */
+        return EXIT_TROUBLE;
     if (r->verdicts && r->args->keep_only)
         st = rp_store_write_new(out, r->corpus, r->verdicts, r->count);
     else if (r->verdicts)
@@ -210,6 +212,8 @@ static int write_dedup(FILE *out, void *ctx)
         cli_error("cannot write the report: %s", rp_strerror(st));
         return EXIT_TROUBLE;
     }
+    if (rp_corpus_changed(r->corpus)) /* shrank while written: no file is left */
+        return EXIT_TROUBLE;
     return 0;
 }
 

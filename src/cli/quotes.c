@@ -74,13 +74,16 @@ typedef struct quotes_report {
 static int write_quotes(FILE *out, void *ctx)
 {
     const quotes_report *r = ctx;
+    if (rp_corpus_changed(r->corpus)) /* the caller says which input shrank */
+        return EXIT_TROUBLE;
     rp_status st =
         rp_report_quotes(out, r->common->format, r->corpus, r->quotes, &r->common->opts, r->qopts);
-
     if (st != RP_OK && st != RP_EIO) {
         cli_error("cannot write the report: %s", rp_strerror(st));
         return EXIT_TROUBLE;
     }
+    if (rp_corpus_changed(r->corpus)) /* shrank while written: no file is left */
+        return EXIT_TROUBLE;
     return 0;
 }
 

@@ -22,12 +22,15 @@ typedef struct scan_report {
 static int write_scan(FILE *out, void *ctx)
 {
     const scan_report *r = ctx;
+    if (rp_corpus_changed(r->corpus)) /* the caller says which input shrank */
+        return EXIT_TROUBLE;
     rp_status st = rp_report_scan(out, r->common->format, r->corpus, r->scan, &r->common->opts);
-
     if (st != RP_OK && st != RP_EIO) {
         cli_error("cannot write the report: %s", rp_strerror(st));
         return EXIT_TROUBLE;
     }
+    if (rp_corpus_changed(r->corpus)) /* shrank while written: no file is left */
+        return EXIT_TROUBLE;
     return 0; /* write errors are caught by the caller, which knows the file's name */
 }
 

@@ -49,6 +49,8 @@ struct rp_corpus {
     bool text_tried;
     bool has_files; /* some document's bytes are a file's pages (mapped, or the text file) */
     atomic_size_t touched; /* bytes read since the pages were last handed back */
+    char *changed; /* the first input that shrank while read and whose mapping is gone */
+    bool changed_unnamed; /* one did, but its name could not be kept (out of memory) */
 };
 
 rp_status rp_corpus_new(rp_corpus **out)
@@ -106,6 +108,7 @@ void rp_corpus_free(rp_corpus *c)
     rp_free(c->raws);
     rp_free(c->skipped);
     rp_free(c->blobs);
+    rp_free(c->changed);
     rp_free(c);
 }
 
@@ -228,8 +231,16 @@ void rp_corpus_release_all(const rp_corpus *c, size_t from)
             rp_corpus_pages_release(c->docs[i].bytes, 0, c->docs[i].len);
 }
 
+void rp_corpus_note_changed(rp_corpus *c, const char *name)
+{
+    if (!c->changed && !(c->changed = rp_strdup(name)))
+        c->changed_unnamed = true; /* out of memory: the name is lost, not the fact */
+}
+
 const char *rp_corpus_changed(const rp_corpus *c)
 {
+    if (c->changed || c->changed_unnamed)
+        return c->changed ? c->changed : "(an input)";
     for (size_t i = 0; i < c->count; i++)
         if (rp_corpus_map_hit(&c->raws[i].map))
             return c->docs[i].name;

@@ -98,6 +98,9 @@ typedef struct rp_mapped {
 bool rp_corpus_map(int fd, size_t size, rp_mapped *m);
 void rp_corpus_unmap(rp_mapped *m);
 bool rp_corpus_map_hit(const rp_mapped *m);
+/* Records that input `name` shrank while it was read from a mapping that is let go (a feed
+ * parsed out of its pages): rp_corpus_changed names it from then on. */
+void rp_corpus_note_changed(rp_corpus *c, const char *name);
 
 /* Hands the pages holding bytes [from, to) of a file's mapping back (MADV_DONTNEED): read
  * again, they come back from the file. Only for mapped files' bytes and the text file's. */

@@ -33,19 +33,23 @@ static _Atomic(guard_block *) guard_head;
 static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sigaction guard_previous;
 static atomic_size_t mapped_now;
-static size_t page_size;
+static size_t page_size; /* set once (page_once) before any mapping */
+static pthread_once_t page_once = PTHREAD_ONCE_INIT;
 
 size_t rp_corpus_map_min = RP_MAP_MIN;
 
 /* A SIGBUS inside a guarded mapping: the file shrank under it. The rest of the mapping from
  * the faulting page on becomes anonymous zero pages (the access is then retried and reads 0).
- * Any other SIGBUS goes to the handler that was there before, or kills as it would have. */
+ * Any other SIGBUS goes to the handler that was there before, or kills as it would have. Only
+ * a fault the kernel raised (si_code > 0) has an address: a SIGBUS sent by kill(2) or
+ * sigqueue(3) is never taken for a truncation. mmap(2) is not on POSIX's list of
+ * async-signal-safe calls; on Linux it is a plain system call, which this relies on. */
 static void on_sigbus(int sig, siginfo_t *si, void *uctx)
 {
     const uintptr_t a = (uintptr_t)si->si_addr;
     const int saved = errno;
 
-    for (guard_block *b = atomic_load(&guard_head); b; b = b->next) {
+    for (guard_block *b = si->si_code > 0 ? atomic_load(&guard_head) : NULL; b; b = b->next) {
         for (size_t i = 0; i < SLOTS; i++) {
             uintptr_t lo = atomic_load(&b->lo[i]), hi = atomic_load(&b->hi[i]);
             if (!lo || a < lo || a >= hi)
@@ -74,7 +78,11 @@ elsewhere:
     memset(&dfl, 0, sizeof(dfl));
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
-    sigaction(SIGBUS, &dfl, NULL); /* the fault happens again and ends the program */
+    sigaction(SIGBUS, &dfl, NULL);
+    errno = saved;
+    if (si->si_code <= 0)
+        raise(sig); /* a sent signal does not come again by itself: its default action now */
+    /* a fault happens again as the access is retried, and ends the program */
 }
 
 /* A free slot for [lo, hi), the handler installed first. Under guard_lock. */
@@ -115,12 +123,16 @@ static rp_status guard_add(uintptr_t lo, uintptr_t hi, rp_map_slot *slot)
     return RP_OK;
 }
 
+static void page_init(void)
+{
+    long p = sysconf(_SC_PAGESIZE);
+    page_size = p > 0 ? (size_t)p : 4096;
+}
+
+/* Documents are loaded on worker threads: the size is set once, under pthread_once. */
 static size_t page(void)
 {
-    if (!page_size) {
-        long p = sysconf(_SC_PAGESIZE);
-        page_size = p > 0 ? (size_t)p : 4096;
-    }
+    pthread_once(&page_once, page_init);
     return page_size;
 }
 
@@ -166,6 +178,8 @@ void rp_corpus_unmap(rp_mapped *m)
 {
     if (!m->bytes)
         return;
+    /* the slot is let go before the pages: nothing reads a document being unmapped, so no
+     * fault can be in the handler for it now */
     pthread_mutex_lock(&guard_lock);
     atomic_store(&m->slot.block->lo[m->slot.i], 0);
     pthread_mutex_unlock(&guard_lock);

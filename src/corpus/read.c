@@ -132,6 +132,8 @@ static rp_status take_mapped(reader *rd, const char *name, rp_mapped *m)
 
     if (rp_corpus_is_feed(m->bytes, m->len)) {
         st = rp_corpus_read_feed(rd->c, name, m->bytes, m->len);
+        if (rp_corpus_map_hit(m)) /* parsed partly from zeros: the file shrank meanwhile */
+            rp_corpus_note_changed(rd->c, name);
         rp_corpus_unmap(m);
         return st;
     }

@@ -417,10 +417,22 @@ static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_
         goto fail;
     }
     st = add_all(&a, corpus, v);
+    /* a mapped input that shrank while it was read gave zeros for its lost bytes: nothing
+     * made from it is committed, or a re-run on the restored file would answer `seen` */
+    const char *changed = st == RP_OK && !query ? rp_corpus_changed(corpus) : NULL;
+    if (changed)
+        st = RP_EIO;
     if (st == RP_OK && !query && (rc = mdb_txn_commit(a.txn)) != 0)
         a.rc = rc, st = rp_store_mdb_status(rc);
     else if (st != RP_OK || query)
         mdb_txn_abort(a.txn);
+    if (changed) {
+        rp_store_fail(msg, msglen, st,
+                      "'%s': the file shrank while it was being read: nothing of the batch was "
+                      "added to store '%s'",
+                      changed, s->dir);
+        goto fail;
+    }
     if (st != RP_OK) {
         batch_fail(&a, st, msg, msglen);
         goto fail;

@@ -9,7 +9,8 @@
 
 #include "reprint.h"
 
-/* Whether the environment is a launcher's (OMPI_, PMI_ or PMIX_ variables of a rank). */
+/* Whether the environment is a launcher's (OMPI_, PMI_ or PMIX_ variables of a rank), unless
+ * REPRINT_MPI=0 says to run alone (a reprint started from inside an MPI job's process). */
 bool launch_by_launcher(void);
 
 /* Initialises MPI when started by a launcher: 0, or -1 after an error message. Without a

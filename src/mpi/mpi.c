@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static bool started;
@@ -22,10 +23,15 @@ static rp_exchange job;
 static long test_exit_rank = -1, test_exit_at;
 static long calls;
 
+/* A rank's variables are inherited by whatever it starts: a reprint run from inside an MPI
+ * job's process (a script's subprocess) would join that job. REPRINT_MPI=0 keeps it alone. */
 bool launch_by_launcher(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
                                        "PMI_SIZE", "PMI_FD"};
+    const char *opt = getenv("REPRINT_MPI");
+    if (opt && strcmp(opt, "0") == 0)
+        return false;
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         if (getenv(vars[i]))
             return true;
