@@ -28,16 +28,19 @@ for run in $(seq 1 "$RUNS"); do
     rss=$(field 'Maximum resident set size' "$OUT/alone.time")
     echo "run $run alone (--threads $RANKS): wall ${wall} s, user+sys ${cpu} s, peak ${rss} KB"
 
-    rm -f "$OUT"/rank.time.*
+    rm -f "$OUT"/rank.time.* "$OUT"/rank.err.*
     start=$(date +%s.%N)
-    mpirun --oversubscribe -np "$RANKS" sh -c '/usr/bin/time -v -o "$0.$OMPI_COMM_WORLD_RANK" "$@"' \
+    # each rank's stderr to its own file: lines of ranks sharing mpirun's stderr interleave,
+    # which cut a "sent" line and halved the count once
+    mpirun --oversubscribe -np "$RANKS" sh -c \
+        'exec 2> "${0%.time}.err.$OMPI_COMM_WORLD_RANK"; /usr/bin/time -v -o "$0.$OMPI_COMM_WORLD_RANK" "$@"' \
         "$OUT/rank.time" "$BIN" scan --format json --threads 1 --progress -o "$OUT/shared.json" \
         "$CORPUS" 2> "$OUT/shared.err"
     end=$(date +%s.%N)
     wall=$(echo "$start $end" | awk '{printf "%.1f", $2 - $1}')
     cpu=$(for f in "$OUT"/rank.time.*; do echo "$(field 'User time' "$f") $(field 'System time' "$f")"; done | awk '{s += $1 + $2} END {print s}')
     rss=$(field 'Maximum resident set size' "$OUT"/rank.time.* | tr '\n' ' ')
-    sent=$(grep -o 'sent [0-9]* bytes' "$OUT/shared.err" | awk '{s += $2} END {print s + 0}')
+    sent=$(cat "$OUT"/rank.err.* | grep -o 'sent [0-9]* bytes' | awk '{s += $2} END {print s + 0}')
     per_gb=$(echo "$sent $bytes" | awk '{printf "%.3f", $1 / $2}')
     echo "run $run mpirun -np $RANKS (--threads 1): wall ${wall} s, user+sys ${cpu} s, peak per rank ${rss}KB, exchanged ${sent} bytes (${per_gb} GB per GB of text)"
     cmp -s "$OUT/alone.json" "$OUT/shared.json" || { echo "the reports differ"; exit 1; }

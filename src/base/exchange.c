@@ -63,23 +63,38 @@ rp_status rp_group_exchange(rp_group *s, const char *stage, const void *send,
     }
     if (s->memory && recv_total > s->memory)
         st = RP_EBUDGET;
-    if (st == RP_OK) {
-        recv = rp_malloc(recv_total ? recv_total : 1);
-        /* a round's buffers: at most a round, at most what there is to move */
-        size_t send_total = soff[n - 1] + send_counts[n - 1];
-        sendbuf = rp_malloc((send_total < n * cap ? send_total : n * cap) + 1);
-        recvbuf = rp_malloc((recv_total < n * cap ? recv_total : n * cap) + 1);
-        if (!recv || !sendbuf || !recvbuf)
-            st = RP_ENOMEM;
-    }
+    if (st == RP_OK && !(recv = rp_malloc(recv_total ? recv_total : 1)))
+        st = RP_ENOMEM;
     uint64_t r64 = rounds; /* every process asks, failed or not: the calls must pair up */
     if (s->ex->allreduce(s->ex->ctx, &r64, 1, RP_REDUCE_MAX) != 0)
         st = RP_EEXCHANGE;
+    if (st == RP_OK && r64 > 1) {
+        /* a round's buffers: at most a round, at most what there is to move. One round needs
+         * none: send and recv are laid out as a round's buffers already (blocks in process
+         * order), so they go to the transport as they are, which spares a copy of both. */
+        size_t send_total = soff[n - 1] + send_counts[n - 1];
+        sendbuf = rp_malloc((send_total < n * cap ? send_total : n * cap) + 1);
+        recvbuf = rp_malloc((recv_total < n * cap ? recv_total : n * cap) + 1);
+        if (!sendbuf || !recvbuf)
+            st = RP_ENOMEM;
+    }
     if ((st = rp_group_agree(s, st)) != RP_OK)
         goto done;
     if (s->progress)
         s->progress(s->progress_ctx, stage, 0, recv_total);
-    for (uint64_t r = 0; r < r64; r++) {
+    if (r64 == 1) {
+        if (s->ex->alltoallv(s->ex->ctx, send, send_counts, recv, recv_counts) != 0) {
+            st = RP_EEXCHANGE;
+            goto done;
+        }
+        for (unsigned p = 0; p < n; p++) {
+            s->ex->bytes_sent += p == s->me ? 0 : send_counts[p];
+            s->ex->bytes_received += p == s->me ? 0 : recv_counts[p];
+        }
+        if (s->progress)
+            s->progress(s->progress_ctx, stage, recv_total, recv_total);
+    }
+    for (uint64_t r = 0; r64 > 1 && r < r64; r++) {
         size_t at = 0;
         for (unsigned p = 0; p < n; p++) {
             sn[p] = send_counts[p] - sent[p] < cap ? send_counts[p] - sent[p] : cap;
