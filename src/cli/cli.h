@@ -73,6 +73,9 @@ int cli_check_unchanged(const rp_corpus *corpus, int rc);
 /* Under a launcher: whether every rank read its inputs (corpus not NULL); rank 0 says which
  * did not (that rank's own error is already on stderr). Collective: every rank calls it. */
 bool cli_all_read(const rp_exchange *ex, const rp_corpus *corpus);
+/* Under a launcher: whether no rank's inputs shrank while they were read (rp_corpus_changed);
+ * rank 0 names the rank that saw it. Collective: every rank calls it. */
+bool cli_all_unchanged(const rp_exchange *ex, const rp_corpus *corpus);
 
 /* Prints "reprint: MESSAGE" on stderr without a line break; the formatted message goes
  * through rp_write_safe, so names and paths in it cannot drive the terminal. */

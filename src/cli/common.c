@@ -482,6 +482,21 @@ bool cli_all_read(const rp_exchange *ex, const rp_corpus *corpus)
     return v == 0;
 }
 
+/* Whether no rank read an input that shrank meanwhile (collective): a rank's zeros went into
+ * what it sent the others. The rank that saw it says which file (cli_check_unchanged); rank 0
+ * says which rank, when it is another. */
+bool cli_all_unchanged(const rp_exchange *ex, const rp_corpus *corpus)
+{
+    uint64_t v = rp_corpus_changed(corpus) ? (uint64_t)1 << 32 | ex->rank : 0;
+    if (ex->allreduce(ex->ctx, &v, 1, RP_REDUCE_MAX) != 0)
+        return false;
+    if (v && ex->rank == 0 && (v & 0xffffffffu) != 0)
+        cli_error("rank %u of %u read an input that shrank while it was being read (its message "
+                  "above): no report",
+                  (unsigned)(v & 0xffffffffu), ex->size);
+    return v == 0;
+}
+
 static long long ns_of(struct timespec t)
 {
     return t.tv_sec * 1000000000LL + t.tv_nsec;

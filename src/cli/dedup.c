@@ -309,11 +309,14 @@ static int run_batch(const cli_common *c, const dedup_args *a, const rp_corpus *
     if (ex && !a->store) { /* under mpirun or srun: the signatures shared, rank 0 judges and writes */
         ex->round_bytes = (size_t)(c->exchange_mb ? c->exchange_mb : 256) << 20;
         st = rp_dedup_run_shared(corpus, &c->opts, &a->d, ex, NULL, NULL, &dd);
+        bool same = cli_all_unchanged(ex, corpus); /* the caller names a file of its own */
         if (st != RP_OK && ex->rank == 0)
             cli_error("dedup failed on rank %u of %u: %s", ex->failed_rank, ex->size,
                       rp_strerror(st));
-        if (st != RP_OK || ex->rank != 0)
-            return st == RP_OK ? 0 : EXIT_TROUBLE;
+        if (st != RP_OK || !same || ex->rank != 0) {
+            rp_dedup_free(dd);
+            return st == RP_OK && same ? 0 : EXIT_TROUBLE;
+        }
     } else {
         st = rp_dedup_run(corpus, &c->opts, &a->d, &dd);
     }

@@ -247,8 +247,9 @@ int cmd_scan(int argc, char **argv)
         st = run_shared(&c, ex, corpus, &scan);
     else
         st = rp_scan_run(corpus, &c.opts, cli_progress, &c, &scan);
-    if (rp_corpus_changed(corpus)) { /* no report from a file that shrank under the scan */
-        rc = cli_check_unchanged(corpus, 0);
+    /* no report from a file that shrank under the scan (on any rank: all of them agree) */
+    if (ex ? !cli_all_unchanged(ex, corpus) : rp_corpus_changed(corpus) != NULL) {
+        rc = cli_check_unchanged(corpus, EXIT_TROUBLE);
         rp_scan_free(scan);
         rp_corpus_free(corpus);
         return rc;

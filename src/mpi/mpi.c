@@ -103,6 +103,9 @@ int launch_start(int *argc, char ***argv)
 
     if (!launch_by_launcher())
         return 0;
+    /* ranks waiting in a collective while rank 0 clusters and writes give their core away
+     * instead of polling it (unless the user chose otherwise) */
+    setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
     if (MPI_Init(argc, argv) != MPI_SUCCESS) {
         fprintf(stderr, "reprint: cannot initialise MPI under the launcher\n");
         return -1;
@@ -133,7 +136,9 @@ rp_exchange *launch_exchange(void)
 
 void launch_stop(void)
 {
-    if (started)
+    if (started) {
+        signal(SIGTERM, SIG_DFL); /* the report is written: no "no report written" from now */
         MPI_Finalize();
+    }
     started = false;
 }
