@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -52,4 +53,65 @@ rp_scan *fixture_scan_past_allocation_failures(const rp_corpus *c, const rp_opti
         assert_int_equal(st, RP_ENOMEM);
         assert_null(s);
     }
+}
+
+static uint64_t made_state;
+
+static uint32_t made_rng(void)
+{
+    made_state = made_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(made_state >> 33);
+}
+
+rp_corpus *fixture_made_corpus(uint64_t seed, unsigned docs, const char *const *vocab, size_t nv)
+{
+    char *passage[4];
+    rp_corpus *c;
+    made_state = seed;
+    for (int p = 0; p < 4; p++) {
+        rp_buf b = RP_BUF_INIT;
+        for (int i = 0; i < 80; i++)
+            assert_int_equal(rp_buf_addf(&b, "%s%s", i ? " " : "", vocab[made_rng() % nv]), RP_OK);
+        assert_int_equal(rp_buf_detach(&b, &passage[p]), RP_OK);
+    }
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (unsigned d = 0; d < docs; d++) {
+        rp_buf b = RP_BUF_INIT;
+        char name[32];
+        unsigned parts = 1 + made_rng() % 4;
+        for (unsigned k = 0; k < parts; k++) {
+            for (unsigned i = 0, n = 20 + made_rng() % 200; i < n; i++)
+                assert_int_equal(rp_buf_addf(&b, "%s%u ", vocab[made_rng() % nv],
+                                             made_rng() % 997),
+                                 RP_OK);
+            if (made_rng() % 3 == 0) { /* a copy of a shared passage, a word edited */
+                const char *p = passage[made_rng() % 4];
+                size_t len = strlen(p), cut = made_rng() % len;
+                assert_int_equal(rp_buf_add(&b, p, cut), RP_OK);
+                assert_int_equal(rp_buf_adds(&b, " edited "), RP_OK);
+                assert_int_equal(rp_buf_adds(&b, p + cut), RP_OK);
+                assert_int_equal(rp_buf_adds(&b, ".\n"), RP_OK);
+            }
+        }
+        snprintf(name, sizeof(name), "doc%04u", d);
+        assert_int_equal(rp_corpus_add(c, name, b.data ? b.data : "", b.len, NULL), RP_OK);
+        rp_buf_release(&b);
+    }
+    for (int p = 0; p < 4; p++)
+        rp_free(passage[p]);
+    return c;
+}
+
+rp_corpus *fixture_read_source(const char *rel)
+{
+    char path[4096];
+    const char *root = getenv("RP_SOURCE_DIR");
+    rp_read_options ro;
+    rp_corpus *c;
+    snprintf(path, sizeof(path), "%s/%s", root ? root : RP_SOURCE_DIR, rel);
+    rp_read_options_init(&ro);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    assert_int_equal(rp_corpus_read(c, path, &ro), RP_OK);
+    assert_true(rp_corpus_count(c) > 0);
+    return c;
 }

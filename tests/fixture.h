@@ -13,4 +13,12 @@ void fixture_remove_tree(const char *path);
  * (OWNED: rp_scan_free). */
 rp_scan *fixture_scan_past_allocation_failures(const rp_corpus *c, const rp_options *o);
 
+/* Documents of random words from vocab[0, nv) (a generator seeded by seed), some holding
+ * copies of four shared passages of 80 words with a word inserted: many fingerprints, runs and
+ * clusters. OWNED: rp_corpus_free. */
+rp_corpus *fixture_made_corpus(uint64_t seed, unsigned docs, const char *const *vocab, size_t nv);
+
+/* The corpus read from a path of the source tree (RP_SOURCE_DIR), asserted not empty. */
+rp_corpus *fixture_read_source(const char *rel);
+
 #endif /* REPRINT_TEST_FIXTURE_H */

@@ -24,14 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static uint64_t rng_state;
-
-static uint32_t rng(void)
-{
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(rng_state >> 33);
-}
-
 /* Documents of random words from a small vocabulary, some holding copies of a few shared
  * passages with a word changed here and there: many fingerprints, runs and clusters. */
 static rp_corpus *made_corpus(uint64_t seed, unsigned docs)
@@ -41,54 +33,7 @@ static rp_corpus *made_corpus(uint64_t seed, unsigned docs)
         "railway", "school", "budget",  "hospital", "the",     "of",     "and",   "a",
         "ferry",   "farm",   "orchard", "museum",   "library", "road",   "tower", "canal",
         "vote",    "plan",   "report",  "station",  "village", "mill",   "quay",  "square"};
-    const size_t nv = sizeof(vocab) / sizeof(vocab[0]);
-    char *passage[4];
-    rp_corpus *c;
-    rng_state = seed;
-    for (int p = 0; p < 4; p++) {
-        rp_buf b = RP_BUF_INIT;
-        for (int i = 0; i < 80; i++)
-            assert_int_equal(rp_buf_addf(&b, "%s%s", i ? " " : "", vocab[rng() % nv]), RP_OK);
-        assert_int_equal(rp_buf_detach(&b, &passage[p]), RP_OK);
-    }
-    assert_int_equal(rp_corpus_new(&c), RP_OK);
-    for (unsigned d = 0; d < docs; d++) {
-        rp_buf b = RP_BUF_INIT;
-        char name[32];
-        unsigned parts = 1 + rng() % 4;
-        for (unsigned k = 0; k < parts; k++) {
-            for (unsigned i = 0, n = 20 + rng() % 200; i < n; i++)
-                assert_int_equal(rp_buf_addf(&b, "%s%u ", vocab[rng() % nv], rng() % 997), RP_OK);
-            if (rng() % 3 == 0) { /* a copy of a shared passage, a word edited */
-                const char *p = passage[rng() % 4];
-                size_t len = strlen(p), cut = rng() % len;
-                assert_int_equal(rp_buf_add(&b, p, cut), RP_OK);
-                assert_int_equal(rp_buf_adds(&b, " edited "), RP_OK);
-                assert_int_equal(rp_buf_adds(&b, p + cut), RP_OK);
-                assert_int_equal(rp_buf_adds(&b, ".\n"), RP_OK);
-            }
-        }
-        snprintf(name, sizeof(name), "doc%04u", d);
-        assert_int_equal(rp_corpus_add(c, name, b.data ? b.data : "", b.len, NULL), RP_OK);
-        rp_buf_release(&b);
-    }
-    for (int p = 0; p < 4; p++)
-        rp_free(passage[p]);
-    return c;
-}
-
-static rp_corpus *read_corpus(const char *rel)
-{
-    char path[4096];
-    const char *root = getenv("RP_SOURCE_DIR");
-    rp_read_options ro;
-    rp_corpus *c;
-    snprintf(path, sizeof(path), "%s/%s", root ? root : RP_SOURCE_DIR, rel);
-    rp_read_options_init(&ro);
-    assert_int_equal(rp_corpus_new(&c), RP_OK);
-    assert_int_equal(rp_corpus_read(c, path, &ro), RP_OK);
-    assert_true(rp_corpus_count(c) > 0);
-    return c;
+    return fixture_made_corpus(seed, docs, vocab, sizeof(vocab) / sizeof(vocab[0]));
 }
 
 /* The JSON report of a scan (NUL-terminated; free()). */
@@ -174,7 +119,7 @@ static void test_spill_gives_the_same_report_on_the_test_corpora(void **state)
                                          "tests/data/outlets.jsonl"};
     (void)state;
     for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
-        rp_corpus *c = read_corpus(inputs[i]);
+        rp_corpus *c = fixture_read_source(inputs[i]);
         same_report_spilled(c);
         rp_corpus_free(c);
     }
