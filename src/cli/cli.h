@@ -70,6 +70,12 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths);
  * (rp_corpus_changed): what was computed from it is not to be trusted. */
 int cli_check_unchanged(const rp_corpus *corpus, int rc);
 
+/* Under a launcher, before reading: false (rank 0 says why) when the inputs cannot be shared
+ * among the ranks (standard input with more than one rank: every rank would wait on its own);
+ * ranks other than 0 are made quiet (rank 0 names skipped inputs, once). `verb` ends the
+ * message ("save it to a file and VERB that"). */
+bool cli_shared_inputs(cli_common *c, const rp_exchange *ex, int npaths, char **paths,
+                       const char *verb);
 /* Under a launcher: whether every rank read its inputs (corpus not NULL); rank 0 says which
  * did not (that rank's own error is already on stderr). Collective: every rank calls it. */
 bool cli_all_read(const rp_exchange *ex, const rp_corpus *corpus);

@@ -469,6 +469,22 @@ int cli_check_unchanged(const rp_corpus *corpus, int rc)
     return EXIT_TROUBLE;
 }
 
+bool cli_shared_inputs(cli_common *c, const rp_exchange *ex, int npaths, char **paths,
+                       const char *verb)
+{
+    for (int i = 0; i < npaths; i++)
+        if (strcmp(paths[i], "-") == 0 && ex->size > 1) {
+            if (ex->rank == 0)
+                cli_error("standard input cannot be shared among %u ranks: save it to a file "
+                          "and %s that",
+                          ex->size, verb);
+            return false;
+        }
+    if (ex->rank != 0)
+        c->quiet = true; /* rank 0 says what is skipped, once */
+    return true;
+}
+
 /* Whether every rank read its inputs: each says, rank 0 tells which did not (its own error
  * is already on stderr). */
 bool cli_all_read(const rp_exchange *ex, const rp_corpus *corpus)

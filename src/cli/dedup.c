@@ -373,18 +373,8 @@ int cmd_dedup(int argc, char **argv)
                         "input)\ntry 'reprint dedup --help'\n");
         return EXIT_TROUBLE;
     }
-    if (ex) {
-        for (int i = first; i < argc; i++)
-            if (strcmp(argv[i], "-") == 0) {
-                if (ex->rank == 0)
-                    cli_error("standard input cannot be shared among %u ranks: save it to a "
-                              "file and deduplicate that",
-                              ex->size);
-                return EXIT_TROUBLE;
-            }
-        if (ex->rank != 0)
-            c.quiet = true; /* rank 0 says what is skipped, once */
-    }
+    if (ex && !cli_shared_inputs(&c, ex, argc - first, argv + first, "deduplicate"))
+        return EXIT_TROUBLE;
     c.read.date_field = a.d.date_field; /* documents' dates: one rule with the scan */
     corpus = cli_read_inputs(&c, argc - first, argv + first);
     if (ex && !cli_all_read(ex, corpus)) {

@@ -214,18 +214,8 @@ int cmd_scan(int argc, char **argv)
     rp_exchange *ex = launch_exchange();
     if (ex && c.explain[0] && ex->rank != 0)
         return 0; /* --explain is one process's work: rank 0's */
-    if (ex && !c.explain[0]) {
-        for (int i = first; i < argc; i++)
-            if (strcmp(argv[i], "-") == 0 && ex->size > 1) {
-                if (ex->rank == 0)
-                    cli_error("standard input cannot be shared among %u ranks: save it to a "
-                              "file and scan that",
-                              ex->size);
-                return EXIT_TROUBLE;
-            }
-        if (ex->rank != 0)
-            c.quiet = true; /* rank 0 says what is skipped, once */
-    }
+    if (ex && !c.explain[0] && !cli_shared_inputs(&c, ex, argc - first, argv + first, "scan"))
+        return EXIT_TROUBLE;
     if (first >= argc) /* --explain A B alone: A and B are the inputs */
         corpus = cli_read_inputs(&c, 2, c.explain);
     else

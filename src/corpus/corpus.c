@@ -158,17 +158,23 @@ stop:
     return NULL;
 }
 
+/* Room for one more document: RP_ELIMIT past 2^32 - 1 of them, RP_ENOMEM. */
+static rp_status room_for_one(rp_corpus *c)
+{
+    if (c->count >= UINT32_MAX)
+        return RP_ELIMIT;
+    if (RP_GROW(c->docs, c->cap, c->count + 1) != RP_OK ||
+        RP_GROW(c->raws, c->raw_cap, c->count + 1) != RP_OK)
+        return RP_ENOMEM;
+    return RP_OK;
+}
+
 rp_status rp_corpus_take(rp_corpus *c, char *name, char *bytes, size_t len, size_t offset,
                          char *meta)
 {
-    rp_status st = RP_ENOMEM;
+    rp_status st = room_for_one(c);
 
-    if (c->count >= UINT32_MAX) {
-        st = RP_ELIMIT;
-        goto fail;
-    }
-    if (RP_GROW(c->docs, c->cap, c->count + 1) != RP_OK ||
-        RP_GROW(c->raws, c->raw_cap, c->count + 1) != RP_OK)
+    if (st != RP_OK)
         goto fail;
     bytes[len] = '\0';
     const char *in_file = text_to_file(c, bytes, len);
@@ -191,14 +197,9 @@ fail:
 
 rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m)
 {
-    rp_status st = RP_ENOMEM;
+    rp_status st = room_for_one(c);
 
-    if (c->count >= UINT32_MAX) {
-        st = RP_ELIMIT;
-        goto fail;
-    }
-    if (RP_GROW(c->docs, c->cap, c->count + 1) != RP_OK ||
-        RP_GROW(c->raws, c->raw_cap, c->count + 1) != RP_OK)
+    if (st != RP_OK)
         goto fail;
     c->docs[c->count] = (rp_doc){.name = name, .bytes = m->bytes, .len = m->len, .file_line = 1};
     c->raws[c->count] = (rp_doc_raw){NULL, 0, *m, false};
