@@ -168,6 +168,15 @@ rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_optio
     return RP_OK;
 }
 
+rp_status rp_index_bucket(rp_fingerprint *fps, size_t count, rp_fingerprints *scratch,
+                          const rp_options *opts, rp_seeds *out, rp_index_stats *stats)
+{
+    if (RP_GROW(scratch->items, scratch->cap, count) != RP_OK)
+        return RP_ENOMEM;
+    rp_index_sort(fps, count, scratch->items);
+    return rp_index_seeds(fps, count, opts, out, stats);
+}
+
 /* Seeds order by (doc_a, doc_b, pos_a, pos_b), flags ignored: two 64-bit keys. */
 static inline uint64_t seed_hi(const rp_seed *s)
 {

@@ -120,6 +120,12 @@ void rp_index_sort(rp_fingerprint *fps, size_t count, rp_fingerprint *scratch);
 rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_options *opts,
                          rp_seeds *out, rp_index_stats *stats);
 
+/* One bucket of an index: fps sorted (rp_index_sort, scratch grown to count items) and its
+ * runs' seeds appended (rp_index_seeds). The one-process scan and the shared one both index
+ * bucket by bucket with it. */
+rp_status rp_index_bucket(rp_fingerprint *fps, size_t count, rp_fingerprints *scratch,
+                          const rp_options *opts, rp_seeds *out, rp_index_stats *stats);
+
 /* Sorts seeds by (doc_a, doc_b, pos_a, pos_b), flags ignored. */
 void rp_seeds_sort(rp_seed *seeds, size_t count);
 

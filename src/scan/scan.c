@@ -710,13 +710,9 @@ static rp_status spill_seeds(run *r, rp_seeds *list)
 static rp_status bucket_task(void *ctx, size_t b, unsigned w)
 {
     run *r = ctx;
-    rp_fingerprint *items = r->group + r->bucket_off[b];
-    size_t n = r->bucket_off[b + 1] - r->bucket_off[b];
-    rp_fingerprints *scratch = &r->scratch[w];
-    if (RP_GROW(scratch->items, scratch->cap, n) != RP_OK)
-        return RP_ENOMEM;
-    rp_index_sort(items, n, scratch->items);
-    rp_status st = rp_index_seeds(items, n, r->opts, &r->wseeds[w], &r->wstats[w]);
+    rp_status st =
+        rp_index_bucket(r->group + r->bucket_off[b], r->bucket_off[b + 1] - r->bucket_off[b],
+                        &r->scratch[w], r->opts, &r->wseeds[w], &r->wstats[w]);
     if (st == RP_OK && r->seed_spill && r->wseeds[w].count > r->seed_flush)
         st = spill_seeds(r, &r->wseeds[w]);
     return st;
@@ -1565,6 +1561,30 @@ static rp_status run_stages(run *r, rp_scan *scan)
     return cluster_stage(r, scan);
 }
 
+/* A run over the whole corpus with its per-worker arrays, no stage begun. */
+static rp_status stage_run(run *r, const rp_corpus *corpus, const rp_options *opts,
+                           rp_progress_fn progress, void *progress_ctx)
+{
+    memset(r, 0, sizeof(*r));
+    r->corpus = corpus;
+    r->opts = opts;
+    r->threads = rp_pool_threads(opts);
+    r->progress = progress;
+    r->progress_ctx = progress_ctx;
+    r->docs = rp_corpus_count(corpus);
+    return run_alloc(r);
+}
+
+/* The finished scan takes the run's statistics; the run is let go. */
+static void scan_take(run *r, rp_scan *scan, rp_scan **out)
+{
+    scan->stats = r->stats;
+    scan->doc_count = r->docs;
+    r->stats = NULL;
+    run_release(r);
+    *out = scan;
+}
+
 rp_status rp_scan_run(const rp_corpus *corpus, const rp_options *opts, rp_progress_fn progress,
                       void *progress_ctx, rp_scan **out)
 {
@@ -1574,26 +1594,16 @@ rp_status rp_scan_run(const rp_corpus *corpus, const rp_options *opts, rp_progre
 
     if (st != RP_OK)
         return st;
-    memset(&r, 0, sizeof(r));
-    r.corpus = corpus;
-    r.opts = opts;
-    r.threads = rp_pool_threads(opts);
-    r.progress = progress;
-    r.progress_ctx = progress_ctx;
-    r.docs = rp_corpus_count(corpus);
+    st = stage_run(&r, corpus, opts, progress, progress_ctx);
     scan = rp_calloc(1, sizeof(*scan));
-    if (!scan || run_alloc(&r) != RP_OK) {
+    if (st != RP_OK || !scan) {
         st = RP_ENOMEM;
         goto fail;
     }
     st = run_stages(&r, scan);
     if (st != RP_OK)
         goto fail;
-    scan->stats = r.stats;
-    scan->doc_count = r.docs;
-    r.stats = NULL;
-    run_release(&r);
-    *out = scan;
+    scan_take(&r, scan, out);
     return RP_OK;
 fail:;
     int e = st == RP_EIO && r.spill ? rp_spill_errno(r.spill) : 0;
@@ -1640,20 +1650,6 @@ const rp_scan_counts *rp_scan_get_counts(const rp_scan *scan)
 }
 
 /* ---- the stages one at a time, for a scan shared among processes (shared.c) ---- */
-
-/* A run over the whole corpus with its per-worker arrays, no stage begun. */
-static rp_status stage_run(run *r, const rp_corpus *corpus, const rp_options *opts,
-                           rp_progress_fn progress, void *progress_ctx)
-{
-    memset(r, 0, sizeof(*r));
-    r->corpus = corpus;
-    r->opts = opts;
-    r->threads = rp_pool_threads(opts);
-    r->progress = progress;
-    r->progress_ctx = progress_ctx;
-    r->docs = rp_corpus_count(corpus);
-    return run_alloc(r);
-}
 
 rp_status rp_scan_fingerprint_docs(const rp_corpus *corpus, const rp_options *opts,
                                    uint32_t lo, uint32_t hi, rp_progress_fn progress,
@@ -1753,10 +1749,6 @@ rp_status rp_scan_finish(const rp_corpus *corpus, const rp_options *opts, rp_hit
         rp_scan_free(scan);
         return st;
     }
-    scan->stats = r.stats;
-    scan->doc_count = r.docs;
-    r.stats = NULL;
-    run_release(&r);
-    *out = scan;
+    scan_take(&r, scan, out);
     return RP_OK;
 }

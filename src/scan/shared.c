@@ -42,13 +42,8 @@ typedef struct shared {
 static rp_status bucket_task(void *ctx, size_t b, unsigned w)
 {
     shared *s = ctx;
-    rp_fingerprint *items = s->owned + s->bucket_off[b];
-    size_t n = s->bucket_off[b + 1] - s->bucket_off[b];
-    rp_fingerprints *scratch = &s->scratch[w];
-    if (RP_GROW(scratch->items, scratch->cap, n) != RP_OK)
-        return RP_ENOMEM;
-    rp_index_sort(items, n, scratch->items);
-    return rp_index_seeds(items, n, s->opts, &s->wseeds[w], &s->wstats[w]);
+    return rp_index_bucket(s->owned + s->bucket_off[b], s->bucket_off[b + 1] - s->bucket_off[b],
+                           &s->scratch[w], s->opts, &s->wseeds[w], &s->wstats[w]);
 }
 
 /* Fingerprints on the wire, compactly: a stream per (sender, owner) in (doc, pos) order, each
