@@ -504,6 +504,15 @@ static char *text_of(size_t len)
     return t;
 }
 
+/* Two reads of one document agree: name, bytes, and the NUL after them. */
+static void assert_same_doc(const rp_doc *x, const rp_doc *y)
+{
+    assert_string_equal(x->name, y->name);
+    assert_int_equal(x->len, y->len);
+    assert_memory_equal(x->bytes, y->bytes, x->len);
+    assert_int_equal(y->bytes[y->len], '\0');
+}
+
 /* Reading with every plain file mapped gives the documents and skips of reading without:
  * decoded inputs (gzip, UTF-16) and binary files are told apart as before, a file whose
  * size is a whole number of pages still ends in a NUL, a feed is read from the mapping. */
@@ -539,10 +548,7 @@ static void test_mapped_files_read_as_the_loaded_ones(void **state)
     assert_int_equal(rp_corpus_count(c[1]), rp_corpus_count(c[0]));
     for (uint32_t d = 0; d < rp_corpus_count(c[0]); d++) {
         const rp_doc *x = rp_corpus_doc(c[0], d), *y = rp_corpus_doc(c[1], d);
-        assert_string_equal(x->name, y->name);
-        assert_int_equal(x->len, y->len);
-        assert_memory_equal(x->bytes, y->bytes, x->len);
-        assert_int_equal(y->bytes[y->len], '\0');
+        assert_same_doc(x, y);
         if ((x->title == NULL) != (y->title == NULL) || (x->title && strcmp(x->title, y->title)))
             fail_msg("title of %s differs", x->name);
     }
@@ -705,11 +711,7 @@ static void test_text_in_file_reads_as_in_memory(void **state)
     assert_int_equal(rp_corpus_count(c[1]), rp_corpus_count(c[0]));
     for (int round = 0; round < 2; round++) {
         for (uint32_t d = 0; d < rp_corpus_count(c[0]); d++) {
-            const rp_doc *x = rp_corpus_doc(c[0], d), *y = rp_corpus_doc(c[1], d);
-            assert_string_equal(x->name, y->name);
-            assert_int_equal(x->len, y->len);
-            assert_memory_equal(x->bytes, y->bytes, x->len);
-            assert_int_equal(y->bytes[y->len], '\0');
+            assert_same_doc(rp_corpus_doc(c[0], d), rp_corpus_doc(c[1], d));
             const char *raw[2];
             size_t raw_len[2];
             assert_int_equal(rp_corpus_raw(c[0], d, &raw[0], &raw_len[0]), RP_OK);
