@@ -84,6 +84,19 @@ static rp_status hash_sink(void *ctx, rp_tokens *toks)
     return RP_OK;
 }
 
+/* Appends the aligner's hashes of toks[from, count) to s (the first pass keeps them: see
+ * run.keep_hashes). */
+static rp_status hash_append(hash_stream *s, const rp_tokens *toks, size_t from)
+{
+    if (from >= toks->count)
+        return RP_OK;
+    if (RP_GROW(s->h, s->cap, s->count + (toks->count - from)) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = from; i < toks->count; i++)
+        s->h[s->count++] = (uint32_t)(toks->items[i].hash ^ (toks->items[i].hash >> 32));
+    return RP_OK;
+}
+
 /* Hashes the tokens still held and hands the list over (OWNED; never NULL on RP_OK). */
 static rp_status hashes_done(hash_stream *s, rp_status st, rp_tokens *toks, uint32_t **out,
                              uint32_t *count)
@@ -135,6 +148,10 @@ typedef struct run {
     rp_progress_fn progress;
     void *progress_ctx;
     size_t docs;
+    /* the first pass keeps every document's token hashes for the aligner (no memory budget:
+     * 4 bytes a token held from the fingerprints to the alignment), instead of the aligner
+     * tokenizing the documents of its pairs a second time */
+    bool keep_hashes;
     rp_doc_stats *stats;
     rp_tokens *toks; /* per worker */
     /* fingerprints, per chunk of documents */
@@ -396,6 +413,8 @@ typedef struct fp_stream {
     rp_fingerprints *fps;
     size_t base;     /* the document's index of the first token held */
     size_t ctx_done; /* fingerprints before this one have their context */
+    hash_stream hs;  /* keep_hashes: the document's token hashes so far */
+    size_t hashed;   /* keep_hashes: the document's tokens before this one are in hs */
 } fp_stream;
 
 size_t rp_scan_token_block = RP_SCAN_TOKEN_BLOCK;
@@ -441,6 +460,11 @@ static rp_status fp_sink(void *ctx, rp_tokens *toks)
     }
     if (keep < s->base)
         keep = s->base;
+    if (s->r->keep_hashes) {
+        if ((st = hash_append(&s->hs, toks, s->hashed - s->base)) != RP_OK)
+            return st;
+        s->hashed = s->base + toks->count;
+    }
     drop = keep - s->base;
     if (drop)
         memmove(toks->items, toks->items + drop, (toks->count - drop) * sizeof(rp_token));
@@ -464,6 +488,8 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     s.fps = fps;
     s.base = 0;
     s.ctx_done = fps->count;
+    s.hs = (hash_stream){NULL, 0, 0};
+    s.hashed = 0;
 
     if (block < rp_scan_token_block)
         block = rp_scan_token_block;
@@ -474,8 +500,20 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
         st = rp_winnow_feed(&s.wn, toks->items, toks->count, s.base, fps);
     if (st == RP_OK)
         st = rp_winnow_end(&s.wn, fps);
-    if (st != RP_OK)
+    if (st == RP_OK && r->keep_hashes) {
+        st = hash_append(&s.hs, toks, s.hashed - s.base);
+        if (st == RP_OK && !s.hs.h && !(s.hs.h = rp_malloc(sizeof(*s.hs.h))))
+            st = RP_ENOMEM; /* no tokens: still a list, as rp_scan_token_hashes gives */
+        if (st == RP_OK) {
+            r->hashes[d] = s.hs.h;
+            r->hash_count[d] = (uint32_t)s.hs.count;
+            s.hs.h = NULL;
+        }
+    }
+    if (st != RP_OK) {
+        rp_free(s.hs.h);
         return st;
+    }
     add_contexts(&s, toks, true);
     rp_corpus_text_read(r->corpus, doc->len); /* file pages handed back now and then */
     r->stats[d] = (rp_doc_stats){(uint32_t)(s.base + toks->count), 0.0, toks->invalid_utf8,
@@ -992,8 +1030,10 @@ static rp_status find_pairs(run *r)
     size_t n = r->docs ? r->docs : 1;
     r->pair_first = rp_malloc((r->seeds.count + 1) * sizeof(size_t));
     r->need = rp_malloc(n * sizeof(uint32_t));
-    r->hashes = rp_calloc(n, sizeof(uint32_t *));
-    r->hash_count = rp_calloc(n, sizeof(uint32_t));
+    if (!r->hashes) /* keep_hashes: made by the first pass */
+        r->hashes = rp_calloc(n, sizeof(uint32_t *));
+    if (!r->hash_count)
+        r->hash_count = rp_calloc(n, sizeof(uint32_t));
     r->last_pair = rp_calloc(n, sizeof(size_t));
     if (!r->pair_first || !r->need || !r->hashes || !r->hash_count || !r->last_pair)
         return RP_ENOMEM;
@@ -1012,6 +1052,11 @@ static rp_status find_pairs(run *r)
     }
     r->seeds.count = kept;
     r->pair_first[r->pair_count] = kept;
+    for (size_t d = 0; r->keep_hashes && d < r->docs; d++)
+        if (!r->last_pair[d]) { /* kept by the first pass, in no pair */
+            rp_free(r->hashes[d]);
+            r->hashes[d] = NULL;
+        }
     return RP_OK;
 }
 
@@ -1546,6 +1591,13 @@ static rp_status run_stages(run *r, rp_scan *scan)
     rp_status st = make_chunks(r, 0, r->docs);
     if (st == RP_OK)
         st = spill_begin(r);
+    r->keep_hashes = st == RP_OK && !r->opts->memory && !r->spill && !rp_scan_spill_parts;
+    if (r->keep_hashes) {
+        r->hashes = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t *));
+        r->hash_count = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t));
+        if (!r->hashes || !r->hash_count)
+            st = RP_ENOMEM;
+    }
     if (st == RP_OK)
         st = rp_pool_run(r->threads, r->chunk_count, fingerprint_task, r, "fingerprint",
                               r->progress, r->progress_ctx);
