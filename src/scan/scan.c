@@ -34,6 +34,7 @@
 
 #define RP_SCAN_CHUNKS_PER_THREAD 16
 #define RP_SCAN_TOKEN_BLOCK 65536 /* tokens a first pass holds at a time (1 MiB) */
+#define RP_SCAN_SPAN_BLOCK 512    /* tokens the spans pass holds at a time */
 #define RP_SCAN_FP_BLOCK 65536    /* a huge document's fingerprints held before distributing */
 #define RP_SCAN_SEED_SLICE 65536  /* seeds moved between releases of their old pages (1 MiB) */
 #define RP_SCAN_SEED_RANGES 64    /* ranges of documents the seeds are first sorted into */
@@ -1512,7 +1513,7 @@ static rp_status bound_sink(void *ctx, rp_tokens *toks)
     }
     s->base += toks->count;
     toks->count = 0;
-    return RP_OK;
+    return s->next < s->count ? RP_OK : RP_TEXT_STOP; /* the rest of the text: not needed */
 }
 
 /* The byte offsets of document i's bounds, from a streamed tokenization. */
@@ -1531,10 +1532,14 @@ static rp_status spans_task(void *ctx, size_t i, unsigned w)
     for (size_t j = 0; j < n; j++)
         want[j] = (uint64_t)(v[j].end ? v[j].pos - 1 : v[j].pos) << 32 | j;
     sort_u64(want, n);
-    st = rp_text_tokenize_stream_doc(r->opts, doc, true, rp_scan_token_block, bound_sink, &s,
-                                     &r->toks[w]);
-    if (st == RP_OK)
-        st = bound_sink(&s, &r->toks[w]);
+    /* small blocks, so that the tokenizer stops soon after the document's last bound */
+    st = rp_text_tokenize_stream_doc(r->opts, doc, true,
+                                     rp_scan_token_block < RP_SCAN_SPAN_BLOCK
+                                         ? rp_scan_token_block
+                                         : RP_SCAN_SPAN_BLOCK,
+                                     bound_sink, &s, &r->toks[w]);
+    if (st == RP_OK && (st = bound_sink(&s, &r->toks[w])) == RP_TEXT_STOP)
+        st = RP_OK;
     if (st == RP_OK && s.next < s.count)
         st = RP_EINVAL; /* a passage past the document's tokens: cannot happen */
     rp_corpus_text_read(r->corpus, doc->len);
