@@ -186,6 +186,7 @@ typedef struct run {
     uint32_t *hash_n; /* how many */
     /* index: one group at a time */
     rp_fingerprint *group;
+    size_t group_cap; /* gathering: one buffer for every group, the largest's size */
     size_t bucket_off[(1u << RP_SCAN_BUCKET_BITS) + 1];
     rp_fingerprints *scratch; /* per worker */
     rp_seeds *wseeds;         /* per worker */
@@ -796,9 +797,21 @@ static rp_status gather_group(run *r, size_t g, size_t *n_out)
         held += r->wseeds[w].count; /* rp_seed and rp_fingerprint are both 16 bytes */
     if (budget(r, (held + n) * sizeof(rp_fingerprint)) != RP_OK)
         return RP_EBUDGET;
-    r->group = rp_malloc(n * sizeof(rp_fingerprint));
-    if (!r->group)
-        return RP_ENOMEM;
+    if (n > r->group_cap) { /* sized once for the largest group still to come: a group in
+                             * fresh pages has the kernel zero every page again */
+        size_t most = n;
+        for (size_t h = g + 1; h < RP_SCAN_GROUPS; h++) {
+            size_t m = 0;
+            for (size_t c = 0; c < r->chunk_count; c++)
+                m += r->chunks[c * RP_SCAN_GROUPS + h].count;
+            most = m > most ? m : most;
+        }
+        rp_free(r->group);
+        r->group_cap = 0;
+        if (!(r->group = rp_malloc(most * sizeof(rp_fingerprint))))
+            return RP_ENOMEM;
+        r->group_cap = most;
+    }
     r->gathering = g;
     return rp_pool_run(r->threads, r->chunk_count, gather_task, r, "index", NULL, NULL);
 }
@@ -991,14 +1004,19 @@ static rp_status index_stage(run *r, rp_scan_counts *counts)
             continue;
         rp_status st = rp_pool_run(r->threads, 1u << RP_SCAN_BUCKET_BITS, bucket_task, r,
                                         "index", NULL, NULL);
-        rp_free(r->group);
-        r->group = NULL;
+        if (r->spill) { /* load_part's buffer, one a partition (gather_group keeps its own) */
+            rp_free(r->group);
+            r->group = NULL;
+        }
         if (st != RP_OK)
             return st;
         if (r->progress)
             r->progress(r->progress_ctx, "index", g + 1, groups + 1);
     }
     free_chunks(r);
+    rp_free(r->group);
+    r->group = NULL;
+    r->group_cap = 0;
     for (unsigned w = 0; w < r->threads; w++) {
         counts->distinct += r->wstats[w].distinct;
         counts->frequent += r->wstats[w].frequent;
