@@ -262,6 +262,8 @@ static void test_reports_in_chunks_are_those_of_one_thread(void **state)
                 /* over 16 chunks of 64 clusters: more than one batch at 2 threads */
                 assert_true(k == 0 ? n >= 1260 : k == 1 ? n >= 360 : n >= 900);
                 assert_true(json_array_size(json_object_get(root, "pairs")) >= n);
+                /* documents too: over 16 chunks of 64, more than one batch at 2 threads */
+                assert_int_equal(json_array_size(json_object_get(root, "documents")), 1800);
                 json_decref(root);
             }
             free(one);

@@ -286,6 +286,52 @@ static void test_scan_streams_long_documents_in_blocks(void **state)
     free(p);
 }
 
+/* Without a memory budget the first pass keeps every document's token hashes for the aligner;
+ * under one the aligner tokenizes its documents again. Both give the same scan, whether a
+ * document arrives in one block or in many (the hashes appended as each block is winnowed). */
+static rp_scan *scan_budget(const rp_corpus *c, size_t memory)
+{
+    rp_options o;
+    rp_scan *s = NULL;
+    rp_options_init(&o);
+    o.threads = 2;
+    o.memory = memory;
+    assert_int_equal(rp_scan_run(c, &o, NULL, NULL, &s), RP_OK);
+    return s;
+}
+
+static void test_scan_kept_hashes_match_a_second_tokenization(void **state)
+{
+    rp_corpus *c = mixed_corpus();
+    rp_buf b = RP_BUF_INIT;
+    size_t saved = rp_scan_token_block;
+    char *p;
+    (void)state;
+    rng_state = 16;
+    p = make_passage(40);
+    add_words(&b, 300);
+    assert_int_equal(rp_buf_adds(&b, p), RP_OK);
+    add_words(&b, 900);
+    assert_int_equal(rp_buf_adds(&b, p), RP_OK);
+    add_words(&b, 20);
+    assert_int_equal(rp_corpus_add(c, "long", b.data, b.len, NULL), RP_OK);
+    for (int blocks = 0; blocks < 2; blocks++) {
+        rp_scan_token_block = blocks ? 1 : saved;
+        rp_scan *kept = scan_budget(c, 0);
+        rp_scan *again = scan_budget(c, (size_t)1 << 40); /* a budget that never binds */
+        assert_true(rp_scan_cluster_count(kept) >= 4);
+        assert_int_equal(rp_scan_get_counts(kept)->alignments,
+                         rp_scan_get_counts(again)->alignments);
+        assert_same_scans(kept, again, 31);
+        rp_scan_free(kept);
+        rp_scan_free(again);
+    }
+    rp_scan_token_block = saved;
+    rp_corpus_free(c);
+    rp_buf_release(&b);
+    free(p);
+}
+
 /* Seeds are sorted in place by ranges of documents, then by document: with more documents than
  * ranges (130 here, 64 ranges), every pair still finds all its seeds together. Pairs aligned
  * in windows of a few give the same scan as one window. */
@@ -494,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_scan_labels_a_template_line_in_six_documents_boilerplate),
         cmocka_unit_test(test_scan_is_identical_for_any_thread_count),
         cmocka_unit_test(test_scan_streams_long_documents_in_blocks),
+        cmocka_unit_test(test_scan_kept_hashes_match_a_second_tokenization),
         cmocka_unit_test(test_scan_pairs_documents_across_seed_ranges),
         cmocka_unit_test(test_scan_handles_empty_single_and_tiny_corpora),
         cmocka_unit_test(test_scan_rejects_bad_options),

@@ -514,6 +514,8 @@ bool rp_corpus_is_binary(const char *bytes, size_t len)
     size_t head = len < BINARY_HEAD ? len : BINARY_HEAD;
     size_t nul = 0, ctrl = 0;
 
+    if (!memchr(s, 0, sample > head ? sample : head))
+        return false; /* no NUL (nearly every text): neither test below can say binary */
     for (size_t i = 0; i < sample; i++)
         nul += s[i] == 0;
     if (nul * 100 > sample)

@@ -94,16 +94,10 @@ static void document_sources(FILE *out, const rp_source *src, size_t n)
 }
 
 /* One entry of "documents" ({"id":..,"name":..,"bytes":..,"tokens":..,"covered":..,...});
- * sources (may be NULL: no "sources" field) are the scan's. */
-static rp_status document(FILE *out, uint32_t id, const rp_doc *d, const rp_doc_stats *st,
-                          rp_sources *sources)
+ * with_sources: the scan's n sources src (the first RP_SOURCES_LISTED of them are read). */
+static void document_entry(FILE *out, uint32_t id, const rp_doc *d, const rp_doc_stats *st,
+                           bool with_sources, const rp_source *src, size_t n)
 {
-    const rp_source *src = NULL;
-    size_t n = 0;
-    rp_status rc = sources ? rp_sources_of(sources, id, &src, &n) : RP_OK;
-
-    if (rc != RP_OK)
-        return rc;
     fprintf(out, "{\"id\":%u,\"name\":", id);
     rp_escape_json_cstring(out, d->name);
     fprintf(out, ",\"bytes\":%zu,\"tokens\":%u,\"covered\":", d->len, st->tokens);
@@ -112,10 +106,114 @@ static rp_status document(FILE *out, uint32_t id, const rp_doc *d, const rp_doc_
     if (d->meta)
         fprintf(out, ",\"meta\":%s", d->meta);
     document_names(out, d);
-    if (sources)
+    if (with_sources)
         document_sources(out, src, n);
     putc('}', out);
-    return RP_OK;
+}
+
+/* document_entry with the sources (may be NULL: no "sources" field) looked up. */
+static rp_status document(FILE *out, uint32_t id, const rp_doc *d, const rp_doc_stats *st,
+                          rp_sources *sources)
+{
+    const rp_source *src = NULL;
+    size_t n = 0;
+    rp_status rc = sources ? rp_sources_of(sources, id, &src, &n) : RP_OK;
+
+    if (rc == RP_OK)
+        document_entry(out, id, d, st, sources != NULL, src, n);
+    return rc;
+}
+
+/* ---- the scan's documents, formatted on the pool's threads ----
+ * Documents are cut into chunks; for a batch of chunks the sources are looked up first, in
+ * order (rp_sources_of works in one shared scratch), then each chunk is formatted into its
+ * own memory stream and the streams are written in order: the bytes of one thread writing
+ * them all (at 1 GB, 166,667 documents took about 1 s of one thread). */
+
+enum { DOC_CHUNK = 64, DOC_CHUNKS_PER_THREAD = 8 };
+
+typedef struct doc_batch {
+    const rp_corpus *corpus;
+    const rp_scan *scan;
+    bool with_sources;
+    uint32_t first, end; /* the batch's documents */
+    rp_source *src;      /* per document of the batch: its first RP_SOURCES_LISTED sources */
+    size_t *src_n;       /* and how many it has */
+    char **text;
+    size_t *len;
+} doc_batch;
+
+static rp_status doc_chunk_task(void *ctx, size_t item, unsigned worker)
+{
+    const doc_batch *b = ctx;
+    uint32_t lo = b->first + (uint32_t)(item * DOC_CHUNK);
+    uint32_t hi = b->end - lo < DOC_CHUNK ? b->end : lo + DOC_CHUNK;
+    FILE *mem = open_memstream(&b->text[item], &b->len[item]);
+
+    (void)worker;
+    if (!mem)
+        return RP_ENOMEM;
+    for (uint32_t i = lo; i < hi; i++) {
+        size_t k = i - b->first;
+        if (i)
+            putc(',', mem);
+        document_entry(mem, i, rp_corpus_doc(b->corpus, i), rp_scan_doc_stats(b->scan, i),
+                       b->with_sources, b->src + k * RP_SOURCES_LISTED, b->src_n[k]);
+    }
+    return fclose(mem) == 0 ? RP_OK : RP_ENOMEM;
+}
+
+static rp_status scan_documents(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
+                                const rp_options *opts, rp_sources *sources)
+{
+    size_t n = rp_corpus_count(corpus);
+    unsigned threads = rp_pool_threads(opts);
+    size_t chunks = (size_t)threads * DOC_CHUNKS_PER_THREAD, per_batch = chunks * DOC_CHUNK;
+    doc_batch b = {corpus, scan, sources != NULL, 0, 0, NULL, NULL, NULL, NULL};
+    rp_status st = RP_OK;
+
+    if (threads == 1 || n <= DOC_CHUNK) {
+        for (uint32_t i = 0; i < n && st == RP_OK; i++) {
+            if (i)
+                putc(',', out);
+            st = document(out, i, rp_corpus_doc(corpus, i), rp_scan_doc_stats(scan, i),
+                          sources);
+        }
+        return st;
+    }
+    b.src = rp_malloc(per_batch * RP_SOURCES_LISTED * sizeof(*b.src));
+    b.src_n = rp_calloc(per_batch, sizeof(*b.src_n));
+    b.text = rp_calloc(chunks, sizeof(*b.text));
+    b.len = rp_calloc(chunks, sizeof(*b.len));
+    if (!b.src || !b.src_n || !b.text || !b.len)
+        st = RP_ENOMEM;
+    for (size_t first = 0; st == RP_OK && first < n; first += per_batch) {
+        b.first = (uint32_t)first;
+        b.end = (uint32_t)(n - first < per_batch ? n : first + per_batch);
+        for (uint32_t i = b.first; sources && i < b.end && st == RP_OK; i++) {
+            const rp_source *src;
+            size_t k = i - b.first, m;
+            if ((st = rp_sources_of(sources, i, &src, &m)) == RP_OK) {
+                b.src_n[k] = m;
+                memcpy(b.src + k * RP_SOURCES_LISTED, src,
+                       (m < RP_SOURCES_LISTED ? m : RP_SOURCES_LISTED) * sizeof(*src));
+            }
+        }
+        size_t count = (b.end - b.first + DOC_CHUNK - 1) / DOC_CHUNK;
+        if (st == RP_OK)
+            st = rp_pool_run(threads, count, doc_chunk_task, &b, "report", NULL, NULL);
+        for (size_t k = 0; k < count; k++) {
+            if (st == RP_OK)
+                fwrite(b.text[k], 1, b.len[k], out);
+            free(b.text[k]); /* open_memstream's buffer: the C library's malloc */
+            b.text[k] = NULL;
+        }
+    }
+    rp_free(b.src);
+    rp_free(b.src_n);
+    rp_free(b.text);
+    rp_free(b.len);
+    return st;
 }
 
 static void skipped(FILE *out, const rp_corpus *corpus)
@@ -197,19 +295,14 @@ static void scan_cluster(FILE *out, const rp_corpus *corpus, const rp_cluster *c
 static rp_status scan_head(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
                            const rp_options *opts, rp_sources *sources)
 {
-    size_t n = rp_corpus_count(corpus);
-    rp_status st = RP_OK;
+    rp_status st;
 
     fprintf(out, "{\"version\":2,\"tool\":\"reprint %s\",\"command\":\"scan\",\"settings\":{",
             rp_version());
     settings_fields(out, opts);
     /* max_passages bounds only this report's listing: the quotes report does not name it */
     fprintf(out, ",\"max_passages\":%u},\"documents\":[", opts->max_passages);
-    for (uint32_t i = 0; i < n && st == RP_OK; i++) {
-        if (i)
-            putc(',', out);
-        st = document(out, i, rp_corpus_doc(corpus, i), rp_scan_doc_stats(scan, i), sources);
-    }
+    st = scan_documents(out, corpus, scan, opts, sources);
     fputs("],\"skipped\":", out);
     skipped(out, corpus);
     return st;

@@ -12,35 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint64_t rp_index_remix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 size_t rp_index_occ_cap(const rp_options *opts)
 {
     return (size_t)opts->max_df * 4;
-}
-
-uint32_t rp_index_context(const rp_token *toks, size_t n, uint32_t pos, uint32_t k)
-{
-    const int64_t at[4] = {(int64_t)pos - 2, (int64_t)pos - 1, (int64_t)pos + k,
-                           (int64_t)pos + k + 1};
-    uint32_t ctx = 0;
-    for (unsigned i = 0; i < 4; i++) {
-        if (at[i] < 0 || at[i] >= (int64_t)n)
-            continue;
-        /* the aligner's 32-bit token hash, scaled to 1..63 */
-        uint64_t h = toks[at[i]].hash;
-        uint32_t h32 = (uint32_t)(h ^ (h >> 32)) * 0x9e3779b1u;
-        ctx |= (uint32_t)(1 + (((uint64_t)h32 * 63) >> 32)) << (6 * i);
-    }
-    return ctx;
 }
 
 #define KEY_DIGIT0 (RP_INDEX_CTX_BITS / 8)

@@ -40,8 +40,23 @@ typedef struct rp_index_stats {
 #define RP_INDEX_CTX_BITS 24
 #define RP_INDEX_KEY(h) ((h) >> RP_INDEX_CTX_BITS)
 
-/* The context of the shingle of k tokens at pos among toks[0, n). */
-uint32_t rp_index_context(const rp_token *toks, size_t n, uint32_t pos, uint32_t k);
+/* The context of the shingle of k tokens at pos among toks[0, n). (Inline: the first pass
+ * makes one for every fingerprint.) */
+static inline uint32_t rp_index_context(const rp_token *toks, size_t n, uint32_t pos, uint32_t k)
+{
+    const int64_t at[4] = {(int64_t)pos - 2, (int64_t)pos - 1, (int64_t)pos + k,
+                           (int64_t)pos + k + 1};
+    uint32_t ctx = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        if (at[i] < 0 || at[i] >= (int64_t)n)
+            continue;
+        /* the aligner's 32-bit token hash, scaled to 1..63 */
+        uint64_t h = toks[at[i]].hash;
+        uint32_t h32 = (uint32_t)(h ^ (h >> 32)) * 0x9e3779b1u;
+        ctx |= (uint32_t)(1 + (((uint64_t)h32 * 63) >> 32)) << (6 * i);
+    }
+    return ctx;
+}
 
 /* Whether two contexts share a token in the same place. */
 static inline int rp_index_context_match(uint64_t x, uint64_t y)
@@ -56,7 +71,15 @@ static inline int rp_index_context_match(uint64_t x, uint64_t y)
 
 /* Bijective 64-bit mixer (MurmurHash3's fmix64): winnowed minima cluster at small values, so
  * the index sorts and partitions by the re-mixed hash. */
-uint64_t rp_index_remix(uint64_t hash);
+static inline uint64_t rp_index_remix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
 
 /* Runs in more documents than this seed only between neighbouring documents (and neighbouring
  * places in one document), not every pair: seeds then grow linearly with the corpus, where

@@ -34,6 +34,7 @@
 
 #define RP_SCAN_CHUNKS_PER_THREAD 16
 #define RP_SCAN_TOKEN_BLOCK 65536 /* tokens a first pass holds at a time (1 MiB) */
+#define RP_SCAN_SPAN_BLOCK 512    /* tokens the spans pass holds at a time */
 #define RP_SCAN_FP_BLOCK 65536    /* a huge document's fingerprints held before distributing */
 #define RP_SCAN_SEED_SLICE 65536  /* seeds moved between releases of their old pages (1 MiB) */
 #define RP_SCAN_SEED_RANGES 64    /* ranges of documents the seeds are first sorted into */
@@ -81,6 +82,19 @@ static rp_status hash_sink(void *ctx, rp_tokens *toks)
     for (size_t i = 0; i < toks->count; i++)
         s->h[s->count++] = (uint32_t)(toks->items[i].hash ^ (toks->items[i].hash >> 32));
     toks->count = 0;
+    return RP_OK;
+}
+
+/* Appends the aligner's hashes of toks[from, count) to s (the first pass keeps them: see
+ * run.keep_hashes). */
+static rp_status hash_append(hash_stream *s, const rp_tokens *toks, size_t from)
+{
+    if (from >= toks->count)
+        return RP_OK;
+    if (RP_GROW(s->h, s->cap, s->count + (toks->count - from)) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = from; i < toks->count; i++)
+        s->h[s->count++] = (uint32_t)(toks->items[i].hash ^ (toks->items[i].hash >> 32));
     return RP_OK;
 }
 
@@ -135,6 +149,10 @@ typedef struct run {
     rp_progress_fn progress;
     void *progress_ctx;
     size_t docs;
+    /* the first pass keeps every document's token hashes for the aligner (no memory budget:
+     * 4 bytes a token held from the fingerprints to the alignment), instead of the aligner
+     * tokenizing the documents of its pairs a second time */
+    bool keep_hashes;
     rp_doc_stats *stats;
     rp_tokens *toks; /* per worker */
     /* fingerprints, per chunk of documents */
@@ -168,6 +186,7 @@ typedef struct run {
     uint32_t *hash_n; /* how many */
     /* index: one group at a time */
     rp_fingerprint *group;
+    size_t group_cap; /* gathering: one buffer for every group, the largest's size */
     size_t bucket_off[(1u << RP_SCAN_BUCKET_BITS) + 1];
     rp_fingerprints *scratch; /* per worker */
     rp_seeds *wseeds;         /* per worker */
@@ -396,6 +415,8 @@ typedef struct fp_stream {
     rp_fingerprints *fps;
     size_t base;     /* the document's index of the first token held */
     size_t ctx_done; /* fingerprints before this one have their context */
+    hash_stream hs;  /* keep_hashes: the document's token hashes so far */
+    size_t hashed;   /* keep_hashes: the document's tokens before this one are in hs */
 } fp_stream;
 
 size_t rp_scan_token_block = RP_SCAN_TOKEN_BLOCK;
@@ -441,6 +462,11 @@ static rp_status fp_sink(void *ctx, rp_tokens *toks)
     }
     if (keep < s->base)
         keep = s->base;
+    if (s->r->keep_hashes) {
+        if ((st = hash_append(&s->hs, toks, s->hashed - s->base)) != RP_OK)
+            return st;
+        s->hashed = s->base + toks->count;
+    }
     drop = keep - s->base;
     if (drop)
         memmove(toks->items, toks->items + drop, (toks->count - drop) * sizeof(rp_token));
@@ -464,6 +490,8 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     s.fps = fps;
     s.base = 0;
     s.ctx_done = fps->count;
+    s.hs = (hash_stream){NULL, 0, 0};
+    s.hashed = 0;
 
     if (block < rp_scan_token_block)
         block = rp_scan_token_block;
@@ -474,8 +502,20 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
         st = rp_winnow_feed(&s.wn, toks->items, toks->count, s.base, fps);
     if (st == RP_OK)
         st = rp_winnow_end(&s.wn, fps);
-    if (st != RP_OK)
+    if (st == RP_OK && r->keep_hashes) {
+        st = hash_append(&s.hs, toks, s.hashed - s.base);
+        if (st == RP_OK && !s.hs.h && !(s.hs.h = rp_malloc(sizeof(*s.hs.h))))
+            st = RP_ENOMEM; /* no tokens: still a list, as rp_scan_token_hashes gives */
+        if (st == RP_OK) {
+            r->hashes[d] = s.hs.h;
+            r->hash_count[d] = (uint32_t)s.hs.count;
+            s.hs.h = NULL;
+        }
+    }
+    if (st != RP_OK) {
+        rp_free(s.hs.h);
         return st;
+    }
     add_contexts(&s, toks, true);
     rp_corpus_text_read(r->corpus, doc->len); /* file pages handed back now and then */
     r->stats[d] = (rp_doc_stats){(uint32_t)(s.base + toks->count), 0.0, toks->invalid_utf8,
@@ -757,9 +797,21 @@ static rp_status gather_group(run *r, size_t g, size_t *n_out)
         held += r->wseeds[w].count; /* rp_seed and rp_fingerprint are both 16 bytes */
     if (budget(r, (held + n) * sizeof(rp_fingerprint)) != RP_OK)
         return RP_EBUDGET;
-    r->group = rp_malloc(n * sizeof(rp_fingerprint));
-    if (!r->group)
-        return RP_ENOMEM;
+    if (n > r->group_cap) { /* sized once for the largest group still to come: a group in
+                             * fresh pages has the kernel zero every page again */
+        size_t most = n;
+        for (size_t h = g + 1; h < RP_SCAN_GROUPS; h++) {
+            size_t m = 0;
+            for (size_t c = 0; c < r->chunk_count; c++)
+                m += r->chunks[c * RP_SCAN_GROUPS + h].count;
+            most = m > most ? m : most;
+        }
+        rp_free(r->group);
+        r->group_cap = 0;
+        if (!(r->group = rp_malloc(most * sizeof(rp_fingerprint))))
+            return RP_ENOMEM;
+        r->group_cap = most;
+    }
     r->gathering = g;
     return rp_pool_run(r->threads, r->chunk_count, gather_task, r, "index", NULL, NULL);
 }
@@ -952,14 +1004,19 @@ static rp_status index_stage(run *r, rp_scan_counts *counts)
             continue;
         rp_status st = rp_pool_run(r->threads, 1u << RP_SCAN_BUCKET_BITS, bucket_task, r,
                                         "index", NULL, NULL);
-        rp_free(r->group);
-        r->group = NULL;
+        if (r->spill) { /* load_part's buffer, one a partition (gather_group keeps its own) */
+            rp_free(r->group);
+            r->group = NULL;
+        }
         if (st != RP_OK)
             return st;
         if (r->progress)
             r->progress(r->progress_ctx, "index", g + 1, groups + 1);
     }
     free_chunks(r);
+    rp_free(r->group);
+    r->group = NULL;
+    r->group_cap = 0;
     for (unsigned w = 0; w < r->threads; w++) {
         counts->distinct += r->wstats[w].distinct;
         counts->frequent += r->wstats[w].frequent;
@@ -992,8 +1049,10 @@ static rp_status find_pairs(run *r)
     size_t n = r->docs ? r->docs : 1;
     r->pair_first = rp_malloc((r->seeds.count + 1) * sizeof(size_t));
     r->need = rp_malloc(n * sizeof(uint32_t));
-    r->hashes = rp_calloc(n, sizeof(uint32_t *));
-    r->hash_count = rp_calloc(n, sizeof(uint32_t));
+    if (!r->hashes) /* keep_hashes: made by the first pass */
+        r->hashes = rp_calloc(n, sizeof(uint32_t *));
+    if (!r->hash_count)
+        r->hash_count = rp_calloc(n, sizeof(uint32_t));
     r->last_pair = rp_calloc(n, sizeof(size_t));
     if (!r->pair_first || !r->need || !r->hashes || !r->hash_count || !r->last_pair)
         return RP_ENOMEM;
@@ -1012,6 +1071,11 @@ static rp_status find_pairs(run *r)
     }
     r->seeds.count = kept;
     r->pair_first[r->pair_count] = kept;
+    for (size_t d = 0; r->keep_hashes && d < r->docs; d++)
+        if (!r->last_pair[d]) { /* kept by the first pass, in no pair */
+            rp_free(r->hashes[d]);
+            r->hashes[d] = NULL;
+        }
     return RP_OK;
 }
 
@@ -1467,7 +1531,7 @@ static rp_status bound_sink(void *ctx, rp_tokens *toks)
     }
     s->base += toks->count;
     toks->count = 0;
-    return RP_OK;
+    return s->next < s->count ? RP_OK : RP_TEXT_STOP; /* the rest of the text: not needed */
 }
 
 /* The byte offsets of document i's bounds, from a streamed tokenization. */
@@ -1486,10 +1550,14 @@ static rp_status spans_task(void *ctx, size_t i, unsigned w)
     for (size_t j = 0; j < n; j++)
         want[j] = (uint64_t)(v[j].end ? v[j].pos - 1 : v[j].pos) << 32 | j;
     sort_u64(want, n);
-    st = rp_text_tokenize_stream_doc(r->opts, doc, true, rp_scan_token_block, bound_sink, &s,
-                                     &r->toks[w]);
-    if (st == RP_OK)
-        st = bound_sink(&s, &r->toks[w]);
+    /* small blocks, so that the tokenizer stops soon after the document's last bound */
+    st = rp_text_tokenize_stream_doc(r->opts, doc, true,
+                                     rp_scan_token_block < RP_SCAN_SPAN_BLOCK
+                                         ? rp_scan_token_block
+                                         : RP_SCAN_SPAN_BLOCK,
+                                     bound_sink, &s, &r->toks[w]);
+    if (st == RP_OK && (st = bound_sink(&s, &r->toks[w])) == RP_TEXT_STOP)
+        st = RP_OK;
     if (st == RP_OK && s.next < s.count)
         st = RP_EINVAL; /* a passage past the document's tokens: cannot happen */
     rp_corpus_text_read(r->corpus, doc->len);
@@ -1546,6 +1614,13 @@ static rp_status run_stages(run *r, rp_scan *scan)
     rp_status st = make_chunks(r, 0, r->docs);
     if (st == RP_OK)
         st = spill_begin(r);
+    r->keep_hashes = st == RP_OK && !r->opts->memory && !r->spill && !rp_scan_spill_parts;
+    if (r->keep_hashes) {
+        r->hashes = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t *));
+        r->hash_count = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t));
+        if (!r->hashes || !r->hash_count)
+            st = RP_ENOMEM;
+    }
     if (st == RP_OK)
         st = rp_pool_run(r->threads, r->chunk_count, fingerprint_task, r, "fingerprint",
                               r->progress, r->progress_ctx);

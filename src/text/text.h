@@ -12,6 +12,10 @@
  * leaves only a tail it still needs (fewer than the block; moved to the front, count set). */
 typedef rp_status (*rp_token_sink)(void *ctx, rp_tokens *toks);
 
+/* What a sink returns when it needs no more of the text: the stream stops there and returns
+ * RP_OK, the tokens after the block never made (nor the invalid bytes after it counted). */
+#define RP_TEXT_STOP ((rp_status)(RP_EEXCHANGE + 64))
+
 /* rp_text_tokenize without normal forms, holding at most block tokens: whenever block tokens
  * are held, sink(ctx, toks) runs. The tokens still held at the end are the caller's to finish;
  * toks->invalid_utf8 and first_invalid count the whole text. A document of millions of tokens

@@ -1160,6 +1160,8 @@ static rp_status run_tokenizer(const rp_options *opts, const char *text, size_t 
         sc.skip_at = skip->start;
     }
     st = tokenize(&sc);
+    if (st == RP_TEXT_STOP && sink)
+        return RP_OK; /* the sink needs nothing more (toks: what it left) */
     if (st == RP_OK && keep_norm) {
         if (RP_GROW(toks->norm_off, toks->norm_off_cap, toks->count + 1) != RP_OK)
             return RP_ENOMEM;
