@@ -287,8 +287,9 @@ static void test_scan_streams_long_documents_in_blocks(void **state)
 }
 
 /* Without a memory budget the first pass keeps every document's token hashes for the aligner;
- * under one the aligner tokenizes its documents again. Both give the same scan, whether a
- * document arrives in one block or in many (the hashes appended as each block is winnowed). */
+ * under one the aligner tokenizes its documents again, as it does past the cap on kept hashes.
+ * All give the same scan, whether a document arrives in one block or in many (the hashes
+ * appended as each block is winnowed). */
 static rp_scan *scan_budget(const rp_corpus *c, size_t memory)
 {
     rp_options o;
@@ -315,8 +316,9 @@ static void test_scan_kept_hashes_match_a_second_tokenization(void **state)
     assert_int_equal(rp_buf_adds(&b, p), RP_OK);
     add_words(&b, 20);
     assert_int_equal(rp_corpus_add(c, "long", b.data, b.len, NULL), RP_OK);
-    for (int blocks = 0; blocks < 2; blocks++) {
-        rp_scan_token_block = blocks ? 1 : saved;
+    for (int k = 0; k < 4; k++) { /* token blocks of 1 or the default; no cap or a tiny one */
+        rp_scan_token_block = k & 1 ? 1 : saved;
+        rp_scan_keep_cap = k & 2 ? 64 : 0; /* 64 bytes: the first documents kept, no others */
         rp_scan *kept = scan_budget(c, 0);
         rp_scan *again = scan_budget(c, (size_t)1 << 40); /* a budget that never binds */
         assert_true(rp_scan_cluster_count(kept) >= 4);
@@ -327,6 +329,7 @@ static void test_scan_kept_hashes_match_a_second_tokenization(void **state)
         rp_scan_free(again);
     }
     rp_scan_token_block = saved;
+    rp_scan_keep_cap = 0;
     rp_corpus_free(c);
     rp_buf_release(&b);
     free(p);

@@ -153,6 +153,8 @@ typedef struct run {
      * 4 bytes a token held from the fingerprints to the alignment), instead of the aligner
      * tokenizing the documents of its pairs a second time */
     bool keep_hashes;
+    size_t keep_cap;          /* keep_hashes: bytes of kept hashes at most (rp_scan_keep_cap) */
+    _Atomic size_t kept;      /* keep_hashes: bytes of kept hashes so far */
     rp_doc_stats *stats;
     rp_tokens *toks; /* per worker */
     /* fingerprints, per chunk of documents */
@@ -415,11 +417,27 @@ typedef struct fp_stream {
     rp_fingerprints *fps;
     size_t base;     /* the document's index of the first token held */
     size_t ctx_done; /* fingerprints before this one have their context */
-    hash_stream hs;  /* keep_hashes: the document's token hashes so far */
+    bool keep;       /* keep_hashes, and the cap not reached when the document began */
+    hash_stream hs;  /* keep: the document's token hashes so far */
     size_t hashed;   /* keep_hashes: the document's tokens before this one are in hs */
 } fp_stream;
 
 size_t rp_scan_token_block = RP_SCAN_TOKEN_BLOCK;
+size_t rp_scan_keep_cap = 0;
+
+/* The bytes of token hashes the first pass may keep for the aligner: an eighth of the
+ * machine's memory (rp_scan_keep_cap replaces it in tests). Which documents keep theirs
+ * depends on the threads' timing; the report does not, since the aligner tokenizes the others
+ * again to the same hashes. */
+static size_t keep_cap(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    if (rp_scan_keep_cap)
+        return rp_scan_keep_cap;
+    if (pages <= 0 || size <= 0)
+        return (size_t)1 << 30;
+    return (size_t)pages / 8 * (size_t)size;
+}
 size_t rp_scan_align_window = 0;
 
 /* Re-mixes the new fingerprints, with the shingle's context in the low bits (index.h): those
@@ -462,7 +480,7 @@ static rp_status fp_sink(void *ctx, rp_tokens *toks)
     }
     if (keep < s->base)
         keep = s->base;
-    if (s->r->keep_hashes) {
+    if (s->keep) {
         if ((st = hash_append(&s->hs, toks, s->hashed - s->base)) != RP_OK)
             return st;
         s->hashed = s->base + toks->count;
@@ -490,6 +508,7 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     s.fps = fps;
     s.base = 0;
     s.ctx_done = fps->count;
+    s.keep = r->keep_hashes && atomic_load(&r->kept) < r->keep_cap;
     s.hs = (hash_stream){NULL, 0, 0};
     s.hashed = 0;
 
@@ -502,11 +521,15 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
         st = rp_winnow_feed(&s.wn, toks->items, toks->count, s.base, fps);
     if (st == RP_OK)
         st = rp_winnow_end(&s.wn, fps);
-    if (st == RP_OK && r->keep_hashes) {
+    if (st == RP_OK && s.keep) {
         st = hash_append(&s.hs, toks, s.hashed - s.base);
         if (st == RP_OK && !s.hs.h && !(s.hs.h = rp_malloc(sizeof(*s.hs.h))))
             st = RP_ENOMEM; /* no tokens: still a list, as rp_scan_token_hashes gives */
-        if (st == RP_OK) {
+        if (st == RP_OK &&
+            atomic_fetch_add(&r->kept, s.hs.count * sizeof(*s.hs.h)) >= r->keep_cap) {
+            rp_free(s.hs.h); /* over the cap: the aligner tokenizes this one again */
+            s.hs.h = NULL;
+        } else if (st == RP_OK) {
             r->hashes[d] = s.hs.h;
             r->hash_count[d] = (uint32_t)s.hs.count;
             s.hs.h = NULL;
@@ -1615,6 +1638,8 @@ static rp_status run_stages(run *r, rp_scan *scan)
     if (st == RP_OK)
         st = spill_begin(r);
     r->keep_hashes = st == RP_OK && !r->opts->memory && !r->spill && !rp_scan_spill_parts;
+    r->keep_cap = keep_cap();
+    atomic_init(&r->kept, 0);
     if (r->keep_hashes) {
         r->hashes = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t *));
         r->hash_count = rp_calloc(r->docs ? r->docs : 1, sizeof(uint32_t));

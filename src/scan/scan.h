@@ -20,6 +20,10 @@ rp_status rp_scan_held_token_hashes(const rp_tokens *toks, uint32_t **out, uint3
 /* Tokens a first pass or rp_scan_token_hashes holds at a time (tests make it small). */
 extern size_t rp_scan_token_block;
 
+/* Tests: when not 0, the bytes of token hashes the first pass keeps for the aligner at most
+ * (otherwise an eighth of the machine's memory; documents past it are tokenized again). */
+extern size_t rp_scan_keep_cap;
+
 /* Pairs aligned per window (0: about 1/16 of them; tests make it small). */
 extern size_t rp_scan_align_window;
 
