@@ -15,13 +15,12 @@
  * them in filters (key: level << 16 | slice), so a lookup reads a level's B-tree only where
  * the key may be: nearly every probe of a large level misses. A value is a filter_head, then
  * blocks of 64 bytes; a key sets FILTER_K bits of one block (one cache line). Keys swept in
- * are added; past its capacity a filter is remade from the level, sized for 2 to 2.875 times
- * the keys it holds (filter_growth). Keys evicted stay set until then; a slice swept out of a
- * level loses its filter. */
+ * are added; past its capacity a filter is remade from the level, sized for the next point of
+ * its slice's grid past 1.25 times the keys it holds (filter_capacity). Keys evicted stay set
+ * until then; a slice swept out of a level loses its filter. */
 #define FILTER_BLOCK 64u
 #define FILTER_BITS_PER_KEY 10u
 #define FILTER_K 7 /* 9 bits of one 64-bit hash each */
-#define FILTER_MIN_KEYS 16u
 
 /* splitmix64's finalizer */
 static uint64_t mix64(uint64_t x)
@@ -189,15 +188,22 @@ static int slice_keys(adder *a, int l, uint32_t p)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* How much room a remade filter of slice p gets, in eighths of the keys it holds: 2 to 2.875
- * times them, by slice. The slices of a level grow together (keys are hashes), so with one
- * factor for all their filters filled up and were remade from the level in the same few
- * batches, each time the store doubled (at 1,000,000 items on bench_dedup, 2,765 of the
- * 4,096 filters of level 2 were past 90%, and filter rewrites were 17% of the calling
- * thread's instructions). Spread by slice, about as many are remade at any size. */
-static uint32_t filter_growth(uint32_t p)
+/* The capacity of a filter remade for slice p holding keys: the first point of the slice's grid,
+ * phase(p) * 2^j, at or above 1.25 times the keys, so the next remake comes when the slice's keys
+ * reach that point. The slices of a level grow together (keys are hashes): a capacity drawn
+ * from the keys at the last remake (2 to 2.875 times them, by slice) kept the filters of a
+ * level in step, remade in clusters (at 1,000,000 items on bench_dedup about half the level-2
+ * filters a sweep reached were remade, each reading its ~3,600 keys back from the level).
+ * Points fixed per slice, 8 phases over a doubling, spread the remakes evenly however the
+ * level grew. */
+static uint32_t filter_capacity(uint32_t p, uint64_t keys)
 {
-    return 16 + ((p * UINT32_C(2654435761)) >> 29);
+    static const uint8_t phase[8] = {16, 17, 19, 21, 23, 25, 27, 29}; /* 16 * 2^(i / 8) */
+    uint64_t cap = phase[(p * UINT32_C(2654435761)) >> 29];
+
+    while (cap < keys + keys / 4)
+        cap *= 2;
+    return cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
 }
 
 /* Adds the keys in a->moved, just swept into level l, to its filter for slice p: the old one
@@ -216,10 +222,7 @@ static int filter_update(adder *a, int l, uint32_t p)
     if (!keep) {
         if ((rc = slice_keys(a, l, p)) != 0)
             return rc;
-        uint64_t cap = (uint64_t)a->moved_count * filter_growth(p) / 8;
-        h.capacity = cap > UINT32_MAX        ? UINT32_MAX
-                     : cap > FILTER_MIN_KEYS ? (uint32_t)cap
-                                             : FILTER_MIN_KEYS;
+        h.capacity = filter_capacity(p, a->moved_count);
         h.added = 0;
     }
     h.added += (uint32_t)a->moved_count;
