@@ -18,7 +18,9 @@
 /* Sorts n uint64_t values ascending. */
 RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
 
-/* Reads the deep of every key of the batch over all the levels, in key order. */
+/* Reads the deep of every key of the batch over all the levels, in key order, the filter blocks
+ * of the key KEY_AHEAD places on being fetched meanwhile. */
+#define KEY_AHEAD 8
 static rp_status probe_deep(adder *a)
 {
     size_t total = a->bkey_off[a->nsigs], max_df = a->s->opts.max_df;
@@ -36,6 +38,8 @@ static rp_status probe_deep(adder *a)
     a->deep_count = a->pool_count = 0;
     for (size_t i = 0; i < total && st == RP_OK;) {
         uint32_t key = (uint32_t)(a->sorted[i] >> 32);
+        if (i + KEY_AHEAD < total)
+            rp_store_key_prefetch(a, (uint32_t)(a->sorted[i + KEY_AHEAD] >> 32));
         if (RP_GROW(a->deeps, a->deep_cap, a->deep_count + 1) != RP_OK)
             return RP_ENOMEM;
         deep *dp = &a->deeps[a->deep_count];

@@ -222,6 +222,7 @@ bool rp_store_filter_may_hold(const filter *f, uint32_t key);
 bool rp_store_filter_decode(const MDB_val *v, filter *f, filter_head *h);
 int rp_store_filter_get(const rp_store *s, MDB_txn *txn, int l, uint32_t p, filter *f,
                         filter_head *h);
+void rp_store_key_prefetch(const adder *a, uint32_t key);
 size_t rp_store_key_count(adder *a, uint32_t key, int from, int to, MDB_val first[LEVELS]);
 rp_status rp_store_read_postings(adder *a, MDB_val first[LEVELS], int from, int to, uint32_t *buf,
                                  size_t *count, size_t cap);
