@@ -113,9 +113,9 @@ typedef struct run_slot {
 typedef struct qindex {
     const rp_corpus *corpus;
     docdata *docs;
-    rp_fingerprint *index;
+    uint32_t *edoc, *epos; /* the index: document and token of each entry, by (hash, doc, pos) */
     size_t index_count;
-    run_slot *dir; /* build_directory */
+    run_slot *dir; /* build_directory: each hash's entries */
     size_t dir_cap;
     size_t dir_mask;
     qrec *recs; /* every quotation to attribute */
@@ -158,6 +158,8 @@ typedef struct work {
     size_t same_cap;
     rp_fingerprint *tg; /* the text's shingles, sorted (repeats looked up once) */
     size_t tg_cap;
+    struct slist *lists; /* the index entries of its distinct shingles (list_shingles) */
+    size_t list_count, list_cap;
     cand *placed; /* the kept candidates in (doc, position) order */
     size_t placed_cap;
     uint32_t *doc_hits; /* per document: hits of the text (keep_busy_docs; zero between) */
@@ -245,12 +247,12 @@ RP_DEFINE_SORT(sort_u32, uint32_t, u32_less)
 /* Where each run of equal index hashes starts and how long it is, in an open-addressed table
  * (a power of two at least twice the runs) keyed by the hash: a lookup is one probe, where a
  * binary search of the index missed the cache at each step. */
-static rp_status build_directory(qindex *x)
+static rp_status build_directory(qindex *x, const uint64_t *hash)
 {
     size_t runs = 0, cap = 16;
 
     for (size_t k = 0; k < x->index_count; k++)
-        runs += k == 0 || x->index[k].hash != x->index[k - 1].hash;
+        runs += k == 0 || hash[k] != hash[k - 1];
     while (cap < 2 * runs)
         cap *= 2;
     if (RP_GROW(x->dir, x->dir_cap, cap) != RP_OK)
@@ -259,12 +261,12 @@ static rp_status build_directory(qindex *x)
     for (size_t i = 0; i < cap; i++)
         x->dir[i].first = SIZE_MAX;
     for (size_t k = 0, j; k < x->index_count; k = j) {
-        size_t slot = (size_t)(x->index[k].hash >> 32 ^ x->index[k].hash) & x->dir_mask;
-        for (j = k + 1; j < x->index_count && x->index[j].hash == x->index[k].hash; j++)
+        size_t slot = (size_t)(hash[k] >> 32 ^ hash[k]) & x->dir_mask;
+        for (j = k + 1; j < x->index_count && hash[j] == hash[k]; j++)
             ;
         while (x->dir[slot].first != SIZE_MAX)
             slot = (slot + 1) & x->dir_mask;
-        x->dir[slot] = (run_slot){x->index[k].hash, k, j - k};
+        x->dir[slot] = (run_slot){hash[k], k, j - k};
     }
     return RP_OK;
 }
@@ -306,39 +308,105 @@ static rp_status wanted_shingles(const qindex *x, shingle_filter *f)
     return RP_OK;
 }
 
+/* The index is made in slices of the documents (about equal shingles each, one a thread) on
+ * the pool: each slice's entries are found and sorted alone, then the sorted slices are merged
+ * (the order is total, so the index is the same for any number of slices). */
+typedef struct index_job {
+    const qindex *x;
+    const shingle_filter *set;
+    rp_fingerprint *fps;
+    size_t *doc_first; /* per slice: its first document (and one past the last slice) */
+    size_t *off;       /* per slice: where its entries start in fps */
+    size_t *kept;      /* per slice: how many it kept */
+} index_job;
+
+static rp_status index_task(void *ctx, size_t s, unsigned worker)
+{
+    index_job *j = ctx;
+    size_t k = j->off[s];
+
+    (void)worker;
+    for (size_t d = j->doc_first[s]; d < j->doc_first[s + 1]; d++) {
+        const rp_tokens *t = &j->x->docs[d].toks;
+        for (size_t p = 0; p + SEED_K <= t->count; p++) {
+            uint64_t h = trigram(t->items + p);
+            if (filter_has(j->set, h))
+                j->fps[k++] = (rp_fingerprint){h, (uint32_t)d, (uint32_t)p};
+        }
+    }
+    j->kept[s] = k - j->off[s];
+    if (j->kept[s] > 1)
+        sort_fps(j->fps + j->off[s], j->kept[s]);
+    return RP_OK;
+}
+
+/* Merges the sorted slices into the index's columns and hash (one a merged entry). */
+static void merge_slices(qindex *x, const index_job *j, size_t slices, size_t *head, uint64_t *hash)
+{
+    for (size_t s = 0; s < slices; s++)
+        head[s] = j->off[s];
+    for (size_t k = 0; k < x->index_count; k++) {
+        size_t best = SIZE_MAX;
+        for (size_t s = 0; s < slices; s++)
+            if (head[s] < j->off[s] + j->kept[s] &&
+                (best == SIZE_MAX || fp_less(&j->fps[head[s]], &j->fps[head[best]])))
+                best = s;
+        const rp_fingerprint *f = &j->fps[head[best]++];
+        hash[k] = f->hash;
+        x->edoc[k] = f->doc;
+        x->epos[k] = f->pos;
+    }
+}
+
 /* Every 3-token shingle of the corpus that some quotation to attribute holds (the others are
- * never looked up: leaving them out changes no lookup), sorted by hash. */
-static rp_status build_index(qindex *x, size_t ndocs)
+ * never looked up: leaving them out changes no lookup), sorted by (hash, doc, pos). */
+static rp_status build_index(qindex *x, size_t ndocs, unsigned threads)
 {
     shingle_filter set = {NULL, 0};
-    size_t total = 0, k = 0;
-    rp_fingerprint *kept;
+    size_t total = 0, slices = threads, done = 0, s = 0;
+    size_t *tab = NULL;
+    uint64_t *hash = NULL;
+    index_job j = {x, &set, NULL, NULL, NULL, NULL};
     rp_status st;
 
     for (size_t d = 0; d < ndocs; d++)
         total += x->docs[d].toks.count >= SEED_K ? x->docs[d].toks.count - SEED_K + 1 : 0;
+    if (x->rec_count == 0)
+        total = 0;
     if ((st = wanted_shingles(x, &set)) != RP_OK)
         return st;
-    x->index = rp_malloc((total ? total : 1) * sizeof(*x->index));
-    if (!x->index) {
-        rp_free(set.bits);
-        return RP_ENOMEM;
-    }
-    for (size_t d = 0; d < ndocs && x->rec_count > 0; d++) {
-        const rp_tokens *t = &x->docs[d].toks;
-        for (size_t p = 0; p + SEED_K <= t->count; p++) {
-            uint64_t h = trigram(t->items + p);
-            if (filter_has(&set, h))
-                x->index[k++] = (rp_fingerprint){h, (uint32_t)d, (uint32_t)p};
+    tab = rp_calloc(4 * (slices + 1), sizeof(*tab));
+    j.fps = rp_malloc((total ? total : 1) * sizeof(*j.fps));
+    st = tab && j.fps ? RP_OK : RP_ENOMEM;
+    if (st == RP_OK) {
+        j.doc_first = tab, j.off = tab + slices + 1, j.kept = tab + 2 * (slices + 1);
+        for (size_t d = 0; d < ndocs && total > 0; d++) { /* slice s ends past s+1 shares */
+            while (s < slices && done * slices >= total * s)
+                j.doc_first[s] = d, j.off[s++] = done;
+            done += x->docs[d].toks.count >= SEED_K ? x->docs[d].toks.count - SEED_K + 1 : 0;
         }
+        for (; s <= slices; s++)
+            j.doc_first[s] = total > 0 ? ndocs : 0, j.off[s] = done;
+        st = rp_pool_run(threads, slices, index_task, &j, "quotes", NULL, NULL);
     }
     rp_free(set.bits);
-    if (k < total && (kept = rp_realloc(x->index, (k ? k : 1) * sizeof(*x->index))) != NULL)
-        x->index = kept;
-    if (k > 1)
-        sort_fps(x->index, k);
-    x->index_count = k;
-    return build_directory(x);
+    for (s = 0; s < slices && st == RP_OK; s++)
+        x->index_count += j.kept[s];
+    if (st == RP_OK) {
+        size_t n = x->index_count ? x->index_count : 1;
+        x->edoc = rp_malloc(n * sizeof(*x->edoc));
+        x->epos = rp_malloc(n * sizeof(*x->epos));
+        hash = rp_malloc(n * sizeof(*hash));
+        st = x->edoc && x->epos && hash ? RP_OK : RP_ENOMEM;
+    }
+    if (st == RP_OK)
+        merge_slices(x, &j, slices, tab + 3 * (slices + 1), hash);
+    rp_free(j.fps);
+    rp_free(tab);
+    if (st == RP_OK)
+        st = build_directory(x, hash);
+    rp_free(hash);
+    return st;
 }
 
 /* The index entries of one shingle hash: [*first, *first + *count). */
@@ -527,7 +595,7 @@ static rp_status outside_copies(qindex *x, popular *p)
         prun *r = &x->pruns[x->prun_count++];
         *r = (prun){h, x->pidx_count, 0};
         for (size_t e = first; e < first + count; e++)
-            if (!on_popular(x, p, x->index[e].doc, x->index[e].pos))
+            if (!on_popular(x, p, x->edoc[e], x->epos[e]))
                 x->pidx[x->pidx_count++] = e, r->count++;
     }
     p->out_first = start;
@@ -567,41 +635,94 @@ static bool held_entries(const work *w, const rp_fingerprint *tg, size_t r, cons
     return false;
 }
 
-/* Seeds of one shingle hash that the text holds at positions tg[0..r) (r repeats): every
- * occurrence outside the copies, unless there are more than SEED_OCC_CAP of them. Where a held
- * popular text holds the shingle, only its entries outside that text's copies are visited (the
- * others are in blocked spans). */
-static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r)
-{
-    size_t first, count, outside = 0, before = w->hit_count, at = 0;
-
-    lookup(w->x, tg[0].hash, &first, &count);
-    if (count > SEED_OCC_CAP + w->blk_copies * r)
-        return RP_OK; /* a stop-word run, whatever the copies hold */
-    if (count > 0 && RP_GROW(w->hits, w->hit_cap, w->hit_count + count * r) != RP_OK)
-        return RP_ENOMEM;
-    const size_t *ids = NULL;
-    size_t n = count;
-    bool found = held_entries(w, tg, r, &ids, &n);
-    for (size_t i = 0; i < n; i++) {
-        const rp_fingerprint *f = &w->x->index[found ? ids[i] : first + i];
-        if (in_copy(w, &at, f->doc, f->pos))
-            continue;
-        if (++outside > SEED_OCC_CAP) {
-            w->hit_count = before;
-            return RP_OK;
-        }
-        for (size_t k = 0; k < r; k++)
-            w->hits[w->hit_count++] = (hit){f->doc, f->pos, tg[k].pos};
-    }
-    return RP_OK;
-}
-
 /* The distinct seeds a chain of a text of m tokens needs (chain_hits; at least 1). */
 static uint32_t seeds_needed(uint32_t m)
 {
     uint32_t need = (uint32_t)(MIN_SEED_SHARE * (m - SEED_K + 1));
     return need ? need : 1;
+}
+
+/* The index entries of one distinct shingle of the text that are read for its seeds. */
+typedef struct slist {
+    const size_t *ids; /* a held popular text's entries outside its copies, or NULL: */
+    size_t first;      /* the index's run [first, first + n) */
+    size_t n;
+    size_t tg; /* its first place in w->tg */
+    size_t r;  /* how often the text holds it */
+} slist;
+
+/* The entries of the text's shingles (tg[0..n), by hash then place): those of a shingle found
+ * more than SEED_OCC_CAP times beyond what the copies hold are left out (a stop-word run,
+ * whatever the copies hold); where a held popular text holds the shingle, only its entries
+ * outside that text's copies (the others are in blocked spans). */
+static rp_status list_shingles(work *w, size_t n)
+{
+    w->list_count = 0;
+    for (size_t i = 0, j; i < n; i = j) {
+        size_t first, count, r;
+        const size_t *ids = NULL;
+        for (j = i + 1; j < n && w->tg[j].hash == w->tg[i].hash; j++)
+            ;
+        r = j - i;
+        lookup(w->x, w->tg[i].hash, &first, &count);
+        if (count == 0 || count > SEED_OCC_CAP + w->blk_copies * r)
+            continue;
+        bool in_held = held_entries(w, w->tg + i, r, &ids, &count);
+        if (RP_GROW(w->lists, w->list_cap, w->list_count + 1) != RP_OK)
+            return RP_ENOMEM;
+        w->lists[w->list_count++] = (slist){in_held ? ids : NULL, first, count, i, r};
+    }
+    return RP_OK;
+}
+
+/* An upper bound of each document's hits (keep_busy_docs' count before the copies and the cap
+ * are taken into account) in w->doc_hits, its documents in w->touched[0..*touched). */
+static void count_doc_hits(work *w, size_t *touched)
+{
+    const uint32_t *edoc = w->x->edoc;
+
+    *touched = 0;
+    for (size_t l = 0; l < w->list_count; l++) {
+        const slist *s = &w->lists[l];
+        for (size_t i = 0; i < s->n; i++) {
+            uint32_t d = edoc[s->ids ? s->ids[i] : s->first + i];
+            if (w->doc_hits[d] == 0)
+                w->touched[(*touched)++] = d;
+            w->doc_hits[d] += (uint32_t)s->r;
+        }
+    }
+}
+
+/* Seeds of list s at its r places in the text: every entry outside the copies, unless more
+ * than SEED_OCC_CAP are. With need > 1, documents whose w->doc_hits bound is below need get
+ * none (keep_busy_docs would drop them), and are only counted for the cap. */
+static rp_status shingle_hits(work *w, const slist *s, uint32_t need)
+{
+    const rp_fingerprint *tg = w->tg + s->tg;
+    size_t outside = 0, before = w->hit_count, at = 0;
+    bool capped = s->n > SEED_OCC_CAP; /* else the cap cannot be reached */
+
+    if (RP_GROW(w->hits, w->hit_cap, w->hit_count + s->n * s->r) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t e = s->ids ? s->ids[i] : s->first + i;
+        uint32_t doc = w->x->edoc[e], pos;
+        bool hopeless = need > 1 && w->doc_hits[doc] < need;
+        if (hopeless && !capped)
+            continue;
+        pos = w->x->epos[e];
+        if (in_copy(w, &at, doc, pos))
+            continue;
+        if (++outside > SEED_OCC_CAP) {
+            w->hit_count = before;
+            return RP_OK;
+        }
+        if (hopeless)
+            continue;
+        for (size_t k = 0; k < s->r; k++)
+            w->hits[w->hit_count++] = (hit){doc, pos, tg[k].pos};
+    }
+    return RP_OK;
 }
 
 /* Drops the hits of documents holding fewer hits than a chain needs distinct seeds: no chain
@@ -711,7 +832,8 @@ static rp_status find_held(work *w, const rp_token *qt, uint32_t m, size_t n)
 static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
 {
     const rp_token *qt = w->x->docs[qd].toks.items;
-    size_t n = qe - qs - SEED_K + 1;
+    size_t n = qe - qs - SEED_K + 1, touched = 0;
+    uint32_t need = seeds_needed(qe - qs);
     rp_status st = RP_OK;
 
     w->hit_count = 0;
@@ -721,13 +843,15 @@ static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
         w->tg[i] = (rp_fingerprint){trigram(qt + qs + i), 0, (uint32_t)i};
     if (n > 1)
         sort_fps(w->tg, n);
-    if ((st = find_held(w, qt + qs, qe - qs, n)) != RP_OK || (st = block_copies(w)) != RP_OK)
+    if ((st = find_held(w, qt + qs, qe - qs, n)) != RP_OK || (st = block_copies(w)) != RP_OK ||
+        (st = list_shingles(w, n)) != RP_OK)
         return st;
-    for (size_t i = 0, j; i < n && st == RP_OK; i = j) {
-        for (j = i + 1; j < n && w->tg[j].hash == w->tg[i].hash; j++)
-            ;
-        st = shingle_hits(w, w->tg + i, j - i);
-    }
+    if (need > 1) /* the bound spares writing (and dropping) the seeds of most documents */
+        count_doc_hits(w, &touched);
+    for (size_t l = 0; l < w->list_count && st == RP_OK; l++)
+        st = shingle_hits(w, &w->lists[l], need);
+    for (size_t i = 0; i < touched; i++)
+        w->doc_hits[w->touched[i]] = 0;
     if (st == RP_OK)
         keep_busy_docs(w, qe - qs);
     if (st == RP_OK)
@@ -1190,6 +1314,7 @@ static void work_release(work *w)
     rp_free(w->group_ops);
     rp_free(w->same);
     rp_free(w->tg);
+    rp_free(w->lists);
     rp_free(w->placed);
     rp_free(w->held);
     rp_free(w->blk);
@@ -1210,7 +1335,8 @@ static void qindex_release(qindex *x, size_t ndocs)
         rp_free(x->docs[d].inq);
     }
     rp_free(x->docs);
-    rp_free(x->index);
+    rp_free(x->edoc);
+    rp_free(x->epos);
     rp_free(x->dir);
     rp_free(x->recs);
     rp_free(x->pop);
@@ -1454,7 +1580,7 @@ static rp_status attribute_all(rp_quotes *r, qindex *x, size_t ndocs, unsigned t
     rp_status st = collect_recs(r, x, ndocs);
 
     if (st == RP_OK)
-        st = build_index(x, ndocs);
+        st = build_index(x, ndocs, threads);
     if (st == RP_OK)
         st = reserve_quotes(r, x->rec_count);
     if (st == RP_OK && x->rec_count > 1)
