@@ -13,7 +13,14 @@
  * the equal words beside it, is a candidate without an alignment, and its words seed nothing
  * for the longer one (which would otherwise align with every copy). Candidates are aligned
  * for the report only when listed. Documents with fewer seeds than a chain needs are dropped
- * before the seeds are sorted, by document first.
+ * before the seeds are sorted, by document first (most before their seeds are written, by an
+ * upper bound of their count).
+ *
+ * Threads: documents are prepared, the index is made in slices and the texts are attributed
+ * on the pool. What all threads read (qindex) is complete before they start; each has its own
+ * scratch (work). Texts go in items of whole groups of copies fixed by the input; each item's
+ * sources, differences and strings go to a part of its own, added to the result in item order,
+ * so the result is the same for any number of threads.
  */
 #include "quotes/quotes.h"
 #include "base/pool.h"
@@ -340,22 +347,77 @@ static rp_status index_task(void *ctx, size_t s, unsigned worker)
     return RP_OK;
 }
 
-/* Merges the sorted slices into the index's columns and hash (one a merged entry). */
-static void merge_slices(qindex *x, const index_job *j, size_t slices, size_t *head, uint64_t *hash)
+/* The sorted slices are merged in as many ranges of hashes (equal shares of the 64-bit space),
+ * each on the pool: range p takes entries from[p * slices + s] to from[(p + 1) * slices + s]
+ * of slice s, and writes them from out[p] on. */
+typedef struct merge_job {
+    qindex *x;
+    const index_job *j;
+    uint64_t *hash;
+    size_t slices;
+    size_t *from, *out, *head; /* head: slices cursors a range */
+} merge_job;
+
+/* The first entry of fps[lo, hi) (sorted) whose hash is at least h. */
+static size_t first_hash(const rp_fingerprint *fps, size_t lo, size_t hi, uint64_t h)
 {
-    for (size_t s = 0; s < slices; s++)
-        head[s] = j->off[s];
-    for (size_t k = 0; k < x->index_count; k++) {
-        size_t best = SIZE_MAX;
-        for (size_t s = 0; s < slices; s++)
-            if (head[s] < j->off[s] + j->kept[s] &&
-                (best == SIZE_MAX || fp_less(&j->fps[head[s]], &j->fps[head[best]])))
-                best = s;
-        const rp_fingerprint *f = &j->fps[head[best]++];
-        hash[k] = f->hash;
-        x->edoc[k] = f->doc;
-        x->epos[k] = f->pos;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (fps[mid].hash < h)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    return lo;
+}
+
+static rp_status merge_task(void *ctx, size_t p, unsigned worker)
+{
+    merge_job *m = ctx;
+    const rp_fingerprint *fps = m->j->fps;
+    const size_t *from = m->from + p * m->slices, *to = from + m->slices;
+    size_t *head = m->head + p * m->slices;
+
+    (void)worker;
+    memcpy(head, from, m->slices * sizeof(*head));
+    for (size_t k = m->out[p]; k < m->out[p + 1]; k++) {
+        size_t best = SIZE_MAX;
+        for (size_t s = 0; s < m->slices; s++)
+            if (head[s] < to[s] && (best == SIZE_MAX || fp_less(&fps[head[s]], &fps[head[best]])))
+                best = s;
+        const rp_fingerprint *f = &fps[head[best]++];
+        m->hash[k] = f->hash;
+        m->x->edoc[k] = f->doc;
+        m->x->epos[k] = f->pos;
+    }
+    return RP_OK;
+}
+
+/* Merges the sorted slices into the index's columns and hash (one a merged entry). */
+static rp_status merge_slices(qindex *x, const index_job *j, size_t slices, unsigned threads,
+                              uint64_t *hash)
+{
+    size_t ranges = slices;
+    merge_job m = {x, j, hash, slices, NULL, NULL, NULL};
+    size_t *tab = rp_malloc((2 * (ranges + 1) * slices + ranges + 1) * sizeof(*tab));
+    rp_status st;
+
+    if (!tab)
+        return RP_ENOMEM;
+    m.from = tab, m.head = tab + (ranges + 1) * slices, m.out = m.head + (ranges + 1) * slices;
+    for (size_t p = 0; p <= ranges; p++) {
+        uint64_t h = (UINT64_MAX / ranges) * p;
+        m.out[p] = 0;
+        for (size_t s = 0; s < slices; s++) {
+            size_t lo = j->off[s], hi = lo + j->kept[s];
+            size_t at = p == 0 ? lo : p == ranges ? hi : first_hash(j->fps, lo, hi, h);
+            m.from[p * slices + s] = at;
+            m.out[p] += at - lo;
+        }
+    }
+    st = rp_pool_run(threads, ranges, merge_task, &m, "quotes", NULL, NULL);
+    rp_free(tab);
+    return st;
 }
 
 /* Every 3-token shingle of the corpus that some quotation to attribute holds (the others are
@@ -375,7 +437,7 @@ static rp_status build_index(qindex *x, size_t ndocs, unsigned threads)
         total = 0;
     if ((st = wanted_shingles(x, &set)) != RP_OK)
         return st;
-    tab = rp_calloc(4 * (slices + 1), sizeof(*tab));
+    tab = rp_calloc(3 * (slices + 1), sizeof(*tab));
     j.fps = rp_malloc((total ? total : 1) * sizeof(*j.fps));
     st = tab && j.fps ? RP_OK : RP_ENOMEM;
     if (st == RP_OK) {
@@ -400,7 +462,7 @@ static rp_status build_index(qindex *x, size_t ndocs, unsigned threads)
         st = x->edoc && x->epos && hash ? RP_OK : RP_ENOMEM;
     }
     if (st == RP_OK)
-        merge_slices(x, &j, slices, tab + 3 * (slices + 1), hash);
+        st = merge_slices(x, &j, slices, threads, hash);
     rp_free(j.fps);
     rp_free(tab);
     if (st == RP_OK)
