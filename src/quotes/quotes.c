@@ -171,7 +171,7 @@ typedef struct work {
     size_t placed_cap;
     uint32_t *doc_hits; /* per document: hits of the text (keep_busy_docs; zero between) */
     uint32_t *touched;  /* the documents counted there */
-    uint64_t *tab_key;  /* the text's hashes counted (count_text, match_bound) */
+    uint64_t *tab_key;  /* the text's hashes counted (count_text, may_cover) */
     uint32_t *tab_count, *tab_used, *tab_stamp, tab_window;
     size_t tab_cap, tab_count_cap, tab_used_cap, tab_stamp_cap, tab_mask;
 } work;
@@ -975,16 +975,21 @@ static rp_status count_text(work *w, const rp_token *t, uint32_t m)
     return RP_OK;
 }
 
-/* The most tokens an alignment of the text with source tokens [lo, hi) of doc sd can match:
- * the size of the multiset intersection of their hashes. Far cheaper than the alignment, and
- * exact as a bound: a long quotation holding a popular one meets every copy of it, and most
- * such windows are rejected here. */
-static uint32_t match_bound(work *w, uint32_t sd, uint32_t lo, uint32_t hi)
+/* Can an alignment of the text (m tokens) with source tokens [lo, hi) of doc sd reach the
+ * cover (at least SEED_K and MIN_COVER of the text's tokens matched)? Only when the multiset
+ * intersection of their hashes does: far cheaper than the alignment, and exact as a bound (a
+ * long quotation holding a popular one meets every copy of it, and most such windows fail
+ * here). The count stops as soon as it reaches the cover or can no longer reach it. */
+static bool may_cover(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
     const rp_token *t = w->x->docs[sd].toks.items;
-    uint32_t bound = 0, id = ++w->tab_window;
+    uint32_t need = (uint32_t)(MIN_COVER * m), bound = 0, id = ++w->tab_window;
 
-    for (uint32_t j = lo; j < hi; j++) {
+    if (need < MIN_COVER * m)
+        need++;
+    if (need < SEED_K)
+        need = SEED_K;
+    for (uint32_t j = lo; j < hi && bound < need && bound + (hi - j) >= need; j++) {
         size_t k = (size_t)t[j].hash & w->tab_mask;
         while (w->tab_count[k] && w->tab_key[k] != t[j].hash)
             k = (k + 1) & w->tab_mask;
@@ -995,17 +1000,17 @@ static uint32_t match_bound(work *w, uint32_t sd, uint32_t lo, uint32_t hi)
         if (w->tab_used[k] < w->tab_count[k])
             w->tab_used[k]++, bound++;
     }
-    return bound;
+    return bound >= need;
 }
 
 /* Aligns the text with source tokens [lo, hi) of doc sd; appends a candidate when the source
  * covers enough of the text. */
 static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
-    uint32_t matches = 0, sj, inside = 0, aligned = 0, bound = match_bound(w, sd, lo, hi);
+    uint32_t matches = 0, sj, inside = 0, aligned = 0;
     rp_status st;
 
-    if (bound < SEED_K || bound < MIN_COVER * m)
+    if (!may_cover(w, m, sd, lo, hi))
         return RP_OK; /* the alignment could not reach the cover either */
     st = align_with(w, m, sd, lo, hi);
 
