@@ -38,6 +38,7 @@
 #define MIN_SEED_SHARE 0.2 /* a chain needs seeds at this share of the quotation's shingles */
 #define MIN_COVER 0.65     /* a source matches at least this share of the quotation's tokens */
 #define POPULAR_COPIES 100 /* a text quoted this often is a source of a quotation holding it */
+#define MAX_SLICES 8       /* the index's slices at most (the merge compares one entry a slice) */
 #define TRIGRAM_SEED 0x71756f746573ULL /* "quotes" */
 
 void rp_quotes_options_init(rp_quotes_options *qopts)
@@ -315,7 +316,7 @@ static rp_status wanted_shingles(const qindex *x, shingle_filter *f)
     return RP_OK;
 }
 
-/* The index is made in slices of the documents (about equal shingles each, one a thread) on
+/* The index is made in slices of the documents (about equal shingles each, one a thread up to 8) on
  * the pool: each slice's entries are found and sorted alone, then the sorted slices are merged
  * (the order is total, so the index is the same for any number of slices). */
 typedef struct index_job {
@@ -425,7 +426,7 @@ static rp_status merge_slices(qindex *x, const index_job *j, size_t slices, unsi
 static rp_status build_index(qindex *x, size_t ndocs, unsigned threads)
 {
     shingle_filter set = {NULL, 0};
-    size_t total = 0, slices = threads, done = 0, s = 0;
+    size_t total = 0, slices = threads < MAX_SLICES ? threads : MAX_SLICES, done = 0, s = 0;
     size_t *tab = NULL;
     uint64_t *hash = NULL;
     index_job j = {x, &set, NULL, NULL, NULL, NULL};
