@@ -507,6 +507,193 @@ static void test_quotation_holding_a_popular_text_is_sourced_by_its_copies(void 
         free(texts[i]);
 }
 
+/* ---- the same report for any number of threads ---- */
+
+static uint32_t lcg(uint32_t *x)
+{
+    *x = *x * 1664525u + 1013904223u;
+    return *x >> 8;
+}
+
+/* Sentence k of a wire (or of no document, for k past the wires): 14 words drawn by k from
+ * 256 made of two syllables each. */
+static void sentence(char *out, size_t cap, uint32_t k)
+{
+    static const char *const syl[] = {"ba", "ko", "ri",  "tem", "sun", "lo",  "var", "den",
+                                      "mi", "pa", "zor", "el",  "fu",  "nat", "gri", "so"};
+    uint32_t x = k * 2654435761u + 7;
+    size_t n = 0;
+
+    for (int w = 0; w < 14; w++) {
+        uint32_t v = lcg(&x);
+        n += (size_t)snprintf(out + n, cap - n, "%s%s%s", w ? " " : "", syl[v % 16],
+                              syl[(v >> 4) % 16]);
+    }
+}
+
+/* 40 wires of 10 sentences; 420 posts quoting three sentences each (copied, one word
+ * changed, one word left out, a capital, or a sentence of no wire) with a speaker, 110 of
+ * them also quoting one popular sentence and some a longer quotation holding it. */
+static rp_corpus *many_quotes_corpus(void)
+{
+    enum { WIRES = 40, PER = 10, POSTS = 420 };
+    rp_corpus *c = NULL;
+    char name[32], s[256], *text = malloc(1 << 14);
+    uint32_t x = 12345;
+
+    assert_non_null(text);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (uint32_t d = 0; d < WIRES; d++) {
+        size_t n = (size_t)snprintf(text, 1 << 14, "Wire %u.", d);
+        for (uint32_t k = 0; k < PER; k++) {
+            sentence(s, sizeof(s), d * PER + k);
+            n += (size_t)snprintf(text + n, (1 << 14) - n, " %s.", s);
+        }
+        snprintf(name, sizeof(name), "wire%u", d);
+        assert_int_equal(rp_corpus_add(c, name, text, n, NULL), RP_OK);
+    }
+    for (uint32_t p = 0; p < POSTS; p++) {
+        size_t n = (size_t)snprintf(text, 1 << 14, "Post %u.\n\n", p);
+        for (int q = 0; q < 3; q++) {
+            uint32_t pick = lcg(&x), k = pick % (WIRES * PER + 60), how = (pick >> 12) % 5;
+            sentence(s, sizeof(s), k);
+            char *sp = strchr(s, ' ');
+            if (how == 1)
+                memcpy(s, "qq", 2); /* a changed word */
+            else if (how == 2)
+                memmove(sp, strchr(sp + 1, ' '), strlen(strchr(sp + 1, ' ')) + 1); /* left out */
+            else if (how == 3)
+                s[0] = (char)(s[0] - 'a' + 'A');
+            n += (size_t)snprintf(text + n, (1 << 14) - n, "“%s,” %s said.\n\n", s,
+                                  q == 1 ? "the mayor" : "she");
+        }
+        if (p % 4 == 0)
+            n += (size_t)snprintf(text + n, (1 << 14) - n,
+                                  "“the ferry will keep running all winter whatever the "
+                                  "weather brings us”\n\n");
+        if (p % 40 == 1)
+            n += (size_t)snprintf(text + n, (1 << 14) - n,
+                                  "He wrote: “as the mayor said the ferry will keep running "
+                                  "all winter whatever the weather brings us on Monday”\n");
+        snprintf(name, sizeof(name), "post%u", p);
+        assert_int_equal(rp_corpus_add(c, name, text, n, NULL), RP_OK);
+    }
+    free(text);
+    return c;
+}
+
+/* Bytes [a, b) of t, lower-cased (ASCII), as a string. */
+static char *lower_copy(const char *t, size_t a, size_t b)
+{
+    char *s = malloc(b - a + 1);
+    assert_non_null(s);
+    for (size_t i = a; i < b; i++)
+        s[i - a] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
+    s[b - a] = '\0';
+    return s;
+}
+
+/* Each source of each quotation is its own: most of the quotation's word pairs stand in the
+ * source's bytes (unrelated sentences share about 1 in 250), each difference
+ * stands in the quotation and in the source, and the speaker stands next to the quotation. Catches
+ * sources, differences or strings added to the wrong quotation. */
+static void assert_sources_are_their_own(const rp_corpus *c, const rp_quotes *r)
+{
+    for (size_t i = 0; i < rp_quotes_count(r); i++) {
+        const rp_quote *q = rp_quotes_get(r, i);
+        const rp_doc *qd = rp_corpus_doc(c, q->doc);
+        char *qt = lower_copy(qd->bytes, q->start, q->end);
+        if (q->speaker) { /* "..., she said." or "He wrote: ..." */
+            size_t n = qd->len - q->end < 24 ? qd->len - q->end : 24;
+            char *after = lower_copy(qd->bytes, q->end, q->end + n);
+            char *before = lower_copy(qd->bytes, q->start < 24 ? 0 : q->start - 24, q->start);
+            char *sp = lower_copy(q->speaker, 0, strlen(q->speaker));
+            assert_true(strstr(after, sp) || strstr(before, sp));
+            free(after);
+            free(before);
+            free(sp);
+        }
+        for (size_t k = 0; k < q->source_count; k++) {
+            const rp_quote_source *s = &q->sources[k];
+            const rp_doc *sd = rp_corpus_doc(c, s->doc);
+            char *st = lower_copy(sd->bytes, s->start, s->end);
+            char *a = qt, *b, pair[64];
+            size_t pairs = 0, found = 0;
+            while ((b = strchr(a, ' ')) != NULL && strchr(b + 1, ' ') != NULL) {
+                size_t n = (size_t)(strchr(b + 1, ' ') - a);
+                if (n < sizeof(pair)) {
+                    memcpy(pair, a, n);
+                    pair[n] = '\0';
+                    pairs++;
+                    found += strstr(st, pair) != NULL;
+                }
+                a = b + 1;
+            }
+            assert_true(pairs > 0 && 3 * found >= pairs);
+            for (size_t d = 0; d < s->diff_count; d++) {
+                char *dq = lower_copy(s->diffs[d].quote, 0, strlen(s->diffs[d].quote));
+                char *ds = lower_copy(s->diffs[d].source, 0, strlen(s->diffs[d].source));
+                assert_non_null(strstr(qt, dq));
+                assert_non_null(strstr(st, ds));
+                free(dq);
+                free(ds);
+            }
+            free(st);
+        }
+        free(qt);
+    }
+}
+
+static char *quotes_json(const rp_corpus *c, unsigned threads, size_t *count)
+{
+    rp_options o;
+    rp_quotes_options qo;
+    rp_quotes *r = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    assert_non_null(f);
+    rp_options_init(&o);
+    rp_quotes_options_init(&qo);
+    o.threads = threads;
+    assert_int_equal(rp_quotes_run(c, &o, &qo, &r), RP_OK);
+    assert_sources_are_their_own(c, r);
+    assert_int_equal(rp_report_quotes(f, RP_FORMAT_JSON, c, r, &o, &qo), RP_OK);
+    fclose(f);
+    *count = rp_quotes_count(r);
+    rp_quotes_free(r);
+    return buf;
+}
+
+/* Texts are attributed in items on the thread pool and their results added in input order:
+ * the report (sources, differences, speakers, totals) is byte for byte the one of one thread,
+ * whichever thread took which item and whatever it attributed before, and each quotation's
+ * sources are its own. */
+static void test_report_is_the_same_for_any_thread_count(void **state)
+{
+    (void)state;
+    rp_corpus *c = many_quotes_corpus();
+    size_t n1 = 0, n;
+    char *one = quotes_json(c, 1, &n1);
+
+    assert_true(n1 >= 1300);                                  /* many items of texts */
+    assert_non_null(strstr(one, "\"fidelity\":\"altered\"")); /* differences, */
+    assert_non_null(strstr(one, "\"fidelity\":\"elided\""));
+    assert_non_null(strstr(one, "\"speaker\":\"the mayor said\"")); /* speakers, */
+    assert_non_null(strstr(one, "\"status\":\"unsourced\""));       /* and texts of no wire */
+    for (unsigned t = 2; t <= 4; t++) {
+        for (int again = 0; again < 2; again++) {
+            char *other = quotes_json(c, t, &n);
+            assert_int_equal(n, n1);
+            assert_string_equal(other, one);
+            free(other);
+        }
+    }
+    free(one);
+    rp_corpus_free(c);
+}
+
 static void test_bad_options_are_rejected(void **state)
 {
     (void)state;
@@ -669,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_copies_past_two_thousand_keep_their_sources),
         cmocka_unit_test(test_sources_listed_stop_at_max_sources_of_at_most_100),
         cmocka_unit_test(test_quotation_holding_a_popular_text_is_sourced_by_its_copies),
+        cmocka_unit_test(test_report_is_the_same_for_any_thread_count),
         cmocka_unit_test(test_bad_options_are_rejected),
         cmocka_unit_test(test_allocation_failures_free_everything),
         cmocka_unit_test(test_seed_quotations_as_one_file),

@@ -13,9 +13,17 @@
  * the equal words beside it, is a candidate without an alignment, and its words seed nothing
  * for the longer one (which would otherwise align with every copy). Candidates are aligned
  * for the report only when listed. Documents with fewer seeds than a chain needs are dropped
- * before the seeds are sorted, by document first.
+ * before the seeds are sorted, by document first (most before their seeds are written, by an
+ * upper bound of their count).
+ *
+ * Threads: documents are prepared, the index is made in slices and the texts are attributed
+ * on the pool. What all threads read (qindex) is complete before they start; each has its own
+ * scratch (work). Texts go in items of whole groups of copies fixed by the input; each item's
+ * sources, differences and strings go to a part of its own, added to the result in item order,
+ * so the result is the same for any number of threads.
  */
 #include "quotes/quotes.h"
+#include "base/pool.h"
 #include "base/sort.h"
 #include "scan/cluster.h"
 
@@ -30,6 +38,7 @@
 #define MIN_SEED_SHARE 0.2 /* a chain needs seeds at this share of the quotation's shingles */
 #define MIN_COVER 0.65     /* a source matches at least this share of the quotation's tokens */
 #define POPULAR_COPIES 100 /* a text quoted this often is a source of a quotation holding it */
+#define MAX_SLICES 8       /* the index's slices at most (the merge compares one entry a slice) */
 #define TRIGRAM_SEED 0x71756f746573ULL /* "quotes" */
 
 void rp_quotes_options_init(rp_quotes_options *qopts)
@@ -73,8 +82,7 @@ typedef struct popular {
     uint64_t head; /* the shingle of its first SEED_K tokens */
     size_t first, count;
     uint32_t m;
-    bool outside_made;           /* its shingles' entries outside its copies (outside_copies) */
-    size_t out_first, out_count; /* its runs in work.pruns */
+    size_t out_first, out_count; /* its runs in qindex.pruns (outside_copies) */
 } popular;
 
 /* The index entries of one shingle of a popular text that lie outside its copies: work.pidx
@@ -86,7 +94,7 @@ typedef struct prun {
 
 /* A popular text that the text being attributed holds, at its token at. */
 typedef struct held {
-    popular *p;
+    const popular *p;
     uint32_t at;
 } held;
 
@@ -107,15 +115,30 @@ typedef struct run_slot {
     size_t count;
 } run_slot;
 
-/* Scratch of one run. */
-typedef struct work {
+/* What every thread of a run reads and none writes once attribute_all has built it: the
+ * documents, the shingle index and its table of runs, the quotations to attribute (sorted, so
+ * that copies stand together) and the popular texts with their entries outside their copies. */
+typedef struct qindex {
     const rp_corpus *corpus;
     docdata *docs;
-    rp_fingerprint *index;
+    uint32_t *edoc, *epos; /* the index: document and token of each entry, by (hash, doc, pos) */
     size_t index_count;
-    run_slot *dir; /* build_directory */
+    run_slot *dir; /* build_directory: each hash's entries */
     size_t dir_cap;
     size_t dir_mask;
+    qrec *recs; /* every quotation to attribute */
+    size_t rec_count, rec_cap;
+    popular *pop; /* the popular texts, in head order */
+    size_t pop_count, pop_cap;
+    prun *pruns; /* per popular text, by hash: its shingles' entries outside its copies */
+    size_t prun_count, prun_cap;
+    size_t *pidx; /* the entries of pruns */
+    size_t pidx_count, pidx_cap;
+} qindex;
+
+/* Scratch of one thread: the text being attributed, its seeds, candidates and alignments. */
+typedef struct work {
+    const qindex *x;
     hit *hits;
     size_t hit_count, hit_cap;
     hit *spare; /* sort_seeds' other buffer */
@@ -128,18 +151,10 @@ typedef struct work {
     size_t qh_cap, sh_cap;
     rp_qalign al;
     rp_qops ops;
-    qrec *recs; /* every quotation to attribute */
-    size_t rec_count, rec_cap;
     const qrec *group; /* the copies of the text being attributed, in (doc, qs) order */
     size_t group_count;
-    popular *pop; /* the popular texts, in head order */
-    size_t pop_count, pop_cap;
-    held *held; /* those the text holds */
+    held *held; /* the popular texts it holds */
     size_t held_count, held_cap;
-    prun *pruns; /* per popular text, by hash: its shingles' entries outside its copies */
-    size_t prun_count, prun_cap;
-    size_t *pidx; /* the entries of pruns */
-    size_t pidx_count, pidx_cap;
     span3 *blk; /* where the text's seeds are not taken (block_copies) */
     size_t blk_count, blk_cap;
     span3 *blk2; /* merge_copies' other buffer */
@@ -151,11 +166,13 @@ typedef struct work {
     size_t same_cap;
     rp_fingerprint *tg; /* the text's shingles, sorted (repeats looked up once) */
     size_t tg_cap;
+    struct slist *lists; /* the index entries of its distinct shingles (list_shingles) */
+    size_t list_count, list_cap;
     cand *placed; /* the kept candidates in (doc, position) order */
     size_t placed_cap;
     uint32_t *doc_hits; /* per document: hits of the text (keep_busy_docs; zero between) */
     uint32_t *touched;  /* the documents counted there */
-    uint64_t *tab_key;  /* the text's hashes counted (count_text, match_bound) */
+    uint64_t *tab_key;  /* the text's hashes counted (count_text, may_cover) */
     uint32_t *tab_count, *tab_used, *tab_stamp, tab_window;
     size_t tab_cap, tab_count_cap, tab_used_cap, tab_stamp_cap, tab_mask;
 } work;
@@ -238,26 +255,26 @@ RP_DEFINE_SORT(sort_u32, uint32_t, u32_less)
 /* Where each run of equal index hashes starts and how long it is, in an open-addressed table
  * (a power of two at least twice the runs) keyed by the hash: a lookup is one probe, where a
  * binary search of the index missed the cache at each step. */
-static rp_status build_directory(work *w)
+static rp_status build_directory(qindex *x, const uint64_t *hash)
 {
     size_t runs = 0, cap = 16;
 
-    for (size_t k = 0; k < w->index_count; k++)
-        runs += k == 0 || w->index[k].hash != w->index[k - 1].hash;
+    for (size_t k = 0; k < x->index_count; k++)
+        runs += k == 0 || hash[k] != hash[k - 1];
     while (cap < 2 * runs)
         cap *= 2;
-    if (RP_GROW(w->dir, w->dir_cap, cap) != RP_OK)
+    if (RP_GROW(x->dir, x->dir_cap, cap) != RP_OK)
         return RP_ENOMEM;
-    w->dir_mask = cap - 1;
+    x->dir_mask = cap - 1;
     for (size_t i = 0; i < cap; i++)
-        w->dir[i].first = SIZE_MAX;
-    for (size_t k = 0, j; k < w->index_count; k = j) {
-        size_t slot = (size_t)(w->index[k].hash >> 32 ^ w->index[k].hash) & w->dir_mask;
-        for (j = k + 1; j < w->index_count && w->index[j].hash == w->index[k].hash; j++)
+        x->dir[i].first = SIZE_MAX;
+    for (size_t k = 0, j; k < x->index_count; k = j) {
+        size_t slot = (size_t)(hash[k] >> 32 ^ hash[k]) & x->dir_mask;
+        for (j = k + 1; j < x->index_count && hash[j] == hash[k]; j++)
             ;
-        while (w->dir[slot].first != SIZE_MAX)
-            slot = (slot + 1) & w->dir_mask;
-        w->dir[slot] = (run_slot){w->index[k].hash, k, j - k};
+        while (x->dir[slot].first != SIZE_MAX)
+            slot = (slot + 1) & x->dir_mask;
+        x->dir[slot] = (run_slot){hash[k], k, j - k};
     }
     return RP_OK;
 }
@@ -276,21 +293,21 @@ static bool filter_has(const shingle_filter *f, uint64_t h)
     return (f->bits[b / 64] >> (b % 64)) & 1;
 }
 
-static rp_status wanted_shingles(const work *w, shingle_filter *f)
+static rp_status wanted_shingles(const qindex *x, shingle_filter *f)
 {
     size_t n = 0, cap = 512;
 
-    for (size_t i = 0; i < w->rec_count; i++)
-        n += w->recs[i].qe - w->recs[i].qs - SEED_K + 1;
+    for (size_t i = 0; i < x->rec_count; i++)
+        n += x->recs[i].qe - x->recs[i].qs - SEED_K + 1;
     while (cap < 8 * n)
         cap *= 2;
     f->bits = rp_calloc(cap / 64, sizeof(*f->bits));
     if (!f->bits)
         return RP_ENOMEM;
     f->mask = cap - 1;
-    for (size_t i = 0; i < w->rec_count; i++) {
-        const qrec *q = &w->recs[i];
-        const rp_token *t = w->docs[q->doc].toks.items;
+    for (size_t i = 0; i < x->rec_count; i++) {
+        const qrec *q = &x->recs[i];
+        const rp_token *t = x->docs[q->doc].toks.items;
         for (uint32_t p = q->qs; p + SEED_K <= q->qe; p++) {
             size_t bit = (size_t)trigram(t + p) & f->mask;
             f->bits[bit / 64] |= (uint64_t)1 << (bit % 64);
@@ -299,54 +316,171 @@ static rp_status wanted_shingles(const work *w, shingle_filter *f)
     return RP_OK;
 }
 
+/* The index is made in slices of the documents (about equal shingles each, one a thread up to 8) on
+ * the pool: each slice's entries are found and sorted alone, then the sorted slices are merged
+ * (the order is total, so the index is the same for any number of slices). */
+typedef struct index_job {
+    const qindex *x;
+    const shingle_filter *set;
+    rp_fingerprint *fps;
+    size_t *doc_first; /* per slice: its first document (and one past the last slice) */
+    size_t *off;       /* per slice: where its entries start in fps */
+    size_t *kept;      /* per slice: how many it kept */
+} index_job;
+
+static rp_status index_task(void *ctx, size_t s, unsigned worker)
+{
+    index_job *j = ctx;
+    size_t k = j->off[s];
+
+    (void)worker;
+    for (size_t d = j->doc_first[s]; d < j->doc_first[s + 1]; d++) {
+        const rp_tokens *t = &j->x->docs[d].toks;
+        for (size_t p = 0; p + SEED_K <= t->count; p++) {
+            uint64_t h = trigram(t->items + p);
+            if (filter_has(j->set, h))
+                j->fps[k++] = (rp_fingerprint){h, (uint32_t)d, (uint32_t)p};
+        }
+    }
+    j->kept[s] = k - j->off[s];
+    if (j->kept[s] > 1)
+        sort_fps(j->fps + j->off[s], j->kept[s]);
+    return RP_OK;
+}
+
+/* The sorted slices are merged in as many ranges of hashes (equal shares of the 64-bit space),
+ * each on the pool: range p takes entries from[p * slices + s] to from[(p + 1) * slices + s]
+ * of slice s, and writes them from out[p] on. */
+typedef struct merge_job {
+    qindex *x;
+    const index_job *j;
+    uint64_t *hash;
+    size_t slices;
+    size_t *from, *out, *head; /* head: slices cursors a range */
+} merge_job;
+
+/* The first entry of fps[lo, hi) (sorted) whose hash is at least h. */
+static size_t first_hash(const rp_fingerprint *fps, size_t lo, size_t hi, uint64_t h)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (fps[mid].hash < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static rp_status merge_task(void *ctx, size_t p, unsigned worker)
+{
+    merge_job *m = ctx;
+    const rp_fingerprint *fps = m->j->fps;
+    const size_t *from = m->from + p * m->slices, *to = from + m->slices;
+    size_t *head = m->head + p * m->slices;
+
+    (void)worker;
+    memcpy(head, from, m->slices * sizeof(*head));
+    for (size_t k = m->out[p]; k < m->out[p + 1]; k++) {
+        size_t best = SIZE_MAX;
+        for (size_t s = 0; s < m->slices; s++)
+            if (head[s] < to[s] && (best == SIZE_MAX || fp_less(&fps[head[s]], &fps[head[best]])))
+                best = s;
+        const rp_fingerprint *f = &fps[head[best]++];
+        m->hash[k] = f->hash;
+        m->x->edoc[k] = f->doc;
+        m->x->epos[k] = f->pos;
+    }
+    return RP_OK;
+}
+
+/* Merges the sorted slices into the index's columns and hash (one a merged entry). */
+static rp_status merge_slices(qindex *x, const index_job *j, size_t slices, unsigned threads,
+                              uint64_t *hash)
+{
+    size_t ranges = slices;
+    merge_job m = {x, j, hash, slices, NULL, NULL, NULL};
+    size_t *tab = rp_malloc((2 * (ranges + 1) * slices + ranges + 1) * sizeof(*tab));
+    rp_status st;
+
+    if (!tab)
+        return RP_ENOMEM;
+    m.from = tab, m.head = tab + (ranges + 1) * slices, m.out = m.head + (ranges + 1) * slices;
+    for (size_t p = 0; p <= ranges; p++) {
+        uint64_t h = (UINT64_MAX / ranges) * p;
+        m.out[p] = 0;
+        for (size_t s = 0; s < slices; s++) {
+            size_t lo = j->off[s], hi = lo + j->kept[s];
+            size_t at = p == 0 ? lo : p == ranges ? hi : first_hash(j->fps, lo, hi, h);
+            m.from[p * slices + s] = at;
+            m.out[p] += at - lo;
+        }
+    }
+    st = rp_pool_run(threads, ranges, merge_task, &m, "quotes", NULL, NULL);
+    rp_free(tab);
+    return st;
+}
+
 /* Every 3-token shingle of the corpus that some quotation to attribute holds (the others are
- * never looked up: leaving them out changes no lookup), sorted by hash. */
-static rp_status build_index(work *w, size_t ndocs)
+ * never looked up: leaving them out changes no lookup), sorted by (hash, doc, pos). */
+static rp_status build_index(qindex *x, size_t ndocs, unsigned threads)
 {
     shingle_filter set = {NULL, 0};
-    size_t total = 0, k = 0;
-    rp_fingerprint *kept;
+    size_t total = 0, slices = threads < MAX_SLICES ? threads : MAX_SLICES, done = 0, s = 0;
+    size_t *tab = NULL;
+    uint64_t *hash = NULL;
+    index_job j = {x, &set, NULL, NULL, NULL, NULL};
     rp_status st;
 
     for (size_t d = 0; d < ndocs; d++)
-        total += w->docs[d].toks.count >= SEED_K ? w->docs[d].toks.count - SEED_K + 1 : 0;
-    w->doc_hits = rp_calloc(ndocs ? ndocs : 1, sizeof(*w->doc_hits));
-    w->touched = rp_malloc((ndocs ? ndocs : 1) * sizeof(*w->touched));
-    if (!w->doc_hits || !w->touched)
-        return RP_ENOMEM;
-    if ((st = wanted_shingles(w, &set)) != RP_OK)
+        total += x->docs[d].toks.count >= SEED_K ? x->docs[d].toks.count - SEED_K + 1 : 0;
+    if (x->rec_count == 0)
+        total = 0;
+    if ((st = wanted_shingles(x, &set)) != RP_OK)
         return st;
-    w->index = rp_malloc((total ? total : 1) * sizeof(*w->index));
-    if (!w->index) {
-        rp_free(set.bits);
-        return RP_ENOMEM;
-    }
-    for (size_t d = 0; d < ndocs && w->rec_count > 0; d++) {
-        const rp_tokens *t = &w->docs[d].toks;
-        for (size_t p = 0; p + SEED_K <= t->count; p++) {
-            uint64_t h = trigram(t->items + p);
-            if (filter_has(&set, h))
-                w->index[k++] = (rp_fingerprint){h, (uint32_t)d, (uint32_t)p};
+    tab = rp_calloc(3 * (slices + 1), sizeof(*tab));
+    j.fps = rp_malloc((total ? total : 1) * sizeof(*j.fps));
+    st = tab && j.fps ? RP_OK : RP_ENOMEM;
+    if (st == RP_OK) {
+        j.doc_first = tab, j.off = tab + slices + 1, j.kept = tab + 2 * (slices + 1);
+        for (size_t d = 0; d < ndocs && total > 0; d++) { /* slice s ends past s+1 shares */
+            while (s < slices && done * slices >= total * s)
+                j.doc_first[s] = d, j.off[s++] = done;
+            done += x->docs[d].toks.count >= SEED_K ? x->docs[d].toks.count - SEED_K + 1 : 0;
         }
+        for (; s <= slices; s++)
+            j.doc_first[s] = total > 0 ? ndocs : 0, j.off[s] = done;
+        st = rp_pool_run(threads, slices, index_task, &j, "quotes", NULL, NULL);
     }
     rp_free(set.bits);
-    if (k < total && (kept = rp_realloc(w->index, (k ? k : 1) * sizeof(*w->index))) != NULL)
-        w->index = kept;
-    if (k > 1)
-        sort_fps(w->index, k);
-    w->index_count = k;
-    return build_directory(w);
+    for (s = 0; s < slices && st == RP_OK; s++)
+        x->index_count += j.kept[s];
+    if (st == RP_OK) {
+        size_t n = x->index_count ? x->index_count : 1;
+        x->edoc = rp_malloc(n * sizeof(*x->edoc));
+        x->epos = rp_malloc(n * sizeof(*x->epos));
+        hash = rp_malloc(n * sizeof(*hash));
+        st = x->edoc && x->epos && hash ? RP_OK : RP_ENOMEM;
+    }
+    if (st == RP_OK)
+        st = merge_slices(x, &j, slices, threads, hash);
+    rp_free(j.fps);
+    rp_free(tab);
+    if (st == RP_OK)
+        st = build_directory(x, hash);
+    rp_free(hash);
+    return st;
 }
 
 /* The index entries of one shingle hash: [*first, *first + *count). */
-static void lookup(const work *w, uint64_t h, size_t *first, size_t *count)
+static void lookup(const qindex *x, uint64_t h, size_t *first, size_t *count)
 {
-    size_t slot = (size_t)(h >> 32 ^ h) & w->dir_mask;
+    size_t slot = (size_t)(h >> 32 ^ h) & x->dir_mask;
 
-    while (w->dir[slot].first != SIZE_MAX && w->dir[slot].hash != h)
-        slot = (slot + 1) & w->dir_mask;
-    *first = w->dir[slot].first == SIZE_MAX ? 0 : w->dir[slot].first;
-    *count = w->dir[slot].first == SIZE_MAX ? 0 : w->dir[slot].count;
+    while (x->dir[slot].first != SIZE_MAX && x->dir[slot].hash != h)
+        slot = (slot + 1) & x->dir_mask;
+    *first = x->dir[slot].first == SIZE_MAX ? 0 : x->dir[slot].first;
+    *count = x->dir[slot].first == SIZE_MAX ? 0 : x->dir[slot].count;
 }
 
 /* ---- the copies of one text, and of the popular texts it holds ---- */
@@ -459,7 +593,7 @@ static rp_status block_copies(work *w)
     for (size_t h = 0; h < w->held_count; h++) {
         const popular *p = w->held[h].p;
         w->blk_copies += p->count;
-        if ((st = merge_copies(w, w->recs + p->first, p->count)) != RP_OK)
+        if ((st = merge_copies(w, w->x->recs + p->first, p->count)) != RP_OK)
             return st;
     }
     for (size_t i = 0; i < w->blk_count; i++) {
@@ -484,9 +618,9 @@ RP_DEFINE_SORT(sort_pruns, prun, prun_less)
 
 /* Does a shingle at (doc, pos) touch a copy of popular text p (copies of m tokens, in (doc,
  * qs) order)? */
-static bool on_popular(const work *w, const popular *p, uint32_t doc, uint32_t pos)
+static bool on_popular(const qindex *x, const popular *p, uint32_t doc, uint32_t pos)
 {
-    const qrec *c = w->recs + p->first;
+    const qrec *c = x->recs + p->first;
     uint32_t from = pos + 1 > p->m ? pos + 1 - p->m : 0;
     size_t lo = 0, hi = p->count;
     while (lo < hi) {
@@ -499,107 +633,69 @@ static bool on_popular(const work *w, const popular *p, uint32_t doc, uint32_t p
     return lo < p->count && c[lo].doc == doc && c[lo].qs < pos + SEED_K;
 }
 
-/* Once per popular text: the index entries of each of its shingles that lie outside its
- * copies. A quotation holding it takes its seeds for those shingles from here instead of
- * testing every copy's entry again (which made the work quotations x copies). */
-static rp_status outside_copies(work *w, popular *p)
+/* Once per popular text, before the texts are attributed: the index entries of each of its
+ * shingles that lie outside its copies. A quotation holding it takes its seeds for those
+ * shingles from here instead of testing every copy's entry again (which made the work
+ * quotations x copies). */
+static rp_status outside_copies(qindex *x, popular *p)
 {
-    const qrec *c = w->recs + p->first;
-    const rp_token *t = w->docs[c->doc].toks.items + c->qs;
-    size_t start = w->prun_count;
+    const qrec *c = x->recs + p->first;
+    const rp_token *t = x->docs[c->doc].toks.items + c->qs;
+    size_t start = x->prun_count;
 
-    p->outside_made = true;
     for (uint32_t k = 0; k + SEED_K <= p->m; k++) {
         uint64_t h = trigram(t + k);
         bool seen = false;
-        for (size_t i = start; i < w->prun_count && !seen; i++)
-            seen = w->pruns[i].hash == h;
+        for (size_t i = start; i < x->prun_count && !seen; i++)
+            seen = x->pruns[i].hash == h;
         if (seen)
             continue;
         size_t first, count;
-        lookup(w, h, &first, &count);
-        if (RP_GROW(w->pruns, w->prun_cap, w->prun_count + 1) != RP_OK ||
-            RP_GROW(w->pidx, w->pidx_cap, w->pidx_count + count + 1) != RP_OK)
+        lookup(x, h, &first, &count);
+        if (RP_GROW(x->pruns, x->prun_cap, x->prun_count + 1) != RP_OK ||
+            RP_GROW(x->pidx, x->pidx_cap, x->pidx_count + count + 1) != RP_OK)
             return RP_ENOMEM;
-        prun *r = &w->pruns[w->prun_count++];
-        *r = (prun){h, w->pidx_count, 0};
+        prun *r = &x->pruns[x->prun_count++];
+        *r = (prun){h, x->pidx_count, 0};
         for (size_t e = first; e < first + count; e++)
-            if (!on_popular(w, p, w->index[e].doc, w->index[e].pos))
-                w->pidx[w->pidx_count++] = e, r->count++;
+            if (!on_popular(x, p, x->edoc[e], x->epos[e]))
+                x->pidx[x->pidx_count++] = e, r->count++;
     }
     p->out_first = start;
-    p->out_count = w->prun_count - start;
+    p->out_count = x->prun_count - start;
     if (p->out_count > 1)
-        sort_pruns(w->pruns + start, p->out_count);
+        sort_pruns(x->pruns + start, p->out_count);
     return RP_OK;
 }
 
 /* The entries outside its copies of shingle hash h at text positions tg[0..r), when a held
  * popular text holds one of those positions: true and *ids, *count; false to read the index. */
-static rp_status held_entries(work *w, const rp_fingerprint *tg, size_t r, const size_t **ids,
-                              size_t *count, bool *found)
+static bool held_entries(const work *w, const rp_fingerprint *tg, size_t r, const size_t **ids,
+                         size_t *count)
 {
-    *found = false;
     for (size_t hi = 0; hi < w->held_count; hi++) {
-        popular *p = w->held[hi].p;
+        const popular *p = w->held[hi].p;
         uint32_t at = w->held[hi].at;
         bool inside = false;
         for (size_t k = 0; k < r && !inside; k++)
             inside = tg[k].pos >= at && tg[k].pos + SEED_K <= at + p->m;
         if (!inside)
             continue;
-        rp_status st = p->outside_made ? RP_OK : outside_copies(w, p);
-        if (st != RP_OK)
-            return st;
         size_t lo = p->out_first, top = p->out_first + p->out_count;
         while (lo < top) {
             size_t mid = lo + (top - lo) / 2;
-            if (w->pruns[mid].hash < tg[0].hash)
+            if (w->x->pruns[mid].hash < tg[0].hash)
                 lo = mid + 1;
             else
                 top = mid;
         }
-        if (lo < p->out_first + p->out_count && w->pruns[lo].hash == tg[0].hash) {
-            *ids = w->pidx + w->pruns[lo].first;
-            *count = w->pruns[lo].count;
-            *found = true;
-            return RP_OK;
+        if (lo < p->out_first + p->out_count && w->x->pruns[lo].hash == tg[0].hash) {
+            *ids = w->x->pidx + w->x->pruns[lo].first;
+            *count = w->x->pruns[lo].count;
+            return true;
         }
     }
-    return RP_OK;
-}
-
-/* Seeds of one shingle hash that the text holds at positions tg[0..r) (r repeats): every
- * occurrence outside the copies, unless there are more than SEED_OCC_CAP of them. Where a held
- * popular text holds the shingle, only its entries outside that text's copies are visited (the
- * others are in blocked spans). */
-static rp_status shingle_hits(work *w, const rp_fingerprint *tg, size_t r)
-{
-    size_t first, count, outside = 0, before = w->hit_count, at = 0;
-
-    lookup(w, tg[0].hash, &first, &count);
-    if (count > SEED_OCC_CAP + w->blk_copies * r)
-        return RP_OK; /* a stop-word run, whatever the copies hold */
-    if (count > 0 && RP_GROW(w->hits, w->hit_cap, w->hit_count + count * r) != RP_OK)
-        return RP_ENOMEM;
-    const size_t *ids = NULL;
-    size_t n = count;
-    bool found = false;
-    rp_status st = held_entries(w, tg, r, &ids, &n, &found);
-    if (st != RP_OK)
-        return st;
-    for (size_t i = 0; i < n; i++) {
-        const rp_fingerprint *f = &w->index[found ? ids[i] : first + i];
-        if (in_copy(w, &at, f->doc, f->pos))
-            continue;
-        if (++outside > SEED_OCC_CAP) {
-            w->hit_count = before;
-            return RP_OK;
-        }
-        for (size_t k = 0; k < r; k++)
-            w->hits[w->hit_count++] = (hit){f->doc, f->pos, tg[k].pos};
-    }
-    return RP_OK;
+    return false;
 }
 
 /* The distinct seeds a chain of a text of m tokens needs (chain_hits; at least 1). */
@@ -607,6 +703,89 @@ static uint32_t seeds_needed(uint32_t m)
 {
     uint32_t need = (uint32_t)(MIN_SEED_SHARE * (m - SEED_K + 1));
     return need ? need : 1;
+}
+
+/* The index entries of one distinct shingle of the text that are read for its seeds. */
+typedef struct slist {
+    const size_t *ids; /* a held popular text's entries outside its copies, or NULL: */
+    size_t first;      /* the index's run [first, first + n) */
+    size_t n;
+    size_t tg; /* its first place in w->tg */
+    size_t r;  /* how often the text holds it */
+} slist;
+
+/* The entries of the text's shingles (tg[0..n), by hash then place): those of a shingle found
+ * more than SEED_OCC_CAP times beyond what the copies hold are left out (a stop-word run,
+ * whatever the copies hold); where a held popular text holds the shingle, only its entries
+ * outside that text's copies (the others are in blocked spans). */
+static rp_status list_shingles(work *w, size_t n)
+{
+    w->list_count = 0;
+    for (size_t i = 0, j; i < n; i = j) {
+        size_t first, count, r;
+        const size_t *ids = NULL;
+        for (j = i + 1; j < n && w->tg[j].hash == w->tg[i].hash; j++)
+            ;
+        r = j - i;
+        lookup(w->x, w->tg[i].hash, &first, &count);
+        if (count == 0 || count > SEED_OCC_CAP + w->blk_copies * r)
+            continue;
+        bool in_held = held_entries(w, w->tg + i, r, &ids, &count);
+        if (RP_GROW(w->lists, w->list_cap, w->list_count + 1) != RP_OK)
+            return RP_ENOMEM;
+        w->lists[w->list_count++] = (slist){in_held ? ids : NULL, first, count, i, r};
+    }
+    return RP_OK;
+}
+
+/* An upper bound of each document's hits (keep_busy_docs' count before the copies and the cap
+ * are taken into account) in w->doc_hits, its documents in w->touched[0..*touched). */
+static void count_doc_hits(work *w, size_t *touched)
+{
+    const uint32_t *edoc = w->x->edoc;
+
+    *touched = 0;
+    for (size_t l = 0; l < w->list_count; l++) {
+        const slist *s = &w->lists[l];
+        for (size_t i = 0; i < s->n; i++) {
+            uint32_t d = edoc[s->ids ? s->ids[i] : s->first + i];
+            if (w->doc_hits[d] == 0)
+                w->touched[(*touched)++] = d;
+            w->doc_hits[d] += (uint32_t)s->r;
+        }
+    }
+}
+
+/* Seeds of list s at its r places in the text: every entry outside the copies, unless more
+ * than SEED_OCC_CAP are. With need > 1, documents whose w->doc_hits bound is below need get
+ * none (keep_busy_docs would drop them), and are only counted for the cap. */
+static rp_status shingle_hits(work *w, const slist *s, uint32_t need)
+{
+    const rp_fingerprint *tg = w->tg + s->tg;
+    size_t outside = 0, before = w->hit_count, at = 0;
+    bool capped = s->n > SEED_OCC_CAP; /* else the cap cannot be reached */
+
+    if (RP_GROW(w->hits, w->hit_cap, w->hit_count + s->n * s->r) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t e = s->ids ? s->ids[i] : s->first + i;
+        uint32_t doc = w->x->edoc[e], pos;
+        bool hopeless = need > 1 && w->doc_hits[doc] < need;
+        if (hopeless && !capped)
+            continue;
+        pos = w->x->epos[e];
+        if (in_copy(w, &at, doc, pos))
+            continue;
+        if (++outside > SEED_OCC_CAP) {
+            w->hit_count = before;
+            return RP_OK;
+        }
+        if (hopeless)
+            continue;
+        for (size_t k = 0; k < s->r; k++)
+            w->hits[w->hit_count++] = (hit){doc, pos, tg[k].pos};
+    }
+    return RP_OK;
 }
 
 /* Drops the hits of documents holding fewer hits than a chain needs distinct seeds: no chain
@@ -683,19 +862,19 @@ static bool holds(const work *w, const popular *p)
 static rp_status find_held(work *w, const rp_token *qt, uint32_t m, size_t n)
 {
     w->held_count = 0;
-    for (size_t i = 0; i < n && w->pop_count > 0; i++) {
-        size_t lo = 0, hi = w->pop_count;
+    for (size_t i = 0; i < n && w->x->pop_count > 0; i++) {
+        size_t lo = 0, hi = w->x->pop_count;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (w->pop[mid].head < w->tg[i].hash)
+            if (w->x->pop[mid].head < w->tg[i].hash)
                 lo = mid + 1;
             else
                 hi = mid;
         }
-        for (; lo < w->pop_count && w->pop[lo].head == w->tg[i].hash; lo++) {
-            popular *p = &w->pop[lo];
-            const qrec *c = &w->recs[p->first];
-            const rp_token *pt = w->docs[c->doc].toks.items + c->qs;
+        for (; lo < w->x->pop_count && w->x->pop[lo].head == w->tg[i].hash; lo++) {
+            const popular *p = &w->x->pop[lo];
+            const qrec *c = &w->x->recs[p->first];
+            const rp_token *pt = w->x->docs[c->doc].toks.items + c->qs;
             uint32_t at = w->tg[i].pos, k = 0;
             if (p->m >= m || at + p->m > m || holds(w, p))
                 continue;
@@ -715,8 +894,9 @@ static rp_status find_held(work *w, const rp_token *qt, uint32_t m, size_t n)
  * and those of the popular texts it holds (found here too). */
 static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
 {
-    const rp_token *qt = w->docs[qd].toks.items;
-    size_t n = qe - qs - SEED_K + 1;
+    const rp_token *qt = w->x->docs[qd].toks.items;
+    size_t n = qe - qs - SEED_K + 1, touched = 0;
+    uint32_t need = seeds_needed(qe - qs);
     rp_status st = RP_OK;
 
     w->hit_count = 0;
@@ -726,13 +906,15 @@ static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
         w->tg[i] = (rp_fingerprint){trigram(qt + qs + i), 0, (uint32_t)i};
     if (n > 1)
         sort_fps(w->tg, n);
-    if ((st = find_held(w, qt + qs, qe - qs, n)) != RP_OK || (st = block_copies(w)) != RP_OK)
+    if ((st = find_held(w, qt + qs, qe - qs, n)) != RP_OK || (st = block_copies(w)) != RP_OK ||
+        (st = list_shingles(w, n)) != RP_OK)
         return st;
-    for (size_t i = 0, j; i < n && st == RP_OK; i = j) {
-        for (j = i + 1; j < n && w->tg[j].hash == w->tg[i].hash; j++)
-            ;
-        st = shingle_hits(w, w->tg + i, j - i);
-    }
+    if (need > 1) /* the bound spares writing (and dropping) the seeds of most documents */
+        count_doc_hits(w, &touched);
+    for (size_t l = 0; l < w->list_count && st == RP_OK; l++)
+        st = shingle_hits(w, &w->lists[l], need);
+    for (size_t i = 0; i < touched; i++)
+        w->doc_hits[w->touched[i]] = 0;
     if (st == RP_OK)
         keep_busy_docs(w, qe - qs);
     if (st == RP_OK)
@@ -754,7 +936,7 @@ static rp_status load_hashes(uint64_t **buf, size_t *cap, const rp_token *t, uin
 /* Aligns the text (w->qh, m hashes) with source tokens [lo, hi) of doc sd into w->ops. */
 static rp_status align_with(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
-    rp_status st = load_hashes(&w->sh, &w->sh_cap, w->docs[sd].toks.items + lo, hi - lo);
+    rp_status st = load_hashes(&w->sh, &w->sh_cap, w->x->docs[sd].toks.items + lo, hi - lo);
     return st == RP_OK ? rp_quotes_align(&w->al, w->qh, m, w->sh, hi - lo, &w->ops) : st;
 }
 
@@ -794,16 +976,21 @@ static rp_status count_text(work *w, const rp_token *t, uint32_t m)
     return RP_OK;
 }
 
-/* The most tokens an alignment of the text with source tokens [lo, hi) of doc sd can match:
- * the size of the multiset intersection of their hashes. Far cheaper than the alignment, and
- * exact as a bound: a long quotation holding a popular one meets every copy of it, and most
- * such windows are rejected here. */
-static uint32_t match_bound(work *w, uint32_t sd, uint32_t lo, uint32_t hi)
+/* Can an alignment of the text (m tokens) with source tokens [lo, hi) of doc sd reach the
+ * cover (at least SEED_K and MIN_COVER of the text's tokens matched)? Only when the multiset
+ * intersection of their hashes does: far cheaper than the alignment, and exact as a bound (a
+ * long quotation holding a popular one meets every copy of it, and most such windows fail
+ * here). The count stops as soon as it reaches the cover or can no longer reach it. */
+static bool may_cover(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
-    const rp_token *t = w->docs[sd].toks.items;
-    uint32_t bound = 0, id = ++w->tab_window;
+    const rp_token *t = w->x->docs[sd].toks.items;
+    uint32_t need = (uint32_t)(MIN_COVER * m), bound = 0, id = ++w->tab_window;
 
-    for (uint32_t j = lo; j < hi; j++) {
+    if (need < MIN_COVER * m)
+        need++;
+    if (need < SEED_K)
+        need = SEED_K;
+    for (uint32_t j = lo; j < hi && bound < need && bound + (hi - j) >= need; j++) {
         size_t k = (size_t)t[j].hash & w->tab_mask;
         while (w->tab_count[k] && w->tab_key[k] != t[j].hash)
             k = (k + 1) & w->tab_mask;
@@ -814,17 +1001,17 @@ static uint32_t match_bound(work *w, uint32_t sd, uint32_t lo, uint32_t hi)
         if (w->tab_used[k] < w->tab_count[k])
             w->tab_used[k]++, bound++;
     }
-    return bound;
+    return bound >= need;
 }
 
 /* Aligns the text with source tokens [lo, hi) of doc sd; appends a candidate when the source
  * covers enough of the text. */
 static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
-    uint32_t matches = 0, sj, inside = 0, aligned = 0, bound = match_bound(w, sd, lo, hi);
+    uint32_t matches = 0, sj, inside = 0, aligned = 0;
     rp_status st;
 
-    if (bound < SEED_K || bound < MIN_COVER * m)
+    if (!may_cover(w, m, sd, lo, hi))
         return RP_OK; /* the alignment could not reach the cover either */
     st = align_with(w, m, sd, lo, hi);
 
@@ -842,7 +1029,7 @@ static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint3
         if (op == RP_QOP_INS)
             continue;
         if (op != RP_QOP_DEL)
-            aligned++, inside += w->docs[sd].inq[sj];
+            aligned++, inside += w->x->docs[sd].inq[sj];
         sj++;
     }
     cand c = {.doc = sd,
@@ -859,7 +1046,7 @@ static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint3
  * enough distinct seeds of the text lie in it. */
 static rp_status try_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t need, size_t id)
 {
-    uint32_t distinct = 0, sd = w->hits[i].doc, ntok = (uint32_t)w->docs[sd].toks.count;
+    uint32_t distinct = 0, sd = w->hits[i].doc, ntok = (uint32_t)w->x->docs[sd].toks.count;
     int64_t lo = INT64_MAX, hi = 0;
 
     for (size_t h = i; h < j; h++) {
@@ -994,8 +1181,8 @@ static rp_status held_cands(work *w, const uint64_t *q, uint32_t m)
         const popular *p = w->held[h].p;
         uint32_t at = w->held[h].at;
         for (size_t i = 0; i < p->count; i++) {
-            const qrec *g = &w->recs[p->first + i];
-            const docdata *dd = &w->docs[g->doc];
+            const qrec *g = &w->x->recs[p->first + i];
+            const docdata *dd = &w->x->docs[g->doc];
             uint32_t l = 0, r = 0, inside = 0;
             if (on_copy(w, g->doc, g->qs, g->qe, m))
                 continue; /* inside a copy of the text itself */
@@ -1076,9 +1263,9 @@ static rp_status find_sources(work *w)
     if (RP_GROW(w->same, w->same_cap, m) != RP_OK)
         return RP_ENOMEM;
     memset(w->same, RP_QOP_SAME, m);
-    if ((st = count_text(w, w->docs[g->doc].toks.items + g->qs, m)) != RP_OK)
+    if ((st = count_text(w, w->x->docs[g->doc].toks.items + g->qs, m)) != RP_OK)
         return st;
-    if ((st = load_hashes(&w->qh, &w->qh_cap, w->docs[g->doc].toks.items + g->qs, m)) != RP_OK ||
+    if ((st = load_hashes(&w->qh, &w->qh_cap, w->x->docs[g->doc].toks.items + g->qs, m)) != RP_OK ||
         (st = copy_cands(w, m)) != RP_OK || (st = collect_hits(w, g->doc, g->qs, g->qe)) != RP_OK ||
         (st = held_cands(w, w->qh, m)) != RP_OK || (st = chain_hits(w, m)) != RP_OK)
         return st;
@@ -1089,14 +1276,14 @@ static rp_status find_sources(work *w)
 
 static rp_status add_source(rp_quotes *r, work *w, const qrec *q, const cand *c)
 {
-    const rp_doc *sdoc = rp_corpus_doc(w->corpus, c->doc);
-    const rp_tokens *st = &w->docs[c->doc].toks;
+    const rp_doc *sdoc = rp_corpus_doc(w->x->corpus, c->doc);
+    const rp_tokens *st = &w->x->docs[c->doc].toks;
     rp_qops ops = {c->copy ? w->same : w->group_ops + c->ops_off, c->ops_count, c->ops_count, 0, 0};
     rp_quote_source src = {0};
     size_t diff_first;
     rp_status s;
 
-    rp_qside qside = {rp_corpus_doc(w->corpus, q->doc), &w->docs[q->doc].toks, q->qs};
+    rp_qside qside = {rp_corpus_doc(w->x->corpus, q->doc), &w->x->docs[q->doc].toks, q->qs};
     rp_qside sside = {sdoc, st, c->s_first};
     if ((s = rp_quotes_classify(r, &ops, &qside, &sside, q->qe, &src, &diff_first)) != RP_OK)
         return s;
@@ -1138,24 +1325,26 @@ static size_t self_count(const work *w, const qrec *q)
     return n;
 }
 
-static rp_status add_quote(rp_quotes *r, work *w, const qrec *rec)
+/* Quotation rec into r (at its ordinal), its sources, differences and strings into part (the
+ * offsets kept in r are part's until merge_part). */
+static rp_status add_quote(rp_quotes *r, rp_quotes *part, work *w, const qrec *rec)
 {
-    const rp_doc *d = rp_corpus_doc(w->corpus, rec->doc);
-    const rp_qspan *sp = &w->docs[rec->doc].spans.items[rec->span];
+    const rp_doc *d = rp_corpus_doc(w->x->corpus, rec->doc);
+    const rp_qspan *sp = &w->x->docs[rec->doc].spans.items[rec->span];
     rp_quote q = {rec->doc, sp->start, sp->end, 0, 0, rec->qe - rec->qs, NULL, NULL, 0, 0};
-    size_t off, len, speaker = SIZE_MAX, first = r->source_count;
+    size_t off, len, speaker = SIZE_MAX, first = part->source_count;
     rp_status st;
 
-    for (size_t k = 0; k < w->cand_count && r->source_count - first < r->qopts.max_sources; k++)
+    for (size_t k = 0; k < w->cand_count && part->source_count - first < r->qopts.max_sources; k++)
         if (!is_self(&w->cands[k], rec) &&
             ((st = ensure_ops(w, rec->qe - rec->qs, &w->cands[k])) != RP_OK ||
-             (st = add_source(r, w, rec, &w->cands[k])) != RP_OK))
+             (st = add_source(part, w, rec, &w->cands[k])) != RP_OK))
             return st;
     if (rp_quotes_speaker(d->bytes, d->len, sp, &off, &len) &&
-        rp_quotes_arena_add(r, d->bytes + off, len, &speaker) != RP_OK)
+        rp_quotes_arena_add(part, d->bytes + off, len, &speaker) != RP_OK)
         return RP_ENOMEM;
     rp_cluster_line_col(d->bytes, 0, 1, 1, sp->start, &q.line, &q.column);
-    q.source_count = r->source_count - first;
+    q.source_count = part->source_count - first;
     q.sources_total = w->cand_count - self_count(w, rec);
     r->speaker_off[rec->ordinal] = speaker;
     r->src_first[rec->ordinal] = first;
@@ -1180,16 +1369,8 @@ static void finish(rp_quotes *r)
     }
 }
 
-static void work_release(work *w, size_t ndocs)
+static void work_release(work *w)
 {
-    for (size_t d = 0; w->docs && d < ndocs; d++) {
-        rp_tokens_release(&w->docs[d].toks);
-        rp_qspans_release(&w->docs[d].spans);
-        rp_free(w->docs[d].inq);
-    }
-    rp_free(w->docs);
-    rp_free(w->index);
-    rp_free(w->dir);
     rp_free(w->hits);
     rp_free(w->spare);
     rp_free(w->stamp);
@@ -1198,15 +1379,12 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->sh);
     rp_qalign_release(&w->al);
     rp_free(w->ops.items);
-    rp_free(w->recs);
     rp_free(w->group_ops);
     rp_free(w->same);
     rp_free(w->tg);
+    rp_free(w->lists);
     rp_free(w->placed);
-    rp_free(w->pop);
     rp_free(w->held);
-    rp_free(w->pruns);
-    rp_free(w->pidx);
     rp_free(w->blk);
     rp_free(w->blk2);
     rp_free(w->doc_hits);
@@ -1217,39 +1395,69 @@ static void work_release(work *w, size_t ndocs)
     rp_free(w->tab_stamp);
 }
 
-static rp_status prepare_all(rp_quotes *r, work *w, size_t ndocs)
+static void qindex_release(qindex *x, size_t ndocs)
 {
-    rp_status st;
+    for (size_t d = 0; x->docs && d < ndocs; d++) {
+        rp_tokens_release(&x->docs[d].toks);
+        rp_qspans_release(&x->docs[d].spans);
+        rp_free(x->docs[d].inq);
+    }
+    rp_free(x->docs);
+    rp_free(x->edoc);
+    rp_free(x->epos);
+    rp_free(x->dir);
+    rp_free(x->recs);
+    rp_free(x->pop);
+    rp_free(x->pruns);
+    rp_free(x->pidx);
+}
 
-    for (size_t d = 0; d < ndocs; d++) {
-        rp_tokens_init(&w->docs[d].toks);
-        rp_qspans_init(&w->docs[d].spans);
-    }
-    for (size_t d = 0; d < ndocs; d++) {
-        docdata *dd = &w->docs[d];
-        if ((st = prepare_doc(&r->opts, rp_corpus_doc(w->corpus, (uint32_t)d), dd)) != RP_OK)
-            return st;
-        size_t inside = 0;
-        for (size_t t = 0; t < dd->toks.count; t++)
-            inside += dd->inq[t];
-        r->stats[d] = (rp_doc_stats){(uint32_t)dd->toks.count,
-                                     dd->toks.count ? (double)inside / dd->toks.count : 0.0,
-                                     dd->toks.invalid_utf8, dd->toks.first_invalid};
-    }
+/* One document's tokens, quotations and statistics (a pool item: documents are independent). */
+typedef struct prep_job {
+    rp_quotes *r;
+    qindex *x;
+} prep_job;
+
+static rp_status prepare_task(void *ctx, size_t d, unsigned worker)
+{
+    prep_job *j = ctx;
+    docdata *dd = &j->x->docs[d];
+    size_t inside = 0;
+    rp_status st = prepare_doc(&j->r->opts, rp_corpus_doc(j->x->corpus, (uint32_t)d), dd);
+
+    (void)worker;
+    if (st != RP_OK)
+        return st;
+    for (size_t t = 0; t < dd->toks.count; t++)
+        inside += dd->inq[t];
+    j->r->stats[d] = (rp_doc_stats){(uint32_t)dd->toks.count,
+                                    dd->toks.count ? (double)inside / dd->toks.count : 0.0,
+                                    dd->toks.invalid_utf8, dd->toks.first_invalid};
     return RP_OK;
 }
 
+static rp_status prepare_all(rp_quotes *r, qindex *x, size_t ndocs, unsigned threads)
+{
+    prep_job j = {r, x};
+
+    for (size_t d = 0; d < ndocs; d++) {
+        rp_tokens_init(&x->docs[d].toks);
+        rp_qspans_init(&x->docs[d].spans);
+    }
+    return rp_pool_run(threads, ndocs, prepare_task, &j, "quotes", NULL, NULL);
+}
+
 /* The quotations to attribute, in (doc, start) order: long enough for min_words and a seed. */
-static rp_status collect_recs(const rp_quotes *r, work *w, size_t ndocs)
+static rp_status collect_recs(const rp_quotes *r, qindex *x, size_t ndocs)
 {
     for (size_t d = 0; d < ndocs; d++) {
-        const docdata *dd = &w->docs[d];
+        const docdata *dd = &x->docs[d];
         for (size_t i = 0; i < dd->spans.count; i++) {
             uint32_t a, b;
             token_range(&dd->toks, dd->spans.items[i].start, dd->spans.items[i].end, &a, &b);
             if (b < a + r->qopts.min_words || b < a + SEED_K)
                 continue;
-            if (RP_GROW(w->recs, w->rec_cap, w->rec_count + 1) != RP_OK)
+            if (RP_GROW(x->recs, x->rec_cap, x->rec_count + 1) != RP_OK)
                 return RP_ENOMEM;
             uint64_t key = XXH3_64bits_withSeed(NULL, 0, b - a);
             uint32_t inside = 0;
@@ -1257,12 +1465,12 @@ static rp_status collect_recs(const rp_quotes *r, work *w, size_t ndocs)
                 key = XXH3_64bits_withSeed(&dd->toks.items[t].hash, 8, key);
                 inside += dd->inq[t];
             }
-            w->recs[w->rec_count++] =
+            x->recs[x->rec_count++] =
                 (qrec){key, (uint32_t)d, (uint32_t)i, a, b, 0, 2 * inside > b - a};
         }
     }
-    for (size_t i = 0; i < w->rec_count; i++)
-        w->recs[i].ordinal = i;
+    for (size_t i = 0; i < x->rec_count; i++)
+        x->recs[i].ordinal = i;
     return RP_OK;
 }
 
@@ -1280,14 +1488,14 @@ static int rec_cmp(const void *pa, const void *pb)
 
 /* Copies: the same token hashes (the key only sorts them together; a collision merely splits
  * a group, which stays correct as copies outside a group are found by their seeds). */
-static bool same_text(const work *w, const qrec *a, const qrec *b)
+static bool same_text(const qindex *x, const qrec *a, const qrec *b)
 {
-    const rp_token *x = w->docs[a->doc].toks.items, *y = w->docs[b->doc].toks.items;
+    const rp_token *u = x->docs[a->doc].toks.items, *v = x->docs[b->doc].toks.items;
 
     if (a->key != b->key || a->qe - a->qs != b->qe - b->qs)
         return false;
     for (uint32_t t = 0; t < a->qe - a->qs; t++)
-        if (x[a->qs + t].hash != y[b->qs + t].hash)
+        if (u[a->qs + t].hash != v[b->qs + t].hash)
             return false;
     return true;
 }
@@ -1312,47 +1520,169 @@ static int popular_cmp(const void *pa, const void *pb)
 }
 
 /* The texts quoted at least POPULAR_COPIES times (recs sorted, copies together), by head. */
-static rp_status find_popular(work *w)
+static rp_status find_popular(qindex *x)
 {
-    for (size_t i = 0, j; i < w->rec_count; i = j) {
-        for (j = i + 1; j < w->rec_count && same_text(w, &w->recs[i], &w->recs[j]); j++)
+    for (size_t i = 0, j; i < x->rec_count; i = j) {
+        for (j = i + 1; j < x->rec_count && same_text(x, &x->recs[i], &x->recs[j]); j++)
             ;
         if (j - i < POPULAR_COPIES)
             continue;
-        if (RP_GROW(w->pop, w->pop_cap, w->pop_count + 1) != RP_OK)
+        if (RP_GROW(x->pop, x->pop_cap, x->pop_count + 1) != RP_OK)
             return RP_ENOMEM;
-        const qrec *c = &w->recs[i];
-        w->pop[w->pop_count++] = (popular){.head = trigram(w->docs[c->doc].toks.items + c->qs),
+        const qrec *c = &x->recs[i];
+        x->pop[x->pop_count++] = (popular){.head = trigram(x->docs[c->doc].toks.items + c->qs),
                                            .first = i,
                                            .count = j - i,
                                            .m = c->qe - c->qs};
     }
-    if (w->pop_count > 1)
-        qsort(w->pop, w->pop_count, sizeof(*w->pop), popular_cmp);
+    if (x->pop_count > 1)
+        qsort(x->pop, x->pop_count, sizeof(*x->pop), popular_cmp);
     return RP_OK;
 }
 
-static rp_status attribute_all(rp_quotes *r, work *w, size_t ndocs)
+/* The texts are attributed in items of whole groups of copies, at least PART_RECS quotations
+ * or 1/PART_SHARE of them each (fixed by the input, never by the threads), on the pool; each
+ * item's sources, differences and strings go to a part of its own, added to the result in item
+ * order, so that the result is the same for any number of threads. */
+#define PART_RECS 64
+#define PART_SHARE 256
+
+typedef struct attrib_job {
+    rp_quotes *r;
+    const qindex *x;
+    work *works; /* one per thread */
+    size_t ndocs;
+    const size_t *group; /* where each group of copies starts in x->recs (and one past) */
+    const size_t *item;  /* each item's first group (and one past) */
+    rp_quotes **parts;   /* per item */
+} attrib_job;
+
+static rp_status attribute_task(void *ctx, size_t item, unsigned worker)
 {
-    rp_status st = collect_recs(r, w, ndocs);
+    attrib_job *j = ctx;
+    work *w = &j->works[worker];
+    rp_quotes *part;
+    rp_status st = RP_OK;
+
+    if (!w->doc_hits) {
+        w->doc_hits = rp_calloc(j->ndocs ? j->ndocs : 1, sizeof(*w->doc_hits));
+        w->touched = rp_malloc((j->ndocs ? j->ndocs : 1) * sizeof(*w->touched));
+        if (!w->doc_hits || !w->touched)
+            return RP_ENOMEM;
+    }
+    part = j->parts[item] = rp_calloc(1, sizeof(*part));
+    if (!part)
+        return RP_ENOMEM;
+    for (size_t g = j->item[item]; g < j->item[item + 1] && st == RP_OK; g++) {
+        w->group = j->x->recs + j->group[g];
+        w->group_count = j->group[g + 1] - j->group[g];
+        st = find_sources(w);
+        for (size_t k = j->group[g]; k < j->group[g + 1] && st == RP_OK; k++)
+            st = add_quote(j->r, part, w, &j->x->recs[k]);
+    }
+    return st;
+}
+
+/* Adds part (the quotations recs[a, b)) to r: its arrays after r's, their offsets moved by as
+ * much. */
+static rp_status merge_part(rp_quotes *r, const rp_quotes *part, const qrec *recs, size_t a,
+                            size_t b)
+{
+    size_t src0 = r->source_count, diff0 = r->diff_count, arena0 = r->arena.len;
+
+    if (RP_GROW(r->sources, r->source_cap, src0 + part->source_count + 1) != RP_OK ||
+        RP_GROW(r->sdiff_first, r->sdiff_cap, src0 + part->source_count + 1) != RP_OK ||
+        RP_GROW(r->diffs, r->diff_cap, diff0 + part->diff_count + 1) != RP_OK ||
+        RP_GROW(r->diff_off, r->diff_off_cap, 2 * (diff0 + part->diff_count + 1)) != RP_OK ||
+        (part->arena.len && rp_buf_add(&r->arena, part->arena.data, part->arena.len) != RP_OK))
+        return RP_ENOMEM;
+    for (size_t i = 0; i < part->source_count; i++) {
+        r->sources[src0 + i] = part->sources[i];
+        r->sdiff_first[src0 + i] = part->sdiff_first[i] + diff0;
+    }
+    for (size_t i = 0; i < part->diff_count; i++) {
+        r->diffs[diff0 + i] = part->diffs[i];
+        r->diff_off[2 * (diff0 + i)] = part->diff_off[2 * i] + arena0;
+        r->diff_off[2 * (diff0 + i) + 1] = part->diff_off[2 * i + 1] + arena0;
+    }
+    r->source_count += part->source_count;
+    r->diff_count += part->diff_count;
+    for (size_t k = a; k < b; k++) {
+        size_t o = recs[k].ordinal;
+        r->src_first[o] += src0;
+        if (r->speaker_off[o] != SIZE_MAX)
+            r->speaker_off[o] += arena0;
+    }
+    return RP_OK;
+}
+
+/* The groups of copies (same_text) of the sorted quotations, and the items they fall in. */
+static rp_status plan_items(const qindex *x, size_t **group, size_t *ngroups, size_t **item,
+                            size_t *nitems)
+{
+    size_t per = x->rec_count / PART_SHARE > PART_RECS ? x->rec_count / PART_SHARE : PART_RECS;
+    size_t n = 0, m = 0;
+
+    *group = rp_malloc((x->rec_count + 1) * sizeof(**group));
+    *item = rp_malloc((x->rec_count + 1) * sizeof(**item));
+    if (!*group || !*item)
+        return RP_ENOMEM;
+    for (size_t i = 0, j; i < x->rec_count; i = j) {
+        for (j = i + 1; j < x->rec_count && same_text(x, &x->recs[i], &x->recs[j]); j++)
+            ;
+        if (n == 0 || i - (*group)[(*item)[m - 1]] >= per)
+            (*item)[m++] = n;
+        (*group)[n++] = i;
+    }
+    (*group)[n] = x->rec_count;
+    (*item)[m] = n;
+    *ngroups = n;
+    *nitems = m;
+    return RP_OK;
+}
+
+static rp_status attribute_all(rp_quotes *r, qindex *x, size_t ndocs, unsigned threads)
+{
+    attrib_job j = {r, x, NULL, ndocs, NULL, NULL, NULL};
+    size_t *group = NULL, *item = NULL, ngroups = 0, nitems = 0;
+    rp_status st = collect_recs(r, x, ndocs);
 
     if (st == RP_OK)
-        st = build_index(w, ndocs);
+        st = build_index(x, ndocs, threads);
     if (st == RP_OK)
-        st = reserve_quotes(r, w->rec_count);
-    if (st == RP_OK && w->rec_count > 1)
-        qsort(w->recs, w->rec_count, sizeof(*w->recs), rec_cmp);
+        st = reserve_quotes(r, x->rec_count);
+    if (st == RP_OK && x->rec_count > 1)
+        qsort(x->recs, x->rec_count, sizeof(*x->recs), rec_cmp);
     if (st == RP_OK)
-        st = find_popular(w);
-    for (size_t i = 0, j; i < w->rec_count && st == RP_OK; i = j) {
-        for (j = i + 1; j < w->rec_count && same_text(w, &w->recs[i], &w->recs[j]); j++)
-            ;
-        w->group = w->recs + i;
-        w->group_count = j - i;
-        st = find_sources(w);
-        for (size_t k = i; k < j && st == RP_OK; k++)
-            st = add_quote(r, w, &w->recs[k]);
+        st = find_popular(x);
+    for (size_t p = 0; p < x->pop_count && st == RP_OK; p++)
+        st = outside_copies(x, &x->pop[p]);
+    if (st == RP_OK)
+        st = plan_items(x, &group, &ngroups, &item, &nitems);
+    if (st == RP_OK) {
+        j.works = rp_calloc(threads, sizeof(*j.works));
+        j.parts = rp_calloc(nitems ? nitems : 1, sizeof(*j.parts));
+        st = j.works && j.parts ? RP_OK : RP_ENOMEM;
     }
+    for (unsigned t = 0; j.works && t < threads; t++) {
+        j.works[t].x = x;
+        rp_qalign_init(&j.works[t].al);
+    }
+    j.group = group;
+    j.item = item;
+    if (st == RP_OK)
+        st = rp_pool_run(threads, nitems, attribute_task, &j, "quotes", NULL, NULL);
+    for (size_t i = 0; i < nitems && j.parts; i++) {
+        if (st == RP_OK)
+            st = merge_part(r, j.parts[i], x->recs, group[item[i]], group[item[i + 1]]);
+        rp_quotes_free(j.parts[i]);
+    }
+    for (unsigned t = 0; j.works && t < threads; t++)
+        work_release(&j.works[t]);
+    rp_free(j.works);
+    rp_free(j.parts);
+    rp_free(group);
+    rp_free(item);
     return st;
 }
 
@@ -1360,16 +1690,17 @@ rp_status rp_quotes_run(const rp_corpus *corpus, const rp_options *opts,
                         const rp_quotes_options *qopts, rp_quotes **out)
 {
     size_t ndocs = rp_corpus_count(corpus);
-    work w;
+    qindex x;
     rp_quotes *r;
     rp_status st;
+    unsigned threads;
 
     if (rp_options_check(opts) != RP_OK || qopts->min_words < 1 || qopts->min_words > 1000 ||
         qopts->max_sources < 1 || qopts->max_sources > RP_QUOTES_MAX_SOURCES)
         return RP_EINVAL;
-    memset(&w, 0, sizeof(w));
-    w.corpus = corpus;
-    rp_qalign_init(&w.al);
+    threads = rp_pool_threads(opts);
+    memset(&x, 0, sizeof(x));
+    x.corpus = corpus;
     r = rp_calloc(1, sizeof(*r));
     if (!r)
         return RP_ENOMEM;
@@ -1377,13 +1708,13 @@ rp_status rp_quotes_run(const rp_corpus *corpus, const rp_options *opts,
     r->qopts = *qopts;
     r->doc_count = ndocs;
     r->stats = rp_calloc(ndocs ? ndocs : 1, sizeof(*r->stats));
-    w.docs = rp_calloc(ndocs ? ndocs : 1, sizeof(*w.docs));
-    st = r->stats && w.docs ? RP_OK : RP_ENOMEM;
+    x.docs = rp_calloc(ndocs ? ndocs : 1, sizeof(*x.docs));
+    st = r->stats && x.docs ? RP_OK : RP_ENOMEM;
     if (st == RP_OK)
-        st = prepare_all(r, &w, ndocs);
+        st = prepare_all(r, &x, ndocs, threads);
     if (st == RP_OK)
-        st = attribute_all(r, &w, ndocs);
-    work_release(&w, w.docs ? ndocs : 0);
+        st = attribute_all(r, &x, ndocs, threads);
+    qindex_release(&x, x.docs ? ndocs : 0);
     if (st != RP_OK) {
         rp_quotes_free(r);
         return st;
