@@ -169,6 +169,10 @@ static rp_status scan_documents(FILE *out, const rp_corpus *corpus, const rp_sca
     size_t n = rp_corpus_count(corpus);
     unsigned threads = rp_pool_threads(opts);
     size_t chunks = (size_t)threads * DOC_CHUNKS_PER_THREAD, per_batch = chunks * DOC_CHUNK;
+    if (per_batch > n) { /* a batch no larger than the corpus, whatever --threads says */
+        chunks = (n + DOC_CHUNK - 1) / DOC_CHUNK;
+        per_batch = chunks * DOC_CHUNK;
+    }
     doc_batch b = {corpus, scan, sources != NULL, 0, 0, NULL, NULL, NULL, NULL};
     rp_status st = RP_OK;
 

@@ -417,7 +417,8 @@ typedef struct fp_stream {
     rp_fingerprints *fps;
     size_t base;     /* the document's index of the first token held */
     size_t ctx_done; /* fingerprints before this one have their context */
-    bool keep;       /* keep_hashes, and the cap not reached when the document began */
+    bool keep;       /* keep_hashes, and the cap not reached so far */
+    size_t reserved; /* keep: bytes of hs counted in run.kept */
     hash_stream hs;  /* keep: the document's token hashes so far */
     size_t hashed;   /* keep_hashes: the document's tokens before this one are in hs */
 } fp_stream;
@@ -456,6 +457,27 @@ static void add_contexts(fp_stream *s, const rp_tokens *toks, bool last)
     }
 }
 
+/* Keeps the aligner's hashes of toks[from, count) while the run's kept bytes stay under its
+ * cap: each block is counted before it is held, and a document that would pass the cap gives
+ * back all it counted and keeps nothing (the aligner tokenizes it again). */
+static rp_status keep_append(fp_stream *s, const rp_tokens *toks, size_t from)
+{
+    size_t add;
+    if (!s->keep || from >= toks->count)
+        return RP_OK;
+    add = (toks->count - from) * sizeof(*s->hs.h);
+    if (atomic_fetch_add(&s->r->kept, add) + add > s->r->keep_cap) {
+        atomic_fetch_sub(&s->r->kept, s->reserved + add);
+        rp_free(s->hs.h);
+        s->hs = (hash_stream){NULL, 0, 0};
+        s->reserved = 0;
+        s->keep = false;
+        return RP_OK;
+    }
+    s->reserved += add;
+    return hash_append(&s->hs, toks, from);
+}
+
 static rp_status fp_sink(void *ctx, rp_tokens *toks)
 {
     fp_stream *s = ctx;
@@ -480,11 +502,9 @@ static rp_status fp_sink(void *ctx, rp_tokens *toks)
     }
     if (keep < s->base)
         keep = s->base;
-    if (s->keep) {
-        if ((st = hash_append(&s->hs, toks, s->hashed - s->base)) != RP_OK)
-            return st;
-        s->hashed = s->base + toks->count;
-    }
+    if ((st = keep_append(s, toks, s->hashed - s->base)) != RP_OK)
+        return st;
+    s->hashed = s->base + toks->count;
     drop = keep - s->base;
     if (drop)
         memmove(toks->items, toks->items + drop, (toks->count - drop) * sizeof(rp_token));
@@ -509,6 +529,7 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     s.base = 0;
     s.ctx_done = fps->count;
     s.keep = r->keep_hashes && atomic_load(&r->kept) < r->keep_cap;
+    s.reserved = 0;
     s.hs = (hash_stream){NULL, 0, 0};
     s.hashed = 0;
 
@@ -521,15 +542,16 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
         st = rp_winnow_feed(&s.wn, toks->items, toks->count, s.base, fps);
     if (st == RP_OK)
         st = rp_winnow_end(&s.wn, fps);
+    if (st == RP_OK)
+        st = keep_append(&s, toks, s.hashed - s.base);
     if (st == RP_OK && s.keep) {
-        st = hash_append(&s.hs, toks, s.hashed - s.base);
-        if (st == RP_OK && !s.hs.h && !(s.hs.h = rp_malloc(sizeof(*s.hs.h))))
+        if (!s.hs.h && !(s.hs.h = rp_malloc(sizeof(*s.hs.h))))
             st = RP_ENOMEM; /* no tokens: still a list, as rp_scan_token_hashes gives */
-        if (st == RP_OK &&
-            atomic_fetch_add(&r->kept, s.hs.count * sizeof(*s.hs.h)) >= r->keep_cap) {
-            rp_free(s.hs.h); /* over the cap: the aligner tokenizes this one again */
-            s.hs.h = NULL;
-        } else if (st == RP_OK) {
+        if (st == RP_OK && s.hs.cap > s.hs.count && s.hs.count) { /* held: what was counted */
+            uint32_t *fit = rp_realloc(s.hs.h, s.hs.count * sizeof(*s.hs.h));
+            s.hs.h = fit ? fit : s.hs.h;
+        }
+        if (st == RP_OK) {
             r->hashes[d] = s.hs.h;
             r->hash_count[d] = (uint32_t)s.hs.count;
             s.hs.h = NULL;
@@ -822,8 +844,8 @@ static rp_status gather_group(run *r, size_t g, size_t *n_out)
         return RP_EBUDGET;
     if (n > r->group_cap) { /* sized once for the largest group still to come: a group in
                              * fresh pages has the kernel zero every page again */
-        size_t most = n;
-        for (size_t h = g + 1; h < RP_SCAN_GROUPS; h++) {
+        size_t most = n; /* under a budget only what was counted against it */
+        for (size_t h = g + 1; !r->opts->memory && h < RP_SCAN_GROUPS; h++) {
             size_t m = 0;
             for (size_t c = 0; c < r->chunk_count; c++)
                 m += r->chunks[c * RP_SCAN_GROUPS + h].count;

@@ -1066,7 +1066,9 @@ static rp_status tokenize_windows(scanner *sc, size_t *at)
             }
             if (count == limit) {
                 t->count = count;
-                if ((st = room_slow(sc)) != RP_OK) {
+                if ((st = room_slow(sc)) != RP_OK) { /* the sink's STOP or a failure: toks
+                                                       * as the sink left them */
+                    items = t->items, count = t->count;
                     stop = 0;
                     break;
                 }
