@@ -199,23 +199,76 @@ static rp_status same_corpus(rp_group *s, const rp_corpus *corpus)
     return RP_OK;
 }
 
-rp_status rp_group_begin(rp_group *g, rp_exchange *ex, const rp_corpus *corpus,
-                         const rp_options *opts, rp_progress_fn progress, void *progress_ctx)
+rp_status rp_group_open(rp_group *g, rp_exchange *ex, size_t memory, rp_progress_fn progress,
+                        void *progress_ctx)
 {
     memset(g, 0, sizeof(*g));
     if (!ex || ex->size == 0 || ex->rank >= ex->size || !ex->alltoallv || !ex->allreduce ||
         ex->round_bytes > RP_GROUP_ROUND_MAX)
         return RP_EINVAL;
-    ex->bytes_sent = ex->bytes_received = 0;
-    ex->failed_rank = 0;
     g->ex = ex;
     g->n = ex->size;
     g->me = ex->rank;
     g->round = ex->round_bytes ? ex->round_bytes : RP_GROUP_ROUND_DEFAULT;
-    g->memory = opts->memory;
+    g->memory = memory;
     g->progress = progress;
     g->progress_ctx = progress_ctx;
-    rp_status st = same_corpus(g, corpus);
+    return RP_OK;
+}
+
+/* A corpus read by shares (rp_corpus_read_shared): each process's share is what it holds;
+ * the shares must follow each other from 0 to the documents' count, the same on every one. */
+static rp_status held_shares(rp_group *s, const rp_corpus *corpus)
+{
+    uint32_t lo, hi;
+    uint64_t *v = rp_calloc(2 * (size_t)s->n + 2, sizeof(uint64_t));
+    rp_status st = RP_OK;
+
+    if (!v)
+        return RP_ENOMEM; /* before any collective call: agreed on by the caller */
+    rp_corpus_held(corpus, &lo, &hi);
+    v[2 * s->me] = lo;
+    v[2 * s->me + 1] = hi;
+    v[2 * s->n] = rp_corpus_count(corpus);
+    v[2 * s->n + 1] = ~(uint64_t)rp_corpus_count(corpus);
+    if (s->ex->allreduce(s->ex->ctx, v, 2 * (size_t)s->n + 2, RP_REDUCE_MAX) != 0) {
+        rp_free(v);
+        return RP_EEXCHANGE;
+    }
+    if (v[2 * s->n] != rp_corpus_count(corpus) || ~v[2 * s->n + 1] != rp_corpus_count(corpus))
+        st = RP_EINVAL;
+    else if (!(s->doc_lo = rp_malloc(((size_t)s->n + 1) * sizeof(uint32_t))))
+        st = RP_ENOMEM;
+    for (unsigned p = 0; st == RP_OK && p < s->n; p++) {
+        s->doc_lo[p] = (uint32_t)v[2 * p];
+        if (v[2 * p] != (p ? v[2 * p - 1] : 0))
+            st = RP_EINVAL;
+    }
+    if (st == RP_OK && v[2 * s->n - 1] != rp_corpus_count(corpus))
+        st = RP_EINVAL;
+    if (st == RP_OK)
+        s->doc_lo[s->n] = (uint32_t)rp_corpus_count(corpus);
+    rp_free(v);
+    return st;
+}
+
+rp_status rp_group_begin(rp_group *g, rp_exchange *ex, const rp_corpus *corpus,
+                         const rp_options *opts, rp_progress_fn progress, void *progress_ctx)
+{
+    uint32_t lo, hi;
+    rp_status st = rp_group_open(g, ex, opts->memory, progress, progress_ctx);
+
+    if (st != RP_OK)
+        return st;
+    ex->bytes_sent = ex->bytes_received = 0;
+    ex->failed_rank = 0;
+    if (rp_corpus_held(corpus, &lo, &hi)) {
+        st = held_shares(g, corpus);
+        if (st == RP_EEXCHANGE)
+            return st;
+        return rp_group_agree(g, st);
+    }
+    st = same_corpus(g, corpus);
     if (st == RP_EEXCHANGE)
         return st;
     if (st == RP_OK)

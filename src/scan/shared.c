@@ -15,6 +15,7 @@
 #include "scan/scan.h"
 #include "base/exchange.h"
 #include "base/pool.h"
+#include "corpus/corpus.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 
 typedef struct shared {
     const rp_corpus *corpus;
+    rp_corpus *lend_to; /* a corpus read by shares: where documents are lent (else NULL) */
+    uint32_t held_lo, held_hi;
     const rp_options *opts;
     rp_group g;
     rp_progress_fn progress;
@@ -303,6 +306,264 @@ static rp_status seeds_decode(shared *s, const uint8_t *wire, const size_t *byte
     return RP_OK;
 }
 
+/* ---- documents lent between processes (a corpus read by shares) ---- */
+
+/* A lent document on the wire: its length, its ignored ranges' count, the ranges, its bytes
+ * and a NUL, padded to 8 bytes (so ranges that follow stay aligned). */
+#define LENT_PAD(n) (((n) + 7) & ~(size_t)7)
+
+static size_t lent_size(const rp_doc *d)
+{
+    return 2 * sizeof(uint64_t) + d->ignored_count * sizeof(rp_range) + LENT_PAD(d->len + 1);
+}
+
+/* Collective: the documents ids[0, n) (increasing, none held here) lent by their holders into
+ * s->lend_to; *buf (OWNED) holds their bytes until they are taken back (unlend_docs). */
+static rp_status fetch_docs(shared *s, const char *stage, const uint32_t *ids, size_t n,
+                            char **buf)
+{
+    size_t *counts = rp_calloc(4 * (size_t)s->n, sizeof(size_t));
+    size_t *got = counts ? counts + s->n : NULL, *reply = counts ? counts + 2 * s->n : NULL;
+    size_t *reply_got = counts ? counts + 3 * s->n : NULL;
+    void *asks = NULL, *lent = NULL;
+    char *send = NULL;
+    rp_status st = counts ? RP_OK : RP_ENOMEM;
+
+    *buf = NULL;
+    for (size_t i = 0; st == RP_OK && i < n; i++)
+        counts[rp_group_holder(&s->g, ids[i])] += sizeof(uint32_t);
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = rp_group_exchange(&s->g, stage, ids, counts, sizeof(uint32_t), &asks, got);
+    if (st == RP_OK) { /* the replies: each asker's documents in the order asked */
+        const uint32_t *a = asks;
+        size_t total = 0, k = 0;
+        for (unsigned p = 0; p < s->n; p++)
+            for (size_t i = 0; i < got[p] / sizeof(uint32_t); i++, k++) {
+                const rp_doc *d = rp_corpus_doc(s->corpus, a[k]);
+                if (a[k] < s->held_lo || a[k] >= s->held_hi || !d)
+                    st = RP_EINVAL; /* cannot happen: asked of its holder */
+                else
+                    reply[p] += lent_size(d), total += lent_size(d);
+            }
+        if (st == RP_OK && !(send = rp_malloc(total + 1)))
+            st = RP_ENOMEM;
+        char *at = send;
+        for (size_t i = 0; st == RP_OK && i < k; i++) {
+            const rp_doc *d = rp_corpus_doc(s->corpus, a[i]);
+            uint64_t h[2] = {d->len, d->ignored_count};
+            memcpy(at, h, sizeof(h));
+            at += sizeof(h);
+            if (d->ignored_count)
+                memcpy(at, d->ignored, d->ignored_count * sizeof(rp_range));
+            at += d->ignored_count * sizeof(rp_range);
+            memcpy(at, d->bytes, d->len);
+            memset(at + d->len, 0, LENT_PAD(d->len + 1) - d->len);
+            at += LENT_PAD(d->len + 1);
+            rp_corpus_text_read(s->corpus, d->len);
+        }
+    }
+    rp_free(asks);
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = rp_group_exchange(&s->g, stage, send, reply, 1, &lent, reply_got);
+    rp_free(send);
+    if (st == RP_OK) { /* the replies come in holder order, as the ids were asked */
+        const char *at = lent;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h[2];
+            memcpy(h, at, sizeof(h));
+            at += sizeof(h);
+            const rp_range *ign = h[1] ? (const rp_range *)(const void *)at : NULL;
+            at += h[1] * sizeof(rp_range);
+            rp_corpus_lend(s->lend_to, ids[i], at, (size_t)h[0], ign, (size_t)h[1]);
+            at += LENT_PAD((size_t)h[0] + 1);
+        }
+        *buf = lent;
+    } else {
+        rp_free(lent);
+    }
+    rp_free(counts);
+    return st;
+}
+
+static void unlend_docs(shared *s, const uint32_t *ids, size_t n, char *buf)
+{
+    for (size_t i = 0; i < n; i++)
+        rp_corpus_unlend(s->lend_to, ids[i]);
+    rp_free(buf);
+}
+
+static int u32_order(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* ids[0, *n) sorted, without repeats and without the documents held here. */
+static void needed_only(const shared *s, uint32_t *ids, size_t *n)
+{
+    size_t m = 0;
+    qsort(ids, *n, sizeof(uint32_t), u32_order);
+    for (size_t i = 0; i < *n; i++)
+        if ((m == 0 || ids[m - 1] != ids[i]) && (ids[i] < s->held_lo || ids[i] >= s->held_hi))
+            ids[m++] = ids[i];
+    *n = m;
+}
+
+/* Hits of one batch appended to *all (their gap indices moved past the gaps before). */
+static rp_status hits_append(rp_hits *all, rp_hits *more)
+{
+    if (RP_GROW(all->items, all->cap, all->count + more->count + 1) != RP_OK ||
+        RP_GROW(all->gaps, all->gap_cap, all->gap_count + more->gap_count + 1) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < more->count; i++) {
+        all->items[all->count + i] = more->items[i];
+        all->items[all->count + i].gap_first += (uint32_t)all->gap_count;
+    }
+    if (more->gap_count)
+        memcpy(all->gaps + all->gap_count, more->gaps, more->gap_count * sizeof(rp_token_gap));
+    all->count += more->count;
+    all->gap_count += more->gap_count;
+    rp_hits_release(more);
+    return RP_OK;
+}
+
+/* The bytes of lent text one batch of alignment may hold: half this process's own text (at
+ * least 4 MiB), so that borrowing never doubles what a process holds. */
+static size_t lend_room(const shared *s)
+{
+    size_t own = 0;
+    for (uint32_t d = s->held_lo; d < s->held_hi; d++)
+        own += rp_corpus_doc(s->corpus, d)->len;
+    return own / 2 > ((size_t)4 << 20) ? own / 2 : (size_t)4 << 20;
+}
+
+/* Alignment of a corpus read by shares: the seeds (sorted by their pair's first document)
+ * are aligned in batches of whole first documents whose other documents' text fits in
+ * lend_room; before each batch its documents held elsewhere are lent by their holders (every
+ * process takes part in as many batches as the one with the most), after it they go back. */
+static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
+{
+    uint64_t *len = rp_calloc(rp_corpus_count(s->corpus) + 1, sizeof(uint64_t));
+    size_t room = lend_room(s), at = 0, batches = 0;
+    uint32_t *ids = NULL;
+    size_t ids_cap = 0;
+    rp_status st = len ? RP_OK : RP_ENOMEM;
+
+    memset(hits, 0, sizeof(*hits));
+    for (uint32_t d = s->held_lo; st == RP_OK && d < s->held_hi; d++)
+        len[d] = rp_corpus_doc(s->corpus, d)->len;
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
+        s->g.ex->allreduce(s->g.ex->ctx, len, rp_corpus_count(s->corpus), RP_REDUCE_SUM) != 0)
+        st = RP_EEXCHANGE;
+    if (st == RP_OK) {
+        rp_seeds_sort(seeds->items, seeds->count);
+        /* batches: how many this process needs, then the most any needs */
+        size_t i = 0;
+        while (i < seeds->count) {
+            size_t used = 0;
+            for (;;) {
+                size_t j = i, add = 0;
+                while (j < seeds->count && seeds->items[j].doc_a == seeds->items[i].doc_a) {
+                    const uint32_t b = seeds->items[j].doc_b;
+                    if ((j == i || b != seeds->items[j - 1].doc_b) &&
+                        (b < s->held_lo || b >= s->held_hi))
+                        add += (size_t)len[b];
+                    j++;
+                }
+                const uint32_t a = seeds->items[i].doc_a;
+                if (a < s->held_lo || a >= s->held_hi)
+                    add += (size_t)len[a];
+                if (used > 0 && used + add > room)
+                    break;
+                used += add;
+                i = j;
+                if (i >= seeds->count)
+                    break;
+            }
+            batches++;
+        }
+    }
+    uint64_t most = batches;
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
+        s->g.ex->allreduce(s->g.ex->ctx, &most, 1, RP_REDUCE_MAX) != 0)
+        st = RP_EEXCHANGE;
+    for (uint64_t b = 0; st == RP_OK && b < most; b++) {
+        size_t first = at, used = 0, n = 0;
+        while (at < seeds->count) { /* the batch: as counted above */
+            size_t j = at, add = 0;
+            while (j < seeds->count && seeds->items[j].doc_a == seeds->items[at].doc_a) {
+                const uint32_t d = seeds->items[j].doc_b;
+                if ((j == at || d != seeds->items[j - 1].doc_b) &&
+                    (d < s->held_lo || d >= s->held_hi))
+                    add += (size_t)len[d];
+                j++;
+            }
+            const uint32_t a = seeds->items[at].doc_a;
+            if (a < s->held_lo || a >= s->held_hi)
+                add += (size_t)len[a];
+            if (used > 0 && used + add > room)
+                break;
+            used += add;
+            at = j;
+        }
+        rp_seeds batch = {NULL, 0, 0};
+        char *lent = NULL;
+        if (RP_GROW(ids, ids_cap, 2 * (at - first) + 1) != RP_OK ||
+            !(batch.items = rp_malloc((at - first + 1) * sizeof(rp_seed))))
+            st = RP_ENOMEM;
+        for (size_t k = first; st == RP_OK && k < at; k++) {
+            ids[n++] = seeds->items[k].doc_a;
+            ids[n++] = seeds->items[k].doc_b;
+        }
+        if (st == RP_OK) {
+            needed_only(s, ids, &n);
+            memcpy(batch.items, seeds->items + first, (at - first) * sizeof(rp_seed));
+            batch.count = batch.cap = at - first;
+        }
+        if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+            st = fetch_docs(s, "lend-align", ids, n, &lent);
+        if (st == RP_OK && batch.count) {
+            rp_hits more;
+            memset(&more, 0, sizeof(more));
+            st = rp_scan_align_seeds(s->corpus, s->opts, &batch, s->progress, s->progress_ctx,
+                                     &more);
+            if (st == RP_OK)
+                st = hits_append(hits, &more);
+            rp_hits_release(&more);
+        }
+        rp_free(batch.items);
+        if (lent)
+            unlend_docs(s, ids, n, lent);
+        st = rp_group_agree(&s->g, st);
+    }
+    rp_free(ids);
+    rp_free(len);
+    return st;
+}
+
+/* Rank 0's report needs the text of every document a hit touches: lent for good (the corpus
+ * keeps the bytes). Collective; the other processes only lend. */
+static rp_status fetch_for_report(shared *s, const rp_hits *all)
+{
+    size_t n = 0;
+    uint32_t *ids = rp_malloc((2 * all->count + 1) * sizeof(uint32_t));
+    char *lent = NULL;
+    rp_status st = ids ? RP_OK : RP_ENOMEM;
+
+    for (size_t i = 0; st == RP_OK && i < all->count; i++) {
+        ids[n++] = all->items[i].doc_a;
+        ids[n++] = all->items[i].doc_b;
+    }
+    if (st == RP_OK)
+        needed_only(s, ids, &n);
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = fetch_docs(s, "lend-report", ids, n, &lent);
+    if (st == RP_OK && lent)
+        st = rp_corpus_keep_blob(s->lend_to, lent); /* the corpus frees it */
+    rp_free(ids);
+    return st;
+}
+
 static rp_status align_stage(shared *s, rp_hits *hits)
 {
     size_t total = 0;
@@ -363,9 +624,14 @@ static rp_status align_stage(shared *s, rp_hits *hits)
         rp_seeds seeds = {NULL, 0, 0};
         st = seeds_decode(s, recv, cursor, &seeds);
         rp_free(recv);
-        if (st == RP_OK)
+        if (s->lend_to) { /* every process takes part in the lending, failed or not */
+            st = rp_group_agree(&s->g, st);
+            if (st == RP_OK)
+                st = align_lent(s, &seeds, hits);
+        } else if (st == RP_OK) {
             st = rp_scan_align_seeds(s->corpus, s->opts, &seeds, s->progress,
                                      s->progress_ctx, hits);
+        }
         rp_free(seeds.items);
     }
     rp_free(counts);
@@ -450,6 +716,8 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
     }
     s.n = s.g.n;
     s.me = s.g.me;
+    if (rp_corpus_held(corpus, &s.held_lo, &s.held_hi))
+        s.lend_to = (rp_corpus *)corpus; /* only its empty documents are lent to */
     if (st == RP_OK) {
         s.scratch = rp_calloc(s.threads, sizeof(*s.scratch));
         s.wseeds = rp_calloc(s.threads, sizeof(*s.wseeds));
@@ -469,6 +737,8 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
         st = align_stage(&s, &hits);
     if (st == RP_OK)
         st = gather_stage(&s, &hits, stats, &all, &all_stats);
+    if (st == RP_OK && s.lend_to)
+        st = rp_group_agree(&s.g, fetch_for_report(&s, &all));
     if (st == RP_OK) {
         sums[1] = counts.distinct;
         sums[2] = counts.frequent;
