@@ -451,3 +451,18 @@ void rp_corpus_unlend(rp_corpus *c, uint32_t id)
         c->raws[id].lent_ignored = false;
     }
 }
+
+void rp_corpus_drop_text(rp_corpus *c, uint32_t id)
+{
+    rp_doc_raw *raw = &c->raws[id];
+
+    if (raw->lent) {
+        rp_corpus_unlend(c, id);
+        return;
+    }
+    if (raw->map.bytes)
+        rp_corpus_unmap(&raw->map); /* its shrinking was looked for while it was read */
+    else if (!raw->in_file)
+        rp_free((char *)c->docs[id].bytes);
+    c->docs[id].bytes = NULL;
+}

@@ -246,4 +246,7 @@ void rp_corpus_lend(rp_corpus *c, uint32_t id, const char *bytes, size_t len,
                     const rp_range *ignored, size_t ignored_count);
 void rp_corpus_unlend(rp_corpus *c, uint32_t id);
 
+/* Document id's text let go (its metadata stays): bytes NULL from now on. */
+void rp_corpus_drop_text(rp_corpus *c, uint32_t id);
+
 #endif /* REPRINT_CORPUS_H */

@@ -108,6 +108,11 @@ static int fp_get(const uint8_t **at, const uint8_t *end, rp_fingerprint *f, uin
 
 #define OWNER_OF(s, h) ((unsigned)(RP_INDEX_KEY(h) % (s)->n))
 
+/* The share is fingerprinted in this many pieces, each encoded into the owners' streams before
+ * the next is made: all of a share's fingerprints at once (16 bytes each, and the growing
+ * array's slack) were a rank's peak beside its streams. */
+#define FP_PIECES 16
+
 /* Stage 1: this process's documents fingerprinted, each fingerprint sent to the owner of its
  * key; *wire gets the streams this process owns (OWNED), wire_bytes[p] from process p. */
 static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *made,
@@ -115,36 +120,69 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
 {
     const uint32_t lo = s->g.doc_lo[s->me], hi = s->g.doc_lo[s->me + 1];
     rp_fingerprints fps = {NULL, 0, 0};
-    uint8_t *send = NULL;
-    size_t *counts = rp_calloc(2 * (size_t)s->n, sizeof(size_t));
-    size_t *cursor = counts ? counts + s->n : NULL;
-    uint32_t *last = rp_malloc(2 * (size_t)s->n * sizeof(uint32_t)); /* doc, pos per owner */
+    uint8_t *send = NULL, **stream = rp_calloc(s->n, sizeof(uint8_t *));
+    size_t *counts = rp_calloc(3 * (size_t)s->n, sizeof(size_t));
+    size_t *add = counts ? counts + s->n : NULL, *cursor = counts ? counts + 2 * s->n : NULL;
+    /* doc, pos per owner: the streams' states, and a copy to measure a piece from */
+    uint32_t *last = rp_malloc(4 * (size_t)s->n * sizeof(uint32_t));
+    uint32_t *probe = last ? last + 2 * s->n : NULL;
     void *recv = NULL;
-    rp_status st = counts && last ? RP_OK : RP_ENOMEM;
+    rp_status st = counts && last && stream ? RP_OK : RP_ENOMEM;
 
-    if (st == RP_OK)
-        st = rp_scan_fingerprint_docs(s->corpus, s->opts, lo, hi, s->progress,
-                                      s->progress_ctx, &fps, stats);
-    if (st == RP_OK) { /* each owner's stream measured, then written in place */
-        *made = fps.count;
-        for (unsigned p = 0; p < s->n; p++)
-            last[2 * p] = lo, last[2 * p + 1] = 0;
+    *made = 0;
+    for (unsigned p = 0; st == RP_OK && p < s->n; p++)
+        last[2 * p] = lo, last[2 * p + 1] = 0;
+    for (unsigned k = 0; st == RP_OK && k < FP_PIECES; k++) {
+        uint32_t a = lo + (uint32_t)((uint64_t)(hi - lo) * k / FP_PIECES);
+        uint32_t b = lo + (uint32_t)((uint64_t)(hi - lo) * (k + 1) / FP_PIECES);
+        if (a == b)
+            continue;
+        st = rp_scan_fingerprint_docs(s->corpus, s->opts, a, b, s->progress, s->progress_ctx,
+                                      &fps, stats + (a - lo));
+        if (st != RP_OK)
+            break;
+        *made += fps.count;
+        memset(add, 0, s->n * sizeof(size_t));
+        memcpy(probe, last, 2 * (size_t)s->n * sizeof(uint32_t));
         for (size_t i = 0; i < fps.count; i++) {
             unsigned p = OWNER_OF(s, fps.items[i].hash);
-            counts[p] += fp_put(NULL, &fps.items[i], &last[2 * p], &last[2 * p + 1]);
+            add[p] += fp_put(NULL, &fps.items[i], &probe[2 * p], &probe[2 * p + 1]);
         }
-        for (unsigned p = 0; p < s->n; p++) {
-            cursor[p] = p ? cursor[p - 1] + counts[p - 1] : 0;
-            last[2 * p] = lo, last[2 * p + 1] = 0;
+        for (unsigned p = 0; st == RP_OK && p < s->n; p++) { /* each stream grown exactly */
+            uint8_t *grown = add[p] ? rp_realloc(stream[p], counts[p] + add[p] + 1) : stream[p];
+            if (add[p] && !grown)
+                st = RP_ENOMEM;
+            else
+                stream[p] = grown, cursor[p] = counts[p], counts[p] += add[p];
         }
-        if (!(send = rp_malloc(cursor[s->n - 1] + counts[s->n - 1] + 1)))
-            st = RP_ENOMEM;
         for (size_t i = 0; st == RP_OK && i < fps.count; i++) {
             unsigned p = OWNER_OF(s, fps.items[i].hash);
-            cursor[p] += fp_put(send + cursor[p], &fps.items[i], &last[2 * p], &last[2 * p + 1]);
+            cursor[p] += fp_put(stream[p] + cursor[p], &fps.items[i], &last[2 * p],
+                                &last[2 * p + 1]);
         }
+        rp_fingerprints_release(&fps);
     }
     rp_fingerprints_release(&fps);
+    if (st == RP_OK) { /* the streams laid end to end, in owner order: the first one grown */
+        size_t total = 0;
+        for (unsigned p = 0; p < s->n; p++)
+            total += counts[p];
+        if (!(send = rp_realloc(stream[0], total + 1)))
+            st = RP_ENOMEM;
+        else
+            stream[0] = NULL;
+        size_t off = counts[0];
+        for (unsigned p = 1; st == RP_OK && p < s->n; p++) {
+            if (counts[p])
+                memcpy(send + off, stream[p], counts[p]);
+            off += counts[p];
+            rp_free(stream[p]);
+            stream[p] = NULL;
+        }
+    }
+    for (unsigned p = 0; stream && p < s->n; p++)
+        rp_free(stream[p]);
+    rp_free(stream);
     rp_free(last);
     if ((st = rp_group_agree(&s->g, st)) == RP_OK)
         st = rp_group_exchange(&s->g, "exchange-fp", send, counts, 1, &recv, wire_bytes);
@@ -427,26 +465,52 @@ static rp_status hits_append(rp_hits *all, rp_hits *more)
     return RP_OK;
 }
 
-/* The bytes of lent text one batch of alignment may hold: half this process's own text (at
- * least 4 MiB), so that borrowing never doubles what a process holds. */
+/* The bytes of second documents one batch of alignment takes: a quarter of this process's own
+ * text (at least 4 MiB). A batch holds the text lent for it and the token hashes of its
+ * documents (the aligner keeps a document's hashes until its last pair, and in the order of
+ * first documents the second ones come from all over the corpus): with half, a rank's peak
+ * was its alignment's. */
 static size_t lend_room(const shared *s)
 {
     size_t own = 0;
     for (uint32_t d = s->held_lo; d < s->held_hi; d++)
         own += rp_corpus_doc(s->corpus, d)->len;
-    return own / 2 > ((size_t)4 << 20) ? own / 2 : (size_t)4 << 20;
+    return own / 4 > ((size_t)4 << 20) ? own / 4 : (size_t)4 << 20;
 }
 
-/* Alignment of a corpus read by shares: the seeds (sorted by their pair's first document)
- * are aligned in batches of whole first documents whose other documents' text fits in
- * lend_room; before each batch its documents held elsewhere are lent by their holders (every
- * process takes part in as many batches as the one with the most), after it they go back. */
+static bool held(const shared *s, uint32_t d)
+{
+    return d >= s->held_lo && d < s->held_hi;
+}
+
+/* The batch of a pair: the block of its second document, blocks being runs of document ids
+ * whose second documents' text fits in the room; start[k] is block k's first document. */
+static size_t block_of(const uint32_t *start, size_t blocks, uint32_t doc_b)
+{
+    size_t lo = 0, hi = blocks; /* start[lo] <= doc_b < start[hi] */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (start[mid] <= doc_b)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Alignment of a corpus read by shares: pairs are aligned in batches by blocks of their second
+ * documents (so each second document held elsewhere is lent once; in the order of their
+ * first documents, the second ones of a batch came from all over the corpus, and were lent
+ * again in nearly every batch: 25 bytes moved a byte of text at 100 MB). Before each batch
+ * its documents held elsewhere are lent by their holders (every process takes part in as
+ * many batches as the one with the most); after it they go back. */
 static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
 {
     uint64_t *len = rp_calloc(rp_corpus_count(s->corpus) + 1, sizeof(uint64_t));
-    size_t room = lend_room(s), at = 0, batches = 0;
-    uint32_t *ids = NULL;
-    size_t ids_cap = 0;
+    size_t room = lend_room(s), blocks = 1, n_b = 0;
+    uint32_t *ids = NULL, *start = NULL;
+    size_t ids_cap = 0, *in_block = NULL;
+    rp_seed *sorted = NULL;
     rp_status st = len ? RP_OK : RP_ENOMEM;
 
     memset(hits, 0, sizeof(*hits));
@@ -455,70 +519,85 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
     if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
         s->g.ex->allreduce(s->g.ex->ctx, len, rp_corpus_count(s->corpus), RP_REDUCE_SUM) != 0)
         st = RP_EEXCHANGE;
+    /* the second documents held elsewhere, in id order, cut into blocks */
+    if (st == RP_OK && !(ids = rp_malloc((seeds->count + 1) * sizeof(uint32_t))))
+        st = RP_ENOMEM;
+    for (size_t i = 0; st == RP_OK && i < seeds->count; i++)
+        ids[n_b++] = seeds->items[i].doc_b;
     if (st == RP_OK) {
-        rp_seeds_sort(seeds->items, seeds->count);
-        /* batches: how many this process needs, then the most any needs */
-        size_t i = 0;
-        while (i < seeds->count) {
-            size_t used = 0;
-            for (;;) {
-                size_t j = i, add = 0;
-                while (j < seeds->count && seeds->items[j].doc_a == seeds->items[i].doc_a) {
-                    const uint32_t b = seeds->items[j].doc_b;
-                    if ((j == i || b != seeds->items[j - 1].doc_b) &&
-                        (b < s->held_lo || b >= s->held_hi))
-                        add += (size_t)len[b];
-                    j++;
-                }
-                const uint32_t a = seeds->items[i].doc_a;
-                if (a < s->held_lo || a >= s->held_hi)
-                    add += (size_t)len[a];
-                if (used > 0 && used + add > room)
-                    break;
-                used += add;
-                i = j;
-                if (i >= seeds->count)
-                    break;
-            }
-            batches++;
-        }
+        qsort(ids, n_b, sizeof(uint32_t), u32_order);
+        size_t m = 0;
+        for (size_t i = 0; i < n_b; i++)
+            if (m == 0 || ids[m - 1] != ids[i])
+                ids[m++] = ids[i];
+        n_b = m;
+        if (!(start = rp_malloc((n_b + 1) * sizeof(uint32_t))))
+            st = RP_ENOMEM;
     }
-    uint64_t most = batches;
+    if (st == RP_OK) {
+        size_t used = 0;
+        start[0] = 0;
+        for (size_t i = 0; i < n_b; i++) {
+            if (used > 0 && used + len[ids[i]] > room) {
+                start[blocks++] = ids[i];
+                used = 0;
+            }
+            used += (size_t)len[ids[i]];
+        }
+        /* the seeds by block (stable: each block's in (doc_a, doc_b, ...) order) */
+        in_block = rp_calloc(blocks + 1, sizeof(size_t));
+        sorted = rp_malloc((seeds->count + 1) * sizeof(rp_seed));
+        if (!in_block || !sorted)
+            st = RP_ENOMEM;
+    }
+    if (st == RP_OK) {
+        for (size_t i = 0; i < seeds->count; i++)
+            in_block[block_of(start, blocks, seeds->items[i].doc_b) + 1]++;
+        for (size_t k = 0; k < blocks; k++)
+            in_block[k + 1] += in_block[k];
+        for (size_t i = 0; i < seeds->count; i++)
+            sorted[in_block[block_of(start, blocks, seeds->items[i].doc_b)]++] = seeds->items[i];
+        for (size_t k = blocks; k > 0; k--) /* back to each block's start */
+            in_block[k] = in_block[k - 1];
+        in_block[0] = 0;
+        rp_free(seeds->items);
+        *seeds = (rp_seeds){sorted, seeds->count, seeds->count};
+        sorted = NULL;
+    }
+    uint64_t most = seeds->count ? blocks : 0;
     if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
         s->g.ex->allreduce(s->g.ex->ctx, &most, 1, RP_REDUCE_MAX) != 0)
         st = RP_EEXCHANGE;
+    /* the first documents held elsewhere (this process aligns a run of first documents cut by
+     * seeds, not its share): lent once for every batch, not once a batch */
+    size_t n_a = 0;
+    char *lent_a = NULL;
+    uint32_t *ids_a = st == RP_OK ? rp_malloc((seeds->count + 1) * sizeof(uint32_t)) : NULL;
+    if (st == RP_OK && !ids_a)
+        st = RP_ENOMEM;
+    for (size_t i = 0; st == RP_OK && i < seeds->count; i++)
+        ids_a[n_a++] = seeds->items[i].doc_a;
+    if (st == RP_OK)
+        needed_only(s, ids_a, &n_a);
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = fetch_docs(s, "lend-align", ids_a, n_a, &lent_a);
     for (uint64_t b = 0; st == RP_OK && b < most; b++) {
-        size_t first = at, used = 0, n = 0;
-        while (at < seeds->count) { /* the batch: as counted above */
-            size_t j = at, add = 0;
-            while (j < seeds->count && seeds->items[j].doc_a == seeds->items[at].doc_a) {
-                const uint32_t d = seeds->items[j].doc_b;
-                if ((j == at || d != seeds->items[j - 1].doc_b) &&
-                    (d < s->held_lo || d >= s->held_hi))
-                    add += (size_t)len[d];
-                j++;
-            }
-            const uint32_t a = seeds->items[at].doc_a;
-            if (a < s->held_lo || a >= s->held_hi)
-                add += (size_t)len[a];
-            if (used > 0 && used + add > room)
-                break;
-            used += add;
-            at = j;
-        }
+        size_t first = b < blocks && seeds->count ? in_block[b] : 0;
+        size_t end = b < blocks && seeds->count ? in_block[b + 1] : 0, n = 0;
         rp_seeds batch = {NULL, 0, 0};
         char *lent = NULL;
-        if (RP_GROW(ids, ids_cap, 2 * (at - first) + 1) != RP_OK ||
-            !(batch.items = rp_malloc((at - first + 1) * sizeof(rp_seed))))
+        if (RP_GROW(ids, ids_cap, 2 * (end - first) + 1) != RP_OK ||
+            !(batch.items = rp_malloc((end - first + 1) * sizeof(rp_seed))))
             st = RP_ENOMEM;
-        for (size_t k = first; st == RP_OK && k < at; k++) {
-            ids[n++] = seeds->items[k].doc_a;
-            ids[n++] = seeds->items[k].doc_b;
+        for (size_t k = first; st == RP_OK && k < end; k++) {
+            const uint32_t d = seeds->items[k].doc_b; /* not held, not lent already */
+            if (!held(s, d) && !rp_corpus_doc(s->corpus, d)->bytes)
+                ids[n++] = d;
         }
         if (st == RP_OK) {
             needed_only(s, ids, &n);
-            memcpy(batch.items, seeds->items + first, (at - first) * sizeof(rp_seed));
-            batch.count = batch.cap = at - first;
+            memcpy(batch.items, seeds->items + first, (end - first) * sizeof(rp_seed));
+            batch.count = batch.cap = end - first;
         }
         if ((st = rp_group_agree(&s->g, st)) == RP_OK)
             st = fetch_docs(s, "lend-align", ids, n, &lent);
@@ -536,7 +615,13 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
             unlend_docs(s, ids, n, lent);
         st = rp_group_agree(&s->g, st);
     }
+    if (lent_a)
+        unlend_docs(s, ids_a, n_a, lent_a);
+    rp_free(ids_a);
     rp_free(ids);
+    rp_free(start);
+    rp_free(in_block);
+    rp_free(sorted);
     rp_free(len);
     return st;
 }
@@ -553,6 +638,16 @@ static rp_status fetch_for_report(shared *s, const rp_hits *all)
     for (size_t i = 0; st == RP_OK && i < all->count; i++) {
         ids[n++] = all->items[i].doc_a;
         ids[n++] = all->items[i].doc_b;
+    }
+    if (st == RP_OK && s->me == 0) { /* its own documents no hit touches: their text let go */
+        qsort(ids, n, sizeof(uint32_t), u32_order);
+        size_t k = 0;
+        for (uint32_t d = s->held_lo; d < s->held_hi; d++) {
+            while (k < n && ids[k] < d)
+                k++;
+            if (k == n || ids[k] != d)
+                rp_corpus_drop_text(s->lend_to, d);
+        }
     }
     if (st == RP_OK)
         needed_only(s, ids, &n);
