@@ -477,8 +477,13 @@ typedef struct rp_exchange {
  * their re-mixed hash, where the index and its seeds are made; the seeds go to the process
  * owning their pair's first document, which aligns it; the hits and the documents' statistics
  * are gathered on rank 0, which clusters them. On rank 0, *out is the scan rp_scan_run would
- * make (the report is byte-identical); elsewhere *out is NULL. Every process must hold the
- * same corpus: RP_EINVAL on every process when their corpora differ. A failure on any process
+ * make (the report is byte-identical); elsewhere *out is NULL. Either every process holds the
+ * same corpus (RP_EINVAL on every process when their corpora differ), or each holds a share
+ * read by rp_corpus_read_shared: then the documents a process aligns and does not hold are
+ * lent to it for a batch of alignment (their text, from their holders), and rank 0's corpus
+ * is lent the text of every document a hit touches, which it keeps for the report (the text
+ * of its own documents no hit touches is let go). Every process passes its corpus, which a
+ * share's lending changes (hence not const in spirit: no other thread may use it meanwhile). A failure on any process
  * is the status of every process (ex->failed_rank says which). rp_options.memory is per
  * process; the spilling of rp_scan_run is not done here (RP_EBUDGET instead). */
 rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp_exchange *ex,

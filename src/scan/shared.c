@@ -34,19 +34,22 @@ typedef struct shared {
     void *progress_ctx;
     unsigned n, me, threads;
     /* the index of the fingerprints this process owns, bucket by bucket */
-    rp_fingerprint *owned;
+    rp_fingerprint *owned; /* the buckets of one group, from group_first */
     size_t bucket_off[RP_SHARED_BUCKETS + 1];
+    size_t group_first;
     rp_fingerprints *scratch; /* per worker */
     rp_seeds *wseeds;         /* per worker */
     rp_index_stats *wstats;   /* per worker */
 } shared;
 
 /* One bucket of the owned fingerprints: sorted, and its runs' seeds made. */
-static rp_status bucket_task(void *ctx, size_t b, unsigned w)
+static rp_status bucket_task(void *ctx, size_t i, unsigned w)
 {
     shared *s = ctx;
-    return rp_index_bucket(s->owned + s->bucket_off[b], s->bucket_off[b + 1] - s->bucket_off[b],
-                           &s->scratch[w], s->opts, &s->wseeds[w], &s->wstats[w]);
+    size_t b = s->group_first + i;
+    return rp_index_bucket(s->owned + (s->bucket_off[b] - s->bucket_off[s->group_first]),
+                           s->bucket_off[b + 1] - s->bucket_off[b], &s->scratch[w], s->opts,
+                           &s->wseeds[w], &s->wstats[w]);
 }
 
 /* Fingerprints on the wire, compactly: a stream per (sender, owner) in (doc, pos) order, each
@@ -195,44 +198,59 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
 
 /* Stage 2: the owned streams decoded straight into buckets by the hash's top bits (in
  * (sender, doc, pos) order: every hash's fingerprints in (doc, pos) order), each bucket sorted
- * and its seeds made in parallel. */
+ * and its seeds made in parallel. The buckets go in INDEX_GROUPS groups, the streams decoded
+ * once for each: the fingerprints of every bucket at once (16 bytes each, beside the streams
+ * and the text) were a rank's peak. */
+#define INDEX_GROUPS 4u
+
 static rp_status index_stage(shared *s, uint8_t *wire, const size_t *wire_bytes,
                              rp_scan_counts *counts)
 {
     rp_status st = RP_OK;
-    size_t n = 0, cursor[RP_SHARED_BUCKETS];
+    size_t most = 0, cursor[RP_SHARED_BUCKETS];
+    const unsigned per = RP_SHARED_BUCKETS / INDEX_GROUPS;
 
     memset(s->bucket_off, 0, sizeof(s->bucket_off));
-    for (int pass = 0; pass < 2 && st == RP_OK; pass++) {
+    /* pass 0 counts every bucket; pass k fills and indexes the buckets of group k - 1 */
+    for (unsigned pass = 0; pass <= INDEX_GROUPS && st == RP_OK; pass++) {
+        const size_t lo_b = pass ? (pass - 1) * per : 0, hi_b = pass ? pass * per : 0;
+        for (size_t b = lo_b; b < hi_b; b++)
+            cursor[b] = s->bucket_off[b] - s->bucket_off[lo_b];
         const uint8_t *at = wire;
         for (unsigned p = 0; p < s->n && st == RP_OK; p++) {
             const uint8_t *end = at + wire_bytes[p];
             uint32_t doc = s->g.doc_lo[p], pos = 0;
             rp_fingerprint f;
-            while (at < end && st == RP_OK) {
-                if (fp_get(&at, end, &f, &doc, &pos) != 0)
+            while (at < end) {
+                if (fp_get(&at, end, &f, &doc, &pos) != 0) {
                     st = RP_EINVAL; /* a stream cut short: cannot happen */
-                else if (pass == 0)
-                    s->bucket_off[SHARED_BUCKET_OF(f.hash) + 1]++, n++;
-                else
-                    s->owned[cursor[SHARED_BUCKET_OF(f.hash)]++] = f;
+                    break;
+                }
+                size_t b = SHARED_BUCKET_OF(f.hash);
+                if (pass == 0)
+                    s->bucket_off[b + 1]++;
+                else if (b >= lo_b && b < hi_b)
+                    s->owned[cursor[b]++] = f;
             }
         }
         if (pass == 0 && st == RP_OK) {
-            if (s->opts->memory && n * sizeof(rp_fingerprint) > s->opts->memory)
-                st = RP_EBUDGET;
-            else if (!(s->owned = rp_malloc((n ? n : 1) * sizeof(rp_fingerprint))))
-                st = RP_ENOMEM;
-            for (size_t b = 0; b < RP_SHARED_BUCKETS; b++) {
+            for (size_t b = 0; b < RP_SHARED_BUCKETS; b++)
                 s->bucket_off[b + 1] += s->bucket_off[b];
-                cursor[b] = s->bucket_off[b];
+            for (unsigned k = 0; k < INDEX_GROUPS; k++) {
+                size_t n = s->bucket_off[(k + 1) * per] - s->bucket_off[k * per];
+                most = n > most ? n : most;
             }
+            if (s->opts->memory && most * sizeof(rp_fingerprint) > s->opts->memory)
+                st = RP_EBUDGET;
+            else if (!(s->owned = rp_malloc((most ? most : 1) * sizeof(rp_fingerprint))))
+                st = RP_ENOMEM;
+        } else if (st == RP_OK) {
+            s->group_first = lo_b;
+            st = rp_pool_run(s->threads, hi_b - lo_b, bucket_task, s, "index", s->progress,
+                             s->progress_ctx);
         }
     }
     rp_free(wire);
-    if (st == RP_OK)
-        st = rp_pool_run(s->threads, RP_SHARED_BUCKETS, bucket_task, s, "index", s->progress,
-                         s->progress_ctx);
     rp_free(s->owned);
     s->owned = NULL;
     for (unsigned w = 0; w < s->threads; w++) {
@@ -465,17 +483,17 @@ static rp_status hits_append(rp_hits *all, rp_hits *more)
     return RP_OK;
 }
 
-/* The bytes of second documents one batch of alignment takes: a quarter of this process's own
- * text (at least 4 MiB). A batch holds the text lent for it and the token hashes of its
- * documents (the aligner keeps a document's hashes until its last pair, and in the order of
- * first documents the second ones come from all over the corpus): with half, a rank's peak
- * was its alignment's. */
+/* The bytes of second documents one batch of alignment takes: half this process's own text
+ * (at least 4 MiB). A batch holds the text lent for it and the token hashes of its documents
+ * (the aligner keeps a document's hashes until its last pair, and in the order of first
+ * documents the second ones come from all over the corpus), and every batch hashes its first
+ * documents again: a quarter took 8 batches at 1 GB, twice the one process's CPU time. */
 static size_t lend_room(const shared *s)
 {
     size_t own = 0;
     for (uint32_t d = s->held_lo; d < s->held_hi; d++)
         own += rp_corpus_doc(s->corpus, d)->len;
-    return own / 4 > ((size_t)4 << 20) ? own / 4 : (size_t)4 << 20;
+    return own / 2 > ((size_t)4 << 20) ? own / 2 : (size_t)4 << 20;
 }
 
 static bool held(const shared *s, uint32_t d)
