@@ -501,122 +501,93 @@ static bool held(const shared *s, uint32_t d)
     return d >= s->held_lo && d < s->held_hi;
 }
 
-/* The batch of a pair: the block of its second document, blocks being runs of document ids
- * whose second documents' text fits in the room; start[k] is block k's first document. */
-static size_t block_of(const uint32_t *start, size_t blocks, uint32_t doc_b)
-{
-    size_t lo = 0, hi = blocks; /* start[lo] <= doc_b < start[hi] */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (start[mid] <= doc_b)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* Alignment of a corpus read by shares: pairs are aligned in batches by blocks of their second
- * documents (so each second document held elsewhere is lent once; in the order of their
- * first documents, the second ones of a batch came from all over the corpus, and were lent
- * again in nearly every batch: 25 bytes moved a byte of text at 100 MB). Before each batch
- * its documents held elsewhere are lent by their holders (every process takes part in as
- * many batches as the one with the most); after it they go back. */
+ * documents (runs of document ids whose second documents' text fits in lend_room), so each
+ * second document held elsewhere is lent once (in the order of their first documents, the
+ * second ones of a batch came from all over the corpus and were lent again in nearly every
+ * batch: 25 bytes moved a byte of text at 100 MB). Before each batch its second documents held
+ * elsewhere are lent by their holders, after it they go back; the first documents held
+ * elsewhere are lent once for all batches. Every process takes part in as many batches as
+ * the one with the most. A batch's seeds are picked out of the whole list (a sorted copy of
+ * the list, and lists of documents as long as the seeds, were a rank's peak at 1 GB). */
+#define MARK_B 1u    /* a second document */
+#define MARK_A 2u    /* a first document held elsewhere */
+#define MARK_WANT 4u /* asked for in this batch */
+
 static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
 {
-    uint64_t *len = rp_calloc(rp_corpus_count(s->corpus) + 1, sizeof(uint64_t));
-    size_t room = lend_room(s), blocks = 1, n_b = 0;
-    uint32_t *ids = NULL, *start = NULL;
-    size_t ids_cap = 0, *in_block = NULL;
-    rp_seed *sorted = NULL;
-    rp_status st = len ? RP_OK : RP_ENOMEM;
+    const size_t docs = rp_corpus_count(s->corpus);
+    uint64_t *len = rp_calloc(docs + 1, sizeof(uint64_t));
+    uint8_t *mark = rp_calloc(docs + 1, 1);
+    uint32_t *blk = rp_malloc((docs + 1) * sizeof(uint32_t));
+    size_t room = lend_room(s), blocks = 0, n_a = 0, ids_cap = 0;
+    uint32_t *ids = NULL, *ids_a = NULL;
+    char *lent_a = NULL;
+    rp_status st = len && mark && blk ? RP_OK : RP_ENOMEM;
 
     memset(hits, 0, sizeof(*hits));
     for (uint32_t d = s->held_lo; st == RP_OK && d < s->held_hi; d++)
         len[d] = rp_corpus_doc(s->corpus, d)->len;
     if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
-        s->g.ex->allreduce(s->g.ex->ctx, len, rp_corpus_count(s->corpus), RP_REDUCE_SUM) != 0)
+        s->g.ex->allreduce(s->g.ex->ctx, len, docs, RP_REDUCE_SUM) != 0)
         st = RP_EEXCHANGE;
-    /* the second documents held elsewhere, in id order, cut into blocks */
-    if (st == RP_OK && !(ids = rp_malloc((seeds->count + 1) * sizeof(uint32_t))))
-        st = RP_ENOMEM;
-    for (size_t i = 0; st == RP_OK && i < seeds->count; i++)
-        ids[n_b++] = seeds->items[i].doc_b;
-    if (st == RP_OK) {
-        qsort(ids, n_b, sizeof(uint32_t), u32_order);
-        size_t m = 0;
-        for (size_t i = 0; i < n_b; i++)
-            if (m == 0 || ids[m - 1] != ids[i])
-                ids[m++] = ids[i];
-        n_b = m;
-        if (!(start = rp_malloc((n_b + 1) * sizeof(uint32_t))))
-            st = RP_ENOMEM;
-    }
-    if (st == RP_OK) {
+    if (st == RP_OK) { /* the documents in pairs; the second ones cut into blocks */
         size_t used = 0;
-        start[0] = 0;
-        for (size_t i = 0; i < n_b; i++) {
-            if (used > 0 && used + len[ids[i]] > room) {
-                start[blocks++] = ids[i];
-                used = 0;
-            }
-            used += (size_t)len[ids[i]];
+        for (size_t i = 0; i < seeds->count; i++) {
+            mark[seeds->items[i].doc_b] |= MARK_B;
+            if (!held(s, seeds->items[i].doc_a))
+                mark[seeds->items[i].doc_a] |= MARK_A;
         }
-        /* the seeds by block (stable: each block's in (doc_a, doc_b, ...) order) */
-        in_block = rp_calloc(blocks + 1, sizeof(size_t));
-        sorted = rp_malloc((seeds->count + 1) * sizeof(rp_seed));
-        if (!in_block || !sorted)
+        for (size_t d = 0; d < docs; d++) {
+            if (mark[d] & MARK_B) {
+                if (blocks == 0 || (used > 0 && used + len[d] > room))
+                    blocks++, used = 0;
+                used += (size_t)len[d];
+            }
+            blk[d] = blocks ? (uint32_t)(blocks - 1) : 0;
+            n_a += (mark[d] & MARK_A) != 0;
+        }
+        if (!(ids_a = rp_malloc((n_a + 1) * sizeof(uint32_t))))
             st = RP_ENOMEM;
+        n_a = 0;
+        for (size_t d = 0; st == RP_OK && d < docs; d++)
+            if (mark[d] & MARK_A)
+                ids_a[n_a++] = (uint32_t)d;
     }
-    if (st == RP_OK) {
-        for (size_t i = 0; i < seeds->count; i++)
-            in_block[block_of(start, blocks, seeds->items[i].doc_b) + 1]++;
-        for (size_t k = 0; k < blocks; k++)
-            in_block[k + 1] += in_block[k];
-        for (size_t i = 0; i < seeds->count; i++)
-            sorted[in_block[block_of(start, blocks, seeds->items[i].doc_b)]++] = seeds->items[i];
-        for (size_t k = blocks; k > 0; k--) /* back to each block's start */
-            in_block[k] = in_block[k - 1];
-        in_block[0] = 0;
-        rp_free(seeds->items);
-        *seeds = (rp_seeds){sorted, seeds->count, seeds->count};
-        sorted = NULL;
-    }
-    uint64_t most = seeds->count ? blocks : 0;
+    uint64_t most = blocks;
     if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
         s->g.ex->allreduce(s->g.ex->ctx, &most, 1, RP_REDUCE_MAX) != 0)
         st = RP_EEXCHANGE;
-    /* the first documents held elsewhere (this process aligns a run of first documents cut by
-     * seeds, not its share): lent once for every batch, not once a batch */
-    size_t n_a = 0;
-    char *lent_a = NULL;
-    uint32_t *ids_a = st == RP_OK ? rp_malloc((seeds->count + 1) * sizeof(uint32_t)) : NULL;
-    if (st == RP_OK && !ids_a)
-        st = RP_ENOMEM;
-    for (size_t i = 0; st == RP_OK && i < seeds->count; i++)
-        ids_a[n_a++] = seeds->items[i].doc_a;
     if (st == RP_OK)
-        needed_only(s, ids_a, &n_a);
-    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
         st = fetch_docs(s, "lend-align", ids_a, n_a, &lent_a);
     for (uint64_t b = 0; st == RP_OK && b < most; b++) {
-        size_t first = b < blocks && seeds->count ? in_block[b] : 0;
-        size_t end = b < blocks && seeds->count ? in_block[b + 1] : 0, n = 0;
+        size_t count = 0, n = 0;
         rp_seeds batch = {NULL, 0, 0};
         char *lent = NULL;
-        if (RP_GROW(ids, ids_cap, 2 * (end - first) + 1) != RP_OK ||
-            !(batch.items = rp_malloc((end - first + 1) * sizeof(rp_seed))))
+        for (size_t i = 0; i < seeds->count; i++)
+            count += blk[seeds->items[i].doc_b] == b;
+        if (!(batch.items = rp_malloc((count + 1) * sizeof(rp_seed))))
             st = RP_ENOMEM;
-        for (size_t k = first; st == RP_OK && k < end; k++) {
-            const uint32_t d = seeds->items[k].doc_b; /* not held, not lent already */
-            if (!held(s, d) && !rp_corpus_doc(s->corpus, d)->bytes)
+        for (size_t i = 0; st == RP_OK && i < seeds->count; i++) {
+            const rp_seed *sd = &seeds->items[i];
+            if (blk[sd->doc_b] != b)
+                continue;
+            batch.items[batch.count++] = *sd;
+            const uint32_t d = sd->doc_b; /* held elsewhere, not lent already */
+            if (!held(s, d) && !rp_corpus_doc(s->corpus, d)->bytes && !(mark[d] & MARK_WANT)) {
+                if (RP_GROW(ids, ids_cap, n + 1) != RP_OK) {
+                    st = RP_ENOMEM;
+                    break;
+                }
+                mark[d] |= MARK_WANT;
                 ids[n++] = d;
+            }
         }
-        if (st == RP_OK) {
-            needed_only(s, ids, &n);
-            memcpy(batch.items, seeds->items + first, (end - first) * sizeof(rp_seed));
-            batch.count = batch.cap = end - first;
-        }
+        batch.cap = batch.count;
+        for (size_t i = 0; i < n; i++)
+            mark[ids[i]] &= (uint8_t)~MARK_WANT;
+        if (st == RP_OK)
+            qsort(ids, n, sizeof(uint32_t), u32_order);
         if ((st = rp_group_agree(&s->g, st)) == RP_OK)
             st = fetch_docs(s, "lend-align", ids, n, &lent);
         if (st == RP_OK && batch.count) {
@@ -637,9 +608,8 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
         unlend_docs(s, ids_a, n_a, lent_a);
     rp_free(ids_a);
     rp_free(ids);
-    rp_free(start);
-    rp_free(in_block);
-    rp_free(sorted);
+    rp_free(blk);
+    rp_free(mark);
     rp_free(len);
     return st;
 }
