@@ -470,6 +470,14 @@ typedef struct rp_exchange {
      * (the highest status, then the highest rank with it). */
     uint64_t bytes_sent, bytes_received;
     unsigned failed_rank;
+    /* Optional (NULL: an exchange of several rounds copies each round through buffers of its
+     * own, up to round_bytes to send and as much to receive): alltoallv with the block for
+     * process p sent from send + send_displs[p] and received at recv + recv_displs[p], so that
+     * every round sends from and receives into the whole exchange's buffers in place. Used
+     * only while both buffers are below 2^31 bytes. 0, or -1 when the exchange failed. */
+    int (*alltoallv_at)(void *ctx, const void *send, const size_t *send_counts,
+                        const size_t *send_displs, void *recv, const size_t *recv_counts,
+                        const size_t *recv_displs);
 } rp_exchange;
 
 /* The scan of rp_scan_run, shared among ex->size processes: each fingerprints a contiguous

@@ -1,7 +1,9 @@
 /*
  * test_shared.c - rp_scan_run_shared over an in-process transport (threads playing ranks, no
  * MPI): for 1 to 4 ranks, small exchange rounds and 1 or 2 threads a rank, rank 0's report is
- * the one-process report byte for byte and the counts are the same, and so is shared batch
+ * the one-process report byte for byte (also with a transport that takes displacements, whose
+ * rounds need no buffers, and with each rank reading a share of the inputs) and the counts are
+ * the same, and so is shared batch
  * dedup's; allocation failures, a rank over its budget,
  * ranks holding different corpora and a failing exchange end every rank with the same status
  * and no result.
@@ -31,6 +33,7 @@ typedef struct group {
     pthread_barrier_t bar;
     const void *send[MAX_RANKS];
     const size_t *send_counts[MAX_RANKS];
+    const size_t *send_displs[MAX_RANKS];
     uint64_t *values[MAX_RANKS];
     unsigned fail_at; /* every rank's exchange number fail_at fails (0: none) */
 } group;
@@ -73,6 +76,30 @@ static int thread_alltoallv(void *ctx, const void *send, const size_t *send_coun
         if (recv_counts[p])
             memcpy((char *)recv + at, (const char *)g->send[p] + from, recv_counts[p]);
         at += recv_counts[p];
+    }
+    pthread_barrier_wait(&g->bar);
+    return 0;
+}
+
+/* The transport with displacements: each block sent from and received at its own place. */
+static int thread_alltoallv_at(void *ctx, const void *send, const size_t *send_counts,
+                               const size_t *send_displs, void *recv, const size_t *recv_counts,
+                               const size_t *recv_displs)
+{
+    rank *r = ctx;
+    group *g = r->g;
+    if (g->fail_at && ++r->calls == g->fail_at)
+        return -1;
+    g->send[r->me] = send;
+    g->send_counts[r->me] = send_counts;
+    g->send_displs[r->me] = send_displs;
+    pthread_barrier_wait(&g->bar);
+    for (unsigned p = 0; p < g->n; p++) {
+        assert_int_equal(g->send_counts[p][r->me], recv_counts[p]);
+        assert_true(recv_displs[p] < (size_t)1 << 31);
+        if (recv_counts[p])
+            memcpy((char *)recv + recv_displs[p],
+                   (const char *)g->send[p] + g->send_displs[p][r->me], recv_counts[p]);
     }
     pthread_barrier_wait(&g->bar);
     return 0;
@@ -166,6 +193,7 @@ static void *rank_main(void *arg)
 
 /* Runs n ranks on corpora[rank] with opts[rank]; the results stay in ranks[]. */
 static bool dedup_mode;
+static bool in_place; /* the transport takes displacements (rounds without buffers) */
 static struct {
     const char *const *paths;
     size_t npaths;
@@ -187,7 +215,8 @@ static void run_ranks(group *g, rank *ranks, unsigned n, const rp_corpus *const 
                                     .round_bytes = round_bytes,
                                     .ctx = &ranks[p],
                                     .alltoallv = thread_alltoallv,
-                                    .allreduce = thread_allreduce};
+                                    .allreduce = thread_allreduce,
+                                    .alltoallv_at = in_place ? thread_alltoallv_at : NULL};
         assert_int_equal(pthread_create(&t[p], NULL, rank_main, &ranks[p]), 0);
     }
     for (unsigned p = 0; p < n; p++)
@@ -234,13 +263,15 @@ static void same_as_one_process(const rp_corpus *c)
     rp_scan_free(s);
     assert_true(want_counts.alignments > 0);
     for (unsigned n = 1; n <= MAX_RANKS; n++)
-        for (int small = 0; small <= 1; small++) {
+        for (int small = 0; small <= 2; small++) { /* 2: small rounds, in place */
             for (unsigned p = 0; p < n; p++) { /* 1 or 2 threads a rank */
                 rp_options_init(&o[p]);
                 o[p].threads = 1 + (p + (unsigned)small) % 2;
             }
             memset(&g, 0, sizeof(g));
+            in_place = small == 2;
             run_ranks(&g, ranks, n, corpora, o, small ? 4096 : 0);
+            in_place = false;
             for (unsigned p = 0; p < n; p++) {
                 assert_int_equal(ranks[p].st, RP_OK);
                 if (p > 0)
@@ -300,13 +331,15 @@ static void read_by_shares_as_one_process(const char *const *paths, size_t npath
     rp_corpus_free(c);
     assert_true(want_counts.alignments > 0);
     for (unsigned n = 1; n <= MAX_RANKS; n++)
-        for (int small = 0; small <= 1; small++) {
+        for (int small = 0; small <= 2; small++) { /* 2: small rounds, in place */
             for (unsigned p = 0; p < n; p++) {
                 o[p] = *base;
                 o[p].threads = 1 + (p + (unsigned)small) % 2;
             }
             memset(&g, 0, sizeof(g));
+            in_place = small == 2;
             run_ranks_reading(&g, ranks, n, corpora, o, small ? 4096 : 0, paths, npaths, ro);
+            in_place = false;
             for (unsigned p = 0; p < n; p++) {
                 assert_int_equal(ranks[p].st, RP_OK);
                 if (p > 0)
