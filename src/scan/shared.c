@@ -412,7 +412,8 @@ static rp_status fetch_docs(shared *s, const char *stage, const uint32_t *ids, s
             if (d->ignored_count)
                 memcpy(at, d->ignored, d->ignored_count * sizeof(rp_range));
             at += d->ignored_count * sizeof(rp_range);
-            memcpy(at, d->bytes, d->len);
+            if (d->len)
+                memcpy(at, d->bytes, d->len);
             memset(at + d->len, 0, LENT_PAD(d->len + 1) - d->len);
             at += LENT_PAD(d->len + 1);
             rp_corpus_text_read(s->corpus, d->len);
@@ -586,7 +587,7 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
         batch.cap = batch.count;
         for (size_t i = 0; i < n; i++)
             mark[ids[i]] &= (uint8_t)~MARK_WANT;
-        if (st == RP_OK)
+        if (st == RP_OK && n)
             qsort(ids, n, sizeof(uint32_t), u32_order);
         if ((st = rp_group_agree(&s->g, st)) == RP_OK)
             st = fetch_docs(s, "lend-align", ids, n, &lent);
