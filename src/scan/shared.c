@@ -488,7 +488,8 @@ static rp_status hits_append(rp_hits *all, rp_hits *more)
  * (at least 4 MiB). A batch holds the text lent for it and the token hashes of its documents
  * (the aligner keeps a document's hashes until its last pair, and in the order of first
  * documents the second ones come from all over the corpus), and every batch hashes its first
- * documents again: a quarter took 8 batches at 1 GB, twice the one process's CPU time. */
+ * documents again: a quarter took 8 batches at 1 GB, half takes 4 (the job's CPU time, 2.3
+ * times the one process's, hardly moved: the batches are not all of it). */
 static size_t lend_room(const shared *s)
 {
     size_t own = 0;
