@@ -13,11 +13,16 @@
 /* The processes agree on a status: the highest one, from the highest rank that had it. */
 rp_status rp_group_agree(rp_group *s, rp_status st)
 {
-    uint64_t v = st == RP_OK ? 0 : (uint64_t)st << 32 | s->me;
+    /* a failure agreed on already keeps the rank it was agreed from: agreeing on it again
+     * named the highest rank instead (a budget passed on rank 0 was said to be rank 3's) */
+    unsigned who = st != RP_OK && st == s->agreed ? s->ex->failed_rank : s->me;
+    uint64_t v = st == RP_OK ? 0 : (uint64_t)st << 32 | who;
     if (s->ex->allreduce(s->ex->ctx, &v, 1, RP_REDUCE_MAX) != 0)
         return RP_EEXCHANGE;
-    if (v)
+    if (v) {
         s->ex->failed_rank = (unsigned)(v & 0xffffffffu);
+        s->agreed = (rp_status)(v >> 32);
+    }
     return (rp_status)(v >> 32);
 }
 

@@ -17,6 +17,7 @@ typedef struct rp_group {
     rp_progress_fn progress;
     void *progress_ctx;
     uint32_t *doc_lo; /* [n + 1]: process p works on documents [doc_lo[p], doc_lo[p + 1]) */
+    rp_status agreed; /* the last failure agreed on (its rank is ex->failed_rank) */
 } rp_group;
 
 /* Checks the transport (RP_EINVAL, not collective, when it is unusable), checks that every
