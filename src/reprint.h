@@ -470,6 +470,14 @@ typedef struct rp_exchange {
      * (the highest status, then the highest rank with it). */
     uint64_t bytes_sent, bytes_received;
     unsigned failed_rank;
+    /* Optional (NULL: an exchange of several rounds copies each round through buffers of its
+     * own, up to round_bytes to send and as much to receive): alltoallv with the block for
+     * process p sent from send + send_displs[p] and received at recv + recv_displs[p], so that
+     * every round sends from and receives into the whole exchange's buffers in place. Used
+     * only while both buffers are below 2^31 bytes. 0, or -1 when the exchange failed. */
+    int (*alltoallv_at)(void *ctx, const void *send, const size_t *send_counts,
+                        const size_t *send_displs, void *recv, const size_t *recv_counts,
+                        const size_t *recv_displs);
 } rp_exchange;
 
 /* The scan of rp_scan_run, shared among ex->size processes: each fingerprints a contiguous
@@ -477,12 +485,61 @@ typedef struct rp_exchange {
  * their re-mixed hash, where the index and its seeds are made; the seeds go to the process
  * owning their pair's first document, which aligns it; the hits and the documents' statistics
  * are gathered on rank 0, which clusters them. On rank 0, *out is the scan rp_scan_run would
- * make (the report is byte-identical); elsewhere *out is NULL. Every process must hold the
- * same corpus: RP_EINVAL on every process when their corpora differ. A failure on any process
+ * make (the report is byte-identical); elsewhere *out is NULL. Either every process holds the
+ * same corpus (RP_EINVAL on every process when their corpora differ), or each holds a share
+ * read by rp_corpus_read_shared: then the documents a process aligns and does not hold are
+ * lent to it for a batch of alignment (their text, from their holders), and rank 0's corpus
+ * is lent the text of every document a hit touches, which it keeps for the report (the text
+ * of its own documents no hit touches is let go). Every process passes its corpus, which a
+ * share's lending changes (hence not const in spirit: no other thread may use it meanwhile). A failure on any process
  * is the status of every process (ex->failed_rank says which). rp_options.memory is per
  * process; the spilling of rp_scan_run is not done here (RP_EBUDGET instead). */
 rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp_exchange *ex,
                              rp_progress_fn progress, void *progress_ctx, rp_scan **out);
+
+/* ---- reading shared among processes: each reads a share of the inputs ---- */
+
+/* One input as rp_corpus_read meets it: a file to read, or what its walk skipped. */
+typedef struct rp_input {
+    char *path;    /* the name rp_corpus_read gives it (a directory's entries: "dir/name") */
+    uint64_t size; /* its bytes on disk (what shares are balanced by) */
+    char *skip;    /* not NULL: the walk skips it, for this reason (what rp_corpus_read says) */
+} rp_input;
+
+typedef struct rp_inputs {
+    rp_input *items;
+    size_t count, cap;
+} rp_inputs;
+
+/* The inputs rp_corpus_read meets reading paths[0, n) in turn, in its order, without reading
+ * them: directories walked as it walks them (entries in byte order, hidden ones left out,
+ * symbolic link loops caught); "-" (standard input) cannot be listed: RP_EINVAL. *out is OWNED
+ * (rp_inputs_release); only RP_ENOMEM and RP_EINVAL are errors. */
+rp_status rp_inputs_list(const char *const *paths, size_t n, rp_inputs *out);
+void rp_inputs_release(rp_inputs *in);
+
+/* Reads inputs [lo, hi) of a list into corpus, each as rp_corpus_read reads a file (the
+ * walk's skips recorded as skipped): the documents of those inputs, in the list's order. */
+rp_status rp_corpus_read_list(rp_corpus *corpus, const rp_inputs *in, size_t lo, size_t hi,
+                              const rp_read_options *ropts);
+
+/*
+ * Reading shared among ex->size processes (collective; corpus new and empty on each): rank 0
+ * lists the inputs (rp_inputs_list) and sends the list to every process; each reads a
+ * contiguous share of it, balanced by bytes (rp_corpus_read_list). Document ids are those
+ * reading everything in one process gives. Rank 0's corpus then has every document with its
+ * name and metadata, every skipped input in input order, and the text of its own share only;
+ * another process's corpus has the text of its share and empty documents elsewhere.
+ * rp_corpus_held says which documents' text a corpus holds; rp_scan_run_shared takes such a
+ * corpus, lends the text a stage needs between processes and, on rank 0, fetches the text
+ * of the documents its report shows. RP_EINVAL for "-" among several processes.
+ */
+rp_status rp_corpus_read_shared(rp_corpus *corpus, const char *const *paths, size_t n,
+                                const rp_read_options *ropts, rp_exchange *ex);
+
+/* Whether corpus was read by rp_corpus_read_shared; [*lo, *hi) are the documents whose text it
+ * holds (every document, when not). */
+bool rp_corpus_held(const rp_corpus *corpus, uint32_t *lo, uint32_t *hi);
 
 /* ---- dedup: near-duplicate documents ----------------------------------------------------- */
 

@@ -1,11 +1,14 @@
 /*
  * test_shared.c - rp_scan_run_shared over an in-process transport (threads playing ranks, no
  * MPI): for 1 to 4 ranks, small exchange rounds and 1 or 2 threads a rank, rank 0's report is
- * the one-process report byte for byte and the counts are the same, and so is shared batch
+ * the one-process report byte for byte (also with a transport that takes displacements, whose
+ * rounds need no buffers, and with each rank reading a share of the inputs) and the counts are
+ * the same, and so is shared batch
  * dedup's; allocation failures, a rank over its budget,
  * ranks holding different corpora and a failing exchange end every rank with the same status
  * and no result.
  */
+#define _DEFAULT_SOURCE /* mkdtemp, mkfifo */
 #include "base/base.h"
 #include "fixture.h"
 
@@ -19,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_RANKS 4
 
@@ -28,6 +33,7 @@ typedef struct group {
     pthread_barrier_t bar;
     const void *send[MAX_RANKS];
     const size_t *send_counts[MAX_RANKS];
+    const size_t *send_displs[MAX_RANKS];
     uint64_t *values[MAX_RANKS];
     unsigned fail_at; /* every rank's exchange number fail_at fails (0: none) */
 } group;
@@ -43,6 +49,10 @@ typedef struct rank {
     rp_scan_counts counts;
     char *json;
     bool dedup; /* rp_dedup_run_shared instead of the scan */
+    /* each rank reads a share of these paths (rp_corpus_read_shared) instead of corpus */
+    const char *const *paths;
+    size_t npaths;
+    const rp_read_options *ro;
     bool scanned; /* (allocation failures) rank 0 had a result, not reported */
 } rank;
 
@@ -66,6 +76,30 @@ static int thread_alltoallv(void *ctx, const void *send, const size_t *send_coun
         if (recv_counts[p])
             memcpy((char *)recv + at, (const char *)g->send[p] + from, recv_counts[p]);
         at += recv_counts[p];
+    }
+    pthread_barrier_wait(&g->bar);
+    return 0;
+}
+
+/* The transport with displacements: each block sent from and received at its own place. */
+static int thread_alltoallv_at(void *ctx, const void *send, const size_t *send_counts,
+                               const size_t *send_displs, void *recv, const size_t *recv_counts,
+                               const size_t *recv_displs)
+{
+    rank *r = ctx;
+    group *g = r->g;
+    if (g->fail_at && ++r->calls == g->fail_at)
+        return -1;
+    g->send[r->me] = send;
+    g->send_counts[r->me] = send_counts;
+    g->send_displs[r->me] = send_displs;
+    pthread_barrier_wait(&g->bar);
+    for (unsigned p = 0; p < g->n; p++) {
+        assert_int_equal(g->send_counts[p][r->me], recv_counts[p]);
+        assert_true(recv_displs[p] < (size_t)1 << 31);
+        if (recv_counts[p])
+            memcpy((char *)recv + recv_displs[p],
+                   (const char *)g->send[p] + g->send_displs[p][r->me], recv_counts[p]);
     }
     pthread_barrier_wait(&g->bar);
     return 0;
@@ -129,6 +163,17 @@ static void *rank_main(void *arg)
         rp_dedup_free(dd);
         return NULL;
     }
+    rp_corpus *own = NULL;
+    if (r->paths) { /* read by shares: the rank's corpus is its own */
+        assert_int_equal(rp_corpus_new(&own), RP_OK);
+        r->st = rp_corpus_read_shared(own, r->paths, r->npaths, r->ro, &r->ex);
+        r->corpus = own;
+        if (r->st != RP_OK) {
+            rp_corpus_free(own);
+            r->corpus = NULL;
+            return NULL;
+        }
+    }
     r->st = rp_scan_run_shared(r->corpus, &r->opts, &r->ex, NULL, NULL, &r->scan);
     if (r->scan && no_reports) {
         r->scanned = true;
@@ -141,11 +186,19 @@ static void *rank_main(void *arg)
         rp_scan_free(r->scan);
         r->scan = NULL;
     }
+    rp_corpus_free(own);
+    r->corpus = NULL;
     return NULL;
 }
 
 /* Runs n ranks on corpora[rank] with opts[rank]; the results stay in ranks[]. */
 static bool dedup_mode;
+static bool in_place; /* the transport takes displacements (rounds without buffers) */
+static struct {
+    const char *const *paths;
+    size_t npaths;
+    const rp_read_options *ro;
+} reading; /* run_ranks_reading */
 
 static void run_ranks(group *g, rank *ranks, unsigned n, const rp_corpus *const *corpora,
                       const rp_options *opts, size_t round_bytes)
@@ -155,18 +208,32 @@ static void run_ranks(group *g, rank *ranks, unsigned n, const rp_corpus *const 
     assert_int_equal(pthread_barrier_init(&g->bar, NULL, n), 0);
     for (unsigned p = 0; p < n; p++) {
         ranks[p] = (rank){.g = g, .me = p, .corpus = corpora[p], .opts = opts[p],
-                          .dedup = dedup_mode};
+                          .dedup = dedup_mode, .paths = reading.paths,
+                          .npaths = reading.npaths, .ro = reading.ro};
         ranks[p].ex = (rp_exchange){.rank = p,
                                     .size = n,
                                     .round_bytes = round_bytes,
                                     .ctx = &ranks[p],
                                     .alltoallv = thread_alltoallv,
-                                    .allreduce = thread_allreduce};
+                                    .allreduce = thread_allreduce,
+                                    .alltoallv_at = in_place ? thread_alltoallv_at : NULL};
         assert_int_equal(pthread_create(&t[p], NULL, rank_main, &ranks[p]), 0);
     }
     for (unsigned p = 0; p < n; p++)
         assert_int_equal(pthread_join(t[p], NULL), 0);
     pthread_barrier_destroy(&g->bar);
+}
+
+/* run_ranks, each rank reading a share of paths itself. */
+static void run_ranks_reading(group *g, rank *ranks, unsigned n, const rp_corpus *const *corpora,
+                              const rp_options *opts, size_t round_bytes,
+                              const char *const *paths, size_t npaths, const rp_read_options *ro)
+{
+    reading.paths = paths;
+    reading.npaths = npaths;
+    reading.ro = ro;
+    run_ranks(g, ranks, n, corpora, opts, round_bytes);
+    reading.paths = NULL;
 }
 
 /* Documents of random words, some holding edited copies of a few shared passages. */
@@ -196,13 +263,15 @@ static void same_as_one_process(const rp_corpus *c)
     rp_scan_free(s);
     assert_true(want_counts.alignments > 0);
     for (unsigned n = 1; n <= MAX_RANKS; n++)
-        for (int small = 0; small <= 1; small++) {
+        for (int small = 0; small <= 2; small++) { /* 2: small rounds, in place */
             for (unsigned p = 0; p < n; p++) { /* 1 or 2 threads a rank */
                 rp_options_init(&o[p]);
                 o[p].threads = 1 + (p + (unsigned)small) % 2;
             }
             memset(&g, 0, sizeof(g));
+            in_place = small == 2;
             run_ranks(&g, ranks, n, corpora, o, small ? 4096 : 0);
+            in_place = false;
             for (unsigned p = 0; p < n; p++) {
                 assert_int_equal(ranks[p].st, RP_OK);
                 if (p > 0)
@@ -238,6 +307,156 @@ static void test_shared_scan_is_the_one_process_scan_on_the_test_corpora(void **
         same_as_one_process(c);
         rp_corpus_free(c);
     }
+}
+
+/* Each rank reads a share of paths (rp_corpus_read_shared) and scans: for 1 to 4 ranks, 1 or
+ * 2 threads a rank, rounds of 4 KiB and of the default, rank 0's report (documents, skipped
+ * inputs, clusters) is the one-process report of reading every path in one corpus. */
+static void read_by_shares_as_one_process(const char *const *paths, size_t npaths,
+                                          const rp_read_options *ro, const rp_options *base)
+{
+    rp_options o[MAX_RANKS];
+    const rp_corpus *corpora[MAX_RANKS] = {NULL, NULL, NULL, NULL};
+    rank ranks[MAX_RANKS];
+    group g;
+    rp_corpus *c;
+    rp_scan *s = NULL;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (size_t i = 0; i < npaths; i++)
+        assert_int_equal(rp_corpus_read(c, paths[i], ro), RP_OK);
+    assert_int_equal(rp_scan_run(c, base, NULL, NULL, &s), RP_OK);
+    char *want = json_of(c, s, base);
+    rp_scan_counts want_counts = *rp_scan_get_counts(s);
+    rp_scan_free(s);
+    rp_corpus_free(c);
+    assert_true(want_counts.alignments > 0);
+    for (unsigned n = 1; n <= MAX_RANKS; n++)
+        for (int small = 0; small <= 2; small++) { /* 2: small rounds, in place */
+            for (unsigned p = 0; p < n; p++) {
+                o[p] = *base;
+                o[p].threads = 1 + (p + (unsigned)small) % 2;
+            }
+            memset(&g, 0, sizeof(g));
+            in_place = small == 2;
+            run_ranks_reading(&g, ranks, n, corpora, o, small ? 4096 : 0, paths, npaths, ro);
+            in_place = false;
+            for (unsigned p = 0; p < n; p++) {
+                assert_int_equal(ranks[p].st, RP_OK);
+                if (p > 0)
+                    assert_null(ranks[p].json);
+            }
+            assert_non_null(ranks[0].json);
+            assert_string_equal(ranks[0].json, want);
+            assert_memory_equal(&ranks[0].counts, &want_counts, sizeof(want_counts));
+            free(ranks[0].json);
+        }
+    free(want);
+}
+
+static void source_path(char *out, size_t size, const char *rel)
+{
+    const char *root = getenv("RP_SOURCE_DIR");
+    snprintf(out, size, "%s/%s", root ? root : RP_SOURCE_DIR, rel);
+}
+
+static void test_read_by_shares_is_the_one_process_scan_on_the_test_corpora(void **state)
+{
+    static const char *const rel[] = {"examples/posts", "tests/data/hostile",
+                                      "tests/data/outlets.jsonl"};
+    char path[3][4096];
+    const char *paths[3];
+    rp_read_options ro;
+    rp_options o;
+    (void)state;
+    rp_read_options_init(&ro);
+    rp_options_init(&o);
+    for (size_t i = 0; i < 3; i++) {
+        source_path(path[i], sizeof(path[i]), rel[i]);
+        paths[i] = path[i];
+    }
+    for (size_t i = 0; i < 3; i++) /* each alone, then all three as one corpus */
+        read_by_shares_as_one_process(&paths[i], 1, &ro, &o);
+    read_by_shares_as_one_process(paths, 3, &ro, &o);
+}
+
+static void test_read_by_shares_of_a_split_file(void **state)
+{
+    char path[4096];
+    const char *paths[1] = {path};
+    rp_read_options ro;
+    rp_options o;
+    (void)state;
+    source_path(path, sizeof(path), "tests/cli/scan-split-titles/posts.txt");
+    rp_read_options_init(&ro);
+    ro.split_after = "^Continue reading ";
+    ro.ignore_lines = "^Advertisement:";
+    rp_options_init(&o);
+    o.min_tokens = 8;
+    read_by_shares_as_one_process(paths, 1, &ro, &o);
+}
+
+/* A folder of made documents with skipped inputs among them (binary, empty, a FIFO, a hidden
+ * file), and one huge document: skipped inputs are reported in input order, wherever their
+ * share was read, and a share may be one document bigger than all the others. */
+static void test_read_by_shares_with_skipped_inputs_and_a_huge_document(void **state)
+{
+    char dir[] = "/tmp/reprint-test-shares-XXXXXX", path[4200];
+    char huge[4200];
+    const char *paths[2] = {huge, dir}; /* the huge one first: the folder is shared out */
+    rp_corpus *made = made_corpus(3, 60);
+    rp_read_options ro;
+    rp_options o;
+    FILE *f;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    for (uint32_t d = 0; d < rp_corpus_count(made); d++) {
+        const rp_doc *doc = rp_corpus_doc(made, d);
+        snprintf(path, sizeof(path), "%s/%03u%s", dir, d, d % 7 == 3 ? ".bin" : ".txt");
+        assert_non_null(f = fopen(path, "wb"));
+        if (d % 7 == 3) /* binary: skipped */
+            fwrite("\0\1\2binary\0", 1, 10, f);
+        else if (d % 11 != 5) /* else empty: skipped */
+            fwrite(doc->bytes, 1, doc->len, f);
+        fclose(f);
+    }
+    snprintf(path, sizeof(path), "%s/.hidden.txt", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    fputs("hidden files are left out of a walk\n", f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/050.fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    snprintf(huge, sizeof(huge), "%s-huge.txt", dir); /* every made document, over and over */
+    assert_non_null(f = fopen(huge, "wb"));
+    for (int rep = 0; rep < 6; rep++)
+        for (uint32_t d = 0; d < rp_corpus_count(made); d += 1 + (uint32_t)rep)
+            fwrite(rp_corpus_doc(made, d)->bytes, 1, rp_corpus_doc(made, d)->len, f);
+    fclose(f);
+    rp_read_options_init(&ro);
+    rp_options_init(&o);
+    read_by_shares_as_one_process(paths, 2, &ro, &o);
+    rp_inputs in;
+    assert_int_equal(rp_inputs_list(paths, 2, &in), RP_OK);
+    size_t skips = 0;
+    for (size_t i = 0; i < in.count; i++) {
+        assert_null(strstr(in.items[i].path, ".hidden"));
+        skips += in.items[i].skip != NULL; /* the FIFO: the walk's own skip */
+    }
+    assert_int_equal(skips, 1);
+    assert_int_equal(in.count, rp_corpus_count(made) + 2);
+    rp_inputs_release(&in);
+    const char *dash[1] = {"-"};
+    assert_int_equal(rp_inputs_list(dash, 1, &in), RP_EINVAL);
+    for (uint32_t d = 0; d < rp_corpus_count(made); d++) {
+        snprintf(path, sizeof(path), "%s/%03u%s", dir, d, d % 7 == 3 ? ".bin" : ".txt");
+        unlink(path);
+    }
+    snprintf(path, sizeof(path), "%s/.hidden.txt", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/050.fifo", dir);
+    unlink(path);
+    rmdir(dir);
+    unlink(huge);
+    rp_corpus_free(made);
 }
 
 /* Every rank ends with want and no result. */
@@ -401,6 +620,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shared_scan_is_the_one_process_scan_on_made_corpora),
         cmocka_unit_test(test_shared_scan_is_the_one_process_scan_on_the_test_corpora),
+        cmocka_unit_test(test_read_by_shares_is_the_one_process_scan_on_the_test_corpora),
+        cmocka_unit_test(test_read_by_shares_of_a_split_file),
+        cmocka_unit_test(test_read_by_shares_with_skipped_inputs_and_a_huge_document),
         cmocka_unit_test(test_a_rank_over_its_budget_fails_every_rank),
         cmocka_unit_test(test_ranks_holding_different_corpora_fail),
         cmocka_unit_test(test_a_failing_exchange_fails_every_rank),

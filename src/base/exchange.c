@@ -13,11 +13,16 @@
 /* The processes agree on a status: the highest one, from the highest rank that had it. */
 rp_status rp_group_agree(rp_group *s, rp_status st)
 {
-    uint64_t v = st == RP_OK ? 0 : (uint64_t)st << 32 | s->me;
+    /* a failure agreed on already keeps the rank it was agreed from: agreeing on it again
+     * named the highest rank instead (a budget passed on rank 0 was said to be rank 3's) */
+    unsigned who = st != RP_OK && st == s->agreed ? s->ex->failed_rank : s->me;
+    uint64_t v = st == RP_OK ? 0 : (uint64_t)st << 32 | who;
     if (s->ex->allreduce(s->ex->ctx, &v, 1, RP_REDUCE_MAX) != 0)
         return RP_EEXCHANGE;
-    if (v)
+    if (v) {
         s->ex->failed_rank = (unsigned)(v & 0xffffffffu);
+        s->agreed = (rp_status)(v >> 32);
+    }
     return (rp_status)(v >> 32);
 }
 
@@ -33,7 +38,7 @@ rp_status rp_group_exchange(rp_group *s, const char *stage, const void *send,
     const unsigned n = s->n;
     size_t cap = s->round / n / elem * elem, recv_total = 0, rounds = 0;
     uint64_t *sc = rp_malloc(2 * n * sizeof(uint64_t));
-    size_t *meta = rp_calloc(7 * (size_t)n, sizeof(size_t));
+    size_t *meta = rp_calloc(9 * (size_t)n, sizeof(size_t));
     char *sendbuf = NULL, *recvbuf = NULL, *recv = NULL;
     rp_status st = sc && meta ? RP_OK : RP_ENOMEM;
 
@@ -44,6 +49,7 @@ rp_status rp_group_exchange(rp_group *s, const char *stage, const void *send,
         goto done;
     size_t *soff = meta, *roff = meta + n, *sent = meta + 2 * n, *got = meta + 3 * n;
     size_t *bytes8 = meta + 4 * n, *sn = meta + 5 * n, *rn = meta + 6 * n;
+    size_t *sd = meta + 7 * n, *rd = meta + 8 * n;
     for (unsigned p = 0; p < n; p++) {
         sc[p] = send_counts[p];
         bytes8[p] = sizeof(uint64_t);
@@ -65,14 +71,19 @@ rp_status rp_group_exchange(rp_group *s, const char *stage, const void *send,
         st = RP_EBUDGET;
     if (st == RP_OK && !(recv = rp_malloc(recv_total ? recv_total : 1)))
         st = RP_ENOMEM;
-    uint64_t r64 = rounds; /* every process asks, failed or not: the calls must pair up */
-    if (s->ex->allreduce(s->ex->ctx, &r64, 1, RP_REDUCE_MAX) != 0)
+    size_t send_total = soff[n - 1] + send_counts[n - 1];
+    /* in place: rounds sent from and received into send and recv (the transport's
+     * displacements), when every process can (a MAX of "cannot") */
+    uint64_t r64[2] = {rounds, !s->ex->alltoallv_at || send_total >= (size_t)1 << 31 ||
+                                   recv_total >= (size_t)1 << 31};
+    /* every process asks, failed or not: the calls must pair up */
+    if (s->ex->allreduce(s->ex->ctx, r64, 2, RP_REDUCE_MAX) != 0)
         st = RP_EEXCHANGE;
-    if (st == RP_OK && r64 > 1) {
+    const bool in_place = r64[1] == 0;
+    if (st == RP_OK && r64[0] > 1 && !in_place) {
         /* a round's buffers: at most a round, at most what there is to move. One round needs
          * none: send and recv are laid out as a round's buffers already (blocks in process
          * order), so they go to the transport as they are, which spares a copy of both. */
-        size_t send_total = soff[n - 1] + send_counts[n - 1];
         sendbuf = rp_malloc((send_total < n * cap ? send_total : n * cap) + 1);
         recvbuf = rp_malloc((recv_total < n * cap ? recv_total : n * cap) + 1);
         if (!sendbuf || !recvbuf)
@@ -82,7 +93,7 @@ rp_status rp_group_exchange(rp_group *s, const char *stage, const void *send,
         goto done;
     if (s->progress)
         s->progress(s->progress_ctx, stage, 0, recv_total);
-    if (r64 == 1) {
+    if (r64[0] == 1) {
         if (s->ex->alltoallv(s->ex->ctx, send, send_counts, recv, recv_counts) != 0) {
             st = RP_EEXCHANGE;
             goto done;
@@ -94,22 +105,31 @@ rp_status rp_group_exchange(rp_group *s, const char *stage, const void *send,
         if (s->progress)
             s->progress(s->progress_ctx, stage, recv_total, recv_total);
     }
-    for (uint64_t r = 0; r64 > 1 && r < r64; r++) {
+    for (uint64_t r = 0; r64[0] > 1 && r < r64[0]; r++) {
         size_t at = 0;
         for (unsigned p = 0; p < n; p++) {
             sn[p] = send_counts[p] - sent[p] < cap ? send_counts[p] - sent[p] : cap;
             rn[p] = recv_counts[p] - got[p] < cap ? recv_counts[p] - got[p] : cap;
-            if (sn[p])
+            if (sn[p] && !in_place)
                 memcpy(sendbuf + at, (const char *)send + soff[p] + sent[p], sn[p]);
             at += sn[p];
         }
-        if (s->ex->alltoallv(s->ex->ctx, sendbuf, sn, recvbuf, rn) != 0) {
+        if (in_place) { /* sd, rd: where each block of this round starts */
+            for (unsigned p = 0; p < n; p++) {
+                sd[p] = soff[p] + sent[p];
+                rd[p] = roff[p] + got[p];
+            }
+            if (s->ex->alltoallv_at(s->ex->ctx, send, sn, sd, recv, rn, rd) != 0) {
+                st = RP_EEXCHANGE;
+                goto done;
+            }
+        } else if (s->ex->alltoallv(s->ex->ctx, sendbuf, sn, recvbuf, rn) != 0) {
             st = RP_EEXCHANGE;
             goto done;
         }
         at = 0;
         for (unsigned p = 0; p < n; p++) {
-            if (rn[p])
+            if (rn[p] && !in_place)
                 memcpy(recv + roff[p] + got[p], recvbuf + at, rn[p]);
             at += rn[p];
             sent[p] += sn[p];
@@ -124,7 +144,7 @@ rp_status rp_group_exchange(rp_group *s, const char *stage, const void *send,
             s->progress(s->progress_ctx, stage, done, recv_total);
         }
     }
-    if (s->progress && r64 == 0)
+    if (s->progress && r64[0] == 0)
         s->progress(s->progress_ctx, stage, recv_total, recv_total);
     *recv_out = recv;
     recv = NULL;
@@ -199,23 +219,76 @@ static rp_status same_corpus(rp_group *s, const rp_corpus *corpus)
     return RP_OK;
 }
 
-rp_status rp_group_begin(rp_group *g, rp_exchange *ex, const rp_corpus *corpus,
-                         const rp_options *opts, rp_progress_fn progress, void *progress_ctx)
+rp_status rp_group_open(rp_group *g, rp_exchange *ex, size_t memory, rp_progress_fn progress,
+                        void *progress_ctx)
 {
     memset(g, 0, sizeof(*g));
     if (!ex || ex->size == 0 || ex->rank >= ex->size || !ex->alltoallv || !ex->allreduce ||
         ex->round_bytes > RP_GROUP_ROUND_MAX)
         return RP_EINVAL;
-    ex->bytes_sent = ex->bytes_received = 0;
-    ex->failed_rank = 0;
     g->ex = ex;
     g->n = ex->size;
     g->me = ex->rank;
     g->round = ex->round_bytes ? ex->round_bytes : RP_GROUP_ROUND_DEFAULT;
-    g->memory = opts->memory;
+    g->memory = memory;
     g->progress = progress;
     g->progress_ctx = progress_ctx;
-    rp_status st = same_corpus(g, corpus);
+    return RP_OK;
+}
+
+/* A corpus read by shares (rp_corpus_read_shared): each process's share is what it holds;
+ * the shares must follow each other from 0 to the documents' count, the same on every one. */
+static rp_status held_shares(rp_group *s, const rp_corpus *corpus)
+{
+    uint32_t lo, hi;
+    uint64_t *v = rp_calloc(2 * (size_t)s->n + 2, sizeof(uint64_t));
+    rp_status st = RP_OK;
+
+    if (!v)
+        return RP_ENOMEM; /* before any collective call: agreed on by the caller */
+    rp_corpus_held(corpus, &lo, &hi);
+    v[2 * s->me] = lo;
+    v[2 * s->me + 1] = hi;
+    v[2 * s->n] = rp_corpus_count(corpus);
+    v[2 * s->n + 1] = ~(uint64_t)rp_corpus_count(corpus);
+    if (s->ex->allreduce(s->ex->ctx, v, 2 * (size_t)s->n + 2, RP_REDUCE_MAX) != 0) {
+        rp_free(v);
+        return RP_EEXCHANGE;
+    }
+    if (v[2 * s->n] != rp_corpus_count(corpus) || ~v[2 * s->n + 1] != rp_corpus_count(corpus))
+        st = RP_EINVAL;
+    else if (!(s->doc_lo = rp_malloc(((size_t)s->n + 1) * sizeof(uint32_t))))
+        st = RP_ENOMEM;
+    for (unsigned p = 0; st == RP_OK && p < s->n; p++) {
+        s->doc_lo[p] = (uint32_t)v[2 * p];
+        if (v[2 * p] != (p ? v[2 * p - 1] : 0))
+            st = RP_EINVAL;
+    }
+    if (st == RP_OK && v[2 * s->n - 1] != rp_corpus_count(corpus))
+        st = RP_EINVAL;
+    if (st == RP_OK)
+        s->doc_lo[s->n] = (uint32_t)rp_corpus_count(corpus);
+    rp_free(v);
+    return st;
+}
+
+rp_status rp_group_begin(rp_group *g, rp_exchange *ex, const rp_corpus *corpus,
+                         const rp_options *opts, rp_progress_fn progress, void *progress_ctx)
+{
+    uint32_t lo, hi;
+    rp_status st = rp_group_open(g, ex, opts->memory, progress, progress_ctx);
+
+    if (st != RP_OK)
+        return st;
+    ex->bytes_sent = ex->bytes_received = 0;
+    ex->failed_rank = 0;
+    if (rp_corpus_held(corpus, &lo, &hi)) {
+        st = held_shares(g, corpus);
+        if (st == RP_EEXCHANGE)
+            return st;
+        return rp_group_agree(g, st);
+    }
+    st = same_corpus(g, corpus);
     if (st == RP_EEXCHANGE)
         return st;
     if (st == RP_OK)

@@ -17,15 +17,22 @@ typedef struct rp_group {
     rp_progress_fn progress;
     void *progress_ctx;
     uint32_t *doc_lo; /* [n + 1]: process p works on documents [doc_lo[p], doc_lo[p + 1]) */
+    rp_status agreed; /* the last failure agreed on (its rank is ex->failed_rank) */
 } rp_group;
 
 /* Checks the transport (RP_EINVAL, not collective, when it is unusable), checks that every
  * process holds the same corpus (RP_EINVAL on all when not: document count, bytes, a hash of
  * names and lengths) and cuts it into contiguous shares of about equal bytes, in document
- * order. rp_group_end frees what it holds (also after a failure). */
+ * order; a corpus read by shares (rp_corpus_held) keeps its shares, which must follow each
+ * other from the first document to the last. rp_group_end frees what it holds (also after a failure). */
 rp_status rp_group_begin(rp_group *g, rp_exchange *ex, const rp_corpus *corpus,
                          const rp_options *opts, rp_progress_fn progress, void *progress_ctx);
 void rp_group_end(rp_group *g);
+
+/* A group without a corpus (reading shared among processes): the transport checked (RP_EINVAL,
+ * not collective), nothing exchanged. rp_group_end frees what it holds. */
+rp_status rp_group_open(rp_group *g, rp_exchange *ex, size_t memory, rp_progress_fn progress,
+                        void *progress_ctx);
 
 /* The status every process returns: the highest of theirs, from the highest rank that had
  * it (ex->failed_rank); RP_EEXCHANGE when the transport failed. */

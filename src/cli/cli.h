@@ -66,6 +66,10 @@ bool cli_parse(const char *command, int argc, char **argv, cli_common *c, int *f
  * error message) when nothing usable was read or reading failed. */
 rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths);
 
+/* The inputs read among the launcher's ranks, each a share (rp_corpus_read_shared; collective):
+ * rank 0 says what was skipped, for all. NULL on every rank when the reading failed. */
+rp_corpus *cli_read_shared(const cli_common *c, rp_exchange *ex, int npaths, char **paths);
+
 /* rc, or EXIT_TROUBLE after a one-line error when a mapped input shrank while it was read
  * (rp_corpus_changed): what was computed from it is not to be trusted. */
 int cli_check_unchanged(const rp_corpus *corpus, int rc);

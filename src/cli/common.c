@@ -419,12 +419,9 @@ static void warn_dates(const rp_corpus *corpus, const char *field)
     }
 }
 
-rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
+/* The reading options of the command line. */
+static rp_read_options read_options(const cli_common *c)
 {
-    rp_corpus *corpus = NULL;
-    rp_status st = rp_corpus_new(&corpus);
-    size_t reported = 0;
-
     rp_read_options ro = c->read;
 
     ro.threads = c->opts.threads;
@@ -432,6 +429,16 @@ rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
         ro.text_in_file = true;
         ro.tmp_dir = c->opts.tmp_dir;
     }
+    return ro;
+}
+
+rp_corpus *cli_read_inputs(const cli_common *c, int npaths, char **paths)
+{
+    rp_corpus *corpus = NULL;
+    rp_status st = rp_corpus_new(&corpus);
+    size_t reported = 0;
+
+    rp_read_options ro = read_options(c);
     cli_progress((void *)c, "read", 0, (uint64_t)npaths);
     for (int i = 0; i < npaths && st == RP_OK; i++) {
         st = rp_corpus_read(corpus, paths[i], &ro);
@@ -467,6 +474,42 @@ int cli_check_unchanged(const rp_corpus *corpus, int rc)
               "results are not to be trusted; run again on a file that stays put",
               name);
     return EXIT_TROUBLE;
+}
+
+rp_corpus *cli_read_shared(const cli_common *c, rp_exchange *ex, int npaths, char **paths)
+{
+    rp_corpus *corpus = NULL;
+    rp_read_options ro = read_options(c);
+    rp_status st = rp_corpus_new(&corpus);
+
+    if (st != RP_OK) { /* every rank must take part in the reading: an empty one fails it */
+        cli_error("cannot read the inputs: %s", rp_strerror(st));
+        return NULL;
+    }
+    cli_progress((void *)c, "read", 0, (uint64_t)npaths);
+    st = rp_corpus_read_shared(corpus, (const char *const *)paths, (size_t)npaths, &ro, ex);
+    if (st != RP_OK && ex->rank == 0)
+        cli_error("cannot read the inputs (rank %u of %u): %s", ex->failed_rank, ex->size,
+                  rp_strerror(st));
+    if (st == RP_OK)
+        cli_progress((void *)c, "read", (uint64_t)npaths, (uint64_t)npaths);
+    size_t skipped = rp_corpus_skipped_count(corpus); /* all of them on rank 0, in order */
+    for (size_t i = 0; st == RP_OK && ex->rank == 0 && !c->quiet && i < skipped; i++)
+        cli_error("skipped '%s': %s", rp_corpus_skipped(corpus, i)->input,
+                  rp_corpus_skipped(corpus, i)->reason);
+    if (st == RP_OK && ex->rank == 0 && !c->quiet)
+        warn_dates(corpus, ro.date_field ? ro.date_field : "date");
+    if (st == RP_OK && rp_corpus_count(corpus) == 0) { /* the same count on every rank */
+        if (ex->rank == 0)
+            cli_error("no documents read (%zu input%s skipped)", skipped,
+                      skipped == 1 ? "" : "s");
+        st = RP_EINVAL;
+    }
+    if (st != RP_OK) {
+        rp_corpus_free(corpus);
+        return NULL;
+    }
+    return corpus;
 }
 
 bool cli_shared_inputs(cli_common *c, const rp_exchange *ex, int npaths, char **paths,

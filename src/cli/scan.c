@@ -218,6 +218,8 @@ int cmd_scan(int argc, char **argv)
         return EXIT_TROUBLE;
     if (first >= argc) /* --explain A B alone: A and B are the inputs */
         corpus = cli_read_inputs(&c, 2, c.explain);
+    else if (ex && ex->size > 1 && !c.explain[0]) /* each rank reads a share */
+        corpus = cli_read_shared(&c, ex, argc - first, argv + first);
     else
         corpus = cli_read_inputs(&c, argc - first, argv + first);
     if (ex && !c.explain[0] && !cli_all_read(ex, corpus)) {

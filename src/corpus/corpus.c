@@ -28,6 +28,9 @@ typedef struct rp_doc_raw {
     size_t len;
     rp_mapped map; /* bytes NULL: the document's bytes are rp_malloc'd or in the text file */
     bool in_file;  /* the bytes are in the text file's mapping */
+    /* a document another process holds (rp_corpus_lend): its bytes, and its ignored lines
+     * when lent_ignored, are the lender's, not the corpus's to free */
+    bool lent, lent_ignored;
 } rp_doc_raw;
 
 struct rp_corpus {
@@ -51,6 +54,9 @@ struct rp_corpus {
     atomic_size_t touched; /* bytes read since the pages were last handed back */
     char *changed; /* the first input that shrank while read and whose mapping is gone */
     bool changed_unnamed; /* one did, but its name could not be kept (out of memory) */
+    /* read among processes (rp_corpus_read_shared): the documents whose text this one holds */
+    bool shared;
+    uint32_t held_lo, held_hi;
 };
 
 rp_status rp_corpus_new(rp_corpus **out)
@@ -75,12 +81,13 @@ void rp_corpus_rollback(rp_corpus *c, const rp_corpus_mark *mark)
         rp_free((char *)c->docs[i].name);
         if (c->raws[i].map.bytes)
             rp_corpus_unmap(&c->raws[i].map);
-        else if (!c->raws[i].in_file) /* in the file: its room is not reused */
+        else if (!c->raws[i].in_file && !c->raws[i].lent) /* in the file: its room is not reused */
             rp_free((char *)c->docs[i].bytes);
         rp_free((char *)c->docs[i].meta);
         rp_free((char *)c->docs[i].title);
         rp_free((char *)c->docs[i].series);
-        rp_free((rp_range *)c->docs[i].ignored);
+        if (!c->raws[i].lent_ignored)
+            rp_free((rp_range *)c->docs[i].ignored);
     }
     for (size_t i = mark->skipped; i < c->skipped_count; i++) {
         rp_free((char *)c->skipped[i].input);
@@ -184,7 +191,7 @@ rp_status rp_corpus_take(rp_corpus *c, char *name, char *bytes, size_t len, size
     }
     c->docs[c->count] = (rp_doc){.name = name, .bytes = bytes, .len = len, .offset = offset,
                                   .meta = meta, .file_line = 1};
-    c->raws[c->count] = (rp_doc_raw){NULL, 0, {0}, in_file != NULL};
+    c->raws[c->count] = (rp_doc_raw){NULL, 0, {0}, in_file != NULL, false, false};
     c->has_files |= in_file != NULL;
     c->count++;
     return RP_OK;
@@ -202,7 +209,7 @@ rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m)
     if (st != RP_OK)
         goto fail;
     c->docs[c->count] = (rp_doc){.name = name, .bytes = m->bytes, .len = m->len, .file_line = 1};
-    c->raws[c->count] = (rp_doc_raw){NULL, 0, *m, false};
+    c->raws[c->count] = (rp_doc_raw){NULL, 0, *m, false, false, false};
     c->has_files = true;
     c->count++;
     memset(m, 0, sizeof(*m));
@@ -365,4 +372,97 @@ size_t rp_corpus_skipped_count(const rp_corpus *c)
 const rp_skip *rp_corpus_skipped(const rp_corpus *c, size_t i)
 {
     return i < c->skipped_count ? &c->skipped[i] : NULL;
+}
+
+/* ---- a corpus read among processes (corpus/shared.c) ---- */
+
+rp_status rp_corpus_take_absent(rp_corpus *c, char *name, size_t len)
+{
+    rp_status st = room_for_one(c);
+
+    if (st != RP_OK) {
+        rp_free(name);
+        return st;
+    }
+    c->docs[c->count] = (rp_doc){.name = name, .bytes = NULL, .len = len, .file_line = 1};
+    c->raws[c->count] = (rp_doc_raw){NULL, 0, {0}, false, false, false};
+    c->count++;
+    return RP_OK;
+}
+
+rp_status rp_corpus_place(rp_corpus *c, size_t first, size_t total)
+{
+    size_t held = c->count;
+
+    if (total < first + held || total > UINT32_MAX)
+        return RP_EINVAL;
+    if (RP_GROW(c->docs, c->cap, total ? total : 1) != RP_OK ||
+        RP_GROW(c->raws, c->raw_cap, total ? total : 1) != RP_OK)
+        return RP_ENOMEM;
+    memmove(c->docs + first, c->docs, held * sizeof(*c->docs));
+    memmove(c->raws + first, c->raws, held * sizeof(*c->raws));
+    for (size_t i = 0; i < total; i++)
+        if (i < first || i >= first + held) {
+            c->docs[i] = (rp_doc){.file_line = 1};
+            c->raws[i] = (rp_doc_raw){NULL, 0, {0}, false, false, false};
+        }
+    c->count = total;
+    rp_corpus_set_held(c, (uint32_t)first, (uint32_t)(first + held));
+    return RP_OK;
+}
+
+void rp_corpus_set_held(rp_corpus *c, uint32_t lo, uint32_t hi)
+{
+    c->shared = true;
+    c->held_lo = lo;
+    c->held_hi = hi;
+}
+
+bool rp_corpus_held(const rp_corpus *c, uint32_t *lo, uint32_t *hi)
+{
+    *lo = c->shared ? c->held_lo : 0;
+    *hi = c->shared ? c->held_hi : (uint32_t)c->count;
+    return c->shared;
+}
+
+void rp_corpus_lend(rp_corpus *c, uint32_t id, const char *bytes, size_t len,
+                    const rp_range *ignored, size_t ignored_count)
+{
+    rp_doc *d = &c->docs[id];
+    d->bytes = bytes;
+    d->len = len;
+    c->raws[id].lent = true;
+    if (!d->ignored && ignored_count) {
+        d->ignored = ignored;
+        d->ignored_count = ignored_count;
+        c->raws[id].lent_ignored = true;
+    }
+}
+
+void rp_corpus_unlend(rp_corpus *c, uint32_t id)
+{
+    if (!c->raws[id].lent)
+        return;
+    c->docs[id].bytes = NULL;
+    c->raws[id].lent = false;
+    if (c->raws[id].lent_ignored) {
+        c->docs[id].ignored = NULL;
+        c->docs[id].ignored_count = 0;
+        c->raws[id].lent_ignored = false;
+    }
+}
+
+void rp_corpus_drop_text(rp_corpus *c, uint32_t id)
+{
+    rp_doc_raw *raw = &c->raws[id];
+
+    if (raw->lent) {
+        rp_corpus_unlend(c, id);
+        return;
+    }
+    if (raw->map.bytes)
+        rp_corpus_unmap(&raw->map); /* its shrinking was looked for while it was read */
+    else if (!raw->in_file)
+        rp_free((char *)c->docs[id].bytes);
+    c->docs[id].bytes = NULL;
 }

@@ -9,6 +9,7 @@
 #include "base/base.h"
 
 #include <regex.h>
+#include <sys/types.h>
 
 /* The hard limit per document (and per input read as a whole): 4 GiB - 1 bytes. */
 #define RP_DOC_MAX ((size_t)UINT32_MAX)
@@ -219,5 +220,33 @@ void rp_corpus_limit_reason(size_t cap, char *why);
 
 /* strerror(err) into why, thread-safely. */
 void rp_corpus_errno_reason(int err, char *why);
+
+/* ---- a corpus read among processes (shared.c) ---- */
+
+/* A directory's visible entries, sorted as the walk takes them (OWNED, each and the array:
+ * rp_free); RP_EIO with errno when it cannot be listed. */
+rp_status rp_corpus_list_dir(const char *dir, char ***names, size_t *count);
+
+/* Why the walk skips an entry that is neither a directory nor a regular file. */
+const char *rp_corpus_kind_reason(mode_t mode);
+
+/* Adds a document whose text another process holds: its name (taken in every case) and length;
+ * its bytes are NULL until lent (rp_corpus_lend). */
+rp_status rp_corpus_take_absent(rp_corpus *c, char *name, size_t len);
+
+/* The documents read so far become ids [first, first + count), every other id of [0, total)
+ * an empty document (no name, no bytes): the corpus holds a share of a corpus of total
+ * documents (rp_corpus_held). */
+rp_status rp_corpus_place(rp_corpus *c, size_t first, size_t total);
+void rp_corpus_set_held(rp_corpus *c, uint32_t lo, uint32_t hi);
+
+/* Document id's bytes (and its ignored lines when it has none of its own) lent by another
+ * process for a while: the corpus does not free them; rp_corpus_unlend takes them back. */
+void rp_corpus_lend(rp_corpus *c, uint32_t id, const char *bytes, size_t len,
+                    const rp_range *ignored, size_t ignored_count);
+void rp_corpus_unlend(rp_corpus *c, uint32_t id);
+
+/* Document id's text let go (its metadata stays): bytes NULL from now on. */
+void rp_corpus_drop_text(rp_corpus *c, uint32_t id);
 
 #endif /* REPRINT_CORPUS_H */

@@ -518,3 +518,24 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
     rp_free(rd.path);
     return st;
 }
+
+rp_status rp_corpus_list_dir(const char *dir, char ***names, size_t *count)
+{
+    name_list list = {NULL, 0, 0};
+    rp_status st = list_dir(dir, &list);
+    int err = errno;
+
+    if (st != RP_OK) {
+        names_release(&list);
+        errno = err;
+        return st;
+    }
+    *names = list.items;
+    *count = list.count;
+    return RP_OK;
+}
+
+const char *rp_corpus_kind_reason(mode_t mode)
+{
+    return kind_reason(mode);
+}

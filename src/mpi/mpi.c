@@ -71,6 +71,37 @@ static int mpi_alltoallv(void *ctx, const void *send, const size_t *send_counts,
     return rc;
 }
 
+/* The same with the caller's displacements (each below 2^31, as the buffers are). */
+static int mpi_alltoallv_at(void *ctx, const void *send, const size_t *send_counts,
+                            const size_t *send_displs, void *recv, const size_t *recv_counts,
+                            const size_t *recv_displs)
+{
+    static char none;
+    int n = (int)job.size, rc = -1;
+    int *v = malloc(4 * (size_t)n * sizeof(int));
+    (void)ctx;
+    if (test_exit_rank == (long)job.rank && ++calls == test_exit_at)
+        _exit(3);
+    for (int p = 0; v && p < n; p++) {
+        if (send_counts[p] > INT_MAX || send_displs[p] > INT_MAX || recv_counts[p] > INT_MAX ||
+            recv_displs[p] > INT_MAX) {
+            free(v);
+            return -1;
+        }
+        v[p] = (int)send_counts[p];
+        v[n + p] = (int)send_displs[p];
+        v[2 * n + p] = (int)recv_counts[p];
+        v[3 * n + p] = (int)recv_displs[p];
+    }
+    if (v)
+        rc = MPI_Alltoallv(send ? send : &none, v, v + n, MPI_BYTE, recv ? recv : &none,
+                           v + 2 * n, v + 3 * n, MPI_BYTE, MPI_COMM_WORLD) == MPI_SUCCESS
+                 ? 0
+                 : -1;
+    free(v);
+    return rc;
+}
+
 static int mpi_allreduce(void *ctx, uint64_t *values, size_t n, rp_reduce_op op)
 {
     (void)ctx;
@@ -116,7 +147,8 @@ int launch_start(int *argc, char ***argv)
     job = (rp_exchange){.rank = (unsigned)rank,
                         .size = (unsigned)size,
                         .alltoallv = mpi_alltoallv,
-                        .allreduce = mpi_allreduce};
+                        .allreduce = mpi_allreduce,
+                        .alltoallv_at = mpi_alltoallv_at};
     if (hook && sscanf(hook, "%ld:%ld", &test_exit_rank, &test_exit_at) != 2)
         test_exit_rank = -1;
     if (rank == 0 && size > 1) {

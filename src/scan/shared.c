@@ -15,6 +15,7 @@
 #include "scan/scan.h"
 #include "base/exchange.h"
 #include "base/pool.h"
+#include "corpus/corpus.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,25 +26,30 @@
 
 typedef struct shared {
     const rp_corpus *corpus;
+    rp_corpus *lend_to; /* a corpus read by shares: where documents are lent (else NULL) */
+    uint32_t held_lo, held_hi;
     const rp_options *opts;
     rp_group g;
     rp_progress_fn progress;
     void *progress_ctx;
     unsigned n, me, threads;
     /* the index of the fingerprints this process owns, bucket by bucket */
-    rp_fingerprint *owned;
+    rp_fingerprint *owned; /* the buckets of one group, from group_first */
     size_t bucket_off[RP_SHARED_BUCKETS + 1];
+    size_t group_first;
     rp_fingerprints *scratch; /* per worker */
     rp_seeds *wseeds;         /* per worker */
     rp_index_stats *wstats;   /* per worker */
 } shared;
 
 /* One bucket of the owned fingerprints: sorted, and its runs' seeds made. */
-static rp_status bucket_task(void *ctx, size_t b, unsigned w)
+static rp_status bucket_task(void *ctx, size_t i, unsigned w)
 {
     shared *s = ctx;
-    return rp_index_bucket(s->owned + s->bucket_off[b], s->bucket_off[b + 1] - s->bucket_off[b],
-                           &s->scratch[w], s->opts, &s->wseeds[w], &s->wstats[w]);
+    size_t b = s->group_first + i;
+    return rp_index_bucket(s->owned + (s->bucket_off[b] - s->bucket_off[s->group_first]),
+                           s->bucket_off[b + 1] - s->bucket_off[b], &s->scratch[w], s->opts,
+                           &s->wseeds[w], &s->wstats[w]);
 }
 
 /* Fingerprints on the wire, compactly: a stream per (sender, owner) in (doc, pos) order, each
@@ -105,6 +111,11 @@ static int fp_get(const uint8_t **at, const uint8_t *end, rp_fingerprint *f, uin
 
 #define OWNER_OF(s, h) ((unsigned)(RP_INDEX_KEY(h) % (s)->n))
 
+/* The share is fingerprinted in this many pieces, each encoded into the owners' streams before
+ * the next is made: all of a share's fingerprints at once (16 bytes each, and the growing
+ * array's slack) were a rank's peak beside its streams. */
+#define FP_PIECES 16
+
 /* Stage 1: this process's documents fingerprinted, each fingerprint sent to the owner of its
  * key; *wire gets the streams this process owns (OWNED), wire_bytes[p] from process p. */
 static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *made,
@@ -112,36 +123,69 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
 {
     const uint32_t lo = s->g.doc_lo[s->me], hi = s->g.doc_lo[s->me + 1];
     rp_fingerprints fps = {NULL, 0, 0};
-    uint8_t *send = NULL;
-    size_t *counts = rp_calloc(2 * (size_t)s->n, sizeof(size_t));
-    size_t *cursor = counts ? counts + s->n : NULL;
-    uint32_t *last = rp_malloc(2 * (size_t)s->n * sizeof(uint32_t)); /* doc, pos per owner */
+    uint8_t *send = NULL, **stream = rp_calloc(s->n, sizeof(uint8_t *));
+    size_t *counts = rp_calloc(3 * (size_t)s->n, sizeof(size_t));
+    size_t *add = counts ? counts + s->n : NULL, *cursor = counts ? counts + 2 * s->n : NULL;
+    /* doc, pos per owner: the streams' states, and a copy to measure a piece from */
+    uint32_t *last = rp_malloc(4 * (size_t)s->n * sizeof(uint32_t));
+    uint32_t *probe = last ? last + 2 * s->n : NULL;
     void *recv = NULL;
-    rp_status st = counts && last ? RP_OK : RP_ENOMEM;
+    rp_status st = counts && last && stream ? RP_OK : RP_ENOMEM;
 
-    if (st == RP_OK)
-        st = rp_scan_fingerprint_docs(s->corpus, s->opts, lo, hi, s->progress,
-                                      s->progress_ctx, &fps, stats);
-    if (st == RP_OK) { /* each owner's stream measured, then written in place */
-        *made = fps.count;
-        for (unsigned p = 0; p < s->n; p++)
-            last[2 * p] = lo, last[2 * p + 1] = 0;
+    *made = 0;
+    for (unsigned p = 0; st == RP_OK && p < s->n; p++)
+        last[2 * p] = lo, last[2 * p + 1] = 0;
+    for (unsigned k = 0; st == RP_OK && k < FP_PIECES; k++) {
+        uint32_t a = lo + (uint32_t)((uint64_t)(hi - lo) * k / FP_PIECES);
+        uint32_t b = lo + (uint32_t)((uint64_t)(hi - lo) * (k + 1) / FP_PIECES);
+        if (a == b)
+            continue;
+        st = rp_scan_fingerprint_docs(s->corpus, s->opts, a, b, s->progress, s->progress_ctx,
+                                      &fps, stats + (a - lo));
+        if (st != RP_OK)
+            break;
+        *made += fps.count;
+        memset(add, 0, s->n * sizeof(size_t));
+        memcpy(probe, last, 2 * (size_t)s->n * sizeof(uint32_t));
         for (size_t i = 0; i < fps.count; i++) {
             unsigned p = OWNER_OF(s, fps.items[i].hash);
-            counts[p] += fp_put(NULL, &fps.items[i], &last[2 * p], &last[2 * p + 1]);
+            add[p] += fp_put(NULL, &fps.items[i], &probe[2 * p], &probe[2 * p + 1]);
         }
-        for (unsigned p = 0; p < s->n; p++) {
-            cursor[p] = p ? cursor[p - 1] + counts[p - 1] : 0;
-            last[2 * p] = lo, last[2 * p + 1] = 0;
+        for (unsigned p = 0; st == RP_OK && p < s->n; p++) { /* each stream grown exactly */
+            uint8_t *grown = add[p] ? rp_realloc(stream[p], counts[p] + add[p] + 1) : stream[p];
+            if (add[p] && !grown)
+                st = RP_ENOMEM;
+            else
+                stream[p] = grown, cursor[p] = counts[p], counts[p] += add[p];
         }
-        if (!(send = rp_malloc(cursor[s->n - 1] + counts[s->n - 1] + 1)))
-            st = RP_ENOMEM;
         for (size_t i = 0; st == RP_OK && i < fps.count; i++) {
             unsigned p = OWNER_OF(s, fps.items[i].hash);
-            cursor[p] += fp_put(send + cursor[p], &fps.items[i], &last[2 * p], &last[2 * p + 1]);
+            cursor[p] += fp_put(stream[p] + cursor[p], &fps.items[i], &last[2 * p],
+                                &last[2 * p + 1]);
         }
+        rp_fingerprints_release(&fps);
     }
     rp_fingerprints_release(&fps);
+    if (st == RP_OK) { /* the streams laid end to end, in owner order: the first one grown */
+        size_t total = 0;
+        for (unsigned p = 0; p < s->n; p++)
+            total += counts[p];
+        if (!(send = rp_realloc(stream[0], total + 1)))
+            st = RP_ENOMEM;
+        else
+            stream[0] = NULL;
+        size_t off = counts[0];
+        for (unsigned p = 1; st == RP_OK && p < s->n; p++) {
+            if (counts[p])
+                memcpy(send + off, stream[p], counts[p]);
+            off += counts[p];
+            rp_free(stream[p]);
+            stream[p] = NULL;
+        }
+    }
+    for (unsigned p = 0; stream && p < s->n; p++)
+        rp_free(stream[p]);
+    rp_free(stream);
     rp_free(last);
     if ((st = rp_group_agree(&s->g, st)) == RP_OK)
         st = rp_group_exchange(&s->g, "exchange-fp", send, counts, 1, &recv, wire_bytes);
@@ -154,44 +198,59 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
 
 /* Stage 2: the owned streams decoded straight into buckets by the hash's top bits (in
  * (sender, doc, pos) order: every hash's fingerprints in (doc, pos) order), each bucket sorted
- * and its seeds made in parallel. */
+ * and its seeds made in parallel. The buckets go in INDEX_GROUPS groups, the streams decoded
+ * once for each: the fingerprints of every bucket at once (16 bytes each, beside the streams
+ * and the text) were a rank's peak. */
+#define INDEX_GROUPS 4u
+
 static rp_status index_stage(shared *s, uint8_t *wire, const size_t *wire_bytes,
                              rp_scan_counts *counts)
 {
     rp_status st = RP_OK;
-    size_t n = 0, cursor[RP_SHARED_BUCKETS];
+    size_t most = 0, cursor[RP_SHARED_BUCKETS];
+    const unsigned per = RP_SHARED_BUCKETS / INDEX_GROUPS;
 
     memset(s->bucket_off, 0, sizeof(s->bucket_off));
-    for (int pass = 0; pass < 2 && st == RP_OK; pass++) {
+    /* pass 0 counts every bucket; pass k fills and indexes the buckets of group k - 1 */
+    for (unsigned pass = 0; pass <= INDEX_GROUPS && st == RP_OK; pass++) {
+        const size_t lo_b = pass ? (pass - 1) * per : 0, hi_b = pass ? pass * per : 0;
+        for (size_t b = lo_b; b < hi_b; b++)
+            cursor[b] = s->bucket_off[b] - s->bucket_off[lo_b];
         const uint8_t *at = wire;
         for (unsigned p = 0; p < s->n && st == RP_OK; p++) {
             const uint8_t *end = at + wire_bytes[p];
             uint32_t doc = s->g.doc_lo[p], pos = 0;
             rp_fingerprint f;
-            while (at < end && st == RP_OK) {
-                if (fp_get(&at, end, &f, &doc, &pos) != 0)
+            while (at < end) {
+                if (fp_get(&at, end, &f, &doc, &pos) != 0) {
                     st = RP_EINVAL; /* a stream cut short: cannot happen */
-                else if (pass == 0)
-                    s->bucket_off[SHARED_BUCKET_OF(f.hash) + 1]++, n++;
-                else
-                    s->owned[cursor[SHARED_BUCKET_OF(f.hash)]++] = f;
+                    break;
+                }
+                size_t b = SHARED_BUCKET_OF(f.hash);
+                if (pass == 0)
+                    s->bucket_off[b + 1]++;
+                else if (b >= lo_b && b < hi_b)
+                    s->owned[cursor[b]++] = f;
             }
         }
         if (pass == 0 && st == RP_OK) {
-            if (s->opts->memory && n * sizeof(rp_fingerprint) > s->opts->memory)
-                st = RP_EBUDGET;
-            else if (!(s->owned = rp_malloc((n ? n : 1) * sizeof(rp_fingerprint))))
-                st = RP_ENOMEM;
-            for (size_t b = 0; b < RP_SHARED_BUCKETS; b++) {
+            for (size_t b = 0; b < RP_SHARED_BUCKETS; b++)
                 s->bucket_off[b + 1] += s->bucket_off[b];
-                cursor[b] = s->bucket_off[b];
+            for (unsigned k = 0; k < INDEX_GROUPS; k++) {
+                size_t n = s->bucket_off[(k + 1) * per] - s->bucket_off[k * per];
+                most = n > most ? n : most;
             }
+            if (s->opts->memory && most * sizeof(rp_fingerprint) > s->opts->memory)
+                st = RP_EBUDGET;
+            else if (!(s->owned = rp_malloc((most ? most : 1) * sizeof(rp_fingerprint))))
+                st = RP_ENOMEM;
+        } else if (st == RP_OK) {
+            s->group_first = lo_b;
+            st = rp_pool_run(s->threads, hi_b - lo_b, bucket_task, s, "index", s->progress,
+                             s->progress_ctx);
         }
     }
     rp_free(wire);
-    if (st == RP_OK)
-        st = rp_pool_run(s->threads, RP_SHARED_BUCKETS, bucket_task, s, "index", s->progress,
-                         s->progress_ctx);
     rp_free(s->owned);
     s->owned = NULL;
     for (unsigned w = 0; w < s->threads; w++) {
@@ -303,6 +362,293 @@ static rp_status seeds_decode(shared *s, const uint8_t *wire, const size_t *byte
     return RP_OK;
 }
 
+/* ---- documents lent between processes (a corpus read by shares) ---- */
+
+/* A lent document on the wire: its length, its ignored ranges' count, the ranges, its bytes
+ * and a NUL, padded to 8 bytes (so ranges that follow stay aligned). */
+#define LENT_PAD(n) (((n) + 7) & ~(size_t)7)
+
+static size_t lent_size(const rp_doc *d)
+{
+    return 2 * sizeof(uint64_t) + d->ignored_count * sizeof(rp_range) + LENT_PAD(d->len + 1);
+}
+
+/* Collective: the documents ids[0, n) (increasing, none held here) lent by their holders into
+ * s->lend_to; *buf (OWNED) holds their bytes until they are taken back (unlend_docs). */
+static rp_status fetch_docs(shared *s, const char *stage, const uint32_t *ids, size_t n,
+                            char **buf)
+{
+    size_t *counts = rp_calloc(4 * (size_t)s->n, sizeof(size_t));
+    size_t *got = counts ? counts + s->n : NULL, *reply = counts ? counts + 2 * s->n : NULL;
+    size_t *reply_got = counts ? counts + 3 * s->n : NULL;
+    void *asks = NULL, *lent = NULL;
+    char *send = NULL;
+    rp_status st = counts ? RP_OK : RP_ENOMEM;
+
+    *buf = NULL;
+    for (size_t i = 0; st == RP_OK && i < n; i++)
+        counts[rp_group_holder(&s->g, ids[i])] += sizeof(uint32_t);
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = rp_group_exchange(&s->g, stage, ids, counts, sizeof(uint32_t), &asks, got);
+    if (st == RP_OK) { /* the replies: each asker's documents in the order asked */
+        const uint32_t *a = asks;
+        size_t total = 0, k = 0;
+        for (unsigned p = 0; p < s->n; p++)
+            for (size_t i = 0; i < got[p] / sizeof(uint32_t); i++, k++) {
+                const rp_doc *d = rp_corpus_doc(s->corpus, a[k]);
+                if (a[k] < s->held_lo || a[k] >= s->held_hi || !d)
+                    st = RP_EINVAL; /* cannot happen: asked of its holder */
+                else
+                    reply[p] += lent_size(d), total += lent_size(d);
+            }
+        if (st == RP_OK && !(send = rp_malloc(total + 1)))
+            st = RP_ENOMEM;
+        char *at = send;
+        for (size_t i = 0; st == RP_OK && i < k; i++) {
+            const rp_doc *d = rp_corpus_doc(s->corpus, a[i]);
+            uint64_t h[2] = {d->len, d->ignored_count};
+            memcpy(at, h, sizeof(h));
+            at += sizeof(h);
+            if (d->ignored_count)
+                memcpy(at, d->ignored, d->ignored_count * sizeof(rp_range));
+            at += d->ignored_count * sizeof(rp_range);
+            if (d->len)
+                memcpy(at, d->bytes, d->len);
+            memset(at + d->len, 0, LENT_PAD(d->len + 1) - d->len);
+            at += LENT_PAD(d->len + 1);
+            rp_corpus_text_read(s->corpus, d->len);
+        }
+    }
+    rp_free(asks);
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = rp_group_exchange(&s->g, stage, send, reply, 1, &lent, reply_got);
+    rp_free(send);
+    if (st == RP_OK) { /* the replies come in holder order, as the ids were asked */
+        const char *at = lent;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h[2];
+            memcpy(h, at, sizeof(h));
+            at += sizeof(h);
+            const rp_range *ign = h[1] ? (const rp_range *)(const void *)at : NULL;
+            at += h[1] * sizeof(rp_range);
+            rp_corpus_lend(s->lend_to, ids[i], at, (size_t)h[0], ign, (size_t)h[1]);
+            at += LENT_PAD((size_t)h[0] + 1);
+        }
+        *buf = lent;
+    } else {
+        rp_free(lent);
+    }
+    rp_free(counts);
+    return st;
+}
+
+static void unlend_docs(shared *s, const uint32_t *ids, size_t n, char *buf)
+{
+    for (size_t i = 0; i < n; i++)
+        rp_corpus_unlend(s->lend_to, ids[i]);
+    rp_free(buf);
+}
+
+static int u32_order(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* ids[0, *n) sorted, without repeats and without the documents held here. */
+static void needed_only(const shared *s, uint32_t *ids, size_t *n)
+{
+    size_t m = 0;
+    qsort(ids, *n, sizeof(uint32_t), u32_order);
+    for (size_t i = 0; i < *n; i++)
+        if ((m == 0 || ids[m - 1] != ids[i]) && (ids[i] < s->held_lo || ids[i] >= s->held_hi))
+            ids[m++] = ids[i];
+    *n = m;
+}
+
+/* Hits of one batch appended to *all (their gap indices moved past the gaps before). */
+static rp_status hits_append(rp_hits *all, rp_hits *more)
+{
+    if (RP_GROW(all->items, all->cap, all->count + more->count + 1) != RP_OK ||
+        RP_GROW(all->gaps, all->gap_cap, all->gap_count + more->gap_count + 1) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t i = 0; i < more->count; i++) {
+        all->items[all->count + i] = more->items[i];
+        all->items[all->count + i].gap_first += (uint32_t)all->gap_count;
+    }
+    if (more->gap_count)
+        memcpy(all->gaps + all->gap_count, more->gaps, more->gap_count * sizeof(rp_token_gap));
+    all->count += more->count;
+    all->gap_count += more->gap_count;
+    rp_hits_release(more);
+    return RP_OK;
+}
+
+/* The bytes of second documents one batch of alignment takes: half this process's own text
+ * (at least 4 MiB). A batch holds the text lent for it and the token hashes of its documents
+ * (the aligner keeps a document's hashes until its last pair, and in the order of first
+ * documents the second ones come from all over the corpus), and every batch hashes its first
+ * documents again: a quarter took 8 batches at 1 GB, half takes 4 (the job's CPU time, 2.3
+ * times the one process's, hardly moved: the batches are not all of it). */
+static size_t lend_room(const shared *s)
+{
+    size_t own = 0;
+    for (uint32_t d = s->held_lo; d < s->held_hi; d++)
+        own += rp_corpus_doc(s->corpus, d)->len;
+    return own / 2 > ((size_t)4 << 20) ? own / 2 : (size_t)4 << 20;
+}
+
+static bool held(const shared *s, uint32_t d)
+{
+    return d >= s->held_lo && d < s->held_hi;
+}
+
+/* Alignment of a corpus read by shares: pairs are aligned in batches by blocks of their second
+ * documents (runs of document ids whose second documents' text fits in lend_room), so each
+ * second document held elsewhere is lent once (in the order of their first documents, the
+ * second ones of a batch came from all over the corpus and were lent again in nearly every
+ * batch: 25 bytes moved a byte of text at 100 MB). Before each batch its second documents held
+ * elsewhere are lent by their holders, after it they go back; the first documents held
+ * elsewhere are lent once for all batches. Every process takes part in as many batches as
+ * the one with the most. A batch's seeds are picked out of the whole list (a sorted copy of
+ * the list, and lists of documents as long as the seeds, were a rank's peak at 1 GB). */
+#define MARK_B 1u    /* a second document */
+#define MARK_A 2u    /* a first document held elsewhere */
+#define MARK_WANT 4u /* asked for in this batch */
+
+static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
+{
+    const size_t docs = rp_corpus_count(s->corpus);
+    uint64_t *len = rp_calloc(docs + 1, sizeof(uint64_t));
+    uint8_t *mark = rp_calloc(docs + 1, 1);
+    uint32_t *blk = rp_malloc((docs + 1) * sizeof(uint32_t));
+    size_t room = lend_room(s), blocks = 0, n_a = 0, ids_cap = 0;
+    uint32_t *ids = NULL, *ids_a = NULL;
+    char *lent_a = NULL;
+    rp_status st = len && mark && blk ? RP_OK : RP_ENOMEM;
+
+    memset(hits, 0, sizeof(*hits));
+    for (uint32_t d = s->held_lo; st == RP_OK && d < s->held_hi; d++)
+        len[d] = rp_corpus_doc(s->corpus, d)->len;
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
+        s->g.ex->allreduce(s->g.ex->ctx, len, docs, RP_REDUCE_SUM) != 0)
+        st = RP_EEXCHANGE;
+    if (st == RP_OK) { /* the documents in pairs; the second ones cut into blocks */
+        size_t used = 0;
+        for (size_t i = 0; i < seeds->count; i++) {
+            mark[seeds->items[i].doc_b] |= MARK_B;
+            if (!held(s, seeds->items[i].doc_a))
+                mark[seeds->items[i].doc_a] |= MARK_A;
+        }
+        for (size_t d = 0; d < docs; d++) {
+            if (mark[d] & MARK_B) {
+                if (blocks == 0 || (used > 0 && used + len[d] > room))
+                    blocks++, used = 0;
+                used += (size_t)len[d];
+            }
+            blk[d] = blocks ? (uint32_t)(blocks - 1) : 0;
+            n_a += (mark[d] & MARK_A) != 0;
+        }
+        if (!(ids_a = rp_malloc((n_a + 1) * sizeof(uint32_t))))
+            st = RP_ENOMEM;
+        n_a = 0;
+        for (size_t d = 0; st == RP_OK && d < docs; d++)
+            if (mark[d] & MARK_A)
+                ids_a[n_a++] = (uint32_t)d;
+    }
+    uint64_t most = blocks;
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
+        s->g.ex->allreduce(s->g.ex->ctx, &most, 1, RP_REDUCE_MAX) != 0)
+        st = RP_EEXCHANGE;
+    if (st == RP_OK)
+        st = fetch_docs(s, "lend-align", ids_a, n_a, &lent_a);
+    for (uint64_t b = 0; st == RP_OK && b < most; b++) {
+        size_t count = 0, n = 0;
+        rp_seeds batch = {NULL, 0, 0};
+        char *lent = NULL;
+        for (size_t i = 0; i < seeds->count; i++)
+            count += blk[seeds->items[i].doc_b] == b;
+        if (!(batch.items = rp_malloc((count + 1) * sizeof(rp_seed))))
+            st = RP_ENOMEM;
+        for (size_t i = 0; st == RP_OK && i < seeds->count; i++) {
+            const rp_seed *sd = &seeds->items[i];
+            if (blk[sd->doc_b] != b)
+                continue;
+            batch.items[batch.count++] = *sd;
+            const uint32_t d = sd->doc_b; /* held elsewhere, not lent already */
+            if (!held(s, d) && !rp_corpus_doc(s->corpus, d)->bytes && !(mark[d] & MARK_WANT)) {
+                if (RP_GROW(ids, ids_cap, n + 1) != RP_OK) {
+                    st = RP_ENOMEM;
+                    break;
+                }
+                mark[d] |= MARK_WANT;
+                ids[n++] = d;
+            }
+        }
+        batch.cap = batch.count;
+        for (size_t i = 0; i < n; i++)
+            mark[ids[i]] &= (uint8_t)~MARK_WANT;
+        if (st == RP_OK && n)
+            qsort(ids, n, sizeof(uint32_t), u32_order);
+        if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+            st = fetch_docs(s, "lend-align", ids, n, &lent);
+        if (st == RP_OK && batch.count) {
+            rp_hits more;
+            memset(&more, 0, sizeof(more));
+            st = rp_scan_align_seeds(s->corpus, s->opts, &batch, s->progress, s->progress_ctx,
+                                     &more);
+            if (st == RP_OK)
+                st = hits_append(hits, &more);
+            rp_hits_release(&more);
+        }
+        rp_free(batch.items);
+        if (lent)
+            unlend_docs(s, ids, n, lent);
+        st = rp_group_agree(&s->g, st);
+    }
+    if (lent_a)
+        unlend_docs(s, ids_a, n_a, lent_a);
+    rp_free(ids_a);
+    rp_free(ids);
+    rp_free(blk);
+    rp_free(mark);
+    rp_free(len);
+    return st;
+}
+
+/* Rank 0's report needs the text of every document a hit touches: lent for good (the corpus
+ * keeps the bytes). Collective; the other processes only lend. */
+static rp_status fetch_for_report(shared *s, const rp_hits *all)
+{
+    size_t n = 0;
+    uint32_t *ids = rp_malloc((2 * all->count + 1) * sizeof(uint32_t));
+    char *lent = NULL;
+    rp_status st = ids ? RP_OK : RP_ENOMEM;
+
+    for (size_t i = 0; st == RP_OK && i < all->count; i++) {
+        ids[n++] = all->items[i].doc_a;
+        ids[n++] = all->items[i].doc_b;
+    }
+    if (st == RP_OK && s->me == 0) { /* its own documents no hit touches: their text let go */
+        qsort(ids, n, sizeof(uint32_t), u32_order);
+        size_t k = 0;
+        for (uint32_t d = s->held_lo; d < s->held_hi; d++) {
+            while (k < n && ids[k] < d)
+                k++;
+            if (k == n || ids[k] != d)
+                rp_corpus_drop_text(s->lend_to, d);
+        }
+    }
+    if (st == RP_OK)
+        needed_only(s, ids, &n);
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = fetch_docs(s, "lend-report", ids, n, &lent);
+    if (st == RP_OK && lent)
+        st = rp_corpus_keep_blob(s->lend_to, lent); /* the corpus frees it */
+    rp_free(ids);
+    return st;
+}
+
 static rp_status align_stage(shared *s, rp_hits *hits)
 {
     size_t total = 0;
@@ -363,9 +709,14 @@ static rp_status align_stage(shared *s, rp_hits *hits)
         rp_seeds seeds = {NULL, 0, 0};
         st = seeds_decode(s, recv, cursor, &seeds);
         rp_free(recv);
-        if (st == RP_OK)
+        if (s->lend_to) { /* every process takes part in the lending, failed or not */
+            st = rp_group_agree(&s->g, st);
+            if (st == RP_OK)
+                st = align_lent(s, &seeds, hits);
+        } else if (st == RP_OK) {
             st = rp_scan_align_seeds(s->corpus, s->opts, &seeds, s->progress,
                                      s->progress_ctx, hits);
+        }
         rp_free(seeds.items);
     }
     rp_free(counts);
@@ -450,6 +801,8 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
     }
     s.n = s.g.n;
     s.me = s.g.me;
+    if (rp_corpus_held(corpus, &s.held_lo, &s.held_hi))
+        s.lend_to = (rp_corpus *)corpus; /* only its empty documents are lent to */
     if (st == RP_OK) {
         s.scratch = rp_calloc(s.threads, sizeof(*s.scratch));
         s.wseeds = rp_calloc(s.threads, sizeof(*s.wseeds));
@@ -469,6 +822,8 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
         st = align_stage(&s, &hits);
     if (st == RP_OK)
         st = gather_stage(&s, &hits, stats, &all, &all_stats);
+    if (st == RP_OK && s.lend_to)
+        st = rp_group_agree(&s.g, fetch_for_report(&s, &all));
     if (st == RP_OK) {
         sums[1] = counts.distinct;
         sums[2] = counts.frequent;
