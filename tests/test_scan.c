@@ -251,21 +251,31 @@ static void test_scan_is_identical_for_any_thread_count(void **state)
 
 /* A first pass holding a few dozen tokens at a time (each document streamed in many blocks,
  * fingerprints distributed as they are made) finds exactly what one block per document finds. */
+/* Adds "long" to c: random words, a 40-word passage, more words, the passage again, a few
+ * more (one long document repeating its own passage far apart). */
+static void add_long_doc(rp_corpus *c, uint64_t seed, size_t before, size_t between,
+                         size_t after)
+{
+    rp_buf b = RP_BUF_INIT;
+    char *p;
+    rng_state = seed;
+    p = make_passage(40);
+    add_words(&b, before);
+    assert_int_equal(rp_buf_adds(&b, p), RP_OK);
+    add_words(&b, between);
+    assert_int_equal(rp_buf_adds(&b, p), RP_OK);
+    add_words(&b, after);
+    assert_int_equal(rp_corpus_add(c, "long", b.data, b.len, NULL), RP_OK);
+    rp_buf_release(&b);
+    free(p);
+}
+
 static void test_scan_streams_long_documents_in_blocks(void **state)
 {
     rp_corpus *c = mixed_corpus();
-    rp_buf b = RP_BUF_INIT;
     size_t saved = rp_scan_token_block;
-    char *p;
     (void)state;
-    rng_state = 15;
-    p = make_passage(40);
-    add_words(&b, 50); /* one long document repeating its own passage far apart */
-    assert_int_equal(rp_buf_adds(&b, p), RP_OK);
-    add_words(&b, 700);
-    assert_int_equal(rp_buf_adds(&b, p), RP_OK);
-    add_words(&b, 30);
-    assert_int_equal(rp_corpus_add(c, "long", b.data, b.len, NULL), RP_OK);
+    add_long_doc(c, 15, 50, 700, 30);
     rp_scan *whole = scan_ok(c, 2);
     rp_scan_token_block = 1; /* raised to the smallest block the window allows */
     rp_scan *streamed = scan_ok(c, 2);
@@ -282,8 +292,6 @@ static void test_scan_streams_long_documents_in_blocks(void **state)
     rp_scan_free(whole);
     rp_scan_free(streamed);
     rp_corpus_free(c);
-    rp_buf_release(&b);
-    free(p);
 }
 
 /* Without a memory budget the first pass keeps every document's token hashes for the aligner;
@@ -304,18 +312,9 @@ static rp_scan *scan_budget(const rp_corpus *c, size_t memory)
 static void test_scan_kept_hashes_match_a_second_tokenization(void **state)
 {
     rp_corpus *c = mixed_corpus();
-    rp_buf b = RP_BUF_INIT;
     size_t saved = rp_scan_token_block;
-    char *p;
     (void)state;
-    rng_state = 16;
-    p = make_passage(40);
-    add_words(&b, 300);
-    assert_int_equal(rp_buf_adds(&b, p), RP_OK);
-    add_words(&b, 900);
-    assert_int_equal(rp_buf_adds(&b, p), RP_OK);
-    add_words(&b, 20);
-    assert_int_equal(rp_corpus_add(c, "long", b.data, b.len, NULL), RP_OK);
+    add_long_doc(c, 16, 300, 900, 20);
     for (int k = 0; k < 4; k++) { /* token blocks of 1 or the default; no cap or a tiny one */
         rp_scan_token_block = k & 1 ? 1 : saved;
         rp_scan_keep_cap = k & 2 ? 64 : 0; /* 64 bytes: the first documents kept, no others */
@@ -331,8 +330,6 @@ static void test_scan_kept_hashes_match_a_second_tokenization(void **state)
     rp_scan_token_block = saved;
     rp_scan_keep_cap = 0;
     rp_corpus_free(c);
-    rp_buf_release(&b);
-    free(p);
 }
 
 /* Seeds are sorted in place by ranges of documents, then by document: with more documents than

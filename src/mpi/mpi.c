@@ -38,40 +38,8 @@ bool launch_by_launcher(void)
     return false;
 }
 
-/* size_t counts as MPI's int counts and displacements: -1 when a total passes INT_MAX. */
-static int to_ints(const size_t *counts, int *ints, int *displs, int n)
-{
-    size_t at = 0;
-    for (int p = 0; p < n; p++) {
-        if (counts[p] > INT_MAX || at > (size_t)INT_MAX - counts[p])
-            return -1;
-        ints[p] = (int)counts[p];
-        displs[p] = (int)at;
-        at += counts[p];
-    }
-    return 0;
-}
-
-static int mpi_alltoallv(void *ctx, const void *send, const size_t *send_counts, void *recv,
-                         const size_t *recv_counts)
-{
-    static char none;
-    int n = (int)job.size, rc = -1;
-    int *v = malloc(4 * (size_t)n * sizeof(int));
-    (void)ctx;
-    if (test_exit_rank == (long)job.rank && ++calls == test_exit_at)
-        _exit(3);
-    if (v && to_ints(send_counts, v, v + n, n) == 0 &&
-        to_ints(recv_counts, v + 2 * n, v + 3 * n, n) == 0)
-        rc = MPI_Alltoallv(send ? send : &none, v, v + n, MPI_BYTE, recv ? recv : &none,
-                           v + 2 * n, v + 3 * n, MPI_BYTE, MPI_COMM_WORLD) == MPI_SUCCESS
-                 ? 0
-                 : -1;
-    free(v);
-    return rc;
-}
-
-/* The same with the caller's displacements (each below 2^31, as the buffers are). */
+/* MPI_Alltoallv with size_t counts and displacements (each below 2^31, as the buffers are;
+ * -1 otherwise). */
 static int mpi_alltoallv_at(void *ctx, const void *send, const size_t *send_counts,
                             const size_t *send_displs, void *recv, const size_t *recv_counts,
                             const size_t *recv_displs)
@@ -99,6 +67,25 @@ static int mpi_alltoallv_at(void *ctx, const void *send, const size_t *send_coun
                  ? 0
                  : -1;
     free(v);
+    return rc;
+}
+
+/* The same with the data packed in rank order: displacements are the counts' prefix sums. */
+static int mpi_alltoallv(void *ctx, const void *send, const size_t *send_counts, void *recv,
+                         const size_t *recv_counts)
+{
+    size_t n = job.size, sent = 0, got = 0;
+    size_t *displs = malloc(2 * n * sizeof(size_t));
+    int rc = -1;
+    for (size_t p = 0; displs && p < n; p++) {
+        displs[p] = sent;
+        displs[n + p] = got;
+        sent += send_counts[p];
+        got += recv_counts[p];
+    }
+    if (displs)
+        rc = mpi_alltoallv_at(ctx, send, send_counts, displs, recv, recv_counts, displs + n);
+    free(displs);
     return rc;
 }
 
