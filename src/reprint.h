@@ -532,7 +532,11 @@ rp_status rp_corpus_read_list(rp_corpus *corpus, const rp_inputs *in, size_t lo,
  * another process's corpus has the text of its share and empty documents elsewhere.
  * rp_corpus_held says which documents' text a corpus holds; rp_scan_run_shared takes such a
  * corpus, lends the text a stage needs between processes and, on rank 0, fetches the text
- * of the documents its report shows. RP_EINVAL for "-" among several processes.
+ * of the documents its report shows and lets go of the text of its own documents the report
+ * does not show: the corpus is then spent, good for that scan's report only. The runs of one
+ * process (rp_scan_run, rp_quotes_run, rp_dedup_run), rp_dedup_run_shared and a second
+ * rp_scan_run_shared refuse a corpus read by shares or spent (RP_EINVAL, on every process).
+ * RP_EINVAL for "-" (rp_inputs_list cannot list standard input).
  */
 rp_status rp_corpus_read_shared(rp_corpus *corpus, const char *const *paths, size_t n,
                                 const rp_read_options *ropts, rp_exchange *ex);

@@ -149,6 +149,46 @@ static char *dedup_json_of(const rp_corpus *c, const rp_dedup *dd, const rp_opti
 }
 
 static bool no_reports; /* allocations are failing: no report is made */
+/* read by shares: corpora made before allocations fail (taken by the ranks, then freed) */
+static rp_corpus *pre_own[MAX_RANKS];
+/* read by shares, then a misuse every rank must refuse alike (RP_EINVAL) */
+static enum { MISUSE_NONE, MISUSE_DEDUP, MISUSE_MIXED, MISUSE_TWICE } misuse;
+
+/* The misuses of a corpus read by shares: rp_dedup_run_shared on it; rank 1 passing a whole
+ * corpus among ranks passing shares; a second shared scan of a corpus the first one spent
+ * (rank 0 lets go of text its report does not show), and runs of one process on it. */
+static void misuse_shares(rank *r, rp_corpus *own)
+{
+    rp_dedup_options d;
+    rp_dedup *dd = NULL;
+    rp_dedup_options_init(&d);
+    if (misuse == MISUSE_DEDUP) {
+        r->st = rp_dedup_run_shared(own, &r->opts, &d, &r->ex, NULL, NULL, &dd);
+        assert_null(dd);
+    } else if (misuse == MISUSE_MIXED) {
+        rp_corpus *whole = NULL;
+        if (r->me == 1) {
+            assert_int_equal(rp_corpus_new(&whole), RP_OK);
+            for (size_t i = 0; i < r->npaths; i++)
+                assert_int_equal(rp_corpus_read(whole, r->paths[i], r->ro), RP_OK);
+        }
+        r->st = rp_scan_run_shared(whole ? whole : own, &r->opts, &r->ex, NULL, NULL, &r->scan);
+        assert_null(r->scan);
+        rp_corpus_free(whole);
+    } else {
+        rp_quotes_options qo;
+        rp_quotes *q = NULL;
+        assert_int_equal(rp_scan_run_shared(own, &r->opts, &r->ex, NULL, NULL, &r->scan), RP_OK);
+        rp_scan_free(r->scan);
+        r->scan = NULL;
+        rp_quotes_options_init(&qo);
+        assert_int_equal(rp_scan_run(own, &r->opts, NULL, NULL, &r->scan), RP_EINVAL);
+        assert_int_equal(rp_quotes_run(own, &r->opts, &qo, &q), RP_EINVAL);
+        assert_int_equal(rp_dedup_run(own, &r->opts, &d, &dd), RP_EINVAL);
+        r->st = rp_scan_run_shared(own, &r->opts, &r->ex, NULL, NULL, &r->scan);
+        assert_null(r->scan);
+    }
+}
 
 static void *rank_main(void *arg)
 {
@@ -165,10 +205,20 @@ static void *rank_main(void *arg)
     }
     rp_corpus *own = NULL;
     if (r->paths) { /* read by shares: the rank's corpus is its own */
-        assert_int_equal(rp_corpus_new(&own), RP_OK);
+        if (pre_own[r->me]) {
+            own = pre_own[r->me];
+            pre_own[r->me] = NULL;
+        } else
+            assert_int_equal(rp_corpus_new(&own), RP_OK);
         r->st = rp_corpus_read_shared(own, r->paths, r->npaths, r->ro, &r->ex);
         r->corpus = own;
         if (r->st != RP_OK) {
+            rp_corpus_free(own);
+            r->corpus = NULL;
+            return NULL;
+        }
+        if (misuse != MISUSE_NONE) {
+            misuse_shares(r, own);
             rp_corpus_free(own);
             r->corpus = NULL;
             return NULL;
@@ -615,6 +665,73 @@ static void test_allocation_failures_end_every_rank_alike(void **state)
     rp_corpus_free(c);
 }
 
+/* The same when the ranks read by shares: a failure while the shares are checked (before a
+ * reduction whose size the others expect) is agreed on like any other. */
+static void test_allocation_failures_reading_by_shares_end_every_rank_alike(void **state)
+{
+    char path[4096];
+    const char *paths[1] = {path};
+    const rp_corpus *corpora[MAX_RANKS] = {NULL, NULL, NULL};
+    rp_read_options ro;
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    source_path(path, sizeof(path), "examples/posts");
+    rp_read_options_init(&ro);
+    for (unsigned p = 0; p < 3; p++) {
+        rp_options_init(&o[p]);
+        o[p].threads = 1;
+    }
+    no_reports = true;
+    rp_alloc_fail_after(0);
+    memset(&g, 0, sizeof(g));
+    run_ranks_reading(&g, ranks, 3, corpora, o, 4096, paths, 1, &ro);
+    unsigned long total = rp_alloc_count();
+    assert_true(ranks[0].scanned);
+    for (unsigned long k = 1; k <= total + 10; k += total / 80 + 1) {
+        for (unsigned p = 0; p < 3; p++)
+            assert_int_equal(rp_corpus_new(&pre_own[p]), RP_OK);
+        memset(&g, 0, sizeof(g));
+        rp_alloc_fail_after(k);
+        run_ranks_reading(&g, ranks, 3, corpora, o, 4096, paths, 1, &ro);
+        rp_alloc_fail_after(0);
+        for (unsigned p = 1; p < 3; p++) {
+            assert_int_equal(ranks[p].st, ranks[0].st);
+            assert_false(ranks[p].scanned);
+        }
+        assert_true(ranks[0].st == RP_OK || ranks[0].st == RP_ENOMEM);
+        assert_int_equal(ranks[0].scanned, ranks[0].st == RP_OK);
+    }
+    no_reports = false;
+}
+
+/* Each misuse of a corpus read by shares is refused by every rank alike (3 ranks: the
+ * reductions of shares and of whole corpora differ in size). */
+static void test_misused_shares_are_refused_by_every_rank(void **state)
+{
+    char path[4096];
+    const char *paths[1] = {path};
+    const rp_corpus *corpora[MAX_RANKS] = {NULL, NULL, NULL};
+    rp_read_options ro;
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    source_path(path, sizeof(path), "examples/posts");
+    rp_read_options_init(&ro);
+    for (unsigned p = 0; p < 3; p++)
+        rp_options_init(&o[p]);
+    for (int m = MISUSE_DEDUP; m <= MISUSE_TWICE; m++) {
+        misuse = m;
+        memset(&g, 0, sizeof(g));
+        run_ranks_reading(&g, ranks, 3, corpora, o, 0, paths, 1, &ro);
+        for (unsigned p = 0; p < 3; p++)
+            assert_int_equal(ranks[p].st, RP_EINVAL);
+    }
+    misuse = MISUSE_NONE;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -625,6 +742,8 @@ int main(void)
         cmocka_unit_test(test_read_by_shares_with_skipped_inputs_and_a_huge_document),
         cmocka_unit_test(test_a_rank_over_its_budget_fails_every_rank),
         cmocka_unit_test(test_ranks_holding_different_corpora_fail),
+        cmocka_unit_test(test_allocation_failures_reading_by_shares_end_every_rank_alike),
+        cmocka_unit_test(test_misused_shares_are_refused_by_every_rank),
         cmocka_unit_test(test_a_failing_exchange_fails_every_rank),
         cmocka_unit_test(test_a_bad_exchange_is_invalid),
         cmocka_unit_test(test_shared_dedup_is_the_one_process_dedup),

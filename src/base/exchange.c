@@ -4,6 +4,7 @@
  * bounded rounds, and the shares of documents each process works on.
  */
 #include "base/exchange.h"
+#include "corpus/corpus.h"
 
 #include <string.h>
 
@@ -242,10 +243,12 @@ static rp_status held_shares(rp_group *s, const rp_corpus *corpus)
 {
     uint32_t lo, hi;
     uint64_t *v = rp_calloc(2 * (size_t)s->n + 2, sizeof(uint64_t));
-    rp_status st = RP_OK;
+    rp_status st = rp_group_agree(s, v ? RP_OK : RP_ENOMEM); /* before the reduction's size */
 
-    if (!v)
-        return RP_ENOMEM; /* before any collective call: agreed on by the caller */
+    if (st != RP_OK) {
+        rp_free(v);
+        return st;
+    }
     rp_corpus_held(corpus, &lo, &hi);
     v[2 * s->me] = lo;
     v[2 * s->me + 1] = hi;
@@ -272,17 +275,29 @@ static rp_status held_shares(rp_group *s, const rp_corpus *corpus)
     return st;
 }
 
-rp_status rp_group_begin(rp_group *g, rp_exchange *ex, const rp_corpus *corpus,
+rp_status rp_group_begin(rp_group *g, rp_exchange *ex, const rp_corpus *corpus, bool shares_ok,
                          const rp_options *opts, rp_progress_fn progress, void *progress_ctx)
 {
     uint32_t lo, hi;
+    bool held;
+    uint64_t kind[3];
     rp_status st = rp_group_open(g, ex, opts->memory, progress, progress_ctx);
 
     if (st != RP_OK)
         return st;
     ex->bytes_sent = ex->bytes_received = 0;
     ex->failed_rank = 0;
-    if (rp_corpus_held(corpus, &lo, &hi)) {
+    /* every process takes the same branch below: whether any holds a share, any a whole
+     * corpus, any a spent one (each branch's reductions have their own sizes) */
+    held = rp_corpus_held(corpus, &lo, &hi);
+    kind[0] = held;
+    kind[1] = !held;
+    kind[2] = rp_corpus_spent(corpus) || (held && !shares_ok);
+    if (ex->allreduce(ex->ctx, kind, 3, RP_REDUCE_MAX) != 0)
+        return RP_EEXCHANGE;
+    if ((kind[0] && kind[1]) || kind[2])
+        return rp_group_agree(g, RP_EINVAL);
+    if (held) {
         st = held_shares(g, corpus);
         if (st == RP_EEXCHANGE)
             return st;

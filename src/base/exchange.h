@@ -24,8 +24,10 @@ typedef struct rp_group {
  * process holds the same corpus (RP_EINVAL on all when not: document count, bytes, a hash of
  * names and lengths) and cuts it into contiguous shares of about equal bytes, in document
  * order; a corpus read by shares (rp_corpus_held) keeps its shares, which must follow each
- * other from the first document to the last. rp_group_end frees what it holds (also after a failure). */
-rp_status rp_group_begin(rp_group *g, rp_exchange *ex, const rp_corpus *corpus,
+ * other from the first document to the last (only where shares_ok: RP_EINVAL on all otherwise,
+ * as when some processes pass a corpus read by shares and others not, or a corpus is spent).
+ * rp_group_end frees what it holds (also after a failure). */
+rp_status rp_group_begin(rp_group *g, rp_exchange *ex, const rp_corpus *corpus, bool shares_ok,
                          const rp_options *opts, rp_progress_fn progress, void *progress_ctx);
 void rp_group_end(rp_group *g);
 

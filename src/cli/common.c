@@ -482,9 +482,10 @@ rp_corpus *cli_read_shared(const cli_common *c, rp_exchange *ex, int npaths, cha
     rp_read_options ro = read_options(c);
     rp_status st = rp_corpus_new(&corpus);
 
-    if (st != RP_OK) { /* every rank must take part in the reading: an empty one fails it */
+    if (st != RP_OK) { /* the other ranks wait in the reading's first exchange, which this one
+                        * cannot join without a corpus: end the rank, and the launcher the job */
         cli_error("cannot read the inputs: %s", rp_strerror(st));
-        return NULL;
+        exit(EXIT_TROUBLE);
     }
     cli_progress((void *)c, "read", 0, (uint64_t)npaths);
     st = rp_corpus_read_shared(corpus, (const char *const *)paths, (size_t)npaths, &ro, ex);

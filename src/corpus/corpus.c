@@ -57,6 +57,7 @@ struct rp_corpus {
     /* read among processes (rp_corpus_read_shared): the documents whose text this one holds */
     bool shared;
     uint32_t held_lo, held_hi;
+    bool spent; /* some held document's text let go (rp_corpus_drop_text) */
 };
 
 rp_status rp_corpus_new(rp_corpus **out)
@@ -306,6 +307,16 @@ rp_status rp_corpus_skip(rp_corpus *c, const char *input, const char *reason)
     return RP_OK;
 }
 
+rp_status rp_corpus_blob_room(rp_corpus *c)
+{
+    return RP_GROW(c->blobs, c->blob_cap, c->blob_count + 1);
+}
+
+void rp_corpus_spend(rp_corpus *c)
+{
+    c->spent = true;
+}
+
 rp_status rp_corpus_keep_blob(rp_corpus *c, char *blob)
 {
     if (RP_GROW(c->blobs, c->blob_cap, c->blob_count + 1) != RP_OK) {
@@ -465,4 +476,15 @@ void rp_corpus_drop_text(rp_corpus *c, uint32_t id)
     else if (!raw->in_file)
         rp_free((char *)c->docs[id].bytes);
     c->docs[id].bytes = NULL;
+    c->spent = true;
+}
+
+bool rp_corpus_whole(const rp_corpus *c)
+{
+    return !c->shared && !c->spent;
+}
+
+bool rp_corpus_spent(const rp_corpus *c)
+{
+    return c->spent;
 }

@@ -246,7 +246,19 @@ void rp_corpus_lend(rp_corpus *c, uint32_t id, const char *bytes, size_t len,
                     const rp_range *ignored, size_t ignored_count);
 void rp_corpus_unlend(rp_corpus *c, uint32_t id);
 
-/* Document id's text let go (its metadata stays): bytes NULL from now on. */
+/* Room for one more rp_corpus_keep_blob, which then cannot fail. */
+rp_status rp_corpus_blob_room(rp_corpus *c);
+
+/* The corpus serves no run again (its text lent for a report: rp_scan_run_shared's rank 0). */
+void rp_corpus_spend(rp_corpus *c);
+
+/* Document id's text let go (its metadata stays): bytes NULL from now on, and the corpus is
+ * spent: no run takes it again (rp_corpus_whole, rp_corpus_spent). */
 void rp_corpus_drop_text(rp_corpus *c, uint32_t id);
+
+/* Whether every document's text is held: not read by shares, nothing let go. The runs of one
+ * process (rp_scan_run, rp_quotes_run, rp_dedup_run) refuse a corpus that is not whole. */
+bool rp_corpus_whole(const rp_corpus *c);
+bool rp_corpus_spent(const rp_corpus *c);
 
 #endif /* REPRINT_CORPUS_H */

@@ -311,8 +311,10 @@ static rp_status unpack_meta(rp_corpus *c, const char *bytes, size_t len)
         r.at += nign * sizeof(rp_range);
         const char *name = get_str(&r), *meta = get_str(&r), *title = get_str(&r),
                    *series = get_str(&r);
-        if (r.bad || !name)
+        if (r.bad || !name) { /* every document has a name: a message without one is damaged */
+            r.bad = true;
             break;
+        }
         char *nm = rp_strdup(name);
         if (!nm || (st = rp_corpus_take_absent(c, nm, (size_t)dlen)) != RP_OK) {
             st = nm ? st : RP_ENOMEM;

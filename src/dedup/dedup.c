@@ -503,7 +503,8 @@ static rp_status dedup_run(const rp_corpus *corpus, const rp_options *opts,
     rp_dedup *dd = NULL;
     rp_status st;
 
-    if (rp_options_check(opts) != RP_OK || !dedup_options_ok(dopts) || n >= UINT32_MAX)
+    if (rp_options_check(opts) != RP_OK || !dedup_options_ok(dopts) || n >= UINT32_MAX ||
+        !rp_corpus_whole(corpus))
         st = RP_EINVAL;
     else if (!(dd = rp_calloc(1, sizeof(*dd))))
         st = RP_ENOMEM;

@@ -83,7 +83,7 @@ rp_status rp_dedup_run_shared(const rp_corpus *corpus, const rp_options *opts,
     /* every rank holds the same options: each refuses bad ones before signing with them */
     if ((st = rp_options_check(opts)) != RP_OK)
         return st;
-    st = rp_group_begin(&g, ex, corpus, opts, progress, progress_ctx);
+    st = rp_group_begin(&g, ex, corpus, false, opts, progress, progress_ctx);
     if (st != RP_OK) {
         rp_group_end(&g);
         return st;

@@ -23,6 +23,7 @@
  * so the result is the same for any number of threads.
  */
 #include "quotes/quotes.h"
+#include "corpus/corpus.h"
 #include "base/pool.h"
 #include "base/sort.h"
 #include "scan/cluster.h"
@@ -1696,7 +1697,8 @@ rp_status rp_quotes_run(const rp_corpus *corpus, const rp_options *opts,
     unsigned threads;
 
     if (rp_options_check(opts) != RP_OK || qopts->min_words < 1 || qopts->min_words > 1000 ||
-        qopts->max_sources < 1 || qopts->max_sources > RP_QUOTES_MAX_SOURCES)
+        qopts->max_sources < 1 || qopts->max_sources > RP_QUOTES_MAX_SOURCES ||
+        !rp_corpus_whole(corpus))
         return RP_EINVAL;
     threads = rp_pool_threads(opts);
     memset(&x, 0, sizeof(x));

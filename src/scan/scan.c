@@ -1716,6 +1716,8 @@ rp_status rp_scan_run(const rp_corpus *corpus, const rp_options *opts, rp_progre
 
     if (st != RP_OK)
         return st;
+    if (!rp_corpus_whole(corpus)) /* read by shares, or spent by a shared scan */
+        return RP_EINVAL;
     st = stage_run(&r, corpus, opts, progress, progress_ctx);
     scan = rp_calloc(1, sizeof(*scan));
     if (st != RP_OK || !scan) {

@@ -629,7 +629,10 @@ static rp_status fetch_for_report(shared *s, const rp_hits *all)
         ids[n++] = all->items[i].doc_a;
         ids[n++] = all->items[i].doc_b;
     }
+    if (st == RP_OK && s->me == 0) /* room for the lent text before it comes */
+        st = rp_corpus_blob_room(s->lend_to);
     if (st == RP_OK && s->me == 0) { /* its own documents no hit touches: their text let go */
+        rp_corpus_spend(s->lend_to); /* a corpus read by shares serves one shared scan */
         qsort(ids, n, sizeof(uint32_t), u32_order);
         size_t k = 0;
         for (uint32_t d = s->held_lo; d < s->held_hi; d++) {
@@ -794,7 +797,7 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
     s.threads = rp_pool_threads(opts);
     if (st != RP_OK)
         return st;
-    st = rp_group_begin(&s.g, ex, corpus, opts, progress, progress_ctx);
+    st = rp_group_begin(&s.g, ex, corpus, true, opts, progress, progress_ctx);
     if (st != RP_OK) {
         rp_group_end(&s.g);
         return st;
