@@ -426,6 +426,45 @@ static void test_read_gzip_and_zstd_read_as_the_plain_text(void **state)
     rp_corpus_free(c);
 }
 
+/* A walked file is read whole by its first read (the magic number looked at there): files of
+ * one to five bytes read back exactly, and a compressed file whose first read stopped at the
+ * cap is decoded from its start (skipped for the cap, not as a corrupt stream). */
+static void test_read_short_files_and_a_compressed_file_past_the_cap(void **state)
+{
+    static const char *const texts[] = {"x", "xy", "\x1f\x8b", "four", "fives"};
+    rp_read_options ro;
+    struct stat st;
+    char rel[32], why[64];
+    rp_corpus *c;
+
+    make_dir("short");
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(rel, sizeof(rel), "short/%zu", i);
+        puts_file(rel, texts[i]);
+    }
+    c = read_path(at("short"), NULL);
+    assert_int_equal(rp_corpus_count(c), 4);
+    assert_doc(c, 0, at("short/0"), "x", 0);
+    assert_doc(c, 1, at("short/1"), "xy", 0);
+    assert_doc(c, 2, at("short/3"), "four", 0);
+    assert_doc(c, 3, at("short/4"), "fives", 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 1); /* a gzip magic number and no stream */
+    rp_corpus_free(c);
+
+    make_dir("capped");
+    put_gzip("capped/a.gz", sample, 1);
+    assert_int_equal(stat(at("capped/a.gz"), &st), 0);
+    assert_true(st.st_size > 24);
+    rp_read_options_init(&ro);
+    ro.max_doc_bytes = 24;
+    c = read_path(at("capped"), &ro);
+    assert_int_equal(rp_corpus_count(c), 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 1);
+    snprintf(why, sizeof(why), "document larger than the limit of %d bytes", 24);
+    assert_skip(c, 0, at("capped/a.gz"), why);
+    rp_corpus_free(c);
+}
+
 static void test_read_truncated_or_corrupt_streams_are_skipped(void **state)
 {
     FILE *f;
@@ -1403,6 +1442,7 @@ int main(void)
         cmocka_unit_test(test_read_dash_reads_stdin_named_dash),
         cmocka_unit_test(test_read_stdin_splits_into_dash_parts),
         cmocka_unit_test(test_read_gzip_and_zstd_read_as_the_plain_text),
+        cmocka_unit_test(test_read_short_files_and_a_compressed_file_past_the_cap),
         cmocka_unit_test(test_read_truncated_or_corrupt_streams_are_skipped),
         cmocka_unit_test(test_read_limits_document_size_even_when_compressed),
         cmocka_unit_test(test_read_binary_is_skipped_but_a_stray_nul_is_text),

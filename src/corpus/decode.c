@@ -387,6 +387,60 @@ static rp_status read_head(loader *ld, unsigned char *head, size_t *len)
     return RP_OK;
 }
 
+static bool compressed(const unsigned char *s, size_t len)
+{
+    return (len >= 2 && s[0] == 0x1f && s[1] == 0x8b) ||
+           (len >= 4 && s[0] == 0x28 && s[1] == 0xb5 && s[2] == 0x2f && s[3] == 0xfd);
+}
+
+/* A regular file of size_hint bytes, not streamed: one read for its head and (nearly always)
+ * all of it, into a buffer with room for the whole file, the NUL and the probe for the end,
+ * instead of a separate read for the magic number. Plain: the output holds what was read and
+ * the rest is read as read_plain does (RP_OK with out->len set, or read_plain's status).
+ * Compressed: the head is handed back (head, *head_len) with the file put back just past it
+ * and the output left empty, so that decoding reads the input as it always has. Nothing done
+ * (*head_len 0, output empty) for other inputs. */
+static rp_status read_whole(loader *ld, size_t size_hint, unsigned char *head, size_t *head_len)
+{
+    rp_buf *out = ld->out;
+    size_t first = size_hint > ld->cap ? ld->cap : size_hint;
+    ssize_t n;
+
+    *head_len = 0;
+    if (ld->sink || first < 4)
+        return RP_OK;
+    if (RP_GROW(out->data, out->cap, first + 2) != RP_OK)
+        return RP_ENOMEM;
+    while (out->len < 4) {
+        n = read_some(ld->fd, out->data + out->len, out->cap - out->len - 1);
+        if (n < 0) {
+            rp_corpus_errno_reason(errno, ld->why);
+            out->len = 0;
+            return RP_EIO;
+        }
+        if (n == 0)
+            break;
+        out->len += (size_t)n;
+    }
+    if (!out->len) /* empty after all: read as an empty file is (by read_head) */
+        return RP_OK;
+    if (compressed((const unsigned char *)out->data, out->len)) {
+        *head_len = out->len < 4 ? out->len : 4;
+        memcpy(head, out->data, *head_len);
+        out->len = 0;
+        if (lseek(ld->fd, (off_t)*head_len, SEEK_SET) != (off_t)*head_len) {
+            rp_corpus_errno_reason(errno, ld->why);
+            return RP_EIO;
+        }
+        return RP_OK;
+    }
+    if (binary_so_far(out, 0)) {
+        snprintf(ld->why, RP_WHY_LEN, "binary file");
+        return RP_EFORMAT;
+    }
+    return read_plain(ld);
+}
+
 static rp_status decode(loader *ld, size_t size_hint)
 {
     static const unsigned char gz[] = {0x1f, 0x8b}, zst[] = {0x28, 0xb5, 0x2f, 0xfd};
@@ -394,7 +448,9 @@ static rp_status decode(loader *ld, size_t size_hint)
     size_t head_len, first;
     rp_status st;
 
-    if ((st = read_head(ld, head, &head_len)) != RP_OK)
+    if ((st = read_whole(ld, size_hint, head, &head_len)) != RP_OK || ld->out->len)
+        return st;
+    if (!head_len && (st = read_head(ld, head, &head_len)) != RP_OK)
         return st;
     if (head_len >= 2 && memcmp(head, gz, 2) == 0) {
         ld->in = rp_malloc(READ_CHUNK);

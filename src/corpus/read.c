@@ -270,7 +270,8 @@ void (*rp_corpus_test_after_list)(const char *dir) = NULL;
 #define RP_READ_WINDOW 256
 
 typedef struct entry {
-    char *path;     /* dir/name, OWNED */
+    char *path;       /* dir/name, OWNED */
+    const char *name; /* the name in the listing (stat and open relative to the window's dirfd) */
     struct stat st; /* of the path, symlinks followed */
     int stat_err;   /* errno of stat, or 0 */
     int open_err;   /* a regular file: errno of open, or 0 */
@@ -285,6 +286,8 @@ typedef struct entry {
 typedef struct window {
     const reader *rd;
     entry *items;
+    int dirfd; /* the directory, opened once: each file's lookup is one step, not the whole
+                * path again (AT_FDCWD with -1 names: the joined paths are used) */
 } window;
 
 /* What a walk needs of one entry, without touching the corpus (runs on any thread). */
@@ -296,14 +299,15 @@ static rp_status load_entry(void *ctx, size_t i, unsigned worker)
     int fd;
 
     (void)worker;
-    if (stat(e->path, &e->st) != 0) {
+    const char *at = w->dirfd == AT_FDCWD ? e->path : e->name;
+    if (fstatat(w->dirfd, at, &e->st, 0) != 0) {
         e->stat_err = errno;
         return RP_OK;
     }
     if (!S_ISREG(e->st.st_mode))
         return RP_OK;
     /* O_NONBLOCK: a FIFO swapped in after the stat cannot hang the walk */
-    fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    fd = openat(w->dirfd, at, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         e->open_err = errno;
         return RP_OK;
@@ -381,10 +385,10 @@ static void entries_release(entry *items, size_t n)
 
 /* Entries [first, first + n) of a listing: paths joined ("dir" or "dir/", any number of
  * slashes, and the entry by one '/'), loaded in parallel, then taken in order. */
-static rp_status walk_window(reader *rd, const char *dir, size_t base, const name_list *names,
-                             size_t first, size_t n, entry *items)
+static rp_status walk_window(reader *rd, const char *dir, int dirfd, size_t base,
+                             const name_list *names, size_t first, size_t n, entry *items)
 {
-    window w = {rd, items};
+    window w = {rd, items, dirfd};
     rp_status rs = RP_OK;
     size_t i;
 
@@ -400,6 +404,7 @@ static rp_status walk_window(reader *rd, const char *dir, size_t base, const nam
             return RP_ENOMEM;
         }
         items[i].path = child.data;
+        items[i].name = names->items[first + i];
     }
     rs = rp_pool_run(rd->threads, n, load_entry, &w, "read", NULL, NULL);
     for (i = 0; i < n && rs == RP_OK; i++)
@@ -413,6 +418,7 @@ static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
     name_list names = {NULL, 0, 0};
     size_t base = strlen(dir);
     entry *items = NULL;
+    int dirfd = AT_FDCWD;
     rp_status rs;
 
     while (base > 0 && dir[base - 1] == '/')
@@ -421,6 +427,19 @@ static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
         return RP_ENOMEM;
     rd->path[rd->depth++] = (dir_id){st->st_dev, st->st_ino};
     rs = list_dir(dir, &names);
+    if (rs == RP_OK && names.count) {
+        /* the directory listed: the same one, or (replaced meanwhile) one whose entries are
+         * looked up by their joined paths as before */
+        struct stat dst;
+        dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd >= 0 && (fstat(dirfd, &dst) != 0 || dst.st_dev != st->st_dev ||
+                           dst.st_ino != st->st_ino)) {
+            close(dirfd);
+            dirfd = -1;
+        }
+        if (dirfd < 0)
+            dirfd = AT_FDCWD;
+    }
     if (rs == RP_EIO)
         rs = skip_errno(rd, dir, errno);
     if (rs == RP_OK && rp_corpus_test_after_list)
@@ -431,8 +450,10 @@ static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
         rs = RP_ENOMEM;
     for (size_t i = 0; i < names.count && rs == RP_OK; i += RP_READ_WINDOW) {
         size_t n = names.count - i < RP_READ_WINDOW ? names.count - i : RP_READ_WINDOW;
-        rs = walk_window(rd, dir, base, &names, i, n, items);
+        rs = walk_window(rd, dir, dirfd, base, &names, i, n, items);
     }
+    if (dirfd >= 0)
+        close(dirfd);
     rp_free(items);
     names_release(&names);
     rd->depth--;
