@@ -628,17 +628,16 @@ static void test_shared_dedup_is_the_one_process_dedup(void **state)
     rp_corpus_free(posts);
 }
 
-/* Allocations failing from the k-th on, whichever rank meets it first: every rank ends with
- * the same status (no rank left waiting in an exchange), and only a run that succeeds has a
- * result on rank 0. */
-static void test_allocation_failures_end_every_rank_alike(void **state)
+/* Allocations failing from the k-th on (about `steps` values of k), whichever rank meets it
+ * first, three ranks on corpora or reading paths by shares: every rank ends with the same
+ * status (no rank left waiting in an exchange), and only a run that succeeds has a result on
+ * rank 0. */
+static void allocation_sweep(const rp_corpus *const *corpora, const char *const *paths,
+                             size_t npaths, const rp_read_options *ro, unsigned long steps)
 {
-    rp_corpus *c = made_corpus(9, 40);
-    const rp_corpus *corpora[MAX_RANKS] = {c, c, c};
     rp_options o[MAX_RANKS];
     rank ranks[MAX_RANKS];
     group g;
-    (void)state;
     for (unsigned p = 0; p < 3; p++) {
         rp_options_init(&o[p]);
         o[p].threads = 1;
@@ -646,13 +645,15 @@ static void test_allocation_failures_end_every_rank_alike(void **state)
     no_reports = true;
     rp_alloc_fail_after(0);
     memset(&g, 0, sizeof(g));
-    run_ranks(&g, ranks, 3, corpora, o, 4096);
+    run_ranks_reading(&g, ranks, 3, corpora, o, 4096, paths, npaths, ro);
     unsigned long total = rp_alloc_count();
     assert_true(ranks[0].scanned);
-    for (unsigned long k = 1; k <= total + 10; k += total / 60 + 1) {
+    for (unsigned long k = 1; k <= total + 10; k += total / steps + 1) {
+        for (unsigned p = 0; paths && p < 3; p++) /* made before allocations fail */
+            assert_int_equal(rp_corpus_new(&pre_own[p]), RP_OK);
         memset(&g, 0, sizeof(g));
         rp_alloc_fail_after(k);
-        run_ranks(&g, ranks, 3, corpora, o, 4096);
+        run_ranks_reading(&g, ranks, 3, corpora, o, 4096, paths, npaths, ro);
         rp_alloc_fail_after(0);
         for (unsigned p = 1; p < 3; p++) {
             assert_int_equal(ranks[p].st, ranks[0].st);
@@ -662,6 +663,14 @@ static void test_allocation_failures_end_every_rank_alike(void **state)
         assert_int_equal(ranks[0].scanned, ranks[0].st == RP_OK);
     }
     no_reports = false;
+}
+
+static void test_allocation_failures_end_every_rank_alike(void **state)
+{
+    rp_corpus *c = made_corpus(9, 40);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c, c};
+    (void)state;
+    allocation_sweep(corpora, NULL, 0, NULL, 60);
     rp_corpus_free(c);
 }
 
@@ -673,37 +682,10 @@ static void test_allocation_failures_reading_by_shares_end_every_rank_alike(void
     const char *paths[1] = {path};
     const rp_corpus *corpora[MAX_RANKS] = {NULL, NULL, NULL};
     rp_read_options ro;
-    rp_options o[MAX_RANKS];
-    rank ranks[MAX_RANKS];
-    group g;
     (void)state;
     source_path(path, sizeof(path), "examples/posts");
     rp_read_options_init(&ro);
-    for (unsigned p = 0; p < 3; p++) {
-        rp_options_init(&o[p]);
-        o[p].threads = 1;
-    }
-    no_reports = true;
-    rp_alloc_fail_after(0);
-    memset(&g, 0, sizeof(g));
-    run_ranks_reading(&g, ranks, 3, corpora, o, 4096, paths, 1, &ro);
-    unsigned long total = rp_alloc_count();
-    assert_true(ranks[0].scanned);
-    for (unsigned long k = 1; k <= total + 10; k += total / 80 + 1) {
-        for (unsigned p = 0; p < 3; p++)
-            assert_int_equal(rp_corpus_new(&pre_own[p]), RP_OK);
-        memset(&g, 0, sizeof(g));
-        rp_alloc_fail_after(k);
-        run_ranks_reading(&g, ranks, 3, corpora, o, 4096, paths, 1, &ro);
-        rp_alloc_fail_after(0);
-        for (unsigned p = 1; p < 3; p++) {
-            assert_int_equal(ranks[p].st, ranks[0].st);
-            assert_false(ranks[p].scanned);
-        }
-        assert_true(ranks[0].st == RP_OK || ranks[0].st == RP_ENOMEM);
-        assert_int_equal(ranks[0].scanned, ranks[0].st == RP_OK);
-    }
-    no_reports = false;
+    allocation_sweep(corpora, paths, 1, &ro, 80);
 }
 
 /* Each misuse of a corpus read by shares is refused by every rank alike (3 ranks: the
