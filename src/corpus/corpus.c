@@ -76,14 +76,23 @@ void rp_corpus_mark_get(const rp_corpus *c, rp_corpus_mark *mark)
     mark->blobs = c->blob_count;
 }
 
+/* Lets go of document id's bytes as they are held: unmapped, freed, or left where they are
+ * (in the text file, whose room is not reused, or lent by another process). */
+static void release_bytes(rp_corpus *c, size_t id)
+{
+    rp_doc_raw *raw = &c->raws[id];
+    if (raw->map.bytes)
+        rp_corpus_unmap(&raw->map);
+    else if (!raw->in_file && !raw->lent)
+        rp_free((char *)c->docs[id].bytes);
+    c->docs[id].bytes = NULL;
+}
+
 void rp_corpus_rollback(rp_corpus *c, const rp_corpus_mark *mark)
 {
     for (size_t i = mark->docs; i < c->count; i++) {
         rp_free((char *)c->docs[i].name);
-        if (c->raws[i].map.bytes)
-            rp_corpus_unmap(&c->raws[i].map);
-        else if (!c->raws[i].in_file && !c->raws[i].lent) /* in the file: its room is not reused */
-            rp_free((char *)c->docs[i].bytes);
+        release_bytes(c, i);
         rp_free((char *)c->docs[i].meta);
         rp_free((char *)c->docs[i].title);
         rp_free((char *)c->docs[i].series);
@@ -319,7 +328,7 @@ void rp_corpus_spend(rp_corpus *c)
 
 rp_status rp_corpus_keep_blob(rp_corpus *c, char *blob)
 {
-    if (RP_GROW(c->blobs, c->blob_cap, c->blob_count + 1) != RP_OK) {
+    if (rp_corpus_blob_room(c) != RP_OK) {
         rp_free(blob);
         return RP_ENOMEM;
     }
@@ -465,17 +474,11 @@ void rp_corpus_unlend(rp_corpus *c, uint32_t id)
 
 void rp_corpus_drop_text(rp_corpus *c, uint32_t id)
 {
-    rp_doc_raw *raw = &c->raws[id];
-
-    if (raw->lent) {
+    if (c->raws[id].lent) {
         rp_corpus_unlend(c, id);
         return;
     }
-    if (raw->map.bytes)
-        rp_corpus_unmap(&raw->map); /* its shrinking was looked for while it was read */
-    else if (!raw->in_file)
-        rp_free((char *)c->docs[id].bytes);
-    c->docs[id].bytes = NULL;
+    release_bytes(c, id); /* a mapping's shrinking was looked for while it was read */
     c->spent = true;
 }
 

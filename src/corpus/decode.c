@@ -387,10 +387,20 @@ static rp_status read_head(loader *ld, unsigned char *head, size_t *len)
     return RP_OK;
 }
 
+/* The magic numbers of the compressed inputs decoded here, at the start of s[0, len). */
+static bool is_gzip(const unsigned char *s, size_t len)
+{
+    return len >= 2 && s[0] == 0x1f && s[1] == 0x8b;
+}
+
+static bool is_zstd(const unsigned char *s, size_t len)
+{
+    return len >= 4 && s[0] == 0x28 && s[1] == 0xb5 && s[2] == 0x2f && s[3] == 0xfd;
+}
+
 static bool compressed(const unsigned char *s, size_t len)
 {
-    return (len >= 2 && s[0] == 0x1f && s[1] == 0x8b) ||
-           (len >= 4 && s[0] == 0x28 && s[1] == 0xb5 && s[2] == 0x2f && s[3] == 0xfd);
+    return is_gzip(s, len) || is_zstd(s, len);
 }
 
 /* A regular file of size_hint bytes, not streamed: one read for its head and (nearly always)
@@ -443,7 +453,6 @@ static rp_status read_whole(loader *ld, size_t size_hint, unsigned char *head, s
 
 static rp_status decode(loader *ld, size_t size_hint)
 {
-    static const unsigned char gz[] = {0x1f, 0x8b}, zst[] = {0x28, 0xb5, 0x2f, 0xfd};
     unsigned char head[4];
     size_t head_len, first;
     rp_status st;
@@ -452,7 +461,7 @@ static rp_status decode(loader *ld, size_t size_hint)
         return st;
     if (!head_len && (st = read_head(ld, head, &head_len)) != RP_OK)
         return st;
-    if (head_len >= 2 && memcmp(head, gz, 2) == 0) {
+    if (is_gzip(head, head_len)) {
         ld->in = rp_malloc(READ_CHUNK);
         if (!ld->in)
             return RP_ENOMEM;
@@ -460,7 +469,7 @@ static rp_status decode(loader *ld, size_t size_hint)
         ld->in_len = ld->in_total = head_len;
         return gunzip(ld);
     }
-    if (head_len == 4 && memcmp(head, zst, 4) == 0) {
+    if (is_zstd(head, head_len)) {
         ld->in = rp_malloc(READ_CHUNK);
         if (!ld->in)
             return RP_ENOMEM;
