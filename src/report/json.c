@@ -124,99 +124,162 @@ static rp_status document(FILE *out, uint32_t id, const rp_doc *d, const rp_doc_
     return rc;
 }
 
-/* ---- the scan's documents, formatted on the pool's threads ----
- * Documents are cut into chunks; for a batch of chunks the sources are looked up first, in
- * order (rp_sources_of works in one shared scratch), then each chunk is formatted into its
- * own memory stream and the streams are written in order: the bytes of one thread writing
- * them all (at 1 GB, 166,667 documents took about 1 s of one thread). */
+/* ---- ordered chunks: a report's part formatted on the pool's threads, written in order ----
+ * A part's items are cut into chunks; a batch of chunks is formatted at once, each into its
+ * own memory stream, and the streams are written in order, so the bytes are those of one
+ * thread writing them all and at most a batch's text is held (at 1 GB, the 166,667 documents
+ * alone took about 1 s of one thread). Before a batch is formatted, prepare (may be NULL) runs
+ * on the calling thread. A chunk writes lead before its first item and separates its own
+ * items, and says whether it wrote any; the writer puts sep between chunks that did. With one
+ * thread the chunks are written straight out. */
 
-enum { DOC_CHUNK = 64, DOC_CHUNKS_PER_THREAD = 8 };
+enum { CHUNK_ITEMS = 64, CHUNKS_PER_THREAD = 8 };
 
-typedef struct doc_batch {
-    const rp_corpus *corpus;
-    const rp_scan *scan;
-    bool with_sources;
-    uint32_t first, end; /* the batch's documents */
-    rp_source *src;      /* per document of the batch: its first RP_SOURCES_LISTED sources */
-    size_t *src_n;       /* and how many it has */
+typedef struct ordered {
+    size_t items;
+    /* items [first, end) of the batch about to be formatted, on the calling thread */
+    rp_status (*prepare)(void *ctx, size_t first, size_t end);
+    /* items [begin, end) to out, lead before the first one written; whether any was */
+    bool (*format)(void *ctx, FILE *out, size_t begin, size_t end, const char *lead);
+    void *ctx;
+    size_t first_chunk; /* the batch being formatted */
     char **text;
     size_t *len;
-} doc_batch;
+    bool *wrote;
+} ordered;
 
-static rp_status doc_chunk_task(void *ctx, size_t item, unsigned worker)
+/* Chunks in a batch on `threads` threads, never more than the part has. */
+static size_t batch_chunks(unsigned threads, size_t items)
 {
-    const doc_batch *b = ctx;
-    uint32_t lo = b->first + (uint32_t)(item * DOC_CHUNK);
-    uint32_t hi = b->end - lo < DOC_CHUNK ? b->end : lo + DOC_CHUNK;
-    FILE *mem = open_memstream(&b->text[item], &b->len[item]);
+    size_t chunks = (items + CHUNK_ITEMS - 1) / CHUNK_ITEMS, per = (size_t)threads * CHUNKS_PER_THREAD;
+
+    return chunks < per ? (chunks ? chunks : 1) : per;
+}
+
+static rp_status ordered_task(void *ctx, size_t item, unsigned worker)
+{
+    const ordered *o = ctx;
+    size_t begin = (o->first_chunk + item) * CHUNK_ITEMS;
+    size_t end = o->items - begin < CHUNK_ITEMS ? o->items : begin + CHUNK_ITEMS;
+    FILE *mem = open_memstream(&o->text[item], &o->len[item]);
 
     (void)worker;
     if (!mem)
         return RP_ENOMEM;
-    for (uint32_t i = lo; i < hi; i++) {
-        size_t k = i - b->first;
-        if (i)
-            putc(',', mem);
-        document_entry(mem, i, rp_corpus_doc(b->corpus, i), rp_scan_doc_stats(b->scan, i),
-                       b->with_sources, b->src + k * RP_SOURCES_LISTED, b->src_n[k]);
-    }
+    o->wrote[item] = o->format(o->ctx, mem, begin, end, "");
     return fclose(mem) == 0 ? RP_OK : RP_ENOMEM;
+}
+
+static rp_status write_ordered(FILE *out, ordered *o, unsigned threads, const char *lead,
+                               const char *sep)
+{
+    size_t chunks = (o->items + CHUNK_ITEMS - 1) / CHUNK_ITEMS;
+    size_t per_batch = batch_chunks(threads, o->items);
+    bool any = false;
+    rp_status st = RP_OK;
+
+    if (threads > 1 && chunks > 1) {
+        o->text = rp_calloc(per_batch, sizeof(*o->text));
+        o->len = rp_calloc(per_batch, sizeof(*o->len));
+        o->wrote = rp_calloc(per_batch, sizeof(*o->wrote));
+        if (!o->text || !o->len || !o->wrote)
+            st = RP_ENOMEM;
+    }
+    for (o->first_chunk = 0; st == RP_OK && o->first_chunk < chunks; o->first_chunk += per_batch) {
+        size_t count = chunks - o->first_chunk < per_batch ? chunks - o->first_chunk : per_batch;
+        size_t first = o->first_chunk * CHUNK_ITEMS;
+        size_t end = first + count * CHUNK_ITEMS < o->items ? first + count * CHUNK_ITEMS : o->items;
+        if (o->prepare && (st = o->prepare(o->ctx, first, end)) != RP_OK)
+            break;
+        if (!o->text) {
+            for (size_t k = 0; k < count; k++) {
+                size_t b = first + k * CHUNK_ITEMS;
+                if (o->format(o->ctx, out, b, end - b < CHUNK_ITEMS ? end : b + CHUNK_ITEMS,
+                              any ? sep : lead))
+                    any = true;
+            }
+            continue;
+        }
+        st = rp_pool_run(threads, count, ordered_task, o, "report", NULL, NULL);
+        for (size_t k = 0; k < count; k++) {
+            if (st == RP_OK && o->wrote[k]) {
+                fputs(any ? sep : lead, out);
+                fwrite(o->text[k], 1, o->len[k], out);
+                any = true;
+            }
+            free(o->text[k]); /* open_memstream's buffer: the C library's malloc */
+            o->text[k] = NULL;
+        }
+    }
+    rp_free(o->text);
+    rp_free(o->len);
+    rp_free(o->wrote);
+    return st;
+}
+
+/* ---- the scan's documents ----
+ * A batch's sources are looked up first, in order, on the calling thread (rp_sources_of
+ * works in one shared scratch); the chunks then read their copies. */
+
+typedef struct doc_part {
+    const rp_corpus *corpus;
+    const rp_scan *scan;
+    rp_sources *sources; /* NULL: no "sources" field */
+    size_t first;        /* the batch's first document */
+    rp_source *src;      /* per document of the batch: its first RP_SOURCES_LISTED sources */
+    size_t *src_n;       /* and how many it has */
+} doc_part;
+
+static rp_status doc_prepare(void *ctx, size_t first, size_t end)
+{
+    doc_part *d = ctx;
+    rp_status st = RP_OK;
+
+    d->first = first;
+    for (size_t i = first; d->sources && i < end && st == RP_OK; i++) {
+        const rp_source *src;
+        size_t k = i - first, m;
+        if ((st = rp_sources_of(d->sources, (uint32_t)i, &src, &m)) == RP_OK) {
+            d->src_n[k] = m;
+            memcpy(d->src + k * RP_SOURCES_LISTED, src,
+                   (m < RP_SOURCES_LISTED ? m : RP_SOURCES_LISTED) * sizeof(*src));
+        }
+    }
+    return st;
+}
+
+/* Documents separate themselves (a comma before every one but the first of all). */
+static bool doc_format(void *ctx, FILE *out, size_t begin, size_t end, const char *lead)
+{
+    const doc_part *d = ctx;
+
+    (void)lead;
+    for (size_t i = begin; i < end; i++) {
+        size_t k = i - d->first;
+        if (i)
+            putc(',', out);
+        document_entry(out, (uint32_t)i, rp_corpus_doc(d->corpus, (uint32_t)i),
+                       rp_scan_doc_stats(d->scan, (uint32_t)i), d->sources != NULL,
+                       d->src + k * RP_SOURCES_LISTED, d->src_n[k]);
+    }
+    return begin < end;
 }
 
 static rp_status scan_documents(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
                                 const rp_options *opts, rp_sources *sources)
 {
-    size_t n = rp_corpus_count(corpus);
     unsigned threads = rp_pool_threads(opts);
-    size_t chunks = (size_t)threads * DOC_CHUNKS_PER_THREAD, per_batch = chunks * DOC_CHUNK;
-    if (per_batch > n) { /* a batch no larger than the corpus, whatever --threads says */
-        chunks = (n + DOC_CHUNK - 1) / DOC_CHUNK;
-        per_batch = chunks * DOC_CHUNK;
-    }
-    doc_batch b = {corpus, scan, sources != NULL, 0, 0, NULL, NULL, NULL, NULL};
-    rp_status st = RP_OK;
+    size_t n = rp_corpus_count(corpus), per_batch = batch_chunks(threads, n) * CHUNK_ITEMS;
+    doc_part d = {corpus, scan, sources, 0, NULL, NULL};
+    ordered o = {n, doc_prepare, doc_format, &d, 0, NULL, NULL, NULL};
+    rp_status st = RP_ENOMEM;
 
-    if (threads == 1 || n <= DOC_CHUNK) {
-        for (uint32_t i = 0; i < n && st == RP_OK; i++) {
-            if (i)
-                putc(',', out);
-            st = document(out, i, rp_corpus_doc(corpus, i), rp_scan_doc_stats(scan, i),
-                          sources);
-        }
-        return st;
-    }
-    b.src = rp_malloc(per_batch * RP_SOURCES_LISTED * sizeof(*b.src));
-    b.src_n = rp_calloc(per_batch, sizeof(*b.src_n));
-    b.text = rp_calloc(chunks, sizeof(*b.text));
-    b.len = rp_calloc(chunks, sizeof(*b.len));
-    if (!b.src || !b.src_n || !b.text || !b.len)
-        st = RP_ENOMEM;
-    for (size_t first = 0; st == RP_OK && first < n; first += per_batch) {
-        b.first = (uint32_t)first;
-        b.end = (uint32_t)(n - first < per_batch ? n : first + per_batch);
-        for (uint32_t i = b.first; sources && i < b.end && st == RP_OK; i++) {
-            const rp_source *src;
-            size_t k = i - b.first, m;
-            if ((st = rp_sources_of(sources, i, &src, &m)) == RP_OK) {
-                b.src_n[k] = m;
-                memcpy(b.src + k * RP_SOURCES_LISTED, src,
-                       (m < RP_SOURCES_LISTED ? m : RP_SOURCES_LISTED) * sizeof(*src));
-            }
-        }
-        size_t count = (b.end - b.first + DOC_CHUNK - 1) / DOC_CHUNK;
-        if (st == RP_OK)
-            st = rp_pool_run(threads, count, doc_chunk_task, &b, "report", NULL, NULL);
-        for (size_t k = 0; k < count; k++) {
-            if (st == RP_OK)
-                fwrite(b.text[k], 1, b.len[k], out);
-            free(b.text[k]); /* open_memstream's buffer: the C library's malloc */
-            b.text[k] = NULL;
-        }
-    }
-    rp_free(b.src);
-    rp_free(b.src_n);
-    rp_free(b.text);
-    rp_free(b.len);
+    d.src = rp_malloc(per_batch * RP_SOURCES_LISTED * sizeof(*d.src));
+    d.src_n = rp_calloc(per_batch, sizeof(*d.src_n));
+    if (d.src && d.src_n)
+        st = write_ordered(out, &o, threads, "", "");
+    rp_free(d.src);
+    rp_free(d.src_n);
     return st;
 }
 
@@ -312,13 +375,7 @@ static rp_status scan_head(FILE *out, const rp_corpus *corpus, const rp_scan *sc
     return st;
 }
 
-/* ---- clusters and pairs, formatted on the pool's threads ----
- * The clusters are cut into chunks; a batch of chunks is formatted at once, each into its own
- * memory stream, and written in order, so the bytes are those of one thread writing them all
- * and at most a batch's text is held. A chunk separates its own items; the writer puts `sep`
- * between chunks that wrote something. */
-
-enum { CHUNK_CLUSTERS = 64, CHUNKS_PER_THREAD = 8 };
+/* ---- clusters and pairs ---- */
 
 typedef enum { PART_CLUSTERS, PART_PAIRS, PART_LINES } part;
 
@@ -328,17 +385,13 @@ typedef struct {
     const rp_options *opts;
     part what;
     const char *sep;
-    size_t first_chunk, clusters;
-    char **text;
-    size_t *len;
-    bool *wrote;
-} chunk_batch;
+} cluster_part;
 
 /* Clusters [begin, end) of one part, lead before the first item written and the part's
  * separator between items; returns whether anything was written. */
-static bool write_chunk(FILE *out, const chunk_batch *b, size_t begin, size_t end,
-                        const char *lead)
+static bool cluster_format(void *ctx, FILE *out, size_t begin, size_t end, const char *lead)
 {
+    const cluster_part *b = ctx;
     bool wrote = false;
 
     for (size_t i = begin; i < end; i++) {
@@ -369,57 +422,14 @@ static bool write_chunk(FILE *out, const chunk_batch *b, size_t begin, size_t en
     return wrote;
 }
 
-static rp_status chunk_task(void *ctx, size_t item, unsigned worker)
-{
-    const chunk_batch *b = ctx;
-    size_t begin = (b->first_chunk + item) * CHUNK_CLUSTERS;
-    size_t end = begin + CHUNK_CLUSTERS < b->clusters ? begin + CHUNK_CLUSTERS : b->clusters;
-    FILE *mem = open_memstream(&b->text[item], &b->len[item]);
-
-    (void)worker;
-    if (!mem)
-        return RP_ENOMEM;
-    b->wrote[item] = write_chunk(mem, b, begin, end, "");
-    return fclose(mem) == 0 ? RP_OK : RP_ENOMEM;
-}
-
 /* Writes one part of the clusters: lead before its first item, sep between items. */
 static rp_status write_part(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
                             const rp_options *opts, part what, const char *lead, const char *sep)
 {
-    size_t n = rp_scan_cluster_count(scan), chunks = (n + CHUNK_CLUSTERS - 1) / CHUNK_CLUSTERS;
-    unsigned threads = rp_pool_threads(opts);
-    size_t per_batch = (size_t)threads * CHUNKS_PER_THREAD;
-    chunk_batch b = {corpus, scan, opts, what, sep, 0, n, NULL, NULL, NULL};
-    bool any = false;
-    rp_status st = RP_OK;
+    cluster_part b = {corpus, scan, opts, what, sep};
+    ordered o = {rp_scan_cluster_count(scan), NULL, cluster_format, &b, 0, NULL, NULL, NULL};
 
-    if (threads == 1 || chunks < 2) {
-        (void)write_chunk(out, &b, 0, n, lead);
-        return RP_OK;
-    }
-    b.text = rp_calloc(per_batch, sizeof(*b.text));
-    b.len = rp_calloc(per_batch, sizeof(*b.len));
-    b.wrote = rp_calloc(per_batch, sizeof(*b.wrote));
-    if (!b.text || !b.len || !b.wrote)
-        st = RP_ENOMEM;
-    for (; st == RP_OK && b.first_chunk < chunks; b.first_chunk += per_batch) {
-        size_t count = chunks - b.first_chunk < per_batch ? chunks - b.first_chunk : per_batch;
-        st = rp_pool_run(threads, count, chunk_task, &b, "report", NULL, NULL);
-        for (size_t k = 0; k < count; k++) {
-            if (st == RP_OK && b.wrote[k]) {
-                fputs(any ? sep : lead, out);
-                fwrite(b.text[k], 1, b.len[k], out);
-                any = true;
-            }
-            free(b.text[k]); /* open_memstream's buffer: the C library's malloc */
-            b.text[k] = NULL;
-        }
-    }
-    rp_free(b.text);
-    rp_free(b.len);
-    rp_free(b.wrote);
-    return st;
+    return write_ordered(out, &o, rp_pool_threads(opts), lead, sep);
 }
 
 /* Cluster ids are those of the full report: a --kinds filter leaves out clusters, never
