@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t rp_scan_lend_room = 0;
+
 #define RP_SHARED_BUCKET_BITS 8
 #define RP_SHARED_BUCKETS (1u << RP_SHARED_BUCKET_BITS)
 #define SHARED_BUCKET_OF(h) ((size_t)((h) >> (64 - RP_SHARED_BUCKET_BITS)))
@@ -40,6 +42,9 @@ typedef struct shared {
     rp_fingerprints *scratch; /* per worker */
     rp_seeds *wseeds;         /* per worker */
     rp_index_stats *wstats;   /* per worker */
+    /* the token hashes of this process's share, kept from fingerprinting for the aligner
+     * (no budget), as one process keeps them: taken by the (first) alignment */
+    rp_scan_kept keep;
 } shared;
 
 /* One bucket of the owned fingerprints: sorted, and its runs' seeds made. */
@@ -141,7 +146,7 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
         if (a == b)
             continue;
         st = rp_scan_fingerprint_docs(s->corpus, s->opts, a, b, s->progress, s->progress_ctx,
-                                      &fps, stats + (a - lo));
+                                      &fps, stats + (a - lo), &s->keep);
         if (st != RP_OK)
             break;
         *made += fps.count;
@@ -492,6 +497,8 @@ static rp_status hits_append(rp_hits *all, rp_hits *more)
  * times the one process's, hardly moved: the batches are not all of it). */
 static size_t lend_room(const shared *s)
 {
+    if (rp_scan_lend_room)
+        return rp_scan_lend_room;
     size_t own = 0;
     for (uint32_t d = s->held_lo; d < s->held_hi; d++)
         own += rp_corpus_doc(s->corpus, d)->len;
@@ -501,6 +508,17 @@ static size_t lend_room(const shared *s)
 static bool held(const shared *s, uint32_t d)
 {
     return d >= s->held_lo && d < s->held_hi;
+}
+
+/* The kept token hashes of held documents whose last batch is `last` (1 + its index; 0: in
+ * no pair here) let go. */
+static void kept_drop(shared *s, const uint32_t *last_blk, uint32_t last)
+{
+    for (uint32_t d = s->held_lo; s->keep.hashes && d < s->held_hi; d++)
+        if (last_blk[d - s->held_lo] == last && s->keep.hashes[d]) {
+            rp_free(s->keep.hashes[d]);
+            s->keep.hashes[d] = NULL;
+        }
 }
 
 /* Alignment of a corpus read by shares: pairs are aligned in batches by blocks of their second
@@ -522,10 +540,13 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
     uint64_t *len = rp_calloc(docs + 1, sizeof(uint64_t));
     uint8_t *mark = rp_calloc(docs + 1, 1);
     uint32_t *blk = rp_malloc((docs + 1) * sizeof(uint32_t));
+    /* per held document: 1 + the last batch that aligns it (0: none), when its kept token
+     * hashes are let go */
+    uint32_t *last_blk = rp_calloc((size_t)(s->held_hi - s->held_lo) + 1, sizeof(uint32_t));
     size_t room = lend_room(s), blocks = 0, n_a = 0, ids_cap = 0;
     uint32_t *ids = NULL, *ids_a = NULL;
     char *lent_a = NULL;
-    rp_status st = len && mark && blk ? RP_OK : RP_ENOMEM;
+    rp_status st = len && mark && blk && last_blk ? RP_OK : RP_ENOMEM;
 
     memset(hits, 0, sizeof(*hits));
     for (uint32_t d = s->held_lo; st == RP_OK && d < s->held_hi; d++)
@@ -549,6 +570,14 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
             blk[d] = blocks ? (uint32_t)(blocks - 1) : 0;
             n_a += (mark[d] & MARK_A) != 0;
         }
+        for (size_t i = 0; i < seeds->count; i++) {
+            const rp_seed *sd = &seeds->items[i];
+            const uint32_t b1 = blk[sd->doc_b] + 1, ds[2] = {sd->doc_a, sd->doc_b};
+            for (int k = 0; k < 2; k++)
+                if (held(s, ds[k]) && last_blk[ds[k] - s->held_lo] < b1)
+                    last_blk[ds[k] - s->held_lo] = b1;
+        }
+        kept_drop(s, last_blk, 0); /* the hashes of documents in no pair here */
         if (!(ids_a = rp_malloc((n_a + 1) * sizeof(uint32_t))))
             st = RP_ENOMEM;
         n_a = 0;
@@ -595,12 +624,14 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
         if (st == RP_OK && batch.count) {
             rp_hits more;
             memset(&more, 0, sizeof(more));
-            st = rp_scan_align_seeds(s->corpus, s->opts, &batch, s->progress, s->progress_ctx,
-                                     &more);
+            st = rp_scan_align_seeds(s->corpus, s->opts, &batch, &s->keep, s->progress,
+                                     s->progress_ctx, &more);
             if (st == RP_OK)
                 st = hits_append(hits, &more);
             rp_hits_release(&more);
         }
+        if (st == RP_OK)
+            kept_drop(s, last_blk, (uint32_t)b + 1);
         rp_free(batch.items);
         if (lent)
             unlend_docs(s, ids, n, lent);
@@ -610,6 +641,7 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
         unlend_docs(s, ids_a, n_a, lent_a);
     rp_free(ids_a);
     rp_free(ids);
+    rp_free(last_blk);
     rp_free(blk);
     rp_free(mark);
     rp_free(len);
@@ -717,8 +749,9 @@ static rp_status align_stage(shared *s, rp_hits *hits)
             if (st == RP_OK)
                 st = align_lent(s, &seeds, hits);
         } else if (st == RP_OK) {
-            st = rp_scan_align_seeds(s->corpus, s->opts, &seeds, s->progress,
+            st = rp_scan_align_seeds(s->corpus, s->opts, &seeds, &s->keep, s->progress,
                                      s->progress_ctx, hits);
+            rp_scan_kept_release(&s->keep);
         }
         rp_free(seeds.items);
     }
@@ -814,6 +847,8 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
         wire_bytes = rp_calloc(s.n, sizeof(size_t));
         if (!s.scratch || !s.wseeds || !s.wstats || !stats || !wire_bytes)
             st = RP_ENOMEM;
+        if (st == RP_OK && !opts->memory)
+            st = rp_scan_kept_begin(&s.keep, corpus);
     }
     if ((st = rp_group_agree(&s.g, st)) == RP_OK)
         st = fingerprint_stage(&s, stats, &sums[0], &wire, wire_bytes);
@@ -855,6 +890,7 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
     rp_free(s.scratch);
     rp_free(s.wseeds);
     rp_free(s.wstats);
+    rp_scan_kept_release(&s.keep);
     rp_group_end(&s.g);
     rp_free(stats);
     rp_free(all_stats);
