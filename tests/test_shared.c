@@ -432,8 +432,8 @@ static void test_read_by_shares_is_the_one_process_scan_on_the_test_corpora(void
 
 /* Alignment in many batches (a block of second documents' text at most 2 KiB), each rank's
  * token hashes kept from fingerprinting (all of them, or as many as 4 KiB holds: the others
- * tokenized again), used by every batch and let go after a document's last batch: the
- * one-process report. */
+ * made when asked for), used by every batch and lent to the others as hashes; and under a
+ * memory budget, no hashes kept and text lent: the one-process report. */
 static void test_read_by_shares_in_batches_with_kept_hashes(void **state)
 {
     static const char *const rel[] = {"examples/posts", "tests/data/hostile",
@@ -450,8 +450,9 @@ static void test_read_by_shares_in_batches_with_kept_hashes(void **state)
         paths[i] = path[i];
     }
     rp_scan_lend_room = 2048;
-    for (int cap = 0; cap <= 1; cap++) {
-        rp_scan_keep_cap = cap ? 4096 : 0;
+    for (int cap = 0; cap <= 2; cap++) {
+        rp_scan_keep_cap = cap == 1 ? 4096 : 0;
+        o.memory = cap == 2 ? (size_t)1 << 30 : 0;
         read_by_shares_as_one_process(paths, 3, &ro, &o);
     }
     rp_scan_keep_cap = 0;
