@@ -34,7 +34,8 @@ extern size_t rp_scan_align_window;
 extern size_t rp_scan_spill_parts;
 
 /* Tests: when not 0, the bytes of second documents' text one batch of a shared scan's
- * alignment takes at most (shared.c; otherwise one batch without a budget). */
+ * alignment takes at most (shared.c; otherwise half the process's own text, at least
+ * 4 MiB). */
 extern size_t rp_scan_lend_room;
 
 /* The stages one at a time, for a scan shared among processes (shared.c); each gives what
@@ -42,7 +43,8 @@ extern size_t rp_scan_lend_room;
 
 /* Token hashes the fingerprinting keeps for the aligner, as rp_scan_run's first pass keeps
  * them: hashes[d] (OWNED, or NULL: the aligner tokenizes d again) and count[d] for every
- * document of the corpus; bytes is what they hold so far. */
+ * document of the corpus; bytes is what they hold so far. A caller may put hashes it owns
+ * elsewhere there (shared.c: lent ones) and take them out before rp_scan_kept_release. */
 typedef struct rp_scan_kept {
     uint32_t **hashes;
     uint32_t *count;
