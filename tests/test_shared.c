@@ -11,6 +11,7 @@
 #define _DEFAULT_SOURCE /* mkdtemp, mkfifo */
 #include "base/base.h"
 #include "fixture.h"
+#include "scan/scan.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -429,6 +430,35 @@ static void test_read_by_shares_is_the_one_process_scan_on_the_test_corpora(void
     read_by_shares_as_one_process(paths, 3, &ro, &o);
 }
 
+/* Alignment in many batches (a block of second documents' text at most 2 KiB), each rank's
+ * token hashes kept from fingerprinting (all of them, or as many as 4 KiB holds: the others
+ * made when asked for), used by every batch and lent to the others as hashes; and under a
+ * memory budget, no hashes kept and text lent: the one-process report. */
+static void test_read_by_shares_in_batches_with_kept_hashes(void **state)
+{
+    static const char *const rel[] = {"examples/posts", "tests/data/hostile",
+                                      "tests/data/outlets.jsonl"};
+    char path[3][4096];
+    const char *paths[3];
+    rp_read_options ro;
+    rp_options o;
+    (void)state;
+    rp_read_options_init(&ro);
+    rp_options_init(&o);
+    for (size_t i = 0; i < 3; i++) {
+        source_path(path[i], sizeof(path[i]), rel[i]);
+        paths[i] = path[i];
+    }
+    rp_scan_lend_room = 2048;
+    for (int cap = 0; cap <= 2; cap++) {
+        rp_scan_keep_cap = cap == 1 ? 4096 : 0;
+        o.memory = cap == 2 ? (size_t)1 << 30 : 0;
+        read_by_shares_as_one_process(paths, 3, &ro, &o);
+    }
+    rp_scan_keep_cap = 0;
+    rp_scan_lend_room = 0;
+}
+
 static void test_read_by_shares_of_a_split_file(void **state)
 {
     char path[4096];
@@ -720,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_shared_scan_is_the_one_process_scan_on_made_corpora),
         cmocka_unit_test(test_shared_scan_is_the_one_process_scan_on_the_test_corpora),
         cmocka_unit_test(test_read_by_shares_is_the_one_process_scan_on_the_test_corpora),
+        cmocka_unit_test(test_read_by_shares_in_batches_with_kept_hashes),
         cmocka_unit_test(test_read_by_shares_of_a_split_file),
         cmocka_unit_test(test_read_by_shares_with_skipped_inputs_and_a_huge_document),
         cmocka_unit_test(test_a_rank_over_its_budget_fails_every_rank),

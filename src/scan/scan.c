@@ -216,6 +216,9 @@ typedef struct run {
     size_t tight_cap;
     uint32_t **hashes;
     uint32_t *hash_count;
+    /* rp_scan_align_seeds with kept hashes: hashes[d] equal to borrowed[d] are the caller's,
+     * let go by the run but never freed */
+    uint32_t *const *borrowed;
     rp_align_work *work; /* per worker */
     rp_hits *whits;      /* per worker */
     rp_hits hits;
@@ -241,10 +244,18 @@ static void free_chunks(run *r)
 /* The index of the i-th pair aligned. */
 #define PAIR_AT(r, i) ((r)->pair_order ? (r)->pair_order[i] : (i))
 
+/* The run lets go of document d's token hashes (freed unless borrowed). */
+static void drop_hashes(run *r, size_t d)
+{
+    if (!r->borrowed || r->borrowed[d] != r->hashes[d])
+        rp_free(r->hashes[d]);
+    r->hashes[d] = NULL;
+}
+
 static void free_hashes(run *r)
 {
     for (size_t d = 0; r->hashes && d < r->docs; d++)
-        rp_free(r->hashes[d]);
+        drop_hashes(r, d);
     rp_free(r->hashes);
     rp_free(r->hash_count);
     r->hashes = NULL;
@@ -1117,10 +1128,8 @@ static rp_status find_pairs(run *r)
     r->seeds.count = kept;
     r->pair_first[r->pair_count] = kept;
     for (size_t d = 0; r->keep_hashes && d < r->docs; d++)
-        if (!r->last_pair[d]) { /* kept by the first pass, in no pair */
-            rp_free(r->hashes[d]);
-            r->hashes[d] = NULL;
-        }
+        if (!r->last_pair[d] && r->hashes[d]) /* kept by the first pass, in no pair */
+            drop_hashes(r, d);
     return RP_OK;
 }
 
@@ -1318,10 +1327,8 @@ static void window_done(run *r, size_t first, size_t end)
         const rp_seed *s = r->seeds.items + r->pair_first[i];
         const uint32_t ds[2] = {s->doc_a, s->doc_b};
         for (int k = 0; k < 2; k++)
-            if (r->last_pair[ds[k]] <= end && r->hashes[ds[k]]) {
-                rp_free(r->hashes[ds[k]]);
-                r->hashes[ds[k]] = NULL;
-            }
+            if (r->last_pair[ds[k]] <= end && r->hashes[ds[k]])
+                drop_hashes(r, ds[k]);
     }
 }
 
@@ -1778,7 +1785,7 @@ const rp_scan_counts *rp_scan_get_counts(const rp_scan *scan)
 rp_status rp_scan_fingerprint_docs(const rp_corpus *corpus, const rp_options *opts,
                                    uint32_t lo, uint32_t hi, rp_progress_fn progress,
                                    void *progress_ctx, rp_fingerprints *out,
-                                   rp_doc_stats *stats)
+                                   rp_doc_stats *stats, rp_scan_kept *keep)
 {
     run r;
     size_t total = 0, at = 0;
@@ -1786,6 +1793,14 @@ rp_status rp_scan_fingerprint_docs(const rp_corpus *corpus, const rp_options *op
 
     if (st == RP_OK)
         st = make_chunks(&r, lo, hi);
+    if (st == RP_OK && keep && keep->hashes && !opts->memory && !rp_scan_spill_parts &&
+        keep->bytes < keep_cap()) { /* the run writes into keep's arrays */
+        r.keep_hashes = true;
+        r.keep_cap = keep_cap() - keep->bytes;
+        atomic_init(&r.kept, 0);
+        r.hashes = keep->hashes;
+        r.hash_count = keep->count;
+    }
     if (st == RP_OK)
         st = rp_pool_run(r.threads, r.chunk_count, fingerprint_task, &r, "fingerprint",
                          r.progress, r.progress_ctx);
@@ -1824,12 +1839,38 @@ rp_status rp_scan_fingerprint_docs(const rp_corpus *corpus, const rp_options *op
         out->count = out->cap = total;
         memcpy(stats, r.stats + lo, (size_t)(hi - lo) * sizeof(*stats));
     }
+    if (r.keep_hashes) { /* keep's arrays, not the run's */
+        keep->bytes += atomic_load(&r.kept);
+        r.hashes = NULL;
+        r.hash_count = NULL;
+    }
     run_release(&r);
     return st;
 }
 
+rp_status rp_scan_kept_begin(rp_scan_kept *keep, const rp_corpus *corpus)
+{
+    size_t docs = rp_corpus_count(corpus);
+    *keep = (rp_scan_kept){rp_calloc(docs ? docs : 1, sizeof(uint32_t *)),
+                           rp_calloc(docs ? docs : 1, sizeof(uint32_t)), docs, 0};
+    if (keep->hashes && keep->count)
+        return RP_OK;
+    rp_scan_kept_release(keep);
+    return RP_ENOMEM;
+}
+
+void rp_scan_kept_release(rp_scan_kept *keep)
+{
+    for (size_t d = 0; keep->hashes && d < keep->docs; d++)
+        rp_free(keep->hashes[d]);
+    rp_free(keep->hashes);
+    rp_free(keep->count);
+    *keep = (rp_scan_kept){NULL, NULL, 0, 0};
+}
+
 rp_status rp_scan_align_seeds(const rp_corpus *corpus, const rp_options *opts, rp_seeds *seeds,
-                              rp_progress_fn progress, void *progress_ctx, rp_hits *out)
+                              rp_scan_kept *keep, rp_progress_fn progress, void *progress_ctx,
+                              rp_hits *out)
 {
     run r;
     rp_status st = stage_run(&r, corpus, opts, progress, progress_ctx);
@@ -1837,6 +1878,18 @@ rp_status rp_scan_align_seeds(const rp_corpus *corpus, const rp_options *opts, r
     rp_seeds_sort(seeds->items, seeds->count);
     r.seeds = *seeds;
     *seeds = (rp_seeds){NULL, 0, 0};
+    if (st == RP_OK && keep && keep->hashes) { /* borrowed: the run's own lists of them */
+        r.hashes = rp_malloc((r.docs ? r.docs : 1) * sizeof(uint32_t *));
+        r.hash_count = rp_malloc((r.docs ? r.docs : 1) * sizeof(uint32_t));
+        if (!r.hashes || !r.hash_count)
+            st = RP_ENOMEM;
+        else if (r.docs) {
+            memcpy(r.hashes, keep->hashes, r.docs * sizeof(uint32_t *));
+            memcpy(r.hash_count, keep->count, r.docs * sizeof(uint32_t));
+        }
+        r.borrowed = keep->hashes;
+        r.keep_hashes = true;
+    }
     if (st == RP_OK)
         st = align_seeds(&r);
     if (st == RP_OK)

@@ -33,21 +33,47 @@ extern size_t rp_scan_align_window;
  * says. */
 extern size_t rp_scan_spill_parts;
 
+/* Tests: when not 0, the bytes of second documents' text one batch of a shared scan's
+ * alignment takes at most (shared.c; otherwise half the process's own text, at least
+ * 4 MiB). */
+extern size_t rp_scan_lend_room;
+
 /* The stages one at a time, for a scan shared among processes (shared.c); each gives what
  * rp_scan_run's stage gives for the same documents. */
 
+/* Token hashes the fingerprinting keeps for the aligner, as rp_scan_run's first pass keeps
+ * them: hashes[d] (OWNED, or NULL: the aligner tokenizes d again) and count[d] for every
+ * document of the corpus; bytes is what they hold so far. A caller may put hashes it owns
+ * elsewhere there (shared.c: lent ones) and take them out before rp_scan_kept_release. */
+typedef struct rp_scan_kept {
+    uint32_t **hashes;
+    uint32_t *count;
+    size_t docs, bytes;
+} rp_scan_kept;
+
+/* keep's arrays for the corpus's documents, none kept yet. */
+rp_status rp_scan_kept_begin(rp_scan_kept *keep, const rp_corpus *corpus);
+
 /* The fingerprints of documents [lo, hi) with their contexts (the index's re-mixed hashes),
  * in (doc, pos) order; stats[0, hi - lo) gets those documents' token counts and
- * invalid UTF-8. out is OWNED (rp_fingerprints_release). */
+ * invalid UTF-8. out is OWNED (rp_fingerprints_release). With keep (its arrays allocated)
+ * and no memory budget, the documents' token hashes are kept there too, up to the first
+ * pass's cap (keep->bytes counted against it). */
 rp_status rp_scan_fingerprint_docs(const rp_corpus *corpus, const rp_options *opts,
                                    uint32_t lo, uint32_t hi, rp_progress_fn progress,
                                    void *progress_ctx, rp_fingerprints *out,
-                                   rp_doc_stats *stats);
+                                   rp_doc_stats *stats, rp_scan_kept *keep);
 
 /* Sorts the seeds (taken: *seeds is emptied) and aligns their pairs as rp_scan_run does;
- * out is OWNED (rp_hits_release), in canonical order. */
+ * out is OWNED (rp_hits_release), in canonical order. With keep (its hashes for the corpus's
+ * documents: borrowed, left as they are), the documents kept there are not tokenized
+ * again. */
 rp_status rp_scan_align_seeds(const rp_corpus *corpus, const rp_options *opts, rp_seeds *seeds,
-                              rp_progress_fn progress, void *progress_ctx, rp_hits *out);
+                              rp_scan_kept *keep, rp_progress_fn progress, void *progress_ctx,
+                              rp_hits *out);
+
+/* The kept hashes let go (keep is emptied). */
+void rp_scan_kept_release(rp_scan_kept *keep);
 
 /* Clusters from every hit of the scan (taken: *hits is emptied; any order), stats of every
  * document (copied) and the counts (alignments set here): the scan rp_scan_run makes. */

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t rp_scan_lend_room = 0;
+
 #define RP_SHARED_BUCKET_BITS 8
 #define RP_SHARED_BUCKETS (1u << RP_SHARED_BUCKET_BITS)
 #define SHARED_BUCKET_OF(h) ((size_t)((h) >> (64 - RP_SHARED_BUCKET_BITS)))
@@ -40,6 +42,12 @@ typedef struct shared {
     rp_fingerprints *scratch; /* per worker */
     rp_seeds *wseeds;         /* per worker */
     rp_index_stats *wstats;   /* per worker */
+    /* the token hashes of this process's share, kept from fingerprinting for the aligner
+     * (no budget), as one process keeps them: taken by the (first) alignment */
+    rp_scan_kept keep;
+    /* lend-align lends token hashes (every process keeps them), not text: a lent document's
+     * hashes are put in keep, where the aligner takes them as a held document's */
+    bool lend_hashes;
 } shared;
 
 /* One bucket of the owned fingerprints: sorted, and its runs' seeds made. */
@@ -141,7 +149,7 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
         if (a == b)
             continue;
         st = rp_scan_fingerprint_docs(s->corpus, s->opts, a, b, s->progress, s->progress_ctx,
-                                      &fps, stats + (a - lo));
+                                      &fps, stats + (a - lo), &s->keep);
         if (st != RP_OK)
             break;
         *made += fps.count;
@@ -373,18 +381,40 @@ static size_t lent_size(const rp_doc *d)
     return 2 * sizeof(uint64_t) + d->ignored_count * sizeof(rp_range) + LENT_PAD(d->len + 1);
 }
 
+/* Lent as token hashes: their count, 0, the hashes, padded to 8 bytes. */
+static size_t lent_hashes_size(uint32_t count)
+{
+    return 2 * sizeof(uint64_t) + LENT_PAD((size_t)count * sizeof(uint32_t));
+}
+
+/* The kept token hashes of held document d, made now if the fingerprinting did not keep
+ * them (past its cap). */
+static rp_status held_hashes(shared *s, uint32_t d, rp_tokens *toks)
+{
+    if (s->keep.hashes[d])
+        return RP_OK;
+    const rp_doc *doc = rp_corpus_doc(s->corpus, d);
+    rp_status st = rp_scan_token_hashes(s->opts, doc, toks, &s->keep.hashes[d],
+                                        &s->keep.count[d]);
+    rp_corpus_text_read(s->corpus, doc->len);
+    return st;
+}
+
 /* Collective: the documents ids[0, n) (increasing, none held here) lent by their holders into
- * s->lend_to; *buf (OWNED) holds their bytes until they are taken back (unlend_docs). */
+ * s->lend_to, or with hashes as token hashes into s->keep; *buf (OWNED) holds their bytes
+ * until they are taken back (unlend_docs). */
 static rp_status fetch_docs(shared *s, const char *stage, const uint32_t *ids, size_t n,
-                            char **buf)
+                            bool hashes, char **buf)
 {
     size_t *counts = rp_calloc(4 * (size_t)s->n, sizeof(size_t));
     size_t *got = counts ? counts + s->n : NULL, *reply = counts ? counts + 2 * s->n : NULL;
     size_t *reply_got = counts ? counts + 3 * s->n : NULL;
     void *asks = NULL, *lent = NULL;
     char *send = NULL;
+    rp_tokens toks;
     rp_status st = counts ? RP_OK : RP_ENOMEM;
 
+    rp_tokens_init(&toks);
     *buf = NULL;
     for (size_t i = 0; st == RP_OK && i < n; i++)
         counts[rp_group_holder(&s->g, ids[i])] += sizeof(uint32_t);
@@ -396,15 +426,32 @@ static rp_status fetch_docs(shared *s, const char *stage, const uint32_t *ids, s
         for (unsigned p = 0; p < s->n; p++)
             for (size_t i = 0; i < got[p] / sizeof(uint32_t); i++, k++) {
                 const rp_doc *d = rp_corpus_doc(s->corpus, a[k]);
+                size_t size = 0;
+                rp_status made;
                 if (a[k] < s->held_lo || a[k] >= s->held_hi || !d)
                     st = RP_EINVAL; /* cannot happen: asked of its holder */
+                else if (!hashes)
+                    size = lent_size(d);
+                else if ((made = held_hashes(s, a[k], &toks)) == RP_OK)
+                    size = lent_hashes_size(s->keep.count[a[k]]);
                 else
-                    reply[p] += lent_size(d), total += lent_size(d);
+                    st = made;
+                reply[p] += size, total += size;
             }
         if (st == RP_OK && !(send = rp_malloc(total + 1)))
             st = RP_ENOMEM;
         char *at = send;
-        for (size_t i = 0; st == RP_OK && i < k; i++) {
+        for (size_t i = 0; st == RP_OK && hashes && i < k; i++) {
+            uint64_t h[2] = {s->keep.count[a[i]], 0};
+            size_t bytes = (size_t)h[0] * sizeof(uint32_t);
+            memcpy(at, h, sizeof(h));
+            at += sizeof(h);
+            if (bytes)
+                memcpy(at, s->keep.hashes[a[i]], bytes);
+            memset(at + bytes, 0, LENT_PAD(bytes) - bytes);
+            at += LENT_PAD(bytes);
+        }
+        for (size_t i = 0; st == RP_OK && !hashes && i < k; i++) {
             const rp_doc *d = rp_corpus_doc(s->corpus, a[i]);
             uint64_t h[2] = {d->len, d->ignored_count};
             memcpy(at, h, sizeof(h));
@@ -420,12 +467,21 @@ static rp_status fetch_docs(shared *s, const char *stage, const uint32_t *ids, s
         }
     }
     rp_free(asks);
+    rp_tokens_release(&toks);
     if ((st = rp_group_agree(&s->g, st)) == RP_OK)
         st = rp_group_exchange(&s->g, stage, send, reply, 1, &lent, reply_got);
     rp_free(send);
     if (st == RP_OK) { /* the replies come in holder order, as the ids were asked */
-        const char *at = lent;
-        for (size_t i = 0; i < n; i++) {
+        char *at = lent;
+        for (size_t i = 0; hashes && i < n; i++) {
+            uint64_t h[2];
+            memcpy(h, at, sizeof(h));
+            at += sizeof(h);
+            s->keep.hashes[ids[i]] = (uint32_t *)(void *)at; /* the aligner only reads them */
+            s->keep.count[ids[i]] = (uint32_t)h[0];
+            at += LENT_PAD((size_t)h[0] * sizeof(uint32_t));
+        }
+        for (size_t i = 0; !hashes && i < n; i++) {
             uint64_t h[2];
             memcpy(h, at, sizeof(h));
             at += sizeof(h);
@@ -442,10 +498,14 @@ static rp_status fetch_docs(shared *s, const char *stage, const uint32_t *ids, s
     return st;
 }
 
-static void unlend_docs(shared *s, const uint32_t *ids, size_t n, char *buf)
+static void unlend_docs(shared *s, const uint32_t *ids, size_t n, bool hashes, char *buf)
 {
-    for (size_t i = 0; i < n; i++)
-        rp_corpus_unlend(s->lend_to, ids[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (!hashes)
+            rp_corpus_unlend(s->lend_to, ids[i]);
+        else
+            s->keep.hashes[ids[i]] = NULL; /* pointers into buf */
+    }
     rp_free(buf);
 }
 
@@ -485,13 +545,16 @@ static rp_status hits_append(rp_hits *all, rp_hits *more)
 }
 
 /* The bytes of second documents one batch of alignment takes: half this process's own text
- * (at least 4 MiB). A batch holds the text lent for it and the token hashes of its documents
- * (the aligner keeps a document's hashes until its last pair, and in the order of first
- * documents the second ones come from all over the corpus), and every batch hashes its first
- * documents again: a quarter took 8 batches at 1 GB, half takes 4 (the job's CPU time, 2.3
- * times the one process's, hardly moved: the batches are not all of it). */
+ * (at least 4 MiB). A batch holds what is lent for it (token hashes, or text under a budget)
+ * and the token hashes of its documents (the aligner keeps a document's hashes until its
+ * last pair, and in the order of first documents the second ones come from all over the
+ * corpus): a quarter took 8 batches at 1 GB, half takes 4. One batch (everything lent at
+ * once) put a rank's peak at 0.72x the one process's at 1 GB, past the 0.7x target; since
+ * the kept hashes, batches no longer tokenize their first documents again. */
 static size_t lend_room(const shared *s)
 {
+    if (rp_scan_lend_room)
+        return rp_scan_lend_room;
     size_t own = 0;
     for (uint32_t d = s->held_lo; d < s->held_hi; d++)
         own += rp_corpus_doc(s->corpus, d)->len;
@@ -501,6 +564,22 @@ static size_t lend_room(const shared *s)
 static bool held(const shared *s, uint32_t d)
 {
     return d >= s->held_lo && d < s->held_hi;
+}
+
+/* The kept token hashes of held documents whose last batch is `last` (1 + its index; 0: in
+ * no pair here) let go. */
+static bool lent_already(const shared *s, uint32_t d)
+{
+    return s->lend_hashes ? s->keep.hashes[d] != NULL : rp_corpus_doc(s->corpus, d)->bytes != NULL;
+}
+
+static void kept_drop(shared *s, const uint32_t *last_blk, uint32_t last)
+{
+    for (uint32_t d = s->held_lo; s->keep.hashes && d < s->held_hi; d++)
+        if (last_blk[d - s->held_lo] == last && s->keep.hashes[d]) {
+            rp_free(s->keep.hashes[d]);
+            s->keep.hashes[d] = NULL;
+        }
 }
 
 /* Alignment of a corpus read by shares: pairs are aligned in batches by blocks of their second
@@ -522,17 +601,23 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
     uint64_t *len = rp_calloc(docs + 1, sizeof(uint64_t));
     uint8_t *mark = rp_calloc(docs + 1, 1);
     uint32_t *blk = rp_malloc((docs + 1) * sizeof(uint32_t));
+    /* per held document: 1 + the last batch that aligns it (0: none), when its kept token
+     * hashes are let go */
+    uint32_t *last_blk = rp_calloc((size_t)(s->held_hi - s->held_lo) + 1, sizeof(uint32_t));
     size_t room = lend_room(s), blocks = 0, n_a = 0, ids_cap = 0;
     uint32_t *ids = NULL, *ids_a = NULL;
     char *lent_a = NULL;
-    rp_status st = len && mark && blk ? RP_OK : RP_ENOMEM;
+    rp_status st = len && mark && blk && last_blk ? RP_OK : RP_ENOMEM;
 
     memset(hits, 0, sizeof(*hits));
     for (uint32_t d = s->held_lo; st == RP_OK && d < s->held_hi; d++)
         len[d] = rp_corpus_doc(s->corpus, d)->len;
+    if (st == RP_OK) /* one more count: the processes that keep no token hashes */
+        len[docs] = s->keep.hashes ? 0 : 1;
     if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
-        s->g.ex->allreduce(s->g.ex->ctx, len, docs, RP_REDUCE_SUM) != 0)
+        s->g.ex->allreduce(s->g.ex->ctx, len, docs + 1, RP_REDUCE_SUM) != 0)
         st = RP_EEXCHANGE;
+    s->lend_hashes = st == RP_OK && len[docs] == 0;
     if (st == RP_OK) { /* the documents in pairs; the second ones cut into blocks */
         size_t used = 0;
         for (size_t i = 0; i < seeds->count; i++) {
@@ -549,6 +634,15 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
             blk[d] = blocks ? (uint32_t)(blocks - 1) : 0;
             n_a += (mark[d] & MARK_A) != 0;
         }
+        for (size_t i = 0; i < seeds->count; i++) {
+            const rp_seed *sd = &seeds->items[i];
+            const uint32_t b1 = blk[sd->doc_b] + 1, ds[2] = {sd->doc_a, sd->doc_b};
+            for (int k = 0; k < 2; k++)
+                if (held(s, ds[k]) && last_blk[ds[k] - s->held_lo] < b1)
+                    last_blk[ds[k] - s->held_lo] = b1;
+        }
+        if (!s->lend_hashes)
+            kept_drop(s, last_blk, 0); /* the hashes of documents in no pair here */
         if (!(ids_a = rp_malloc((n_a + 1) * sizeof(uint32_t))))
             st = RP_ENOMEM;
         n_a = 0;
@@ -560,8 +654,20 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
     if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
         s->g.ex->allreduce(s->g.ex->ctx, &most, 1, RP_REDUCE_MAX) != 0)
         st = RP_EEXCHANGE;
-    if (st == RP_OK)
-        st = fetch_docs(s, "lend-align", ids_a, n_a, &lent_a);
+    if (st == RP_OK && s->lend_hashes) { /* hashes no process aligns let go (len reused) */
+        memset(len, 0, docs * sizeof(uint64_t));
+        for (size_t i = 0; i < seeds->count; i++)
+            len[seeds->items[i].doc_a] = len[seeds->items[i].doc_b] = 1;
+        if (s->g.ex->allreduce(s->g.ex->ctx, len, docs, RP_REDUCE_MAX) != 0)
+            st = RP_EEXCHANGE;
+        for (uint32_t d = s->held_lo; st == RP_OK && d < s->held_hi; d++)
+            if (!len[d] && s->keep.hashes[d]) {
+                rp_free(s->keep.hashes[d]);
+                s->keep.hashes[d] = NULL;
+            }
+    }
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+        st = fetch_docs(s, "lend-align", ids_a, n_a, s->lend_hashes, &lent_a);
     for (uint64_t b = 0; st == RP_OK && b < most; b++) {
         size_t count = 0, n = 0;
         rp_seeds batch = {NULL, 0, 0};
@@ -576,7 +682,7 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
                 continue;
             batch.items[batch.count++] = *sd;
             const uint32_t d = sd->doc_b; /* held elsewhere, not lent already */
-            if (!held(s, d) && !rp_corpus_doc(s->corpus, d)->bytes && !(mark[d] & MARK_WANT)) {
+            if (!held(s, d) && !lent_already(s, d) && !(mark[d] & MARK_WANT)) {
                 if (RP_GROW(ids, ids_cap, n + 1) != RP_OK) {
                     st = RP_ENOMEM;
                     break;
@@ -591,25 +697,29 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
         if (st == RP_OK && n)
             qsort(ids, n, sizeof(uint32_t), u32_order);
         if ((st = rp_group_agree(&s->g, st)) == RP_OK)
-            st = fetch_docs(s, "lend-align", ids, n, &lent);
+            st = fetch_docs(s, "lend-align", ids, n, s->lend_hashes, &lent);
         if (st == RP_OK && batch.count) {
             rp_hits more;
             memset(&more, 0, sizeof(more));
-            st = rp_scan_align_seeds(s->corpus, s->opts, &batch, s->progress, s->progress_ctx,
-                                     &more);
+            st = rp_scan_align_seeds(s->corpus, s->opts, &batch, &s->keep, s->progress,
+                                     s->progress_ctx, &more);
             if (st == RP_OK)
                 st = hits_append(hits, &more);
             rp_hits_release(&more);
         }
+        if (st == RP_OK && !s->lend_hashes) /* else kept for the others' batches */
+            kept_drop(s, last_blk, (uint32_t)b + 1);
         rp_free(batch.items);
         if (lent)
-            unlend_docs(s, ids, n, lent);
+            unlend_docs(s, ids, n, s->lend_hashes, lent);
         st = rp_group_agree(&s->g, st);
     }
     if (lent_a)
-        unlend_docs(s, ids_a, n_a, lent_a);
+        unlend_docs(s, ids_a, n_a, s->lend_hashes, lent_a);
+    rp_scan_kept_release(&s->keep); /* every process's batches are done */
     rp_free(ids_a);
     rp_free(ids);
+    rp_free(last_blk);
     rp_free(blk);
     rp_free(mark);
     rp_free(len);
@@ -645,7 +755,7 @@ static rp_status fetch_for_report(shared *s, const rp_hits *all)
     if (st == RP_OK)
         needed_only(s, ids, &n);
     if ((st = rp_group_agree(&s->g, st)) == RP_OK)
-        st = fetch_docs(s, "lend-report", ids, n, &lent);
+        st = fetch_docs(s, "lend-report", ids, n, false, &lent);
     if (st == RP_OK && lent)
         st = rp_corpus_keep_blob(s->lend_to, lent); /* the corpus frees it */
     rp_free(ids);
@@ -717,8 +827,9 @@ static rp_status align_stage(shared *s, rp_hits *hits)
             if (st == RP_OK)
                 st = align_lent(s, &seeds, hits);
         } else if (st == RP_OK) {
-            st = rp_scan_align_seeds(s->corpus, s->opts, &seeds, s->progress,
+            st = rp_scan_align_seeds(s->corpus, s->opts, &seeds, &s->keep, s->progress,
                                      s->progress_ctx, hits);
+            rp_scan_kept_release(&s->keep);
         }
         rp_free(seeds.items);
     }
@@ -814,6 +925,8 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
         wire_bytes = rp_calloc(s.n, sizeof(size_t));
         if (!s.scratch || !s.wseeds || !s.wstats || !stats || !wire_bytes)
             st = RP_ENOMEM;
+        if (st == RP_OK && !opts->memory)
+            st = rp_scan_kept_begin(&s.keep, corpus);
     }
     if ((st = rp_group_agree(&s.g, st)) == RP_OK)
         st = fingerprint_stage(&s, stats, &sums[0], &wire, wire_bytes);
@@ -855,6 +968,7 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
     rp_free(s.scratch);
     rp_free(s.wseeds);
     rp_free(s.wstats);
+    rp_scan_kept_release(&s.keep);
     rp_group_end(&s.g);
     rp_free(stats);
     rp_free(all_stats);
