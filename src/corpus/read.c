@@ -10,6 +10,7 @@
  * split inputs are opened there but read as they are cut, in walk order (never whole). Large
  * plain files are mapped instead of loaded (map.c).
  */
+#define _DEFAULT_SOURCE /* DT_REG: the kind readdir gives */
 #include "corpus/corpus.h"
 #include "base/pool.h"
 #include "corpus/feed.h"
@@ -38,6 +39,7 @@ typedef struct reader {
     size_t depth;
     size_t path_cap;
     unsigned threads; /* loading a directory's files */
+    rp_pool *pool;    /* those threads, started once for the whole read */
 } reader;
 
 rp_status rp_read_options_check(const rp_read_options *ropts, char *msg, size_t msglen)
@@ -229,7 +231,15 @@ static void names_release(name_list *names)
     rp_free(names->items);
 }
 
-/* The directory's visible entries, sorted; RP_EIO with errno when it cannot be listed. */
+/* The kind of a listed entry as the directory gave it (DT_REG, DT_DIR, ..., DT_UNKNOWN): kept
+ * in the byte after its name's NUL. */
+static unsigned char entry_type(const char *name)
+{
+    return (unsigned char)name[strlen(name) + 1];
+}
+
+/* The directory's visible entries, sorted, each with its kind after the name (entry_type);
+ * RP_EIO with errno when it cannot be listed. */
 static rp_status list_dir(const char *dir, name_list *names)
 {
     DIR *d = opendir(dir);
@@ -244,12 +254,16 @@ static rp_status list_dir(const char *dir, name_list *names)
             break;
         if (ent->d_name[0] == '.')
             continue;
+        size_t len = strlen(ent->d_name);
+        char *name;
         if (RP_GROW(names->items, names->cap, names->count + 1) != RP_OK ||
-            !(names->items[names->count] = rp_strdup(ent->d_name))) {
+            !(name = rp_malloc(len + 2))) {
             closedir(d);
             return RP_ENOMEM;
         }
-        names->count++;
+        memcpy(name, ent->d_name, len + 1);
+        name[len + 1] = (char)ent->d_type; /* past the NUL: see entry_type */
+        names->items[names->count++] = name;
     }
     err = errno;
     closedir(d);
@@ -266,8 +280,9 @@ void (*rp_corpus_test_after_list)(const char *dir) = NULL;
 
 /* ---- a directory's entries: files loaded in parallel, taken in order ---- */
 
-/* Entries loaded at once: bounds the memory of loaded but not yet taken files. */
-#define RP_READ_WINDOW 256
+/* Entries loaded at once, twice this (one window taken while the next loads): bounds the
+ * memory and the descriptors of loaded but not yet taken files. */
+#define RP_READ_WINDOW 128
 
 typedef struct entry {
     char *path;       /* dir/name, OWNED */
@@ -300,6 +315,27 @@ static rp_status load_entry(void *ctx, size_t i, unsigned worker)
 
     (void)worker;
     const char *at = w->dirfd == AT_FDCWD ? e->path : e->name;
+    if (entry_type(e->name) == DT_REG) {
+        /* listed as a regular file (not a link): opened at once, and what was opened is what
+         * the fstat below describes; replaced by anything else since the listing, it is taken
+         * as a stat would have found it (a directory walked, a FIFO skipped as one) */
+        fd = openat(w->dirfd, at, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+            e->stat_err = errno;
+            return RP_OK;
+        }
+        if (fstat(fd, &e->st) != 0) {
+            e->stat_err = errno;
+            close(fd);
+            return RP_OK;
+        }
+        if (!S_ISREG(e->st.st_mode)) {
+            close(fd);
+            return RP_OK;
+        }
+        fst = e->st;
+        goto opened;
+    }
     if (fstatat(w->dirfd, at, &e->st, 0) != 0) {
         e->stat_err = errno;
         return RP_OK;
@@ -319,6 +355,7 @@ static rp_status load_entry(void *ctx, size_t i, unsigned worker)
         close(fd);
         return RP_OK;
     }
+opened:
     if (streamed(w->rd, e->path)) { /* read in walk order, as it is cut */
         e->fd = fd;
         return RP_OK;
@@ -383,13 +420,11 @@ static void entries_release(entry *items, size_t n)
     }
 }
 
-/* Entries [first, first + n) of a listing: paths joined ("dir" or "dir/", any number of
- * slashes, and the entry by one '/'), loaded in parallel, then taken in order. */
-static rp_status walk_window(reader *rd, const char *dir, int dirfd, size_t base,
-                             const name_list *names, size_t first, size_t n, entry *items)
+/* Entries [first, first + n) of a listing into items: paths joined ("dir" or "dir/", any
+ * number of slashes, and the entry by one '/'), nothing loaded yet. */
+static rp_status window_paths(const char *dir, size_t base, const name_list *names, size_t first,
+                              size_t n, entry *items)
 {
-    window w = {rd, items, dirfd};
-    rp_status rs = RP_OK;
     size_t i;
 
     memset(items, 0, n * sizeof(*items));
@@ -406,10 +441,73 @@ static rp_status walk_window(reader *rd, const char *dir, int dirfd, size_t base
         items[i].path = child.data;
         items[i].name = names->items[first + i];
     }
-    rs = rp_pool_run(rd->threads, n, load_entry, &w, "read", NULL, NULL);
-    for (i = 0; i < n && rs == RP_OK; i++)
-        rs = take_entry(rd, &items[i]);
-    entries_release(items, n);
+    return RP_OK;
+}
+
+/* The listing's entries a window at a time, two windows held: while this thread takes one into
+ * the corpus in walk order, the pool's other threads load the next (rp_pool_start), and this
+ * thread joins them when it is done taking. A subdirectory is walked with the pool idle: the
+ * next window's load is finished first. */
+static rp_status walk_entries(reader *rd, const char *dir, int dirfd, size_t base,
+                              const name_list *names)
+{
+    size_t total = names->count, cap = total < RP_READ_WINDOW ? total : RP_READ_WINDOW;
+    entry *buf = rp_malloc(2 * cap * sizeof(*buf));
+    window w[2] = {{rd, NULL, dirfd}, {rd, NULL, dirfd}};
+    size_t n[2] = {0, 0};
+    bool pending = false; /* the other window's load is started, not finished */
+    rp_status rs, ls = RP_OK;
+    unsigned cur = 0;
+
+    if (!rd->pool && buf && !(rd->pool = rp_pool_new(rd->threads))) {
+        rp_free(buf);
+        return RP_ENOMEM;
+    }
+    if (!buf)
+        return RP_ENOMEM;
+    w[0].items = buf;
+    w[1].items = buf + cap;
+    n[0] = cap;
+    if ((rs = window_paths(dir, base, names, 0, n[0], w[0].items)) != RP_OK) {
+        rp_free(buf);
+        return rs;
+    }
+    rp_pool_start(rd->pool, n[0], load_entry, &w[0]);
+    rs = rp_pool_finish(rd->pool);
+    for (size_t first = 0; first < total; first += n[cur], cur ^= 1) {
+        size_t next = first + n[cur];
+        unsigned o = cur ^ 1;
+        n[o] = 0;
+        if (rs == RP_OK && next < total) {
+            n[o] = total - next < cap ? total - next : cap;
+            if ((rs = window_paths(dir, base, names, next, n[o], w[o].items)) != RP_OK) {
+                n[o] = 0;
+            } else {
+                rp_pool_start(rd->pool, n[o], load_entry, &w[o]);
+                pending = true;
+            }
+        }
+        for (size_t i = 0; i < n[cur] && rs == RP_OK; i++) {
+            entry *e = &w[cur].items[i];
+            if (pending && !e->stat_err && S_ISDIR(e->st.st_mode)) {
+                ls = rp_pool_finish(rd->pool); /* the walk below uses the pool */
+                pending = false;
+            }
+            rs = take_entry(rd, e);
+        }
+        if (pending) {
+            ls = rp_pool_finish(rd->pool);
+            pending = false;
+        }
+        entries_release(w[cur].items, n[cur]);
+        if (rs == RP_OK)
+            rs = ls;
+        if (rs != RP_OK) {
+            entries_release(w[o].items, n[o]);
+            break;
+        }
+    }
+    rp_free(buf);
     return rs;
 }
 
@@ -417,7 +515,6 @@ static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
 {
     name_list names = {NULL, 0, 0};
     size_t base = strlen(dir);
-    entry *items = NULL;
     int dirfd = AT_FDCWD;
     rp_status rs;
 
@@ -444,17 +541,10 @@ static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
         rs = skip_errno(rd, dir, errno);
     if (rs == RP_OK && rp_corpus_test_after_list)
         rp_corpus_test_after_list(dir);
-    if (rs == RP_OK && names.count &&
-        !(items = rp_malloc((names.count < RP_READ_WINDOW ? names.count : RP_READ_WINDOW) *
-                            sizeof(*items))))
-        rs = RP_ENOMEM;
-    for (size_t i = 0; i < names.count && rs == RP_OK; i += RP_READ_WINDOW) {
-        size_t n = names.count - i < RP_READ_WINDOW ? names.count - i : RP_READ_WINDOW;
-        rs = walk_window(rd, dir, dirfd, base, &names, i, n, items);
-    }
+    if (rs == RP_OK && names.count)
+        rs = walk_entries(rd, dir, dirfd, base, &names);
     if (dirfd >= 0)
         close(dirfd);
-    rp_free(items);
     names_release(&names);
     rd->depth--;
     return rs;
@@ -537,6 +627,7 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
     rp_annotator_release(&an);
     rp_splitter_release(&rd.sp);
     rp_free(rd.path);
+    rp_pool_free(rd.pool);
     return st;
 }
 
