@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@ typedef struct reader {
     size_t path_cap;
     unsigned threads; /* loading a directory's files */
     rp_pool *pool;    /* those threads, started once for the whole read */
+    struct slab *slabs; /* per loading thread: small files' bytes (read.c's slab) */
 } reader;
 
 rp_status rp_read_options_check(const rp_read_options *ropts, char *msg, size_t msglen)
@@ -123,6 +125,18 @@ static rp_status take_loaded(reader *rd, const char *name, rp_buf buf)
         return RP_ENOMEM;
     }
     return rp_corpus_take(rd->c, copy, buf.data, buf.len, 0, NULL);
+}
+
+/* A small file loaded into a slab the corpus keeps: a feed, or a single document. */
+static rp_status take_in_slab(reader *rd, const char *name, rp_buf buf)
+{
+    char *copy;
+
+    if (rp_corpus_is_feed(buf.data, buf.len))
+        return rp_corpus_read_feed(rd->c, name, buf.data, buf.len);
+    if (!(copy = rp_strdup(name)))
+        return RP_ENOMEM;
+    return rp_corpus_take_in_blob(rd->c, copy, buf.data, buf.len);
 }
 
 /* A mapped input (m is taken): a feed (read from the mapping, which is then let go), or a
@@ -295,15 +309,88 @@ typedef struct entry {
     rp_buf buf;     /* the loaded bytes, or empty with why set */
     int fd;         /* a streamed input, opened but read only when taken (else -1) */
     rp_mapped map;  /* a mapped file (bytes NULL: none) */
+    bool in_slab;   /* buf's bytes lie in a slab (never freed on their own) */
+    char *new_slab; /* a slab this entry began: kept by the corpus when taken, else freed */
     char why[RP_WHY_LEN];
 } entry;
 
+/* Small plain files are read into slabs of this many bytes, one being filled per loading
+ * thread, which the corpus keeps whole (rp_corpus_keep_blob): one allocation and a few page
+ * faults for hundreds of files instead of a malloc each (whose arena grew by an mprotect every
+ * other file, each blocking the other thread's page faults). */
+#define RP_READ_SLAB ((size_t)4 << 20)
+#define RP_READ_SMALL ((size_t)64 << 10)
+
+typedef struct slab {
+    char *data;
+    size_t used;
+} slab;
+
 typedef struct window {
     const reader *rd;
+    slab *slabs; /* per worker: the slab being filled (NULL: none; text_in_file) */
     entry *items;
     int dirfd; /* the directory, opened once: each file's lookup is one step, not the whole
                 * path again (AT_FDCWD with -1 names: the joined paths are used) */
 } window;
+
+/* Faults in a fresh slab's pages with one call (where the kernel can) instead of a fault a
+ * page as reads first write them; nothing changes if it cannot. */
+static void populate(char *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1), hi = ((uintptr_t)p + len) & ~(page - 1);
+    if (page && hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)len;
+#endif
+}
+
+/* A small plain file of `size` bytes read whole into the worker's slab with one read (the
+ * slab's room: the bytes, a byte more that proves the end, and the NUL): true when e->buf now
+ * holds it (or, the file unable to go back to its start, e->why says so). False for anything
+ * else (compressed, UTF-16, binary, not the size fstat gave, out of memory), with the file put
+ * back at its start for rp_corpus_load, which decides as it always has. */
+static bool load_small(window *w, unsigned worker, entry *e, int fd, size_t size)
+{
+    slab *sl = &w->slabs[worker];
+    ssize_t n;
+
+    if (!sl->data || RP_READ_SLAB - sl->used < size + 2) {
+        char *fresh = rp_malloc(RP_READ_SLAB);
+        if (!fresh)
+            return false;
+        populate(fresh, RP_READ_SLAB);
+        sl->data = e->new_slab = fresh;
+        sl->used = 0;
+    }
+    char *p = sl->data + sl->used;
+    do
+        n = read(fd, p, size + 1);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0 && (size_t)n == size) {
+        const unsigned char *u = (const unsigned char *)p;
+        p[size] = '\0';
+        bool coded = (size >= 2 && ((u[0] == 0x1f && u[1] == 0x8b) ||
+                                    (u[0] == 0xff && u[1] == 0xfe) ||
+                                    (u[0] == 0xfe && u[1] == 0xff))) ||
+                     (size >= 4 && u[0] == 0x28 && u[1] == 0xb5 && u[2] == 0x2f && u[3] == 0xfd);
+        if (!coded && !rp_corpus_is_binary(p, size)) {
+            e->buf = (rp_buf){.data = p, .len = size, .cap = size + 1};
+            e->in_slab = true;
+            sl->used += (size + 1 + 15) & ~(size_t)15;
+            return true;
+        }
+    }
+    if (n != 0 && lseek(fd, 0, SEEK_SET) != 0) { /* cannot be read again from the start */
+        rp_corpus_errno_reason(n < 0 ? errno : ESPIPE, e->why);
+        return true;
+    }
+    return false;
+}
 
 /* What a walk needs of one entry, without touching the corpus (runs on any thread). */
 static rp_status load_entry(void *ctx, size_t i, unsigned worker)
@@ -313,7 +400,6 @@ static rp_status load_entry(void *ctx, size_t i, unsigned worker)
     struct stat fst;
     int fd;
 
-    (void)worker;
     const char *at = w->dirfd == AT_FDCWD ? e->path : e->name;
     if (entry_type(e->name) == DT_REG) {
         /* listed as a regular file (not a link): opened at once, and what was opened is what
@@ -364,6 +450,11 @@ opened:
         close(fd); /* the mapping stays */
         return RP_OK;
     }
+    if (w->slabs && fst.st_size > 0 && (uintmax_t)fst.st_size <= RP_READ_SMALL &&
+        (uintmax_t)fst.st_size <= w->rd->cap && load_small(w, worker, e, fd, (size_t)fst.st_size)) {
+        close(fd);
+        return RP_OK;
+    }
     e->load = rp_corpus_load(fd, w->rd->cap, size_hint(&fst), &e->buf, e->why);
     close(fd);
     return RP_OK;
@@ -377,8 +468,12 @@ static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st);
 static rp_status take_entry(reader *rd, entry *e)
 {
     rp_buf buf = e->buf;
+    char *fresh = e->new_slab;
 
     e->buf = (rp_buf)RP_BUF_INIT;
+    e->new_slab = NULL;
+    if (fresh && rp_corpus_keep_blob(rd->c, fresh) != RP_OK)
+        return RP_ENOMEM; /* freed; no later entry is taken */
     if (e->stat_err)
         return skip_errno(rd, e->path, e->stat_err);
     if (S_ISDIR(e->st.st_mode)) {
@@ -406,6 +501,8 @@ static rp_status take_entry(reader *rd, entry *e)
         return rp_corpus_skip(rd->c, e->path, e->why);
     if (e->map.bytes)
         return take_mapped(rd, e->path, &e->map);
+    if (e->in_slab)
+        return take_in_slab(rd, e->path, buf);
     return take_loaded(rd, e->path, buf);
 }
 
@@ -413,7 +510,9 @@ static void entries_release(entry *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         rp_free(items[i].path);
-        rp_buf_release(&items[i].buf);
+        if (!items[i].in_slab)
+            rp_buf_release(&items[i].buf);
+        rp_free(items[i].new_slab); /* begun but not kept: the read stops */
         rp_corpus_unmap(&items[i].map);
         if (items[i].fd >= 0)
             close(items[i].fd);
@@ -453,7 +552,7 @@ static rp_status walk_entries(reader *rd, const char *dir, int dirfd, size_t bas
 {
     size_t total = names->count, cap = total < RP_READ_WINDOW ? total : RP_READ_WINDOW;
     entry *buf = rp_malloc(2 * cap * sizeof(*buf));
-    window w[2] = {{rd, NULL, dirfd}, {rd, NULL, dirfd}};
+    window w[2] = {{rd, rd->slabs, NULL, dirfd}, {rd, rd->slabs, NULL, dirfd}};
     size_t n[2] = {0, 0};
     bool pending = false; /* the other window's load is started, not finished */
     rp_status rs, ls = RP_OK;
@@ -463,6 +562,12 @@ static rp_status walk_entries(reader *rd, const char *dir, int dirfd, size_t bas
         rp_free(buf);
         return RP_ENOMEM;
     }
+    if (!rd->slabs && !rd->ro.text_in_file && buf &&
+        !(rd->slabs = rp_calloc(rd->threads, sizeof(*rd->slabs)))) {
+        rp_free(buf);
+        return RP_ENOMEM;
+    }
+    w[0].slabs = w[1].slabs = rd->slabs;
     if (!buf)
         return RP_ENOMEM;
     w[0].items = buf;
@@ -628,6 +733,7 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
     rp_splitter_release(&rd.sp);
     rp_free(rd.path);
     rp_pool_free(rd.pool);
+    rp_free(rd.slabs); /* the slabs themselves are the corpus's */
     return st;
 }
 
