@@ -5,10 +5,11 @@
  * path; anything that cannot be read is recorded as skipped and the walk goes on. Each input
  * then goes to the JSONL reader, the regex splitter, the RSS/Atom reader (an XML file whose
  * root is <rss>, <feed> or <rdf:RDF>), or becomes one document. A directory's files are loaded
- * (read, decompressed, checked) by rp_read_options.threads threads, a window at a time, and
- * taken into the corpus in walk order: the corpus is the same for any thread count. JSONL and
- * split inputs are opened there but read as they are cut, in walk order (never whole). Large
- * plain files are mapped instead of loaded (map.c).
+ * (read, decompressed, checked) by rp_read_options.threads threads kept for the whole read, a
+ * window at a time (the next loading while this one is taken), and taken into the corpus in
+ * walk order: the corpus is the same for any thread count. JSONL and split inputs are opened
+ * there but read as they are cut, in walk order (never whole). Large plain files are mapped
+ * instead of loaded (map.c); small plain ones are read into slabs the corpus keeps.
  */
 #define _DEFAULT_SOURCE /* DT_REG: the kind readdir gives */
 #include "corpus/corpus.h"
