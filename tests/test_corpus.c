@@ -1425,11 +1425,137 @@ static void test_read_dir_gives_the_same_corpus_for_any_thread_count(void **stat
         rp_corpus_free(c[t]);
 }
 
+/* Small plain files are read into slabs of a few megabytes (read.c); a subdirectory between two
+ * windows is walked while the next window waits, loaded; compressed, UTF-16, binary and empty
+ * files among them still go to the loader. Any thread count gives the same corpus. */
+static void test_read_dir_of_small_files_in_slabs_with_a_subdirectory_between_windows(void **state)
+{
+    static const char le[] = "\xff\xfe"
+                             "h\0"
+                             "i\0"
+                             "\n\0";
+    static const char binary[12] = {0, 0, 0, 1, 2, 'b', 'i', 'n', 0, 0, 0, 0};
+    char rel[64];
+    char *text = malloc(20001);
+    rp_corpus *c[3];
+    const unsigned threads[3] = {1, 2, 3};
+
+    (void)state;
+    assert_non_null(text);
+    make_dir("slab");
+    make_dir("slab/f0200-sub");
+    for (int i = 0; i < 600; i++) { /* 600 x 20 KB: several slabs for each thread */
+        size_t len = 0;
+        while (len < 20000 - 64)
+            len += (size_t)snprintf(text + len, 20001 - len, "file %d line %zu. ", i, len);
+        snprintf(rel, sizeof(rel), "slab/f%04d.txt", i);
+        if (i == 100)
+            put_gzip(rel, text, 1);
+        else if (i == 150)
+            put(rel, le, sizeof(le) - 1);
+        else if (i == 250)
+            put(rel, binary, sizeof(binary));
+        else
+            puts_file(rel, i == 300 ? "" : text);
+    }
+    puts_file("slab/f0200-sub/a.txt", "in the subdirectory\n");
+    puts_file("slab/f0200-sub/b.txt", "also in it\n");
+    for (int t = 0; t < 3; t++) {
+        rp_read_options ro;
+        rp_read_options_init(&ro);
+        ro.threads = threads[t];
+        c[t] = read_path(at("slab"), &ro);
+    }
+    /* 599 of the files (the binary one skipped) and the subdirectory's two, in walk order */
+    assert_int_equal(rp_corpus_count(c[0]), 601);
+    assert_int_equal(rp_corpus_skipped_count(c[0]), 1);
+    assert_string_equal(rp_corpus_skipped(c[0], 0)->reason, "binary file");
+    assert_doc(c[0], 200, at("slab/f0200-sub/a.txt"), "in the subdirectory\n", 0);
+    assert_doc(c[0], 201, at("slab/f0200-sub/b.txt"), "also in it\n", 0);
+    assert_doc(c[0], 150, at("slab/f0150.txt"), "hi\n", 0);
+    assert_doc(c[0], 301, at("slab/f0300.txt"), "", 0);
+    for (int i = 0; i < 600; i++) {
+        if (i == 150 || i == 250 || i == 300)
+            continue;
+        size_t len = 0;
+        while (len < 20000 - 64)
+            len += (size_t)snprintf(text + len, 20001 - len, "file %d line %zu. ", i, len);
+        snprintf(rel, sizeof(rel), "slab/f%04d.txt", i);
+        uint32_t id = (uint32_t)(i + (i >= 200 ? 2 : 0) - (i > 250 ? 1 : 0));
+        assert_doc(c[0], id, at(rel), text, 0);
+        assert_int_equal(rp_corpus_doc(c[0], id)->bytes[len], '\0');
+    }
+    for (int t = 1; t < 3; t++) {
+        assert_int_equal(rp_corpus_count(c[t]), rp_corpus_count(c[0]));
+        for (uint32_t d = 0; d < rp_corpus_count(c[0]); d++) {
+            const rp_doc *x = rp_corpus_doc(c[0], d), *y = rp_corpus_doc(c[t], d);
+            assert_string_equal(x->name, y->name);
+            assert_int_equal(x->len, y->len);
+            assert_memory_equal(x->bytes, y->bytes, x->len);
+        }
+        assert_int_equal(rp_corpus_skipped_count(c[t]), 1);
+    }
+    for (int t = 0; t < 3; t++)
+        rp_corpus_free(c[t]);
+    free(text);
+}
+
+/* A walk of small files (slabs), a compressed, a UTF-16 and a binary one and a subdirectory:
+ * every allocation that fails rolls the read back, whatever was in the slabs. */
+static void test_walk_of_small_files_fails_cleanly_at_every_allocation(void **state)
+{
+    static const char le[] = "\xff\xfe"
+                             "o\0"
+                             "k\0";
+    static const char binary[12] = {0, 0, 0, 1, 2, 'b', 'i', 'n', 0, 0, 0, 0};
+    rp_read_options ro;
+    rp_corpus *c = NULL;
+    unsigned long n;
+    rp_status st = RP_ENOMEM;
+
+    (void)state;
+    make_dir("afs");
+    make_dir("afs/b-sub");
+    puts_file("afs/a.txt", sample);
+    puts_file("afs/b-sub/x.txt", "inside\n");
+    put_gzip("afs/c.gz", sample, 1);
+    put("afs/d.txt", le, sizeof(le) - 1);
+    put("afs/e.bin", binary, sizeof(binary));
+    puts_file("afs/f.txt", "last\n");
+    rp_read_options_init(&ro);
+    ro.threads = 2;
+    for (n = 1; n < 10000 && st != RP_OK; n++) {
+        assert_int_equal(rp_corpus_new(&c), RP_OK);
+        assert_int_equal(rp_corpus_add(c, "kept", "x", 1, NULL), RP_OK);
+        rp_alloc_fail_after(n);
+        st = rp_corpus_read(c, at("afs"), &ro);
+        rp_alloc_fail_after(0);
+        if (st != RP_OK) {
+            assert_int_equal(st, RP_ENOMEM);
+            assert_int_equal(rp_corpus_count(c), 1);
+            assert_int_equal(rp_corpus_skipped_count(c), 0);
+            rp_corpus_free(c);
+        }
+    }
+    assert_int_equal(st, RP_OK);
+    assert_true(n > 10);
+    assert_int_equal(rp_corpus_count(c), 6);
+    assert_doc(c, 1, at("afs/a.txt"), sample, 0);
+    assert_doc(c, 2, at("afs/b-sub/x.txt"), "inside\n", 0);
+    assert_doc(c, 3, at("afs/c.gz"), sample, 0);
+    assert_doc(c, 4, at("afs/d.txt"), "ok", 0);
+    assert_doc(c, 5, at("afs/f.txt"), "last\n", 0);
+    assert_int_equal(rp_corpus_skipped_count(c), 1);
+    rp_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus_add_copies_and_find_names),
         cmocka_unit_test(test_read_dir_gives_the_same_corpus_for_any_thread_count),
+        cmocka_unit_test(test_read_dir_of_small_files_in_slabs_with_a_subdirectory_between_windows),
+        cmocka_unit_test(test_walk_of_small_files_fails_cleanly_at_every_allocation),
         cmocka_unit_test(test_read_file_is_one_document_named_as_given),
         cmocka_unit_test(test_read_empty_file_is_an_empty_document),
         cmocka_unit_test(test_read_missing_path_is_skipped_with_strerror),

@@ -31,6 +31,7 @@ typedef struct rp_doc_raw {
     /* a document another process holds (rp_corpus_lend): its bytes, and its ignored lines
      * when lent_ignored, are the lender's, not the corpus's to free */
     bool lent, lent_ignored;
+    bool in_blob; /* the bytes lie in a blob the corpus keeps (rp_corpus_take_in_blob) */
 } rp_doc_raw;
 
 struct rp_corpus {
@@ -83,7 +84,7 @@ static void release_bytes(rp_corpus *c, size_t id)
     rp_doc_raw *raw = &c->raws[id];
     if (raw->map.bytes)
         rp_corpus_unmap(&raw->map);
-    else if (!raw->in_file && !raw->lent)
+    else if (!raw->in_file && !raw->lent && !raw->in_blob)
         rp_free((char *)c->docs[id].bytes);
     c->docs[id].bytes = NULL;
 }
@@ -201,7 +202,7 @@ rp_status rp_corpus_take(rp_corpus *c, char *name, char *bytes, size_t len, size
     }
     c->docs[c->count] = (rp_doc){.name = name, .bytes = bytes, .len = len, .offset = offset,
                                   .meta = meta, .file_line = 1};
-    c->raws[c->count] = (rp_doc_raw){NULL, 0, {0}, in_file != NULL, false, false};
+    c->raws[c->count] = (rp_doc_raw){NULL, 0, {0}, in_file != NULL, false, false, false};
     c->has_files |= in_file != NULL;
     c->count++;
     return RP_OK;
@@ -212,6 +213,21 @@ fail:
     return st;
 }
 
+rp_status rp_corpus_take_in_blob(rp_corpus *c, char *name, char *bytes, size_t len)
+{
+    rp_status st = room_for_one(c);
+
+    if (st != RP_OK) {
+        rp_free(name);
+        return st;
+    }
+    bytes[len] = '\0';
+    c->docs[c->count] = (rp_doc){.name = name, .bytes = bytes, .len = len, .file_line = 1};
+    c->raws[c->count] = (rp_doc_raw){.in_blob = true};
+    c->count++;
+    return RP_OK;
+}
+
 rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m)
 {
     rp_status st = room_for_one(c);
@@ -219,7 +235,7 @@ rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m)
     if (st != RP_OK)
         goto fail;
     c->docs[c->count] = (rp_doc){.name = name, .bytes = m->bytes, .len = m->len, .file_line = 1};
-    c->raws[c->count] = (rp_doc_raw){NULL, 0, *m, false, false, false};
+    c->raws[c->count] = (rp_doc_raw){NULL, 0, *m, false, false, false, false};
     c->has_files = true;
     c->count++;
     memset(m, 0, sizeof(*m));
@@ -405,7 +421,7 @@ rp_status rp_corpus_take_absent(rp_corpus *c, char *name, size_t len)
         return st;
     }
     c->docs[c->count] = (rp_doc){.name = name, .bytes = NULL, .len = len, .file_line = 1};
-    c->raws[c->count] = (rp_doc_raw){NULL, 0, {0}, false, false, false};
+    c->raws[c->count] = (rp_doc_raw){NULL, 0, {0}, false, false, false, false};
     c->count++;
     return RP_OK;
 }
@@ -424,7 +440,7 @@ rp_status rp_corpus_place(rp_corpus *c, size_t first, size_t total)
     for (size_t i = 0; i < total; i++)
         if (i < first || i >= first + held) {
             c->docs[i] = (rp_doc){.file_line = 1};
-            c->raws[i] = (rp_doc_raw){NULL, 0, {0}, false, false, false};
+            c->raws[i] = (rp_doc_raw){NULL, 0, {0}, false, false, false, false};
         }
     c->count = total;
     rp_corpus_set_held(c, (uint32_t)first, (uint32_t)(first + held));

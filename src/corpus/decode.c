@@ -448,6 +448,10 @@ static rp_status read_whole(loader *ld, size_t size_hint, unsigned char *head, s
         snprintf(ld->why, RP_WHY_LEN, "binary file");
         return RP_EFORMAT;
     }
+    /* a read of a regular file that asked for one byte more than it holds and got exactly its
+     * size met the end: no further read to see it again */
+    if (out->len == first && first == size_hint)
+        return RP_OK;
     return read_plain(ld);
 }
 

@@ -5,11 +5,13 @@
  * path; anything that cannot be read is recorded as skipped and the walk goes on. Each input
  * then goes to the JSONL reader, the regex splitter, the RSS/Atom reader (an XML file whose
  * root is <rss>, <feed> or <rdf:RDF>), or becomes one document. A directory's files are loaded
- * (read, decompressed, checked) by rp_read_options.threads threads, a window at a time, and
- * taken into the corpus in walk order: the corpus is the same for any thread count. JSONL and
- * split inputs are opened there but read as they are cut, in walk order (never whole). Large
- * plain files are mapped instead of loaded (map.c).
+ * (read, decompressed, checked) by rp_read_options.threads threads kept for the whole read, a
+ * window at a time (the next loading while this one is taken), and taken into the corpus in
+ * walk order: the corpus is the same for any thread count. JSONL and split inputs are opened
+ * there but read as they are cut, in walk order (never whole). Large plain files are mapped
+ * instead of loaded (map.c); small plain ones are read into slabs the corpus keeps.
  */
+#define _DEFAULT_SOURCE /* DT_REG: the kind readdir gives */
 #include "corpus/corpus.h"
 #include "base/pool.h"
 #include "corpus/feed.h"
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +41,8 @@ typedef struct reader {
     size_t depth;
     size_t path_cap;
     unsigned threads; /* loading a directory's files */
+    rp_pool *pool;    /* those threads, started once for the whole read */
+    struct slab *slabs; /* per loading thread: small files' bytes (read.c's slab) */
 } reader;
 
 rp_status rp_read_options_check(const rp_read_options *ropts, char *msg, size_t msglen)
@@ -121,6 +126,18 @@ static rp_status take_loaded(reader *rd, const char *name, rp_buf buf)
         return RP_ENOMEM;
     }
     return rp_corpus_take(rd->c, copy, buf.data, buf.len, 0, NULL);
+}
+
+/* A small file loaded into a slab the corpus keeps: a feed, or a single document. */
+static rp_status take_in_slab(reader *rd, const char *name, rp_buf buf)
+{
+    char *copy;
+
+    if (rp_corpus_is_feed(buf.data, buf.len))
+        return rp_corpus_read_feed(rd->c, name, buf.data, buf.len);
+    if (!(copy = rp_strdup(name)))
+        return RP_ENOMEM;
+    return rp_corpus_take_in_blob(rd->c, copy, buf.data, buf.len);
 }
 
 /* A mapped input (m is taken): a feed (read from the mapping, which is then let go), or a
@@ -229,7 +246,15 @@ static void names_release(name_list *names)
     rp_free(names->items);
 }
 
-/* The directory's visible entries, sorted; RP_EIO with errno when it cannot be listed. */
+/* The kind of a listed entry as the directory gave it (DT_REG, DT_DIR, ..., DT_UNKNOWN): kept
+ * in the byte after its name's NUL. */
+static unsigned char entry_type(const char *name)
+{
+    return (unsigned char)name[strlen(name) + 1];
+}
+
+/* The directory's visible entries, sorted, each with its kind after the name (entry_type);
+ * RP_EIO with errno when it cannot be listed. */
 static rp_status list_dir(const char *dir, name_list *names)
 {
     DIR *d = opendir(dir);
@@ -244,12 +269,16 @@ static rp_status list_dir(const char *dir, name_list *names)
             break;
         if (ent->d_name[0] == '.')
             continue;
+        size_t len = strlen(ent->d_name);
+        char *name;
         if (RP_GROW(names->items, names->cap, names->count + 1) != RP_OK ||
-            !(names->items[names->count] = rp_strdup(ent->d_name))) {
+            !(name = rp_malloc(len + 2))) {
             closedir(d);
             return RP_ENOMEM;
         }
-        names->count++;
+        memcpy(name, ent->d_name, len + 1);
+        name[len + 1] = (char)ent->d_type; /* past the NUL: see entry_type */
+        names->items[names->count++] = name;
     }
     err = errno;
     closedir(d);
@@ -266,8 +295,9 @@ void (*rp_corpus_test_after_list)(const char *dir) = NULL;
 
 /* ---- a directory's entries: files loaded in parallel, taken in order ---- */
 
-/* Entries loaded at once: bounds the memory of loaded but not yet taken files. */
-#define RP_READ_WINDOW 256
+/* Entries loaded at once, twice this (one window taken while the next loads): bounds the
+ * memory and the descriptors of loaded but not yet taken files. */
+#define RP_READ_WINDOW 128
 
 typedef struct entry {
     char *path;       /* dir/name, OWNED */
@@ -280,15 +310,88 @@ typedef struct entry {
     rp_buf buf;     /* the loaded bytes, or empty with why set */
     int fd;         /* a streamed input, opened but read only when taken (else -1) */
     rp_mapped map;  /* a mapped file (bytes NULL: none) */
+    bool in_slab;   /* buf's bytes lie in a slab (never freed on their own) */
+    char *new_slab; /* a slab this entry began: kept by the corpus when taken, else freed */
     char why[RP_WHY_LEN];
 } entry;
 
+/* Small plain files are read into slabs of this many bytes, one being filled per loading
+ * thread, which the corpus keeps whole (rp_corpus_keep_blob): one allocation and a few page
+ * faults for hundreds of files instead of a malloc each (whose arena grew by an mprotect every
+ * other file, each blocking the other thread's page faults). */
+#define RP_READ_SLAB ((size_t)4 << 20)
+#define RP_READ_SMALL ((size_t)64 << 10)
+
+typedef struct slab {
+    char *data;
+    size_t used;
+} slab;
+
 typedef struct window {
     const reader *rd;
+    slab *slabs; /* per worker: the slab being filled (NULL: none; text_in_file) */
     entry *items;
     int dirfd; /* the directory, opened once: each file's lookup is one step, not the whole
                 * path again (AT_FDCWD with -1 names: the joined paths are used) */
 } window;
+
+/* Faults in a fresh slab's pages with one call (where the kernel can) instead of a fault a
+ * page as reads first write them; nothing changes if it cannot. */
+static void populate(char *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1), hi = ((uintptr_t)p + len) & ~(page - 1);
+    if (page && hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)len;
+#endif
+}
+
+/* A small plain file of `size` bytes read whole into the worker's slab with one read (the
+ * slab's room: the bytes, a byte more that proves the end, and the NUL): true when e->buf now
+ * holds it (or, the file unable to go back to its start, e->why says so). False for anything
+ * else (compressed, UTF-16, binary, not the size fstat gave, out of memory), with the file put
+ * back at its start for rp_corpus_load, which decides as it always has. */
+static bool load_small(window *w, unsigned worker, entry *e, int fd, size_t size)
+{
+    slab *sl = &w->slabs[worker];
+    ssize_t n;
+
+    if (!sl->data || RP_READ_SLAB - sl->used < size + 2) {
+        char *fresh = rp_malloc(RP_READ_SLAB);
+        if (!fresh)
+            return false;
+        populate(fresh, RP_READ_SLAB);
+        sl->data = e->new_slab = fresh;
+        sl->used = 0;
+    }
+    char *p = sl->data + sl->used;
+    do
+        n = read(fd, p, size + 1);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0 && (size_t)n == size) {
+        const unsigned char *u = (const unsigned char *)p;
+        p[size] = '\0';
+        bool coded = (size >= 2 && ((u[0] == 0x1f && u[1] == 0x8b) ||
+                                    (u[0] == 0xff && u[1] == 0xfe) ||
+                                    (u[0] == 0xfe && u[1] == 0xff))) ||
+                     (size >= 4 && u[0] == 0x28 && u[1] == 0xb5 && u[2] == 0x2f && u[3] == 0xfd);
+        if (!coded && !rp_corpus_is_binary(p, size)) {
+            e->buf = (rp_buf){.data = p, .len = size, .cap = size + 1};
+            e->in_slab = true;
+            sl->used += (size + 1 + 15) & ~(size_t)15;
+            return true;
+        }
+    }
+    if (n != 0 && lseek(fd, 0, SEEK_SET) != 0) { /* cannot be read again from the start */
+        rp_corpus_errno_reason(n < 0 ? errno : ESPIPE, e->why);
+        return true;
+    }
+    return false;
+}
 
 /* What a walk needs of one entry, without touching the corpus (runs on any thread). */
 static rp_status load_entry(void *ctx, size_t i, unsigned worker)
@@ -298,8 +401,28 @@ static rp_status load_entry(void *ctx, size_t i, unsigned worker)
     struct stat fst;
     int fd;
 
-    (void)worker;
     const char *at = w->dirfd == AT_FDCWD ? e->path : e->name;
+    if (entry_type(e->name) == DT_REG) {
+        /* listed as a regular file (not a link): opened at once, and what was opened is what
+         * the fstat below describes; replaced by anything else since the listing, it is taken
+         * as a stat would have found it (a directory walked, a FIFO skipped as one) */
+        fd = openat(w->dirfd, at, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+            e->stat_err = errno;
+            return RP_OK;
+        }
+        if (fstat(fd, &e->st) != 0) {
+            e->stat_err = errno;
+            close(fd);
+            return RP_OK;
+        }
+        if (!S_ISREG(e->st.st_mode)) {
+            close(fd);
+            return RP_OK;
+        }
+        fst = e->st;
+        goto opened;
+    }
     if (fstatat(w->dirfd, at, &e->st, 0) != 0) {
         e->stat_err = errno;
         return RP_OK;
@@ -319,12 +442,18 @@ static rp_status load_entry(void *ctx, size_t i, unsigned worker)
         close(fd);
         return RP_OK;
     }
+opened:
     if (streamed(w->rd, e->path)) { /* read in walk order, as it is cut */
         e->fd = fd;
         return RP_OK;
     }
     if (map_plain(w->rd, fd, &fst, &e->map, e->why)) {
         close(fd); /* the mapping stays */
+        return RP_OK;
+    }
+    if (w->slabs && fst.st_size > 0 && (uintmax_t)fst.st_size <= RP_READ_SMALL &&
+        (uintmax_t)fst.st_size <= w->rd->cap && load_small(w, worker, e, fd, (size_t)fst.st_size)) {
+        close(fd);
         return RP_OK;
     }
     e->load = rp_corpus_load(fd, w->rd->cap, size_hint(&fst), &e->buf, e->why);
@@ -340,8 +469,12 @@ static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st);
 static rp_status take_entry(reader *rd, entry *e)
 {
     rp_buf buf = e->buf;
+    char *fresh = e->new_slab;
 
     e->buf = (rp_buf)RP_BUF_INIT;
+    e->new_slab = NULL;
+    if (fresh && rp_corpus_keep_blob(rd->c, fresh) != RP_OK)
+        return RP_ENOMEM; /* freed; no later entry is taken */
     if (e->stat_err)
         return skip_errno(rd, e->path, e->stat_err);
     if (S_ISDIR(e->st.st_mode)) {
@@ -369,6 +502,8 @@ static rp_status take_entry(reader *rd, entry *e)
         return rp_corpus_skip(rd->c, e->path, e->why);
     if (e->map.bytes)
         return take_mapped(rd, e->path, &e->map);
+    if (e->in_slab)
+        return take_in_slab(rd, e->path, buf);
     return take_loaded(rd, e->path, buf);
 }
 
@@ -376,20 +511,20 @@ static void entries_release(entry *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         rp_free(items[i].path);
-        rp_buf_release(&items[i].buf);
+        if (!items[i].in_slab)
+            rp_buf_release(&items[i].buf);
+        rp_free(items[i].new_slab); /* begun but not kept: the read stops */
         rp_corpus_unmap(&items[i].map);
         if (items[i].fd >= 0)
             close(items[i].fd);
     }
 }
 
-/* Entries [first, first + n) of a listing: paths joined ("dir" or "dir/", any number of
- * slashes, and the entry by one '/'), loaded in parallel, then taken in order. */
-static rp_status walk_window(reader *rd, const char *dir, int dirfd, size_t base,
-                             const name_list *names, size_t first, size_t n, entry *items)
+/* Entries [first, first + n) of a listing into items: paths joined ("dir" or "dir/", any
+ * number of slashes, and the entry by one '/'), nothing loaded yet. */
+static rp_status window_paths(const char *dir, size_t base, const name_list *names, size_t first,
+                              size_t n, entry *items)
 {
-    window w = {rd, items, dirfd};
-    rp_status rs = RP_OK;
     size_t i;
 
     memset(items, 0, n * sizeof(*items));
@@ -406,10 +541,79 @@ static rp_status walk_window(reader *rd, const char *dir, int dirfd, size_t base
         items[i].path = child.data;
         items[i].name = names->items[first + i];
     }
-    rs = rp_pool_run(rd->threads, n, load_entry, &w, "read", NULL, NULL);
-    for (i = 0; i < n && rs == RP_OK; i++)
-        rs = take_entry(rd, &items[i]);
-    entries_release(items, n);
+    return RP_OK;
+}
+
+/* The listing's entries a window at a time, two windows held: while this thread takes one into
+ * the corpus in walk order, the pool's other threads load the next (rp_pool_start), and this
+ * thread joins them when it is done taking. A subdirectory is walked with the pool idle: the
+ * next window's load is finished first. */
+static rp_status walk_entries(reader *rd, const char *dir, int dirfd, size_t base,
+                              const name_list *names)
+{
+    size_t total = names->count, cap = total < RP_READ_WINDOW ? total : RP_READ_WINDOW;
+    entry *buf = rp_malloc(2 * cap * sizeof(*buf));
+    window w[2] = {{rd, rd->slabs, NULL, dirfd}, {rd, rd->slabs, NULL, dirfd}};
+    size_t n[2] = {0, 0};
+    bool pending = false; /* the other window's load is started, not finished */
+    rp_status rs, ls = RP_OK;
+    unsigned cur = 0;
+
+    if (!rd->pool && buf && !(rd->pool = rp_pool_new(rd->threads))) {
+        rp_free(buf);
+        return RP_ENOMEM;
+    }
+    if (!rd->slabs && !rd->ro.text_in_file && buf &&
+        !(rd->slabs = rp_calloc(rd->threads, sizeof(*rd->slabs)))) {
+        rp_free(buf);
+        return RP_ENOMEM;
+    }
+    w[0].slabs = w[1].slabs = rd->slabs;
+    if (!buf)
+        return RP_ENOMEM;
+    w[0].items = buf;
+    w[1].items = buf + cap;
+    n[0] = cap;
+    if ((rs = window_paths(dir, base, names, 0, n[0], w[0].items)) != RP_OK) {
+        rp_free(buf);
+        return rs;
+    }
+    rp_pool_start(rd->pool, n[0], load_entry, &w[0]);
+    rs = rp_pool_finish(rd->pool);
+    for (size_t first = 0; first < total; first += n[cur], cur ^= 1) {
+        size_t next = first + n[cur];
+        unsigned o = cur ^ 1;
+        n[o] = 0;
+        if (rs == RP_OK && next < total) {
+            n[o] = total - next < cap ? total - next : cap;
+            if ((rs = window_paths(dir, base, names, next, n[o], w[o].items)) != RP_OK) {
+                n[o] = 0;
+            } else {
+                rp_pool_start(rd->pool, n[o], load_entry, &w[o]);
+                pending = true;
+            }
+        }
+        for (size_t i = 0; i < n[cur] && rs == RP_OK; i++) {
+            entry *e = &w[cur].items[i];
+            if (pending && !e->stat_err && S_ISDIR(e->st.st_mode)) {
+                ls = rp_pool_finish(rd->pool); /* the walk below uses the pool */
+                pending = false;
+            }
+            rs = take_entry(rd, e);
+        }
+        if (pending) {
+            ls = rp_pool_finish(rd->pool);
+            pending = false;
+        }
+        entries_release(w[cur].items, n[cur]);
+        if (rs == RP_OK)
+            rs = ls;
+        if (rs != RP_OK) {
+            entries_release(w[o].items, n[o]);
+            break;
+        }
+    }
+    rp_free(buf);
     return rs;
 }
 
@@ -417,7 +621,6 @@ static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
 {
     name_list names = {NULL, 0, 0};
     size_t base = strlen(dir);
-    entry *items = NULL;
     int dirfd = AT_FDCWD;
     rp_status rs;
 
@@ -444,17 +647,10 @@ static rp_status walk_dir(reader *rd, const char *dir, const struct stat *st)
         rs = skip_errno(rd, dir, errno);
     if (rs == RP_OK && rp_corpus_test_after_list)
         rp_corpus_test_after_list(dir);
-    if (rs == RP_OK && names.count &&
-        !(items = rp_malloc((names.count < RP_READ_WINDOW ? names.count : RP_READ_WINDOW) *
-                            sizeof(*items))))
-        rs = RP_ENOMEM;
-    for (size_t i = 0; i < names.count && rs == RP_OK; i += RP_READ_WINDOW) {
-        size_t n = names.count - i < RP_READ_WINDOW ? names.count - i : RP_READ_WINDOW;
-        rs = walk_window(rd, dir, dirfd, base, &names, i, n, items);
-    }
+    if (rs == RP_OK && names.count)
+        rs = walk_entries(rd, dir, dirfd, base, &names);
     if (dirfd >= 0)
         close(dirfd);
-    rp_free(items);
     names_release(&names);
     rd->depth--;
     return rs;
@@ -537,6 +733,8 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
     rp_annotator_release(&an);
     rp_splitter_release(&rd.sp);
     rp_free(rd.path);
+    rp_pool_free(rd.pool);
+    rp_free(rd.slabs); /* the slabs themselves are the corpus's */
     return st;
 }
 
