@@ -135,9 +135,9 @@ static void put_meta(const char *key, const void *value, size_t size)
     mdb_env_close(env);
 }
 
-/* A new store whose postings level 0 holds only level0 postings before it is merged into level
- * 1 (and level l, level0 * 16^l, before it is swept into the next): a few hundred items then
- * fill several levels. */
+/* A new store whose postings level 0 holds only 2 * level0 postings before it is merged into
+ * level 1 (and level l, level0 * 16^l, before it is swept into the next): a few hundred items
+ * then fill several levels. */
 static void make_small_levels(uint64_t level0)
 {
     rp_store_close(open_default());
@@ -344,7 +344,9 @@ static void levels_agree_with_batch(unsigned threads, unsigned long long out[6])
         rp_store_verdicts_free(v, n);
         check(s);
         postings_levels(s, lv);
-        assert_true(lv[0] <= 4 && lv[0] + lv[1] <= 64 && lv[0] + lv[1] + lv[2] <= 1024);
+        /* level 0 is merged past twice level0; a level l >= 1 is swept past level0 * 16^l
+         * postings, the levels above it counted */
+        assert_true(lv[0] <= 2 * 4 && lv[0] + lv[1] <= 64 && lv[0] + lv[1] + lv[2] <= 1024);
     }
     assert_true(grouped >= 50);
     assert_true(lv[3] > 0); /* four levels in use */
@@ -363,6 +365,55 @@ static void test_store_levels_agree_with_batch(void **state)
     levels_agree_with_batch(1, one);
     levels_agree_with_batch(2, two);
     assert_memory_equal(one, two, sizeof(one));
+}
+
+/* Adds items [from, to) of add_far_copy as one batch (below 101: each a group first). */
+static void add_range(rp_store *s, uint32_t from, uint32_t to)
+{
+    rp_corpus *c;
+    size_t n;
+
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (uint32_t i = from; i < to; i++)
+        add_far_copy(c, i);
+    rp_store_verdict *v = add(s, c, &n);
+    assert_int_equal(n, to - from);
+    rp_store_verdicts_free(v, n);
+    rp_corpus_free(c);
+}
+
+/* Level 0 is merged into level 1 only past twice level0: holding between one and two times
+ * level0, it is left as it is by the next batch; past twice, the next batch merges it whole. */
+static void test_store_level0_is_merged_past_twice_level0(void **state)
+{
+    unsigned long long lv[6];
+    uint64_t level0;
+
+    (void)state;
+    make_small_levels(UINT64_C(1) << 20);
+    rp_store *s = open_default();
+    add_range(s, 0, 20);
+    postings_levels(s, lv);
+    unsigned long long first = lv[0]; /* the batch's postings, all in level 0 */
+    assert_true(first >= 8 && lv[1] == 0);
+    rp_store_close(s);
+    level0 = first * 3 / 4; /* first is past level0, within twice it */
+    put_meta("level0", &level0, sizeof(level0));
+
+    s = open_default();
+    add_range(s, 20, 20); /* an empty batch: sweeps only */
+    postings_levels(s, lv);
+    assert_true(lv[0] == first && lv[1] == 0);
+    check(s);
+    add_range(s, 20, 40); /* level 0 now past twice level0 */
+    postings_levels(s, lv);
+    unsigned long long both = lv[0];
+    assert_true(both > 2 * level0 && lv[1] == 0);
+    add_range(s, 40, 40);
+    postings_levels(s, lv);
+    assert_true(lv[0] == 0 && lv[1] == both);
+    check(s);
+    rp_store_close(s);
 }
 
 /* ---- refusals ---- */
@@ -1331,6 +1382,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_refuses_another_format_version, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_levels_agree_with_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_level0_is_merged_past_twice_level0, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_store_refuses_a_format_1_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_refuses_other_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_second_writer_fails_at_once, setup, teardown),

@@ -349,10 +349,11 @@ static int merge_level0(adder *a)
 
 /* The postings levels 0 .. l may hold together before level l (l >= 1) is swept into the next:
  * its share counts the levels above it, so room for what they will pass down is made a little
- * at every batch (about what a batch adds), not all at once when level 0 is merged. */
+ * at every batch (about what a batch adds), not all at once when level 0 is merged. Level 0
+ * alone is merged past LEVEL0_MERGE times level0 (store_db.h). */
 static uint64_t level_cap(const adder *a, int l)
 {
-    return a->s->level0 << (LEVEL_RATIO_BITS * l);
+    return l == 0 ? a->s->level0 * LEVEL0_MERGE : a->s->level0 << (LEVEL_RATIO_BITS * l);
 }
 
 /* The postings past level l's share (*excess): level 0's own, for a deeper level those of it
