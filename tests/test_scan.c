@@ -315,9 +315,11 @@ static void test_scan_kept_hashes_match_a_second_tokenization(void **state)
     size_t saved = rp_scan_token_block;
     (void)state;
     add_long_doc(c, 16, 300, 900, 20);
-    for (int k = 0; k < 4; k++) { /* token blocks of 1 or the default; no cap or a tiny one */
+    for (int k = 0; k < 8; k++) { /* token blocks of 1 or the default; no cap or a tiny one;
+                                     * kept in the heap or in a file */
         rp_scan_token_block = k & 1 ? 1 : saved;
         rp_scan_keep_cap = k & 2 ? 64 : 0; /* 64 bytes: the first documents kept, no others */
+        rp_scan_keep_file_min = k & 4 ? 1 : RP_SCAN_KEEP_FILE_MIN;
         rp_scan *kept = scan_budget(c, 0);
         rp_scan *again = scan_budget(c, (size_t)1 << 40); /* a budget that never binds */
         assert_true(rp_scan_cluster_count(kept) >= 4);
@@ -329,6 +331,7 @@ static void test_scan_kept_hashes_match_a_second_tokenization(void **state)
     }
     rp_scan_token_block = saved;
     rp_scan_keep_cap = 0;
+    rp_scan_keep_file_min = RP_SCAN_KEEP_FILE_MIN;
     rp_corpus_free(c);
 }
 

@@ -38,7 +38,7 @@
 #define RP_SCAN_FP_BLOCK 65536    /* a huge document's fingerprints held before distributing */
 #define RP_SCAN_SEED_SLICE 65536  /* seeds moved between releases of their old pages (1 MiB) */
 #define RP_SCAN_SEED_RANGES 64    /* ranges of documents the seeds are first sorted into */
-#define RP_SCAN_GROUP_BITS 2   /* the index is built in 1 << 2 groups ... */
+#define RP_SCAN_GROUP_BITS 4   /* the index is built in 1 << 4 groups ... */
 #define RP_SCAN_BUCKET_BITS 8  /* ... of 1 << 8 buckets each */
 #define RP_SCAN_GROUPS (1u << RP_SCAN_GROUP_BITS)
 #define RP_SCAN_BUCKETS (1u << RP_SCAN_BUCKET_BITS)
@@ -155,6 +155,17 @@ typedef struct run {
     bool keep_hashes;
     size_t keep_cap;          /* keep_hashes: bytes of kept hashes at most (rp_scan_keep_cap) */
     _Atomic size_t kept;      /* keep_hashes: bytes of kept hashes so far */
+    /* keep_hashes of a large corpus (rp_scan_keep_file_min): the kept hashes are appended to a
+     * temporary file instead of held in the heap from the first pass to the alignment, and
+     * the aligner reads them through a mapping of it (keep_map: only the pages it touches are
+     * resident, file pages the system can take back); keep_at[d] is where d's start
+     * (UINT64_MAX: not in the file). (Handing the mapping's pages back after each of the 16
+     * windows lowered no peak, each window reading most documents, and made the alignment
+     * three times slower: every page faulted in again.) */
+    rp_spill *keep_spill;
+    uint64_t *keep_at;
+    const char *keep_map;
+    size_t keep_map_len;
     rp_doc_stats *stats;
     rp_tokens *toks; /* per worker */
     /* fingerprints, per chunk of documents */
@@ -244,10 +255,15 @@ static void free_chunks(run *r)
 /* The index of the i-th pair aligned. */
 #define PAIR_AT(r, i) ((r)->pair_order ? (r)->pair_order[i] : (i))
 
-/* The run lets go of document d's token hashes (freed unless borrowed). */
+static void keep_file_map(run *r);
+
+/* Lets go of document d's token hashes: freed, or only forgotten when they are borrowed (a
+ * shared scan's) or lie in the mapping of the kept hashes' file. */
 static void drop_hashes(run *r, size_t d)
 {
-    if (!r->borrowed || r->borrowed[d] != r->hashes[d])
+    const char *p = (const char *)r->hashes[d];
+    bool mapped = r->keep_map && p >= r->keep_map && p < r->keep_map + r->keep_map_len;
+    if (!mapped && (!r->borrowed || r->borrowed[d] != r->hashes[d]))
         rp_free(r->hashes[d]);
     r->hashes[d] = NULL;
 }
@@ -260,6 +276,14 @@ static void free_hashes(run *r)
     rp_free(r->hash_count);
     r->hashes = NULL;
     r->hash_count = NULL;
+    if (r->keep_map)
+        munmap((void *)r->keep_map, r->keep_map_len);
+    r->keep_map = NULL;
+    r->keep_map_len = 0;
+    rp_spill_close(r->keep_spill);
+    r->keep_spill = NULL;
+    rp_free(r->keep_at);
+    r->keep_at = NULL;
 }
 
 static void run_release(run *r)
@@ -436,6 +460,7 @@ typedef struct fp_stream {
 
 size_t rp_scan_token_block = RP_SCAN_TOKEN_BLOCK;
 size_t rp_scan_keep_cap = 0;
+size_t rp_scan_keep_file_min = RP_SCAN_KEEP_FILE_MIN;
 
 /* The bytes of token hashes the first pass may keep for the aligner: an eighth of the
  * machine's memory (rp_scan_keep_cap replaces it in tests). Which documents keep theirs
@@ -558,11 +583,24 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     if (st == RP_OK && s.keep) {
         if (!s.hs.h && !(s.hs.h = rp_malloc(sizeof(*s.hs.h))))
             st = RP_ENOMEM; /* no tokens: still a list, as rp_scan_token_hashes gives */
-        if (st == RP_OK && s.hs.cap > s.hs.count && s.hs.count) { /* held: what was counted */
+        if (st == RP_OK && !r->keep_spill && s.hs.cap > s.hs.count && s.hs.count) {
+            /* held: what was counted */
             uint32_t *fit = rp_realloc(s.hs.h, s.hs.count * sizeof(*s.hs.h));
             s.hs.h = fit ? fit : s.hs.h;
         }
-        if (st == RP_OK) {
+        if (st == RP_OK && r->keep_spill && s.hs.count) {
+            /* to the file, and out of the heap: a failed write only leaves the document to
+             * the aligner, which tokenizes it again */
+            uint64_t at;
+            if (rp_spill_append(r->keep_spill, 0, s.hs.h, s.hs.count * sizeof(*s.hs.h), &at) ==
+                RP_OK) {
+                r->keep_at[d] = at;
+                r->hash_count[d] = (uint32_t)s.hs.count;
+            }
+            atomic_fetch_sub(&r->kept, s.reserved);
+            rp_free(s.hs.h);
+            s.hs.h = NULL;
+        } else if (st == RP_OK) {
             r->hashes[d] = s.hs.h;
             r->hash_count[d] = (uint32_t)s.hs.count;
             s.hs.h = NULL;
@@ -1127,6 +1165,8 @@ static rp_status find_pairs(run *r)
     }
     r->seeds.count = kept;
     r->pair_first[r->pair_count] = kept;
+    if (r->keep_hashes)
+        keep_file_map(r);
     for (size_t d = 0; r->keep_hashes && d < r->docs; d++)
         if (!r->last_pair[d] && r->hashes[d]) /* kept by the first pass, in no pair */
             drop_hashes(r, d);
@@ -1661,6 +1701,45 @@ static rp_status cluster_stage(run *r, rp_scan *scan)
 
 /* ---- public ---- */
 
+/* Kept hashes of a corpus of rp_scan_keep_file_min bytes or more go to a temporary file under
+ * rp_options.tmp_dir (run.keep_spill); when it cannot be made they stay in the heap. */
+static rp_status keep_file_begin(run *r)
+{
+    size_t bytes = 0;
+    for (size_t d = 0; d < r->docs; d++)
+        bytes += rp_corpus_doc(r->corpus, d)->len;
+    if (!r->docs || bytes < rp_scan_keep_file_min)
+        return RP_OK;
+    if (!(r->keep_at = rp_malloc(r->docs * sizeof(uint64_t))))
+        return RP_ENOMEM;
+    memset(r->keep_at, 0xff, r->docs * sizeof(uint64_t));
+    if (rp_spill_open(r->opts->tmp_dir, 1, &r->keep_spill) != RP_OK) {
+        r->keep_spill = NULL; /* the heap, as for a small corpus */
+        errno = 0;
+    }
+    return RP_OK;
+}
+
+/* The kept hashes' file mapped, each kept document's hashes pointed into it. When it cannot
+ * be mapped, the documents are left to the aligner (tokenized again: the same hashes). */
+static void keep_file_map(run *r)
+{
+    size_t len = r->keep_spill ? (size_t)rp_spill_size(r->keep_spill, 0) : 0;
+    void *p;
+    if (!len || rp_spill_errno(r->keep_spill))
+        return;
+    p = mmap(NULL, len, PROT_READ, MAP_SHARED, rp_spill_fd(r->keep_spill, 0), 0);
+    if (p == MAP_FAILED) {
+        errno = 0;
+        return;
+    }
+    r->keep_map = p;
+    r->keep_map_len = len;
+    for (size_t d = 0; d < r->docs; d++)
+        if (r->keep_at[d] != UINT64_MAX)
+            r->hashes[d] = (uint32_t *)(void *)(r->keep_map + r->keep_at[d]);
+}
+
 static rp_status run_stages(run *r, rp_scan *scan)
 {
     rp_status st = make_chunks(r, 0, r->docs);
@@ -1675,6 +1754,8 @@ static rp_status run_stages(run *r, rp_scan *scan)
         if (!r->hashes || !r->hash_count)
             st = RP_ENOMEM;
     }
+    if (st == RP_OK && r->keep_hashes)
+        st = keep_file_begin(r);
     if (st == RP_OK)
         st = rp_pool_run(r->threads, r->chunk_count, fingerprint_task, r, "fingerprint",
                               r->progress, r->progress_ctx);

@@ -24,6 +24,11 @@ extern size_t rp_scan_token_block;
  * (otherwise an eighth of the machine's memory; documents past it are tokenized again). */
 extern size_t rp_scan_keep_cap;
 
+/* The kept token hashes of a corpus of this many bytes of text or more go to a temporary file
+ * (rp_options.tmp_dir) read through a mapping, instead of the heap (tests lower it). */
+#define RP_SCAN_KEEP_FILE_MIN ((size_t)64 << 20)
+extern size_t rp_scan_keep_file_min;
+
 /* Pairs aligned per window (0: about 1/16 of them; tests make it small). */
 extern size_t rp_scan_align_window;
 
