@@ -220,13 +220,8 @@ int cmd_scan(int argc, char **argv)
         corpus = cli_read_inputs(&c, 2, c.explain);
     else if (ex && ex->size > 1 && !c.explain[0]) /* each rank reads a share */
         corpus = cli_read_shared(&c, ex, argc - first, argv + first);
-    else {
-        /* the text in a temporary file, its pages handed back as the stages are done with
-         * them: a 1 GB corpus of small files held 1 GB of heap for it */
-        c.read.text_in_file = true;
-        c.read.tmp_dir = c.opts.tmp_dir;
+    else
         corpus = cli_read_inputs(&c, argc - first, argv + first);
-    }
     if (ex && !c.explain[0] && !cli_all_read(ex, corpus)) {
         rp_corpus_free(corpus);
         return EXIT_TROUBLE;

@@ -38,7 +38,7 @@
 #define RP_SCAN_FP_BLOCK 65536    /* a huge document's fingerprints held before distributing */
 #define RP_SCAN_SEED_SLICE 65536  /* seeds moved between releases of their old pages (1 MiB) */
 #define RP_SCAN_SEED_RANGES 64    /* ranges of documents the seeds are first sorted into */
-#define RP_SCAN_GROUP_BITS 4   /* the index is built in 1 << 4 groups ... */
+#define RP_SCAN_GROUP_BITS 2   /* the index is built in 1 << 2 groups ... */
 #define RP_SCAN_BUCKET_BITS 8  /* ... of 1 << 8 buckets each */
 #define RP_SCAN_GROUPS (1u << RP_SCAN_GROUP_BITS)
 #define RP_SCAN_BUCKETS (1u << RP_SCAN_BUCKET_BITS)
