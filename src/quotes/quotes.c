@@ -41,6 +41,9 @@
 #define POPULAR_COPIES 100 /* a text quoted this often is a source of a quotation holding it */
 #define MAX_SLICES 8       /* the index's slices at most (the merge compares one entry a slice) */
 #define TRIGRAM_SEED 0x71756f746573ULL /* "quotes" */
+#define LOOKUP_AHEAD 8   /* shingles whose table slot is fetched ahead of their lookup */
+#define ENTRY_AHEAD 16   /* index entries whose token is fetched ahead of their seed */
+#define WINDOW_AHEAD 4   /* seeds whose source tokens are fetched ahead of their window */
 
 void rp_quotes_options_init(rp_quotes_options *qopts)
 {
@@ -48,11 +51,13 @@ void rp_quotes_options_init(rp_quotes_options *qopts)
     qopts->max_sources = 10;
 }
 
-/* One document's tokens, quotations and which tokens stand inside quotation marks. */
+/* One document's tokens, quotations and which tokens stand inside quotation marks; tag is
+ * each token's hash's top byte (a window's first bound reads those, 16 times fewer bytes). */
 typedef struct docdata {
     rp_tokens toks;
     rp_qspans spans;
     uint8_t *inq;
+    uint8_t *tag;
 } docdata;
 
 /* A source of one quotation text while the result is built. */
@@ -175,6 +180,8 @@ typedef struct work {
     uint32_t *touched;  /* the documents counted there */
     uint64_t *tab_key;  /* the text's hashes counted (count_text, may_cover) */
     uint32_t *tab_count, *tab_used, *tab_stamp, tab_window;
+    uint32_t cover;      /* the tokens a source must match (MIN_COVER of the text, SEED_K at least) */
+    uint64_t tagset[4];  /* the tags of the text's tokens (count_text), one bit each */
     size_t tab_cap, tab_count_cap, tab_used_cap, tab_stamp_cap, tab_mask;
 } work;
 
@@ -209,6 +216,11 @@ static void token_range(const rp_tokens *toks, size_t start, size_t end, uint32_
         (*b)--;
 }
 
+static inline uint8_t token_tag(uint64_t hash)
+{
+    return (uint8_t)(hash >> 56);
+}
+
 static rp_status prepare_doc(const rp_options *opts, const rp_doc *d, docdata *dd)
 {
     rp_status st = rp_text_tokenize_doc(opts, d, false, &dd->toks);
@@ -217,8 +229,11 @@ static rp_status prepare_doc(const rp_options *opts, const rp_doc *d, docdata *d
     if (st != RP_OK)
         return st;
     dd->inq = rp_calloc(dd->toks.count + 1, 1);
-    if (!dd->inq)
+    dd->tag = rp_malloc(dd->toks.count + 1);
+    if (!dd->inq || !dd->tag)
         return RP_ENOMEM;
+    for (size_t t = 0; t < dd->toks.count; t++)
+        dd->tag[t] = token_tag(dd->toks.items[t].hash);
     for (size_t i = 0; i < dd->spans.count; i++) {
         uint32_t a, b;
         token_range(&dd->toks, dd->spans.items[i].start, dd->spans.items[i].end, &a, &b);
@@ -484,6 +499,13 @@ static void lookup(const qindex *x, uint64_t h, size_t *first, size_t *count)
     *count = x->dir[slot].first == SIZE_MAX ? 0 : x->dir[slot].count;
 }
 
+/* Asks the memory for the table slot where a lookup of h starts (lookup itself comes a few
+ * shingles later): each lookup is a cache miss, and independent ones can overlap. */
+static inline void lookup_prefetch(const qindex *x, uint64_t h)
+{
+    __builtin_prefetch(&x->dir[(size_t)(h >> 32 ^ h) & x->dir_mask]);
+}
+
 /* ---- the copies of one text, and of the popular texts it holds ---- */
 
 /* Does blocked span k end at or before (doc, pos)? */
@@ -722,15 +744,21 @@ typedef struct slist {
 static rp_status list_shingles(work *w, size_t n)
 {
     w->list_count = 0;
+    for (size_t i = 0; i < n && i < LOOKUP_AHEAD; i++)
+        lookup_prefetch(w->x, w->tg[i].hash);
     for (size_t i = 0, j; i < n; i = j) {
         size_t first, count, r;
         const size_t *ids = NULL;
         for (j = i + 1; j < n && w->tg[j].hash == w->tg[i].hash; j++)
             ;
+        for (size_t k = i + LOOKUP_AHEAD; k < j + LOOKUP_AHEAD && k < n; k++)
+            lookup_prefetch(w->x, w->tg[k].hash);
         r = j - i;
         lookup(w->x, w->tg[i].hash, &first, &count);
         if (count == 0 || count > SEED_OCC_CAP + w->blk_copies * r)
             continue;
+        __builtin_prefetch(w->x->edoc + first);
+        __builtin_prefetch(w->x->epos + first);
         bool in_held = held_entries(w, w->tg + i, r, &ids, &count);
         if (RP_GROW(w->lists, w->list_cap, w->list_count + 1) != RP_OK)
             return RP_ENOMEM;
@@ -772,6 +800,11 @@ static rp_status shingle_hits(work *w, const slist *s, uint32_t need)
         size_t e = s->ids ? s->ids[i] : s->first + i;
         uint32_t doc = w->x->edoc[e], pos;
         bool hopeless = need > 1 && w->doc_hits[doc] < need;
+        if (i + ENTRY_AHEAD < s->n) { /* the tokens of hopeful entries are read at random */
+            size_t f = s->ids ? s->ids[i + ENTRY_AHEAD] : s->first + i + ENTRY_AHEAD;
+            if (need <= 1 || w->doc_hits[w->x->edoc[f]] >= need)
+                __builtin_prefetch(w->x->epos + f);
+        }
         if (hopeless && !capped)
             continue;
         pos = w->x->epos[e];
@@ -964,6 +997,14 @@ static rp_status count_text(work *w, const rp_token *t, uint32_t m)
         RP_GROW(w->tab_stamp, w->tab_stamp_cap, cap) != RP_OK)
         return RP_ENOMEM;
     w->tab_mask = cap - 1;
+    w->cover = (uint32_t)(MIN_COVER * m);
+    if (w->cover < MIN_COVER * m)
+        w->cover++;
+    if (w->cover < SEED_K)
+        w->cover = SEED_K;
+    memset(w->tagset, 0, sizeof(w->tagset));
+    for (uint32_t i = 0; i < m; i++)
+        w->tagset[token_tag(t[i].hash) >> 6] |= (uint64_t)1 << (token_tag(t[i].hash) & 63);
     memset(w->tab_count, 0, cap * sizeof(*w->tab_count));
     memset(w->tab_stamp, 0, cap * sizeof(*w->tab_stamp));
     w->tab_window = 0;
@@ -985,12 +1026,17 @@ static rp_status count_text(work *w, const rp_token *t, uint32_t m)
 static bool may_cover(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
     const rp_token *t = w->x->docs[sd].toks.items;
-    uint32_t need = (uint32_t)(MIN_COVER * m), bound = 0, id = ++w->tab_window;
+    const uint8_t *tag = w->x->docs[sd].tag;
+    uint32_t need = w->cover, bound = 0, id = ++w->tab_window;
 
-    if (need < MIN_COVER * m)
-        need++;
-    if (need < SEED_K)
-        need = SEED_K;
+    (void)m;
+    if (hi - lo < need)
+        return false;
+    for (uint32_t j = lo; j < hi; j++) /* the source tokens whose tag is one of the text's */
+        bound += (uint32_t)(w->tagset[tag[j] >> 6] >> (tag[j] & 63)) & 1;
+    if (bound < need)
+        return false; /* they bound those whose hash is one of the text's, and so the rest */
+    bound = 0;
     for (uint32_t j = lo; j < hi && bound < need && bound + (hi - j) >= need; j++) {
         size_t k = (size_t)t[j].hash & w->tab_mask;
         while (w->tab_count[k] && w->tab_key[k] != t[j].hash)
@@ -1065,6 +1111,17 @@ static rp_status try_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t nee
     return try_window(w, m, sd, (uint32_t)lo, (uint32_t)hi);
 }
 
+/* Asks the memory for the source tokens where the window of seed h would start (its first
+ * lines: most windows are short): may_cover reads them at random, one window after another. */
+static inline void prefetch_window(const work *w, const hit *h)
+{
+    const uint8_t *t = w->x->docs[h->doc].tag;
+    uint32_t at = h->pos > h->qi + WINDOW_PAD ? h->pos - h->qi - WINDOW_PAD : 0;
+
+    __builtin_prefetch(t + at);
+    __builtin_prefetch(t + at + 64);
+}
+
 /* Chains the sorted hits per document (never across a copy) and tries each chain. */
 static rp_status chain_hits(work *w, uint32_t m)
 {
@@ -1077,6 +1134,10 @@ static rp_status chain_hits(work *w, uint32_t m)
     memset(w->stamp, 0, m * sizeof(*w->stamp));
     while (i < w->hit_count && st == RP_OK) {
         size_t j = i + 1;
+        if (i + WINDOW_AHEAD < w->hit_count) /* where a later window starts, as a miss */
+            prefetch_window(w, &w->hits[i + WINDOW_AHEAD]);
+        if (i + 2 * WINDOW_AHEAD < w->hit_count)
+            __builtin_prefetch(&w->x->docs[w->hits[i + 2 * WINDOW_AHEAD].doc]);
         while (j < w->hit_count && w->hits[j].doc == w->hits[i].doc &&
                w->hits[j].pos - w->hits[j - 1].pos <= m + CHAIN_GAP &&
                !copy_between(w, w->hits[j].doc, w->hits[j - 1].pos, w->hits[j].pos))
@@ -1402,6 +1463,7 @@ static void qindex_release(qindex *x, size_t ndocs)
         rp_tokens_release(&x->docs[d].toks);
         rp_qspans_release(&x->docs[d].spans);
         rp_free(x->docs[d].inq);
+        rp_free(x->docs[d].tag);
     }
     rp_free(x->docs);
     rp_free(x->edoc);
