@@ -51,13 +51,11 @@ void rp_quotes_options_init(rp_quotes_options *qopts)
     qopts->max_sources = 10;
 }
 
-/* One document's tokens, quotations and which tokens stand inside quotation marks; tag is
- * each token's hash's top byte (a window's first bound reads those, 16 times fewer bytes). */
+/* One document's tokens, quotations and which tokens stand inside quotation marks. */
 typedef struct docdata {
     rp_tokens toks;
     rp_qspans spans;
     uint8_t *inq;
-    uint8_t *tag;
 } docdata;
 
 /* A source of one quotation text while the result is built. */
@@ -140,7 +138,9 @@ typedef struct qindex {
     size_t prun_count, prun_cap;
     size_t *pidx; /* the entries of pruns */
     size_t pidx_count, pidx_cap;
-} qindex;
+    uint8_t *tags;    /* every token's tag (its hash's top byte), document after document: a */
+    size_t *tag_off;  /* window's first bound reads these, in one block; per document, where */
+} qindex;             /* its tags start (and one past the last) */
 
 /* Scratch of one thread: the text being attributed, its seeds, candidates and alignments. */
 typedef struct work {
@@ -231,11 +231,8 @@ static rp_status prepare_doc(const rp_options *opts, const rp_doc *d, docdata *d
     if (st != RP_OK)
         return st;
     dd->inq = rp_calloc(dd->toks.count + 1, 1);
-    dd->tag = rp_malloc(dd->toks.count + 1);
-    if (!dd->inq || !dd->tag)
+    if (!dd->inq)
         return RP_ENOMEM;
-    for (size_t t = 0; t < dd->toks.count; t++)
-        dd->tag[t] = token_tag(dd->toks.items[t].hash);
     for (size_t i = 0; i < dd->spans.count; i++) {
         uint32_t a, b;
         token_range(&dd->toks, dd->spans.items[i].start, dd->spans.items[i].end, &a, &b);
@@ -1103,7 +1100,7 @@ static rp_status count_text(work *w, const rp_token *t, uint32_t m)
 static bool may_cover(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
     const rp_token *t = w->x->docs[sd].toks.items;
-    const uint8_t *tag = w->x->docs[sd].tag;
+    const uint8_t *tag = w->x->tags + w->x->tag_off[sd];
     uint32_t need = w->cover, bound = 0, id = ++w->tab_window;
 
     (void)m;
@@ -1197,7 +1194,7 @@ static rp_status try_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t nee
  * lines: most windows are short): may_cover reads them at random, one window after another. */
 static inline void prefetch_window(const work *w, const hit *h)
 {
-    const uint8_t *t = w->x->docs[h->doc].tag;
+    const uint8_t *t = w->x->tags + w->x->tag_off[h->doc];
     uint32_t at = h->pos > h->qi + WINDOW_PAD ? h->pos - h->qi - WINDOW_PAD : 0;
 
     __builtin_prefetch(t + at);
@@ -1218,8 +1215,6 @@ static rp_status chain_hits(work *w, uint32_t m)
         size_t j = i + 1;
         if (i + WINDOW_AHEAD < w->hit_count) /* where a later window starts, as a miss */
             prefetch_window(w, &w->hits[i + WINDOW_AHEAD]);
-        if (i + 2 * WINDOW_AHEAD < w->hit_count)
-            __builtin_prefetch(&w->x->docs[w->hits[i + 2 * WINDOW_AHEAD].doc]);
         while (j < w->hit_count && w->hits[j].doc == w->hits[i].doc &&
                w->hits[j].pos - w->hits[j - 1].pos <= m + CHAIN_GAP &&
                !copy_between(w, w->hits[j].doc, w->hits[j - 1].pos, w->hits[j].pos))
@@ -1546,7 +1541,6 @@ static void qindex_release(qindex *x, size_t ndocs)
         rp_tokens_release(&x->docs[d].toks);
         rp_qspans_release(&x->docs[d].spans);
         rp_free(x->docs[d].inq);
-        rp_free(x->docs[d].tag);
     }
     rp_free(x->docs);
     rp_free(x->edoc);
@@ -1556,6 +1550,8 @@ static void qindex_release(qindex *x, size_t ndocs)
     rp_free(x->pop);
     rp_free(x->pruns);
     rp_free(x->pidx);
+    rp_free(x->tags);
+    rp_free(x->tag_off);
 }
 
 /* One document's tokens, quotations and statistics (a pool item: documents are independent). */
@@ -1787,12 +1783,34 @@ static rp_status plan_items(const qindex *x, size_t **group, size_t *ngroups, si
     return RP_OK;
 }
 
+/* Every token's tag, in one block (x->tags, x->tag_off). */
+static rp_status collect_tags(qindex *x, size_t ndocs)
+{
+    size_t total = 0;
+
+    x->tag_off = rp_malloc((ndocs + 1) * sizeof(*x->tag_off));
+    if (!x->tag_off)
+        return RP_ENOMEM;
+    for (size_t d = 0; d < ndocs; d++)
+        x->tag_off[d] = total, total += x->docs[d].toks.count;
+    x->tag_off[ndocs] = total;
+    x->tags = rp_malloc(total + 1);
+    if (!x->tags)
+        return RP_ENOMEM;
+    for (size_t d = 0; d < ndocs; d++)
+        for (size_t t = 0; t < x->docs[d].toks.count; t++)
+            x->tags[x->tag_off[d] + t] = token_tag(x->docs[d].toks.items[t].hash);
+    return RP_OK;
+}
+
 static rp_status attribute_all(rp_quotes *r, qindex *x, size_t ndocs, unsigned threads)
 {
     attrib_job j = {r, x, NULL, ndocs, NULL, NULL, NULL};
     size_t *group = NULL, *item = NULL, ngroups = 0, nitems = 0;
     rp_status st = collect_recs(r, x, ndocs);
 
+    if (st == RP_OK)
+        st = collect_tags(x, ndocs);
     if (st == RP_OK)
         st = build_index(x, ndocs, threads);
     if (st == RP_OK)
