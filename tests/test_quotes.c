@@ -644,6 +644,91 @@ static void assert_sources_are_their_own(const rp_corpus *c, const rp_quotes *r)
     }
 }
 
+/* Word i of made-up text k: three letters and a suffix, so that no text shares a word. */
+static void word_of(char *out, size_t cap, unsigned k, unsigned i)
+{
+    snprintf(out, cap, "%c%c%cven", 'a' + k, 'a' + i / 26, 'a' + i % 26);
+}
+
+/* Words [a, b) of text k, each followed by a space, except where keep says the word is
+ * replaced by "other" (keep NULL: every word). */
+static void add_words(char *buf, size_t cap, unsigned k, unsigned a, unsigned b,
+                      bool (*keep)(unsigned))
+{
+    char w[16];
+    for (unsigned i = a; i < b; i++) {
+        word_of(w, sizeof(w), k, i);
+        strncat(buf, keep && !keep(i) ? "other" : w, cap - strlen(buf) - 1);
+        strncat(buf, " ", cap - strlen(buf) - 1);
+    }
+}
+
+static bool every_fourth_changed(unsigned i)
+{
+    return i % 4 != 3;
+}
+
+static bool every_third_changed(unsigned i)
+{
+    return i % 3 != 2;
+}
+
+/* The documents' seed bound (the distinct places of a text each document holds outside the
+ * text's own copy, the shortest lists first, the text given up once no document can reach what
+ * a chain needs) changes no answer: a source holding just enough seeds (7 of the 28 shingles of
+ * a 30-word quotation, 5 needed) and 23 of its words is found; one with the words but no seed is
+ * not; a text held 4 shingles at a time (5 needed) by 300 documents, and whole only by its own
+ * quotation, has no source. */
+static void test_seed_bound_keeps_a_source_with_just_enough_seeds(void **state)
+{
+    (void)state;
+    enum { FILLERS = 300, WORDS = 30, CAP = 4096 };
+    char *texts[FILLERS + 4];
+    for (size_t d = 0; d < FILLERS + 4; d++) {
+        texts[d] = calloc(CAP, 1);
+        assert_non_null(texts[d]);
+    }
+    strcat(texts[0], "Intro. Ann said \xe2\x80\x9c");
+    add_words(texts[0], CAP, 0, 0, WORDS, NULL);
+    strcat(texts[0], "\xe2\x80\x9d and left.\n");
+    add_words(texts[1], CAP, 0, 0, WORDS, every_fourth_changed);
+    strcat(texts[1], "\n");
+    add_words(texts[2], CAP, 0, 0, WORDS, every_third_changed);
+    strcat(texts[2], "\n");
+    strcat(texts[3], "Later. Bob said \xe2\x80\x9c");
+    add_words(texts[3], CAP, 1, 0, WORDS, NULL);
+    strcat(texts[3], "\xe2\x80\x9d again.\n");
+    for (unsigned f = 0; f < FILLERS; f++) {
+        char *t = texts[4 + f];
+        unsigned at = f % (WORDS - 2);
+        strcat(t, "filler words come first here. ");
+        add_words(t, CAP, 0, at, at + 3, NULL);
+        for (unsigned j = 0; j < 4; j++) {
+            unsigned p = (f * 4 + j * 7) % (WORDS - 2);
+            strcat(t, "and then some plain words between. ");
+            add_words(t, CAP, 1, p, p + 3, NULL);
+        }
+        strcat(t, "the end.\n");
+    }
+    rp_corpus *c = corpus_of((const char *const *)texts, FILLERS + 4);
+    rp_quotes *r = run(c);
+    assert_int_equal(rp_quotes_count(r), 2);
+    const rp_quote *q = rp_quotes_get(r, 0), *q2 = rp_quotes_get(r, 1);
+    assert_int_equal(q->doc, 0);
+    assert_int_equal(q->tokens, WORDS);
+    assert_int_equal(q->source_count, 1);
+    assert_int_equal(q->sources_total, 1);
+    assert_int_equal(q->sources[0].doc, 1);
+    assert_int_equal(q->sources[0].start, 0);
+    assert_int_equal(q2->doc, 3);
+    assert_int_equal(q2->source_count, 0);
+    assert_int_equal(q2->sources_total, 0);
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+    for (size_t d = 0; d < FILLERS + 4; d++)
+        free(texts[d]);
+}
+
 static char *quotes_json(const rp_corpus *c, unsigned threads, size_t *count)
 {
     rp_options o;
@@ -856,6 +941,7 @@ int main(void)
         cmocka_unit_test(test_copies_past_two_thousand_keep_their_sources),
         cmocka_unit_test(test_sources_listed_stop_at_max_sources_of_at_most_100),
         cmocka_unit_test(test_quotation_holding_a_popular_text_is_sourced_by_its_copies),
+        cmocka_unit_test(test_seed_bound_keeps_a_source_with_just_enough_seeds),
         cmocka_unit_test(test_report_is_the_same_for_any_thread_count),
         cmocka_unit_test(test_bad_options_are_rejected),
         cmocka_unit_test(test_allocation_failures_free_everything),

@@ -41,6 +41,9 @@
 #define POPULAR_COPIES 100 /* a text quoted this often is a source of a quotation holding it */
 #define MAX_SLICES 8       /* the index's slices at most (the merge compares one entry a slice) */
 #define TRIGRAM_SEED 0x71756f746573ULL /* "quotes" */
+#define LOOKUP_AHEAD 8   /* shingles whose table slot is fetched ahead of their lookup */
+#define ENTRY_AHEAD 16   /* index entries whose token is fetched ahead of their seed */
+#define WINDOW_AHEAD 12  /* seeds whose window's first source tokens are fetched ahead of it */
 
 void rp_quotes_options_init(rp_quotes_options *qopts)
 {
@@ -135,7 +138,9 @@ typedef struct qindex {
     size_t prun_count, prun_cap;
     size_t *pidx; /* the entries of pruns */
     size_t pidx_count, pidx_cap;
-} qindex;
+    uint8_t *tags;    /* every token's tag (its hash's top byte), document after document: a */
+    size_t *tag_off;  /* window's first bound reads these, in one block; per document, where */
+} qindex;             /* its tags start (and one past the last) */
 
 /* Scratch of one thread: the text being attributed, its seeds, candidates and alignments. */
 typedef struct work {
@@ -169,12 +174,16 @@ typedef struct work {
     size_t tg_cap;
     struct slist *lists; /* the index entries of its distinct shingles (list_shingles) */
     size_t list_count, list_cap;
+    uint64_t *order; /* count_doc_hits: the lists by length (length << 32 | list) */
+    size_t order_cap;
     cand *placed; /* the kept candidates in (doc, position) order */
     size_t placed_cap;
     uint32_t *doc_hits; /* per document: hits of the text (keep_busy_docs; zero between) */
     uint32_t *touched;  /* the documents counted there */
     uint64_t *tab_key;  /* the text's hashes counted (count_text, may_cover) */
     uint32_t *tab_count, *tab_used, *tab_stamp, tab_window;
+    uint32_t cover;      /* the tokens a source must match (MIN_COVER of the text, SEED_K at least) */
+    uint64_t tagset[4];  /* the tags of the text's tokens (count_text), one bit each */
     size_t tab_cap, tab_count_cap, tab_used_cap, tab_stamp_cap, tab_mask;
 } work;
 
@@ -207,6 +216,11 @@ static void token_range(const rp_tokens *toks, size_t start, size_t end, uint32_
     *b = token_at(toks, end);
     while (*b > *a && toks->items[*b - 1].end > end)
         (*b)--;
+}
+
+static inline uint8_t token_tag(uint64_t hash)
+{
+    return (uint8_t)(hash >> 56);
 }
 
 static rp_status prepare_doc(const rp_options *opts, const rp_doc *d, docdata *dd)
@@ -252,6 +266,13 @@ static inline bool u32_less(const uint32_t *a, const uint32_t *b)
 }
 
 RP_DEFINE_SORT(sort_u32, uint32_t, u32_less)
+
+static inline bool u64_less(const uint64_t *a, const uint64_t *b)
+{
+    return *a < *b;
+}
+
+RP_DEFINE_SORT(sort_u64, uint64_t, u64_less)
 
 /* Where each run of equal index hashes starts and how long it is, in an open-addressed table
  * (a power of two at least twice the runs) keyed by the hash: a lookup is one probe, where a
@@ -329,6 +350,46 @@ typedef struct index_job {
     size_t *kept;      /* per slice: how many it kept */
 } index_job;
 
+/* Sorts n entries by (hash, doc, pos): placed by the top bits of the hash first (a counting
+ * pass, about 32 entries a bucket), then each bucket sorted alone in the cache. One introsort
+ * of the whole slice took a seventh of a run on passage x10,000. */
+static rp_status sort_slice(rp_fingerprint *fps, size_t n)
+{
+    unsigned bits = 1;
+    size_t *at;
+    rp_fingerprint *tmp;
+
+    if (n < 4096) {
+        if (n > 1)
+            sort_fps(fps, n);
+        return RP_OK;
+    }
+    while (bits < 20 && (n >> (bits + 5)) > 0)
+        bits++;
+    at = rp_calloc(((size_t)1 << bits) + 1, sizeof(*at));
+    tmp = rp_malloc(n * sizeof(*tmp));
+    if (!at || !tmp) {
+        rp_free(at);
+        rp_free(tmp);
+        return RP_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        at[(fps[i].hash >> (64 - bits)) + 1]++;
+    for (size_t b = 1; b <= ((size_t)1 << bits); b++)
+        at[b] += at[b - 1];
+    for (size_t i = 0; i < n; i++)
+        tmp[at[fps[i].hash >> (64 - bits)]++] = fps[i];
+    for (size_t b = 0, first = 0; b < ((size_t)1 << bits); b++) { /* at[b]: bucket b's end */
+        if (at[b] - first > 1)
+            sort_fps(tmp + first, at[b] - first);
+        first = at[b];
+    }
+    memcpy(fps, tmp, n * sizeof(*fps));
+    rp_free(tmp);
+    rp_free(at);
+    return RP_OK;
+}
+
 static rp_status index_task(void *ctx, size_t s, unsigned worker)
 {
     index_job *j = ctx;
@@ -344,9 +405,7 @@ static rp_status index_task(void *ctx, size_t s, unsigned worker)
         }
     }
     j->kept[s] = k - j->off[s];
-    if (j->kept[s] > 1)
-        sort_fps(j->fps + j->off[s], j->kept[s]);
-    return RP_OK;
+    return sort_slice(j->fps + j->off[s], j->kept[s]);
 }
 
 /* The sorted slices are merged in as many ranges of hashes (equal shares of the 64-bit space),
@@ -482,6 +541,13 @@ static void lookup(const qindex *x, uint64_t h, size_t *first, size_t *count)
         slot = (slot + 1) & x->dir_mask;
     *first = x->dir[slot].first == SIZE_MAX ? 0 : x->dir[slot].first;
     *count = x->dir[slot].first == SIZE_MAX ? 0 : x->dir[slot].count;
+}
+
+/* Asks the memory for the table slot where a lookup of h starts (lookup itself comes a few
+ * shingles later): each lookup is a cache miss, and independent ones can overlap. */
+static inline void lookup_prefetch(const qindex *x, uint64_t h)
+{
+    __builtin_prefetch(&x->dir[(size_t)(h >> 32 ^ h) & x->dir_mask]);
 }
 
 /* ---- the copies of one text, and of the popular texts it holds ---- */
@@ -722,15 +788,21 @@ typedef struct slist {
 static rp_status list_shingles(work *w, size_t n)
 {
     w->list_count = 0;
+    for (size_t i = 0; i < n && i < LOOKUP_AHEAD; i++)
+        lookup_prefetch(w->x, w->tg[i].hash);
     for (size_t i = 0, j; i < n; i = j) {
         size_t first, count, r;
         const size_t *ids = NULL;
         for (j = i + 1; j < n && w->tg[j].hash == w->tg[i].hash; j++)
             ;
+        for (size_t k = i + LOOKUP_AHEAD; k < j + LOOKUP_AHEAD && k < n; k++)
+            lookup_prefetch(w->x, w->tg[k].hash);
         r = j - i;
         lookup(w->x, w->tg[i].hash, &first, &count);
         if (count == 0 || count > SEED_OCC_CAP + w->blk_copies * r)
             continue;
+        __builtin_prefetch(w->x->edoc + first);
+        __builtin_prefetch(w->x->epos + first);
         bool in_held = held_entries(w, w->tg + i, r, &ids, &count);
         if (RP_GROW(w->lists, w->list_cap, w->list_count + 1) != RP_OK)
             return RP_ENOMEM;
@@ -739,22 +811,50 @@ static rp_status list_shingles(work *w, size_t n)
     return RP_OK;
 }
 
-/* An upper bound of each document's hits (keep_busy_docs' count before the copies and the cap
- * are taken into account) in w->doc_hits, its documents in w->touched[0..*touched). */
-static void count_doc_hits(work *w, size_t *touched)
+/* An upper bound of the distinct places of the text that each document's seeds can hold (a
+ * chain needs `need` of them): the sum of r over the text's shingles the document holds
+ * outside the copies (before the cap is taken into account), in w->doc_hits, its documents in
+ * w->touched[0..*touched). The shortest lists are counted first; false as soon as no document
+ * can reach need any more (its count so far and every list left, all of them, fall short): the
+ * text then has no chain, and the longest lists are not read at all. */
+static bool count_doc_hits(work *w, uint32_t need, size_t *touched)
 {
     const uint32_t *edoc = w->x->edoc;
+    size_t rest = 0;
+    uint32_t top = 0;
 
     *touched = 0;
     for (size_t l = 0; l < w->list_count; l++) {
-        const slist *s = &w->lists[l];
+        uint64_t n = w->lists[l].n < UINT32_MAX ? w->lists[l].n : UINT32_MAX;
+        w->order[l] = n << 32 | l;
+        rest += w->lists[l].r;
+    }
+    if (w->list_count > 1)
+        sort_u64(w->order, w->list_count);
+    for (size_t k = 0; k < w->list_count; k++) {
+        const slist *s = &w->lists[(uint32_t)w->order[k]];
+        uint32_t prev = UINT32_MAX; /* a list's entries come by (doc, pos) */
+        size_t at = 0, b = 0;       /* in_copy's cursor; the first blocked span not before d */
+        rest -= s->r;
         for (size_t i = 0; i < s->n; i++) {
-            uint32_t d = edoc[s->ids ? s->ids[i] : s->first + i];
+            size_t e = s->ids ? s->ids[i] : s->first + i;
+            uint32_t d = edoc[e];
+            if (d == prev)
+                continue;
+            while (b < w->blk_count && w->blk[b].doc < d)
+                b++;
+            if (b < w->blk_count && w->blk[b].doc == d && in_copy(w, &at, d, w->x->epos[e]))
+                continue; /* a copy's shingle is never a seed */
+            prev = d;
             if (w->doc_hits[d] == 0)
                 w->touched[(*touched)++] = d;
             w->doc_hits[d] += (uint32_t)s->r;
+            top = w->doc_hits[d] > top ? w->doc_hits[d] : top;
         }
+        if (top + rest < need)
+            return false;
     }
+    return true;
 }
 
 /* Seeds of list s at its r places in the text: every entry outside the copies, unless more
@@ -772,6 +872,11 @@ static rp_status shingle_hits(work *w, const slist *s, uint32_t need)
         size_t e = s->ids ? s->ids[i] : s->first + i;
         uint32_t doc = w->x->edoc[e], pos;
         bool hopeless = need > 1 && w->doc_hits[doc] < need;
+        if (i + ENTRY_AHEAD < s->n) { /* the tokens of hopeful entries are read at random */
+            size_t f = s->ids ? s->ids[i + ENTRY_AHEAD] : s->first + i + ENTRY_AHEAD;
+            if (need <= 1 || w->doc_hits[w->x->edoc[f]] >= need)
+                __builtin_prefetch(w->x->epos + f);
+        }
         if (hopeless && !capped)
             continue;
         pos = w->x->epos[e];
@@ -910,9 +1015,11 @@ static rp_status collect_hits(work *w, uint32_t qd, uint32_t qs, uint32_t qe)
     if ((st = find_held(w, qt + qs, qe - qs, n)) != RP_OK || (st = block_copies(w)) != RP_OK ||
         (st = list_shingles(w, n)) != RP_OK)
         return st;
-    if (need > 1) /* the bound spares writing (and dropping) the seeds of most documents */
-        count_doc_hits(w, &touched);
-    for (size_t l = 0; l < w->list_count && st == RP_OK; l++)
+    if (need > 1 && RP_GROW(w->order, w->order_cap, w->list_count + 1) != RP_OK)
+        return RP_ENOMEM;
+    /* the bound spares writing (and dropping) the seeds of most documents, or of all */
+    bool hopeful = need <= 1 || count_doc_hits(w, need, &touched);
+    for (size_t l = 0; l < w->list_count && st == RP_OK && hopeful; l++)
         st = shingle_hits(w, &w->lists[l], need);
     for (size_t i = 0; i < touched; i++)
         w->doc_hits[w->touched[i]] = 0;
@@ -964,6 +1071,14 @@ static rp_status count_text(work *w, const rp_token *t, uint32_t m)
         RP_GROW(w->tab_stamp, w->tab_stamp_cap, cap) != RP_OK)
         return RP_ENOMEM;
     w->tab_mask = cap - 1;
+    w->cover = (uint32_t)(MIN_COVER * m);
+    if (w->cover < MIN_COVER * m)
+        w->cover++;
+    if (w->cover < SEED_K)
+        w->cover = SEED_K;
+    memset(w->tagset, 0, sizeof(w->tagset));
+    for (uint32_t i = 0; i < m; i++)
+        w->tagset[token_tag(t[i].hash) >> 6] |= (uint64_t)1 << (token_tag(t[i].hash) & 63);
     memset(w->tab_count, 0, cap * sizeof(*w->tab_count));
     memset(w->tab_stamp, 0, cap * sizeof(*w->tab_stamp));
     w->tab_window = 0;
@@ -985,12 +1100,22 @@ static rp_status count_text(work *w, const rp_token *t, uint32_t m)
 static bool may_cover(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
 {
     const rp_token *t = w->x->docs[sd].toks.items;
-    uint32_t need = (uint32_t)(MIN_COVER * m), bound = 0, id = ++w->tab_window;
+    const uint8_t *tag = w->x->tags + w->x->tag_off[sd];
+    uint32_t need = w->cover, bound = 0, id = ++w->tab_window;
 
-    if (need < MIN_COVER * m)
-        need++;
-    if (need < SEED_K)
-        need = SEED_K;
+    (void)m;
+    if (hi - lo < need)
+        return false;
+    for (uint32_t j = lo; j < hi && bound < need;) { /* source tokens with a tag of the text's */
+        uint32_t end = hi - j > 32 ? j + 32 : hi;    /* (checked every 32: windows can be long) */
+        for (; j < end; j++)
+            bound += (uint32_t)(w->tagset[tag[j] >> 6] >> (tag[j] & 63)) & 1;
+        if (bound + (hi - j) < need)
+            return false;
+    }
+    if (bound < need)
+        return false; /* they bound those whose hash is one of the text's, and so the rest */
+    bound = 0;
     for (uint32_t j = lo; j < hi && bound < need && bound + (hi - j) >= need; j++) {
         size_t k = (size_t)t[j].hash & w->tab_mask;
         while (w->tab_count[k] && w->tab_key[k] != t[j].hash)
@@ -1065,6 +1190,17 @@ static rp_status try_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t nee
     return try_window(w, m, sd, (uint32_t)lo, (uint32_t)hi);
 }
 
+/* Asks the memory for the source tokens where the window of seed h would start (its first
+ * lines: most windows are short): may_cover reads them at random, one window after another. */
+static inline void prefetch_window(const work *w, const hit *h)
+{
+    const uint8_t *t = w->x->tags + w->x->tag_off[h->doc];
+    uint32_t at = h->pos > h->qi + WINDOW_PAD ? h->pos - h->qi - WINDOW_PAD : 0;
+
+    __builtin_prefetch(t + at);
+    __builtin_prefetch(t + at + 64);
+}
+
 /* Chains the sorted hits per document (never across a copy) and tries each chain. */
 static rp_status chain_hits(work *w, uint32_t m)
 {
@@ -1077,6 +1213,8 @@ static rp_status chain_hits(work *w, uint32_t m)
     memset(w->stamp, 0, m * sizeof(*w->stamp));
     while (i < w->hit_count && st == RP_OK) {
         size_t j = i + 1;
+        if (i + WINDOW_AHEAD < w->hit_count) /* where a later window starts, as a miss */
+            prefetch_window(w, &w->hits[i + WINDOW_AHEAD]);
         while (j < w->hit_count && w->hits[j].doc == w->hits[i].doc &&
                w->hits[j].pos - w->hits[j - 1].pos <= m + CHAIN_GAP &&
                !copy_between(w, w->hits[j].doc, w->hits[j - 1].pos, w->hits[j].pos))
@@ -1384,6 +1522,7 @@ static void work_release(work *w)
     rp_free(w->same);
     rp_free(w->tg);
     rp_free(w->lists);
+    rp_free(w->order);
     rp_free(w->placed);
     rp_free(w->held);
     rp_free(w->blk);
@@ -1411,6 +1550,8 @@ static void qindex_release(qindex *x, size_t ndocs)
     rp_free(x->pop);
     rp_free(x->pruns);
     rp_free(x->pidx);
+    rp_free(x->tags);
+    rp_free(x->tag_off);
 }
 
 /* One document's tokens, quotations and statistics (a pool item: documents are independent). */
@@ -1642,12 +1783,34 @@ static rp_status plan_items(const qindex *x, size_t **group, size_t *ngroups, si
     return RP_OK;
 }
 
+/* Every token's tag, in one block (x->tags, x->tag_off). */
+static rp_status collect_tags(qindex *x, size_t ndocs)
+{
+    size_t total = 0;
+
+    x->tag_off = rp_malloc((ndocs + 1) * sizeof(*x->tag_off));
+    if (!x->tag_off)
+        return RP_ENOMEM;
+    for (size_t d = 0; d < ndocs; d++)
+        x->tag_off[d] = total, total += x->docs[d].toks.count;
+    x->tag_off[ndocs] = total;
+    x->tags = rp_malloc(total + 1);
+    if (!x->tags)
+        return RP_ENOMEM;
+    for (size_t d = 0; d < ndocs; d++)
+        for (size_t t = 0; t < x->docs[d].toks.count; t++)
+            x->tags[x->tag_off[d] + t] = token_tag(x->docs[d].toks.items[t].hash);
+    return RP_OK;
+}
+
 static rp_status attribute_all(rp_quotes *r, qindex *x, size_t ndocs, unsigned threads)
 {
     attrib_job j = {r, x, NULL, ndocs, NULL, NULL, NULL};
     size_t *group = NULL, *item = NULL, ngroups = 0, nitems = 0;
     rp_status st = collect_recs(r, x, ndocs);
 
+    if (st == RP_OK)
+        st = collect_tags(x, ndocs);
     if (st == RP_OK)
         st = build_index(x, ndocs, threads);
     if (st == RP_OK)
