@@ -1960,16 +1960,19 @@ rp_status rp_scan_align_seeds(const rp_corpus *corpus, const rp_options *opts, r
     r.seeds = *seeds;
     *seeds = (rp_seeds){NULL, 0, 0};
     if (st == RP_OK && keep && keep->hashes) { /* borrowed: the run's own lists of them */
-        r.hashes = rp_malloc((r.docs ? r.docs : 1) * sizeof(uint32_t *));
+        /* zeroed: run_release walks the list even when the second allocation failed */
+        r.hashes = rp_calloc(r.docs ? r.docs : 1, sizeof(uint32_t *));
         r.hash_count = rp_malloc((r.docs ? r.docs : 1) * sizeof(uint32_t));
-        if (!r.hashes || !r.hash_count)
+        if (!r.hashes || !r.hash_count) {
             st = RP_ENOMEM;
-        else if (r.docs) {
-            memcpy(r.hashes, keep->hashes, r.docs * sizeof(uint32_t *));
-            memcpy(r.hash_count, keep->count, r.docs * sizeof(uint32_t));
+        } else {
+            if (r.docs) {
+                memcpy(r.hashes, keep->hashes, r.docs * sizeof(uint32_t *));
+                memcpy(r.hash_count, keep->count, r.docs * sizeof(uint32_t));
+            }
+            r.borrowed = keep->hashes;
+            r.keep_hashes = true;
         }
-        r.borrowed = keep->hashes;
-        r.keep_hashes = true;
     }
     if (st == RP_OK)
         st = align_seeds(&r);
