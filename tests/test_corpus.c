@@ -1338,21 +1338,21 @@ static void make_failure_tree(void)
     puts_file("af/d.txt", "== only\n");
 }
 
-static void test_read_fails_cleanly_at_every_allocation(void **state)
+/* Reads path into a corpus holding one document, with allocations failing from the 1st, the
+ * 2nd, ... on until the read succeeds: each failure is RP_ENOMEM and rolls the corpus back to
+ * before the read. Returns the corpus of the read that succeeded; *n is one past the number of
+ * allocation points tried. */
+static rp_corpus *read_failing_at_each_allocation(const char *path, const rp_read_options *ro,
+                                                  unsigned long *n)
 {
-    rp_read_options ro;
     rp_corpus *c = NULL;
-    unsigned long n;
     rp_status st = RP_ENOMEM;
 
-    make_failure_tree();
-    rp_read_options_init(&ro);
-    ro.split = "^== ";
-    for (n = 1; n < 10000 && st != RP_OK; n++) {
+    for (*n = 1; *n < 10000 && st != RP_OK; (*n)++) {
         assert_int_equal(rp_corpus_new(&c), RP_OK);
         assert_int_equal(rp_corpus_add(c, "kept", "x", 1, NULL), RP_OK);
-        rp_alloc_fail_after(n);
-        st = rp_corpus_read(c, at("af"), &ro);
+        rp_alloc_fail_after(*n);
+        st = rp_corpus_read(c, path, ro);
         rp_alloc_fail_after(0);
         if (st != RP_OK) {
             assert_int_equal(st, RP_ENOMEM);
@@ -1362,6 +1362,19 @@ static void test_read_fails_cleanly_at_every_allocation(void **state)
         }
     }
     assert_int_equal(st, RP_OK);
+    return c;
+}
+
+static void test_read_fails_cleanly_at_every_allocation(void **state)
+{
+    rp_read_options ro;
+    rp_corpus *c;
+    unsigned long n;
+
+    make_failure_tree();
+    rp_read_options_init(&ro);
+    ro.split = "^== ";
+    c = read_failing_at_each_allocation(at("af"), &ro, &n);
     print_message("rp_corpus_read failed cleanly at %lu allocation points\n", n - 2);
     assert_true(n > 20);
     assert_int_equal(rp_corpus_count(c), 7);
@@ -1372,6 +1385,18 @@ static void test_read_fails_cleanly_at_every_allocation(void **state)
     assert_doc(c, 6, at("af/d.txt#1"), "== only\n", 0);
     assert_int_equal(rp_corpus_skipped_count(c), 1);
     rp_corpus_free(c);
+}
+
+/* Corpora a and b hold the same documents (names and bytes) in the same order. */
+static void assert_same_documents(const rp_corpus *a, const rp_corpus *b)
+{
+    assert_int_equal(rp_corpus_count(a), rp_corpus_count(b));
+    for (uint32_t d = 0; d < rp_corpus_count(b); d++) {
+        const rp_doc *x = rp_corpus_doc(b, d), *y = rp_corpus_doc(a, d);
+        assert_string_equal(x->name, y->name);
+        assert_int_equal(x->len, y->len);
+        assert_memory_equal(x->bytes, y->bytes, x->len);
+    }
 }
 
 /* A directory's files are loaded by several threads a window at a time and taken in walk
@@ -1402,13 +1427,7 @@ static void test_read_dir_gives_the_same_corpus_for_any_thread_count(void **stat
     assert_true(rp_corpus_count(c[0]) >= 690);
     assert_int_equal(rp_corpus_skipped_count(c[0]), 2); /* the binary file, the dangling link */
     for (int t = 1; t < 3; t++) {
-        assert_int_equal(rp_corpus_count(c[t]), rp_corpus_count(c[0]));
-        for (uint32_t d = 0; d < rp_corpus_count(c[0]); d++) {
-            const rp_doc *x = rp_corpus_doc(c[0], d), *y = rp_corpus_doc(c[t], d);
-            assert_string_equal(x->name, y->name);
-            assert_int_equal(x->len, y->len);
-            assert_memory_equal(x->bytes, y->bytes, x->len);
-        }
+        assert_same_documents(c[t], c[0]);
         assert_int_equal(rp_corpus_skipped_count(c[t]), rp_corpus_skipped_count(c[0]));
         for (size_t i = 0; i < rp_corpus_skipped_count(c[0]); i++) {
             assert_string_equal(rp_corpus_skipped(c[t], i)->input,
@@ -1486,13 +1505,7 @@ static void test_read_dir_of_small_files_in_slabs_with_a_subdirectory_between_wi
         assert_int_equal(rp_corpus_doc(c[0], id)->bytes[len], '\0');
     }
     for (int t = 1; t < 3; t++) {
-        assert_int_equal(rp_corpus_count(c[t]), rp_corpus_count(c[0]));
-        for (uint32_t d = 0; d < rp_corpus_count(c[0]); d++) {
-            const rp_doc *x = rp_corpus_doc(c[0], d), *y = rp_corpus_doc(c[t], d);
-            assert_string_equal(x->name, y->name);
-            assert_int_equal(x->len, y->len);
-            assert_memory_equal(x->bytes, y->bytes, x->len);
-        }
+        assert_same_documents(c[t], c[0]);
         assert_int_equal(rp_corpus_skipped_count(c[t]), 1);
     }
     for (int t = 0; t < 3; t++)
@@ -1509,9 +1522,8 @@ static void test_walk_of_small_files_fails_cleanly_at_every_allocation(void **st
                              "k\0";
     static const char binary[12] = {0, 0, 0, 1, 2, 'b', 'i', 'n', 0, 0, 0, 0};
     rp_read_options ro;
-    rp_corpus *c = NULL;
+    rp_corpus *c;
     unsigned long n;
-    rp_status st = RP_ENOMEM;
 
     (void)state;
     make_dir("afs");
@@ -1524,20 +1536,7 @@ static void test_walk_of_small_files_fails_cleanly_at_every_allocation(void **st
     puts_file("afs/f.txt", "last\n");
     rp_read_options_init(&ro);
     ro.threads = 2;
-    for (n = 1; n < 10000 && st != RP_OK; n++) {
-        assert_int_equal(rp_corpus_new(&c), RP_OK);
-        assert_int_equal(rp_corpus_add(c, "kept", "x", 1, NULL), RP_OK);
-        rp_alloc_fail_after(n);
-        st = rp_corpus_read(c, at("afs"), &ro);
-        rp_alloc_fail_after(0);
-        if (st != RP_OK) {
-            assert_int_equal(st, RP_ENOMEM);
-            assert_int_equal(rp_corpus_count(c), 1);
-            assert_int_equal(rp_corpus_skipped_count(c), 0);
-            rp_corpus_free(c);
-        }
-    }
-    assert_int_equal(st, RP_OK);
+    c = read_failing_at_each_allocation(at("afs"), &ro, &n);
     assert_true(n > 10);
     assert_int_equal(rp_corpus_count(c), 6);
     assert_doc(c, 1, at("afs/a.txt"), sample, 0);

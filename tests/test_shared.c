@@ -410,24 +410,35 @@ static void source_path(char *out, size_t size, const char *rel)
     snprintf(out, size, "%s/%s", root ? root : RP_SOURCE_DIR, rel);
 }
 
-static void test_read_by_shares_is_the_one_process_scan_on_the_test_corpora(void **state)
-{
-    static const char *const rel[] = {"examples/posts", "tests/data/hostile",
-                                      "tests/data/outlets.jsonl"};
+/* The three test corpora read by shares (a folder of posts, hostile inputs, a JSONL file),
+ * with default reading and scan options. */
+typedef struct {
     char path[3][4096];
     const char *paths[3];
     rp_read_options ro;
     rp_options o;
-    (void)state;
-    rp_read_options_init(&ro);
-    rp_options_init(&o);
+} test_corpora;
+
+static void test_corpora_init(test_corpora *t)
+{
+    static const char *const rel[] = {"examples/posts", "tests/data/hostile",
+                                      "tests/data/outlets.jsonl"};
     for (size_t i = 0; i < 3; i++) {
-        source_path(path[i], sizeof(path[i]), rel[i]);
-        paths[i] = path[i];
+        source_path(t->path[i], sizeof(t->path[i]), rel[i]);
+        t->paths[i] = t->path[i];
     }
+    rp_read_options_init(&t->ro);
+    rp_options_init(&t->o);
+}
+
+static void test_read_by_shares_is_the_one_process_scan_on_the_test_corpora(void **state)
+{
+    test_corpora t;
+    (void)state;
+    test_corpora_init(&t);
     for (size_t i = 0; i < 3; i++) /* each alone, then all three as one corpus */
-        read_by_shares_as_one_process(&paths[i], 1, &ro, &o);
-    read_by_shares_as_one_process(paths, 3, &ro, &o);
+        read_by_shares_as_one_process(&t.paths[i], 1, &t.ro, &t.o);
+    read_by_shares_as_one_process(t.paths, 3, &t.ro, &t.o);
 }
 
 /* Alignment in many batches (a block of second documents' text at most 2 KiB), each rank's
@@ -436,24 +447,14 @@ static void test_read_by_shares_is_the_one_process_scan_on_the_test_corpora(void
  * memory budget, no hashes kept and text lent: the one-process report. */
 static void test_read_by_shares_in_batches_with_kept_hashes(void **state)
 {
-    static const char *const rel[] = {"examples/posts", "tests/data/hostile",
-                                      "tests/data/outlets.jsonl"};
-    char path[3][4096];
-    const char *paths[3];
-    rp_read_options ro;
-    rp_options o;
+    test_corpora t;
     (void)state;
-    rp_read_options_init(&ro);
-    rp_options_init(&o);
-    for (size_t i = 0; i < 3; i++) {
-        source_path(path[i], sizeof(path[i]), rel[i]);
-        paths[i] = path[i];
-    }
+    test_corpora_init(&t);
     rp_scan_lend_room = 2048;
     for (int cap = 0; cap <= 2; cap++) {
         rp_scan_keep_cap = cap == 1 ? 4096 : 0;
-        o.memory = cap == 2 ? (size_t)1 << 30 : 0;
-        read_by_shares_as_one_process(paths, 3, &ro, &o);
+        t.o.memory = cap == 2 ? (size_t)1 << 30 : 0;
+        read_by_shares_as_one_process(t.paths, 3, &t.ro, &t.o);
     }
     rp_scan_keep_cap = 0;
     rp_scan_lend_room = 0;
