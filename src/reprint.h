@@ -81,8 +81,11 @@ typedef struct rp_options {
                       (rp_dedup_stream_new) reads it as the budget of its remembered state,
                       past which it moves that state to temporary files under tmp_dir. */
     const char *tmp_dir; /* where a scan or a dedup stream spills (BORROWED): NULL for
-                            $TMPDIR, else /tmp. The files are 0600, unlinked as soon as they
-                            are open; a failed write gives RP_EIO with errno (ENOSPC: full). */
+                            $TMPDIR, else /tmp; a scan without a budget of 64 MiB of text or
+                            more keeps its aligner's token hashes there too. The files are
+                            0600, unlinked as soon as they are open; a failed write gives
+                            RP_EIO with errno (ENOSPC: full), except the token hashes': those
+                            are then made again. */
     /* reports */
     uint32_t kinds;        /* clusters reported: bit (1u << rp_kind) per kind; RP_KINDS_ALL */
     uint32_t max_passages; /* passages a report lists per cluster (its first ones, with the

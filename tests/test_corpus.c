@@ -1548,6 +1548,58 @@ static void test_walk_of_small_files_fails_cleanly_at_every_allocation(void **st
     rp_corpus_free(c);
 }
 
+/* This process's resident memory in bytes (/proc/self/statm; 0 when it cannot be read). */
+static size_t resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, pages = 0;
+
+    if (!f)
+        return 0;
+    if (fscanf(f, "%lu %lu", &size, &pages) != 2)
+        pages = 0;
+    fclose(f);
+    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Directories of one small file each, read one by one into a corpus (as the commands read the
+ * paths they are given): each read's slabs (4 MiB, populated whole) keep resident only what
+ * they hold once the read is done, not 4 MiB a directory. */
+static void test_reads_of_small_directories_keep_no_idle_slab_pages(void **state)
+{
+    enum { DIRS = 48 };
+    char rel[64];
+    rp_read_options ro;
+    rp_corpus *c = NULL;
+    size_t before, after;
+
+    (void)state;
+    make_dir("trim");
+    for (int i = 0; i < DIRS; i++) {
+        snprintf(rel, sizeof(rel), "trim/d%02d", i);
+        make_dir(rel);
+        snprintf(rel, sizeof(rel), "trim/d%02d/a.txt", i);
+        puts_file(rel, "a small file\n");
+    }
+    rp_read_options_init(&ro);
+    ro.threads = 2;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    before = resident_bytes();
+    for (int i = 0; i < DIRS; i++) {
+        snprintf(rel, sizeof(rel), "trim/d%02d", i);
+        assert_int_equal(rp_corpus_read(c, at(rel), &ro), RP_OK);
+    }
+    after = resident_bytes();
+    assert_int_equal(rp_corpus_count(c), DIRS);
+    for (uint32_t d = 0; d < DIRS; d++) {
+        snprintf(rel, sizeof(rel), "trim/d%02u/a.txt", d);
+        assert_doc(c, d, at(rel), "a small file\n", 0);
+    }
+    assert_true(before > 0);
+    assert_true(after < before + ((size_t)DIRS << 20)); /* under 1 MiB a directory */
+    rp_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1555,6 +1607,7 @@ int main(void)
         cmocka_unit_test(test_read_dir_gives_the_same_corpus_for_any_thread_count),
         cmocka_unit_test(test_read_dir_of_small_files_in_slabs_with_a_subdirectory_between_windows),
         cmocka_unit_test(test_walk_of_small_files_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(test_reads_of_small_directories_keep_no_idle_slab_pages),
         cmocka_unit_test(test_read_file_is_one_document_named_as_given),
         cmocka_unit_test(test_read_empty_file_is_an_empty_document),
         cmocka_unit_test(test_read_missing_path_is_skipped_with_strerror),

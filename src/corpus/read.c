@@ -350,6 +350,27 @@ static void populate(char *p, size_t len)
 #endif
 }
 
+/* After a read that succeeded, the pages of each thread's last slab past what it holds are
+ * handed back (madvise MADV_DONTNEED: they read as zeros if touched, and nothing touches
+ * them). Populated whole when begun, a slab barely used would otherwise keep 4 MiB resident:
+ * each rp_corpus_read begins slabs of its own, one a loading thread, so a scan of many small
+ * directories named one by one held 4 MiB a directory (and any read, one a thread). Only on
+ * success, when every slab is the corpus's: a failed read has freed some. */
+static void slabs_trim(const reader *rd)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+    for (unsigned t = 0; rd->slabs && page && t < rd->threads; t++) {
+        const slab *sl = &rd->slabs[t];
+        if (!sl->data)
+            continue;
+        uintptr_t lo = ((uintptr_t)sl->data + sl->used + page - 1) & ~(page - 1);
+        uintptr_t hi = ((uintptr_t)sl->data + RP_READ_SLAB) & ~(page - 1);
+        if (hi > lo)
+            (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
+}
+
 /* A small plain file of `size` bytes read whole into the worker's slab with one read (the
  * slab's room: the bytes, a byte more that proves the end, and the NUL): true when e->buf now
  * holds it (or, the file unable to go back to its start, e->why says so). False for anything
@@ -726,8 +747,10 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
     st = read_path(&rd, path);
     if (st == RP_OK)
         st = rp_corpus_annotate(c, &an, mark.docs);
-    if (st == RP_OK)
+    if (st == RP_OK) {
         rp_corpus_release_all(c, mark.docs);
+        slabs_trim(&rd);
+    }
     if (st != RP_OK)
         rp_corpus_rollback(c, &mark);
     rp_annotator_release(&an);
