@@ -916,11 +916,8 @@ static rp_status gather_group(run *r, size_t g, size_t *n_out)
 static void release_consumed(void *buf, size_t from, size_t to)
 {
 #ifdef MADV_DONTNEED
-    static size_t page;
-    if (!page) {
-        long p = sysconf(_SC_PAGESIZE);
-        page = p > 0 ? (size_t)p : 4096;
-    }
+    long p = sysconf(_SC_PAGESIZE); /* per call: the pool's threads call this at once */
+    size_t page = p > 0 ? (size_t)p : 4096;
     uintptr_t lo = ((uintptr_t)buf + from + page - 1) / page * page;
     uintptr_t hi = ((uintptr_t)buf + to) / page * page;
     if (hi > lo)
