@@ -169,6 +169,9 @@ rp_status rp_corpus_load_stream(int fd, size_t cap, rp_corpus_sink sink, void *c
 /* True when the bytes look binary (see corpus_decode.c for the rule). */
 bool rp_corpus_is_binary(const char *bytes, size_t len);
 
+/* True when the bytes, a file's first len, need decoding: gzip or zstd, or UTF-16 with a BOM. */
+bool rp_corpus_is_coded(const char *bytes, size_t len);
+
 /* ---- readers (corpus_jsonl.c, corpus_split.c) ---- */
 
 /* One document per non-blank JSONL line of buf (taken in every case). A line longer than cap

@@ -563,10 +563,20 @@ static rp_status utf16_to_utf8(rp_buf *buf, size_t cap, char *why)
     return RP_OK;
 }
 
+static bool utf16_bom(const unsigned char *s, size_t len)
+{
+    return len >= 2 && ((s[0] == 0xff && s[1] == 0xfe) || (s[0] == 0xfe && s[1] == 0xff));
+}
+
 static bool has_utf16_bom(const rp_buf *buf)
 {
-    const unsigned char *s = (const unsigned char *)buf->data;
-    return buf->len >= 2 && ((s[0] == 0xff && s[1] == 0xfe) || (s[0] == 0xfe && s[1] == 0xff));
+    return utf16_bom((const unsigned char *)buf->data, buf->len);
+}
+
+bool rp_corpus_is_coded(const char *bytes, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)bytes;
+    return compressed(s, len) || utf16_bom(s, len);
 }
 
 static bool is_control(unsigned char c)

@@ -394,21 +394,18 @@ static bool load_small(window *w, unsigned worker, entry *e, int fd, size_t size
         n = read(fd, p, size + 1);
     while (n < 0 && errno == EINTR);
     if (n >= 0 && (size_t)n == size) {
-        const unsigned char *u = (const unsigned char *)p;
         p[size] = '\0';
-        bool coded = (size >= 2 && ((u[0] == 0x1f && u[1] == 0x8b) ||
-                                    (u[0] == 0xff && u[1] == 0xfe) ||
-                                    (u[0] == 0xfe && u[1] == 0xff))) ||
-                     (size >= 4 && u[0] == 0x28 && u[1] == 0xb5 && u[2] == 0x2f && u[3] == 0xfd);
-        if (!coded && !rp_corpus_is_binary(p, size)) {
+        if (!rp_corpus_is_coded(p, size) && !rp_corpus_is_binary(p, size)) {
             e->buf = (rp_buf){.data = p, .len = size, .cap = size + 1};
             e->in_slab = true;
             sl->used += (size + 1 + 15) & ~(size_t)15;
             return true;
         }
     }
+    int read_errno = errno;
     if (n != 0 && lseek(fd, 0, SEEK_SET) != 0) { /* cannot be read again from the start */
-        rp_corpus_errno_reason(n < 0 ? errno : ESPIPE, e->why);
+        /* the read's own error when it failed: the seek's only says it could not retry */
+        rp_corpus_errno_reason(n < 0 ? read_errno : ESPIPE, e->why);
         return true;
     }
     return false;

@@ -654,7 +654,9 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
     if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
         s->g.ex->allreduce(s->g.ex->ctx, &most, 1, RP_REDUCE_MAX) != 0)
         st = RP_EEXCHANGE;
-    if (st == RP_OK && s->lend_hashes) { /* hashes no process aligns let go (len reused) */
+    /* agreed first: a rank whose reduction of `most` failed must not skip this one alone */
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK && s->lend_hashes) {
+        /* hashes no process aligns let go (len reused) */
         memset(len, 0, docs * sizeof(uint64_t));
         for (size_t i = 0; i < seeds->count; i++)
             len[seeds->items[i].doc_a] = len[seeds->items[i].doc_b] = 1;
