@@ -3,11 +3,39 @@
  * fail and check that every RP_ENOMEM path frees what it took) and overflow-checked growable
  * arrays.
  */
+#define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): glibc's posix_madvise ignores DONTNEED */
 #include "base/base.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static size_t page_bytes;
+static pthread_once_t page_once = PTHREAD_ONCE_INIT;
+
+static void page_init(void)
+{
+    long p = sysconf(_SC_PAGESIZE);
+    page_bytes = p > 0 ? (size_t)p : 4096;
+}
+
+size_t rp_page_size(void)
+{
+    pthread_once(&page_once, page_init);
+    return page_bytes;
+}
+
+void rp_pages_discard(void *buf, size_t from, size_t to)
+{
+    const uintptr_t page = rp_page_size();
+    uintptr_t lo = ((uintptr_t)buf + from + page - 1) / page * page;
+    uintptr_t hi = ((uintptr_t)buf + to) / page * page;
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
 
 static unsigned long alloc_fail_at; /* 0: never fail */
 static atomic_ulong alloc_made; /* pool threads allocate too */

@@ -22,6 +22,13 @@ void rp_free(void *ptr);
 char *rp_strdup(const char *s);
 char *rp_strndup(const char *s, size_t len);
 
+/* The system's page size (set once, safe from any thread). */
+size_t rp_page_size(void);
+/* Hands the whole pages inside buf's bytes [from, to) back to the system (madvise
+ * MADV_DONTNEED): memory the caller is done with but frees later; those pages read as zeros if
+ * touched again. Advice: a failure only keeps them resident. */
+void rp_pages_discard(void *buf, size_t from, size_t to);
+
 /* Tests only: the n-th allocation from now on fails (1 = the next one); 0 turns failures off.
  * rp_alloc_count() says how many allocations were made since the last call to set. */
 void rp_alloc_fail_after(unsigned long n);

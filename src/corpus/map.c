@@ -125,8 +125,7 @@ static rp_status guard_add(uintptr_t lo, uintptr_t hi, rp_map_slot *slot)
 
 static void page_init(void)
 {
-    long p = sysconf(_SC_PAGESIZE);
-    page_size = p > 0 ? (size_t)p : 4096;
+    page_size = rp_page_size();
 }
 
 /* Documents are loaded on worker threads: the size is set once, under pthread_once. */

@@ -340,9 +340,9 @@ typedef struct window {
 static void populate(char *p, size_t len)
 {
 #ifdef MADV_POPULATE_WRITE
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1), hi = ((uintptr_t)p + len) & ~(page - 1);
-    if (page && hi > lo)
+    const uintptr_t page = rp_page_size();
+    uintptr_t lo = ((uintptr_t)p + page - 1) / page * page, hi = ((uintptr_t)p + len) / page * page;
+    if (hi > lo)
         (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
 #else
     (void)p;
@@ -358,17 +358,9 @@ static void populate(char *p, size_t len)
  * success, when every slab is the corpus's: a failed read has freed some. */
 static void slabs_trim(const reader *rd)
 {
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-
-    for (unsigned t = 0; rd->slabs && page && t < rd->threads; t++) {
-        const slab *sl = &rd->slabs[t];
-        if (!sl->data)
-            continue;
-        uintptr_t lo = ((uintptr_t)sl->data + sl->used + page - 1) & ~(page - 1);
-        uintptr_t hi = ((uintptr_t)sl->data + RP_READ_SLAB) & ~(page - 1);
-        if (hi > lo)
-            (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
-    }
+    for (unsigned t = 0; rd->slabs && t < rd->threads; t++)
+        if (rd->slabs[t].data)
+            rp_pages_discard(rd->slabs[t].data, rd->slabs[t].used, RP_READ_SLAB);
 }
 
 /* A small plain file of `size` bytes read whole into the worker's slab with one read (the

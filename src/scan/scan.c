@@ -11,7 +11,6 @@
  * seeds go to temporary files (base/spill.c) and come back a partition, a range of documents,
  * a window of pairs at a time, in the same orders: the same result.
  */
-#define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): glibc's posix_madvise ignores DONTNEED */
 #include "scan/scan.h"
 #include "corpus/corpus.h"
 #include "text/text.h"
@@ -910,23 +909,6 @@ static rp_status gather_group(run *r, size_t g, size_t *n_out)
     return rp_pool_run(r->threads, r->chunk_count, gather_task, r, "index", NULL, NULL);
 }
 
-/* Hands the whole pages of a buffer's [from, to) bytes back to the system: the caller has
- * consumed them and frees the buffer later. Moving one list into another thus never holds
- * both (10,000 identical documents make 2 million seeds; 1 GB of prose tens of millions). */
-static void release_consumed(void *buf, size_t from, size_t to)
-{
-#ifdef MADV_DONTNEED
-    long p = sysconf(_SC_PAGESIZE); /* per call: the pool's threads call this at once */
-    size_t page = p > 0 ? (size_t)p : 4096;
-    uintptr_t lo = ((uintptr_t)buf + from + page - 1) / page * page;
-    uintptr_t hi = ((uintptr_t)buf + to) / page * page;
-    if (hi > lo)
-        (void)madvise((void *)lo, hi - lo, MADV_DONTNEED); /* advice: failure costs only RSS */
-#else
-    (void)buf, (void)from, (void)to;
-#endif
-}
-
 /* Counts worker list w's seeds per first document into its row of r->doc_rows. */
 static rp_status count_docs_task(void *ctx, size_t w, unsigned worker)
 {
@@ -950,8 +932,8 @@ static rp_status place_ranges_task(void *ctx, size_t w, unsigned worker)
     (void)worker;
     for (size_t i = done; i-- > 0;) {
         r->seeds.items[--row[r->range_of[src[i].doc_a]]] = src[i];
-        if (done - i >= RP_SCAN_SEED_SLICE) {
-            release_consumed(src, i * sizeof(rp_seed), done * sizeof(rp_seed));
+        if (done - i >= RP_SCAN_SEED_SLICE) { /* moved: one list never held twice */
+            rp_pages_discard(src, i * sizeof(rp_seed), done * sizeof(rp_seed));
             done = i;
         }
     }
