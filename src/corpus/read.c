@@ -562,27 +562,20 @@ static rp_status walk_entries(reader *rd, const char *dir, int dirfd, size_t bas
                               const name_list *names)
 {
     size_t total = names->count, cap = total < RP_READ_WINDOW ? total : RP_READ_WINDOW;
-    entry *buf = rp_malloc(2 * cap * sizeof(*buf));
-    window w[2] = {{rd, rd->slabs, NULL, dirfd}, {rd, rd->slabs, NULL, dirfd}};
+    entry *buf;
     size_t n[2] = {0, 0};
     bool pending = false; /* the other window's load is started, not finished */
     rp_status rs, ls = RP_OK;
     unsigned cur = 0;
 
-    if (!rd->pool && buf && !(rd->pool = rp_pool_new(rd->threads))) {
-        rp_free(buf);
+    if (!rd->pool && !(rd->pool = rp_pool_new(rd->threads)))
         return RP_ENOMEM;
-    }
-    if (!rd->slabs && !rd->ro.text_in_file && buf &&
-        !(rd->slabs = rp_calloc(rd->threads, sizeof(*rd->slabs)))) {
-        rp_free(buf);
+    if (!rd->slabs && !rd->ro.text_in_file &&
+        !(rd->slabs = rp_calloc(rd->threads, sizeof(*rd->slabs))))
         return RP_ENOMEM;
-    }
-    w[0].slabs = w[1].slabs = rd->slabs;
-    if (!buf)
+    if (!(buf = rp_malloc(2 * cap * sizeof(*buf))))
         return RP_ENOMEM;
-    w[0].items = buf;
-    w[1].items = buf + cap;
+    window w[2] = {{rd, rd->slabs, buf, dirfd}, {rd, rd->slabs, buf + cap, dirfd}};
     n[0] = cap;
     if ((rs = window_paths(dir, base, names, 0, n[0], w[0].items)) != RP_OK) {
         rp_free(buf);
