@@ -267,12 +267,7 @@ static inline bool u32_less(const uint32_t *a, const uint32_t *b)
 
 RP_DEFINE_SORT(sort_u32, uint32_t, u32_less)
 
-static inline bool u64_less(const uint64_t *a, const uint64_t *b)
-{
-    return *a < *b;
-}
-
-RP_DEFINE_SORT(sort_u64, uint64_t, u64_less)
+RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
 
 /* Where each run of equal index hashes starts and how long it is, in an open-addressed table
  * (a power of two at least twice the runs) keyed by the hash: a lookup is one probe, where a
@@ -1092,18 +1087,17 @@ static rp_status count_text(work *w, const rp_token *t, uint32_t m)
     return RP_OK;
 }
 
-/* Can an alignment of the text (m tokens) with source tokens [lo, hi) of doc sd reach the
- * cover (at least SEED_K and MIN_COVER of the text's tokens matched)? Only when the multiset
+/* Can an alignment of the text with source tokens [lo, hi) of doc sd reach the cover
+ * (w->cover: at least SEED_K and MIN_COVER of the text's tokens matched, set by count_text)? Only when the multiset
  * intersection of their hashes does: far cheaper than the alignment, and exact as a bound (a
  * long quotation holding a popular one meets every copy of it, and most such windows fail
  * here). The count stops as soon as it reaches the cover or can no longer reach it. */
-static bool may_cover(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint32_t hi)
+static bool may_cover(work *w, uint32_t sd, uint32_t lo, uint32_t hi)
 {
     const rp_token *t = w->x->docs[sd].toks.items;
     const uint8_t *tag = w->x->tags + w->x->tag_off[sd];
     uint32_t need = w->cover, bound = 0, id = ++w->tab_window;
 
-    (void)m;
     if (hi - lo < need)
         return false;
     for (uint32_t j = lo; j < hi && bound < need;) { /* source tokens with a tag of the text's */
@@ -1137,7 +1131,7 @@ static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint3
     uint32_t matches = 0, sj, inside = 0, aligned = 0;
     rp_status st;
 
-    if (!may_cover(w, m, sd, lo, hi))
+    if (!may_cover(w, sd, lo, hi))
         return RP_OK; /* the alignment could not reach the cover either */
     st = align_with(w, m, sd, lo, hi);
 
