@@ -566,20 +566,26 @@ static bool held(const shared *s, uint32_t d)
     return d >= s->held_lo && d < s->held_hi;
 }
 
-/* The kept token hashes of held documents whose last batch is `last` (1 + its index; 0: in
- * no pair here) let go. */
+/* Whether document d, held elsewhere, is lent here now (its hashes or its text). */
 static bool lent_already(const shared *s, uint32_t d)
 {
     return s->lend_hashes ? s->keep.hashes[d] != NULL : rp_corpus_doc(s->corpus, d)->bytes != NULL;
 }
 
+/* The kept token hashes of held document d let go. */
+static void kept_free(shared *s, uint32_t d)
+{
+    rp_free(s->keep.hashes[d]);
+    s->keep.hashes[d] = NULL;
+}
+
+/* The kept token hashes of held documents whose last batch is `last` (1 + its index; 0: in
+ * no pair here) let go. */
 static void kept_drop(shared *s, const uint32_t *last_blk, uint32_t last)
 {
     for (uint32_t d = s->held_lo; s->keep.hashes && d < s->held_hi; d++)
-        if (last_blk[d - s->held_lo] == last && s->keep.hashes[d]) {
-            rp_free(s->keep.hashes[d]);
-            s->keep.hashes[d] = NULL;
-        }
+        if (last_blk[d - s->held_lo] == last && s->keep.hashes[d])
+            kept_free(s, d);
 }
 
 /* Alignment of a corpus read by shares: pairs are aligned in batches by blocks of their second
@@ -663,10 +669,8 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
         if (s->g.ex->allreduce(s->g.ex->ctx, len, docs, RP_REDUCE_MAX) != 0)
             st = RP_EEXCHANGE;
         for (uint32_t d = s->held_lo; st == RP_OK && d < s->held_hi; d++)
-            if (!len[d] && s->keep.hashes[d]) {
-                rp_free(s->keep.hashes[d]);
-                s->keep.hashes[d] = NULL;
-            }
+            if (!len[d] && s->keep.hashes[d])
+                kept_free(s, d);
     }
     if ((st = rp_group_agree(&s->g, st)) == RP_OK)
         st = fetch_docs(s, "lend-align", ids_a, n_a, s->lend_hashes, &lent_a);
