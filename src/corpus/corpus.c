@@ -202,7 +202,7 @@ rp_status rp_corpus_take(rp_corpus *c, char *name, char *bytes, size_t len, size
     }
     c->docs[c->count] = (rp_doc){.name = name, .bytes = bytes, .len = len, .offset = offset,
                                   .meta = meta, .file_line = 1};
-    c->raws[c->count] = (rp_doc_raw){NULL, 0, {0}, in_file != NULL, false, false, false};
+    c->raws[c->count] = (rp_doc_raw){.in_file = in_file != NULL};
     c->has_files |= in_file != NULL;
     c->count++;
     return RP_OK;
@@ -235,7 +235,7 @@ rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m)
     if (st != RP_OK)
         goto fail;
     c->docs[c->count] = (rp_doc){.name = name, .bytes = m->bytes, .len = m->len, .file_line = 1};
-    c->raws[c->count] = (rp_doc_raw){NULL, 0, *m, false, false, false, false};
+    c->raws[c->count] = (rp_doc_raw){.map = *m};
     c->has_files = true;
     c->count++;
     memset(m, 0, sizeof(*m));
@@ -421,7 +421,7 @@ rp_status rp_corpus_take_absent(rp_corpus *c, char *name, size_t len)
         return st;
     }
     c->docs[c->count] = (rp_doc){.name = name, .bytes = NULL, .len = len, .file_line = 1};
-    c->raws[c->count] = (rp_doc_raw){NULL, 0, {0}, false, false, false, false};
+    c->raws[c->count] = (rp_doc_raw){0};
     c->count++;
     return RP_OK;
 }
@@ -440,7 +440,7 @@ rp_status rp_corpus_place(rp_corpus *c, size_t first, size_t total)
     for (size_t i = 0; i < total; i++)
         if (i < first || i >= first + held) {
             c->docs[i] = (rp_doc){.file_line = 1};
-            c->raws[i] = (rp_doc_raw){NULL, 0, {0}, false, false, false, false};
+            c->raws[i] = (rp_doc_raw){0};
         }
     c->count = total;
     rp_corpus_set_held(c, (uint32_t)first, (uint32_t)(first + held));
