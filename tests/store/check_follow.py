@@ -3,13 +3,16 @@
 before the input ends (after its group commits); SIGTERM commits the group in hand and exits 0;
 a followed file that grows, then is truncated, is read again from its start; --keep-only
 prints the new items' lines. Usage: check_follow.py REPRINT WORKDIR"""
+import fcntl
 import json
 import os
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 
 REPRINT, WORK = sys.argv[1], sys.argv[2]
@@ -34,6 +37,19 @@ def read_line(proc, timeout):
     """One stdout line within timeout seconds, else None."""
     ready, _, _ = select.select([proc.stdout], [], [], timeout)
     return proc.stdout.readline().decode() if ready else None
+
+
+def wait_drained(pipe, timeout):
+    """Waits until the program has read all that was written into its input pipe: it reads
+    only once its signal handlers are in place, so a signal sent after this is caught (a fixed
+    sleep was not enough on a loaded machine: the program was still starting)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        left = struct.unpack("i", fcntl.ioctl(pipe.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+        if left == 0:
+            return
+        time.sleep(0.02)
+    fail(f"the input was not read within {timeout} s")
 
 
 def start(*args):
@@ -66,6 +82,7 @@ def check_pipe():
     p = start("--follow", "--commit-ms", "600000", "--commit-items", "1000")
     p.stdin.write(line(10).encode() + line(11).encode())
     p.stdin.flush()
+    wait_drained(p.stdin, 60)
     time.sleep(0.5)
     if read_line(p, 0.1):
         fail("a verdict came before its group was committed")
