@@ -41,7 +41,7 @@ class Server:
         self.proc = subprocess.Popen([REPRINT, "serve", "--store", store, "--listen",
                                       "127.0.0.1:0", *extra], stderr=self.err,
                                      stdin=subprocess.DEVNULL)
-        for _ in range(200):
+        for _ in range(1200):  # a minute: ASan on a loaded CI machine starts slowly
             self.err.seek(0)
             m = re.search(r"127\.0\.0\.1:(\d+)/", self.err.read())
             if m:
