@@ -16,6 +16,7 @@ import termios
 import time
 
 REPRINT, WORK = sys.argv[1], sys.argv[2]
+WAIT = 60  # seconds for a verdict: ASan on a loaded CI machine is slow
 WORDS = ("amber bridge cobalt delta ember fjord garnet harbor iris juniper kestrel lantern "
          "meadow nickel orchard pylon quarry ridge saffron timber").split()
 
@@ -63,7 +64,7 @@ def check_pipe():
     for i in range(3):
         p.stdin.write(line(i).encode())
         p.stdin.flush()
-        got = read_line(p, 10)
+        got = read_line(p, WAIT)
         if not got:
             fail(f"no verdict for item {i} before the input ended")
         v = json.loads(got)
@@ -72,7 +73,7 @@ def check_pipe():
         time.sleep(0.1)
     p.stdin.write(line(3, base=0).encode())  # a copy of item 0
     p.stdin.flush()
-    v = json.loads(read_line(p, 10) or "null")
+    v = json.loads(read_line(p, WAIT) or "null")
     if not v or v["verdict"] != "duplicate" or v["of"] != "it-0":
         fail(f"copy: {v}")
     # a long group (commit-ms far away) is committed by SIGTERM, then exit 0
@@ -98,12 +99,12 @@ def check_file():
     p = start("--follow", path, "--keep-only")
     with open(path, "a") as f:
         f.write(line(20) + line(21, base=20))  # new, then its duplicate
-    got = read_line(p, 10)
+    got = read_line(p, WAIT)
     if got != line(20):
         fail(f"keep-only: {got!r}")
     with open(path, "w") as f:  # truncated, then a new item from the start
         f.write(line(22))
-    got = read_line(p, 10)
+    got = read_line(p, WAIT)
     if got != line(22):
         fail(f"after truncation: {got!r}")
     p.send_signal(signal.SIGINT)
