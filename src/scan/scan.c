@@ -1442,7 +1442,10 @@ static rp_status order_pairs(run *r, size_t room)
  * budget, windows are cut to what fits (tight_window). */
 static rp_status align_seeds(run *r)
 {
-    rp_status st = find_pairs(r);
+    rp_status st;
+    if (r->progress && !r->seed_spill)
+        r->progress(r->progress_ctx, "pairs", 0, 1);
+    st = find_pairs(r);
     size_t per_window, room = 0;
     bool tight = false;
     if (st == RP_OK) { /* at most: seeds, pairs and every needed document's token hashes */
@@ -1475,6 +1478,8 @@ static rp_status align_seeds(run *r)
                                       : (r->pair_count / RP_SCAN_ALIGN_WINDOWS /
                                              RP_SCAN_ALIGN_BLOCK +
                                          1) * RP_SCAN_ALIGN_BLOCK;
+    if (st == RP_OK && r->progress && !r->seed_spill)
+        r->progress(r->progress_ctx, "pairs", 1, 1);
     if (st == RP_OK && r->progress && !r->seed_spill)
         r->progress(r->progress_ctx, "align", 0, r->pair_count);
     for (size_t first = 0; st == RP_OK && first < r->pair_count; first = r->window_end) {
@@ -1552,8 +1557,12 @@ static rp_status align_stage(run *r)
     }
     if (st == RP_OK && r->seed_spill && r->progress)
         r->progress(r->progress_ctx, "align", r->seed_ranges, r->seed_ranges);
+    if (st == RP_OK && r->progress)
+        r->progress(r->progress_ctx, "hits", 0, 1);
     if (st == RP_OK)
         st = collect_hits(r);
+    if (st == RP_OK && r->progress)
+        r->progress(r->progress_ctx, "hits", 1, 1);
     return st;
 }
 
@@ -1642,7 +1651,10 @@ static rp_status cluster_stage(run *r, rp_scan *scan)
 {
     rp_cluster_plan *plan = NULL;
     uint32_t *covered = NULL;
-    rp_status st = make_links(r);
+    rp_status st;
+    if (r->progress)
+        r->progress(r->progress_ctx, "plan", 0, 1);
+    st = make_links(r);
     if (st == RP_OK)
         st = rp_cluster_plan_make(r->opts, r->links, r->hits.count, &plan);
     if (st == RP_OK) {
@@ -1657,6 +1669,8 @@ static rp_status cluster_stage(run *r, rp_scan *scan)
         if (st == RP_OK)
             r->bound_first[r->bound_docs] = n;
     }
+    if (st == RP_OK && r->progress)
+        r->progress(r->progress_ctx, "plan", 1, 1);
     if (st == RP_OK)
         st = rp_pool_run(r->threads, r->bound_docs, spans_task, r, "spans", r->progress,
                          r->progress_ctx);
