@@ -10,6 +10,7 @@
 #include "scan/cluster.h"
 #include "corpus/corpus.h"
 
+#include "base/pool.h"
 #include "base/sort.h"
 
 #include <assert.h>
@@ -21,6 +22,73 @@
 #define RP_CLUSTER_EDGE_LINES 3   /* a passage this near a document's start or end is at an edge */
 #define RP_CLUSTER_EDGE_BYTES 4096
 #define NONE UINT32_MAX
+size_t rp_cluster_par_sort_min = 65536; /* fewer items are sorted on the calling thread */
+
+/*
+ * RP_DEFINE_PAR_SORT(name, seq) defines `static void name(type *v, size_t n, unsigned
+ * threads)` over the sequential sort `seq` (RP_DEFINE_SORT): the pool sorts one slice of v per
+ * thread, then the slices are merged pairwise through a scratch array. The plan's sorts run
+ * between two stages where nothing else can (every later step needs them); on two threads
+ * the slices halve their serial time. Keys are unique or interchangeable, so any merge order
+ * gives the sequential sort's result. Without memory for the scratch, sorts on one thread.
+ */
+#define RP_DEFINE_PAR_SORT(name, type, seq, less)                                                  \
+    typedef struct name##_job {                                                                    \
+        type *v;                                                                                   \
+        size_t n, parts;                                                                           \
+    } name##_job;                                                                                  \
+                                                                                                   \
+    static rp_status name##_task(void *ctx, size_t k, unsigned worker)                             \
+    {                                                                                              \
+        const name##_job *j = ctx;                                                                 \
+        size_t lo = j->n * k / j->parts, hi = j->n * (k + 1) / j->parts;                           \
+        (void)worker;                                                                              \
+        seq(j->v + lo, hi - lo);                                                                   \
+        return RP_OK;                                                                              \
+    }                                                                                              \
+                                                                                                   \
+    static void name##_merge(const type *x, size_t nx, const type *y, size_t ny, type *out)        \
+    {                                                                                              \
+        size_t i = 0, j = 0, k = 0;                                                                \
+        while (i < nx && j < ny)                                                                   \
+            out[k++] = less(&y[j], &x[i]) ? y[j++] : x[i++];                                       \
+        while (i < nx)                                                                             \
+            out[k++] = x[i++];                                                                     \
+        while (j < ny)                                                                             \
+            out[k++] = y[j++];                                                                     \
+    }                                                                                              \
+                                                                                                   \
+    static void name(type *v, size_t n, unsigned threads)                                          \
+    {                                                                                              \
+        type *tmp = threads > 1 && n >= rp_cluster_par_sort_min && n >= threads             \
+                        ? rp_malloc(n * sizeof(type))                                              \
+                        : NULL;                                                                    \
+        if (!tmp) {                                                                                \
+            seq(v, n);                                                                             \
+            return;                                                                                \
+        }                                                                                          \
+        name##_job job = {v, n, threads};                                                          \
+        if (rp_pool_run(threads, threads, name##_task, &job, "plan", NULL, NULL) != RP_OK) {      \
+            rp_free(tmp); /* cannot happen: the task never fails */                                \
+            seq(v, n);                                                                             \
+            return;                                                                                \
+        }                                                                                          \
+        type *src = v, *dst = tmp;                                                                 \
+        for (size_t width = 1; width < threads; width *= 2) { /* slices merged pairwise */         \
+            for (size_t k = 0; k < threads; k += 2 * width) {                                      \
+                size_t lo = n * k / threads;                                                       \
+                size_t mid = n * (k + width < threads ? k + width : threads) / threads;            \
+                size_t hi = n * (k + 2 * width < threads ? k + 2 * width : threads) / threads;     \
+                name##_merge(src + lo, mid - lo, src + mid, hi - mid, dst + lo);                   \
+            }                                                                                      \
+            type *t_ = src;                                                                        \
+            src = dst;                                                                             \
+            dst = t_;                                                                              \
+        }                                                                                          \
+        if (src != v)                                                                              \
+            memcpy(v, src, n * sizeof(type));                                                      \
+        rp_free(tmp);                                                                              \
+    }
 
 /* An occurrence (2 * link + side) as a sort key: (doc, start, longest first, idx). Sorting
  * 16-byte keys with the comparison inlined took the plan's largest sort (qsort of 40-byte
@@ -64,6 +132,7 @@ typedef struct gap_ref {
 
 struct rp_cluster_plan {
     rp_options opts;
+    unsigned threads; /* the pool's, for the sorts */
     rp_link *links;
     gap_ref *link_gaps;
     size_t count;
@@ -121,17 +190,21 @@ void rp_cluster_line_col(const char *bytes, size_t from, uint32_t line, uint32_t
 
 /* Longest first at one start: it becomes the representative. Keys are unique (idx). */
 #define REF_LESS(x, y) ((x)->at < (y)->at || ((x)->at == (y)->at && (x)->rest < (y)->rest))
-RP_DEFINE_SORT(sort_refs, occ_ref, REF_LESS)
+RP_DEFINE_SORT(sort_refs_seq, occ_ref, REF_LESS)
+RP_DEFINE_PAR_SORT(sort_refs, occ_ref, sort_refs_seq, REF_LESS)
 
-/* The open group of this document whose representative holds most of o, more than half. */
-static size_t join_group(const build *b, size_t open_from, const rp_occ *o)
+/* The open group of this document whose representative holds most of o, more than half.
+ * reach[g]: the furthest representative end among the document's groups up to g; once it is
+ * at or before o's start, no group further back overlaps o (most of a long document's
+ * groups lie wholly before the occurrences that follow them). */
+static size_t join_group(const build *b, size_t open_from, const rp_occ *o, const uint32_t *reach)
 {
     size_t best = SIZE_MAX, best_ov = 0;
     size_t stop = b->group_count > RP_CLUSTER_OPEN_GROUPS ? b->group_count - RP_CLUSTER_OPEN_GROUPS
                                                           : 0;
     if (stop < open_from)
         stop = open_from;
-    for (size_t g = b->group_count; g-- > stop;) {
+    for (size_t g = b->group_count; g-- > stop && reach[g] > o->start;) {
         const group *gr = &b->groups[g];
         uint32_t lo = gr->rep_start > o->start ? gr->rep_start : o->start;
         uint32_t hi = gr->rep_end < o->end ? gr->rep_end : o->end;
@@ -147,13 +220,14 @@ static size_t join_group(const build *b, size_t open_from, const rp_occ *o)
 static void assign_groups(build *b)
 {
     size_t open_from = 0, n = 2 * b->count;
+    uint32_t *reach = b->first_root; /* scratch here: first_clusters fills it later */
     b->group_count = 0;
     for (size_t i = 0; i < n; i++) {
         const rp_occ *o = i % 2 ? &b->links[i / 2].b : &b->links[i / 2].a;
         b->refs[i] = (occ_ref){(uint64_t)o->doc << 32 | o->start,
                                (uint64_t)(UINT32_MAX - o->end) << 32 | i};
     }
-    sort_refs(b->refs, n);
+    sort_refs(b->refs, n, b->threads);
     for (size_t i = 0; i < n; i++) {
         const uint32_t idx = (uint32_t)b->refs[i].rest;
         const rp_link *l = &b->links[idx / 2];
@@ -161,10 +235,11 @@ static void assign_groups(build *b)
                           idx % 2 ? l->b.end : l->a.end, 0, 0}; /* tokens only: bytes later */
         if (i == 0 || b->refs[i].at >> 32 != b->refs[i - 1].at >> 32)
             open_from = b->group_count;
-        size_t g = join_group(b, open_from, &o);
+        size_t g = join_group(b, open_from, &o, reach);
         if (g == SIZE_MAX) {
             g = b->group_count++;
             b->groups[g] = (group){o, o.start, o.end, 0, 0, NONE, 0, NONE, 0, 0};
+            reach[g] = g > open_from && reach[g - 1] > o.end ? reach[g - 1] : o.end;
         }
         group *gr = &b->groups[g];
         if (o.end > gr->span.end)
@@ -203,7 +278,8 @@ static inline bool edge_less(const edge *x, const edge *y)
         return x->c > y->c;
     return x->link < y->link;
 }
-RP_DEFINE_SORT(sort_edges, edge, edge_less)
+RP_DEFINE_SORT(sort_edges_seq, edge, edge_less)
+RP_DEFINE_PAR_SORT(sort_edges, edge, sort_edges_seq, edge_less)
 
 static uint32_t find(uint32_t *parent, uint32_t x)
 {
@@ -231,7 +307,7 @@ static void rank_links(build *b)
             }
         }
     }
-    sort_edges(b->edges, b->count);
+    sort_edges(b->edges, b->count, b->threads);
 }
 
 /* Kruskal over the links whose sides are both whole occurrences. */
@@ -966,7 +1042,8 @@ static inline bool interval_less(const interval *x, const interval *y)
         return x->start < y->start;
     return x->end < y->end;
 }
-RP_DEFINE_SORT(sort_intervals, interval, interval_less)
+RP_DEFINE_SORT(sort_intervals_seq, interval, interval_less)
+RP_DEFINE_PAR_SORT(sort_intervals, interval, sort_intervals_seq, interval_less)
 
 /* Appends occurrence o's copied stretches (its side of the link's gaps left out), clipped to
  * its passage. */
@@ -1007,7 +1084,7 @@ static rp_status coverage(const build *b, const rp_clusters *out, uint32_t *cove
         const rp_link *l = &b->links[r / 2];
         n += copied_stretches(r % 2 ? &l->b : &l->a, l, (int)(r % 2), &gr->span, iv + n);
     }
-    sort_intervals(iv, n);
+    sort_intervals(iv, n, b->threads);
     uint32_t doc = UINT32_MAX, end = 0;
     for (size_t i = 0; i < n; i++) {
         if (iv[i].doc != doc) {
@@ -1111,6 +1188,7 @@ rp_status rp_cluster_plan_make(const rp_options *opts, const rp_link *links, siz
     if (!b)
         return RP_ENOMEM;
     b->opts = *opts;
+    b->threads = rp_pool_threads(opts);
     for (size_t i = 0; st == RP_OK && i < count; i++)
         st = set_add(&copy, &links[i], links[i].gaps, links[i].gap_count);
     if (st == RP_OK)
