@@ -934,13 +934,21 @@ static rp_status make_bounds(build *b)
     return RP_OK;
 }
 
-/* The byte offset of a bound (resolved by the caller). */
+/* The byte offset of a bound (resolved by the caller): a binary search with the comparison
+ * inlined (bsearch's callback cost more than the search). */
 static size_t off_of(const build *b, uint32_t doc, uint32_t pos, uint32_t end)
 {
     const rp_bound key = {doc, pos, end, 0};
-    const rp_bound *f = bsearch(&key, b->bounds, b->bound_count, sizeof(rp_bound), bound_cmp);
-    assert(f);
-    return f->off;
+    size_t lo = 0, hi = b->bound_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (bound_less(&b->bounds[mid], &key))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    assert(lo < b->bound_count && bound_cmp(&b->bounds[lo], &key) == 0);
+    return b->bounds[lo].off;
 }
 
 /* Byte range of tokens [start, end) of doc (empty: where token start begins). */
