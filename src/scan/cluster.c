@@ -60,7 +60,7 @@ size_t rp_cluster_par_sort_min = 65536; /* fewer items are sorted on the calling
                                                                                                    \
     static void name(type *v, size_t n, unsigned threads)                                          \
     {                                                                                              \
-        type *tmp = threads > 1 && n >= rp_cluster_par_sort_min && n >= threads             \
+        type *tmp = threads > 1 && n >= rp_cluster_par_sort_min && n >= threads                    \
                         ? rp_malloc(n * sizeof(type))                                              \
                         : NULL;                                                                    \
         if (!tmp) {                                                                                \
@@ -68,7 +68,7 @@ size_t rp_cluster_par_sort_min = 65536; /* fewer items are sorted on the calling
             return;                                                                                \
         }                                                                                          \
         name##_job job = {v, n, threads};                                                          \
-        if (rp_pool_run(threads, threads, name##_task, &job, "plan", NULL, NULL) != RP_OK) {      \
+        if (rp_pool_run(threads, threads, name##_task, &job, "plan", NULL, NULL) != RP_OK) {       \
             rp_free(tmp); /* cannot happen: the task never fails */                                \
             seq(v, n);                                                                             \
             return;                                                                                \
@@ -224,8 +224,8 @@ static void assign_groups(build *b)
     b->group_count = 0;
     for (size_t i = 0; i < n; i++) {
         const rp_occ *o = i % 2 ? &b->links[i / 2].b : &b->links[i / 2].a;
-        b->refs[i] = (occ_ref){(uint64_t)o->doc << 32 | o->start,
-                               (uint64_t)(UINT32_MAX - o->end) << 32 | i};
+        b->refs[i] =
+            (occ_ref){(uint64_t)o->doc << 32 | o->start, (uint64_t)(UINT32_MAX - o->end) << 32 | i};
     }
     sort_refs(b->refs, n, b->threads);
     for (size_t i = 0; i < n; i++) {

@@ -1239,10 +1239,10 @@ static rp_status sort_hits(rp_hits *hits)
     }
     for (size_t i = 0; i < n; i++) {
         const rp_hit *h = &hits->items[i];
-        keys[i] = (hit_key){{(uint64_t)h->doc_a << 32 | h->a_start,
-                             (uint64_t)h->doc_b << 32 | h->b_start,
-                             (uint64_t)h->a_end << 32 | h->b_end},
-                            i};
+        keys[i] =
+            (hit_key){{(uint64_t)h->doc_a << 32 | h->a_start, (uint64_t)h->doc_b << 32 | h->b_start,
+                       (uint64_t)h->a_end << 32 | h->b_end},
+                      i};
     }
     sort_hit_keys(keys, n);
     for (size_t i = 0; i < n; i++)
