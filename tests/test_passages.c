@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "scan/cluster.h"
 #include "scan/scan.h"
 
 static uint64_t rng_state;
@@ -161,6 +162,64 @@ static void test_passages_never_overlap_for_any_threads_or_blocks(void **state)
             rp_scan_free(s);
         }
         rp_scan_token_block = saved;
+        rp_corpus_free(c);
+    }
+}
+
+static void assert_same_clusters(const rp_scan *x, const rp_scan *y, uint32_t docs)
+{
+    assert_int_equal(rp_scan_cluster_count(x), rp_scan_cluster_count(y));
+    for (size_t i = 0; i < rp_scan_cluster_count(x); i++) {
+        const rp_cluster *a = rp_scan_cluster(x, i), *b = rp_scan_cluster(y, i);
+        assert_int_equal(a->kind, b->kind);
+        assert_int_equal(a->passage_count, b->passage_count);
+        assert_int_equal(a->pair_count, b->pair_count);
+        for (size_t j = 0; j < a->passage_count; j++) {
+            const rp_passage *p = &a->passages[j], *q = &b->passages[j];
+            assert_int_equal(p->doc, q->doc);
+            assert_int_equal(p->start, q->start);
+            assert_int_equal(p->end, q->end);
+            assert_int_equal(p->line, q->line);
+            assert_int_equal(p->column, q->column);
+            assert_int_equal(p->partial, q->partial);
+            assert_int_equal(p->within, q->within);
+            assert_int_equal(p->within_start, q->within_start);
+            assert_int_equal(p->within_end, q->within_end);
+            assert_true(p->identity == q->identity);
+        }
+        for (size_t j = 0; j < a->pair_count; j++) {
+            assert_int_equal(a->pairs[j].a, b->pairs[j].a);
+            assert_int_equal(a->pairs[j].b, b->pairs[j].b);
+            assert_int_equal(a->pairs[j].tokens, b->pairs[j].tokens);
+            assert_int_equal(a->pairs[j].gap_count, b->pairs[j].gap_count);
+        }
+    }
+    for (uint32_t d = 0; d < docs; d++)
+        assert_true(rp_scan_doc_stats(x, d)->covered == rp_scan_doc_stats(y, d)->covered);
+}
+
+/* The plan's sorts in slices on several threads, merged (every sort of two items or more),
+ * give the clusters one thread gives. */
+static void test_passages_are_the_same_when_the_plan_sorts_on_threads(void **state)
+{
+    size_t saved = rp_cluster_par_sort_min;
+    (void)state;
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        rp_corpus *c = tangled_corpus(seed);
+        rp_options o;
+        rp_options_init(&o);
+        o.threads = 1;
+        rp_scan *one = scan_with(c, &o);
+        rp_cluster_par_sort_min = 2;
+        for (unsigned threads = 2; threads <= 3; threads++) {
+            o.threads = threads;
+            rp_scan *s = scan_with(c, &o);
+            assert_true(rp_scan_cluster_count(s) >= 3);
+            assert_same_clusters(one, s, (uint32_t)rp_corpus_count(c));
+            rp_scan_free(s);
+        }
+        rp_cluster_par_sort_min = saved;
+        rp_scan_free(one);
         rp_corpus_free(c);
     }
 }
@@ -408,6 +467,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_passages_never_overlap_for_any_threads_or_blocks),
+        cmocka_unit_test(test_passages_are_the_same_when_the_plan_sorts_on_threads),
         cmocka_unit_test(test_passages_keep_a_copy_with_an_inserted_clause_as_one_pair),
         cmocka_unit_test(test_passages_trim_an_alignment_under_min_identity_to_pieces_that_pass),
         cmocka_unit_test(test_passages_join_a_copied_stretch_to_its_long_text_as_partial),

@@ -425,6 +425,12 @@ static void progress(void *ctx, const char *stage, uint64_t done, uint64_t total
         seen[2]++;
     else if (strcmp(stage, "cluster") == 0)
         seen[3]++;
+    else if (strcmp(stage, "pairs") == 0) /* the serial steps between stages, named too */
+        seen[4]++;
+    else if (strcmp(stage, "hits") == 0)
+        seen[5]++;
+    else if (strcmp(stage, "plan") == 0)
+        seen[6]++;
 }
 
 static void test_scan_reports_progress_for_each_stage(void **state)
@@ -432,10 +438,10 @@ static void test_scan_reports_progress_for_each_stage(void **state)
     rp_corpus *c = mixed_corpus();
     rp_options o;
     rp_scan *s;
-    unsigned seen[4] = {0};
+    unsigned seen[7] = {0};
     rp_options_init(&o);
     assert_int_equal(rp_scan_run(c, &o, progress, seen, &s), RP_OK);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 7; i++)
         assert_true(seen[i] > 0);
     rp_scan_free(s);
     rp_corpus_free(c);

@@ -10,6 +10,7 @@
 #include "scan/cluster.h"
 #include "corpus/corpus.h"
 
+#include "base/pool.h"
 #include "base/sort.h"
 
 #include <assert.h>
@@ -21,10 +22,80 @@
 #define RP_CLUSTER_EDGE_LINES 3   /* a passage this near a document's start or end is at an edge */
 #define RP_CLUSTER_EDGE_BYTES 4096
 #define NONE UINT32_MAX
+size_t rp_cluster_par_sort_min = 65536; /* fewer items are sorted on the calling thread */
 
+/*
+ * RP_DEFINE_PAR_SORT(name, seq) defines `static void name(type *v, size_t n, unsigned
+ * threads)` over the sequential sort `seq` (RP_DEFINE_SORT): the pool sorts one slice of v per
+ * thread, then the slices are merged pairwise through a scratch array. The plan's sorts run
+ * between two stages where nothing else can (every later step needs them); on two threads
+ * the slices halve their serial time. Keys are unique or interchangeable, so any merge order
+ * gives the sequential sort's result. Without memory for the scratch, sorts on one thread.
+ */
+#define RP_DEFINE_PAR_SORT(name, type, seq, less)                                                  \
+    typedef struct name##_job {                                                                    \
+        type *v;                                                                                   \
+        size_t n, parts;                                                                           \
+    } name##_job;                                                                                  \
+                                                                                                   \
+    static rp_status name##_task(void *ctx, size_t k, unsigned worker)                             \
+    {                                                                                              \
+        const name##_job *j = ctx;                                                                 \
+        size_t lo = j->n * k / j->parts, hi = j->n * (k + 1) / j->parts;                           \
+        (void)worker;                                                                              \
+        seq(j->v + lo, hi - lo);                                                                   \
+        return RP_OK;                                                                              \
+    }                                                                                              \
+                                                                                                   \
+    static void name##_merge(const type *x, size_t nx, const type *y, size_t ny, type *out)        \
+    {                                                                                              \
+        size_t i = 0, j = 0, k = 0;                                                                \
+        while (i < nx && j < ny)                                                                   \
+            out[k++] = less(&y[j], &x[i]) ? y[j++] : x[i++];                                       \
+        while (i < nx)                                                                             \
+            out[k++] = x[i++];                                                                     \
+        while (j < ny)                                                                             \
+            out[k++] = y[j++];                                                                     \
+    }                                                                                              \
+                                                                                                   \
+    static void name(type *v, size_t n, unsigned threads)                                          \
+    {                                                                                              \
+        type *tmp = threads > 1 && n >= rp_cluster_par_sort_min && n >= threads                    \
+                        ? rp_malloc(n * sizeof(type))                                              \
+                        : NULL;                                                                    \
+        if (!tmp) {                                                                                \
+            seq(v, n);                                                                             \
+            return;                                                                                \
+        }                                                                                          \
+        name##_job job = {v, n, threads};                                                          \
+        if (rp_pool_run(threads, threads, name##_task, &job, "plan", NULL, NULL) != RP_OK) {       \
+            rp_free(tmp); /* cannot happen: the task never fails */                                \
+            seq(v, n);                                                                             \
+            return;                                                                                \
+        }                                                                                          \
+        type *src = v, *dst = tmp;                                                                 \
+        for (size_t width = 1; width < threads; width *= 2) { /* slices merged pairwise */         \
+            for (size_t k = 0; k < threads; k += 2 * width) {                                      \
+                size_t lo = n * k / threads;                                                       \
+                size_t mid = n * (k + width < threads ? k + width : threads) / threads;            \
+                size_t hi = n * (k + 2 * width < threads ? k + 2 * width : threads) / threads;     \
+                name##_merge(src + lo, mid - lo, src + mid, hi - mid, dst + lo);                   \
+            }                                                                                      \
+            type *t_ = src;                                                                        \
+            src = dst;                                                                             \
+            dst = t_;                                                                              \
+        }                                                                                          \
+        if (src != v)                                                                              \
+            memcpy(v, src, n * sizeof(type));                                                      \
+        rp_free(tmp);                                                                              \
+    }
+
+/* An occurrence (2 * link + side) as a sort key: (doc, start, longest first, idx). Sorting
+ * 16-byte keys with the comparison inlined took the plan's largest sort (qsort of 40-byte
+ * records through a callback, a fifth of the plan) to a fraction. */
 typedef struct occ_ref {
-    rp_occ o;
-    uint32_t idx; /* 2 * link + side */
+    uint64_t at;   /* doc << 32 | start */
+    uint64_t rest; /* (UINT32_MAX - end) << 32 | idx */
 } occ_ref;
 
 typedef struct group {
@@ -61,6 +132,7 @@ typedef struct gap_ref {
 
 struct rp_cluster_plan {
     rp_options opts;
+    unsigned threads; /* the pool's, for the sorts */
     rp_link *links;
     gap_ref *link_gaps;
     size_t count;
@@ -116,27 +188,23 @@ void rp_cluster_line_col(const char *bytes, size_t from, uint32_t line, uint32_t
 
 /* ---- passages: groups of occurrences ---- */
 
-static int ref_cmp(const void *pa, const void *pb)
-{
-    const occ_ref *x = pa, *y = pb;
-    if (x->o.doc != y->o.doc)
-        return x->o.doc < y->o.doc ? -1 : 1;
-    if (x->o.start != y->o.start)
-        return x->o.start < y->o.start ? -1 : 1;
-    if (x->o.end != y->o.end)
-        return x->o.end > y->o.end ? -1 : 1; /* longest first: it becomes the representative */
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
+/* Longest first at one start: it becomes the representative. Keys are unique (idx). */
+#define REF_LESS(x, y) ((x)->at < (y)->at || ((x)->at == (y)->at && (x)->rest < (y)->rest))
+RP_DEFINE_SORT(sort_refs_seq, occ_ref, REF_LESS)
+RP_DEFINE_PAR_SORT(sort_refs, occ_ref, sort_refs_seq, REF_LESS)
 
-/* The open group of this document whose representative holds most of o, more than half. */
-static size_t join_group(const build *b, size_t open_from, const rp_occ *o)
+/* The open group of this document whose representative holds most of o, more than half.
+ * reach[g]: the furthest representative end among the document's groups up to g; once it is
+ * at or before o's start, no group further back overlaps o (most of a long document's
+ * groups lie wholly before the occurrences that follow them). */
+static size_t join_group(const build *b, size_t open_from, const rp_occ *o, const uint32_t *reach)
 {
     size_t best = SIZE_MAX, best_ov = 0;
     size_t stop = b->group_count > RP_CLUSTER_OPEN_GROUPS ? b->group_count - RP_CLUSTER_OPEN_GROUPS
                                                           : 0;
     if (stop < open_from)
         stop = open_from;
-    for (size_t g = b->group_count; g-- > stop;) {
+    for (size_t g = b->group_count; g-- > stop && reach[g] > o->start;) {
         const group *gr = &b->groups[g];
         uint32_t lo = gr->rep_start > o->start ? gr->rep_start : o->start;
         uint32_t hi = gr->rep_end < o->end ? gr->rep_end : o->end;
@@ -152,26 +220,32 @@ static size_t join_group(const build *b, size_t open_from, const rp_occ *o)
 static void assign_groups(build *b)
 {
     size_t open_from = 0, n = 2 * b->count;
+    uint32_t *reach = b->first_root; /* scratch here: first_clusters fills it later */
     b->group_count = 0;
     for (size_t i = 0; i < n; i++) {
-        b->refs[i] = (occ_ref){i % 2 ? b->links[i / 2].b : b->links[i / 2].a, (uint32_t)i};
-        b->refs[i].o.off_start = b->refs[i].o.off_end = 0; /* tokens only: bytes come later */
+        const rp_occ *o = i % 2 ? &b->links[i / 2].b : &b->links[i / 2].a;
+        b->refs[i] =
+            (occ_ref){(uint64_t)o->doc << 32 | o->start, (uint64_t)(UINT32_MAX - o->end) << 32 | i};
     }
-    qsort(b->refs, n, sizeof(occ_ref), ref_cmp);
+    sort_refs(b->refs, n, b->threads);
     for (size_t i = 0; i < n; i++) {
-        const rp_occ *o = &b->refs[i].o;
-        if (i == 0 || o->doc != b->refs[i - 1].o.doc)
+        const uint32_t idx = (uint32_t)b->refs[i].rest;
+        const rp_link *l = &b->links[idx / 2];
+        const rp_occ o = {idx % 2 ? l->b.doc : l->a.doc, idx % 2 ? l->b.start : l->a.start,
+                          idx % 2 ? l->b.end : l->a.end, 0, 0}; /* tokens only: bytes later */
+        if (i == 0 || b->refs[i].at >> 32 != b->refs[i - 1].at >> 32)
             open_from = b->group_count;
-        size_t g = join_group(b, open_from, o);
+        size_t g = join_group(b, open_from, &o, reach);
         if (g == SIZE_MAX) {
             g = b->group_count++;
-            b->groups[g] = (group){*o, o->start, o->end, 0, 0, NONE, 0, NONE, 0, 0};
+            b->groups[g] = (group){o, o.start, o.end, 0, 0, NONE, 0, NONE, 0, 0};
+            reach[g] = g > open_from && reach[g - 1] > o.end ? reach[g - 1] : o.end;
         }
         group *gr = &b->groups[g];
-        if (o->end > gr->span.end)
-            gr->span.end = o->end;
-        b->group_of[b->refs[i].idx] = (uint32_t)g;
-        b->partial[b->refs[i].idx] = 2 * (o->end - o->start) < gr->rep_end - gr->rep_start;
+        if (o.end > gr->span.end)
+            gr->span.end = o.end;
+        b->group_of[idx] = (uint32_t)g;
+        b->partial[idx] = 2 * (o.end - o.start) < gr->rep_end - gr->rep_start;
     }
 }
 
@@ -193,17 +267,19 @@ static int identity_gt(uint32_t m1, uint32_t c1, uint32_t m2, uint32_t c2)
     return (uint64_t)m1 * c2 > (uint64_t)m2 * c1;
 }
 
-static int edge_cmp(const void *pa, const void *pb)
+/* Strongest first: identity, then columns, then the link (keys are unique). */
+static inline bool edge_less(const edge *x, const edge *y)
 {
-    const edge *x = pa, *y = pb;
     if (identity_gt(x->m, x->c, y->m, y->c))
-        return -1;
+        return true;
     if (identity_gt(y->m, y->c, x->m, x->c))
-        return 1;
+        return false;
     if (x->c != y->c)
-        return x->c > y->c ? -1 : 1;
-    return x->link < y->link ? -1 : x->link > y->link;
+        return x->c > y->c;
+    return x->link < y->link;
 }
+RP_DEFINE_SORT(sort_edges_seq, edge, edge_less)
+RP_DEFINE_PAR_SORT(sort_edges, edge, sort_edges_seq, edge_less)
 
 static uint32_t find(uint32_t *parent, uint32_t x)
 {
@@ -231,7 +307,7 @@ static void rank_links(build *b)
             }
         }
     }
-    qsort(b->edges, b->count, sizeof(edge), edge_cmp);
+    sort_edges(b->edges, b->count, b->threads);
 }
 
 /* Kruskal over the links whose sides are both whole occurrences. */
@@ -257,11 +333,7 @@ static void join_whole(build *b)
 
 /* ---- cutting copies where a shared stretch ends them ---- */
 
-static int u64_cmp(const void *pa, const void *pb)
-{
-    uint64_t x = *(const uint64_t *)pa, y = *(const uint64_t *)pb;
-    return x < y ? -1 : x > y;
-}
+RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
 
 /* The clusters that the whole links make: first_root and csize (groups per first root). */
 static void first_clusters(build *b)
@@ -304,7 +376,7 @@ static rp_status find_cuts(build *b, uint64_t **out, size_t *count)
         else if (o->start <= g->rep_start + slack && o->end + slack < g->rep_end)
             cuts[n++] = (uint64_t)o->doc << 32 | o->end;
     }
-    qsort(cuts, n, sizeof(uint64_t), u64_cmp);
+    sort_u64(cuts, n);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (k == 0 || cuts[i] != cuts[k - 1])
@@ -715,19 +787,20 @@ static void collect_members(build *b)
     }
 }
 
-static int key_cmp(const void *pa, const void *pb)
+/* The report order: largest first, then where it first occurs (keys are unique: id). */
+static inline bool key_less(const ckey *x, const ckey *y)
 {
-    const ckey *x = pa, *y = pb;
     if (x->size != y->size)
-        return x->size > y->size ? -1 : 1;
+        return x->size > y->size;
     if (x->doc != y->doc)
-        return x->doc < y->doc ? -1 : 1;
+        return x->doc < y->doc;
     if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
+        return x->start < y->start;
     if (x->end != y->end)
-        return x->end < y->end ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
+        return x->end < y->end;
+    return x->id < y->id;
 }
+RP_DEFINE_SORT(sort_keys, ckey, key_less)
 
 /* Keys for the report order. */
 static void make_keys(build *b)
@@ -743,7 +816,7 @@ static void make_keys(build *b)
         b->keys[c] = (ckey){(uint32_t)c, (uint64_t)n * tokens, first->doc, first->start,
                             first->end};
     }
-    qsort(b->keys, b->cluster_count, sizeof(ckey), key_cmp);
+    sort_keys(b->keys, b->cluster_count);
 }
 
 /* ---- kinds ---- */
@@ -813,6 +886,13 @@ static int bound_cmp(const void *pa, const void *pb)
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
+/* Equal bounds are equal in every field (off is not set yet): interchangeable. */
+static inline bool bound_less(const rp_bound *x, const rp_bound *y)
+{
+    return bound_cmp(x, y) < 0;
+}
+RP_DEFINE_SORT(sort_bounds, rp_bound, bound_less)
+
 static void add_range(rp_bound *v, size_t *n, uint32_t doc, uint32_t start, uint32_t end)
 {
     v[(*n)++] = (rp_bound){doc, start, 0, 0};
@@ -844,7 +924,7 @@ static rp_status make_bounds(build *b)
             add_range(v, &n, ln->b.doc, ln->gaps[i].b_start, ln->gaps[i].b_end);
         }
     }
-    qsort(v, n, sizeof(*v), bound_cmp);
+    sort_bounds(v, n);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (k == 0 || bound_cmp(&v[i], &v[k - 1]) != 0)
@@ -854,13 +934,21 @@ static rp_status make_bounds(build *b)
     return RP_OK;
 }
 
-/* The byte offset of a bound (resolved by the caller). */
+/* The byte offset of a bound (resolved by the caller): a binary search with the comparison
+ * inlined (bsearch's callback cost more than the search). */
 static size_t off_of(const build *b, uint32_t doc, uint32_t pos, uint32_t end)
 {
     const rp_bound key = {doc, pos, end, 0};
-    const rp_bound *f = bsearch(&key, b->bounds, b->bound_count, sizeof(rp_bound), bound_cmp);
-    assert(f);
-    return f->off;
+    size_t lo = 0, hi = b->bound_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (bound_less(&b->bounds[mid], &key))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    assert(lo < b->bound_count && bound_cmp(&b->bounds[lo], &key) == 0);
+    return b->bounds[lo].off;
 }
 
 /* Byte range of tokens [start, end) of doc (empty: where token start begins). */
@@ -953,15 +1041,17 @@ static void emit_pairs(build *b, rp_clusters *out)
     out->pair_count = (size_t)(next - out->pairs);
 }
 
-static int interval_cmp(const void *pa, const void *pb)
+/* Equal intervals are interchangeable (they hold nothing else). */
+static inline bool interval_less(const interval *x, const interval *y)
 {
-    const interval *x = pa, *y = pb;
     if (x->doc != y->doc)
-        return x->doc < y->doc ? -1 : 1;
+        return x->doc < y->doc;
     if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    return x->end < y->end ? -1 : x->end > y->end;
+        return x->start < y->start;
+    return x->end < y->end;
 }
+RP_DEFINE_SORT(sort_intervals_seq, interval, interval_less)
+RP_DEFINE_PAR_SORT(sort_intervals, interval, sort_intervals_seq, interval_less)
 
 /* Appends occurrence o's copied stretches (its side of the link's gaps left out), clipped to
  * its passage. */
@@ -1002,7 +1092,7 @@ static rp_status coverage(const build *b, const rp_clusters *out, uint32_t *cove
         const rp_link *l = &b->links[r / 2];
         n += copied_stretches(r % 2 ? &l->b : &l->a, l, (int)(r % 2), &gr->span, iv + n);
     }
-    qsort(iv, n, sizeof(*iv), interval_cmp);
+    sort_intervals(iv, n, b->threads);
     uint32_t doc = UINT32_MAX, end = 0;
     for (size_t i = 0; i < n; i++) {
         if (iv[i].doc != doc) {
@@ -1018,13 +1108,14 @@ static rp_status coverage(const build *b, const rp_clusters *out, uint32_t *cove
     return RP_OK;
 }
 
-static int pos_cmp(const void *pa, const void *pb)
+/* Passages by (doc, start); two at one place get the same line and column in either order. */
+static inline bool pos_less(rp_passage *const *x, rp_passage *const *y)
 {
-    const rp_passage *x = *(rp_passage *const *)pa, *y = *(rp_passage *const *)pb;
-    if (x->doc != y->doc)
-        return x->doc < y->doc ? -1 : 1;
-    return x->start < y->start ? -1 : x->start > y->start;
+    if ((*x)->doc != (*y)->doc)
+        return (*x)->doc < (*y)->doc;
+    return (*x)->start < (*y)->start;
 }
+RP_DEFINE_SORT(sort_by_pos, rp_passage *, pos_less)
 
 /* Line and column of every passage: one incremental sweep per document. */
 static rp_status line_cols(const rp_corpus *corpus, rp_clusters *out)
@@ -1034,7 +1125,7 @@ static rp_status line_cols(const rp_corpus *corpus, rp_clusters *out)
         return RP_ENOMEM;
     for (size_t i = 0; i < out->passage_count; i++)
         by[i] = &out->passages[i];
-    qsort(by, out->passage_count, sizeof(*by), pos_cmp);
+    sort_by_pos(by, out->passage_count);
     size_t off = 0;
     uint32_t line = 1, col = 1;
     for (size_t i = 0; i < out->passage_count; i++) {
@@ -1105,6 +1196,7 @@ rp_status rp_cluster_plan_make(const rp_options *opts, const rp_link *links, siz
     if (!b)
         return RP_ENOMEM;
     b->opts = *opts;
+    b->threads = rp_pool_threads(opts);
     for (size_t i = 0; st == RP_OK && i < count; i++)
         st = set_add(&copy, &links[i], links[i].gaps, links[i].gap_count);
     if (st == RP_OK)

@@ -69,6 +69,10 @@ typedef struct rp_bound {
     size_t off;
 } rp_bound;
 
+/* The plan's large sorts (its occurrences, links and copied stretches) run on the pool's
+ * threads (rp_options.threads) from this many items on (tests make it small). */
+extern size_t rp_cluster_par_sort_min;
+
 /* *out is OWNED: rp_cluster_plan_free. links are copied. */
 rp_status rp_cluster_plan_make(const rp_options *opts, const rp_link *links, size_t count,
                                rp_cluster_plan **out);
