@@ -44,6 +44,7 @@
 #define LOOKUP_AHEAD 8   /* shingles whose table slot is fetched ahead of their lookup */
 #define ENTRY_AHEAD 16   /* index entries whose token is fetched ahead of their seed */
 #define WINDOW_AHEAD 12  /* seeds whose window's first source tokens are fetched ahead of it */
+#define TAG_WORDS 1024   /* a set of 16-bit tags, one bit each */
 
 void rp_quotes_options_init(rp_quotes_options *qopts)
 {
@@ -138,9 +139,9 @@ typedef struct qindex {
     size_t prun_count, prun_cap;
     size_t *pidx; /* the entries of pruns */
     size_t pidx_count, pidx_cap;
-    uint8_t *tags;    /* every token's tag (its hash's top byte), document after document: a */
-    size_t *tag_off;  /* window's first bound reads these, in one block; per document, where */
-} qindex;             /* its tags start (and one past the last) */
+    uint16_t *tags;  /* every token's tag (its hash's top 16 bits), document after document: a */
+    size_t *tag_off; /* window's bound reads these, in one block; per document, where its */
+} qindex;            /* tags start (and one past the last: tag_off[d + 1] - tag_off[d] tokens) */
 
 /* Scratch of one thread: the text being attributed, its seeds, candidates and alignments. */
 typedef struct work {
@@ -180,10 +181,12 @@ typedef struct work {
     size_t placed_cap;
     uint32_t *doc_hits; /* per document: hits of the text (keep_busy_docs; zero between) */
     uint32_t *touched;  /* the documents counted there */
-    uint64_t *tab_key;  /* the text's hashes counted (count_text, may_cover) */
+    uint64_t *tab_key;  /* the text's tags counted (count_text, may_cover) */
     uint32_t *tab_count, *tab_used, *tab_stamp, tab_window;
     uint32_t cover;      /* the tokens a source must match (MIN_COVER of the text, SEED_K at least) */
-    uint64_t tagset[4];  /* the tags of the text's tokens (count_text), one bit each */
+    uint64_t tagset[TAG_WORDS]; /* the tags of the text's tokens (count_text), one bit each */
+    const rp_token *tag_text;   /* the text whose tags are set in tagset, and its length */
+    uint32_t tag_m;
     size_t tab_cap, tab_count_cap, tab_used_cap, tab_stamp_cap, tab_mask;
 } work;
 
@@ -218,9 +221,9 @@ static void token_range(const rp_tokens *toks, size_t start, size_t end, uint32_
         (*b)--;
 }
 
-static inline uint8_t token_tag(uint64_t hash)
+static inline uint16_t token_tag(uint64_t hash)
 {
-    return (uint8_t)(hash >> 56);
+    return (uint16_t)(hash >> 48);
 }
 
 static rp_status prepare_doc(const rp_options *opts, const rp_doc *d, docdata *dd)
@@ -1052,8 +1055,10 @@ static rp_status add_cand(work *w, cand c)
     return RP_OK;
 }
 
-/* The text's token hashes counted in an open-addressed table (w->tab_*, a power of two at
- * least twice the text's length), so that a window's shared tokens cost one probe each. */
+/* The text's tokens counted by tag (each hash's top 16 bits) in an open-addressed table
+ * (w->tab_*, a power of two at least twice the text's length), and its tags in a set of bits
+ * (w->tagset, the last text's bits cleared first), so that a window's tokens cost a bit test
+ * each and those with one of the text's tags a probe. */
 static rp_status count_text(work *w, const rp_token *t, uint32_t m)
 {
     size_t cap = 16;
@@ -1071,51 +1076,45 @@ static rp_status count_text(work *w, const rp_token *t, uint32_t m)
         w->cover++;
     if (w->cover < SEED_K)
         w->cover = SEED_K;
-    memset(w->tagset, 0, sizeof(w->tagset));
+    for (uint32_t i = 0; i < w->tag_m; i++)
+        w->tagset[token_tag(w->tag_text[i].hash) >> 6] = 0;
     for (uint32_t i = 0; i < m; i++)
         w->tagset[token_tag(t[i].hash) >> 6] |= (uint64_t)1 << (token_tag(t[i].hash) & 63);
+    w->tag_text = t;
+    w->tag_m = m;
     memset(w->tab_count, 0, cap * sizeof(*w->tab_count));
     memset(w->tab_stamp, 0, cap * sizeof(*w->tab_stamp));
     w->tab_window = 0;
     for (uint32_t i = 0; i < m; i++) {
-        size_t k = (size_t)t[i].hash & w->tab_mask;
-        while (w->tab_count[k] && w->tab_key[k] != t[i].hash)
+        uint16_t tag = token_tag(t[i].hash);
+        size_t k = tag & w->tab_mask;
+        while (w->tab_count[k] && w->tab_key[k] != tag)
             k = (k + 1) & w->tab_mask;
-        w->tab_key[k] = t[i].hash;
+        w->tab_key[k] = tag;
         w->tab_count[k]++;
     }
     return RP_OK;
 }
 
 /* Can an alignment of the text with source tokens [lo, hi) of doc sd reach the cover
- * (w->cover: at least SEED_K and MIN_COVER of the text's tokens matched, set by count_text)? Only when the multiset
- * intersection of their hashes does: far cheaper than the alignment, and exact as a bound (a
- * long quotation holding a popular one meets every copy of it, and most such windows fail
- * here). The count stops as soon as it reaches the cover or can no longer reach it. */
+ * (w->cover: at least SEED_K and MIN_COVER of the text's tokens matched, set by count_text)?
+ * Only when the multiset intersection of their hashes does, and so when that of their tags
+ * does (tokens of one tag counted together can only count more): far cheaper than the
+ * alignment (a long quotation holding a popular one meets every copy of it, and most such
+ * windows fail here), and read from the tags alone (2 bytes a token, where the tokens take
+ * 16). The count stops as soon as it reaches the cover or can no longer reach it. */
 static bool may_cover(work *w, uint32_t sd, uint32_t lo, uint32_t hi)
 {
-    const rp_token *t = w->x->docs[sd].toks.items;
-    const uint8_t *tag = w->x->tags + w->x->tag_off[sd];
+    const uint16_t *tag = w->x->tags + w->x->tag_off[sd];
     uint32_t need = w->cover, bound = 0, id = ++w->tab_window;
 
-    if (hi - lo < need)
-        return false;
-    for (uint32_t j = lo; j < hi && bound < need;) { /* source tokens with a tag of the text's */
-        uint32_t end = hi - j > 32 ? j + 32 : hi;    /* (checked every 32: windows can be long) */
-        for (; j < end; j++)
-            bound += (uint32_t)(w->tagset[tag[j] >> 6] >> (tag[j] & 63)) & 1;
-        if (bound + (hi - j) < need)
-            return false;
-    }
-    if (bound < need)
-        return false; /* they bound those whose hash is one of the text's, and so the rest */
-    bound = 0;
     for (uint32_t j = lo; j < hi && bound < need && bound + (hi - j) >= need; j++) {
-        size_t k = (size_t)t[j].hash & w->tab_mask;
-        while (w->tab_count[k] && w->tab_key[k] != t[j].hash)
-            k = (k + 1) & w->tab_mask;
-        if (!w->tab_count[k])
+        uint16_t g = tag[j];
+        if (!((w->tagset[g >> 6] >> (g & 63)) & 1))
             continue;
+        size_t k = g & w->tab_mask;
+        while (w->tab_key[k] != g) /* the set holds g: the table does */
+            k = (k + 1) & w->tab_mask;
         if (w->tab_stamp[k] != id)
             w->tab_stamp[k] = id, w->tab_used[k] = 0;
         if (w->tab_used[k] < w->tab_count[k])
@@ -1166,7 +1165,8 @@ static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint3
  * enough distinct seeds of the text lie in it. */
 static rp_status try_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t need, size_t id)
 {
-    uint32_t distinct = 0, sd = w->hits[i].doc, ntok = (uint32_t)w->x->docs[sd].toks.count;
+    uint32_t distinct = 0, sd = w->hits[i].doc;
+    uint32_t ntok = (uint32_t)(w->x->tag_off[sd + 1] - w->x->tag_off[sd]); /* docs[sd] unread */
     int64_t lo = INT64_MAX, hi = 0;
 
     for (size_t h = i; h < j; h++) {
@@ -1188,11 +1188,11 @@ static rp_status try_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t nee
  * lines: most windows are short): may_cover reads them at random, one window after another. */
 static inline void prefetch_window(const work *w, const hit *h)
 {
-    const uint8_t *t = w->x->tags + w->x->tag_off[h->doc];
+    const uint16_t *t = w->x->tags + w->x->tag_off[h->doc];
     uint32_t at = h->pos > h->qi + WINDOW_PAD ? h->pos - h->qi - WINDOW_PAD : 0;
 
     __builtin_prefetch(t + at);
-    __builtin_prefetch(t + at + 64);
+    __builtin_prefetch(t + at + 32);
 }
 
 /* Chains the sorted hits per document (never across a copy) and tries each chain. */
@@ -1788,7 +1788,7 @@ static rp_status collect_tags(qindex *x, size_t ndocs)
     for (size_t d = 0; d < ndocs; d++)
         x->tag_off[d] = total, total += x->docs[d].toks.count;
     x->tag_off[ndocs] = total;
-    x->tags = rp_malloc(total + 1);
+    x->tags = rp_malloc((total + 1) * sizeof(*x->tags));
     if (!x->tags)
         return RP_ENOMEM;
     for (size_t d = 0; d < ndocs; d++)
