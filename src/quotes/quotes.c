@@ -28,6 +28,7 @@
 #include "base/sort.h"
 #include "scan/cluster.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -57,6 +58,8 @@ typedef struct docdata {
     rp_tokens toks;
     rp_qspans spans;
     uint8_t *inq;
+    struct qrec *recs; /* its quotations to attribute, until collect_recs takes them */
+    size_t rec_count, rec_cap;
 } docdata;
 
 /* A source of one quotation text while the result is built. */
@@ -126,10 +129,10 @@ typedef struct run_slot {
 typedef struct qindex {
     const rp_corpus *corpus;
     docdata *docs;
-    uint32_t *edoc, *epos; /* the index: document and token of each entry, by (hash, doc, pos) */
+    uint32_t *edoc, *epos; /* the index: document and token of each entry, by (hash, doc, pos); */
+                           /* epos lies in edoc's block (build_index) */
     size_t index_count;
     run_slot *dir; /* build_directory: each hash's entries */
-    size_t dir_cap;
     size_t dir_mask;
     qrec *recs; /* every quotation to attribute */
     size_t rec_count, rec_cap;
@@ -274,8 +277,10 @@ RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
 
 /* Where each run of equal index hashes starts and how long it is, in an open-addressed table
  * (a power of two at least twice the runs) keyed by the hash: a lookup is one probe, where a
- * binary search of the index missed the cache at each step. */
-static rp_status build_directory(qindex *x, const uint64_t *hash)
+ * binary search of the index missed the cache at each step. The table takes over block (OWNED:
+ * the sorted slices' buffer, done with), whose pages are in memory already: fresh ones cost
+ * their zeroing, a tenth of a run on passage x10,000. */
+static rp_status build_directory(qindex *x, const uint64_t *hash, void *block)
 {
     size_t runs = 0, cap = 16;
 
@@ -283,8 +288,11 @@ static rp_status build_directory(qindex *x, const uint64_t *hash)
         runs += k == 0 || hash[k] != hash[k - 1];
     while (cap < 2 * runs)
         cap *= 2;
-    if (RP_GROW(x->dir, x->dir_cap, cap) != RP_OK)
+    x->dir = rp_realloc(block, cap * sizeof(*x->dir));
+    if (!x->dir) {
+        rp_free(block);
         return RP_ENOMEM;
+    }
     x->dir_mask = cap - 1;
     for (size_t i = 0; i < cap; i++)
         x->dir[i].first = SIZE_MAX;
@@ -301,19 +309,41 @@ static rp_status build_directory(qindex *x, const uint64_t *hash)
 
 /* The shingle hashes of every quotation to attribute, as a filter of bits (a power of two, at
  * least 8 a shingle; a hash sets the bit its low bits name): a shingle whose bit is clear is in
- * no quotation. A set bit may be another's: such entries are indexed but never looked up. */
+ * no quotation. A set bit may be another's: such entries are indexed but never looked up. The
+ * quotations set their bits on the pool, FILTER_RECS a pool item (an OR: in any order). */
+#define FILTER_RECS 1024
+
 typedef struct shingle_filter {
-    uint64_t *bits;
+    _Atomic uint64_t *bits;
     size_t mask;
+    const qindex *x;
 } shingle_filter;
 
 static bool filter_has(const shingle_filter *f, uint64_t h)
 {
     size_t b = (size_t)h & f->mask;
-    return (f->bits[b / 64] >> (b % 64)) & 1;
+    return (atomic_load_explicit(&f->bits[b / 64], memory_order_relaxed) >> (b % 64)) & 1;
 }
 
-static rp_status wanted_shingles(const qindex *x, shingle_filter *f)
+static rp_status filter_task(void *ctx, size_t item, unsigned worker)
+{
+    shingle_filter *f = ctx;
+    size_t end = (item + 1) * FILTER_RECS;
+
+    (void)worker;
+    for (size_t i = item * FILTER_RECS; i < end && i < f->x->rec_count; i++) {
+        const qrec *q = &f->x->recs[i];
+        const rp_token *t = f->x->docs[q->doc].toks.items;
+        for (uint32_t p = q->qs; p + SEED_K <= q->qe; p++) {
+            size_t bit = (size_t)trigram(t + p) & f->mask;
+            atomic_fetch_or_explicit(&f->bits[bit / 64], (uint64_t)1 << (bit % 64),
+                                     memory_order_relaxed);
+        }
+    }
+    return RP_OK;
+}
+
+static rp_status wanted_shingles(const qindex *x, shingle_filter *f, unsigned threads)
 {
     size_t n = 0, cap = 512;
 
@@ -325,15 +355,9 @@ static rp_status wanted_shingles(const qindex *x, shingle_filter *f)
     if (!f->bits)
         return RP_ENOMEM;
     f->mask = cap - 1;
-    for (size_t i = 0; i < x->rec_count; i++) {
-        const qrec *q = &x->recs[i];
-        const rp_token *t = x->docs[q->doc].toks.items;
-        for (uint32_t p = q->qs; p + SEED_K <= q->qe; p++) {
-            size_t bit = (size_t)trigram(t + p) & f->mask;
-            f->bits[bit / 64] |= (uint64_t)1 << (bit % 64);
-        }
-    }
-    return RP_OK;
+    f->x = x;
+    return rp_pool_run(threads, (x->rec_count + FILTER_RECS - 1) / FILTER_RECS, filter_task, f,
+                       "quotes", NULL, NULL);
 }
 
 /* The index is made in slices of the documents (about equal shingles each, one a thread up to 8) on
@@ -342,48 +366,42 @@ static rp_status wanted_shingles(const qindex *x, shingle_filter *f)
 typedef struct index_job {
     const qindex *x;
     const shingle_filter *set;
-    rp_fingerprint *fps;
+    rp_fingerprint *fps, *sorted; /* a slice's entries as found, and sorted (at the same place) */
     size_t *doc_first; /* per slice: its first document (and one past the last slice) */
     size_t *off;       /* per slice: where its entries start in fps */
     size_t *kept;      /* per slice: how many it kept */
 } index_job;
 
-/* Sorts n entries by (hash, doc, pos): placed by the top bits of the hash first (a counting
- * pass, about 32 entries a bucket), then each bucket sorted alone in the cache. One introsort
- * of the whole slice took a seventh of a run on passage x10,000. */
-static rp_status sort_slice(rp_fingerprint *fps, size_t n)
+/* Sorts n entries of fps by (hash, doc, pos) into out: placed by the top bits of the hash
+ * first (a counting pass, about 32 entries a bucket), then each bucket sorted alone in the
+ * cache. One introsort of the whole slice took a seventh of a run on passage x10,000. */
+static rp_status sort_slice(const rp_fingerprint *fps, rp_fingerprint *out, size_t n)
 {
     unsigned bits = 1;
     size_t *at;
-    rp_fingerprint *tmp;
 
     if (n < 4096) {
+        memcpy(out, fps, n * sizeof(*out));
         if (n > 1)
-            sort_fps(fps, n);
+            sort_fps(out, n);
         return RP_OK;
     }
     while (bits < 20 && (n >> (bits + 5)) > 0)
         bits++;
     at = rp_calloc(((size_t)1 << bits) + 1, sizeof(*at));
-    tmp = rp_malloc(n * sizeof(*tmp));
-    if (!at || !tmp) {
-        rp_free(at);
-        rp_free(tmp);
+    if (!at)
         return RP_ENOMEM;
-    }
     for (size_t i = 0; i < n; i++)
         at[(fps[i].hash >> (64 - bits)) + 1]++;
     for (size_t b = 1; b <= ((size_t)1 << bits); b++)
         at[b] += at[b - 1];
     for (size_t i = 0; i < n; i++)
-        tmp[at[fps[i].hash >> (64 - bits)]++] = fps[i];
+        out[at[fps[i].hash >> (64 - bits)]++] = fps[i];
     for (size_t b = 0, first = 0; b < ((size_t)1 << bits); b++) { /* at[b]: bucket b's end */
         if (at[b] - first > 1)
-            sort_fps(tmp + first, at[b] - first);
+            sort_fps(out + first, at[b] - first);
         first = at[b];
     }
-    memcpy(fps, tmp, n * sizeof(*fps));
-    rp_free(tmp);
     rp_free(at);
     return RP_OK;
 }
@@ -396,6 +414,9 @@ static rp_status index_task(void *ctx, size_t s, unsigned worker)
     (void)worker;
     for (size_t d = j->doc_first[s]; d < j->doc_first[s + 1]; d++) {
         const rp_tokens *t = &j->x->docs[d].toks;
+        uint16_t *tag = j->x->tags + j->x->tag_off[d];
+        for (size_t p = 0; p < t->count; p++)
+            tag[p] = token_tag(t->items[p].hash);
         for (size_t p = 0; p + SEED_K <= t->count; p++) {
             uint64_t h = trigram(t->items + p);
             if (filter_has(j->set, h))
@@ -403,7 +424,7 @@ static rp_status index_task(void *ctx, size_t s, unsigned worker)
         }
     }
     j->kept[s] = k - j->off[s];
-    return sort_slice(j->fps + j->off[s], j->kept[s]);
+    return sort_slice(j->fps + j->off[s], j->sorted + j->off[s], j->kept[s]);
 }
 
 /* The sorted slices are merged in as many ranges of hashes (equal shares of the 64-bit space),
@@ -433,7 +454,7 @@ static size_t first_hash(const rp_fingerprint *fps, size_t lo, size_t hi, uint64
 static rp_status merge_task(void *ctx, size_t p, unsigned worker)
 {
     merge_job *m = ctx;
-    const rp_fingerprint *fps = m->j->fps;
+    const rp_fingerprint *fps = m->j->sorted;
     const size_t *from = m->from + p * m->slices, *to = from + m->slices;
     size_t *head = m->head + p * m->slices;
 
@@ -469,7 +490,7 @@ static rp_status merge_slices(qindex *x, const index_job *j, size_t slices, unsi
         m.out[p] = 0;
         for (size_t s = 0; s < slices; s++) {
             size_t lo = j->off[s], hi = lo + j->kept[s];
-            size_t at = p == 0 ? lo : p == ranges ? hi : first_hash(j->fps, lo, hi, h);
+            size_t at = p == 0 ? lo : p == ranges ? hi : first_hash(j->sorted, lo, hi, h);
             m.from[p * slices + s] = at;
             m.out[p] += at - lo;
         }
@@ -480,25 +501,29 @@ static rp_status merge_slices(qindex *x, const index_job *j, size_t slices, unsi
 }
 
 /* Every 3-token shingle of the corpus that some quotation to attribute holds (the others are
- * never looked up: leaving them out changes no lookup), sorted by (hash, doc, pos). */
+ * never looked up: leaving them out changes no lookup), sorted by (hash, doc, pos); and every
+ * token's tag (x->tags, read in the same pass). Fresh memory costs its zeroing (a sixth of a
+ * run on passage x10,000), so the blocks are used twice: the entries as found give way to the
+ * index's columns and hashes (16 bytes an entry either way), the sorted slices to the table. */
 static rp_status build_index(qindex *x, size_t ndocs, unsigned threads)
 {
-    shingle_filter set = {NULL, 0};
+    shingle_filter set = {NULL, 0, NULL};
     size_t total = 0, slices = threads < MAX_SLICES ? threads : MAX_SLICES, done = 0, s = 0;
     size_t *tab = NULL;
     uint64_t *hash = NULL;
-    index_job j = {x, &set, NULL, NULL, NULL, NULL};
+    index_job j = {x, &set, NULL, NULL, NULL, NULL, NULL};
     rp_status st;
 
     for (size_t d = 0; d < ndocs; d++)
         total += x->docs[d].toks.count >= SEED_K ? x->docs[d].toks.count - SEED_K + 1 : 0;
     if (x->rec_count == 0)
         total = 0;
-    if ((st = wanted_shingles(x, &set)) != RP_OK)
+    if ((st = wanted_shingles(x, &set, threads)) != RP_OK)
         return st;
     tab = rp_calloc(3 * (slices + 1), sizeof(*tab));
     j.fps = rp_malloc((total ? total : 1) * sizeof(*j.fps));
-    st = tab && j.fps ? RP_OK : RP_ENOMEM;
+    j.sorted = rp_malloc((total ? total : 1) * sizeof(*j.sorted));
+    st = tab && j.fps && j.sorted ? RP_OK : RP_ENOMEM;
     if (st == RP_OK) {
         j.doc_first = tab, j.off = tab + slices + 1, j.kept = tab + 2 * (slices + 1);
         for (size_t d = 0; d < ndocs && total > 0; d++) { /* slice s ends past s+1 shares */
@@ -510,23 +535,21 @@ static rp_status build_index(qindex *x, size_t ndocs, unsigned threads)
             j.doc_first[s] = total > 0 ? ndocs : 0, j.off[s] = done;
         st = rp_pool_run(threads, slices, index_task, &j, "quotes", NULL, NULL);
     }
-    rp_free(set.bits);
+    rp_free((void *)set.bits);
     for (s = 0; s < slices && st == RP_OK; s++)
         x->index_count += j.kept[s];
-    if (st == RP_OK) {
-        size_t n = x->index_count ? x->index_count : 1;
-        x->edoc = rp_malloc(n * sizeof(*x->edoc));
-        x->epos = rp_malloc(n * sizeof(*x->epos));
-        hash = rp_malloc(n * sizeof(*hash));
-        st = x->edoc && x->epos && hash ? RP_OK : RP_ENOMEM;
-    }
-    if (st == RP_OK)
+    if (st == RP_OK) { /* the columns and the hashes where the entries were found */
+        size_t n = x->index_count;
+        x->edoc = (uint32_t *)j.fps, j.fps = NULL;
+        x->epos = x->edoc + n;
+        hash = (uint64_t *)(x->epos + n);
         st = merge_slices(x, &j, slices, threads, hash);
+    }
     rp_free(j.fps);
     rp_free(tab);
     if (st == RP_OK)
-        st = build_directory(x, hash);
-    rp_free(hash);
+        return build_directory(x, hash, j.sorted);
+    rp_free(j.sorted);
     return st;
 }
 
@@ -1535,10 +1558,10 @@ static void qindex_release(qindex *x, size_t ndocs)
         rp_tokens_release(&x->docs[d].toks);
         rp_qspans_release(&x->docs[d].spans);
         rp_free(x->docs[d].inq);
+        rp_free(x->docs[d].recs);
     }
     rp_free(x->docs);
-    rp_free(x->edoc);
-    rp_free(x->epos);
+    rp_free(x->edoc); /* and epos */
     rp_free(x->dir);
     rp_free(x->recs);
     rp_free(x->pop);
@@ -1546,6 +1569,29 @@ static void qindex_release(qindex *x, size_t ndocs)
     rp_free(x->pidx);
     rp_free(x->tags);
     rp_free(x->tag_off);
+}
+
+/* Document d's quotations to attribute, in start order, into dd->recs: long enough for
+ * min_words and a seed, each keyed by a hash of its token hashes (a pool item, as d's tokens
+ * are made: the keys hash every quoted token). */
+static rp_status doc_recs(const rp_quotes *r, docdata *dd, uint32_t d)
+{
+    for (size_t i = 0; i < dd->spans.count; i++) {
+        uint32_t a, b;
+        token_range(&dd->toks, dd->spans.items[i].start, dd->spans.items[i].end, &a, &b);
+        if (b < a + r->qopts.min_words || b < a + SEED_K)
+            continue;
+        if (RP_GROW(dd->recs, dd->rec_cap, dd->rec_count + 1) != RP_OK)
+            return RP_ENOMEM;
+        uint64_t key = XXH3_64bits_withSeed(NULL, 0, b - a);
+        uint32_t inside = 0;
+        for (uint32_t t = a; t < b; t++) {
+            key = XXH3_64bits_withSeed(&dd->toks.items[t].hash, 8, key);
+            inside += dd->inq[t];
+        }
+        dd->recs[dd->rec_count++] = (qrec){key, d, (uint32_t)i, a, b, 0, 2 * inside > b - a};
+    }
+    return RP_OK;
 }
 
 /* One document's tokens, quotations and statistics (a pool item: documents are independent). */
@@ -1562,6 +1608,8 @@ static rp_status prepare_task(void *ctx, size_t d, unsigned worker)
     rp_status st = prepare_doc(&j->r->opts, rp_corpus_doc(j->x->corpus, (uint32_t)d), dd);
 
     (void)worker;
+    if (st == RP_OK)
+        st = doc_recs(j->r, dd, (uint32_t)d);
     if (st != RP_OK)
         return st;
     for (size_t t = 0; t < dd->toks.count; t++)
@@ -1583,27 +1631,22 @@ static rp_status prepare_all(rp_quotes *r, qindex *x, size_t ndocs, unsigned thr
     return rp_pool_run(threads, ndocs, prepare_task, &j, "quotes", NULL, NULL);
 }
 
-/* The quotations to attribute, in (doc, start) order: long enough for min_words and a seed. */
-static rp_status collect_recs(const rp_quotes *r, qindex *x, size_t ndocs)
+/* The quotations to attribute, in (doc, start) order (each document's, doc_recs). */
+static rp_status collect_recs(qindex *x, size_t ndocs)
 {
+    size_t n = 0;
+
+    for (size_t d = 0; d < ndocs; d++)
+        n += x->docs[d].rec_count;
+    if (RP_GROW(x->recs, x->rec_cap, n + 1) != RP_OK)
+        return RP_ENOMEM;
     for (size_t d = 0; d < ndocs; d++) {
-        const docdata *dd = &x->docs[d];
-        for (size_t i = 0; i < dd->spans.count; i++) {
-            uint32_t a, b;
-            token_range(&dd->toks, dd->spans.items[i].start, dd->spans.items[i].end, &a, &b);
-            if (b < a + r->qopts.min_words || b < a + SEED_K)
-                continue;
-            if (RP_GROW(x->recs, x->rec_cap, x->rec_count + 1) != RP_OK)
-                return RP_ENOMEM;
-            uint64_t key = XXH3_64bits_withSeed(NULL, 0, b - a);
-            uint32_t inside = 0;
-            for (uint32_t t = a; t < b; t++) {
-                key = XXH3_64bits_withSeed(&dd->toks.items[t].hash, 8, key);
-                inside += dd->inq[t];
-            }
-            x->recs[x->rec_count++] =
-                (qrec){key, (uint32_t)d, (uint32_t)i, a, b, 0, 2 * inside > b - a};
-        }
+        docdata *dd = &x->docs[d];
+        if (dd->rec_count)
+            memcpy(x->recs + x->rec_count, dd->recs, dd->rec_count * sizeof(*dd->recs));
+        x->rec_count += dd->rec_count;
+        rp_free(dd->recs);
+        dd->recs = NULL, dd->rec_count = dd->rec_cap = 0;
     }
     for (size_t i = 0; i < x->rec_count; i++)
         x->recs[i].ordinal = i;
@@ -1777,7 +1820,7 @@ static rp_status plan_items(const qindex *x, size_t **group, size_t *ngroups, si
     return RP_OK;
 }
 
-/* Every token's tag, in one block (x->tags, x->tag_off). */
+/* Room for every token's tag, in one block (x->tags, x->tag_off; build_index fills it). */
 static rp_status collect_tags(qindex *x, size_t ndocs)
 {
     size_t total = 0;
@@ -1789,19 +1832,14 @@ static rp_status collect_tags(qindex *x, size_t ndocs)
         x->tag_off[d] = total, total += x->docs[d].toks.count;
     x->tag_off[ndocs] = total;
     x->tags = rp_malloc((total + 1) * sizeof(*x->tags));
-    if (!x->tags)
-        return RP_ENOMEM;
-    for (size_t d = 0; d < ndocs; d++)
-        for (size_t t = 0; t < x->docs[d].toks.count; t++)
-            x->tags[x->tag_off[d] + t] = token_tag(x->docs[d].toks.items[t].hash);
-    return RP_OK;
+    return x->tags ? RP_OK : RP_ENOMEM;
 }
 
 static rp_status attribute_all(rp_quotes *r, qindex *x, size_t ndocs, unsigned threads)
 {
     attrib_job j = {r, x, NULL, ndocs, NULL, NULL, NULL};
     size_t *group = NULL, *item = NULL, ngroups = 0, nitems = 0;
-    rp_status st = collect_recs(r, x, ndocs);
+    rp_status st = collect_recs(x, ndocs);
 
     if (st == RP_OK)
         st = collect_tags(x, ndocs);
