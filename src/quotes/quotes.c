@@ -1125,12 +1125,26 @@ static rp_status count_text(work *w, const rp_token *t, uint32_t m)
  * does (tokens of one tag counted together can only count more): far cheaper than the
  * alignment (a long quotation holding a popular one meets every copy of it, and most such
  * windows fail here), and read from the tags alone (2 bytes a token, where the tokens take
- * 16). The count stops as soon as it reaches the cover or can no longer reach it. */
+ * 16). First the tokens with one of the text's tags are counted without a branch (a set
+ * bound, read in blocks of 32: windows can be long), then, if they reach the cover, counted
+ * as a multiset; each stops as soon as it reaches the cover or can no longer reach it. */
 static bool may_cover(work *w, uint32_t sd, uint32_t lo, uint32_t hi)
 {
     const uint16_t *tag = w->x->tags + w->x->tag_off[sd];
-    uint32_t need = w->cover, bound = 0, id = ++w->tab_window;
+    uint32_t need = w->cover, bound = 0, id;
 
+    if (hi - lo < need)
+        return false;
+    for (uint32_t j = lo; j < hi && bound < need;) {
+        uint32_t end = hi - j > 32 ? j + 32 : hi;
+        for (; j < end; j++)
+            bound += (uint32_t)(w->tagset[tag[j] >> 6] >> (tag[j] & 63)) & 1;
+        if (bound + (hi - j) < need)
+            return false;
+    }
+    if (bound < need)
+        return false;
+    bound = 0, id = ++w->tab_window;
     for (uint32_t j = lo; j < hi && bound < need && bound + (hi - j) >= need; j++) {
         uint16_t g = tag[j];
         if (!((w->tagset[g >> 6] >> (g & 63)) & 1))
