@@ -372,9 +372,23 @@ typedef struct index_job {
     size_t *kept;      /* per slice: how many it kept */
 } index_job;
 
-/* Sorts n entries of fps by (hash, doc, pos) into out: placed by the top bits of the hash
- * first (a counting pass, about 32 entries a bucket), then each bucket sorted alone in the
- * cache. One introsort of the whole slice took a seventh of a run on passage x10,000. */
+/* Sorts the n entries of a bucket, in (doc, pos) order, by hash: an insertion sort, stable,
+ * so that equal hashes keep their (doc, pos) order. */
+static void sort_bucket(rp_fingerprint *b, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        rp_fingerprint f = b[i];
+        size_t k = i;
+        for (; k > 0 && b[k - 1].hash > f.hash; k--)
+            b[k] = b[k - 1];
+        b[k] = f;
+    }
+}
+
+/* Sorts n entries of fps (found in (doc, pos) order) by (hash, doc, pos) into out: placed by
+ * the top bits of the hash first (a counting pass, about 32 entries a bucket; the placing
+ * keeps their order), then each bucket sorted alone in the cache by hash, stably. One
+ * introsort of the whole slice took a seventh of a run on passage x10,000. */
 static rp_status sort_slice(const rp_fingerprint *fps, rp_fingerprint *out, size_t n)
 {
     unsigned bits = 1;
@@ -399,7 +413,7 @@ static rp_status sort_slice(const rp_fingerprint *fps, rp_fingerprint *out, size
         out[at[fps[i].hash >> (64 - bits)]++] = fps[i];
     for (size_t b = 0, first = 0; b < ((size_t)1 << bits); b++) { /* at[b]: bucket b's end */
         if (at[b] - first > 1)
-            sort_fps(out + first, at[b] - first);
+            sort_bucket(out + first, at[b] - first);
         first = at[b];
     }
     rp_free(at);
@@ -417,10 +431,12 @@ static rp_status index_task(void *ctx, size_t s, unsigned worker)
         uint16_t *tag = j->x->tags + j->x->tag_off[d];
         for (size_t p = 0; p < t->count; p++)
             tag[p] = token_tag(t->items[p].hash);
+        /* every entry written, kept by its bit: no branch on the filter's reads (at random),
+         * so that they overlap */
         for (size_t p = 0; p + SEED_K <= t->count; p++) {
             uint64_t h = trigram(t->items + p);
-            if (filter_has(j->set, h))
-                j->fps[k++] = (rp_fingerprint){h, (uint32_t)d, (uint32_t)p};
+            j->fps[k] = (rp_fingerprint){h, (uint32_t)d, (uint32_t)p};
+            k += filter_has(j->set, h);
         }
     }
     j->kept[s] = k - j->off[s];
@@ -859,7 +875,9 @@ static bool count_doc_hits(work *w, uint32_t need, size_t *touched)
         rest -= s->r;
         for (size_t i = 0; i < s->n; i++) {
             size_t e = s->ids ? s->ids[i] : s->first + i;
-            uint32_t d = edoc[e];
+            if (!s->ids && i % 16 == 0) /* a long list's next lines, ahead of their reading */
+                __builtin_prefetch(edoc + e + 64);
+            uint32_t d = edoc[e], c;
             if (d == prev)
                 continue;
             while (b < w->blk_count && w->blk[b].doc < d)
@@ -867,10 +885,12 @@ static bool count_doc_hits(work *w, uint32_t need, size_t *touched)
             if (b < w->blk_count && w->blk[b].doc == d && in_copy(w, &at, d, w->x->epos[e]))
                 continue; /* a copy's shingle is never a seed */
             prev = d;
-            if (w->doc_hits[d] == 0)
-                w->touched[(*touched)++] = d;
-            w->doc_hits[d] += (uint32_t)s->r;
-            top = w->doc_hits[d] > top ? w->doc_hits[d] : top;
+            c = w->doc_hits[d];
+            w->touched[*touched] = d; /* kept when d is new (no branch to mispredict) */
+            *touched += c == 0;
+            c += (uint32_t)s->r;
+            w->doc_hits[d] = c;
+            top = c > top ? c : top;
         }
         if (top + rest < need)
             return false;
@@ -1759,7 +1779,7 @@ static rp_status attribute_task(void *ctx, size_t item, unsigned worker)
 
     if (!w->doc_hits) {
         w->doc_hits = rp_calloc(j->ndocs ? j->ndocs : 1, sizeof(*w->doc_hits));
-        w->touched = rp_malloc((j->ndocs ? j->ndocs : 1) * sizeof(*w->touched));
+        w->touched = rp_malloc((j->ndocs + 1) * sizeof(*w->touched)); /* count_doc_hits */
         if (!w->doc_hits || !w->touched)
             return RP_ENOMEM;
     }
