@@ -31,6 +31,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL /* a trigram a corpus position and a key step a quoted token: let it inline */
 #include <xxhash.h>
 
 #define SEED_K 3           /* tokens per seed shingle */
