@@ -564,9 +564,15 @@ static rp_status build_index(qindex *x, size_t ndocs, unsigned threads)
     }
     rp_free(j.fps);
     rp_free(tab);
-    if (st == RP_OK)
-        return build_directory(x, hash, j.sorted);
-    rp_free(j.sorted);
+    if (st != RP_OK) {
+        rp_free(j.sorted);
+        return st;
+    }
+    if ((st = build_directory(x, hash, j.sorted)) == RP_OK) { /* the hashes' pages handed back */
+        uint32_t *cols = rp_realloc(x->edoc, (2 * x->index_count + 1) * sizeof(*cols));
+        if (cols) /* else the block stays as it was, hashes and all */
+            x->edoc = cols, x->epos = cols + x->index_count;
+    }
     return st;
 }
 
