@@ -31,7 +31,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#define XXH_INLINE_ALL /* a trigram a corpus position and a key step a quoted token: let it inline */
+#define XXH_INLINE_ALL /* a trigram each corpus position, a key step each quoted token: inline */
 #include <xxhash.h>
 
 #define SEED_K 3           /* tokens per seed shingle */
@@ -43,10 +43,10 @@
 #define POPULAR_COPIES 100 /* a text quoted this often is a source of a quotation holding it */
 #define MAX_SLICES 8       /* the index's slices at most (the merge compares one entry a slice) */
 #define TRIGRAM_SEED 0x71756f746573ULL /* "quotes" */
-#define LOOKUP_AHEAD 8   /* shingles whose table slot is fetched ahead of their lookup */
-#define ENTRY_AHEAD 16   /* index entries whose token is fetched ahead of their seed */
-#define WINDOW_AHEAD 12  /* seeds whose window's first source tokens are fetched ahead of it */
-#define TAG_WORDS 1024   /* a set of 16-bit tags, one bit each */
+#define LOOKUP_AHEAD 8  /* shingles whose table slot is fetched ahead of their lookup */
+#define ENTRY_AHEAD 16  /* index entries whose token is fetched ahead of their seed */
+#define WINDOW_AHEAD 12 /* seeds whose window's first source tokens are fetched ahead of it */
+#define TAG_WORDS 1024  /* a set of 16-bit tags, one bit each */
 
 void rp_quotes_options_init(rp_quotes_options *qopts)
 {
@@ -368,9 +368,9 @@ typedef struct index_job {
     const qindex *x;
     const shingle_filter *set;
     rp_fingerprint *fps, *sorted; /* a slice's entries as found, and sorted (at the same place) */
-    size_t *doc_first; /* per slice: its first document (and one past the last slice) */
-    size_t *off;       /* per slice: where its entries start in fps */
-    size_t *kept;      /* per slice: how many it kept */
+    size_t *doc_first;            /* per slice: its first document (and one past the last slice) */
+    size_t *off;                  /* per slice: where its entries start in fps */
+    size_t *kept;                 /* per slice: how many it kept */
 } index_job;
 
 /* Sorts the n entries of a bucket, in (doc, pos) order, by hash: an insertion sort, stable,
