@@ -28,8 +28,10 @@
 #include "base/sort.h"
 #include "scan/cluster.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL /* a trigram each corpus position, a key step each quoted token: inline */
 #include <xxhash.h>
 
 #define SEED_K 3           /* tokens per seed shingle */
@@ -41,9 +43,10 @@
 #define POPULAR_COPIES 100 /* a text quoted this often is a source of a quotation holding it */
 #define MAX_SLICES 8       /* the index's slices at most (the merge compares one entry a slice) */
 #define TRIGRAM_SEED 0x71756f746573ULL /* "quotes" */
-#define LOOKUP_AHEAD 8   /* shingles whose table slot is fetched ahead of their lookup */
-#define ENTRY_AHEAD 16   /* index entries whose token is fetched ahead of their seed */
-#define WINDOW_AHEAD 12  /* seeds whose window's first source tokens are fetched ahead of it */
+#define LOOKUP_AHEAD 8  /* shingles whose table slot is fetched ahead of their lookup */
+#define ENTRY_AHEAD 16  /* index entries whose token is fetched ahead of their seed */
+#define WINDOW_AHEAD 12 /* seeds whose window's first source tokens are fetched ahead of it */
+#define TAG_WORDS 1024  /* a set of 16-bit tags, one bit each */
 
 void rp_quotes_options_init(rp_quotes_options *qopts)
 {
@@ -56,6 +59,8 @@ typedef struct docdata {
     rp_tokens toks;
     rp_qspans spans;
     uint8_t *inq;
+    struct qrec *recs; /* its quotations to attribute, until collect_recs takes them */
+    size_t rec_count, rec_cap;
 } docdata;
 
 /* A source of one quotation text while the result is built. */
@@ -125,10 +130,10 @@ typedef struct run_slot {
 typedef struct qindex {
     const rp_corpus *corpus;
     docdata *docs;
-    uint32_t *edoc, *epos; /* the index: document and token of each entry, by (hash, doc, pos) */
+    uint32_t *edoc, *epos; /* the index: document and token of each entry, by (hash, doc, pos); */
+                           /* epos lies in edoc's block (build_index) */
     size_t index_count;
     run_slot *dir; /* build_directory: each hash's entries */
-    size_t dir_cap;
     size_t dir_mask;
     qrec *recs; /* every quotation to attribute */
     size_t rec_count, rec_cap;
@@ -138,9 +143,9 @@ typedef struct qindex {
     size_t prun_count, prun_cap;
     size_t *pidx; /* the entries of pruns */
     size_t pidx_count, pidx_cap;
-    uint8_t *tags;    /* every token's tag (its hash's top byte), document after document: a */
-    size_t *tag_off;  /* window's first bound reads these, in one block; per document, where */
-} qindex;             /* its tags start (and one past the last) */
+    uint16_t *tags;  /* every token's tag (its hash's top 16 bits), document after document: a */
+    size_t *tag_off; /* window's bound reads these, in one block; per document, where its */
+} qindex;            /* tags start (and one past the last: tag_off[d + 1] - tag_off[d] tokens) */
 
 /* Scratch of one thread: the text being attributed, its seeds, candidates and alignments. */
 typedef struct work {
@@ -180,10 +185,12 @@ typedef struct work {
     size_t placed_cap;
     uint32_t *doc_hits; /* per document: hits of the text (keep_busy_docs; zero between) */
     uint32_t *touched;  /* the documents counted there */
-    uint64_t *tab_key;  /* the text's hashes counted (count_text, may_cover) */
+    uint64_t *tab_key;  /* the text's tags counted (count_text, may_cover) */
     uint32_t *tab_count, *tab_used, *tab_stamp, tab_window;
     uint32_t cover;      /* the tokens a source must match (MIN_COVER of the text, SEED_K at least) */
-    uint64_t tagset[4];  /* the tags of the text's tokens (count_text), one bit each */
+    uint64_t tagset[TAG_WORDS]; /* the tags of the text's tokens (count_text), one bit each */
+    const rp_token *tag_text;   /* the text whose tags are set in tagset, and its length */
+    uint32_t tag_m;
     size_t tab_cap, tab_count_cap, tab_used_cap, tab_stamp_cap, tab_mask;
 } work;
 
@@ -218,9 +225,9 @@ static void token_range(const rp_tokens *toks, size_t start, size_t end, uint32_
         (*b)--;
 }
 
-static inline uint8_t token_tag(uint64_t hash)
+static inline uint16_t token_tag(uint64_t hash)
 {
-    return (uint8_t)(hash >> 56);
+    return (uint16_t)(hash >> 48);
 }
 
 static rp_status prepare_doc(const rp_options *opts, const rp_doc *d, docdata *dd)
@@ -271,8 +278,10 @@ RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
 
 /* Where each run of equal index hashes starts and how long it is, in an open-addressed table
  * (a power of two at least twice the runs) keyed by the hash: a lookup is one probe, where a
- * binary search of the index missed the cache at each step. */
-static rp_status build_directory(qindex *x, const uint64_t *hash)
+ * binary search of the index missed the cache at each step. The table takes over block (OWNED:
+ * the sorted slices' buffer, done with), whose pages are in memory already: fresh ones cost
+ * their zeroing, a tenth of a run on passage x10,000. */
+static rp_status build_directory(qindex *x, const uint64_t *hash, void *block)
 {
     size_t runs = 0, cap = 16;
 
@@ -280,8 +289,11 @@ static rp_status build_directory(qindex *x, const uint64_t *hash)
         runs += k == 0 || hash[k] != hash[k - 1];
     while (cap < 2 * runs)
         cap *= 2;
-    if (RP_GROW(x->dir, x->dir_cap, cap) != RP_OK)
+    x->dir = rp_realloc(block, cap * sizeof(*x->dir));
+    if (!x->dir) {
+        rp_free(block);
         return RP_ENOMEM;
+    }
     x->dir_mask = cap - 1;
     for (size_t i = 0; i < cap; i++)
         x->dir[i].first = SIZE_MAX;
@@ -298,19 +310,41 @@ static rp_status build_directory(qindex *x, const uint64_t *hash)
 
 /* The shingle hashes of every quotation to attribute, as a filter of bits (a power of two, at
  * least 8 a shingle; a hash sets the bit its low bits name): a shingle whose bit is clear is in
- * no quotation. A set bit may be another's: such entries are indexed but never looked up. */
+ * no quotation. A set bit may be another's: such entries are indexed but never looked up. The
+ * quotations set their bits on the pool, FILTER_RECS a pool item (an OR: in any order). */
+#define FILTER_RECS 1024
+
 typedef struct shingle_filter {
-    uint64_t *bits;
+    _Atomic uint64_t *bits;
     size_t mask;
+    const qindex *x;
 } shingle_filter;
 
 static bool filter_has(const shingle_filter *f, uint64_t h)
 {
     size_t b = (size_t)h & f->mask;
-    return (f->bits[b / 64] >> (b % 64)) & 1;
+    return (atomic_load_explicit(&f->bits[b / 64], memory_order_relaxed) >> (b % 64)) & 1;
 }
 
-static rp_status wanted_shingles(const qindex *x, shingle_filter *f)
+static rp_status filter_task(void *ctx, size_t item, unsigned worker)
+{
+    shingle_filter *f = ctx;
+    size_t end = (item + 1) * FILTER_RECS;
+
+    (void)worker;
+    for (size_t i = item * FILTER_RECS; i < end && i < f->x->rec_count; i++) {
+        const qrec *q = &f->x->recs[i];
+        const rp_token *t = f->x->docs[q->doc].toks.items;
+        for (uint32_t p = q->qs; p + SEED_K <= q->qe; p++) {
+            size_t bit = (size_t)trigram(t + p) & f->mask;
+            atomic_fetch_or_explicit(&f->bits[bit / 64], (uint64_t)1 << (bit % 64),
+                                     memory_order_relaxed);
+        }
+    }
+    return RP_OK;
+}
+
+static rp_status wanted_shingles(const qindex *x, shingle_filter *f, unsigned threads)
 {
     size_t n = 0, cap = 512;
 
@@ -322,15 +356,9 @@ static rp_status wanted_shingles(const qindex *x, shingle_filter *f)
     if (!f->bits)
         return RP_ENOMEM;
     f->mask = cap - 1;
-    for (size_t i = 0; i < x->rec_count; i++) {
-        const qrec *q = &x->recs[i];
-        const rp_token *t = x->docs[q->doc].toks.items;
-        for (uint32_t p = q->qs; p + SEED_K <= q->qe; p++) {
-            size_t bit = (size_t)trigram(t + p) & f->mask;
-            f->bits[bit / 64] |= (uint64_t)1 << (bit % 64);
-        }
-    }
-    return RP_OK;
+    f->x = x;
+    return rp_pool_run(threads, (x->rec_count + FILTER_RECS - 1) / FILTER_RECS, filter_task, f,
+                       "quotes", NULL, NULL);
 }
 
 /* The index is made in slices of the documents (about equal shingles each, one a thread up to 8) on
@@ -339,48 +367,56 @@ static rp_status wanted_shingles(const qindex *x, shingle_filter *f)
 typedef struct index_job {
     const qindex *x;
     const shingle_filter *set;
-    rp_fingerprint *fps;
-    size_t *doc_first; /* per slice: its first document (and one past the last slice) */
-    size_t *off;       /* per slice: where its entries start in fps */
-    size_t *kept;      /* per slice: how many it kept */
+    rp_fingerprint *fps, *sorted; /* a slice's entries as found, and sorted (at the same place) */
+    size_t *doc_first;            /* per slice: its first document (and one past the last slice) */
+    size_t *off;                  /* per slice: where its entries start in fps */
+    size_t *kept;                 /* per slice: how many it kept */
 } index_job;
 
-/* Sorts n entries by (hash, doc, pos): placed by the top bits of the hash first (a counting
- * pass, about 32 entries a bucket), then each bucket sorted alone in the cache. One introsort
- * of the whole slice took a seventh of a run on passage x10,000. */
-static rp_status sort_slice(rp_fingerprint *fps, size_t n)
+/* Sorts the n entries of a bucket, in (doc, pos) order, by hash: an insertion sort, stable,
+ * so that equal hashes keep their (doc, pos) order. */
+static void sort_bucket(rp_fingerprint *b, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        rp_fingerprint f = b[i];
+        size_t k = i;
+        for (; k > 0 && b[k - 1].hash > f.hash; k--)
+            b[k] = b[k - 1];
+        b[k] = f;
+    }
+}
+
+/* Sorts n entries of fps (found in (doc, pos) order) by (hash, doc, pos) into out: placed by
+ * the top bits of the hash first (a counting pass, about 32 entries a bucket; the placing
+ * keeps their order), then each bucket sorted alone in the cache by hash, stably. One
+ * introsort of the whole slice took a seventh of a run on passage x10,000. */
+static rp_status sort_slice(const rp_fingerprint *fps, rp_fingerprint *out, size_t n)
 {
     unsigned bits = 1;
     size_t *at;
-    rp_fingerprint *tmp;
 
     if (n < 4096) {
+        memcpy(out, fps, n * sizeof(*out));
         if (n > 1)
-            sort_fps(fps, n);
+            sort_fps(out, n);
         return RP_OK;
     }
     while (bits < 20 && (n >> (bits + 5)) > 0)
         bits++;
     at = rp_calloc(((size_t)1 << bits) + 1, sizeof(*at));
-    tmp = rp_malloc(n * sizeof(*tmp));
-    if (!at || !tmp) {
-        rp_free(at);
-        rp_free(tmp);
+    if (!at)
         return RP_ENOMEM;
-    }
     for (size_t i = 0; i < n; i++)
         at[(fps[i].hash >> (64 - bits)) + 1]++;
     for (size_t b = 1; b <= ((size_t)1 << bits); b++)
         at[b] += at[b - 1];
     for (size_t i = 0; i < n; i++)
-        tmp[at[fps[i].hash >> (64 - bits)]++] = fps[i];
+        out[at[fps[i].hash >> (64 - bits)]++] = fps[i];
     for (size_t b = 0, first = 0; b < ((size_t)1 << bits); b++) { /* at[b]: bucket b's end */
         if (at[b] - first > 1)
-            sort_fps(tmp + first, at[b] - first);
+            sort_bucket(out + first, at[b] - first);
         first = at[b];
     }
-    memcpy(fps, tmp, n * sizeof(*fps));
-    rp_free(tmp);
     rp_free(at);
     return RP_OK;
 }
@@ -393,14 +429,19 @@ static rp_status index_task(void *ctx, size_t s, unsigned worker)
     (void)worker;
     for (size_t d = j->doc_first[s]; d < j->doc_first[s + 1]; d++) {
         const rp_tokens *t = &j->x->docs[d].toks;
+        uint16_t *tag = j->x->tags + j->x->tag_off[d];
+        for (size_t p = 0; p < t->count; p++)
+            tag[p] = token_tag(t->items[p].hash);
+        /* every entry written, kept by its bit: no branch on the filter's reads (at random),
+         * so that they overlap */
         for (size_t p = 0; p + SEED_K <= t->count; p++) {
             uint64_t h = trigram(t->items + p);
-            if (filter_has(j->set, h))
-                j->fps[k++] = (rp_fingerprint){h, (uint32_t)d, (uint32_t)p};
+            j->fps[k] = (rp_fingerprint){h, (uint32_t)d, (uint32_t)p};
+            k += filter_has(j->set, h);
         }
     }
     j->kept[s] = k - j->off[s];
-    return sort_slice(j->fps + j->off[s], j->kept[s]);
+    return sort_slice(j->fps + j->off[s], j->sorted + j->off[s], j->kept[s]);
 }
 
 /* The sorted slices are merged in as many ranges of hashes (equal shares of the 64-bit space),
@@ -430,7 +471,7 @@ static size_t first_hash(const rp_fingerprint *fps, size_t lo, size_t hi, uint64
 static rp_status merge_task(void *ctx, size_t p, unsigned worker)
 {
     merge_job *m = ctx;
-    const rp_fingerprint *fps = m->j->fps;
+    const rp_fingerprint *fps = m->j->sorted;
     const size_t *from = m->from + p * m->slices, *to = from + m->slices;
     size_t *head = m->head + p * m->slices;
 
@@ -466,7 +507,7 @@ static rp_status merge_slices(qindex *x, const index_job *j, size_t slices, unsi
         m.out[p] = 0;
         for (size_t s = 0; s < slices; s++) {
             size_t lo = j->off[s], hi = lo + j->kept[s];
-            size_t at = p == 0 ? lo : p == ranges ? hi : first_hash(j->fps, lo, hi, h);
+            size_t at = p == 0 ? lo : p == ranges ? hi : first_hash(j->sorted, lo, hi, h);
             m.from[p * slices + s] = at;
             m.out[p] += at - lo;
         }
@@ -477,25 +518,29 @@ static rp_status merge_slices(qindex *x, const index_job *j, size_t slices, unsi
 }
 
 /* Every 3-token shingle of the corpus that some quotation to attribute holds (the others are
- * never looked up: leaving them out changes no lookup), sorted by (hash, doc, pos). */
+ * never looked up: leaving them out changes no lookup), sorted by (hash, doc, pos); and every
+ * token's tag (x->tags, read in the same pass). Fresh memory costs its zeroing (a sixth of a
+ * run on passage x10,000), so the blocks are used twice: the entries as found give way to the
+ * index's columns and hashes (16 bytes an entry either way), the sorted slices to the table. */
 static rp_status build_index(qindex *x, size_t ndocs, unsigned threads)
 {
-    shingle_filter set = {NULL, 0};
+    shingle_filter set = {NULL, 0, NULL};
     size_t total = 0, slices = threads < MAX_SLICES ? threads : MAX_SLICES, done = 0, s = 0;
     size_t *tab = NULL;
     uint64_t *hash = NULL;
-    index_job j = {x, &set, NULL, NULL, NULL, NULL};
+    index_job j = {x, &set, NULL, NULL, NULL, NULL, NULL};
     rp_status st;
 
     for (size_t d = 0; d < ndocs; d++)
         total += x->docs[d].toks.count >= SEED_K ? x->docs[d].toks.count - SEED_K + 1 : 0;
     if (x->rec_count == 0)
         total = 0;
-    if ((st = wanted_shingles(x, &set)) != RP_OK)
+    if ((st = wanted_shingles(x, &set, threads)) != RP_OK)
         return st;
     tab = rp_calloc(3 * (slices + 1), sizeof(*tab));
     j.fps = rp_malloc((total ? total : 1) * sizeof(*j.fps));
-    st = tab && j.fps ? RP_OK : RP_ENOMEM;
+    j.sorted = rp_malloc((total ? total : 1) * sizeof(*j.sorted));
+    st = tab && j.fps && j.sorted ? RP_OK : RP_ENOMEM;
     if (st == RP_OK) {
         j.doc_first = tab, j.off = tab + slices + 1, j.kept = tab + 2 * (slices + 1);
         for (size_t d = 0; d < ndocs && total > 0; d++) { /* slice s ends past s+1 shares */
@@ -507,23 +552,27 @@ static rp_status build_index(qindex *x, size_t ndocs, unsigned threads)
             j.doc_first[s] = total > 0 ? ndocs : 0, j.off[s] = done;
         st = rp_pool_run(threads, slices, index_task, &j, "quotes", NULL, NULL);
     }
-    rp_free(set.bits);
+    rp_free((void *)set.bits);
     for (s = 0; s < slices && st == RP_OK; s++)
         x->index_count += j.kept[s];
-    if (st == RP_OK) {
-        size_t n = x->index_count ? x->index_count : 1;
-        x->edoc = rp_malloc(n * sizeof(*x->edoc));
-        x->epos = rp_malloc(n * sizeof(*x->epos));
-        hash = rp_malloc(n * sizeof(*hash));
-        st = x->edoc && x->epos && hash ? RP_OK : RP_ENOMEM;
-    }
-    if (st == RP_OK)
+    if (st == RP_OK) { /* the columns and the hashes where the entries were found */
+        size_t n = x->index_count;
+        x->edoc = (uint32_t *)j.fps, j.fps = NULL;
+        x->epos = x->edoc + n;
+        hash = (uint64_t *)(x->epos + n);
         st = merge_slices(x, &j, slices, threads, hash);
+    }
     rp_free(j.fps);
     rp_free(tab);
-    if (st == RP_OK)
-        st = build_directory(x, hash);
-    rp_free(hash);
+    if (st != RP_OK) {
+        rp_free(j.sorted);
+        return st;
+    }
+    if ((st = build_directory(x, hash, j.sorted)) == RP_OK) { /* the hashes' pages handed back */
+        uint32_t *cols = rp_realloc(x->edoc, (2 * x->index_count + 1) * sizeof(*cols));
+        if (cols) /* else the block stays as it was, hashes and all */
+            x->edoc = cols, x->epos = cols + x->index_count;
+    }
     return st;
 }
 
@@ -833,7 +882,9 @@ static bool count_doc_hits(work *w, uint32_t need, size_t *touched)
         rest -= s->r;
         for (size_t i = 0; i < s->n; i++) {
             size_t e = s->ids ? s->ids[i] : s->first + i;
-            uint32_t d = edoc[e];
+            if (!s->ids && i % 16 == 0) /* a long list's next lines, ahead of their reading */
+                __builtin_prefetch(edoc + e + 64);
+            uint32_t d = edoc[e], c;
             if (d == prev)
                 continue;
             while (b < w->blk_count && w->blk[b].doc < d)
@@ -841,10 +892,12 @@ static bool count_doc_hits(work *w, uint32_t need, size_t *touched)
             if (b < w->blk_count && w->blk[b].doc == d && in_copy(w, &at, d, w->x->epos[e]))
                 continue; /* a copy's shingle is never a seed */
             prev = d;
-            if (w->doc_hits[d] == 0)
-                w->touched[(*touched)++] = d;
-            w->doc_hits[d] += (uint32_t)s->r;
-            top = w->doc_hits[d] > top ? w->doc_hits[d] : top;
+            c = w->doc_hits[d];
+            w->touched[*touched] = d; /* kept when d is new (no branch to mispredict) */
+            *touched += c == 0;
+            c += (uint32_t)s->r;
+            w->doc_hits[d] = c;
+            top = c > top ? c : top;
         }
         if (top + rest < need)
             return false;
@@ -1052,8 +1105,10 @@ static rp_status add_cand(work *w, cand c)
     return RP_OK;
 }
 
-/* The text's token hashes counted in an open-addressed table (w->tab_*, a power of two at
- * least twice the text's length), so that a window's shared tokens cost one probe each. */
+/* The text's tokens counted by tag (each hash's top 16 bits) in an open-addressed table
+ * (w->tab_*, a power of two at least twice the text's length), and its tags in a set of bits
+ * (w->tagset, the last text's bits cleared first), so that a window's tokens cost a bit test
+ * each and those with one of the text's tags a probe. */
 static rp_status count_text(work *w, const rp_token *t, uint32_t m)
 {
     size_t cap = 16;
@@ -1071,51 +1126,59 @@ static rp_status count_text(work *w, const rp_token *t, uint32_t m)
         w->cover++;
     if (w->cover < SEED_K)
         w->cover = SEED_K;
-    memset(w->tagset, 0, sizeof(w->tagset));
+    for (uint32_t i = 0; i < w->tag_m; i++)
+        w->tagset[token_tag(w->tag_text[i].hash) >> 6] = 0;
     for (uint32_t i = 0; i < m; i++)
         w->tagset[token_tag(t[i].hash) >> 6] |= (uint64_t)1 << (token_tag(t[i].hash) & 63);
+    w->tag_text = t;
+    w->tag_m = m;
     memset(w->tab_count, 0, cap * sizeof(*w->tab_count));
     memset(w->tab_stamp, 0, cap * sizeof(*w->tab_stamp));
     w->tab_window = 0;
     for (uint32_t i = 0; i < m; i++) {
-        size_t k = (size_t)t[i].hash & w->tab_mask;
-        while (w->tab_count[k] && w->tab_key[k] != t[i].hash)
+        uint16_t tag = token_tag(t[i].hash);
+        size_t k = tag & w->tab_mask;
+        while (w->tab_count[k] && w->tab_key[k] != tag)
             k = (k + 1) & w->tab_mask;
-        w->tab_key[k] = t[i].hash;
+        w->tab_key[k] = tag;
         w->tab_count[k]++;
     }
     return RP_OK;
 }
 
 /* Can an alignment of the text with source tokens [lo, hi) of doc sd reach the cover
- * (w->cover: at least SEED_K and MIN_COVER of the text's tokens matched, set by count_text)? Only when the multiset
- * intersection of their hashes does: far cheaper than the alignment, and exact as a bound (a
- * long quotation holding a popular one meets every copy of it, and most such windows fail
- * here). The count stops as soon as it reaches the cover or can no longer reach it. */
+ * (w->cover: at least SEED_K and MIN_COVER of the text's tokens matched, set by count_text)?
+ * Only when the multiset intersection of their hashes does, and so when that of their tags
+ * does (tokens of one tag counted together can only count more): far cheaper than the
+ * alignment (a long quotation holding a popular one meets every copy of it, and most such
+ * windows fail here), and read from the tags alone (2 bytes a token, where the tokens take
+ * 16). First the tokens with one of the text's tags are counted without a branch (a set
+ * bound, read in blocks of 32: windows can be long), then, if they reach the cover, counted
+ * as a multiset; each stops as soon as it reaches the cover or can no longer reach it. */
 static bool may_cover(work *w, uint32_t sd, uint32_t lo, uint32_t hi)
 {
-    const rp_token *t = w->x->docs[sd].toks.items;
-    const uint8_t *tag = w->x->tags + w->x->tag_off[sd];
-    uint32_t need = w->cover, bound = 0, id = ++w->tab_window;
+    const uint16_t *tag = w->x->tags + w->x->tag_off[sd];
+    uint32_t need = w->cover, bound = 0, id;
 
     if (hi - lo < need)
         return false;
-    for (uint32_t j = lo; j < hi && bound < need;) { /* source tokens with a tag of the text's */
-        uint32_t end = hi - j > 32 ? j + 32 : hi;    /* (checked every 32: windows can be long) */
+    for (uint32_t j = lo; j < hi && bound < need;) {
+        uint32_t end = hi - j > 32 ? j + 32 : hi;
         for (; j < end; j++)
             bound += (uint32_t)(w->tagset[tag[j] >> 6] >> (tag[j] & 63)) & 1;
         if (bound + (hi - j) < need)
             return false;
     }
     if (bound < need)
-        return false; /* they bound those whose hash is one of the text's, and so the rest */
-    bound = 0;
+        return false;
+    bound = 0, id = ++w->tab_window;
     for (uint32_t j = lo; j < hi && bound < need && bound + (hi - j) >= need; j++) {
-        size_t k = (size_t)t[j].hash & w->tab_mask;
-        while (w->tab_count[k] && w->tab_key[k] != t[j].hash)
-            k = (k + 1) & w->tab_mask;
-        if (!w->tab_count[k])
+        uint16_t g = tag[j];
+        if (!((w->tagset[g >> 6] >> (g & 63)) & 1))
             continue;
+        size_t k = g & w->tab_mask;
+        while (w->tab_key[k] != g) /* the set holds g: the table does */
+            k = (k + 1) & w->tab_mask;
         if (w->tab_stamp[k] != id)
             w->tab_stamp[k] = id, w->tab_used[k] = 0;
         if (w->tab_used[k] < w->tab_count[k])
@@ -1166,7 +1229,8 @@ static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint3
  * enough distinct seeds of the text lie in it. */
 static rp_status try_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t need, size_t id)
 {
-    uint32_t distinct = 0, sd = w->hits[i].doc, ntok = (uint32_t)w->x->docs[sd].toks.count;
+    uint32_t distinct = 0, sd = w->hits[i].doc;
+    uint32_t ntok = (uint32_t)(w->x->tag_off[sd + 1] - w->x->tag_off[sd]); /* docs[sd] unread */
     int64_t lo = INT64_MAX, hi = 0;
 
     for (size_t h = i; h < j; h++) {
@@ -1188,11 +1252,11 @@ static rp_status try_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t nee
  * lines: most windows are short): may_cover reads them at random, one window after another. */
 static inline void prefetch_window(const work *w, const hit *h)
 {
-    const uint8_t *t = w->x->tags + w->x->tag_off[h->doc];
+    const uint16_t *t = w->x->tags + w->x->tag_off[h->doc];
     uint32_t at = h->pos > h->qi + WINDOW_PAD ? h->pos - h->qi - WINDOW_PAD : 0;
 
     __builtin_prefetch(t + at);
-    __builtin_prefetch(t + at + 64);
+    __builtin_prefetch(t + at + 32);
 }
 
 /* Chains the sorted hits per document (never across a copy) and tries each chain. */
@@ -1535,10 +1599,10 @@ static void qindex_release(qindex *x, size_t ndocs)
         rp_tokens_release(&x->docs[d].toks);
         rp_qspans_release(&x->docs[d].spans);
         rp_free(x->docs[d].inq);
+        rp_free(x->docs[d].recs);
     }
     rp_free(x->docs);
-    rp_free(x->edoc);
-    rp_free(x->epos);
+    rp_free(x->edoc); /* and epos */
     rp_free(x->dir);
     rp_free(x->recs);
     rp_free(x->pop);
@@ -1546,6 +1610,29 @@ static void qindex_release(qindex *x, size_t ndocs)
     rp_free(x->pidx);
     rp_free(x->tags);
     rp_free(x->tag_off);
+}
+
+/* Document d's quotations to attribute, in start order, into dd->recs: long enough for
+ * min_words and a seed, each keyed by a hash of its token hashes (a pool item, as d's tokens
+ * are made: the keys hash every quoted token). */
+static rp_status doc_recs(const rp_quotes *r, docdata *dd, uint32_t d)
+{
+    for (size_t i = 0; i < dd->spans.count; i++) {
+        uint32_t a, b;
+        token_range(&dd->toks, dd->spans.items[i].start, dd->spans.items[i].end, &a, &b);
+        if (b < a + r->qopts.min_words || b < a + SEED_K)
+            continue;
+        if (RP_GROW(dd->recs, dd->rec_cap, dd->rec_count + 1) != RP_OK)
+            return RP_ENOMEM;
+        uint64_t key = XXH3_64bits_withSeed(NULL, 0, b - a);
+        uint32_t inside = 0;
+        for (uint32_t t = a; t < b; t++) {
+            key = XXH3_64bits_withSeed(&dd->toks.items[t].hash, 8, key);
+            inside += dd->inq[t];
+        }
+        dd->recs[dd->rec_count++] = (qrec){key, d, (uint32_t)i, a, b, 0, 2 * inside > b - a};
+    }
+    return RP_OK;
 }
 
 /* One document's tokens, quotations and statistics (a pool item: documents are independent). */
@@ -1562,6 +1649,8 @@ static rp_status prepare_task(void *ctx, size_t d, unsigned worker)
     rp_status st = prepare_doc(&j->r->opts, rp_corpus_doc(j->x->corpus, (uint32_t)d), dd);
 
     (void)worker;
+    if (st == RP_OK)
+        st = doc_recs(j->r, dd, (uint32_t)d);
     if (st != RP_OK)
         return st;
     for (size_t t = 0; t < dd->toks.count; t++)
@@ -1583,27 +1672,22 @@ static rp_status prepare_all(rp_quotes *r, qindex *x, size_t ndocs, unsigned thr
     return rp_pool_run(threads, ndocs, prepare_task, &j, "quotes", NULL, NULL);
 }
 
-/* The quotations to attribute, in (doc, start) order: long enough for min_words and a seed. */
-static rp_status collect_recs(const rp_quotes *r, qindex *x, size_t ndocs)
+/* The quotations to attribute, in (doc, start) order (each document's, doc_recs). */
+static rp_status collect_recs(qindex *x, size_t ndocs)
 {
+    size_t n = 0;
+
+    for (size_t d = 0; d < ndocs; d++)
+        n += x->docs[d].rec_count;
+    if (RP_GROW(x->recs, x->rec_cap, n + 1) != RP_OK)
+        return RP_ENOMEM;
     for (size_t d = 0; d < ndocs; d++) {
-        const docdata *dd = &x->docs[d];
-        for (size_t i = 0; i < dd->spans.count; i++) {
-            uint32_t a, b;
-            token_range(&dd->toks, dd->spans.items[i].start, dd->spans.items[i].end, &a, &b);
-            if (b < a + r->qopts.min_words || b < a + SEED_K)
-                continue;
-            if (RP_GROW(x->recs, x->rec_cap, x->rec_count + 1) != RP_OK)
-                return RP_ENOMEM;
-            uint64_t key = XXH3_64bits_withSeed(NULL, 0, b - a);
-            uint32_t inside = 0;
-            for (uint32_t t = a; t < b; t++) {
-                key = XXH3_64bits_withSeed(&dd->toks.items[t].hash, 8, key);
-                inside += dd->inq[t];
-            }
-            x->recs[x->rec_count++] =
-                (qrec){key, (uint32_t)d, (uint32_t)i, a, b, 0, 2 * inside > b - a};
-        }
+        docdata *dd = &x->docs[d];
+        if (dd->rec_count)
+            memcpy(x->recs + x->rec_count, dd->recs, dd->rec_count * sizeof(*dd->recs));
+        x->rec_count += dd->rec_count;
+        rp_free(dd->recs);
+        dd->recs = NULL, dd->rec_count = dd->rec_cap = 0;
     }
     for (size_t i = 0; i < x->rec_count; i++)
         x->recs[i].ordinal = i;
@@ -1702,7 +1786,7 @@ static rp_status attribute_task(void *ctx, size_t item, unsigned worker)
 
     if (!w->doc_hits) {
         w->doc_hits = rp_calloc(j->ndocs ? j->ndocs : 1, sizeof(*w->doc_hits));
-        w->touched = rp_malloc((j->ndocs ? j->ndocs : 1) * sizeof(*w->touched));
+        w->touched = rp_malloc((j->ndocs + 1) * sizeof(*w->touched)); /* count_doc_hits */
         if (!w->doc_hits || !w->touched)
             return RP_ENOMEM;
     }
@@ -1777,7 +1861,7 @@ static rp_status plan_items(const qindex *x, size_t **group, size_t *ngroups, si
     return RP_OK;
 }
 
-/* Every token's tag, in one block (x->tags, x->tag_off). */
+/* Room for every token's tag, in one block (x->tags, x->tag_off; build_index fills it). */
 static rp_status collect_tags(qindex *x, size_t ndocs)
 {
     size_t total = 0;
@@ -1788,20 +1872,15 @@ static rp_status collect_tags(qindex *x, size_t ndocs)
     for (size_t d = 0; d < ndocs; d++)
         x->tag_off[d] = total, total += x->docs[d].toks.count;
     x->tag_off[ndocs] = total;
-    x->tags = rp_malloc(total + 1);
-    if (!x->tags)
-        return RP_ENOMEM;
-    for (size_t d = 0; d < ndocs; d++)
-        for (size_t t = 0; t < x->docs[d].toks.count; t++)
-            x->tags[x->tag_off[d] + t] = token_tag(x->docs[d].toks.items[t].hash);
-    return RP_OK;
+    x->tags = rp_malloc((total + 1) * sizeof(*x->tags));
+    return x->tags ? RP_OK : RP_ENOMEM;
 }
 
 static rp_status attribute_all(rp_quotes *r, qindex *x, size_t ndocs, unsigned threads)
 {
     attrib_job j = {r, x, NULL, ndocs, NULL, NULL, NULL};
     size_t *group = NULL, *item = NULL, ngroups = 0, nitems = 0;
-    rp_status st = collect_recs(r, x, ndocs);
+    rp_status st = collect_recs(x, ndocs);
 
     if (st == RP_OK)
         st = collect_tags(x, ndocs);
