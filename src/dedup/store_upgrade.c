@@ -216,7 +216,7 @@ static int upgrade_txn(upgrader *u)
 
     if (rc)
         return rc;
-    rc = upgrade_records(u);
+    rc = u->s->format < 4 ? upgrade_records(u) : 0; /* format 4's records are format 5's */
     if (!rc && u->s->format == 2)
         rc = rebuild_ids(u);
     if (!rc)
