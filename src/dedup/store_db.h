@@ -10,10 +10,12 @@
  * name, or for a long one its prefix and hash -> numbers, MDB_DUPSORT: the record's name is
  * compared in full), order ((date, number) -> nothing, for the rolling window), the postings
  * (sampled fingerprint -> numbers of group firsts, MDB_DUPSORT|MDB_DUPFIXED) split into LEVELS
- * levels postings0..postings5, and filters (a Bloom filter per level and slice of the key
- * space). The levels are a log-structured merge tree: a batch inserts its postings, in key
- * order, into the small level 0, which past its share is merged whole into level 1; a deeper
- * level past its share is swept, slice by slice, into the next, 16 times larger. All in key
+ * levels postings0..postings5, the swept ones with a second tree postings1b..postings4b (see
+ * TREES), and filters (a Bloom filter per tree and slice of the key space). The levels are a
+ * log-structured merge tree: a batch inserts its postings, in key order, into the small level
+ * 0, which past its share is merged whole into level 1; a deeper level past its share is
+ * swept, slice by slice, into the next, 16 times larger (drained from one of its trees, which
+ * is dropped whole once drained). All in key
  * order, so each page touched is copied once, and a batch writes about as much however large
  * the store is, where one tree keyed by fingerprint (random keys) had every batch copy and
  * write nearly all of its leaves. Each batch, merges and sweeps included, is one write
@@ -124,8 +126,8 @@ struct rp_store {
     uint64_t format; /* the format found (RP_STORE_FORMAT unless upgrading) */
 };
 
-/* A document record in docs (format 4), compact: the XXH32 of everything after it (so a flipped
- * bit is found when the record is read), the verdict byte, LEB128 varints (name length,
+/* A document record in docs (formats 4 and 5), compact: the XXH32 of everything after it (so a
+ * flipped bit is found when the record is read), the verdict byte, LEB128 varints (name length,
  * fingerprint count, of + 1 with 0 for a group first, length, tokens, the date zigzagged), the
  * content hash (8 bytes), the verdict's resemblance and containment (2 floats, only when of is
  * set: a first's are 0), the name, then the fingerprints (ascending) as Rice-coded gaps: one
