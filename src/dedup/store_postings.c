@@ -277,7 +277,7 @@ static int copy_slice(adder *a, MDB_cursor *src, MDB_cursor *dst, uint32_t p, ui
 static int sweep_level(adder *a, int l, uint64_t excess)
 {
     level_state *ls = &a->levels;
-    MDB_cursor *src = NULL, *dst;
+    MDB_cursor *src = NULL, *dst = NULL;
     uint64_t moved = 0;
     int rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + fill_tree(ls, l + 1)], &dst);
 
