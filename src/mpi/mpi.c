@@ -23,6 +23,7 @@ static bool started;
 static rp_exchange job;
 static long test_exit_rank = -1, test_exit_at;
 static long calls;
+static unsigned node_ranks = 1;
 
 /* A rank's variables are inherited by whatever it starts: a reprint run from inside an MPI
  * job's process (a script's subprocess) would join that job. REPRINT_MPI=0 keeps it alone. */
@@ -167,6 +168,14 @@ int launch_start(int *argc, char ***argv)
                         .alltoallv = mpi_alltoallv,
                         .allreduce = mpi_allreduce,
                         .alltoallv_at = mpi_alltoallv_at};
+    MPI_Comm node;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node) ==
+        MPI_SUCCESS) {
+        int local = 1;
+        if (MPI_Comm_size(node, &local) == MPI_SUCCESS && local > 0)
+            node_ranks = (unsigned)local;
+        MPI_Comm_free(&node);
+    }
     if (hook && sscanf(hook, "%ld:%ld", &test_exit_rank, &test_exit_at) != 2)
         test_exit_rank = -1;
     if (rank == 0 && size > 1) {
@@ -182,6 +191,11 @@ int launch_start(int *argc, char ***argv)
 rp_exchange *launch_exchange(void)
 {
     return started ? &job : NULL;
+}
+
+unsigned launch_node_ranks(void)
+{
+    return started ? node_ranks : 1;
 }
 
 void launch_stop(void)

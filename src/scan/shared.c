@@ -1036,8 +1036,12 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
             st = RP_EEXCHANGE;
         counts = (rp_scan_counts){sums[0], sums[1], sums[2], sums[4], 0, sums[3], 0};
     }
-    if (st == RP_OK && s.me == 0)
-        st = rp_scan_finish(corpus, opts, &all, all_stats, &counts, progress, progress_ctx, out);
+    if (st == RP_OK && s.me == 0) { /* the others wait: their cores, where given, are rank 0's */
+        rp_options fo = *opts;
+        if (ex->finish_threads)
+            fo.threads = ex->finish_threads;
+        st = rp_scan_finish(corpus, &fo, &all, all_stats, &counts, progress, progress_ctx, out);
+    }
     if (st != RP_EEXCHANGE)
         st = rp_group_agree(&s.g, st);
     if (st != RP_OK) {
