@@ -481,6 +481,11 @@ typedef struct rp_exchange {
     int (*alltoallv_at)(void *ctx, const void *send, const size_t *send_counts,
                         const size_t *send_displs, void *recv, const size_t *recv_counts,
                         const size_t *recv_displs);
+    /* Optional (0: rp_options.threads): the threads rank 0 uses for the stages it runs alone at
+     * the end (byte spans and clustering) while the other processes wait, when the waiting
+     * ones leave cores free to it (the program: its threads times the ranks on rank 0's node,
+     * at most the node's cores). The result does not depend on it. */
+    unsigned finish_threads;
 } rp_exchange;
 
 /* The scan of rp_scan_run, shared among ex->size processes: each fingerprints a contiguous

@@ -267,7 +267,9 @@ static void run_ranks(group *g, rank *ranks, unsigned n, const rp_corpus *const 
                                     .ctx = &ranks[p],
                                     .alltoallv = thread_alltoallv,
                                     .allreduce = thread_allreduce,
-                                    .alltoallv_at = in_place ? thread_alltoallv_at : NULL};
+                                    .alltoallv_at = in_place ? thread_alltoallv_at : NULL,
+                                    /* rank 0 finishing on 3 threads with 2 and 4 ranks */
+                                    .finish_threads = n % 2 ? 0 : 3};
         assert_int_equal(pthread_create(&t[p], NULL, rank_main, &ranks[p]), 0);
     }
     for (unsigned p = 0; p < n; p++)

@@ -172,6 +172,13 @@ static rp_status run_shared(cli_common *c, rp_exchange *ex, const rp_corpus *cor
 {
     rank_progress rp = {c, ex->rank};
     ex->round_bytes = (size_t)(c->exchange_mb ? c->exchange_mb : 256) << 20;
+    /* rank 0's spans and clustering run while the other ranks wait: on its node, their
+     * threads are its (--threads 0 already takes every core) */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned finish = c->opts.threads * launch_node_ranks();
+    ex->finish_threads = c->opts.threads && cores > 0 && finish > (unsigned long)cores
+                             ? (unsigned)cores
+                             : finish;
     rp_status st = rp_scan_run_shared(corpus, &c->opts, ex, shared_progress, &rp, scan);
     if (c->progress > 0)
         cli_error("rank %u of %u: sent %llu bytes to other ranks, received %llu", ex->rank,

@@ -763,3 +763,174 @@ const char *rp_corpus_kind_reason(mode_t mode)
 {
     return kind_reason(mode);
 }
+
+/* ---- a list of inputs (a share of rp_inputs_list's): loaded in parallel, taken in order ---- */
+
+/* A window of listed inputs: the walk's window, and the list's items it holds (the skipped
+ * ones are not loaded). */
+typedef struct listed_window {
+    window w;
+    const rp_input *inputs;
+} listed_window;
+
+static rp_status load_listed(void *ctx, size_t i, unsigned worker)
+{
+    listed_window *lw = ctx;
+    return lw->inputs[i].skip ? RP_OK : load_entry(&lw->w, i, worker);
+}
+
+/* Items [first, first + n) of the list into entries, nothing loaded: each path with the kind
+ * byte entry_type reads after its NUL (DT_REG: opened at once, as a listed regular file is). */
+static rp_status listed_paths(const rp_input *inputs, size_t n, entry *items)
+{
+    memset(items, 0, n * sizeof(*items));
+    for (size_t i = 0; i < n; i++)
+        items[i].fd = -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(inputs[i].path);
+        char *p = rp_malloc(len + 2);
+        if (!p) {
+            entries_release(items, i);
+            return RP_ENOMEM;
+        }
+        memcpy(p, inputs[i].path, len + 1);
+        p[len + 1] = (char)DT_REG;
+        items[i].path = p;
+        items[i].name = p;
+    }
+    return RP_OK;
+}
+
+/* A listed input taken into the corpus, as rp_corpus_read(path) would take it: the list's
+ * skip; a regular file as the walk takes its entries (the same bytes, mapping and slabs);
+ * anything else found there now (a FIFO or device named on the command line, or an input
+ * replaced since it was listed) read as a named path is (read_path). */
+static rp_status take_listed(reader *rd, const rp_input *in, entry *e)
+{
+    if (in->skip)
+        return rp_corpus_skip(rd->c, in->path, in->skip);
+    if (!e->stat_err && !S_ISREG(e->st.st_mode))
+        return read_path(rd, e->path);
+    return take_entry(rd, e);
+}
+
+/* The list's items [lo, hi) a window at a time, two windows held, as walk_entries takes a
+ * directory's entries (the pool loads the next window while this thread takes this one). */
+static rp_status list_entries(reader *rd, const rp_inputs *in, size_t lo, size_t hi)
+{
+    size_t total = hi - lo, cap = total < RP_READ_WINDOW ? total : RP_READ_WINDOW;
+    entry *buf;
+    size_t n[2] = {0, 0};
+    bool pending = false;
+    rp_status rs, ls = RP_OK;
+    unsigned cur = 0;
+
+    if (!rd->pool && !(rd->pool = rp_pool_new(rd->threads)))
+        return RP_ENOMEM;
+    if (!rd->slabs && !rd->ro.text_in_file &&
+        !(rd->slabs = rp_calloc(rd->threads, sizeof(*rd->slabs))))
+        return RP_ENOMEM;
+    if (!(buf = rp_malloc(2 * cap * sizeof(*buf))))
+        return RP_ENOMEM;
+    listed_window w[2] = {{{rd, rd->slabs, buf, AT_FDCWD}, in->items + lo},
+                          {{rd, rd->slabs, buf + cap, AT_FDCWD}, in->items + lo}};
+    n[0] = cap;
+    if ((rs = listed_paths(w[0].inputs, n[0], w[0].w.items)) != RP_OK) {
+        rp_free(buf);
+        return rs;
+    }
+    rp_pool_start(rd->pool, n[0], load_listed, &w[0]);
+    rs = rp_pool_finish(rd->pool);
+    for (size_t first = 0; first < total; first += n[cur], cur ^= 1) {
+        size_t next = first + n[cur];
+        unsigned o = cur ^ 1;
+        n[o] = 0;
+        if (rs == RP_OK && next < total) {
+            n[o] = total - next < cap ? total - next : cap;
+            w[o].inputs = in->items + lo + next;
+            if ((rs = listed_paths(w[o].inputs, n[o], w[o].w.items)) != RP_OK) {
+                n[o] = 0;
+            } else {
+                rp_pool_start(rd->pool, n[o], load_listed, &w[o]);
+                pending = true;
+            }
+        }
+        for (size_t i = 0; i < n[cur] && rs == RP_OK; i++) {
+            entry *e = &w[cur].w.items[i];
+            if (pending && !w[cur].inputs[i].skip && !e->stat_err && !S_ISREG(e->st.st_mode)) {
+                ls = rp_pool_finish(rd->pool); /* a directory's walk uses the pool */
+                pending = false;
+            }
+            rs = take_listed(rd, &w[cur].inputs[i], e);
+        }
+        if (pending) {
+            ls = rp_pool_finish(rd->pool);
+            pending = false;
+        }
+        entries_release(w[cur].w.items, n[cur]);
+        if (rs == RP_OK)
+            rs = ls;
+        if (rs != RP_OK) {
+            entries_release(w[o].w.items, n[o]);
+            break;
+        }
+    }
+    rp_free(buf);
+    return rs;
+}
+
+rp_status rp_corpus_read_listed(rp_corpus *c, const rp_inputs *in, size_t lo, size_t hi,
+                                const rp_read_options *ropts)
+{
+    reader rd;
+    rp_corpus_mark mark;
+    rp_annotator an;
+    rp_status st;
+
+    if (hi > in->count)
+        hi = in->count;
+    if (lo >= hi)
+        return RP_OK;
+    memset(&rd, 0, sizeof(rd));
+    rd.c = c;
+    if (ropts)
+        rd.ro = *ropts;
+    else
+        rp_read_options_init(&rd.ro);
+    if (!rd.ro.id_field)
+        rd.ro.id_field = "id";
+    if (!rd.ro.text_field)
+        rd.ro.text_field = "text";
+    rd.cap =
+        rd.ro.max_doc_bytes && rd.ro.max_doc_bytes < RP_DOC_MAX ? rd.ro.max_doc_bytes : RP_DOC_MAX;
+    {
+        rp_options o; /* the scan's thread count rule: 0 = every core */
+        rp_options_init(&o);
+        o.threads = rd.ro.threads;
+        rd.threads = rp_pool_threads(&o);
+    }
+    if ((st = rp_splitter_init(&rd.sp, &rd.ro, NULL, 0)) != RP_OK)
+        return st;
+    if ((st = rp_annotator_init(&an, &rd.ro, NULL, 0)) != RP_OK) {
+        rp_splitter_release(&rd.sp);
+        return st;
+    }
+    if (rd.ro.text_in_file)
+        rp_corpus_text_in_file(c, rd.ro.tmp_dir);
+    rp_corpus_mark_get(c, &mark);
+    st = list_entries(&rd, in, lo, hi);
+    if (st == RP_OK)
+        st = rp_corpus_annotate(c, &an, mark.docs);
+    if (st == RP_OK) {
+        rp_corpus_release_all(c, mark.docs);
+        slabs_trim(&rd);
+    }
+    if (st != RP_OK)
+        rp_corpus_rollback(c, &mark);
+    rp_annotator_release(&an);
+    rp_splitter_release(&rd.sp);
+    rp_free(rd.path);
+    rp_pool_free(rd.pool);
+    rp_free(rd.slabs);
+    return st;
+}

@@ -21,6 +21,10 @@ int launch_start(int *argc, char ***argv);
  * by a launcher. round_bytes is the caller's to set. */
 rp_exchange *launch_exchange(void);
 
+/* The job's ranks on this rank's node (sharing its memory, MPI_COMM_TYPE_SHARED): 1 when not
+ * started by a launcher. */
+unsigned launch_node_ranks(void);
+
 /* Ends MPI when launch_start began it (every rank must call it, with the same result). */
 void launch_stop(void);
 

@@ -16,12 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static bool started;
 static rp_exchange job;
 static long test_exit_rank = -1, test_exit_at;
 static long calls;
+static unsigned node_ranks = 1;
 
 /* A rank's variables are inherited by whatever it starts: a reprint run from inside an MPI
  * job's process (a script's subprocess) would join that job. REPRINT_MPI=0 keeps it alone. */
@@ -89,15 +91,45 @@ static int mpi_alltoallv(void *ctx, const void *send, const size_t *send_counts,
     return rc;
 }
 
+/* Waits for a request without holding a core: MPI_Test in a tight loop for the first
+ * millisecond (the usual wait between ranks in step), then with sleeps that grow to 2 ms.
+ * A blocking MPI_Allreduce polled (sched_yield, with mpi_yield_when_idle) for as long as it
+ * waited: a rank waiting for rank 0's clustering and report, or for a slower rank at a stage's
+ * end, spent a core of CPU time doing so (a third of a waiting rank's samples at 100 MB, and
+ * on a loaded machine time taken from the ranks that work). A wait wakes at most 2 ms late;
+ * a job agrees a few dozen times. */
+static int wait_idle(MPI_Request *req)
+{
+    struct timespec begun, now, nap = {0, 50000};
+    int done = 0;
+
+    clock_gettime(CLOCK_MONOTONIC, &begun);
+    for (;;) {
+        if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return -1;
+        if (done)
+            return 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((now.tv_sec - begun.tv_sec) * 1000000000L + (now.tv_nsec - begun.tv_nsec) <
+            1000000L)
+            continue;
+        nanosleep(&nap, NULL);
+        if (nap.tv_nsec < 2000000L)
+            nap.tv_nsec *= 2;
+    }
+}
+
 static int mpi_allreduce(void *ctx, uint64_t *values, size_t n, rp_reduce_op op)
 {
+    MPI_Request req;
     (void)ctx;
     if (n > INT_MAX)
         return -1;
-    return MPI_Allreduce(MPI_IN_PLACE, values, (int)n, MPI_UINT64_T,
-                         op == RP_REDUCE_SUM ? MPI_SUM : MPI_MAX, MPI_COMM_WORLD) == MPI_SUCCESS
-               ? 0
-               : -1;
+    if (MPI_Iallreduce(MPI_IN_PLACE, values, (int)n, MPI_UINT64_T,
+                       op == RP_REDUCE_SUM ? MPI_SUM : MPI_MAX, MPI_COMM_WORLD,
+                       &req) != MPI_SUCCESS)
+        return -1;
+    return wait_idle(&req);
 }
 
 /* Rank 0 stopped by the launcher (SIGTERM: another rank ended, or the job was cancelled):
@@ -136,6 +168,14 @@ int launch_start(int *argc, char ***argv)
                         .alltoallv = mpi_alltoallv,
                         .allreduce = mpi_allreduce,
                         .alltoallv_at = mpi_alltoallv_at};
+    MPI_Comm node;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node) ==
+        MPI_SUCCESS) {
+        int local = 1;
+        if (MPI_Comm_size(node, &local) == MPI_SUCCESS && local > 0)
+            node_ranks = (unsigned)local;
+        MPI_Comm_free(&node);
+    }
     if (hook && sscanf(hook, "%ld:%ld", &test_exit_rank, &test_exit_at) != 2)
         test_exit_rank = -1;
     if (rank == 0 && size > 1) {
@@ -151,6 +191,11 @@ int launch_start(int *argc, char ***argv)
 rp_exchange *launch_exchange(void)
 {
     return started ? &job : NULL;
+}
+
+unsigned launch_node_ranks(void)
+{
+    return started ? node_ranks : 1;
 }
 
 void launch_stop(void)

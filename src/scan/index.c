@@ -172,5 +172,9 @@ RP_DEFINE_SORT(seed_sort, rp_seed, seed_less)
 
 void rp_seeds_sort(rp_seed *seeds, size_t count)
 {
-    seed_sort(seeds, count);
+    size_t i = 1; /* sorted already (a shared scan's merged batches): left as they are */
+    while (i < count && !seed_less(&seeds[i], &seeds[i - 1]))
+        i++;
+    if (i < count)
+        seed_sort(seeds, count);
 }

@@ -325,7 +325,13 @@ static rp_status seeds_encode(shared *s, rp_seed *send, size_t *counts, uint8_t 
     size_t at = 0, bytes = 0;
     for (unsigned p = 0; p < s->n; p++) {
         rp_seed prev = {0, 0, 0, 0};
-        rp_seeds_sort(send + at, counts[p]);
+        /* the block comes grouped by first document, in order (align_stage): each group sorted
+         * on its own, as one process sorts its seeds, not the block as a whole */
+        for (size_t i = at, j; i < at + counts[p]; i = j) {
+            for (j = i + 1; j < at + counts[p] && send[j].doc_a == send[i].doc_a; j++)
+                ;
+            rp_seeds_sort(send + i, j - i);
+        }
         for (size_t i = 0; i < counts[p]; i++)
             bytes += seed_put(NULL, &send[at + i], &prev);
         at += counts[p];
@@ -344,28 +350,93 @@ static rp_status seeds_encode(shared *s, rp_seed *send, size_t *counts, uint8_t 
     return RP_OK;
 }
 
-/* The seeds of the blocks received (bytes[p] from process p). */
+/* A received block being merged: its cursor, the decoder's state and its next seed. */
+typedef struct seed_stream {
+    const uint8_t *at, *end;
+    rp_seed prev, cur;
+} seed_stream;
+
+/* The order rp_seeds_sort sorts by: (doc_a, doc_b, pos_a, pos_b) without the flags. */
+static bool seed_before(const rp_seed *a, const rp_seed *b)
+{
+    if (a->doc_a != b->doc_a)
+        return a->doc_a < b->doc_a;
+    if (a->doc_b != b->doc_b)
+        return a->doc_b < b->doc_b;
+    uint32_t pa = a->pos_a & ~RP_SEED_LONE, pb = b->pos_a & ~RP_SEED_LONE;
+    if (pa != pb)
+        return pa < pb;
+    return (a->pos_b & ~RP_SEED_WEAK) < (b->pos_b & ~RP_SEED_WEAK);
+}
+
+/* The heap of streams by their next seeds: heap[i]'s children are heap[2i + 1], heap[2i + 2]. */
+static void stream_sift(const seed_stream *ss, unsigned *heap, size_t n, size_t i)
+{
+    for (size_t c; (c = 2 * i + 1) < n; i = c) {
+        if (c + 1 < n && seed_before(&ss[heap[c + 1]].cur, &ss[heap[c]].cur))
+            c++;
+        if (!seed_before(&ss[heap[c]].cur, &ss[heap[i]].cur))
+            return;
+        unsigned t = heap[i];
+        heap[i] = heap[c];
+        heap[c] = t;
+    }
+}
+
+/* The seeds of the blocks received (bytes[p] from process p), merged in the order
+ * rp_seeds_sort gives: each block is sorted by its sender, so the aligner's sort of a batch
+ * (a part of this list, in order) finds it sorted. Before, the list was the blocks one after
+ * another and the aligner sorted each batch again (the seeds' second sort on every rank).
+ * No two blocks hold the same seed: a pair of positions has one key, and a key one owner. */
 static rp_status seeds_decode(shared *s, const uint8_t *wire, const size_t *bytes,
                               rp_seeds *out)
 {
-    size_t n = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        const uint8_t *at = wire;
-        n = 0;
-        for (unsigned p = 0; p < s->n; p++) {
-            const uint8_t *end = at + bytes[p];
-            rp_seed prev = {0, 0, 0, 0}, sd;
-            while (at < end) {
-                if (seed_get(&at, end, &sd, &prev) != 0)
-                    return RP_EINVAL; /* a block cut short: cannot happen */
-                if (pass)
-                    out->items[n] = sd;
-                n++;
-            }
+    size_t n = 0, hn = 0;
+    const uint8_t *at = wire;
+    seed_stream *ss = NULL;
+    unsigned *heap = NULL;
+
+    for (unsigned p = 0; p < s->n; p++) { /* counted, and every block checked whole */
+        const uint8_t *end = at + bytes[p];
+        rp_seed prev = {0, 0, 0, 0}, sd;
+        while (at < end) {
+            if (seed_get(&at, end, &sd, &prev) != 0)
+                return RP_EINVAL; /* a block cut short: cannot happen */
+            n++;
         }
-        if (pass == 0 && !(out->items = rp_malloc((n ? n : 1) * sizeof(rp_seed))))
-            return RP_ENOMEM;
     }
+    out->items = rp_malloc((n ? n : 1) * sizeof(rp_seed));
+    ss = rp_malloc(s->n * sizeof(*ss));
+    heap = rp_malloc(s->n * sizeof(*heap));
+    if (!out->items || !ss || !heap) {
+        rp_free(out->items);
+        out->items = NULL;
+        rp_free(ss);
+        rp_free(heap);
+        return RP_ENOMEM;
+    }
+    at = wire;
+    for (unsigned p = 0; p < s->n; p++) {
+        ss[p] = (seed_stream){at, at + bytes[p], {0, 0, 0, 0}, {0, 0, 0, 0}};
+        at += bytes[p];
+        if (ss[p].at < ss[p].end) {
+            (void)seed_get(&ss[p].at, ss[p].end, &ss[p].cur, &ss[p].prev);
+            heap[hn++] = p;
+        }
+    }
+    for (size_t i = hn / 2; i-- > 0;)
+        stream_sift(ss, heap, hn, i);
+    for (size_t k = 0; hn; k++) {
+        seed_stream *top = &ss[heap[0]];
+        out->items[k] = top->cur;
+        if (top->at < top->end)
+            (void)seed_get(&top->at, top->end, &top->cur, &top->prev);
+        else
+            heap[0] = heap[--hn];
+        stream_sift(ss, heap, hn, 0);
+    }
+    rp_free(ss);
+    rp_free(heap);
     out->count = out->cap = n;
     return RP_OK;
 }
@@ -804,16 +875,26 @@ static rp_status align_stage(shared *s, rp_hits *hits)
         for (unsigned w = 0; w < s->threads; w++)
             for (size_t i = 0; i < s->wseeds[w].count; i++)
                 counts[aligner[align_range(s, s->wseeds[w].items[i].doc_a)]]++;
-        for (unsigned p2 = 0; p2 < s->n; p2++)
-            cursor[p2] = p2 ? cursor[p2 - 1] + counts[p2 - 1] : 0;
-        for (unsigned w = 0; w < s->threads; w++) {
+        /* placed by first document (a counting sort: the aligners' runs of documents follow
+         * each other, so the blocks come out in process order, each grouped by document) */
+        const size_t docs = rp_corpus_count(s->corpus);
+        size_t *at_doc = rp_calloc(docs + 1, sizeof(size_t));
+        if (!at_doc)
+            st = RP_ENOMEM;
+        for (unsigned w = 0; st == RP_OK && w < s->threads; w++)
+            for (size_t i = 0; i < s->wseeds[w].count; i++)
+                at_doc[s->wseeds[w].items[i].doc_a + 1]++;
+        for (size_t d = 0; st == RP_OK && d < docs; d++)
+            at_doc[d + 1] += at_doc[d];
+        for (unsigned w = 0; st == RP_OK && w < s->threads; w++) {
             for (size_t i = 0; i < s->wseeds[w].count; i++) {
                 const rp_seed *sd = &s->wseeds[w].items[i];
-                send[cursor[aligner[align_range(s, sd->doc_a)]]++] = *sd;
+                send[at_doc[sd->doc_a]++] = *sd;
             }
             rp_free(s->wseeds[w].items);
             s->wseeds[w] = (rp_seeds){NULL, 0, 0};
         }
+        rp_free(at_doc);
     }
     rp_free(hist);
     rp_free(aligner);
@@ -955,8 +1036,12 @@ rp_status rp_scan_run_shared(const rp_corpus *corpus, const rp_options *opts, rp
             st = RP_EEXCHANGE;
         counts = (rp_scan_counts){sums[0], sums[1], sums[2], sums[4], 0, sums[3], 0};
     }
-    if (st == RP_OK && s.me == 0)
-        st = rp_scan_finish(corpus, opts, &all, all_stats, &counts, progress, progress_ctx, out);
+    if (st == RP_OK && s.me == 0) { /* the others wait: their cores, where given, are rank 0's */
+        rp_options fo = *opts;
+        if (ex->finish_threads)
+            fo.threads = ex->finish_threads;
+        st = rp_scan_finish(corpus, &fo, &all, all_stats, &counts, progress, progress_ctx, out);
+    }
     if (st != RP_EEXCHANGE)
         st = rp_group_agree(&s.g, st);
     if (st != RP_OK) {
