@@ -119,10 +119,10 @@ void rp_corpus_release_all(const rp_corpus *c, size_t from);
 
 /* rp_corpus_take for a mapped file (m is taken in every case; the name too). */
 rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m);
-/* As rp_corpus_take, for bytes inside a blob or slab the corpus already keeps (rp_corpus_keep_blob,
- * rp_corpus_keep_slab),
- * with room for the NUL at bytes[len]: never freed on their own (reading's small files, loaded
- * a few megabytes at a time). Not with rp_corpus_text_in_file. name is taken. */
+/* As rp_corpus_take, for bytes inside a blob or slab the corpus already keeps
+ * (rp_corpus_keep_blob, rp_corpus_keep_slab), with room for the NUL at bytes[len]: never freed
+ * on their own (reading's small files, loaded a few megabytes at a time). Not with
+ * rp_corpus_text_in_file. name is taken. */
 rp_status rp_corpus_take_in_blob(rp_corpus *c, char *name, char *bytes, size_t len);
 
 /* Keeps slab (len bytes from rp_pages_alloc) for documents taken into it with
