@@ -1548,6 +1548,78 @@ static void test_walk_of_small_files_fails_cleanly_at_every_allocation(void **st
     rp_corpus_free(c);
 }
 
+/* Whether p lies in a mapping of a file (/proc/self/maps: an inode), not anonymous memory. */
+static bool in_file_mapping(const void *p)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    bool file = false;
+
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi, inode = 0;
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &inode) == 3 && (uintptr_t)p >= lo &&
+            (uintptr_t)p < hi) {
+            file = inode != 0;
+            break;
+        }
+    }
+    fclose(f);
+    return file;
+}
+
+/* A large scan's first pass parks the text of a walk's small files: once every document of a
+ * slab has been passed to rp_corpus_text_park, the slab's pages are a file's, at the same
+ * address and with the same bytes; a slab with a document not yet passed stays in memory, and
+ * a document passed twice counts once. */
+static void test_parked_slabs_read_the_same_bytes_from_a_file(void **state)
+{
+    enum { FILES = 300 }; /* 300 x 20 KB: two slabs of 4 MiB on one thread */
+    char rel[64];
+    char *text = malloc(20001);
+    rp_read_options ro;
+    rp_corpus *c;
+
+    (void)state;
+    assert_non_null(text);
+    make_dir("park");
+    make_dir("park-tmp");
+    for (int i = 0; i < FILES; i++) {
+        size_t len = 0;
+        while (len < 20000 - 64)
+            len += (size_t)snprintf(text + len, 20001 - len, "park %d line %zu. ", i, len);
+        snprintf(rel, sizeof(rel), "park/f%04d.txt", i);
+        puts_file(rel, text);
+    }
+    rp_read_options_init(&ro);
+    ro.threads = 1;
+    c = read_path(at("park"), &ro);
+    assert_int_equal(rp_corpus_count(c), FILES);
+    const char *first = rp_corpus_doc(c, 0)->bytes, *last = rp_corpus_doc(c, FILES - 1)->bytes;
+    rp_corpus_text_park(c, 0); /* before parking begins: nothing */
+    rp_corpus_park_begin(c, at("park-tmp"));
+    for (uint32_t d = 0; d + 1 < FILES; d++) {
+        rp_corpus_text_park(c, d);
+        rp_corpus_text_park(c, d);
+    }
+    assert_true(in_file_mapping(first));
+    assert_false(in_file_mapping(last)); /* the last slab: its last document not passed */
+    rp_corpus_text_park(c, FILES - 1);
+    assert_true(in_file_mapping(last));
+    assert_ptr_equal(rp_corpus_doc(c, 0)->bytes, first);
+    for (int i = 0; i < FILES; i++) {
+        size_t len = 0;
+        while (len < 20000 - 64)
+            len += (size_t)snprintf(text + len, 20001 - len, "park %d line %zu. ", i, len);
+        snprintf(rel, sizeof(rel), "park/f%04d.txt", i);
+        assert_doc(c, (uint32_t)i, at(rel), text, 0);
+        assert_int_equal(rp_corpus_doc(c, (uint32_t)i)->bytes[len], '\0');
+    }
+    assert_null(rp_corpus_changed(c));
+    rp_corpus_free(c);
+    free(text);
+}
+
 /* This process's resident memory in bytes (/proc/self/statm; 0 when it cannot be read). */
 static size_t resident_bytes(void)
 {
@@ -1607,6 +1679,7 @@ int main(void)
         cmocka_unit_test(test_read_dir_gives_the_same_corpus_for_any_thread_count),
         cmocka_unit_test(test_read_dir_of_small_files_in_slabs_with_a_subdirectory_between_windows),
         cmocka_unit_test(test_walk_of_small_files_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(test_parked_slabs_read_the_same_bytes_from_a_file),
         cmocka_unit_test(test_reads_of_small_directories_keep_no_idle_slab_pages),
         cmocka_unit_test(test_read_file_is_one_document_named_as_given),
         cmocka_unit_test(test_read_empty_file_is_an_empty_document),

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/base.h"
 #include "scan/scan.h"
@@ -335,6 +336,77 @@ static void test_scan_kept_hashes_match_a_second_tokenization(void **state)
     rp_corpus_free(c);
 }
 
+/* Whether p lies in a mapping of a file (/proc/self/maps: an inode), not anonymous memory. */
+static bool in_file_mapping(const void *p)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    bool file = false;
+
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi, inode = 0;
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &inode) == 3 && (uintptr_t)p >= lo &&
+            (uintptr_t)p < hi) {
+            file = inode != 0;
+            break;
+        }
+    }
+    fclose(f);
+    return file;
+}
+
+/* Parking (rp_scan_park_min) on a corpus read from a folder of small files: the text moves to
+ * a file as the first pass finishes with it and the index goes bucket by bucket, and the scan
+ * is the one made without it; every document keeps its bytes. */
+static void test_scan_with_parked_text_is_the_scan_without(void **state)
+{
+    char dir[] = "/tmp/rp-park-XXXXXX", path[64];
+    rp_corpus *m = mixed_corpus(), *c[2];
+    rp_read_options ro;
+    rp_scan *s[2];
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    for (uint32_t d = 0; d < 30; d++) {
+        snprintf(path, sizeof(path), "%s/m%02u.txt", dir, d);
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        const rp_doc *doc = rp_corpus_doc(m, d);
+        assert_int_equal(fwrite(doc->bytes, 1, doc->len, f), doc->len);
+        assert_int_equal(fclose(f), 0);
+    }
+    rp_read_options_init(&ro);
+    ro.threads = 2;
+    rp_scan_keep_file_min = 1;
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(rp_corpus_new(&c[k]), RP_OK);
+        assert_int_equal(rp_corpus_read(c[k], dir, &ro), RP_OK);
+        assert_int_equal(rp_corpus_count(c[k]), 30);
+        assert_false(in_file_mapping(rp_corpus_doc(c[k], 0)->bytes));
+        rp_scan_park_min = k ? 1 : SIZE_MAX;
+        s[k] = scan_budget(c[k], 0);
+    }
+    rp_scan_park_min = SIZE_MAX;
+    rp_scan_keep_file_min = RP_SCAN_KEEP_FILE_MIN;
+    assert_true(rp_scan_cluster_count(s[0]) >= 4);
+    assert_same_scans(s[0], s[1], 30);
+    assert_false(in_file_mapping(rp_corpus_doc(c[0], 0)->bytes));
+    assert_true(in_file_mapping(rp_corpus_doc(c[1], 0)->bytes));
+    for (uint32_t d = 0; d < 30; d++) {
+        const rp_doc *a = rp_corpus_doc(m, d), *b = rp_corpus_doc(c[1], d);
+        assert_int_equal(a->len, b->len);
+        assert_memory_equal(a->bytes, b->bytes, a->len);
+        snprintf(path, sizeof(path), "%s/m%02u.txt", dir, d);
+        assert_int_equal(unlink(path), 0);
+    }
+    assert_int_equal(rmdir(dir), 0);
+    for (int k = 0; k < 2; k++) {
+        rp_scan_free(s[k]);
+        rp_corpus_free(c[k]);
+    }
+    rp_corpus_free(m);
+}
+
 /* Seeds are sorted in place by ranges of documents, then by document: with more documents than
  * ranges (130 here, 64 ranges), every pair still finds all its seeds together. Pairs aligned
  * in windows of a few give the same scan as one window. */
@@ -550,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_scan_is_identical_for_any_thread_count),
         cmocka_unit_test(test_scan_streams_long_documents_in_blocks),
         cmocka_unit_test(test_scan_kept_hashes_match_a_second_tokenization),
+        cmocka_unit_test(test_scan_with_parked_text_is_the_scan_without),
         cmocka_unit_test(test_scan_pairs_documents_across_seed_ranges),
         cmocka_unit_test(test_scan_handles_empty_single_and_tiny_corpora),
         cmocka_unit_test(test_scan_rejects_bad_options),

@@ -84,6 +84,20 @@ void rp_free(void *ptr)
     free(ptr);
 }
 
+void *rp_pages_alloc(size_t len)
+{
+    if (alloc_should_fail())
+        return NULL;
+    void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void rp_pages_free(void *p, size_t len)
+{
+    if (p)
+        (void)munmap(p, len ? len : 1);
+}
+
 char *rp_strndup(const char *s, size_t len)
 {
     char *copy = len < SIZE_MAX ? rp_malloc(len + 1) : NULL;

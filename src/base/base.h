@@ -28,6 +28,11 @@ size_t rp_page_size(void);
  * MADV_DONTNEED): memory the caller is done with but frees later; those pages read as zeros if
  * touched again. Advice: a failure only keeps them resident. */
 void rp_pages_discard(void *buf, size_t from, size_t to);
+/* `len` bytes of zeroed pages of their own (an anonymous mapping, page-aligned), counted as an
+ * allocation (rp_alloc_fail_after), or NULL: memory whose pages may later be replaced in place
+ * (a corpus slab moved to a file). Freed with rp_pages_free(p, len); NULL is fine. */
+void *rp_pages_alloc(size_t len);
+void rp_pages_free(void *p, size_t len);
 
 /* Tests only: the n-th allocation from now on fails (1 = the next one); 0 turns failures off.
  * rp_alloc_count() says how many allocations were made since the last call to set. */

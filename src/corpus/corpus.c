@@ -32,7 +32,17 @@ typedef struct rp_doc_raw {
      * when lent_ignored, are the lender's, not the corpus's to free */
     bool lent, lent_ignored;
     bool in_blob; /* the bytes lie in a blob the corpus keeps (rp_corpus_take_in_blob) */
+    uint32_t slab; /* in_blob: 1 + the index of the slab holding the bytes, or 0 */
 } rp_doc_raw;
+
+/* One of reading's slabs (rp_corpus_keep_slab): pages of its own, and what parking needs. */
+typedef struct rp_slab {
+    char *p;
+    size_t len;         /* its pages, from p */
+    size_t used;        /* bytes from p that hold documents (with their NULs) */
+    atomic_uint left;   /* its documents not yet passed to rp_corpus_text_park */
+    atomic_bool parked; /* its first used pages are the park file's */
+} rp_slab;
 
 struct rp_corpus {
     rp_doc *docs;
@@ -46,6 +56,12 @@ struct rp_corpus {
     char **blobs;
     size_t blob_count;
     size_t blob_cap;
+    rp_slab *slabs;
+    size_t slab_count, slab_cap;
+    /* parking (rp_corpus_park_begin): the file, and which documents were passed to it */
+    rp_spill *park;
+    atomic_uchar *parked_docs;
+    size_t parked_cap;
     /* text_in_file: the file, its chunks' mappings, the bytes used in the last one */
     rp_spill *text;
     char **chunks;
@@ -75,6 +91,7 @@ void rp_corpus_mark_get(const rp_corpus *c, rp_corpus_mark *mark)
     mark->docs = c->count;
     mark->skipped = c->skipped_count;
     mark->blobs = c->blob_count;
+    mark->slabs = c->slab_count;
 }
 
 /* Lets go of document id's bytes as they are held: unmapped, freed, or left where they are
@@ -106,14 +123,17 @@ void rp_corpus_rollback(rp_corpus *c, const rp_corpus_mark *mark)
     }
     for (size_t i = mark->blobs; i < c->blob_count; i++)
         rp_free(c->blobs[i]);
+    for (size_t i = mark->slabs; i < c->slab_count; i++)
+        rp_pages_free(c->slabs[i].p, c->slabs[i].len);
     c->count = mark->docs;
     c->skipped_count = mark->skipped;
     c->blob_count = mark->blobs;
+    c->slab_count = mark->slabs;
 }
 
 void rp_corpus_free(rp_corpus *c)
 {
-    static const rp_corpus_mark empty = {0, 0, 0};
+    static const rp_corpus_mark empty = {0, 0, 0, 0};
 
     if (!c)
         return;
@@ -126,6 +146,9 @@ void rp_corpus_free(rp_corpus *c)
     rp_free(c->raws);
     rp_free(c->skipped);
     rp_free(c->blobs);
+    rp_free(c->slabs);
+    rp_spill_close(c->park);
+    rp_free(c->parked_docs);
     rp_free(c->changed);
     rp_free(c);
 }
@@ -224,6 +247,16 @@ rp_status rp_corpus_take_in_blob(rp_corpus *c, char *name, char *bytes, size_t l
     bytes[len] = '\0';
     c->docs[c->count] = (rp_doc){.name = name, .bytes = bytes, .len = len, .file_line = 1};
     c->raws[c->count] = (rp_doc_raw){.in_blob = true};
+    for (size_t k = c->slab_count; k-- > 0;) { /* one of the last few: a slab per thread */
+        rp_slab *sl = &c->slabs[k];
+        if (bytes >= sl->p && bytes < sl->p + sl->len) {
+            size_t end = (size_t)(bytes - sl->p) + len + 1;
+            sl->used = end > sl->used ? end : sl->used;
+            atomic_fetch_add(&sl->left, 1);
+            c->raws[c->count].slab = (uint32_t)(k + 1);
+            break;
+        }
+    }
     c->count++;
     return RP_OK;
 }
@@ -350,6 +383,84 @@ rp_status rp_corpus_keep_blob(rp_corpus *c, char *blob)
     }
     c->blobs[c->blob_count++] = blob;
     return RP_OK;
+}
+
+rp_status rp_corpus_keep_slab(rp_corpus *c, char *slab, size_t len)
+{
+    if (RP_GROW(c->slabs, c->slab_cap, c->slab_count + 1) != RP_OK) {
+        rp_pages_free(slab, len);
+        return RP_ENOMEM;
+    }
+    rp_slab *sl = &c->slabs[c->slab_count++];
+    sl->p = slab;
+    sl->len = len;
+    sl->used = 0;
+    atomic_init(&sl->left, 0);
+    atomic_init(&sl->parked, false);
+    return RP_OK;
+}
+
+void rp_corpus_park_begin(const rp_corpus *c, const char *dir)
+{
+    /* where the bytes live is the corpus's bookkeeping, not its contents: through const */
+    rp_corpus *w = (rp_corpus *)c;
+    if (w->park || !w->slab_count)
+        return;
+    if (!(w->parked_docs = rp_calloc(w->count ? w->count : 1, sizeof(*w->parked_docs))))
+        return; /* out of memory: the text stays where it is */
+    if (rp_spill_open(dir, 1, &w->park) != RP_OK) {
+        rp_free(w->parked_docs);
+        w->parked_docs = NULL;
+        w->park = NULL;
+        errno = 0;
+        return;
+    }
+    w->parked_cap = w->count;
+}
+
+/* A slab whose pages failed to be replaced may have lost them (a kernel that unmaps before a
+ * MAP_FIXED mapping fails): its bytes are put back from the file into fresh pages at the same
+ * address; if even that fails the text is gone and the commands stop as for a file that shrank
+ * while mapped. */
+static void park_undo(rp_corpus *c, rp_slab *sl, size_t len, uint64_t at)
+{
+    void *p = mmap(sl->p, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == MAP_FAILED && errno == EEXIST)
+        return; /* the slab's own pages are still there */
+    if (p != sl->p || rp_spill_read(c->park, 0, at, sl->p, len) != RP_OK) {
+        if (p != MAP_FAILED && p != sl->p)
+            munmap(p, len);
+        rp_corpus_note_changed(c, "(the scan's parked text)");
+    }
+}
+
+/* Writes a slab's used pages to the park file and maps them from there in their place. */
+static void park_slab(rp_corpus *c, rp_slab *sl)
+{
+    const size_t pg = rp_page_size();
+    const size_t len = (sl->used + pg - 1) / pg * pg;
+    uint64_t at;
+    if (!len || rp_spill_errno(c->park) || rp_spill_append(c->park, 0, sl->p, len, &at) != RP_OK)
+        return; /* a full disk: this slab and the next ones stay in memory */
+    void *p =
+        mmap(sl->p, len, PROT_READ, MAP_SHARED | MAP_FIXED, rp_spill_fd(c->park, 0), (off_t)at);
+    if (p == MAP_FAILED) {
+        park_undo(c, sl, len, at);
+        return;
+    }
+    atomic_store(&sl->parked, true);
+}
+
+void rp_corpus_text_park(const rp_corpus *c, uint32_t id)
+{
+    rp_corpus *w = (rp_corpus *)c; /* as rp_corpus_park_begin */
+    if (!w->park || id >= w->parked_cap || !w->raws[id].slab ||
+        atomic_exchange(&w->parked_docs[id], 1))
+        return;
+    rp_slab *sl = &w->slabs[w->raws[id].slab - 1];
+    if (atomic_fetch_sub(&sl->left, 1) == 1)
+        park_slab(w, sl);
 }
 
 void rp_corpus_set_raw(rp_corpus *c, uint32_t id, const char *raw, size_t len)

@@ -24,6 +24,7 @@ typedef struct rp_corpus_mark {
     size_t docs;
     size_t skipped;
     size_t blobs;
+    size_t slabs;
 } rp_corpus_mark;
 
 void rp_corpus_mark_get(const rp_corpus *c, rp_corpus_mark *mark);
@@ -118,10 +119,28 @@ void rp_corpus_release_all(const rp_corpus *c, size_t from);
 
 /* rp_corpus_take for a mapped file (m is taken in every case; the name too). */
 rp_status rp_corpus_take_mapped(rp_corpus *c, char *name, rp_mapped *m);
-/* As rp_corpus_take, for bytes inside a blob the corpus already keeps (rp_corpus_keep_blob),
- * with room for the NUL at bytes[len]: never freed on their own (reading's small files, loaded
- * a few megabytes at a time). Not with rp_corpus_text_in_file. name is taken. */
+/* As rp_corpus_take, for bytes inside a blob or slab the corpus already keeps
+ * (rp_corpus_keep_blob, rp_corpus_keep_slab), with room for the NUL at bytes[len]: never freed
+ * on their own (reading's small files, loaded a few megabytes at a time). Not with
+ * rp_corpus_text_in_file. name is taken. */
 rp_status rp_corpus_take_in_blob(rp_corpus *c, char *name, char *bytes, size_t len);
+
+/* Keeps slab (len bytes from rp_pages_alloc) for documents taken into it with
+ * rp_corpus_take_in_blob; freed on failure (RP_ENOMEM). */
+rp_status rp_corpus_keep_slab(rp_corpus *c, char *slab, size_t len);
+
+/* Parking (a scan of a large corpus, scan.c): from now on, once every document in one of
+ * reading's slabs has been passed to rp_corpus_text_park, the slab's bytes are written to a
+ * temporary file under dir (rp_spill_dir) and that file mapped read-only in place of the slab's
+ * pages, at the same address: every pointer into the text stays good and reads the same bytes,
+ * now file pages that count as resident only while read (and are handed back as the text in
+ * files is, rp_corpus_text_read). A write or mapping that fails leaves the slab as it was. The
+ * corpus's contents do not change, only where its bytes live: hence const (any thread).
+ * Nothing when the corpus has no slabs; only the first call counts. */
+void rp_corpus_park_begin(const rp_corpus *c, const char *dir);
+/* The caller is done with document id's text for a while (any thread; once a document
+ * counts, later calls are nothing). */
+void rp_corpus_text_park(const rp_corpus *c, uint32_t id);
 
 /* A stage read `bytes` more of the documents' text (any thread): every RP_TEXT_RELEASE_EVERY
  * bytes read, the pages of the text that lives in files (mapped files, the text file) are

@@ -316,8 +316,9 @@ typedef struct entry {
 } entry;
 
 /* Small plain files are read into slabs of this many bytes, one being filled per loading
- * thread, which the corpus keeps whole (rp_corpus_keep_blob): one allocation and a few page
- * faults for hundreds of files instead of a malloc each (whose arena grew by an mprotect every
+ * thread, which the corpus keeps whole (rp_corpus_keep_slab; pages of their own, so that a
+ * scan can have the corpus move them to a file, rp_corpus_park_begin): one allocation and a few
+ * page faults for hundreds of files instead of a malloc each (whose arena grew by an mprotect every
  * other file, each blocking the other thread's page faults). */
 #define RP_READ_SLAB ((size_t)4 << 20)
 #define RP_READ_SMALL ((size_t)64 << 10)
@@ -374,7 +375,7 @@ static bool load_small(window *w, unsigned worker, entry *e, int fd, size_t size
     ssize_t n;
 
     if (!sl->data || RP_READ_SLAB - sl->used < size + 2) {
-        char *fresh = rp_malloc(RP_READ_SLAB);
+        char *fresh = rp_pages_alloc(RP_READ_SLAB);
         if (!fresh)
             return false;
         populate(fresh, RP_READ_SLAB);
@@ -483,7 +484,7 @@ static rp_status take_entry(reader *rd, entry *e)
 
     e->buf = (rp_buf)RP_BUF_INIT;
     e->new_slab = NULL;
-    if (fresh && rp_corpus_keep_blob(rd->c, fresh) != RP_OK)
+    if (fresh && rp_corpus_keep_slab(rd->c, fresh, RP_READ_SLAB) != RP_OK)
         return RP_ENOMEM; /* freed; no later entry is taken */
     if (e->stat_err)
         return skip_errno(rd, e->path, e->stat_err);
@@ -523,7 +524,7 @@ static void entries_release(entry *items, size_t n)
         rp_free(items[i].path);
         if (!items[i].in_slab)
             rp_buf_release(&items[i].buf);
-        rp_free(items[i].new_slab); /* begun but not kept: the read stops */
+        rp_pages_free(items[i].new_slab, RP_READ_SLAB); /* begun, not kept: the read stops */
         rp_corpus_unmap(&items[i].map);
         if (items[i].fd >= 0)
             close(items[i].fd);

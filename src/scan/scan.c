@@ -173,8 +173,10 @@ typedef struct run {
     rp_fingerprints *chunks;
     atomic_size_t fp_count; /* fingerprints made so far (the memory budget) */
     size_t *chunk_hist;     /* [chunk][group][bucket]: how many fingerprints */
-    size_t *chunk_cursor;   /* [chunk][bucket]: where the group being gathered goes */
+    size_t *chunk_cursor;   /* [chunk][bucket]: where the group being gathered goes (by_bucket:
+                             * where the bucket starts in the chunk's list) */
     size_t gathering;       /* that group */
+    bool by_bucket;         /* the run indexes its own lists: each chunk's put in bucket order */
     /* spilling: the files, partitions (1 << part_bits), the pieces written, each
      * partition's bucket counts, each chunk's distributions so far */
     rp_spill *spill;
@@ -196,9 +198,10 @@ typedef struct run {
     rp_spill *hash_spill;
     uint64_t *hash_at;
     uint32_t *hash_n; /* how many */
-    /* index: one group at a time */
+    /* index: one group at a time (by_bucket: a bucket at a time; spilling: a partition) */
     rp_fingerprint *group;
     size_t group_cap; /* gathering: one buffer for every group, the largest's size */
+    rp_fingerprints *wbucket; /* per worker: the bucket being indexed */
     size_t bucket_off[(1u << RP_SCAN_BUCKET_BITS) + 1];
     rp_fingerprints *scratch; /* per worker */
     rp_seeds *wseeds;         /* per worker */
@@ -292,6 +295,8 @@ static void run_release(run *r)
             rp_tokens_release(&r->toks[w]);
         if (r->scratch)
             rp_fingerprints_release(&r->scratch[w]);
+        if (r->wbucket)
+            rp_fingerprints_release(&r->wbucket[w]);
         if (r->wseeds)
             rp_free(r->wseeds[w].items);
         if (r->work)
@@ -301,6 +306,7 @@ static void run_release(run *r)
     }
     rp_free(r->toks);
     rp_free(r->scratch);
+    rp_free(r->wbucket);
     rp_free(r->wseeds);
     rp_free(r->wstats);
     rp_free(r->work);
@@ -347,11 +353,13 @@ static rp_status run_alloc(run *r)
     r->stats = rp_calloc(r->docs, sizeof(*r->stats));
     r->toks = rp_calloc(t, sizeof(*r->toks));
     r->scratch = rp_calloc(t, sizeof(*r->scratch));
+    r->wbucket = rp_calloc(t, sizeof(*r->wbucket));
     r->wseeds = rp_calloc(t, sizeof(*r->wseeds));
     r->wstats = rp_calloc(t, sizeof(*r->wstats));
     r->work = rp_calloc(t, sizeof(*r->work));
     r->whits = rp_calloc(t, sizeof(*r->whits));
-    if (!r->stats || !r->toks || !r->scratch || !r->wseeds || !r->wstats || !r->work || !r->whits)
+    if (!r->stats || !r->toks || !r->scratch || !r->wbucket || !r->wseeds || !r->wstats ||
+        !r->work || !r->whits)
         return RP_ENOMEM;
     for (unsigned w = 0; w < t; w++)
         rp_tokens_init(&r->toks[w]);
@@ -460,6 +468,7 @@ typedef struct fp_stream {
 size_t rp_scan_token_block = RP_SCAN_TOKEN_BLOCK;
 size_t rp_scan_keep_cap = 0;
 size_t rp_scan_keep_file_min = RP_SCAN_KEEP_FILE_MIN;
+size_t rp_scan_park_min = SIZE_MAX;
 
 /* The bytes of token hashes the first pass may keep for the aligner: an eighth of the
  * machine's memory (rp_scan_keep_cap replaces it in tests). Which documents keep theirs
@@ -611,8 +620,34 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     }
     add_contexts(&s, toks, true);
     rp_corpus_text_read(r->corpus, doc->len); /* file pages handed back now and then */
+    rp_corpus_text_park(r->corpus, d);        /* rp_scan_park_min: its text to a file */
     r->stats[d] = (rp_doc_stats){(uint32_t)(s.base + toks->count), 0.0, toks->invalid_utf8,
                                  toks->first_invalid};
+    return RP_OK;
+}
+
+/* Puts each of chunk c's group lists in bucket order (stable: a bucket's fingerprints keep
+ * their order), through tmp, so that the index can take a bucket of a group from every chunk
+ * without gathering the whole group into one buffer first: that buffer, written everywhere by
+ * the first chunk copied, was resident beside the lists not yet copied (0.27 GB at 1 GB). */
+static rp_status bucket_order(run *r, size_t c, rp_fingerprints *tmp)
+{
+    for (size_t g = 0; g < RP_SCAN_GROUPS; g++) {
+        rp_fingerprints *f = &r->chunks[c * RP_SCAN_GROUPS + g];
+        const size_t *hist = r->chunk_hist + (c * RP_SCAN_GROUPS + g) * RP_SCAN_BUCKETS;
+        size_t at[RP_SCAN_BUCKETS], n = 0;
+        if (f->count < 2)
+            continue;
+        if (RP_GROW(tmp->items, tmp->cap, f->count) != RP_OK)
+            return RP_ENOMEM;
+        for (size_t b = 0; b < RP_SCAN_BUCKETS; b++) {
+            at[b] = n;
+            n += hist[b];
+        }
+        for (size_t i = 0; i < f->count; i++)
+            tmp->items[at[BUCKET_OF(f->items[i].hash)]++] = f->items[i];
+        memcpy(f->items, tmp->items, f->count * sizeof(*f->items));
+    }
     return RP_OK;
 }
 
@@ -628,7 +663,8 @@ static rp_status fingerprint_task(void *ctx, size_t c, unsigned w)
         if (st != RP_OK)
             return st;
     }
-    return distribute(r, c, fps, fps->count);
+    rp_status st = distribute(r, c, fps, fps->count);
+    return st == RP_OK && r->by_bucket ? bucket_order(r, c, fps) : st;
 }
 
 /* ---- spilling: the fingerprint table in temporary files ---- */
@@ -840,15 +876,73 @@ static rp_status spill_seeds(run *r, rp_seeds *list)
 
 /* ---- stage 2: index and seeds ---- */
 
-static rp_status bucket_task(void *ctx, size_t b, unsigned w)
+/* Indexes n fingerprints of one bucket (sorted in place) into worker w's seeds. */
+static rp_status index_bucket(run *r, rp_fingerprint *fps, size_t n, unsigned w)
 {
-    run *r = ctx;
-    rp_status st =
-        rp_index_bucket(r->group + r->bucket_off[b], r->bucket_off[b + 1] - r->bucket_off[b],
-                        &r->scratch[w], r->opts, &r->wseeds[w], &r->wstats[w]);
+    rp_status st = rp_index_bucket(fps, n, &r->scratch[w], r->opts, &r->wseeds[w], &r->wstats[w]);
     if (st == RP_OK && r->seed_spill && r->wseeds[w].count > r->seed_flush)
         st = spill_seeds(r, &r->wseeds[w]);
     return st;
+}
+
+/* Bucket b of the group or partition gathered into r->group. */
+static rp_status bucket_task(void *ctx, size_t b, unsigned w)
+{
+    run *r = ctx;
+    return index_bucket(r, r->group + r->bucket_off[b], r->bucket_off[b + 1] - r->bucket_off[b], w);
+}
+
+/* Bucket b of the group being indexed, copied from every chunk's list (each in bucket order:
+ * bucket_order) in chunk order into the worker's buffer, then indexed: the same fingerprints
+ * in the same order as a gathered group's bucket. */
+static rp_status chunk_bucket_task(void *ctx, size_t b, unsigned w)
+{
+    run *r = ctx;
+    rp_fingerprints *buf = &r->wbucket[w];
+    const size_t n = r->bucket_off[b + 1] - r->bucket_off[b];
+    size_t k = 0;
+    if (RP_GROW(buf->items, buf->cap, n) != RP_OK)
+        return RP_ENOMEM;
+    for (size_t c = 0; c < r->chunk_count; c++) {
+        const rp_fingerprints *f = &r->chunks[c * RP_SCAN_GROUPS + r->gathering];
+        size_t m = r->chunk_hist[(c * RP_SCAN_GROUPS + r->gathering) * RP_SCAN_BUCKETS + b];
+        if (m)
+            memcpy(buf->items + k, f->items + r->chunk_cursor[c * RP_SCAN_BUCKETS + b],
+                   m * sizeof(*buf->items));
+        k += m;
+    }
+    return index_bucket(r, buf->items, n, w);
+}
+
+/* by_bucket: where each bucket of group g starts in each chunk's list (chunk_cursor) and how large
+ * each bucket of the group is (bucket_off). Checked against the budget as the group's copy beside
+ * the groups not yet indexed and the seeds (what the index held when it gathered a group). */
+static rp_status bucket_offsets(run *r, size_t g, size_t *n_out)
+{
+    size_t n = 0;
+    memset(r->bucket_off, 0, sizeof(r->bucket_off));
+    for (size_t c = 0; c < r->chunk_count; c++) {
+        size_t at = 0;
+        for (size_t b = 0; b < RP_SCAN_BUCKETS; b++) {
+            size_t m = r->chunk_hist[(c * RP_SCAN_GROUPS + g) * RP_SCAN_BUCKETS + b];
+            r->chunk_cursor[c * RP_SCAN_BUCKETS + b] = at;
+            at += m;
+            r->bucket_off[b + 1] += m;
+        }
+        n += at;
+    }
+    for (size_t b = 0; b < RP_SCAN_BUCKETS; b++)
+        r->bucket_off[b + 1] += r->bucket_off[b];
+    *n_out = n;
+    r->gathering = g;
+    if (n == 0)
+        return RP_OK;
+    size_t held = 0;
+    for (size_t c = 0; c < r->chunk_count * RP_SCAN_GROUPS; c++)
+        held += r->chunks[c].count;
+    for (unsigned w = 0; w < r->threads; w++)
+        held += r->wseeds[w].count; /* rp_seed and rp_fingerprint are both 16 bytes */
+    return budget(r, (held + n) * sizeof(rp_fingerprint)) == RP_OK ? RP_OK : RP_EBUDGET;
 }
 
 /* Copies chunk c's list of the group being gathered into its buckets, then frees it. */
@@ -864,10 +958,10 @@ static rp_status gather_task(void *ctx, size_t c, unsigned w)
     return RP_OK;
 }
 
-/* Moves group g's fingerprints out of the chunks into buckets, each bucket in chunk order
- * (stable), the chunks copied in parallel and each chunk's list freed once copied, so the
- * index never holds more than one group twice. */
-static rp_status gather_group(run *r, size_t g, size_t *n_out)
+/* Moves group g's fingerprints out of the chunks into buckets of one buffer (r->group), each bucket
+ * in chunk order (stable), the chunks copied in parallel and each chunk's list freed once copied,
+ * so the index never holds more than one group twice. */
+static rp_status gather_whole(run *r, size_t g, size_t *n_out)
 {
     size_t n = 0;
     memset(r->bucket_off, 0, sizeof(r->bucket_off));
@@ -907,6 +1001,16 @@ static rp_status gather_group(run *r, size_t g, size_t *n_out)
     }
     r->gathering = g;
     return rp_pool_run(r->threads, r->chunk_count, gather_task, r, "index", NULL, NULL);
+}
+
+/* Lets go of group g's lists once indexed (their pages first: an arena may keep them). */
+static void group_done(run *r, size_t g)
+{
+    for (size_t c = 0; c < r->chunk_count; c++) {
+        rp_fingerprints *f = &r->chunks[c * RP_SCAN_GROUPS + g];
+        rp_pages_discard(f->items, 0, f->count * sizeof(*f->items));
+        rp_fingerprints_release(f);
+    }
 }
 
 /* Counts worker list w's seeds per first document into its row of r->doc_rows. */
@@ -1070,16 +1174,21 @@ static rp_status index_stage(run *r, rp_scan_counts *counts)
         r->progress(r->progress_ctx, "index", 0, groups + 1);
     for (size_t g = 0; g < groups; g++) {
         size_t n;
-        rp_status gst = r->spill ? load_part(r, g, &seg, &n) : gather_group(r, g, &n);
+        rp_status gst = r->spill       ? load_part(r, g, &seg, &n)
+                        : r->by_bucket ? bucket_offsets(r, g, &n)
+                                       : gather_whole(r, g, &n);
         if (gst != RP_OK)
             return gst;
         if (n == 0)
             continue;
-        rp_status st = rp_pool_run(r->threads, 1u << RP_SCAN_BUCKET_BITS, bucket_task, r,
-                                        "index", NULL, NULL);
-        if (r->spill) { /* load_part's buffer, one a partition (gather_group keeps its own) */
+        rp_status st =
+            rp_pool_run(r->threads, 1u << RP_SCAN_BUCKET_BITS,
+                        r->by_bucket ? chunk_bucket_task : bucket_task, r, "index", NULL, NULL);
+        if (r->spill) { /* load_part's buffer, one a partition (gather_whole keeps its own) */
             rp_free(r->group);
             r->group = NULL;
+        } else if (r->by_bucket) {
+            group_done(r, g);
         }
         if (st != RP_OK)
             return st;
@@ -1090,6 +1199,8 @@ static rp_status index_stage(run *r, rp_scan_counts *counts)
     rp_free(r->group);
     r->group = NULL;
     r->group_cap = 0;
+    for (unsigned w = 0; w < r->threads; w++)
+        rp_fingerprints_release(&r->wbucket[w]);
     for (unsigned w = 0; w < r->threads; w++) {
         counts->distinct += r->wstats[w].distinct;
         counts->frequent += r->wstats[w].frequent;
@@ -1728,14 +1839,20 @@ static rp_status cluster_stage(run *r, rp_scan *scan)
 
 /* ---- public ---- */
 
+/* The bytes of the corpus's text. */
+static size_t text_bytes(const run *r)
+{
+    size_t bytes = 0;
+    for (size_t d = 0; d < r->docs; d++)
+        bytes += rp_corpus_doc(r->corpus, (uint32_t)d)->len;
+    return bytes;
+}
+
 /* Kept hashes of a corpus of rp_scan_keep_file_min bytes or more go to a temporary file under
  * rp_options.tmp_dir (run.keep_spill); when it cannot be made they stay in the heap. */
 static rp_status keep_file_begin(run *r)
 {
-    size_t bytes = 0;
-    for (size_t d = 0; d < r->docs; d++)
-        bytes += rp_corpus_doc(r->corpus, d)->len;
-    if (!r->docs || bytes < rp_scan_keep_file_min)
+    if (!r->docs || text_bytes(r) < rp_scan_keep_file_min)
         return RP_OK;
     if (!(r->keep_at = rp_malloc(r->docs * sizeof(uint64_t))))
         return RP_ENOMEM;
@@ -1783,6 +1900,10 @@ static rp_status run_stages(run *r, rp_scan *scan)
     }
     if (st == RP_OK && r->keep_hashes)
         st = keep_file_begin(r);
+    if (st == RP_OK && r->keep_spill && text_bytes(r) >= rp_scan_park_min) {
+        rp_corpus_park_begin(r->corpus, r->opts->tmp_dir); /* text to a file once read */
+        r->by_bucket = true;
+    }
     if (st == RP_OK)
         st = rp_pool_run(r->threads, r->chunk_count, fingerprint_task, r, "fingerprint",
                               r->progress, r->progress_ctx);
