@@ -356,7 +356,7 @@ static bool in_file_mapping(const void *p)
     return file;
 }
 
-/* Parking (rp_scan_park_min) on a corpus read from a folder of small files: the text moves to
+/* Parking (rp_options.text_on_disk) on a corpus read from a folder of small files: the text moves to
  * a file as the first pass finishes with it and the index goes bucket by bucket, and the scan
  * is the one made without it; every document keeps its bytes. */
 static void test_scan_with_parked_text_is_the_scan_without(void **state)
@@ -383,10 +383,13 @@ static void test_scan_with_parked_text_is_the_scan_without(void **state)
         assert_int_equal(rp_corpus_read(c[k], dir, &ro), RP_OK);
         assert_int_equal(rp_corpus_count(c[k]), 30);
         assert_false(in_file_mapping(rp_corpus_doc(c[k], 0)->bytes));
-        rp_scan_park_min = k ? 1 : SIZE_MAX;
-        s[k] = scan_budget(c[k], 0);
+        rp_options o;
+        rp_options_init(&o);
+        o.threads = 2;
+        o.text_on_disk = k == 1;
+        s[k] = NULL;
+        assert_int_equal(rp_scan_run(c[k], &o, NULL, NULL, &s[k]), RP_OK);
     }
-    rp_scan_park_min = SIZE_MAX;
     rp_scan_keep_file_min = RP_SCAN_KEEP_FILE_MIN;
     assert_true(rp_scan_cluster_count(s[0]) >= 4);
     assert_same_scans(s[0], s[1], 30);

@@ -57,6 +57,7 @@ enum {
     OPT_SERIES,
     OPT_IGNORE_LINES,
     OPT_DIFF,
+    OPT_TEXT_ON_DISK,
     OPT_EXCHANGE_MB,
 };
 
@@ -97,6 +98,7 @@ static const struct option long_options[] = {
     {"series", required_argument, NULL, OPT_SERIES},
     {"ignore-lines", required_argument, NULL, OPT_IGNORE_LINES},
     {"diff", no_argument, NULL, OPT_DIFF},
+    {"text-on-disk", no_argument, NULL, OPT_TEXT_ON_DISK},
     {"exchange-mb", required_argument, NULL, OPT_EXCHANGE_MB},
     {NULL, 0, NULL, 0},
 };
@@ -276,6 +278,7 @@ static bool apply_option(const char *command, int opt, int argc, char **argv, cl
         o->memory = (size_t)big;
         return true;
     case OPT_TMP_DIR: o->tmp_dir = optarg; return true;
+    case OPT_TEXT_ON_DISK: o->text_on_disk = true; return true;
     case OPT_EXCHANGE_MB:
         if (!parse_uint(optarg, 1, 1024, &big))
             return usage_error(command, "--exchange-mb takes a whole number from 1 to 1024, "

@@ -468,7 +468,6 @@ typedef struct fp_stream {
 size_t rp_scan_token_block = RP_SCAN_TOKEN_BLOCK;
 size_t rp_scan_keep_cap = 0;
 size_t rp_scan_keep_file_min = RP_SCAN_KEEP_FILE_MIN;
-size_t rp_scan_park_min = SIZE_MAX;
 
 /* The bytes of token hashes the first pass may keep for the aligner: an eighth of the
  * machine's memory (rp_scan_keep_cap replaces it in tests). Which documents keep theirs
@@ -620,7 +619,7 @@ static rp_status fingerprint_doc(run *r, size_t c, uint32_t d, rp_tokens *toks,
     }
     add_contexts(&s, toks, true);
     rp_corpus_text_read(r->corpus, doc->len); /* file pages handed back now and then */
-    rp_corpus_text_park(r->corpus, d);        /* rp_scan_park_min: its text to a file */
+    rp_corpus_text_park(r->corpus, d);        /* text_on_disk: its text to a file */
     r->stats[d] = (rp_doc_stats){(uint32_t)(s.base + toks->count), 0.0, toks->invalid_utf8,
                                  toks->first_invalid};
     return RP_OK;
@@ -1900,7 +1899,7 @@ static rp_status run_stages(run *r, rp_scan *scan)
     }
     if (st == RP_OK && r->keep_hashes)
         st = keep_file_begin(r);
-    if (st == RP_OK && r->keep_spill && text_bytes(r) >= rp_scan_park_min) {
+    if (st == RP_OK && r->keep_spill && r->opts->text_on_disk) {
         rp_corpus_park_begin(r->corpus, r->opts->tmp_dir); /* text to a file once read */
         r->by_bucket = true;
     }

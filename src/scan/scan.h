@@ -34,7 +34,6 @@ extern size_t rp_scan_keep_file_min;
  * and the index takes each group bucket by bucket from chunk lists put in bucket order instead
  * of gathering the group into one buffer: 1 GB of bench/gen.py text peaked at 1.49x its bytes
  * instead of 2.45x, for about 15% more CPU time on this machine (BENCHMARKS.md). */
-extern size_t rp_scan_park_min;
 
 /* Pairs aligned per window (0: about 1/16 of them; tests make it small). */
 extern size_t rp_scan_align_window;
