@@ -1229,6 +1229,45 @@ static void test_store_check_counts_unseen_postings(void **state)
     rp_store_close(s);
 }
 
+/* An unseen count past what the level's trees hold, or a "drain" entry of the wrong size: the
+ * check names the problem (it said nothing: the count past the entries failed as LMDB's
+ * MDB_CORRUPTED before the postings were walked, and a damaged entry the same way). */
+static void test_store_check_names_a_damaged_drain(void **state)
+{
+    unsigned char drain[8 + 8 * LEVELS];
+    char msg[256];
+    level_state ls;
+    uint32_t b = 0;
+
+    (void)state;
+    make_small_levels(4);
+    rp_store *s = open_default();
+    do {
+        add_range(s, b * 20, b * 20 + 20);
+        ls = levels_of(s);
+    } while (ls.unseen[1] == 0 && ++b < 10);
+    assert_true(ls.unseen[1] > 0);
+    rp_store_close(s);
+    ls.unseen[1] += (uint64_t)1 << 40; /* far past the entries of level 1's trees */
+    memset(drain, 0, sizeof(drain));
+    memcpy(drain, &ls.drain_a, sizeof(ls.drain_a));
+    memcpy(drain + 8, ls.unseen, sizeof(ls.unseen));
+    put_meta("drain", drain, sizeof(drain));
+    s = open_default();
+    strcpy(msg, "");
+    assert_int_equal(rp_store_check(s, msg, sizeof(msg)), RP_EFORMAT);
+    if (!strstr(msg, "drained postings"))
+        fail_msg("'%s'", msg);
+    rp_store_close(s);
+    put_meta("drain", drain, 7); /* cut short */
+    s = open_default();
+    strcpy(msg, "");
+    assert_int_equal(rp_store_check(s, msg, sizeof(msg)), RP_EFORMAT);
+    if (!strstr(msg, "'drain'"))
+        fail_msg("'%s'", msg);
+    rp_store_close(s);
+}
+
 /* A flipped bit inside a record: verify names the record, and a batch meeting it fails with a
  * message instead of using it. */
 static void test_store_bit_flip_is_found_by_verify(void **state)
@@ -1568,6 +1607,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_2_into_5, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_check_counts_unseen_postings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_check_names_a_damaged_drain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_4_into_5, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_3_into_5, setup,
