@@ -506,7 +506,11 @@ static void test_read_by_shares_opens_a_fifo_to_read_once(void **state)
     snprintf(path, sizeof(path), "%s/fifo", dir);
     assert_int_equal(mkfifo(path, 0600), 0);
     int watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    assert_true(watch >= 0);
+    if (watch < 0) { /* no inotify instance left to this user (a crowded machine) */
+        unlink(path);
+        rmdir(dir);
+        skip();
+    }
     /* opens too: inotify merges an event with the one before it when they are alike */
     assert_true(inotify_add_watch(watch, path, IN_OPEN | IN_CLOSE_NOWRITE) >= 0);
     pid_t child = fork();
