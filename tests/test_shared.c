@@ -19,11 +19,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_RANKS 4
@@ -481,6 +486,69 @@ static void test_read_by_shares_of_a_split_file(void **state)
 /* A folder of made documents with skipped inputs among them (binary, empty, a FIFO, a hidden
  * file), and one huge document: skipped inputs are reported in input order, wherever their
  * share was read, and a share may be one document bigger than all the others. */
+/* A FIFO named on the command line, read by shares, is opened to read once, by read_path (one
+ * reader's close seen by inotify). A loading thread opened it first and closed it: a FIFO's open
+ * is its rendezvous, so a writer blocked in its open went on and, the reader gone, had its pipe
+ * broken. The writer here writes again to each reader it meets (SIGPIPE ignored), so that the
+ * read ends either way. */
+static void test_read_by_shares_opens_a_fifo_to_read_once(void **state)
+{
+    static const char text[] = "a few words make one document of the fifo\n";
+    char dir[] = "/tmp/reprint-test-fifo-XXXXXX", path[64], ev[4096];
+    const char *paths[1] = {path};
+    rp_inputs list;
+    rp_read_options ro;
+    rp_corpus *c;
+    int status, closes = 0;
+    ssize_t n;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    int watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (watch < 0) { /* no inotify instance left to this user (a crowded machine) */
+        unlink(path);
+        rmdir(dir);
+        skip();
+    }
+    /* opens too: inotify merges an event with the one before it when they are alike */
+    assert_true(inotify_add_watch(watch, path, IN_OPEN | IN_CLOSE_NOWRITE) >= 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* not left blocked in its open if the test fails */
+        signal(SIGPIPE, SIG_IGN);
+        for (;;) {
+            int fd = open(path, O_WRONLY);
+            if (fd < 0)
+                _exit(1);
+            ssize_t w = write(fd, text, sizeof(text) - 1);
+            close(fd);
+            (void)w;
+        }
+    }
+    assert_int_equal(rp_inputs_list(paths, 1, &list), RP_OK);
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    rp_read_options_init(&ro);
+    ro.threads = 2;
+    assert_int_equal(rp_corpus_read_list(c, &list, 0, list.count, &ro), RP_OK);
+    kill(child, SIGKILL);
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_int_equal(rp_corpus_count(c), 1);
+    while ((n = read(watch, ev, sizeof(ev))) > 0)
+        for (ssize_t at = 0; at < n;) {
+            const struct inotify_event *e = (const struct inotify_event *)(ev + at);
+            closes += (e->mask & IN_CLOSE_NOWRITE) != 0;
+            at += (ssize_t)(sizeof(*e) + e->len);
+        }
+    assert_int_equal(closes, 1);
+    close(watch);
+    rp_corpus_free(c);
+    rp_inputs_release(&list);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_read_by_shares_with_skipped_inputs_and_a_huge_document(void **state)
 {
     char dir[] = "/tmp/reprint-test-shares-XXXXXX", path[4200];
@@ -756,6 +824,7 @@ int main(void)
         cmocka_unit_test(test_read_by_shares_in_batches_with_kept_hashes),
         cmocka_unit_test(test_read_by_shares_of_a_split_file),
         cmocka_unit_test(test_read_by_shares_with_skipped_inputs_and_a_huge_document),
+        cmocka_unit_test(test_read_by_shares_opens_a_fifo_to_read_once),
         cmocka_unit_test(test_a_rank_over_its_budget_fails_every_rank),
         cmocka_unit_test(test_ranks_holding_different_corpora_fail),
         cmocka_unit_test(test_allocation_failures_reading_by_shares_end_every_rank_alike),

@@ -781,7 +781,11 @@ static rp_status load_listed(void *ctx, size_t i, unsigned worker)
 }
 
 /* Items [first, first + n) of the list into entries, nothing loaded: each path with the kind
- * byte entry_type reads after its NUL (DT_REG: opened at once, as a listed regular file is). */
+ * byte entry_type reads after its NUL. DT_REG (opened at once, as a listed regular file is)
+ * only for an input listed with bytes: a FIFO named on the command line (listed with none)
+ * must not be opened by a loading thread, as the open is a FIFO's rendezvous: it would let a
+ * writer blocked in its open go on, and the close that follows break its pipe before
+ * read_path opens it to read. DT_UNKNOWN: stat first (an empty regular file is opened then). */
 static rp_status listed_paths(const rp_input *inputs, size_t n, entry *items)
 {
     memset(items, 0, n * sizeof(*items));
@@ -795,7 +799,7 @@ static rp_status listed_paths(const rp_input *inputs, size_t n, entry *items)
             return RP_ENOMEM;
         }
         memcpy(p, inputs[i].path, len + 1);
-        p[len + 1] = (char)DT_REG;
+        p[len + 1] = (char)(inputs[i].size ? DT_REG : DT_UNKNOWN);
         items[i].path = p;
         items[i].name = p;
     }

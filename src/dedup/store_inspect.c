@@ -308,8 +308,11 @@ rp_status rp_store_check(rp_store *s, char *msg, size_t msglen)
         return st;
     for (int i = 0; i < DB_COUNT && !rc; i++)
         rc = mdb_stat(c.txn, s->dbi[i], &ms[i]);
-    if (!rc)
-        rc = rp_store_levels_get(s, c.txn, &c.levels);
+    if (!rc && (rc = rp_store_levels_get(s, c.txn, &c.levels)) == MDB_CORRUPTED) {
+        rc = 0; /* named here: the caller's message would otherwise say nothing */
+        st = rp_store_fail(msg, msglen, RP_EFORMAT,
+                           "meta 'sweep' or 'drain' (where each level is swept) is damaged");
+    }
     if (!rc)
         rc = mdb_cursor_open(c.txn, s->dbi[DB_IDS], &c.ids);
     for (; opened < TREES && !rc; opened++)
@@ -321,11 +324,11 @@ rp_status rp_store_check(rp_store *s, char *msg, size_t msglen)
                            (size_t)ms[DB_ORDER].ms_entries);
     if (!rc && st == RP_OK)
         rc = check_docs(&c, &st, msg, msglen);
-    for (int l = 0; l < LEVELS && !rc; l++)
+    if (!rc && st == RP_OK) /* first: it names an unseen count that is off, where the held */
+        st = check_postings(&c, msg, msglen); /* count below fails on one past the entries */
+    for (int l = 0; l < LEVELS && !rc && st == RP_OK; l++)
         if ((rc = rp_store_level_held(s, c.txn, &c.levels, l, &held)) == 0)
             postings += held;
-    if (!rc && st == RP_OK) /* first: it names an unseen count that is off */
-        st = check_postings(&c, msg, msglen);
     if (!rc && st == RP_OK && postings != c.postings)
         st = rp_store_fail(msg, msglen, RP_EFORMAT,
                            "%llu postings where the group firsts have %llu keys",

@@ -114,8 +114,7 @@ static int wait_idle(MPI_Request *req)
             1000000L)
             continue;
         nanosleep(&nap, NULL);
-        if (nap.tv_nsec < 2000000L)
-            nap.tv_nsec *= 2;
+        nap.tv_nsec = nap.tv_nsec < 1000000L ? nap.tv_nsec * 2 : 2000000L; /* 2 ms at most */
     }
 }
 

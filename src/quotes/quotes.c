@@ -374,15 +374,29 @@ typedef struct index_job {
 } index_job;
 
 /* Sorts the n entries of a bucket, in (doc, pos) order, by hash: an insertion sort, stable,
- * so that equal hashes keep their (doc, pos) order. */
+ * so that equal hashes keep their (doc, pos) order. A bucket holds about 32 entries, more
+ * where a hash is popular (its copies come in order: few moves); two popular hashes in one
+ * bucket, interleaved, would cost the product of their counts (a text repeating two trigrams
+ * whose hashes share their top bits, easily made: hours at a million copies each), so a large
+ * bucket past SORT_BUCKET_MOVES moves an entry is left to the introsort by (hash, doc, pos),
+ * the same order ((doc, pos) is unique). */
+#define SORT_BUCKET_SMALL 64
+#define SORT_BUCKET_MOVES 32
 static void sort_bucket(rp_fingerprint *b, size_t n)
 {
+    size_t budget = n <= SORT_BUCKET_SMALL ? SIZE_MAX : SORT_BUCKET_MOVES * n;
+
     for (size_t i = 1; i < n; i++) {
         rp_fingerprint f = b[i];
         size_t k = i;
         for (; k > 0 && b[k - 1].hash > f.hash; k--)
             b[k] = b[k - 1];
         b[k] = f;
+        if (i - k > budget) {
+            sort_fps(b, n);
+            return;
+        }
+        budget -= i - k;
     }
 }
 
