@@ -693,7 +693,12 @@ static rp_status read_path(reader *rd, const char *path)
     return read_file(rd, path);
 }
 
-rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *ropts)
+static rp_status list_entries(reader *rd, const rp_inputs *in, size_t lo, size_t hi);
+
+/* One read into c, with the reader set up from ropts: of path (a file or a folder), or else
+ * of inputs lo..hi of the list in. On failure c is as it was. */
+static rp_status read_into(rp_corpus *c, const rp_read_options *ropts, const char *path,
+                           const rp_inputs *in, size_t lo, size_t hi)
 {
     reader rd;
     rp_corpus_mark mark;
@@ -727,7 +732,7 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
     if (rd.ro.text_in_file)
         rp_corpus_text_in_file(c, rd.ro.tmp_dir);
     rp_corpus_mark_get(c, &mark);
-    st = read_path(&rd, path);
+    st = path ? read_path(&rd, path) : list_entries(&rd, in, lo, hi);
     if (st == RP_OK)
         st = rp_corpus_annotate(c, &an, mark.docs);
     if (st == RP_OK) {
@@ -742,6 +747,11 @@ rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *
     rp_pool_free(rd.pool);
     rp_free(rd.slabs); /* the slabs themselves are the corpus's */
     return st;
+}
+
+rp_status rp_corpus_read(rp_corpus *c, const char *path, const rp_read_options *ropts)
+{
+    return read_into(c, ropts, path, NULL, 0, 0);
 }
 
 rp_status rp_corpus_list_dir(const char *dir, char ***names, size_t *count)
@@ -887,55 +897,9 @@ static rp_status list_entries(reader *rd, const rp_inputs *in, size_t lo, size_t
 rp_status rp_corpus_read_listed(rp_corpus *c, const rp_inputs *in, size_t lo, size_t hi,
                                 const rp_read_options *ropts)
 {
-    reader rd;
-    rp_corpus_mark mark;
-    rp_annotator an;
-    rp_status st;
-
     if (hi > in->count)
         hi = in->count;
     if (lo >= hi)
         return RP_OK;
-    memset(&rd, 0, sizeof(rd));
-    rd.c = c;
-    if (ropts)
-        rd.ro = *ropts;
-    else
-        rp_read_options_init(&rd.ro);
-    if (!rd.ro.id_field)
-        rd.ro.id_field = "id";
-    if (!rd.ro.text_field)
-        rd.ro.text_field = "text";
-    rd.cap =
-        rd.ro.max_doc_bytes && rd.ro.max_doc_bytes < RP_DOC_MAX ? rd.ro.max_doc_bytes : RP_DOC_MAX;
-    {
-        rp_options o; /* the scan's thread count rule: 0 = every core */
-        rp_options_init(&o);
-        o.threads = rd.ro.threads;
-        rd.threads = rp_pool_threads(&o);
-    }
-    if ((st = rp_splitter_init(&rd.sp, &rd.ro, NULL, 0)) != RP_OK)
-        return st;
-    if ((st = rp_annotator_init(&an, &rd.ro, NULL, 0)) != RP_OK) {
-        rp_splitter_release(&rd.sp);
-        return st;
-    }
-    if (rd.ro.text_in_file)
-        rp_corpus_text_in_file(c, rd.ro.tmp_dir);
-    rp_corpus_mark_get(c, &mark);
-    st = list_entries(&rd, in, lo, hi);
-    if (st == RP_OK)
-        st = rp_corpus_annotate(c, &an, mark.docs);
-    if (st == RP_OK) {
-        rp_corpus_release_all(c, mark.docs);
-        slabs_trim(&rd);
-    }
-    if (st != RP_OK)
-        rp_corpus_rollback(c, &mark);
-    rp_annotator_release(&an);
-    rp_splitter_release(&rd.sp);
-    rp_free(rd.path);
-    rp_pool_free(rd.pool);
-    rp_free(rd.slabs);
-    return st;
+    return read_into(c, ropts, NULL, in, lo, hi);
 }
