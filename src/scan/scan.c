@@ -913,6 +913,18 @@ static rp_status chunk_bucket_task(void *ctx, size_t b, unsigned w)
     return index_bucket(r, buf->items, n, w);
 }
 
+/* The budget's check before a group of n fingerprints is copied: the groups not yet gathered,
+ * the group's copy, and the seeds so far (rp_seed and rp_fingerprint are both 16 bytes). */
+static rp_status group_budget(const run *r, size_t n)
+{
+    size_t held = 0;
+    for (size_t c = 0; c < r->chunk_count * RP_SCAN_GROUPS; c++)
+        held += r->chunks[c].count;
+    for (unsigned w = 0; w < r->threads; w++)
+        held += r->wseeds[w].count;
+    return budget(r, (held + n) * sizeof(rp_fingerprint)) == RP_OK ? RP_OK : RP_EBUDGET;
+}
+
 /* by_bucket: where each bucket of group g starts in each chunk's list (chunk_cursor) and how large
  * each bucket of the group is (bucket_off). Checked against the budget as the group's copy beside
  * the groups not yet indexed and the seeds (what the index held when it gathered a group). */
@@ -936,12 +948,7 @@ static rp_status bucket_offsets(run *r, size_t g, size_t *n_out)
     r->gathering = g;
     if (n == 0)
         return RP_OK;
-    size_t held = 0;
-    for (size_t c = 0; c < r->chunk_count * RP_SCAN_GROUPS; c++)
-        held += r->chunks[c].count;
-    for (unsigned w = 0; w < r->threads; w++)
-        held += r->wseeds[w].count; /* rp_seed and rp_fingerprint are both 16 bytes */
-    return budget(r, (held + n) * sizeof(rp_fingerprint)) == RP_OK ? RP_OK : RP_EBUDGET;
+    return group_budget(r, n);
 }
 
 /* Copies chunk c's list of the group being gathered into its buckets, then frees it. */
@@ -975,13 +982,7 @@ static rp_status gather_whole(run *r, size_t g, size_t *n_out)
     *n_out = n;
     if (n == 0)
         return RP_OK;
-    /* the groups not yet gathered, this group's copy, and the seeds so far */
-    size_t held = 0;
-    for (size_t c = 0; c < r->chunk_count * RP_SCAN_GROUPS; c++)
-        held += r->chunks[c].count;
-    for (unsigned w = 0; w < r->threads; w++)
-        held += r->wseeds[w].count; /* rp_seed and rp_fingerprint are both 16 bytes */
-    if (budget(r, (held + n) * sizeof(rp_fingerprint)) != RP_OK)
+    if (group_budget(r, n) != RP_OK)
         return RP_EBUDGET;
     if (n > r->group_cap) { /* sized once for the largest group still to come: a group in
                              * fresh pages has the kernel zero every page again */
