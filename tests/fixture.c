@@ -115,3 +115,60 @@ rp_corpus *fixture_read_source(const char *rel)
     assert_true(rp_corpus_count(c) > 0);
     return c;
 }
+
+bool fixture_in_file_mapping(const void *p)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    bool file = false;
+
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi, inode = 0;
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &inode) == 3 && (uintptr_t)p >= lo &&
+            (uintptr_t)p < hi) {
+            file = inode != 0;
+            break;
+        }
+    }
+    fclose(f);
+    return file;
+}
+
+void fixture_assert_same_scans(const rp_scan *x, const rp_scan *y, size_t docs)
+{
+    assert_int_equal(rp_scan_cluster_count(x), rp_scan_cluster_count(y));
+    for (size_t i = 0; i < rp_scan_cluster_count(x); i++) {
+        const rp_cluster *a = rp_scan_cluster(x, i), *b = rp_scan_cluster(y, i);
+        assert_int_equal(a->kind, b->kind);
+        assert_int_equal(a->passage_count, b->passage_count);
+        assert_int_equal(a->pair_count, b->pair_count);
+        for (size_t j = 0; j < a->passage_count; j++) {
+            const rp_passage *p = &a->passages[j], *q = &b->passages[j];
+            assert_int_equal(p->doc, q->doc);
+            assert_int_equal(p->start, q->start);
+            assert_int_equal(p->end, q->end);
+            assert_int_equal(p->line, q->line);
+            assert_int_equal(p->column, q->column);
+            assert_int_equal(p->tokens, q->tokens);
+            assert_int_equal(p->partial, q->partial);
+            assert_int_equal(p->within, q->within);
+            assert_int_equal(p->within_start, q->within_start);
+            assert_int_equal(p->within_end, q->within_end);
+            assert_true(p->identity == q->identity);
+        }
+        for (size_t j = 0; j < a->pair_count; j++) {
+            assert_int_equal(a->pairs[j].a, b->pairs[j].a);
+            assert_int_equal(a->pairs[j].b, b->pairs[j].b);
+            assert_int_equal(a->pairs[j].tokens, b->pairs[j].tokens);
+            assert_int_equal(a->pairs[j].gap_count, b->pairs[j].gap_count);
+            assert_true(a->pairs[j].identity == b->pairs[j].identity);
+        }
+    }
+    for (uint32_t d = 0; d < docs; d++) {
+        const rp_doc_stats *p = rp_scan_doc_stats(x, d), *q = rp_scan_doc_stats(y, d);
+        assert_int_equal(p->tokens, q->tokens);
+        assert_true(p->covered == q->covered);
+        assert_int_equal(p->invalid_utf8, q->invalid_utf8);
+    }
+}

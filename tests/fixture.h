@@ -21,4 +21,11 @@ rp_corpus *fixture_made_corpus(uint64_t seed, unsigned docs, const char *const *
 /* The corpus read from a path of the source tree (RP_SOURCE_DIR), asserted not empty. */
 rp_corpus *fixture_read_source(const char *rel);
 
+/* Whether p lies in a mapping of a file (/proc/self/maps: an inode), not anonymous memory. */
+bool fixture_in_file_mapping(const void *p);
+
+/* Asserts that two scans of the same corpus (docs documents) found the same: clusters, their
+ * passages (places, tokens, identity, partial and within), pairs, and each document's stats. */
+void fixture_assert_same_scans(const rp_scan *x, const rp_scan *y, size_t docs);
+
 #endif /* REPRINT_TEST_FIXTURE_H */

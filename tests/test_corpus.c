@@ -1548,26 +1548,6 @@ static void test_walk_of_small_files_fails_cleanly_at_every_allocation(void **st
     rp_corpus_free(c);
 }
 
-/* Whether p lies in a mapping of a file (/proc/self/maps: an inode), not anonymous memory. */
-static bool in_file_mapping(const void *p)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    char line[512];
-    bool file = false;
-
-    assert_non_null(f);
-    while (fgets(line, sizeof(line), f)) {
-        unsigned long lo, hi, inode = 0;
-        if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &inode) == 3 && (uintptr_t)p >= lo &&
-            (uintptr_t)p < hi) {
-            file = inode != 0;
-            break;
-        }
-    }
-    fclose(f);
-    return file;
-}
-
 /* A large scan's first pass parks the text of a walk's small files: once every document of a
  * slab has been passed to rp_corpus_text_park, the slab's pages are a file's, at the same
  * address and with the same bytes; a slab with a document not yet passed stays in memory, and
@@ -1602,10 +1582,10 @@ static void test_parked_slabs_read_the_same_bytes_from_a_file(void **state)
         rp_corpus_text_park(c, d);
         rp_corpus_text_park(c, d);
     }
-    assert_true(in_file_mapping(first));
-    assert_false(in_file_mapping(last)); /* the last slab: its last document not passed */
+    assert_true(fixture_in_file_mapping(first));
+    assert_false(fixture_in_file_mapping(last)); /* the last slab: its last document not passed */
     rp_corpus_text_park(c, FILES - 1);
-    assert_true(in_file_mapping(last));
+    assert_true(fixture_in_file_mapping(last));
     assert_ptr_equal(rp_corpus_doc(c, 0)->bytes, first);
     for (int i = 0; i < FILES; i++) {
         size_t len = 0;

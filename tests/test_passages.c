@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "fixture.h"
 #include "scan/cluster.h"
 #include "scan/scan.h"
 
@@ -166,38 +167,6 @@ static void test_passages_never_overlap_for_any_threads_or_blocks(void **state)
     }
 }
 
-static void assert_same_clusters(const rp_scan *x, const rp_scan *y, uint32_t docs)
-{
-    assert_int_equal(rp_scan_cluster_count(x), rp_scan_cluster_count(y));
-    for (size_t i = 0; i < rp_scan_cluster_count(x); i++) {
-        const rp_cluster *a = rp_scan_cluster(x, i), *b = rp_scan_cluster(y, i);
-        assert_int_equal(a->kind, b->kind);
-        assert_int_equal(a->passage_count, b->passage_count);
-        assert_int_equal(a->pair_count, b->pair_count);
-        for (size_t j = 0; j < a->passage_count; j++) {
-            const rp_passage *p = &a->passages[j], *q = &b->passages[j];
-            assert_int_equal(p->doc, q->doc);
-            assert_int_equal(p->start, q->start);
-            assert_int_equal(p->end, q->end);
-            assert_int_equal(p->line, q->line);
-            assert_int_equal(p->column, q->column);
-            assert_int_equal(p->partial, q->partial);
-            assert_int_equal(p->within, q->within);
-            assert_int_equal(p->within_start, q->within_start);
-            assert_int_equal(p->within_end, q->within_end);
-            assert_true(p->identity == q->identity);
-        }
-        for (size_t j = 0; j < a->pair_count; j++) {
-            assert_int_equal(a->pairs[j].a, b->pairs[j].a);
-            assert_int_equal(a->pairs[j].b, b->pairs[j].b);
-            assert_int_equal(a->pairs[j].tokens, b->pairs[j].tokens);
-            assert_int_equal(a->pairs[j].gap_count, b->pairs[j].gap_count);
-        }
-    }
-    for (uint32_t d = 0; d < docs; d++)
-        assert_true(rp_scan_doc_stats(x, d)->covered == rp_scan_doc_stats(y, d)->covered);
-}
-
 /* The plan's sorts in slices on several threads, merged (every sort of two items or more),
  * give the clusters one thread gives. */
 static void test_passages_are_the_same_when_the_plan_sorts_on_threads(void **state)
@@ -215,7 +184,7 @@ static void test_passages_are_the_same_when_the_plan_sorts_on_threads(void **sta
             o.threads = threads;
             rp_scan *s = scan_with(c, &o);
             assert_true(rp_scan_cluster_count(s) >= 3);
-            assert_same_clusters(one, s, (uint32_t)rp_corpus_count(c));
+            fixture_assert_same_scans(one, s, rp_corpus_count(c));
             rp_scan_free(s);
         }
         rp_cluster_par_sort_min = saved;

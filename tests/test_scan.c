@@ -197,52 +197,19 @@ static rp_corpus *mixed_corpus(void)
     return c;
 }
 
-static void assert_same_scans(const rp_scan *x, const rp_scan *y, size_t docs)
-{
-    assert_int_equal(rp_scan_cluster_count(x), rp_scan_cluster_count(y));
-    for (size_t i = 0; i < rp_scan_cluster_count(x); i++) {
-        const rp_cluster *a = rp_scan_cluster(x, i), *b = rp_scan_cluster(y, i);
-        assert_int_equal(a->kind, b->kind);
-        assert_int_equal(a->passage_count, b->passage_count);
-        assert_int_equal(a->pair_count, b->pair_count);
-        for (size_t j = 0; j < a->passage_count; j++) {
-            const rp_passage *p = &a->passages[j], *q = &b->passages[j];
-            assert_int_equal(p->doc, q->doc);
-            assert_int_equal(p->start, q->start);
-            assert_int_equal(p->end, q->end);
-            assert_int_equal(p->line, q->line);
-            assert_int_equal(p->column, q->column);
-            assert_int_equal(p->tokens, q->tokens);
-            assert_true(p->identity == q->identity);
-        }
-        for (size_t j = 0; j < a->pair_count; j++) {
-            assert_int_equal(a->pairs[j].a, b->pairs[j].a);
-            assert_int_equal(a->pairs[j].b, b->pairs[j].b);
-            assert_int_equal(a->pairs[j].tokens, b->pairs[j].tokens);
-            assert_true(a->pairs[j].identity == b->pairs[j].identity);
-        }
-    }
-    for (uint32_t d = 0; d < docs; d++) {
-        const rp_doc_stats *p = rp_scan_doc_stats(x, d), *q = rp_scan_doc_stats(y, d);
-        assert_int_equal(p->tokens, q->tokens);
-        assert_true(p->covered == q->covered);
-        assert_int_equal(p->invalid_utf8, q->invalid_utf8);
-    }
-}
-
 static void test_scan_is_identical_for_any_thread_count(void **state)
 {
     rp_corpus *c = mixed_corpus();
     rp_scan *s1 = scan_ok(c, 1), *s2 = scan_ok(c, 2), *s3 = scan_ok(c, 3);
     assert_true(rp_scan_cluster_count(s1) >= 4);
-    assert_same_scans(s1, s2, 30);
-    assert_same_scans(s1, s3, 30);
+    fixture_assert_same_scans(s1, s2, 30);
+    fixture_assert_same_scans(s1, s3, 30);
     /* pairs aligned two at a time: a document's hashes are kept across windows until its
      * last pair */
     rp_scan_align_window = 2;
     rp_scan *s4 = scan_ok(c, 2);
     rp_scan_align_window = 0;
-    assert_same_scans(s1, s4, 30);
+    fixture_assert_same_scans(s1, s4, 30);
     rp_scan_free(s4);
     rp_scan_free(s1);
     rp_scan_free(s2);
@@ -285,7 +252,7 @@ static void test_scan_streams_long_documents_in_blocks(void **state)
     assert_int_equal(rp_scan_get_counts(whole)->fingerprints,
                      rp_scan_get_counts(streamed)->fingerprints);
     assert_int_equal(rp_scan_get_counts(whole)->seeds, rp_scan_get_counts(streamed)->seeds);
-    assert_same_scans(whole, streamed, 31);
+    fixture_assert_same_scans(whole, streamed, 31);
     bool internal = false;
     for (size_t i = 0; i < rp_scan_cluster_count(streamed); i++)
         internal |= rp_scan_cluster(streamed, i)->kind == RP_KIND_INTERNAL;
@@ -326,7 +293,7 @@ static void test_scan_kept_hashes_match_a_second_tokenization(void **state)
         assert_true(rp_scan_cluster_count(kept) >= 4);
         assert_int_equal(rp_scan_get_counts(kept)->alignments,
                          rp_scan_get_counts(again)->alignments);
-        assert_same_scans(kept, again, 31);
+        fixture_assert_same_scans(kept, again, 31);
         rp_scan_free(kept);
         rp_scan_free(again);
     }
@@ -334,26 +301,6 @@ static void test_scan_kept_hashes_match_a_second_tokenization(void **state)
     rp_scan_keep_cap = 0;
     rp_scan_keep_file_min = RP_SCAN_KEEP_FILE_MIN;
     rp_corpus_free(c);
-}
-
-/* Whether p lies in a mapping of a file (/proc/self/maps: an inode), not anonymous memory. */
-static bool in_file_mapping(const void *p)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    char line[512];
-    bool file = false;
-
-    assert_non_null(f);
-    while (fgets(line, sizeof(line), f)) {
-        unsigned long lo, hi, inode = 0;
-        if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &inode) == 3 && (uintptr_t)p >= lo &&
-            (uintptr_t)p < hi) {
-            file = inode != 0;
-            break;
-        }
-    }
-    fclose(f);
-    return file;
 }
 
 /* Parking (rp_options.text_on_disk) on a corpus read from a folder of small files: the text moves to
@@ -382,7 +329,7 @@ static void test_scan_with_parked_text_is_the_scan_without(void **state)
         assert_int_equal(rp_corpus_new(&c[k]), RP_OK);
         assert_int_equal(rp_corpus_read(c[k], dir, &ro), RP_OK);
         assert_int_equal(rp_corpus_count(c[k]), 30);
-        assert_false(in_file_mapping(rp_corpus_doc(c[k], 0)->bytes));
+        assert_false(fixture_in_file_mapping(rp_corpus_doc(c[k], 0)->bytes));
         rp_options o;
         rp_options_init(&o);
         o.threads = 2;
@@ -392,9 +339,9 @@ static void test_scan_with_parked_text_is_the_scan_without(void **state)
     }
     rp_scan_keep_file_min = RP_SCAN_KEEP_FILE_MIN;
     assert_true(rp_scan_cluster_count(s[0]) >= 4);
-    assert_same_scans(s[0], s[1], 30);
-    assert_false(in_file_mapping(rp_corpus_doc(c[0], 0)->bytes));
-    assert_true(in_file_mapping(rp_corpus_doc(c[1], 0)->bytes));
+    fixture_assert_same_scans(s[0], s[1], 30);
+    assert_false(fixture_in_file_mapping(rp_corpus_doc(c[0], 0)->bytes));
+    assert_true(fixture_in_file_mapping(rp_corpus_doc(c[1], 0)->bytes));
     for (uint32_t d = 0; d < 30; d++) {
         const rp_doc *a = rp_corpus_doc(m, d), *b = rp_corpus_doc(c[1], d);
         assert_int_equal(a->len, b->len);
@@ -431,7 +378,7 @@ static void test_scan_pairs_documents_across_seed_ranges(void **state)
     rp_scan_align_window = 3; /* 22 windows, each document's hashes freed after its own */
     rp_scan *windows = scan_ok(c, 2);
     rp_scan_align_window = 0;
-    assert_same_scans(one_window, windows, 130);
+    fixture_assert_same_scans(one_window, windows, 130);
     rp_scan_free(one_window);
     rp_scan_free(windows);
     for (unsigned threads = 1; threads <= 2; threads++) {

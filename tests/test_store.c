@@ -299,6 +299,25 @@ static void add_far_copy(rp_corpus *c, uint32_t i)
     add_text(c, name, 1000 + (copy ? i - 101 : i), 120 + (i * 37) % 200, copy ? (i % 3) * 20 : 0);
 }
 
+/* Adds far copies items[0..n) as one batch: each gets verdict want[i]; then the store checks
+ * sound. */
+static void add_far_copies_judged(rp_store *s, size_t n, const uint32_t *items,
+                                  const rp_verdict *want)
+{
+    rp_corpus *c;
+    size_t got;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    for (size_t i = 0; i < n; i++)
+        add_far_copy(c, items[i]);
+    rp_store_verdict *v = add(s, c, &got);
+    assert_int_equal(got, n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(v[i].verdict, want[i]);
+    rp_store_verdicts_free(v, got);
+    rp_corpus_free(c);
+    check(s);
+}
+
 /* With tiny levels, postings are swept through four levels while the verdicts stay those of
  * the batch grouping, and the store checks out (every key of every group first in exactly one
  * level, every filter holding its level's keys) after each batch. A batch begins by sweeping the
@@ -648,17 +667,9 @@ static void test_store_max_items_evicts_across_levels(void **state)
     assert_int_equal(docs, 60);
     postings_levels(s, lv);
     assert_true(lv[2] > 0);
-    rp_corpus *c;
-    size_t n;
-    assert_int_equal(rp_corpus_new(&c), RP_OK);
-    add_far_copy(c, 1);   /* evicted long ago: new again */
-    add_far_copy(c, 199); /* held: seen */
-    rp_store_verdict *v = add(s, c, &n);
-    assert_int_equal(v[0].verdict, RP_VERDICT_NEW);
-    assert_int_equal(v[1].verdict, RP_VERDICT_SEEN);
-    rp_store_verdicts_free(v, n);
-    rp_corpus_free(c);
-    check(s);
+    /* item 1 evicted long ago: new again; item 199 held: seen */
+    add_far_copies_judged(s, 2, (const uint32_t[]){1, 199},
+                          (const rp_verdict[]){RP_VERDICT_NEW, RP_VERDICT_SEEN});
     rp_store_close(s);
 }
 
@@ -1186,16 +1197,24 @@ static void test_store_upgrade_turns_format_4_into_5(void **state)
     assert_true(drained & 2); /* level 1's trees swapped roles */
     rp_store_close(s);
     s = open_default();
-    rp_corpus *c;
-    size_t n;
-    assert_int_equal(rp_corpus_new(&c), RP_OK);
-    add_far_copy(c, 3);
-    rp_store_verdict *v = add(s, c, &n);
-    assert_int_equal(v[0].verdict, RP_VERDICT_SEEN);
-    rp_store_verdicts_free(v, n);
-    rp_corpus_free(c);
-    check(s);
+    add_far_copies_judged(s, 1, (const uint32_t[]){3}, (const rp_verdict[]){RP_VERDICT_SEEN});
     rp_store_close(s);
+}
+
+/* A store of small levels, batches of 20 added until level 1 has drained slices with postings
+ * left unseen: ls gets its levels' state, *last the last batch's number (from 0). */
+static rp_store *store_with_unseen_postings(level_state *ls, uint32_t *last)
+{
+    uint32_t b = 0;
+    make_small_levels(4);
+    rp_store *s = open_default();
+    do {
+        add_range(s, b * 20, b * 20 + 20);
+        *ls = levels_of(s);
+    } while (ls->unseen[1] == 0 && ++b < 10);
+    assert_true(ls->unseen[1] > 0);
+    *last = b;
+    return s;
 }
 
 /* The postings left unseen in drained slices are counted in meta "drain": the check counts
@@ -1208,13 +1227,7 @@ static void test_store_check_counts_unseen_postings(void **state)
     uint32_t b = 0;
 
     (void)state;
-    make_small_levels(4);
-    rp_store *s = open_default();
-    do {
-        add_range(s, b * 20, b * 20 + 20);
-        ls = levels_of(s);
-    } while (ls.unseen[1] == 0 && ++b < 10);
-    assert_true(ls.unseen[1] > 0);
+    rp_store *s = store_with_unseen_postings(&ls, &b);
     check(s);
     rp_store_close(s);
     ls.unseen[1]++;
@@ -1242,13 +1255,7 @@ static void test_store_delete_with_unseen_postings(void **state)
     uint32_t b = 0;
 
     (void)state;
-    make_small_levels(4);
-    rp_store *s = open_default();
-    do {
-        add_range(s, b * 20, b * 20 + 20);
-        ls = levels_of(s);
-    } while (ls.unseen[1] == 0 && ++b < 10);
-    assert_true(ls.unseen[1] > 0);
+    rp_store *s = store_with_unseen_postings(&ls, &b);
     for (uint32_t i = 0; i < (b + 1) * 20; i += 3) {
         snprintf(name, sizeof(name), "item%u", i);
         assert_int_equal(rp_store_delete(s, ids, 1, &deleted, msg, sizeof(msg)), RP_OK);
@@ -1259,17 +1266,9 @@ static void test_store_delete_with_unseen_postings(void **state)
         add_range(s, k * 20, k * 20 + 20);
         check(s);
     }
-    rp_corpus *c;
-    size_t n;
-    assert_int_equal(rp_corpus_new(&c), RP_OK);
-    add_far_copy(c, 0); /* deleted: new again */
-    add_far_copy(c, 1); /* held: seen */
-    rp_store_verdict *v = add(s, c, &n);
-    assert_int_equal(v[0].verdict, RP_VERDICT_NEW);
-    assert_int_equal(v[1].verdict, RP_VERDICT_SEEN);
-    rp_store_verdicts_free(v, n);
-    rp_corpus_free(c);
-    check(s);
+    /* item 0 deleted: new again; item 1 held: seen */
+    add_far_copies_judged(s, 2, (const uint32_t[]){0, 1},
+                          (const rp_verdict[]){RP_VERDICT_NEW, RP_VERDICT_SEEN});
     rp_store_close(s);
 }
 
@@ -1284,13 +1283,7 @@ static void test_store_check_names_a_damaged_drain(void **state)
     uint32_t b = 0;
 
     (void)state;
-    make_small_levels(4);
-    rp_store *s = open_default();
-    do {
-        add_range(s, b * 20, b * 20 + 20);
-        ls = levels_of(s);
-    } while (ls.unseen[1] == 0 && ++b < 10);
-    assert_true(ls.unseen[1] > 0);
+    rp_store *s = store_with_unseen_postings(&ls, &b);
     rp_store_close(s);
     ls.unseen[1] += (uint64_t)1 << 40; /* far past the entries of level 1's trees */
     memset(drain, 0, sizeof(drain));
