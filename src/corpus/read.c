@@ -555,34 +555,46 @@ static rp_status window_paths(const char *dir, size_t base, const name_list *nam
     return RP_OK;
 }
 
-/* The listing's entries a window at a time, two windows held: while this thread takes one into
- * the corpus in walk order, the pool's other threads load the next (rp_pool_start), and this
- * thread joins them when it is done taking. A subdirectory is walked with the pool idle: the
- * next window's load is finished first. */
-static rp_status walk_entries(reader *rd, const char *dir, int dirfd, size_t base,
-                              const name_list *names)
+/* Where a windowed read's items come from (a directory's listing, a list of inputs) and how
+ * each is taken. Two windows of entries are held, items[0] and items[1]. */
+typedef struct item_source {
+    entry *items[2];
+    void *load_ctx[2]; /* the pool's task's context for each window */
+    rp_task_fn load;   /* loads entry i of a window (the pool's threads) */
+    /* items [first, first + n) into window o's entries, nothing loaded yet */
+    rp_status (*paths)(struct item_source *src, unsigned o, size_t first, size_t n);
+    /* whether taking entry i of window o walks a directory (which uses the pool) */
+    bool (*walks)(const struct item_source *src, unsigned o, size_t i);
+    rp_status (*take)(struct item_source *src, reader *rd, unsigned o, size_t i);
+} item_source;
+
+/* The pool (made once for the whole read) and the slabs, then a buffer of two windows of cap
+ * entries: NULL when memory runs out. */
+static entry *windows_begin(reader *rd, size_t cap)
 {
-    size_t total = names->count, cap = total < RP_READ_WINDOW ? total : RP_READ_WINDOW;
-    entry *buf;
+    if (!rd->pool && !(rd->pool = rp_pool_new(rd->threads)))
+        return NULL;
+    if (!rd->slabs && !rd->ro.text_in_file &&
+        !(rd->slabs = rp_calloc(rd->threads, sizeof(*rd->slabs))))
+        return NULL;
+    return rp_malloc(2 * cap * sizeof(entry));
+}
+
+/* total items, a window of cap at a time, two windows held: while this thread takes one into
+ * the corpus in order, the pool's other threads load the next (rp_pool_start), and this thread
+ * joins them when it is done taking. An item that walks a directory is taken with the pool
+ * idle: the next window's load is finished first. */
+static rp_status take_windows(reader *rd, item_source *src, size_t total, size_t cap)
+{
     size_t n[2] = {0, 0};
     bool pending = false; /* the other window's load is started, not finished */
     rp_status rs, ls = RP_OK;
     unsigned cur = 0;
 
-    if (!rd->pool && !(rd->pool = rp_pool_new(rd->threads)))
-        return RP_ENOMEM;
-    if (!rd->slabs && !rd->ro.text_in_file &&
-        !(rd->slabs = rp_calloc(rd->threads, sizeof(*rd->slabs))))
-        return RP_ENOMEM;
-    if (!(buf = rp_malloc(2 * cap * sizeof(*buf))))
-        return RP_ENOMEM;
-    window w[2] = {{rd, rd->slabs, buf, dirfd}, {rd, rd->slabs, buf + cap, dirfd}};
     n[0] = cap;
-    if ((rs = window_paths(dir, base, names, 0, n[0], w[0].items)) != RP_OK) {
-        rp_free(buf);
+    if ((rs = src->paths(src, 0, 0, n[0])) != RP_OK)
         return rs;
-    }
-    rp_pool_start(rd->pool, n[0], load_entry, &w[0]);
+    rp_pool_start(rd->pool, n[0], src->load, src->load_ctx[0]);
     rs = rp_pool_finish(rd->pool);
     for (size_t first = 0; first < total; first += n[cur], cur ^= 1) {
         size_t next = first + n[cur];
@@ -590,33 +602,72 @@ static rp_status walk_entries(reader *rd, const char *dir, int dirfd, size_t bas
         n[o] = 0;
         if (rs == RP_OK && next < total) {
             n[o] = total - next < cap ? total - next : cap;
-            if ((rs = window_paths(dir, base, names, next, n[o], w[o].items)) != RP_OK) {
+            if ((rs = src->paths(src, o, next, n[o])) != RP_OK) {
                 n[o] = 0;
             } else {
-                rp_pool_start(rd->pool, n[o], load_entry, &w[o]);
+                rp_pool_start(rd->pool, n[o], src->load, src->load_ctx[o]);
                 pending = true;
             }
         }
         for (size_t i = 0; i < n[cur] && rs == RP_OK; i++) {
-            entry *e = &w[cur].items[i];
-            if (pending && !e->stat_err && S_ISDIR(e->st.st_mode)) {
-                ls = rp_pool_finish(rd->pool); /* the walk below uses the pool */
+            if (pending && src->walks(src, cur, i)) {
+                ls = rp_pool_finish(rd->pool); /* the walk uses the pool */
                 pending = false;
             }
-            rs = take_entry(rd, e);
+            rs = src->take(src, rd, cur, i);
         }
         if (pending) {
             ls = rp_pool_finish(rd->pool);
             pending = false;
         }
-        entries_release(w[cur].items, n[cur]);
+        entries_release(src->items[cur], n[cur]);
         if (rs == RP_OK)
             rs = ls;
         if (rs != RP_OK) {
-            entries_release(w[o].items, n[o]);
+            entries_release(src->items[o], n[o]);
             break;
         }
     }
+    return rs;
+}
+
+/* A directory's listing as an item source. */
+typedef struct dir_source {
+    item_source src;
+    const char *dir;
+    size_t base;
+    const name_list *names;
+} dir_source;
+
+static rp_status dir_paths(item_source *src, unsigned o, size_t first, size_t n)
+{
+    const dir_source *d = (const dir_source *)src;
+    return window_paths(d->dir, d->base, d->names, first, n, src->items[o]);
+}
+
+static bool dir_walks(const item_source *src, unsigned o, size_t i)
+{
+    const entry *e = &src->items[o][i];
+    return !e->stat_err && S_ISDIR(e->st.st_mode);
+}
+
+static rp_status dir_take(item_source *src, reader *rd, unsigned o, size_t i)
+{
+    return take_entry(rd, &src->items[o][i]);
+}
+
+/* The listing's entries in walk order, by windows (take_windows). */
+static rp_status walk_entries(reader *rd, const char *dir, int dirfd, size_t base,
+                              const name_list *names)
+{
+    size_t total = names->count, cap = total < RP_READ_WINDOW ? total : RP_READ_WINDOW;
+    entry *buf = windows_begin(rd, cap);
+    if (!buf)
+        return RP_ENOMEM;
+    window w[2] = {{rd, rd->slabs, buf, dirfd}, {rd, rd->slabs, buf + cap, dirfd}};
+    dir_source d = {{{buf, buf + cap}, {&w[0], &w[1]}, load_entry, dir_paths, dir_walks, dir_take},
+                    dir, base, names};
+    rp_status rs = take_windows(rd, &d.src, total, cap);
     rp_free(buf);
     return rs;
 }
@@ -829,67 +880,46 @@ static rp_status take_listed(reader *rd, const rp_input *in, entry *e)
     return take_entry(rd, e);
 }
 
-/* The list's items [lo, hi) a window at a time, two windows held, as walk_entries takes a
- * directory's entries (the pool loads the next window while this thread takes this one). */
+/* A list of inputs as an item source: window o's entries are w[o].inputs'. */
+typedef struct list_source {
+    item_source src;
+    const rp_input *first; /* the list's item lo */
+    listed_window *w;      /* the two windows */
+} list_source;
+
+static rp_status list_paths(item_source *src, unsigned o, size_t first, size_t n)
+{
+    const list_source *l = (const list_source *)src;
+    l->w[o].inputs = l->first + first;
+    return listed_paths(l->w[o].inputs, n, src->items[o]);
+}
+
+static bool list_walks(const item_source *src, unsigned o, size_t i)
+{
+    const list_source *l = (const list_source *)src;
+    const entry *e = &src->items[o][i];
+    return !l->w[o].inputs[i].skip && !e->stat_err && !S_ISREG(e->st.st_mode);
+}
+
+static rp_status list_take(item_source *src, reader *rd, unsigned o, size_t i)
+{
+    const list_source *l = (const list_source *)src;
+    return take_listed(rd, &l->w[o].inputs[i], &src->items[o][i]);
+}
+
+/* The list's items [lo, hi) in order, by windows as walk_entries takes a directory's entries. */
 static rp_status list_entries(reader *rd, const rp_inputs *in, size_t lo, size_t hi)
 {
     size_t total = hi - lo, cap = total < RP_READ_WINDOW ? total : RP_READ_WINDOW;
-    entry *buf;
-    size_t n[2] = {0, 0};
-    bool pending = false;
-    rp_status rs, ls = RP_OK;
-    unsigned cur = 0;
-
-    if (!rd->pool && !(rd->pool = rp_pool_new(rd->threads)))
-        return RP_ENOMEM;
-    if (!rd->slabs && !rd->ro.text_in_file &&
-        !(rd->slabs = rp_calloc(rd->threads, sizeof(*rd->slabs))))
-        return RP_ENOMEM;
-    if (!(buf = rp_malloc(2 * cap * sizeof(*buf))))
+    entry *buf = windows_begin(rd, cap);
+    if (!buf)
         return RP_ENOMEM;
     listed_window w[2] = {{{rd, rd->slabs, buf, AT_FDCWD}, in->items + lo},
                           {{rd, rd->slabs, buf + cap, AT_FDCWD}, in->items + lo}};
-    n[0] = cap;
-    if ((rs = listed_paths(w[0].inputs, n[0], w[0].w.items)) != RP_OK) {
-        rp_free(buf);
-        return rs;
-    }
-    rp_pool_start(rd->pool, n[0], load_listed, &w[0]);
-    rs = rp_pool_finish(rd->pool);
-    for (size_t first = 0; first < total; first += n[cur], cur ^= 1) {
-        size_t next = first + n[cur];
-        unsigned o = cur ^ 1;
-        n[o] = 0;
-        if (rs == RP_OK && next < total) {
-            n[o] = total - next < cap ? total - next : cap;
-            w[o].inputs = in->items + lo + next;
-            if ((rs = listed_paths(w[o].inputs, n[o], w[o].w.items)) != RP_OK) {
-                n[o] = 0;
-            } else {
-                rp_pool_start(rd->pool, n[o], load_listed, &w[o]);
-                pending = true;
-            }
-        }
-        for (size_t i = 0; i < n[cur] && rs == RP_OK; i++) {
-            entry *e = &w[cur].w.items[i];
-            if (pending && !w[cur].inputs[i].skip && !e->stat_err && !S_ISREG(e->st.st_mode)) {
-                ls = rp_pool_finish(rd->pool); /* a directory's walk uses the pool */
-                pending = false;
-            }
-            rs = take_listed(rd, &w[cur].inputs[i], e);
-        }
-        if (pending) {
-            ls = rp_pool_finish(rd->pool);
-            pending = false;
-        }
-        entries_release(w[cur].w.items, n[cur]);
-        if (rs == RP_OK)
-            rs = ls;
-        if (rs != RP_OK) {
-            entries_release(w[o].w.items, n[o]);
-            break;
-        }
-    }
+    list_source l = {
+        {{buf, buf + cap}, {&w[0], &w[1]}, load_listed, list_paths, list_walks, list_take},
+        in->items + lo, w};
+    rp_status rs = take_windows(rd, &l.src, total, cap);
     rp_free(buf);
     return rs;
 }
