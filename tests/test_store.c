@@ -161,18 +161,6 @@ static void postings_levels(rp_store *s, unsigned long long lv[6])
     free(text);
 }
 
-/* Meta "sweep" and "drain" of an open store. */
-static level_state levels_of(rp_store *s)
-{
-    MDB_txn *txn;
-    level_state ls;
-
-    assert_int_equal(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), 0);
-    assert_int_equal(rp_store_levels_get(s, txn, &ls), 0);
-    mdb_txn_abort(txn);
-    return ls;
-}
-
 /* ---- round trips ---- */
 
 static void test_store_verdicts_survive_reopening(void **state)
@@ -299,25 +287,6 @@ static void add_far_copy(rp_corpus *c, uint32_t i)
     add_text(c, name, 1000 + (copy ? i - 101 : i), 120 + (i * 37) % 200, copy ? (i % 3) * 20 : 0);
 }
 
-/* Adds far copies items[0..n) as one batch: each gets verdict want[i]; then the store checks
- * sound. */
-static void add_far_copies_judged(rp_store *s, size_t n, const uint32_t *items,
-                                  const rp_verdict *want)
-{
-    rp_corpus *c;
-    size_t got;
-    assert_int_equal(rp_corpus_new(&c), RP_OK);
-    for (size_t i = 0; i < n; i++)
-        add_far_copy(c, items[i]);
-    rp_store_verdict *v = add(s, c, &got);
-    assert_int_equal(got, n);
-    for (size_t i = 0; i < n; i++)
-        assert_int_equal(v[i].verdict, want[i]);
-    rp_store_verdicts_free(v, got);
-    rp_corpus_free(c);
-    check(s);
-}
-
 /* With tiny levels, postings are swept through four levels while the verdicts stay those of
  * the batch grouping, and the store checks out (every key of every group first in exactly one
  * level, every filter holding its level's keys) after each batch. A batch begins by sweeping the
@@ -336,8 +305,6 @@ static void levels_agree_with_batch(unsigned threads, unsigned long long out[6])
     unsigned long long lv[6];
     size_t grouped = 0;
     char msg[256] = "", cmd[128];
-    uint32_t drained = 0; /* levels whose trees swapped roles */
-    uint64_t unseen = 0;  /* the most postings left unseen in drained slices */
 
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", store_dir());
     assert_int_equal(system(cmd), 0);
@@ -380,15 +347,8 @@ static void levels_agree_with_batch(unsigned threads, unsigned long long out[6])
         /* level 0 is merged past twice level0; a level l >= 1 is swept past level0 * 16^l
          * postings, the levels above it counted */
         assert_true(lv[0] <= 2 * 4 && lv[0] + lv[1] <= 64 && lv[0] + lv[1] + lv[2] <= 1024);
-        level_state ls = levels_of(s);
-        drained |= ls.drain_a;
-        unseen = ls.unseen[1] > unseen ? ls.unseen[1] : unseen;
     }
     assert_true(grouped >= 50);
-    /* level 1 was drained to its end and its trees swapped, the check (after every batch)
-     * counting the postings left unseen in between */
-    assert_true(drained & 2);
-    assert_true(unseen > 0);
     assert_true(lv[3] > 0); /* four levels in use */
     memcpy(out, lv, sizeof(lv));
     rp_store_close(s);
@@ -667,9 +627,17 @@ static void test_store_max_items_evicts_across_levels(void **state)
     assert_int_equal(docs, 60);
     postings_levels(s, lv);
     assert_true(lv[2] > 0);
-    /* item 1 evicted long ago: new again; item 199 held: seen */
-    add_far_copies_judged(s, 2, (const uint32_t[]){1, 199},
-                          (const rp_verdict[]){RP_VERDICT_NEW, RP_VERDICT_SEEN});
+    rp_corpus *c;
+    size_t n;
+    assert_int_equal(rp_corpus_new(&c), RP_OK);
+    add_far_copy(c, 1);   /* evicted long ago: new again */
+    add_far_copy(c, 199); /* held: seen */
+    rp_store_verdict *v = add(s, c, &n);
+    assert_int_equal(v[0].verdict, RP_VERDICT_NEW);
+    assert_int_equal(v[1].verdict, RP_VERDICT_SEEN);
+    rp_store_verdicts_free(v, n);
+    rp_corpus_free(c);
+    check(s);
     rp_store_close(s);
 }
 
@@ -1084,225 +1052,16 @@ static void upgrade_from(unsigned format)
     rp_corpus_free(c);
 }
 
-static void test_store_upgrade_turns_format_2_into_5(void **state)
+static void test_store_upgrade_turns_format_2_into_4(void **state)
 {
     (void)state;
     upgrade_from(2);
 }
 
-static void test_store_upgrade_turns_format_3_into_5(void **state)
+static void test_store_upgrade_turns_format_3_into_4(void **state)
 {
     (void)state;
     upgrade_from(3);
-}
-
-/* Rewrites the (closed) store, made by this format with level 1 never swept (its second
- * trees empty, nothing drained), as format 4 wrote it: no second trees, no meta "drain", and
- * level 1 mid-turn in its sweep (format 4 deleted what it swept, so every slice is live). */
-static void downgrade_to_4(void)
-{
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi meta, b;
-    MDB_stat ms;
-    MDB_val k = {5, "drain"}, v;
-    uint64_t version = 4;
-    uint32_t sweep[LEVELS] = {0, 2000, 0, 0, 0, 0};
-    char name[16];
-
-    assert_int_equal(mdb_env_create(&env), 0);
-    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
-    assert_int_equal(mdb_env_open(env, store_dir(), 0, 0644), 0);
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-    for (int l = 1; l <= SWEPT_LEVELS; l++) {
-        snprintf(name, sizeof(name), "postings%db", l);
-        assert_int_equal(mdb_dbi_open(txn, name, rp_store_db_flags(DB_POSTINGS + TREE_B(l)), &b),
-                         0);
-        assert_int_equal(mdb_stat(txn, b, &ms), 0);
-        assert_int_equal(ms.ms_entries, 0);
-        assert_int_equal(mdb_drop(txn, b, 1), 0);
-    }
-    int rc = mdb_get(txn, meta, &k, &v);
-    if (rc == 0) {
-        static const unsigned char zeros[8 + 8 * LEVELS];
-        assert_int_equal(v.mv_size, sizeof(zeros));
-        assert_memory_equal(v.mv_data, zeros, sizeof(zeros));
-        assert_int_equal(mdb_del(txn, meta, &k, NULL), 0);
-    } else {
-        assert_int_equal(rc, MDB_NOTFOUND);
-    }
-    k = (MDB_val){5, "sweep"};
-    v = (MDB_val){sizeof(sweep), sweep};
-    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
-    k = (MDB_val){6, "format"};
-    v = (MDB_val){sizeof(version), &version};
-    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
-    assert_int_equal(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-}
-
-/* A format 4 store with postings in level 1 is refused by name and upgraded in place (its
- * records kept, each level's tree becoming the one it fills); batches then drain level 1
- * through turns and swaps, the store sound after each, and copies are found across the
- * upgrade. */
-static void test_store_upgrade_turns_format_4_into_5(void **state)
-{
-    unsigned long long lv[6];
-    char msg[256] = "";
-    bool upgraded = false;
-    uint32_t drained = 0;
-
-    (void)state;
-    make_small_levels(16);
-    rp_store *s = open_default();
-    add_range(s, 0, 6);
-    add_range(s, 6, 6); /* an empty batch: merges level 0 into level 1 */
-    postings_levels(s, lv);
-    assert_true(lv[0] == 0 && lv[1] > 0 && lv[1] <= 16 << 4); /* level 1 not swept yet */
-    rp_store_close(s);
-    downgrade_to_4();
-    assert_int_equal(try_open(false, msg, sizeof(msg)), RP_EFORMAT);
-    assert_non_null(strstr(msg, "format version 4; upgrade it with 'reprint store upgrade"));
-    assert_int_equal(rp_store_upgrade(store_dir(), false, &upgraded, msg, sizeof(msg)), RP_OK);
-    assert_true(upgraded);
-
-    s = open_default();
-    check(s);
-    level_state ls = levels_of(s);
-    assert_int_equal(ls.sweep[1], 2000);
-    assert_int_equal(ls.drain_a, 0);
-    for (uint32_t b = 6; b < 206; b += 20) {
-        rp_corpus *c;
-        size_t n;
-        assert_int_equal(rp_corpus_new(&c), RP_OK);
-        for (uint32_t i = b; i < b + 20; i++)
-            add_far_copy(c, i);
-        rp_store_verdict *v = add(s, c, &n);
-        for (uint32_t i = b; i < b + 20; i++) {
-            char of[32];
-            snprintf(of, sizeof(of), "item%u", i - 101);
-            if (i % 4 == 0 && i >= 101) {
-                assert_int_not_equal(v[i - b].verdict, RP_VERDICT_NEW);
-                assert_string_equal(v[i - b].of, of);
-            } else {
-                assert_int_equal(v[i - b].verdict, RP_VERDICT_NEW);
-            }
-        }
-        rp_store_verdicts_free(v, n);
-        rp_corpus_free(c);
-        check(s);
-        drained |= levels_of(s).drain_a;
-    }
-    assert_true(drained & 2); /* level 1's trees swapped roles */
-    rp_store_close(s);
-    s = open_default();
-    add_far_copies_judged(s, 1, (const uint32_t[]){3}, (const rp_verdict[]){RP_VERDICT_SEEN});
-    rp_store_close(s);
-}
-
-/* A store of small levels, batches of 20 added until level 1 has drained slices with postings
- * left unseen: ls gets its levels' state, *last the last batch's number (from 0). */
-static rp_store *store_with_unseen_postings(level_state *ls, uint32_t *last)
-{
-    uint32_t b = 0;
-    make_small_levels(4);
-    rp_store *s = open_default();
-    do {
-        add_range(s, b * 20, b * 20 + 20);
-        *ls = levels_of(s);
-    } while (ls->unseen[1] == 0 && ++b < 10);
-    assert_true(ls->unseen[1] > 0);
-    *last = b;
-    return s;
-}
-
-/* The postings left unseen in drained slices are counted in meta "drain": the check counts
- * them again and names a count that is off. */
-static void test_store_check_counts_unseen_postings(void **state)
-{
-    unsigned char drain[8 + 8 * LEVELS];
-    char msg[256] = "";
-    level_state ls;
-    uint32_t b = 0;
-
-    (void)state;
-    rp_store *s = store_with_unseen_postings(&ls, &b);
-    check(s);
-    rp_store_close(s);
-    ls.unseen[1]++;
-    memset(drain, 0, sizeof(drain));
-    memcpy(drain, &ls.drain_a, sizeof(ls.drain_a));
-    memcpy(drain + 8, ls.unseen, sizeof(ls.unseen));
-    put_meta("drain", drain, sizeof(drain));
-    s = open_default();
-    assert_int_equal(rp_store_check(s, msg, sizeof(msg)), RP_EFORMAT);
-    if (!strstr(msg, "drained postings"))
-        fail_msg("%s", msg);
-    rp_store_close(s);
-}
-
-/* Deleting items while level 1 holds postings left unseen in its drained slices: each
- * deletion removes the one posting lookups see (not its unseen copy, which waits for its
- * tree's drop), the check passes after each, and the batches that follow (sweeping, draining
- * and dropping) leave a sound store whose items deleted come back new. */
-static void test_store_delete_with_unseen_postings(void **state)
-{
-    char msg[256] = "", name[32];
-    const char *ids[1] = {name};
-    level_state ls;
-    size_t deleted;
-    uint32_t b = 0;
-
-    (void)state;
-    rp_store *s = store_with_unseen_postings(&ls, &b);
-    for (uint32_t i = 0; i < (b + 1) * 20; i += 3) {
-        snprintf(name, sizeof(name), "item%u", i);
-        assert_int_equal(rp_store_delete(s, ids, 1, &deleted, msg, sizeof(msg)), RP_OK);
-        assert_int_equal(deleted, 1);
-        check(s);
-    }
-    for (uint32_t k = b + 1; k < b + 8; k++) {
-        add_range(s, k * 20, k * 20 + 20);
-        check(s);
-    }
-    /* item 0 deleted: new again; item 1 held: seen */
-    add_far_copies_judged(s, 2, (const uint32_t[]){0, 1},
-                          (const rp_verdict[]){RP_VERDICT_NEW, RP_VERDICT_SEEN});
-    rp_store_close(s);
-}
-
-/* An unseen count past what the level's trees hold, or a "drain" entry of the wrong size: the
- * check names the problem (it said nothing: the count past the entries failed as LMDB's
- * MDB_CORRUPTED before the postings were walked, and a damaged entry the same way). */
-static void test_store_check_names_a_damaged_drain(void **state)
-{
-    unsigned char drain[8 + 8 * LEVELS];
-    char msg[256];
-    level_state ls;
-    uint32_t b = 0;
-
-    (void)state;
-    rp_store *s = store_with_unseen_postings(&ls, &b);
-    rp_store_close(s);
-    ls.unseen[1] += (uint64_t)1 << 40; /* far past the entries of level 1's trees */
-    memset(drain, 0, sizeof(drain));
-    memcpy(drain, &ls.drain_a, sizeof(ls.drain_a));
-    memcpy(drain + 8, ls.unseen, sizeof(ls.unseen));
-    put_meta("drain", drain, sizeof(drain));
-    s = open_default();
-    strcpy(msg, "");
-    assert_int_equal(rp_store_check(s, msg, sizeof(msg)), RP_EFORMAT);
-    if (!strstr(msg, "drained postings"))
-        fail_msg("'%s'", msg);
-    rp_store_close(s);
-    put_meta("drain", drain, 7); /* cut short */
-    s = open_default();
-    strcpy(msg, "");
-    assert_int_equal(rp_store_check(s, msg, sizeof(msg)), RP_EFORMAT);
-    if (!strstr(msg, "'drain'"))
-        fail_msg("'%s'", msg);
-    rp_store_close(s);
 }
 
 /* A flipped bit inside a record: verify names the record, and a batch meeting it fails with a
@@ -1641,14 +1400,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_bit_flip_is_found_by_verify, setup, teardown),
         cmocka_unit_test(test_store_record_encoding_round_trips),
-        cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_2_into_5, setup,
+        cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_2_into_4, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_store_check_counts_unseen_postings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_check_names_a_damaged_drain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_delete_with_unseen_postings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_4_into_5, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_3_into_5, setup,
+        cmocka_unit_test_setup_teardown(test_store_upgrade_turns_format_3_into_4, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_verify_passes_a_sound_store, setup, teardown),
         cmocka_unit_test_setup_teardown(

@@ -17,20 +17,14 @@
 
 #define POSTINGS_FLAGS (MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERKEY | MDB_INTEGERDUP)
 
-static const char *const db_names[DB_COUNT] = {
-    "meta",      "docs",      "ids",       "order",      "filters",    "postings0",
-    "postings1", "postings2", "postings3", "postings4",  "postings5",  "postings1b",
-    "postings2b", "postings3b", "postings4b"};
-_Static_assert(TREES == 10 && DB_COUNT == 15, "db_names and db_flags list every tree");
+static const char *const db_names[DB_COUNT] = {"meta",      "docs",      "ids",       "order",
+                                               "filters",   "postings0", "postings1", "postings2",
+                                               "postings3", "postings4", "postings5"};
 static const unsigned db_flags[DB_COUNT] = {0,
                                             MDB_INTEGERKEY,
                                             MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
                                             0,
                                             MDB_INTEGERKEY,
-                                            POSTINGS_FLAGS,
-                                            POSTINGS_FLAGS,
-                                            POSTINGS_FLAGS,
-                                            POSTINGS_FLAGS,
                                             POSTINGS_FLAGS,
                                             POSTINGS_FLAGS,
                                             POSTINGS_FLAGS,

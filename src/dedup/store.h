@@ -10,9 +10,8 @@
 /* The on-disk format version; a store of another version is refused, never misread, and one
  * of an earlier version from RP_STORE_FORMAT_UPGRADABLE on is upgraded by rp_store_upgrade
  * (format 2: 40-byte record heads, ids keyed by the cut name; format 3: 56-byte record heads
- * and raw fingerprints; format 4: compact records, one tree per level of postings; format 5:
- * two trees for each level swept into the next, see TREES in store_db.h). */
-#define RP_STORE_FORMAT 5u
+ * and raw fingerprints; format 4: compact records, see store_db.h). */
+#define RP_STORE_FORMAT 4u
 #define RP_STORE_FORMAT_UPGRADABLE 2u
 
 /* Checks that every document has its id and order entries, that the counts of docs, ids and

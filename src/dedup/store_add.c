@@ -24,7 +24,7 @@ RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
 static rp_status probe_deep(adder *a)
 {
     size_t total = a->bkey_off[a->nsigs], max_df = a->s->opts.max_df;
-    MDB_val first[TREES];
+    MDB_val first[LEVELS];
     rp_status st = RP_OK;
 
     if (total >= UINT32_MAX)
@@ -43,7 +43,7 @@ static rp_status probe_deep(adder *a)
         if (RP_GROW(a->deeps, a->deep_cap, a->deep_count + 1) != RP_OK)
             return RP_ENOMEM;
         deep *dp = &a->deeps[a->deep_count];
-        dp->count = rp_store_key_count(a, key, 0, TREES, first);
+        dp->count = rp_store_key_count(a, key, 0, LEVELS, first);
         dp->off = a->pool_count;
         dp->added = 0;
         if (dp->count == SIZE_MAX)
@@ -51,7 +51,7 @@ static rp_status probe_deep(adder *a)
         if (dp->count && dp->count <= max_df) {
             if (RP_GROW(a->pool, a->pool_cap, a->pool_count + dp->count) != RP_OK)
                 return RP_ENOMEM;
-            st = rp_store_read_postings(a, first, 0, TREES, a->pool, &a->pool_count, a->pool_cap);
+            st = rp_store_read_postings(a, first, 0, LEVELS, a->pool, &a->pool_count, a->pool_cap);
         }
         for (; i < total && (uint32_t)(a->sorted[i] >> 32) == key; i++)
             a->bdeep[(uint32_t)a->sorted[i]] = (uint32_t)a->deep_count;
@@ -341,7 +341,7 @@ static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
     if (!rc)
         rc = rp_store_meta_get(a->s, a->txn, "batches", &batches);
     if (!rc)
-        rc = rp_store_levels_get(a->s, a->txn, &a->levels);
+        rc = rp_store_sweep_get(a);
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
     if ((st = sign_and_sweep(a, corpus)) != RP_OK)
@@ -353,13 +353,13 @@ static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
         st = add_one(a, d, rp_corpus_doc(corpus, d), now, &v[d]);
     if (st == RP_OK && (rc = write_postings(a)) != 0)
         a->rc = rc, st = rp_store_mdb_status(rc);
-    for (int t = 0; t < TREES; t++)
-        mdb_cursor_close(a->post[t]);
+    for (int l = 0; l < LEVELS; l++)
+        mdb_cursor_close(a->post[l]);
     if (st != RP_OK)
         return st;
     rc = rp_store_evict_old(a, now);
     if (!rc)
-        rc = rp_store_levels_put(a->s, a->txn, &a->levels);
+        rc = rp_store_sweep_put(a);
     if (!rc)
         rc = rp_store_meta_put(a->s, a->txn, "next", a->next);
     if (!rc)

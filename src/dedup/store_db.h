@@ -10,12 +10,10 @@
  * name, or for a long one its prefix and hash -> numbers, MDB_DUPSORT: the record's name is
  * compared in full), order ((date, number) -> nothing, for the rolling window), the postings
  * (sampled fingerprint -> numbers of group firsts, MDB_DUPSORT|MDB_DUPFIXED) split into LEVELS
- * levels postings0..postings5, the swept ones with a second tree postings1b..postings4b (see
- * TREES), and filters (a Bloom filter per tree and slice of the key space). The levels are a
- * log-structured merge tree: a batch inserts its postings, in key order, into the small level
- * 0, which past its share is merged whole into level 1; a deeper level past its share is
- * swept, slice by slice, into the next, 16 times larger (drained from one of its trees, which
- * is dropped whole once drained). All in key
+ * levels postings0..postings5, and filters (a Bloom filter per level and slice of the key
+ * space). The levels are a log-structured merge tree: a batch inserts its postings, in key
+ * order, into the small level 0, which past its share is merged whole into level 1; a deeper
+ * level past its share is swept, slice by slice, into the next, 16 times larger. All in key
  * order, so each page touched is copied once, and a batch writes about as much however large
  * the store is, where one tree keyed by fingerprint (random keys) had every batch copy and
  * write nearly all of its leaves. Each batch, merges and sweeps included, is one write
@@ -45,60 +43,11 @@
 #define LEVEL_RATIO_BITS 4 /* a ratio of 16 */
 #define LEVEL0_MERGE 2
 
-/* Trees (format 5). Level 0 (merged whole, then emptied by one mdb_drop) and the last level
- * (never swept) are one tree each. Each level swept into the next, 1 .. SWEPT_LEVELS, has two:
- * one *fills* (merges and sweeps from above put into it), the other *drains* (swept into the
- * next level slice by slice, from slice 0 up to meta "sweep"). A drained slice is not deleted
- * from its tree: its filter is, so lookups never read it again (unseen), and once the whole
- * tree is drained it is emptied by one mdb_drop and the two swap roles. In format 4 every
- * posting swept was deleted on its own, and LMDB rebalanced the emptying pages node by node:
- * the deletes were ~19% of the transaction's thread at 1,000,000 items on bench_dedup.
- * Tree t < LEVELS is "postings<t>", level t's first tree; TREE_B(l) is "postings<l>b". */
-#define SWEPT_LEVELS (LEVELS - 2)
-#define TREES (LEVELS + SWEPT_LEVELS)
-#define TREE_B(l) (LEVELS + (l)-1)
-
-/* Where each swept level stands (meta "sweep" and "drain"): sweep[l], the next slice of its
- * draining tree to sweep (the slices below it are drained); bit l of drain_a, the level
- * drains its first tree and fills its second (clear: the other way round, as a store
- * upgraded from format 4 starts, its second tree empty); unseen[l], the postings left in the
- * drained slices until the tree is dropped. */
-typedef struct level_state {
-    uint32_t sweep[LEVELS];
-    uint32_t drain_a;
-    uint64_t unseen[LEVELS];
-} level_state;
-
-/* The tree level l fills (the only one of level 0 and of the last level). */
-static inline int fill_tree(const level_state *ls, int l)
-{
-    return l == 0 || l > SWEPT_LEVELS ? l : (ls->drain_a >> l & 1) ? TREE_B(l) : l;
-}
-
-/* The tree level l (1 .. SWEPT_LEVELS) drains. */
-static inline int drain_tree(const level_state *ls, int l)
-{
-    return (ls->drain_a >> l & 1) ? l : TREE_B(l);
-}
-
-/* The level of tree t. */
-static inline int tree_level(int t)
-{
-    return t < LEVELS ? t : t - LEVELS + 1;
-}
-
 /* The key space is cut in NSLICES slices by a key's top bits: levels are swept into the next
  * slice by slice, and filters are kept per level and slice. */
 #define SLICE_BITS 12
 #define NSLICES (1u << SLICE_BITS)
 #define SLICE(key) ((uint32_t)(key) >> (32 - SLICE_BITS))
-
-/* Whether tree t's postings for key are seen (not in a drained slice of a draining tree). */
-static inline bool tree_sees(const level_state *ls, int t, uint32_t key)
-{
-    int l = tree_level(t);
-    return l == 0 || l > SWEPT_LEVELS || t != drain_tree(ls, l) || SLICE(key) >= ls->sweep[l];
-}
 
 /* The sub-database an upgrade writes the new records to before they replace docs (one
  * transaction: never found in a committed store). */
@@ -111,7 +60,7 @@ enum {
     DB_ORDER,
     DB_FILTERS,
     DB_POSTINGS,
-    DB_COUNT = DB_POSTINGS + TREES
+    DB_COUNT = DB_POSTINGS + LEVELS
 };
 
 struct rp_store {
@@ -126,8 +75,8 @@ struct rp_store {
     uint64_t format; /* the format found (RP_STORE_FORMAT unless upgrading) */
 };
 
-/* A document record in docs (formats 4 and 5), compact: the XXH32 of everything after it (so a
- * flipped bit is found when the record is read), the verdict byte, LEB128 varints (name length,
+/* A document record in docs (format 4), compact: the XXH32 of everything after it (so a flipped
+ * bit is found when the record is read), the verdict byte, LEB128 varints (name length,
  * fingerprint count, of + 1 with 0 for a group first, length, tokens, the date zigzagged), the
  * content hash (8 bytes), the verdict's resemblance and containment (2 floats, only when of is
  * set: a first's are 0), the name, then the fingerprints (ascending) as Rice-coded gaps: one
@@ -182,11 +131,11 @@ typedef struct deep {
 typedef struct adder {
     rp_store *s;
     MDB_txn *txn;
-    MDB_cursor *post[TREES];
-    bool held[TREES];   /* the tree had postings when the batch began (level 0: always) */
-    filter *filters;    /* TREES * NSLICES, loaded when the batch begins */
-    level_state levels; /* meta "sweep" and "drain" */
-    uint32_t *moved;    /* keys of the slice being swept */
+    MDB_cursor *post[LEVELS];
+    bool held[LEVELS];      /* the level had postings when the batch began (level 0: always) */
+    filter *filters;        /* LEVELS * NSLICES, loaded when the batch begins */
+    uint32_t sweep[LEVELS]; /* the next slice each level is swept from (meta "sweep") */
+    uint32_t *moved;        /* keys of the slice being swept */
     size_t moved_count;
     size_t moved_cap;
     unsigned char *fbuf; /* a filter being written */
@@ -276,19 +225,15 @@ uint32_t rp_store_order_num(const MDB_val *k);
 /* postings and filters (store_postings.c) */
 bool rp_store_filter_may_hold(const filter *f, uint32_t key);
 bool rp_store_filter_decode(const MDB_val *v, filter *f, filter_head *h);
-int rp_store_filter_get(const rp_store *s, MDB_txn *txn, int t, uint32_t p, filter *f,
+int rp_store_filter_get(const rp_store *s, MDB_txn *txn, int l, uint32_t p, filter *f,
                         filter_head *h);
 void rp_store_key_prefetch(const adder *a, uint32_t key);
-size_t rp_store_key_count(adder *a, uint32_t key, int from, int to, MDB_val first[TREES]);
-rp_status rp_store_read_postings(adder *a, MDB_val first[TREES], int from, int to, uint32_t *buf,
+size_t rp_store_key_count(adder *a, uint32_t key, int from, int to, MDB_val first[LEVELS]);
+rp_status rp_store_read_postings(adder *a, MDB_val first[LEVELS], int from, int to, uint32_t *buf,
                                  size_t *count, size_t cap);
 int rp_store_open_levels(adder *a);
-/* meta "sweep" and "drain" (zeros when absent: a new store, or one upgraded from format 4) */
-int rp_store_levels_get(const rp_store *s, MDB_txn *txn, level_state *ls);
-int rp_store_levels_put(const rp_store *s, MDB_txn *txn, const level_state *ls);
-/* The postings level l holds that lookups see (its trees' entries but the unseen) in *held. */
-int rp_store_level_held(const rp_store *s, MDB_txn *txn, const level_state *ls, int l,
-                        uint64_t *held);
+int rp_store_sweep_get(adder *a);
+int rp_store_sweep_put(adder *a);
 int rp_store_sweep_levels(adder *a);
 int rp_store_sweep_due(adder *a, bool *due);
 

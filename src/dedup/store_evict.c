@@ -38,10 +38,9 @@ int rp_store_evict(adder *a, uint32_t num)
         size_t nkeys = rp_dedup_keys(&sig, a->keys);
         for (size_t i = 0; i < nkeys; i++) {
             MDB_val pk = {sizeof(uint32_t), &a->keys[i]};
-            rc = MDB_NOTFOUND; /* the posting is seen in exactly one tree */
-            for (int t = 0; t < TREES && rc == MDB_NOTFOUND; t++)
-                if (tree_sees(&a->levels, t, a->keys[i])) /* an unseen copy waits for its drop */
-                    rc = mdb_del(a->txn, a->s->dbi[DB_POSTINGS + t], &pk, &nv);
+            rc = MDB_NOTFOUND; /* the posting is in exactly one level */
+            for (int l = 0; l < LEVELS && rc == MDB_NOTFOUND; l++)
+                rc = mdb_del(a->txn, a->s->dbi[DB_POSTINGS + l], &pk, &nv);
             if (rc)
                 return rc;
         }
@@ -108,7 +107,6 @@ rp_status rp_store_delete(rp_store *s, const char *const *ids, size_t count, siz
     a.s = s;
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &a.txn)) != 0)
         return rp_store_mdb_fail(s, rc, msg, msglen);
-    rc = rp_store_levels_get(s, a.txn, &a.levels);
     for (size_t i = 0; i < count && !rc; i++)
         rc = delete_one(&a, ids[i], &n);
     if (!rc)

@@ -47,8 +47,7 @@ rp_status rp_store_stats(rp_store *s, FILE *out)
     MDB_txn *txn;
     MDB_stat ms[DB_COUNT];
     MDB_envinfo info;
-    uint64_t batches = 0, next = 0, pages = 0, postings = 0, held[LEVELS], unseen = 0;
-    level_state ls;
+    uint64_t batches = 0, next = 0, pages = 0, postings = 0;
     char settings[160];
     struct stat sb;
     rp_status st = rp_store_read_txn(s, &txn);
@@ -65,10 +64,6 @@ rp_status rp_store_stats(rp_store *s, FILE *out)
     MDB_val sk = {8, (void *)"settings"}, sv;
     if (!rc && (rc = mdb_get(txn, s->dbi[DB_META], &sk, &sv)) == 0)
         snprintf(settings, sizeof(settings), "%.*s", (int)sv.mv_size, (const char *)sv.mv_data);
-    if (!rc)
-        rc = rp_store_levels_get(s, txn, &ls);
-    for (int l = 0; l < LEVELS && !rc; l++)
-        rc = rp_store_level_held(s, txn, &ls, l, &held[l]);
     mdb_env_info(s->env, &info);
     mdb_txn_abort(txn);
     if (rc)
@@ -76,7 +71,7 @@ rp_status rp_store_stats(rp_store *s, FILE *out)
     for (int i = 0; i < DB_COUNT; i++)
         pages += db_pages(&ms[i]);
     for (int l = 0; l < LEVELS; l++)
-        postings += held[l], unseen += ls.unseen[l];
+        postings += ms[DB_POSTINGS + l].ms_entries;
     size_t file = 0;
     {
         size_t len = strlen(s->dir) + sizeof("/data.mdb");
@@ -104,8 +99,8 @@ rp_status rp_store_stats(rp_store *s, FILE *out)
                       (double)ms[DB_DOCS].ms_entries
                 : 0.0);
     for (int l = 0; l < LEVELS; l++)
-        fprintf(out, "%s%llu", l ? "," : "", (unsigned long long)held[l]);
-    fprintf(out, "],\"postings_unseen\":%llu}\n", (unsigned long long)unseen);
+        fprintf(out, "%s%llu", l ? "," : "", (unsigned long long)ms[DB_POSTINGS + l].ms_entries);
+    fputs("]}\n", out);
     return ferror(out) ? RP_EIO : RP_OK;
 }
 
@@ -158,9 +153,8 @@ rp_status rp_store_export(rp_store *s, FILE *out)
 typedef struct checker {
     rp_store *s;
     MDB_txn *txn;
-    MDB_cursor *post[TREES];
+    MDB_cursor *post[LEVELS];
     MDB_cursor *ids;
-    level_state levels;
     uint32_t *fps;
     size_t fps_cap;
     uint32_t *keys;
@@ -168,8 +162,7 @@ typedef struct checker {
     uint64_t postings; /* the keys of the group firsts seen so far */
 } checker;
 
-/* Each key of a group first has exactly one posting naming it that lookups see, in one of the
- * trees. */
+/* Each key of a group first has exactly one posting naming it, in one of the levels. */
 static rp_status check_first(checker *c, uint32_t num, const rec *r, char *msg, size_t msglen)
 {
     rp_dedup_sig sig = {NULL, 0, 0, r->h.content, r->h.tokens, 0};
@@ -181,10 +174,9 @@ static rp_status check_first(checker *c, uint32_t num, const rec *r, char *msg, 
     size_t nkeys = rp_dedup_keys(&sig, c->keys);
     for (size_t i = 0; i < nkeys; i++) {
         int found = 0;
-        for (int t = 0; t < TREES; t++) {
+        for (int l = 0; l < LEVELS; l++) {
             MDB_val k = {sizeof(uint32_t), &c->keys[i]}, v = {sizeof(num), &num};
-            found += tree_sees(&c->levels, t, c->keys[i]) &&
-                     mdb_cursor_get(c->post[t], &k, &v, MDB_GET_BOTH) == 0;
+            found += mdb_cursor_get(c->post[l], &k, &v, MDB_GET_BOTH) == 0;
         }
         if (found != 1)
             return rp_store_fail(msg, msglen, RP_EFORMAT,
@@ -216,9 +208,8 @@ static rp_status check_doc(checker *c, uint32_t num, const rec *r, char *msg, si
     return r->h.of == UINT32_MAX ? check_first(c, num, r, msg, msglen) : RP_OK;
 }
 
-/* Every posting lookups see, in every tree, names a stored group first, and the filter of its
- * tree and slice holds its key (level 0 has none); a draining tree holds as many unseen
- * postings (in its drained slices) as meta "drain" says, and no filter for those slices. */
+/* Every posting, in every level, names a stored group first, and the filter of its level and
+ * slice holds its key (level 0 has none). */
 static rp_status check_postings(checker *c, char *msg, size_t msglen)
 {
     MDB_val k, v;
@@ -226,48 +217,32 @@ static rp_status check_postings(checker *c, char *msg, size_t msglen)
     filter f = {NULL, 0};
     filter_head h;
     uint32_t slice = UINT32_MAX;
-    uint64_t unseen[LEVELS] = {0};
     rp_status st = RP_OK;
     int rc = 0;
 
-    for (int t = 0; t < TREES && st == RP_OK; t++) {
-        int l = tree_level(t);
-        for (rc = mdb_cursor_get(c->post[t], &k, &v, MDB_FIRST); rc == 0 && st == RP_OK;
-             rc = mdb_cursor_get(c->post[t], &k, &v, MDB_NEXT)) {
+    for (int l = 0; l < LEVELS && st == RP_OK; l++) {
+        for (rc = mdb_cursor_get(c->post[l], &k, &v, MDB_FIRST); rc == 0 && st == RP_OK;
+             rc = mdb_cursor_get(c->post[l], &k, &v, MDB_NEXT)) {
             uint32_t num, key;
             memcpy(&num, v.mv_data, sizeof(num));
             memcpy(&key, k.mv_data, sizeof(key));
-            if (t > 0 && SLICE(key) != slice) {
+            if (l > 0 && SLICE(key) != slice) {
                 slice = SLICE(key);
-                if ((rc = rp_store_filter_get(c->s, c->txn, t, slice, &f, &h)) != 0)
+                if ((rc = rp_store_filter_get(c->s, c->txn, l, slice, &f, &h)) != 0)
                     break;
-            }
-            if (!tree_sees(&c->levels, t, key)) {
-                unseen[l]++;
-                if (f.blocks)
-                    st = rp_store_fail(msg, msglen, RP_EFORMAT,
-                                       "drained slice %u of postings tree %d has a filter",
-                                       (unsigned)slice, t);
-                continue;
             }
             if (rp_store_rec_get(c->s, c->txn, num, &r) != RP_OK || r.h.of != UINT32_MAX)
                 st = rp_store_fail(msg, msglen, RP_EFORMAT,
                                    "a posting names document %u, not a first", num);
             else if (l > 0 && !rp_store_filter_may_hold(&f, key))
                 st = rp_store_fail(msg, msglen, RP_EFORMAT,
-                                   "the filter of postings tree %d (level %d) misses its key %08x",
-                                   t, l, (unsigned)key);
+                                   "the filter of postings level %d misses its key %08x", l,
+                                   (unsigned)key);
         }
         slice = UINT32_MAX;
         if (rc != MDB_NOTFOUND && st == RP_OK)
             st = rp_store_mdb_status(rc);
     }
-    for (int l = 0; l < LEVELS && st == RP_OK; l++)
-        if (unseen[l] != c->levels.unseen[l])
-            st = rp_store_fail(msg, msglen, RP_EFORMAT,
-                               "level %d holds %llu drained postings where meta says %llu", l,
-                               (unsigned long long)unseen[l],
-                               (unsigned long long)c->levels.unseen[l]);
     return st;
 }
 
@@ -295,27 +270,19 @@ static int check_docs(checker *c, rp_status *st, char *msg, size_t msglen)
 
 rp_status rp_store_check(rp_store *s, char *msg, size_t msglen)
 {
-    checker c;
+    checker c = {s, NULL, {NULL}, NULL, NULL, 0, NULL, 0, 0};
     MDB_stat ms[DB_COUNT];
-    uint64_t postings = 0, held;
-    int rc = 0, opened = 0;
-
-    memset(&c, 0, sizeof(c));
-    c.s = s;
+    uint64_t postings = 0;
     rp_status st = rp_store_read_txn(s, &c.txn);
+    int rc = 0, opened = 0;
 
     if (st != RP_OK)
         return st;
     for (int i = 0; i < DB_COUNT && !rc; i++)
         rc = mdb_stat(c.txn, s->dbi[i], &ms[i]);
-    if (!rc && (rc = rp_store_levels_get(s, c.txn, &c.levels)) == MDB_CORRUPTED) {
-        rc = 0; /* named here: the caller's message would otherwise say nothing */
-        st = rp_store_fail(msg, msglen, RP_EFORMAT,
-                           "meta 'sweep' or 'drain' (where each level is swept) is damaged");
-    }
     if (!rc)
         rc = mdb_cursor_open(c.txn, s->dbi[DB_IDS], &c.ids);
-    for (; opened < TREES && !rc; opened++)
+    for (; opened < LEVELS && !rc; opened++)
         rc = mdb_cursor_open(c.txn, s->dbi[DB_POSTINGS + opened], &c.post[opened]);
     if (!rc && (ms[DB_DOCS].ms_entries != ms[DB_IDS].ms_entries ||
                 ms[DB_DOCS].ms_entries != ms[DB_ORDER].ms_entries))
@@ -324,15 +291,14 @@ rp_status rp_store_check(rp_store *s, char *msg, size_t msglen)
                            (size_t)ms[DB_ORDER].ms_entries);
     if (!rc && st == RP_OK)
         rc = check_docs(&c, &st, msg, msglen);
-    if (!rc && st == RP_OK) /* first: it names an unseen count that is off, where the held */
-        st = check_postings(&c, msg, msglen); /* count below fails on one past the entries */
-    for (int l = 0; l < LEVELS && !rc && st == RP_OK; l++)
-        if ((rc = rp_store_level_held(s, c.txn, &c.levels, l, &held)) == 0)
-            postings += held;
+    for (int l = 0; l < LEVELS; l++)
+        postings += ms[DB_POSTINGS + l].ms_entries;
     if (!rc && st == RP_OK && postings != c.postings)
         st = rp_store_fail(msg, msglen, RP_EFORMAT,
                            "%llu postings where the group firsts have %llu keys",
                            (unsigned long long)postings, (unsigned long long)c.postings);
+    if (!rc && st == RP_OK)
+        st = check_postings(&c, msg, msglen);
     if (c.ids)
         mdb_cursor_close(c.ids);
     while (opened-- > 0)
@@ -349,7 +315,7 @@ rp_status rp_store_check(rp_store *s, char *msg, size_t msglen)
 static rp_status walk_all(rp_store *s, MDB_txn *txn, char *msg, size_t msglen)
 {
     static const char *const names[DB_POSTINGS + 1] = {"meta",  "docs",    "ids",
-                                                       "order", "filters", "postings tree"};
+                                                       "order", "filters", "postings"};
 
     for (int i = 0; i < DB_COUNT; i++) {
         MDB_cursor *cur;

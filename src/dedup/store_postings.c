@@ -11,13 +11,13 @@
 
 /* ---- filters ---- */
 
-/* Each tree but level 0's has, for each slice holding any of its keys, a blocked Bloom filter
- * of them in filters (key: tree << 16 | slice), so a lookup reads a tree only where
+/* Each level but 0 has, for each slice holding any of its keys, a blocked Bloom filter of
+ * them in filters (key: level << 16 | slice), so a lookup reads a level's B-tree only where
  * the key may be: nearly every probe of a large level misses. A value is a filter_head, then
  * blocks of 64 bytes; a key sets FILTER_K bits of one block (one cache line). Keys swept in
  * are added; past its capacity a filter is remade from the level, sized for the next point of
  * its slice's grid past 1.25 times the keys it holds (filter_capacity). Keys evicted stay set
- * until then; a slice drained out of a tree loses its filter, so lookups no longer see it. */
+ * until then; a slice swept out of a level loses its filter. */
 #define FILTER_BLOCK 64u
 #define FILTER_BITS_PER_KEY 10u
 #define FILTER_K 7 /* 9 bits of one 64-bit hash each */
@@ -81,12 +81,12 @@ bool rp_store_filter_decode(const MDB_val *v, filter *f, filter_head *h)
     return f->nblocks == filter_nblocks(h->capacity);
 }
 
-/* The filter of tree t for slice p (blocks NULL when there is none); it points into the map,
+/* The filter of level l for slice p (blocks NULL when there is none); it points into the map,
  * valid until filters is written. */
-int rp_store_filter_get(const rp_store *s, MDB_txn *txn, int t, uint32_t p, filter *f,
+int rp_store_filter_get(const rp_store *s, MDB_txn *txn, int l, uint32_t p, filter *f,
                         filter_head *h)
 {
-    uint32_t key = (uint32_t)t << 16 | p;
+    uint32_t key = (uint32_t)l << 16 | p;
     MDB_val k = {sizeof(key), &key}, v;
     int rc = mdb_get(txn, s->dbi[DB_FILTERS], &k, &v);
 
@@ -103,19 +103,18 @@ int rp_store_filter_get(const rp_store *s, MDB_txn *txn, int t, uint32_t p, filt
  * 1,000,000 items on bench_dedup). */
 void rp_store_key_prefetch(const adder *a, uint32_t key)
 {
-    for (int t = 1; t < TREES; t++) {
-        const filter *f = &a->filters[t * NSLICES + SLICE(key)];
+    for (int l = 1; l < LEVELS; l++) {
+        const filter *f = &a->filters[l * NSLICES + SLICE(key)];
         uint64_t bits;
-        if (a->held[t] && f->blocks)
+        if (a->held[l] && f->blocks)
             __builtin_prefetch(f->blocks + filter_block(key, f->nblocks, &bits));
     }
 }
 
-/* Positions the cursors of trees [from, to) on key; first[t] gets the first posting of the
- * trees holding it, a zero size for the others. Returns the number of postings for key over
- * those trees, or SIZE_MAX on an LMDB error (in a->rc). A drained slice of a draining tree
- * has no filter: never read. */
-size_t rp_store_key_count(adder *a, uint32_t key, int from, int to, MDB_val first[TREES])
+/* Positions the cursors of levels [from, to) on key; first[l] gets the first posting of the
+ * levels holding it, a zero size for the others. Returns the number of postings for key over
+ * those levels, or SIZE_MAX on an LMDB error (in a->rc). */
+size_t rp_store_key_count(adder *a, uint32_t key, int from, int to, MDB_val first[LEVELS])
 {
     size_t total = 0, dups;
 
@@ -137,8 +136,8 @@ size_t rp_store_key_count(adder *a, uint32_t key, int from, int to, MDB_val firs
     return total;
 }
 
-/* Appends the postings of trees [from, to) found by key_count to buf (*count of cap used). */
-rp_status rp_store_read_postings(adder *a, MDB_val first[TREES], int from, int to, uint32_t *buf,
+/* Appends the postings of levels [from, to) found by key_count to buf (*count of cap used). */
+rp_status rp_store_read_postings(adder *a, MDB_val first[LEVELS], int from, int to, uint32_t *buf,
                                  size_t *count, size_t cap)
 {
     MDB_val k, v;
@@ -163,13 +162,13 @@ rp_status rp_store_read_postings(adder *a, MDB_val first[TREES], int from, int t
 
 /* ---- sweeping levels ---- */
 
-/* Collects the keys tree t holds in slice p into a->moved. */
-static int slice_keys(adder *a, int t, uint32_t p)
+/* Collects the keys level l holds in slice p into a->moved. */
+static int slice_keys(adder *a, int l, uint32_t p)
 {
     MDB_cursor *cur;
     uint32_t start = p << (32 - SLICE_BITS), key;
     MDB_val k = {sizeof(start), &start}, v;
-    int rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + t], &cur);
+    int rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + l], &cur);
 
     if (rc)
         return rc;
@@ -207,21 +206,21 @@ static uint32_t filter_capacity(uint32_t p, uint64_t keys)
     return cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
 }
 
-/* Adds the keys in a->moved, just put into tree t, to its filter for slice p: the old one
- * while it has room, else a new one made from every key the tree holds in the slice. */
-static int filter_update(adder *a, int t, uint32_t p)
+/* Adds the keys in a->moved, just swept into level l, to its filter for slice p: the old one
+ * while it has room, else a new one made from every key the level holds in the slice. */
+static int filter_update(adder *a, int l, uint32_t p)
 {
-    uint32_t fkey = (uint32_t)t << 16 | p;
+    uint32_t fkey = (uint32_t)l << 16 | p;
     MDB_val k = {sizeof(fkey), &fkey}, v;
     filter f;
     filter_head h;
-    int rc = rp_store_filter_get(a->s, a->txn, t, p, &f, &h);
+    int rc = rp_store_filter_get(a->s, a->txn, l, p, &f, &h);
 
     if (rc)
         return rc;
     bool keep = f.blocks && (uint64_t)h.added + a->moved_count <= h.capacity;
     if (!keep) {
-        if ((rc = slice_keys(a, t, p)) != 0)
+        if ((rc = slice_keys(a, l, p)) != 0)
             return rc;
         h.capacity = filter_capacity(p, a->moved_count);
         h.added = 0;
@@ -241,10 +240,11 @@ static int filter_update(adder *a, int t, uint32_t p)
     return mdb_put(a->txn, a->s->dbi[DB_FILTERS], &k, &v, 0);
 }
 
-/* Copies the postings src holds in slice p to dst, in key order, so each page of dst touched
- * is copied once; their keys go to a->moved, their count is added to *moved. Nothing is
- * deleted from src: the slice is drained (see TREES in store_db.h). */
-static int copy_slice(adder *a, MDB_cursor *src, MDB_cursor *dst, uint32_t p, uint64_t *moved)
+/* Moves the postings of level l in slice p into level l + 1 (src and dst: cursors on them),
+ * in key order, so each page touched is copied once; their keys go to a->moved. src is placed
+ * once: a deleted key leaves it on the next, so MDB_NEXT_NODUP reads that one without a search
+ * from the root. */
+static int move_slice(adder *a, MDB_cursor *src, MDB_cursor *dst, uint32_t p, uint64_t *moved)
 {
     uint32_t key = p << (32 - SLICE_BITS), num;
     MDB_val k = {sizeof(key), &key}, v;
@@ -252,81 +252,71 @@ static int copy_slice(adder *a, MDB_cursor *src, MDB_cursor *dst, uint32_t p, ui
 
     a->moved_count = 0;
     for (rc = mdb_cursor_get(src, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(src, &k, &v, MDB_NEXT)) {
-        memcpy(&key, k.mv_data, sizeof(key));
-        memcpy(&num, v.mv_data, sizeof(num));
+         rc = mdb_cursor_get(src, &k, &v, MDB_NEXT_NODUP)) {
+        memcpy(&key, k.mv_data, sizeof(key)); /* copied: a put may move pages */
         if (SLICE(key) != p)
             break;
-        MDB_val pk = {sizeof(key), &key}, nv = {sizeof(num), &num};
-        if ((rc = mdb_cursor_put(dst, &pk, &nv, 0)) != 0)
+        do {
+            memcpy(&num, v.mv_data, sizeof(num));
+            MDB_val pk = {sizeof(key), &key}, nv = {sizeof(num), &num};
+            if ((rc = mdb_cursor_put(dst, &pk, &nv, 0)) != 0)
+                return rc;
+            (*moved)++;
+        } while ((rc = mdb_cursor_get(src, &k, &v, MDB_NEXT_DUP)) == 0);
+        if (rc != MDB_NOTFOUND)
             return rc;
-        (*moved)++;
-        if (a->moved_count && a->moved[a->moved_count - 1] == key)
-            continue;
         if (RP_GROW(a->moved, a->moved_cap, a->moved_count + 1) != RP_OK)
             return ENOMEM;
         a->moved[a->moved_count++] = key;
+        /* still on the key (NEXT_DUP found no more; puts into dst leave src's cursor alone) */
+        if ((rc = mdb_cursor_del(src, MDB_NODUPDATA)) != 0)
+            return rc;
     }
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* Drains slices of level l's draining tree into the tree level l + 1 fills, from where the
- * last sweep stopped, until at least excess postings moved. A tree drained to its end is
- * emptied by one mdb_drop and the level's trees swap roles (two turns at most: the level's
- * postings are then all drained). */
+/* Sweeps slices of level l into level l + 1, from where the last sweep stopped, until at least
+ * excess postings moved (a whole turn at most). */
 static int sweep_level(adder *a, int l, uint64_t excess)
 {
-    level_state *ls = &a->levels;
-    MDB_cursor *src = NULL, *dst = NULL;
+    MDB_cursor *src, *dst;
+    uint32_t p = a->sweep[l];
     uint64_t moved = 0;
-    int rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + fill_tree(ls, l + 1)], &dst);
+    int rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + l], &src);
 
-    for (uint32_t i = 0; i < 2 * NSLICES && moved < excess && !rc; i++) {
-        int t = drain_tree(ls, l);
-        uint32_t p = ls->sweep[l], fkey = (uint32_t)t << 16 | p;
-        uint64_t before = moved;
-        MDB_val fk = {sizeof(fkey), &fkey};
-        if (!src && (rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + t], &src)) != 0)
-            break;
-        if ((rc = copy_slice(a, src, dst, p, &moved)) != 0)
-            break;
-        if (a->moved_count && (rc = filter_update(a, fill_tree(ls, l + 1), p)) != 0)
-            break;
-        /* the slice is now unseen: lookups read a tree only where it has a filter */
-        if ((rc = mdb_del(a->txn, a->s->dbi[DB_FILTERS], &fk, NULL)) != 0 && rc != MDB_NOTFOUND)
-            break;
-        rc = 0;
-        ls->unseen[l] += moved - before;
-        if (++ls->sweep[l] < NSLICES)
-            continue;
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + l + 1], &dst)) != 0) {
         mdb_cursor_close(src);
-        src = NULL;
-        rc = mdb_drop(a->txn, a->s->dbi[DB_POSTINGS + t], 0);
-        ls->sweep[l] = 0;
-        ls->unseen[l] = 0;
-        ls->drain_a ^= 1u << l;
+        return rc;
     }
-    if (src)
-        mdb_cursor_close(src);
-    if (dst)
-        mdb_cursor_close(dst);
+    for (uint32_t i = 0; i < NSLICES && moved < excess && !rc; i++, p = (p + 1) % NSLICES) {
+        uint32_t fkey = (uint32_t)l << 16 | p;
+        MDB_val fk = {sizeof(fkey), &fkey};
+        if ((rc = move_slice(a, src, dst, p, &moved)) != 0 || a->moved_count == 0)
+            continue;
+        rc = filter_update(a, l + 1, p);
+        if (!rc && l > 0 && (rc = mdb_del(a->txn, a->s->dbi[DB_FILTERS], &fk, NULL)) != 0)
+            rc = rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    mdb_cursor_close(dst);
+    mdb_cursor_close(src);
+    a->sweep[l] = p;
     return rc;
 }
 
-/* Moves all of level 0 into the tree level 1 fills, in key order, filters following slice by
- * slice, and empties level 0 at once: level 0 is small, so its merges cost little and never
- * stall. */
+/* Moves all of level 0 into level 1 in key order, filters following slice by slice, and
+ * empties level 0 at once: level 0 is small, so its merges cost little and never stall. */
 static int merge_level0(adder *a)
 {
     MDB_cursor *src, *dst;
     MDB_val k, v;
     uint32_t slice = UINT32_MAX, key, num;
-    int to = fill_tree(&a->levels, 1);
     int rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS], &src);
 
     if (rc)
         return rc;
-    if ((rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + to], &dst)) != 0) {
+    if ((rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + 1], &dst)) != 0) {
         mdb_cursor_close(src);
         return rc;
     }
@@ -335,7 +325,7 @@ static int merge_level0(adder *a)
          rc = mdb_cursor_get(src, &k, &v, MDB_NEXT)) {
         memcpy(&key, k.mv_data, sizeof(key)); /* copied: a put may move pages */
         memcpy(&num, v.mv_data, sizeof(num));
-        if (SLICE(key) != slice && a->moved_count && (rc = filter_update(a, to, slice)) != 0)
+        if (SLICE(key) != slice && a->moved_count && (rc = filter_update(a, 1, slice)) != 0)
             break;
         if (SLICE(key) != slice)
             slice = SLICE(key), a->moved_count = 0;
@@ -351,7 +341,7 @@ static int merge_level0(adder *a)
         a->moved[a->moved_count++] = key;
     }
     if (rc == MDB_NOTFOUND)
-        rc = a->moved_count ? filter_update(a, to, slice) : 0;
+        rc = a->moved_count ? filter_update(a, 1, slice) : 0;
     mdb_cursor_close(dst);
     mdb_cursor_close(src);
     return rc ? rc : mdb_drop(a->txn, a->s->dbi[DB_POSTINGS], 0);
@@ -366,33 +356,18 @@ static uint64_t level_cap(const adder *a, int l)
     return l == 0 ? a->s->level0 * LEVEL0_MERGE : a->s->level0 << (LEVEL_RATIO_BITS * l);
 }
 
-/* The postings level l holds and lookups see (*held): its trees' entries but the unseen. */
-int rp_store_level_held(const rp_store *s, MDB_txn *txn, const level_state *ls, int l,
-                        uint64_t *held)
-{
-    MDB_stat ms;
-    int rc = mdb_stat(txn, s->dbi[DB_POSTINGS + l], &ms);
-
-    *held = rc ? 0 : ms.ms_entries;
-    if (!rc && l >= 1 && l <= SWEPT_LEVELS &&
-        (rc = mdb_stat(txn, s->dbi[DB_POSTINGS + TREE_B(l)], &ms)) == 0)
-        *held += ms.ms_entries;
-    if (!rc && l >= 1 && l <= SWEPT_LEVELS)
-        rc = *held >= ls->unseen[l] ? (*held -= ls->unseen[l], 0) : MDB_CORRUPTED;
-    return rc;
-}
-
 /* The postings past level l's share (*excess): level 0's own, for a deeper level those of it
  * and the levels above it together. */
 static int level_excess(adder *a, int l, uint64_t *excess)
 {
-    uint64_t held = 0, n;
+    uint64_t held = 0;
 
     for (int j = 0; j <= l; j++) {
-        int rc = rp_store_level_held(a->s, a->txn, &a->levels, j, &n);
+        MDB_stat ms;
+        int rc = mdb_stat(a->txn, a->s->dbi[DB_POSTINGS + j], &ms);
         if (rc)
             return rc;
-        held += n;
+        held += ms.ms_entries;
     }
     *excess = held > level_cap(a, l) ? held - level_cap(a, l) : 0;
     return 0;
@@ -427,7 +402,7 @@ int rp_store_sweep_due(adder *a, bool *due)
     return rc;
 }
 
-/* Points a->filters at each tree's filters for the batch. The filters are thousands of
+/* Points a->filters at each level's filters for the batch. The filters are thousands of
  * values on pages of their own: their heads are fetched while the tree is walked and read
  * FILTER_AHEAD entries later, not each waited for in turn. */
 #define FILTER_AHEAD 16
@@ -446,8 +421,8 @@ static int load_filters(adder *a)
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
         uint32_t key, slot = (uint32_t)(n % FILTER_AHEAD);
         memcpy(&key, k.mv_data, sizeof(key));
-        uint32_t t = key >> 16, p = key & 0xffff;
-        if (k.mv_size != sizeof(key) || t == 0 || t >= TREES || p >= NSLICES ||
+        uint32_t l = key >> 16, p = key & 0xffff;
+        if (k.mv_size != sizeof(key) || l == 0 || l >= LEVELS || p >= NSLICES ||
             (n >= FILTER_AHEAD &&
              !rp_store_filter_decode(&ring[slot], &a->filters[at[slot]], &h))) {
             rc = MDB_CORRUPTED;
@@ -455,7 +430,7 @@ static int load_filters(adder *a)
         }
         __builtin_prefetch(v.mv_data);
         ring[slot] = v;
-        at[slot] = t * NSLICES + p;
+        at[slot] = l * NSLICES + p;
     }
     if (rc == MDB_NOTFOUND)
         rc = 0;
@@ -466,68 +441,50 @@ static int load_filters(adder *a)
     return rc;
 }
 
-/* Opens a cursor on each tree of postings, notes which trees hold any, loads the filters. */
+/* Opens a cursor on each level of postings, notes which levels hold any, loads the filters. */
 int rp_store_open_levels(adder *a)
 {
-    int rc = 0, t;
+    int rc = 0, l;
 
-    if (!(a->filters = rp_calloc((size_t)TREES * NSLICES, sizeof(*a->filters))))
+    if (!(a->filters = rp_calloc((size_t)LEVELS * NSLICES, sizeof(*a->filters))))
         return ENOMEM;
-    for (t = 0; t < TREES && !rc; t++) {
+    for (l = 0; l < LEVELS && !rc; l++) {
         MDB_stat ms;
-        if ((rc = mdb_stat(a->txn, a->s->dbi[DB_POSTINGS + t], &ms)) != 0 ||
-            (rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + t], &a->post[t])) != 0)
+        if ((rc = mdb_stat(a->txn, a->s->dbi[DB_POSTINGS + l], &ms)) != 0 ||
+            (rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + l], &a->post[l])) != 0)
             break;
-        a->held[t] = t == 0 || ms.ms_entries > 0;
+        a->held[l] = l == 0 || ms.ms_entries > 0;
     }
     if (!rc)
         rc = load_filters(a);
     if (rc)
-        while (t-- > 0)
-            mdb_cursor_close(a->post[t]);
+        while (l-- > 0)
+            mdb_cursor_close(a->post[l]);
     return rc;
 }
 
-int rp_store_levels_get(const rp_store *s, MDB_txn *txn, level_state *ls)
+/* The next slice of each level to sweep. */
+int rp_store_sweep_get(adder *a)
 {
     MDB_val k = {5, (void *)"sweep"}, v;
-    int rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
-    unsigned char drain[8 + 8 * LEVELS];
+    int rc = mdb_get(a->txn, a->s->dbi[DB_META], &k, &v);
 
-    memset(ls, 0, sizeof(*ls));
-    if (!rc && v.mv_size != sizeof(ls->sweep))
+    memset(a->sweep, 0, sizeof(a->sweep));
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (!rc && v.mv_size != sizeof(a->sweep))
         return MDB_CORRUPTED;
     if (!rc)
-        memcpy(ls->sweep, v.mv_data, sizeof(ls->sweep));
-    else if (rc != MDB_NOTFOUND)
-        return rc;
-    k = (MDB_val){5, (void *)"drain"};
-    rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
-    if (!rc && v.mv_size != sizeof(drain))
-        return MDB_CORRUPTED;
-    if (!rc) {
-        memcpy(drain, v.mv_data, sizeof(drain));
-        memcpy(&ls->drain_a, drain, sizeof(ls->drain_a));
-        memcpy(ls->unseen, drain + 8, sizeof(ls->unseen));
-    } else if (rc != MDB_NOTFOUND) {
-        return rc;
-    }
-    for (int l = 0; l < LEVELS; l++)
-        if (ls->sweep[l] >= NSLICES || ((ls->drain_a >> l & 1) && (l < 1 || l > SWEPT_LEVELS)) ||
-            (ls->unseen[l] && (l < 1 || l > SWEPT_LEVELS)))
-            return MDB_CORRUPTED;
-    return ls->drain_a >> LEVELS ? MDB_CORRUPTED : 0;
+        memcpy(a->sweep, v.mv_data, sizeof(a->sweep));
+    for (int l = 0; l < LEVELS && !rc; l++)
+        rc = a->sweep[l] < NSLICES ? 0 : MDB_CORRUPTED;
+    return rc;
 }
 
-int rp_store_levels_put(const rp_store *s, MDB_txn *txn, const level_state *ls)
+int rp_store_sweep_put(adder *a)
 {
-    unsigned char drain[8 + 8 * LEVELS] = {0};
-    MDB_val k = {5, (void *)"sweep"}, v = {sizeof(ls->sweep), (void *)ls->sweep};
-    int rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
-
-    memcpy(drain, &ls->drain_a, sizeof(ls->drain_a));
-    memcpy(drain + 8, ls->unseen, sizeof(ls->unseen));
-    k = (MDB_val){5, (void *)"drain"};
-    v = (MDB_val){sizeof(drain), drain};
-    return rc ? rc : mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
+    MDB_val k = {5, (void *)"sweep"}, v = {sizeof(a->sweep), a->sweep};
+    return mdb_put(a->txn, a->s->dbi[DB_META], &k, &v, 0);
 }
+
+/* Runs the batch inside the open transaction a->txn. */

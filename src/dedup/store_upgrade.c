@@ -1,11 +1,9 @@
 /*
- * store_upgrade.c - upgrading a store of format 2, 3 or 4 to format 5 in place, as one write
- * transaction (a crash leaves the old format whole). From format 4 nothing is rewritten: the
- * second tree of each swept level was added, empty, when the store was opened, and each
- * level's tree is the one it fills (meta "drain" absent: see TREES in store_db.h). From 2 and
- * 3 each record is written again in the compact encoding; from format 2 it also gains the
- * similarities of its verdict (measured again against the document it matched, when held),
- * and ids are rebuilt keyed by the hash of the whole id.
+ * store_upgrade.c - upgrading a store of format 2 or 3 to format 4 in place, as one write
+ * transaction (a crash leaves the old format whole): each record is written again in the
+ * compact encoding; from format 2 it also gains the similarities of its verdict (measured
+ * again against the document it matched, when held), and ids are rebuilt keyed by the hash
+ * of the whole id.
  */
 #include "dedup/store_db.h"
 
@@ -111,7 +109,7 @@ static int read_v3(upgrader *u, const MDB_val *v, rec_head *h, const char **name
     return 0;
 }
 
-/* Rewrites record num (value v, of the store's format) as format 4 and 5 hold it. */
+/* Rewrites record num (value v, of the store's format) as format 4. */
 static int upgrade_record(upgrader *u, uint32_t num, const MDB_val *v)
 {
     rec_head h;
@@ -218,7 +216,7 @@ static int upgrade_txn(upgrader *u)
 
     if (rc)
         return rc;
-    rc = u->s->format < 4 ? upgrade_records(u) : 0; /* format 4's records are format 5's */
+    rc = upgrade_records(u);
     if (!rc && u->s->format == 2)
         rc = rebuild_ids(u);
     if (!rc)
