@@ -253,13 +253,6 @@ void rp_corpus_errno_reason(int err, char *why);
  * rp_free); RP_EIO with errno when it cannot be listed. */
 rp_status rp_corpus_list_dir(const char *dir, char ***names, size_t *count);
 
-/* Inputs [lo, hi) of a list read into c as rp_corpus_read would read each (read.c): the
- * regular files loaded by the read's threads a window at a time and taken in the list's
- * order, as a walk takes a directory's entries (one pool, slabs and annotation for the whole
- * share, not one rp_corpus_read an input); the list's skips recorded as skipped. */
-rp_status rp_corpus_read_listed(rp_corpus *c, const rp_inputs *in, size_t lo, size_t hi,
-                                const rp_read_options *ropts);
-
 /* Why the walk skips an entry that is neither a directory nor a regular file. */
 const char *rp_corpus_kind_reason(mode_t mode);
 

@@ -924,8 +924,11 @@ static rp_status list_entries(reader *rd, const rp_inputs *in, size_t lo, size_t
     return rs;
 }
 
-rp_status rp_corpus_read_listed(rp_corpus *c, const rp_inputs *in, size_t lo, size_t hi,
-                                const rp_read_options *ropts)
+/* rp_corpus_read_list (reprint.h): the share read as one walk reads a directory, one pool,
+ * slabs and annotation for the whole share (an rp_corpus_read an input read each on the calling
+ * thread into a buffer of its own). */
+rp_status rp_corpus_read_list(rp_corpus *c, const rp_inputs *in, size_t lo, size_t hi,
+                              const rp_read_options *ropts)
 {
     if (hi > in->count)
         hi = in->count;

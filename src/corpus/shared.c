@@ -132,15 +132,6 @@ void rp_inputs_release(rp_inputs *in)
     memset(in, 0, sizeof(*in));
 }
 
-rp_status rp_corpus_read_list(rp_corpus *corpus, const rp_inputs *in, size_t lo, size_t hi,
-                              const rp_read_options *ropts)
-{
-    /* the share read as one walk (read.c): its threads, windows and slabs, as one process
-     * reads a directory; an rp_corpus_read an input read each one on the calling thread into
-     * a buffer of its own (a page fault or more a file) */
-    return rp_corpus_read_listed(corpus, in, lo, hi, ropts);
-}
-
 /* ---- what crosses between processes: the list, documents' metadata, skipped inputs ---- */
 
 static rp_status put(rp_buf *b, const void *v, size_t n)
