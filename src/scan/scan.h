@@ -28,12 +28,6 @@ extern size_t rp_scan_keep_cap;
  * (rp_options.tmp_dir) read through a mapping, instead of the heap (tests lower it). */
 #define RP_SCAN_KEEP_FILE_MIN ((size_t)64 << 20)
 extern size_t rp_scan_keep_file_min;
-/* Parking (off by default: SIZE_MAX): in a scan that keeps its token hashes in a file
- * (rp_scan_keep_file_min), a corpus of this many bytes of text or more has the text of its
- * slabs moved to a temporary file as the first pass finishes with it (rp_corpus_park_begin),
- * and the index takes each group bucket by bucket from chunk lists put in bucket order instead
- * of gathering the group into one buffer: 1 GB of bench/gen.py text peaked at 1.49x its bytes
- * instead of 2.45x, for about 15% more CPU time on this machine (BENCHMARKS.md). */
 
 /* Pairs aligned per window (0: about 1/16 of them; tests make it small). */
 extern size_t rp_scan_align_window;
