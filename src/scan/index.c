@@ -151,29 +151,12 @@ rp_status rp_index_bucket(rp_fingerprint *fps, size_t count, rp_fingerprints *sc
     return rp_index_seeds(fps, count, opts, out, stats);
 }
 
-/* Seeds order by (doc_a, doc_b, pos_a, pos_b), flags ignored: two 64-bit keys. */
-static inline uint64_t seed_hi(const rp_seed *s)
-{
-    return (uint64_t)s->doc_a << 32 | s->doc_b;
-}
-
-static inline uint64_t seed_lo(const rp_seed *s)
-{
-    return (uint64_t)(s->pos_a & ~RP_SEED_LONE) << 32 | (s->pos_b & ~RP_SEED_WEAK);
-}
-
-static inline bool seed_less(const rp_seed *a, const rp_seed *b)
-{
-    uint64_t ha = seed_hi(a), hb = seed_hi(b);
-    return ha != hb ? ha < hb : seed_lo(a) < seed_lo(b);
-}
-
-RP_DEFINE_SORT(seed_sort, rp_seed, seed_less)
+RP_DEFINE_SORT(seed_sort, rp_seed, rp_seed_less)
 
 void rp_seeds_sort(rp_seed *seeds, size_t count)
 {
     size_t i = 1; /* sorted already (a shared scan's merged batches): left as they are */
-    while (i < count && !seed_less(&seeds[i], &seeds[i - 1]))
+    while (i < count && !rp_seed_less(&seeds[i], &seeds[i - 1]))
         i++;
     if (i < count)
         seed_sort(seeds, count);

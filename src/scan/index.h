@@ -149,7 +149,17 @@ rp_status rp_index_seeds(const rp_fingerprint *fps, size_t count, const rp_optio
 rp_status rp_index_bucket(rp_fingerprint *fps, size_t count, rp_fingerprints *scratch,
                           const rp_options *opts, rp_seeds *out, rp_index_stats *stats);
 
-/* Sorts seeds by (doc_a, doc_b, pos_a, pos_b), flags ignored. */
+/* The seeds' order: (doc_a, doc_b, pos_a, pos_b), flags ignored, as two 64-bit keys. */
+static inline bool rp_seed_less(const rp_seed *a, const rp_seed *b)
+{
+    uint64_t ha = (uint64_t)a->doc_a << 32 | a->doc_b, hb = (uint64_t)b->doc_a << 32 | b->doc_b;
+    if (ha != hb)
+        return ha < hb;
+    return ((uint64_t)(a->pos_a & ~RP_SEED_LONE) << 32 | (a->pos_b & ~RP_SEED_WEAK)) <
+           ((uint64_t)(b->pos_a & ~RP_SEED_LONE) << 32 | (b->pos_b & ~RP_SEED_WEAK));
+}
+
+/* Sorts seeds by rp_seed_less. */
 void rp_seeds_sort(rp_seed *seeds, size_t count);
 
 #endif /* REPRINT_INDEX_H */

@@ -356,26 +356,13 @@ typedef struct seed_stream {
     rp_seed prev, cur;
 } seed_stream;
 
-/* The order rp_seeds_sort sorts by: (doc_a, doc_b, pos_a, pos_b) without the flags. */
-static bool seed_before(const rp_seed *a, const rp_seed *b)
-{
-    if (a->doc_a != b->doc_a)
-        return a->doc_a < b->doc_a;
-    if (a->doc_b != b->doc_b)
-        return a->doc_b < b->doc_b;
-    uint32_t pa = a->pos_a & ~RP_SEED_LONE, pb = b->pos_a & ~RP_SEED_LONE;
-    if (pa != pb)
-        return pa < pb;
-    return (a->pos_b & ~RP_SEED_WEAK) < (b->pos_b & ~RP_SEED_WEAK);
-}
-
 /* The heap of streams by their next seeds: heap[i]'s children are heap[2i + 1], heap[2i + 2]. */
 static void stream_sift(const seed_stream *ss, unsigned *heap, size_t n, size_t i)
 {
     for (size_t c; (c = 2 * i + 1) < n; i = c) {
-        if (c + 1 < n && seed_before(&ss[heap[c + 1]].cur, &ss[heap[c]].cur))
+        if (c + 1 < n && rp_seed_less(&ss[heap[c + 1]].cur, &ss[heap[c]].cur))
             c++;
-        if (!seed_before(&ss[heap[c]].cur, &ss[heap[i]].cur))
+        if (!rp_seed_less(&ss[heap[c]].cur, &ss[heap[i]].cur))
             return;
         unsigned t = heap[i];
         heap[i] = heap[c];
