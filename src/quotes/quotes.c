@@ -230,9 +230,23 @@ static inline uint16_t token_tag(uint64_t hash)
     return (uint16_t)(hash >> 48);
 }
 
+/* A document's tokens are made in room for about a token every 4 bytes (prose has one every
+ * 5-6; at most TOKENS_AHEAD, past which they grow as before), then the room is cut to what they
+ * take: grown a half at a time from 8, they were copied a dozen times each and kept up to half
+ * as much room again unused, fresh pages (the tokens are the run's largest block) that the
+ * kernel zeroes. */
+#define TOKENS_AHEAD ((size_t)1 << 20)
 static rp_status prepare_doc(const rp_options *opts, const rp_doc *d, docdata *dd)
 {
-    rp_status st = rp_text_tokenize_doc(opts, d, false, &dd->toks);
+    size_t room = d->len / 4 + 8;
+    rp_status st = RP_GROW(dd->toks.items, dd->toks.cap, room < TOKENS_AHEAD ? room : TOKENS_AHEAD);
+    if (st == RP_OK)
+        st = rp_text_tokenize_doc(opts, d, false, &dd->toks);
+    if (st == RP_OK && dd->toks.cap > dd->toks.count + 1) {
+        rp_token *fit = rp_realloc(dd->toks.items, (dd->toks.count + 1) * sizeof(*fit));
+        if (fit)
+            dd->toks.items = fit, dd->toks.cap = dd->toks.count + 1;
+    }
     if (st == RP_OK)
         st = rp_quotes_extract(d->bytes, d->len, &dd->spans);
     if (st != RP_OK)
