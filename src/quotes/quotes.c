@@ -45,7 +45,7 @@
 #define TRIGRAM_SEED 0x71756f746573ULL /* "quotes" */
 #define LOOKUP_AHEAD 8  /* shingles whose table slot is fetched ahead of their lookup */
 #define ENTRY_AHEAD 16  /* index entries whose token is fetched ahead of their seed */
-#define WINDOW_AHEAD 12 /* seeds whose window's first source tokens are fetched ahead of it */
+#define WINDOW_AHEAD 16 /* windows whose first source tags are fetched ahead of their bound */
 #define TAG_WORDS 1024  /* a set of 16-bit tags, one bit each */
 
 void rp_quotes_options_init(rp_quotes_options *qopts)
@@ -117,6 +117,11 @@ typedef struct hit {
     uint32_t doc, pos, qi;
 } hit;
 
+/* Source tokens [lo, hi) of doc: a chain's window, to be bounded and aligned (chain_hits). */
+typedef struct window {
+    uint32_t doc, lo, hi;
+} window;
+
 /* A run of equal hashes in the index, in its table (build_directory). */
 typedef struct run_slot {
     uint64_t hash;
@@ -158,6 +163,8 @@ typedef struct work {
     size_t stamp_cap;
     cand *cands;
     size_t cand_count, cand_cap;
+    window *wins; /* the text's windows (chain_hits) */
+    size_t win_count, win_cap;
     uint64_t *qh, *sh;
     size_t qh_cap, sh_cap;
     rp_qalign al;
@@ -1253,9 +1260,9 @@ static rp_status try_window(work *w, uint32_t m, uint32_t sd, uint32_t lo, uint3
     return add_cand(w, c);
 }
 
-/* One chain of hits [i, j) of one document: its window, clipped off the copies, aligned when
- * enough distinct seeds of the text lie in it. */
-static rp_status try_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t need, size_t id)
+/* One chain of hits [i, j) of one document: its window, clipped off the copies, kept (in
+ * w->wins) when enough distinct seeds of the text lie in it. */
+static rp_status keep_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t need, size_t id)
 {
     uint32_t distinct = 0, sd = w->hits[i].doc;
     uint32_t ntok = (uint32_t)(w->x->tag_off[sd + 1] - w->x->tag_off[sd]); /* docs[sd] unread */
@@ -1273,21 +1280,25 @@ static rp_status try_chain(work *w, size_t i, size_t j, uint32_t m, uint32_t nee
     clip_to_copies(w, sd, w->hits[i].pos, w->hits[j - 1].pos, &lo, &hi);
     if (distinct < need || distinct == 0 || hi <= lo)
         return RP_OK;
-    return try_window(w, m, sd, (uint32_t)lo, (uint32_t)hi);
+    if (RP_GROW(w->wins, w->win_cap, w->win_count + 1) != RP_OK)
+        return RP_ENOMEM;
+    w->wins[w->win_count++] = (window){sd, (uint32_t)lo, (uint32_t)hi};
+    return RP_OK;
 }
 
-/* Asks the memory for the source tokens where the window of seed h would start (its first
- * lines: most windows are short): may_cover reads them at random, one window after another. */
-static inline void prefetch_window(const work *w, const hit *h)
+/* Asks the memory for the first source tags of window v (its first lines: most windows are
+ * short): may_cover reads them at random, one window after another. */
+static inline void prefetch_window(const work *w, const window *v)
 {
-    const uint16_t *t = w->x->tags + w->x->tag_off[h->doc];
-    uint32_t at = h->pos > h->qi + WINDOW_PAD ? h->pos - h->qi - WINDOW_PAD : 0;
+    const uint16_t *t = w->x->tags + w->x->tag_off[v->doc] + v->lo;
 
-    __builtin_prefetch(t + at);
-    __builtin_prefetch(t + at + 32);
+    __builtin_prefetch(t);
+    __builtin_prefetch(t + 32);
 }
 
-/* Chains the sorted hits per document (never across a copy) and tries each chain. */
+/* Chains the sorted hits per document (never across a copy), then tries each chain's window
+ * in that order: the windows are all known before the first is read, so that their tags
+ * are fetched WINDOW_AHEAD windows ahead (each a miss at random; a text's first windows too). */
 static rp_status chain_hits(work *w, uint32_t m)
 {
     uint32_t need = (uint32_t)(MIN_SEED_SHARE * (m - SEED_K + 1));
@@ -1297,16 +1308,22 @@ static rp_status chain_hits(work *w, uint32_t m)
     if (RP_GROW(w->stamp, w->stamp_cap, m) != RP_OK)
         return RP_ENOMEM;
     memset(w->stamp, 0, m * sizeof(*w->stamp));
+    w->win_count = 0;
     while (i < w->hit_count && st == RP_OK) {
         size_t j = i + 1;
-        if (i + WINDOW_AHEAD < w->hit_count) /* where a later window starts, as a miss */
-            prefetch_window(w, &w->hits[i + WINDOW_AHEAD]);
         while (j < w->hit_count && w->hits[j].doc == w->hits[i].doc &&
                w->hits[j].pos - w->hits[j - 1].pos <= m + CHAIN_GAP &&
                !copy_between(w, w->hits[j].doc, w->hits[j - 1].pos, w->hits[j].pos))
             j++;
-        st = try_chain(w, i, j, m, need, ++chain_id);
+        st = keep_chain(w, i, j, m, need, ++chain_id);
         i = j;
+    }
+    for (size_t k = 0; k < WINDOW_AHEAD && k < w->win_count; k++)
+        prefetch_window(w, &w->wins[k]);
+    for (size_t k = 0; k < w->win_count && st == RP_OK; k++) {
+        if (k + WINDOW_AHEAD < w->win_count)
+            prefetch_window(w, &w->wins[k + WINDOW_AHEAD]);
+        st = try_window(w, m, w->wins[k].doc, w->wins[k].lo, w->wins[k].hi);
     }
     return st;
 }
@@ -1613,6 +1630,7 @@ static void work_release(work *w)
     rp_free(w->held);
     rp_free(w->blk);
     rp_free(w->blk2);
+    rp_free(w->wins);
     rp_free(w->doc_hits);
     rp_free(w->touched);
     rp_free(w->tab_key);
