@@ -87,9 +87,22 @@ static void test_special_bytes_at_every_place(void **state)
 {
     (void)state;
     /* each a byte or a sequence the writer must not copy as plain ASCII */
-    static const char *special[] = {"\"", "\\", "\n", "\r", "\t", "\x01", "\x1f", "\x7f",
-                                    "\x80", "\xff", "\xc3\xa9", "\xe2\x80\x9c", "\xf0\x9f\x98\x80",
-                                    "\xe2\x80", "\xed\xa0\x80", " "};
+    static const char *special[] = {"\"",
+                                    "\\",
+                                    "\n",
+                                    "\r",
+                                    "\t",
+                                    "\x01",
+                                    "\x1f",
+                                    "\x7f",
+                                    "\x80",
+                                    "\xff",
+                                    "\xc3\xa9",
+                                    "\xe2\x80\x9c",
+                                    "\xf0\x9f\x98\x80",
+                                    "\xe2\x80",
+                                    "\xed\xa0\x80",
+                                    " "};
     unsigned char buf[64];
     for (size_t len = 0; len <= 40; len++)
         for (size_t k = 0; k < sizeof(special) / sizeof(*special); k++) {

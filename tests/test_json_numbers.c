@@ -83,9 +83,9 @@ static void test_random_shares(void **state)
 static void test_the_rest_as_printf(void **state)
 {
     (void)state;
-    const double xs[] = {-0.0, 0.0, -0.00004, -1.5, 999.99994, 999.99995, 999.99996, 1000.0,
-                         1234.56789, 1e7, 1e300, 1.7976931348623157e308, 5e-324, INFINITY,
-                         -INFINITY, NAN};
+    const double xs[] = {-0.0,      0.0,      -0.00004,   -1.5, 999.99994, 999.99995,
+                         999.99996, 1000.0,   1234.56789, 1e7,  1e300,     1.7976931348623157e308,
+                         5e-324,    INFINITY, -INFINITY,  NAN};
     for (size_t i = 0; i < sizeof(xs) / sizeof(*xs); i++)
         assert_as_printf(xs[i]);
 }

@@ -60,10 +60,11 @@ static size_t json_plain_run(const unsigned char *s, size_t i, size_t len)
         while (run + 16 <= len) {
             __m128i v = _mm_loadu_si128((const __m128i *)(s + run));
             /* signed: bytes of 0x80 and up are negative, so not above 0x1F */
-            __m128i bad = _mm_or_si128(_mm_cmpeq_epi8(v, del),
-                                       _mm_or_si128(_mm_cmpeq_epi8(v, quote),
-                                                    _mm_cmpeq_epi8(v, slash)));
-            unsigned ok = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(bad, _mm_cmpgt_epi8(v, low)));
+            __m128i bad =
+                _mm_or_si128(_mm_cmpeq_epi8(v, del),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)));
+            unsigned ok =
+                (unsigned)_mm_movemask_epi8(_mm_andnot_si128(bad, _mm_cmpgt_epi8(v, low)));
             if (ok != 0xFFFFu) {
                 run += (size_t)__builtin_ctz(~ok); /* the first byte that is not plain ASCII */
                 break;
