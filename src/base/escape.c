@@ -9,6 +9,10 @@
 
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* ---- UTF-8 ---- */
 
 size_t rp_escape_utf8_len(const unsigned char *s, size_t len)
@@ -42,17 +46,40 @@ size_t rp_escape_utf8_len(const unsigned char *s, size_t len)
 /* ---- JSON ---- */
 
 /* The length of the run at s[i..len) that needs no escape (printable ASCII but " and \, and
- * valid UTF-8), so that it goes out in one write. */
+ * valid UTF-8), so that it goes out in one write. Plain ASCII is checked 16 bytes at a time
+ * (SSE2): a report's names and passages are mostly that, and a byte at a time the check was
+ * about 3% of a wire-copy scan's instructions. */
 static size_t json_plain_run(const unsigned char *s, size_t i, size_t len)
 {
     size_t run = i, m;
 
-    for (; run < len; run += m) {
+    for (;;) {
+#if defined(__SSE2__)
+        const __m128i low = _mm_set1_epi8(0x1F), del = _mm_set1_epi8(0x7F);
+        const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
+        while (run + 16 <= len) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + run));
+            /* signed: bytes of 0x80 and up are negative, so not above 0x1F */
+            __m128i bad =
+                _mm_or_si128(_mm_cmpeq_epi8(v, del),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)));
+            unsigned ok =
+                (unsigned)_mm_movemask_epi8(_mm_andnot_si128(bad, _mm_cmpgt_epi8(v, low)));
+            if (ok != 0xFFFFu) {
+                run += (size_t)__builtin_ctz(~ok); /* the first byte that is not plain ASCII */
+                break;
+            }
+            run += 16;
+        }
+#endif
+        if (run >= len)
+            break;
         unsigned char c = s[run];
         m = c >= 0x80 ? rp_escape_utf8_len(s + run, len - run)
                       : c >= 0x20 && c != 0x7F && c != '"' && c != '\\';
         if (m == 0)
             break;
+        run += m;
     }
     return run - i;
 }

@@ -33,6 +33,11 @@ void rp_report_text_excerpt(FILE *out, const char *text, size_t len);
 
 /* ---- json and jsonl for tools (json.c); lines: jsonl, one record a line ---- */
 
+/* Room for rp_report_decimal4's text and its NUL (printf's "%.4f" of any double fits in 320). */
+#define RP_DECIMAL4_LEN 320
+/* x as printf's "%.4f" writes it, NUL-terminated in buf; returns the length. */
+size_t rp_report_decimal4(char buf[RP_DECIMAL4_LEN], double x);
+
 rp_status rp_report_scan_json(FILE *out, const rp_corpus *corpus, const rp_scan *scan,
                               const rp_options *opts, rp_sources *sources, bool lines);
 void rp_report_quotes_json(FILE *out, const rp_corpus *corpus, const rp_quotes *quotes,
