@@ -829,9 +829,8 @@ static rp_status seed_spill_begin(run *r)
     if (ranges > 256)
         ranges = 256;
     r->seed_ranges = ranges;
-    r->seed_flush = r->opts->memory ? r->opts->memory / RP_SCAN_SEED_FLUSH / r->threads /
-                                          sizeof(rp_seed)
-                                    : 0;
+    r->seed_flush =
+        r->opts->memory ? r->opts->memory / RP_SCAN_SEED_FLUSH / r->threads / sizeof(rp_seed) : 0;
     if (rp_scan_spill_parts || r->seed_flush < 1024)
         r->seed_flush = rp_scan_spill_parts ? 1 : 1024;
     r->seed_range_of = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
