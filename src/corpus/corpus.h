@@ -153,6 +153,13 @@ void rp_corpus_text_park(const rp_corpus *c, uint32_t id);
  * pages around the one touched (fault_around_bytes), but counting all of them handed the pages
  * back so often that the JSON report of 1 GB took 11 times longer (every page read again). */
 #define RP_TEXT_PAGE ((size_t)4096)
+/* A reader of whole documents scattered over the corpus (those of a window's pairs, a
+ * cluster's passages at a document's end) counts the fault-around window with each: a 6 KB
+ * document read alone maps 64 KiB, so 32 MiB counted as the documents' bytes held up to 11
+ * times as much (at 1 GB under --memory 333M, 260 MiB of file pages at the alignment and
+ * 684 MiB at clustering, where nothing was counted). Readers in document order share their
+ * windows and count the bytes. */
+#define RP_TEXT_AROUND ((size_t)64 << 10)
 void rp_corpus_text_read(const rp_corpus *c, size_t bytes);
 
 /* ---- loading bytes (corpus_decode.c) ---- */

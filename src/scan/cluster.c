@@ -824,12 +824,14 @@ static void make_keys(build *b)
 /* Whether a passage lies at an edge of its document: it starts on one of the first lines or
  * ends before the last ones (each within RP_CLUSTER_EDGE_BYTES) — where mastheads, credit
  * lines, footers and sign-offs stand. */
-static bool at_edge(const rp_doc *d, const rp_passage *p)
+static bool at_edge(const rp_corpus *corpus, const rp_doc *d, const rp_passage *p)
 {
     if (p->line <= RP_CLUSTER_EDGE_LINES && p->start <= RP_CLUSTER_EDGE_BYTES)
         return true;
     if (d->len - p->end > RP_CLUSTER_EDGE_BYTES)
         return false;
+    /* documents in cluster order, scattered: a file's pages handed back now and then */
+    rp_corpus_text_read(corpus, d->len - p->end + RP_TEXT_AROUND);
     unsigned lines = 0;
     bool content = false;
     for (size_t i = p->end; i < d->len; i++) {
@@ -869,7 +871,7 @@ static rp_kind cluster_kind(const rp_corpus *corpus, const rp_options *opts, con
     if (c->documents >= high)
         return RP_KIND_BOILERPLATE;
     for (size_t i = 0; i < n; i++)
-        edges += at_edge(rp_corpus_doc(corpus, c->passages[i].doc), &c->passages[i]);
+        edges += at_edge(corpus, rp_corpus_doc(corpus, c->passages[i].doc), &c->passages[i]);
     return 4 * edges >= 3 * n ? RP_KIND_BOILERPLATE : RP_KIND_REPRINT;
 }
 

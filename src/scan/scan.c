@@ -52,6 +52,10 @@
 #define RP_SCAN_SPILL_MIN_BITS 2
 #define RP_SCAN_SPILL_MAX_BITS 10
 #define RP_SCAN_SPILL_READ 65536 /* fingerprints read back at a time (1 MiB) */
+/* spilling: the seeds the workers hold together before they go to the files, a part of the
+ * budget (each list also grows by half past its share, and is copied once as it goes; an
+ * eighth a worker held 0.6 GB at 3 GB under --memory 1G) */
+#define RP_SCAN_SEED_FLUSH 32
 #define PART_OF(h, bits) ((size_t)((h) >> (64 - (bits))))
 #define PART_BUCKET_OF(h, bits) ((size_t)((h) >> (64 - (bits) - RP_SCAN_BUCKET_BITS)) & 0xff)
 _Static_assert(RP_SCAN_BUCKET_BITS == 8, "PART_BUCKET_OF's mask");
@@ -810,8 +814,8 @@ static rp_status load_part(run *r, size_t p, size_t *seg, size_t *n_out)
 
 /* When the fingerprints spill, the seeds do too: into ranges of consecutive documents (by
  * doc_a) of about equal tokens, enough that a range's token hashes take about half the
- * budget; the index hands a worker's list to the files whenever it passes an eighth of the
- * budget, and the aligner takes one range at a time. */
+ * budget; the index hands a worker's list to the files whenever it passes its share of
+ * 1/RP_SCAN_SEED_FLUSH of the budget, and the aligner takes one range at a time. */
 static rp_status seed_spill_begin(run *r)
 {
     size_t tokens = 0, ranges, acc = 0, q = 0;
@@ -825,7 +829,8 @@ static rp_status seed_spill_begin(run *r)
     if (ranges > 256)
         ranges = 256;
     r->seed_ranges = ranges;
-    r->seed_flush = r->opts->memory ? r->opts->memory / 8 / sizeof(rp_seed) : 0;
+    r->seed_flush =
+        r->opts->memory ? r->opts->memory / RP_SCAN_SEED_FLUSH / r->threads / sizeof(rp_seed) : 0;
     if (rp_scan_spill_parts || r->seed_flush < 1024)
         r->seed_flush = rp_scan_spill_parts ? 1 : 1024;
     r->seed_range_of = rp_malloc((r->docs ? r->docs : 1) * sizeof(uint32_t));
@@ -1253,6 +1258,8 @@ static rp_status find_pairs(run *r)
             rp_seed_clear_flags(&s[kept++]);
         }
     }
+    if (r->seed_spill) /* spilling: the dropped seeds' pages go back (charged as kept only) */
+        rp_pages_discard(r->seeds.items, kept * sizeof(rp_seed), r->seeds.count * sizeof(rp_seed));
     r->seeds.count = kept;
     r->pair_first[r->pair_count] = kept;
     if (r->keep_hashes)
@@ -1270,7 +1277,9 @@ static rp_status hashes_task(void *ctx, size_t i, unsigned w)
     const rp_doc *doc = rp_corpus_doc(r->corpus, d);
     rp_status st =
         rp_scan_token_hashes(r->opts, doc, &r->toks[w], &r->hashes[d], &r->hash_count[d]);
-    rp_corpus_text_read(r->corpus, doc->len);
+    /* spilling, a window's documents lie all over the corpus: each maps its fault-around
+     * window */
+    rp_corpus_text_read(r->corpus, doc->len + (r->spill ? RP_TEXT_AROUND : 0));
     return st;
 }
 
@@ -1402,7 +1411,8 @@ static rp_status spill_hashes_task(void *ctx, size_t i, unsigned w)
     if (r->hash_at[d] != UINT64_MAX)
         return RP_OK;
     rp_status st = rp_scan_token_hashes(r->opts, rp_corpus_doc(r->corpus, d), &r->toks[w], &h, &n);
-    rp_corpus_text_read(r->corpus, rp_corpus_doc(r->corpus, d)->len);
+    /* a window's documents lie all over the corpus: each maps its fault-around window */
+    rp_corpus_text_read(r->corpus, rp_corpus_doc(r->corpus, d)->len + RP_TEXT_AROUND);
     if (st != RP_OK)
         return st;
     st = rp_spill_append(r->hash_spill, 0, h, (size_t)n * sizeof(uint32_t), &at);
@@ -1447,8 +1457,16 @@ static rp_status align_tight_window(run *r, size_t first)
         return st;
     for (size_t i = 0; i < r->need_count; i++)
         total += r->hash_n[r->need[i]];
-    /* one buffer for every window: a new one each time was zeroed by the kernel each time */
-    if (RP_GROW(r->tight_buf, r->tight_cap, total ? total : 1) != RP_OK)
+    /* one buffer for every window: a new one each time was zeroed by the kernel each time;
+     * grown to what the window needs, not by half again (past the room the budget left) */
+    if (total > r->tight_cap) {
+        uint32_t *grown = rp_realloc(r->tight_buf, total * sizeof(uint32_t));
+        if (!grown)
+            return RP_ENOMEM;
+        r->tight_buf = grown;
+        r->tight_cap = total;
+    }
+    if (!r->tight_buf && !(r->tight_buf = rp_malloc(sizeof(uint32_t))))
         return RP_ENOMEM;
     buf = r->tight_buf;
     total = 0;
@@ -1580,6 +1598,19 @@ static rp_status order_pairs(run *r, size_t room)
     return RP_OK;
 }
 
+/* Spilling, what the aligner holds beside the seeds, the pairs and the windows' hashes: the
+ * hits of the ranges aligned so far, the pairs' order (tight windows), and the per-document
+ * arrays (the hashes' pointers, counts and places in the hash file, the documents needed, the
+ * last pairs). */
+static size_t spill_align_held(const run *r)
+{
+    size_t held = r->pair_count * sizeof(size_t) +
+                  r->docs * (sizeof(uint32_t *) + 2 * sizeof(uint64_t) + 3 * sizeof(uint32_t));
+    for (unsigned w = 0; w < r->threads; w++)
+        held += r->whits[w].cap * sizeof(rp_hit) + r->whits[w].gap_cap * sizeof(rp_token_gap);
+    return held;
+}
+
 /* Pairs are aligned in windows of about 1/16 of them, in order: a document's token hashes are
  * made in the first window that needs them and freed after its last pair. Holding every
  * needed document's hashes at once (4 bytes a token) made this stage the peak of a corpus
@@ -1597,10 +1628,13 @@ static rp_status align_seeds(run *r)
         size_t fixed = r->seeds.count * sizeof(rp_seed) + r->pair_count * sizeof(size_t) +
                        r->docs * sizeof(size_t), /* need_window */
             bytes = fixed, largest = 0;
+        /* and what spilling holds beside them: taken from the windows' room, never below
+         * one pair's documents */
+        const size_t held = r->seed_spill ? spill_align_held(r) : 0;
         for (size_t d = 0; d < r->docs; d++)
             if (r->last_pair[d])
                 bytes += hash_bytes(r, (uint32_t)d);
-        if (budget(r, bytes) != RP_OK) { /* windows of what fits, if one pair's documents do */
+        if (budget(r, bytes + held) != RP_OK) { /* windows of what fits, if one pair's do */
             for (size_t i = 0; i < r->pair_count; i++) {
                 const rp_seed *s = r->seeds.items + r->pair_first[i];
                 size_t one = hash_bytes(r, s->doc_a) +
@@ -1610,6 +1644,7 @@ static rp_status align_seeds(run *r)
             st = budget(r, fixed + largest);
             tight = true;
             room = r->opts->memory - fixed;
+            room = room > largest + held ? room - held : largest;
         } else if (rp_scan_spill_parts) { /* tests: tight windows of a few documents */
             tight = true;
             room = rp_scan_spill_parts * 1024 * sizeof(uint32_t);
