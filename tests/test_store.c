@@ -291,8 +291,10 @@ static void add_far_copy(rp_corpus *c, uint32_t i)
  * the batch grouping, and the store checks out (every key of every group first in exactly one
  * level, every filter holding its level's keys) after each batch. A batch begins by sweeping the
  * levels down to their shares (an empty batch does only that): level 0 within its own, a deeper
- * level l within its own with the levels above it. With one thread the sweep runs before the
- * signing, with two beside it: the same verdicts and the same levels. */
+ * level l within its own with the levels above it. With one thread the batch's keys are looked
+ * up after the sweep, in the write transaction; with two, beside it in a snapshot of the store
+ * as the batch began (the postings the sweep moves, where they were): the same verdicts and the
+ * same levels. */
 static void levels_agree_with_batch(unsigned threads, unsigned long long out[6])
 {
     enum { ITEMS = 320, BATCH = 20 };

@@ -1,9 +1,9 @@
 /*
- * store_add.c - adding a batch: the levels are first swept down to their shares (on the
- * calling thread, while the batch is signed on others), then each item's keys are looked up
- * over the levels (the deep levels once for the whole batch, in key order), it is judged
- * against the group firsts it shares a key with and inserted; then eviction. All in one
- * transaction.
+ * store_add.c - adding a batch: the items are signed (on the pool), then the levels are swept
+ * down to their shares on the calling thread while the batch's keys are looked up over the
+ * levels on another (in the snapshot the transaction began from; the deep levels once for the
+ * whole batch, in key order); each item is judged against the group firsts it shares a key
+ * with and inserted; then eviction. All in one transaction.
  */
 #include "base/pool.h"
 #include "base/sort.h"
@@ -104,14 +104,17 @@ static rp_status add_postings(adder *a, uint32_t num)
 /* Writes the postings the batch added into level 0, in key order. */
 static int write_postings(adder *a)
 {
-    int rc = 0;
+    MDB_cursor *cur = NULL;
+    int rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS], &cur);
 
     sort_u64(a->added, a->added_count);
     for (size_t i = 0; i < a->added_count && !rc; i++) {
         uint32_t key = (uint32_t)(a->added[i] >> 32), num = (uint32_t)a->added[i];
         MDB_val pk = {sizeof(key), &key}, nv = {sizeof(num), &num};
-        rc = mdb_cursor_put(a->post[0], &pk, &nv, 0);
+        rc = mdb_cursor_put(cur, &pk, &nv, 0);
     }
+    if (cur)
+        mdb_cursor_close(cur);
     return rc;
 }
 
@@ -287,43 +290,71 @@ static void adder_release(adder *a)
     rp_free(a->rbuf);
 }
 
-/* Signs the batch on its own thread while the calling thread, the transaction's, sweeps. */
-typedef struct signer {
-    adder *a;
-    const rp_corpus *corpus;
+/* Looks the batch's keys up over the levels as txn shows them (probe_deep), then closes the
+ * levels' cursors: what is read is copied into the adder. */
+static rp_status look_up(adder *a, MDB_txn *txn)
+{
+    int rc = rp_store_open_levels(a, txn);
     rp_status st;
-} signer;
-
-static void *sign_thread(void *arg)
-{
-    signer *g = arg;
-    g->st = sign_all(g->a, g->corpus);
-    return NULL;
-}
-
-/* Signs the batch and sweeps the levels down to their shares (what earlier batches left; never
- * for a query, whose transaction is abandoned). They touch nothing in common, and sweeping is
- * LMDB work on one thread where signing spreads over the pool, so with two threads or more
- * they run at once: a batch takes about the longer of the two, not their sum. */
-static rp_status sign_and_sweep(adder *a, const rp_corpus *corpus)
-{
-    bool due = false;
-    int rc = a->query ? 0 : rp_store_sweep_due(a, &due);
-    signer g = {a, corpus, RP_OK};
-    pthread_t tid;
 
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
+    st = probe_deep(a);
+    rp_store_close_levels(a);
+    return st;
+}
+
+/* Looks the batch up in the snapshot the transaction began from, on its own thread. */
+typedef struct prober {
+    adder *a;
+    MDB_txn *snap;
+    rp_status st;
+} prober;
+
+static void *probe_thread(void *arg)
+{
+    prober *g = arg;
+    g->st = look_up(g->a, g->snap);
+    return NULL;
+}
+
+/* Signs the batch (on the pool), then sweeps the levels down to their shares (what earlier
+ * batches left; never for a query, whose transaction is abandoned) and looks the batch's keys
+ * up. A sweep only moves postings from a level to the next, so a key's postings over all the
+ * levels are the same before and after it: with two threads or more the keys are looked up on
+ * a thread of their own in a read-only snapshot of the store as the transaction began (no
+ * other writer can commit meanwhile: the transaction holds the writer lock) while the calling
+ * thread, the transaction's, sweeps. A batch then waits for the longer of the two, not their
+ * sum, and signing, done first, has every core. */
+static rp_status sign_sweep_look_up(adder *a, const rp_corpus *corpus)
+{
+    bool due = false;
+    int rc = a->query ? 0 : rp_store_sweep_due(a, &due);
+    prober g = {a, NULL, RP_OK};
+    pthread_t tid;
+    rp_status st;
+
+    if (rc)
+        return a->rc = rc, rp_store_mdb_status(rc);
+    if ((st = sign_all(a, corpus)) != RP_OK)
+        return st;
     if (!due)
-        return sign_all(a, corpus);
+        return look_up(a, a->txn);
     if (rp_pool_threads(&a->s->opts) < 2 || rp_corpus_count(corpus) == 0 ||
-        pthread_create(&tid, NULL, sign_thread, &g) != 0) {
+        mdb_txn_begin(a->s->env, NULL, MDB_RDONLY, &g.snap) != 0) {
         if ((rc = rp_store_sweep_levels(a)) != 0)
             return a->rc = rc, rp_store_mdb_status(rc);
-        return sign_all(a, corpus);
+        return look_up(a, a->txn);
+    }
+    if (pthread_create(&tid, NULL, probe_thread, &g) != 0) {
+        mdb_txn_abort(g.snap);
+        if ((rc = rp_store_sweep_levels(a)) != 0)
+            return a->rc = rc, rp_store_mdb_status(rc);
+        return look_up(a, a->txn);
     }
     rc = rp_store_sweep_levels(a);
     pthread_join(tid, NULL);
+    mdb_txn_abort(g.snap);
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
     return g.st;
@@ -344,17 +375,11 @@ static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
         rc = rp_store_sweep_get(a);
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
-    if ((st = sign_and_sweep(a, corpus)) != RP_OK)
-        return st;
-    if ((rc = rp_store_open_levels(a)) != 0)
-        return a->rc = rc, rp_store_mdb_status(rc);
-    st = probe_deep(a);
+    st = sign_sweep_look_up(a, corpus);
     for (uint32_t d = 0; d < rp_corpus_count(corpus) && st == RP_OK; d++)
         st = add_one(a, d, rp_corpus_doc(corpus, d), now, &v[d]);
     if (st == RP_OK && (rc = write_postings(a)) != 0)
         a->rc = rc, st = rp_store_mdb_status(rc);
-    for (int l = 0; l < LEVELS; l++)
-        mdb_cursor_close(a->post[l]);
     if (st != RP_OK)
         return st;
     rc = rp_store_evict_old(a, now);

@@ -231,7 +231,8 @@ void rp_store_key_prefetch(const adder *a, uint32_t key);
 size_t rp_store_key_count(adder *a, uint32_t key, int from, int to, MDB_val first[LEVELS]);
 rp_status rp_store_read_postings(adder *a, MDB_val first[LEVELS], int from, int to, uint32_t *buf,
                                  size_t *count, size_t cap);
-int rp_store_open_levels(adder *a);
+int rp_store_open_levels(adder *a, MDB_txn *txn);
+void rp_store_close_levels(adder *a);
 int rp_store_sweep_get(adder *a);
 int rp_store_sweep_put(adder *a);
 int rp_store_sweep_levels(adder *a);
