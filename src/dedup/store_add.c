@@ -246,26 +246,150 @@ static rp_status add_one(adder *a, uint32_t d, const rp_doc *doc, int64_t now,
     return insert(a, doc, time, out, of);
 }
 
-/* The signature and keys of every item of the batch. */
-static rp_status sign_all(adder *a, const rp_corpus *corpus)
+/* The signature and keys of every item of corpus: sigs (*nsigs of them, each released by
+ * whoever holds them, whichever were made), the keys of item d in bkeys[bkey_off[d] ..
+ * bkey_off[d + 1]]. */
+static rp_status sign_batch(const rp_options *opts, const rp_corpus *corpus, rp_dedup_sig **sigs,
+                            size_t *nsigs, size_t **bkey_off, uint32_t **bkeys, size_t *bkeys_cap)
 {
     size_t n = rp_corpus_count(corpus);
     rp_status st;
 
-    a->sigs = rp_calloc(n + 1, sizeof(*a->sigs)); /* zeroed: rp_dedup_sig_init */
-    a->bkey_off = rp_calloc(n + 1, sizeof(*a->bkey_off));
-    if (!a->sigs || !a->bkey_off)
+    *sigs = rp_calloc(n + 1, sizeof(**sigs)); /* zeroed: rp_dedup_sig_init */
+    *bkey_off = rp_calloc(n + 1, sizeof(**bkey_off));
+    if (!*sigs || !*bkey_off)
         return RP_ENOMEM;
-    a->nsigs = n; /* every signature is released, whichever were made */
+    *nsigs = n; /* every signature is released, whichever were made */
     /* signing is most of a batch's CPU time: on the pool, the batch run's way */
-    if ((st = rp_dedup_signatures(&a->s->opts, corpus, 0, (uint32_t)n, a->sigs)) != RP_OK)
+    if ((st = rp_dedup_signatures(opts, corpus, 0, (uint32_t)n, *sigs)) != RP_OK)
         return st;
     for (size_t d = 0; d < n; d++) {
-        if (RP_GROW(a->bkeys, a->bkeys_cap, a->bkey_off[d] + a->sigs[d].count + 1) != RP_OK)
+        if (RP_GROW(*bkeys, *bkeys_cap, (*bkey_off)[d] + (*sigs)[d].count + 1) != RP_OK)
             return RP_ENOMEM;
-        a->bkey_off[d + 1] = a->bkey_off[d] + rp_dedup_keys(&a->sigs[d], a->bkeys + a->bkey_off[d]);
+        (*bkey_off)[d + 1] = (*bkey_off)[d] + rp_dedup_keys(&(*sigs)[d], *bkeys + (*bkey_off)[d]);
     }
     return RP_OK;
+}
+
+static rp_status sign_all(adder *a, const rp_corpus *corpus)
+{
+    return sign_batch(&a->s->opts, corpus, &a->sigs, &a->nsigs, &a->bkey_off, &a->bkeys,
+                      &a->bkeys_cap);
+}
+
+/* ---- the next batch, signed ahead ---- */
+
+/* A document as it was when it was signed ahead: the call that uses the signatures must pass
+ * the same corpus, every document the same. */
+typedef struct doc_mark {
+    const char *name;
+    const char *bytes;
+    size_t len;
+} doc_mark;
+
+struct store_ahead {
+    rp_options opts; /* the store's, on one thread (the batch's own runs on the other) */
+    const rp_corpus *corpus;
+    size_t n;
+    doc_mark *marks;
+    rp_dedup_sig *sigs;
+    size_t nsigs;
+    size_t *bkey_off;
+    uint32_t *bkeys;
+    size_t bkeys_cap;
+    rp_status st;
+    pthread_t tid;
+    bool running;
+};
+
+static void *ahead_thread(void *arg)
+{
+    struct store_ahead *h = arg;
+    h->st = sign_batch(&h->opts, h->corpus, &h->sigs, &h->nsigs, &h->bkey_off, &h->bkeys,
+                       &h->bkeys_cap);
+    return NULL;
+}
+
+static void ahead_join(rp_store *s)
+{
+    if (s->ahead && s->ahead->running) {
+        pthread_join(s->ahead->tid, NULL);
+        s->ahead->running = false;
+    }
+}
+
+void rp_store_ahead_drop(rp_store *s)
+{
+    struct store_ahead *h = s->ahead;
+
+    if (!h)
+        return;
+    ahead_join(s);
+    for (size_t d = 0; h->sigs && d < h->nsigs; d++)
+        rp_dedup_sig_release(&h->sigs[d]);
+    rp_free(h->sigs);
+    rp_free(h->bkey_off);
+    rp_free(h->bkeys);
+    rp_free(h->marks);
+    rp_free(h);
+    s->ahead = NULL;
+}
+
+/* Starts signing next on a thread of its own (nothing when the store runs on one thread, or
+ * when the thread cannot be had: the next call then signs it). */
+static void ahead_start(rp_store *s, const rp_corpus *next)
+{
+    size_t n = rp_corpus_count(next);
+    struct store_ahead *h;
+
+    rp_store_ahead_drop(s);
+    if (rp_pool_threads(&s->opts) < 2 || n == 0 || !(h = rp_calloc(1, sizeof(*h))))
+        return;
+    if (!(h->marks = rp_calloc(n, sizeof(*h->marks)))) {
+        rp_free(h);
+        return;
+    }
+    for (size_t d = 0; d < n; d++) {
+        const rp_doc *doc = rp_corpus_doc(next, (uint32_t)d);
+        h->marks[d] = (doc_mark){doc->name, doc->bytes, doc->len};
+    }
+    h->opts = s->opts;
+    h->opts.threads = 1;
+    h->corpus = next;
+    h->n = n;
+    h->st = RP_OK;
+    s->ahead = h;
+    if (pthread_create(&h->tid, NULL, ahead_thread, h) != 0) {
+        rp_store_ahead_drop(s);
+        return;
+    }
+    h->running = true;
+}
+
+/* Gives the adder the signatures made ahead when they are corpus's (a->presigned); drops them
+ * either way. */
+static void ahead_take(rp_store *s, adder *a, const rp_corpus *corpus)
+{
+    struct store_ahead *h = s->ahead;
+    size_t n = rp_corpus_count(corpus);
+    bool same;
+
+    if (!h)
+        return;
+    ahead_join(s);
+    same = h->st == RP_OK && h->corpus == corpus && h->n == n;
+    for (size_t d = 0; same && d < n; d++) {
+        const rp_doc *doc = rp_corpus_doc(corpus, (uint32_t)d);
+        same = doc->name == h->marks[d].name && doc->bytes == h->marks[d].bytes &&
+               doc->len == h->marks[d].len;
+    }
+    if (same) {
+        a->sigs = h->sigs, a->nsigs = h->nsigs, h->sigs = NULL, h->nsigs = 0;
+        a->bkey_off = h->bkey_off, h->bkey_off = NULL;
+        a->bkeys = h->bkeys, a->bkeys_cap = h->bkeys_cap, h->bkeys = NULL;
+        a->presigned = true;
+    }
+    rp_store_ahead_drop(s);
 }
 
 static void adder_release(adder *a)
@@ -336,7 +460,7 @@ static rp_status sign_sweep_look_up(adder *a, const rp_corpus *corpus)
 
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
-    if ((st = sign_all(a, corpus)) != RP_OK)
+    if (!a->presigned && (st = sign_all(a, corpus)) != RP_OK)
         return st;
     if (!due)
         return look_up(a, a->txn);
@@ -360,7 +484,8 @@ static rp_status sign_sweep_look_up(adder *a, const rp_corpus *corpus)
     return g.st;
 }
 
-static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
+static rp_status add_all(adder *a, const rp_corpus *corpus, const rp_corpus *next,
+                         rp_store_verdict *v)
 {
     int64_t now = (int64_t)time(NULL);
     uint64_t batches;
@@ -376,6 +501,8 @@ static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
     st = sign_sweep_look_up(a, corpus);
+    if (st == RP_OK && next) /* the rest of the batch runs on one thread */
+        ahead_start(a->s, next);
     for (uint32_t d = 0; d < rp_corpus_count(corpus) && st == RP_OK; d++)
         st = add_one(a, d, rp_corpus_doc(corpus, d), now, &v[d]);
     if (st == RP_OK && (rc = write_postings(a)) != 0)
@@ -421,9 +548,9 @@ static rp_status batch_fail(const adder *a, rp_status st, char *msg, size_t msgl
 }
 
 /* Judges the batch in one write transaction, committed (add) or abandoned (query). */
-static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
-                           bool query, rp_store_verdict **out, size_t *count, char *msg,
-                           size_t msglen)
+static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_corpus *next,
+                           const rp_dedup_options *dopts, bool query, rp_store_verdict **out,
+                           size_t *count, char *msg, size_t msglen)
 {
     size_t n = rp_corpus_count(corpus);
     adder a;
@@ -441,11 +568,12 @@ static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_
     a.s = s;
     a.dopts = dopts;
     a.query = query;
+    ahead_take(s, &a, corpus);
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &a.txn)) != 0) {
         st = rp_store_mdb_fail(s, rc, msg, msglen);
         goto fail;
     }
-    st = add_all(&a, corpus, v);
+    st = add_all(&a, corpus, query ? NULL : next, v);
     /* a mapped input that shrank while it was read gave zeros for its lost bytes: nothing
      * made from it is committed, or a re-run on the restored file would answer `seen` */
     const char *changed = st == RP_OK && !query ? rp_corpus_changed(corpus) : NULL;
@@ -455,6 +583,7 @@ static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_
         a.rc = rc, st = rp_store_mdb_status(rc);
     else if (st != RP_OK || query)
         mdb_txn_abort(a.txn);
+    ahead_join(s); /* no thread outlives the call */
     if (changed) {
         rp_store_fail(msg, msglen, st,
                       "'%s': the file shrank while it was being read: nothing of the batch was "
@@ -479,11 +608,18 @@ fail:
 rp_status rp_store_add(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
                        rp_store_verdict **out, size_t *count, char *msg, size_t msglen)
 {
-    return run_batch(s, corpus, dopts, false, out, count, msg, msglen);
+    return run_batch(s, corpus, NULL, dopts, false, out, count, msg, msglen);
+}
+
+rp_status rp_store_add_ahead(rp_store *s, const rp_corpus *corpus, const rp_corpus *next,
+                             const rp_dedup_options *dopts, rp_store_verdict **out,
+                             size_t *count, char *msg, size_t msglen)
+{
+    return run_batch(s, corpus, next, dopts, false, out, count, msg, msglen);
 }
 
 rp_status rp_store_query(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
                          rp_store_verdict **out, size_t *count, char *msg, size_t msglen)
 {
-    return run_batch(s, corpus, dopts, true, out, count, msg, msglen);
+    return run_batch(s, corpus, NULL, dopts, true, out, count, msg, msglen);
 }
