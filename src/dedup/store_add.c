@@ -569,6 +569,10 @@ static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_corpus
     a.dopts = dopts;
     a.query = query;
     ahead_take(s, &a, corpus);
+    /* reader slots of processes killed while they read (a batch of this store reads its
+     * snapshot through one) would keep the writer off the pages freed since: freed first */
+    int dead;
+    mdb_reader_check(s->env, &dead);
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &a.txn)) != 0) {
         st = rp_store_mdb_fail(s, rc, msg, msglen);
         goto fail;
