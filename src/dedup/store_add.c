@@ -18,46 +18,173 @@
 /* Sorts n uint64_t values ascending. */
 RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
 
-/* Reads the deep of every key of the batch over all the levels, in key order, the filter blocks
- * of the key KEY_AHEAD places on being fetched meanwhile. */
-#define KEY_AHEAD 8
-static rp_status probe_deep(adder *a)
+/* The batch's keys are looked up over all the levels once, in key order, in chunks of about
+ * PROBE_CHUNK entries of the sorted keys (to the end of a key): taken from the front by the
+ * thread that set them up and, once its sweep is done, from the back by the calling thread,
+ * each with cursors of its own on the same snapshot. A chunk's deeps go to their place in
+ * a->deeps (a key's place is its rank among the batch's keys), its postings to a pool of its
+ * own, joined in order at the end. */
+#define PROBE_CHUNK 256
+#define KEY_AHEAD 8 /* the filter blocks of the key KEY_AHEAD places on are fetched meanwhile */
+
+typedef struct probe_chunk {
+    size_t from, to; /* entries of a->sorted */
+    size_t deep0;    /* the first key's place in a->deeps */
+    uint32_t *pool;
+    size_t pool_count;
+    size_t pool_cap;
+} probe_chunk;
+
+typedef struct lookups {
+    probe_chunk *chunks;
+    size_t count;
+    size_t front, back; /* chunks [front, back) are not taken yet */
+    bool ready;         /* set up (or failed: st) */
+    rp_status st;
+    int rc; /* the LMDB error behind st */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+} lookups;
+
+static void lookups_init(lookups *lk)
 {
-    size_t total = a->bkey_off[a->nsigs], max_df = a->s->opts.max_df;
-    MDB_val first[LEVELS];
-    rp_status st = RP_OK;
+    memset(lk, 0, sizeof(*lk));
+    pthread_mutex_init(&lk->lock, NULL);
+    pthread_cond_init(&lk->cond, NULL);
+}
+
+static void lookups_release(lookups *lk)
+{
+    for (size_t c = 0; c < lk->count; c++)
+        rp_free(lk->chunks[c].pool);
+    rp_free(lk->chunks);
+    pthread_mutex_destroy(&lk->lock);
+    pthread_cond_destroy(&lk->cond);
+}
+
+/* Notes a failure (the first one stays) and leaves the chunks not taken. */
+static void lookups_fail(lookups *lk, rp_status st, int rc)
+{
+    pthread_mutex_lock(&lk->lock);
+    if (lk->st == RP_OK)
+        lk->st = st, lk->rc = rc;
+    lk->front = lk->back;
+    lk->ready = true;
+    pthread_cond_broadcast(&lk->cond);
+    pthread_mutex_unlock(&lk->lock);
+}
+
+/* Sorts the batch's keys and cuts them into chunks; then lookups are ready. */
+static rp_status probe_setup(adder *a, lookups *lk)
+{
+    size_t total = a->bkey_off[a->nsigs], keys = 0;
 
     if (total >= UINT32_MAX)
         return RP_ELIMIT;
     if (RP_GROW(a->sorted, a->sorted_cap, total + 1) != RP_OK ||
-        RP_GROW(a->bdeep, a->bdeep_cap, total + 1) != RP_OK)
+        RP_GROW(a->bdeep, a->bdeep_cap, total + 1) != RP_OK ||
+        !(lk->chunks = rp_calloc(total / PROBE_CHUNK + 1, sizeof(*lk->chunks))))
         return RP_ENOMEM;
     for (size_t e = 0; e < total; e++)
         a->sorted[e] = (uint64_t)a->bkeys[e] << 32 | e;
     sort_u64(a->sorted, total);
-    a->deep_count = a->pool_count = 0;
-    for (size_t i = 0; i < total && st == RP_OK;) {
-        uint32_t key = (uint32_t)(a->sorted[i] >> 32);
-        if (i + KEY_AHEAD < total)
-            rp_store_key_prefetch(a, (uint32_t)(a->sorted[i + KEY_AHEAD] >> 32));
-        if (RP_GROW(a->deeps, a->deep_cap, a->deep_count + 1) != RP_OK)
-            return RP_ENOMEM;
-        deep *dp = &a->deeps[a->deep_count];
-        dp->count = rp_store_key_count(a, key, 0, LEVELS, first);
-        dp->off = a->pool_count;
+    for (size_t i = 0; i < total;) {
+        probe_chunk *c = &lk->chunks[lk->count++];
+        c->from = i;
+        c->deep0 = keys;
+        size_t end = i + PROBE_CHUNK < total ? i + PROBE_CHUNK : total;
+        while (i < end || (i < total && (a->sorted[i] >> 32) == (a->sorted[i - 1] >> 32))) {
+            keys += i == c->from || (a->sorted[i] >> 32) != (a->sorted[i - 1] >> 32);
+            i++;
+        }
+        c->to = i;
+    }
+    if (RP_GROW(a->deeps, a->deep_cap, keys + 1) != RP_OK)
+        return RP_ENOMEM;
+    a->deep_count = keys;
+    pthread_mutex_lock(&lk->lock);
+    lk->back = lk->count;
+    lk->ready = true;
+    pthread_cond_broadcast(&lk->cond);
+    pthread_mutex_unlock(&lk->lock);
+    return RP_OK;
+}
+
+/* Looks up the keys of one chunk with v's cursors (v: the adder, or a copy of it with cursors
+ * of its own). */
+static rp_status probe_chunk_run(adder *v, probe_chunk *c)
+{
+    size_t max_df = v->s->opts.max_df, d = c->deep0;
+    const uint64_t *sorted = v->sorted;
+    MDB_val first[LEVELS];
+
+    for (size_t i = c->from; i < c->to; d++) {
+        uint32_t key = (uint32_t)(sorted[i] >> 32);
+        if (i + KEY_AHEAD < c->to)
+            rp_store_key_prefetch(v, (uint32_t)(sorted[i + KEY_AHEAD] >> 32));
+        deep *dp = &v->deeps[d];
+        dp->count = rp_store_key_count(v, key, 0, LEVELS, first);
+        dp->off = c->pool_count;
         dp->added = 0;
         if (dp->count == SIZE_MAX)
-            return rp_store_mdb_status(a->rc);
+            return rp_store_mdb_status(v->rc);
         if (dp->count && dp->count <= max_df) {
-            if (RP_GROW(a->pool, a->pool_cap, a->pool_count + dp->count) != RP_OK)
+            if (RP_GROW(c->pool, c->pool_cap, c->pool_count + dp->count) != RP_OK)
                 return RP_ENOMEM;
-            st = rp_store_read_postings(a, first, 0, LEVELS, a->pool, &a->pool_count, a->pool_cap);
+            rp_status st =
+                rp_store_read_postings(v, first, 0, LEVELS, c->pool, &c->pool_count, c->pool_cap);
+            if (st != RP_OK)
+                return st;
         }
-        for (; i < total && (uint32_t)(a->sorted[i] >> 32) == key; i++)
-            a->bdeep[(uint32_t)a->sorted[i]] = (uint32_t)a->deep_count;
-        a->deep_count++;
+        for (; i < c->to && (uint32_t)(sorted[i] >> 32) == key; i++)
+            v->bdeep[(uint32_t)sorted[i]] = (uint32_t)d;
     }
-    return st;
+    return RP_OK;
+}
+
+/* Takes chunks (from the back, or the front) and looks them up until none is left. */
+static void probe_chunks(adder *v, lookups *lk, bool from_back)
+{
+    for (;;) {
+        size_t c;
+        pthread_mutex_lock(&lk->lock);
+        bool any = lk->front < lk->back;
+        if (any)
+            c = from_back ? --lk->back : lk->front++;
+        pthread_mutex_unlock(&lk->lock);
+        if (!any)
+            return;
+        v->rc = 0;
+        rp_status st = probe_chunk_run(v, &lk->chunks[c]);
+        if (st != RP_OK) {
+            lookups_fail(lk, st, v->rc);
+            return;
+        }
+    }
+}
+
+/* Joins the chunks' postings into a->pool, in key order. */
+static rp_status probe_finish(adder *a, lookups *lk)
+{
+    size_t total = 0;
+
+    if (lk->st != RP_OK)
+        return a->rc = lk->rc, lk->st;
+    for (size_t c = 0; c < lk->count; c++)
+        total += lk->chunks[c].pool_count;
+    if (RP_GROW(a->pool, a->pool_cap, total + 1) != RP_OK)
+        return RP_ENOMEM;
+    a->pool_count = 0;
+    for (size_t c = 0; c < lk->count; c++) {
+        probe_chunk *ch = &lk->chunks[c];
+        size_t end = c + 1 < lk->count ? lk->chunks[c + 1].deep0 : a->deep_count;
+        if (ch->pool_count)
+            memcpy(a->pool + a->pool_count, ch->pool, ch->pool_count * sizeof(uint32_t));
+        for (size_t d = ch->deep0; d < end; d++)
+            a->deeps[d].off += a->pool_count;
+        a->pool_count += ch->pool_count;
+    }
+    return RP_OK;
 }
 
 /* The group firsts sharing a key with the item; keys in more than max_df firsts are
@@ -414,16 +541,21 @@ static void adder_release(adder *a)
     rp_free(a->rbuf);
 }
 
-/* Looks the batch's keys up over the levels as txn shows them (probe_deep), then closes the
- * levels' cursors: what is read is copied into the adder. */
+/* Looks the batch's keys up over the levels as txn shows them, on this thread. */
 static rp_status look_up(adder *a, MDB_txn *txn)
 {
+    lookups lk;
     int rc = rp_store_open_levels(a, txn);
     rp_status st;
 
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
-    st = probe_deep(a);
+    lookups_init(&lk);
+    if ((st = probe_setup(a, &lk)) == RP_OK) {
+        probe_chunks(a, &lk, false);
+        st = probe_finish(a, &lk);
+    }
+    lookups_release(&lk);
     rp_store_close_levels(a);
     return st;
 }
@@ -432,14 +564,51 @@ static rp_status look_up(adder *a, MDB_txn *txn)
 typedef struct prober {
     adder *a;
     MDB_txn *snap;
-    rp_status st;
+    lookups *lk;
 } prober;
 
 static void *probe_thread(void *arg)
 {
     prober *g = arg;
-    g->st = look_up(g->a, g->snap);
+    int rc = rp_store_open_levels(g->a, g->snap);
+    rp_status st;
+
+    if (rc) {
+        lookups_fail(g->lk, rp_store_mdb_status(rc), rc);
+        return NULL;
+    }
+    if ((st = probe_setup(g->a, g->lk)) != RP_OK)
+        lookups_fail(g->lk, st, 0);
+    else
+        probe_chunks(g->a, g->lk, false);
+    rp_store_close_levels(g->a);
     return NULL;
+}
+
+/* Once its sweep is done, the calling thread takes the chunks left from the back, with
+ * cursors of its own on a second snapshot of the same commit (snap). */
+static void help_look_up(adder *a, lookups *lk, MDB_txn *snap)
+{
+    adder v;
+    int rc = 0, l;
+
+    pthread_mutex_lock(&lk->lock);
+    while (!lk->ready) /* the keys sorted and cut, or a failure */
+        pthread_cond_wait(&lk->cond, &lk->lock);
+    bool any = lk->front < lk->back;
+    pthread_mutex_unlock(&lk->lock);
+    if (!any || !snap)
+        return;
+    v = *a; /* the filters, levels held, keys and deeps: set up, read only now */
+    for (l = 0; l < LEVELS; l++)
+        v.post[l] = NULL;
+    for (l = 0; l < LEVELS && !rc; l++)
+        rc = mdb_cursor_open(snap, a->s->dbi[DB_POSTINGS + l], &v.post[l]);
+    if (!rc) /* else the prober takes them all */
+        probe_chunks(&v, lk, true);
+    for (l = 0; l < LEVELS; l++)
+        if (v.post[l])
+            mdb_cursor_close(v.post[l]);
 }
 
 /* Signs the batch (on the pool), then sweeps the levels down to their shares (what earlier
@@ -448,13 +617,16 @@ static void *probe_thread(void *arg)
  * levels are the same before and after it: with two threads or more the keys are looked up on
  * a thread of their own in a read-only snapshot of the store as the transaction began (no
  * other writer can commit meanwhile: the transaction holds the writer lock) while the calling
- * thread, the transaction's, sweeps. A batch then waits for the longer of the two, not their
- * sum, and signing, done first, has every core. */
+ * thread, the transaction's, sweeps, then helps with the lookups left. A batch then waits for
+ * about the longer of the two, or their mean, not their sum, and signing, done first (or
+ * ahead), has every core. */
 static rp_status sign_sweep_look_up(adder *a, const rp_corpus *corpus)
 {
     bool due = false;
     int rc = a->query ? 0 : rp_store_sweep_due(a, &due);
-    prober g = {a, NULL, RP_OK};
+    lookups lk;
+    prober g = {a, NULL, &lk};
+    MDB_txn *help = NULL;
     pthread_t tid;
     rp_status st;
 
@@ -470,18 +642,28 @@ static rp_status sign_sweep_look_up(adder *a, const rp_corpus *corpus)
             return a->rc = rc, rp_store_mdb_status(rc);
         return look_up(a, a->txn);
     }
+    lookups_init(&lk);
     if (pthread_create(&tid, NULL, probe_thread, &g) != 0) {
+        lookups_release(&lk);
         mdb_txn_abort(g.snap);
         if ((rc = rp_store_sweep_levels(a)) != 0)
             return a->rc = rc, rp_store_mdb_status(rc);
         return look_up(a, a->txn);
     }
     rc = rp_store_sweep_levels(a);
+    if (rc)
+        lookups_fail(&lk, RP_OK, 0); /* nothing more to take */
+    else if (mdb_txn_begin(a->s->env, NULL, MDB_RDONLY, &help) == 0)
+        help_look_up(a, &lk, help); /* no second snapshot: the prober does it all */
     pthread_join(tid, NULL);
+    if (help)
+        mdb_txn_abort(help);
     mdb_txn_abort(g.snap);
+    st = rc ? RP_OK : probe_finish(a, &lk);
+    lookups_release(&lk);
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
-    return g.st;
+    return st;
 }
 
 static rp_status add_all(adder *a, const rp_corpus *corpus, const rp_corpus *next,
