@@ -1,9 +1,10 @@
 /*
- * store_add.c - adding a batch: the items are signed (on the pool), then the levels are swept
- * down to their shares on the calling thread while the batch's keys are looked up over the
- * levels on another (in the snapshot the transaction began from; the deep levels once for the
- * whole batch, in key order); each item is judged against the group firsts it shares a key
- * with and inserted; then eviction. All in one transaction.
+ * store_add.c - adding a batch: the items are signed (on the pool, or ahead, during the batch
+ * before), then the levels are swept down to their shares on the calling thread while the
+ * batch's keys are looked up over the levels on another, the calling thread taking its share
+ * once it has swept (in the snapshot the transaction began from; all levels once for the whole
+ * batch, in key order); each item is judged against the group firsts it shares a key with and
+ * inserted; then eviction. All in one transaction.
  */
 #include "base/pool.h"
 #include "base/sort.h"
