@@ -753,8 +753,8 @@ rp_status rp_store_add(rp_store *store, const rp_corpus *corpus, const rp_dedup_
  * must stay valid and unchanged until that call. With rp_options.threads 1 nothing is signed
  * ahead. */
 rp_status rp_store_add_ahead(rp_store *store, const rp_corpus *corpus, const rp_corpus *next,
-                             const rp_dedup_options *dopts, rp_store_verdict **out,
-                             size_t *count, char *msg, size_t msglen);
+                             const rp_dedup_options *dopts, rp_store_verdict **out, size_t *count,
+                             char *msg, size_t msglen);
 
 /* Judges every document of the corpus exactly as rp_store_add would (items of the batch see
  * the earlier ones), and changes nothing: the transaction is abandoned. The store must be open

@@ -799,8 +799,8 @@ rp_status rp_store_add(rp_store *s, const rp_corpus *corpus, const rp_dedup_opti
 }
 
 rp_status rp_store_add_ahead(rp_store *s, const rp_corpus *corpus, const rp_corpus *next,
-                             const rp_dedup_options *dopts, rp_store_verdict **out,
-                             size_t *count, char *msg, size_t msglen)
+                             const rp_dedup_options *dopts, rp_store_verdict **out, size_t *count,
+                             char *msg, size_t msglen)
 {
     return run_batch(s, corpus, next, dopts, false, out, count, msg, msglen);
 }
