@@ -578,11 +578,14 @@ static void *probe_thread(void *arg)
         lookups_fail(g->lk, rp_store_mdb_status(rc), rc);
         return NULL;
     }
-    if ((st = probe_setup(g->a, g->lk)) != RP_OK)
+    if ((st = probe_setup(g->a, g->lk)) != RP_OK) {
         lookups_fail(g->lk, st, 0);
-    else
-        probe_chunks(g->a, g->lk, false);
-    rp_store_close_levels(g->a);
+        rp_store_close_levels(g->a);
+        return NULL;
+    }
+    adder v = *g->a; /* set up: from here both threads only read the adder (errors go to v) */
+    probe_chunks(&v, g->lk, false);
+    rp_store_close_levels(&v); /* the calling thread forgets a->post once this thread is joined */
     return NULL;
 }
 
@@ -657,6 +660,8 @@ static rp_status sign_sweep_look_up(adder *a, const rp_corpus *corpus)
     else if (mdb_txn_begin(a->s->env, NULL, MDB_RDONLY, &help) == 0)
         help_look_up(a, &lk, help); /* no second snapshot: the prober does it all */
     pthread_join(tid, NULL);
+    for (int l = 0; l < LEVELS; l++)
+        a->post[l] = NULL; /* closed by the prober */
     if (help)
         mdb_txn_abort(help);
     mdb_txn_abort(g.snap);
