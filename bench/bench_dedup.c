@@ -10,6 +10,10 @@
  *
  *     bench_dedup [ITEMS [BATCH [DIR [FROM]]]]  (defaults 100000, 1000, a temporary folder, 0)
  *
+ * Each batch is added with rp_store_add_ahead, the next batch (made before) passed along so it
+ * is signed while this one is judged and committed, as a feeder holding its next batch would;
+ * BENCH_AHEAD=0 adds each with rp_store_add, signed when its call begins.
+ *
  * FROM: the items are numbered from FROM on and drawn from a generator seeded by FROM (the same
  * words, other items), so `bench_dedup 1000 1000 DIR 1000000` adds to a store DIR of a million
  * (made by `bench_dedup 1000000 1000 DIR`, copied first to measure again) a thousand new items:
@@ -105,6 +109,36 @@ static double clock_s(clockid_t id)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static char recent[64][ITEM_BYTES + 64];
+static size_t recent_len[64];
+
+/* Items [done, done + batch) of the run (at most items), numbered from from + done. */
+static rp_corpus *make_batch(size_t done, size_t batch, size_t items, size_t from)
+{
+    char buf[ITEM_BYTES + 64];
+    rp_corpus *c;
+
+    if (done >= items || rp_corpus_new(&c) != RP_OK)
+        return NULL;
+    for (size_t i = 0; i < batch && done + i < items; i++) {
+        char name[32];
+        size_t len, slot = (done + i) % 64;
+        if (done + i >= 64 && next_rand() % 10 == 0) {
+            size_t pick = next_rand() % 64;
+            memcpy(buf, recent[pick], recent_len[pick]);
+            len = recent_len[pick];
+            edit_item(buf, len);
+        } else {
+            len = make_item(buf, sizeof(buf));
+        }
+        memcpy(recent[slot], buf, len);
+        recent_len[slot] = len;
+        snprintf(name, sizeof(name), "item-%zu", from + done + i);
+        rp_corpus_add(c, name, buf, len, NULL);
+    }
+    return c;
+}
+
 int main(int argc, char **argv)
 {
     size_t items = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
@@ -112,9 +146,8 @@ int main(int argc, char **argv)
     size_t from = argc > 4 ? strtoul(argv[4], NULL, 10) : 0;
     char tmp[] = "/tmp/bench-dedup-XXXXXX", msg[512];
     const char *dir = argc > 3 ? argv[3] : mkdtemp(tmp);
-    static char recent[64][ITEM_BYTES + 64];
-    static size_t recent_len[64];
-    char buf[ITEM_BYTES + 64];
+    bool ahead = !getenv("BENCH_AHEAD") || strcmp(getenv("BENCH_AHEAD"), "0") != 0;
+    rp_corpus *next;
     rp_options o;
     rp_store_options so;
     rp_dedup_options d;
@@ -136,29 +169,15 @@ int main(int argc, char **argv)
     if (from) /* other items than the first run's (the same words) */
         rng ^= (uint64_t)from * 0x9e3779b97f4a7c15ULL, next_rand();
     printf("items,items_per_s,cpu_items_per_s,slowest_batch_s,cumulative_items_per_s,written_mb\n");
+    next = make_batch(0, batch, items, from);
     for (size_t done = 0; done < items;) {
-        rp_corpus *c;
+        rp_corpus *c = next;
         rp_store_verdict *v;
-        size_t n;
-        rp_corpus_new(&c);
-        for (size_t i = 0; i < batch && done + i < items; i++) {
-            char name[32];
-            size_t len, slot = (done + i) % 64;
-            if (done + i >= 64 && next_rand() % 10 == 0) {
-                size_t pick = next_rand() % 64;
-                memcpy(buf, recent[pick], recent_len[pick]);
-                len = recent_len[pick];
-                edit_item(buf, len);
-            } else {
-                len = make_item(buf, sizeof(buf));
-            }
-            memcpy(recent[slot], buf, len);
-            recent_len[slot] = len;
-            snprintf(name, sizeof(name), "item-%zu", from + done + i);
-            rp_corpus_add(c, name, buf, len, NULL);
-        }
+        size_t n = rp_corpus_count(c);
+        next = make_batch(done + n, batch, items, from); /* made before: not timed */
         double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-        if (rp_store_add(s, c, &d, &v, &n, msg, sizeof(msg)) != RP_OK) {
+        if ((ahead ? rp_store_add_ahead(s, c, next, &d, &v, &n, msg, sizeof(msg))
+                   : rp_store_add(s, c, &d, &v, &n, msg, sizeof(msg))) != RP_OK) {
             fprintf(stderr, "bench_dedup: %s\n", msg);
             return 1;
         }

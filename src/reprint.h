@@ -745,6 +745,17 @@ typedef struct rp_store_verdict {
 rp_status rp_store_add(rp_store *store, const rp_corpus *corpus, const rp_dedup_options *dopts,
                        rp_store_verdict **out, size_t *count, char *msg, size_t msglen);
 
+/* As rp_store_add, and next, when not NULL, is the corpus the caller adds next on this store:
+ * it is signed on another thread while this batch is judged and committed (the part of a batch
+ * that runs on one thread), and the next rp_store_add, rp_store_add_ahead or rp_store_query of
+ * that corpus, its documents unchanged, uses those signatures instead of signing it again;
+ * any other call, or rp_store_close, drops them. Verdicts are exactly rp_store_add's. next
+ * must stay valid and unchanged until that call. With rp_options.threads 1 nothing is signed
+ * ahead. */
+rp_status rp_store_add_ahead(rp_store *store, const rp_corpus *corpus, const rp_corpus *next,
+                             const rp_dedup_options *dopts, rp_store_verdict **out, size_t *count,
+                             char *msg, size_t msglen);
+
 /* Judges every document of the corpus exactly as rp_store_add would (items of the batch see
  * the earlier ones), and changes nothing: the transaction is abandoned. The store must be open
  * for writing. seq is 0 in every verdict. *out as for rp_store_add. */

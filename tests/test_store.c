@@ -109,6 +109,19 @@ static rp_store_verdict *add(rp_store *s, const rp_corpus *c, size_t *count)
     return v;
 }
 
+/* rp_store_add_ahead of c, next announced (NULL: none). */
+static rp_store_verdict *add_next(rp_store *s, const rp_corpus *c, const rp_corpus *next,
+                                  size_t *count)
+{
+    rp_dedup_options d;
+    rp_store_verdict *v = NULL;
+    char msg[256] = "";
+
+    rp_dedup_options_init(&d);
+    assert_int_equal(rp_store_add_ahead(s, c, next, &d, &v, count, msg, sizeof(msg)), RP_OK);
+    return v;
+}
+
 static void check(rp_store *s)
 {
     char msg[256] = "";
@@ -291,9 +304,11 @@ static void add_far_copy(rp_corpus *c, uint32_t i)
  * the batch grouping, and the store checks out (every key of every group first in exactly one
  * level, every filter holding its level's keys) after each batch. A batch begins by sweeping the
  * levels down to their shares (an empty batch does only that): level 0 within its own, a deeper
- * level l within its own with the levels above it. With one thread the sweep runs before the
- * signing, with two beside it: the same verdicts and the same levels. */
-static void levels_agree_with_batch(unsigned threads, unsigned long long out[6])
+ * level l within its own with the levels above it. With one thread the batch's keys are looked
+ * up after the sweep, in the write transaction; with two, beside it in a snapshot of the store
+ * as the batch began (the postings the sweep moves, where they were): the same verdicts and the
+ * same levels. */
+static void levels_agree_with_batch(unsigned threads, bool ahead, unsigned long long out[6])
 {
     enum { ITEMS = 320, BATCH = 20 };
     rp_corpus *all, *part, *empty;
@@ -319,12 +334,17 @@ static void levels_agree_with_batch(unsigned threads, unsigned long long out[6])
     o.threads = threads;
     rp_store_options_init(&so);
     assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    rp_corpus *next = NULL;
     for (uint32_t b = 0; b < ITEMS / BATCH; b++) {
         size_t n;
-        assert_int_equal(rp_corpus_new(&part), RP_OK);
-        for (uint32_t i = b * BATCH; i < (b + 1) * BATCH; i++)
-            add_far_copy(part, i);
-        rp_store_verdict *v = add(s, part, &n);
+        part = next;
+        for (uint32_t k = next ? 1 : 0; k < 2; k++) { /* this part (unless made), the next */
+            rp_corpus **c = k ? &next : &part;
+            assert_int_equal(rp_corpus_new(c), RP_OK);
+            for (uint32_t i = (b + k) * BATCH; i < (b + k + 1) * BATCH; i++)
+                add_far_copy(*c, i);
+        }
+        rp_store_verdict *v = add_next(s, part, ahead ? empty : NULL, &n);
         for (size_t i = 0; i < n; i++) {
             const rp_dedup_member *m = rp_dedup_doc(dd, (uint32_t)(b * BATCH + i));
             assert_int_equal(v[i].verdict, m->verdict);
@@ -339,7 +359,7 @@ static void levels_agree_with_batch(unsigned threads, unsigned long long out[6])
         check(s);
         postings_levels(s, lv);
         assert_true(lv[0] > 4); /* the batch's postings: swept when the next batch begins */
-        v = add(s, empty, &n);
+        v = add_next(s, empty, ahead ? next : NULL, &n);
         assert_int_equal(n, 0);
         rp_store_verdicts_free(v, n);
         check(s);
@@ -348,6 +368,7 @@ static void levels_agree_with_batch(unsigned threads, unsigned long long out[6])
          * postings, the levels above it counted */
         assert_true(lv[0] <= 2 * 4 && lv[0] + lv[1] <= 64 && lv[0] + lv[1] + lv[2] <= 1024);
     }
+    rp_corpus_free(next);
     assert_true(grouped >= 50);
     assert_true(lv[3] > 0); /* four levels in use */
     memcpy(out, lv, sizeof(lv));
@@ -359,12 +380,58 @@ static void levels_agree_with_batch(unsigned threads, unsigned long long out[6])
 
 static void test_store_levels_agree_with_batch(void **state)
 {
-    unsigned long long one[6], two[6];
+    unsigned long long one[6], two[6], ahead[6];
 
     (void)state;
-    levels_agree_with_batch(1, one);
-    levels_agree_with_batch(2, two);
+    levels_agree_with_batch(1, false, one);
+    levels_agree_with_batch(2, false, two);
+    levels_agree_with_batch(2, true, ahead);
     assert_memory_equal(one, two, sizeof(one));
+    assert_memory_equal(one, ahead, sizeof(one));
+}
+
+/* A batch announced to rp_store_add_ahead as the next one but not the one the next call adds
+ * is not judged by the announced batch's signatures: the call signs its own. */
+static void test_store_add_ahead_signs_another_corpus_afresh(void **state)
+{
+    rp_corpus *first, *announced, *given;
+    rp_store *s = open_default();
+    size_t n;
+
+    (void)state;
+    assert_int_equal(rp_corpus_new(&first), RP_OK);
+    assert_int_equal(rp_corpus_new(&announced), RP_OK);
+    assert_int_equal(rp_corpus_new(&given), RP_OK);
+    for (uint32_t i = 0; i < 20; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "first%u", i);
+        add_text(first, name, 7000 + i, 150, 0);
+        snprintf(name, sizeof(name), "fresh%u", i);
+        add_text(announced, name, 9000 + i, 150, 0); /* unlike anything held */
+        snprintf(name, sizeof(name), "again%u", i);
+        add_text(given, name, 7000 + i, 150, 0); /* the texts of first again */
+    }
+    rp_store_verdict *v = add_next(s, first, announced, &n);
+    assert_int_equal(n, 20);
+    rp_store_verdicts_free(v, n);
+    v = add(s, given, &n);
+    assert_int_equal(n, 20);
+    for (size_t i = 0; i < n; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "first%zu", i);
+        assert_int_equal(v[i].verdict, RP_VERDICT_DUPLICATE);
+        assert_string_equal(v[i].of, name);
+    }
+    rp_store_verdicts_free(v, n);
+    v = add_next(s, announced, NULL, &n); /* announced, then dropped: signed now, all new */
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(v[i].verdict, RP_VERDICT_NEW);
+    rp_store_verdicts_free(v, n);
+    check(s);
+    rp_store_close(s);
+    rp_corpus_free(first);
+    rp_corpus_free(announced);
+    rp_corpus_free(given);
 }
 
 /* Adds items [from, to) of add_far_copy as one batch (below 101: each a group first). */
@@ -1382,6 +1449,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_refuses_another_format_version, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_levels_agree_with_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_add_ahead_signs_another_corpus_afresh, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_store_level0_is_merged_past_twice_level0, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_refuses_a_format_1_store, setup, teardown),

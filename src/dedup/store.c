@@ -437,6 +437,7 @@ void rp_store_close(rp_store *s)
 {
     if (!s)
         return;
+    rp_store_ahead_drop(s);
     if (s->env)
         mdb_env_close(s->env);
     if (s->lock_fd >= 0)

@@ -1,9 +1,10 @@
 /*
- * store_add.c - adding a batch: the levels are first swept down to their shares (on the
- * calling thread, while the batch is signed on others), then each item's keys are looked up
- * over the levels (the deep levels once for the whole batch, in key order), it is judged
- * against the group firsts it shares a key with and inserted; then eviction. All in one
- * transaction.
+ * store_add.c - adding a batch: the items are signed (on the pool, or ahead, during the batch
+ * before), then the levels are swept down to their shares on the calling thread while the
+ * batch's keys are looked up over the levels on another, the calling thread taking its share
+ * once it has swept (in the snapshot the transaction began from; all levels once for the whole
+ * batch, in key order); each item is judged against the group firsts it shares a key with and
+ * inserted; then eviction. All in one transaction.
  */
 #include "base/pool.h"
 #include "base/sort.h"
@@ -18,46 +19,173 @@
 /* Sorts n uint64_t values ascending. */
 RP_DEFINE_SORT(sort_u64, uint64_t, RP_SORT_LESS_NUM)
 
-/* Reads the deep of every key of the batch over all the levels, in key order, the filter blocks
- * of the key KEY_AHEAD places on being fetched meanwhile. */
-#define KEY_AHEAD 8
-static rp_status probe_deep(adder *a)
+/* The batch's keys are looked up over all the levels once, in key order, in chunks of about
+ * PROBE_CHUNK entries of the sorted keys (to the end of a key): taken from the front by the
+ * thread that set them up and, once its sweep is done, from the back by the calling thread,
+ * each with cursors of its own on the same snapshot. A chunk's deeps go to their place in
+ * a->deeps (a key's place is its rank among the batch's keys), its postings to a pool of its
+ * own, joined in order at the end. */
+#define PROBE_CHUNK 256
+#define KEY_AHEAD 8 /* the filter blocks of the key KEY_AHEAD places on are fetched meanwhile */
+
+typedef struct probe_chunk {
+    size_t from, to; /* entries of a->sorted */
+    size_t deep0;    /* the first key's place in a->deeps */
+    uint32_t *pool;
+    size_t pool_count;
+    size_t pool_cap;
+} probe_chunk;
+
+typedef struct lookups {
+    probe_chunk *chunks;
+    size_t count;
+    size_t front, back; /* chunks [front, back) are not taken yet */
+    bool ready;         /* set up (or failed: st) */
+    rp_status st;
+    int rc; /* the LMDB error behind st */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+} lookups;
+
+static void lookups_init(lookups *lk)
 {
-    size_t total = a->bkey_off[a->nsigs], max_df = a->s->opts.max_df;
-    MDB_val first[LEVELS];
-    rp_status st = RP_OK;
+    memset(lk, 0, sizeof(*lk));
+    pthread_mutex_init(&lk->lock, NULL);
+    pthread_cond_init(&lk->cond, NULL);
+}
+
+static void lookups_release(lookups *lk)
+{
+    for (size_t c = 0; c < lk->count; c++)
+        rp_free(lk->chunks[c].pool);
+    rp_free(lk->chunks);
+    pthread_mutex_destroy(&lk->lock);
+    pthread_cond_destroy(&lk->cond);
+}
+
+/* Notes a failure (the first one stays) and leaves the chunks not taken. */
+static void lookups_fail(lookups *lk, rp_status st, int rc)
+{
+    pthread_mutex_lock(&lk->lock);
+    if (lk->st == RP_OK)
+        lk->st = st, lk->rc = rc;
+    lk->front = lk->back;
+    lk->ready = true;
+    pthread_cond_broadcast(&lk->cond);
+    pthread_mutex_unlock(&lk->lock);
+}
+
+/* Sorts the batch's keys and cuts them into chunks; then lookups are ready. */
+static rp_status probe_setup(adder *a, lookups *lk)
+{
+    size_t total = a->bkey_off[a->nsigs], keys = 0;
 
     if (total >= UINT32_MAX)
         return RP_ELIMIT;
     if (RP_GROW(a->sorted, a->sorted_cap, total + 1) != RP_OK ||
-        RP_GROW(a->bdeep, a->bdeep_cap, total + 1) != RP_OK)
+        RP_GROW(a->bdeep, a->bdeep_cap, total + 1) != RP_OK ||
+        !(lk->chunks = rp_calloc(total / PROBE_CHUNK + 1, sizeof(*lk->chunks))))
         return RP_ENOMEM;
     for (size_t e = 0; e < total; e++)
         a->sorted[e] = (uint64_t)a->bkeys[e] << 32 | e;
     sort_u64(a->sorted, total);
-    a->deep_count = a->pool_count = 0;
-    for (size_t i = 0; i < total && st == RP_OK;) {
-        uint32_t key = (uint32_t)(a->sorted[i] >> 32);
-        if (i + KEY_AHEAD < total)
-            rp_store_key_prefetch(a, (uint32_t)(a->sorted[i + KEY_AHEAD] >> 32));
-        if (RP_GROW(a->deeps, a->deep_cap, a->deep_count + 1) != RP_OK)
-            return RP_ENOMEM;
-        deep *dp = &a->deeps[a->deep_count];
-        dp->count = rp_store_key_count(a, key, 0, LEVELS, first);
-        dp->off = a->pool_count;
+    for (size_t i = 0; i < total;) {
+        probe_chunk *c = &lk->chunks[lk->count++];
+        c->from = i;
+        c->deep0 = keys;
+        size_t end = i + PROBE_CHUNK < total ? i + PROBE_CHUNK : total;
+        while (i < end || (i < total && (a->sorted[i] >> 32) == (a->sorted[i - 1] >> 32))) {
+            keys += i == c->from || (a->sorted[i] >> 32) != (a->sorted[i - 1] >> 32);
+            i++;
+        }
+        c->to = i;
+    }
+    if (RP_GROW(a->deeps, a->deep_cap, keys + 1) != RP_OK)
+        return RP_ENOMEM;
+    a->deep_count = keys;
+    pthread_mutex_lock(&lk->lock);
+    lk->back = lk->count;
+    lk->ready = true;
+    pthread_cond_broadcast(&lk->cond);
+    pthread_mutex_unlock(&lk->lock);
+    return RP_OK;
+}
+
+/* Looks up the keys of one chunk with v's cursors (v: the adder, or a copy of it with cursors
+ * of its own). */
+static rp_status probe_chunk_run(adder *v, probe_chunk *c)
+{
+    size_t max_df = v->s->opts.max_df, d = c->deep0;
+    const uint64_t *sorted = v->sorted;
+    MDB_val first[LEVELS];
+
+    for (size_t i = c->from; i < c->to; d++) {
+        uint32_t key = (uint32_t)(sorted[i] >> 32);
+        if (i + KEY_AHEAD < c->to)
+            rp_store_key_prefetch(v, (uint32_t)(sorted[i + KEY_AHEAD] >> 32));
+        deep *dp = &v->deeps[d];
+        dp->count = rp_store_key_count(v, key, 0, LEVELS, first);
+        dp->off = c->pool_count;
         dp->added = 0;
         if (dp->count == SIZE_MAX)
-            return rp_store_mdb_status(a->rc);
+            return rp_store_mdb_status(v->rc);
         if (dp->count && dp->count <= max_df) {
-            if (RP_GROW(a->pool, a->pool_cap, a->pool_count + dp->count) != RP_OK)
+            if (RP_GROW(c->pool, c->pool_cap, c->pool_count + dp->count) != RP_OK)
                 return RP_ENOMEM;
-            st = rp_store_read_postings(a, first, 0, LEVELS, a->pool, &a->pool_count, a->pool_cap);
+            rp_status st =
+                rp_store_read_postings(v, first, 0, LEVELS, c->pool, &c->pool_count, c->pool_cap);
+            if (st != RP_OK)
+                return st;
         }
-        for (; i < total && (uint32_t)(a->sorted[i] >> 32) == key; i++)
-            a->bdeep[(uint32_t)a->sorted[i]] = (uint32_t)a->deep_count;
-        a->deep_count++;
+        for (; i < c->to && (uint32_t)(sorted[i] >> 32) == key; i++)
+            v->bdeep[(uint32_t)sorted[i]] = (uint32_t)d;
     }
-    return st;
+    return RP_OK;
+}
+
+/* Takes chunks (from the back, or the front) and looks them up until none is left. */
+static void probe_chunks(adder *v, lookups *lk, bool from_back)
+{
+    for (;;) {
+        size_t c;
+        pthread_mutex_lock(&lk->lock);
+        bool any = lk->front < lk->back;
+        if (any)
+            c = from_back ? --lk->back : lk->front++;
+        pthread_mutex_unlock(&lk->lock);
+        if (!any)
+            return;
+        v->rc = 0;
+        rp_status st = probe_chunk_run(v, &lk->chunks[c]);
+        if (st != RP_OK) {
+            lookups_fail(lk, st, v->rc);
+            return;
+        }
+    }
+}
+
+/* Joins the chunks' postings into a->pool, in key order. */
+static rp_status probe_finish(adder *a, lookups *lk)
+{
+    size_t total = 0;
+
+    if (lk->st != RP_OK)
+        return a->rc = lk->rc, lk->st;
+    for (size_t c = 0; c < lk->count; c++)
+        total += lk->chunks[c].pool_count;
+    if (RP_GROW(a->pool, a->pool_cap, total + 1) != RP_OK)
+        return RP_ENOMEM;
+    a->pool_count = 0;
+    for (size_t c = 0; c < lk->count; c++) {
+        probe_chunk *ch = &lk->chunks[c];
+        size_t end = c + 1 < lk->count ? lk->chunks[c + 1].deep0 : a->deep_count;
+        if (ch->pool_count)
+            memcpy(a->pool + a->pool_count, ch->pool, ch->pool_count * sizeof(uint32_t));
+        for (size_t d = ch->deep0; d < end; d++)
+            a->deeps[d].off += a->pool_count;
+        a->pool_count += ch->pool_count;
+    }
+    return RP_OK;
 }
 
 /* The group firsts sharing a key with the item; keys in more than max_df firsts are
@@ -104,14 +232,17 @@ static rp_status add_postings(adder *a, uint32_t num)
 /* Writes the postings the batch added into level 0, in key order. */
 static int write_postings(adder *a)
 {
-    int rc = 0;
+    MDB_cursor *cur = NULL;
+    int rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS], &cur);
 
     sort_u64(a->added, a->added_count);
     for (size_t i = 0; i < a->added_count && !rc; i++) {
         uint32_t key = (uint32_t)(a->added[i] >> 32), num = (uint32_t)a->added[i];
         MDB_val pk = {sizeof(key), &key}, nv = {sizeof(num), &num};
-        rc = mdb_cursor_put(a->post[0], &pk, &nv, 0);
+        rc = mdb_cursor_put(cur, &pk, &nv, 0);
     }
+    if (cur)
+        mdb_cursor_close(cur);
     return rc;
 }
 
@@ -243,26 +374,150 @@ static rp_status add_one(adder *a, uint32_t d, const rp_doc *doc, int64_t now,
     return insert(a, doc, time, out, of);
 }
 
-/* The signature and keys of every item of the batch. */
-static rp_status sign_all(adder *a, const rp_corpus *corpus)
+/* The signature and keys of every item of corpus: sigs (*nsigs of them, each released by
+ * whoever holds them, whichever were made), the keys of item d in bkeys[bkey_off[d] ..
+ * bkey_off[d + 1]]. */
+static rp_status sign_batch(const rp_options *opts, const rp_corpus *corpus, rp_dedup_sig **sigs,
+                            size_t *nsigs, size_t **bkey_off, uint32_t **bkeys, size_t *bkeys_cap)
 {
     size_t n = rp_corpus_count(corpus);
     rp_status st;
 
-    a->sigs = rp_calloc(n + 1, sizeof(*a->sigs)); /* zeroed: rp_dedup_sig_init */
-    a->bkey_off = rp_calloc(n + 1, sizeof(*a->bkey_off));
-    if (!a->sigs || !a->bkey_off)
+    *sigs = rp_calloc(n + 1, sizeof(**sigs)); /* zeroed: rp_dedup_sig_init */
+    *bkey_off = rp_calloc(n + 1, sizeof(**bkey_off));
+    if (!*sigs || !*bkey_off)
         return RP_ENOMEM;
-    a->nsigs = n; /* every signature is released, whichever were made */
+    *nsigs = n; /* every signature is released, whichever were made */
     /* signing is most of a batch's CPU time: on the pool, the batch run's way */
-    if ((st = rp_dedup_signatures(&a->s->opts, corpus, 0, (uint32_t)n, a->sigs)) != RP_OK)
+    if ((st = rp_dedup_signatures(opts, corpus, 0, (uint32_t)n, *sigs)) != RP_OK)
         return st;
     for (size_t d = 0; d < n; d++) {
-        if (RP_GROW(a->bkeys, a->bkeys_cap, a->bkey_off[d] + a->sigs[d].count + 1) != RP_OK)
+        if (RP_GROW(*bkeys, *bkeys_cap, (*bkey_off)[d] + (*sigs)[d].count + 1) != RP_OK)
             return RP_ENOMEM;
-        a->bkey_off[d + 1] = a->bkey_off[d] + rp_dedup_keys(&a->sigs[d], a->bkeys + a->bkey_off[d]);
+        (*bkey_off)[d + 1] = (*bkey_off)[d] + rp_dedup_keys(&(*sigs)[d], *bkeys + (*bkey_off)[d]);
     }
     return RP_OK;
+}
+
+static rp_status sign_all(adder *a, const rp_corpus *corpus)
+{
+    return sign_batch(&a->s->opts, corpus, &a->sigs, &a->nsigs, &a->bkey_off, &a->bkeys,
+                      &a->bkeys_cap);
+}
+
+/* ---- the next batch, signed ahead ---- */
+
+/* A document as it was when it was signed ahead: the call that uses the signatures must pass
+ * the same corpus, every document the same. */
+typedef struct doc_mark {
+    const char *name;
+    const char *bytes;
+    size_t len;
+} doc_mark;
+
+struct store_ahead {
+    rp_options opts; /* the store's, on one thread (the batch's own runs on the other) */
+    const rp_corpus *corpus;
+    size_t n;
+    doc_mark *marks;
+    rp_dedup_sig *sigs;
+    size_t nsigs;
+    size_t *bkey_off;
+    uint32_t *bkeys;
+    size_t bkeys_cap;
+    rp_status st;
+    pthread_t tid;
+    bool running;
+};
+
+static void *ahead_thread(void *arg)
+{
+    struct store_ahead *h = arg;
+    h->st = sign_batch(&h->opts, h->corpus, &h->sigs, &h->nsigs, &h->bkey_off, &h->bkeys,
+                       &h->bkeys_cap);
+    return NULL;
+}
+
+static void ahead_join(rp_store *s)
+{
+    if (s->ahead && s->ahead->running) {
+        pthread_join(s->ahead->tid, NULL);
+        s->ahead->running = false;
+    }
+}
+
+void rp_store_ahead_drop(rp_store *s)
+{
+    struct store_ahead *h = s->ahead;
+
+    if (!h)
+        return;
+    ahead_join(s);
+    for (size_t d = 0; h->sigs && d < h->nsigs; d++)
+        rp_dedup_sig_release(&h->sigs[d]);
+    rp_free(h->sigs);
+    rp_free(h->bkey_off);
+    rp_free(h->bkeys);
+    rp_free(h->marks);
+    rp_free(h);
+    s->ahead = NULL;
+}
+
+/* Starts signing next on a thread of its own (nothing when the store runs on one thread, or
+ * when the thread cannot be had: the next call then signs it). */
+static void ahead_start(rp_store *s, const rp_corpus *next)
+{
+    size_t n = rp_corpus_count(next);
+    struct store_ahead *h;
+
+    rp_store_ahead_drop(s);
+    if (rp_pool_threads(&s->opts) < 2 || n == 0 || !(h = rp_calloc(1, sizeof(*h))))
+        return;
+    if (!(h->marks = rp_calloc(n, sizeof(*h->marks)))) {
+        rp_free(h);
+        return;
+    }
+    for (size_t d = 0; d < n; d++) {
+        const rp_doc *doc = rp_corpus_doc(next, (uint32_t)d);
+        h->marks[d] = (doc_mark){doc->name, doc->bytes, doc->len};
+    }
+    h->opts = s->opts;
+    h->opts.threads = 1;
+    h->corpus = next;
+    h->n = n;
+    h->st = RP_OK;
+    s->ahead = h;
+    if (pthread_create(&h->tid, NULL, ahead_thread, h) != 0) {
+        rp_store_ahead_drop(s);
+        return;
+    }
+    h->running = true;
+}
+
+/* Gives the adder the signatures made ahead when they are corpus's (a->presigned); drops them
+ * either way. */
+static void ahead_take(rp_store *s, adder *a, const rp_corpus *corpus)
+{
+    struct store_ahead *h = s->ahead;
+    size_t n = rp_corpus_count(corpus);
+    bool same;
+
+    if (!h)
+        return;
+    ahead_join(s);
+    same = h->st == RP_OK && h->corpus == corpus && h->n == n;
+    for (size_t d = 0; same && d < n; d++) {
+        const rp_doc *doc = rp_corpus_doc(corpus, (uint32_t)d);
+        same = doc->name == h->marks[d].name && doc->bytes == h->marks[d].bytes &&
+               doc->len == h->marks[d].len;
+    }
+    if (same) {
+        a->sigs = h->sigs, a->nsigs = h->nsigs, h->sigs = NULL, h->nsigs = 0;
+        a->bkey_off = h->bkey_off, h->bkey_off = NULL;
+        a->bkeys = h->bkeys, a->bkeys_cap = h->bkeys_cap, h->bkeys = NULL;
+        a->presigned = true;
+    }
+    rp_store_ahead_drop(s);
 }
 
 static void adder_release(adder *a)
@@ -287,49 +542,138 @@ static void adder_release(adder *a)
     rp_free(a->rbuf);
 }
 
-/* Signs the batch on its own thread while the calling thread, the transaction's, sweeps. */
-typedef struct signer {
-    adder *a;
-    const rp_corpus *corpus;
-    rp_status st;
-} signer;
-
-static void *sign_thread(void *arg)
+/* Looks the batch's keys up over the levels as txn shows them, on this thread. */
+static rp_status look_up(adder *a, MDB_txn *txn)
 {
-    signer *g = arg;
-    g->st = sign_all(g->a, g->corpus);
+    lookups lk;
+    int rc = rp_store_open_levels(a, txn);
+    rp_status st;
+
+    if (rc)
+        return a->rc = rc, rp_store_mdb_status(rc);
+    lookups_init(&lk);
+    if ((st = probe_setup(a, &lk)) == RP_OK) {
+        probe_chunks(a, &lk, false);
+        st = probe_finish(a, &lk);
+    }
+    lookups_release(&lk);
+    rp_store_close_levels(a);
+    return st;
+}
+
+/* Looks the batch up in the snapshot the transaction began from, on its own thread. */
+typedef struct prober {
+    adder *a;
+    MDB_txn *snap;
+    lookups *lk;
+} prober;
+
+static void *probe_thread(void *arg)
+{
+    prober *g = arg;
+    int rc = rp_store_open_levels(g->a, g->snap);
+    rp_status st;
+
+    if (rc) {
+        lookups_fail(g->lk, rp_store_mdb_status(rc), rc);
+        return NULL;
+    }
+    if ((st = probe_setup(g->a, g->lk)) != RP_OK) {
+        lookups_fail(g->lk, st, 0);
+        rp_store_close_levels(g->a);
+        return NULL;
+    }
+    adder v = *g->a; /* set up: from here both threads only read the adder (errors go to v) */
+    probe_chunks(&v, g->lk, false);
+    rp_store_close_levels(&v); /* the calling thread forgets a->post once this thread is joined */
     return NULL;
 }
 
-/* Signs the batch and sweeps the levels down to their shares (what earlier batches left; never
- * for a query, whose transaction is abandoned). They touch nothing in common, and sweeping is
- * LMDB work on one thread where signing spreads over the pool, so with two threads or more
- * they run at once: a batch takes about the longer of the two, not their sum. */
-static rp_status sign_and_sweep(adder *a, const rp_corpus *corpus)
+/* Once its sweep is done, the calling thread takes the chunks left from the back, with
+ * cursors of its own on a second snapshot of the same commit (snap). */
+static void help_look_up(adder *a, lookups *lk, MDB_txn *snap)
+{
+    adder v;
+    int rc = 0, l;
+
+    pthread_mutex_lock(&lk->lock);
+    while (!lk->ready) /* the keys sorted and cut, or a failure */
+        pthread_cond_wait(&lk->cond, &lk->lock);
+    bool any = lk->front < lk->back;
+    pthread_mutex_unlock(&lk->lock);
+    if (!any || !snap)
+        return;
+    v = *a; /* the filters, levels held, keys and deeps: set up, read only now */
+    for (l = 0; l < LEVELS; l++)
+        v.post[l] = NULL;
+    for (l = 0; l < LEVELS && !rc; l++)
+        rc = mdb_cursor_open(snap, a->s->dbi[DB_POSTINGS + l], &v.post[l]);
+    if (!rc) /* else the prober takes them all */
+        probe_chunks(&v, lk, true);
+    for (l = 0; l < LEVELS; l++)
+        if (v.post[l])
+            mdb_cursor_close(v.post[l]);
+}
+
+/* Signs the batch (on the pool), then sweeps the levels down to their shares (what earlier
+ * batches left; never for a query, whose transaction is abandoned) and looks the batch's keys
+ * up. A sweep only moves postings from a level to the next, so a key's postings over all the
+ * levels are the same before and after it: with two threads or more the keys are looked up on
+ * a thread of their own in a read-only snapshot of the store as the transaction began (no
+ * other writer can commit meanwhile: the transaction holds the writer lock) while the calling
+ * thread, the transaction's, sweeps, then helps with the lookups left. A batch then waits for
+ * about the longer of the two, or their mean, not their sum, and signing, done first (or
+ * ahead), has every core. */
+static rp_status sign_sweep_look_up(adder *a, const rp_corpus *corpus)
 {
     bool due = false;
     int rc = a->query ? 0 : rp_store_sweep_due(a, &due);
-    signer g = {a, corpus, RP_OK};
+    lookups lk;
+    prober g = {a, NULL, &lk};
+    MDB_txn *help = NULL;
     pthread_t tid;
+    rp_status st;
 
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
+    if (!a->presigned && (st = sign_all(a, corpus)) != RP_OK)
+        return st;
     if (!due)
-        return sign_all(a, corpus);
+        return look_up(a, a->txn);
     if (rp_pool_threads(&a->s->opts) < 2 || rp_corpus_count(corpus) == 0 ||
-        pthread_create(&tid, NULL, sign_thread, &g) != 0) {
+        mdb_txn_begin(a->s->env, NULL, MDB_RDONLY, &g.snap) != 0) {
         if ((rc = rp_store_sweep_levels(a)) != 0)
             return a->rc = rc, rp_store_mdb_status(rc);
-        return sign_all(a, corpus);
+        return look_up(a, a->txn);
+    }
+    lookups_init(&lk);
+    if (pthread_create(&tid, NULL, probe_thread, &g) != 0) {
+        lookups_release(&lk);
+        mdb_txn_abort(g.snap);
+        if ((rc = rp_store_sweep_levels(a)) != 0)
+            return a->rc = rc, rp_store_mdb_status(rc);
+        return look_up(a, a->txn);
     }
     rc = rp_store_sweep_levels(a);
+    if (rc)
+        lookups_fail(&lk, RP_OK, 0); /* nothing more to take */
+    else if (mdb_txn_begin(a->s->env, NULL, MDB_RDONLY, &help) == 0)
+        help_look_up(a, &lk, help); /* no second snapshot: the prober does it all */
     pthread_join(tid, NULL);
+    for (int l = 0; l < LEVELS; l++)
+        a->post[l] = NULL; /* closed by the prober */
+    if (help)
+        mdb_txn_abort(help);
+    mdb_txn_abort(g.snap);
+    st = rc ? RP_OK : probe_finish(a, &lk);
+    lookups_release(&lk);
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
-    return g.st;
+    return st;
 }
 
-static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
+static rp_status add_all(adder *a, const rp_corpus *corpus, const rp_corpus *next,
+                         rp_store_verdict *v)
 {
     int64_t now = (int64_t)time(NULL);
     uint64_t batches;
@@ -344,17 +688,13 @@ static rp_status add_all(adder *a, const rp_corpus *corpus, rp_store_verdict *v)
         rc = rp_store_sweep_get(a);
     if (rc)
         return a->rc = rc, rp_store_mdb_status(rc);
-    if ((st = sign_and_sweep(a, corpus)) != RP_OK)
-        return st;
-    if ((rc = rp_store_open_levels(a)) != 0)
-        return a->rc = rc, rp_store_mdb_status(rc);
-    st = probe_deep(a);
+    st = sign_sweep_look_up(a, corpus);
+    if (st == RP_OK && next) /* the rest of the batch runs on one thread */
+        ahead_start(a->s, next);
     for (uint32_t d = 0; d < rp_corpus_count(corpus) && st == RP_OK; d++)
         st = add_one(a, d, rp_corpus_doc(corpus, d), now, &v[d]);
     if (st == RP_OK && (rc = write_postings(a)) != 0)
         a->rc = rc, st = rp_store_mdb_status(rc);
-    for (int l = 0; l < LEVELS; l++)
-        mdb_cursor_close(a->post[l]);
     if (st != RP_OK)
         return st;
     rc = rp_store_evict_old(a, now);
@@ -396,9 +736,9 @@ static rp_status batch_fail(const adder *a, rp_status st, char *msg, size_t msgl
 }
 
 /* Judges the batch in one write transaction, committed (add) or abandoned (query). */
-static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
-                           bool query, rp_store_verdict **out, size_t *count, char *msg,
-                           size_t msglen)
+static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_corpus *next,
+                           const rp_dedup_options *dopts, bool query, rp_store_verdict **out,
+                           size_t *count, char *msg, size_t msglen)
 {
     size_t n = rp_corpus_count(corpus);
     adder a;
@@ -416,11 +756,16 @@ static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_
     a.s = s;
     a.dopts = dopts;
     a.query = query;
+    ahead_take(s, &a, corpus);
+    /* reader slots of processes killed while they read (a batch of this store reads its
+     * snapshot through one) would keep the writer off the pages freed since: freed first */
+    int dead;
+    mdb_reader_check(s->env, &dead);
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &a.txn)) != 0) {
         st = rp_store_mdb_fail(s, rc, msg, msglen);
         goto fail;
     }
-    st = add_all(&a, corpus, v);
+    st = add_all(&a, corpus, query ? NULL : next, v);
     /* a mapped input that shrank while it was read gave zeros for its lost bytes: nothing
      * made from it is committed, or a re-run on the restored file would answer `seen` */
     const char *changed = st == RP_OK && !query ? rp_corpus_changed(corpus) : NULL;
@@ -430,6 +775,7 @@ static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_dedup_
         a.rc = rc, st = rp_store_mdb_status(rc);
     else if (st != RP_OK || query)
         mdb_txn_abort(a.txn);
+    ahead_join(s); /* no thread outlives the call */
     if (changed) {
         rp_store_fail(msg, msglen, st,
                       "'%s': the file shrank while it was being read: nothing of the batch was "
@@ -454,11 +800,18 @@ fail:
 rp_status rp_store_add(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
                        rp_store_verdict **out, size_t *count, char *msg, size_t msglen)
 {
-    return run_batch(s, corpus, dopts, false, out, count, msg, msglen);
+    return run_batch(s, corpus, NULL, dopts, false, out, count, msg, msglen);
+}
+
+rp_status rp_store_add_ahead(rp_store *s, const rp_corpus *corpus, const rp_corpus *next,
+                             const rp_dedup_options *dopts, rp_store_verdict **out, size_t *count,
+                             char *msg, size_t msglen)
+{
+    return run_batch(s, corpus, next, dopts, false, out, count, msg, msglen);
 }
 
 rp_status rp_store_query(rp_store *s, const rp_corpus *corpus, const rp_dedup_options *dopts,
                          rp_store_verdict **out, size_t *count, char *msg, size_t msglen)
 {
-    return run_batch(s, corpus, dopts, true, out, count, msg, msglen);
+    return run_batch(s, corpus, NULL, dopts, true, out, count, msg, msglen);
 }

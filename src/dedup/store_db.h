@@ -73,6 +73,7 @@ struct rp_store {
     uint64_t level0; /* the unit of the levels' shares (meta "level0"; see LEVEL0_MERGE) */
     bool upgrading;  /* opened by rp_store_upgrade: an earlier format (2, 3) is accepted */
     uint64_t format; /* the format found (RP_STORE_FORMAT unless upgrading) */
+    struct store_ahead *ahead; /* the next batch, signed ahead (rp_store_add_ahead), or NULL */
 };
 
 /* A document record in docs (format 4), compact: the XXH32 of everything after it (so a flipped
@@ -180,6 +181,7 @@ typedef struct adder {
     uint64_t next;
     uint64_t first; /* the batch's first document number */
     bool query;     /* judged only: the transaction is abandoned */
+    bool presigned; /* sigs, bkey_off and bkeys were made ahead (rp_store_add_ahead) */
     int rc;         /* the LMDB error that stopped the batch */
 } adder;
 
@@ -231,11 +233,15 @@ void rp_store_key_prefetch(const adder *a, uint32_t key);
 size_t rp_store_key_count(adder *a, uint32_t key, int from, int to, MDB_val first[LEVELS]);
 rp_status rp_store_read_postings(adder *a, MDB_val first[LEVELS], int from, int to, uint32_t *buf,
                                  size_t *count, size_t cap);
-int rp_store_open_levels(adder *a);
+int rp_store_open_levels(adder *a, MDB_txn *txn);
+void rp_store_close_levels(adder *a);
 int rp_store_sweep_get(adder *a);
 int rp_store_sweep_put(adder *a);
 int rp_store_sweep_levels(adder *a);
 int rp_store_sweep_due(adder *a, bool *due);
+
+/* Drops what rp_store_add_ahead signed ahead, if anything (store_add.c; rp_store_close). */
+void rp_store_ahead_drop(rp_store *s);
 
 /* eviction (store_evict.c) */
 int rp_store_evict(adder *a, uint32_t num);

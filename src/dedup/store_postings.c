@@ -406,14 +406,14 @@ int rp_store_sweep_due(adder *a, bool *due)
  * values on pages of their own: their heads are fetched while the tree is walked and read
  * FILTER_AHEAD entries later, not each waited for in turn. */
 #define FILTER_AHEAD 16
-static int load_filters(adder *a)
+static int load_filters(adder *a, MDB_txn *txn)
 {
     MDB_cursor *cur;
     MDB_val k, v, ring[FILTER_AHEAD];
     uint32_t at[FILTER_AHEAD];
     filter_head h;
     size_t n = 0; /* entries read; ring[i % FILTER_AHEAD] holds entry i until it is decoded */
-    int rc = mdb_cursor_open(a->txn, a->s->dbi[DB_FILTERS], &cur);
+    int rc = mdb_cursor_open(txn, a->s->dbi[DB_FILTERS], &cur);
 
     if (rc)
         return rc;
@@ -441,26 +441,34 @@ static int load_filters(adder *a)
     return rc;
 }
 
-/* Opens a cursor on each level of postings, notes which levels hold any, loads the filters. */
-int rp_store_open_levels(adder *a)
+/* Opens a cursor in txn on each level of postings, notes which levels hold any, loads the
+ * filters (valid while txn lives); rp_store_close_levels closes the cursors. */
+int rp_store_open_levels(adder *a, MDB_txn *txn)
 {
     int rc = 0, l;
 
-    if (!(a->filters = rp_calloc((size_t)LEVELS * NSLICES, sizeof(*a->filters))))
+    if (!a->filters && !(a->filters = rp_calloc((size_t)LEVELS * NSLICES, sizeof(*a->filters))))
         return ENOMEM;
     for (l = 0; l < LEVELS && !rc; l++) {
         MDB_stat ms;
-        if ((rc = mdb_stat(a->txn, a->s->dbi[DB_POSTINGS + l], &ms)) != 0 ||
-            (rc = mdb_cursor_open(a->txn, a->s->dbi[DB_POSTINGS + l], &a->post[l])) != 0)
+        if ((rc = mdb_stat(txn, a->s->dbi[DB_POSTINGS + l], &ms)) != 0 ||
+            (rc = mdb_cursor_open(txn, a->s->dbi[DB_POSTINGS + l], &a->post[l])) != 0)
             break;
         a->held[l] = l == 0 || ms.ms_entries > 0;
     }
     if (!rc)
-        rc = load_filters(a);
+        rc = load_filters(a, txn);
     if (rc)
         while (l-- > 0)
-            mdb_cursor_close(a->post[l]);
+            mdb_cursor_close(a->post[l]), a->post[l] = NULL;
     return rc;
+}
+
+void rp_store_close_levels(adder *a)
+{
+    for (int l = 0; l < LEVELS; l++)
+        if (a->post[l])
+            mdb_cursor_close(a->post[l]), a->post[l] = NULL;
 }
 
 /* The next slice of each level to sweep. */
