@@ -92,7 +92,9 @@ static void assert_same(const unsigned char *s, size_t len)
 static void test_special_bytes_at_every_place(void **state)
 {
     (void)state;
-    /* each a byte or a sequence the writer must not copy as plain ASCII */
+    /* each a byte or a sequence the writer must not copy as plain ASCII; from the 16th, letters
+     * side by side (Cyrillic, CJK) before the string's end, a stray byte, a cut sequence or a
+     * quote */
     static const char *special[] = {"\"",
                                     "\\",
                                     "\n",
@@ -108,6 +110,10 @@ static void test_special_bytes_at_every_place(void **state)
                                     "\xf0\x9f\x98\x80",
                                     "\xe2\x80",
                                     "\xed\xa0\x80",
+                                    "\xd0\xbf\xd1\x80\xd0\xb8",
+                                    "\xd0\xbf\xd1\x80\x80",
+                                    "\xe6\x97\xa5\xe6\x9c",
+                                    "\xd0\xbf\xd1\x80\"",
                                     " "};
     unsigned char buf[64];
     for (size_t len = 0; len <= 40; len++)
