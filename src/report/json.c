@@ -15,6 +15,19 @@
 
 /* ---- pieces every command's report shares ---- */
 
+/* v's decimal digits at q; returns their end. */
+static inline char *put_u(char *q, uint64_t v)
+{
+    char d[20];
+    size_t k = 0;
+    do
+        d[k++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (k)
+        *q++ = d[--k];
+    return q;
+}
+
 /* x as printf's "%.4f" writes it (report.h). x * 10000 in a double is within 2^-30 of the
  * exact product below 2^24, so away from a tie (a millionth either side) its rounding is the
  * exact value's; ties, negative zero and the rest take snprintf's way. fprintf took about
@@ -26,14 +39,8 @@ size_t rp_report_decimal4(char buf[RP_DECIMAL4_LEN], double x)
         const uint32_t n = (uint32_t)t; /* t's floor */
         const double f = t - (double)n; /* exact: n <= t < n + 1 */
         if (f < 0.5 - 1e-6 || f > 0.5 + 1e-6) {
-            uint32_t r = n + (f > 0.5), ip = r / 10000, fp = r % 10000;
-            char digits[8];
-            size_t k = 0, len = 0;
-            do
-                digits[k++] = (char)('0' + ip % 10);
-            while ((ip /= 10) != 0);
-            while (k)
-                buf[len++] = digits[--k];
+            uint32_t r = n + (f > 0.5), fp = r % 10000;
+            size_t len = (size_t)(put_u(buf, r / 10000) - buf);
             buf[len++] = '.';
             buf[len++] = (char)('0' + fp / 1000);
             buf[len++] = (char)('0' + fp / 100 % 10);
@@ -56,26 +63,19 @@ static void json_share(FILE *out, double x)
 
 /* A record's fields built in a line buffer and written with one fwrite: fprintf parsing its
  * format for every passage, pair and document was about 2% of a scan's instructions. A line
- * holds its literals, at most 9 numbers of 20 digits and one rp_report_decimal4. */
+ * holds its literals (under 200 bytes) and either at most 9 numbers of 20 digits and one
+ * rp_report_decimal4 (a passage) or 2 numbers and two of them (a document's source); each
+ * rp_report_decimal4 needs RP_DECIMAL4_LEN bytes of room, its NUL included. */
 #define LINE_MAX_BYTES 1024
+_Static_assert(200 + 9 * 20 + RP_DECIMAL4_LEN <= LINE_MAX_BYTES &&
+                   200 + 2 * 20 + 2 * RP_DECIMAL4_LEN <= LINE_MAX_BYTES,
+               "a record's line fits LINE_MAX_BYTES");
 
 static inline char *put_lit(char *q, const char *lit)
 {
     size_t n = strlen(lit); /* a literal's length, folded where put_lit is inlined */
     memcpy(q, lit, n);
     return q + n;
-}
-
-static inline char *put_u(char *q, uint64_t v)
-{
-    char d[20];
-    size_t k = 0;
-    do
-        d[k++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    while (k)
-        *q++ = d[--k];
-    return q;
 }
 
 static inline char *put_share(char *q, double x)
