@@ -21,6 +21,7 @@
 #include <string.h>
 
 size_t rp_scan_lend_room = 0;
+size_t rp_scan_report_room = 0;
 
 #define RP_SHARED_BUCKET_BITS 8
 #define RP_SHARED_BUCKETS (1u << RP_SHARED_BUCKET_BITS)
@@ -790,8 +791,22 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
     return st;
 }
 
+/* Under a budget, the text lent for the report comes in exchanges of at most this many
+ * bytes (an eighth of the budget, at least 4 MiB), each written to rank 0's text file before
+ * the next: one exchange of it all was anonymous memory beside everything else (at 4 GB with
+ * 4 ranks under --memory 2G it passed the budget). */
+static size_t report_room(const shared *s)
+{
+    if (!s->opts->memory)
+        return SIZE_MAX;
+    if (rp_scan_report_room)
+        return rp_scan_report_room;
+    return s->opts->memory / 8 > ((size_t)4 << 20) ? s->opts->memory / 8 : (size_t)4 << 20;
+}
+
 /* Rank 0's report needs the text of every document a hit touches: lent for good (the corpus
- * keeps the bytes). Collective; the other processes only lend. */
+ * keeps the bytes, in its text file under a budget, else the lent blob). Collective; the
+ * other processes only lend. */
 static rp_status fetch_for_report(shared *s, const rp_hits *all)
 {
     size_t n = 0;
@@ -803,8 +818,6 @@ static rp_status fetch_for_report(shared *s, const rp_hits *all)
         ids[n++] = all->items[i].doc_a;
         ids[n++] = all->items[i].doc_b;
     }
-    if (st == RP_OK && s->me == 0) /* room for the lent text before it comes */
-        st = rp_corpus_blob_room(s->lend_to);
     if (st == RP_OK && s->me == 0) { /* its own documents no hit touches: their text let go */
         rp_corpus_spend(s->lend_to); /* a corpus read by shares serves one shared scan */
         qsort(ids, n, sizeof(uint32_t), u32_order);
@@ -818,10 +831,42 @@ static rp_status fetch_for_report(shared *s, const rp_hits *all)
     }
     if (st == RP_OK)
         needed_only(s, ids, &n);
-    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
-        st = fetch_docs(s, "lend-report", ids, n, false, &lent);
-    if (st == RP_OK && lent)
-        st = rp_corpus_keep_blob(s->lend_to, lent); /* the corpus frees it */
+    /* the batches: runs of ids whose text fits in report_room (every process takes part in
+     * as many as rank 0 has) */
+    const size_t room = report_room(s);
+    uint64_t batches = 0;
+    for (size_t i = 0, bytes = 0; st == RP_OK && i < n; i++) {
+        size_t len = lent_size(rp_corpus_doc(s->corpus, ids[i]));
+        if (i == 0 || bytes + len > room)
+            batches++, bytes = 0;
+        bytes += len;
+    }
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
+        s->g.ex->allreduce(s->g.ex->ctx, &batches, 1, RP_REDUCE_MAX) != 0)
+        st = RP_EEXCHANGE;
+    for (uint64_t b = 0, i = 0; st == RP_OK && b < batches; b++) {
+        size_t m = 0, bytes = 0;
+        while (i + m < n) {
+            size_t len = lent_size(rp_corpus_doc(s->corpus, ids[i + m]));
+            if (m && bytes + len > room)
+                break;
+            bytes += len, m++;
+        }
+        if (s->me == 0) /* room for the lent text before it comes */
+            st = rp_corpus_blob_room(s->lend_to);
+        if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+            st = fetch_docs(s, "lend-report", ids + i, m, false, &lent);
+        bool all_in_file = st == RP_OK;
+        for (size_t k = 0; st == RP_OK && k < m; k++)
+            if (!rp_corpus_lent_to_file(s->lend_to, ids[i + k]))
+                all_in_file = false;
+        if (all_in_file)
+            rp_free(lent); /* every document's text is in the file now */
+        else if (st == RP_OK && lent)
+            st = rp_corpus_keep_blob(s->lend_to, lent); /* the corpus frees it */
+        lent = NULL;
+        i += m;
+    }
     rp_free(ids);
     return st;
 }
