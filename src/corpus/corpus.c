@@ -607,8 +607,7 @@ bool rp_corpus_lent_to_file(rp_corpus *c, uint32_t id)
 
     if (!raw->lent || !c->text)
         return false;
-    if (raw->lent_ignored &&
-        !(ign = rp_malloc(d->ignored_count * sizeof(rp_range))))
+    if (raw->lent_ignored && !(ign = rp_malloc(d->ignored_count * sizeof(rp_range))))
         return false;
     const char *in_file = text_to_file(c, d->bytes, d->len);
     if (!in_file) {
