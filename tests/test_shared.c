@@ -467,6 +467,21 @@ static void test_read_by_shares_in_batches_with_kept_hashes(void **state)
     rp_scan_lend_room = 0;
 }
 
+/* Under a budget with the text in files (as the program reads under --memory), the text lent
+ * to rank 0 for the report comes in many exchanges (at most 1 KiB each), each written to rank
+ * 0's text file and its buffer freed: the one-process report. */
+static void test_read_by_shares_under_a_budget_lends_the_report_text_in_batches(void **state)
+{
+    test_corpora t;
+    (void)state;
+    test_corpora_init(&t);
+    t.ro.text_in_file = true;
+    t.o.memory = (size_t)1 << 30;
+    rp_scan_report_room = 1024;
+    read_by_shares_as_one_process(t.paths, 3, &t.ro, &t.o);
+    rp_scan_report_room = 0;
+}
+
 static void test_read_by_shares_of_a_split_file(void **state)
 {
     char path[4096];
@@ -822,6 +837,7 @@ int main(void)
         cmocka_unit_test(test_shared_scan_is_the_one_process_scan_on_the_test_corpora),
         cmocka_unit_test(test_read_by_shares_is_the_one_process_scan_on_the_test_corpora),
         cmocka_unit_test(test_read_by_shares_in_batches_with_kept_hashes),
+        cmocka_unit_test(test_read_by_shares_under_a_budget_lends_the_report_text_in_batches),
         cmocka_unit_test(test_read_by_shares_of_a_split_file),
         cmocka_unit_test(test_read_by_shares_with_skipped_inputs_and_a_huge_document),
         cmocka_unit_test(test_read_by_shares_opens_a_fifo_to_read_once),

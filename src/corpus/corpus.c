@@ -599,6 +599,33 @@ void rp_corpus_unlend(rp_corpus *c, uint32_t id)
     }
 }
 
+bool rp_corpus_lent_to_file(rp_corpus *c, uint32_t id)
+{
+    rp_doc *d = &c->docs[id];
+    rp_doc_raw *raw = &c->raws[id];
+    rp_range *ign = NULL;
+
+    if (!raw->lent || !c->text)
+        return false;
+    if (raw->lent_ignored && !(ign = rp_malloc(d->ignored_count * sizeof(rp_range))))
+        return false;
+    const char *in_file = text_to_file(c, d->bytes, d->len);
+    if (!in_file) {
+        rp_free(ign);
+        return false;
+    }
+    if (ign) {
+        memcpy(ign, d->ignored, d->ignored_count * sizeof(rp_range));
+        d->ignored = ign;
+        raw->lent_ignored = false;
+    }
+    d->bytes = in_file;
+    raw->lent = false;
+    raw->in_file = true;
+    c->has_files = true;
+    return true;
+}
+
 void rp_corpus_drop_text(rp_corpus *c, uint32_t id)
 {
     if (c->raws[id].lent) {

@@ -42,6 +42,10 @@ extern size_t rp_scan_spill_parts;
  * alignment takes at most (shared.c; otherwise half the process's own text, at least
  * 4 MiB). */
 extern size_t rp_scan_lend_room;
+/* Tests: when not 0, the bytes of text lent to rank 0 for the report one exchange of a shared
+ * scan under a budget takes at most (shared.c; otherwise an eighth of the budget, at least
+ * 4 MiB). */
+extern size_t rp_scan_report_room;
 
 /* The stages one at a time, for a scan shared among processes (shared.c); each gives what
  * rp_scan_run's stage gives for the same documents. */

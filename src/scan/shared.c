@@ -21,6 +21,7 @@
 #include <string.h>
 
 size_t rp_scan_lend_room = 0;
+size_t rp_scan_report_room = 0;
 
 #define RP_SHARED_BUCKET_BITS 8
 #define RP_SHARED_BUCKETS (1u << RP_SHARED_BUCKET_BITS)
@@ -119,30 +120,47 @@ static int fp_get(const uint8_t **at, const uint8_t *end, rp_fingerprint *f, uin
 
 #define OWNER_OF(s, h) ((unsigned)(RP_INDEX_KEY(h) % (s)->n))
 
+/* The owners index their buckets in INDEX_GROUPS groups (by the hash's top bits), one group's
+ * fingerprints in memory at a time: the fingerprints of every bucket at once (16 bytes each,
+ * beside the streams and the text) were a rank's peak. */
+#define INDEX_GROUPS 4u
+#define GROUP_OF(h) (SHARED_BUCKET_OF(h) / (RP_SHARED_BUCKETS / INDEX_GROUPS))
+
+/* What a sender sends an owner: a head of 64-bit counts, the bytes of each group's stream and
+ * the fingerprints of each bucket, then the groups' streams one after the other. The owner
+ * places its buckets from the heads and decodes each fingerprint once, in its group's turn;
+ * with one stream an owner, it decoded every stream once to count the buckets and once for
+ * each group (5 passes over about 0.35 bytes a byte of text at 1 GB, 2 ranks). */
+#define HEAD_WORDS (INDEX_GROUPS + RP_SHARED_BUCKETS)
+#define HEAD_BYTES (HEAD_WORDS * sizeof(uint64_t))
+
 /* The share is fingerprinted in this many pieces, each encoded into the owners' streams before
  * the next is made: all of a share's fingerprints at once (16 bytes each, and the growing
  * array's slack) were a rank's peak beside its streams. */
 #define FP_PIECES 16
 
 /* Stage 1: this process's documents fingerprinted, each fingerprint sent to the owner of its
- * key; *wire gets the streams this process owns (OWNED), wire_bytes[p] from process p. */
+ * key; *wire gets what this process owns (OWNED), wire_bytes[p] from process p. */
 static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *made,
                                    uint8_t **wire, size_t *wire_bytes)
 {
     const uint32_t lo = s->g.doc_lo[s->me], hi = s->g.doc_lo[s->me + 1];
+    const size_t ns = (size_t)s->n * INDEX_GROUPS; /* streams: owner p's group g at p * G + g */
     rp_fingerprints fps = {NULL, 0, 0};
-    uint8_t *send = NULL, **stream = rp_calloc(s->n, sizeof(uint8_t *));
-    size_t *counts = rp_calloc(3 * (size_t)s->n, sizeof(size_t));
-    size_t *add = counts ? counts + s->n : NULL, *cursor = counts ? counts + 2 * s->n : NULL;
-    /* doc, pos per owner: the streams' states, and a copy to measure a piece from */
-    uint32_t *last = rp_malloc(4 * (size_t)s->n * sizeof(uint32_t));
-    uint32_t *probe = last ? last + 2 * s->n : NULL;
+    uint8_t *send = NULL, **stream = rp_calloc(ns, sizeof(uint8_t *));
+    size_t *counts = rp_calloc(3 * ns, sizeof(size_t));
+    size_t *add = counts ? counts + ns : NULL, *cursor = counts ? counts + 2 * ns : NULL;
+    size_t *sizes = rp_calloc(s->n, sizeof(size_t));
+    uint64_t *heads = rp_calloc((size_t)s->n * HEAD_WORDS, sizeof(uint64_t));
+    /* doc, pos per stream: the streams' states, and a copy to measure a piece from */
+    uint32_t *last = rp_malloc(4 * ns * sizeof(uint32_t));
+    uint32_t *probe = last ? last + 2 * ns : NULL;
     void *recv = NULL;
-    rp_status st = counts && last && stream ? RP_OK : RP_ENOMEM;
+    rp_status st = counts && last && stream && sizes && heads ? RP_OK : RP_ENOMEM;
 
     *made = 0;
-    for (unsigned p = 0; st == RP_OK && p < s->n; p++)
-        last[2 * p] = lo, last[2 * p + 1] = 0;
+    for (size_t q = 0; st == RP_OK && q < ns; q++)
+        last[2 * q] = lo, last[2 * q + 1] = 0;
     for (unsigned k = 0; st == RP_OK && k < FP_PIECES; k++) {
         uint32_t a = lo + (uint32_t)((uint64_t)(hi - lo) * k / FP_PIECES);
         uint32_t b = lo + (uint32_t)((uint64_t)(hi - lo) * (k + 1) / FP_PIECES);
@@ -153,111 +171,154 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
         if (st != RP_OK)
             break;
         *made += fps.count;
-        memset(add, 0, s->n * sizeof(size_t));
-        memcpy(probe, last, 2 * (size_t)s->n * sizeof(uint32_t));
+        memset(add, 0, ns * sizeof(size_t));
+        memcpy(probe, last, 2 * ns * sizeof(uint32_t));
         for (size_t i = 0; i < fps.count; i++) {
-            unsigned p = OWNER_OF(s, fps.items[i].hash);
-            add[p] += fp_put(NULL, &fps.items[i], &probe[2 * p], &probe[2 * p + 1]);
+            const uint64_t h = fps.items[i].hash;
+            const unsigned p = OWNER_OF(s, h);
+            const size_t q = (size_t)p * INDEX_GROUPS + GROUP_OF(h);
+            add[q] += fp_put(NULL, &fps.items[i], &probe[2 * q], &probe[2 * q + 1]);
+            heads[(size_t)p * HEAD_WORDS + INDEX_GROUPS + SHARED_BUCKET_OF(h)]++;
         }
-        for (unsigned p = 0; st == RP_OK && p < s->n; p++) { /* each stream grown exactly */
-            uint8_t *grown = add[p] ? rp_realloc(stream[p], counts[p] + add[p] + 1) : stream[p];
-            if (add[p] && !grown)
+        for (size_t q = 0; st == RP_OK && q < ns; q++) { /* each stream grown exactly */
+            uint8_t *grown = add[q] ? rp_realloc(stream[q], counts[q] + add[q] + 1) : stream[q];
+            if (add[q] && !grown)
                 st = RP_ENOMEM;
             else
-                stream[p] = grown, cursor[p] = counts[p], counts[p] += add[p];
+                stream[q] = grown, cursor[q] = counts[q], counts[q] += add[q];
         }
         for (size_t i = 0; st == RP_OK && i < fps.count; i++) {
-            unsigned p = OWNER_OF(s, fps.items[i].hash);
-            cursor[p] += fp_put(stream[p] + cursor[p], &fps.items[i], &last[2 * p],
-                                &last[2 * p + 1]);
+            const uint64_t h = fps.items[i].hash;
+            const size_t q = (size_t)OWNER_OF(s, h) * INDEX_GROUPS + GROUP_OF(h);
+            cursor[q] += fp_put(stream[q] + cursor[q], &fps.items[i], &last[2 * q],
+                                &last[2 * q + 1]);
         }
         rp_fingerprints_release(&fps);
     }
     rp_fingerprints_release(&fps);
-    if (st == RP_OK) { /* the streams laid end to end, in owner order: the first one grown */
+    if (st == RP_OK) { /* each owner's head and streams, in owner order */
         size_t total = 0;
-        for (unsigned p = 0; p < s->n; p++)
-            total += counts[p];
-        if (!(send = rp_realloc(stream[0], total + 1)))
+        for (unsigned p = 0; p < s->n; p++) {
+            sizes[p] = HEAD_BYTES;
+            for (unsigned g = 0; g < INDEX_GROUPS; g++) {
+                heads[(size_t)p * HEAD_WORDS + g] = counts[(size_t)p * INDEX_GROUPS + g];
+                sizes[p] += counts[(size_t)p * INDEX_GROUPS + g];
+            }
+            total += sizes[p];
+        }
+        if (!(send = rp_malloc(total + 1)))
             st = RP_ENOMEM;
-        else
-            stream[0] = NULL;
-        size_t off = counts[0];
-        for (unsigned p = 1; st == RP_OK && p < s->n; p++) {
-            if (counts[p])
-                memcpy(send + off, stream[p], counts[p]);
-            off += counts[p];
-            rp_free(stream[p]);
-            stream[p] = NULL;
+        size_t off = 0;
+        for (unsigned p = 0; st == RP_OK && p < s->n; p++) {
+            memcpy(send + off, heads + (size_t)p * HEAD_WORDS, HEAD_BYTES);
+            off += HEAD_BYTES;
+            for (unsigned g = 0; g < INDEX_GROUPS; g++) {
+                const size_t q = (size_t)p * INDEX_GROUPS + g;
+                if (counts[q])
+                    memcpy(send + off, stream[q], counts[q]);
+                off += counts[q];
+                rp_free(stream[q]);
+                stream[q] = NULL;
+            }
         }
     }
-    for (unsigned p = 0; stream && p < s->n; p++)
-        rp_free(stream[p]);
+    for (size_t q = 0; stream && q < ns; q++)
+        rp_free(stream[q]);
     rp_free(stream);
     rp_free(last);
+    rp_free(heads);
     if ((st = rp_group_agree(&s->g, st)) == RP_OK)
-        st = rp_group_exchange(&s->g, "exchange-fp", send, counts, 1, &recv, wire_bytes);
+        st = rp_group_exchange(&s->g, "exchange-fp", send, sizes, 1, &recv, wire_bytes);
     if (st == RP_OK)
         *wire = recv;
     rp_free(send);
+    rp_free(sizes);
     rp_free(counts);
     return st;
 }
 
 /* Stage 2: the owned streams decoded straight into buckets by the hash's top bits (in
  * (sender, doc, pos) order: every hash's fingerprints in (doc, pos) order), each bucket sorted
- * and its seeds made in parallel. The buckets go in INDEX_GROUPS groups, the streams decoded
- * once for each: the fingerprints of every bucket at once (16 bytes each, beside the streams
- * and the text) were a rank's peak. */
-#define INDEX_GROUPS 4u
-
+ * and its seeds made in parallel, one group of buckets at a time (each sender's stream of the
+ * group decoded once). */
 static rp_status index_stage(shared *s, uint8_t *wire, const size_t *wire_bytes,
                              rp_scan_counts *counts)
 {
     rp_status st = RP_OK;
     size_t most = 0, cursor[RP_SHARED_BUCKETS];
     const unsigned per = RP_SHARED_BUCKETS / INDEX_GROUPS;
+    size_t *group_at = rp_malloc((size_t)s->n * (INDEX_GROUPS + 1) * sizeof(size_t));
 
+    if (!group_at)
+        st = RP_ENOMEM;
     memset(s->bucket_off, 0, sizeof(s->bucket_off));
-    /* pass 0 counts every bucket; pass k fills and indexes the buckets of group k - 1 */
-    for (unsigned pass = 0; pass <= INDEX_GROUPS && st == RP_OK; pass++) {
-        const size_t lo_b = pass ? (pass - 1) * per : 0, hi_b = pass ? pass * per : 0;
+    /* the heads: where each sender's group streams start, how many fingerprints a bucket has */
+    size_t at = 0;
+    for (unsigned p = 0; st == RP_OK && p < s->n; p++) {
+        uint64_t head[HEAD_WORDS];
+        size_t len = wire_bytes[p], body = 0;
+        if (len < HEAD_BYTES) {
+            st = RP_EINVAL; /* a stream cut short: cannot happen */
+            break;
+        }
+        memcpy(head, wire + at, HEAD_BYTES);
+        group_at[p * (INDEX_GROUPS + 1)] = at + HEAD_BYTES;
+        for (unsigned g = 0; g < INDEX_GROUPS; g++) {
+            if (head[g] > len - HEAD_BYTES - body) {
+                st = RP_EINVAL;
+                break;
+            }
+            body += head[g];
+            group_at[p * (INDEX_GROUPS + 1) + g + 1] = at + HEAD_BYTES + body;
+        }
+        for (size_t b = 0; st == RP_OK && b < RP_SHARED_BUCKETS; b++)
+            s->bucket_off[b + 1] += head[INDEX_GROUPS + b];
+        if (st == RP_OK && body != len - HEAD_BYTES)
+            st = RP_EINVAL;
+        at += len;
+    }
+    if (st == RP_OK) {
+        for (size_t b = 0; b < RP_SHARED_BUCKETS; b++)
+            s->bucket_off[b + 1] += s->bucket_off[b];
+        for (unsigned k = 0; k < INDEX_GROUPS; k++) {
+            size_t n = s->bucket_off[(k + 1) * per] - s->bucket_off[k * per];
+            most = n > most ? n : most;
+        }
+        if (s->opts->memory && most * sizeof(rp_fingerprint) > s->opts->memory)
+            st = RP_EBUDGET;
+        else if (!(s->owned = rp_malloc((most ? most : 1) * sizeof(rp_fingerprint))))
+            st = RP_ENOMEM;
+    }
+    for (unsigned k = 0; k < INDEX_GROUPS && st == RP_OK; k++) {
+        const size_t lo_b = (size_t)k * per, hi_b = lo_b + per;
         for (size_t b = lo_b; b < hi_b; b++)
             cursor[b] = s->bucket_off[b] - s->bucket_off[lo_b];
-        const uint8_t *at = wire;
         for (unsigned p = 0; p < s->n && st == RP_OK; p++) {
-            const uint8_t *end = at + wire_bytes[p];
+            const uint8_t *in = wire + group_at[p * (INDEX_GROUPS + 1) + k];
+            const uint8_t *end = wire + group_at[p * (INDEX_GROUPS + 1) + k + 1];
             uint32_t doc = s->g.doc_lo[p], pos = 0;
             rp_fingerprint f;
-            while (at < end) {
-                if (fp_get(&at, end, &f, &doc, &pos) != 0) {
-                    st = RP_EINVAL; /* a stream cut short: cannot happen */
+            while (in < end) {
+                size_t b;
+                if (fp_get(&in, end, &f, &doc, &pos) != 0 ||
+                    (b = SHARED_BUCKET_OF(f.hash)) < lo_b || b >= hi_b ||
+                    cursor[b] >= s->bucket_off[b + 1] - s->bucket_off[lo_b]) {
+                    st = RP_EINVAL; /* a stream that is not its head's: cannot happen */
                     break;
                 }
-                size_t b = SHARED_BUCKET_OF(f.hash);
-                if (pass == 0)
-                    s->bucket_off[b + 1]++;
-                else if (b >= lo_b && b < hi_b)
-                    s->owned[cursor[b]++] = f;
+                s->owned[cursor[b]++] = f;
             }
         }
-        if (pass == 0 && st == RP_OK) {
-            for (size_t b = 0; b < RP_SHARED_BUCKETS; b++)
-                s->bucket_off[b + 1] += s->bucket_off[b];
-            for (unsigned k = 0; k < INDEX_GROUPS; k++) {
-                size_t n = s->bucket_off[(k + 1) * per] - s->bucket_off[k * per];
-                most = n > most ? n : most;
-            }
-            if (s->opts->memory && most * sizeof(rp_fingerprint) > s->opts->memory)
-                st = RP_EBUDGET;
-            else if (!(s->owned = rp_malloc((most ? most : 1) * sizeof(rp_fingerprint))))
-                st = RP_ENOMEM;
-        } else if (st == RP_OK) {
+        for (size_t b = lo_b; st == RP_OK && b < hi_b; b++)
+            if (cursor[b] != s->bucket_off[b + 1] - s->bucket_off[lo_b])
+                st = RP_EINVAL;
+        if (st == RP_OK) {
             s->group_first = lo_b;
             st = rp_pool_run(s->threads, hi_b - lo_b, bucket_task, s, "index", s->progress,
                              s->progress_ctx);
         }
     }
+    rp_free(group_at);
     rp_free(wire);
     rp_free(s->owned);
     s->owned = NULL;
@@ -790,8 +851,22 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
     return st;
 }
 
+/* Under a budget, the text lent for the report comes in exchanges of at most this many
+ * bytes (an eighth of the budget, at least 4 MiB), each written to rank 0's text file before
+ * the next: one exchange of it all was anonymous memory beside everything else (at 4 GB with
+ * 4 ranks under --memory 2G it passed the budget). */
+static size_t report_room(const shared *s)
+{
+    if (!s->opts->memory)
+        return SIZE_MAX;
+    if (rp_scan_report_room)
+        return rp_scan_report_room;
+    return s->opts->memory / 8 > ((size_t)4 << 20) ? s->opts->memory / 8 : (size_t)4 << 20;
+}
+
 /* Rank 0's report needs the text of every document a hit touches: lent for good (the corpus
- * keeps the bytes). Collective; the other processes only lend. */
+ * keeps the bytes, in its text file under a budget, else the lent blob). Collective; the
+ * other processes only lend. */
 static rp_status fetch_for_report(shared *s, const rp_hits *all)
 {
     size_t n = 0;
@@ -803,8 +878,6 @@ static rp_status fetch_for_report(shared *s, const rp_hits *all)
         ids[n++] = all->items[i].doc_a;
         ids[n++] = all->items[i].doc_b;
     }
-    if (st == RP_OK && s->me == 0) /* room for the lent text before it comes */
-        st = rp_corpus_blob_room(s->lend_to);
     if (st == RP_OK && s->me == 0) { /* its own documents no hit touches: their text let go */
         rp_corpus_spend(s->lend_to); /* a corpus read by shares serves one shared scan */
         qsort(ids, n, sizeof(uint32_t), u32_order);
@@ -818,10 +891,42 @@ static rp_status fetch_for_report(shared *s, const rp_hits *all)
     }
     if (st == RP_OK)
         needed_only(s, ids, &n);
-    if ((st = rp_group_agree(&s->g, st)) == RP_OK)
-        st = fetch_docs(s, "lend-report", ids, n, false, &lent);
-    if (st == RP_OK && lent)
-        st = rp_corpus_keep_blob(s->lend_to, lent); /* the corpus frees it */
+    /* the batches: runs of ids whose text fits in report_room (every process takes part in
+     * as many as rank 0 has) */
+    const size_t room = report_room(s);
+    uint64_t batches = 0;
+    for (size_t i = 0, bytes = 0; st == RP_OK && i < n; i++) {
+        size_t len = lent_size(rp_corpus_doc(s->corpus, ids[i]));
+        if (i == 0 || bytes + len > room)
+            batches++, bytes = 0;
+        bytes += len;
+    }
+    if ((st = rp_group_agree(&s->g, st)) == RP_OK &&
+        s->g.ex->allreduce(s->g.ex->ctx, &batches, 1, RP_REDUCE_MAX) != 0)
+        st = RP_EEXCHANGE;
+    for (uint64_t b = 0, i = 0; st == RP_OK && b < batches; b++) {
+        size_t m = 0, bytes = 0;
+        while (i + m < n) {
+            size_t len = lent_size(rp_corpus_doc(s->corpus, ids[i + m]));
+            if (m && bytes + len > room)
+                break;
+            bytes += len, m++;
+        }
+        if (s->me == 0) /* room for the lent text before it comes */
+            st = rp_corpus_blob_room(s->lend_to);
+        if ((st = rp_group_agree(&s->g, st)) == RP_OK)
+            st = fetch_docs(s, "lend-report", ids + i, m, false, &lent);
+        bool all_in_file = st == RP_OK;
+        for (size_t k = 0; st == RP_OK && k < m; k++)
+            if (!rp_corpus_lent_to_file(s->lend_to, ids[i + k]))
+                all_in_file = false;
+        if (all_in_file)
+            rp_free(lent); /* every document's text is in the file now */
+        else if (st == RP_OK && lent)
+            st = rp_corpus_keep_blob(s->lend_to, lent); /* the corpus frees it */
+        lent = NULL;
+        i += m;
+    }
     rp_free(ids);
     return st;
 }
