@@ -172,3 +172,18 @@ void fixture_assert_same_scans(const rp_scan *x, const rp_scan *y, size_t docs)
         assert_int_equal(p->invalid_utf8, q->invalid_utf8);
     }
 }
+
+char *fixture_captured(void (*fn)(FILE *, const char *, size_t), const char *s, size_t len,
+                       size_t *out_len)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+
+    assert_non_null(f);
+    fn(f, s, len);
+    assert_int_equal(fclose(f), 0);
+    if (out_len)
+        *out_len = size;
+    return buf;
+}

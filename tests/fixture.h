@@ -4,6 +4,8 @@
 
 #include "reprint.h"
 
+#include <stdio.h>
+
 /* Removes path and everything below it, not following symbolic links; directories a test made
  * unreadable are opened up first. Missing paths are fine. */
 void fixture_remove_tree(const char *path);
@@ -27,5 +29,10 @@ bool fixture_in_file_mapping(const void *p);
 /* Asserts that two scans of the same corpus (docs documents) found the same: clusters, their
  * passages (places, tokens, identity, partial and within), pairs, and each document's stats. */
 void fixture_assert_same_scans(const rp_scan *x, const rp_scan *y, size_t docs);
+
+/* What fn(out, s, len) writes, captured in memory (OWNED: free()); its length in *out_len when
+ * out_len is not NULL. */
+char *fixture_captured(void (*fn)(FILE *, const char *, size_t), const char *s, size_t len,
+                       size_t *out_len);
 
 #endif /* REPRINT_TEST_FIXTURE_H */

@@ -6,6 +6,7 @@
  * on both sides of 16 and 32 bytes.
  */
 #include "base/escape.h"
+#include "fixture.h"
 
 /* cmocka needs these first, in this order */
 /* clang-format off */
@@ -19,18 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *escaped(const char *text, size_t len, size_t *out_len)
-{
-    char *data = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&data, &n);
-    assert_non_null(f);
-    rp_escape_json_string(f, text, len);
-    assert_int_equal(fclose(f), 0);
-    *out_len = n;
-    return data;
-}
 
 /* The rule, one byte (or one UTF-8 sequence) at a time. */
 static char *reference(const unsigned char *s, size_t len, size_t *out_len)
@@ -80,7 +69,7 @@ static void assert_same(const unsigned char *s, size_t len)
     unsigned char *exact = malloc(len ? len : 1);
     assert_non_null(exact);
     memcpy(exact, s, len);
-    char *got = escaped((const char *)exact, len, &n_got);
+    char *got = fixture_captured(rp_escape_json_string, (const char *)exact, len, &n_got);
     char *want = reference(s, len, &n_want);
     assert_int_equal(n_got, n_want);
     assert_memory_equal(got, want, n_want);

@@ -8,6 +8,7 @@
  */
 #include "report/html.h"
 #include "base/escape.h"
+#include "fixture.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,19 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Runs fn into a memory stream and returns what it wrote (free()). */
-static char *capture_text(void (*fn)(FILE *, const char *, size_t), const char *s, size_t len)
-{
-    char *buf = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&buf, &size);
-
-    assert_non_null(f);
-    fn(f, s, len);
-    assert_int_equal(fclose(f), 0);
-    return buf;
-}
 
 static size_t count(const char *hay, const char *needle)
 {
@@ -43,7 +31,7 @@ static size_t count(const char *hay, const char *needle)
 static void test_html_text_escapes_every_markup_character(void **state)
 {
     const char in[] = "<a href=\"x\" onclick='y'>&amp;</a>";
-    char *out = capture_text(rp_html_text, in, strlen(in));
+    char *out = fixture_captured(rp_html_text, in, strlen(in), NULL);
 
     assert_string_equal(out, "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;");
     free(out);
@@ -52,7 +40,7 @@ static void test_html_text_escapes_every_markup_character(void **state)
 static void test_html_text_replaces_invalid_utf8_and_controls(void **state)
 {
     const char in[] = "a\xff\x01" "b\tc\n\xc3\xa9\x00!";
-    char *out = capture_text(rp_html_text, in, sizeof(in) - 1);
+    char *out = fixture_captured(rp_html_text, in, sizeof(in) - 1, NULL);
 
     assert_string_equal(out, "a\xEF\xBF\xBD\xEF\xBF\xBD" "b\tc\n\xc3\xa9\xEF\xBF\xBD!");
     free(out);
@@ -61,7 +49,7 @@ static void test_html_text_replaces_invalid_utf8_and_controls(void **state)
 static void test_html_json_string_cannot_close_the_script_block(void **state)
 {
     const char in[] = "</script><!--\xE2\x80\xA8\xE2\x80\xA9&\"\\\x01\xff";
-    char *out = capture_text(rp_html_json_string, in, sizeof(in) - 1);
+    char *out = fixture_captured(rp_html_json_string, in, sizeof(in) - 1, NULL);
 
     assert_string_equal(out, "\"\\u003c/script\\u003e\\u003c!--\\u2028\\u2029\\u0026\\\"\\\\"
                              "\\u0001\xEF\xBF\xBD\"");
