@@ -125,6 +125,73 @@ static void test_spill_gives_the_same_report_on_the_test_corpora(void **state)
     }
 }
 
+/* The scan under budget b on `threads`: RP_EBUDGET (nothing left behind), or the report
+ * `want` (returns whether it ran). */
+static bool same_report_under(const rp_corpus *c, size_t b, unsigned threads, const char *want)
+{
+    rp_options o;
+    rp_scan *s = NULL;
+    rp_options_init(&o);
+    o.tmp_dir = tmp_root;
+    o.threads = threads;
+    o.memory = b;
+    rp_status st = rp_scan_run(c, &o, NULL, NULL, &s);
+    assert_int_equal(entries(tmp_root), 0);
+    if (st == RP_EBUDGET) {
+        assert_null(s);
+        return false;
+    }
+    assert_int_equal(st, RP_OK);
+    assert_true(rp_scan_get_counts(s)->spilled > 0);
+    char *got = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&got, &len);
+    assert_non_null(out);
+    assert_int_equal(rp_report_scan(out, RP_FORMAT_JSON, c, s, &o), RP_OK);
+    assert_int_equal(fclose(out), 0);
+    rp_scan_free(s);
+    assert_string_equal(got, want);
+    free(got);
+    return true;
+}
+
+/* Real budgets (not forced partitions) from the estimate down to the smallest the scan takes,
+ * found by halving and then bisecting, on 1 to 3 threads: the seeds' flush (its share of the
+ * budget per worker), the aligner's room less what it holds (down to one pair's documents)
+ * and the window buffer sized to each window change no byte of the report. (Near the
+ * smallest, whether a budget is taken can vary between runs on 2 or more threads: load_part
+ * charges the seeds the workers hold, which depends on which worker indexed which bucket.) */
+static void test_spill_gives_the_same_report_under_any_budget(void **state)
+{
+    rp_corpus *c = made_corpus(4, 300);
+    rp_options o;
+    rp_scan_counts counts;
+    (void)state;
+    rp_options_init(&o);
+    o.threads = 1;
+    char *want = report(c, &o, &counts);
+    for (unsigned threads = 1; threads <= 3; threads++) {
+        size_t ok = rp_scan_memory_estimate(c, &o) - 1, fail = 0, runs = 0;
+        assert_true(same_report_under(c, ok, threads, want));
+        while (fail == 0 && ok > 1) /* halving: the first budget refused */
+            if (same_report_under(c, ok / 2, threads, want))
+                ok /= 2, runs++;
+            else
+                fail = ok / 2;
+        while (ok - fail > 1 + ok / 64) { /* bisecting to within 1/64 of the smallest taken */
+            size_t mid = fail + (ok - fail) / 2;
+            if (same_report_under(c, mid, threads, want))
+                ok = mid, runs++;
+            else
+                fail = mid;
+        }
+        assert_true(runs >= 3); /* budgets well below the estimate were taken */
+        assert_true(fail > 0);  /* and one was refused */
+    }
+    free(want);
+    rp_corpus_free(c);
+}
+
 static void test_spill_into_a_missing_directory_is_an_io_error(void **state)
 {
     rp_corpus *c = made_corpus(7, 20);
@@ -214,6 +281,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spill_gives_the_same_report_on_made_corpora),
         cmocka_unit_test(test_spill_gives_the_same_report_on_the_test_corpora),
+        cmocka_unit_test(test_spill_gives_the_same_report_under_any_budget),
         cmocka_unit_test(test_spill_into_a_missing_directory_is_an_io_error),
         cmocka_unit_test(test_spill_write_failure_is_an_io_error),
         cmocka_unit_test(test_spill_frees_everything_on_allocation_failure),
