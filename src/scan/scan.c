@@ -767,13 +767,15 @@ static int seg_order(const void *pa, const void *pb)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static rp_status spill_seeds(run *r, rp_seeds *list);
+
 /* Reads partition p's pieces [*seg, ...) back into r->group, each bucket in (chunk, sequence)
  * order, and empties its file: the same buckets gather_group makes, only smaller. */
 static rp_status load_part(run *r, size_t p, size_t *seg, size_t *n_out)
 {
     const unsigned bits = r->part_bits;
     const size_t *hist = r->part_hist + p * RP_SCAN_BUCKETS;
-    size_t n = 0, cursor[RP_SCAN_BUCKETS], held = 0;
+    size_t n = 0, cursor[RP_SCAN_BUCKETS];
     rp_fingerprint *buf;
     rp_status st = RP_OK;
 
@@ -785,11 +787,15 @@ static rp_status load_part(run *r, size_t p, size_t *seg, size_t *n_out)
     *n_out = n;
     if (n == 0)
         return RP_OK;
+    /* The workers' seed lists go to the files before a partition comes in (partitions are
+     * loaded only when the seeds spill): what they held depends on which worker indexed which
+     * bucket, and the same budget must be accepted or refused on every run. */
     for (unsigned w = 0; w < r->threads; w++)
-        held += r->wseeds[w].count; /* rp_seed and rp_fingerprint are both 16 bytes */
+        if (r->wseeds[w].count && (st = spill_seeds(r, &r->wseeds[w])) != RP_OK)
+            return st;
     const size_t piece = n < RP_SCAN_SPILL_READ ? n : RP_SCAN_SPILL_READ;
-    if (budget(r, (held + n + piece) * sizeof(rp_fingerprint)) != RP_OK)
-        return RP_EBUDGET; /* the seeds so far and one partition: past the budget */
+    if (budget(r, (n + piece) * sizeof(rp_fingerprint)) != RP_OK)
+        return RP_EBUDGET; /* one partition and a piece read: past the budget */
     r->group = rp_malloc(n * sizeof(rp_fingerprint));
     buf = rp_malloc(piece * sizeof(rp_fingerprint));
     if (!r->group || !buf) {
