@@ -865,9 +865,10 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
 }
 
 /* Under a budget, the text lent for the report comes in exchanges of at most this many
- * bytes (an eighth of the budget, at least 4 MiB), each written to rank 0's text file before
- * the next: one exchange of it all was anonymous memory beside everything else (at 4 GB with
- * 4 ranks under --memory 2G it passed the budget). */
+ * bytes (an eighth of the budget, at least 4 MiB; a larger document alone), each written to
+ * rank 0's text file before the next (what cannot be, kept in the exchange's buffer): one
+ * exchange of it all was anonymous memory beside everything else (at 4 GB with 4 ranks under
+ * --memory 2G it passed the budget). */
 static size_t report_room(const shared *s)
 {
     if (!s->opts->memory)
