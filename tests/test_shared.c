@@ -62,6 +62,34 @@ typedef struct rank {
     bool scanned; /* (allocation failures) rank 0 had a result, not reported */
 } rank;
 
+/* The head a rank sends an owner with its fingerprints (shared.c): the bytes of each of 4
+ * groups' streams, then the fingerprints of each of 256 buckets (64 a group). */
+#define GARBLE_GROUPS 4u
+#define GARBLE_BUCKETS 256u
+#define GARBLE_HEAD_BYTES ((GARBLE_GROUPS + GARBLE_BUCKETS) * sizeof(uint64_t))
+
+/* When set, rank 0 garbles the head its fingerprints come to it with from itself, once: x
+ * taken from the count of group 0's first bucket and given to its last, so that the counts
+ * still add up (modulo 2^64) but the first bucket's count wraps. */
+static bool garble_head;
+
+static void garble_head_of(void *recv, size_t bytes)
+{
+    uint64_t head[GARBLE_GROUPS + GARBLE_BUCKETS], body = 0;
+    if (bytes < GARBLE_HEAD_BYTES)
+        return;
+    memcpy(head, recv, GARBLE_HEAD_BYTES);
+    for (unsigned g = 0; g < GARBLE_GROUPS; g++)
+        body += head[g];
+    if (body != bytes - GARBLE_HEAD_BYTES || !head[GARBLE_GROUPS + 1])
+        return; /* not the fingerprints' exchange */
+    const uint64_t x = head[GARBLE_GROUPS] + ((uint64_t)1 << 20);
+    head[GARBLE_GROUPS] -= x;
+    head[GARBLE_GROUPS + GARBLE_BUCKETS / GARBLE_GROUPS - 1] += x;
+    memcpy(recv, head, GARBLE_HEAD_BYTES);
+    garble_head = false;
+}
+
 static int thread_alltoallv(void *ctx, const void *send, const size_t *send_counts, void *recv,
                             const size_t *recv_counts)
 {
@@ -83,6 +111,8 @@ static int thread_alltoallv(void *ctx, const void *send, const size_t *send_coun
             memcpy((char *)recv + at, (const char *)g->send[p] + from, recv_counts[p]);
         at += recv_counts[p];
     }
+    if (garble_head && r->me == 0)
+        garble_head_of(recv, recv_counts[0]);
     pthread_barrier_wait(&g->bar);
     return 0;
 }
@@ -702,6 +732,26 @@ static void test_a_bad_exchange_is_invalid(void **state)
     rp_corpus_free(c);
 }
 
+/* A head whose bucket counts wrap around (their sums still agreeing with the streams) is
+ * refused, RP_EINVAL on every rank: its buckets were placed outside the fingerprints' array. */
+static void test_a_garbled_head_is_invalid(void **state)
+{
+    rp_corpus *c = made_corpus(8, 60);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned p = 0; p < 2; p++)
+        rp_options_init(&o[p]);
+    memset(&g, 0, sizeof(g));
+    garble_head = true;
+    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    assert_false(garble_head); /* the head was found and garbled */
+    all_failed(ranks, 2, RP_EINVAL);
+    rp_corpus_free(c);
+}
+
 /* Batch dedup shared by 1 to 4 ranks: rank 0's report is rp_dedup_run's. */
 static void test_shared_dedup_is_the_one_process_dedup(void **state)
 {
@@ -847,6 +897,7 @@ int main(void)
         cmocka_unit_test(test_misused_shares_are_refused_by_every_rank),
         cmocka_unit_test(test_a_failing_exchange_fails_every_rank),
         cmocka_unit_test(test_a_bad_exchange_is_invalid),
+        cmocka_unit_test(test_a_garbled_head_is_invalid),
         cmocka_unit_test(test_shared_dedup_is_the_one_process_dedup),
         cmocka_unit_test(test_allocation_failures_end_every_rank_alike),
     };

@@ -282,7 +282,8 @@ void rp_corpus_unlend(rp_corpus *c, uint32_t id);
 /* Lent document id's text (and its lent ignored lines) made the corpus's own: its bytes
  * written to the text file (rp_corpus_text_in_file) and read from there, the ignored lines
  * copied, so that what was lent can be freed. false, nothing changed, when the document is not
- * lent, the corpus has no text file, or the write fails (then no more text goes to it). */
+ * lent, the corpus has no text file, the text is too large for one of its chunks (64 MiB and
+ * more), or the write fails (then no more text goes to it). */
 bool rp_corpus_lent_to_file(rp_corpus *c, uint32_t id);
 
 /* Room for one more rp_corpus_keep_blob, which then cannot fail. */

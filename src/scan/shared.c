@@ -133,6 +133,8 @@ static int fp_get(const uint8_t **at, const uint8_t *end, rp_fingerprint *f, uin
  * each group (5 passes over about 0.35 bytes a byte of text at 1 GB, 2 ranks). */
 #define HEAD_WORDS (INDEX_GROUPS + RP_SHARED_BUCKETS)
 #define HEAD_BYTES (HEAD_WORDS * sizeof(uint64_t))
+/* The fewest bytes a fingerprint takes in a stream (fp_put: two varints and the hash). */
+#define FP_LEAST (2 + sizeof(uint64_t))
 
 /* The share is fingerprinted in this many pieces, each encoded into the owners' streams before
  * the next is made: all of a share's fingerprints at once (16 bytes each, and the growing
@@ -270,6 +272,17 @@ static rp_status index_stage(shared *s, uint8_t *wire, const size_t *wire_bytes,
             }
             body += head[g];
             group_at[p * (INDEX_GROUPS + 1) + g + 1] = at + HEAD_BYTES + body;
+        }
+        /* a fingerprint takes at least FP_LEAST bytes of its group's stream: a group's bucket
+         * counts bounded by its bytes keep every sum below the bytes received (counts summed
+         * freely could wrap, placing buckets outside s->owned) */
+        for (unsigned g = 0; st == RP_OK && g < INDEX_GROUPS; g++) {
+            uint64_t fps = 0;
+            for (size_t b = (size_t)g * per; st == RP_OK && b < (size_t)(g + 1) * per; b++) {
+                if (head[INDEX_GROUPS + b] > head[g] / FP_LEAST - fps)
+                    st = RP_EINVAL;
+                fps += head[INDEX_GROUPS + b];
+            }
         }
         for (size_t b = 0; st == RP_OK && b < RP_SHARED_BUCKETS; b++)
             s->bucket_off[b + 1] += head[INDEX_GROUPS + b];
@@ -852,9 +865,10 @@ static rp_status align_lent(shared *s, rp_seeds *seeds, rp_hits *hits)
 }
 
 /* Under a budget, the text lent for the report comes in exchanges of at most this many
- * bytes (an eighth of the budget, at least 4 MiB), each written to rank 0's text file before
- * the next: one exchange of it all was anonymous memory beside everything else (at 4 GB with
- * 4 ranks under --memory 2G it passed the budget). */
+ * bytes (an eighth of the budget, at least 4 MiB; a larger document alone), each written to
+ * rank 0's text file before the next (what cannot be, kept in the exchange's buffer): one
+ * exchange of it all was anonymous memory beside everything else (at 4 GB with 4 ranks under
+ * --memory 2G it passed the budget). */
 static size_t report_room(const shared *s)
 {
     if (!s->opts->memory)
