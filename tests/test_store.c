@@ -434,6 +434,65 @@ static void test_store_add_ahead_signs_another_corpus_afresh(void **state)
     rp_corpus_free(given);
 }
 
+/* A call refused before its batch begins (an id too long) drops what was signed ahead like any
+ * other call: the announced corpus, then changed in place (its documents at the same
+ * addresses, of the same lengths), is judged by what it holds now, not by what was signed. */
+static void test_store_refused_call_drops_what_was_signed_ahead(void **state)
+{
+    rp_corpus *first, *announced, *bad, *other;
+    rp_options o;
+    rp_store_options so;
+    rp_dedup_options d;
+    rp_store *s = NULL;
+    rp_store_verdict *v = NULL;
+    size_t n;
+    char msg[256] = "";
+
+    (void)state;
+    rp_options_init(&o);
+    o.threads = 2; /* signed ahead on any machine */
+    rp_store_options_init(&so);
+    rp_dedup_options_init(&d);
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    assert_int_equal(rp_corpus_new(&first), RP_OK);
+    assert_int_equal(rp_corpus_new(&announced), RP_OK);
+    assert_int_equal(rp_corpus_new(&bad), RP_OK);
+    assert_int_equal(rp_corpus_new(&other), RP_OK);
+    for (uint32_t i = 0; i < 20; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "first%u", i);
+        add_text(first, name, 7000 + i, 150, 0);
+        snprintf(name, sizeof(name), "again%u", i);
+        add_text(announced, name, 7000 + i, 150, 0); /* the texts of first again */
+        add_text(other, name, 9000 + i, 300, 0);     /* unlike anything held */
+    }
+    char *long_id = malloc(RP_STORE_MAX_ID + 2);
+    assert_non_null(long_id);
+    memset(long_id, 'x', RP_STORE_MAX_ID + 1);
+    long_id[RP_STORE_MAX_ID + 1] = '\0';
+    add_text(bad, long_id, 1, 150, 0);
+    free(long_id);
+    v = add_next(s, first, announced, &n);
+    rp_store_verdicts_free(v, n);
+    v = NULL;
+    assert_int_equal(rp_store_add(s, bad, &d, &v, &n, msg, sizeof(msg)), RP_ELIMIT);
+    for (uint32_t i = 0; i < 20; i++) { /* the caller reuses the announced documents' buffers */
+        const rp_doc *doc = rp_corpus_doc(announced, i);
+        memcpy((char *)doc->bytes, rp_corpus_doc(other, i)->bytes, doc->len);
+    }
+    v = add(s, announced, &n);
+    assert_int_equal(n, 20);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(v[i].verdict, RP_VERDICT_NEW);
+    rp_store_verdicts_free(v, n);
+    check(s);
+    rp_store_close(s);
+    rp_corpus_free(first);
+    rp_corpus_free(announced);
+    rp_corpus_free(bad);
+    rp_corpus_free(other);
+}
+
 /* Adds items [from, to) of add_far_copy as one batch (below 101: each a group first). */
 static void add_range(rp_store *s, uint32_t from, uint32_t to)
 {
@@ -1451,6 +1510,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_levels_agree_with_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_add_ahead_signs_another_corpus_afresh, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_store_refused_call_drops_what_was_signed_ahead,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_level0_is_merged_past_twice_level0, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_refuses_a_format_1_store, setup, teardown),

@@ -765,10 +765,17 @@ static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_corpus
 
     if (s->sopts.read_only)
         return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only", s->dir);
-    if ((st = check_ids(s, corpus, msg, msglen)) != RP_OK)
+    /* a call refused here drops what was signed ahead too (as rp_store_add_ahead says): the
+     * caller may change or free the announced corpus after it, and a later batch at the same
+     * addresses would pass ahead_take's check */
+    if ((st = check_ids(s, corpus, msg, msglen)) != RP_OK) {
+        rp_store_ahead_drop(s);
         return st;
-    if (!(v = rp_calloc(n + 1, sizeof(*v))))
+    }
+    if (!(v = rp_calloc(n + 1, sizeof(*v)))) {
+        rp_store_ahead_drop(s);
         return RP_ENOMEM;
+    }
     memset(&a, 0, sizeof(a));
     a.s = s;
     a.dopts = dopts;
