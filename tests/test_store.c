@@ -307,8 +307,10 @@ static void add_far_copy(rp_corpus *c, uint32_t i)
  * level l within its own with the levels above it. With one thread the batch's keys are looked
  * up after the sweep, in the write transaction; with two, beside it in a snapshot of the store
  * as the batch began (the postings the sweep moves, where they were): the same verdicts and the
- * same levels. */
-static void levels_agree_with_batch(unsigned threads, bool ahead, unsigned long long out[6])
+ * same levels. apart: an empty batch after each (which sweeps), so no batch of items begins with
+ * a sweep due; else each does, and with two threads its lookups run beside that sweep. */
+static void levels_agree_with_batch(unsigned threads, bool ahead, bool apart,
+                                    unsigned long long out[6])
 {
     enum { ITEMS = 320, BATCH = 20 };
     rp_corpus *all, *part, *empty;
@@ -344,7 +346,7 @@ static void levels_agree_with_batch(unsigned threads, bool ahead, unsigned long 
             for (uint32_t i = (b + k) * BATCH; i < (b + k + 1) * BATCH; i++)
                 add_far_copy(*c, i);
         }
-        rp_store_verdict *v = add_next(s, part, ahead ? empty : NULL, &n);
+        rp_store_verdict *v = add_next(s, part, ahead ? (apart ? empty : next) : NULL, &n);
         for (size_t i = 0; i < n; i++) {
             const rp_dedup_member *m = rp_dedup_doc(dd, (uint32_t)(b * BATCH + i));
             assert_int_equal(v[i].verdict, m->verdict);
@@ -359,6 +361,8 @@ static void levels_agree_with_batch(unsigned threads, bool ahead, unsigned long 
         check(s);
         postings_levels(s, lv);
         assert_true(lv[0] > 4); /* the batch's postings: swept when the next batch begins */
+        if (!apart)
+            continue;
         v = add_next(s, empty, ahead ? next : NULL, &n);
         assert_int_equal(n, 0);
         rp_store_verdicts_free(v, n);
@@ -383,9 +387,17 @@ static void test_store_levels_agree_with_batch(void **state)
     unsigned long long one[6], two[6], ahead[6];
 
     (void)state;
-    levels_agree_with_batch(1, false, one);
-    levels_agree_with_batch(2, false, two);
-    levels_agree_with_batch(2, true, ahead);
+    /* an empty batch sweeps between two batches: none of them has a sweep due as it begins */
+    levels_agree_with_batch(1, false, true, one);
+    levels_agree_with_batch(2, false, true, two);
+    levels_agree_with_batch(2, true, true, ahead);
+    assert_memory_equal(one, two, sizeof(one));
+    assert_memory_equal(one, ahead, sizeof(one));
+    /* batch after batch: each begins with a sweep of what the one before added, and with two
+     * threads its keys are looked up in the snapshot beside that sweep */
+    levels_agree_with_batch(1, false, false, one);
+    levels_agree_with_batch(2, false, false, two);
+    levels_agree_with_batch(2, true, false, ahead);
     assert_memory_equal(one, two, sizeof(one));
     assert_memory_equal(one, ahead, sizeof(one));
 }
