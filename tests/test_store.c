@@ -505,6 +505,71 @@ static void test_store_refused_call_drops_what_was_signed_ahead(void **state)
     rp_corpus_free(other);
 }
 
+/* An allocation failing anywhere in a batch that sweeps with its lookups beside it (two
+ * threads), the next batch announced, fails the call with RP_ENOMEM, whichever thread it hit,
+ * and leaves the store as it was (nothing leaks: ASan); once allocations succeed the same
+ * call adds the batch with the verdicts it would have had. */
+static void test_store_allocation_failures_beside_the_sweep(void **state)
+{
+    rp_corpus *c[4];
+    rp_options o;
+    rp_store_options so;
+    rp_dedup_options d;
+    rp_store *s = NULL;
+    rp_store_verdict *v = NULL, *want = NULL;
+    size_t n, wn;
+    uint64_t docs, batches, docs0, batches0;
+    char msg[256] = "", cmd[256];
+
+    (void)state;
+    make_small_levels(4);
+    snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s.copy'", store_dir(), store_dir());
+    rp_options_init(&o);
+    o.threads = 2;
+    rp_store_options_init(&so);
+    rp_dedup_options_init(&d);
+    for (uint32_t b = 0; b < 4; b++) {
+        assert_int_equal(rp_corpus_new(&c[b]), RP_OK);
+        for (uint32_t i = b * 20; i < (b + 1) * 20; i++)
+            add_far_copy(c[b], i < 60 ? i : i + 41); /* the last batch: copies */
+    }
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    for (uint32_t b = 0; b < 2; b++) { /* the third begins with a sweep due */
+        v = add_next(s, c[b], NULL, &n);
+        rp_store_verdicts_free(v, n);
+    }
+    rp_store_close(s);
+    assert_int_equal(system(cmd), 0); /* the verdicts wanted, from a copy */
+    snprintf(cmd, sizeof(cmd), "%s.copy", store_dir());
+    assert_int_equal(rp_store_open(cmd, &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    want = add_next(s, c[2], NULL, &wn);
+    rp_store_close(s);
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    assert_int_equal(rp_store_counts(s, &docs0, &batches0), RP_OK);
+    for (unsigned long fail = 1;; fail++) {
+        rp_alloc_fail_after(fail);
+        rp_status st = rp_store_add_ahead(s, c[2], c[3], &d, &v, &n, msg, sizeof(msg));
+        rp_alloc_fail_after(0);
+        if (st == RP_OK)
+            break;
+        assert_int_equal(st, RP_ENOMEM);
+        assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+        assert_int_equal(docs, docs0);
+        assert_int_equal(batches, batches0);
+    }
+    assert_int_equal(n, wn);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(v[i].verdict, want[i].verdict);
+    rp_store_verdicts_free(v, n);
+    rp_store_verdicts_free(want, wn);
+    v = add(s, c[3], &n); /* signed ahead, or afresh: judged the same either way */
+    rp_store_verdicts_free(v, n);
+    check(s);
+    rp_store_close(s);
+    for (uint32_t b = 0; b < 4; b++)
+        rp_corpus_free(c[b]);
+}
+
 /* Adds items [from, to) of add_far_copy as one batch (below 101: each a group first). */
 static void add_range(rp_store *s, uint32_t from, uint32_t to)
 {
@@ -1524,6 +1589,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_refused_call_drops_what_was_signed_ahead,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_allocation_failures_beside_the_sweep, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_store_level0_is_merged_past_twice_level0, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_refuses_a_format_1_store, setup, teardown),
