@@ -747,11 +747,15 @@ rp_status rp_store_add(rp_store *store, const rp_corpus *corpus, const rp_dedup_
 
 /* As rp_store_add, and next, when not NULL, is the corpus the caller adds next on this store:
  * it is signed on another thread while this batch is judged and committed (the part of a batch
- * that runs on one thread), and the next rp_store_add, rp_store_add_ahead or rp_store_query of
- * that corpus, its documents unchanged, uses those signatures instead of signing it again;
- * any other call, or rp_store_close, drops them. Verdicts are exactly rp_store_add's. next
- * must stay valid and unchanged until that call. With rp_options.threads 1 nothing is signed
- * ahead. */
+ * that runs on one thread; that thread is done before the call returns), and the next
+ * rp_store_add, rp_store_add_ahead or rp_store_query of that corpus, its documents unchanged,
+ * uses those signatures instead of signing it again; such a call of any other corpus (refused
+ * or not), or rp_store_close, drops them. Verdicts are exactly rp_store_add's. "That corpus" is
+ * told by identity, not content: the same rp_corpus, its documents' names and bytes at the same
+ * addresses and of the same lengths; so next must stay valid and its bytes unchanged until the
+ * next such call on this store, whichever corpus it adds. A failure to sign next ahead is not
+ * this call's: next is then signed by the call that adds it, which reports its own errors.
+ * With rp_options.threads 1 nothing is signed ahead. */
 rp_status rp_store_add_ahead(rp_store *store, const rp_corpus *corpus, const rp_corpus *next,
                              const rp_dedup_options *dopts, rp_store_verdict **out, size_t *count,
                              char *msg, size_t msglen);

@@ -307,8 +307,10 @@ static void add_far_copy(rp_corpus *c, uint32_t i)
  * level l within its own with the levels above it. With one thread the batch's keys are looked
  * up after the sweep, in the write transaction; with two, beside it in a snapshot of the store
  * as the batch began (the postings the sweep moves, where they were): the same verdicts and the
- * same levels. */
-static void levels_agree_with_batch(unsigned threads, bool ahead, unsigned long long out[6])
+ * same levels. apart: an empty batch after each (which sweeps), so no batch of items begins with
+ * a sweep due; else each does, and with two threads its lookups run beside that sweep. */
+static void levels_agree_with_batch(unsigned threads, bool ahead, bool apart,
+                                    unsigned long long out[6])
 {
     enum { ITEMS = 320, BATCH = 20 };
     rp_corpus *all, *part, *empty;
@@ -344,7 +346,7 @@ static void levels_agree_with_batch(unsigned threads, bool ahead, unsigned long 
             for (uint32_t i = (b + k) * BATCH; i < (b + k + 1) * BATCH; i++)
                 add_far_copy(*c, i);
         }
-        rp_store_verdict *v = add_next(s, part, ahead ? empty : NULL, &n);
+        rp_store_verdict *v = add_next(s, part, ahead ? (apart ? empty : next) : NULL, &n);
         for (size_t i = 0; i < n; i++) {
             const rp_dedup_member *m = rp_dedup_doc(dd, (uint32_t)(b * BATCH + i));
             assert_int_equal(v[i].verdict, m->verdict);
@@ -359,6 +361,8 @@ static void levels_agree_with_batch(unsigned threads, bool ahead, unsigned long 
         check(s);
         postings_levels(s, lv);
         assert_true(lv[0] > 4); /* the batch's postings: swept when the next batch begins */
+        if (!apart)
+            continue;
         v = add_next(s, empty, ahead ? next : NULL, &n);
         assert_int_equal(n, 0);
         rp_store_verdicts_free(v, n);
@@ -383,9 +387,17 @@ static void test_store_levels_agree_with_batch(void **state)
     unsigned long long one[6], two[6], ahead[6];
 
     (void)state;
-    levels_agree_with_batch(1, false, one);
-    levels_agree_with_batch(2, false, two);
-    levels_agree_with_batch(2, true, ahead);
+    /* an empty batch sweeps between two batches: none of them has a sweep due as it begins */
+    levels_agree_with_batch(1, false, true, one);
+    levels_agree_with_batch(2, false, true, two);
+    levels_agree_with_batch(2, true, true, ahead);
+    assert_memory_equal(one, two, sizeof(one));
+    assert_memory_equal(one, ahead, sizeof(one));
+    /* batch after batch: each begins with a sweep of what the one before added, and with two
+     * threads its keys are looked up in the snapshot beside that sweep */
+    levels_agree_with_batch(1, false, false, one);
+    levels_agree_with_batch(2, false, false, two);
+    levels_agree_with_batch(2, true, false, ahead);
     assert_memory_equal(one, two, sizeof(one));
     assert_memory_equal(one, ahead, sizeof(one));
 }
@@ -432,6 +444,130 @@ static void test_store_add_ahead_signs_another_corpus_afresh(void **state)
     rp_corpus_free(first);
     rp_corpus_free(announced);
     rp_corpus_free(given);
+}
+
+/* A call refused before its batch begins (an id too long) drops what was signed ahead like any
+ * other call: the announced corpus, then changed in place (its documents at the same
+ * addresses, of the same lengths), is judged by what it holds now, not by what was signed. */
+static void test_store_refused_call_drops_what_was_signed_ahead(void **state)
+{
+    rp_corpus *first, *announced, *bad, *other;
+    rp_options o;
+    rp_store_options so;
+    rp_dedup_options d;
+    rp_store *s = NULL;
+    rp_store_verdict *v = NULL;
+    size_t n;
+    char msg[256] = "";
+
+    (void)state;
+    rp_options_init(&o);
+    o.threads = 2; /* signed ahead on any machine */
+    rp_store_options_init(&so);
+    rp_dedup_options_init(&d);
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    assert_int_equal(rp_corpus_new(&first), RP_OK);
+    assert_int_equal(rp_corpus_new(&announced), RP_OK);
+    assert_int_equal(rp_corpus_new(&bad), RP_OK);
+    assert_int_equal(rp_corpus_new(&other), RP_OK);
+    for (uint32_t i = 0; i < 20; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "first%u", i);
+        add_text(first, name, 7000 + i, 150, 0);
+        snprintf(name, sizeof(name), "again%u", i);
+        add_text(announced, name, 7000 + i, 150, 0); /* the texts of first again */
+        add_text(other, name, 9000 + i, 300, 0);     /* unlike anything held */
+    }
+    char *long_id = malloc(RP_STORE_MAX_ID + 2);
+    assert_non_null(long_id);
+    memset(long_id, 'x', RP_STORE_MAX_ID + 1);
+    long_id[RP_STORE_MAX_ID + 1] = '\0';
+    add_text(bad, long_id, 1, 150, 0);
+    free(long_id);
+    v = add_next(s, first, announced, &n);
+    rp_store_verdicts_free(v, n);
+    v = NULL;
+    assert_int_equal(rp_store_add(s, bad, &d, &v, &n, msg, sizeof(msg)), RP_ELIMIT);
+    for (uint32_t i = 0; i < 20; i++) { /* the caller reuses the announced documents' buffers */
+        const rp_doc *doc = rp_corpus_doc(announced, i);
+        memcpy((char *)doc->bytes, rp_corpus_doc(other, i)->bytes, doc->len);
+    }
+    v = add(s, announced, &n);
+    assert_int_equal(n, 20);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(v[i].verdict, RP_VERDICT_NEW);
+    rp_store_verdicts_free(v, n);
+    check(s);
+    rp_store_close(s);
+    rp_corpus_free(first);
+    rp_corpus_free(announced);
+    rp_corpus_free(bad);
+    rp_corpus_free(other);
+}
+
+/* An allocation failing anywhere in a batch that sweeps with its lookups beside it (two
+ * threads), the next batch announced, fails the call with RP_ENOMEM, whichever thread it hit,
+ * and leaves the store as it was (nothing leaks: ASan); once allocations succeed the same
+ * call adds the batch with the verdicts it would have had. */
+static void test_store_allocation_failures_beside_the_sweep(void **state)
+{
+    rp_corpus *c[4];
+    rp_options o;
+    rp_store_options so;
+    rp_dedup_options d;
+    rp_store *s = NULL;
+    rp_store_verdict *v = NULL, *want = NULL;
+    size_t n, wn;
+    uint64_t docs, batches, docs0, batches0;
+    char msg[256] = "", cmd[256];
+
+    (void)state;
+    make_small_levels(4);
+    snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s.copy'", store_dir(), store_dir());
+    rp_options_init(&o);
+    o.threads = 2;
+    rp_store_options_init(&so);
+    rp_dedup_options_init(&d);
+    for (uint32_t b = 0; b < 4; b++) {
+        assert_int_equal(rp_corpus_new(&c[b]), RP_OK);
+        for (uint32_t i = b * 20; i < (b + 1) * 20; i++)
+            add_far_copy(c[b], i < 60 ? i : i + 41); /* the last batch: copies */
+    }
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    for (uint32_t b = 0; b < 2; b++) { /* the third begins with a sweep due */
+        v = add_next(s, c[b], NULL, &n);
+        rp_store_verdicts_free(v, n);
+    }
+    rp_store_close(s);
+    assert_int_equal(system(cmd), 0); /* the verdicts wanted, from a copy */
+    snprintf(cmd, sizeof(cmd), "%s.copy", store_dir());
+    assert_int_equal(rp_store_open(cmd, &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    want = add_next(s, c[2], NULL, &wn);
+    rp_store_close(s);
+    assert_int_equal(rp_store_open(store_dir(), &o, &so, &s, msg, sizeof(msg)), RP_OK);
+    assert_int_equal(rp_store_counts(s, &docs0, &batches0), RP_OK);
+    for (unsigned long fail = 1;; fail++) {
+        rp_alloc_fail_after(fail);
+        rp_status st = rp_store_add_ahead(s, c[2], c[3], &d, &v, &n, msg, sizeof(msg));
+        rp_alloc_fail_after(0);
+        if (st == RP_OK)
+            break;
+        assert_int_equal(st, RP_ENOMEM);
+        assert_int_equal(rp_store_counts(s, &docs, &batches), RP_OK);
+        assert_int_equal(docs, docs0);
+        assert_int_equal(batches, batches0);
+    }
+    assert_int_equal(n, wn);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(v[i].verdict, want[i].verdict);
+    rp_store_verdicts_free(v, n);
+    rp_store_verdicts_free(want, wn);
+    v = add(s, c[3], &n); /* signed ahead, or afresh: judged the same either way */
+    rp_store_verdicts_free(v, n);
+    check(s);
+    rp_store_close(s);
+    for (uint32_t b = 0; b < 4; b++)
+        rp_corpus_free(c[b]);
 }
 
 /* Adds items [from, to) of add_far_copy as one batch (below 101: each a group first). */
@@ -1450,6 +1586,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_levels_agree_with_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_add_ahead_signs_another_corpus_afresh, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_refused_call_drops_what_was_signed_ahead,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_allocation_failures_beside_the_sweep, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_level0_is_merged_past_twice_level0, setup,
                                         teardown),

@@ -561,6 +561,23 @@ static rp_status look_up(adder *a, MDB_txn *txn)
     return st;
 }
 
+/* What a lookup reads of the adder, set up (the rest zero): the calling thread sweeps meanwhile,
+ * writing other fields of a (moved, fbuf, sweep), so a is never copied whole while it may. */
+static adder probe_view(const adder *a)
+{
+    adder v;
+
+    memset(&v, 0, sizeof(v));
+    v.s = a->s;
+    memcpy(v.post, a->post, sizeof(v.post));
+    memcpy(v.held, a->held, sizeof(v.held));
+    v.filters = a->filters;
+    v.sorted = a->sorted;
+    v.deeps = a->deeps;
+    v.bdeep = a->bdeep;
+    return v;
+}
+
 /* Looks the batch up in the snapshot the transaction began from, on its own thread. */
 typedef struct prober {
     adder *a;
@@ -583,7 +600,7 @@ static void *probe_thread(void *arg)
         rp_store_close_levels(g->a);
         return NULL;
     }
-    adder v = *g->a; /* set up: from here both threads only read the adder (errors go to v) */
+    adder v = probe_view(g->a); /* errors go to v */
     probe_chunks(&v, g->lk, false);
     rp_store_close_levels(&v); /* the calling thread forgets a->post once this thread is joined */
     return NULL;
@@ -603,7 +620,7 @@ static void help_look_up(adder *a, lookups *lk, MDB_txn *snap)
     pthread_mutex_unlock(&lk->lock);
     if (!any || !snap)
         return;
-    v = *a; /* the filters, levels held, keys and deeps: set up, read only now */
+    v = probe_view(a); /* the filters, levels held, keys and deeps: set up, read only now */
     for (l = 0; l < LEVELS; l++)
         v.post[l] = NULL;
     for (l = 0; l < LEVELS && !rc; l++)
@@ -748,10 +765,17 @@ static rp_status run_batch(rp_store *s, const rp_corpus *corpus, const rp_corpus
 
     if (s->sopts.read_only)
         return rp_store_fail(msg, msglen, RP_EINVAL, "store '%s' is open for reading only", s->dir);
-    if ((st = check_ids(s, corpus, msg, msglen)) != RP_OK)
+    /* a call refused here drops what was signed ahead too (as rp_store_add_ahead says): the
+     * caller may change or free the announced corpus after it, and a later batch at the same
+     * addresses would pass ahead_take's check */
+    if ((st = check_ids(s, corpus, msg, msglen)) != RP_OK) {
+        rp_store_ahead_drop(s);
         return st;
-    if (!(v = rp_calloc(n + 1, sizeof(*v))))
+    }
+    if (!(v = rp_calloc(n + 1, sizeof(*v)))) {
+        rp_store_ahead_drop(s);
         return RP_ENOMEM;
+    }
     memset(&a, 0, sizeof(a));
     a.s = s;
     a.dopts = dopts;
