@@ -111,7 +111,7 @@ static int thread_alltoallv(void *ctx, const void *send, const size_t *send_coun
             memcpy((char *)recv + at, (const char *)g->send[p] + from, recv_counts[p]);
         at += recv_counts[p];
     }
-    if (garble_head && r->me == 0)
+    if (r->me == 0 && garble_head) /* rank 0 alone reads and clears the flag */
         garble_head_of(recv, recv_counts[0]);
     pthread_barrier_wait(&g->bar);
     return 0;
