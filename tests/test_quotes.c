@@ -180,6 +180,65 @@ static void assert_diff(const rp_quote_diff *d, const char *quote, const char *s
     assert_string_equal(d->source, source);
 }
 
+/* The line and column (1-based, in code points) of byte off, counted from the text's start. */
+static void line_col_of(const char *text, size_t off, uint32_t *line, uint32_t *col)
+{
+    *line = 1, *col = 1;
+    for (size_t i = 0; i < off; i++)
+        if (text[i] == '\n')
+            ++*line, *col = 1;
+        else
+            *col += ((unsigned char)text[i] & 0xc0) != 0x80;
+}
+
+/* lines of filler (accented letters: columns count code points, not bytes), then tail */
+static char *padded(unsigned lines, const char *tail)
+{
+    size_t cap = (size_t)lines * 80 + strlen(tail) + 1, n = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    for (unsigned i = 0; i < lines; i++)
+        n += (size_t)snprintf(t + n, cap - n, "entr\xC3\xA9" "e %u du registre, caf\xC3\xA9 %u\n", i,
+                              i * 7919 % 1000);
+    n += (size_t)snprintf(t + n, cap - n, "%s", tail);
+    assert_true(n < cap);
+    return t;
+}
+
+/* Quotations and sources far into long documents (past the line marks' first 64 KiB, and on a
+ * line that starts with accented text) get the line and column a count from the top gives. */
+static void test_line_and_column_deep_in_long_documents(void **state)
+{
+    (void)state;
+    char *texts[2] = {padded(3000, SRC), padded(4500, POST)};
+    rp_corpus *c = corpus_of((const char *const *)texts, 2);
+    rp_quotes *r = run(c);
+    size_t deep = 0;
+    uint32_t line, col;
+
+    assert_true(strlen(texts[0]) > 100000 && strlen(texts[1]) > 150000);
+    assert_int_equal(rp_quotes_count(r), 6);
+    for (size_t i = 0; i < rp_quotes_count(r); i++) {
+        const rp_quote *q = rp_quotes_get(r, i);
+        line_col_of(texts[q->doc], q->start, &line, &col);
+        assert_int_equal(q->line, line);
+        assert_int_equal(q->column, col);
+        deep += q->start > 150000;
+        for (size_t k = 0; k < q->source_count; k++) {
+            const rp_quote_source *src = &q->sources[k];
+            line_col_of(texts[src->doc], src->start, &line, &col);
+            assert_int_equal(src->line, line);
+            assert_int_equal(src->column, col);
+            deep += src->start > 100000;
+        }
+    }
+    assert_true(deep >= 6);
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+    free(texts[0]);
+    free(texts[1]);
+}
+
 static void test_fidelity_labels_and_differences(void **state)
 {
     (void)state;
@@ -933,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_extract_other_languages_marks),
         cmocka_unit_test(test_extract_empty_text_finds_nothing),
         cmocka_unit_test(test_fidelity_labels_and_differences),
+        cmocka_unit_test(test_line_and_column_deep_in_long_documents),
         cmocka_unit_test(test_source_in_same_document_below_the_quotation),
         cmocka_unit_test(test_unquoted_source_ranks_before_quoted_one),
         cmocka_unit_test(test_short_quotations_are_left_out),

@@ -61,7 +61,44 @@ typedef struct docdata {
     uint8_t *inq;
     struct qrec *recs; /* its quotations to attribute, until collect_recs takes them */
     size_t rec_count, rec_cap;
+    uint32_t *marks; /* documents of MARK_MIN bytes or more: the line and column at every
+                      * MARK_STEP bytes ((i + 1) * MARK_STEP at marks[2i], marks[2i + 1]) */
 } docdata;
+
+/* A quotation's or a source's line and column are counted from the nearest mark before it, not
+ * from the document's start: thousands of quotations in one long document would each scan it
+ * from the top (quadratic in the document). 8 bytes of marks for every 4 KiB of text. */
+#define MARK_STEP 4096u
+#define MARK_MIN (16u * MARK_STEP)
+
+/* dd->marks for a document of MARK_MIN bytes or more (NULL for a shorter one). */
+static rp_status make_marks(const rp_doc *d, docdata *dd)
+{
+    if (d->len < MARK_MIN)
+        return RP_OK;
+    size_t n = d->len / MARK_STEP;
+    uint32_t line = 1, col = 1;
+    if (!(dd->marks = rp_malloc(2 * n * sizeof(uint32_t))))
+        return RP_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        rp_cluster_line_col(d->bytes, i * MARK_STEP, line, col, (i + 1) * MARK_STEP, &line, &col);
+        dd->marks[2 * i] = line;
+        dd->marks[2 * i + 1] = col;
+    }
+    return RP_OK;
+}
+
+/* The line and column (1-based, columns in characters) of byte off of document d. */
+static void doc_line_col(const rp_doc *d, const docdata *dd, size_t off, uint32_t *line,
+                         uint32_t *col)
+{
+    size_t i = off / MARK_STEP; /* marks before off: i (the i-th is at i * MARK_STEP) */
+    if (dd->marks && i > 0)
+        rp_cluster_line_col(d->bytes, i * MARK_STEP, dd->marks[2 * (i - 1)],
+                            dd->marks[2 * (i - 1) + 1], off, line, col);
+    else
+        rp_cluster_line_col(d->bytes, 0, 1, 1, off, line, col);
+}
 
 /* A source of one quotation text while the result is built. */
 typedef struct cand {
@@ -1536,7 +1573,7 @@ static rp_status add_source(rp_quotes *r, work *w, const qrec *q, const cand *c)
     src.start = st->items[c->s_first].start;
     src.end = st->items[c->s_last - 1].end;
     src.quoted = c->quoted;
-    rp_cluster_line_col(sdoc->bytes, 0, 1, 1, src.start, &src.line, &src.column);
+    doc_line_col(sdoc, &w->x->docs[c->doc], src.start, &src.line, &src.column);
     r->sdiff_first[r->source_count] = diff_first;
     r->sources[r->source_count++] = src;
     return RP_OK;
@@ -1585,7 +1622,7 @@ static rp_status add_quote(rp_quotes *r, rp_quotes *part, work *w, const qrec *r
     if (rp_quotes_speaker(d->bytes, d->len, sp, &off, &len) &&
         rp_quotes_arena_add(part, d->bytes + off, len, &speaker) != RP_OK)
         return RP_ENOMEM;
-    rp_cluster_line_col(d->bytes, 0, 1, 1, sp->start, &q.line, &q.column);
+    doc_line_col(d, &w->x->docs[rec->doc], sp->start, &q.line, &q.column);
     q.source_count = part->source_count - first;
     q.sources_total = w->cand_count - self_count(w, rec);
     r->speaker_off[rec->ordinal] = speaker;
@@ -1646,6 +1683,7 @@ static void qindex_release(qindex *x, size_t ndocs)
         rp_qspans_release(&x->docs[d].spans);
         rp_free(x->docs[d].inq);
         rp_free(x->docs[d].recs);
+        rp_free(x->docs[d].marks);
     }
     rp_free(x->docs);
     rp_free(x->edoc); /* and epos */
@@ -1692,11 +1730,14 @@ static rp_status prepare_task(void *ctx, size_t d, unsigned worker)
     prep_job *j = ctx;
     docdata *dd = &j->x->docs[d];
     size_t inside = 0;
-    rp_status st = prepare_doc(&j->r->opts, rp_corpus_doc(j->x->corpus, (uint32_t)d), dd);
+    const rp_doc *doc = rp_corpus_doc(j->x->corpus, (uint32_t)d);
+    rp_status st = prepare_doc(&j->r->opts, doc, dd);
 
     (void)worker;
     if (st == RP_OK)
         st = doc_recs(j->r, dd, (uint32_t)d);
+    if (st == RP_OK) /* any document may be a source */
+        st = make_marks(doc, dd);
     if (st != RP_OK)
         return st;
     for (size_t t = 0; t < dd->toks.count; t++)
