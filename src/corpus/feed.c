@@ -190,7 +190,7 @@ static size_t skip_tag(text_out *t, const char *s, size_t n, size_t i)
 static void out_html(text_out *t, const char *s, size_t n)
 {
     size_t i = 0, run = 0;
-    uint32_t cp;
+    uint32_t cp = 0; /* set by entity() whenever it returns non-zero */
 
     while (i < n) {
         size_t next, elen;
