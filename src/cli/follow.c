@@ -1,9 +1,12 @@
 /*
  * follow.c - follow mode of `reprint dedup --store`: reads JSONL from standard input or a
- * growing file, gathers whole lines into a group until --commit-items lines or --commit-ms
- * after the group's first line, then adds the group as one transaction and prints its
- * verdicts (a verdict is never printed before its commit, so a lost output is recovered by a
- * re-run). SIGINT and SIGTERM end the run after the group in hand is committed.
+ * growing file, gathers whole lines into a group until it holds --commit-items items (exactly:
+ * later lines wait for the next group) or --commit-ms after the group's first item, then adds
+ * the group as one transaction and prints its verdicts (a verdict is never printed before its
+ * commit, so a lost output is recovered by a re-run). When the next group is already in hand
+ * as a group commits (a backlog: lines came faster than commits), it is read into its corpus
+ * first and signed on the other core during the commit (rp_store_add_ahead). SIGINT and
+ * SIGTERM end the run after the lines read so far are committed.
  */
 #include "follow.h"
 #include "cli.h"
@@ -29,23 +32,31 @@ static void on_stop(int sig)
     stop_asked = 1;
 }
 
+/* A group of whole lines, committed as one transaction. */
+typedef struct group {
+    char *bytes;
+    size_t len;
+    size_t cap;
+    size_t items;      /* non-blank lines */
+    size_t first_line; /* its first line's number */
+    double started;    /* when its first item arrived (ms) */
+    rp_corpus *corpus; /* read ahead (and signed during the commit before): the group is closed */
+} group;
+
 typedef struct follower {
     const follow_options *fo;
     rp_store *store;
     int fd;
     bool regular;   /* a file, followed past its end; else a pipe or terminal, ended by EOF */
+    bool ended;     /* the end of a pipe (or of standard input) was read */
     struct stat id; /* the file's device and inode, to see it replaced */
     off_t off;      /* bytes read from the file */
-    char *part;     /* bytes after the last line break */
+    char *part;     /* bytes not yet in a group: after the last line break, or lines waiting
+                     * while both groups are full */
     size_t part_len;
     size_t part_cap;
-    char *group; /* the group's whole lines */
-    size_t group_len;
-    size_t group_cap;
-    size_t items;      /* non-blank lines in the group */
-    size_t first_line; /* the group's first line number */
-    size_t lines;      /* lines read into groups so far */
-    double started;    /* when the group's first item arrived (ms) */
+    group g[2];   /* the group in hand, then the lines after its last item (the next group) */
+    size_t lines; /* lines read into groups so far */
 } follower;
 
 static double now_ms(void)
@@ -86,26 +97,64 @@ static void print_skipped(const follower *f, const rp_corpus *c)
     }
 }
 
-/* Judges and commits the group, then prints its verdicts (or its new items). */
-static int commit(follower *f)
+/* True when the group takes no more lines. */
+static bool full(const follower *f, const group *g)
+{
+    return g->corpus || g->items >= f->fo->commit_items;
+}
+
+static rp_status read_group(const follower *f, const group *g, rp_corpus **out)
 {
     const char *name = strcmp(f->fo->path, "-") == 0 ? "-" : f->fo->path;
+    rp_status st = rp_corpus_new(out);
+
+    if (st == RP_OK)
+        st = rp_corpus_read_jsonl_bytes(*out, name, g->bytes, g->len, g->first_line, f->fo->ropts);
+    return st;
+}
+
+/* The next group's corpus, when that group is complete (full, or the input has ended) and is
+ * to be signed during this commit; NULL otherwise, or when it cannot be read now (its own
+ * commit then reads it again and says why). */
+static rp_corpus *read_next(const follower *f)
+{
+    const group *n = &f->g[1];
     rp_corpus *c = NULL;
+
+    if (f->fo->dry_run || n->items == 0 || !(full(f, n) || f->ended))
+        return NULL;
+    if (read_group(f, n, &c) != RP_OK) {
+        rp_corpus_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Judges and commits the group in hand, then prints its verdicts (or its new items); the next
+ * group becomes the one in hand. */
+static int commit(follower *f)
+{
+    group *g = &f->g[0], held;
+    rp_corpus *c = g->corpus, *next = NULL;
     rp_store_verdict *v = NULL;
     size_t count = 0;
     char msg[512] = "";
-    rp_status st;
+    rp_status st = RP_OK;
 
-    if (f->items == 0)
-        return f->group_len = 0, 0;
-    st = rp_corpus_new(&c);
-    if (st == RP_OK)
-        st = rp_corpus_read_jsonl_bytes(c, name, f->group, f->group_len, f->first_line,
-                                        f->fo->ropts);
+    if (g->items == 0)
+        return g->len = 0, 0;
+    g->corpus = NULL;
+    if (!c)
+        st = read_group(f, g, &c);
     if (st == RP_OK) {
         print_skipped(f, c);
-        st = (f->fo->dry_run ? rp_store_query : rp_store_add)(f->store, c, f->fo->dopts, &v, &count,
-                                                              msg, sizeof(msg));
+        next = read_next(f);
+        if (f->fo->dry_run)
+            st = rp_store_query(f->store, c, f->fo->dopts, &v, &count, msg, sizeof(msg));
+        else if (next)
+            st = rp_store_add_ahead(f->store, c, next, f->fo->dopts, &v, &count, msg, sizeof(msg));
+        else
+            st = rp_store_add(f->store, c, f->fo->dopts, &v, &count, msg, sizeof(msg));
     }
     if (st == RP_OK)
         st = f->fo->keep_only ? rp_store_write_new(stdout, c, v, count)
@@ -114,7 +163,9 @@ static int commit(follower *f)
         st = RP_EIO, snprintf(msg, sizeof(msg), "cannot write the verdicts: %s", strerror(errno));
     rp_store_verdicts_free(v, count);
     rp_corpus_free(c);
-    f->group_len = f->items = 0;
+    g->len = g->items = 0;
+    held = f->g[0], f->g[0] = f->g[1], f->g[1] = held; /* the buffers are kept */
+    f->g[0].corpus = next; /* kept alive, its bytes unchanged, until it is added */
     if (st != RP_OK) {
         cli_error("%s", msg[0] ? msg : rp_strerror(st));
         return EXIT_TROUBLE;
@@ -122,7 +173,8 @@ static int commit(follower *f)
     return 0;
 }
 
-/* Moves the whole lines of f->part into the group. */
+/* Moves the whole lines of f->part into the groups: the one in hand until it holds
+ * --commit-items items, then the next; lines after the next group's last item wait in part. */
 static bool take_lines(follower *f, bool all)
 {
     size_t start = 0;
@@ -130,16 +182,19 @@ static bool take_lines(follower *f, bool all)
     for (size_t i = 0; i < f->part_len; i++) {
         if (f->part[i] != '\n' && !(all && i + 1 == f->part_len))
             continue;
+        group *g = full(f, &f->g[0]) ? &f->g[1] : &f->g[0];
+        if (full(f, g))
+            break;
         size_t len = i + 1 - start;
-        if (!grow(&f->group, &f->group_cap, f->group_len + len + 1))
+        if (!grow(&g->bytes, &g->cap, g->len + len + 1))
             return false;
-        if (f->group_len == 0)
-            f->first_line = f->lines + 1;
-        memcpy(f->group + f->group_len, f->part + start, len);
-        f->group_len += len;
+        if (g->len == 0)
+            g->first_line = f->lines + 1;
+        memcpy(g->bytes + g->len, f->part + start, len);
+        g->len += len;
         f->lines++;
-        if (!blank(f->part + start, len) && f->items++ == 0)
-            f->started = now_ms();
+        if (!blank(f->part + start, len) && g->items++ == 0)
+            g->started = now_ms();
         start = i + 1;
     }
     memmove(f->part, f->part + start, f->part_len - start);
@@ -171,8 +226,8 @@ static int wait_ms(const follower *f)
 {
     int t = -1;
 
-    if (f->items) {
-        double left = f->started + f->fo->commit_ms - now_ms();
+    if (f->g[0].items) {
+        double left = f->g[0].started + f->fo->commit_ms - now_ms();
         t = left <= 0 ? 0 : (int)left + 1;
     }
     if (f->regular && (t < 0 || t > FILE_POLL_MS))
@@ -188,20 +243,47 @@ static int read_some(follower *f)
     ssize_t n = read(f->fd, f->part + f->part_len, READ_CHUNK);
     if (n < 0)
         return errno == EINTR || errno == EAGAIN ? 1 : -1;
-    if (n == 0)
-        return 0;
+    if (n == 0) {
+        if (!f->regular) /* the last line may lack its line break */
+            f->ended = true;
+        return f->regular || take_lines(f, true) ? 0 : (errno = ENOMEM, -1);
+    }
     f->part_len += (size_t)n;
     f->off += n;
     return take_lines(f, false) ? 1 : (errno = ENOMEM, -1);
+}
+
+/* Before the full group in hand commits: reads, without waiting, what has arrived, until the
+ * next group is full too (then it is signed during the commit). Nothing waiting: nothing
+ * done, as with no backlog. */
+static int read_backlog(follower *f)
+{
+    while (!f->fo->dry_run && !f->ended && !full(f, &f->g[1])) {
+        struct pollfd p = {f->fd, POLLIN, 0};
+        if (!f->regular && poll(&p, 1, 0) <= 0)
+            return 0;
+        int got = read_some(f);
+        if (got <= 0)
+            return got;
+    }
+    return 0;
+}
+
+static int read_failed(const follower *f)
+{
+    cli_error("cannot read '%s': %s", f->fo->path, strerror(errno));
+    return EXIT_TROUBLE;
 }
 
 static int loop(follower *f)
 {
     int rc = 0, got = 1;
 
-    while (!stop_asked && rc == 0) {
-        if (f->items &&
-            (f->items >= f->fo->commit_items || now_ms() >= f->started + f->fo->commit_ms)) {
+    while (!stop_asked && rc == 0 && !f->ended) {
+        const group *g = &f->g[0];
+        if (g->items && (full(f, g) || now_ms() >= g->started + f->fo->commit_ms)) {
+            if (full(f, g) && read_backlog(f) < 0)
+                return read_failed(f);
             rc = commit(f);
             continue;
         }
@@ -211,16 +293,19 @@ static int loop(follower *f)
             poll(NULL, 0, t), check_file(f);
         else if (!f->regular && poll(&p, 1, t) <= 0)
             continue; /* the deadline came, or a signal */
-        if ((got = read_some(f)) < 0) {
-            cli_error("cannot read '%s': %s", f->fo->path, strerror(errno));
-            return EXIT_TROUBLE;
-        }
-        if (got == 0 && !f->regular)
-            break;
+        if ((got = read_some(f)) < 0)
+            return read_failed(f);
     }
-    if (rc == 0 && f->part_len && !take_lines(f, true))
-        rc = EXIT_TROUBLE;
-    return rc ? rc : commit(f);
+    /* the end, or a signal: what was read is committed (the group in hand, the next, the
+     * lines waiting), in groups as before; nothing more is read, so a next group in hand is
+     * complete and is signed ahead */
+    f->ended = true;
+    while (rc == 0 && (f->g[0].items || f->g[1].items || f->part_len)) {
+        if (!take_lines(f, true))
+            return errno = ENOMEM, read_failed(f);
+        rc = commit(f);
+    }
+    return rc;
 }
 
 static void catch_signals(struct sigaction *old_int, struct sigaction *old_term)
@@ -257,6 +342,9 @@ int follow_run(rp_store *store, const follow_options *fo)
     if (f.fd != STDIN_FILENO)
         close(f.fd);
     free(f.part);
-    free(f.group);
+    for (int i = 0; i < 2; i++) {
+        rp_corpus_free(f.g[i].corpus);
+        free(f.g[i].bytes);
+    }
     return rc;
 }
