@@ -179,13 +179,14 @@ static bool take_lines(follower *f, bool all)
 {
     size_t start = 0;
 
-    for (size_t i = 0; i < f->part_len; i++) {
-        if (f->part[i] != '\n' && !(all && i + 1 == f->part_len))
-            continue;
+    while (start < f->part_len) {
+        const char *nl = memchr(f->part + start, '\n', f->part_len - start);
+        if (!nl && !all)
+            break;
         group *g = full(f, &f->g[0]) ? &f->g[1] : &f->g[0];
         if (full(f, g))
             break;
-        size_t len = i + 1 - start;
+        size_t len = (nl ? (size_t)(nl - f->part) + 1 : f->part_len) - start;
         if (!grow(&g->bytes, &g->cap, g->len + len + 1))
             return false;
         if (g->len == 0)
@@ -195,7 +196,7 @@ static bool take_lines(follower *f, bool all)
         f->lines++;
         if (!blank(f->part + start, len) && g->items++ == 0)
             g->started = now_ms();
-        start = i + 1;
+        start += len;
     }
     memmove(f->part, f->part + start, f->part_len - start);
     f->part_len -= start;
