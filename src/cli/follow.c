@@ -5,7 +5,8 @@
  * the group as one transaction and prints its verdicts (a verdict is never printed before its
  * commit, so a lost output is recovered by a re-run). When the next group is already in hand
  * as a group commits (a backlog: lines came faster than commits), it is read into its corpus
- * first and signed on the other core during the commit (rp_store_add_ahead). SIGINT and
+ * first and signed on the other core during the commit (rp_store_add_ahead), and the group
+ * after it, when in hand too, is read into its corpus on a thread meanwhile. SIGINT and
  * SIGTERM end the run after the lines read so far are committed.
  */
 #include "follow.h"
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 
 #define READ_CHUNK 65536
 #define FILE_POLL_MS 10 /* how often a followed file is looked at again once at its end */
+#define GROUPS 3        /* the group in hand, the next (signed ahead), the one after (read ahead) */
 
 static volatile sig_atomic_t stop_asked;
 
@@ -55,8 +58,9 @@ typedef struct follower {
                      * while both groups are full */
     size_t part_len;
     size_t part_cap;
-    group g[2];   /* the group in hand, then the lines after its last item (the next group) */
-    size_t lines; /* lines read into groups so far */
+    group g[GROUPS]; /* the group in hand, then the lines after its last item: the next group,
+                      * then the one after */
+    size_t lines;    /* lines read into groups so far */
 } follower;
 
 static double now_ms(void)
@@ -121,6 +125,8 @@ static rp_corpus *read_next(const follower *f)
     const group *n = &f->g[1];
     rp_corpus *c = NULL;
 
+    if (n->corpus)
+        return n->corpus;
     if (f->fo->dry_run || n->items == 0 || !(full(f, n) || f->ended))
         return NULL;
     if (read_group(f, n, &c) != RP_OK) {
@@ -128,6 +134,48 @@ static rp_corpus *read_next(const follower *f)
         return NULL;
     }
     return c;
+}
+
+/* The group after the next, read into its corpus on a thread while a commit runs. */
+typedef struct reader {
+    const follower *f;
+    const group *g;
+    rp_corpus *corpus;
+    rp_status st;
+    pthread_t tid;
+    bool running;
+} reader;
+
+static void *reader_main(void *arg)
+{
+    reader *r = arg;
+    r->st = read_group(r->f, r->g, &r->corpus);
+    return NULL;
+}
+
+/* Starts reading the group after the next when it is complete and the next is signed ahead. */
+static void reader_start(follower *f, reader *r)
+{
+    const group *g = &f->g[2];
+
+    memset(r, 0, sizeof(*r));
+    if (f->fo->one_thread || g->corpus || g->items == 0 || !(full(f, g) || f->ended))
+        return;
+    r->f = f, r->g = g;
+    r->running = pthread_create(&r->tid, NULL, reader_main, r) == 0;
+}
+
+/* The group after the next gets its corpus (a failure: it is read again at its commit, which
+ * says why). */
+static void reader_join(follower *f, reader *r)
+{
+    if (!r->running)
+        return;
+    pthread_join(r->tid, NULL);
+    if (r->st == RP_OK)
+        f->g[2].corpus = r->corpus;
+    else
+        rp_corpus_free(r->corpus);
 }
 
 /* Judges and commits the group in hand, then prints its verdicts (or its new items); the next
@@ -140,6 +188,7 @@ static int commit(follower *f)
     size_t count = 0;
     char msg[512] = "";
     rp_status st = RP_OK;
+    reader r = {0};
 
     if (g->items == 0)
         return g->len = 0, 0;
@@ -148,13 +197,16 @@ static int commit(follower *f)
         st = read_group(f, g, &c);
     if (st == RP_OK) {
         print_skipped(f, c);
-        next = read_next(f);
+        next = f->g[1].corpus = read_next(f); /* kept alive, unchanged, until it is added */
+        if (next)
+            reader_start(f, &r);
         if (f->fo->dry_run)
             st = rp_store_query(f->store, c, f->fo->dopts, &v, &count, msg, sizeof(msg));
         else if (next)
             st = rp_store_add_ahead(f->store, c, next, f->fo->dopts, &v, &count, msg, sizeof(msg));
         else
             st = rp_store_add(f->store, c, f->fo->dopts, &v, &count, msg, sizeof(msg));
+        reader_join(f, &r);
     }
     if (st == RP_OK)
         st = f->fo->keep_only ? rp_store_write_new(stdout, c, v, count)
@@ -164,8 +216,10 @@ static int commit(follower *f)
     rp_store_verdicts_free(v, count);
     rp_corpus_free(c);
     g->len = g->items = 0;
-    held = f->g[0], f->g[0] = f->g[1], f->g[1] = held; /* the buffers are kept */
-    f->g[0].corpus = next; /* kept alive, its bytes unchanged, until it is added */
+    held = f->g[0]; /* the buffers are kept */
+    for (int i = 0; i + 1 < GROUPS; i++)
+        f->g[i] = f->g[i + 1];
+    f->g[GROUPS - 1] = held;
     if (st != RP_OK) {
         cli_error("%s", msg[0] ? msg : rp_strerror(st));
         return EXIT_TROUBLE;
@@ -174,7 +228,8 @@ static int commit(follower *f)
 }
 
 /* Moves the whole lines of f->part into the groups: the one in hand until it holds
- * --commit-items items, then the next; lines after the next group's last item wait in part. */
+ * --commit-items items, then the next, then the one after; lines after that one's last item
+ * wait in part. */
 static bool take_lines(follower *f, bool all)
 {
     size_t start = 0;
@@ -183,7 +238,9 @@ static bool take_lines(follower *f, bool all)
         const char *nl = memchr(f->part + start, '\n', f->part_len - start);
         if (!nl && !all)
             break;
-        group *g = full(f, &f->g[0]) ? &f->g[1] : &f->g[0];
+        group *g = f->g;
+        while (g < f->g + GROUPS - 1 && full(f, g))
+            g++;
         if (full(f, g))
             break;
         size_t len = (nl ? (size_t)(nl - f->part) + 1 : f->part_len) - start;
@@ -255,11 +312,11 @@ static int read_some(follower *f)
 }
 
 /* Before the full group in hand commits: reads, without waiting, what has arrived, until the
- * next group is full too (then it is signed during the commit). Nothing waiting: nothing
- * done, as with no backlog. */
+ * next groups are full too (the next is then signed during the commit, the one after read).
+ * Nothing waiting: nothing done, as with no backlog. */
 static int read_backlog(follower *f)
 {
-    while (!f->fo->dry_run && !f->ended && !full(f, &f->g[1])) {
+    while (!f->fo->dry_run && !f->ended && !full(f, &f->g[GROUPS - 1])) {
         struct pollfd p = {f->fd, POLLIN, 0};
         if (!f->regular && poll(&p, 1, 0) <= 0)
             return 0;
@@ -301,7 +358,7 @@ static int loop(follower *f)
      * lines waiting), in groups as before; nothing more is read, so a next group in hand is
      * complete and is signed ahead */
     f->ended = true;
-    while (rc == 0 && (f->g[0].items || f->g[1].items || f->part_len)) {
+    while (rc == 0 && (f->g[0].items || f->g[1].items || f->g[2].items || f->part_len)) {
         if (!take_lines(f, true))
             return errno = ENOMEM, read_failed(f);
         rc = commit(f);
@@ -343,7 +400,7 @@ int follow_run(rp_store *store, const follow_options *fo)
     if (f.fd != STDIN_FILENO)
         close(f.fd);
     free(f.part);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < GROUPS; i++) {
         rp_corpus_free(f.g[i].corpus);
         free(f.g[i].bytes);
     }
