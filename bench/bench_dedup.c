@@ -18,6 +18,12 @@
  * words, other items), so `bench_dedup 1000 1000 DIR 1000000` adds to a store DIR of a million
  * (made by `bench_dedup 1000000 1000 DIR`, copied first to measure again) a thousand new items:
  * one batch at the size the target is set for, short enough for callgrind.
+ *
+ *     bench_dedup --jsonl ITEMS [FROM]
+ *
+ * writes to standard output, one JSON line each ({"id","text"}), the ITEMS items numbered from
+ * FROM that `bench_dedup ITEMS BATCH DIR FROM` adds (the same for any BATCH), for the CLI:
+ * `reprint dedup --store DIR --follow - < FILE` (bench/cli_dedup.sh).
  */
 #include "reprint.h"
 
@@ -139,8 +145,32 @@ static rp_corpus *make_batch(size_t done, size_t batch, size_t items, size_t fro
     return c;
 }
 
+/* The items as JSON lines (their bytes are letters, spaces and full stops: nothing to escape). */
+static int write_jsonl(size_t items, size_t from)
+{
+    make_vocab();
+    if (from)
+        rng ^= (uint64_t)from * 0x9e3779b97f4a7c15ULL, next_rand();
+    for (size_t done = 0; done < items;) {
+        rp_corpus *c = make_batch(done, 1000, items, from);
+        if (!c)
+            return 1;
+        for (uint32_t d = 0; d < rp_corpus_count(c); d++) {
+            const rp_doc *doc = rp_corpus_doc(c, d);
+            printf("{\"id\":\"%s\",\"text\":\"%.*s\"}\n", doc->name, (int)doc->len,
+                   (const char *)doc->bytes);
+        }
+        done += rp_corpus_count(c);
+        rp_corpus_free(c);
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && strcmp(argv[1], "--jsonl") == 0)
+        return write_jsonl(strtoul(argv[2], NULL, 10), argc > 3 ? strtoul(argv[3], NULL, 10) : 0);
+
     size_t items = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
     size_t batch = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
     size_t from = argc > 4 ? strtoul(argv[4], NULL, 10) : 0;

@@ -4,8 +4,8 @@
  * a persistent store. dedup's own options are taken out of argv before the common parser runs.
  */
 #include "cli.h"
-#include "launch.h"
 #include "follow.h"
+#include "launch.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -258,6 +258,7 @@ static int run_follow(const cli_common *c, const dedup_args *a)
                          a->dry_run,
                          a->keep_only,
                          c->quiet,
+                         c->opts.threads == 1,
                          &a->d,
                          &c->read};
     rp_status st = rp_store_open(a->store, &c->opts, &a->s, &store, msg, sizeof(msg));
@@ -306,7 +307,8 @@ static int run_batch(const cli_common *c, const dedup_args *a, const rp_corpus *
     rp_status st;
     int rc;
 
-    if (ex && !a->store) { /* under mpirun or srun: the signatures shared, rank 0 judges and writes */
+    if (ex &&
+        !a->store) { /* under mpirun or srun: the signatures shared, rank 0 judges and writes */
         ex->round_bytes = (size_t)(c->exchange_mb ? c->exchange_mb : 256) << 20;
         st = rp_dedup_run_shared(corpus, &c->opts, &a->d, ex, NULL, NULL, &dd);
         bool same = cli_all_unchanged(ex, corpus); /* the caller names a file of its own */

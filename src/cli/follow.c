@@ -1,9 +1,13 @@
 /*
  * follow.c - follow mode of `reprint dedup --store`: reads JSONL from standard input or a
- * growing file, gathers whole lines into a group until --commit-items lines or --commit-ms
- * after the group's first line, then adds the group as one transaction and prints its
- * verdicts (a verdict is never printed before its commit, so a lost output is recovered by a
- * re-run). SIGINT and SIGTERM end the run after the group in hand is committed.
+ * growing file, gathers whole lines into a group until it holds --commit-items items (exactly:
+ * later lines wait for the next group) or --commit-ms after the group's first item, then adds
+ * the group as one transaction and prints its verdicts (a verdict is never printed before its
+ * commit, so a lost output is recovered by a re-run). When the next group is already in hand
+ * as a group commits (a backlog: lines came faster than commits), it is read into its corpus
+ * first and signed on the other core during the commit (rp_store_add_ahead), and the group
+ * after it, when in hand too, is read into its corpus on a thread meanwhile. SIGINT and
+ * SIGTERM end the run after the lines read so far are committed.
  */
 #include "follow.h"
 #include "cli.h"
@@ -11,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,7 @@
 
 #define READ_CHUNK 65536
 #define FILE_POLL_MS 10 /* how often a followed file is looked at again once at its end */
+#define GROUPS 3        /* the group in hand, the next (signed ahead), the one after (read ahead) */
 
 static volatile sig_atomic_t stop_asked;
 
@@ -29,23 +35,32 @@ static void on_stop(int sig)
     stop_asked = 1;
 }
 
+/* A group of whole lines, committed as one transaction. */
+typedef struct group {
+    char *bytes;
+    size_t len;
+    size_t cap;
+    size_t items;      /* non-blank lines */
+    size_t first_line; /* its first line's number */
+    double started;    /* when its first item arrived (ms) */
+    rp_corpus *corpus; /* read ahead (and signed during the commit before): the group is closed */
+} group;
+
 typedef struct follower {
     const follow_options *fo;
     rp_store *store;
     int fd;
     bool regular;   /* a file, followed past its end; else a pipe or terminal, ended by EOF */
+    bool ended;     /* the end of a pipe (or of standard input) was read */
     struct stat id; /* the file's device and inode, to see it replaced */
     off_t off;      /* bytes read from the file */
-    char *part;     /* bytes after the last line break */
+    char *part;     /* bytes not yet in a group: after the last line break, or lines waiting
+                     * while both groups are full */
     size_t part_len;
     size_t part_cap;
-    char *group; /* the group's whole lines */
-    size_t group_len;
-    size_t group_cap;
-    size_t items;      /* non-blank lines in the group */
-    size_t first_line; /* the group's first line number */
-    size_t lines;      /* lines read into groups so far */
-    double started;    /* when the group's first item arrived (ms) */
+    group g[GROUPS]; /* the group in hand, then the lines after its last item: the next group,
+                      * then the one after */
+    size_t lines;    /* lines read into groups so far */
 } follower;
 
 static double now_ms(void)
@@ -86,26 +101,112 @@ static void print_skipped(const follower *f, const rp_corpus *c)
     }
 }
 
-/* Judges and commits the group, then prints its verdicts (or its new items). */
-static int commit(follower *f)
+/* True when the group takes no more lines. */
+static bool full(const follower *f, const group *g)
+{
+    return g->corpus || g->items >= f->fo->commit_items;
+}
+
+static rp_status read_group(const follower *f, const group *g, rp_corpus **out)
 {
     const char *name = strcmp(f->fo->path, "-") == 0 ? "-" : f->fo->path;
+    rp_status st = rp_corpus_new(out);
+
+    if (st == RP_OK)
+        st = rp_corpus_read_jsonl_bytes(*out, name, g->bytes, g->len, g->first_line, f->fo->ropts);
+    return st;
+}
+
+/* The next group's corpus, when that group is complete (full, or the input has ended) and is
+ * to be signed during this commit; NULL otherwise, or when it cannot be read now (its own
+ * commit then reads it again and says why). */
+static rp_corpus *read_next(const follower *f)
+{
+    const group *n = &f->g[1];
     rp_corpus *c = NULL;
+
+    if (n->corpus)
+        return n->corpus;
+    if (f->fo->dry_run || n->items == 0 || !(full(f, n) || f->ended))
+        return NULL;
+    if (read_group(f, n, &c) != RP_OK) {
+        rp_corpus_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* The group after the next, read into its corpus on a thread while a commit runs. */
+typedef struct reader {
+    const follower *f;
+    const group *g;
+    rp_corpus *corpus;
+    rp_status st;
+    pthread_t tid;
+    bool running;
+} reader;
+
+static void *reader_main(void *arg)
+{
+    reader *r = arg;
+    r->st = read_group(r->f, r->g, &r->corpus);
+    return NULL;
+}
+
+/* Starts reading the group after the next when it is complete and the next is signed ahead. */
+static void reader_start(follower *f, reader *r)
+{
+    const group *g = &f->g[2];
+
+    memset(r, 0, sizeof(*r));
+    if (f->fo->one_thread || g->corpus || g->items == 0 || !(full(f, g) || f->ended))
+        return;
+    r->f = f, r->g = g;
+    r->running = pthread_create(&r->tid, NULL, reader_main, r) == 0;
+}
+
+/* The group after the next gets its corpus (a failure: it is read again at its commit, which
+ * says why). */
+static void reader_join(follower *f, reader *r)
+{
+    if (!r->running)
+        return;
+    pthread_join(r->tid, NULL);
+    if (r->st == RP_OK)
+        f->g[2].corpus = r->corpus;
+    else
+        rp_corpus_free(r->corpus);
+}
+
+/* Judges and commits the group in hand, then prints its verdicts (or its new items); the next
+ * group becomes the one in hand. */
+static int commit(follower *f)
+{
+    group *g = &f->g[0], held;
+    rp_corpus *c = g->corpus, *next = NULL;
     rp_store_verdict *v = NULL;
     size_t count = 0;
     char msg[512] = "";
-    rp_status st;
+    rp_status st = RP_OK;
+    reader r = {0};
 
-    if (f->items == 0)
-        return f->group_len = 0, 0;
-    st = rp_corpus_new(&c);
-    if (st == RP_OK)
-        st = rp_corpus_read_jsonl_bytes(c, name, f->group, f->group_len, f->first_line,
-                                        f->fo->ropts);
+    if (g->items == 0)
+        return g->len = 0, 0;
+    g->corpus = NULL;
+    if (!c)
+        st = read_group(f, g, &c);
     if (st == RP_OK) {
         print_skipped(f, c);
-        st = (f->fo->dry_run ? rp_store_query : rp_store_add)(f->store, c, f->fo->dopts, &v, &count,
-                                                              msg, sizeof(msg));
+        next = f->g[1].corpus = read_next(f); /* kept alive, unchanged, until it is added */
+        if (next)
+            reader_start(f, &r);
+        if (f->fo->dry_run)
+            st = rp_store_query(f->store, c, f->fo->dopts, &v, &count, msg, sizeof(msg));
+        else if (next)
+            st = rp_store_add_ahead(f->store, c, next, f->fo->dopts, &v, &count, msg, sizeof(msg));
+        else
+            st = rp_store_add(f->store, c, f->fo->dopts, &v, &count, msg, sizeof(msg));
+        reader_join(f, &r);
     }
     if (st == RP_OK)
         st = f->fo->keep_only ? rp_store_write_new(stdout, c, v, count)
@@ -114,7 +215,11 @@ static int commit(follower *f)
         st = RP_EIO, snprintf(msg, sizeof(msg), "cannot write the verdicts: %s", strerror(errno));
     rp_store_verdicts_free(v, count);
     rp_corpus_free(c);
-    f->group_len = f->items = 0;
+    g->len = g->items = 0;
+    held = f->g[0]; /* the buffers are kept */
+    for (int i = 0; i + 1 < GROUPS; i++)
+        f->g[i] = f->g[i + 1];
+    f->g[GROUPS - 1] = held;
     if (st != RP_OK) {
         cli_error("%s", msg[0] ? msg : rp_strerror(st));
         return EXIT_TROUBLE;
@@ -122,25 +227,33 @@ static int commit(follower *f)
     return 0;
 }
 
-/* Moves the whole lines of f->part into the group. */
+/* Moves the whole lines of f->part into the groups: the one in hand until it holds
+ * --commit-items items, then the next, then the one after; lines after that one's last item
+ * wait in part. */
 static bool take_lines(follower *f, bool all)
 {
     size_t start = 0;
 
-    for (size_t i = 0; i < f->part_len; i++) {
-        if (f->part[i] != '\n' && !(all && i + 1 == f->part_len))
-            continue;
-        size_t len = i + 1 - start;
-        if (!grow(&f->group, &f->group_cap, f->group_len + len + 1))
+    while (start < f->part_len) {
+        const char *nl = memchr(f->part + start, '\n', f->part_len - start);
+        if (!nl && !all)
+            break;
+        group *g = f->g;
+        while (g < f->g + GROUPS - 1 && full(f, g))
+            g++;
+        if (full(f, g))
+            break;
+        size_t len = (nl ? (size_t)(nl - f->part) + 1 : f->part_len) - start;
+        if (!grow(&g->bytes, &g->cap, g->len + len + 1))
             return false;
-        if (f->group_len == 0)
-            f->first_line = f->lines + 1;
-        memcpy(f->group + f->group_len, f->part + start, len);
-        f->group_len += len;
+        if (g->len == 0)
+            g->first_line = f->lines + 1;
+        memcpy(g->bytes + g->len, f->part + start, len);
+        g->len += len;
         f->lines++;
-        if (!blank(f->part + start, len) && f->items++ == 0)
-            f->started = now_ms();
-        start = i + 1;
+        if (!blank(f->part + start, len) && g->items++ == 0)
+            g->started = now_ms();
+        start += len;
     }
     memmove(f->part, f->part + start, f->part_len - start);
     f->part_len -= start;
@@ -171,8 +284,8 @@ static int wait_ms(const follower *f)
 {
     int t = -1;
 
-    if (f->items) {
-        double left = f->started + f->fo->commit_ms - now_ms();
+    if (f->g[0].items) {
+        double left = f->g[0].started + f->fo->commit_ms - now_ms();
         t = left <= 0 ? 0 : (int)left + 1;
     }
     if (f->regular && (t < 0 || t > FILE_POLL_MS))
@@ -188,20 +301,47 @@ static int read_some(follower *f)
     ssize_t n = read(f->fd, f->part + f->part_len, READ_CHUNK);
     if (n < 0)
         return errno == EINTR || errno == EAGAIN ? 1 : -1;
-    if (n == 0)
-        return 0;
+    if (n == 0) {
+        if (!f->regular) /* the last line may lack its line break */
+            f->ended = true;
+        return f->regular || take_lines(f, true) ? 0 : (errno = ENOMEM, -1);
+    }
     f->part_len += (size_t)n;
     f->off += n;
     return take_lines(f, false) ? 1 : (errno = ENOMEM, -1);
+}
+
+/* Before the full group in hand commits: reads, without waiting, what has arrived, until the
+ * next groups are full too (the next is then signed during the commit, the one after read).
+ * Nothing waiting: nothing done, as with no backlog. */
+static int read_backlog(follower *f)
+{
+    while (!f->fo->dry_run && !f->ended && !full(f, &f->g[GROUPS - 1])) {
+        struct pollfd p = {f->fd, POLLIN, 0};
+        if (!f->regular && poll(&p, 1, 0) <= 0)
+            return 0;
+        int got = read_some(f);
+        if (got <= 0)
+            return got;
+    }
+    return 0;
+}
+
+static int read_failed(const follower *f)
+{
+    cli_error("cannot read '%s': %s", f->fo->path, strerror(errno));
+    return EXIT_TROUBLE;
 }
 
 static int loop(follower *f)
 {
     int rc = 0, got = 1;
 
-    while (!stop_asked && rc == 0) {
-        if (f->items &&
-            (f->items >= f->fo->commit_items || now_ms() >= f->started + f->fo->commit_ms)) {
+    while (!stop_asked && rc == 0 && !f->ended) {
+        const group *g = &f->g[0];
+        if (g->items && (full(f, g) || now_ms() >= g->started + f->fo->commit_ms)) {
+            if (full(f, g) && read_backlog(f) < 0)
+                return read_failed(f);
             rc = commit(f);
             continue;
         }
@@ -211,16 +351,19 @@ static int loop(follower *f)
             poll(NULL, 0, t), check_file(f);
         else if (!f->regular && poll(&p, 1, t) <= 0)
             continue; /* the deadline came, or a signal */
-        if ((got = read_some(f)) < 0) {
-            cli_error("cannot read '%s': %s", f->fo->path, strerror(errno));
-            return EXIT_TROUBLE;
-        }
-        if (got == 0 && !f->regular)
-            break;
+        if ((got = read_some(f)) < 0)
+            return read_failed(f);
     }
-    if (rc == 0 && f->part_len && !take_lines(f, true))
-        rc = EXIT_TROUBLE;
-    return rc ? rc : commit(f);
+    /* the end, or a signal: what was read is committed (the group in hand, the next, the
+     * lines waiting), in groups as before; nothing more is read, so a next group in hand is
+     * complete and is signed ahead */
+    f->ended = true;
+    while (rc == 0 && (f->g[0].items || f->g[1].items || f->g[2].items || f->part_len)) {
+        if (!take_lines(f, true))
+            return errno = ENOMEM, read_failed(f);
+        rc = commit(f);
+    }
+    return rc;
 }
 
 static void catch_signals(struct sigaction *old_int, struct sigaction *old_term)
@@ -257,6 +400,9 @@ int follow_run(rp_store *store, const follow_options *fo)
     if (f.fd != STDIN_FILENO)
         close(f.fd);
     free(f.part);
-    free(f.group);
+    for (int i = 0; i < GROUPS; i++) {
+        rp_corpus_free(f.g[i].corpus);
+        free(f.g[i].bytes);
+    }
     return rc;
 }

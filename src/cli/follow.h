@@ -18,9 +18,10 @@ typedef struct follow_options {
     const char *path; /* "-": standard input */
     size_t commit_items;
     unsigned commit_ms;
-    bool dry_run;   /* judge only (rp_store_query) */
-    bool keep_only; /* print the new items themselves, not verdicts */
-    bool quiet;     /* no warnings about skipped lines */
+    bool dry_run;    /* judge only (rp_store_query) */
+    bool keep_only;  /* print the new items themselves, not verdicts */
+    bool quiet;      /* no warnings about skipped lines */
+    bool one_thread; /* --threads 1: no group is read on a thread of its own */
     const rp_dedup_options *dopts;
     const rp_read_options *ropts;
 } follow_options;

@@ -2,7 +2,9 @@
 """reprint dedup --store --follow: fed through a pipe in timed pieces, each verdict appears
 before the input ends (after its group commits); SIGTERM commits the group in hand and exits 0;
 a followed file that grows, then is truncated, is read again from its start; --keep-only
-prints the new items' lines. Usage: check_follow.py REPRINT WORKDIR"""
+prints the new items' lines; groups hold exactly --commit-items items, and several groups read
+at once (the next signed while one commits) get the verdicts of one group at a time.
+Usage: check_follow.py REPRINT WORKDIR"""
 import fcntl
 import json
 import os
@@ -53,10 +55,9 @@ def wait_drained(pipe, timeout):
     fail(f"the input was not read within {timeout} s")
 
 
-def start(*args):
-    return subprocess.Popen([REPRINT, "dedup", "--store", os.path.join(WORK, "db"), *args],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+def start(*args, db="db", stdin=subprocess.PIPE):
+    return subprocess.Popen([REPRINT, "dedup", "--store", os.path.join(WORK, db), *args],
+                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def check_pipe():
@@ -112,11 +113,138 @@ def check_file():
         fail("SIGINT: exit status not 0")
 
 
+GROUP = 50
+
+
+class Lines:
+    """Output lines read with a timeout, several to a read (read_line's select cannot see the
+    lines a buffered readline took along)."""
+
+    def __init__(self, proc):
+        self.fd, self.buf = proc.stdout.fileno(), b""
+
+    def get(self, timeout):
+        end = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+        got, self.buf = self.buf.split(b"\n", 1)
+        return got.decode() + "\n"
+
+    def rest(self):
+        while True:
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return self.buf.decode().splitlines(keepends=True)
+            self.buf += chunk
+
+
+def batch_lines():
+    """310 items (6 groups of 50, then 10) with copies inside a group and across groups, and a
+    blank line (not an item) in the third group."""
+    out = []
+    for i in range(310):
+        base = i - 7 if i % 9 == 8 else (i - 60 if i % 23 == 22 and i >= 60 else None)
+        out.append(line(i, base=base))
+        if i == 120:
+            out.append("\n")
+    return out
+
+
+def group_by_group(db, args, lines):
+    """Verdicts when each group is written only after the one before was answered."""
+    p = start("--follow", "-", *args, db=db)
+    r = Lines(p)
+    out, items = [], [l for l in lines if l.strip()]
+    at = 0
+    while at < len(lines):
+        group, n = [], 0
+        while at < len(lines) and n < GROUP:
+            group.append(lines[at])
+            n += bool(lines[at].strip())
+            at += 1
+        p.stdin.write("".join(group).encode())
+        p.stdin.flush()
+        if n < GROUP:
+            break  # the last group, committed at the input's end
+        for _ in range(n):
+            got = r.get(WAIT)
+            if not got:
+                fail(f"group by group: no verdict after {len(out)}")
+            out.append(got)
+    p.stdin.close()
+    out += r.rest()
+    if p.wait(timeout=30) != 0 or len(out) != len(items):
+        fail(f"group by group: {len(out)} verdicts of {len(items)}")
+    return out
+
+
+def all_at_once(db, args, lines):
+    """Verdicts when every group is there at once (a file as standard input: all is readable
+    as each group commits, so the next group is always signed ahead)."""
+    path = os.path.join(WORK, db + ".jsonl")
+    with open(path, "w") as f:
+        f.write("".join(lines))
+    with open(path, "rb") as f:
+        p = start("--follow", "-", *args, db=db, stdin=f)
+        out, err = p.communicate(timeout=120)
+    if p.returncode != 0:
+        fail(f"all at once: exit {p.returncode}: {err.decode()}")
+    return out.decode().splitlines(keepends=True)
+
+
+def batches(db):
+    out = subprocess.run([REPRINT, "store", "stats", os.path.join(WORK, db)], check=True,
+                         stdout=subprocess.PIPE).stdout.decode()
+    return json.loads(out)["batches"]
+
+
+def check_groups():
+    lines = batch_lines()
+    args = ["--commit-items", str(GROUP), "--commit-ms", "600000"]
+    one = group_by_group("g1", args, lines)
+    many = all_at_once("g2", args, lines)
+    if many != one:
+        diff = next(i for i in range(min(len(one), len(many))) if one[i] != many[i])
+        fail(f"all at once differs from group by group at {diff}: {many[diff]} {one[diff]}")
+    kinds = {json.loads(l)["verdict"] for l in one}
+    if not {"new", "duplicate"} <= kinds or [json.loads(l)["seq"] for l in one] != list(
+            range(1, 311)):
+        fail(f"group verdicts: {kinds}")
+    if batches("g1") != 7 or batches("g2") != 7:
+        fail(f"batches: {batches('g1')} and {batches('g2')}, not 7")
+    # a dry run judges each group alone against the store: the groups must be the same too
+    dry = args + ["--dry-run"]
+    if all_at_once("g3", dry, lines) != group_by_group("g4", dry, lines):
+        fail("dry run: all at once differs from group by group")
+    # 2 groups and 1 item read at once: the 2 groups commit, the item waits for its own group
+    p = start("--follow", "-", *args, db="g5")
+    r = Lines(p)
+    p.stdin.write("".join(line(1000 + i) for i in range(2 * GROUP + 1)).encode())
+    p.stdin.flush()
+    for i in range(2 * GROUP):
+        got = r.get(WAIT)
+        if not got or json.loads(got)["id"] != f"it-{1000 + i}":
+            fail(f"exact groups: item {i}: {got}")
+    if r.get(0.5):
+        fail("a group took more than --commit-items items")
+    p.send_signal(signal.SIGTERM)
+    out = r.rest()
+    if p.wait(timeout=30) != 0 or [json.loads(l)["id"] for l in out] != [f"it-{1000 + 2 * GROUP}"]:
+        fail(f"exact groups, the last: {out}")
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     check_pipe()
     check_file()
+    check_groups()
     print("ok")
 
 
