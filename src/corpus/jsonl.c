@@ -11,6 +11,7 @@
 #include "corpus/corpus.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <string.h>
 
 typedef struct jsonl_line {
@@ -260,6 +261,21 @@ static rp_status jsonl_sink(void *ctx, const char *data, size_t len, bool eof, s
     return st;
 }
 
+/* jansson allocates through rp_malloc (so the allocation-failure tests reach its parser too).
+ * json_set_alloc_funcs writes globals: set once, before the first parse, however many threads
+ * read JSONL at the same time (a follower parsing its next group beside a commit, the pool). */
+static pthread_once_t json_alloc_once = PTHREAD_ONCE_INIT;
+
+static void json_alloc_set(void)
+{
+    json_set_alloc_funcs(rp_malloc, rp_free);
+}
+
+static void json_alloc_init(void)
+{
+    pthread_once(&json_alloc_once, json_alloc_set);
+}
+
 rp_status rp_corpus_read_jsonl(rp_corpus *c, const char *path, rp_buf *buf,
                                const rp_read_options *ropts, size_t cap)
 {
@@ -267,7 +283,7 @@ rp_status rp_corpus_read_jsonl(rp_corpus *c, const char *path, rp_buf *buf,
     size_t used;
     rp_status st;
 
-    json_set_alloc_funcs(rp_malloc, rp_free);
+    json_alloc_init();
     st = jsonl_sink(&jr, buf->data ? buf->data : "", buf->len, true, &used);
     rp_buf_release(buf);
     return st;
@@ -281,7 +297,7 @@ rp_status rp_corpus_stream_jsonl(rp_corpus *c, const char *path, int fd,
     rp_corpus_mark mark;
     rp_status st;
 
-    json_set_alloc_funcs(rp_malloc, rp_free);
+    json_alloc_init();
     rp_corpus_mark_get(c, &mark);
     st = rp_corpus_load_stream(fd, cap + 2 * RP_JSONL_SLACK, jsonl_sink, &jr, why);
     if (st != RP_OK || !why[0])
@@ -298,6 +314,6 @@ rp_status rp_corpus_read_jsonl_bytes(rp_corpus *c, const char *name, const void 
     jsonl_reader jr = {c, name, ropts, cap, first_line ? first_line - 1 : 0, false, false};
     size_t used;
 
-    json_set_alloc_funcs(rp_malloc, rp_free);
+    json_alloc_init();
     return jsonl_sink(&jr, len ? bytes : "", len, true, &used);
 }
