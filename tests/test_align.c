@@ -345,6 +345,17 @@ static void test_align_long_sides_equal_reference(void **state)
     rp_align_work_release(&w);
 }
 
+/* The same comparisons with the narrow cells on SSE2 alone (the processor's SSE4.1, when it has
+ * it, is taken otherwise). */
+static void test_align_sse2_narrow_cells_equal_reference(void **state)
+{
+    rp_align_narrow_sse2_only(true);
+    test_align_global_fast_equals_reference(state);
+    test_align_extend_fast_equals_reference(state);
+    test_align_long_sides_equal_reference(state);
+    rp_align_narrow_sse2_only(false);
+}
+
 static void test_align_mirrors_when_sides_swap(void **state)
 {
     uint32_t a[150], b[160];
@@ -415,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_align_global_fast_equals_reference),
         cmocka_unit_test(test_align_extend_fast_equals_reference),
         cmocka_unit_test(test_align_long_sides_equal_reference),
+        cmocka_unit_test(test_align_sse2_narrow_cells_equal_reference),
         cmocka_unit_test(test_align_mirrors_when_sides_swap),
         cmocka_unit_test(test_align_reports_allocation_failure),
     };
