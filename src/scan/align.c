@@ -549,6 +549,29 @@ static inline int64_t run_rows(const uint32_t *pa, uint32_t alen, const uint32_t
     return (int64_t)run_bwd(pa - i + 1, pb - (i + delta) + 1, (size_t)n);
 }
 
+/* Whether token t is among b's tokens lo .. hi (1-based, pb[dir * (j - 1)]; none when hi < lo):
+ * they lie together in memory, compared 4 at a time. */
+static inline unsigned band_has(const uint32_t *pb, const int dir, int64_t lo, int64_t hi,
+                                uint32_t t)
+{
+    const int64_t n = hi - lo + 1;
+    unsigned hit = 0;
+    int64_t k = 0;
+    if (n <= 0)
+        return 0;
+    const uint32_t *p = dir > 0 ? pb + (lo - 1) : pb - (hi - 1);
+#if defined(__SSE2__)
+    const __m128i vt = _mm_set1_epi32((int32_t)t);
+    __m128i acc = _mm_setzero_si128();
+    for (; k + 4 <= n; k += 4)
+        acc = _mm_or_si128(acc, _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(p + k)), vt));
+    hit = _mm_movemask_epi8(acc) != 0;
+#endif
+    for (; k < n; k++)
+        hit |= p[k] == t;
+    return hit;
+}
+
 /*
  * Whether an extension past row i (i >= BAND: no all-gap cells below) can only fade: a path
  * enters each row by one diagonal step at most, so a cell t rows on scores at most the row's
@@ -564,9 +587,7 @@ static inline int fades(const uint32_t *pa, uint32_t alen, const uint32_t *pb, u
         const int64_t row = i + t;
         const uint32_t ta = pa[dir * (row - 1)];
         int64_t lo = row - RP_ALIGN_BAND, hi = row + RP_ALIGN_BAND < blen ? row + RP_ALIGN_BAND : blen;
-        unsigned hit = 0;
-        for (int64_t j = lo; j <= hi; j++)
-            hit |= ta == pb[dir * (j - 1)];
+        unsigned hit = band_has(pb, dir, lo, hi, ta);
         m += hit;
         if (r - t + 2 * m >= b)
             return 0;
@@ -790,8 +811,7 @@ static inline int no_match_window(const uint32_t *pa, uint32_t alen, const uint3
         const uint32_t ta = pa[dir * (i - 1)];
         int64_t lo = i - RP_ALIGN_BAND > 1 ? i - RP_ALIGN_BAND : 1;
         int64_t hi = i + RP_ALIGN_BAND < blen ? i + RP_ALIGN_BAND : blen;
-        for (int64_t j = lo; j <= hi; j++)
-            hit |= ta == pb[dir * (j - 1)];
+        hit |= band_has(pb, dir, lo, hi, ta);
     }
     return !hit;
 }
