@@ -312,6 +312,50 @@ static void test_align_extend_fast_equals_reference(void **state)
     }
 }
 
+/* Long sides take the wide (64-bit) packed cells (a global band's la + lb, an extension's
+ * rows, from 2^14 tokens on), shorter ones the narrow (32-bit) cells: both give the
+ * reference's results, on long copies with scattered edits and on extensions of 2^14 - 1 to
+ * 2^14 + 2 rows that run to their end (exact runs skipped on the way). */
+static void test_align_long_sides_equal_reference(void **state)
+{
+    enum { N = 17000 };
+    static uint32_t a[N], b[N + 2000];
+    rp_align_work w;
+    rp_align_work_init(&w);
+    rng_state = 13;
+    for (int round = 0; round < 8; round++) {
+        uint32_t alphabet = round % 2 ? 50 : 0;
+        uint32_t na = round < 4 ? N : 16384 - 5 + (uint32_t)round, nb, m1, c1, m2, c2;
+        random_tokens(a, na, alphabet);
+        nb = edited_copy(a, na, b, N + 2000, 20 + rng() % 30, alphabet);
+        assert_int_equal(rp_align_global(a, na, b, nb, &w, &m1, &c1), RP_OK);
+        assert_int_equal(rp_align_global_cells(a, na, b, nb, &w, &m2, &c2), RP_OK);
+        assert_int_equal(m1, m2);
+        assert_int_equal(c1, c2);
+        /* a copy with substituted words only: the extension runs to its end */
+        for (uint32_t i = 0; i < na; i++)
+            b[i] = i == 0 || rng() % 15 == 0 ? a[i] + 1 : a[i];
+        rp_align_ext x = rp_align_extend(a, 0, na, b, 0, na, 1, false);
+        rp_align_ext y = rp_align_extend(a, 0, na, b, 0, na, 1, true);
+        assert_int_equal(x.a, y.a);
+        assert_int_equal(x.b, y.b);
+        assert_int_equal(x.matches, y.matches);
+        assert_int_equal(x.columns, y.columns);
+    }
+    rp_align_work_release(&w);
+}
+
+/* The same comparisons with the narrow cells on SSE2 alone (the processor's SSE4.1, when it has
+ * it, is taken otherwise). */
+static void test_align_sse2_narrow_cells_equal_reference(void **state)
+{
+    rp_align_narrow_sse2_only(true);
+    test_align_global_fast_equals_reference(state);
+    test_align_extend_fast_equals_reference(state);
+    test_align_long_sides_equal_reference(state);
+    rp_align_narrow_sse2_only(false);
+}
+
 static void test_align_mirrors_when_sides_swap(void **state)
 {
     uint32_t a[150], b[160];
@@ -381,6 +425,8 @@ int main(void)
         cmocka_unit_test(test_align_global_counts_matches_and_columns),
         cmocka_unit_test(test_align_global_fast_equals_reference),
         cmocka_unit_test(test_align_extend_fast_equals_reference),
+        cmocka_unit_test(test_align_long_sides_equal_reference),
+        cmocka_unit_test(test_align_sse2_narrow_cells_equal_reference),
         cmocka_unit_test(test_align_mirrors_when_sides_swap),
         cmocka_unit_test(test_align_reports_allocation_failure),
     };

@@ -14,6 +14,14 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+/* SSE4.1 for the narrow cells: built in, or taken at run time where the compiler can */
+#if defined(__SSE4_1__) || (defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) &&      \
+                            (defined(__x86_64__) || defined(__i386__)))
+#define RP_ALIGN_SSE41 1
+#include <smmintrin.h>
+#else
+#define RP_ALIGN_SSE41 0
+#endif
 
 #define NEG (INT32_MIN / 2)
 #define RP_ALIGN_ACTIVE_MAX 256 /* open chains kept at once (repeats inside one document) */
@@ -383,6 +391,9 @@ static rp_status global_packed(const uint32_t *a, uint32_t la, const uint32_t *b
     return RP_OK;
 }
 
+static rp_status global_band(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
+                             rp_align_work *work, uint32_t *matches, uint32_t *columns);
+
 /*
  * Same result as rp_align_global_cells. A common prefix and suffix are aligned token to token without
  * DP: where a[i-1] == b[j-1] a cell of the band always equals its diagonal neighbour plus a
@@ -407,7 +418,7 @@ rp_status rp_align_global(const uint32_t *a, uint32_t la, const uint32_t *b, uin
         *columns = pre + suf + la + lb;
         return RP_OK;
     }
-    if (global_packed(a + pre, la, b + pre, lb, work, matches, columns) != RP_OK)
+    if (global_band(a + pre, la, b + pre, lb, work, matches, columns) != RP_OK)
         return RP_ENOMEM;
     *matches += pre + suf;
     *columns += pre + suf;
@@ -538,6 +549,29 @@ static inline int64_t run_rows(const uint32_t *pa, uint32_t alen, const uint32_t
     return (int64_t)run_bwd(pa - i + 1, pb - (i + delta) + 1, (size_t)n);
 }
 
+/* Whether token t is among b's tokens lo .. hi (1-based, pb[dir * (j - 1)]; none when hi < lo):
+ * they lie together in memory, compared 4 at a time. */
+static inline unsigned band_has(const uint32_t *pb, const int dir, int64_t lo, int64_t hi,
+                                uint32_t t)
+{
+    const int64_t n = hi - lo + 1;
+    unsigned hit = 0;
+    int64_t k = 0;
+    if (n <= 0)
+        return 0;
+    const uint32_t *p = dir > 0 ? pb + (lo - 1) : pb - (hi - 1);
+#if defined(__SSE2__)
+    const __m128i vt = _mm_set1_epi32((int32_t)t);
+    __m128i acc = _mm_setzero_si128();
+    for (; k + 4 <= n; k += 4)
+        acc = _mm_or_si128(acc, _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(p + k)), vt));
+    hit = _mm_movemask_epi8(acc) != 0;
+#endif
+    for (; k < n; k++)
+        hit |= p[k] == t;
+    return hit;
+}
+
 /*
  * Whether an extension past row i (i >= BAND: no all-gap cells below) can only fade: a path
  * enters each row by one diagonal step at most, so a cell t rows on scores at most the row's
@@ -546,17 +580,14 @@ static inline int64_t run_rows(const uint32_t *pa, uint32_t alen, const uint32_t
  * better and the extension ends with what it has.
  */
 static inline int fades(const uint32_t *pa, uint32_t alen, const uint32_t *pb, uint32_t blen,
-                        const int dir, int64_t i, pcell rowmax, pcell best)
+                        const int dir, int64_t i, int64_t r, int64_t b)
 {
-    const int64_t r = P_SCORE(rowmax), b = P_SCORE(best);
     int64_t m = 0;
     for (int64_t t = 1; i + t <= alen; t++) {
         const int64_t row = i + t;
         const uint32_t ta = pa[dir * (row - 1)];
         int64_t lo = row - RP_ALIGN_BAND, hi = row + RP_ALIGN_BAND < blen ? row + RP_ALIGN_BAND : blen;
-        unsigned hit = 0;
-        for (int64_t j = lo; j <= hi; j++)
-            hit |= ta == pb[dir * (j - 1)];
+        unsigned hit = band_has(pb, dir, lo, hi, ta);
         m += hit;
         if (r - t + 2 * m >= b)
             return 0;
@@ -623,7 +654,7 @@ static inline ext_res extend_packed(const uint32_t *pa, uint32_t alen, const uin
         for (int64_t d = last + 1 > first ? last + 1 : first; d < W; d++)
             cur[d] = P_DEAD;
         if (rowmax == P_DEAD || (i >= RP_ALIGN_BAND && P_SCORE(rowmax) <= P_SCORE(best) - 2 &&
-                                 fades(pa, alen, pb, blen, dir, i, rowmax, best)))
+                                 fades(pa, alen, pb, blen, dir, i, P_SCORE(rowmax), P_SCORE(best))))
             break;
         pcell *t = prev;
         prev = cur;
@@ -644,6 +675,130 @@ static inline ext_res extend_packed(const uint32_t *pa, uint32_t alen, const uin
     return res;
 }
 
+/*
+ * Narrow cells. While the sides are short (la + lb, or an extension's rows, under
+ * RP_NARROW_MAX) a packed cell fits 32 bits as score * 2^15 + matches (|score| < 2^14,
+ * matches < 2^15), the same order, so four cells of a row go in one SSE2 register. A row is
+ * then filled four cells at a time (align_narrow.h, made once with SSE2 and once with SSE4.1's
+ * pmaxsd, taken when the processor has it): each cell's best of the diagonal and up steps, then the
+ * left steps as a running maximum (cell t takes cell t - s less s gaps: shifts by one and by
+ * two cells, then the cell before the four less 1 to 4 gaps). A running maximum taken before
+ * an extension's X-drop floor is applied gives the cells the floor gives cell by cell: a cell
+ * under the floor passes on less than the floor to its right.
+ */
+#if defined(__SSE2__)
+typedef int32_t ncell;
+#define N_ONE ((int32_t)1 << 15)
+#define N_MATCH (N_ONE + 1)
+#define N_DEAD (-((int32_t)1 << 30))
+#define N_SCORE(x) ((x) >> 15)
+#define N_MATCHES(x) ((uint32_t)(x)&0x7FFFu)
+#define RP_NARROW_MAX (1u << 14)
+
+/* SSE2 has no 32-bit maximum */
+static inline __m128i nmax_sse2(__m128i x, __m128i y)
+{
+    __m128i gt = _mm_cmpgt_epi32(x, y);
+    return _mm_or_si128(_mm_and_si128(gt, x), _mm_andnot_si128(gt, y));
+}
+
+static inline ncell nmax1(ncell x, ncell y)
+{
+    return x > y ? x : y;
+}
+
+static inline ncell narrow_run_cell(int64_t k, ncell v)
+{
+    return (ncell)(k >= 0 ? v - k * N_ONE : v + 2 * k * N_ONE + k);
+}
+
+static inline int narrow_global_steady(const ncell *row, int64_t lo, int64_t hi, int64_t top,
+                                       ncell v)
+{
+    for (int64_t j = lo; j <= hi; j++)
+        if (row[j] != narrow_run_cell(j - top, v))
+            return 0;
+    return 1;
+}
+
+static inline ncell narrow_steady_cell(int64_t d, int64_t top, ncell v)
+{
+    int64_t k = d - top;
+    if (k >= 0)
+        return k <= RP_ALIGN_XDROP + 1 ? (ncell)(v - k * N_ONE) : N_DEAD;
+    k = -k;
+    return 2 * k <= RP_ALIGN_XDROP + 1 ? (ncell)(v - 2 * k * N_ONE - k) : N_DEAD;
+}
+
+static inline int narrow_steady(const ncell *row, int64_t top, ncell v)
+{
+    for (int64_t d = 0; d < 2 * RP_ALIGN_BAND + 1; d++)
+        if (row[d] != narrow_steady_cell(d, top, v))
+            return 0;
+    return 1;
+}
+
+#define NARROW_FN(name) name##_sse2
+#define NARROW_TARGET
+#define NARROW_MAX nmax_sse2
+#define NARROW_KILL(m, dead, x) _mm_or_si128(_mm_and_si128(m, dead), _mm_andnot_si128(m, x))
+#include "scan/align_narrow.h"
+#undef NARROW_FN
+#undef NARROW_TARGET
+#undef NARROW_MAX
+#undef NARROW_KILL
+#if RP_ALIGN_SSE41
+#define NARROW_FN(name) name##_sse41
+#define NARROW_TARGET __attribute__((target("sse4.1")))
+#define NARROW_MAX _mm_max_epi32
+#define NARROW_KILL(m, dead, x) _mm_blendv_epi8(x, dead, m)
+#include "scan/align_narrow.h"
+#undef NARROW_FN
+#undef NARROW_TARGET
+#undef NARROW_MAX
+#undef NARROW_KILL
+#endif
+
+static bool narrow_sse2_only;
+
+void rp_align_narrow_sse2_only(bool on)
+{
+    narrow_sse2_only = on;
+}
+
+/* Whether the narrow cells take SSE4.1's 32-bit maximum. */
+static inline bool narrow_sse41(void)
+{
+#if defined(__SSE4_1__)
+    return !narrow_sse2_only;
+#elif RP_ALIGN_SSE41
+    return !narrow_sse2_only && __builtin_cpu_supports("sse4.1");
+#else
+    return false;
+#endif
+}
+#else
+void rp_align_narrow_sse2_only(bool on)
+{
+    (void)on;
+}
+#endif
+
+/* The band between a common prefix and suffix: narrow cells while the sides are short. */
+static rp_status global_band(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
+                             rp_align_work *work, uint32_t *matches, uint32_t *columns)
+{
+#if RP_ALIGN_SSE41
+    if ((uint64_t)la + lb < RP_NARROW_MAX && narrow_sse41())
+        return global_narrow_sse41(a, la, b, lb, work, matches, columns);
+#endif
+#if defined(__SSE2__)
+    if ((uint64_t)la + lb < RP_NARROW_MAX)
+        return global_narrow_sse2(a, la, b, lb, work, matches, columns);
+#endif
+    return global_packed(a, la, b, lb, work, matches, columns);
+}
+
 /* Whether no token pair compared in rows 1 .. XDROP + 1 of an extension band matches: then
  * every cell there scores at most -max(i, j) (all its columns mismatches or gaps), none beats
  * the start, and row XDROP + 1 is all below the drop: the extension takes nothing. */
@@ -656,10 +811,24 @@ static inline int no_match_window(const uint32_t *pa, uint32_t alen, const uint3
         const uint32_t ta = pa[dir * (i - 1)];
         int64_t lo = i - RP_ALIGN_BAND > 1 ? i - RP_ALIGN_BAND : 1;
         int64_t hi = i + RP_ALIGN_BAND < blen ? i + RP_ALIGN_BAND : blen;
-        for (int64_t j = lo; j <= hi; j++)
-            hit |= ta == pb[dir * (j - 1)];
+        hit |= band_has(pb, dir, lo, hi, ta);
     }
     return !hit;
+}
+
+/* An extension past its leading run: narrow cells while a's side is short. */
+static inline ext_res extend_band(const uint32_t *pa, uint32_t alen, const uint32_t *pb,
+                                  uint32_t blen, const int dir)
+{
+#if RP_ALIGN_SSE41
+    if (alen < RP_NARROW_MAX && narrow_sse41())
+        return extend_narrow_sse41(pa, alen, pb, blen, dir);
+#endif
+#if defined(__SSE2__)
+    if (alen < RP_NARROW_MAX)
+        return extend_narrow_sse2(pa, alen, pb, blen, dir);
+#endif
+    return extend_packed(pa, alen, pb, blen, dir);
 }
 
 /*
@@ -681,7 +850,7 @@ static inline ext_res extend_runs(const uint32_t *pa, uint32_t alen, const uint3
         pa += dir * (int64_t)r;
         pb += dir * (int64_t)r;
         if (!no_match_window(pa, alen - r, pb, blen - r, dir))
-            x = extend_packed(pa, alen - r, pb, blen - r, dir);
+            x = extend_band(pa, alen - r, pb, blen - r, dir);
     }
     x.i += r;
     x.j += r;

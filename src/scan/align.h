@@ -116,6 +116,11 @@ typedef struct rp_align_ext {
     uint32_t a, b, matches, columns;
 } rp_align_ext;
 
+/* Tests: true makes the narrow (32-bit) cells take SSE2 alone even where the processor has
+ * SSE4.1 (the default takes SSE4.1 there); both give the same cells. Set it before aligning,
+ * on one thread. */
+void rp_align_narrow_sse2_only(bool on);
+
 /* Extends from a point: token t of a side is seq[base + dir * t] for t < len (dir 1 or -1).
  * cells: the reference, cell by cell over the whole band; else as rp_align_pair extends (an
  * exact run first, packed cells after). Tests compare the two. */
