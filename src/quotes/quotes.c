@@ -1420,8 +1420,15 @@ static inline bool place_less(const cand *a, const cand *b)
     return rank_less(a, b);
 }
 
+/* (doc, position): total on the kept candidates, those of one document being disjoint. */
+static inline bool start_less(const cand *a, const cand *b)
+{
+    return a->doc != b->doc ? a->doc < b->doc : a->t_start < b->t_start;
+}
+
 RP_DEFINE_SORT(sort_by_rank, cand, rank_less)
 RP_DEFINE_SORT(sort_by_place, cand, place_less)
+RP_DEFINE_SORT(sort_by_start, cand, start_less)
 
 /* A document with more candidates than this has its kept ones marked in a bitmap of its tokens
  * (work.taken) rather than compared one by one: one document holding 10,000 copies of a text
@@ -1522,8 +1529,10 @@ static rp_status dedupe_cands(work *w)
     if (RP_GROW(w->placed, w->placed_cap, kept + 1) != RP_OK)
         return RP_ENOMEM;
     memcpy(w->placed, w->cands, kept * sizeof(*w->cands));
-    if (kept > 1)
+    if (kept > 1) {
+        sort_by_start(w->placed, kept); /* they came best first in each document */
         sort_by_rank(w->cands, kept);
+    }
     return RP_OK;
 }
 
