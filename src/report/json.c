@@ -590,12 +590,12 @@ static void quote_source(FILE *out, const rp_quote_source *s)
     q = put_u(q, s->start);
     q = put_lit(q, ",\"end\":");
     q = put_u(q, s->end);
-    q = put_lit(q, ",\"quoted\":");
-    q = put_lit(q, json_bool(s->quoted));
-    q = put_lit(q, ",\"identity\":");
+    q = s->quoted ? put_lit(q, ",\"quoted\":true,\"identity\":")
+                  : put_lit(q, ",\"quoted\":false,\"identity\":");
     q = put_share(q, s->identity);
     q = put_lit(q, ",\"fidelity\":\"");
-    q = put_lit(q, rp_fidelity_name(s->fidelity));
+    q = s->fidelity == RP_FIDELITY_VERBATIM ? put_lit(q, "verbatim")
+                                            : put_lit(q, rp_fidelity_name(s->fidelity));
     q = put_lit(q, "\",\"differences\":[");
     if (s->diff_count == 0) {
         q = put_lit(q, "]}");
