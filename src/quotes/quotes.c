@@ -1472,17 +1472,19 @@ static bool overlaps_kept(const work *w, const cand *c, size_t first, size_t kep
 /* Keeps in w->cands[*kept...] those of candidates [i, e) (one document's, best first) that
  * overlap none kept before them: by comparison for a few, through a bitmap of the tokens the
  * kept ones cover (w->taken, all clear again on return) for more. The same ones either way
- * (an empty candidate, which covers no bit, is compared). */
+ * (a document with an empty candidate, which covers no bit, is compared). */
 static rp_status keep_doc_cands(work *w, size_t i, size_t e, size_t *kept)
 {
     size_t first = *kept;
     uint32_t lo = UINT32_MAX, hi = 0;
+    bool bitmap = e - i > DEDUPE_SCAN;
 
-    if (e - i > DEDUPE_SCAN) {
-        for (size_t k = i; k < e; k++) {
-            lo = w->cands[k].t_start < lo ? w->cands[k].t_start : lo;
-            hi = w->cands[k].t_end > hi ? w->cands[k].t_end : hi;
-        }
+    for (size_t k = i; k < e && bitmap; k++) {
+        lo = w->cands[k].t_start < lo ? w->cands[k].t_start : lo;
+        hi = w->cands[k].t_end > hi ? w->cands[k].t_end : hi;
+        bitmap = w->cands[k].t_start < w->cands[k].t_end;
+    }
+    if (bitmap) {
         size_t words = ((size_t)hi - lo + 63) / 64, had = w->taken_cap;
         if (RP_GROW(w->taken, w->taken_cap, words) != RP_OK)
             return RP_ENOMEM;
@@ -1490,21 +1492,15 @@ static rp_status keep_doc_cands(work *w, size_t i, size_t e, size_t *kept)
     }
     for (size_t k = i; k < e; k++) {
         cand c = w->cands[k];
-        bool dup;
-        if (e - i <= DEDUPE_SCAN || c.t_start >= c.t_end)
-            dup = overlaps_kept(w, &c, first, *kept);
-        else
-            dup = bits_any(w->taken, c.t_start - lo, c.t_end - lo);
-        if (dup)
+        if (bitmap ? bits_any(w->taken, c.t_start - lo, c.t_end - lo)
+                   : overlaps_kept(w, &c, first, *kept))
             continue;
-        if (e - i > DEDUPE_SCAN && c.t_start < c.t_end)
+        if (bitmap)
             bits_put(w->taken, c.t_start - lo, c.t_end - lo, true);
         w->cands[(*kept)++] = c;
     }
-    if (e - i > DEDUPE_SCAN)
-        for (size_t k = first; k < *kept; k++)
-            if (w->cands[k].t_start < w->cands[k].t_end)
-                bits_put(w->taken, w->cands[k].t_start - lo, w->cands[k].t_end - lo, false);
+    for (size_t k = first; k < *kept && bitmap; k++)
+        bits_put(w->taken, w->cands[k].t_start - lo, w->cands[k].t_end - lo, false);
     return RP_OK;
 }
 
