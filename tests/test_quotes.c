@@ -485,6 +485,74 @@ static void test_sources_listed_stop_at_max_sources_of_at_most_100(void **state)
     rp_corpus_free(c);
 }
 
+/* Two texts quoted over and over in one document (more candidates there than dedupe_cands
+ * compares one by one), one of them also standing unquoted in it now and then: every copy
+ * lists every other place of its text, unquoted ones first, then by position, each verbatim
+ * with the line and column a count from the top gives (a source's line and column are counted
+ * once for all the copies that list it). */
+static void test_many_copies_in_one_document_list_every_other_place(void **state)
+{
+    (void)state;
+    static const char a[] = "the tide came in over the old stone harbour wall before dawn";
+    static const char b[] = "seven grey herons waited by the mill pond for the thaw";
+    enum { LINES = 30 };
+    size_t cap = LINES * 200, n = 0, at_a[LINES], at_b[LINES];
+    bool plain[LINES];
+    char *t = malloc(cap);
+    rp_options o;
+    rp_quotes_options qo;
+    rp_quotes *r = NULL;
+    uint32_t line, col;
+
+    assert_non_null(t);
+    for (size_t i = 0; i < LINES; i++) {
+        plain[i] = i % 6 == 5;
+        n += (size_t)snprintf(t + n, cap - n, plain[i] ? "plain %zu: " : "line %zu caf\xC3\xA9: \xE2\x80\x9C", i);
+        at_a[i] = n;
+        n += (size_t)snprintf(t + n, cap - n, "%s%s\n", a, plain[i] ? " and more." : "\xE2\x80\x9D he said.");
+        n += (size_t)snprintf(t + n, cap - n, "then \xE2\x80\x9C");
+        at_b[i] = n;
+        n += (size_t)snprintf(t + n, cap - n, "%s\xE2\x80\x9D she wrote.\n", b);
+    }
+    assert_true(n < cap);
+    const char *texts[] = {t};
+    rp_corpus *c = corpus_of(texts, 1);
+    rp_options_init(&o);
+    rp_quotes_options_init(&qo);
+    qo.max_sources = RP_QUOTES_MAX_SOURCES;
+    assert_int_equal(rp_quotes_run(c, &o, &qo, &r), RP_OK);
+    assert_int_equal(rp_quotes_count(r), LINES - LINES / 6 + LINES);
+    for (size_t i = 0; i < rp_quotes_count(r); i++) {
+        const rp_quote *q = rp_quotes_get(r, i);
+        bool is_a = strncmp(t + q->start, a, strlen(a)) == 0;
+        const size_t *at = is_a ? at_a : at_b;
+        size_t k = 0;
+        assert_true(is_a || strncmp(t + q->start, b, strlen(b)) == 0);
+        assert_int_equal(q->sources_total, LINES - 1);
+        assert_int_equal(q->source_count, LINES - 1);
+        for (int pass = 0; pass < 2; pass++) /* unquoted places first, then quoted ones */
+            for (size_t l = 0; l < LINES; l++) {
+                if (at[l] == q->start || (is_a && plain[l]) != (pass == 0))
+                    continue;
+                const rp_quote_source *src = &q->sources[k++];
+                assert_int_equal(src->doc, 0);
+                assert_int_equal(src->start, at[l]);
+                assert_int_equal(src->quoted, pass == 1);
+                assert_int_equal(src->fidelity, RP_FIDELITY_VERBATIM);
+                line_col_of(t, src->start, &line, &col);
+                assert_int_equal(src->line, line);
+                assert_int_equal(src->column, col);
+            }
+        assert_int_equal(k, LINES - 1);
+        line_col_of(t, q->start, &line, &col);
+        assert_int_equal(q->line, line);
+        assert_int_equal(q->column, col);
+    }
+    rp_quotes_free(r);
+    rp_corpus_free(c);
+    free(t);
+}
+
 /* A text quoted in 120 documents (popular), and longer quotations holding it. A copy of the
  * popular text is a source of such a quotation by itself, grown by the words beside it that
  * equal the quotation's own there (no alignment: "The mayor said" joins it, "on Monday" stops
@@ -1000,6 +1068,7 @@ int main(void)
         cmocka_unit_test(test_json_report_follows_the_schema),
         cmocka_unit_test(test_copies_past_two_thousand_keep_their_sources),
         cmocka_unit_test(test_sources_listed_stop_at_max_sources_of_at_most_100),
+        cmocka_unit_test(test_many_copies_in_one_document_list_every_other_place),
         cmocka_unit_test(test_quotation_holding_a_popular_text_is_sourced_by_its_copies),
         cmocka_unit_test(test_seed_bound_keeps_a_source_with_just_enough_seeds),
         cmocka_unit_test(test_report_is_the_same_for_any_thread_count),

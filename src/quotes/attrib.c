@@ -192,12 +192,12 @@ static bool in_list(const char *const *list, size_t count, const char *s, size_t
 {
     char low[16];
 
-    if (len >= sizeof(low))
-        return false;
+    if (len == 0 || len >= sizeof(low))
+        return false; /* no word of a list is empty or that long */
     for (size_t i = 0; i < len; i++)
         low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-    for (size_t i = 0; i < count; i++)
-        if (strlen(list[i]) == len && memcmp(list[i], low, len) == 0)
+    for (size_t i = 0; i < count; i++) /* first letters first: strlen was most of the hint */
+        if (list[i][0] == low[0] && strlen(list[i]) == len && memcmp(list[i], low, len) == 0)
             return true;
     return false;
 }

@@ -86,9 +86,38 @@ static rp_status run_diff(rp_quotes *r, const rp_qside *q, const rp_qside *s, ui
     return add_diff(r, qw, ql, sw, sl);
 }
 
+/* Is every column of ops SAME with the tokens byte for byte equal, found by one comparison of
+ * the two ranges of bytes whose tokens stand at the same offsets in them? Another copy of the
+ * quotation's text usually is: one comparison, not one a token (a text quoted 10,000 times in
+ * one document listed 300,000 such sources). */
+static bool all_verbatim(const rp_qops *ops, const rp_qside *q, const rp_qside *s)
+{
+    size_t n = ops->count;
+    if (n == 0 || q->first + n > q->toks->count || s->first + n > s->toks->count)
+        return false;
+    const rp_token *a = q->toks->items + q->first, *b = s->toks->items + s->first;
+    uint32_t qa = a[0].start, sa = b[0].start, len = a[n - 1].end - qa;
+    if (b[n - 1].end - sa != len)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (ops->items[i] != RP_QOP_SAME || a[i].start - qa != b[i].start - sa ||
+            a[i].end - qa != b[i].end - sa)
+            return false;
+    return memcmp(q->doc->bytes + qa, s->doc->bytes + sa, len) == 0;
+}
+
 rp_status rp_quotes_classify(rp_quotes *r, const rp_qops *ops, const rp_qside *q, const rp_qside *s,
                              uint32_t qe, rp_quote_source *out, size_t *diff_first)
 {
+    if (all_verbatim(ops, q, s)) { /* what the walk below finds for it */
+        out->diffs = NULL;
+        out->diff_count = 0;
+        out->fidelity = RP_FIDELITY_VERBATIM;
+        out->identity = 1.0;
+        *diff_first = r->diff_count;
+        return RP_OK;
+    }
+
     uint32_t qi = q->first, sj = s->first, matches = 0, changed = 0, omitted = 0, folded = 0;
     size_t c = 0;
     rp_status st = RP_OK;

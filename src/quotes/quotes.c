@@ -100,6 +100,28 @@ static void doc_line_col(const rp_doc *d, const docdata *dd, size_t off, uint32_
         rp_cluster_line_col(d->bytes, 0, 1, 1, off, line, col);
 }
 
+/* The last place memo_line_col counted to, to count on from: copies of a text are attributed
+ * in (document, position) order, thousands of them in one long document. */
+typedef struct lc_memo {
+    uint32_t doc, line, col;
+    size_t off;
+    bool set;
+} lc_memo;
+
+/* doc_line_col for byte off of document doc, counted from m's place when that lies in the same
+ * document between off and the mark doc_line_col would count from (the same answer, less
+ * text read); m moves to off. */
+static void memo_line_col(lc_memo *m, const rp_doc *d, const docdata *dd, uint32_t doc, size_t off,
+                          uint32_t *line, uint32_t *col)
+{
+    size_t mark = dd->marks ? off / MARK_STEP * MARK_STEP : 0;
+    if (m->set && m->doc == doc && m->off <= off && m->off >= mark)
+        rp_cluster_line_col(d->bytes, m->off, m->line, m->col, off, line, col);
+    else
+        doc_line_col(d, dd, off, line, col);
+    *m = (lc_memo){doc, *line, *col, off, true};
+}
+
 /* A source of one quotation text while the result is built. */
 typedef struct cand {
     uint32_t doc, t_start, t_end; /* token range in the source document */
@@ -111,7 +133,9 @@ typedef struct cand {
     uint32_t ops_count;       /* UINT32_MAX: not aligned yet (ensure_ops) */
     uint32_t s_first, s_last; /* source tokens of the alignment, absolute */
     uint32_t inner_at;
-    size_t seq; /* its place before a sort: ties keep their order (dedupe_cands) */
+    size_t seq;            /* its place before a sort: ties keep their order (dedupe_cands) */
+    uint32_t line, column; /* of its first source token, once lc_known (add_source) */
+    bool lc_known;
 } cand;
 
 /* A quotation to attribute: token range [qs, qe) of doc's span; ordinal is its place in the
@@ -227,6 +251,9 @@ typedef struct work {
     size_t order_cap;
     cand *placed; /* the kept candidates in (doc, position) order */
     size_t placed_cap;
+    lc_memo quote_lc, source_lc; /* add_quote's and add_source's last line and column */
+    uint64_t *taken; /* dedupe_cands: a document's tokens under kept candidates (clear between) */
+    size_t taken_cap;
     uint32_t *doc_hits; /* per document: hits of the text (keep_busy_docs; zero between) */
     uint32_t *touched;  /* the documents counted there */
     uint64_t *tab_key;  /* the text's tags counted (count_text, may_cover) */
@@ -1393,8 +1420,89 @@ static inline bool place_less(const cand *a, const cand *b)
     return rank_less(a, b);
 }
 
+/* (doc, position): total on the kept candidates, those of one document being disjoint. */
+static inline bool start_less(const cand *a, const cand *b)
+{
+    return a->doc != b->doc ? a->doc < b->doc : a->t_start < b->t_start;
+}
+
 RP_DEFINE_SORT(sort_by_rank, cand, rank_less)
 RP_DEFINE_SORT(sort_by_place, cand, place_less)
+RP_DEFINE_SORT(sort_by_start, cand, start_less)
+
+/* A document with more candidates than this has its kept ones marked in a bitmap of its tokens
+ * (work.taken) rather than compared one by one: one document holding 10,000 copies of a text
+ * compared each with every kept one (quadratic: ~40% of `quotes` on bench/adversarial.sh's
+ * paragraph corpus). */
+#define DEDUPE_SCAN 8
+
+/* Are any of bits [a, b) of m set? */
+static bool bits_any(const uint64_t *m, uint32_t a, uint32_t b)
+{
+    while (a < b) {
+        uint32_t s = a % 64, n = b - a < 64 - s ? b - a : 64 - s;
+        uint64_t mask = (n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1) << s;
+        if (m[a / 64] & mask)
+            return true;
+        a += n;
+    }
+    return false;
+}
+
+/* Sets (on) or clears bits [a, b) of m. */
+static void bits_put(uint64_t *m, uint32_t a, uint32_t b, bool on)
+{
+    while (a < b) {
+        uint32_t s = a % 64, n = b - a < 64 - s ? b - a : 64 - s;
+        uint64_t mask = (n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1) << s;
+        m[a / 64] = on ? m[a / 64] | mask : m[a / 64] & ~mask;
+        a += n;
+    }
+}
+
+/* Does c overlap one of w->cands[first, kept) (candidates of its document)? */
+static bool overlaps_kept(const work *w, const cand *c, size_t first, size_t kept)
+{
+    for (size_t j = first; j < kept; j++)
+        if (w->cands[j].t_start < c->t_end && c->t_start < w->cands[j].t_end)
+            return true;
+    return false;
+}
+
+/* Keeps in w->cands[*kept...] those of candidates [i, e) (one document's, best first) that
+ * overlap none kept before them: by comparison for a few, through a bitmap of the tokens the
+ * kept ones cover (w->taken, all clear again on return) for more. The same ones either way
+ * (a document with an empty candidate, which covers no bit, is compared). */
+static rp_status keep_doc_cands(work *w, size_t i, size_t e, size_t *kept)
+{
+    size_t first = *kept;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    bool bitmap = e - i > DEDUPE_SCAN;
+
+    for (size_t k = i; k < e && bitmap; k++) {
+        lo = w->cands[k].t_start < lo ? w->cands[k].t_start : lo;
+        hi = w->cands[k].t_end > hi ? w->cands[k].t_end : hi;
+        bitmap = w->cands[k].t_start < w->cands[k].t_end;
+    }
+    if (bitmap) {
+        size_t words = ((size_t)hi - lo + 63) / 64, had = w->taken_cap;
+        if (RP_GROW(w->taken, w->taken_cap, words) != RP_OK)
+            return RP_ENOMEM;
+        memset(w->taken + had, 0, (w->taken_cap - had) * sizeof(*w->taken));
+    }
+    for (size_t k = i; k < e; k++) {
+        cand c = w->cands[k];
+        if (bitmap ? bits_any(w->taken, c.t_start - lo, c.t_end - lo)
+                   : overlaps_kept(w, &c, first, *kept))
+            continue;
+        if (bitmap)
+            bits_put(w->taken, c.t_start - lo, c.t_end - lo, true);
+        w->cands[(*kept)++] = c;
+    }
+    for (size_t k = first; k < *kept && bitmap; k++)
+        bits_put(w->taken, w->cands[k].t_start - lo, w->cands[k].t_end - lo, false);
+    return RP_OK;
+}
 
 /* Drops candidates overlapping a better one in the same document (chains may meet, copies
  * may coincide); keeps them in (doc, position) order in w->placed (where those of one
@@ -1405,15 +1513,11 @@ static rp_status dedupe_cands(work *w)
 
     if (w->cand_count > 1)
         sort_by_place(w->cands, w->cand_count);
-    for (size_t i = 0, doc_first = 0; i < w->cand_count; i++) {
-        const cand *c = &w->cands[i];
-        bool dup = false;
-        if (i > 0 && c->doc != w->cands[i - 1].doc)
-            doc_first = kept;
-        for (size_t j = doc_first; j < kept && !dup; j++)
-            dup = w->cands[j].t_start < c->t_end && c->t_start < w->cands[j].t_end;
-        if (!dup)
-            w->cands[kept++] = *c;
+    for (size_t i = 0, e; i < w->cand_count; i = e) {
+        for (e = i + 1; e < w->cand_count && w->cands[e].doc == w->cands[i].doc; e++)
+            ;
+        if (keep_doc_cands(w, i, e, &kept) != RP_OK)
+            return RP_ENOMEM;
     }
     w->cand_count = kept;
     for (size_t i = 0; i < kept; i++)
@@ -1421,8 +1525,10 @@ static rp_status dedupe_cands(work *w)
     if (RP_GROW(w->placed, w->placed_cap, kept + 1) != RP_OK)
         return RP_ENOMEM;
     memcpy(w->placed, w->cands, kept * sizeof(*w->cands));
-    if (kept > 1)
+    if (kept > 1) {
+        sort_by_start(w->placed, kept); /* they came best first in each document */
         sort_by_rank(w->cands, kept);
+    }
     return RP_OK;
 }
 
@@ -1553,7 +1659,7 @@ static rp_status find_sources(work *w)
 
 /* ---- one quotation: the shared sources less itself ---- */
 
-static rp_status add_source(rp_quotes *r, work *w, const qrec *q, const cand *c)
+static rp_status add_source(rp_quotes *r, work *w, const qrec *q, cand *c)
 {
     const rp_doc *sdoc = rp_corpus_doc(w->x->corpus, c->doc);
     const rp_tokens *st = &w->x->docs[c->doc].toks;
@@ -1573,7 +1679,13 @@ static rp_status add_source(rp_quotes *r, work *w, const qrec *q, const cand *c)
     src.start = st->items[c->s_first].start;
     src.end = st->items[c->s_last - 1].end;
     src.quoted = c->quoted;
-    doc_line_col(sdoc, &w->x->docs[c->doc], src.start, &src.line, &src.column);
+    if (!c->lc_known) { /* every copy of the text that lists c has the same */
+        memo_line_col(&w->source_lc, sdoc, &w->x->docs[c->doc], c->doc, src.start, &c->line,
+                      &c->column);
+        c->lc_known = true;
+    }
+    src.line = c->line;
+    src.column = c->column;
     r->sdiff_first[r->source_count] = diff_first;
     r->sources[r->source_count++] = src;
     return RP_OK;
@@ -1622,7 +1734,7 @@ static rp_status add_quote(rp_quotes *r, rp_quotes *part, work *w, const qrec *r
     if (rp_quotes_speaker(d->bytes, d->len, sp, &off, &len) &&
         rp_quotes_arena_add(part, d->bytes + off, len, &speaker) != RP_OK)
         return RP_ENOMEM;
-    doc_line_col(d, &w->x->docs[rec->doc], sp->start, &q.line, &q.column);
+    memo_line_col(&w->quote_lc, d, &w->x->docs[rec->doc], rec->doc, sp->start, &q.line, &q.column);
     q.source_count = part->source_count - first;
     q.sources_total = w->cand_count - self_count(w, rec);
     r->speaker_off[rec->ordinal] = speaker;
@@ -1664,6 +1776,7 @@ static void work_release(work *w)
     rp_free(w->lists);
     rp_free(w->order);
     rp_free(w->placed);
+    rp_free(w->taken);
     rp_free(w->held);
     rp_free(w->blk);
     rp_free(w->blk2);

@@ -578,12 +578,31 @@ rp_status rp_report_scan_json(FILE *out, const rp_corpus *corpus, const rp_scan 
 
 /* ---- quotes ---- */
 
+/* A source's fields in one line buffer (put_line): fprintf parsing its formats took about a
+ * fifth of `quotes`' instructions where 30,000 quotations list 10 sources each. */
 static void quote_source(FILE *out, const rp_quote_source *s)
 {
-    fprintf(out, "{\"doc\":%u,\"start\":%zu,\"end\":%zu,\"quoted\":%s,\"identity\":", s->doc,
-            s->start, s->end, json_bool(s->quoted));
-    json_share(out, s->identity);
-    fprintf(out, ",\"fidelity\":\"%s\",\"differences\":[", rp_fidelity_name(s->fidelity));
+    char line[LINE_MAX_BYTES], *q = line;
+
+    q = put_lit(q, "{\"doc\":");
+    q = put_u(q, s->doc);
+    q = put_lit(q, ",\"start\":");
+    q = put_u(q, s->start);
+    q = put_lit(q, ",\"end\":");
+    q = put_u(q, s->end);
+    q = s->quoted ? put_lit(q, ",\"quoted\":true,\"identity\":")
+                  : put_lit(q, ",\"quoted\":false,\"identity\":");
+    q = put_share(q, s->identity);
+    q = put_lit(q, ",\"fidelity\":\"");
+    q = s->fidelity == RP_FIDELITY_VERBATIM ? put_lit(q, "verbatim")
+                                            : put_lit(q, rp_fidelity_name(s->fidelity));
+    q = put_lit(q, "\",\"differences\":[");
+    if (s->diff_count == 0) {
+        q = put_lit(q, "]}");
+        put_line(out, line, q);
+        return;
+    }
+    put_line(out, line, q);
     for (size_t i = 0; i < s->diff_count; i++) {
         fputs(i ? ",{\"quote\":" : "{\"quote\":", out);
         rp_escape_json_cstring(out, s->diffs[i].quote);
@@ -597,25 +616,43 @@ static void quote_source(FILE *out, const rp_quote_source *s)
 static void quote(FILE *out, const rp_corpus *corpus, const rp_quote *q, size_t id)
 {
     const rp_doc *d = rp_corpus_doc(corpus, q->doc);
+    char line[LINE_MAX_BYTES], *p = line;
 
-    fprintf(out,
-            "{\"id\":%zu,\"doc\":%u,\"start\":%zu,\"end\":%zu,\"line\":%u,\"column\":%u,"
-            "\"tokens\":%u,\"text\":",
-            id, q->doc, q->start, q->end, q->line, q->column, q->tokens);
+    p = put_lit(p, "{\"id\":");
+    p = put_u(p, id);
+    p = put_lit(p, ",\"doc\":");
+    p = put_u(p, q->doc);
+    p = put_lit(p, ",\"start\":");
+    p = put_u(p, q->start);
+    p = put_lit(p, ",\"end\":");
+    p = put_u(p, q->end);
+    p = put_lit(p, ",\"line\":");
+    p = put_u(p, q->line);
+    p = put_lit(p, ",\"column\":");
+    p = put_u(p, q->column);
+    p = put_lit(p, ",\"tokens\":");
+    p = put_u(p, q->tokens);
+    p = put_lit(p, ",\"text\":");
+    put_line(out, line, p);
     rp_escape_json_string(out, d->bytes + q->start, q->end - q->start);
     fputs(",\"speaker\":", out);
     if (q->speaker)
         rp_escape_json_cstring(out, q->speaker);
     else
         fputs("null", out);
-    fprintf(out, ",\"status\":\"%s\",\"sources\":[", q->source_count ? "sourced" : "unsourced");
+    fputs(q->source_count ? ",\"status\":\"sourced\",\"sources\":["
+                          : ",\"status\":\"unsourced\",\"sources\":[",
+          out);
     for (size_t i = 0; i < q->source_count; i++) {
         if (i)
             putc(',', out);
         quote_source(out, &q->sources[i]);
     }
     /* every source found; "sources" lists at most max_sources of them */
-    fprintf(out, "],\"sources_total\":%zu}", q->sources_total);
+    p = put_lit(line, "],\"sources_total\":");
+    p = put_u(p, q->sources_total);
+    *p++ = '}';
+    put_line(out, line, p);
 }
 
 void rp_report_quotes_json(FILE *out, const rp_corpus *corpus, const rp_quotes *qs,
