@@ -67,6 +67,11 @@ static rp_status bucket_task(void *ctx, size_t i, unsigned w)
  * document, else from 0), then its 8 bytes of hash: about 10 bytes, not 16. */
 static size_t varint_put(uint8_t *out, uint64_t v)
 {
+    if (v < 0x80) { /* most differences: one byte */
+        if (out)
+            out[0] = (uint8_t)v;
+        return 1;
+    }
     size_t n = 0;
     do {
         uint8_t b = v & 0x7f;
@@ -92,6 +97,10 @@ static size_t fp_put(uint8_t *out, const rp_fingerprint *f, uint32_t *doc, uint3
 /* The next fingerprint of a stream [*at, end): 0, or -1 when the stream is cut short. */
 static int varint_get(const uint8_t **at, const uint8_t *end, uint64_t *v)
 {
+    if (*at < end && !(**at & 0x80)) { /* one byte: most differences */
+        *v = *(*at)++;
+        return 0;
+    }
     *v = 0;
     for (unsigned shift = 0; *at < end && shift < 64; shift += 7) {
         uint8_t b = *(*at)++;
@@ -135,6 +144,8 @@ static int fp_get(const uint8_t **at, const uint8_t *end, rp_fingerprint *f, uin
 #define HEAD_BYTES (HEAD_WORDS * sizeof(uint64_t))
 /* The fewest bytes a fingerprint takes in a stream (fp_put: two varints and the hash). */
 #define FP_LEAST (2 + sizeof(uint64_t))
+/* The most: two differences of 32 bits (5 bytes each) and the hash. */
+#define FP_MOST (2 * 5 + sizeof(uint64_t))
 
 /* The share is fingerprinted in this many pieces, each encoded into the owners' streams before
  * the next is made: all of a share's fingerprints at once (16 bytes each, and the growing
@@ -149,16 +160,16 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
     const uint32_t lo = s->g.doc_lo[s->me], hi = s->g.doc_lo[s->me + 1];
     const size_t ns = (size_t)s->n * INDEX_GROUPS; /* streams: owner p's group g at p * G + g */
     rp_fingerprints fps = {NULL, 0, 0};
-    uint8_t *send = NULL, **stream = rp_calloc(ns, sizeof(uint8_t *));
-    size_t *counts = rp_calloc(3 * ns, sizeof(size_t));
-    size_t *add = counts ? counts + ns : NULL, *cursor = counts ? counts + 2 * ns : NULL;
+    /* each stream in pieces: piece k of stream q at k * ns + q, its bytes in piece_len */
+    uint8_t *send = NULL, **piece = rp_calloc(ns * FP_PIECES, sizeof(uint8_t *));
+    size_t *piece_len = rp_calloc(ns * FP_PIECES, sizeof(size_t));
+    size_t *counts = rp_calloc(2 * ns, sizeof(size_t));
+    size_t *add = counts ? counts + ns : NULL;
     size_t *sizes = rp_calloc(s->n, sizeof(size_t));
     uint64_t *heads = rp_calloc((size_t)s->n * HEAD_WORDS, sizeof(uint64_t));
-    /* doc, pos per stream: the streams' states, and a copy to measure a piece from */
-    uint32_t *last = rp_malloc(4 * ns * sizeof(uint32_t));
-    uint32_t *probe = last ? last + 2 * ns : NULL;
+    uint32_t *last = rp_malloc(2 * ns * sizeof(uint32_t)); /* doc, pos per stream */
     void *recv = NULL;
-    rp_status st = counts && last && stream && sizes && heads ? RP_OK : RP_ENOMEM;
+    rp_status st = counts && last && piece && piece_len && sizes && heads ? RP_OK : RP_ENOMEM;
 
     *made = 0;
     for (size_t q = 0; st == RP_OK && q < ns; q++)
@@ -174,26 +185,31 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
             break;
         *made += fps.count;
         memset(add, 0, ns * sizeof(size_t));
-        memcpy(probe, last, 2 * ns * sizeof(uint32_t));
         for (size_t i = 0; i < fps.count; i++) {
             const uint64_t h = fps.items[i].hash;
             const unsigned p = OWNER_OF(s, h);
-            const size_t q = (size_t)p * INDEX_GROUPS + GROUP_OF(h);
-            add[q] += fp_put(NULL, &fps.items[i], &probe[2 * q], &probe[2 * q + 1]);
+            add[(size_t)p * INDEX_GROUPS + GROUP_OF(h)]++;
             heads[(size_t)p * HEAD_WORDS + INDEX_GROUPS + SHARED_BUCKET_OF(h)]++;
         }
-        for (size_t q = 0; st == RP_OK && q < ns; q++) { /* each stream grown exactly */
-            uint8_t *grown = add[q] ? rp_realloc(stream[q], counts[q] + add[q] + 1) : stream[q];
-            if (add[q] && !grown)
+        /* each stream's piece made room for its most bytes, encoded once, then cut to what
+         * it took (encoding each piece twice, to measure and to write, and growing the
+         * streams by realloc, which copied them again for every piece: 5% of a rank's
+         * instructions at 100 MB) */
+        uint8_t **mine = piece + (size_t)k * ns;
+        size_t *len = piece_len + (size_t)k * ns;
+        for (size_t q = 0; st == RP_OK && q < ns; q++)
+            if (add[q] && !(mine[q] = rp_malloc(add[q] * FP_MOST)))
                 st = RP_ENOMEM;
-            else
-                stream[q] = grown, cursor[q] = counts[q], counts[q] += add[q];
-        }
         for (size_t i = 0; st == RP_OK && i < fps.count; i++) {
             const uint64_t h = fps.items[i].hash;
             const size_t q = (size_t)OWNER_OF(s, h) * INDEX_GROUPS + GROUP_OF(h);
-            cursor[q] += fp_put(stream[q] + cursor[q], &fps.items[i], &last[2 * q],
-                                &last[2 * q + 1]);
+            len[q] += fp_put(mine[q] + len[q], &fps.items[i], &last[2 * q], &last[2 * q + 1]);
+        }
+        for (size_t q = 0; st == RP_OK && q < ns; q++) {
+            uint8_t *cut = mine[q] ? rp_realloc(mine[q], len[q]) : NULL;
+            if (cut) /* a failed cut keeps the piece as it is */
+                mine[q] = cut;
+            counts[q] += len[q];
         }
         rp_fingerprints_release(&fps);
     }
@@ -216,17 +232,21 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
             off += HEAD_BYTES;
             for (unsigned g = 0; g < INDEX_GROUPS; g++) {
                 const size_t q = (size_t)p * INDEX_GROUPS + g;
-                if (counts[q])
-                    memcpy(send + off, stream[q], counts[q]);
-                off += counts[q];
-                rp_free(stream[q]);
-                stream[q] = NULL;
+                for (unsigned k = 0; k < FP_PIECES; k++) {
+                    const size_t kq = (size_t)k * ns + q;
+                    if (piece_len[kq])
+                        memcpy(send + off, piece[kq], piece_len[kq]);
+                    off += piece_len[kq];
+                    rp_free(piece[kq]);
+                    piece[kq] = NULL;
+                }
             }
         }
     }
-    for (size_t q = 0; stream && q < ns; q++)
-        rp_free(stream[q]);
-    rp_free(stream);
+    for (size_t kq = 0; piece && kq < ns * FP_PIECES; kq++)
+        rp_free(piece[kq]);
+    rp_free(piece);
+    rp_free(piece_len);
     rp_free(last);
     rp_free(heads);
     if ((st = rp_group_agree(&s->g, st)) == RP_OK)
