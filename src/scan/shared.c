@@ -132,6 +132,8 @@ static int fp_get(const uint8_t **at, const uint8_t *end, rp_fingerprint *f, uin
 /* The owners index their buckets in INDEX_GROUPS groups (by the hash's top bits), one group's
  * fingerprints in memory at a time: the fingerprints of every bucket at once (16 bytes each,
  * beside the streams and the text) were a rank's peak. */
+/* scan.c's RP_SCAN_GROUPS: rp_scan_fingerprint_docs gives its fingerprints by these groups,
+ * each group's in (doc, pos) order, as a stream (one group's) needs. */
 #define INDEX_GROUPS 4u
 #define GROUP_OF(h) (SHARED_BUCKET_OF(h) / (RP_SHARED_BUCKETS / INDEX_GROUPS))
 
