@@ -94,6 +94,21 @@ static size_t fp_put(uint8_t *out, const rp_fingerprint *f, uint32_t *doc, uint3
     return n + sizeof(f->hash);
 }
 
+/* The bytes varint_put takes for a value of 32 bits, and fp_put for a fingerprint (its doc
+ * and pos moved on as fp_put moves them), without writing them. */
+static size_t varint_len(uint32_t v)
+{
+    return 1 + (v >= 1u << 7) + (v >= 1u << 14) + (v >= 1u << 21) + (v >= 1u << 28);
+}
+
+static size_t fp_len(const rp_fingerprint *f, uint32_t *doc, uint32_t *pos)
+{
+    size_t n = varint_len(f->doc - *doc) + varint_len(f->doc == *doc ? f->pos - *pos : f->pos);
+    *doc = f->doc;
+    *pos = f->pos;
+    return n + sizeof(f->hash);
+}
+
 /* The next fingerprint of a stream [*at, end): 0, or -1 when the stream is cut short. */
 static int varint_get(const uint8_t **at, const uint8_t *end, uint64_t *v)
 {
@@ -146,8 +161,6 @@ static int fp_get(const uint8_t **at, const uint8_t *end, rp_fingerprint *f, uin
 #define HEAD_BYTES (HEAD_WORDS * sizeof(uint64_t))
 /* The fewest bytes a fingerprint takes in a stream (fp_put: two varints and the hash). */
 #define FP_LEAST (2 + sizeof(uint64_t))
-/* The most: two differences of 32 bits (5 bytes each) and the hash. */
-#define FP_MOST (2 * 5 + sizeof(uint64_t))
 
 /* The share is fingerprinted in this many pieces, each encoded into the owners' streams before
  * the next is made: all of a share's fingerprints at once (16 bytes each, and the growing
@@ -162,16 +175,16 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
     const uint32_t lo = s->g.doc_lo[s->me], hi = s->g.doc_lo[s->me + 1];
     const size_t ns = (size_t)s->n * INDEX_GROUPS; /* streams: owner p's group g at p * G + g */
     rp_fingerprints fps = {NULL, 0, 0};
-    /* each stream in pieces: piece k of stream q at k * ns + q, its bytes in piece_len */
-    uint8_t *send = NULL, **piece = rp_calloc(ns * FP_PIECES, sizeof(uint8_t *));
-    size_t *piece_len = rp_calloc(ns * FP_PIECES, sizeof(size_t));
-    size_t *counts = rp_calloc(2 * ns, sizeof(size_t));
-    size_t *add = counts ? counts + ns : NULL;
+    uint8_t *send = NULL, **stream = rp_calloc(ns, sizeof(uint8_t *));
+    size_t *counts = rp_calloc(3 * ns, sizeof(size_t));
+    size_t *add = counts ? counts + ns : NULL, *cursor = counts ? counts + 2 * ns : NULL;
     size_t *sizes = rp_calloc(s->n, sizeof(size_t));
     uint64_t *heads = rp_calloc((size_t)s->n * HEAD_WORDS, sizeof(uint64_t));
-    uint32_t *last = rp_malloc(2 * ns * sizeof(uint32_t)); /* doc, pos per stream */
+    /* doc, pos per stream: the streams' states, and a copy to measure a piece from */
+    uint32_t *last = rp_malloc(4 * ns * sizeof(uint32_t));
+    uint32_t *probe = last ? last + 2 * ns : NULL;
     void *recv = NULL;
-    rp_status st = counts && last && piece && piece_len && sizes && heads ? RP_OK : RP_ENOMEM;
+    rp_status st = counts && last && stream && sizes && heads ? RP_OK : RP_ENOMEM;
 
     *made = 0;
     for (size_t q = 0; st == RP_OK && q < ns; q++)
@@ -187,31 +200,31 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
             break;
         *made += fps.count;
         memset(add, 0, ns * sizeof(size_t));
+        memcpy(probe, last, 2 * ns * sizeof(uint32_t));
         for (size_t i = 0; i < fps.count; i++) {
             const uint64_t h = fps.items[i].hash;
             const unsigned p = OWNER_OF(s, h);
-            add[(size_t)p * INDEX_GROUPS + GROUP_OF(h)]++;
+            const size_t q = (size_t)p * INDEX_GROUPS + GROUP_OF(h);
+            add[q] += fp_len(&fps.items[i], &probe[2 * q], &probe[2 * q + 1]);
             heads[(size_t)p * HEAD_WORDS + INDEX_GROUPS + SHARED_BUCKET_OF(h)]++;
         }
-        /* each stream's piece made room for its most bytes, encoded once, then cut to what
-         * it took (encoding each piece twice, to measure and to write, and growing the
-         * streams by realloc, which copied them again for every piece: 5% of a rank's
-         * instructions at 100 MB) */
-        uint8_t **mine = piece + (size_t)k * ns;
-        size_t *len = piece_len + (size_t)k * ns;
-        for (size_t q = 0; st == RP_OK && q < ns; q++)
-            if (add[q] && !(mine[q] = rp_malloc(add[q] * FP_MOST)))
+        /* each stream grown exactly: measured by the varints' lengths, without writing them
+         * (encoding each piece twice, to measure and to write, took 2% of a rank's
+         * instructions at 100 MB). Streams in pieces of their own, or room for the most
+         * bytes cut to what was taken, put a rank's peak up by 320 MB at 1 GB: the pieces
+         * are heap memory that stays resident when freed, where a grown stream is mapped. */
+        for (size_t q = 0; st == RP_OK && q < ns; q++) {
+            uint8_t *grown = add[q] ? rp_realloc(stream[q], counts[q] + add[q] + 1) : stream[q];
+            if (add[q] && !grown)
                 st = RP_ENOMEM;
+            else
+                stream[q] = grown, cursor[q] = counts[q], counts[q] += add[q];
+        }
         for (size_t i = 0; st == RP_OK && i < fps.count; i++) {
             const uint64_t h = fps.items[i].hash;
             const size_t q = (size_t)OWNER_OF(s, h) * INDEX_GROUPS + GROUP_OF(h);
-            len[q] += fp_put(mine[q] + len[q], &fps.items[i], &last[2 * q], &last[2 * q + 1]);
-        }
-        for (size_t q = 0; st == RP_OK && q < ns; q++) {
-            uint8_t *cut = mine[q] ? rp_realloc(mine[q], len[q]) : NULL;
-            if (cut) /* a failed cut keeps the piece as it is */
-                mine[q] = cut;
-            counts[q] += len[q];
+            cursor[q] += fp_put(stream[q] + cursor[q], &fps.items[i], &last[2 * q],
+                                &last[2 * q + 1]);
         }
         rp_fingerprints_release(&fps);
     }
@@ -234,21 +247,17 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
             off += HEAD_BYTES;
             for (unsigned g = 0; g < INDEX_GROUPS; g++) {
                 const size_t q = (size_t)p * INDEX_GROUPS + g;
-                for (unsigned k = 0; k < FP_PIECES; k++) {
-                    const size_t kq = (size_t)k * ns + q;
-                    if (piece_len[kq])
-                        memcpy(send + off, piece[kq], piece_len[kq]);
-                    off += piece_len[kq];
-                    rp_free(piece[kq]);
-                    piece[kq] = NULL;
-                }
+                if (counts[q])
+                    memcpy(send + off, stream[q], counts[q]);
+                off += counts[q];
+                rp_free(stream[q]);
+                stream[q] = NULL;
             }
         }
     }
-    for (size_t kq = 0; piece && kq < ns * FP_PIECES; kq++)
-        rp_free(piece[kq]);
-    rp_free(piece);
-    rp_free(piece_len);
+    for (size_t q = 0; stream && q < ns; q++)
+        rp_free(stream[q]);
+    rp_free(stream);
     rp_free(last);
     rp_free(heads);
     if ((st = rp_group_agree(&s->g, st)) == RP_OK)
