@@ -184,6 +184,14 @@ static rp_status run_shared(cli_common *c, rp_exchange *ex, const rp_corpus *cor
         cli_error("rank %u of %u: sent %llu bytes to other ranks, received %llu", ex->rank,
                   ex->size, (unsigned long long)ex->bytes_sent,
                   (unsigned long long)ex->bytes_received);
+    if (c->progress > 0) { /* where this rank stood still: waiting for the others */
+        double agree, exchange;
+        unsigned long agrees, exchanges;
+        launch_waits(&agree, &exchange, &agrees, &exchanges);
+        cli_error("rank %u of %u: %.2f s in %lu agreements (waiting for the other ranks), "
+                  "%.2f s in %lu exchanges",
+                  ex->rank, ex->size, agree, agrees, exchange, exchanges);
+    }
     if (st != RP_OK && st != RP_EBUDGET && ex->rank == 0)
         cli_error("scan failed on rank %u of %u: %s%s", ex->failed_rank, ex->size,
                   rp_strerror(st),

@@ -25,6 +25,12 @@ rp_exchange *launch_exchange(void);
  * started by a launcher. */
 unsigned launch_node_ranks(void);
 
+/* The seconds this rank spent inside the transport's calls so far: *agree in all-reduces
+ * (nearly all of it waiting for the slowest rank to reach the same agreement), *exchange in
+ * all-to-alls (moving bytes, and waiting for the others to start the same one); *calls the
+ * calls of each kind. Zeros when not started by a launcher. */
+void launch_waits(double *agree, double *exchange, unsigned long *agrees, unsigned long *exchanges);
+
 /* Ends MPI when launch_start began it (every rank must call it, with the same result). */
 void launch_stop(void);
 

@@ -24,6 +24,16 @@ static rp_exchange job;
 static long test_exit_rank = -1, test_exit_at;
 static long calls;
 static unsigned node_ranks = 1;
+/* time inside the transport's calls (launch_waits): all-reduces, all-to-alls */
+static long long in_agree_ns, in_exchange_ns;
+static unsigned long agree_calls, exchange_calls;
+
+static long long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 /* A rank's variables are inherited by whatever it starts: a reprint run from inside an MPI
  * job's process (a script's subprocess) would join that job. REPRINT_MPI=0 keeps it alone. */
@@ -63,11 +73,14 @@ static int mpi_alltoallv_at(void *ctx, const void *send, const size_t *send_coun
         v[2 * n + p] = (int)recv_counts[p];
         v[3 * n + p] = (int)recv_displs[p];
     }
+    long long begun = now_ns();
     if (v)
         rc = MPI_Alltoallv(send ? send : &none, v, v + n, MPI_BYTE, recv ? recv : &none,
                            v + 2 * n, v + 3 * n, MPI_BYTE, MPI_COMM_WORLD) == MPI_SUCCESS
                  ? 0
                  : -1;
+    in_exchange_ns += now_ns() - begun;
+    exchange_calls++;
     free(v);
     return rc;
 }
@@ -124,11 +137,15 @@ static int mpi_allreduce(void *ctx, uint64_t *values, size_t n, rp_reduce_op op)
     (void)ctx;
     if (n > INT_MAX)
         return -1;
+    long long begun = now_ns();
     if (MPI_Iallreduce(MPI_IN_PLACE, values, (int)n, MPI_UINT64_T,
                        op == RP_REDUCE_SUM ? MPI_SUM : MPI_MAX, MPI_COMM_WORLD,
                        &req) != MPI_SUCCESS)
         return -1;
-    return wait_idle(&req);
+    int rc = wait_idle(&req);
+    in_agree_ns += now_ns() - begun;
+    agree_calls++;
+    return rc;
 }
 
 /* Rank 0 stopped by the launcher (SIGTERM: another rank ended, or the job was cancelled):
@@ -195,6 +212,14 @@ rp_exchange *launch_exchange(void)
 unsigned launch_node_ranks(void)
 {
     return started ? node_ranks : 1;
+}
+
+void launch_waits(double *agree, double *exchange, unsigned long *agrees, unsigned long *exchanges)
+{
+    *agree = (double)in_agree_ns / 1e9;
+    *exchange = (double)in_exchange_ns / 1e9;
+    *agrees = agree_calls;
+    *exchanges = exchange_calls;
 }
 
 void launch_stop(void)

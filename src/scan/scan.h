@@ -64,7 +64,8 @@ typedef struct rp_scan_kept {
 rp_status rp_scan_kept_begin(rp_scan_kept *keep, const rp_corpus *corpus);
 
 /* The fingerprints of documents [lo, hi) with their contexts (the index's re-mixed hashes),
- * in (doc, pos) order; stats[0, hi - lo) gets those documents' token counts and
+ * by group (the hash's top 2 bits, the index's 4 groups: those of group 0 first), each
+ * group's in (doc, pos) order; stats[0, hi - lo) gets those documents' token counts and
  * invalid UTF-8. out is OWNED (rp_fingerprints_release). With keep (its arrays allocated)
  * and no memory budget, the documents' token hashes are kept there too, up to the first
  * pass's cap (keep->bytes counted against it). */

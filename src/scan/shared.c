@@ -67,6 +67,11 @@ static rp_status bucket_task(void *ctx, size_t i, unsigned w)
  * document, else from 0), then its 8 bytes of hash: about 10 bytes, not 16. */
 static size_t varint_put(uint8_t *out, uint64_t v)
 {
+    if (v < 0x80) { /* most differences: one byte */
+        if (out)
+            out[0] = (uint8_t)v;
+        return 1;
+    }
     size_t n = 0;
     do {
         uint8_t b = v & 0x7f;
@@ -89,9 +94,28 @@ static size_t fp_put(uint8_t *out, const rp_fingerprint *f, uint32_t *doc, uint3
     return n + sizeof(f->hash);
 }
 
+/* The bytes varint_put takes for a value of 32 bits, and fp_put for a fingerprint (its doc
+ * and pos moved on as fp_put moves them), without writing them. */
+static size_t varint_len(uint32_t v)
+{
+    return 1 + (v >= 1u << 7) + (v >= 1u << 14) + (v >= 1u << 21) + (v >= 1u << 28);
+}
+
+static size_t fp_len(const rp_fingerprint *f, uint32_t *doc, uint32_t *pos)
+{
+    size_t n = varint_len(f->doc - *doc) + varint_len(f->doc == *doc ? f->pos - *pos : f->pos);
+    *doc = f->doc;
+    *pos = f->pos;
+    return n + sizeof(f->hash);
+}
+
 /* The next fingerprint of a stream [*at, end): 0, or -1 when the stream is cut short. */
 static int varint_get(const uint8_t **at, const uint8_t *end, uint64_t *v)
 {
+    if (*at < end && !(**at & 0x80)) { /* one byte: most differences */
+        *v = *(*at)++;
+        return 0;
+    }
     *v = 0;
     for (unsigned shift = 0; *at < end && shift < 64; shift += 7) {
         uint8_t b = *(*at)++;
@@ -123,6 +147,8 @@ static int fp_get(const uint8_t **at, const uint8_t *end, rp_fingerprint *f, uin
 /* The owners index their buckets in INDEX_GROUPS groups (by the hash's top bits), one group's
  * fingerprints in memory at a time: the fingerprints of every bucket at once (16 bytes each,
  * beside the streams and the text) were a rank's peak. */
+/* scan.c's RP_SCAN_GROUPS: rp_scan_fingerprint_docs gives its fingerprints by these groups,
+ * each group's in (doc, pos) order, as a stream (one group's) needs. */
 #define INDEX_GROUPS 4u
 #define GROUP_OF(h) (SHARED_BUCKET_OF(h) / (RP_SHARED_BUCKETS / INDEX_GROUPS))
 
@@ -179,10 +205,15 @@ static rp_status fingerprint_stage(shared *s, rp_doc_stats *stats, uint64_t *mad
             const uint64_t h = fps.items[i].hash;
             const unsigned p = OWNER_OF(s, h);
             const size_t q = (size_t)p * INDEX_GROUPS + GROUP_OF(h);
-            add[q] += fp_put(NULL, &fps.items[i], &probe[2 * q], &probe[2 * q + 1]);
+            add[q] += fp_len(&fps.items[i], &probe[2 * q], &probe[2 * q + 1]);
             heads[(size_t)p * HEAD_WORDS + INDEX_GROUPS + SHARED_BUCKET_OF(h)]++;
         }
-        for (size_t q = 0; st == RP_OK && q < ns; q++) { /* each stream grown exactly */
+        /* each stream grown exactly: measured by the varints' lengths, without writing them
+         * (encoding each piece twice, to measure and to write, took 2% of a rank's
+         * instructions at 100 MB). Streams in pieces of their own, or room for the most
+         * bytes cut to what was taken, put a rank's peak up by 320 MB at 1 GB: the pieces
+         * are heap memory that stays resident when freed, where a grown stream is mapped. */
+        for (size_t q = 0; st == RP_OK && q < ns; q++) {
             uint8_t *grown = add[q] ? rp_realloc(stream[q], counts[q] + add[q] + 1) : stream[q];
             if (add[q] && !grown)
                 st = RP_ENOMEM;
@@ -362,6 +393,10 @@ static unsigned align_range(const shared *s, uint32_t doc)
  * as LEB128 differences: doc_a from the one before; doc_b from the one before in the same
  * doc_a, else from doc_a; pos_a (shifted left by 2 over the lone and weak flags) from the one
  * before in the same pair, else whole; pos_b whole. About 7 bytes, not 16. */
+/* The fewest bytes a seed takes (four one-byte differences) and the most (four of 32 bits,
+ * pos_a's with the two flags: 5 bytes each). */
+#define SEED_LEAST 4u
+#define SEED_MOST 20u
 #define SEED_FLAGS(sd) (((sd)->pos_a & RP_SEED_LONE ? 1u : 0u) | ((sd)->pos_b & RP_SEED_WEAK ? 2u : 0u))
 
 static size_t seed_put(uint8_t *out, const rp_seed *sd, rp_seed *prev)
@@ -398,7 +433,6 @@ static rp_status seeds_encode(shared *s, rp_seed *send, size_t *counts, uint8_t 
 {
     size_t at = 0, bytes = 0;
     for (unsigned p = 0; p < s->n; p++) {
-        rp_seed prev = {0, 0, 0, 0};
         /* the block comes grouped by first document, in order (align_stage): each group sorted
          * on its own, as one process sorts its seeds, not the block as a whole */
         for (size_t i = at, j; i < at + counts[p]; i = j) {
@@ -406,11 +440,11 @@ static rp_status seeds_encode(shared *s, rp_seed *send, size_t *counts, uint8_t 
                 ;
             rp_seeds_sort(send + i, j - i);
         }
-        for (size_t i = 0; i < counts[p]; i++)
-            bytes += seed_put(NULL, &send[at + i], &prev);
         at += counts[p];
     }
-    if (!(*wire = rp_malloc(bytes + 1)))
+    /* room for the most bytes, cut to what the seeds took: measuring them first encoded every
+     * seed twice */
+    if (!(*wire = rp_malloc(at * SEED_MOST + 1)))
         return RP_ENOMEM;
     at = bytes = 0;
     for (unsigned p = 0; p < s->n; p++) {
@@ -421,6 +455,9 @@ static rp_status seeds_encode(shared *s, rp_seed *send, size_t *counts, uint8_t 
         at += counts[p];
         counts[p] = bytes - first;
     }
+    uint8_t *cut = rp_realloc(*wire, bytes + 1);
+    if (cut) /* a failed cut keeps the room */
+        *wire = cut;
     return RP_OK;
 }
 
@@ -452,21 +489,16 @@ static void stream_sift(const seed_stream *ss, unsigned *heap, size_t n, size_t 
 static rp_status seeds_decode(shared *s, const uint8_t *wire, const size_t *bytes,
                               rp_seeds *out)
 {
-    size_t n = 0, hn = 0;
+    size_t n = 0, hn = 0, most = 0;
     const uint8_t *at = wire;
     seed_stream *ss = NULL;
     unsigned *heap = NULL;
 
-    for (unsigned p = 0; p < s->n; p++) { /* counted, and every block checked whole */
-        const uint8_t *end = at + bytes[p];
-        rp_seed prev = {0, 0, 0, 0}, sd;
-        while (at < end) {
-            if (seed_get(&at, end, &sd, &prev) != 0)
-                return RP_EINVAL; /* a block cut short: cannot happen */
-            n++;
-        }
-    }
-    out->items = rp_malloc((n ? n : 1) * sizeof(rp_seed));
+    /* room for the most seeds the blocks can hold, cut to what they held: a first pass to
+     * count them decoded every seed twice */
+    for (unsigned p = 0; p < s->n; p++)
+        most += bytes[p] / SEED_LEAST;
+    out->items = rp_malloc((most ? most : 1) * sizeof(rp_seed));
     ss = rp_malloc(s->n * sizeof(*ss));
     heap = rp_malloc(s->n * sizeof(*heap));
     if (!out->items || !ss || !heap) {
@@ -481,25 +513,38 @@ static rp_status seeds_decode(shared *s, const uint8_t *wire, const size_t *byte
         ss[p] = (seed_stream){at, at + bytes[p], {0, 0, 0, 0}, {0, 0, 0, 0}};
         at += bytes[p];
         if (ss[p].at < ss[p].end) {
-            (void)seed_get(&ss[p].at, ss[p].end, &ss[p].cur, &ss[p].prev);
+            if (seed_get(&ss[p].at, ss[p].end, &ss[p].cur, &ss[p].prev) != 0)
+                goto cut_short;
             heap[hn++] = p;
         }
     }
     for (size_t i = hn / 2; i-- > 0;)
         stream_sift(ss, heap, hn, i);
-    for (size_t k = 0; hn; k++) {
+    for (; hn; n++) {
         seed_stream *top = &ss[heap[0]];
-        out->items[k] = top->cur;
-        if (top->at < top->end)
-            (void)seed_get(&top->at, top->end, &top->cur, &top->prev);
-        else
+        if (n == most)
+            goto cut_short; /* cannot happen: a seed takes SEED_LEAST bytes at least */
+        out->items[n] = top->cur;
+        if (top->at >= top->end)
             heap[0] = heap[--hn];
+        else if (seed_get(&top->at, top->end, &top->cur, &top->prev) != 0)
+            goto cut_short;
         stream_sift(ss, heap, hn, 0);
     }
     rp_free(ss);
     rp_free(heap);
-    out->count = out->cap = n;
+    rp_seed *cut = rp_realloc(out->items, (n ? n : 1) * sizeof(rp_seed));
+    if (cut) /* a failed cut keeps the room */
+        out->items = cut;
+    out->count = n;
+    out->cap = cut ? n : most;
     return RP_OK;
+cut_short: /* a block cut short: cannot happen */
+    rp_free(out->items);
+    out->items = NULL;
+    rp_free(ss);
+    rp_free(heap);
+    return RP_EINVAL;
 }
 
 /* ---- documents lent between processes (a corpus read by shares) ---- */
