@@ -343,6 +343,10 @@ static int loop(follower *f)
             if (full(f, g) && read_backlog(f) < 0)
                 return read_failed(f);
             rc = commit(f);
+            /* lines that waited behind the full groups move up now: with no more input
+             * coming they would wait for it (a poll without end), never judged */
+            if (rc == 0 && !take_lines(f, false))
+                return errno = ENOMEM, read_failed(f);
             continue;
         }
         struct pollfd p = {f->fd, POLLIN, 0};

@@ -3,8 +3,8 @@
 before the input ends (after its group commits); SIGTERM commits the group in hand and exits 0;
 a followed file that grows, then is truncated, is read again from its start; --keep-only
 prints the new items' lines; groups hold exactly --commit-items items, and several groups read
-at once (the next signed while one commits) get the verdicts of one group at a time.
-Usage: check_follow.py REPRINT WORKDIR"""
+at once (the next signed while one commits) get the verdicts of one group at a time; lines
+read beyond the third group are judged with no more input. Usage: check_follow.py REPRINT WORKDIR"""
 import fcntl
 import json
 import os
@@ -239,12 +239,41 @@ def check_groups():
         fail(f"exact groups, the last: {out}")
 
 
+def check_waiting():
+    """More than three groups read at once (a file followed, or a pipe left open): the lines
+    after the third group wait unread by any group, and must still be judged once the groups
+    before them commit, without more input (they were stuck until the input grew)."""
+    lines = [line(2000 + i) for i in range(3 * GROUP + 5)]
+    args = ["--commit-items", str(GROUP), "--commit-ms", "100"]
+    if len("".join(lines)) >= 65536:
+        fail("the lines do not fit one read")
+    path = os.path.join(WORK, "waiting.jsonl")
+    with open(path, "w") as f:
+        f.write("".join(lines))
+    rd, wr = os.pipe()
+    os.write(wr, "".join(lines).encode())  # in the pipe before the program reads: one read
+    for name, follow, stdin in (("file", path, subprocess.DEVNULL), ("pipe", "-", rd)):
+        p = start("--follow", follow, *args, db="w-" + name, stdin=stdin)
+        r = Lines(p)
+        for i in range(len(lines)):
+            got = r.get(WAIT)
+            if not got or json.loads(got)["id"] != f"it-{2000 + i}":
+                p.kill()
+                fail(f"waiting lines ({name}): item {i} of {len(lines)}: {got}")
+        p.send_signal(signal.SIGTERM)
+        if p.wait(timeout=30) != 0 or r.rest():
+            fail(f"waiting lines ({name}): exit or extra verdicts")
+    os.close(rd)
+    os.close(wr)
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     check_pipe()
     check_file()
     check_groups()
+    check_waiting()
     print("ok")
 
 
