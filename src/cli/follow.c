@@ -260,23 +260,27 @@ static bool take_lines(follower *f, bool all)
     return true;
 }
 
-/* A followed file truncated or replaced is read again from its start. */
-static void check_file(follower *f)
+/* A followed file truncated or replaced is read again from its start: true then. */
+static bool check_file(follower *f)
 {
     struct stat now, cur;
 
     if (stat(f->fo->path, &now) != 0 || fstat(f->fd, &cur) != 0)
-        return;
+        return false;
     if (now.st_dev != f->id.st_dev || now.st_ino != f->id.st_ino) {
         int fd = open(f->fo->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-            return;
+            return false;
         close(f->fd);
         f->fd = fd, f->id = now, f->off = 0, f->part_len = 0;
-    } else if (cur.st_size < f->off) {
+        return true;
+    }
+    if (cur.st_size < f->off) {
         lseek(f->fd, 0, SEEK_SET);
         f->off = 0, f->part_len = 0;
+        return true;
     }
+    return false;
 }
 
 /* How long to wait for input: until the group's deadline, or a file's next look. */
@@ -351,9 +355,17 @@ static int loop(follower *f)
         }
         struct pollfd p = {f->fd, POLLIN, 0};
         int t = wait_ms(f);
-        if (f->regular && got == 0)
-            poll(NULL, 0, t), check_file(f);
-        else if (!f->regular && poll(&p, 1, t) <= 0)
+        if (f->regular && got == 0) {
+            poll(NULL, 0, t);
+            /* a file read again from its start: the old file's lines (the group in hand: it
+             * is not full, so the only one) are committed as a group of their own, and lines
+             * are numbered from 1 again */
+            if (check_file(f)) {
+                if ((rc = commit(f)) != 0)
+                    break;
+                f->lines = 0;
+            }
+        } else if (!f->regular && poll(&p, 1, t) <= 0)
             continue; /* the deadline came, or a signal */
         if ((got = read_some(f)) < 0)
             return read_failed(f);

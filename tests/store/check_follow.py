@@ -267,6 +267,36 @@ def check_waiting():
     os.close(wr)
 
 
+def check_reopen_lines():
+    """A followed file truncated, then replaced: the skipped lines are named by their line in
+    the file as it is now (they went on counting from the old file's lines)."""
+    path = os.path.join(WORK, "renum.jsonl")
+    with open(path, "w") as f:
+        f.write(line(30) + "\n" + line(31))
+    p = start("--follow", path, "--commit-ms", "50", db="renum")
+    r = Lines(p)
+    for i in range(2):
+        if not r.get(WAIT):
+            p.kill()
+            fail(f"reopen: no verdict for item {30 + i}")
+    with open(path, "w") as f:  # truncated (shorter): its lines count from 1 again
+        f.write("{bad one\n" + line(32))
+    if not r.get(WAIT):
+        p.kill()
+        fail("reopen: no verdict after the truncation")
+    with open(path + ".new", "w") as f:
+        f.write("\n{bad two\n" + line(33))
+    os.replace(path + ".new", path)  # replaced: another file, read from its start
+    if not r.get(WAIT):
+        p.kill()
+        fail("reopen: no verdict after the replacement")
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    err = err.decode()
+    if p.returncode != 0 or f"'{path}:1'" not in err or f"'{path}:2'" not in err:
+        fail(f"reopen: line numbers: {err!r}")
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
@@ -274,6 +304,7 @@ def main():
     check_file()
     check_groups()
     check_waiting()
+    check_reopen_lines()
     print("ok")
 
 
