@@ -372,13 +372,21 @@ static int loop(follower *f)
     }
     /* the end, or a signal: what was read is committed (the group in hand, the next, the
      * lines waiting), in groups as before; nothing more is read, so a next group in hand is
-     * complete and is signed ahead */
+     * complete and is signed ahead. At a pipe's end its last line may lack its line break;
+     * stopped by a signal, bytes after the last line break are a line not yet all written
+     * (its rest unread): not a line, and left */
+    bool all = f->ended;
     f->ended = true;
-    while (rc == 0 && (f->g[0].items || f->g[1].items || f->g[2].items || f->part_len)) {
-        if (!take_lines(f, true))
+    while (rc == 0) {
+        if (!take_lines(f, all))
             return errno = ENOMEM, read_failed(f);
+        if (!f->g[0].items && !f->g[1].items && !f->g[2].items)
+            break;
         rc = commit(f);
     }
+    if (rc == 0 && f->part_len && !f->fo->quiet)
+        cli_error("warning: '%s': stopped inside line %zu (%zu bytes of it read): not judged",
+                  f->fo->path, f->lines + 1, f->part_len);
     return rc;
 }
 

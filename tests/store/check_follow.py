@@ -297,6 +297,58 @@ def check_reopen_lines():
         fail(f"reopen: line numbers: {err!r}")
 
 
+def check_signal_while_writing():
+    """SIGTERM while the verdicts wait for a reader (the output pipe full): the write goes on
+    once the reader reads, and the run ends with the verdicts of every line read and exit 0
+    (an interrupted write that had written nothing failed: 'cannot write the verdicts:
+    Interrupted system call', exit 2)."""
+    items = 200  # 60 KB of input (a pipe holds it), 26 KB of verdicts (more than a page)
+    p = start("--follow", "-", "--commit-items", "100", "--commit-ms", "50", db="sigw")
+    fcntl.fcntl(p.stdout.fileno(), 1031, 4096)  # F_SETPIPE_SZ: a page, no room left over
+    p.stdin.write("".join(line(3000 + i) for i in range(items)).encode())
+    p.stdin.flush()
+    end, held = time.monotonic() + WAIT, []
+    while len(held) < 10 or held[-1] < 2048 or held[-1] != held[-10]:  # a second unchanged
+        if time.monotonic() > end:
+            p.kill()
+            fail(f"signal while writing: the output pipe never filled ({held[-1:]} bytes)")
+        time.sleep(0.1)
+        held.append(struct.unpack("i", fcntl.ioctl(p.stdout.fileno(), termios.FIONREAD,
+                                                   b"\0" * 4))[0])
+    # the pipe full (its page not always filled to the byte) and not read: the program is
+    # blocked in its write
+    p.send_signal(signal.SIGTERM)
+    out = p.stdout.read()  # the input left open: the signal ends the run
+    p.wait(timeout=WAIT)
+    err = p.stderr.read()
+    p.stdin.close()
+    ids = [json.loads(l)["id"] for l in out.decode().splitlines()]
+    # the signal ends the reading: the lines read are judged, every one (the rest is left)
+    if p.returncode != 0 or ids != [f"it-{3000 + i}" for i in range(len(ids))] or \
+            "cannot write" in err.decode():
+        fail(f"signal while writing: exit {p.returncode}, {len(ids)} verdicts: {err.decode()}")
+
+
+def check_signal_partial():
+    """SIGTERM with half a line read (its rest not yet written): the whole lines are committed
+    and the half line is not taken for a line (it was judged as one: 'skipped ... malformed
+    JSON'); stderr says it was left."""
+    p = start("--follow", "-", "--commit-items", "1000", "--commit-ms", "600000", db="sigp")
+    half = line(41)[:40]
+    p.stdin.write((line(40) + half).encode())
+    p.stdin.flush()
+    wait_drained(p.stdin, 60)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGTERM)
+    out = p.stdout.read().decode()
+    p.wait(timeout=30)
+    err = p.stderr.read().decode()
+    p.stdin.close()
+    ids = [json.loads(l)["id"] for l in out.splitlines()]
+    if p.returncode != 0 or ids != ["it-40"] or "skipped" in err or "line 2" not in err:
+        fail(f"signal with half a line: exit {p.returncode}, {ids}, {err!r}")
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
@@ -305,6 +357,8 @@ def main():
     check_groups()
     check_waiting()
     check_reopen_lines()
+    check_signal_partial()
+    check_signal_while_writing()
     print("ok")
 
 
