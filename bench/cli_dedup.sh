@@ -14,14 +14,21 @@
 #       /tmp/before/build/reprint build/reprint
 # Extra dedup options for every run: RP_CLI_DEDUP_ARGS (e.g. "--threads 1").
 set -eu
+usage() { echo "usage: cli_dedup.sh BENCH_DEDUP STORE [ITEMS [FROM [RUNS]]] -- REPRINT..." >&2; exit 2; }
+[ $# -ge 2 ] || usage
 BENCH=$1
 STORE=$2
-ITEMS=${3:-100000}
-FROM=${4:-900000}
-RUNS=${5:-3}
-while [ $# -gt 0 ] && [ "$1" != "--" ]; do shift; done
-[ $# -gt 1 ] || { echo "usage: cli_dedup.sh BENCH_DEDUP STORE [ITEMS [FROM [RUNS]]] -- REPRINT..." >&2; exit 2; }
+shift 2
+# the numbers left out end at "--" (${3:-100000} took "--" itself for ITEMS)
+ITEMS=100000 FROM=900000 RUNS=3
+[ $# -gt 0 ] && [ "$1" != "--" ] && ITEMS=$1 && shift
+[ $# -gt 0 ] && [ "$1" != "--" ] && FROM=$1 && shift
+[ $# -gt 0 ] && [ "$1" != "--" ] && RUNS=$1 && shift
+if [ $# -lt 2 ] || [ "$1" != "--" ]; then usage; fi
 shift
+for n in "$ITEMS" "$FROM" "$RUNS"; do
+    case $n in '' | *[!0-9]*) echo "cli_dedup.sh: '$n' is not a whole number" >&2; exit 2 ;; esac
+done
 work=$(mktemp -d "${TMPDIR:-/tmp}/cli-dedup-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 if [ ! -d "$STORE" ]; then
@@ -29,7 +36,10 @@ if [ ! -d "$STORE" ]; then
     "$BENCH" "$FROM" 1000 "$STORE" > "$work/make.log"
 fi
 items=$STORE.items-$FROM-$ITEMS.jsonl # kept beside the store for the next runs
-[ -s "$items" ] || "$BENCH" --jsonl "$ITEMS" "$FROM" > "$items"
+if [ ! -s "$items" ]; then # written whole or not at all (a part would be taken next time)
+    "$BENCH" --jsonl "$ITEMS" "$FROM" > "$items.tmp"
+    mv "$items.tmp" "$items"
+fi
 pressure() { sed -n 's/^some avg10=\([0-9.]*\).*/\1/p' /proc/pressure/cpu 2> /dev/null || echo -; }
 i=0
 while [ "$i" -lt "$RUNS" ]; do

@@ -260,23 +260,27 @@ static bool take_lines(follower *f, bool all)
     return true;
 }
 
-/* A followed file truncated or replaced is read again from its start. */
-static void check_file(follower *f)
+/* A followed file truncated or replaced is read again from its start: true then. */
+static bool check_file(follower *f)
 {
     struct stat now, cur;
 
     if (stat(f->fo->path, &now) != 0 || fstat(f->fd, &cur) != 0)
-        return;
+        return false;
     if (now.st_dev != f->id.st_dev || now.st_ino != f->id.st_ino) {
         int fd = open(f->fo->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-            return;
+            return false;
         close(f->fd);
         f->fd = fd, f->id = now, f->off = 0, f->part_len = 0;
-    } else if (cur.st_size < f->off) {
+        return true;
+    }
+    if (cur.st_size < f->off) {
         lseek(f->fd, 0, SEEK_SET);
         f->off = 0, f->part_len = 0;
+        return true;
     }
+    return false;
 }
 
 /* How long to wait for input: until the group's deadline, or a file's next look. */
@@ -343,26 +347,46 @@ static int loop(follower *f)
             if (full(f, g) && read_backlog(f) < 0)
                 return read_failed(f);
             rc = commit(f);
+            /* lines that waited behind the full groups move up now: with no more input
+             * coming they would wait for it (a poll without end), never judged */
+            if (rc == 0 && !take_lines(f, false))
+                return errno = ENOMEM, read_failed(f);
             continue;
         }
         struct pollfd p = {f->fd, POLLIN, 0};
         int t = wait_ms(f);
-        if (f->regular && got == 0)
-            poll(NULL, 0, t), check_file(f);
-        else if (!f->regular && poll(&p, 1, t) <= 0)
+        if (f->regular && got == 0) {
+            poll(NULL, 0, t);
+            /* a file read again from its start: the old file's lines (the group in hand: it
+             * is not full, so the only one) are committed as a group of their own, and lines
+             * are numbered from 1 again */
+            if (check_file(f)) {
+                if ((rc = commit(f)) != 0)
+                    break;
+                f->lines = 0;
+            }
+        } else if (!f->regular && poll(&p, 1, t) <= 0)
             continue; /* the deadline came, or a signal */
         if ((got = read_some(f)) < 0)
             return read_failed(f);
     }
     /* the end, or a signal: what was read is committed (the group in hand, the next, the
      * lines waiting), in groups as before; nothing more is read, so a next group in hand is
-     * complete and is signed ahead */
+     * complete and is signed ahead. At a pipe's end its last line may lack its line break;
+     * stopped by a signal, bytes after the last line break are a line not yet all written
+     * (its rest unread): not a line, and left */
+    bool all = f->ended;
     f->ended = true;
-    while (rc == 0 && (f->g[0].items || f->g[1].items || f->g[2].items || f->part_len)) {
-        if (!take_lines(f, true))
+    while (rc == 0) {
+        if (!take_lines(f, all))
             return errno = ENOMEM, read_failed(f);
+        if (!f->g[0].items && !f->g[1].items && !f->g[2].items)
+            break;
         rc = commit(f);
     }
+    if (rc == 0 && f->part_len && !f->fo->quiet)
+        cli_error("warning: '%s': stopped inside line %zu (%zu bytes of it read): not judged",
+                  f->fo->path, f->lines + 1, f->part_len);
     return rc;
 }
 

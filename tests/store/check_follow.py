@@ -3,8 +3,8 @@
 before the input ends (after its group commits); SIGTERM commits the group in hand and exits 0;
 a followed file that grows, then is truncated, is read again from its start; --keep-only
 prints the new items' lines; groups hold exactly --commit-items items, and several groups read
-at once (the next signed while one commits) get the verdicts of one group at a time.
-Usage: check_follow.py REPRINT WORKDIR"""
+at once (the next signed while one commits) get the verdicts of one group at a time; lines
+read beyond the third group are judged with no more input. Usage: check_follow.py REPRINT WORKDIR"""
 import fcntl
 import json
 import os
@@ -239,12 +239,126 @@ def check_groups():
         fail(f"exact groups, the last: {out}")
 
 
+def check_waiting():
+    """More than three groups read at once (a file followed, or a pipe left open): the lines
+    after the third group wait unread by any group, and must still be judged once the groups
+    before them commit, without more input (they were stuck until the input grew)."""
+    lines = [line(2000 + i) for i in range(3 * GROUP + 5)]
+    args = ["--commit-items", str(GROUP), "--commit-ms", "100"]
+    if len("".join(lines)) >= 65536:
+        fail("the lines do not fit one read")
+    path = os.path.join(WORK, "waiting.jsonl")
+    with open(path, "w") as f:
+        f.write("".join(lines))
+    rd, wr = os.pipe()
+    os.write(wr, "".join(lines).encode())  # in the pipe before the program reads: one read
+    for name, follow, stdin in (("file", path, subprocess.DEVNULL), ("pipe", "-", rd)):
+        p = start("--follow", follow, *args, db="w-" + name, stdin=stdin)
+        r = Lines(p)
+        for i in range(len(lines)):
+            got = r.get(WAIT)
+            if not got or json.loads(got)["id"] != f"it-{2000 + i}":
+                p.kill()
+                fail(f"waiting lines ({name}): item {i} of {len(lines)}: {got}")
+        p.send_signal(signal.SIGTERM)
+        if p.wait(timeout=30) != 0 or r.rest():
+            fail(f"waiting lines ({name}): exit or extra verdicts")
+    os.close(rd)
+    os.close(wr)
+
+
+def check_reopen_lines():
+    """A followed file truncated, then replaced: the skipped lines are named by their line in
+    the file as it is now (they went on counting from the old file's lines)."""
+    path = os.path.join(WORK, "renum.jsonl")
+    with open(path, "w") as f:
+        f.write(line(30) + "\n" + line(31))
+    p = start("--follow", path, "--commit-ms", "50", db="renum")
+    r = Lines(p)
+    for i in range(2):
+        if not r.get(WAIT):
+            p.kill()
+            fail(f"reopen: no verdict for item {30 + i}")
+    with open(path, "w") as f:  # truncated (shorter): its lines count from 1 again
+        f.write("{bad one\n" + line(32))
+    if not r.get(WAIT):
+        p.kill()
+        fail("reopen: no verdict after the truncation")
+    with open(path + ".new", "w") as f:
+        f.write("\n{bad two\n" + line(33))
+    os.replace(path + ".new", path)  # replaced: another file, read from its start
+    if not r.get(WAIT):
+        p.kill()
+        fail("reopen: no verdict after the replacement")
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    err = err.decode()
+    if p.returncode != 0 or f"'{path}:1'" not in err or f"'{path}:2'" not in err:
+        fail(f"reopen: line numbers: {err!r}")
+
+
+def check_signal_while_writing():
+    """SIGTERM while the verdicts wait for a reader (the output pipe full): the write goes on
+    once the reader reads, and the run ends with the verdicts of every line read and exit 0
+    (an interrupted write that had written nothing failed: 'cannot write the verdicts:
+    Interrupted system call', exit 2)."""
+    items = 200  # 60 KB of input (a pipe holds it), 26 KB of verdicts (more than a page)
+    p = start("--follow", "-", "--commit-items", "100", "--commit-ms", "50", db="sigw")
+    fcntl.fcntl(p.stdout.fileno(), 1031, 4096)  # F_SETPIPE_SZ: a page, no room left over
+    p.stdin.write("".join(line(3000 + i) for i in range(items)).encode())
+    p.stdin.flush()
+    end, held = time.monotonic() + WAIT, []
+    while len(held) < 10 or held[-1] < 2048 or held[-1] != held[-10]:  # a second unchanged
+        if time.monotonic() > end:
+            p.kill()
+            fail(f"signal while writing: the output pipe never filled ({held[-1:]} bytes)")
+        time.sleep(0.1)
+        held.append(struct.unpack("i", fcntl.ioctl(p.stdout.fileno(), termios.FIONREAD,
+                                                   b"\0" * 4))[0])
+    # the pipe full (its page not always filled to the byte) and not read: the program is
+    # blocked in its write
+    p.send_signal(signal.SIGTERM)
+    out = p.stdout.read()  # the input left open: the signal ends the run
+    p.wait(timeout=WAIT)
+    err = p.stderr.read()
+    p.stdin.close()
+    ids = [json.loads(l)["id"] for l in out.decode().splitlines()]
+    # the signal ends the reading: the lines read are judged, every one (the rest is left)
+    if p.returncode != 0 or ids != [f"it-{3000 + i}" for i in range(len(ids))] or \
+            "cannot write" in err.decode():
+        fail(f"signal while writing: exit {p.returncode}, {len(ids)} verdicts: {err.decode()}")
+
+
+def check_signal_partial():
+    """SIGTERM with half a line read (its rest not yet written): the whole lines are committed
+    and the half line is not taken for a line (it was judged as one: 'skipped ... malformed
+    JSON'); stderr says it was left."""
+    p = start("--follow", "-", "--commit-items", "1000", "--commit-ms", "600000", db="sigp")
+    half = line(41)[:40]
+    p.stdin.write((line(40) + half).encode())
+    p.stdin.flush()
+    wait_drained(p.stdin, 60)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGTERM)
+    out = p.stdout.read().decode()
+    p.wait(timeout=30)
+    err = p.stderr.read().decode()
+    p.stdin.close()
+    ids = [json.loads(l)["id"] for l in out.splitlines()]
+    if p.returncode != 0 or ids != ["it-40"] or "skipped" in err or "line 2" not in err:
+        fail(f"signal with half a line: exit {p.returncode}, {ids}, {err!r}")
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     check_pipe()
     check_file()
     check_groups()
+    check_waiting()
+    check_reopen_lines()
+    check_signal_partial()
+    check_signal_while_writing()
     print("ok")
 
 
