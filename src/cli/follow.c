@@ -9,6 +9,7 @@
  * after it, when in hand too, is read into its corpus on a thread meanwhile. SIGINT and
  * SIGTERM end the run after the lines read so far are committed.
  */
+#define _GNU_SOURCE /* ppoll */
 #include "follow.h"
 #include "cli.h"
 
@@ -52,6 +53,9 @@ typedef struct follower {
     int fd;
     bool regular;   /* a file, followed past its end; else a pipe or terminal, ended by EOF */
     bool ended;     /* the end of a pipe (or of standard input) was read */
+    sigset_t wait_mask; /* the signal mask while waiting for input: SIGINT and SIGTERM, blocked
+                         * everywhere else, are taken only there (no signal is missed between
+                         * the stop check and the wait, none lands on a helper thread) */
     struct stat id; /* the file's device and inode, to see it replaced */
     off_t off;      /* bytes read from the file */
     char *part;     /* bytes not yet in a group: after the last line break, or lines waiting
@@ -297,6 +301,14 @@ static int wait_ms(const follower *f)
     return t;
 }
 
+/* poll with SIGINT and SIGTERM let in for the wait alone (ppoll): a stop asked before the wait
+ * ends it at once, one asked during it too. t < 0: no deadline. */
+static int wait_input(const follower *f, struct pollfd *p, int t)
+{
+    struct timespec ts = {t / 1000, (long)(t % 1000) * 1000000L};
+    return ppoll(p, p ? 1 : 0, t < 0 ? NULL : &ts, &f->wait_mask);
+}
+
 /* Reads what is there: 1 read something, 0 at the end (of a pipe: done), -1 error. */
 static int read_some(follower *f)
 {
@@ -341,7 +353,8 @@ static int loop(follower *f)
 {
     int rc = 0, got = 1;
 
-    while (!stop_asked && rc == 0 && !f->ended) {
+    while (rc == 0 && !f->ended && (wait_input(f, NULL, 0), !stop_asked)) {
+        /* (a stop asked during the last commit, pending until now, is taken first) */
         const group *g = &f->g[0];
         if (g->items && (full(f, g) || now_ms() >= g->started + f->fo->commit_ms)) {
             if (full(f, g) && read_backlog(f) < 0)
@@ -356,7 +369,7 @@ static int loop(follower *f)
         struct pollfd p = {f->fd, POLLIN, 0};
         int t = wait_ms(f);
         if (f->regular && got == 0) {
-            poll(NULL, 0, t);
+            wait_input(f, NULL, t);
             /* a file read again from its start: the old file's lines (the group in hand: it
              * is not full, so the only one) are committed as a group of their own, and lines
              * are numbered from 1 again */
@@ -365,7 +378,7 @@ static int loop(follower *f)
                     break;
                 f->lines = 0;
             }
-        } else if (!f->regular && poll(&p, 1, t) <= 0)
+        } else if (!f->regular && wait_input(f, &p, t) <= 0)
             continue; /* the deadline came, or a signal */
         if ((got = read_some(f)) < 0)
             return read_failed(f);
@@ -395,7 +408,7 @@ static void catch_signals(struct sigaction *old_int, struct sigaction *old_term)
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop; /* no SA_RESTART: poll and read return at once */
+    sa.sa_handler = on_stop; /* no SA_RESTART: the wait (ppoll) returns at once */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, old_int);
     sigaction(SIGTERM, &sa, old_term);
@@ -418,7 +431,18 @@ int follow_run(rp_store *store, const follow_options *fo)
     f.regular = S_ISREG(f.id.st_mode) && f.fd != STDIN_FILENO;
     stop_asked = 0;
     catch_signals(&old_int, &old_term);
+    /* SIGINT and SIGTERM blocked but while waiting for input (wait_input): threads started
+     * meanwhile (the reader, the store's) inherit the block */
+    sigset_t stops, old_mask;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stops, &old_mask);
+    f.wait_mask = old_mask;
+    sigdelset(&f.wait_mask, SIGINT);
+    sigdelset(&f.wait_mask, SIGTERM);
     rc = loop(&f);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL); /* a stop still pending lands on on_stop */
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (f.fd != STDIN_FILENO)

@@ -267,6 +267,32 @@ def check_waiting():
     os.close(wr)
 
 
+def check_signal_backlog():
+    """SIGTERM while a long backlog is judged group after group (the input all there, never
+    waited for): the run stops after the groups in hand, it does not judge the whole backlog
+    first (SIGINT and SIGTERM are blocked but while waiting for input, and a stop asked during
+    a commit must still be taken before the next); the verdicts come in seq order,
+    and exit 0."""
+    total, per = 20000, 50
+    path = os.path.join(WORK, "backlog.jsonl")
+    with open(path, "w") as f:
+        f.write("".join(line(50000 + i) for i in range(total)))
+    with open(path, "rb") as src:
+        p = start("--follow", "-", "--commit-items", str(per), "--commit-ms", "60000",
+                  db="backlog", stdin=src)
+        r = Lines(p)
+        first = r.get(WAIT)
+        p.send_signal(signal.SIGTERM)
+        rest = r.rest()
+        if p.wait(timeout=WAIT) != 0 or not first:
+            fail(f"backlog SIGTERM: exit {p.returncode}, first verdict {first!r}")
+    got = [json.loads(x) for x in [first] + rest]
+    if [v["seq"] for v in got] != list(range(1, len(got) + 1)):
+        fail(f"backlog SIGTERM: {len(got)} verdicts, not in seq order")
+    if len(got) >= total // 2:
+        fail(f"backlog SIGTERM: {len(got)} of {total} items judged after the stop")
+
+
 def check_reopen_lines():
     """A followed file truncated, then replaced: the skipped lines are named by their line in
     the file as it is now (they went on counting from the old file's lines)."""
@@ -357,6 +383,7 @@ def main():
     check_groups()
     check_waiting()
     check_reopen_lines()
+    check_signal_backlog()
     check_signal_partial()
     check_signal_while_writing()
     print("ok")
