@@ -356,6 +356,145 @@ static void test_align_sse2_narrow_cells_equal_reference(void **state)
     rp_align_narrow_sse2_only(false);
 }
 
+/* A side copied into a heap block of exactly its length (at least one token), so that a read
+ * past either end is an overflow under AddressSanitizer. */
+static uint32_t *exact_copy(const uint32_t *t, uint32_t n)
+{
+    uint32_t *c = malloc((n ? n : 1) * sizeof(uint32_t));
+    assert_non_null(c);
+    if (n)
+        memcpy(c, t, n * sizeof(uint32_t));
+    return c;
+}
+
+/* rp_align_global of a against b: the narrow cells (SSE4.1 where the processor has it, and SSE2
+ * alone), the wide packed cells and the reference agree. */
+static void global_all_agree(const uint32_t *a0, uint32_t na, const uint32_t *b0, uint32_t nb,
+                             rp_align_work *w)
+{
+    uint32_t *a = exact_copy(a0, na), *b = exact_copy(b0, nb);
+    uint32_t m[4], c[4];
+    assert_int_equal(rp_align_global_cells(a, na, b, nb, w, &m[0], &c[0]), RP_OK);
+    rp_align_narrow_off(true);
+    assert_int_equal(rp_align_global(a, na, b, nb, w, &m[1], &c[1]), RP_OK);
+    rp_align_narrow_off(false);
+    assert_int_equal(rp_align_global(a, na, b, nb, w, &m[2], &c[2]), RP_OK);
+    rp_align_narrow_sse2_only(true);
+    assert_int_equal(rp_align_global(a, na, b, nb, w, &m[3], &c[3]), RP_OK);
+    rp_align_narrow_sse2_only(false);
+    for (int k = 1; k < 4; k++) {
+        assert_int_equal(m[k], m[0]);
+        assert_int_equal(c[k], c[0]);
+    }
+    free(a);
+    free(b);
+}
+
+/* rp_align_extend from the first tokens (dir 1) or the last (dir -1) of a and b: the same four
+ * ways agree. */
+static void extend_all_agree(const uint32_t *a0, uint32_t na, const uint32_t *b0, uint32_t nb,
+                             int dir)
+{
+    uint32_t *a = exact_copy(a0, na), *b = exact_copy(b0, nb);
+    int64_t ba = dir > 0 ? 0 : (int64_t)na - 1, bb = dir > 0 ? 0 : (int64_t)nb - 1;
+    rp_align_ext x[4];
+    x[0] = rp_align_extend(a, ba, na, b, bb, nb, dir, true);
+    rp_align_narrow_off(true);
+    x[1] = rp_align_extend(a, ba, na, b, bb, nb, dir, false);
+    rp_align_narrow_off(false);
+    x[2] = rp_align_extend(a, ba, na, b, bb, nb, dir, false);
+    rp_align_narrow_sse2_only(true);
+    x[3] = rp_align_extend(a, ba, na, b, bb, nb, dir, false);
+    rp_align_narrow_sse2_only(false);
+    for (int k = 1; k < 4; k++) {
+        assert_int_equal(x[k].a, x[0].a);
+        assert_int_equal(x[k].b, x[0].b);
+        assert_int_equal(x[k].matches, x[0].matches);
+        assert_int_equal(x[k].columns, x[0].columns);
+    }
+    free(a);
+    free(b);
+}
+
+/* Narrow, wide and reference cells on many random pairs (fixed seed): short sides of 1 to 7
+ * tokens (the 4-at-a-time loads' tails), bands that reach the sides' ends, small alphabets
+ * (ties between cells), copies with edits; sides in blocks of exactly their length. */
+static void test_align_narrow_wide_reference_agree(void **state)
+{
+    enum { N = 300 };
+    static uint32_t a[N], b[N + 200];
+    rp_align_work w;
+    rp_align_work_init(&w);
+    rng_state = 14;
+    for (int round = 0; round < 3000; round++) {
+        static const uint32_t alphabets[] = {0, 1, 2, 3, 5, 30};
+        uint32_t alphabet = alphabets[rng() % 6];
+        uint32_t na = round % 2 ? 1 + rng() % 7 : 1 + rng() % N, nb;
+        random_tokens(a, na, alphabet);
+        switch (rng() % 3) {
+        case 0: /* unrelated, often as short */
+            nb = round % 3 ? 1 + rng() % 7 : 1 + rng() % N;
+            random_tokens(b, nb, alphabet);
+            break;
+        case 1: nb = edited_copy(a, na, b, N + 200, 2 + rng() % 20, alphabet); break;
+        default: /* a copy with a tail of other tokens */
+            nb = edited_copy(a, na, b, N, 3 + rng() % 40, alphabet);
+            nb += rng() % 20;
+            random_tokens(b + (nb > 20 ? nb - 20 : 0), nb > 20 ? 20 : nb, alphabet);
+        }
+        global_all_agree(a, na, b, nb, &w);
+        extend_all_agree(a, na, b, nb, 1);
+        extend_all_agree(a, na, b, nb, -1);
+        extend_all_agree(b, nb, a, na, 1);
+    }
+    rp_align_work_release(&w);
+}
+
+/* Around 2^14 tokens, where the narrow cells give way to the wide ones: global bands of
+ * la + lb = 2^14 - 2 .. 2^14 + 1, lopsided (1 token against the rest) or even, all one token
+ * between differing ends (the highest scores) or nothing in common (the lowest); extensions
+ * of 2^14 - 1 and 2^14 rows against long and short other sides. */
+static void test_align_narrow_limit_agrees(void **state)
+{
+    enum { L = 1u << 14 };
+    uint32_t *a = malloc((L + 64) * sizeof(uint32_t)), *b = malloc((L + 64) * sizeof(uint32_t));
+    assert_non_null(a);
+    assert_non_null(b);
+    rp_align_work w;
+    rp_align_work_init(&w);
+    rng_state = 15;
+    for (uint32_t sum = L - 2; sum <= L + 1; sum++) {
+        const uint32_t las[] = {1, 9, 40, sum / 2, sum - 40, sum - 1};
+        for (int k = 0; k < 6; k++) {
+            for (int kind = 0; kind < 3; kind++) {
+                uint32_t la = las[k], lb = sum - la;
+                random_tokens(a, la, kind == 0 ? 1 : kind == 1 ? 0 : 2);
+                random_tokens(b, lb, kind == 0 ? 1 : kind == 1 ? 0 : 2);
+                a[0] = 7;
+                b[0] = 8;
+                a[la - 1] = 9;
+                b[lb - 1] = 10;
+                global_all_agree(a, la, b, lb, &w);
+            }
+        }
+    }
+    for (uint32_t na = L - 1; na <= L; na++) {
+        for (int kind = 0; kind < 3; kind++) {
+            uint32_t nb = kind == 2 ? 30 : na + 40;
+            random_tokens(a, na, kind == 0 ? 1 : 2);
+            for (uint32_t i = 0; i < nb; i++)
+                b[i] = i < na && (kind != 1 || rng() % 4) ? a[i] : 3;
+            b[0] = a[0] + 1;
+            extend_all_agree(a, na, b, nb, 1);
+            extend_all_agree(a, na, b, nb, -1);
+            extend_all_agree(b, nb, a, na, 1);
+        }
+    }
+    rp_align_work_release(&w);
+    free(a);
+    free(b);
+}
+
 static void test_align_mirrors_when_sides_swap(void **state)
 {
     uint32_t a[150], b[160];
@@ -427,6 +566,8 @@ int main(void)
         cmocka_unit_test(test_align_extend_fast_equals_reference),
         cmocka_unit_test(test_align_long_sides_equal_reference),
         cmocka_unit_test(test_align_sse2_narrow_cells_equal_reference),
+        cmocka_unit_test(test_align_narrow_wide_reference_agree),
+        cmocka_unit_test(test_align_narrow_limit_agrees),
         cmocka_unit_test(test_align_mirrors_when_sides_swap),
         cmocka_unit_test(test_align_reports_allocation_failure),
     };

@@ -784,10 +784,19 @@ void rp_align_narrow_sse2_only(bool on)
 }
 #endif
 
+static bool narrow_off;
+
+void rp_align_narrow_off(bool on)
+{
+    narrow_off = on;
+}
+
 /* The band between a common prefix and suffix: narrow cells while the sides are short. */
 static rp_status global_band(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
                              rp_align_work *work, uint32_t *matches, uint32_t *columns)
 {
+    if (narrow_off)
+        return global_packed(a, la, b, lb, work, matches, columns);
 #if RP_ALIGN_SSE41
     if ((uint64_t)la + lb < RP_NARROW_MAX && narrow_sse41())
         return global_narrow_sse41(a, la, b, lb, work, matches, columns);
@@ -820,6 +829,8 @@ static inline int no_match_window(const uint32_t *pa, uint32_t alen, const uint3
 static inline ext_res extend_band(const uint32_t *pa, uint32_t alen, const uint32_t *pb,
                                   uint32_t blen, const int dir)
 {
+    if (narrow_off)
+        return extend_packed(pa, alen, pb, blen, dir);
 #if RP_ALIGN_SSE41
     if (alen < RP_NARROW_MAX && narrow_sse41())
         return extend_narrow_sse41(pa, alen, pb, blen, dir);

@@ -120,6 +120,10 @@ typedef struct rp_align_ext {
  * SSE4.1 (the default takes SSE4.1 there); both give the same cells. Set it before aligning,
  * on one thread. */
 void rp_align_narrow_sse2_only(bool on);
+/* Tests: true makes rp_align_global and rp_align_extend fill the wide (64-bit) packed cells even
+ * where the narrow ones would be taken, to compare the two. Set it before aligning, on one
+ * thread. */
+void rp_align_narrow_off(bool on);
 
 /* Extends from a point: token t of a side is seq[base + dir * t] for t < len (dir 1 or -1).
  * cells: the reference, cell by cell over the whole band; else as rp_align_pair extends (an
