@@ -1,8 +1,9 @@
 /*
  * test_quotes.c - quotation extraction (marks, apostrophes, nesting, paragraphs, unbalanced
  * marks, other languages' marks), fidelity labels and differences, attribution to the same
- * and other documents, the quoted flag and ranking, the speaker hint, the JSON report, and
- * the seed acceptance check (skipped when ../shared/corpora/seed-feed.txt is absent).
+ * and other documents, the quoted flag and ranking, the speaker hint, the JSON report, sources'
+ * consistency on random documents, and the seed acceptance check (skipped when
+ * ../shared/corpora/seed-feed.txt is absent).
  */
 /* clang-format off: cmocka needs these first, in this order */
 #include <stdarg.h>
@@ -553,6 +554,151 @@ static void test_many_copies_in_one_document_list_every_other_place(void **state
     free(t);
 }
 
+/* A small generator for the randomized test below (fixed seeds: the same corpora every run). */
+static uint32_t rnd(uint64_t *s, uint32_t n)
+{
+    *s = *s * 6364136223846793005u + 1442695040888963407u;
+    return (uint32_t)(*s >> 33) % n;
+}
+
+/* Appends a random variant of text (words w[0..n)) to t at *len: most verbatim, some with a
+ * word upper-cased, dropped, replaced, elided or a neighbour's words glued on either side. */
+static void put_variant(char *t, size_t *len, uint64_t *s, const char *const *dict, size_t nd,
+                        const uint32_t *w, uint32_t n)
+{
+    uint32_t kind = rnd(s, 10), at = rnd(s, n), from = kind == 9 ? rnd(s, n) : 0;
+    for (uint32_t i = from; i < n; i++) {
+        const char *word = dict[w[i]];
+        if (kind == 5 && i == at)
+            continue; /* dropped */
+        if (kind == 6 && i == at)
+            word = dict[rnd(s, (uint32_t)nd)];
+        if (kind == 7 && i == at)
+            word = "...";
+        *len += (size_t)sprintf(t + *len, i > from ? " %s" : "%s", word);
+        if (kind == 8 && i == at) /* upper-cased in place */
+            for (char *p = t + *len - strlen(word); p < t + *len; p++)
+                *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    }
+}
+
+/* Random documents quoting a few texts over and over (variants, overlapping neighbours, all
+ * kinds of marks, nested ones around the same words (copies that coincide), \n, \r\n and \r
+ * breaks, multi-byte letters, some documents long enough for line marks): whatever the
+ * candidates, every source's and quotation's line and column are a count from the top, a
+ * quotation's sources in one document are disjoint, a verbatim one has no difference, and
+ * sources_total counts every listed source (all of them when fewer than max_sources are
+ * listed). */
+static void test_random_documents_keep_sources_consistent(void **state)
+{
+    (void)state;
+    static const char *const dict[] = {"the",
+                                       "tide",
+                                       "came",
+                                       "over",
+                                       "old",
+                                       "stone",
+                                       "wall",
+                                       "dawn",
+                                       "grey",
+                                       "heron",
+                                       "waited",
+                                       "mill",
+                                       "pond",
+                                       "thaw",
+                                       "caf\xC3\xA9",
+                                       "na\xC3\xAFve",
+                                       "\xC3\x9C"
+                                       "ber",
+                                       "colour",
+                                       "color",
+                                       "harbour"};
+    static const char *const opens[] = {
+        "\xE2\x80\x9C", "\"", "\xC2\xAB", "", "\xE2\x80\x98", "\xE2\x80\x9C\xE2\x80\x98"};
+    static const char *const closes[] = {
+        "\xE2\x80\x9D", "\"", "\xC2\xBB", "", "\xE2\x80\x99", "\xE2\x80\x99\xE2\x80\x9D"};
+    static const char *const breaks[] = {"\n", "\r\n", "\r"};
+    const size_t nd = sizeof(dict) / sizeof(dict[0]), cap = 200000;
+    uint32_t line, col;
+
+    for (uint64_t seed = 1; seed <= 24; seed++) {
+        uint64_t s = seed;
+        uint32_t w[4][16], wn[4], ntexts = 1 + rnd(&s, 4), ndocs = 1 + rnd(&s, 3);
+        char *texts[3] = {NULL, NULL, NULL};
+        for (uint32_t k = 0; k < ntexts; k++) {
+            wn[k] = 4 + rnd(&s, 12);
+            for (uint32_t i = 0; i < wn[k]; i++)
+                w[k][i] = rnd(&s, (uint32_t)nd);
+        }
+        for (uint32_t d = 0; d < ndocs; d++) {
+            char *t = texts[d] = malloc(cap);
+            size_t len = 0;
+            bool big = rnd(&s, 3) == 0;
+            const char *br = breaks[rnd(&s, 3)];
+            assert_non_null(t);
+            for (uint32_t p = 0, np = 10 + rnd(&s, 50); p < np; p++) {
+                uint32_t k = rnd(&s, ntexts), m = rnd(&s, 6), g = rnd(&s, ntexts);
+                if (big && rnd(&s, 2))
+                    for (uint32_t f = rnd(&s, 300); f > 0; f--)
+                        len += (size_t)sprintf(t + len,
+                                               "filler na\xC3\xAFve \xC3\xBCnic\xC3\xB6"
+                                               "de%s",
+                                               br);
+                len += (size_t)sprintf(t + len, "%s%s", rnd(&s, 2) ? "He said " : "x ", opens[m]);
+                if (rnd(&s, 4) == 0) { /* a neighbour's words before */
+                    put_variant(t, &len, &s, dict, nd, w[g], wn[g]);
+                    t[len++] = ' ';
+                }
+                put_variant(t, &len, &s, dict, nd, w[k], wn[k]);
+                if (rnd(&s, 4) == 0) { /* and after */
+                    t[len++] = ' ';
+                    put_variant(t, &len, &s, dict, nd, w[g], wn[g]);
+                }
+                len += (size_t)sprintf(t + len, "%s%s", closes[m], rnd(&s, 2) ? ". " : br);
+                assert_true(len < cap - 40000);
+            }
+            t[len] = '\0';
+        }
+        rp_corpus *c = corpus_of((const char *const *)texts, ndocs);
+        rp_options o;
+        rp_quotes_options qo;
+        rp_quotes *r = NULL;
+        rp_options_init(&o);
+        rp_quotes_options_init(&qo);
+        qo.min_words = 3;
+        qo.max_sources = RP_QUOTES_MAX_SOURCES;
+        assert_int_equal(rp_quotes_run(c, &o, &qo, &r), RP_OK);
+        for (size_t i = 0; i < rp_quotes_count(r); i++) {
+            const rp_quote *q = rp_quotes_get(r, i);
+            line_col_of(texts[q->doc], q->start, &line, &col);
+            assert_int_equal(q->line, line);
+            assert_int_equal(q->column, col);
+            assert_true(q->source_count <= qo.max_sources && q->source_count <= q->sources_total);
+            if (q->source_count < qo.max_sources)
+                assert_int_equal(q->sources_total, q->source_count);
+            for (size_t j = 0; j < q->source_count; j++) {
+                const rp_quote_source *a = &q->sources[j];
+                line_col_of(texts[a->doc], a->start, &line, &col);
+                assert_int_equal(a->line, line);
+                assert_int_equal(a->column, col);
+                assert_true(a->start < a->end);
+                if (a->fidelity == RP_FIDELITY_VERBATIM) {
+                    assert_int_equal(a->diff_count, 0);
+                    assert_true(a->identity == 1.0);
+                }
+                for (size_t k = 0; k < j; k++) {
+                    const rp_quote_source *b = &q->sources[k];
+                    assert_false(a->doc == b->doc && a->start < b->end && b->start < a->end);
+                }
+            }
+        }
+        rp_quotes_free(r);
+        rp_corpus_free(c);
+        for (uint32_t d = 0; d < ndocs; d++)
+            free(texts[d]);
+    }
+}
+
 /* A text quoted in 120 documents (popular), and longer quotations holding it. A copy of the
  * popular text is a source of such a quotation by itself, grown by the words beside it that
  * equal the quotation's own there (no alignment: "The mayor said" joins it, "on Monday" stops
@@ -1069,6 +1215,7 @@ int main(void)
         cmocka_unit_test(test_copies_past_two_thousand_keep_their_sources),
         cmocka_unit_test(test_sources_listed_stop_at_max_sources_of_at_most_100),
         cmocka_unit_test(test_many_copies_in_one_document_list_every_other_place),
+        cmocka_unit_test(test_random_documents_keep_sources_consistent),
         cmocka_unit_test(test_quotation_holding_a_popular_text_is_sourced_by_its_copies),
         cmocka_unit_test(test_seed_bound_keeps_a_source_with_just_enough_seeds),
         cmocka_unit_test(test_report_is_the_same_for_any_thread_count),
