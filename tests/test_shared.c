@@ -90,6 +90,30 @@ static void garble_head_of(void *recv, size_t bytes)
     garble_head = false;
 }
 
+/* When set, rank 0 garbles the first fingerprint of the first stream it gets from itself,
+ * once: its document's difference (one byte) made 127, past the corpus's last document, the
+ * stream's length and the head's counts unchanged. */
+static bool garble_doc;
+
+static void garble_doc_of(void *recv, size_t bytes)
+{
+    uint64_t head[GARBLE_GROUPS], body = 0;
+    uint8_t *stream = (uint8_t *)recv + GARBLE_HEAD_BYTES;
+    if (bytes < GARBLE_HEAD_BYTES)
+        return;
+    memcpy(head, recv, sizeof(head));
+    for (unsigned g = 0; g < GARBLE_GROUPS; g++)
+        body += head[g];
+    if (body != bytes - GARBLE_HEAD_BYTES)
+        return; /* not the fingerprints' exchange */
+    for (unsigned g = 0; g < GARBLE_GROUPS && !head[g]; g++)
+        stream += head[g];
+    if (!body || stream[0] & 0x80)
+        return;
+    stream[0] = 0x7f;
+    garble_doc = false;
+}
+
 static int thread_alltoallv(void *ctx, const void *send, const size_t *send_counts, void *recv,
                             const size_t *recv_counts)
 {
@@ -113,6 +137,8 @@ static int thread_alltoallv(void *ctx, const void *send, const size_t *send_coun
     }
     if (r->me == 0 && garble_head) /* rank 0 alone reads and clears the flag */
         garble_head_of(recv, recv_counts[0]);
+    if (r->me == 0 && garble_doc)
+        garble_doc_of(recv, recv_counts[0]);
     pthread_barrier_wait(&g->bar);
     return 0;
 }
@@ -752,6 +778,27 @@ static void test_a_garbled_head_is_invalid(void **state)
     rp_corpus_free(c);
 }
 
+/* A stream naming a document past the corpus's last (its head and lengths all agreeing) is
+ * refused, RP_EINVAL on every rank: its fingerprints' seeds were counted and placed by their
+ * document, outside the arrays sized by the corpus. */
+static void test_a_fingerprint_of_a_document_out_of_range_is_invalid(void **state)
+{
+    rp_corpus *c = made_corpus(8, 60);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned p = 0; p < 2; p++)
+        rp_options_init(&o[p]);
+    memset(&g, 0, sizeof(g));
+    garble_doc = true;
+    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    assert_false(garble_doc); /* a stream was found and garbled */
+    all_failed(ranks, 2, RP_EINVAL);
+    rp_corpus_free(c);
+}
+
 /* Batch dedup shared by 1 to 4 ranks: rank 0's report is rp_dedup_run's. */
 static void test_shared_dedup_is_the_one_process_dedup(void **state)
 {
@@ -898,6 +945,7 @@ int main(void)
         cmocka_unit_test(test_a_failing_exchange_fails_every_rank),
         cmocka_unit_test(test_a_bad_exchange_is_invalid),
         cmocka_unit_test(test_a_garbled_head_is_invalid),
+        cmocka_unit_test(test_a_fingerprint_of_a_document_out_of_range_is_invalid),
         cmocka_unit_test(test_shared_dedup_is_the_one_process_dedup),
         cmocka_unit_test(test_allocation_failures_end_every_rank_alike),
     };

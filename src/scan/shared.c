@@ -344,9 +344,12 @@ static rp_status index_stage(shared *s, uint8_t *wire, const size_t *wire_bytes,
             rp_fingerprint f;
             while (in < end) {
                 size_t b;
-                if (fp_get(&in, end, &f, &doc, &pos) != 0 ||
-                    (b = SHARED_BUCKET_OF(f.hash)) < lo_b || b >= hi_b ||
-                    cursor[b] >= s->bucket_off[b + 1] - s->bucket_off[lo_b]) {
+                /* a sender fingerprints its own share: a document outside it (differences
+                 * wrapping past the corpus) was counted and placed by the aligners outside
+                 * their arrays, which are sized by the corpus */
+                if (fp_get(&in, end, &f, &doc, &pos) != 0 || f.doc < s->g.doc_lo[p] ||
+                    f.doc >= s->g.doc_lo[p + 1] || (b = SHARED_BUCKET_OF(f.hash)) < lo_b ||
+                    b >= hi_b || cursor[b] >= s->bucket_off[b + 1] - s->bucket_off[lo_b]) {
                     st = RP_EINVAL; /* a stream that is not its head's: cannot happen */
                     break;
                 }
