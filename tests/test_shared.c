@@ -114,6 +114,31 @@ static void garble_doc_of(void *recv, size_t bytes)
     garble_doc = false;
 }
 
+/* When set, rank 0 garbles the block of seeds it gets from rank 1, once: the first seed's
+ * first document (one byte) made 127, past the corpus's last. The seeds' exchange is found
+ * as the one after the fingerprints' (its counts first, then its blocks): garble_seed counts
+ * 1 (armed), 2 (fingerprints seen), 3 (the seeds' counts seen). */
+static unsigned garble_seed;
+
+static void garble_seed_of(void *recv, const size_t *recv_counts)
+{
+    uint64_t head[GARBLE_GROUPS], body = 0;
+    if (garble_seed == 1 && recv_counts[0] >= GARBLE_HEAD_BYTES) {
+        memcpy(head, recv, sizeof(head));
+        for (unsigned g = 0; g < GARBLE_GROUPS; g++)
+            body += head[g];
+        if (body == recv_counts[0] - GARBLE_HEAD_BYTES)
+            garble_seed = 2;
+    } else if (garble_seed == 2) {
+        garble_seed = 3;
+    } else if (garble_seed == 3) {
+        uint8_t *block = (uint8_t *)recv + recv_counts[0];
+        if (recv_counts[1] && !(block[0] & 0x80))
+            block[0] = 0x7f;
+        garble_seed = 0;
+    }
+}
+
 static int thread_alltoallv(void *ctx, const void *send, const size_t *send_counts, void *recv,
                             const size_t *recv_counts)
 {
@@ -139,6 +164,8 @@ static int thread_alltoallv(void *ctx, const void *send, const size_t *send_coun
         garble_head_of(recv, recv_counts[0]);
     if (r->me == 0 && garble_doc)
         garble_doc_of(recv, recv_counts[0]);
+    if (r->me == 0 && garble_seed)
+        garble_seed_of(recv, recv_counts);
     pthread_barrier_wait(&g->bar);
     return 0;
 }
@@ -799,6 +826,26 @@ static void test_a_fingerprint_of_a_document_out_of_range_is_invalid(void **stat
     rp_corpus_free(c);
 }
 
+/* A block of seeds naming a document past the corpus's last is refused, RP_EINVAL on every
+ * rank: the aligner looked the document up in the corpus. */
+static void test_a_seed_of_a_document_out_of_range_is_invalid(void **state)
+{
+    rp_corpus *c = made_corpus(8, 60);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned p = 0; p < 2; p++)
+        rp_options_init(&o[p]);
+    memset(&g, 0, sizeof(g));
+    garble_seed = 1;
+    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    assert_int_equal(garble_seed, 0); /* the seeds' exchange was found */
+    all_failed(ranks, 2, RP_EINVAL);
+    rp_corpus_free(c);
+}
+
 /* Batch dedup shared by 1 to 4 ranks: rank 0's report is rp_dedup_run's. */
 static void test_shared_dedup_is_the_one_process_dedup(void **state)
 {
@@ -946,6 +993,7 @@ int main(void)
         cmocka_unit_test(test_a_bad_exchange_is_invalid),
         cmocka_unit_test(test_a_garbled_head_is_invalid),
         cmocka_unit_test(test_a_fingerprint_of_a_document_out_of_range_is_invalid),
+        cmocka_unit_test(test_a_seed_of_a_document_out_of_range_is_invalid),
         cmocka_unit_test(test_shared_dedup_is_the_one_process_dedup),
         cmocka_unit_test(test_allocation_failures_end_every_rank_alike),
     };
