@@ -139,6 +139,23 @@ static void garble_seed_of(void *recv, const size_t *recv_counts)
     }
 }
 
+/* When set, rank 0 garbles the first count of bytes it gets from rank 1 (an exchange's
+ * counts: 8 bytes from each rank), once: made to wrap the sum of its counts to 16. */
+static bool garble_count;
+
+static void garble_count_of(void *recv, const size_t *recv_counts)
+{
+    uint64_t v[2];
+    if (recv_counts[0] != sizeof(uint64_t) || recv_counts[1] != sizeof(uint64_t))
+        return;
+    memcpy(v, recv, sizeof(v));
+    if (!v[0])
+        return;
+    v[1] = (uint64_t)0 - v[0] + 16;
+    memcpy(recv, v, sizeof(v));
+    garble_count = false;
+}
+
 static int thread_alltoallv(void *ctx, const void *send, const size_t *send_counts, void *recv,
                             const size_t *recv_counts)
 {
@@ -166,6 +183,8 @@ static int thread_alltoallv(void *ctx, const void *send, const size_t *send_coun
         garble_doc_of(recv, recv_counts[0]);
     if (r->me == 0 && garble_seed)
         garble_seed_of(recv, recv_counts);
+    if (r->me == 0 && garble_count && g->n == 2)
+        garble_count_of(recv, recv_counts);
     pthread_barrier_wait(&g->bar);
     return 0;
 }
@@ -846,6 +865,26 @@ static void test_a_seed_of_a_document_out_of_range_is_invalid(void **state)
     rp_corpus_free(c);
 }
 
+/* Counts of bytes to receive whose sum wraps are refused, RP_EINVAL on every rank: the
+ * buffer sized by the sum was written past its end. */
+static void test_counts_that_wrap_are_invalid(void **state)
+{
+    rp_corpus *c = made_corpus(8, 60);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned p = 0; p < 2; p++)
+        rp_options_init(&o[p]);
+    memset(&g, 0, sizeof(g));
+    garble_count = true;
+    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    assert_false(garble_count); /* an exchange's counts were garbled */
+    all_failed(ranks, 2, RP_EINVAL);
+    rp_corpus_free(c);
+}
+
 /* Batch dedup shared by 1 to 4 ranks: rank 0's report is rp_dedup_run's. */
 static void test_shared_dedup_is_the_one_process_dedup(void **state)
 {
@@ -994,6 +1033,7 @@ int main(void)
         cmocka_unit_test(test_a_garbled_head_is_invalid),
         cmocka_unit_test(test_a_fingerprint_of_a_document_out_of_range_is_invalid),
         cmocka_unit_test(test_a_seed_of_a_document_out_of_range_is_invalid),
+        cmocka_unit_test(test_counts_that_wrap_are_invalid),
         cmocka_unit_test(test_shared_dedup_is_the_one_process_dedup),
         cmocka_unit_test(test_allocation_failures_end_every_rank_alike),
     };
