@@ -90,6 +90,72 @@ static void garble_head_of(void *recv, size_t bytes)
     garble_head = false;
 }
 
+/* When set, rank 0 garbles the first fingerprint of the first stream it gets from itself,
+ * once: its document's difference (one byte) made 127, past the corpus's last document, the
+ * stream's length and the head's counts unchanged. */
+static bool garble_doc;
+
+static void garble_doc_of(void *recv, size_t bytes)
+{
+    uint64_t head[GARBLE_GROUPS], body = 0;
+    uint8_t *stream = (uint8_t *)recv + GARBLE_HEAD_BYTES;
+    if (bytes < GARBLE_HEAD_BYTES)
+        return;
+    memcpy(head, recv, sizeof(head));
+    for (unsigned g = 0; g < GARBLE_GROUPS; g++)
+        body += head[g];
+    if (body != bytes - GARBLE_HEAD_BYTES)
+        return; /* not the fingerprints' exchange */
+    for (unsigned g = 0; g < GARBLE_GROUPS && !head[g]; g++)
+        stream += head[g];
+    if (!body || stream[0] & 0x80)
+        return;
+    stream[0] = 0x7f;
+    garble_doc = false;
+}
+
+/* When set, rank 0 garbles the block of seeds it gets from rank 1, once: the first seed's
+ * first document (one byte) made 127, past the corpus's last. The seeds' exchange is found
+ * as the one after the fingerprints' (its counts first, then its blocks): garble_seed counts
+ * 1 (armed), 2 (fingerprints seen), 3 (the seeds' counts seen). */
+static unsigned garble_seed;
+
+static void garble_seed_of(void *recv, const size_t *recv_counts)
+{
+    uint64_t head[GARBLE_GROUPS], body = 0;
+    if (garble_seed == 1 && recv_counts[0] >= GARBLE_HEAD_BYTES) {
+        memcpy(head, recv, sizeof(head));
+        for (unsigned g = 0; g < GARBLE_GROUPS; g++)
+            body += head[g];
+        if (body == recv_counts[0] - GARBLE_HEAD_BYTES)
+            garble_seed = 2;
+    } else if (garble_seed == 2) {
+        garble_seed = 3;
+    } else if (garble_seed == 3) {
+        uint8_t *block = (uint8_t *)recv + recv_counts[0];
+        if (recv_counts[1] && !(block[0] & 0x80))
+            block[0] = 0x7f;
+        garble_seed = 0;
+    }
+}
+
+/* When set, rank 0 garbles the first count of bytes it gets from rank 1 (an exchange's
+ * counts: 8 bytes from each rank), once: made to wrap the sum of its counts to 16. */
+static bool garble_count;
+
+static void garble_count_of(void *recv, const size_t *recv_counts)
+{
+    uint64_t v[2];
+    if (recv_counts[0] != sizeof(uint64_t) || recv_counts[1] != sizeof(uint64_t))
+        return;
+    memcpy(v, recv, sizeof(v));
+    if (!v[0])
+        return;
+    v[1] = (uint64_t)0 - v[0] + 16;
+    memcpy(recv, v, sizeof(v));
+    garble_count = false;
+}
+
 static int thread_alltoallv(void *ctx, const void *send, const size_t *send_counts, void *recv,
                             const size_t *recv_counts)
 {
@@ -113,6 +179,12 @@ static int thread_alltoallv(void *ctx, const void *send, const size_t *send_coun
     }
     if (r->me == 0 && garble_head) /* rank 0 alone reads and clears the flag */
         garble_head_of(recv, recv_counts[0]);
+    if (r->me == 0 && garble_doc)
+        garble_doc_of(recv, recv_counts[0]);
+    if (r->me == 0 && garble_seed)
+        garble_seed_of(recv, recv_counts);
+    if (r->me == 0 && garble_count && g->n == 2)
+        garble_count_of(recv, recv_counts);
     pthread_barrier_wait(&g->bar);
     return 0;
 }
@@ -752,6 +824,67 @@ static void test_a_garbled_head_is_invalid(void **state)
     rp_corpus_free(c);
 }
 
+/* A stream naming a document past the corpus's last (its head and lengths all agreeing) is
+ * refused, RP_EINVAL on every rank: its fingerprints' seeds were counted and placed by their
+ * document, outside the arrays sized by the corpus. */
+static void test_a_fingerprint_of_a_document_out_of_range_is_invalid(void **state)
+{
+    rp_corpus *c = made_corpus(8, 60);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned p = 0; p < 2; p++)
+        rp_options_init(&o[p]);
+    memset(&g, 0, sizeof(g));
+    garble_doc = true;
+    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    assert_false(garble_doc); /* a stream was found and garbled */
+    all_failed(ranks, 2, RP_EINVAL);
+    rp_corpus_free(c);
+}
+
+/* A block of seeds naming a document past the corpus's last is refused, RP_EINVAL on every
+ * rank: the aligner looked the document up in the corpus. */
+static void test_a_seed_of_a_document_out_of_range_is_invalid(void **state)
+{
+    rp_corpus *c = made_corpus(8, 60);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned p = 0; p < 2; p++)
+        rp_options_init(&o[p]);
+    memset(&g, 0, sizeof(g));
+    garble_seed = 1;
+    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    assert_int_equal(garble_seed, 0); /* the seeds' exchange was found */
+    all_failed(ranks, 2, RP_EINVAL);
+    rp_corpus_free(c);
+}
+
+/* Counts of bytes to receive whose sum wraps are refused, RP_EINVAL on every rank: the
+ * buffer sized by the sum was written past its end. */
+static void test_counts_that_wrap_are_invalid(void **state)
+{
+    rp_corpus *c = made_corpus(8, 60);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    (void)state;
+    for (unsigned p = 0; p < 2; p++)
+        rp_options_init(&o[p]);
+    memset(&g, 0, sizeof(g));
+    garble_count = true;
+    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    assert_false(garble_count); /* an exchange's counts were garbled */
+    all_failed(ranks, 2, RP_EINVAL);
+    rp_corpus_free(c);
+}
+
 /* Batch dedup shared by 1 to 4 ranks: rank 0's report is rp_dedup_run's. */
 static void test_shared_dedup_is_the_one_process_dedup(void **state)
 {
@@ -898,6 +1031,9 @@ int main(void)
         cmocka_unit_test(test_a_failing_exchange_fails_every_rank),
         cmocka_unit_test(test_a_bad_exchange_is_invalid),
         cmocka_unit_test(test_a_garbled_head_is_invalid),
+        cmocka_unit_test(test_a_fingerprint_of_a_document_out_of_range_is_invalid),
+        cmocka_unit_test(test_a_seed_of_a_document_out_of_range_is_invalid),
+        cmocka_unit_test(test_counts_that_wrap_are_invalid),
         cmocka_unit_test(test_shared_dedup_is_the_one_process_dedup),
         cmocka_unit_test(test_allocation_failures_end_every_rank_alike),
     };

@@ -61,6 +61,12 @@ rp_status rp_group_exchange(rp_group *s, const char *stage, const void *send,
         goto done;
     }
     for (unsigned p = 0; p < n; p++) {
+        /* counts from other processes: a sum that wraps (or a count SIZE_MAX cannot hold, or
+         * not of whole items) sized recv below what the rounds then wrote into it */
+        if (sc[n + p] > SIZE_MAX - recv_total || sc[n + p] % elem) {
+            st = RP_EINVAL;
+            sc[n + p] = 0;
+        }
         recv_counts[p] = (size_t)sc[n + p];
         roff[p] = recv_total;
         recv_total += recv_counts[p];

@@ -344,9 +344,12 @@ static rp_status index_stage(shared *s, uint8_t *wire, const size_t *wire_bytes,
             rp_fingerprint f;
             while (in < end) {
                 size_t b;
-                if (fp_get(&in, end, &f, &doc, &pos) != 0 ||
-                    (b = SHARED_BUCKET_OF(f.hash)) < lo_b || b >= hi_b ||
-                    cursor[b] >= s->bucket_off[b + 1] - s->bucket_off[lo_b]) {
+                /* a sender fingerprints its own share: a document outside it (differences
+                 * wrapping past the corpus) was counted and placed by the aligners outside
+                 * their arrays, which are sized by the corpus */
+                if (fp_get(&in, end, &f, &doc, &pos) != 0 || f.doc < s->g.doc_lo[p] ||
+                    f.doc >= s->g.doc_lo[p + 1] || (b = SHARED_BUCKET_OF(f.hash)) < lo_b ||
+                    b >= hi_b || cursor[b] >= s->bucket_off[b + 1] - s->bucket_off[lo_b]) {
                     st = RP_EINVAL; /* a stream that is not its head's: cannot happen */
                     break;
                 }
@@ -427,6 +430,21 @@ static int seed_get(const uint8_t **at, const uint8_t *end, rp_seed *sd, rp_seed
     return 0;
 }
 
+/* A received block being merged: its cursor, the decoder's state and its next seed. */
+typedef struct seed_stream {
+    const uint8_t *at, *end;
+    rp_seed prev, cur;
+} seed_stream;
+
+/* The next seed of a received block, its documents in the corpus: 0, or -1 when the block is
+ * cut short or names a document past the corpus's last (the aligner looks them up). */
+static int seed_next(seed_stream *ss, uint32_t docs)
+{
+    if (seed_get(&ss->at, ss->end, &ss->cur, &ss->prev) != 0)
+        return -1;
+    return ss->cur.doc_a < docs && ss->cur.doc_b < docs ? 0 : -1;
+}
+
 /* send holds counts[p] seeds for each process p in turn: each block sorted and encoded into
  * *wire (OWNED); counts become the blocks' bytes. */
 static rp_status seeds_encode(shared *s, rp_seed *send, size_t *counts, uint8_t **wire)
@@ -461,12 +479,6 @@ static rp_status seeds_encode(shared *s, rp_seed *send, size_t *counts, uint8_t 
     return RP_OK;
 }
 
-/* A received block being merged: its cursor, the decoder's state and its next seed. */
-typedef struct seed_stream {
-    const uint8_t *at, *end;
-    rp_seed prev, cur;
-} seed_stream;
-
 /* The heap of streams by their next seeds: heap[i]'s children are heap[2i + 1], heap[2i + 2]. */
 static void stream_sift(const seed_stream *ss, unsigned *heap, size_t n, size_t i)
 {
@@ -490,6 +502,8 @@ static rp_status seeds_decode(shared *s, const uint8_t *wire, const size_t *byte
                               rp_seeds *out)
 {
     size_t n = 0, hn = 0, most = 0;
+    const size_t count = rp_corpus_count(s->corpus);
+    const uint32_t docs = count < UINT32_MAX ? (uint32_t)count : UINT32_MAX;
     const uint8_t *at = wire;
     seed_stream *ss = NULL;
     unsigned *heap = NULL;
@@ -513,7 +527,7 @@ static rp_status seeds_decode(shared *s, const uint8_t *wire, const size_t *byte
         ss[p] = (seed_stream){at, at + bytes[p], {0, 0, 0, 0}, {0, 0, 0, 0}};
         at += bytes[p];
         if (ss[p].at < ss[p].end) {
-            if (seed_get(&ss[p].at, ss[p].end, &ss[p].cur, &ss[p].prev) != 0)
+            if (seed_next(&ss[p], docs) != 0)
                 goto cut_short;
             heap[hn++] = p;
         }
@@ -527,7 +541,7 @@ static rp_status seeds_decode(shared *s, const uint8_t *wire, const size_t *byte
         out->items[n] = top->cur;
         if (top->at >= top->end)
             heap[0] = heap[--hn];
-        else if (seed_get(&top->at, top->end, &top->cur, &top->prev) != 0)
+        else if (seed_next(top, docs) != 0)
             goto cut_short;
         stream_sift(ss, heap, hn, 0);
     }
@@ -539,7 +553,7 @@ static rp_status seeds_decode(shared *s, const uint8_t *wire, const size_t *byte
     out->count = n;
     out->cap = cut ? n : most;
     return RP_OK;
-cut_short: /* a block cut short: cannot happen */
+cut_short: /* a block cut short or naming a document past the corpus: cannot happen */
     rp_free(out->items);
     out->items = NULL;
     rp_free(ss);
