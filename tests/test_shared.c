@@ -736,6 +736,24 @@ static void all_failed(const rank *ranks, unsigned n, rp_status want)
     }
 }
 
+/* Two ranks scan a small corpus while rank 0's transport garbles what it receives (the
+ * caller arms one garble_* flag first; the garbler clears it once it has struck): every rank
+ * fails with RP_EINVAL and no report. */
+static void two_ranks_fail_invalid(void)
+{
+    rp_corpus *c = made_corpus(8, 60);
+    const rp_corpus *corpora[MAX_RANKS] = {c, c};
+    rp_options o[MAX_RANKS];
+    rank ranks[MAX_RANKS];
+    group g;
+    for (unsigned p = 0; p < 2; p++)
+        rp_options_init(&o[p]);
+    memset(&g, 0, sizeof(g));
+    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    all_failed(ranks, 2, RP_EINVAL);
+    rp_corpus_free(c);
+}
+
 static void test_a_rank_over_its_budget_fails_every_rank(void **state)
 {
     rp_corpus *c = made_corpus(3, 100);
@@ -808,20 +826,10 @@ static void test_a_bad_exchange_is_invalid(void **state)
  * refused, RP_EINVAL on every rank: its buckets were placed outside the fingerprints' array. */
 static void test_a_garbled_head_is_invalid(void **state)
 {
-    rp_corpus *c = made_corpus(8, 60);
-    const rp_corpus *corpora[MAX_RANKS] = {c, c};
-    rp_options o[MAX_RANKS];
-    rank ranks[MAX_RANKS];
-    group g;
     (void)state;
-    for (unsigned p = 0; p < 2; p++)
-        rp_options_init(&o[p]);
-    memset(&g, 0, sizeof(g));
     garble_head = true;
-    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    two_ranks_fail_invalid();
     assert_false(garble_head); /* the head was found and garbled */
-    all_failed(ranks, 2, RP_EINVAL);
-    rp_corpus_free(c);
 }
 
 /* A stream naming a document past the corpus's last (its head and lengths all agreeing) is
@@ -829,60 +837,30 @@ static void test_a_garbled_head_is_invalid(void **state)
  * document, outside the arrays sized by the corpus. */
 static void test_a_fingerprint_of_a_document_out_of_range_is_invalid(void **state)
 {
-    rp_corpus *c = made_corpus(8, 60);
-    const rp_corpus *corpora[MAX_RANKS] = {c, c};
-    rp_options o[MAX_RANKS];
-    rank ranks[MAX_RANKS];
-    group g;
     (void)state;
-    for (unsigned p = 0; p < 2; p++)
-        rp_options_init(&o[p]);
-    memset(&g, 0, sizeof(g));
     garble_doc = true;
-    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    two_ranks_fail_invalid();
     assert_false(garble_doc); /* a stream was found and garbled */
-    all_failed(ranks, 2, RP_EINVAL);
-    rp_corpus_free(c);
 }
 
 /* A block of seeds naming a document past the corpus's last is refused, RP_EINVAL on every
  * rank: the aligner looked the document up in the corpus. */
 static void test_a_seed_of_a_document_out_of_range_is_invalid(void **state)
 {
-    rp_corpus *c = made_corpus(8, 60);
-    const rp_corpus *corpora[MAX_RANKS] = {c, c};
-    rp_options o[MAX_RANKS];
-    rank ranks[MAX_RANKS];
-    group g;
     (void)state;
-    for (unsigned p = 0; p < 2; p++)
-        rp_options_init(&o[p]);
-    memset(&g, 0, sizeof(g));
     garble_seed = 1;
-    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    two_ranks_fail_invalid();
     assert_int_equal(garble_seed, 0); /* the seeds' exchange was found */
-    all_failed(ranks, 2, RP_EINVAL);
-    rp_corpus_free(c);
 }
 
 /* Counts of bytes to receive whose sum wraps are refused, RP_EINVAL on every rank: the
  * buffer sized by the sum was written past its end. */
 static void test_counts_that_wrap_are_invalid(void **state)
 {
-    rp_corpus *c = made_corpus(8, 60);
-    const rp_corpus *corpora[MAX_RANKS] = {c, c};
-    rp_options o[MAX_RANKS];
-    rank ranks[MAX_RANKS];
-    group g;
     (void)state;
-    for (unsigned p = 0; p < 2; p++)
-        rp_options_init(&o[p]);
-    memset(&g, 0, sizeof(g));
     garble_count = true;
-    run_ranks(&g, ranks, 2, corpora, o, (size_t)1 << 24);
+    two_ranks_fail_invalid();
     assert_false(garble_count); /* an exchange's counts were garbled */
-    all_failed(ranks, 2, RP_EINVAL);
-    rp_corpus_free(c);
 }
 
 /* Batch dedup shared by 1 to 4 ranks: rank 0's report is rp_dedup_run's. */
