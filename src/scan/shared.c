@@ -68,17 +68,14 @@ static rp_status bucket_task(void *ctx, size_t i, unsigned w)
 static size_t varint_put(uint8_t *out, uint64_t v)
 {
     if (v < 0x80) { /* most differences: one byte */
-        if (out)
-            out[0] = (uint8_t)v;
+        out[0] = (uint8_t)v;
         return 1;
     }
     size_t n = 0;
     do {
         uint8_t b = v & 0x7f;
         v >>= 7;
-        if (out)
-            out[n] = (uint8_t)(b | (v ? 0x80 : 0));
-        n++;
+        out[n++] = (uint8_t)(b | (v ? 0x80 : 0));
     } while (v);
     return n;
 }
@@ -86,9 +83,8 @@ static size_t varint_put(uint8_t *out, uint64_t v)
 static size_t fp_put(uint8_t *out, const rp_fingerprint *f, uint32_t *doc, uint32_t *pos)
 {
     size_t n = varint_put(out, f->doc - *doc);
-    n += varint_put(out ? out + n : NULL, f->doc == *doc ? f->pos - *pos : f->pos);
-    if (out)
-        memcpy(out + n, &f->hash, sizeof(f->hash));
+    n += varint_put(out + n, f->doc == *doc ? f->pos - *pos : f->pos);
+    memcpy(out + n, &f->hash, sizeof(f->hash));
     *doc = f->doc;
     *pos = f->pos;
     return n + sizeof(f->hash);
@@ -407,10 +403,9 @@ static size_t seed_put(uint8_t *out, const rp_seed *sd, rp_seed *prev)
     uint32_t pa = sd->pos_a & ~RP_SEED_LONE, pb = sd->pos_b & ~RP_SEED_WEAK;
     bool same_a = sd->doc_a == prev->doc_a, same_pair = same_a && sd->doc_b == prev->doc_b;
     size_t n = varint_put(out, sd->doc_a - prev->doc_a);
-    n += varint_put(out ? out + n : NULL, sd->doc_b - (same_a ? prev->doc_b : sd->doc_a));
-    n += varint_put(out ? out + n : NULL,
-                    (uint64_t)(pa - (same_pair ? prev->pos_a : 0)) << 2 | SEED_FLAGS(sd));
-    n += varint_put(out ? out + n : NULL, pb);
+    n += varint_put(out + n, sd->doc_b - (same_a ? prev->doc_b : sd->doc_a));
+    n += varint_put(out + n, (uint64_t)(pa - (same_pair ? prev->pos_a : 0)) << 2 | SEED_FLAGS(sd));
+    n += varint_put(out + n, pb);
     *prev = (rp_seed){sd->doc_a, sd->doc_b, pa, pb};
     return n;
 }
