@@ -791,21 +791,32 @@ void rp_align_narrow_off(bool on)
     narrow_off = on;
 }
 
+/* Which cells fill a band of this length (la + lb, or an extension's rows). */
+typedef enum { CELLS_WIDE, CELLS_NARROW_SSE2, CELLS_NARROW_SSE41 } cells_kind;
+
+static inline cells_kind band_cells(uint64_t len)
+{
+#if defined(__SSE2__)
+    if (!narrow_off && len < RP_NARROW_MAX)
+        return narrow_sse41() ? CELLS_NARROW_SSE41 : CELLS_NARROW_SSE2;
+#endif
+    (void)len;
+    return CELLS_WIDE;
+}
+
 /* The band between a common prefix and suffix: narrow cells while the sides are short. */
 static rp_status global_band(const uint32_t *a, uint32_t la, const uint32_t *b, uint32_t lb,
                              rp_align_work *work, uint32_t *matches, uint32_t *columns)
 {
-    if (narrow_off)
-        return global_packed(a, la, b, lb, work, matches, columns);
+    switch (band_cells((uint64_t)la + lb)) {
 #if RP_ALIGN_SSE41
-    if ((uint64_t)la + lb < RP_NARROW_MAX && narrow_sse41())
-        return global_narrow_sse41(a, la, b, lb, work, matches, columns);
+    case CELLS_NARROW_SSE41: return global_narrow_sse41(a, la, b, lb, work, matches, columns);
 #endif
 #if defined(__SSE2__)
-    if ((uint64_t)la + lb < RP_NARROW_MAX)
-        return global_narrow_sse2(a, la, b, lb, work, matches, columns);
+    case CELLS_NARROW_SSE2: return global_narrow_sse2(a, la, b, lb, work, matches, columns);
 #endif
-    return global_packed(a, la, b, lb, work, matches, columns);
+    default: return global_packed(a, la, b, lb, work, matches, columns);
+    }
 }
 
 /* Whether no token pair compared in rows 1 .. XDROP + 1 of an extension band matches: then
@@ -829,17 +840,15 @@ static inline int no_match_window(const uint32_t *pa, uint32_t alen, const uint3
 static inline ext_res extend_band(const uint32_t *pa, uint32_t alen, const uint32_t *pb,
                                   uint32_t blen, const int dir)
 {
-    if (narrow_off)
-        return extend_packed(pa, alen, pb, blen, dir);
+    switch (band_cells(alen)) {
 #if RP_ALIGN_SSE41
-    if (alen < RP_NARROW_MAX && narrow_sse41())
-        return extend_narrow_sse41(pa, alen, pb, blen, dir);
+    case CELLS_NARROW_SSE41: return extend_narrow_sse41(pa, alen, pb, blen, dir);
 #endif
 #if defined(__SSE2__)
-    if (alen < RP_NARROW_MAX)
-        return extend_narrow_sse2(pa, alen, pb, blen, dir);
+    case CELLS_NARROW_SSE2: return extend_narrow_sse2(pa, alen, pb, blen, dir);
 #endif
-    return extend_packed(pa, alen, pb, blen, dir);
+    default: return extend_packed(pa, alen, pb, blen, dir);
+    }
 }
 
 /*
