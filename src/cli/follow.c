@@ -53,13 +53,14 @@ typedef struct follower {
     int fd;
     bool regular;   /* a file, followed past its end; else a pipe or terminal, ended by EOF */
     bool ended;     /* the end of a pipe (or of standard input) was read */
-    sigset_t wait_mask; /* the signal mask while waiting for input: SIGINT and SIGTERM, blocked
-                         * everywhere else, are taken only there (no signal is missed between
-                         * the stop check and the wait, none lands on a helper thread) */
     struct stat id; /* the file's device and inode, to see it replaced */
     off_t off;      /* bytes read from the file */
     char *part;     /* bytes not yet in a group: after the last line break, or lines waiting
-                     * while both groups are full */
+                     * while the groups are full */
+    /* the signal mask while waiting for input: SIGINT and SIGTERM, blocked everywhere else,
+     * are taken only there (no signal is missed between the stop check and the wait, none
+     * lands on a helper thread) */
+    sigset_t wait_mask;
     size_t part_len;
     size_t part_cap;
     group g[GROUPS]; /* the group in hand, then the lines after its last item: the next group,
@@ -111,6 +112,13 @@ static bool full(const follower *f, const group *g)
     return g->corpus || g->items >= f->fo->commit_items;
 }
 
+/* True when the group holds items and takes no more lines, or no more come (the input ended):
+ * it can be read into its corpus ahead of its commit. */
+static bool complete(const follower *f, const group *g)
+{
+    return g->items && (full(f, g) || f->ended);
+}
+
 static rp_status read_group(const follower *f, const group *g, rp_corpus **out)
 {
     const char *name = strcmp(f->fo->path, "-") == 0 ? "-" : f->fo->path;
@@ -131,7 +139,7 @@ static rp_corpus *read_next(const follower *f)
 
     if (n->corpus)
         return n->corpus;
-    if (f->fo->dry_run || n->items == 0 || !(full(f, n) || f->ended))
+    if (f->fo->dry_run || !complete(f, n))
         return NULL;
     if (read_group(f, n, &c) != RP_OK) {
         rp_corpus_free(c);
@@ -163,7 +171,7 @@ static void reader_start(follower *f, reader *r)
     const group *g = &f->g[2];
 
     memset(r, 0, sizeof(*r));
-    if (f->fo->one_thread || g->corpus || g->items == 0 || !(full(f, g) || f->ended))
+    if (f->fo->one_thread || g->corpus || !complete(f, g))
         return;
     r->f = f, r->g = g;
     r->running = pthread_create(&r->tid, NULL, reader_main, r) == 0;
