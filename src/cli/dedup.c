@@ -307,8 +307,8 @@ static int run_batch(const cli_common *c, const dedup_args *a, const rp_corpus *
     rp_status st;
     int rc;
 
-    if (ex &&
-        !a->store) { /* under mpirun or srun: the signatures shared, rank 0 judges and writes */
+    /* under mpirun or srun: the signatures shared, rank 0 judges and writes */
+    if (ex && !a->store) {
         ex->round_bytes = (size_t)(c->exchange_mb ? c->exchange_mb : 256) << 20;
         st = rp_dedup_run_shared(corpus, &c->opts, &a->d, ex, NULL, NULL, &dd);
         bool same = cli_all_unchanged(ex, corpus); /* the caller names a file of its own */
