@@ -1436,15 +1436,24 @@ RP_DEFINE_SORT(sort_by_start, cand, start_less)
  * paragraph corpus). */
 #define DEDUPE_SCAN 8
 
+/* The bits of [*a, b) (a < b) in the word holding bit *a: the word's index in *word, their
+ * mask returned; *a moves past them. */
+static inline uint64_t bits_step(uint32_t *a, uint32_t b, size_t *word)
+{
+    uint32_t s = *a % 64, n = b - *a < 64 - s ? b - *a : 64 - s;
+    *word = *a / 64;
+    *a += n;
+    return (n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1) << s;
+}
+
 /* Are any of bits [a, b) of m set? */
 static bool bits_any(const uint64_t *m, uint32_t a, uint32_t b)
 {
     while (a < b) {
-        uint32_t s = a % 64, n = b - a < 64 - s ? b - a : 64 - s;
-        uint64_t mask = (n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1) << s;
-        if (m[a / 64] & mask)
+        size_t w;
+        uint64_t mask = bits_step(&a, b, &w);
+        if (m[w] & mask)
             return true;
-        a += n;
     }
     return false;
 }
@@ -1453,10 +1462,9 @@ static bool bits_any(const uint64_t *m, uint32_t a, uint32_t b)
 static void bits_put(uint64_t *m, uint32_t a, uint32_t b, bool on)
 {
     while (a < b) {
-        uint32_t s = a % 64, n = b - a < 64 - s ? b - a : 64 - s;
-        uint64_t mask = (n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1) << s;
-        m[a / 64] = on ? m[a / 64] | mask : m[a / 64] & ~mask;
-        a += n;
+        size_t w;
+        uint64_t mask = bits_step(&a, b, &w);
+        m[w] = on ? m[w] | mask : m[w] & ~mask;
     }
 }
 
