@@ -145,12 +145,20 @@ static rp_corpus *make_batch(size_t done, size_t batch, size_t items, size_t fro
     return c;
 }
 
-/* The items as JSON lines (their bytes are letters, spaces and full stops: nothing to escape). */
-static int write_jsonl(size_t items, size_t from)
+/* The generator at the start of the items numbered from `from`: the words, then the stream
+ * (other items than the first run's for another from, the same words). The bench and
+ * --jsonl both start here, so that --jsonl writes the very items the bench adds. */
+static void start_items(size_t from)
 {
     make_vocab();
     if (from)
         rng ^= (uint64_t)from * 0x9e3779b97f4a7c15ULL, next_rand();
+}
+
+/* The items as JSON lines (their bytes are letters, spaces and full stops: nothing to escape). */
+static int write_jsonl(size_t items, size_t from)
+{
+    start_items(from);
     for (size_t done = 0; done < items;) {
         rp_corpus *c = make_batch(done, 1000, items, from);
         if (!c)
@@ -186,7 +194,7 @@ int main(int argc, char **argv)
     double window_written = written_bytes();
     size_t dups = 0, window_items = 0;
 
-    make_vocab();
+    start_items(from);
     rp_options_init(&o);
     rp_store_options_init(&so);
     if (getenv("BENCH_MAP_MB")) /* valgrind cannot map the default 64 GiB */
@@ -196,8 +204,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_dedup: %s\n", dir ? msg : "no temporary folder");
         return 1;
     }
-    if (from) /* other items than the first run's (the same words) */
-        rng ^= (uint64_t)from * 0x9e3779b97f4a7c15ULL, next_rand();
     printf("items,items_per_s,cpu_items_per_s,slowest_batch_s,cumulative_items_per_s,written_mb\n");
     next = make_batch(0, batch, items, from);
     for (size_t done = 0; done < items;) {
